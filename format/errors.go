@@ -1,0 +1,122 @@
+package format
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors. Every error of a parser is a *ParseError that wraps one of
+// them, so callers can test the kind with errors.Is and get the position
+// with errors.As.
+var (
+	ErrSyntax      = errors.New("syntax error")                        // a token is not what the grammar allows here
+	ErrRange       = errors.New("value out of range")                  // a number does not fit its field
+	ErrAddress     = errors.New("malformed address")                   // an address is not in the printer's form
+	ErrUnknownName = errors.New("unknown name")                        // a protocol or state name that does not exist
+	ErrUnknownKey  = errors.New("unknown field")                       // a well-formed field the parser does not know (strict mode)
+	ErrDuplicate   = errors.New("duplicate field")                     // a field that occurs once occurs again
+	ErrOrder       = errors.New("field out of order")                  // a known field in a place the format never prints it
+	ErrMissing     = errors.New("missing field")                       // a field the format always prints is absent
+	ErrMismatch    = errors.New("contradictory fields")                // fields that contradict each other
+	ErrLineTooLong = errors.New("line too long")                       // a line exceeds the scanner's bound
+	ErrUnprintable = errors.New("flow cannot be printed in this format") // returned by printers
+)
+
+// ParseError describes a line that a parser rejected: where, in which field,
+// and what was expected.
+type ParseError struct {
+	File  string // the input's name; "" when unknown
+	Line  int    // 1-based line number; 0 when unknown
+	Col   int    // 1-based byte column of the offending bytes
+	Len   int    // number of offending bytes, at least 1
+	Field string // the field being parsed, as the format names it ("sport", "reply tuple")
+	Msg   string // what is wrong, and what was expected
+	Err   error  // one of the sentinel errors
+	Text  string // the line, for rendering with Underline
+}
+
+// Error formats e as "FILE:LINE:COL: FIELD: MSG", leaving out what is unknown.
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteByte(':')
+	}
+	if e.Line > 0 {
+		b.WriteString(strconv.Itoa(e.Line))
+		b.WriteByte(':')
+	}
+	if e.Col > 0 {
+		b.WriteString(strconv.Itoa(e.Col))
+		b.WriteByte(':')
+	}
+	if b.Len() > 0 {
+		b.WriteByte(' ')
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	if e.Msg != "" {
+		b.WriteString(e.Msg)
+	} else if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel error.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Underline returns the offending line and, below it, a line that marks
+// the offending bytes with carets. Bytes that are not printable ASCII are
+// shown as \xNN, and the carets follow them.
+func (e *ParseError) Underline() string {
+	var top, bot strings.Builder
+	start, end := e.Col-1, e.Col-1+max(e.Len, 1)
+	for i := 0; i < max(len(e.Text), end); i++ {
+		shown := " " // past the end: room for carets
+		if i < len(e.Text) {
+			shown = visible(e.Text[i])
+			top.WriteString(shown)
+		}
+		if i >= end {
+			continue
+		}
+		for j := 0; j < len(shown); j++ {
+			switch {
+			case i >= start:
+				bot.WriteByte('^')
+			case shown[j] == '\t':
+				bot.WriteByte('\t')
+			default:
+				bot.WriteByte(' ')
+			}
+		}
+	}
+	return top.String() + "\n" + bot.String()
+}
+
+// visible returns c as it is shown in Underline.
+func visible(c byte) string {
+	const hex = "0123456789abcdef"
+	if c == '\t' || c >= 0x20 && c < 0x7f {
+		return string(rune(c))
+	}
+	return `\x` + string(hex[c>>4]) + string(hex[c&15])
+}
+
+// PrintError says why a flow cannot be printed in a format. It wraps
+// ErrUnprintable.
+type PrintError struct {
+	Format Format
+	Msg    string
+}
+
+func (e *PrintError) Error() string {
+	return "cannot print flow as " + e.Format.String() + ": " + e.Msg
+}
+
+// Unwrap returns ErrUnprintable.
+func (e *PrintError) Unwrap() error { return ErrUnprintable }

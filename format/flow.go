@@ -1,0 +1,179 @@
+package format
+
+import "net/netip"
+
+// Flow is one entry of the kernel's connection-tracking table, or one event
+// about it: the canonical model that every format of ctconv reads and
+// writes.
+//
+// Fields that a format may leave out are valid only when their bit is set in
+// Fields; a parser leaves them zero otherwise. The string fields and Extras
+// are immutable values, so a Flow can be copied and kept; a parser that
+// fills the same Flow again reuses its strings where they are unchanged.
+type Flow struct {
+	// Fields records which optional fields are present.
+	Fields Fields
+	// Quirks records how the source printed what the kernel state does not
+	// determine, so that the same text can be printed again.
+	Quirks Quirks
+
+	Family Family
+	Proto  Proto
+	// State is the protocol state (FieldState): a TCP, SCTP or DCCP state.
+	State State
+	// Timeout is the remaining lifetime in seconds (FieldTimeout). Old kernels
+	// could print negative values.
+	Timeout int64
+
+	// Orig and Reply are the tuples of the two directions. Their layer-4 part
+	// is present when FieldL4 is set.
+	Orig, Reply Tuple
+	// OrigCounters and ReplyCounters count each direction's traffic
+	// (FieldOrigCounters, FieldReplyCounters).
+	OrigCounters, ReplyCounters Counters
+	// OrigZone and ReplyZone are a zone that applies to one direction only
+	// (FieldOrigZone, FieldReplyZone); Zone one that applies to both
+	// (FieldZone).
+	OrigZone, ReplyZone, Zone uint16
+
+	// Status holds the status bits (FieldStatus).
+	Status Status
+	// Mark is the connection mark (FieldMark).
+	Mark uint32
+	// Secmark is the numeric security mark, printed by kernels before
+	// 2.6.37 (FieldSecmark).
+	Secmark uint32
+	// Secctx is the security context (FieldSecctx).
+	Secctx string
+	// Use is the entry's reference count as the reader saw it (FieldUse).
+	Use uint32
+	// ID is the conntrack id (FieldID).
+	ID uint32
+	// DeltaTime is the flow's age in seconds when it was read (FieldDeltaTime).
+	DeltaTime uint64
+	// Start and Stop are the kernel's timestamps of the flow's creation and
+	// end, in nanoseconds since the Unix epoch (FieldStart, FieldStop).
+	Start, Stop uint64
+	// GRETimeout and GREStreamTimeout are the GRE tracker's timeouts in
+	// seconds, which /proc prints for GRE flows (FieldGRETimeouts).
+	GRETimeout, GREStreamTimeout uint32
+	// Helper is the name of the connection-tracking helper (FieldHelper).
+	Helper string
+	// Labels are the connection labels' names, comma-separated as conntrack
+	// prints them; empty when bits are set that have no name (FieldLabels).
+	Labels string
+
+	// Event is the event type of an event stream's record; EventNone in a
+	// table listing.
+	Event Event
+	// EventTime is the event's time stamp in microseconds since the Unix
+	// epoch (FieldEventTime).
+	EventTime int64
+	// PortID is the netlink port of the process that caused the event
+	// (FieldPortID), Progname its name (FieldProgname).
+	PortID   uint32
+	Progname string
+
+	// Extras holds the tokens the parser did not know, each with its
+	// position, so the line prints back as it was read.
+	Extras Extras
+}
+
+// Tuple is the address and layer-4 identity of one direction of a flow.
+// Which layer-4 fields are meaningful depends on the flow's protocol.
+type Tuple struct {
+	Src, Dst netip.Addr
+	// SrcPort and DstPort are the ports of TCP, UDP, UDP-Lite, SCTP and DCCP,
+	// and the keys (call ids) of GRE.
+	SrcPort, DstPort uint16
+	// Type, Code and ID are the ICMP or ICMPv6 type, code and identifier.
+	Type, Code uint8
+	ID         uint16
+}
+
+// Counters count the packets and bytes of one direction of a flow.
+type Counters struct {
+	Packets, Bytes uint64
+}
+
+// Fields is a set of a Flow's optional fields.
+type Fields uint32
+
+// The optional fields of a Flow.
+const (
+	FieldTimeout Fields = 1 << iota
+	FieldState
+	FieldL4 // the tuples' layer-4 part
+	FieldOrigZone
+	FieldReplyZone
+	FieldZone
+	FieldOrigCounters
+	FieldReplyCounters
+	FieldStatus
+	FieldMark
+	FieldSecmark
+	FieldSecctx
+	FieldUse
+	FieldID
+	FieldDeltaTime
+	FieldStart
+	FieldStop
+	FieldGRETimeouts
+	FieldHelper
+	FieldLabels
+	FieldEventTime
+	FieldPortID
+	FieldProgname
+)
+
+// Has reports whether every field of fs is present in f.
+func (f *Flow) Has(fs Fields) bool { return f.Fields&fs == fs }
+
+// Quirks records choices of a printer that the kernel state does not
+// determine. Each is set by the parser that saw it and honoured by the
+// printers of the formats that have it.
+type Quirks uint8
+
+const (
+	// QuirkUnknownName: the protocol was printed as "unknown" although it
+	// has a name (icmpv6 on some 5.x kernels; dccp after Linux 6.17, whose
+	// flows also lose their ports).
+	QuirkUnknownName Quirks = 1 << iota
+	// QuirkListen: TCP state SYN_SENT2 was printed as LISTEN (before 2.6.31).
+	QuirkListen
+	// QuirkTrailingSpace: the line ended with a space (2.4 kernels).
+	QuirkTrailingSpace
+	// QuirkUseBeforeMark: use= came before mark= (late 2.4 kernels).
+	QuirkUseBeforeMark
+	// QuirkSignedMark: a mark of 2^31 or more was printed as a negative
+	// number (2.4 kernels on 32-bit machines).
+	QuirkSignedMark
+)
+
+// Event is the type of an event in a conntrack -E stream.
+type Event uint8
+
+// The event types.
+const (
+	EventNone Event = iota
+	EventNew
+	EventUpdate
+	EventDestroy
+)
+
+// String returns the event type as conntrack's XML spells it: "new",
+// "update", "destroy", or "" for EventNone.
+func (e Event) String() string {
+	switch e {
+	case EventNew:
+		return "new"
+	case EventUpdate:
+		return "update"
+	case EventDestroy:
+		return "destroy"
+	}
+	return ""
+}
+
+// Reset sets f to the zero Flow.
+func (f *Flow) Reset() { *f = Flow{} }

@@ -1,0 +1,864 @@
+package format
+
+import (
+	"bytes"
+	"math"
+	"math/bits"
+	"net/netip"
+	"strconv"
+	"unicode/utf8"
+)
+
+// This file holds the grammar shared by the key=value line formats. They all
+// print the same elements in the same order (the Slot order); a dialect says
+// which elements it has and how it prints addresses and headers.
+
+// dialect describes one key=value line format.
+type dialect struct {
+	format Format
+	l3     bool   // lines start with the family's name and number
+	v6     bool   // IPv6 flows exist
+	slots  uint32 // the elements the format prints, as bits 1<<Slot
+	gre    bool   // GRE flows have the "timeout=N, stream_timeout=N" part
+	old    bool   // 2.4 layouts: trailing space, use before mark, signed mark, [UNCONFIRMED]
+	flags  uint8  // flag words: 1 [ASSURED], 2 also [OFFLOAD] and [HW_OFFLOAD]
+}
+
+func (d *dialect) has(s Slot) bool { return d.slots&(1<<s) != 0 }
+
+func slotSet(ss ...Slot) uint32 {
+	var m uint32
+	for _, s := range ss {
+		m |= 1 << s
+	}
+	return m
+}
+
+// slotKeys are the texts that start each element.
+var slotKeys = [slotCount]string{
+	SlotOrig:          "src=",
+	SlotOrigZone:      "zone-orig=",
+	SlotOrigCounters:  "packets=",
+	SlotUnreplied:     "[UNREPLIED]",
+	SlotReply:         "src=",
+	SlotReplyZone:     "zone-reply=",
+	SlotReplyCounters: "packets=",
+	SlotFlag:          "[",
+	SlotUnconfirmed:   "[UNCONFIRMED]",
+	SlotMark:          "mark=",
+	SlotSecmark:       "secmark=",
+	SlotSecctx:        "secctx=",
+	SlotZone:          "zone=",
+	SlotDeltaTime:     "delta-time=",
+	SlotUse:           "use=",
+}
+
+// slotFields are the fields each element sets, to tell a duplicate from a
+// field out of order.
+var slotFields = [slotCount]Fields{
+	SlotOrigZone:      FieldOrigZone,
+	SlotOrigCounters:  FieldOrigCounters,
+	SlotReplyCounters: FieldReplyCounters,
+	SlotReplyZone:     FieldReplyZone,
+	SlotMark:          FieldMark,
+	SlotSecmark:       FieldSecmark,
+	SlotSecctx:        FieldSecctx,
+	SlotZone:          FieldZone,
+	SlotDeltaTime:     FieldDeltaTime,
+	SlotUse:           FieldUse,
+}
+
+// required reports whether every line of the key=value formats has s.
+func required(s Slot) bool { return s == SlotOrig || s == SlotReply || s == SlotUse }
+
+// parser holds the state of parsing one line.
+type parser struct {
+	d      *dialect
+	line   []byte
+	pos    int
+	strict bool
+	l4     l4Kind // layer-4 part of the tuples
+	l4opt  bool   // the layer-4 part may be absent (protocol printed as "unknown")
+	old    [4]string
+	xbuf   []byte // the line's extras, encoded as in Extras
+	in     *interner
+}
+
+// parseLine parses a whole line of dialect d into f.
+func (p *parser) parseLine(line []byte, f *Flow) error {
+	p.line, p.pos, p.l4opt = line, 0, false
+	p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	p.xbuf = p.xbuf[:0]
+	oldExtras := f.Extras
+	*f = Flow{Fields: FieldStatus, Status: StatusConfirmed | StatusSeenReply}
+	if err := p.header(f); err != nil {
+		return err
+	}
+	if err := p.body(f); err != nil {
+		return err
+	}
+	if len(p.xbuf) > 0 {
+		if oldExtras.s == string(p.xbuf) {
+			f.Extras = oldExtras
+		} else {
+			f.Extras = Extras{string(p.xbuf)}
+		}
+	}
+	return p.check(f)
+}
+
+// errAt returns a ParseError for the bytes line[start:end].
+func (p *parser) errAt(start, end int, field string, err error, msg string) error {
+	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(p.line)}
+}
+
+// tokenEnd returns the end of the space-delimited token at i.
+func (p *parser) tokenEnd(i int) int {
+	if j := bytes.IndexByte(p.line[i:], ' '); j >= 0 {
+		return i + j
+	}
+	return len(p.line)
+}
+
+// sep consumes the space after a token, if the line goes on.
+func (p *parser) sep(f *Flow) error {
+	if p.pos == len(p.line) {
+		return nil
+	}
+	if p.line[p.pos] != ' ' {
+		end := p.tokenEnd(p.pos)
+		return p.errAt(p.pos, end, "", ErrSyntax, "expected a space before "+quote(p.line[p.pos:end]))
+	}
+	p.pos++
+	switch {
+	case p.pos == len(p.line):
+		if !p.d.old {
+			return p.errAt(p.pos-1, p.pos, "", ErrSyntax, "trailing space at the end of the line")
+		}
+		f.Quirks |= QuirkTrailingSpace
+	case p.line[p.pos] == ' ':
+		return p.errAt(p.pos, p.pos+1, "", ErrSyntax, "two spaces in a row")
+	}
+	return nil
+}
+
+// value expects key at the cursor, and returns the value after it, which
+// ends at the next space. The cursor moves past the value.
+func (p *parser) value(key, field string) ([]byte, int, error) {
+	rest := p.line[p.pos:]
+	if len(rest) < len(key) || string(rest[:len(key)]) != key {
+		if err := p.truncated(key, field); err != nil {
+			return nil, p.pos, err
+		}
+		end := p.tokenEnd(p.pos)
+		return nil, p.pos, p.errAt(p.pos, end, field, ErrSyntax, "expected "+key+", found "+quote(rest[:end-p.pos]))
+	}
+	start := p.pos + len(key)
+	end := p.tokenEnd(start)
+	p.pos = end
+	if start == end {
+		return nil, start, p.errAt(start-len(key), end, field, ErrSyntax, "empty value after "+key)
+	}
+	return p.line[start:end], start, nil
+}
+
+// truncated returns an error if the line ends at the cursor, or in the
+// middle of key.
+func (p *parser) truncated(key, field string) error {
+	rest := p.line[p.pos:]
+	switch {
+	case len(rest) == 0:
+		return p.errAt(p.pos, p.pos, field, ErrMissing, "line ends where "+key+" was expected (truncated line?)")
+	case len(rest) < len(key) && key[:len(rest)] == string(rest):
+		return p.errAt(p.pos, len(p.line), field, ErrMissing, "line ends in the middle of "+key+" (truncated line?)")
+	}
+	return nil
+}
+
+// uint parses the value of key as a number of at most max.
+func (p *parser) uint(key, field string, max uint64) (uint64, error) {
+	v, at, err := p.value(key, field)
+	if err != nil {
+		return 0, err
+	}
+	n, e := parseUint(v, max)
+	if e != numOK {
+		return 0, p.numErr(v, at, field, e, false, "0 to "+itoa(max))
+	}
+	return n, nil
+}
+
+// numErr describes why the number v at column at did not parse.
+func (p *parser) numErr(v []byte, at int, field string, e numErr, signed bool, want string) error {
+	end := at + len(v)
+	switch e {
+	case numRange:
+		return p.errAt(at, end, field, ErrRange, string(v)+" is out of range (want "+want+")")
+	case numZero:
+		return p.errAt(at, end, field, ErrSyntax, "leading zero in "+quote(v)+", which the kernel never prints")
+	}
+	for i, c := range v {
+		if (c < '0' || c > '9') && !(signed && i == 0 && c == '-') {
+			return p.errAt(at+i, at+i+1, field, ErrSyntax, "unexpected "+describe(v, i)+" in a number (want "+want+")")
+		}
+	}
+	return p.errAt(at, end, field, ErrSyntax, "malformed number "+quote(v)+" (want "+want+")")
+}
+
+// describe names the byte v[i] for an error message.
+func describe(v []byte, i int) string {
+	switch c := v[i]; {
+	case c == '\r' && i == len(v)-1:
+		return "carriage return (the file has CRLF line ends; convert them with dos2unix)"
+	case c == 0:
+		return "NUL byte"
+	case c == '\\' && i == len(v)-1:
+		return "backslash (a line continuation of a documentation excerpt; join the lines first)"
+	case c < 0x20 || c >= 0x7f:
+		return "byte 0x" + strconv.FormatUint(uint64(c)|0x100, 16)[1:]
+	default:
+		return strconv.QuoteRune(rune(c))
+	}
+}
+
+func quote(b []byte) string {
+	if len(b) > 40 {
+		return strconv.Quote(string(b[:40])) + "..."
+	}
+	return strconv.Quote(string(b))
+}
+
+// name parses the name of a "%-8s %u " header pair, without its padding.
+func (p *parser) name(field string) ([]byte, error) {
+	start := p.pos
+	end := p.tokenEnd(start)
+	if end == start {
+		return nil, p.errAt(start, start+1, field, ErrSyntax, "expected a protocol name")
+	}
+	p.pos = end
+	return p.line[start:end], nil
+}
+
+// num parses the padding and number of a "%-8s %u " header pair whose name
+// is name.
+func (p *parser) num(name []byte, field string, maxNum uint64) (uint64, error) {
+	pad := max(8-len(name), 0) + 1
+	end, i := p.pos, p.pos
+	for i < len(p.line) && p.line[i] == ' ' {
+		i++
+	}
+	if i == len(p.line) {
+		return 0, p.errAt(end, i, field, ErrMissing, "line ends after the name "+quote(name)+" (truncated line?)")
+	}
+	if i-end != pad {
+		return 0, p.errAt(end, i, field, ErrSyntax, "expected "+itoa(uint64(pad))+" spaces after "+quote(name)+" (names are padded to 8 columns), found "+itoa(uint64(i-end)))
+	}
+	numEnd := p.tokenEnd(i)
+	n, e := parseUint(p.line[i:numEnd], maxNum)
+	if e != numOK {
+		return 0, p.numErr(p.line[i:numEnd], i, field+" number", e, false, "0 to "+itoa(maxNum))
+	}
+	p.pos = numEnd
+	return n, nil
+}
+
+// header parses everything before the original tuple: the family and
+// protocol columns, the timeout and the protocol's private part.
+func (p *parser) header(f *Flow) error {
+	f.Family = IPv4
+	if p.d.l3 {
+		start := p.pos
+		name, err := p.name("family")
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "ipv4", "ipv6", "unknown":
+		default:
+			return p.errAt(start, start+len(name), "family", ErrUnknownName, "unknown layer-3 protocol name "+quote(name)+" (want ipv4 or ipv6)")
+		}
+		n, err := p.num(name, "family", math.MaxUint8)
+		if err != nil {
+			return err
+		}
+		if string(name) == "unknown" {
+			return p.errAt(start, p.pos, "family", ErrUnknownName, "layer-3 protocol "+itoa(n)+" is not IPv4 or IPv6")
+		}
+		f.Family = Family(n)
+		if f.Family.String() != string(name) {
+			return p.errAt(start, p.pos, "family", ErrMismatch, "layer-3 protocol "+string(name)+" has number "+itoa(uint64(familyNumber(name)))+", not "+itoa(n))
+		}
+		if f.Family == IPv6 && !p.d.v6 {
+			return p.errAt(start, p.pos, "family", ErrMismatch, "this format has IPv4 flows only")
+		}
+		if err := p.sep(f); err != nil {
+			return err
+		}
+	}
+	start := p.pos
+	name, err := p.name("protocol")
+	if err != nil {
+		return err
+	}
+	pn, named := protoByName(name)
+	if !named && string(name) != "unknown" {
+		return p.errAt(start, start+len(name), "protocol", ErrUnknownName, "unknown protocol name "+quote(name)+" (the kernel prints a protocol it does not name as \"unknown\")")
+	}
+	n, err := p.num(name, "protocol", math.MaxUint8)
+	if err != nil {
+		return err
+	}
+	f.Proto = Proto(n)
+	switch {
+	case named && pn != f.Proto:
+		return p.errAt(start, p.pos, "protocol", ErrMismatch, "protocol "+string(name)+" is number "+itoa(uint64(pn))+", not "+itoa(n))
+	case !named && f.Proto.Named():
+		f.Quirks |= QuirkUnknownName
+	}
+	p.l4 = f.Proto.l4()
+	p.l4opt = f.Quirks&QuirkUnknownName != 0
+	if err := p.sep(f); err != nil {
+		return err
+	}
+
+	// Timeout: all digits, perhaps with a minus sign.
+	if p.pos < len(p.line) && (p.line[p.pos] >= '0' && p.line[p.pos] <= '9' || p.line[p.pos] == '-') {
+		end := p.tokenEnd(p.pos)
+		v := p.line[p.pos:end]
+		t, e := parseInt(v, math.MinInt64, math.MaxInt64)
+		if e != numOK {
+			return p.numErr(v, p.pos, "timeout", e, true, "seconds")
+		}
+		f.Timeout = t
+		f.Fields |= FieldTimeout
+		p.pos = end
+		if err := p.sep(f); err != nil {
+			return err
+		}
+	}
+
+	// Private part: a state word, or GRE's timeouts.
+	if f.Proto.HasStates() && !p.l4opt && p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
+		end := p.tokenEnd(p.pos)
+		word := p.line[p.pos:end]
+		s, ok := parseState(f.Proto, word)
+		if !ok {
+			return p.errAt(p.pos, end, "state", ErrUnknownName, "unknown "+f.Proto.String()+" state "+quote(word))
+		}
+		if string(word) == "LISTEN" {
+			f.Quirks |= QuirkListen
+		}
+		f.State = s
+		f.Fields |= FieldState
+		p.pos = end
+		if err := p.sep(f); err != nil {
+			return err
+		}
+	}
+	if f.Proto == GRE && p.d.gre && !p.l4opt && p.pos < len(p.line) && bytes.HasPrefix(p.line[p.pos:], []byte("timeout=")) {
+		v, at, err := p.value("timeout=", "gre timeout")
+		if err != nil {
+			return err
+		}
+		if v[len(v)-1] != ',' {
+			return p.errAt(at+len(v), at+len(v), "gre timeout", ErrSyntax, "expected \",\" after the GRE timeout")
+		}
+		t, e := parseUint(v[:len(v)-1], math.MaxUint32)
+		if e != numOK {
+			return p.numErr(v[:len(v)-1], at, "gre timeout", e, false, "seconds")
+		}
+		if err := p.sep(f); err != nil {
+			return err
+		}
+		st, err := p.uint("stream_timeout=", "gre stream_timeout", math.MaxUint32)
+		if err != nil {
+			return err
+		}
+		f.GRETimeout, f.GREStreamTimeout = uint32(t), uint32(st)
+		f.Fields |= FieldGRETimeouts
+		if err := p.sep(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func familyNumber(name []byte) Family {
+	if string(name) == "ipv6" {
+		return IPv6
+	}
+	return IPv4
+}
+
+// body parses the elements from the original tuple on. Each token either
+// starts the next element the dialect prints, or is unknown; an unknown
+// token is kept in the extras at the slot of the element before it.
+func (p *parser) body(f *Flow) error {
+	cur := SlotHeader
+	for p.pos < len(p.line) {
+		s := p.next(cur)
+		if s == 0 {
+			if err := p.unknown(f, cur); err != nil {
+				return err
+			}
+		} else {
+			if err := p.elem(f, s); err != nil {
+				return err
+			}
+			cur = s
+		}
+		if err := p.sep(f); err != nil {
+			return err
+		}
+	}
+	for s := cur + 1; s < slotCount; s++ {
+		if p.d.has(s) && required(s) {
+			return p.errAt(len(p.line), len(p.line), slotField(s), ErrMissing, "line ends where "+slotField(s)+" ("+slotKeys[s]+"...) was expected (truncated line?)")
+		}
+	}
+	return nil
+}
+
+// slotField names an element in error messages.
+func slotField(s Slot) string {
+	switch s {
+	case SlotOrig:
+		return "original tuple"
+	case SlotReply:
+		return "reply tuple"
+	}
+	return s.String()
+}
+
+// next returns the element after cur that starts at the cursor, or 0 when
+// none does without passing an element every line has.
+func (p *parser) next(cur Slot) Slot {
+	rest := p.line[p.pos:]
+	for s := cur + 1; s < slotCount; s++ {
+		if !p.d.has(s) {
+			continue
+		}
+		key := slotKeys[s]
+		if len(rest) >= len(key) && string(rest[:len(key)]) == key && (s != SlotFlag || p.flagWord(rest) != 0) {
+			return s
+		}
+		if required(s) {
+			return 0
+		}
+	}
+	return 0
+}
+
+// flagWord returns the status bits of the flag word at the start of rest, or
+// 0 if there is none the dialect prints.
+func (p *parser) flagWord(rest []byte) Status {
+	end := bytes.IndexByte(rest, ' ')
+	if end < 0 {
+		end = len(rest)
+	}
+	switch string(rest[:end]) {
+	case "[ASSURED]":
+		return StatusAssured
+	case "[OFFLOAD]":
+		if p.d.flags > 1 {
+			return StatusOffload
+		}
+	case "[HW_OFFLOAD]":
+		if p.d.flags > 1 {
+			return StatusOffload | StatusHWOffload
+		}
+	}
+	return 0
+}
+
+// elem parses element s at the cursor.
+func (p *parser) elem(f *Flow, s Slot) error {
+	var err error
+	switch s {
+	case SlotOrig:
+		err = p.tuple(f, &f.Orig, "original")
+	case SlotReply:
+		err = p.tuple(f, &f.Reply, "reply")
+	case SlotOrigZone:
+		var n uint64
+		n, err = p.uint("zone-orig=", "zone-orig", math.MaxUint16)
+		f.OrigZone = uint16(n)
+	case SlotReplyZone:
+		var n uint64
+		n, err = p.uint("zone-reply=", "zone-reply", math.MaxUint16)
+		f.ReplyZone = uint16(n)
+	case SlotZone:
+		var n uint64
+		n, err = p.uint("zone=", "zone", math.MaxUint16)
+		f.Zone = uint16(n)
+	case SlotOrigCounters:
+		err = p.counters(&f.OrigCounters, "original")
+	case SlotReplyCounters:
+		err = p.counters(&f.ReplyCounters, "reply")
+	case SlotUnreplied:
+		p.pos += len("[UNREPLIED]")
+		f.Status &^= StatusSeenReply
+	case SlotFlag:
+		st := p.flagWord(p.line[p.pos:])
+		p.pos = p.tokenEnd(p.pos)
+		f.Status |= st
+	case SlotUnconfirmed:
+		p.pos += len("[UNCONFIRMED]")
+		f.Status &^= StatusConfirmed
+	case SlotMark:
+		err = p.mark(f)
+	case SlotSecmark:
+		var n uint64
+		n, err = p.uint("secmark=", "secmark", math.MaxUint32)
+		f.Secmark = uint32(n)
+	case SlotSecctx:
+		var v []byte
+		var at int
+		v, at, err = p.value("secctx=", "secctx")
+		if err == nil {
+			err = p.text(v, at, "secctx")
+			f.Secctx = p.intern(v)
+		}
+	case SlotDeltaTime:
+		f.DeltaTime, err = p.uint("delta-time=", "delta-time", math.MaxUint64)
+	case SlotUse:
+		var n uint64
+		n, err = p.uint("use=", "use", math.MaxUint32)
+		f.Use = uint32(n)
+		if err == nil && p.d.old && !p.d.has(SlotZone) && f.Fields&FieldMark == 0 && bytes.HasPrefix(p.line[p.pos:], []byte(" mark=")) {
+			// Late 2.4 kernels print use= before mark=.
+			f.Fields |= FieldUse
+			p.pos++
+			err = p.mark(f)
+			f.Quirks |= QuirkUseBeforeMark
+		}
+	}
+	f.Fields |= slotFields[s]
+	return err
+}
+
+// mark parses mark=, which 2.4 kernels printed signed.
+func (p *parser) mark(f *Flow) error {
+	v, at, err := p.value("mark=", "mark")
+	if err != nil {
+		return err
+	}
+	if p.d.old && v[0] == '-' {
+		n, e := parseInt(v, math.MinInt32, -1)
+		if e != numOK {
+			return p.numErr(v, at, "mark", e, true, "-2147483648 to 4294967295")
+		}
+		f.Mark = uint32(int32(n))
+		f.Quirks |= QuirkSignedMark
+	} else {
+		n, e := parseUint(v, math.MaxUint32)
+		if e != numOK {
+			return p.numErr(v, at, "mark", e, false, "0 to 4294967295")
+		}
+		f.Mark = uint32(n)
+	}
+	f.Fields |= FieldMark
+	return nil
+}
+
+// text checks a free-form value: printable, valid UTF-8, no control bytes.
+func (p *parser) text(v []byte, at int, field string) error {
+	for i, c := range v {
+		if c < 0x20 || c == 0x7f {
+			return p.errAt(at+i, at+i+1, field, ErrSyntax, "unexpected "+describe(v, i))
+		}
+	}
+	if !utf8.Valid(v) {
+		return p.errAt(at, at+len(v), field, ErrSyntax, "invalid UTF-8 in "+quote(v))
+	}
+	return nil
+}
+
+// tuple parses "src=A dst=A" and the layer-4 part of the flow's protocol.
+func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
+	var err error
+	if t.Src, err = p.addr(f, "src=", dir+" src"); err != nil {
+		return err
+	}
+	if err = p.sep(f); err != nil {
+		return err
+	}
+	if t.Dst, err = p.addr(f, "dst=", dir+" dst"); err != nil {
+		return err
+	}
+	kind := p.l4
+	if p.l4opt {
+		// An "unknown" protocol has its layer-4 part only if the kernel still
+		// printed one (icmpv6 on some 5.x kernels) and then in both tuples.
+		has := p.pos+1 < len(p.line) && bytes.HasPrefix(p.line[p.pos+1:], l4FirstKey(kind))
+		if dir == "reply" && has != f.Has(FieldL4) {
+			return p.errAt(p.pos, p.tokenEnd(p.pos), dir+" tuple", ErrMismatch, "the reply tuple's layer-4 part does not match the original tuple's")
+		}
+		if !has {
+			kind = l4None
+		}
+	}
+	if kind == l4None {
+		return nil
+	}
+	f.Fields |= FieldL4
+	var n uint64
+	switch kind {
+	case l4Ports:
+		if err = p.sep(f); err != nil {
+			return err
+		}
+		if n, err = p.uint("sport=", dir+" sport", math.MaxUint16); err != nil {
+			return err
+		}
+		t.SrcPort = uint16(n)
+		if err = p.sep(f); err != nil {
+			return err
+		}
+		n, err = p.uint("dport=", dir+" dport", math.MaxUint16)
+		t.DstPort = uint16(n)
+	case l4Keys:
+		if err = p.sep(f); err != nil {
+			return err
+		}
+		if t.SrcPort, err = p.hex("srckey=", dir+" srckey"); err != nil {
+			return err
+		}
+		if err = p.sep(f); err != nil {
+			return err
+		}
+		t.DstPort, err = p.hex("dstkey=", dir+" dstkey")
+	case l4ICMP:
+		if err = p.sep(f); err != nil {
+			return err
+		}
+		if n, err = p.uint("type=", dir+" type", math.MaxUint8); err != nil {
+			return err
+		}
+		t.Type = uint8(n)
+		if err = p.sep(f); err != nil {
+			return err
+		}
+		if n, err = p.uint("code=", dir+" code", math.MaxUint8); err != nil {
+			return err
+		}
+		t.Code = uint8(n)
+		if err = p.sep(f); err != nil {
+			return err
+		}
+		n, err = p.uint("id=", dir+" id", math.MaxUint16)
+		t.ID = uint16(n)
+	}
+	return err
+}
+
+func l4FirstKey(k l4Kind) []byte {
+	switch k {
+	case l4Ports:
+		return []byte("sport=")
+	case l4Keys:
+		return []byte("srckey=")
+	case l4ICMP:
+		return []byte("type=")
+	}
+	return []byte("\x00")
+}
+
+func (p *parser) hex(key, field string) (uint16, error) {
+	v, at, err := p.value(key, field)
+	if err != nil {
+		return 0, err
+	}
+	n, e := parseHex16(v)
+	if e != numOK {
+		msg := "want 0x and 1 to 4 lowercase hex digits"
+		if e == numZero {
+			msg = "leading zero in " + quote(v) + ", which the kernel never prints"
+		}
+		return 0, p.errAt(at, at+len(v), field, ErrSyntax, msg)
+	}
+	return n, nil
+}
+
+// addr parses an address of the flow's family in the dialect's form.
+func (p *parser) addr(f *Flow, key, field string) (a netip.Addr, err error) {
+	v, at, err := p.value(key, field)
+	if err != nil {
+		return a, err
+	}
+	colon := bytes.IndexByte(v, ':') >= 0
+	if f.Family == IPv4 {
+		if colon {
+			msg := "IPv6 address " + quote(v) + " in an ipv4 flow"
+			if !p.d.v6 {
+				msg = "IPv6 address " + quote(v) + " in an IPv4-only format"
+			}
+			return a, p.errAt(at, at+len(v), field, ErrAddress, msg)
+		}
+		if a, ok := parseIPv4(v); ok {
+			return a, nil
+		}
+		return a, p.errAt(at, at+len(v), field, ErrAddress, "malformed IPv4 address "+quote(v)+" (want four numbers 0 to 255, as in 192.0.2.1)")
+	}
+	if !colon {
+		return a, p.errAt(at, at+len(v), field, ErrAddress, "IPv4 address "+quote(v)+" in an ipv6 flow")
+	}
+	if a, ok := parseIPv6Full(v); ok {
+		return a, nil
+	}
+	return a, p.errAt(at, at+len(v), field, ErrAddress, "malformed IPv6 address "+quote(v)+" (the kernel prints eight groups of four lowercase hex digits, as in 2001:0db8:0000:0000:0000:0000:0000:0001)")
+}
+
+// counters parses "packets=N bytes=N".
+func (p *parser) counters(c *Counters, dir string) error {
+	var err error
+	if c.Packets, err = p.uint("packets=", dir+" packets", math.MaxUint64); err != nil {
+		return err
+	}
+	if p.pos == len(p.line) || p.line[p.pos] != ' ' {
+		return p.errAt(p.pos, p.pos, dir+" bytes", ErrMissing, "expected bytes= after packets=")
+	}
+	p.pos++
+	c.Bytes, err = p.uint("bytes=", dir+" bytes", math.MaxUint64)
+	return err
+}
+
+// unknown handles a token at the cursor that starts no element the dialect
+// expects here: an error for a known field, else an extra at slot cur.
+func (p *parser) unknown(f *Flow, cur Slot) error {
+	start := p.pos
+	end := p.tokenEnd(start)
+	tok := p.line[start:end]
+	if tok[0] == '[' {
+		if i := bytes.Index(p.line[start:], []byte("] ")); i >= 0 {
+			end = start + i + 1
+		} else if p.line[len(p.line)-1] == ']' {
+			end = len(p.line)
+		}
+		tok = p.line[start:end]
+	}
+	if end == len(p.line) {
+		// Perhaps the line was cut in the middle of a field.
+		for s := cur + 1; s < slotCount; s++ {
+			key := slotKeys[s]
+			if p.d.has(s) && len(tok) < len(key) && key[:len(tok)] == string(tok) {
+				return p.errAt(start, end, slotField(s), ErrMissing, "line ends in the middle of "+key+" (truncated line?)")
+			}
+		}
+	}
+	// A field this dialect knows, in a place where the kernel never prints it.
+	for s := SlotOrig; s < slotCount; s++ {
+		key := slotKeys[s]
+		if !p.d.has(s) || !bytes.HasPrefix(tok, []byte(key)) || s == SlotFlag && p.flagWord(tok) == 0 {
+			continue
+		}
+		for r := cur + 1; r < s; r++ {
+			if p.d.has(r) && required(r) {
+				return p.errAt(start, end, slotField(r), ErrMissing, "expected "+slotField(r)+" ("+slotKeys[r]+"...), found "+quote(tok))
+			}
+		}
+		if slotFields[s]&f.Fields != 0 || s <= cur && slotFields[s] == 0 {
+			return p.errAt(start, end, slotField(s), ErrDuplicate, "duplicate "+quote(tok))
+		}
+		return p.errAt(start, end, slotField(s), ErrOrder, quote(tok)+" is out of place: the kernel prints it before "+slotField(cur))
+	}
+	for r := cur + 1; r < slotCount; r++ {
+		if p.d.has(r) && required(r) && !isKV(tok) && tok[0] != '[' {
+			return p.errAt(start, end, slotField(r), ErrSyntax, "expected "+slotField(r)+" ("+slotKeys[r]+"...), found "+quote(tok))
+		}
+	}
+	if !isKV(tok) && !(tok[0] == '[' && tok[len(tok)-1] == ']' && len(tok) > 2) {
+		return p.errAt(start, end, "", ErrSyntax, "unexpected "+quote(tok))
+	}
+	if err := p.text(tok, start, "field"); err != nil {
+		return err
+	}
+	if p.strict {
+		return p.errAt(start, end, "", ErrUnknownKey, "unknown field "+quote(tok)+" (strict mode)")
+	}
+	p.xbuf = appendExtra(p.xbuf, cur, tok)
+	p.pos = end
+	return nil
+}
+
+// isKV reports whether tok is a well-formed key=value token: a key of
+// letters, digits, '-', '_' or '.', an '=', and a value.
+func isKV(tok []byte) bool {
+	eq := bytes.IndexByte(tok, '=')
+	if eq <= 0 || eq == len(tok)-1 {
+		return false
+	}
+	for _, c := range tok[:eq] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// check applies the rules of what a kernel prints to the parsed flow.
+func (p *parser) check(f *Flow) error {
+	at := func(msg string) error {
+		return p.errAt(0, len(p.line), "", ErrMismatch, msg)
+	}
+	off := f.Status.offloaded()
+	switch {
+	case off && f.Has(FieldTimeout):
+		return at("an offloaded flow has no timeout in this format")
+	case !off && !f.Has(FieldTimeout):
+		return at("missing timeout after the protocol number")
+	case f.Proto.HasStates() && !p.l4opt && !f.Has(FieldState) && !(off && f.Proto == TCP):
+		return at("missing " + f.Proto.String() + " state after the timeout")
+	case off && f.Proto == TCP && f.Has(FieldState):
+		return at("an offloaded TCP flow has no state in this format")
+	case f.Has(FieldOrigCounters) != f.Has(FieldReplyCounters):
+		return at("counters for one direction only: the kernel prints both or neither")
+	}
+	if bits.OnesCount32(uint32(f.Fields&(FieldZone|FieldOrigZone|FieldReplyZone))) > 1 {
+		return at("more than one of zone=, zone-orig=, zone-reply=: a flow has one zone")
+	}
+	if f.Quirks&QuirkTrailingSpace != 0 && f.Fields&(FieldSecmark|FieldSecctx) != 0 {
+		return at("a trailing space (2.4 kernels) with secmark= or secctx= (2.6 kernels)")
+	}
+	if f.Quirks&QuirkUseBeforeMark != 0 && f.Quirks&QuirkTrailingSpace == 0 {
+		return at("use= before mark= (2.4 kernels) without the trailing space of those kernels")
+	}
+	return nil
+}
+
+// intern returns b as a string, reusing the flow's previous strings or the
+// scanner's table when one holds it.
+func (p *parser) intern(b []byte) string {
+	for _, s := range p.old {
+		if s == string(b) {
+			return s
+		}
+	}
+	return p.in.get(b)
+}
+
+// interner is a bounded table of strings seen before.
+type interner struct {
+	m    map[string]string
+	size int
+}
+
+const maxInternBytes = 1 << 20
+
+func (in *interner) get(b []byte) string {
+	if in == nil {
+		return string(b)
+	}
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if in.size+len(s) <= maxInternBytes {
+		if in.m == nil {
+			in.m = make(map[string]string)
+		}
+		in.m[s] = s
+		in.size += len(s)
+	}
+	return s
+}

@@ -1,0 +1,219 @@
+package format
+
+import (
+	"net/netip"
+	"strconv"
+)
+
+// appendKV appends f as a line of dialect d, with its newline.
+func appendKV(dst []byte, f *Flow, d *dialect) ([]byte, error) {
+	if err := d.printable(f); err != nil {
+		return dst, err
+	}
+	if d.l3 {
+		dst = appendNameNum(dst, f.Family.String(), uint64(f.Family))
+	}
+	name := f.Proto.String()
+	if f.Quirks&QuirkUnknownName != 0 {
+		name = "unknown"
+	}
+	dst = appendNameNum(dst, name, uint64(f.Proto))
+	if f.Has(FieldTimeout) {
+		dst = strconv.AppendInt(dst, f.Timeout, 10)
+		dst = append(dst, ' ')
+	}
+	if f.Has(FieldState) {
+		if f.Proto == TCP && f.State == TCPSynSent2 && f.Quirks&QuirkListen != 0 {
+			dst = append(dst, "LISTEN"...)
+		} else {
+			dst = append(dst, StateName(f.Proto, f.State)...)
+		}
+		dst = append(dst, ' ')
+	}
+	if d.gre && f.Has(FieldGRETimeouts) {
+		dst = append(dst, "timeout="...)
+		dst = appendUint(dst, uint64(f.GRETimeout))
+		dst = append(dst, ", stream_timeout="...)
+		dst = appendUint(dst, uint64(f.GREStreamTimeout))
+		dst = append(dst, ' ')
+	}
+	x := 0 // offset in f.Extras
+	dst = f.Extras.appendSlot(dst, SlotHeader, &x)
+	for s := SlotOrig; s < slotCount; s++ {
+		if d.has(s) {
+			if s == SlotMark && f.Quirks&QuirkUseBeforeMark != 0 && d.old {
+				continue // printed after use=
+			}
+			dst = d.appendElem(dst, f, s)
+		}
+		dst = f.Extras.appendSlot(dst, s, &x)
+	}
+	if !(d.old && f.Quirks&QuirkTrailingSpace != 0) {
+		dst = dst[:len(dst)-1]
+	}
+	return append(dst, '\n'), nil
+}
+
+// printable reports why f cannot be printed in dialect d, if it cannot.
+func (d *dialect) printable(f *Flow) error {
+	switch {
+	case f.Family != IPv4 && f.Family != IPv6:
+		return unprintable(d, "family "+itoa(uint64(f.Family))+" is neither IPv4 nor IPv6")
+	case f.Family == IPv6 && !d.v6:
+		return unprintable(d, "the format has IPv4 flows only")
+	case f.Has(FieldState) && StateName(f.Proto, f.State) == "":
+		return unprintable(d, "state "+itoa(uint64(f.State))+" is not a "+f.Proto.String()+" state")
+	}
+	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
+		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
+			return unprintable(d, "address "+a.String()+" does not belong to family "+f.Family.String())
+		}
+	}
+	return nil
+}
+
+func unprintable(d *dialect, msg string) error {
+	return &PrintError{Format: d.format, Msg: msg}
+}
+
+// appendNameNum appends a "%-8s %u " header pair.
+func appendNameNum(dst []byte, name string, n uint64) []byte {
+	dst = append(dst, name...)
+	for i := len(name); i < 8; i++ {
+		dst = append(dst, ' ')
+	}
+	dst = append(dst, ' ')
+	dst = appendUint(dst, n)
+	return append(dst, ' ')
+}
+
+// appendElem appends element s of f, each token followed by a space, or
+// nothing when f lacks it.
+func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
+	switch s {
+	case SlotOrig:
+		return d.appendTuple(dst, f, &f.Orig)
+	case SlotReply:
+		return d.appendTuple(dst, f, &f.Reply)
+	case SlotOrigZone:
+		if f.Has(FieldOrigZone) {
+			dst = appendKey(dst, "zone-orig=", uint64(f.OrigZone))
+		}
+	case SlotReplyZone:
+		if f.Has(FieldReplyZone) {
+			dst = appendKey(dst, "zone-reply=", uint64(f.ReplyZone))
+		}
+	case SlotOrigCounters:
+		if f.Has(FieldOrigCounters) {
+			dst = appendCounters(dst, f.OrigCounters)
+		}
+	case SlotReplyCounters:
+		if f.Has(FieldReplyCounters) {
+			dst = appendCounters(dst, f.ReplyCounters)
+		}
+	case SlotUnreplied:
+		if f.Has(FieldStatus) && f.Status&StatusSeenReply == 0 {
+			dst = append(dst, "[UNREPLIED] "...)
+		}
+	case SlotFlag:
+		st := f.Status
+		if d.flags < 2 {
+			st &^= StatusOffload | StatusHWOffload
+		}
+		if w := st.flagWord(); w != "" && f.Has(FieldStatus) {
+			dst = append(dst, w...)
+			dst = append(dst, ' ')
+		}
+	case SlotUnconfirmed:
+		if f.Has(FieldStatus) && f.Status&StatusConfirmed == 0 {
+			dst = append(dst, "[UNCONFIRMED] "...)
+		}
+	case SlotMark:
+		dst = d.appendMark(dst, f)
+	case SlotSecmark:
+		if f.Has(FieldSecmark) {
+			dst = appendKey(dst, "secmark=", uint64(f.Secmark))
+		}
+	case SlotSecctx:
+		if f.Has(FieldSecctx) {
+			dst = append(dst, "secctx="...)
+			dst = append(dst, f.Secctx...)
+			dst = append(dst, ' ')
+		}
+	case SlotZone:
+		if f.Has(FieldZone) {
+			dst = appendKey(dst, "zone=", uint64(f.Zone))
+		}
+	case SlotDeltaTime:
+		if f.Has(FieldDeltaTime) {
+			dst = appendKey(dst, "delta-time=", f.DeltaTime)
+		}
+	case SlotUse:
+		if f.Has(FieldUse) {
+			dst = appendKey(dst, "use=", uint64(f.Use))
+		}
+		if d.old && f.Quirks&QuirkUseBeforeMark != 0 {
+			dst = d.appendMark(dst, f)
+		}
+	}
+	return dst
+}
+
+func (d *dialect) appendMark(dst []byte, f *Flow) []byte {
+	if !f.Has(FieldMark) {
+		return dst
+	}
+	dst = append(dst, "mark="...)
+	if d.old && f.Quirks&QuirkSignedMark != 0 {
+		dst = strconv.AppendInt(dst, int64(int32(f.Mark)), 10)
+	} else {
+		dst = appendUint(dst, uint64(f.Mark))
+	}
+	return append(dst, ' ')
+}
+
+func appendKey(dst []byte, key string, n uint64) []byte {
+	dst = append(dst, key...)
+	dst = appendUint(dst, n)
+	return append(dst, ' ')
+}
+
+func appendCounters(dst []byte, c Counters) []byte {
+	dst = appendKey(dst, "packets=", c.Packets)
+	return appendKey(dst, "bytes=", c.Bytes)
+}
+
+// appendTuple appends "src=A dst=A " and the layer-4 part of t.
+func (d *dialect) appendTuple(dst []byte, f *Flow, t *Tuple) []byte {
+	dst = append(dst, "src="...)
+	dst = d.appendAddr(dst, t.Src)
+	dst = append(dst, " dst="...)
+	dst = d.appendAddr(dst, t.Dst)
+	dst = append(dst, ' ')
+	if !f.Has(FieldL4) {
+		return dst
+	}
+	switch f.Proto.l4() {
+	case l4Ports:
+		dst = appendKey(dst, "sport=", uint64(t.SrcPort))
+		dst = appendKey(dst, "dport=", uint64(t.DstPort))
+	case l4Keys:
+		dst = append(dst, "srckey="...)
+		dst = appendHex16(dst, t.SrcPort)
+		dst = append(dst, " dstkey="...)
+		dst = appendHex16(dst, t.DstPort)
+		dst = append(dst, ' ')
+	case l4ICMP:
+		dst = appendKey(dst, "type=", uint64(t.Type))
+		dst = appendKey(dst, "code=", uint64(t.Code))
+		dst = appendKey(dst, "id=", uint64(t.ID))
+	}
+	return dst
+}
+
+func (d *dialect) appendAddr(dst []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		return appendIPv4(dst, a)
+	}
+	return appendIPv6Full(dst, a)
+}

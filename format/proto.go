@@ -1,0 +1,113 @@
+package format
+
+// Family is a flow's layer-3 protocol family, numbered as the kernel numbers
+// it (AF_INET, AF_INET6).
+type Family uint8
+
+// The families a flow can have.
+const (
+	IPv4 Family = 2
+	IPv6 Family = 10
+)
+
+// String returns the name the kernel prints for f: "ipv4", "ipv6" or
+// "unknown".
+func (f Family) String() string {
+	switch f {
+	case IPv4:
+		return "ipv4"
+	case IPv6:
+		return "ipv6"
+	}
+	return "unknown"
+}
+
+// Proto is a layer-4 protocol number, as assigned by IANA. Every number is
+// valid; the ones below are those the kernel and conntrack-tools name.
+type Proto uint8
+
+// The layer-4 protocols that have names and a tracker of their own.
+const (
+	ICMP    Proto = 1
+	TCP     Proto = 6
+	UDP     Proto = 17
+	DCCP    Proto = 33
+	GRE     Proto = 47
+	ICMPv6  Proto = 58
+	SCTP    Proto = 132
+	UDPLite Proto = 136
+)
+
+// String returns the name the kernel and conntrack print for p, or
+// "unknown" for a protocol they do not name.
+func (p Proto) String() string {
+	switch p {
+	case ICMP:
+		return "icmp"
+	case TCP:
+		return "tcp"
+	case UDP:
+		return "udp"
+	case DCCP:
+		return "dccp"
+	case GRE:
+		return "gre"
+	case ICMPv6:
+		return "icmpv6"
+	case SCTP:
+		return "sctp"
+	case UDPLite:
+		return "udplite"
+	}
+	return "unknown"
+}
+
+// Named reports whether p has a name of its own, that is, whether String
+// returns something other than "unknown".
+func (p Proto) Named() bool { return p.String() != "unknown" }
+
+// l4Kind says which fields a tuple of a protocol carries after its
+// addresses.
+type l4Kind uint8
+
+const (
+	l4None  l4Kind = iota // nothing
+	l4Ports               // sport= dport=
+	l4Keys                // srckey=0x.. dstkey=0x..
+	l4ICMP                // type= code= id=
+)
+
+func (p Proto) l4() l4Kind {
+	switch p {
+	case TCP, UDP, UDPLite, SCTP, DCCP:
+		return l4Ports
+	case GRE:
+		return l4Keys
+	case ICMP, ICMPv6:
+		return l4ICMP
+	}
+	return l4None
+}
+
+// protoByName returns the protocol whose name is b, if any.
+func protoByName(b []byte) (Proto, bool) {
+	switch string(b) {
+	case "icmp":
+		return ICMP, true
+	case "tcp":
+		return TCP, true
+	case "udp":
+		return UDP, true
+	case "dccp":
+		return DCCP, true
+	case "gre":
+		return GRE, true
+	case "icmpv6":
+		return ICMPv6, true
+	case "sctp":
+		return SCTP, true
+	case "udplite":
+		return UDPLite, true
+	}
+	return 0, false
+}

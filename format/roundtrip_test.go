@@ -1,0 +1,138 @@
+package format_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// corpusFormat returns the format of a corpus file by its name.
+func corpusFormat(name string) (format.Format, bool) {
+	base := filepath.Base(name)
+	for _, f := range format.Formats() {
+		if strings.HasPrefix(base, f.String()) {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// corpusFiles returns the real captures and the hand-written legacy lines.
+func corpusFiles(t testing.TB) []string {
+	files, err := filepath.Glob("../testdata/corpus/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
+	}
+	return append(files, "testdata/iplegacy.txt")
+}
+
+// wildDir is where the third-party captures are; tests skip when it is absent.
+func wildDir(t testing.TB) string {
+	dir := os.Getenv("CTCONV_WILD")
+	if dir == "" {
+		dir = "../../shared/wild"
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("third-party captures not found at %s (set CTCONV_WILD): %v", dir, err)
+	}
+	return dir
+}
+
+// roundTrip parses every line of data as f, prints it again and compares.
+func roundTrip(t *testing.T, name string, f format.Format, data []byte) int {
+	t.Helper()
+	var fl format.Flow
+	var out []byte
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		n++
+		if err := f.Parse(sc.Bytes(), &fl); err != nil {
+			t.Errorf("%s:%d: %v", name, n, err)
+			continue
+		}
+		var err error
+		out, err = f.Append(out[:0], &fl)
+		if err != nil {
+			t.Errorf("%s:%d: print: %v", name, n, err)
+			continue
+		}
+		if got, want := string(out), sc.Text()+"\n"; got != want {
+			t.Errorf("%s:%d: round trip differs\n got: %q\nwant: %q", name, n, got, want)
+		}
+	}
+	return n
+}
+
+func TestCorpusRoundTrip(t *testing.T) {
+	for _, file := range corpusFiles(t) {
+		f, ok := corpusFormat(file)
+		if !ok {
+			t.Errorf("%s: no format has this name's prefix", file)
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := roundTrip(t, file, f, data); n == 0 {
+			t.Errorf("%s: empty", file)
+		}
+	}
+}
+
+// TestCorpusScanner reads each corpus file through a Scanner with format
+// detection and prints it back as a whole.
+func TestCorpusScanner(t *testing.T) {
+	for _, file := range corpusFiles(t) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := corpusFormat(file)
+		sc, err := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithName(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fl format.Flow
+		var out []byte
+		for sc.Scan(&fl) {
+			if out, err = sc.Format().Append(out, &fl); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if sc.Format() != want {
+			t.Errorf("%s: detected %v, want %v", file, sc.Format(), want)
+		}
+		if !bytes.Equal(out, data) {
+			t.Errorf("%s: scanner round trip differs", file)
+		}
+	}
+}
+
+// TestWild reads third-party captures of the kernel formats.
+func TestWild(t *testing.T) {
+	dir := wildDir(t)
+	for _, c := range []struct {
+		file string
+		f    format.Format
+	}{
+		{"035-balestra-monitoring-ddwrt-ip_conntrack.txt", format.IPLegacy},
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := roundTrip(t, c.file, c.f, data); n < 100 {
+			t.Errorf("%s: only %d lines", c.file, n)
+		}
+	}
+}

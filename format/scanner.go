@@ -1,0 +1,253 @@
+package format
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// DefaultMaxLine is the longest line a Scanner accepts unless told
+// otherwise. conntrack cuts its lines at 4095 bytes and the kernel's longest
+// lines, with a long security context, stay well below this.
+const DefaultMaxLine = 64 << 10
+
+const readSize = 64 << 10
+
+// Scanner reads flows from a stream, one line at a time, into a Flow that
+// the caller reuses:
+//
+//	sc, err := format.NewScanner(r, format.Auto)
+//	...
+//	var f format.Flow
+//	for sc.Scan(&f) {
+//		// use f
+//	}
+//	if err := sc.Err(); err != nil { ... }
+//
+// A Scanner stops at the first bad line unless WithSkip tells it to skip
+// bad lines. Its memory is bounded by the longest line it accepts plus a
+// 64 KiB read buffer, and its results do not depend on how the reader
+// splits the stream.
+type Scanner struct {
+	r       io.Reader
+	format  Format
+	name    string
+	strict  bool
+	skip    func(*ParseError)
+	skipOn  bool
+	maxLine int
+
+	buf        []byte
+	start, end int // unread bytes are buf[start:end]
+	eof        bool
+	line       []byte
+	lineNo     int
+	err        error
+	p          parser
+	in         interner
+	skipped    int
+	unknown    int
+}
+
+// A ScanOption configures a Scanner.
+type ScanOption func(*Scanner) error
+
+// WithName sets the input's name that errors report, usually a file name.
+func WithName(name string) ScanOption {
+	return func(s *Scanner) error { s.name = name; return nil }
+}
+
+// WithStrict makes the Scanner reject a line with a token it does not know,
+// instead of keeping the token in Flow.Extras.
+func WithStrict() ScanOption {
+	return func(s *Scanner) error { s.strict = true; return nil }
+}
+
+// WithSkip makes the Scanner skip bad lines instead of stopping at the
+// first. It calls fn, if not nil, with the error of each line it skips.
+func WithSkip(fn func(*ParseError)) ScanOption {
+	return func(s *Scanner) error { s.skipOn, s.skip = true, fn; return nil }
+}
+
+// WithMaxLine sets the longest line, in bytes without its newline, that the
+// Scanner accepts; longer lines are errors wrapping ErrLineTooLong. The
+// default is DefaultMaxLine.
+func WithMaxLine(n int) ScanOption {
+	return func(s *Scanner) error {
+		if n < 1 || n > 1<<30 {
+			return errors.New("format: WithMaxLine: want 1 to 2^30 bytes")
+		}
+		s.maxLine = n
+		return nil
+	}
+}
+
+// NewScanner returns a Scanner that reads flows of format f from r. Given
+// Auto, it detects the format from the first line.
+func NewScanner(r io.Reader, f Format, opts ...ScanOption) (*Scanner, error) {
+	if f != Auto && f.dialect() == nil {
+		return nil, errors.New("format: NewScanner: cannot parse format " + f.String())
+	}
+	s := &Scanner{r: r, format: f, maxLine: DefaultMaxLine}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	s.p.strict = s.strict
+	s.p.in = &s.in
+	return s, nil
+}
+
+// Scan reads the next flow into f. It returns false at the end of the input
+// or at an error, which Err then returns.
+func (s *Scanner) Scan(f *Flow) bool {
+	for s.err == nil {
+		line, err := s.readLine()
+		if err != nil {
+			if err != io.EOF {
+				s.err = err
+			}
+			return false
+		}
+		s.lineNo++
+		if perr := s.parse(line, f); perr != nil {
+			perr.File, perr.Line = s.name, s.lineNo
+			if !s.skipOn {
+				s.err = perr
+				return false
+			}
+			s.skipped++
+			if s.skip != nil {
+				s.skip(perr)
+			}
+			continue
+		}
+		if f.Extras.s != "" {
+			s.unknown += f.Extras.Len()
+		}
+		return true
+	}
+	return false
+}
+
+// parse parses a line read by readLine; a nil line is one that was too long.
+func (s *Scanner) parse(line []byte, f *Flow) *ParseError {
+	if line == nil {
+		return &ParseError{Col: s.maxLine + 1, Err: ErrLineTooLong,
+			Msg:  "line longer than " + itoa(uint64(s.maxLine)) + " bytes",
+			Text: string(s.line)}
+	}
+	if s.format == Auto {
+		f, err := Detect(line)
+		if err != nil {
+			return &ParseError{Col: 1, Len: len(line), Err: err, Msg: err.Error(), Text: string(line)}
+		}
+		s.format = f
+	}
+	s.p.d = s.format.dialect()
+	if err := s.p.parseLine(line, f); err != nil {
+		return err.(*ParseError)
+	}
+	return nil
+}
+
+// readLine returns the next line without its newline. A line longer than
+// maxLine is returned as nil, with its first bytes in s.line, and the rest
+// of it is skipped.
+func (s *Scanner) readLine() ([]byte, error) {
+	tooLong := false
+	for {
+		if i := bytes.IndexByte(s.buf[s.start:s.end], '\n'); i >= 0 {
+			line := s.buf[s.start : s.start+i]
+			s.start += i + 1
+			if tooLong {
+				return nil, nil
+			}
+			if len(line) > s.maxLine {
+				s.line = line[:min(len(line), 256)]
+				return nil, nil
+			}
+			s.line = line
+			return line, nil
+		}
+		if s.eof {
+			if s.start == s.end {
+				if tooLong {
+					return nil, nil
+				}
+				return nil, io.EOF
+			}
+			line := s.buf[s.start:s.end] // the last line has no newline
+			s.start = s.end
+			if tooLong || len(line) > s.maxLine {
+				if !tooLong {
+					s.line = line[:min(len(line), 256)]
+				}
+				return nil, nil
+			}
+			s.line = line
+			return line, nil
+		}
+		if s.end-s.start > s.maxLine {
+			// Too long: keep the start for the error, drop the rest.
+			if !tooLong {
+				s.line = append(s.line[:0:0], s.buf[s.start:s.start+256]...)
+				tooLong = true
+			}
+			s.start, s.end = 0, 0
+		}
+		if err := s.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// fill reads more input into the buffer.
+func (s *Scanner) fill() error {
+	if s.start > 0 {
+		s.end = copy(s.buf, s.buf[s.start:s.end])
+		s.start = 0
+	}
+	if want := s.end + readSize; want > len(s.buf) {
+		nb := make([]byte, max(want, min(2*len(s.buf), s.maxLine+1+readSize)))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	for range 100 {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err == io.EOF {
+			s.eof = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return io.ErrNoProgress
+}
+
+// Err returns the error that stopped the Scanner, nil at a clean end. With
+// WithSkip, bad lines do not stop it; Skipped counts them.
+func (s *Scanner) Err() error { return s.err }
+
+// Format returns the format being read; with Auto, the one detected, once
+// the first line has been read.
+func (s *Scanner) Format() Format { return s.format }
+
+// Line returns the number of the line Scan read last.
+func (s *Scanner) Line() int { return s.lineNo }
+
+// Bytes returns the line Scan read last, without its newline. It is valid
+// until the next call of Scan.
+func (s *Scanner) Bytes() []byte { return s.line }
+
+// Skipped returns the number of bad lines skipped (see WithSkip).
+func (s *Scanner) Skipped() int { return s.skipped }
+
+// Unknown returns the number of tokens kept in Flow.Extras so far.
+func (s *Scanner) Unknown() int { return s.unknown }

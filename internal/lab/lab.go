@@ -1,0 +1,167 @@
+// Package lab builds network namespaces of our own and fills their
+// connection-tracking tables, for live tests and corpus captures against the
+// real kernel. It needs root, iproute2, nftables and conntrack-tools.
+package lab
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+)
+
+// Lab is a network namespace with connection tracking switched on, with
+// accounting and timestamps.
+type Lab struct {
+	NS string
+}
+
+// Check returns why labs cannot be built here, or nil.
+func Check() error {
+	if os.Geteuid() != 0 {
+		return errors.New("needs root (to create network namespaces)")
+	}
+	var missing []string
+	for _, bin := range []string{"ip", "nft", "conntrack"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			missing = append(missing, bin)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("needs %s on PATH (apt-get install iproute2 nftables conntrack)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// ruleset makes the kernel track the namespace's traffic (any rule that uses
+// conntrack does), and drops what reaches two ports so that connections to
+// them stay unreplied.
+const ruleset = `table inet ctconv {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ct state invalid counter
+		tcp dport 9 drop
+		udp dport 9 drop
+	}
+}
+`
+
+// Options change how New sets a namespace up.
+type Options struct {
+	// NoAccounting leaves packet counters and timestamps off, so that the
+	// kernel prints neither packets=/bytes= nor delta-time=.
+	NoAccounting bool
+}
+
+// New creates a namespace whose name starts with prefix.
+func New(prefix string, opts Options) (*Lab, error) {
+	if err := Check(); err != nil {
+		return nil, err
+	}
+	l := &Lab{NS: fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), rand.N(1<<20))}
+	if _, err := run(nil, "ip", "netns", "add", l.NS); err != nil {
+		return nil, err
+	}
+	steps := [][]string{
+		{"ip", "link", "set", "lo", "up"},
+		{"sysctl", "-qw", "net.netfilter.nf_conntrack_acct=1", "net.netfilter.nf_conntrack_timestamp=1"},
+	}
+	if opts.NoAccounting {
+		steps[1] = []string{"sysctl", "-qw", "net.netfilter.nf_conntrack_acct=0", "net.netfilter.nf_conntrack_timestamp=0"}
+	}
+	for _, s := range steps {
+		if _, err := l.Exec(nil, s...); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	if _, err := l.Exec([]byte(ruleset), "nft", "-f", "-"); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// Close deletes the namespace.
+func (l *Lab) Close() error {
+	_, err := run(nil, "ip", "netns", "del", l.NS)
+	return err
+}
+
+// Exec runs a command in the namespace with stdin and returns its stdout.
+func (l *Lab) Exec(stdin []byte, args ...string) ([]byte, error) {
+	return run(stdin, append([]string{"ip", "netns", "exec", l.NS}, args...)...)
+}
+
+// Proc returns the namespace's /proc/net/nf_conntrack.
+func (l *Lab) Proc() ([]byte, error) {
+	return l.Exec(nil, "cat", "/proc/net/nf_conntrack")
+}
+
+// Insert creates the entries with conntrack -I.
+func (l *Lab) Insert(entries []Entry) error {
+	for _, e := range entries {
+		if _, err := l.Exec(nil, append([]string{"conntrack", "-I"}, e...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Flush empties the namespace's table.
+func (l *Lab) Flush() error {
+	_, err := l.Exec(nil, "conntrack", "-F")
+	return err
+}
+
+// Do runs fn on a thread that is in the namespace, so that the sockets fn
+// opens belong to it.
+func (l *Lab) Do(fn func() error) error {
+	runtime.LockOSThread()
+	self, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer self.Close()
+	target, err := os.Open("/var/run/netns/" + l.NS)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer target.Close()
+	if err := setns(target); err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	err = fn()
+	if setns(self) == nil {
+		runtime.UnlockOSThread() // else the thread dies with this goroutine
+	}
+	return err
+}
+
+func setns(f *os.File) error {
+	if _, _, e := syscall.RawSyscall(sysSetns, f.Fd(), syscall.CLONE_NEWNET, 0); e != 0 {
+		return fmt.Errorf("setns: %w", e)
+	}
+	return nil
+}
+
+func run(stdin []byte, args ...string) ([]byte, error) {
+	cmd := exec.Command(args[0], args[1:]...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	if err := cmd.Run(); err != nil {
+		return out.Bytes(), fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+	}
+	return out.Bytes(), nil
+}

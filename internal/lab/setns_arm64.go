@@ -1,0 +1,3 @@
+package lab
+
+const sysSetns uintptr = 268

@@ -1,0 +1,172 @@
+package lab
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+)
+
+// Traffic makes real loopback traffic in the namespace, IPv4 and IPv6:
+// TCP connections that finish (TIME_WAIT), stay open (ESTABLISHED), are
+// refused (CLOSE) or get no answer (SYN_SENT); UDP with and without replies;
+// ICMP and ICMPv6 echoes. It returns a function that closes the connections
+// it left open.
+func (l *Lab) Traffic() (closeAll func(), err error) {
+	var open []io.Closer
+	closeAll = func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}
+	err = l.Do(func() error {
+		for _, host := range []string{"127.0.0.1", "::1"} {
+			cs, err := tcpTraffic(host)
+			open = append(open, cs...)
+			if err != nil {
+				return err
+			}
+			if err := udpTraffic(host); err != nil {
+				return err
+			}
+		}
+		if err := echo("ip4:icmp", "127.0.0.1", 8); err != nil {
+			return err
+		}
+		return echo("ip6:ipv6-icmp", "::1", 128)
+	})
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	return closeAll, nil
+}
+
+func tcpTraffic(host string) ([]io.Closer, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return nil, err
+	}
+	open := []io.Closer{ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 512)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						c.Close()
+						return
+					}
+					c.Write(buf[:n])
+				}
+			}()
+		}
+	}()
+	// Two that finish: the client closes first, so its side waits.
+	for range 2 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return open, err
+		}
+		c.Write([]byte("hello, conntrack"))
+		io.ReadFull(c, make([]byte, 16))
+		c.Close()
+	}
+	// One that stays open.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		return open, err
+	}
+	open = append(open, c)
+	c.Write([]byte("ping"))
+	io.ReadFull(c, make([]byte, 4))
+	// One refused: nothing listens on port 1.
+	if c, err := net.Dial("tcp", net.JoinHostPort(host, "1")); err == nil {
+		c.Close()
+		return open, errors.New("port 1 unexpectedly open")
+	}
+	// One unanswered: the ruleset drops what arrives at port 9.
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort(host, "9"), 300*time.Millisecond); err == nil {
+		c.Close()
+	}
+	return open, nil
+}
+
+func udpTraffic(host string) error {
+	srv, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	c, err := net.Dial("udp", srv.LocalAddr().String())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for range 3 {
+		c.Write([]byte("query"))
+		buf := make([]byte, 64)
+		srv.SetReadDeadline(time.Now().Add(time.Second))
+		n, from, err := srv.ReadFrom(buf)
+		if err != nil {
+			return err
+		}
+		srv.WriteTo(buf[:n], from)
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		if _, err := c.Read(buf); err != nil {
+			return err
+		}
+	}
+	// Unanswered datagrams.
+	for _, port := range []string{"9", "7"} {
+		u, err := net.Dial("udp", net.JoinHostPort(host, port))
+		if err != nil {
+			return err
+		}
+		u.Write([]byte("anyone?"))
+		u.Close()
+	}
+	return nil
+}
+
+// echo sends an ICMP or ICMPv6 echo request to host and waits for the reply.
+func echo(network, host string, typ byte) error {
+	c, err := net.ListenPacket(network, host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	msg := []byte{typ, 0, 0, 0, 0xbe, 0xef, 0, 1, 'c', 't', 'c', 'o', 'n', 'v'}
+	if typ == 8 { // the kernel computes ICMPv6 checksums itself
+		var sum uint32
+		for i := 0; i < len(msg); i += 2 {
+			sum += uint32(msg[i])<<8 | uint32(msg[i+1])
+		}
+		sum = sum>>16 + sum&0xffff
+		sum += sum >> 16
+		msg[2], msg[3] = byte(^sum>>8), byte(^sum)
+	}
+	dst, err := net.ResolveIPAddr("ip", host)
+	if err != nil {
+		return err
+	}
+	if _, err := c.WriteTo(msg, dst); err != nil {
+		return err
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			return err
+		}
+		if n > 0 && buf[0] != typ { // our own request comes back too
+			return nil
+		}
+	}
+}
