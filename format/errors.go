@@ -10,16 +10,16 @@ import (
 // them, so callers can test the kind with errors.Is and get the position
 // with errors.As.
 var (
-	ErrSyntax      = errors.New("syntax error")                        // a token is not what the grammar allows here
-	ErrRange       = errors.New("value out of range")                  // a number does not fit its field
-	ErrAddress     = errors.New("malformed address")                   // an address is not in the printer's form
-	ErrUnknownName = errors.New("unknown name")                        // a protocol or state name that does not exist
-	ErrUnknownKey  = errors.New("unknown field")                       // a well-formed field the parser does not know (strict mode)
-	ErrDuplicate   = errors.New("duplicate field")                     // a field that occurs once occurs again
-	ErrOrder       = errors.New("field out of order")                  // a known field in a place the format never prints it
-	ErrMissing     = errors.New("missing field")                       // a field the format always prints is absent
-	ErrMismatch    = errors.New("contradictory fields")                // fields that contradict each other
-	ErrLineTooLong = errors.New("line too long")                       // a line exceeds the scanner's bound
+	ErrSyntax      = errors.New("syntax error")                          // a token is not what the grammar allows here
+	ErrRange       = errors.New("value out of range")                    // a number does not fit its field
+	ErrAddress     = errors.New("malformed address")                     // an address is not in the printer's form
+	ErrUnknownName = errors.New("unknown name")                          // a protocol or state name that does not exist
+	ErrUnknownKey  = errors.New("unknown field")                         // a well-formed field the parser does not know (strict mode)
+	ErrDuplicate   = errors.New("duplicate field")                       // a field that occurs once occurs again
+	ErrOrder       = errors.New("field out of order")                    // a known field in a place the format never prints it
+	ErrMissing     = errors.New("missing field")                         // a field the format always prints is absent
+	ErrMismatch    = errors.New("contradictory fields")                  // fields that contradict each other
+	ErrLineTooLong = errors.New("line too long")                         // a line exceeds the scanner's bound
 	ErrUnprintable = errors.New("flow cannot be printed in this format") // returned by printers
 )
 

@@ -48,7 +48,7 @@ func TestParse(t *testing.T) {
 			Orig:         format.Tuple{Src: ip("127.0.0.1"), Dst: ip("127.0.0.2"), SrcPort: 51256, DstPort: 8080},
 			Reply:        format.Tuple{Src: ip("127.0.0.2"), Dst: ip("127.0.0.1"), SrcPort: 8080, DstPort: 51256},
 			OrigCounters: format.Counters{Packets: 6, Bytes: 398}, ReplyCounters: format.Counters{Packets: 5, Bytes: 3859},
-			Status:       seen | format.StatusAssured, Mark: 7, DeltaTime: 3, Use: 2,
+			Status: seen | format.StatusAssured, Mark: 7, DeltaTime: 3, Use: 2,
 		},
 	}, {
 		name: "icmpv6 unreplied",
@@ -118,7 +118,7 @@ func TestParse(t *testing.T) {
 			Orig:         format.Tuple{Src: ip("10.0.0.2"), Dst: ip("10.0.0.1"), SrcPort: 1026, DstPort: 22},
 			Reply:        format.Tuple{Src: ip("10.0.0.1"), Dst: ip("10.0.0.2"), SrcPort: 22, DstPort: 1026},
 			OrigCounters: format.Counters{Packets: 12, Bytes: 1420}, ReplyCounters: format.Counters{Packets: 10, Bytes: 2310},
-			Status:       seen | format.StatusAssured, Mark: 0xfffffffe, Use: 1,
+			Status: seen | format.StatusAssured, Mark: 0xfffffffe, Use: 1,
 		},
 	}, {
 		name: "2.4.0 unconfirmed listen",
