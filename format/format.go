@@ -52,7 +52,7 @@ func Formats() []Format {
 }
 
 var (
-	procDialect = dialect{
+	procDialect = (&dialect{
 		format: Proc,
 		l3:     true,
 		v6:     true,
@@ -61,8 +61,8 @@ var (
 		slots: slotSet(SlotOrig, SlotOrigZone, SlotOrigCounters, SlotUnreplied, SlotReply,
 			SlotReplyZone, SlotReplyCounters, SlotFlag, SlotMark, SlotSecmark, SlotSecctx,
 			SlotZone, SlotDeltaTime, SlotUse),
-	}
-	legacyDialect = dialect{
+	}).init()
+	legacyDialect = (&dialect{
 		format: IPLegacy,
 		gre:    true,
 		old:    true,
@@ -70,15 +70,15 @@ var (
 		slots: slotSet(SlotOrig, SlotOrigCounters, SlotUnreplied, SlotReply,
 			SlotReplyCounters, SlotFlag, SlotUnconfirmed, SlotMark, SlotSecmark, SlotSecctx,
 			SlotUse),
-	}
+	}).init()
 )
 
 func (f Format) dialect() *dialect {
 	switch f {
 	case Proc:
-		return &procDialect
+		return procDialect
 	case IPLegacy:
-		return &legacyDialect
+		return legacyDialect
 	}
 	return nil
 }
@@ -103,8 +103,7 @@ func (f Format) parse(line []byte, fl *Flow, strict bool, in *interner) error {
 	if d == nil {
 		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + f.String(), Text: string(line)}
 	}
-	var scratch [128]byte
-	p := parser{d: d, strict: strict, xbuf: scratch[:0], in: in}
+	p := parser{d: d, strict: strict, in: in}
 	return p.parseLine(line, fl)
 }
 
@@ -124,11 +123,11 @@ func ParseProc(line []byte, f *Flow) error { return Proc.Parse(line, f) }
 
 // AppendProc appends f as a line of /proc/net/nf_conntrack; see
 // Format.Append.
-func AppendProc(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, &procDialect) }
+func AppendProc(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, procDialect) }
 
 // ParseIPLegacy parses a line of /proc/net/ip_conntrack; see Format.Parse.
 func ParseIPLegacy(line []byte, f *Flow) error { return IPLegacy.Parse(line, f) }
 
 // AppendIPLegacy appends f as a line of /proc/net/ip_conntrack; see
 // Format.Append.
-func AppendIPLegacy(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, &legacyDialect) }
+func AppendIPLegacy(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, legacyDialect) }

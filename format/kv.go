@@ -16,12 +16,34 @@ import (
 // dialect describes one key=value line format.
 type dialect struct {
 	format Format
-	l3     bool   // lines start with the family's name and number
-	v6     bool   // IPv6 flows exist
-	slots  uint32 // the elements the format prints, as bits 1<<Slot
-	gre    bool   // GRE flows have the "timeout=N, stream_timeout=N" part
-	old    bool   // 2.4 layouts: trailing space, use before mark, signed mark, [UNCONFIRMED]
-	flags  uint8  // flag words: 1 [ASSURED], 2 also [OFFLOAD] and [HW_OFFLOAD]
+	l3     bool              // lines start with the family's name and number
+	v6     bool              // IPv6 flows exist
+	slots  uint32            // the elements the format prints, as bits 1<<Slot
+	gre    bool              // GRE flows have the "timeout=N, stream_timeout=N" part
+	old    bool              // 2.4 layouts: trailing space, use before mark, signed mark, [UNCONFIRMED]
+	flags  uint8             // flag words: 1 [ASSURED], 2 also [OFFLOAD] and [HW_OFFLOAD]
+	first  [256]uint32       // the elements whose key starts with each byte
+	reach  [slotCount]uint32 // the elements that can follow each: up to the next required one
+}
+
+// init fills d's tables from d.slots.
+func (d *dialect) init() *dialect {
+	for s := Slot(1); s < slotCount; s++ {
+		if d.has(s) {
+			d.first[slotKeys[s].s[0]] |= 1 << s
+		}
+	}
+	for cur := range slotCount {
+		for s := cur + 1; s < slotCount; s++ {
+			if d.has(s) {
+				d.reach[cur] |= 1 << s
+				if required(s) {
+					break
+				}
+			}
+		}
+	}
+	return d
 }
 
 func (d *dialect) has(s Slot) bool { return d.slots&(1<<s) != 0 }
@@ -35,22 +57,23 @@ func slotSet(ss ...Slot) uint32 {
 }
 
 // slotKeys are the texts that start each element.
-var slotKeys = [slotCount]string{
-	SlotOrig:          "src=",
-	SlotOrigZone:      "zone-orig=",
-	SlotOrigCounters:  "packets=",
-	SlotUnreplied:     "[UNREPLIED]",
-	SlotReply:         "src=",
-	SlotReplyZone:     "zone-reply=",
-	SlotReplyCounters: "packets=",
-	SlotFlag:          "[",
-	SlotUnconfirmed:   "[UNCONFIRMED]",
-	SlotMark:          "mark=",
-	SlotSecmark:       "secmark=",
-	SlotSecctx:        "secctx=",
-	SlotZone:          "zone=",
-	SlotDeltaTime:     "delta-time=",
-	SlotUse:           "use=",
+var slotKeys = [slotCount]*key{
+	SlotHeader:        mkKey("\x00", "header"),
+	SlotOrig:          kSrc,
+	SlotOrigZone:      kZoneOrig,
+	SlotOrigCounters:  kPackets,
+	SlotUnreplied:     kUnreplied,
+	SlotReply:         kSrc,
+	SlotReplyZone:     kZoneReply,
+	SlotReplyCounters: kPackets,
+	SlotFlag:          kFlag,
+	SlotUnconfirmed:   kUnconfirmed,
+	SlotMark:          kMark,
+	SlotSecmark:       kSecmark,
+	SlotSecctx:        kSecctx,
+	SlotZone:          kZone,
+	SlotDeltaTime:     kDeltaTime,
+	SlotUse:           kUse,
 }
 
 // slotFields are the fields each element sets, to tell a duplicate from a
@@ -79,6 +102,7 @@ type parser struct {
 	strict bool
 	l4     l4Kind // layer-4 part of the tuples
 	l4opt  bool   // the layer-4 part may be absent (protocol printed as "unknown")
+	dir    string // the direction being parsed, for error messages
 	old    [4]string
 	xbuf   []byte // the line's extras, encoded as in Extras
 	in     *interner
@@ -109,6 +133,9 @@ func (p *parser) parseLine(line []byte, f *Flow) error {
 
 // errAt returns a ParseError for the bytes line[start:end].
 func (p *parser) errAt(start, end int, field string, err error, msg string) error {
+	if p.dir != "" {
+		field = p.dir + " " + field
+	}
 	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(p.line)}
 }
 
@@ -122,6 +149,14 @@ func (p *parser) tokenEnd(i int) int {
 
 // sep consumes the space after a token, if the line goes on.
 func (p *parser) sep(f *Flow) error {
+	if b := p.line[p.pos:]; len(b) > 1 && b[0] == ' ' && b[1] != ' ' {
+		p.pos++
+		return nil
+	}
+	return p.sepSlow(f)
+}
+
+func (p *parser) sepSlow(f *Flow) error {
 	if p.pos == len(p.line) {
 		return nil
 	}
@@ -144,46 +179,88 @@ func (p *parser) sep(f *Flow) error {
 
 // value expects key at the cursor, and returns the value after it, which
 // ends at the next space. The cursor moves past the value.
-func (p *parser) value(key, field string) ([]byte, int, error) {
+func (p *parser) value(k *key) ([]byte, int, error) {
 	rest := p.line[p.pos:]
-	if len(rest) < len(key) || string(rest[:len(key)]) != key {
-		if err := p.truncated(key, field); err != nil {
+	if !k.match(rest) {
+		if err := p.truncated(k); err != nil {
 			return nil, p.pos, err
 		}
 		end := p.tokenEnd(p.pos)
-		return nil, p.pos, p.errAt(p.pos, end, field, ErrSyntax, "expected "+key+", found "+quote(rest[:end-p.pos]))
+		return nil, p.pos, p.errAt(p.pos, end, k.field, ErrSyntax, "expected "+k.s+", found "+quote(rest[:end-p.pos]))
 	}
-	start := p.pos + len(key)
+	start := p.pos + len(k.s)
 	end := p.tokenEnd(start)
 	p.pos = end
 	if start == end {
-		return nil, start, p.errAt(start-len(key), end, field, ErrSyntax, "empty value after "+key)
+		return nil, start, p.errAt(start-len(k.s), end, k.field, ErrSyntax, "empty value after "+k.s)
 	}
 	return p.line[start:end], start, nil
 }
 
 // truncated returns an error if the line ends at the cursor, or in the
 // middle of key.
-func (p *parser) truncated(key, field string) error {
+func (p *parser) truncated(k *key) error {
 	rest := p.line[p.pos:]
 	switch {
 	case len(rest) == 0:
-		return p.errAt(p.pos, p.pos, field, ErrMissing, "line ends where "+key+" was expected (truncated line?)")
-	case len(rest) < len(key) && key[:len(rest)] == string(rest):
-		return p.errAt(p.pos, len(p.line), field, ErrMissing, "line ends in the middle of "+key+" (truncated line?)")
+		return p.errAt(p.pos, p.pos, k.field, ErrMissing, "line ends where "+k.s+" was expected (truncated line?)")
+	case len(rest) < len(k.s) && k.s[:len(rest)] == string(rest):
+		return p.errAt(p.pos, len(p.line), k.field, ErrMissing, "line ends in the middle of "+k.s+" (truncated line?)")
 	}
 	return nil
 }
 
-// uint parses the value of key as a number of at most max.
-func (p *parser) uint(key, field string, max uint64) (uint64, error) {
-	v, at, err := p.value(key, field)
+// uint parses the value of k as a number of at most max.
+func (p *parser) uint(k *key, max uint64) (uint64, error) {
+	if p.at(k) {
+		if n, ok := p.digits(max); ok {
+			return n, nil
+		}
+		p.pos -= len(k.s)
+	}
+	return p.uintSlow(k, max)
+}
+
+// at reports whether k is at the cursor and, if so, moves past it.
+func (p *parser) at(k *key) bool {
+	if k.match(p.line[p.pos:]) {
+		p.pos += len(k.s)
+		return true
+	}
+	return false
+}
+
+// digits parses the common case of a number at the cursor: 1 to 19 digits
+// (which cannot overflow), without a leading zero, up to max, then a space
+// or the end of the line. It reports false for anything else, which the
+// slow path then explains.
+func (p *parser) digits(max uint64) (uint64, bool) {
+	line, k := p.line, p.pos
+	j := k
+	var n uint64
+	for j < len(line) && j-k < 19 {
+		c := line[j] - '0'
+		if c > 9 {
+			break
+		}
+		n = n*10 + uint64(c)
+		j++
+	}
+	if j > k && (j == len(line) || line[j] == ' ') && n <= max && (line[k] != '0' || j == k+1) {
+		p.pos = j
+		return n, true
+	}
+	return 0, false
+}
+
+func (p *parser) uintSlow(k *key, max uint64) (uint64, error) {
+	v, at, err := p.value(k)
 	if err != nil {
 		return 0, err
 	}
 	n, e := parseUint(v, max)
 	if e != numOK {
-		return 0, p.numErr(v, at, field, e, false, "0 to "+itoa(max))
+		return 0, p.numErr(v, at, k.field, e, false, "0 to "+itoa(max))
 	}
 	return n, nil
 }
@@ -266,6 +343,21 @@ func (p *parser) num(name []byte, field string, maxNum uint64) (uint64, error) {
 // protocol columns, the timeout and the protocol's private part.
 func (p *parser) header(f *Flow) error {
 	f.Family = IPv4
+	// The common headers match whole; the rest, and errors, take the long way.
+	fast := !p.d.l3
+	if p.d.l3 && p.at(kIPv4Header) {
+		fast = true
+	} else if p.d.l3 && p.d.v6 && p.at(kIPv6Header) {
+		f.Family, fast = IPv6, true
+	}
+	if fast && p.pos < len(p.line) && p.line[p.pos] != ' ' {
+		if h := protoHeader(p.line[p.pos:]); h != nil && p.at(h.k) && p.pos < len(p.line) && p.line[p.pos] != ' ' {
+			f.Proto = h.p
+			p.l4, p.l4opt = f.Proto.l4(), false
+			return p.private(f)
+		}
+	}
+	p.pos, f.Family = 0, IPv4
 	if p.d.l3 {
 		start := p.pos
 		name, err := p.name("family")
@@ -320,7 +412,11 @@ func (p *parser) header(f *Flow) error {
 	if err := p.sep(f); err != nil {
 		return err
 	}
+	return p.private(f)
+}
 
+// private parses the timeout and the protocol's private part.
+func (p *parser) private(f *Flow) error {
 	// Timeout: all digits, perhaps with a minus sign.
 	if p.pos < len(p.line) && (p.line[p.pos] >= '0' && p.line[p.pos] <= '9' || p.line[p.pos] == '-') {
 		end := p.tokenEnd(p.pos)
@@ -355,8 +451,8 @@ func (p *parser) header(f *Flow) error {
 			return err
 		}
 	}
-	if f.Proto == GRE && p.d.gre && !p.l4opt && p.pos < len(p.line) && bytes.HasPrefix(p.line[p.pos:], []byte("timeout=")) {
-		v, at, err := p.value("timeout=", "gre timeout")
+	if f.Proto == GRE && p.d.gre && !p.l4opt && p.pos < len(p.line) && kGRETimeout.match(p.line[p.pos:]) {
+		v, at, err := p.value(kGRETimeout)
 		if err != nil {
 			return err
 		}
@@ -370,7 +466,7 @@ func (p *parser) header(f *Flow) error {
 		if err := p.sep(f); err != nil {
 			return err
 		}
-		st, err := p.uint("stream_timeout=", "gre stream_timeout", math.MaxUint32)
+		st, err := p.uint(kStreamTimeout, math.MaxUint32)
 		if err != nil {
 			return err
 		}
@@ -378,6 +474,37 @@ func (p *parser) header(f *Flow) error {
 		f.Fields |= FieldGRETimeouts
 		if err := p.sep(f); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+var (
+	kIPv4Header = mkKey("ipv4     2 ", "family")
+	kIPv6Header = mkKey("ipv6     10 ", "family")
+)
+
+// protoHeaders are the "%-8s %u " headers of the named protocols.
+var protoHeaders = func() (hs [8]struct {
+	k *key
+	p Proto
+}) {
+	for i, p := range []Proto{TCP, UDP, ICMP, ICMPv6, UDPLite, SCTP, GRE, DCCP} {
+		name := p.String()
+		hs[i].k = mkKey(name+"         "[len(name):]+itoa(uint64(p))+" ", "protocol")
+		hs[i].p = p
+	}
+	return hs
+}()
+
+// protoHeader returns the header of a named protocol that b may start with.
+func protoHeader(b []byte) *struct {
+	k *key
+	p Proto
+} {
+	for i := range protoHeaders {
+		if h := &protoHeaders[i]; h.k.s[0] == b[0] && h.k.match(b) {
+			return h
 		}
 	}
 	return nil
@@ -413,7 +540,7 @@ func (p *parser) body(f *Flow) error {
 	}
 	for s := cur + 1; s < slotCount; s++ {
 		if p.d.has(s) && required(s) {
-			return p.errAt(len(p.line), len(p.line), slotField(s), ErrMissing, "line ends where "+slotField(s)+" ("+slotKeys[s]+"...) was expected (truncated line?)")
+			return p.errAt(len(p.line), len(p.line), slotField(s), ErrMissing, "line ends where "+slotField(s)+" ("+slotKeys[s].s+"...) was expected (truncated line?)")
 		}
 	}
 	return nil
@@ -434,16 +561,10 @@ func slotField(s Slot) string {
 // none does without passing an element every line has.
 func (p *parser) next(cur Slot) Slot {
 	rest := p.line[p.pos:]
-	for s := cur + 1; s < slotCount; s++ {
-		if !p.d.has(s) {
-			continue
-		}
-		key := slotKeys[s]
-		if len(rest) >= len(key) && string(rest[:len(key)]) == key && (s != SlotFlag || p.flagWord(rest) != 0) {
+	for m := p.d.first[rest[0]] & p.d.reach[cur]; m != 0; m &= m - 1 {
+		s := Slot(bits.TrailingZeros32(m))
+		if slotKeys[s].match(rest) && (s != SlotFlag || p.flagWord(rest) != 0) {
 			return s
-		}
-		if required(s) {
-			return 0
 		}
 	}
 	return 0
@@ -481,15 +602,15 @@ func (p *parser) elem(f *Flow, s Slot) error {
 		err = p.tuple(f, &f.Reply, "reply")
 	case SlotOrigZone:
 		var n uint64
-		n, err = p.uint("zone-orig=", "zone-orig", math.MaxUint16)
+		n, err = p.uint(kZoneOrig, math.MaxUint16)
 		f.OrigZone = uint16(n)
 	case SlotReplyZone:
 		var n uint64
-		n, err = p.uint("zone-reply=", "zone-reply", math.MaxUint16)
+		n, err = p.uint(kZoneReply, math.MaxUint16)
 		f.ReplyZone = uint16(n)
 	case SlotZone:
 		var n uint64
-		n, err = p.uint("zone=", "zone", math.MaxUint16)
+		n, err = p.uint(kZone, math.MaxUint16)
 		f.Zone = uint16(n)
 	case SlotOrigCounters:
 		err = p.counters(&f.OrigCounters, "original")
@@ -509,21 +630,21 @@ func (p *parser) elem(f *Flow, s Slot) error {
 		err = p.mark(f)
 	case SlotSecmark:
 		var n uint64
-		n, err = p.uint("secmark=", "secmark", math.MaxUint32)
+		n, err = p.uint(kSecmark, math.MaxUint32)
 		f.Secmark = uint32(n)
 	case SlotSecctx:
 		var v []byte
 		var at int
-		v, at, err = p.value("secctx=", "secctx")
+		v, at, err = p.value(kSecctx)
 		if err == nil {
 			err = p.text(v, at, "secctx")
 			f.Secctx = p.intern(v)
 		}
 	case SlotDeltaTime:
-		f.DeltaTime, err = p.uint("delta-time=", "delta-time", math.MaxUint64)
+		f.DeltaTime, err = p.uint(kDeltaTime, math.MaxUint64)
 	case SlotUse:
 		var n uint64
-		n, err = p.uint("use=", "use", math.MaxUint32)
+		n, err = p.uint(kUse, math.MaxUint32)
 		f.Use = uint32(n)
 		if err == nil && p.d.old && !p.d.has(SlotZone) && f.Fields&FieldMark == 0 && bytes.HasPrefix(p.line[p.pos:], []byte(" mark=")) {
 			// Late 2.4 kernels print use= before mark=.
@@ -539,7 +660,15 @@ func (p *parser) elem(f *Flow, s Slot) error {
 
 // mark parses mark=, which 2.4 kernels printed signed.
 func (p *parser) mark(f *Flow) error {
-	v, at, err := p.value("mark=", "mark")
+	if p.at(kMark) {
+		if n, ok := p.digits(math.MaxUint32); ok {
+			f.Mark = uint32(n)
+			f.Fields |= FieldMark
+			return nil
+		}
+		p.pos -= len(kMark.s)
+	}
+	v, at, err := p.value(kMark)
 	if err != nil {
 		return err
 	}
@@ -576,14 +705,22 @@ func (p *parser) text(v []byte, at int, field string) error {
 
 // tuple parses "src=A dst=A" and the layer-4 part of the flow's protocol.
 func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
+	p.dir = dir
+	err := p.tuple1(f, t)
+	p.dir = ""
+	return err
+}
+
+func (p *parser) tuple1(f *Flow, t *Tuple) error {
+	dir := p.dir
 	var err error
-	if t.Src, err = p.addr(f, "src=", dir+" src"); err != nil {
+	if t.Src, err = p.addr(f, kSrc); err != nil {
 		return err
 	}
 	if err = p.sep(f); err != nil {
 		return err
 	}
-	if t.Dst, err = p.addr(f, "dst=", dir+" dst"); err != nil {
+	if t.Dst, err = p.addr(f, kDst); err != nil {
 		return err
 	}
 	kind := p.l4
@@ -592,7 +729,7 @@ func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
 		// printed one (icmpv6 on some 5.x kernels) and then in both tuples.
 		has := p.pos+1 < len(p.line) && bytes.HasPrefix(p.line[p.pos+1:], l4FirstKey(kind))
 		if dir == "reply" && has != f.Has(FieldL4) {
-			return p.errAt(p.pos, p.tokenEnd(p.pos), dir+" tuple", ErrMismatch, "the reply tuple's layer-4 part does not match the original tuple's")
+			return p.errAt(p.pos, p.tokenEnd(p.pos), "tuple", ErrMismatch, "the reply tuple's layer-4 part does not match the original tuple's")
 		}
 		if !has {
 			kind = l4None
@@ -608,45 +745,45 @@ func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
 		if err = p.sep(f); err != nil {
 			return err
 		}
-		if n, err = p.uint("sport=", dir+" sport", math.MaxUint16); err != nil {
+		if n, err = p.uint(kSport, math.MaxUint16); err != nil {
 			return err
 		}
 		t.SrcPort = uint16(n)
 		if err = p.sep(f); err != nil {
 			return err
 		}
-		n, err = p.uint("dport=", dir+" dport", math.MaxUint16)
+		n, err = p.uint(kDport, math.MaxUint16)
 		t.DstPort = uint16(n)
 	case l4Keys:
 		if err = p.sep(f); err != nil {
 			return err
 		}
-		if t.SrcPort, err = p.hex("srckey=", dir+" srckey"); err != nil {
+		if t.SrcPort, err = p.hex(kSrckey); err != nil {
 			return err
 		}
 		if err = p.sep(f); err != nil {
 			return err
 		}
-		t.DstPort, err = p.hex("dstkey=", dir+" dstkey")
+		t.DstPort, err = p.hex(kDstkey)
 	case l4ICMP:
 		if err = p.sep(f); err != nil {
 			return err
 		}
-		if n, err = p.uint("type=", dir+" type", math.MaxUint8); err != nil {
+		if n, err = p.uint(kType, math.MaxUint8); err != nil {
 			return err
 		}
 		t.Type = uint8(n)
 		if err = p.sep(f); err != nil {
 			return err
 		}
-		if n, err = p.uint("code=", dir+" code", math.MaxUint8); err != nil {
+		if n, err = p.uint(kCode, math.MaxUint8); err != nil {
 			return err
 		}
 		t.Code = uint8(n)
 		if err = p.sep(f); err != nil {
 			return err
 		}
-		n, err = p.uint("id=", dir+" id", math.MaxUint16)
+		n, err = p.uint(kID, math.MaxUint16)
 		t.ID = uint16(n)
 	}
 	return err
@@ -664,8 +801,8 @@ func l4FirstKey(k l4Kind) []byte {
 	return []byte("\x00")
 }
 
-func (p *parser) hex(key, field string) (uint16, error) {
-	v, at, err := p.value(key, field)
+func (p *parser) hex(k *key) (uint16, error) {
+	v, at, err := p.value(k)
 	if err != nil {
 		return 0, err
 	}
@@ -675,14 +812,21 @@ func (p *parser) hex(key, field string) (uint16, error) {
 		if e == numZero {
 			msg = "leading zero in " + quote(v) + ", which the kernel never prints"
 		}
-		return 0, p.errAt(at, at+len(v), field, ErrSyntax, msg)
+		return 0, p.errAt(at, at+len(v), k.field, ErrSyntax, msg)
 	}
 	return n, nil
 }
 
 // addr parses an address of the flow's family in the dialect's form.
-func (p *parser) addr(f *Flow, key, field string) (a netip.Addr, err error) {
-	v, at, err := p.value(key, field)
+func (p *parser) addr(f *Flow, k *key) (a netip.Addr, err error) {
+	if f.Family == IPv4 && p.at(k) {
+		if a, ok := p.ipv4(); ok {
+			return a, nil
+		}
+		p.pos -= len(k.s)
+	}
+	field := k.field
+	v, at, err := p.value(k)
 	if err != nil {
 		return a, err
 	}
@@ -709,17 +853,65 @@ func (p *parser) addr(f *Flow, key, field string) (a netip.Addr, err error) {
 	return a, p.errAt(at, at+len(v), field, ErrAddress, "malformed IPv6 address "+quote(v)+" (the kernel prints eight groups of four lowercase hex digits, as in 2001:0db8:0000:0000:0000:0000:0000:0001)")
 }
 
+// ipv4 parses a dotted-decimal address at the cursor, followed by a space or
+// the end of the line, in one pass. It reports false for anything else,
+// which addr then explains.
+func (p *parser) ipv4() (netip.Addr, bool) {
+	line, i := p.line, p.pos
+	var a [4]byte
+	for k := range 4 {
+		if k > 0 {
+			if i >= len(line) || line[i] != '.' {
+				return netip.Addr{}, false
+			}
+			i++
+		}
+		if i >= len(line) || line[i]-'0' > 9 {
+			return netip.Addr{}, false
+		}
+		n := uint(line[i] - '0')
+		i++
+		if i < len(line) && line[i]-'0' <= 9 {
+			if n == 0 {
+				return netip.Addr{}, false // leading zero
+			}
+			n = n*10 + uint(line[i]-'0')
+			i++
+			if i < len(line) && line[i]-'0' <= 9 {
+				n = n*10 + uint(line[i]-'0')
+				i++
+				if n > 255 {
+					return netip.Addr{}, false
+				}
+			}
+		}
+		a[k] = byte(n)
+	}
+	if i < len(line) && line[i] != ' ' {
+		return netip.Addr{}, false
+	}
+	p.pos = i
+	return netip.AddrFrom4(a), true
+}
+
 // counters parses "packets=N bytes=N".
 func (p *parser) counters(c *Counters, dir string) error {
+	p.dir = dir
+	err := p.counters1(c)
+	p.dir = ""
+	return err
+}
+
+func (p *parser) counters1(c *Counters) error {
 	var err error
-	if c.Packets, err = p.uint("packets=", dir+" packets", math.MaxUint64); err != nil {
+	if c.Packets, err = p.uint(kPackets, math.MaxUint64); err != nil {
 		return err
 	}
 	if p.pos == len(p.line) || p.line[p.pos] != ' ' {
-		return p.errAt(p.pos, p.pos, dir+" bytes", ErrMissing, "expected bytes= after packets=")
+		return p.errAt(p.pos, p.pos, "bytes", ErrMissing, "expected bytes= after packets=")
 	}
 	p.pos++
-	c.Bytes, err = p.uint("bytes=", dir+" bytes", math.MaxUint64)
+	c.Bytes, err = p.uint(kBytes, math.MaxUint64)
 	return err
 }
 
@@ -740,7 +932,7 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 	if end == len(p.line) {
 		// Perhaps the line was cut in the middle of a field.
 		for s := cur + 1; s < slotCount; s++ {
-			key := slotKeys[s]
+			key := slotKeys[s].s
 			if p.d.has(s) && len(tok) < len(key) && key[:len(tok)] == string(tok) {
 				return p.errAt(start, end, slotField(s), ErrMissing, "line ends in the middle of "+key+" (truncated line?)")
 			}
@@ -748,13 +940,12 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 	}
 	// A field this dialect knows, in a place where the kernel never prints it.
 	for s := SlotOrig; s < slotCount; s++ {
-		key := slotKeys[s]
-		if !p.d.has(s) || !bytes.HasPrefix(tok, []byte(key)) || s == SlotFlag && p.flagWord(tok) == 0 {
+		if !p.d.has(s) || !slotKeys[s].match(tok) || s == SlotFlag && p.flagWord(tok) == 0 {
 			continue
 		}
 		for r := cur + 1; r < s; r++ {
 			if p.d.has(r) && required(r) {
-				return p.errAt(start, end, slotField(r), ErrMissing, "expected "+slotField(r)+" ("+slotKeys[r]+"...), found "+quote(tok))
+				return p.errAt(start, end, slotField(r), ErrMissing, "expected "+slotField(r)+" ("+slotKeys[r].s+"...), found "+quote(tok))
 			}
 		}
 		if slotFields[s]&f.Fields != 0 || s <= cur && slotFields[s] == 0 {
@@ -764,7 +955,7 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 	}
 	for r := cur + 1; r < slotCount; r++ {
 		if p.d.has(r) && required(r) && !isKV(tok) && tok[0] != '[' {
-			return p.errAt(start, end, slotField(r), ErrSyntax, "expected "+slotField(r)+" ("+slotKeys[r]+"...), found "+quote(tok))
+			return p.errAt(start, end, slotField(r), ErrSyntax, "expected "+slotField(r)+" ("+slotKeys[r].s+"...), found "+quote(tok))
 		}
 	}
 	if !isKV(tok) && !(tok[0] == '[' && tok[len(tok)-1] == ']' && len(tok) > 2) {

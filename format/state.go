@@ -88,6 +88,14 @@ func ParseState(p Proto, name string) (State, bool) {
 }
 
 func parseState(p Proto, name []byte) (State, bool) {
+	if p == TCP { // the common case, without a loop of compares
+		switch string(name) {
+		case "ESTABLISHED":
+			return TCPEstablished, true
+		case "TIME_WAIT":
+			return TCPTimeWait, true
+		}
+	}
 	for i, n := range stateNames(p) {
 		if string(name) == n {
 			return State(i), true
