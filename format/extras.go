@@ -52,6 +52,9 @@ type Extras struct {
 	s string // per token: slot byte, uvarint length, text; in slot order
 }
 
+// Equal reports whether e and o hold the same tokens at the same slots.
+func (e Extras) Equal(o Extras) bool { return e.s == o.s }
+
 // Len returns the number of tokens in e.
 func (e Extras) Len() int {
 	n := 0

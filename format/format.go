@@ -118,6 +118,16 @@ func (f Format) Append(dst []byte, fl *Flow) ([]byte, error) {
 	return appendKV(dst, fl, d)
 }
 
+// Shows reports whether the producer of format f lists fl at all:
+// /proc/net/ip_conntrack shows IPv4 flows only. Converting a table to f
+// leaves out the flows f does not show, as the producer would.
+func (f Format) Shows(fl *Flow) bool {
+	if d := f.dialect(); d != nil && !d.v6 {
+		return fl.Family == IPv4
+	}
+	return true
+}
+
 // ParseProc parses a line of /proc/net/nf_conntrack; see Format.Parse.
 func ParseProc(line []byte, f *Flow) error { return Proc.Parse(line, f) }
 

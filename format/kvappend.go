@@ -63,6 +63,8 @@ func (d *dialect) printable(f *Flow) error {
 		return unprintable(d, "the format has IPv4 flows only")
 	case f.Has(FieldState) && StateName(f.Proto, f.State) == "":
 		return unprintable(d, "state "+itoa(uint64(f.State))+" is not a "+f.Proto.String()+" state")
+	case d.flags < 2 && !f.Has(FieldTimeout):
+		return unprintable(d, "the flow has no timeout (it is offloaded, or its source did not print one), and this format always prints one")
 	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {

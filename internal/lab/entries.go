@@ -104,13 +104,27 @@ func Random(r *rand.Rand, n int) []Entry {
 			e = append(e, "-p", "sctp", "--sport", port, "--dport", strconv.Itoa(r.IntN(65536)),
 				"--state", sctpStates[r.IntN(len(sctpStates))], "--orig-vtag", strconv.Itoa(r.IntN(1<<31)),
 				"--reply-vtag", strconv.Itoa(r.IntN(1<<31)))
+			if nat {
+				e = append(e, "--reply-port-src", strconv.Itoa(r.IntN(65536)), "--reply-port-dst", port)
+			}
 		case 6:
 			e = append(e, "-p", "gre", "--srckey", fmt.Sprintf("%#x", 1024+i), "--dstkey", fmt.Sprintf("%#x", r.IntN(65536)))
+			if nat {
+				e = append(e, "--reply-key-src", fmt.Sprintf("%#x", r.IntN(65536)), "--reply-key-dst", fmt.Sprintf("%#x", 1024+i))
+			}
 		case 7:
 			e = append(e, "-p", "dccp", "--sport", port, "--dport", "5001", "--state", "OPEN", "--role", "client")
+			if nat {
+				e = append(e, "--reply-port-src", "5001", "--reply-port-dst", port)
+			}
 		default:
-			// A protocol without a tracker; the distinct tuple comes from the
-			// protocol number, the source address being random.
+			// A protocol without a tracker: only the addresses tell flows
+			// apart, so the source is made distinct.
+			if v6 {
+				e[1] = fmt.Sprintf("2001:db8:ff::%x", i)
+			} else {
+				e[1] = fmt.Sprintf("10.255.%d.%d", i>>8&255, i&255)
+			}
 			e = append(e, "-p", strconv.Itoa([]int{50, 51, 103, 253}[r.IntN(4)]))
 		}
 		e = append(e, "-t", strconv.Itoa(1+r.IntN(432000)))

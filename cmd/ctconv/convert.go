@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/atomicfile"
+)
+
+const convertHelp = `Usage: ctconv convert [flags] [FILE|-]...
+
+Reads flows from each FILE ("-" or none: standard input) and prints them in
+another format. Printing a file in its own format gives it back byte for
+byte, so "convert" also checks a capture.
+
+A bad line stops the run with FILE:LINE:COL and the reason on standard error
+and exit status 1; with --keep-going each bad line is reported, the rest is
+converted, and the exit status is still 1. Fields the parser does not know
+(vendor kernels add some, such as hwid=) are kept verbatim and counted;
+--strict rejects them instead.
+
+Examples:
+  ctconv convert testdata/corpus/proc.txt
+  ctconv convert --from proc --to iplegacy /proc/net/nf_conntrack
+  ctconv convert --keep-going -o clean.txt damaged.txt
+`
+
+func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("convert", convertHelp, stdout, stderr)
+	from := fs.String("from", "auto", "input `format`: auto, proc or iplegacy")
+	to := fs.String("to", "", "output `format`: proc or iplegacy (default: the input's)")
+	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
+	keepGoing := fs.Bool("keep-going", false, "report bad lines and convert the rest")
+	strict := fs.Bool("strict", false, "reject fields the parser does not know")
+	files, err := parseFlags(fs, args)
+	if helpRequested(err) {
+		fmt.Fprint(stdout, convertHelp+"\nFlags:\n")
+		printDefaults(fs, stdout)
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	inFormat, err := format.ParseFormat(*from)
+	if err != nil {
+		fmt.Fprintln(stderr, "ctconv convert: --from:", err)
+		return 2
+	}
+	var outFormat format.Format
+	if *to != "" {
+		if outFormat, err = format.ParseFormat(*to); err != nil || outFormat == format.Auto {
+			fmt.Fprintf(stderr, "ctconv convert: --to: %q is not an output format (want %s)\n", *to, outputFormats())
+			return 2
+		}
+	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+
+	c := &converter{from: inFormat, to: outFormat, keepGoing: *keepGoing, strict: *strict, stderr: stderr}
+	var w io.Writer = stdout
+	var af *atomicfile.File
+	if *out != "" {
+		if af, err = atomicfile.Create(*out); err != nil {
+			fmt.Fprintln(stderr, "ctconv convert:", err)
+			return 1
+		}
+		defer onInterrupt(af.Abort)()
+		defer af.Abort() // after a Commit, does nothing
+		w = af
+	}
+	c.w = bufio.NewWriterSize(w, 64<<10)
+	ok := true
+	for _, name := range files {
+		if !c.file(name, stdin) {
+			ok = false
+			if !c.keepGoing {
+				break
+			}
+		}
+	}
+	if err := c.w.Flush(); err != nil {
+		fmt.Fprintln(stderr, "ctconv convert: write:", err)
+		return 1
+	}
+	if c.unshown > 0 {
+		fmt.Fprintf(stderr, "ctconv convert: left out %d flow(s) that %s does not list (IPv6)\n", c.unshown, c.to)
+	}
+	if c.unknown > 0 {
+		fmt.Fprintf(stderr, "ctconv convert: kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
+	}
+	if !ok && !c.keepGoing {
+		return 1
+	}
+	if af != nil {
+		if err := af.Commit(); err != nil {
+			fmt.Fprintln(stderr, "ctconv convert:", err)
+			return 1
+		}
+	}
+	if !ok {
+		return 1
+	}
+	return 0
+}
+
+func outputFormats() string {
+	var names []string
+	for _, f := range format.Formats() {
+		names = append(names, f.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// converter holds the state of one convert run.
+type converter struct {
+	from, to  format.Format
+	keepGoing bool
+	strict    bool
+	w         *bufio.Writer
+	stderr    io.Writer
+	unknown   int
+	unshown   int // flows the output format does not list
+	buf       []byte
+}
+
+// file converts one input and reports whether it was clean.
+func (c *converter) file(name string, stdin io.Reader) bool {
+	r, display := stdin, "<stdin>"
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "ctconv convert:", err)
+			return false
+		}
+		defer f.Close()
+		r, display = f, name
+	}
+	clean := true
+	opts := []format.ScanOption{format.WithName(display)}
+	if c.strict {
+		opts = append(opts, format.WithStrict())
+	}
+	if c.keepGoing {
+		opts = append(opts, format.WithSkip(func(e *format.ParseError) {
+			clean = false
+			fmt.Fprintln(c.stderr, e)
+		}))
+	}
+	sc, err := format.NewScanner(r, c.from, opts...)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "ctconv convert:", err)
+		return false
+	}
+	var f format.Flow
+	for sc.Scan(&f) {
+		to := c.to
+		if to == format.Auto {
+			to = sc.Format()
+		}
+		if !to.Shows(&f) {
+			c.unshown++
+			continue
+		}
+		var err error
+		if c.buf, err = to.Append(c.buf[:0], &f); err != nil {
+			fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, sc.Line(), err)
+			clean = false
+			if !c.keepGoing {
+				return false
+			}
+			continue
+		}
+		if _, err := c.w.Write(c.buf); err != nil {
+			fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
+			return false
+		}
+	}
+	if c.to == format.Auto && sc.Format() != format.Auto {
+		c.to = sc.Format() // later inputs print as the first did
+	}
+	c.unknown += sc.Unknown()
+	if err := sc.Err(); err != nil {
+		var pe *format.ParseError
+		if errors.As(err, &pe) {
+			fmt.Fprintln(c.stderr, pe)
+			fmt.Fprintln(c.stderr, indent(pe.Underline()))
+		} else {
+			fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
+		}
+		return false
+	}
+	return clean
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}

@@ -1,0 +1,176 @@
+// Command ctconv reads, converts and checks Linux connection-tracking tables
+// in the formats the kernel and conntrack-tools print.
+//
+// Run "ctconv --help" for the commands and "ctconv CMD --help" for each.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+const usage = `ctconv reads, converts and checks Linux connection-tracking tables.
+
+Usage:
+  ctconv COMMAND [flags] [FILE|-]...
+
+Commands:
+  convert   convert flows from one format to another
+
+Formats:
+  proc      /proc/net/nf_conntrack, as kernels 2.6.15 to 6.18 print it
+  iplegacy  /proc/net/ip_conntrack, the IPv4 table of kernels before 4.10
+  auto      (input only) detect the format from the first line
+
+Examples:
+  ctconv convert testdata/corpus/proc.txt
+  ctconv convert --to iplegacy --keep-going /proc/net/nf_conntrack
+  cat /proc/net/nf_conntrack | ctconv convert -o table.txt -
+
+Flags:
+  -h, --help     show this help; "ctconv COMMAND --help" shows a command's
+  --version      print the version
+
+Exit status: 0 on success, 1 when an input has bad lines or cannot be read
+or written, 2 on a usage error.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program, given its arguments and streams; it returns the
+// exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, "ctconv", version())
+		return 0
+	case "convert":
+		return convert(args[1:], stdin, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "ctconv: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// version returns the module version and VCS revision the binary was built
+// from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
+
+// parseFlags parses args with fs, allowing flags after the operands as well
+// as before them, and returns the operands. A lone "-" is an operand.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return operands, nil
+		}
+		if args[0] == "--" {
+			return append(operands, args[1:]...), nil
+		}
+		operands = append(operands, args[0])
+		args = args[1:]
+	}
+}
+
+// newFlagSet returns a flag set whose errors and help go to stderr and stdout
+// the way a user expects: -h prints the help to stdout.
+func newFlagSet(name, help string, stdout, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, help)
+		fmt.Fprintln(stderr, "\nFlags:")
+		printDefaults(fs, stderr)
+	}
+	return fs
+}
+
+// printDefaults prints fs's flags with two dashes, as users type them.
+func printDefaults(fs *flag.FlagSet, w io.Writer) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, use := flag.UnquoteUsage(f)
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		line := "  " + dash + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			use += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "%-24s %s\n", line, strings.ReplaceAll(use, "\n", "\n"+strings.Repeat(" ", 25)))
+	})
+}
+
+// helpRequested reports whether err is the flag package's answer to -h.
+func helpRequested(err error) bool { return errors.Is(err, flag.ErrHelp) }
+
+// interrupts runs the registered cleanups when the process is interrupted,
+// and exits, so that an interrupted run leaves no partial output behind.
+var interrupts struct {
+	sync.Mutex
+	cleanups map[*func()]bool
+	once     sync.Once
+}
+
+// onInterrupt registers fn to run on SIGINT or SIGTERM; the returned function
+// unregisters it.
+func onInterrupt(fn func()) (cancel func()) {
+	interrupts.once.Do(func() {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+		go func() {
+			sig := <-ch
+			interrupts.Lock()
+			for f := range interrupts.cleanups {
+				(*f)()
+			}
+			os.Exit(128 + int(sig.(syscall.Signal)))
+		}()
+	})
+	interrupts.Lock()
+	defer interrupts.Unlock()
+	if interrupts.cleanups == nil {
+		interrupts.cleanups = map[*func()]bool{}
+	}
+	interrupts.cleanups[&fn] = true
+	return func() {
+		interrupts.Lock()
+		delete(interrupts.cleanups, &fn)
+		interrupts.Unlock()
+	}
+}

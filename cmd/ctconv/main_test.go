@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// ctconv runs the command in-process and returns its exit status and output.
+func ctconv(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+const corpusProc = "../../testdata/corpus/proc.txt"
+
+func TestConvertRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	for _, file := range files {
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := ctconv(t, "", "convert", file)
+		if code != 0 || out != string(want) {
+			t.Errorf("%s: exit %d, stderr %q, output equal: %v", file, code, errs, out == string(want))
+		}
+		// The same through standard input with the format given.
+		code, out, _ = ctconv(t, string(want), "convert", "--from", "proc", "--to", "proc", "-")
+		if code != 0 || out != string(want) {
+			t.Errorf("%s via stdin: exit %d", file, code)
+		}
+	}
+}
+
+func TestConvertLegacy(t *testing.T) {
+	code, legacy, errs := ctconv(t, "", "convert", "--to", "iplegacy", corpusProc)
+	if code != 0 || !strings.Contains(errs, "left out 17 flow(s) that iplegacy does not list") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	if strings.Contains(legacy, "ipv") || strings.Contains(legacy, "zone") || strings.Contains(legacy, "delta-time") {
+		t.Errorf("legacy output has fields of /proc/net/nf_conntrack:\n%s", legacy)
+	}
+	// Back to proc: the same IPv4 flows, less what ip_conntrack lacks.
+	code, proc, _ := ctconv(t, legacy, "convert", "--to", "proc")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	var want []format.Flow
+	for _, f := range parseAll(t, readFile(t, corpusProc)) {
+		if f.Family == format.IPv4 {
+			f.Fields &^= format.FieldZone | format.FieldOrigZone | format.FieldReplyZone | format.FieldDeltaTime
+			f.Zone, f.OrigZone, f.ReplyZone, f.DeltaTime = 0, 0, 0, 0
+			want = append(want, f)
+		}
+	}
+	if d := cmp.Diff(want, parseAll(t, []byte(proc)), addrEqual); d != "" {
+		t.Errorf("proc -> iplegacy -> proc (-want +got):\n%s", d)
+	}
+}
+
+var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+
+func parseAll(t *testing.T, data []byte) []format.Flow {
+	t.Helper()
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Proc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []format.Flow
+	var f format.Flow
+	for sc.Scan(&f) {
+		out = append(out, f)
+	}
+	if sc.Err() != nil {
+		t.Fatal(sc.Err())
+	}
+	return out
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestConvertBadLine(t *testing.T) {
+	good, _ := os.ReadFile(corpusProc)
+	lines := strings.SplitAfter(string(good), "\n")
+	bad := strings.Replace(lines[2], "src=", "src=300.", 1)
+	input := lines[0] + lines[1] + bad + lines[3]
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	os.WriteFile(in, []byte(input), 0o644)
+
+	code, out, errs := ctconv(t, "", "convert", in)
+	if code != 1 || !strings.HasPrefix(errs, in+":3:") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if !strings.Contains(errs, "^") {
+		t.Errorf("no underline in %q", errs)
+	}
+	if out != lines[0]+lines[1] {
+		t.Errorf("stdout %q", out)
+	}
+
+	code, out, errs = ctconv(t, "", "convert", "--keep-going", in)
+	if code != 1 || strings.Count(errs, in+":3:") != 1 || out != lines[0]+lines[1]+lines[3] {
+		t.Errorf("keep-going: exit %d, stderr %q, stdout %q", code, errs, out)
+	}
+
+	// A failed run leaves no output file, and a file that was there stays.
+	outFile := filepath.Join(dir, "out.txt")
+	if code, _, _ := ctconv(t, "", "convert", "-o", outFile, in); code != 1 {
+		t.Errorf("exit %d", code)
+	}
+	if _, err := os.Stat(outFile); !os.IsNotExist(err) {
+		t.Errorf("output file left behind: %v", err)
+	}
+	os.WriteFile(outFile, []byte("previous"), 0o644)
+	ctconv(t, "", "convert", "-o", outFile, in)
+	if b, _ := os.ReadFile(outFile); string(b) != "previous" {
+		t.Errorf("previous file changed to %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("temporary files left: %v", entries)
+	}
+	// A clean run writes it.
+	if code, _, _ := ctconv(t, "", "convert", "-o", outFile, corpusProc); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(outFile); !bytes.Equal(b, good) {
+		t.Error("output file differs from the input")
+	}
+}
+
+func TestConvertUnknownFields(t *testing.T) {
+	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 hwid=3 zone=0 use=2\n"
+	code, out, errs := ctconv(t, line, "convert")
+	if code != 0 || out != line || !strings.Contains(errs, "kept 1 unknown field(s)") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = ctconv(t, line, "convert", "--strict")
+	if code != 1 || out != "" || !strings.Contains(errs, `<stdin>:1:118: unknown field "hwid=3" (strict mode)`) {
+		t.Errorf("strict: exit %d, out %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string // in stdout or stderr
+	}{
+		{nil, 2, "Usage:"},
+		{[]string{"--help"}, 0, "Commands:"},
+		{[]string{"--version"}, 0, "ctconv "},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"convert", "--help"}, 0, "--keep-going"},
+		{[]string{"convert", "--from", "xml"}, 2, `unknown format "xml"`},
+		{[]string{"convert", "--to", "auto"}, 2, "not an output format"},
+		{[]string{"convert", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"convert", "/nonexistent/file"}, 1, "no such file or directory"},
+	} {
+		code, out, errs := ctconv(t, "", c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.out) {
+			t.Errorf("%v: exit %d, output %q", c.args, code, out+errs)
+		}
+	}
+}
+
+// TestInterrupt runs the real binary, interrupts it while it writes -o, and
+// checks that no partial file is left.
+func TestInterrupt(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ctconv")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "out.txt")
+	cmd := exec.Command(bin, "convert", "-o", outFile, "-")
+	stdin, _ := cmd.StdinPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(corpusProc)
+	stdin.Write(data) // the input stays open: ctconv waits for more
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("exit: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}

@@ -1,0 +1,191 @@
+package format_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// scanAll reads every flow of data and returns them and the errors of the
+// lines it skipped, or the error that stopped it.
+func scanAll(t testing.TB, r io.Reader, f format.Format, opts ...format.ScanOption) ([]format.Flow, []string, error) {
+	var bad []string
+	opts = append(opts, format.WithSkip(func(e *format.ParseError) { bad = append(bad, e.Error()) }))
+	sc, err := format.NewScanner(r, f, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []format.Flow
+	var fl format.Flow
+	for sc.Scan(&fl) {
+		out = append(out, fl)
+	}
+	if sc.Skipped() != len(bad) {
+		t.Errorf("Skipped() = %d, but %d errors reported", sc.Skipped(), len(bad))
+	}
+	return out, bad, sc.Err()
+}
+
+// splitReader returns the bytes of data in pieces of random sizes.
+type splitReader struct {
+	data []byte
+	r    *rand.Rand
+	max  int
+}
+
+func (s *splitReader) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(1+s.r.IntN(s.max), len(p), len(s.data))
+	copy(p, s.data[:n])
+	s.data = s.data[n:]
+	return n, nil
+}
+
+// TestScannerSplits checks that the results do not depend on how the reader
+// splits the stream, bad lines included.
+func TestScannerSplits(t *testing.T) {
+	data := append(readFile(t, "../testdata/corpus/proc.txt"), strings.Replace(good, "sport=32775", "sport=65536", 1)+"\n"...)
+	data = append(data, readFile(t, "../testdata/corpus/proc-noacct.txt")...)
+	data = append(data, good...) // no newline at the end
+	want, wantBad, err := scanAll(t, bytes.NewReader(data), format.Proc)
+	if err != nil || len(wantBad) != 1 || len(want) < 100 {
+		t.Fatalf("whole: %d flows, bad %v, err %v", len(want), wantBad, err)
+	}
+	readers := map[string]func() io.Reader{
+		"one byte":  func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data)) },
+		"half":      func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
+		"data+EOF":  func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) },
+		"random 7":  func() io.Reader { return &splitReader{data, rand.New(rand.NewPCG(1, 2)), 7} },
+		"random 5k": func() io.Reader { return &splitReader{data, rand.New(rand.NewPCG(3, 4)), 5000} },
+	}
+	for name, r := range readers {
+		got, gotBad, err := scanAll(t, r(), format.Proc)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if d := cmp.Diff(want, got, cmpOpts...); d != "" {
+			t.Errorf("%s: flows differ:\n%s", name, d)
+		}
+		if !slicesEqual(wantBad, gotBad) {
+			t.Errorf("%s: errors %v, want %v", name, gotBad, wantBad)
+		}
+	}
+}
+
+func slicesEqual(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+
+func TestScannerStops(t *testing.T) {
+	data := good + "\n" + good + "x\n" + good + "\n"
+	sc, _ := format.NewScanner(strings.NewReader(data), format.Auto, format.WithName("t.txt"))
+	var f format.Flow
+	n := 0
+	for sc.Scan(&f) {
+		n++
+	}
+	var pe *format.ParseError
+	if n != 1 || !errors.As(sc.Err(), &pe) || pe.Line != 2 || pe.File != "t.txt" {
+		t.Fatalf("read %d flows, err %v", n, sc.Err())
+	}
+	if !strings.HasPrefix(pe.Error(), "t.txt:2:") {
+		t.Errorf("error %q does not start with the position", pe.Error())
+	}
+	if sc.Scan(&f) {
+		t.Error("Scan goes on after an error")
+	}
+}
+
+func TestScannerLongLine(t *testing.T) {
+	long := strings.Replace(good, "zone=0", "secctx="+strings.Repeat("s", 300)+" zone=0", 1)
+	data := good + "\n" + long + "\n" + good + "\n" + long // the last without newline
+	for _, r := range []io.Reader{strings.NewReader(data), iotest.OneByteReader(strings.NewReader(data))} {
+		flows, bad, err := scanAll(t, r, format.Proc, format.WithMaxLine(250))
+		if err != nil || len(flows) != 2 || len(bad) != 2 {
+			t.Fatalf("%d flows, bad %v, err %v", len(flows), bad, err)
+		}
+		if bad[0] != "2:251: line longer than 250 bytes" || !strings.HasPrefix(bad[1], "4:251:") {
+			t.Errorf("errors %q", bad)
+		}
+	}
+	// Without skipping, the error stops the scanner and wraps ErrLineTooLong.
+	sc, _ := format.NewScanner(strings.NewReader(long+"\n"), format.Proc, format.WithMaxLine(250))
+	var f format.Flow
+	if sc.Scan(&f) || !errors.Is(sc.Err(), format.ErrLineTooLong) {
+		t.Errorf("err = %v", sc.Err())
+	}
+	if _, err := format.NewScanner(strings.NewReader(""), format.Proc, format.WithMaxLine(0)); err == nil {
+		t.Error("WithMaxLine(0) accepted")
+	}
+}
+
+// TestScannerMemory checks that a line without end does not make the
+// scanner's buffer grow beyond its bound.
+func TestScannerMemory(t *testing.T) {
+	r := io.LimitReader(infinite('a'), 64<<20)
+	sc, _ := format.NewScanner(r, format.Proc, format.WithSkip(nil))
+	var f format.Flow
+	for sc.Scan(&f) {
+	}
+	if sc.Err() != nil || sc.Skipped() != 1 {
+		t.Fatalf("err %v, skipped %d", sc.Err(), sc.Skipped())
+	}
+}
+
+type infinite byte
+
+func (c infinite) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(c)
+	}
+	return len(p), nil
+}
+
+func TestScannerEdges(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		data  string
+		flows int
+		bad   int
+	}{
+		{"empty", "", 0, 0},
+		{"no trailing newline", good, 1, 0},
+		{"blank line", good + "\n\n" + good + "\n", 2, 1},
+		{"CRLF", good + "\r\n" + good + "\r\n", 0, 2},
+		{"NUL", good + "\n\x00\n", 1, 1},
+	} {
+		flows, bad, err := scanAll(t, strings.NewReader(c.data), format.Proc)
+		if err != nil || len(flows) != c.flows || len(bad) != c.bad {
+			t.Errorf("%s: %d flows, bad %v, err %v", c.name, len(flows), bad, err)
+		}
+	}
+}
+
+func TestDetect(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want format.Format
+	}{
+		{good, format.Proc},
+		{goodV6, format.Proc},
+		{"tcp      6 117 SYN_SENT src=192.168.1.6", format.IPLegacy},
+		{"unknown  2 232 src=192.168.3.1", format.IPLegacy},
+	} {
+		if got, err := format.Detect([]byte(c.line)); got != c.want || err != nil {
+			t.Errorf("Detect(%.30q) = %v, %v; want %v", c.line, got, err, c.want)
+		}
+	}
+	_, err := format.Detect([]byte("<?xml version=\"1.0\"?>"))
+	var de *format.DetectError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "considered proc") || !strings.Contains(err.Error(), "iplegacy") {
+		t.Errorf("err = %v", err)
+	}
+}
