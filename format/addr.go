@@ -62,20 +62,25 @@ func parseIPv6Full(b []byte) (netip.Addr, bool) {
 
 // appendIPv4 appends a 4-byte address in dotted-decimal form.
 func appendIPv4(dst []byte, a netip.Addr) []byte {
-	b := a.As4()
-	for i, v := range b {
+	var b [15]byte
+	n := 0
+	for i, v := range a.As4() {
 		if i > 0 {
-			dst = append(dst, '.')
+			b[n] = '.'
+			n++
 		}
 		if v >= 100 {
-			dst = append(dst, '0'+v/100)
+			b[n] = '0' + v/100
+			n++
 		}
 		if v >= 10 {
-			dst = append(dst, '0'+v/10%10)
+			b[n] = '0' + v/10%10
+			n++
 		}
-		dst = append(dst, '0'+v%10)
+		b[n] = '0' + v%10
+		n++
 	}
-	return dst
+	return append(dst, b[:n]...)
 }
 
 // appendIPv6Full appends a 16-byte address in the kernel's full form.

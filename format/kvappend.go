@@ -37,16 +37,17 @@ func appendKV(dst []byte, f *Flow, d *dialect) ([]byte, error) {
 		dst = appendUint(dst, uint64(f.GREStreamTimeout))
 		dst = append(dst, ' ')
 	}
-	x := 0 // offset in f.Extras
-	dst = f.Extras.appendSlot(dst, SlotHeader, &x)
+	x, extras := 0, f.Extras.s != "" // offset in f.Extras
+	if extras {
+		dst = f.Extras.appendSlot(dst, SlotHeader, &x)
+	}
 	for s := SlotOrig; s < slotCount; s++ {
-		if d.has(s) {
-			if s == SlotMark && f.Quirks&QuirkUseBeforeMark != 0 && d.old {
-				continue // printed after use=
-			}
+		if d.has(s) && !(s == SlotMark && d.old && f.Quirks&QuirkUseBeforeMark != 0) { // else printed after use=
 			dst = d.appendElem(dst, f, s)
 		}
-		dst = f.Extras.appendSlot(dst, s, &x)
+		if extras {
+			dst = f.Extras.appendSlot(dst, s, &x)
+		}
 	}
 	if !(d.old && f.Quirks&QuirkTrailingSpace != 0) {
 		dst = dst[:len(dst)-1]
