@@ -29,7 +29,7 @@ func TestParseErrors(t *testing.T) {
 			format.ErrSyntax, 25, "original src", "empty value after src="},
 		{"backslash continuation", format.IPLegacy,
 			`tcp      6 117 SYN_SENT src=192.168.1.5 dst=192.168.1.35 sport=1031 \`,
-			format.ErrSyntax, 69, "original dport", "expected dport=, found \"\\\\\""},
+			format.ErrSyntax, 69, "", "a backslash line continuation"},
 		{"continuation line", format.IPLegacy,
 			`     dport=23 [UNREPLIED] src=192.168.1.35 dst=192.168.1.5 sport=23 \`,
 			format.ErrSyntax, 1, "protocol", "expected a protocol name"},

@@ -133,7 +133,7 @@ func (p *parser) parseLine(line []byte, f *Flow) error {
 
 // errAt returns a ParseError for the bytes line[start:end].
 func (p *parser) errAt(start, end int, field string, err error, msg string) error {
-	if p.dir != "" {
+	if p.dir != "" && field != "" {
 		field = p.dir + " " + field
 	}
 	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(p.line)}
@@ -186,6 +186,9 @@ func (p *parser) value(k *key) ([]byte, int, error) {
 			return nil, p.pos, err
 		}
 		end := p.tokenEnd(p.pos)
+		if err := p.continuation(end); err != nil {
+			return nil, p.pos, err
+		}
 		return nil, p.pos, p.errAt(p.pos, end, k.field, ErrSyntax, "expected "+k.s+", found "+quote(rest[:end-p.pos]))
 	}
 	start := p.pos + len(k.s)
@@ -195,6 +198,15 @@ func (p *parser) value(k *key) ([]byte, int, error) {
 		return nil, start, p.errAt(start-len(k.s), end, k.field, ErrSyntax, "empty value after "+k.s)
 	}
 	return p.line[start:end], start, nil
+}
+
+// continuation returns an error if the token at the cursor, which ends at
+// end, is the backslash that continues a line in documentation excerpts.
+func (p *parser) continuation(end int) error {
+	if end == len(p.line) && string(p.line[p.pos:end]) == "\\" {
+		return p.errAt(p.pos, end, "", ErrSyntax, "a backslash line continuation, as documentation excerpts print long lines; the kernel never does: join the lines first")
+	}
+	return nil
 }
 
 // truncated returns an error if the line ends at the cursor, or in the
@@ -928,6 +940,9 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 			end = len(p.line)
 		}
 		tok = p.line[start:end]
+	}
+	if err := p.continuation(end); err != nil {
+		return err
 	}
 	if end == len(p.line) {
 		// Perhaps the line was cut in the middle of a field.

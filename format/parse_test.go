@@ -95,6 +95,19 @@ func TestParse(t *testing.T) {
 			Status: seen | format.StatusOffload | format.StatusHWOffload, Use: 3,
 		},
 	}, {
+		name: "software offload",
+		f:    format.Proc,
+		line: "ipv4     2 udp      17 src=10.0.0.1 dst=10.0.0.2 sport=5000 dport=53 packets=10 bytes=800 src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5000 packets=9 bytes=1200 [OFFLOAD] mark=0 zone=0 delta-time=40 use=2",
+		want: format.Flow{
+			Fields: format.FieldL4 | format.FieldOrigCounters | format.FieldReplyCounters | format.FieldStatus |
+				format.FieldMark | format.FieldZone | format.FieldDeltaTime | format.FieldUse,
+			Family: format.IPv4, Proto: format.UDP,
+			Orig:         format.Tuple{Src: ip("10.0.0.1"), Dst: ip("10.0.0.2"), SrcPort: 5000, DstPort: 53},
+			Reply:        format.Tuple{Src: ip("10.0.0.2"), Dst: ip("10.0.0.1"), SrcPort: 53, DstPort: 5000},
+			OrigCounters: format.Counters{Packets: 10, Bytes: 800}, ReplyCounters: format.Counters{Packets: 9, Bytes: 1200},
+			Status:       seen | format.StatusOffload, DeltaTime: 40, Use: 2,
+		},
+	}, {
 		name: "vendor fields",
 		f:    format.Proc,
 		line: "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 l7proto=dns src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [NFP (both)] mark=0 hwid=3 zone=0 use=2",

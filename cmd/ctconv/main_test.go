@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,6 +29,7 @@ const corpusProc = "../../testdata/corpus/proc.txt"
 
 func TestConvertRoundTrip(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	files = append(files, "../../format/testdata/iplegacy.txt")
 	for _, file := range files {
 		want, err := os.ReadFile(file)
 		if err != nil {
@@ -38,7 +40,11 @@ func TestConvertRoundTrip(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q, output equal: %v", file, code, errs, out == string(want))
 		}
 		// The same through standard input with the format given.
-		code, out, _ = ctconv(t, string(want), "convert", "--from", "proc", "--to", "proc", "-")
+		f := "proc"
+		if strings.Contains(file, "iplegacy") {
+			f = "iplegacy"
+		}
+		code, out, _ = ctconv(t, string(want), "convert", "--from", f, "--to", f, "-")
 		if code != 0 || out != string(want) {
 			t.Errorf("%s via stdin: exit %d", file, code)
 		}
@@ -148,6 +154,33 @@ func TestConvertBadLine(t *testing.T) {
 		t.Error("output file differs from the input")
 	}
 }
+
+// TestConvertBadInput checks the exit status and the position of the
+// error for each kind of bad input, through standard input.
+func TestConvertBadInput(t *testing.T) {
+	lines := strings.SplitAfter(string(readFile(t, corpusProc)), "\n")
+	good := strings.TrimSuffix(lines[0], "\n")
+	for _, c := range []struct {
+		name, input, prefix, msg string
+	}{
+		{"tutorial excerpt", "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 \\\n     dport=22 [UNREPLIED]\n",
+			"<stdin>:1:69:", "backslash line continuation"},
+		{"tutorial without addresses", "tcp      6 47 SYN_SENT src= dst= sport=50291 dport=25 src= dst= sport=25 dport=50291 use=1\n",
+			"<stdin>:1:24:", "empty value after src="},
+		{"CRLF", good + "\r\n", "<stdin>:1:" + itoa(len(good)+1) + ":", "CRLF"},
+		{"NUL byte", "\x00" + good + "\n", "<stdin>:1:1:", "cannot detect the format"},
+		{"truncated", good[:len(good)/2] + "\n", "<stdin>:1:", "truncated line?"},
+		{"line too long", good + strings.Repeat(" x=y", 20000) + "\n", "<stdin>:1:65537:", "line longer than 65536 bytes"},
+		{"second line bad", lines[0] + strings.Replace(lines[1], "dport=", "dport=-", 1), "<stdin>:2:", "unexpected '-'"},
+	} {
+		code, _, errs := ctconv(t, c.input, "convert")
+		if code != 1 || !strings.HasPrefix(errs, c.prefix) || !strings.Contains(errs, c.msg) {
+			t.Errorf("%s: exit %d, stderr %q; want 1, %q ... %q", c.name, code, errs, c.prefix, c.msg)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestConvertUnknownFields(t *testing.T) {
 	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 hwid=3 zone=0 use=2\n"
