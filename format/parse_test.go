@@ -105,7 +105,7 @@ func TestParse(t *testing.T) {
 			Orig:         format.Tuple{Src: ip("10.0.0.1"), Dst: ip("10.0.0.2"), SrcPort: 5000, DstPort: 53},
 			Reply:        format.Tuple{Src: ip("10.0.0.2"), Dst: ip("10.0.0.1"), SrcPort: 53, DstPort: 5000},
 			OrigCounters: format.Counters{Packets: 10, Bytes: 800}, ReplyCounters: format.Counters{Packets: 9, Bytes: 1200},
-			Status:       seen | format.StatusOffload, DeltaTime: 40, Use: 2,
+			Status: seen | format.StatusOffload, DeltaTime: 40, Use: 2,
 		},
 	}, {
 		name: "vendor fields",
