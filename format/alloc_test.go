@@ -12,7 +12,7 @@ func TestZeroAlloc(t *testing.T) {
 	ss := samples(t)
 	for _, want := range []string{"proc/tcp/ipv4", "proc/tcp/ipv6", "proc/udp/ipv4", "proc/udp/ipv6",
 		"proc/udplite/ipv4", "proc/udplite/ipv6", "proc/icmp/ipv4", "proc/icmpv6/ipv6", "proc/sctp/ipv4",
-		"proc/gre/ipv4", "proc/unknown/ipv4", "proc/unknown/ipv6", "proc/unknown-dccp/ipv4",
+		"proc/gre/ipv4", "proc/dccp/ipv4", "proc/dccp/ipv6", "proc/unknown/ipv4", "proc/unknown-icmpv6/ipv6", "proc/unknown/ipv6", "proc/unknown-dccp/ipv4",
 		"iplegacy/tcp/ipv4", "iplegacy/udp/ipv4", "iplegacy/icmp/ipv4", "iplegacy/gre/ipv4",
 		"iplegacy/sctp/ipv4", "iplegacy/udplite/ipv4", "iplegacy/dccp/ipv4", "iplegacy/unknown/ipv4"} {
 		found := false

@@ -28,7 +28,7 @@ func corpusFiles(t testing.TB) []string {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus files: %v", err)
 	}
-	return append(files, "testdata/iplegacy.txt")
+	return append(files, "testdata/iplegacy.txt", "testdata/proc-other-kernels.txt")
 }
 
 // wildDir is where the third-party captures are; tests skip when it is absent.

@@ -29,7 +29,7 @@ const corpusProc = "../../testdata/corpus/proc.txt"
 
 func TestConvertRoundTrip(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
-	files = append(files, "../../format/testdata/iplegacy.txt")
+	files = append(files, "../../format/testdata/iplegacy.txt", "../../format/testdata/proc-other-kernels.txt")
 	for _, file := range files {
 		want, err := os.ReadFile(file)
 		if err != nil {
