@@ -5,13 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"net/netip"
-	"strconv"
-	"unicode/utf8"
 )
-
-// This file holds the grammar shared by the key=value line formats. They all
-// print the same elements in the same order (the Slot order); a dialect says
-// which elements it has and how it prints addresses and headers.
 
 // dialect describes one key=value line format.
 type dialect struct {
@@ -93,229 +87,6 @@ var slotFields = [slotCount]Fields{
 
 // required reports whether every line of the key=value formats has s.
 func required(s Slot) bool { return s == SlotOrig || s == SlotReply || s == SlotUse }
-
-// parser holds the state of parsing one line.
-type parser struct {
-	d      *dialect
-	line   []byte
-	pos    int
-	strict bool
-	l4     l4Kind // layer-4 part of the tuples
-	l4opt  bool   // the layer-4 part may be absent (protocol printed as "unknown")
-	dir    string // the direction being parsed, for error messages
-	old    [4]string
-	xbuf   []byte // the line's extras, encoded as in Extras
-	in     *interner
-}
-
-// parseLine parses a whole line of dialect d into f.
-func (p *parser) parseLine(line []byte, f *Flow) error {
-	p.line, p.pos, p.l4opt = line, 0, false
-	p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
-	p.xbuf = p.xbuf[:0]
-	oldExtras := f.Extras
-	*f = Flow{Fields: FieldStatus, Status: StatusConfirmed | StatusSeenReply}
-	if err := p.header(f); err != nil {
-		return err
-	}
-	if err := p.body(f); err != nil {
-		return err
-	}
-	if len(p.xbuf) > 0 {
-		if oldExtras.s == string(p.xbuf) {
-			f.Extras = oldExtras
-		} else {
-			f.Extras = Extras{string(p.xbuf)}
-		}
-	}
-	return p.check(f)
-}
-
-// errAt returns a ParseError for the bytes line[start:end].
-func (p *parser) errAt(start, end int, field string, err error, msg string) error {
-	if p.dir != "" && field != "" {
-		field = p.dir + " " + field
-	}
-	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(p.line)}
-}
-
-// tokenEnd returns the end of the space-delimited token at i.
-func (p *parser) tokenEnd(i int) int {
-	if j := bytes.IndexByte(p.line[i:], ' '); j >= 0 {
-		return i + j
-	}
-	return len(p.line)
-}
-
-// sep consumes the space after a token, if the line goes on.
-func (p *parser) sep(f *Flow) error {
-	if b := p.line[p.pos:]; len(b) > 1 && b[0] == ' ' && b[1] != ' ' {
-		p.pos++
-		return nil
-	}
-	return p.sepSlow(f)
-}
-
-func (p *parser) sepSlow(f *Flow) error {
-	if p.pos == len(p.line) {
-		return nil
-	}
-	if p.line[p.pos] != ' ' {
-		end := p.tokenEnd(p.pos)
-		return p.errAt(p.pos, end, "", ErrSyntax, "expected a space before "+quote(p.line[p.pos:end]))
-	}
-	p.pos++
-	switch {
-	case p.pos == len(p.line):
-		if !p.d.old {
-			return p.errAt(p.pos-1, p.pos, "", ErrSyntax, "trailing space at the end of the line")
-		}
-		f.Quirks |= QuirkTrailingSpace
-	case p.line[p.pos] == ' ':
-		return p.errAt(p.pos, p.pos+1, "", ErrSyntax, "two spaces in a row")
-	}
-	return nil
-}
-
-// value expects key at the cursor, and returns the value after it, which
-// ends at the next space. The cursor moves past the value.
-func (p *parser) value(k *key) ([]byte, int, error) {
-	rest := p.line[p.pos:]
-	if !k.match(rest) {
-		if err := p.truncated(k); err != nil {
-			return nil, p.pos, err
-		}
-		end := p.tokenEnd(p.pos)
-		if err := p.continuation(end); err != nil {
-			return nil, p.pos, err
-		}
-		return nil, p.pos, p.errAt(p.pos, end, k.field, ErrSyntax, "expected "+k.s+", found "+quote(rest[:end-p.pos]))
-	}
-	start := p.pos + len(k.s)
-	end := p.tokenEnd(start)
-	p.pos = end
-	if start == end {
-		return nil, start, p.errAt(start-len(k.s), end, k.field, ErrSyntax, "empty value after "+k.s)
-	}
-	return p.line[start:end], start, nil
-}
-
-// continuation returns an error if the token at the cursor, which ends at
-// end, is the backslash that continues a line in documentation excerpts.
-func (p *parser) continuation(end int) error {
-	if end == len(p.line) && string(p.line[p.pos:end]) == "\\" {
-		return p.errAt(p.pos, end, "", ErrSyntax, "a backslash line continuation, as documentation excerpts print long lines; the kernel never does: join the lines first")
-	}
-	return nil
-}
-
-// truncated returns an error if the line ends at the cursor, or in the
-// middle of key.
-func (p *parser) truncated(k *key) error {
-	rest := p.line[p.pos:]
-	switch {
-	case len(rest) == 0:
-		return p.errAt(p.pos, p.pos, k.field, ErrMissing, "line ends where "+k.s+" was expected (truncated line?)")
-	case len(rest) < len(k.s) && k.s[:len(rest)] == string(rest):
-		return p.errAt(p.pos, len(p.line), k.field, ErrMissing, "line ends in the middle of "+k.s+" (truncated line?)")
-	}
-	return nil
-}
-
-// uint parses the value of k as a number of at most max.
-func (p *parser) uint(k *key, max uint64) (uint64, error) {
-	if p.at(k) {
-		if n, ok := p.digits(max); ok {
-			return n, nil
-		}
-		p.pos -= len(k.s)
-	}
-	return p.uintSlow(k, max)
-}
-
-// at reports whether k is at the cursor and, if so, moves past it.
-func (p *parser) at(k *key) bool {
-	if k.match(p.line[p.pos:]) {
-		p.pos += len(k.s)
-		return true
-	}
-	return false
-}
-
-// digits parses the common case of a number at the cursor: 1 to 19 digits
-// (which cannot overflow), without a leading zero, up to max, then a space
-// or the end of the line. It reports false for anything else, which the
-// slow path then explains.
-func (p *parser) digits(max uint64) (uint64, bool) {
-	line, k := p.line, p.pos
-	j := k
-	var n uint64
-	for j < len(line) && j-k < 19 {
-		c := line[j] - '0'
-		if c > 9 {
-			break
-		}
-		n = n*10 + uint64(c)
-		j++
-	}
-	if j > k && (j == len(line) || line[j] == ' ') && n <= max && (line[k] != '0' || j == k+1) {
-		p.pos = j
-		return n, true
-	}
-	return 0, false
-}
-
-func (p *parser) uintSlow(k *key, max uint64) (uint64, error) {
-	v, at, err := p.value(k)
-	if err != nil {
-		return 0, err
-	}
-	n, e := parseUint(v, max)
-	if e != numOK {
-		return 0, p.numErr(v, at, k.field, e, false, "0 to "+itoa(max))
-	}
-	return n, nil
-}
-
-// numErr describes why the number v at column at did not parse.
-func (p *parser) numErr(v []byte, at int, field string, e numErr, signed bool, want string) error {
-	end := at + len(v)
-	switch e {
-	case numRange:
-		return p.errAt(at, end, field, ErrRange, string(v)+" is out of range (want "+want+")")
-	case numZero:
-		return p.errAt(at, end, field, ErrSyntax, "leading zero in "+quote(v)+", which the kernel never prints")
-	}
-	for i, c := range v {
-		if (c < '0' || c > '9') && !(signed && i == 0 && c == '-') {
-			return p.errAt(at+i, at+i+1, field, ErrSyntax, "unexpected "+describe(v, i)+" in a number (want "+want+")")
-		}
-	}
-	return p.errAt(at, end, field, ErrSyntax, "malformed number "+quote(v)+" (want "+want+")")
-}
-
-// describe names the byte v[i] for an error message.
-func describe(v []byte, i int) string {
-	switch c := v[i]; {
-	case c == '\r' && i == len(v)-1:
-		return "carriage return (the file has CRLF line ends; convert them with dos2unix)"
-	case c == 0:
-		return "NUL byte"
-	case c == '\\' && i == len(v)-1:
-		return "backslash (a line continuation of a documentation excerpt; join the lines first)"
-	case c < 0x20 || c >= 0x7f:
-		return "byte 0x" + strconv.FormatUint(uint64(c)|0x100, 16)[1:]
-	default:
-		return strconv.QuoteRune(rune(c))
-	}
-}
-
-func quote(b []byte) string {
-	if len(b) > 40 {
-		return strconv.Quote(string(b[:40])) + "..."
-	}
-	return strconv.Quote(string(b))
-}
 
 // name parses the name of a "%-8s %u " header pair, without its padding.
 func (p *parser) name(field string) ([]byte, error) {
@@ -702,19 +473,6 @@ func (p *parser) mark(f *Flow) error {
 	return nil
 }
 
-// text checks a free-form value: printable, valid UTF-8, no control bytes.
-func (p *parser) text(v []byte, at int, field string) error {
-	for i, c := range v {
-		if c < 0x20 || c == 0x7f {
-			return p.errAt(at+i, at+i+1, field, ErrSyntax, "unexpected "+describe(v, i))
-		}
-	}
-	if !utf8.Valid(v) {
-		return p.errAt(at, at+len(v), field, ErrSyntax, "invalid UTF-8 in "+quote(v))
-	}
-	return nil
-}
-
 // tuple parses "src=A dst=A" and the layer-4 part of the flow's protocol.
 func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
 	p.dir = dir
@@ -811,22 +569,6 @@ func l4FirstKey(k l4Kind) []byte {
 		return []byte("type=")
 	}
 	return []byte("\x00")
-}
-
-func (p *parser) hex(k *key) (uint16, error) {
-	v, at, err := p.value(k)
-	if err != nil {
-		return 0, err
-	}
-	n, e := parseHex16(v)
-	if e != numOK {
-		msg := "want 0x and 1 to 4 lowercase hex digits"
-		if e == numZero {
-			msg = "leading zero in " + quote(v) + ", which the kernel never prints"
-		}
-		return 0, p.errAt(at, at+len(v), k.field, ErrSyntax, msg)
-	}
-	return n, nil
 }
 
 // addr parses an address of the flow's family in the dialect's form.
@@ -1030,41 +772,4 @@ func (p *parser) check(f *Flow) error {
 		return at("use= before mark= (2.4 kernels) without the trailing space of those kernels")
 	}
 	return nil
-}
-
-// intern returns b as a string, reusing the flow's previous strings or the
-// scanner's table when one holds it.
-func (p *parser) intern(b []byte) string {
-	for _, s := range p.old {
-		if s == string(b) {
-			return s
-		}
-	}
-	return p.in.get(b)
-}
-
-// interner is a bounded table of strings seen before.
-type interner struct {
-	m    map[string]string
-	size int
-}
-
-const maxInternBytes = 1 << 20
-
-func (in *interner) get(b []byte) string {
-	if in == nil {
-		return string(b)
-	}
-	if s, ok := in.m[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if in.size+len(s) <= maxInternBytes {
-		if in.m == nil {
-			in.m = make(map[string]string)
-		}
-		in.m[s] = s
-		in.size += len(s)
-	}
-	return s
 }
