@@ -20,30 +20,126 @@ func (e *DetectError) Error() string {
 }
 
 var detectHints = [numFormats]string{
-	Proc:     `lines start with the family, as in "ipv4     2 tcp      6 "`,
-	IPLegacy: `lines start with the protocol, as in "tcp      6 "`,
+	Proc:      `lines start with the family, as in "ipv4     2 tcp      6 "`,
+	IPLegacy:  `lines start with the protocol, as in "tcp      6 "`,
+	Conntrack: `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
 }
 
-// Detect returns the format of the stream whose first line is line.
-func Detect(line []byte) (Format, error) {
-	name, rest, _ := bytes.Cut(line, []byte(" "))
-	switch {
-	case string(name) == "ipv4" || string(name) == "ipv6":
-		return Proc, nil
-	case len(name) > 0 && isNameThenNumber(name, rest):
-		return IPLegacy, nil
-	}
-	return Auto, &DetectError{Considered: []Format{Proc, IPLegacy}}
-}
+// detectLines is how many lines of a stream Detect looks at, at most.
+const detectLines = 64
 
-// isNameThenNumber reports whether a line starts with a protocol name and
-// number: name is lowercase letters and digits, rest spaces, then a digit.
-func isNameThenNumber(name, rest []byte) bool {
-	for _, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return false
+// Detect returns the format of a stream that starts with prefix: one or
+// more whole lines. Where several formats read the lines alike, the one
+// whose producer printed them more likely wins: a line the kernel and
+// conntrack print the same way is read as the kernel's when its use= count
+// includes the reader's own reference (2 and up), as /proc's do.
+func Detect(prefix []byte) (Format, error) {
+	candidates := []Format{Proc, Conntrack, IPLegacy}
+	var score [numFormats]int
+	var f Flow
+	var p Parser
+	lines, kernelUse, libUse := 0, 0, 0
+	var first []byte
+	for len(prefix) > 0 && lines < detectLines {
+		line, rest, _ := bytes.Cut(prefix, []byte("\n"))
+		prefix = rest
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 || conntrackMessage(line) >= 0 {
+			continue
+		}
+		if lines == 0 {
+			first = line
+		}
+		lines++
+		for _, c := range candidates {
+			p.Format = c
+			if p.Parse(line, &f) != nil {
+				continue
+			}
+			score[c]++ // a line with tokens the format lacks counts half
+			if f.Extras.s == "" {
+				score[c]++
+				if c == Conntrack && f.Has(FieldUse) {
+					if f.Use >= 2 {
+						kernelUse++
+					} else {
+						libUse++
+					}
+				}
+			}
 		}
 	}
+	best := Auto
+	for _, c := range candidates {
+		if score[c] > 0 && (best == Auto || score[c] > score[best]) {
+			best = c
+		}
+	}
+	if best == Auto {
+		// No line reads in any format: guess from the first, so that parsing
+		// it says what is wrong.
+		if guess := guess(first); guess != Auto {
+			return guess, nil
+		}
+		return Auto, &DetectError{Considered: candidates}
+	}
+	// conntrack reads what ip_conntrack prints (and /proc without zone= as
+	// -o extended); the use= counts tell them apart.
+	if best == Conntrack && kernelUse > libUse {
+		for _, c := range []Format{Proc, IPLegacy} {
+			if score[c] == score[Conntrack] {
+				return c, nil
+			}
+		}
+	}
+	return best, nil
+}
+
+// guess returns the format a line looks like from its first bytes.
+func guess(line []byte) Format {
+	name, rest, _ := bytes.Cut(line, []byte(" "))
 	rest = bytes.TrimLeft(rest, " ")
-	return len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9'
+	switch {
+	case len(rest) == 0 || rest[0] < '0' || rest[0] > '9':
+		if len(bytes.TrimLeft(line, " ")) > 0 && bytes.TrimLeft(line, " ")[0] == '[' {
+			return Conntrack // an event
+		}
+		return Auto
+	case string(name) == "ipv4" || string(name) == "ipv6":
+		return Proc
+	}
+	for _, c := range name {
+		if c < 'a' || c > 'z' {
+			return Auto
+		}
+	}
+	return Conntrack
+}
+
+// conntrackMessage returns where a message of conntrack on its standard
+// error starts in line, which it ends, or -1. Captures made with 2>&1 have
+// them, even in the middle of a record, as stdout is buffered and stderr
+// is not: "conntrack v1.4.7 (conntrack-tools): 27 flow entries have been
+// shown." Older versions left out "(conntrack-tools)".
+func conntrackMessage(line []byte) int {
+	if bytes.HasPrefix(line, []byte("nfct_labelmap_new: ")) {
+		return 0
+	}
+	i := bytes.LastIndex(line, []byte("conntrack v"))
+	if i < 0 {
+		return -1
+	}
+	rest := line[i+len("conntrack v"):]
+	j := 0
+	for j < len(rest) && (rest[j] >= '0' && rest[j] <= '9' || rest[j] == '.' || rest[j] >= 'a' && rest[j] <= 'z' || rest[j] == '-') {
+		j++
+	}
+	if j == 0 || rest[0] < '0' || rest[0] > '9' {
+		return -1
+	}
+	rest = bytes.TrimPrefix(rest[j:], []byte(" (conntrack-tools)"))
+	if !bytes.HasPrefix(rest, []byte(": ")) || len(rest) == 2 {
+		return -1
+	}
+	return i
 }

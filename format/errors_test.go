@@ -162,7 +162,8 @@ func TestParseErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var f format.Flow
-			err := c.f.ParseStrict([]byte(c.line), &f)
+			p := format.Parser{Format: c.f, Strict: true}
+			err := p.Parse([]byte(c.line), &f)
 			var pe *format.ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("got %v, want a *ParseError", err)
@@ -226,7 +227,8 @@ func TestLenient(t *testing.T) {
 		t.Errorf("kept %d extras, want 1", f.Extras.Len())
 	}
 	var strict format.Flow
-	if err := format.Proc.ParseStrict([]byte(line), &strict); !errors.Is(err, format.ErrUnknownKey) {
+	p := format.Parser{Format: format.Proc, Strict: true}
+	if err := p.Parse([]byte(line), &strict); !errors.Is(err, format.ErrUnknownKey) {
 		t.Errorf("strict: got %v, want ErrUnknownKey", err)
 	}
 	out, _ := format.AppendProc(nil, &f)

@@ -26,14 +26,21 @@ const (
 	SlotSecctx                    // secctx=
 	SlotZone                      // zone=
 	SlotDeltaTime                 // delta-time=
+	SlotStart                     // [start=...]
+	SlotStop                      // [stop=...]
+	SlotHelper                    // helper=
 	SlotUse                       // use=
+	SlotID                        // id=
+	SlotLabels                    // labels=
+	SlotUserspace                 // [USERSPACE] portid= progname=
 	slotCount
 )
 
 var slotNames = [slotCount]string{
 	"header", "orig", "orig-zone", "orig-counters", "unreplied", "reply",
 	"reply-zone", "reply-counters", "flag", "unconfirmed", "mark", "secmark",
-	"secctx", "zone", "delta-time", "use",
+	"secctx", "zone", "delta-time", "start", "stop", "helper", "use", "id",
+	"labels", "userspace",
 }
 
 // String returns the slot's name, such as "reply-counters".

@@ -62,6 +62,10 @@ type Flow struct {
 	// Labels are the connection labels' names, comma-separated as conntrack
 	// prints them; empty when bits are set that have no name (FieldLabels).
 	Labels string
+	// OrigVtag and ReplyVtag are SCTP's verification tags, as conntrack's
+	// -o save prints them and conntrack -I takes them: byte-swapped on
+	// little-endian machines (FieldVtags).
+	OrigVtag, ReplyVtag uint32
 
 	// Event is the event type of an event stream's record; EventNone in a
 	// table listing.
@@ -70,7 +74,8 @@ type Flow struct {
 	// epoch (FieldEventTime).
 	EventTime int64
 	// PortID is the netlink port of the process that caused the event
-	// (FieldPortID), Progname its name (FieldProgname).
+	// (FieldPortID), Progname its name (FieldProgname). conntrack marks such
+	// events with [USERSPACE] (FieldUserspace).
 	PortID   uint32
 	Progname string
 
@@ -122,8 +127,10 @@ const (
 	FieldHelper
 	FieldLabels
 	FieldEventTime
+	FieldUserspace
 	FieldPortID
 	FieldProgname
+	FieldVtags
 )
 
 // Has reports whether every field of fs is present in f.
@@ -148,6 +155,10 @@ const (
 	// QuirkSignedMark: a mark of 2^31 or more was printed as a negative
 	// number (2.4 kernels on 32-bit machines).
 	QuirkSignedMark
+	// QuirkSpacedMicros: the event time's microseconds were left-aligned and
+	// padded with spaces, as conntrack before 1.4.2 printed them for flows
+	// and every version prints them for expectations.
+	QuirkSpacedMicros
 )
 
 // Event is the type of an event in a conntrack -E stream.

@@ -3,6 +3,7 @@ package format
 import (
 	"errors"
 	"strings"
+	"time"
 )
 
 // Format identifies a text format of flows.
@@ -19,10 +20,13 @@ const (
 	// for IPv4 flows: the 2.4 layouts, the 2.6 ip_conntrack module and
 	// nf_conntrack's compatibility file.
 	IPLegacy
+	// Conntrack is the text of conntrack-tools (conntrack -L, -G, -D, and
+	// -E with its event types), with any of its -o options but xml and save.
+	Conntrack
 	numFormats
 )
 
-var formatNames = [numFormats]string{"auto", "proc", "iplegacy"}
+var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack"}
 
 // String returns the format's name as the command line spells it.
 func (f Format) String() string {
@@ -54,22 +58,34 @@ func Formats() []Format {
 var (
 	procDialect = (&dialect{
 		format: Proc,
-		l3:     true,
+		l3:     l3Always,
 		v6:     true,
-		gre:    true,
 		flags:  2,
 		slots: slotSet(SlotOrig, SlotOrigZone, SlotOrigCounters, SlotUnreplied, SlotReply,
 			SlotReplyZone, SlotReplyCounters, SlotFlag, SlotMark, SlotSecmark, SlotSecctx,
 			SlotZone, SlotDeltaTime, SlotUse),
+		req: slotSet(SlotOrig, SlotReply, SlotUse),
 	}).init()
 	legacyDialect = (&dialect{
 		format: IPLegacy,
-		gre:    true,
 		old:    true,
 		flags:  1,
 		slots: slotSet(SlotOrig, SlotOrigCounters, SlotUnreplied, SlotReply,
 			SlotReplyCounters, SlotFlag, SlotUnconfirmed, SlotMark, SlotSecmark, SlotSecctx,
 			SlotUse),
+		req: slotSet(SlotOrig, SlotReply, SlotUse),
+	}).init()
+	conntrackDialect = (&dialect{
+		format: Conntrack,
+		l3:     l3Maybe,
+		v6:     true,
+		lib:    true,
+		flags:  2,
+		slots: slotSet(SlotOrig, SlotOrigZone, SlotOrigCounters, SlotUnreplied, SlotReply,
+			SlotReplyZone, SlotReplyCounters, SlotFlag, SlotMark, SlotSecmark, SlotSecctx,
+			SlotZone, SlotDeltaTime, SlotStart, SlotStop, SlotHelper, SlotUse, SlotID,
+			SlotLabels, SlotUserspace),
+		req: slotSet(SlotOrig, SlotReply),
 	}).init()
 )
 
@@ -79,43 +95,115 @@ func (f Format) dialect() *dialect {
 		return procDialect
 	case IPLegacy:
 		return legacyDialect
+	case Conntrack:
+		return conntrackDialect
 	}
 	return nil
 }
 
-// Parse parses one line of format f, without its newline, into fl. It
-// reuses fl's strings where they are unchanged, so that parsing into the
-// same Flow again and again does not allocate.
-//
-// Unknown well-formed tokens are kept in fl.Extras. Errors are *ParseError;
-// their Line and File are left for the caller to fill.
+// byConntrack reports whether conntrack-tools prints format f, so that its
+// captures may hold conntrack's stderr messages.
+func (f Format) byConntrack() bool { return f == Conntrack }
+
+// Options are conntrack's -o options that change what it prints.
+type Options uint8
+
+// The options.
+const (
+	OptExtended   Options = 1 << iota // the family columns first (-o extended)
+	OptID                             // id= (-o id); XML always has <id>
+	OptKTimestamp                     // [start=...] [stop=...] (-o ktimestamp); XML <timestamp>
+	OptLabels                         // labels= (-o labels); XML <labels>
+	OptTimestamp                      // the event time in front (-o timestamp); XML <when>
+)
+
+var optionNames = [...]string{"extended", "id", "ktimestamp", "labels", "timestamp"}
+
+// String returns the options as conntrack's -o takes them: "extended,id".
+func (o Options) String() string {
+	var names []string
+	for i, n := range optionNames {
+		if o&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// A Parser parses lines of one format into flows. Its zero value, given a
+// Format, is ready to use; reusing it (and the Flow) avoids allocations.
+type Parser struct {
+	Format Format
+	// Strict rejects tokens the parser does not know, instead of keeping
+	// them in Flow.Extras.
+	Strict bool
+	// Location is the time zone of the local times conntrack prints
+	// ([start=...], XML's <when>); nil means time.Local.
+	Location *time.Location
+
+	p  parser
+	in interner
+}
+
+// Parse parses one line, without its newline, into f. It reuses f's strings
+// where they are unchanged. Errors are *ParseError; their Line and File are
+// left for the caller to fill. After an error, f holds part of the line.
+func (ps *Parser) Parse(line []byte, f *Flow) error {
+	d := ps.Format.dialect()
+	if d == nil {
+		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + ps.Format.String(), Text: string(line)}
+	}
+	ps.p.d, ps.p.strict, ps.p.loc, ps.p.in = d, ps.Strict, location(ps.Location), &ps.in
+	return ps.p.parseLine(line, f)
+}
+
+// Options returns conntrack's -o options that the lines parsed so far show:
+// a Printer with these prints them as they were.
+func (ps *Parser) Options() Options { return ps.p.opts }
+
+// A Printer prints flows in one format, with the options of its producer.
+type Printer struct {
+	Format Format
+	// Options are conntrack's -o options, for the formats of conntrack.
+	Options Options
+	// Location is the time zone of the local times conntrack prints; nil
+	// means time.Local.
+	Location *time.Location
+}
+
+// Append appends f as a line of the printer's format, with its newline. It
+// prints the fields of f that the format has and that f holds; a
+// *PrintError says why a flow cannot be printed at all (an IPv6 flow in an
+// IPv4-only format, say).
+func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
+	d := pr.Format.dialect()
+	if d == nil {
+		return dst, &PrintError{Format: pr.Format, Msg: "not a format that can be printed"}
+	}
+	return appendKV(dst, f, d, pr.Options, pr.Location)
+}
+
+// Parse parses one line of format f, without its newline, into fl, as a
+// Parser with default settings does. It reuses fl's strings where they are
+// unchanged, so that parsing into the same Flow again and again does not
+// allocate. Unknown well-formed tokens are kept in fl.Extras.
 func (f Format) Parse(line []byte, fl *Flow) error {
-	return f.parse(line, fl, false, nil)
-}
-
-// ParseStrict is Parse that rejects unknown tokens with ErrUnknownKey.
-func (f Format) ParseStrict(line []byte, fl *Flow) error {
-	return f.parse(line, fl, true, nil)
-}
-
-func (f Format) parse(line []byte, fl *Flow, strict bool, in *interner) error {
 	d := f.dialect()
 	if d == nil {
 		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + f.String(), Text: string(line)}
 	}
-	p := parser{d: d, strict: strict, in: in}
+	p := parser{d: d, loc: time.Local}
 	return p.parseLine(line, fl)
 }
 
-// Append appends fl as a line of format f, with its newline. It prints the
-// fields of fl that the format has and that fl holds; a *PrintError says why
-// a flow cannot be printed at all (an IPv6 flow in an IPv4-only format, say).
+// Append appends fl as a line of format f, as a Printer without options
+// does.
 func (f Format) Append(dst []byte, fl *Flow) ([]byte, error) {
 	d := f.dialect()
 	if d == nil {
 		return dst, &PrintError{Format: f, Msg: "not a format that can be printed"}
 	}
-	return appendKV(dst, fl, d)
+	return appendKV(dst, fl, d, 0, nil)
 }
 
 // Shows reports whether the producer of format f lists fl at all:
@@ -133,11 +221,13 @@ func ParseProc(line []byte, f *Flow) error { return Proc.Parse(line, f) }
 
 // AppendProc appends f as a line of /proc/net/nf_conntrack; see
 // Format.Append.
-func AppendProc(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, procDialect) }
+func AppendProc(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, procDialect, 0, nil) }
 
 // ParseIPLegacy parses a line of /proc/net/ip_conntrack; see Format.Parse.
 func ParseIPLegacy(line []byte, f *Flow) error { return IPLegacy.Parse(line, f) }
 
 // AppendIPLegacy appends f as a line of /proc/net/ip_conntrack; see
 // Format.Append.
-func AppendIPLegacy(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, legacyDialect) }
+func AppendIPLegacy(dst []byte, f *Flow) ([]byte, error) {
+	return appendKV(dst, f, legacyDialect, 0, nil)
+}

@@ -10,15 +10,35 @@ import (
 // dialect describes one key=value line format.
 type dialect struct {
 	format Format
-	l3     bool              // lines start with the family's name and number
+	l3     l3Mode            // whether lines start with the family's name and number
 	v6     bool              // IPv6 flows exist
+	lib    bool              // printed by libnetfilter_conntrack, not the kernel
 	slots  uint32            // the elements the format prints, as bits 1<<Slot
-	gre    bool              // GRE flows have the "timeout=N, stream_timeout=N" part
+	req    uint32            // the elements every line has
 	old    bool              // 2.4 layouts: trailing space, use before mark, signed mark, [UNCONFIRMED]
 	flags  uint8             // flag words: 1 [ASSURED], 2 also [OFFLOAD] and [HW_OFFLOAD]
 	first  [256]uint32       // the elements whose key starts with each byte
 	reach  [slotCount]uint32 // the elements that can follow each: up to the next required one
 }
+
+// l3Mode says whether a dialect's lines start with the family columns.
+type l3Mode uint8
+
+const (
+	l3Never  l3Mode = iota // ip_conntrack
+	l3Always               // nf_conntrack
+	l3Maybe                // conntrack, with -o extended
+)
+
+// The differences between the kernel's printing and libnetfilter_conntrack's
+// (conntrack -L and -E) that the dialects share:
+//
+//	                    kernel (proc, iplegacy)      library (conntrack)
+//	IPv6 addresses      8 groups of 4 hex digits     glibc inet_ntop
+//	timeout             %ld, always unless offloaded %u, when the kernel sent one
+//	GRE private part    timeout=N, stream_timeout=N  none
+//	layer-4 part        absent for "unknown"         always for named protocols
+//	use=                always                       in dumps only
 
 // init fills d's tables from d.slots.
 func (d *dialect) init() *dialect {
@@ -31,7 +51,7 @@ func (d *dialect) init() *dialect {
 		for s := cur + 1; s < slotCount; s++ {
 			if d.has(s) {
 				d.reach[cur] |= 1 << s
-				if required(s) {
+				if d.required(s) {
 					break
 				}
 			}
@@ -67,7 +87,13 @@ var slotKeys = [slotCount]*key{
 	SlotSecctx:        kSecctx,
 	SlotZone:          kZone,
 	SlotDeltaTime:     kDeltaTime,
+	SlotStart:         kStart,
+	SlotStop:          kStop,
+	SlotHelper:        kHelper,
 	SlotUse:           kUse,
+	SlotID:            kID,
+	SlotLabels:        kLabels,
+	SlotUserspace:     kUserspace,
 }
 
 // slotFields are the fields each element sets, to tell a duplicate from a
@@ -82,11 +108,17 @@ var slotFields = [slotCount]Fields{
 	SlotSecctx:        FieldSecctx,
 	SlotZone:          FieldZone,
 	SlotDeltaTime:     FieldDeltaTime,
+	SlotStart:         FieldStart,
+	SlotStop:          FieldStop,
+	SlotHelper:        FieldHelper,
 	SlotUse:           FieldUse,
+	SlotID:            FieldID,
+	SlotLabels:        FieldLabels,
+	SlotUserspace:     FieldUserspace,
 }
 
-// required reports whether every line of the key=value formats has s.
-func required(s Slot) bool { return s == SlotOrig || s == SlotReply || s == SlotUse }
+// required reports whether every line of the dialect has s.
+func (d *dialect) required(s Slot) bool { return d.req&(1<<s) != 0 }
 
 // name parses the name of a "%-8s %u " header pair, without its padding.
 func (p *parser) name(field string) ([]byte, error) {
@@ -126,22 +158,34 @@ func (p *parser) num(name []byte, field string, maxNum uint64) (uint64, error) {
 // protocol columns, the timeout and the protocol's private part.
 func (p *parser) header(f *Flow) error {
 	f.Family = IPv4
+	if p.d.lib {
+		if err := p.prefixes(f); err != nil {
+			return err
+		}
+	}
+	begin := p.pos
 	// The common headers match whole; the rest, and errors, take the long way.
-	fast := !p.d.l3
-	if p.d.l3 && p.at(kIPv4Header) {
+	fast := p.d.l3 != l3Always
+	if p.d.l3 != l3Never && p.at(kIPv4Header) {
 		fast = true
-	} else if p.d.l3 && p.d.v6 && p.at(kIPv6Header) {
+	} else if p.d.l3 != l3Never && p.d.v6 && p.at(kIPv6Header) {
 		f.Family, fast = IPv6, true
 	}
 	if fast && p.pos < len(p.line) && p.line[p.pos] != ' ' {
 		if h := protoHeader(p.line[p.pos:]); h != nil && p.at(h.k) && p.pos < len(p.line) && p.line[p.pos] != ' ' {
+			if p.pos-begin > len(h.k.s) {
+				p.opts |= OptExtended
+				p.family = true
+			}
 			f.Proto = h.p
-			p.l4, p.l4opt = f.Proto.l4(), false
+			p.l4, p.l4opt = f.Proto.l4(), p.d.lib
 			return p.private(f)
 		}
 	}
-	p.pos, f.Family = 0, IPv4
-	if p.d.l3 {
+	p.pos, f.Family = begin, IPv4
+	if p.d.l3 == l3Always || p.d.l3 == l3Maybe && p.extended() {
+		p.opts |= OptExtended
+		p.family = true
 		start := p.pos
 		name, err := p.name("family")
 		if err != nil {
@@ -177,7 +221,7 @@ func (p *parser) header(f *Flow) error {
 	}
 	pn, named := protoByName(name)
 	if !named && string(name) != "unknown" {
-		return p.errAt(start, start+len(name), "protocol", ErrUnknownName, "unknown protocol name "+quote(name)+" (the kernel prints a protocol it does not name as \"unknown\")")
+		return p.errAt(start, start+len(name), "protocol", ErrUnknownName, "unknown protocol name "+quote(name)+" (a protocol without a name is printed as \"unknown\")")
 	}
 	n, err := p.num(name, "protocol", math.MaxUint8)
 	if err != nil {
@@ -187,11 +231,16 @@ func (p *parser) header(f *Flow) error {
 	switch {
 	case named && pn != f.Proto:
 		return p.errAt(start, p.pos, "protocol", ErrMismatch, "protocol "+string(name)+" is number "+itoa(uint64(pn))+", not "+itoa(n))
+	case !named && f.Proto.Named() && p.d.lib:
+		return p.errAt(start, p.pos, "protocol", ErrMismatch, "conntrack prints protocol "+itoa(n)+" as "+f.Proto.String()+", not unknown")
 	case !named && f.Proto.Named():
 		f.Quirks |= QuirkUnknownName
 	}
 	p.l4 = f.Proto.l4()
-	p.l4opt = f.Quirks&QuirkUnknownName != 0
+	// The kernel leaves the layer-4 part out for a protocol it prints as
+	// "unknown"; conntrack's is absent where its source lacked it (XML has no
+	// ICMP fields).
+	p.l4opt = f.Quirks&QuirkUnknownName != 0 || p.d.lib
 	if err := p.sep(f); err != nil {
 		return err
 	}
@@ -204,9 +253,13 @@ func (p *parser) private(f *Flow) error {
 	if p.pos < len(p.line) && (p.line[p.pos] >= '0' && p.line[p.pos] <= '9' || p.line[p.pos] == '-') {
 		end := p.tokenEnd(p.pos)
 		v := p.line[p.pos:end]
-		t, e := parseInt(v, math.MinInt64, math.MaxInt64)
+		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+		if p.d.lib {
+			lo, hi = 0, math.MaxUint32 // %u
+		}
+		t, e := parseInt(v, lo, hi)
 		if e != numOK {
-			return p.numErr(v, p.pos, "timeout", e, true, "seconds")
+			return p.numErr(v, p.pos, "timeout", e, !p.d.lib, "seconds")
 		}
 		f.Timeout = t
 		f.Fields |= FieldTimeout
@@ -217,7 +270,7 @@ func (p *parser) private(f *Flow) error {
 	}
 
 	// Private part: a state word, or GRE's timeouts.
-	if f.Proto.HasStates() && !p.l4opt && p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
+	if f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
 		end := p.tokenEnd(p.pos)
 		word := p.line[p.pos:end]
 		s, ok := parseState(f.Proto, word)
@@ -234,7 +287,7 @@ func (p *parser) private(f *Flow) error {
 			return err
 		}
 	}
-	if f.Proto == GRE && p.d.gre && !p.l4opt && p.pos < len(p.line) && kGRETimeout.match(p.line[p.pos:]) {
+	if f.Proto == GRE && !p.d.lib && f.Quirks&QuirkUnknownName == 0 && p.pos < len(p.line) && kGRETimeout.match(p.line[p.pos:]) {
 		v, at, err := p.value(kGRETimeout)
 		if err != nil {
 			return err
@@ -322,7 +375,7 @@ func (p *parser) body(f *Flow) error {
 		}
 	}
 	for s := cur + 1; s < slotCount; s++ {
-		if p.d.has(s) && required(s) {
+		if p.d.has(s) && p.d.required(s) {
 			return p.errAt(len(p.line), len(p.line), slotField(s), ErrMissing, "line ends where "+slotField(s)+" ("+slotKeys[s].s+"...) was expected (truncated line?)")
 		}
 	}
@@ -425,6 +478,27 @@ func (p *parser) elem(f *Flow, s Slot) error {
 		}
 	case SlotDeltaTime:
 		f.DeltaTime, err = p.uint(kDeltaTime, math.MaxUint64)
+	case SlotStart:
+		f.Start, err = p.ktime(kStart)
+	case SlotStop:
+		f.Stop, err = p.ktime(kStop)
+	case SlotHelper:
+		var v []byte
+		var at int
+		v, at, err = p.value(kHelper)
+		if err == nil {
+			err = p.text(v, at, "helper")
+			f.Helper = p.intern(v)
+		}
+	case SlotID:
+		var n uint64
+		n, err = p.uint(kID, math.MaxUint32)
+		f.ID = uint32(n)
+		p.opts |= OptID
+	case SlotLabels:
+		err = p.labels(f)
+	case SlotUserspace:
+		err = p.userspace(f)
 	case SlotUse:
 		var n uint64
 		n, err = p.uint(kUse, math.MaxUint32)
@@ -575,6 +649,7 @@ func l4FirstKey(k l4Kind) []byte {
 func (p *parser) addr(f *Flow, k *key) (a netip.Addr, err error) {
 	if f.Family == IPv4 && p.at(k) {
 		if a, ok := p.ipv4(); ok {
+			p.family = true
 			return a, nil
 		}
 		p.pos -= len(k.s)
@@ -585,6 +660,11 @@ func (p *parser) addr(f *Flow, k *key) (a netip.Addr, err error) {
 		return a, err
 	}
 	colon := bytes.IndexByte(v, ':') >= 0
+	if !p.family && colon {
+		// conntrack without -o extended prints no family: the addresses tell.
+		f.Family = IPv6
+	}
+	p.family = true
 	if f.Family == IPv4 {
 		if colon {
 			msg := "IPv6 address " + quote(v) + " in an ipv4 flow"
@@ -600,6 +680,16 @@ func (p *parser) addr(f *Flow, k *key) (a netip.Addr, err error) {
 	}
 	if !colon {
 		return a, p.errAt(at, at+len(v), field, ErrAddress, "IPv4 address "+quote(v)+" in an ipv6 flow")
+	}
+	if p.d.lib {
+		if a, ok := parseIPv6Glibc(v); ok {
+			return a, nil
+		}
+		if a, ok := parseIPv6(v); ok {
+			var buf [64]byte
+			return a, p.errAt(at, at+len(v), field, ErrAddress, "IPv6 address "+quote(v)+" is not in the form conntrack prints ("+string(appendIPv6Glibc(buf[:0], a))+")")
+		}
+		return a, p.errAt(at, at+len(v), field, ErrAddress, "malformed IPv6 address "+quote(v))
 	}
 	if a, ok := parseIPv6Full(v); ok {
 		return a, nil
@@ -701,7 +791,7 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 			continue
 		}
 		for r := cur + 1; r < s; r++ {
-			if p.d.has(r) && required(r) {
+			if p.d.has(r) && p.d.required(r) {
 				return p.errAt(start, end, slotField(r), ErrMissing, "expected "+slotField(r)+" ("+slotKeys[r].s+"...), found "+quote(tok))
 			}
 		}
@@ -711,7 +801,7 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 		return p.errAt(start, end, slotField(s), ErrOrder, quote(tok)+" is out of place: the kernel prints it before "+slotField(cur))
 	}
 	for r := cur + 1; r < slotCount; r++ {
-		if p.d.has(r) && required(r) && !isKV(tok) && tok[0] != '[' {
+		if p.d.has(r) && p.d.required(r) && !isKV(tok) && tok[0] != '[' {
 			return p.errAt(start, end, slotField(r), ErrSyntax, "expected "+slotField(r)+" ("+slotKeys[r].s+"...), found "+quote(tok))
 		}
 	}
@@ -749,18 +839,22 @@ func (p *parser) check(f *Flow) error {
 	at := func(msg string) error {
 		return p.errAt(0, len(p.line), "", ErrMismatch, msg)
 	}
-	off := f.Status.offloaded()
+	off := f.Status.offloaded() && !p.d.lib // conntrack prints the timeout and state of offloaded flows
 	switch {
+	case p.d.lib:
+		// Events leave out the timeout and the state; dumps print what the
+		// kernel sent.
 	case off && f.Has(FieldTimeout):
 		return at("an offloaded flow has no timeout in this format")
 	case !off && !f.Has(FieldTimeout):
 		return at("missing timeout after the protocol number")
-	case f.Proto.HasStates() && !p.l4opt && !f.Has(FieldState) && !(off && f.Proto == TCP):
+	case f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && !f.Has(FieldState) && !(off && f.Proto == TCP):
 		return at("missing " + f.Proto.String() + " state after the timeout")
 	case off && f.Proto == TCP && f.Has(FieldState):
 		return at("an offloaded TCP flow has no state in this format")
-	case f.Has(FieldOrigCounters) != f.Has(FieldReplyCounters):
-		return at("counters for one direction only: the kernel prints both or neither")
+	}
+	if f.Has(FieldOrigCounters) != f.Has(FieldReplyCounters) {
+		return at("counters for one direction only: the kernel reports both or neither")
 	}
 	if bits.OnesCount32(uint32(f.Fields&(FieldZone|FieldOrigZone|FieldReplyZone))) > 1 {
 		return at("more than one of zone=, zone-orig=, zone-reply=: a flow has one zone")

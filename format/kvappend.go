@@ -3,18 +3,28 @@ package format
 import (
 	"net/netip"
 	"strconv"
+	"time"
 )
 
-// appendKV appends f as a line of dialect d, with its newline.
-func appendKV(dst []byte, f *Flow, d *dialect) ([]byte, error) {
+// appendKV appends f as a line of dialect d, with its newline, with
+// conntrack's options o and local times in loc.
+func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([]byte, error) {
 	if err := d.printable(f); err != nil {
 		return dst, err
 	}
-	if d.l3 {
+	if d.lib {
+		if o&OptTimestamp != 0 && f.Has(FieldEventTime) {
+			dst = appendEventTime(dst, f)
+		}
+		if f.Event != EventNone {
+			dst = append(dst, eventWords[f.Event]...)
+		}
+	}
+	if d.l3 == l3Always || d.l3 == l3Maybe && o&OptExtended != 0 {
 		dst = appendNameNum(dst, f.Family.String(), uint64(f.Family))
 	}
 	name := f.Proto.String()
-	if f.Quirks&QuirkUnknownName != 0 {
+	if f.Quirks&QuirkUnknownName != 0 && !d.lib {
 		name = "unknown"
 	}
 	dst = appendNameNum(dst, name, uint64(f.Proto))
@@ -25,12 +35,14 @@ func appendKV(dst []byte, f *Flow, d *dialect) ([]byte, error) {
 	if f.Has(FieldState) {
 		if f.Proto == TCP && f.State == TCPSynSent2 && f.Quirks&QuirkListen != 0 {
 			dst = append(dst, "LISTEN"...)
+		} else if n := StateName(f.Proto, f.State); n != "" || !d.lib {
+			dst = append(dst, n...)
 		} else {
-			dst = append(dst, StateName(f.Proto, f.State)...)
+			dst = append(dst, "NONE"...) // the library's name for states it does not know
 		}
 		dst = append(dst, ' ')
 	}
-	if d.gre && f.Has(FieldGRETimeouts) {
+	if !d.lib && f.Has(FieldGRETimeouts) {
 		dst = append(dst, "timeout="...)
 		dst = appendUint(dst, uint64(f.GRETimeout))
 		dst = append(dst, ", stream_timeout="...)
@@ -41,8 +53,14 @@ func appendKV(dst []byte, f *Flow, d *dialect) ([]byte, error) {
 	if extras {
 		dst = f.Extras.appendSlot(dst, SlotHeader, &x)
 	}
+	loc = location(loc)
 	for s := SlotOrig; s < slotCount; s++ {
-		if d.has(s) && !(s == SlotMark && d.old && f.Quirks&QuirkUseBeforeMark != 0) { // else printed after use=
+		switch {
+		case !d.has(s):
+		case s >= SlotStart && s != SlotUse:
+			dst = appendLib(dst, f, s, o, loc)
+		case s == SlotMark && d.old && f.Quirks&QuirkUseBeforeMark != 0: // printed after use=
+		default:
 			dst = d.appendElem(dst, f, s)
 		}
 		if extras {
@@ -64,7 +82,7 @@ func (d *dialect) printable(f *Flow) error {
 		return unprintable(d, "the format has IPv4 flows only")
 	case f.Has(FieldState) && StateName(f.Proto, f.State) == "":
 		return unprintable(d, "state "+itoa(uint64(f.State))+" is not a "+f.Proto.String()+" state")
-	case d.flags < 2 && !f.Has(FieldTimeout):
+	case d.old && !f.Has(FieldTimeout):
 		return unprintable(d, "the flow has no timeout (it is offloaded, or its source did not print one), and this format always prints one")
 	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
@@ -99,11 +117,11 @@ func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
 	case SlotReply:
 		return d.appendTuple(dst, f, &f.Reply)
 	case SlotOrigZone:
-		if f.Has(FieldOrigZone) {
+		if f.Has(FieldOrigZone) && (f.OrigZone != 0 || !d.lib) {
 			dst = appendKey(dst, "zone-orig=", uint64(f.OrigZone))
 		}
 	case SlotReplyZone:
-		if f.Has(FieldReplyZone) {
+		if f.Has(FieldReplyZone) && (f.ReplyZone != 0 || !d.lib) {
 			dst = appendKey(dst, "zone-reply=", uint64(f.ReplyZone))
 		}
 	case SlotOrigCounters:
@@ -144,7 +162,7 @@ func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
 			dst = append(dst, ' ')
 		}
 	case SlotZone:
-		if f.Has(FieldZone) {
+		if f.Has(FieldZone) && (f.Zone != 0 || !d.lib) {
 			dst = appendKey(dst, "zone=", uint64(f.Zone))
 		}
 	case SlotDeltaTime:
@@ -193,8 +211,8 @@ func (d *dialect) appendTuple(dst []byte, f *Flow, t *Tuple) []byte {
 	dst = append(dst, " dst="...)
 	dst = d.appendAddr(dst, t.Dst)
 	dst = append(dst, ' ')
-	if !f.Has(FieldL4) {
-		return dst
+	if !f.Has(FieldL4) && !(d.lib && f.Proto == DCCP) {
+		return dst // conntrack prints zero ports for DCCP flows the kernel tracks without ports
 	}
 	switch f.Proto.l4() {
 	case l4Ports:
@@ -215,8 +233,11 @@ func (d *dialect) appendTuple(dst []byte, f *Flow, t *Tuple) []byte {
 }
 
 func (d *dialect) appendAddr(dst []byte, a netip.Addr) []byte {
-	if a.Is4() {
+	switch {
+	case a.Is4():
 		return appendIPv4(dst, a)
+	case d.lib:
+		return appendIPv6Glibc(dst, a)
 	}
 	return appendIPv6Full(dst, a)
 }

@@ -2,6 +2,7 @@ package format
 
 import (
 	"bytes"
+	"time"
 	"strconv"
 	"unicode/utf8"
 )
@@ -15,14 +16,17 @@ type parser struct {
 	l4     l4Kind // layer-4 part of the tuples
 	l4opt  bool   // the layer-4 part may be absent (protocol printed as "unknown")
 	dir    string // the direction being parsed, for error messages
+	family bool   // the line gave the family, or the first address did
 	old    [4]string
-	xbuf   []byte // the line's extras, encoded as in Extras
-	in     *interner
+	xbuf   []byte         // the line's extras, encoded as in Extras
+	in     *interner      // strings seen before; nil to allocate each
+	loc    *time.Location // the zone of conntrack's local times
+	opts   Options        // conntrack's -o options that the lines show
 }
 
 // parseLine parses a whole line of dialect d into f.
 func (p *parser) parseLine(line []byte, f *Flow) error {
-	p.line, p.pos, p.l4opt = line, 0, false
+	p.line, p.pos, p.l4opt, p.family = line, 0, false, p.d.l3 != l3Maybe
 	p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
 	p.xbuf = p.xbuf[:0]
 	oldExtras := f.Extras

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"time"
 )
 
 // DefaultMaxLine is the longest line a Scanner accepts unless told
@@ -32,7 +33,6 @@ type Scanner struct {
 	r       io.Reader
 	format  Format
 	name    string
-	strict  bool
 	skip    func(*ParseError)
 	skipOn  bool
 	maxLine int
@@ -43,10 +43,12 @@ type Scanner struct {
 	line       []byte
 	lineNo     int
 	err        error
-	p          parser
-	in         interner
+	ps         Parser
 	skipped    int
 	unknown    int
+	messages   int
+	cr         bool   // the last line ended with CR LF
+	join       []byte // a record cut in two by a message of conntrack
 }
 
 // A ScanOption configures a Scanner.
@@ -60,7 +62,13 @@ func WithName(name string) ScanOption {
 // WithStrict makes the Scanner reject a line with a token it does not know,
 // instead of keeping the token in Flow.Extras.
 func WithStrict() ScanOption {
-	return func(s *Scanner) error { s.strict = true; return nil }
+	return func(s *Scanner) error { s.ps.Strict = true; return nil }
+}
+
+// WithLocation sets the time zone of the local times conntrack prints
+// ([start=...], XML's <when>). The default is time.Local.
+func WithLocation(loc *time.Location) ScanOption {
+	return func(s *Scanner) error { s.ps.Location = loc; return nil }
 }
 
 // WithSkip makes the Scanner skip bad lines instead of stopping at the
@@ -94,14 +102,15 @@ func NewScanner(r io.Reader, f Format, opts ...ScanOption) (*Scanner, error) {
 			return nil, err
 		}
 	}
-	s.p.strict = s.strict
-	s.p.in = &s.in
 	return s, nil
 }
 
 // Scan reads the next flow into f. It returns false at the end of the input
 // or at an error, which Err then returns.
 func (s *Scanner) Scan(f *Flow) bool {
+	if s.format == Auto && !s.detect() {
+		return false
+	}
 	for s.err == nil {
 		line, err := s.readLine()
 		if err != nil {
@@ -111,6 +120,25 @@ func (s *Scanner) Scan(f *Flow) bool {
 			return false
 		}
 		s.lineNo++
+		// Windows line ends, as in captures pasted into documents, are read;
+		// CR() tells the caller.
+		if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
+			line = line[:len(line)-1]
+		}
+		if line != nil && s.format.byConntrack() {
+			if i := conntrackMessage(line); i == 0 {
+				s.messages++
+				continue
+			} else if i > 0 {
+				// conntrack's stderr cut a record: the rest is on the next line.
+				s.messages++
+				s.join = append(s.join[:0], line[:i]...)
+				if next, err := s.readLine(); err == nil && next != nil {
+					s.lineNo++
+					line = append(s.join, bytes.TrimSuffix(next, []byte("\r"))...)
+				}
+			}
+		}
 		if perr := s.parse(line, f); perr != nil {
 			perr.File, perr.Line = s.name, s.lineNo
 			if !s.skipOn {
@@ -138,18 +166,37 @@ func (s *Scanner) parse(line []byte, f *Flow) *ParseError {
 			Msg:  "line longer than " + itoa(uint64(s.maxLine)) + " bytes",
 			Text: string(s.line)}
 	}
-	if s.format == Auto {
-		f, err := Detect(line)
-		if err != nil {
-			return &ParseError{Col: 1, Len: len(line), Err: err, Msg: err.Error(), Text: string(line)}
-		}
-		s.format = f
-	}
-	s.p.d = s.format.dialect()
-	if err := s.p.parseLine(line, f); err != nil {
+	s.ps.Format = s.format
+	if err := s.ps.Parse(line, f); err != nil {
 		return err.(*ParseError)
 	}
 	return nil
+}
+
+// detect reads until the buffer holds a whole line, or the end of the input,
+// and detects the format from the lines it holds.
+func (s *Scanner) detect() bool {
+	for !s.eof && bytes.IndexByte(s.buf[s.start:s.end], '\n') < 0 && s.end-s.start <= s.maxLine {
+		if err := s.fill(); err != nil {
+			s.err = err
+			return false
+		}
+	}
+	prefix := s.buf[s.start:s.end]
+	if !s.eof {
+		prefix = prefix[:bytes.LastIndexByte(prefix, '\n')+1]
+	}
+	if len(prefix) == 0 {
+		return true // empty input
+	}
+	f, err := Detect(prefix)
+	if err != nil {
+		first, _, _ := bytes.Cut(prefix, []byte("\n"))
+		s.err = &ParseError{File: s.name, Line: 1, Col: 1, Len: len(first), Err: err, Msg: err.Error(), Text: string(first)}
+		return false
+	}
+	s.format = f
+	return true
 }
 
 // readLine returns the next line without its newline. A line longer than
@@ -239,6 +286,10 @@ func (s *Scanner) Err() error { return s.err }
 // the first line has been read.
 func (s *Scanner) Format() Format { return s.format }
 
+// Options returns conntrack's -o options that the lines read so far show; a
+// Printer with them prints the lines as they were.
+func (s *Scanner) Options() Options { return s.ps.Options() }
+
 // Line returns the number of the line Scan read last.
 func (s *Scanner) Line() int { return s.lineNo }
 
@@ -248,6 +299,15 @@ func (s *Scanner) Bytes() []byte { return s.line }
 
 // Skipped returns the number of bad lines skipped (see WithSkip).
 func (s *Scanner) Skipped() int { return s.skipped }
+
+// CR reports whether the line Scan read last ended with CR LF, as lines of
+// captures pasted into Windows documents do. The CR is not part of the
+// line that was parsed.
+func (s *Scanner) CR() bool { return s.cr }
+
+// Messages returns the number of conntrack's stderr messages ("N flow
+// entries have been shown.") met and skipped in the input.
+func (s *Scanner) Messages() int { return s.messages }
 
 // Unknown returns the number of tokens kept in Flow.Extras so far.
 func (s *Scanner) Unknown() int { return s.unknown }

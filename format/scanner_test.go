@@ -159,7 +159,8 @@ func TestScannerEdges(t *testing.T) {
 		{"empty", "", 0, 0},
 		{"no trailing newline", good, 1, 0},
 		{"blank line", good + "\n\n" + good + "\n", 2, 1},
-		{"CRLF", good + "\r\n" + good + "\r\n", 0, 2},
+		{"CRLF", good + "\r\n" + good + "\r\n", 2, 0},
+		{"CR inside", good + "\r\r\n", 0, 1},
 		{"NUL", good + "\n\x00\n", 1, 1},
 	} {
 		flows, bad, err := scanAll(t, strings.NewReader(c.data), format.Proc)
@@ -171,19 +172,23 @@ func TestScannerEdges(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	for _, c := range []struct {
-		line string
+		text string
 		want format.Format
 	}{
 		{good, format.Proc},
 		{goodV6, format.Proc},
-		{"tcp      6 117 SYN_SENT src=192.168.1.6", format.IPLegacy},
-		{"unknown  2 232 src=192.168.3.1", format.IPLegacy},
+		{"tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775 use=2 ", format.IPLegacy},
+		{"unknown  2 232 src=192.168.3.1 dst=224.0.0.251 packets=7 bytes=224 [UNREPLIED] src=224.0.0.251 dst=192.168.3.1 packets=0 bytes=0 mark=0 use=2", format.IPLegacy},
+		{"unknown  2 579 src=0.0.0.0 dst=224.0.0.1 [UNREPLIED] src=224.0.0.1 dst=0.0.0.0 mark=0 use=1", format.Conntrack},
+		{"    [NEW] tcp      6 120 SYN_SENT src=127.0.0.1 dst=127.0.0.1 sport=38868 dport=2121 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 sport=2121 dport=38868 helper=ftp", format.Conntrack},
+		{"conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\nudp      17 29 src=::1 dst=::2 sport=1 dport=2 [UNREPLIED] src=::2 dst=::1 sport=2 dport=1 mark=0 use=1", format.Conntrack},
+		{"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1 id=12", format.Conntrack},
 	} {
-		if got, err := format.Detect([]byte(c.line)); got != c.want || err != nil {
-			t.Errorf("Detect(%.30q) = %v, %v; want %v", c.line, got, err, c.want)
+		if got, err := format.Detect([]byte(c.text)); got != c.want || err != nil {
+			t.Errorf("Detect(%.40q) = %v, %v; want %v", c.text, got, err, c.want)
 		}
 	}
-	_, err := format.Detect([]byte("<?xml version=\"1.0\"?>"))
+	_, err := format.Detect([]byte("ipv4 flows, and then some\n"))
 	var de *format.DetectError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "considered proc") || !strings.Contains(err.Error(), "iplegacy") {
 		t.Errorf("err = %v", err)

@@ -176,6 +176,9 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			}
 			continue
 		}
+		if sc.CR() { // keep Windows line ends
+			c.buf = append(c.buf[:len(c.buf)-1], '\r', '\n')
+		}
 		if _, err := c.w.Write(c.buf); err != nil {
 			fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
 			return false

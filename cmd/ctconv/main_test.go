@@ -167,7 +167,7 @@ func TestConvertBadInput(t *testing.T) {
 			"<stdin>:1:69:", "backslash line continuation"},
 		{"tutorial without addresses", "tcp      6 47 SYN_SENT src= dst= sport=50291 dport=25 src= dst= sport=25 dport=50291 use=1\n",
 			"<stdin>:1:24:", "empty value after src="},
-		{"CRLF", good + "\r\n", "<stdin>:1:" + itoa(len(good)+1) + ":", "CRLF"},
+		{"CR before CRLF", good + "\r\r\n", "<stdin>:1:" + itoa(len(good)+1) + ":", "carriage return"},
 		{"NUL byte", "\x00" + good + "\n", "<stdin>:1:1:", "cannot detect the format"},
 		{"truncated", good[:len(good)/2] + "\n", "<stdin>:1:", "truncated line?"},
 		{"line too long", good + strings.Repeat(" x=y", 20000) + "\n", "<stdin>:1:65537:", "line longer than 65536 bytes"},
