@@ -2,8 +2,8 @@ package format
 
 import (
 	"bytes"
-	"time"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
