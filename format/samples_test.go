@@ -22,6 +22,9 @@ func samples(t testing.TB) []sample {
 	seen := map[string]bool{}
 	for _, file := range corpusFiles(t) {
 		f, _ := corpusFormat(file)
+		if pending(file) {
+			continue
+		}
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

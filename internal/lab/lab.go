@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -39,9 +40,19 @@ func Check() error {
 }
 
 // ruleset makes the kernel track the namespace's traffic (any rule that uses
-// conntrack does), and drops what reaches two ports so that connections to
-// them stay unreplied.
+// conntrack does), drops what reaches two ports so that connections to them
+// stay unreplied, attaches the FTP helper to port 2121 so that its traffic
+// makes expectations, and labels connections to port 8080.
 const ruleset = `table inet ctconv {
+	ct helper ftp-standard {
+		type "ftp" protocol tcp;
+	}
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp dport 2121 ct helper set "ftp-standard"
+		tcp dport 8080 ct label set 3
+		tcp dport 8080 ct label set 7
+	}
 	chain in {
 		type filter hook input priority 0; policy accept;
 		ct state invalid counter
@@ -50,6 +61,13 @@ const ruleset = `table inet ctconv {
 	}
 }
 `
+
+// connlabels names the label bits the ruleset sets, for conntrack -o labels
+// (/etc/xtables/connlabel.conf) and nft (/etc/connlabel.conf). New writes
+// the files only where they do not exist.
+const connlabels = "0\tzero-label\n3\tbit3-label\n7\tweb traffic\n"
+
+var connlabelFiles = []string{"/etc/xtables/connlabel.conf", "/etc/connlabel.conf"}
 
 // Options change how New sets a namespace up.
 type Options struct {
@@ -62,6 +80,14 @@ type Options struct {
 func New(prefix string, opts Options) (*Lab, error) {
 	if err := Check(); err != nil {
 		return nil, err
+	}
+	for _, f := range connlabelFiles {
+		if _, err := os.Stat(f); os.IsNotExist(err) {
+			os.MkdirAll(filepath.Dir(f), 0o755)
+			if err := os.WriteFile(f, []byte(connlabels), 0o644); err != nil {
+				return nil, err
+			}
+		}
 	}
 	l := &Lab{NS: fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), rand.N(1<<20))}
 	if _, err := run(nil, "ip", "netns", "add", l.NS); err != nil {
@@ -94,8 +120,39 @@ func (l *Lab) Close() error {
 }
 
 // Exec runs a command in the namespace with stdin and returns its stdout.
+// Commands run in UTC, so that conntrack's local times are.
 func (l *Lab) Exec(stdin []byte, args ...string) ([]byte, error) {
 	return run(stdin, append([]string{"ip", "netns", "exec", l.NS}, args...)...)
+}
+
+// Conntrack runs conntrack with args in the namespace and returns its stdout.
+func (l *Lab) Conntrack(args ...string) ([]byte, error) {
+	return l.Exec(nil, append([]string{"conntrack"}, args...)...)
+}
+
+// Listen starts conntrack -E (or any conntrack command that runs until
+// interrupted) with args in the namespace; stop interrupts it and returns
+// what it printed on stdout.
+func (l *Lab) Listen(args ...string) (stop func() ([]byte, error), err error) {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", l.NS, "conntrack"}, args...)...)
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return func() ([]byte, error) {
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil && cmd.ProcessState.ExitCode() != 0 && !strings.Contains(err.Error(), "interrupt") {
+			return out.Bytes(), fmt.Errorf("conntrack %s: %w: %s", strings.Join(args, " "), err, errb.String())
+		}
+		return out.Bytes(), nil
+	}, nil
+}
+
+// ProcExpect returns the namespace's /proc/net/nf_conntrack_expect.
+func (l *Lab) ProcExpect() ([]byte, error) {
+	return l.Exec(nil, "cat", "/proc/net/nf_conntrack_expect")
 }
 
 // Proc returns the namespace's /proc/net/nf_conntrack.
@@ -155,6 +212,7 @@ func setns(f *os.File) error {
 
 func run(stdin []byte, args ...string) ([]byte, error) {
 	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), "TZ=UTC")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {

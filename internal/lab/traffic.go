@@ -33,7 +33,23 @@ func (l *Lab) Traffic() (closeAll func(), err error) {
 		if err := echo("ip4:icmp", "127.0.0.1", 8); err != nil {
 			return err
 		}
-		return echo("ip6:ipv6-icmp", "::1", 128)
+		if err := echo("ip6:ipv6-icmp", "::1", 128); err != nil {
+			return err
+		}
+		for _, host := range []string{"127.0.0.1", "::1"} {
+			c, err := ftp(host)
+			if c != nil {
+				open = append(open, c)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		c, err := labelled()
+		if c != nil {
+			open = append(open, c)
+		}
+		return err
 	})
 	if err != nil {
 		closeAll()
@@ -132,6 +148,67 @@ func udpTraffic(host string) error {
 		u.Close()
 	}
 	return nil
+}
+
+// ftp opens an FTP control connection to port 2121 of host, where the
+// namespace's FTP helper watches, and asks for a passive data connection,
+// PASV for IPv4 and EPSV for IPv6: the server's answer makes the helper
+// create an expectation. It returns the connection, which keeps the
+// expectation alive.
+func ftp(host string) (io.Closer, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "2121"))
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	pasv, reply := "PASV\r\n", "227 Entering Passive Mode (127,0,0,1,39,16).\r\n" // port 10000
+	if host != "127.0.0.1" {
+		pasv, reply = "EPSV\r\n", "229 Entering Extended Passive Mode (|||10003|)\r\n"
+	}
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		c.Write([]byte("220 ctconv\r\n"))
+		buf := make([]byte, 64)
+		if _, err := c.Read(buf); err != nil {
+			done <- err
+			return
+		}
+		_, err = c.Write([]byte(reply))
+		done <- err
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 128)
+	c.Read(buf)
+	c.Write([]byte(pasv))
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, err = c.Read(buf)
+	if err == nil {
+		err = <-done
+	}
+	return c, err
+}
+
+// labelled opens a connection to port 8080, which the ruleset labels.
+func labelled() (io.Closer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:8080")
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", "127.0.0.1:8080")
+	if err != nil {
+		return nil, err
+	}
+	c.Write([]byte("labelled"))
+	return c, nil
 }
 
 // echo sends an ICMP or ICMPv6 echo request to host and waits for the reply.

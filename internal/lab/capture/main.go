@@ -1,7 +1,8 @@
 // Command capture builds network namespaces, fills their connection-tracking
 // tables with the entries of lab.Fixed and real loopback traffic, and writes
-// what the kernel prints to the corpus folder. Run it as root through
-// testdata/corpus/capture.sh.
+// what the kernel and conntrack print to the corpus folder: every table
+// format, and the events conntrack -E reports meanwhile. Run it as root
+// through testdata/corpus/capture.sh.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ctconv/ctconv/internal/lab"
@@ -23,32 +25,103 @@ func main() {
 	}
 }
 
+// events are the conntrack -E runs that listen while the table fills, by
+// the file they go to.
+var events = map[string][]string{
+	"conntrack-E.txt":                        {"-E"},
+	"conntrack-E-timestamp.txt":              {"-E", "-o", "timestamp"},
+	"conntrack-E-extended-id-ktimestamp.txt": {"-E", "-o", "extended,id,ktimestamp"},
+	"xml-E.txt":                              {"-E", "-o", "xml"},
+	"xml-E-timestamp.txt":                    {"-E", "-o", "xml,timestamp"},
+	"save-E.txt":                             {"-E", "-o", "save"},
+	"conntrack-expect-E.txt":                 {"-E", "expect"},
+	"xml-expect-E.txt":                       {"-E", "expect", "-o", "xml"},
+}
+
+// dumps are the conntrack commands run once the table is full.
+var dumps = map[string][]string{
+	"conntrack-L.txt":                               {"-L"},
+	"conntrack-L-extended.txt":                      {"-L", "-o", "extended"},
+	"conntrack-L-id.txt":                            {"-L", "-o", "id"},
+	"conntrack-L-extended-id.txt":                   {"-L", "-o", "extended,id"},
+	"conntrack-L-ktimestamp.txt":                    {"-L", "-o", "ktimestamp"},
+	"conntrack-L-labels.txt":                        {"-L", "-o", "labels"},
+	"conntrack-L-extended-id-ktimestamp-labels.txt": {"-L", "-o", "extended,id,ktimestamp,labels"},
+	"xml-L.txt":                                     {"-L", "-o", "xml"},
+	"xml-L-ktimestamp-labels.txt":                   {"-L", "-o", "xml,ktimestamp,labels"},
+	"save-L.txt":                                    {"-L", "-o", "save"},
+	"conntrack-expect-L.txt":                        {"-L", "expect"},
+	"conntrack-expect-L-ipv6.txt":                   {"-L", "expect", "-f", "ipv6"},
+	"xml-expect-L.txt":                              {"-L", "expect", "-o", "xml"},
+}
+
 func capture(out string) error {
-	for _, c := range []struct {
-		file string
-		opts lab.Options
-	}{
-		{"proc.txt", lab.Options{}},
-		{"proc-noacct.txt", lab.Options{NoAccounting: true}},
-	} {
-		l, err := lab.New("ctconv-capture", c.opts)
+	files := map[string][]byte{}
+	if err := full(files); err != nil {
+		return err
+	}
+	l, err := lab.New("ctconv-capture", lab.Options{NoAccounting: true})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	closeAll, err := fill(l)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if files["proc-noacct.txt"], err = l.Proc(); err != nil {
+		return err
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(out, name), text, 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("%-48s %6d bytes\n", name, len(text))
+	}
+	return nil
+}
+
+// full captures everything from a namespace with accounting and
+// timestamps on.
+func full(files map[string][]byte) error {
+	l, err := lab.New("ctconv-capture", lab.Options{})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	stops := map[string]func() ([]byte, error){}
+	for name, args := range events {
+		stop, err := l.Listen(args...)
 		if err != nil {
 			return err
 		}
-		var text []byte
-		closeAll, err := fill(l)
-		if err == nil {
-			text, err = l.Proc()
-			closeAll()
-		}
-		l.Close()
-		if err != nil {
+		stops[name] = stop
+	}
+	time.Sleep(200 * time.Millisecond) // let the listeners subscribe
+	closeAll, err := fill(l)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if err := churn(l); err != nil {
+		return err
+	}
+	if files["proc.txt"], err = l.Proc(); err != nil {
+		return err
+	}
+	if files["proc-expect.txt"], err = l.ProcExpect(); err != nil {
+		return err
+	}
+	for name, args := range dumps {
+		if files[name], err = l.Conntrack(args...); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(out, c.file), text, 0o644); err != nil {
+	}
+	for name, stop := range stops {
+		if files[name], err = stop(); err != nil {
 			return err
 		}
-		fmt.Printf("%s: %d bytes\n", c.file, len(text))
 	}
 	return nil
 }
@@ -61,4 +134,21 @@ func fill(l *lab.Lab) (func(), error) {
 	}
 	time.Sleep(1100 * time.Millisecond) // let delta-time tick for the inserted entries
 	return l.Traffic()
+}
+
+// churn updates, deletes and lets expire some entries, for the events.
+func churn(l *lab.Lab) error {
+	for _, args := range [][]string{
+		{"-U", "-s", "10.0.1.1", "-m", "77"},
+		{"-D", "-p", "tcp", "--sport", "40004"},
+		{"-D", "-p", "icmp", "--icmp-type", "13"},
+		{"-I", "-p", "udp", "-s", "10.9.0.1", "-d", "10.9.0.2", "--sport", "1", "--dport", "2", "-t", "1"},
+		{"-I", "-p", "tcp", "-s", "2001:db8::9", "-d", "2001:db8::10", "--sport", "3", "--dport", "4", "--state", "SYN_SENT", "-t", "1"},
+	} {
+		if _, err := l.Conntrack(args...); err != nil && !strings.Contains(err.Error(), "0 flow entries") {
+			return err
+		}
+	}
+	time.Sleep(3 * time.Second) // the two short-lived entries expire
+	return nil
 }
