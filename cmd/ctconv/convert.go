@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
@@ -35,6 +36,8 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	from := fs.String("from", "auto", "input `format`: auto, proc or iplegacy")
 	to := fs.String("to", "", "output `format`: proc or iplegacy (default: the input's)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
+	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows)")
+	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC or a name\nsuch as Europe/Berlin")
 	keepGoing := fs.Bool("keep-going", false, "report bad lines and convert the rest")
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	files, err := parseFlags(fs, args)
@@ -61,8 +64,18 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-
 	c := &converter{from: inFormat, to: outFormat, keepGoing: *keepGoing, strict: *strict, stderr: stderr}
+	if *with != "" {
+		if c.opts, err = format.ParseOptions(*with); err != nil {
+			fmt.Fprintln(stderr, "ctconv convert: --with:", err)
+			return 2
+		}
+		c.withSet = true
+	}
+	if c.loc, err = time.LoadLocation(*tz); err != nil {
+		fmt.Fprintln(stderr, "ctconv convert: --tz:", err)
+		return 2
+	}
 	var w io.Writer = stdout
 	var af *atomicfile.File
 	if *out != "" {
@@ -120,6 +133,9 @@ func outputFormats() string {
 // converter holds the state of one convert run.
 type converter struct {
 	from, to  format.Format
+	opts      format.Options // conntrack's -o options to print with
+	withSet   bool           // opts come from --with, not from the input
+	loc       *time.Location
 	keepGoing bool
 	strict    bool
 	w         *bufio.Writer
@@ -142,7 +158,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		r, display = f, name
 	}
 	clean := true
-	opts := []format.ScanOption{format.WithName(display)}
+	opts := []format.ScanOption{format.WithName(display), format.WithLocation(c.loc)}
 	if c.strict {
 		opts = append(opts, format.WithStrict())
 	}
@@ -167,8 +183,12 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			c.unshown++
 			continue
 		}
+		pr := format.Printer{Format: to, Options: c.opts, Location: c.loc}
+		if !c.withSet {
+			pr.Options = sc.Options()
+		}
 		var err error
-		if c.buf, err = to.Append(c.buf[:0], &f); err != nil {
+		if c.buf, err = pr.Append(c.buf[:0], &f); err != nil {
 			fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, sc.Line(), err)
 			clean = false
 			if !c.keepGoing {

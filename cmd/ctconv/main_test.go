@@ -35,25 +35,44 @@ func TestConvertRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, out, errs := ctconv(t, "", "convert", file)
+		f, ok := corpusFormat(file)
+		if !ok {
+			continue
+		}
+		code, out, errs := ctconv(t, "", "convert", "--tz", "UTC", file)
 		if code != 0 || out != string(want) {
 			t.Errorf("%s: exit %d, stderr %q, output equal: %v", file, code, errs, out == string(want))
 		}
 		// The same through standard input with the format given.
-		f := "proc"
-		if strings.Contains(file, "iplegacy") {
-			f = "iplegacy"
-		}
-		code, out, _ = ctconv(t, string(want), "convert", "--from", f, "--to", f, "-")
+		code, out, _ = ctconv(t, string(want), "convert", "--tz", "UTC", "--from", f.String(), "--to", f.String(), "-")
 		if code != 0 || out != string(want) {
 			t.Errorf("%s via stdin: exit %d", file, code)
 		}
 	}
 }
 
+// corpusFormat returns the format a corpus file's name starts with, the
+// longest that fits; false for formats still being written.
+func corpusFormat(file string) (format.Format, bool) {
+	base := filepath.Base(file)
+	if strings.HasPrefix(base, "xml") || strings.HasPrefix(base, "save") || strings.Contains(base, "expect") {
+		return 0, false
+	}
+	best, ok := format.Auto, false
+	for _, f := range format.Formats() {
+		if strings.HasPrefix(base, f.String()+"-") || strings.HasPrefix(base, f.String()+".") {
+			if !ok || len(f.String()) > len(best.String()) {
+				best, ok = f, true
+			}
+		}
+	}
+	return best, ok
+}
+
 func TestConvertLegacy(t *testing.T) {
+	v6 := strings.Count(string(readFile(t, corpusProc)), "ipv6 ")
 	code, legacy, errs := ctconv(t, "", "convert", "--to", "iplegacy", corpusProc)
-	if code != 0 || !strings.Contains(errs, "left out 17 flow(s) that iplegacy does not list") {
+	if code != 0 || !strings.Contains(errs, "left out "+strconv.Itoa(v6)+" flow(s) that iplegacy does not list") {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	if strings.Contains(legacy, "ipv") || strings.Contains(legacy, "zone") || strings.Contains(legacy, "delta-time") {
@@ -171,7 +190,7 @@ func TestConvertBadInput(t *testing.T) {
 		{"NUL byte", "\x00" + good + "\n", "<stdin>:1:1:", "cannot detect the format"},
 		{"truncated", good[:len(good)/2] + "\n", "<stdin>:1:", "truncated line?"},
 		{"line too long", good + strings.Repeat(" x=y", 20000) + "\n", "<stdin>:1:65537:", "line longer than 65536 bytes"},
-		{"second line bad", lines[0] + strings.Replace(lines[1], "dport=", "dport=-", 1), "<stdin>:2:", "unexpected '-'"},
+		{"second line bad", good + "\n" + strings.Replace(good, "dport=", "dport=-", 1), "<stdin>:2:", "unexpected '-'"},
 	} {
 		code, _, errs := ctconv(t, c.input, "convert")
 		if code != 1 || !strings.HasPrefix(errs, c.prefix) || !strings.Contains(errs, c.msg) {
