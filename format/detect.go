@@ -23,6 +23,7 @@ var detectHints = [numFormats]string{
 	Proc:      `lines start with the family, as in "ipv4     2 tcp      6 "`,
 	IPLegacy:  `lines start with the protocol, as in "tcp      6 "`,
 	Conntrack: `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
+	XML:       `conntrack -o xml, whose lines start with "<"`,
 }
 
 // detectLines is how many lines of a stream Detect looks at, at most.
@@ -49,6 +50,9 @@ func Detect(prefix []byte) (Format, error) {
 		}
 		if lines == 0 {
 			first = line
+			if line[0] == '<' {
+				return XML, nil
+			}
 		}
 		lines++
 		for _, c := range candidates {
@@ -81,7 +85,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guess := guess(first); guess != Auto {
 			return guess, nil
 		}
-		return Auto, &DetectError{Considered: candidates}
+		return Auto, &DetectError{Considered: append(candidates, XML)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.

@@ -20,6 +20,7 @@ var (
 	ErrMissing     = errors.New("missing field")                         // a field the format always prints is absent
 	ErrMismatch    = errors.New("contradictory fields")                  // fields that contradict each other
 	ErrLineTooLong = errors.New("line too long")                         // a line exceeds the scanner's bound
+	ErrNoRecord    = errors.New("not a record")                          // a header or footer line of a document
 	ErrUnprintable = errors.New("flow cannot be printed in this format") // returned by printers
 )
 

@@ -23,10 +23,12 @@ const (
 	// Conntrack is the text of conntrack-tools (conntrack -L, -G, -D, and
 	// -E with its event types), with any of its -o options but xml and save.
 	Conntrack
+	// XML is conntrack's -o xml, for listings and events.
+	XML
 	numFormats
 )
 
-var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack"}
+var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml"}
 
 // String returns the format's name as the command line spells it.
 func (f Format) String() string {
@@ -103,7 +105,10 @@ func (f Format) dialect() *dialect {
 
 // byConntrack reports whether conntrack-tools prints format f, so that its
 // captures may hold conntrack's stderr messages.
-func (f Format) byConntrack() bool { return f == Conntrack }
+func (f Format) byConntrack() bool { return f == Conntrack || f == XML }
+
+// parses reports whether f is a format Parse reads.
+func (f Format) parses() bool { return f.dialect() != nil || f == XML }
 
 // Options are conntrack's -o options that change what it prints.
 type Options uint8
@@ -149,12 +154,24 @@ type Parser struct {
 // where they are unchanged. Errors are *ParseError; their Line and File are
 // left for the caller to fill. After an error, f holds part of the line.
 func (ps *Parser) Parse(line []byte, f *Flow) error {
-	d := ps.Format.dialect()
-	if d == nil {
-		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + ps.Format.String(), Text: string(line)}
+	if err := formatCheck(ps.Format, line); err != nil {
+		return err
 	}
-	ps.p.d, ps.p.strict, ps.p.loc, ps.p.in = d, ps.Strict, location(ps.Location), &ps.in
-	return ps.p.parseLine(line, f)
+	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
+	return ps.p.parseLine(ps.Format, line, f)
+}
+
+// formatCheck returns an error if line cannot be a record of format f.
+func formatCheck(f Format, line []byte) error {
+	if !f.parses() {
+		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + f.String(), Text: string(line)}
+	}
+	if f == XML {
+		if framing, _ := xmlFraming(line, "conntrack"); framing {
+			return &ParseError{Col: 1, Len: len(line), Err: ErrNoRecord, Msg: "a line of the XML document's header or footer, not a record", Text: string(line)}
+		}
+	}
+	return nil
 }
 
 // Options returns conntrack's -o options that the lines parsed so far show:
@@ -176,6 +193,9 @@ type Printer struct {
 // *PrintError says why a flow cannot be printed at all (an IPv6 flow in an
 // IPv4-only format, say).
 func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
+	if pr.Format == XML {
+		return appendXML(dst, f, pr.Options, pr.Location)
+	}
 	d := pr.Format.dialect()
 	if d == nil {
 		return dst, &PrintError{Format: pr.Format, Msg: "not a format that can be printed"}
@@ -188,22 +208,18 @@ func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
 // unchanged, so that parsing into the same Flow again and again does not
 // allocate. Unknown well-formed tokens are kept in fl.Extras.
 func (f Format) Parse(line []byte, fl *Flow) error {
-	d := f.dialect()
-	if d == nil {
-		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + f.String(), Text: string(line)}
+	if err := formatCheck(f, line); err != nil {
+		return err
 	}
-	p := parser{d: d, loc: time.Local}
-	return p.parseLine(line, fl)
+	p := parser{loc: time.Local}
+	return p.parseLine(f, line, fl)
 }
 
 // Append appends fl as a line of format f, as a Printer without options
 // does.
 func (f Format) Append(dst []byte, fl *Flow) ([]byte, error) {
-	d := f.dialect()
-	if d == nil {
-		return dst, &PrintError{Format: f, Msg: "not a format that can be printed"}
-	}
-	return appendKV(dst, fl, d, 0, nil)
+	p := Printer{Format: f}
+	return p.Append(dst, fl)
 }
 
 // Shows reports whether the producer of format f lists fl at all:

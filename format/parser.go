@@ -24,17 +24,26 @@ type parser struct {
 	opts   Options        // conntrack's -o options that the lines show
 }
 
-// parseLine parses a whole line of dialect d into f.
-func (p *parser) parseLine(line []byte, f *Flow) error {
-	p.line, p.pos, p.l4opt, p.family = line, 0, false, p.d.l3 != l3Maybe
+// parseLine parses a whole line of format fm into f.
+func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
+	p.line, p.pos, p.l4opt = line, 0, false
 	p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
 	p.xbuf = p.xbuf[:0]
 	oldExtras := f.Extras
 	*f = Flow{Fields: FieldStatus, Status: StatusConfirmed | StatusSeenReply}
-	if err := p.header(f); err != nil {
-		return err
+	var err error
+	switch fm {
+	case XML:
+		p.d = conntrackDialect // for what conntrack's formats share
+		err = p.parseXML(f)
+	default:
+		p.d = fm.dialect()
+		p.family = p.d.l3 != l3Maybe
+		if err = p.header(f); err == nil {
+			err = p.body(f)
+		}
 	}
-	if err := p.body(f); err != nil {
+	if err != nil {
 		return err
 	}
 	if len(p.xbuf) > 0 {

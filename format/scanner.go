@@ -48,6 +48,7 @@ type Scanner struct {
 	unknown    int
 	messages   int
 	cr         bool   // the last line ended with CR LF
+	footer     bool   // an XML document's footer was read
 	join       []byte // a record cut in two by a message of conntrack
 }
 
@@ -93,7 +94,7 @@ func WithMaxLine(n int) ScanOption {
 // NewScanner returns a Scanner that reads flows of format f from r. Given
 // Auto, it detects the format from the first line.
 func NewScanner(r io.Reader, f Format, opts ...ScanOption) (*Scanner, error) {
-	if f != Auto && f.dialect() == nil {
+	if f != Auto && !f.parses() {
 		return nil, errors.New("format: NewScanner: cannot parse format " + f.String())
 	}
 	s := &Scanner{r: r, format: f, maxLine: DefaultMaxLine}
@@ -124,6 +125,12 @@ func (s *Scanner) Scan(f *Flow) bool {
 		// CR() tells the caller.
 		if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
 			line = line[:len(line)-1]
+		}
+		if line != nil && s.format == XML {
+			if framing, footer := xmlFraming(line, "conntrack"); framing {
+				s.footer = s.footer || footer
+				continue
+			}
 		}
 		if line != nil && s.format.byConntrack() {
 			if i := conntrackMessage(line); i == 0 {
@@ -304,6 +311,10 @@ func (s *Scanner) Skipped() int { return s.skipped }
 // captures pasted into Windows documents do. The CR is not part of the
 // line that was parsed.
 func (s *Scanner) CR() bool { return s.cr }
+
+// Footer reports whether the input, an XML document, had its footer
+// (</conntrack>), which conntrack -E prints only when it is interrupted.
+func (s *Scanner) Footer() bool { return s.footer }
 
 // Messages returns the number of conntrack's stderr messages ("N flow
 // entries have been shown.") met and skipped in the input.

@@ -25,16 +25,22 @@ converted, and the exit status is still 1. Fields the parser does not know
 (vendor kernels add some, such as hwid=) are kept verbatim and counted;
 --strict rejects them instead.
 
+Printing in conntrack's formats follows conntrack's -o options: those the
+input shows, or those --with names (extended, id, ktimestamp, labels,
+timestamp). Its local times ([start=...], <when>) are read and printed in
+the zone --tz names.
+
 Examples:
   ctconv convert testdata/corpus/proc.txt
-  ctconv convert --from proc --to iplegacy /proc/net/nf_conntrack
+  ctconv convert --from proc --to conntrack --with extended,id /proc/net/nf_conntrack
+  ctconv convert --to xml testdata/corpus/conntrack-L-ktimestamp.txt
   ctconv convert --keep-going -o clean.txt damaged.txt
 `
 
 func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("convert", convertHelp, stdout, stderr)
-	from := fs.String("from", "auto", "input `format`: auto, proc or iplegacy")
-	to := fs.String("to", "", "output `format`: proc or iplegacy (default: the input's)")
+	from := fs.String("from", "auto", "input `format`: auto, "+outputFormats())
+	to := fs.String("to", "", "output `format`: "+outputFormats()+" (default: the input's)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
 	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows)")
 	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC or a name\nsuch as Europe/Berlin")
@@ -87,7 +93,8 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer af.Abort() // after a Commit, does nothing
 		w = af
 	}
-	c.w = bufio.NewWriterSize(w, 64<<10)
+	c.bw = bufio.NewWriterSize(w, 64<<10)
+	c.w = format.NewWriter(c.bw, format.Printer{Location: c.loc})
 	ok := true
 	for _, name := range files {
 		if !c.file(name, stdin) {
@@ -97,7 +104,11 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if err := c.w.Flush(); err != nil {
+	err = c.w.Close()
+	if err == nil {
+		err = c.bw.Flush()
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "ctconv convert: write:", err)
 		return 1
 	}
@@ -138,11 +149,11 @@ type converter struct {
 	loc       *time.Location
 	keepGoing bool
 	strict    bool
-	w         *bufio.Writer
+	bw        *bufio.Writer
+	w         *format.Writer
 	stderr    io.Writer
 	unknown   int
 	unshown   int // flows the output format does not list
-	buf       []byte
 }
 
 // file converts one input and reports whether it was clean.
@@ -183,26 +194,25 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			c.unshown++
 			continue
 		}
-		pr := format.Printer{Format: to, Options: c.opts, Location: c.loc}
+		c.w.Format, c.w.Options, c.w.CRLF = to, c.opts, sc.CR() // keep Windows line ends
 		if !c.withSet {
-			pr.Options = sc.Options()
+			c.w.Options = sc.Options()
 		}
-		var err error
-		if c.buf, err = pr.Append(c.buf[:0], &f); err != nil {
+		if err := c.w.Write(&f); err != nil {
+			var pe *format.PrintError
+			if !errors.As(err, &pe) {
+				fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
+				return false
+			}
 			fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, sc.Line(), err)
 			clean = false
 			if !c.keepGoing {
 				return false
 			}
-			continue
 		}
-		if sc.CR() { // keep Windows line ends
-			c.buf = append(c.buf[:len(c.buf)-1], '\r', '\n')
-		}
-		if _, err := c.w.Write(c.buf); err != nil {
-			fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
-			return false
-		}
+	}
+	if sc.Format() == format.XML && !sc.Footer() && c.w.Format == format.XML {
+		c.w.Footer = false // conntrack -E -o xml prints it only when interrupted
 	}
 	if c.to == format.Auto && sc.Format() != format.Auto {
 		c.to = sc.Format() // later inputs print as the first did

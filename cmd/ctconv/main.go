@@ -26,14 +26,16 @@ Commands:
   convert   convert flows from one format to another
 
 Formats:
-  proc      /proc/net/nf_conntrack, as kernels 2.6.15 to 6.18 print it
-  iplegacy  /proc/net/ip_conntrack, the IPv4 table of kernels before 4.10
-  auto      (input only) detect the format from the first line
+  proc       /proc/net/nf_conntrack, as kernels 2.6.15 to 6.18 print it
+  iplegacy   /proc/net/ip_conntrack, the IPv4 table of kernels before 4.10
+  conntrack  conntrack -L, -G, -D and -E text, with any -o option but xml and save
+  xml        conntrack -o xml, listings and events
+  auto       (input only) detect the format from the first lines
 
 Examples:
-  ctconv convert testdata/corpus/proc.txt
-  ctconv convert --to iplegacy --keep-going /proc/net/nf_conntrack
-  cat /proc/net/nf_conntrack | ctconv convert -o table.txt -
+  ctconv convert --to conntrack testdata/corpus/proc.txt
+  ctconv convert --to xml --with extended,id /proc/net/nf_conntrack
+  conntrack -E -o timestamp | ctconv convert --to xml -
 
 Flags:
   -h, --help     show this help; "ctconv COMMAND --help" shows a command's

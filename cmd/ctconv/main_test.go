@@ -55,7 +55,7 @@ func TestConvertRoundTrip(t *testing.T) {
 // longest that fits; false for formats still being written.
 func corpusFormat(file string) (format.Format, bool) {
 	base := filepath.Base(file)
-	if strings.HasPrefix(base, "xml") || strings.HasPrefix(base, "save") || strings.Contains(base, "expect") {
+	if strings.HasPrefix(base, "save") || strings.Contains(base, "expect") {
 		return 0, false
 	}
 	best, ok := format.Auto, false
@@ -224,7 +224,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"--version"}, 0, "ctconv "},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"convert", "--help"}, 0, "--keep-going"},
-		{[]string{"convert", "--from", "xml"}, 2, `unknown format "xml"`},
+		{[]string{"convert", "--from", "bogus"}, 2, `unknown format "bogus"`},
+		{[]string{"convert", "--with", "bogus"}, 2, `unknown conntrack option "bogus"`},
+		{[]string{"convert", "--tz", "Mars/Olympus"}, 2, `unknown time zone Mars/Olympus`},
 		{[]string{"convert", "--to", "auto"}, 2, "not an output format"},
 		{[]string{"convert", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"convert", "/nonexistent/file"}, 1, "no such file or directory"},

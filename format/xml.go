@@ -1,0 +1,700 @@
+package format
+
+import (
+	"bytes"
+	"math"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// This file reads and prints conntrack's XML (conntrack -L -o xml and
+// conntrack -E -o xml): one record a line, in a fixed schema, with a header
+// before the first record and a footer after the last. A scanner made for
+// that schema reads it without allocating; nothing is escaped in it.
+
+const (
+	xmlHeader = `<?xml version="1.0" encoding="utf-8"?>`
+	xmlOpen   = "<conntrack>"
+	xmlClose  = "</conntrack>"
+)
+
+// xmlFraming reports whether line is one of the header and footer lines of
+// a document whose root element is root ("conntrack" or "expect"), and
+// whether it is the footer.
+func xmlFraming(line []byte, root string) (framing, footer bool) {
+	switch {
+	case string(line) == xmlHeader:
+		return true, false
+	case len(line) == len(root)+2 && line[0] == '<' && string(line[1:len(line)-1]) == root && line[len(line)-1] == '>':
+		return true, false
+	case len(line) == len(root)+3 && string(line[:2]) == "</" && string(line[2:len(line)-1]) == root && line[len(line)-1] == '>':
+		return true, true
+	}
+	return false, false
+}
+
+// lit expects the literal s at the cursor and moves past it.
+func (p *parser) lit(s string) error {
+	rest := p.line[p.pos:]
+	if len(rest) >= len(s) && string(rest[:len(s)]) == s {
+		p.pos += len(s)
+		return nil
+	}
+	return p.xmlErr(s)
+}
+
+// opt reports whether the literal s is at the cursor and, if so, moves past it.
+func (p *parser) opt(s string) bool {
+	rest := p.line[p.pos:]
+	if len(rest) >= len(s) && string(rest[:len(s)]) == s {
+		p.pos += len(s)
+		return true
+	}
+	return false
+}
+
+// xmlErr explains what is at the cursor instead of want.
+func (p *parser) xmlErr(want string) error {
+	rest := p.line[p.pos:]
+	if len(rest) < len(want) && want[:len(rest)] == string(rest) {
+		return p.errAt(p.pos, len(p.line), "", ErrMissing, "line ends where "+strconv.Quote(want)+" was expected (a truncated record? conntrack cuts XML events at 1023 bytes)")
+	}
+	end := p.pos + 1
+	for end < len(p.line) && p.line[end] != '<' && end-p.pos < 40 {
+		end++
+	}
+	return p.errAt(p.pos, end, "", ErrSyntax, "expected "+strconv.Quote(want)+", found "+quote(p.line[p.pos:end]))
+}
+
+// content returns the text up to the next '<'.
+func (p *parser) content() []byte {
+	start := p.pos
+	if i := bytes.IndexByte(p.line[start:], '<'); i >= 0 {
+		p.pos += i
+	} else {
+		p.pos = len(p.line)
+	}
+	return p.line[start:p.pos]
+}
+
+// element parses "<name>N</name>" with a number of at most max; open is
+// "<name>", which the caller has matched.
+func (p *parser) element(field, closeTag string, max uint64) (uint64, error) {
+	at := p.pos
+	v := p.content()
+	n, e := parseUint(v, max)
+	if e != numOK {
+		return 0, p.numErr(v, at, field, e, false, "0 to "+itoa(max))
+	}
+	return n, p.lit(closeTag)
+}
+
+// textElement parses free text up to closeTag.
+func (p *parser) textElement(field, closeTag string) ([]byte, error) {
+	at := p.pos
+	v := p.content()
+	if err := p.text(v, at, field); err != nil {
+		return nil, err
+	}
+	return v, p.lit(closeTag)
+}
+
+// parseXML parses one <flow> record.
+func (p *parser) parseXML(f *Flow) error {
+	if err := p.lit("<flow"); err != nil {
+		return err
+	}
+	switch {
+	case p.opt(">"):
+	case p.opt(` type="new">`):
+		f.Event = EventNew
+	case p.opt(` type="update">`):
+		f.Event = EventUpdate
+	case p.opt(` type="destroy">`):
+		f.Event = EventDestroy
+	default:
+		return p.xmlErr(`>, or a type of "new", "update" or "destroy"`)
+	}
+	f.Fields &^= FieldStatus
+	f.Status = 0
+	for dir, t := range [2]*Tuple{&f.Orig, &f.Reply} {
+		open, zoneField := `<meta direction="original">`, FieldOrigZone
+		p.dir = "original"
+		if dir == 1 {
+			open, zoneField = `<meta direction="reply">`, FieldReplyZone
+			p.dir = "reply"
+		}
+		if err := p.lit(open); err != nil {
+			return err
+		}
+		if err := p.xmlTuple(f, t, dir == 0); err != nil {
+			return err
+		}
+		if p.opt("<zone>") {
+			n, err := p.element("zone", "</zone>", math.MaxUint16)
+			if err != nil {
+				return err
+			}
+			if dir == 0 {
+				f.OrigZone = uint16(n)
+			} else {
+				f.ReplyZone = uint16(n)
+			}
+			f.Fields |= zoneField
+		}
+		if p.opt("<counters><packets>") {
+			c, field := &f.OrigCounters, FieldOrigCounters
+			if dir == 1 {
+				c, field = &f.ReplyCounters, FieldReplyCounters
+			}
+			var err error
+			if c.Packets, err = p.element("packets", "</packets>", math.MaxUint64); err != nil {
+				return err
+			}
+			if err := p.lit("<bytes>"); err != nil {
+				return err
+			}
+			if c.Bytes, err = p.element("bytes", "</bytes>", math.MaxUint64); err != nil {
+				return err
+			}
+			if err := p.lit("</counters>"); err != nil {
+				return err
+			}
+			f.Fields |= field
+		}
+		if err := p.lit("</meta>"); err != nil {
+			return err
+		}
+	}
+	p.dir = ""
+	if p.opt(`<meta direction="independent">`) {
+		if err := p.xmlIndependent(f); err != nil {
+			return err
+		}
+	}
+	if p.opt("<when>") {
+		if err := p.xmlWhen(f); err != nil {
+			return err
+		}
+	}
+	if p.opt("<helper>") {
+		v, err := p.textElement("helper", "</helper>")
+		if err != nil {
+			return err
+		}
+		f.Helper = p.intern(v)
+		f.Fields |= FieldHelper
+	}
+	if err := p.lit("</flow>"); err != nil {
+		return err
+	}
+	if p.pos < len(p.line) {
+		if err := p.lit(" "); err != nil {
+			return err
+		}
+		if !kUserspace.match(p.line[p.pos:]) {
+			return p.xmlErr("[USERSPACE], or the end of the line")
+		}
+		f.Fields |= FieldUserspace
+		if err := p.userspace(f); err != nil {
+			return err
+		}
+		if p.pos != len(p.line) {
+			return p.xmlErr("the end of the line")
+		}
+	}
+	return nil
+}
+
+// xmlTuple parses one direction's <layer3> and <layer4>. The first sets the
+// flow's family and protocol; the second must agree.
+func (p *parser) xmlTuple(f *Flow, t *Tuple, first bool) error {
+	if err := p.lit(`<layer3 protonum="`); err != nil {
+		return err
+	}
+	at := p.pos
+	var fam Family
+	switch {
+	case p.opt(`2" protoname="ipv4">`):
+		fam = IPv4
+	case p.opt(`10" protoname="ipv6">`):
+		fam = IPv6
+	default:
+		return p.errAt(at, p.pos+12, "family", ErrUnknownName, "want layer3 protonum=\"2\" protoname=\"ipv4\" or protonum=\"10\" protoname=\"ipv6\"")
+	}
+	if first {
+		f.Family = fam
+	} else if fam != f.Family {
+		return p.errAt(at, p.pos, "family", ErrMismatch, "the reply's family differs from the original's")
+	}
+	var err error
+	if err = p.lit("<src>"); err != nil {
+		return err
+	}
+	if t.Src, err = p.xmlAddr(f, "src"); err != nil {
+		return err
+	}
+	if err = p.lit("</src><dst>"); err != nil {
+		return err
+	}
+	if t.Dst, err = p.xmlAddr(f, "dst"); err != nil {
+		return err
+	}
+	if err = p.lit(`</dst></layer3><layer4 protonum="`); err != nil {
+		return err
+	}
+	at = p.pos
+	n, e := parseUint(p.quoted(), math.MaxUint8)
+	if e != numOK {
+		return p.errAt(at, p.pos, "protocol", ErrSyntax, "want a protocol number 0 to 255")
+	}
+	if err = p.lit(`" protoname="`); err != nil {
+		return err
+	}
+	nameAt := p.pos
+	name := p.quoted()
+	proto := Proto(n)
+	if string(name) != proto.String() {
+		return p.errAt(nameAt, p.pos, "protocol", ErrMismatch, "conntrack names protocol "+itoa(n)+" "+quote([]byte(proto.String()))+", not "+quote(name))
+	}
+	if first {
+		f.Proto = proto
+	} else if proto != f.Proto {
+		return p.errAt(at, p.pos, "protocol", ErrMismatch, "the reply's protocol differs from the original's")
+	}
+	if err = p.lit(`">`); err != nil {
+		return err
+	}
+	has := false
+	switch proto.l4() {
+	case l4Ports:
+		if has = p.opt("<sport>"); has {
+			var sp, dp uint64
+			if sp, err = p.element("sport", "</sport>", math.MaxUint16); err != nil {
+				return err
+			}
+			if err = p.lit("<dport>"); err != nil {
+				return err
+			}
+			if dp, err = p.element("dport", "</dport>", math.MaxUint16); err != nil {
+				return err
+			}
+			t.SrcPort, t.DstPort = uint16(sp), uint16(dp)
+		}
+	case l4Keys:
+		if has = p.opt("<srckey>"); has {
+			if t.SrcPort, err = p.xmlKey("srckey", "</srckey>"); err != nil {
+				return err
+			}
+			if err = p.lit("<dstkey>"); err != nil {
+				return err
+			}
+			if t.DstPort, err = p.xmlKey("dstkey", "</dstkey>"); err != nil {
+				return err
+			}
+		}
+	}
+	if !first && has != f.Has(FieldL4) {
+		return p.errAt(at, p.pos, "layer4", ErrMismatch, "the reply's layer-4 part does not match the original's")
+	}
+	if has {
+		f.Fields |= FieldL4
+	}
+	return p.lit("</layer4>")
+}
+
+// quoted returns the text up to the next '"'.
+func (p *parser) quoted() []byte {
+	start := p.pos
+	if i := bytes.IndexByte(p.line[start:], '"'); i >= 0 {
+		p.pos += i
+	} else {
+		p.pos = len(p.line)
+	}
+	return p.line[start:p.pos]
+}
+
+func (p *parser) xmlKey(field, closeTag string) (uint16, error) {
+	at := p.pos
+	v := p.content()
+	n, e := parseHex16(v)
+	if e != numOK {
+		return 0, p.errAt(at, p.pos, field, ErrSyntax, "want 0x and 1 to 4 lowercase hex digits")
+	}
+	return n, p.lit(closeTag)
+}
+
+func (p *parser) xmlAddr(f *Flow, field string) (netip.Addr, error) {
+	at := p.pos
+	v := p.content()
+	var a netip.Addr
+	var ok bool
+	if f.Family == IPv4 {
+		a, ok = parseIPv4(v)
+	} else {
+		a, ok = parseIPv6Glibc(v)
+	}
+	if !ok {
+		return a, p.errAt(at, p.pos, field, ErrAddress, "malformed "+f.Family.String()+" address "+quote(v)+" (want the form conntrack prints)")
+	}
+	return a, nil
+}
+
+// xmlIndependent parses the elements of <meta direction="independent">.
+func (p *parser) xmlIndependent(f *Flow) error {
+	f.Fields |= FieldStatus
+	f.Status = StatusConfirmed | StatusSeenReply
+	var err error
+	var n uint64
+	if p.opt("<state>") {
+		at := p.pos
+		v := p.content()
+		// conntrack looks SCTP and DCCP states up in its TCP table.
+		s, ok := parseState(TCP, v)
+		if !ok || !f.Proto.HasStates() || int(s) >= len(stateNames(f.Proto)) {
+			return p.errAt(at, p.pos, "state", ErrUnknownName, "unknown state "+quote(v)+" for "+f.Proto.String()+" (conntrack's XML names every state from the TCP table)")
+		}
+		if string(v) == "LISTEN" {
+			f.Quirks |= QuirkListen
+		}
+		f.State = s
+		f.Fields |= FieldState
+		if err = p.lit("</state>"); err != nil {
+			return err
+		}
+	}
+	if p.opt("<timeout>") {
+		if n, err = p.element("timeout", "</timeout>", math.MaxUint32); err != nil {
+			return err
+		}
+		f.Timeout = int64(n)
+		f.Fields |= FieldTimeout
+	}
+	if p.opt("<mark>") {
+		if n, err = p.element("mark", "</mark>", math.MaxUint32); err != nil {
+			return err
+		}
+		f.Mark = uint32(n)
+		f.Fields |= FieldMark
+	}
+	if p.opt("<labels>") {
+		if err := p.xmlLabels(f); err != nil {
+			return err
+		}
+	}
+	if p.opt("<secmark>") {
+		if n, err = p.element("secmark", "</secmark>", math.MaxUint32); err != nil {
+			return err
+		}
+		f.Secmark = uint32(n)
+		f.Fields |= FieldSecmark
+	}
+	if p.opt("<secctx>") {
+		v, err := p.textElement("secctx", "</secctx>")
+		if err != nil {
+			return err
+		}
+		f.Secctx = p.intern(v)
+		f.Fields |= FieldSecctx
+	}
+	if p.opt("<zone>") {
+		if n, err = p.element("zone", "</zone>", math.MaxUint16); err != nil {
+			return err
+		}
+		f.Zone = uint16(n)
+		f.Fields |= FieldZone
+	}
+	if p.opt("<use>") {
+		if n, err = p.element("use", "</use>", math.MaxUint32); err != nil {
+			return err
+		}
+		f.Use = uint32(n)
+		f.Fields |= FieldUse
+	}
+	if p.opt("<id>") {
+		if n, err = p.element("id", "</id>", math.MaxUint32); err != nil {
+			return err
+		}
+		f.ID = uint32(n)
+		f.Fields |= FieldID
+	}
+	if p.opt("<assured/>") {
+		f.Status |= StatusAssured
+	}
+	if p.opt("<unreplied/>") {
+		f.Status &^= StatusSeenReply
+	}
+	if p.opt("<timestamp>") {
+		p.opts |= OptKTimestamp
+		if p.opt("<start>") {
+			if f.Start, err = p.element("start", "</start>", math.MaxUint64); err != nil {
+				return err
+			}
+			f.Fields |= FieldStart
+		}
+		if p.opt("<stop>") {
+			if f.Stop, err = p.element("stop", "</stop>", math.MaxUint64); err != nil {
+				return err
+			}
+			f.Fields |= FieldStop
+		}
+		if err = p.lit("</timestamp>"); err != nil {
+			return err
+		}
+	}
+	if p.opt("<deltatime>") {
+		if f.DeltaTime, err = p.element("deltatime", "</deltatime>", math.MaxUint64); err != nil {
+			return err
+		}
+		f.Fields |= FieldDeltaTime
+	}
+	return p.lit("</meta>")
+}
+
+// xmlLabels parses <label> elements up to </labels>; conntrack prints the
+// names it has for the bits, and no element for bits without a name.
+func (p *parser) xmlLabels(f *Flow) error {
+	p.opts |= OptLabels
+	f.Fields |= FieldLabels
+	start := len(p.xbuf)
+	for p.opt("<label>") {
+		v, err := p.textElement("label", "</label>")
+		if err != nil {
+			return err
+		}
+		if len(p.xbuf) > start {
+			p.xbuf = append(p.xbuf, ',')
+		}
+		p.xbuf = append(p.xbuf, v...)
+	}
+	f.Labels = p.intern(p.xbuf[start:])
+	p.xbuf = p.xbuf[:start]
+	return p.lit("</labels>")
+}
+
+// xmlWhen parses the local time of an event (-o xml,timestamp).
+func (p *parser) xmlWhen(f *Flow) error {
+	var v [7]int
+	for i, tag := range [7]string{"hour", "min", "sec", "wday", "day", "month", "year"} {
+		if i > 0 {
+			if err := p.lit("<" + tag + ">"); err != nil {
+				return err
+			}
+		} else if err := p.lit("<hour>"); err != nil {
+			return err
+		}
+		at := p.pos
+		w := p.content()
+		n, ok := parseDigits(w)
+		if !ok || (i == 1 || i == 2) && len(w) != 2 || (i != 1 && i != 2) && len(w) > 1 && w[0] == '0' {
+			return p.errAt(at, p.pos, tag, ErrSyntax, "malformed "+tag+" "+quote(w))
+		}
+		v[i] = int(n)
+		if err := p.lit("</" + tag + ">"); err != nil {
+			return err
+		}
+	}
+	t := time.Date(v[6], time.Month(v[5]), v[4], v[0], v[1], v[2], 0, p.loc)
+	if t.Hour() != v[0] || t.Minute() != v[1] || t.Second() != v[2] || t.Day() != v[4] || int(t.Month()) != v[5] || int(t.Weekday())+1 != v[3] {
+		return p.errAt(p.pos, p.pos, "when", ErrMismatch, "no such local time, or the weekday of another day")
+	}
+	f.EventTime = t.Unix() * 1e6
+	f.Fields |= FieldEventTime
+	p.opts |= OptTimestamp
+	return p.lit("</when>")
+}
+
+// appendXML appends f as a <flow> record line.
+func appendXML(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, error) {
+	if err := xmlPrintable(f); err != nil {
+		return dst, err
+	}
+	dst = append(dst, "<flow"...)
+	if f.Event != EventNone {
+		dst = append(dst, ` type="`...)
+		dst = append(dst, f.Event.String()...)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, '>')
+	dst = appendXMLDir(dst, f, &f.Orig, `<meta direction="original">`, f.Has(FieldOrigZone), f.OrigZone, f.Has(FieldOrigCounters), f.OrigCounters)
+	dst = appendXMLDir(dst, f, &f.Reply, `<meta direction="reply">`, f.Has(FieldReplyZone), f.ReplyZone, f.Has(FieldOrigCounters) && f.Has(FieldReplyCounters), f.ReplyCounters)
+	if f.Fields&(FieldStatus|FieldState|FieldTimeout|FieldMark|FieldSecmark|FieldZone|FieldUse|FieldID) != 0 ||
+		o&OptLabels != 0 && f.Has(FieldLabels) || o&OptKTimestamp != 0 && f.Fields&(FieldStart|FieldStop) != 0 {
+		dst = appendXMLIndependent(dst, f, o)
+	}
+	if o&OptTimestamp != 0 && f.Has(FieldEventTime) {
+		t := time.Unix(f.EventTime/1e6, 0).In(location(loc))
+		dst = append(dst, "<when><hour>"...)
+		dst = appendUint(dst, uint64(t.Hour()))
+		dst = append(dst, "</hour><min>"...)
+		dst = appendPadded(dst, uint64(t.Minute()), 2, '0')
+		dst = append(dst, "</min><sec>"...)
+		dst = appendPadded(dst, uint64(t.Second()), 2, '0')
+		dst = append(dst, "</sec><wday>"...)
+		dst = appendUint(dst, uint64(t.Weekday())+1)
+		dst = append(dst, "</wday><day>"...)
+		dst = appendUint(dst, uint64(t.Day()))
+		dst = append(dst, "</day><month>"...)
+		dst = appendUint(dst, uint64(t.Month()))
+		dst = append(dst, "</month><year>"...)
+		dst = appendUint(dst, uint64(t.Year()))
+		dst = append(dst, "</year></when>"...)
+	}
+	if f.Has(FieldHelper) {
+		dst = appendTag(dst, "<helper>", f.Helper, "</helper>")
+	}
+	dst = append(dst, "</flow>"...)
+	if f.Has(FieldUserspace) {
+		dst = append(dst, ' ')
+		dst = appendLib(dst, f, SlotUserspace, o, loc)
+		dst = dst[:len(dst)-1]
+	}
+	return append(dst, '\n'), nil
+}
+
+func xmlPrintable(f *Flow) error {
+	if f.Family != IPv4 && f.Family != IPv6 {
+		return &PrintError{Format: XML, Msg: "family " + itoa(uint64(f.Family)) + " is neither IPv4 nor IPv6"}
+	}
+	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
+		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
+			return &PrintError{Format: XML, Msg: "address " + a.String() + " does not belong to family " + f.Family.String()}
+		}
+	}
+	return nil
+}
+
+func appendXMLDir(dst []byte, f *Flow, t *Tuple, open string, hasZone bool, zone uint16, hasCounters bool, c Counters) []byte {
+	dst = append(dst, open...)
+	dst = append(dst, `<layer3 protonum="`...)
+	dst = appendUint(dst, uint64(f.Family))
+	dst = append(dst, `" protoname="`...)
+	dst = append(dst, f.Family.String()...)
+	dst = append(dst, `"><src>`...)
+	dst = appendLibAddr(dst, t.Src)
+	dst = append(dst, "</src><dst>"...)
+	dst = appendLibAddr(dst, t.Dst)
+	dst = append(dst, `</dst></layer3><layer4 protonum="`...)
+	dst = appendUint(dst, uint64(f.Proto))
+	dst = append(dst, `" protoname="`...)
+	dst = append(dst, f.Proto.String()...)
+	dst = append(dst, `">`...)
+	if f.Has(FieldL4) || f.Proto == DCCP {
+		switch f.Proto.l4() {
+		case l4Ports:
+			dst = appendNumTag(dst, "<sport>", uint64(t.SrcPort), "</sport>")
+			dst = appendNumTag(dst, "<dport>", uint64(t.DstPort), "</dport>")
+		case l4Keys:
+			dst = append(dst, "<srckey>"...)
+			dst = appendHex16(dst, t.SrcPort)
+			dst = append(dst, "</srckey><dstkey>"...)
+			dst = appendHex16(dst, t.DstPort)
+			dst = append(dst, "</dstkey>"...)
+		}
+	}
+	dst = append(dst, "</layer4>"...)
+	if hasZone && zone != 0 {
+		dst = appendNumTag(dst, "<zone>", uint64(zone), "</zone>")
+	}
+	if hasCounters {
+		dst = appendNumTag(dst, "<counters><packets>", c.Packets, "</packets>")
+		dst = appendNumTag(dst, "<bytes>", c.Bytes, "</bytes></counters>")
+	}
+	return append(dst, "</meta>"...)
+}
+
+func appendXMLIndependent(dst []byte, f *Flow, o Options) []byte {
+	dst = append(dst, `<meta direction="independent">`...)
+	if f.Has(FieldState) {
+		name := "NONE"
+		if int(f.State) < len(tcpStates) {
+			name = tcpStates[f.State] // conntrack's XML uses the TCP table for SCTP and DCCP too
+		}
+		if f.State == TCPSynSent2 && f.Quirks&QuirkListen != 0 {
+			name = "LISTEN"
+		}
+		dst = appendTag(dst, "<state>", name, "</state>")
+	}
+	if f.Has(FieldTimeout) {
+		dst = appendNumTag(dst, "<timeout>", uint64(f.Timeout), "</timeout>")
+	}
+	if f.Has(FieldMark) {
+		dst = appendNumTag(dst, "<mark>", uint64(f.Mark), "</mark>")
+	}
+	if o&OptLabels != 0 && f.Has(FieldLabels) {
+		dst = append(dst, "<labels>"...)
+		for rest := f.Labels; rest != ""; {
+			var name string
+			name, rest, _ = cutComma(rest)
+			dst = appendTag(dst, "<label>", name, "</label>")
+		}
+		dst = append(dst, "</labels>"...)
+	}
+	if f.Has(FieldSecmark) {
+		dst = appendNumTag(dst, "<secmark>", uint64(f.Secmark), "</secmark>")
+	}
+	if f.Has(FieldSecctx) {
+		dst = appendTag(dst, "<secctx>", f.Secctx, "</secctx>")
+	}
+	if f.Has(FieldZone) && f.Zone != 0 {
+		dst = appendNumTag(dst, "<zone>", uint64(f.Zone), "</zone>")
+	}
+	if f.Has(FieldUse) {
+		dst = appendNumTag(dst, "<use>", uint64(f.Use), "</use>")
+	}
+	if f.Has(FieldID) {
+		dst = appendNumTag(dst, "<id>", uint64(f.ID), "</id>")
+	}
+	if f.Has(FieldStatus) {
+		if f.Status&StatusAssured != 0 {
+			dst = append(dst, "<assured/>"...)
+		}
+		if f.Status&StatusSeenReply == 0 {
+			dst = append(dst, "<unreplied/>"...)
+		}
+	}
+	if o&OptKTimestamp != 0 && f.Fields&(FieldStart|FieldStop) != 0 {
+		dst = append(dst, "<timestamp>"...)
+		if f.Has(FieldStart) {
+			dst = appendNumTag(dst, "<start>", f.Start, "</start>")
+		}
+		if f.Has(FieldStop) {
+			dst = appendNumTag(dst, "<stop>", f.Stop, "</stop>")
+		}
+		dst = append(dst, "</timestamp>"...)
+	}
+	if f.Has(FieldDeltaTime) {
+		dst = appendNumTag(dst, "<deltatime>", f.DeltaTime, "</deltatime>")
+	}
+	return append(dst, "</meta>"...)
+}
+
+func appendTag(dst []byte, open, text, closeTag string) []byte {
+	dst = append(dst, open...)
+	dst = append(dst, text...)
+	return append(dst, closeTag...)
+}
+
+func appendNumTag(dst []byte, open string, n uint64, closeTag string) []byte {
+	dst = append(dst, open...)
+	dst = appendUint(dst, n)
+	return append(dst, closeTag...)
+}
+
+// appendLibAddr appends an address as libnetfilter_conntrack prints it.
+func appendLibAddr(dst []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		return appendIPv4(dst, a)
+	}
+	return appendIPv6Glibc(dst, a)
+}
+
+func cutComma(s string) (before, after string, found bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ',' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}

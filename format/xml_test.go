@@ -1,0 +1,95 @@
+package format_test
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// TestXMLWild reads third-party XML captures, a listing and an event
+// stream, and writes them back byte for byte.
+func TestXMLWild(t *testing.T) {
+	dir := wildDir(t)
+	for _, c := range []struct {
+		file    string
+		records int
+	}{
+		{"004-tsuru-prometheus-conntrack-L-xml.txt", 18},
+		{"005-travis-nat-conntracker-E-xml.txt", 1279},
+	} {
+		data := readFile(t, filepath.Join(dir, c.file))
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
+		var out bytes.Buffer
+		w := format.NewWriter(&out, format.Printer{Format: format.XML})
+		var f format.Flow
+		for sc.Scan(&f) {
+			w.Options = sc.Options()
+			if err := w.Write(&f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Footer = sc.Footer()
+		w.Close()
+		if sc.Err() != nil || sc.Format() != format.XML || w.Records() != c.records {
+			t.Errorf("%s: %v, %v, %d records", c.file, sc.Err(), sc.Format(), w.Records())
+		}
+		if !bytes.Equal(out.Bytes(), data) {
+			t.Errorf("%s: round trip differs", c.file)
+		}
+	}
+}
+
+// TestXMLState checks conntrack's quirk: XML names SCTP and DCCP states from
+// the TCP table, so SCTP's ESTABLISHED reads FIN_WAIT.
+func TestXMLState(t *testing.T) {
+	line := `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="132" protoname="sctp"><sport>1</sport><dport>2</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="132" protoname="sctp"><sport>2</sport><dport>1</dport></layer4></meta><meta direction="independent"><state>FIN_WAIT</state><timeout>29</timeout><mark>0</mark><use>1</use><id>1865928279</id><unreplied/></meta></flow>`
+	var f format.Flow
+	if err := format.XML.Parse([]byte(line), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Proto != format.SCTP || f.State != format.SCTPEstablished {
+		t.Errorf("state %d (%s), want SCTP ESTABLISHED", f.State, format.StateName(f.Proto, f.State))
+	}
+	text, _ := format.Conntrack.Append(nil, &f)
+	if !strings.Contains(string(text), " 29 ESTABLISHED src=") {
+		t.Errorf("as conntrack text: %s", text)
+	}
+	back, _ := format.XML.Append(nil, &f)
+	if string(back) != line+"\n" {
+		t.Errorf("back to XML:\n%s", back)
+	}
+}
+
+func TestXMLErrors(t *testing.T) {
+	good := `<flow type="new"><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>40000</sport><dport>80</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>80</sport><dport>40000</dport></layer4></meta><meta direction="independent"><state>NONE</state><timeout>100</timeout><mark>0</mark><id>2563558459</id><unreplied/></meta><when><hour>22</hour><min>54</min><sec>28</sec><wday>4</wday><day>25</day><month>11</month><year>2026</year></when></flow> [USERSPACE] portid=30591`
+	var f format.Flow
+	if err := format.XML.Parse([]byte(good), &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, line string
+		err        error
+		msg        string
+	}{
+		{"truncated", good[:500], format.ErrMissing, "conntrack cuts XML events at 1023 bytes"},
+		{"unknown event", strings.Replace(good, `"new"`, `"old"`, 1), format.ErrSyntax, `or a type of`},
+		{"protoname", strings.Replace(good, `protoname="tcp"`, `protoname="udp"`, 1), format.ErrMismatch, `conntrack names protocol 6 "tcp", not "udp"`},
+		{"families differ", strings.Replace(good, `<layer3 protonum="2" protoname="ipv4"><src>10.0.0.2`, `<layer3 protonum="10" protoname="ipv6"><src>10.0.0.2`, 1), format.ErrMismatch, "family differs"},
+		{"port", strings.Replace(good, "<sport>40000<", "<sport>70000<", 1), format.ErrRange, "70000 is out of range"},
+		{"address", strings.Replace(good, "<src>10.0.0.1<", "<src>10.0.0.300<", 1), format.ErrAddress, "malformed ipv4 address"},
+		{"state", strings.Replace(good, "<state>NONE<", "<state>OPEN<", 1), format.ErrUnknownName, "unknown state"},
+		{"weekday", strings.Replace(good, "<wday>4<", "<wday>5<", 1), format.ErrMismatch, "weekday"},
+		{"order", strings.Replace(good, "<timeout>100</timeout><mark>0</mark>", "<mark>0</mark><timeout>100</timeout>", 1), format.ErrSyntax, `expected "</meta>"`},
+		{"header", `<?xml version="1.0" encoding="utf-8"?>`, format.ErrNoRecord, "header or footer"},
+	} {
+		err := format.XML.Parse([]byte(c.line), &f)
+		var pe *format.ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, c.err) || !strings.Contains(pe.Msg, c.msg) {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
