@@ -24,6 +24,7 @@ var detectHints = [numFormats]string{
 	IPLegacy:  `lines start with the protocol, as in "tcp      6 "`,
 	Conntrack: `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
 	XML:       `conntrack -o xml, whose lines start with "<"`,
+	Save:      `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
 }
 
 // detectLines is how many lines of a stream Detect looks at, at most.
@@ -50,8 +51,11 @@ func Detect(prefix []byte) (Format, error) {
 		}
 		if lines == 0 {
 			first = line
-			if line[0] == '<' {
+			switch {
+			case line[0] == '<':
 				return XML, nil
+			case bytes.HasPrefix(line, []byte("-A ")) || bytes.HasPrefix(line, []byte("-U ")) || bytes.HasPrefix(line, []byte("-D ")):
+				return Save, nil
 			}
 		}
 		lines++
@@ -85,7 +89,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guess := guess(first); guess != Auto {
 			return guess, nil
 		}
-		return Auto, &DetectError{Considered: append(candidates, XML)}
+		return Auto, &DetectError{Considered: append(candidates, XML, Save)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.

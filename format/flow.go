@@ -159,6 +159,10 @@ const (
 	// padded with spaces, as conntrack before 1.4.2 printed them for flows
 	// and every version prints them for expectations.
 	QuirkSpacedMicros
+	// QuirkNullState: conntrack -o save printed the SCTP state as "(null)",
+	// as it does for the heartbeat states its table lacks; which one is
+	// not told, so the flow has no state.
+	QuirkNullState
 )
 
 // Event is the type of an event in a conntrack -E stream.

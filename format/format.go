@@ -25,10 +25,13 @@ const (
 	Conntrack
 	// XML is conntrack's -o xml, for listings and events.
 	XML
+	// Save is conntrack's -o save: the conntrack -I command lines that
+	// re-create entries, and -U/-D lines for events.
+	Save
 	numFormats
 )
 
-var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml"}
+var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save"}
 
 // String returns the format's name as the command line spells it.
 func (f Format) String() string {
@@ -105,10 +108,10 @@ func (f Format) dialect() *dialect {
 
 // byConntrack reports whether conntrack-tools prints format f, so that its
 // captures may hold conntrack's stderr messages.
-func (f Format) byConntrack() bool { return f == Conntrack || f == XML }
+func (f Format) byConntrack() bool { return f == Conntrack || f == XML || f == Save }
 
 // parses reports whether f is a format Parse reads.
-func (f Format) parses() bool { return f.dialect() != nil || f == XML }
+func (f Format) parses() bool { return f.dialect() != nil || f == XML || f == Save }
 
 // Options are conntrack's -o options that change what it prints.
 type Options uint8
@@ -193,8 +196,11 @@ type Printer struct {
 // *PrintError says why a flow cannot be printed at all (an IPv6 flow in an
 // IPv4-only format, say).
 func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
-	if pr.Format == XML {
+	switch pr.Format {
+	case XML:
 		return appendXML(dst, f, pr.Options, pr.Location)
+	case Save:
+		return appendSave(dst, f, pr.Options, pr.Location)
 	}
 	d := pr.Format.dialect()
 	if d == nil {

@@ -36,6 +36,9 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 	case XML:
 		p.d = conntrackDialect // for what conntrack's formats share
 		err = p.parseXML(f)
+	case Save:
+		p.d = conntrackDialect
+		err = p.parseSave(f)
 	default:
 		p.d = fm.dialect()
 		p.family = p.d.l3 != l3Maybe

@@ -41,7 +41,7 @@ func corpusFiles(t testing.TB) []string {
 // still being written.
 func pending(file string) bool {
 	base := filepath.Base(file)
-	return strings.HasPrefix(base, "save") || strings.Contains(base, "expect")
+	return strings.Contains(base, "expect")
 }
 
 // wildDir is where the third-party captures are; tests skip when it is absent.

@@ -55,7 +55,7 @@ func TestConvertRoundTrip(t *testing.T) {
 // longest that fits; false for formats still being written.
 func corpusFormat(file string) (format.Format, bool) {
 	base := filepath.Base(file)
-	if strings.HasPrefix(base, "save") || strings.Contains(base, "expect") {
+	if strings.Contains(base, "expect") {
 		return 0, false
 	}
 	best, ok := format.Auto, false

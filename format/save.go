@@ -1,0 +1,468 @@
+package format
+
+import (
+	"bytes"
+	"math"
+	"net/netip"
+	"time"
+)
+
+// This file reads and prints conntrack -o save: the conntrack -I command
+// lines that re-create the entries ("-A -t 3586 -u SEEN_REPLY,ASSURED -s
+// 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 40000 ...").
+// conntrack 1.4.7 prints each option only when the kernel sent its
+// attribute, and never the mark, labels, counters or helper.
+
+// saveStatus are the status bits -u lists, in bit order.
+var saveStatus = [...]struct {
+	name string
+	bit  Status
+}{{"EXPECTED", StatusExpected}, {"SEEN_REPLY", StatusSeenReply}, {"ASSURED", StatusAssured}, {"FIXED_TIMEOUT", StatusFixedTimeout}}
+
+// saveStates returns conntrack-tools' own state names of p: its TCP table
+// ends with SYN_SENT2, its SCTP table lacks the heartbeat states, which it
+// prints as "(null)".
+func saveStates(p Proto) []string {
+	if p == SCTP {
+		return sctpStates[:SCTPHeartbeatSent]
+	}
+	return stateNames(p)
+}
+
+// word returns the next space-delimited token and moves past it and the
+// space after it.
+func (p *parser) word() []byte {
+	start := p.pos
+	end := p.tokenEnd(start)
+	p.pos = end
+	if p.pos < len(p.line) {
+		p.pos++
+	}
+	return p.line[start:end]
+}
+
+// flag reports whether the option name is next and, if so, moves past it.
+func (p *parser) flag(name string) bool {
+	rest := p.line[p.pos:]
+	if len(rest) >= len(name) && string(rest[:len(name)]) == name && (len(rest) == len(name) || rest[len(name)] == ' ') {
+		p.pos += len(name)
+		if p.pos < len(p.line) {
+			p.pos++
+		}
+		return true
+	}
+	return false
+}
+
+// arg returns the argument of the option just matched.
+func (p *parser) arg(name string) ([]byte, int, error) {
+	at := p.pos
+	v := p.word()
+	if len(v) == 0 {
+		return nil, at, p.errAt(at, at, name, ErrMissing, "no value after "+name)
+	}
+	return v, at, nil
+}
+
+func (p *parser) argUint(name string, max uint64) (uint64, error) {
+	v, at, err := p.arg(name)
+	if err != nil {
+		return 0, err
+	}
+	n, e := parseUint(v, max)
+	if e != numOK {
+		return 0, p.numErr(v, at, name, e, false, "0 to "+itoa(max))
+	}
+	return n, nil
+}
+
+func (p *parser) argAddr(f *Flow, name string) (netip.Addr, error) {
+	v, at, err := p.arg(name)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	if !p.family {
+		if bytes.IndexByte(v, ':') >= 0 {
+			f.Family = IPv6
+		}
+		p.family = true
+	}
+	var a netip.Addr
+	var ok bool
+	if f.Family == IPv4 {
+		a, ok = parseIPv4(v)
+	} else {
+		a, ok = parseIPv6Glibc(v)
+	}
+	if !ok {
+		return a, p.errAt(at, at+len(v), name, ErrAddress, "malformed "+f.Family.String()+" address "+quote(v)+" (want the form conntrack prints)")
+	}
+	return a, nil
+}
+
+// parseSave parses one line of conntrack -o save.
+func (p *parser) parseSave(f *Flow) error {
+	f.Family, p.family = IPv4, false // until an address says otherwise
+	switch {
+	case p.flag("-A"):
+	case p.flag("-U"):
+		f.Event = EventUpdate
+	case p.flag("-D"):
+		f.Event = EventDestroy
+	default:
+		return p.errAt(0, p.tokenEnd(0), "", ErrSyntax, "expected -A, -U or -D, found "+quote(p.line[:p.tokenEnd(0)]))
+	}
+	var n uint64
+	var err error
+	if p.flag("-t") {
+		if n, err = p.argUint("-t", math.MaxUint32); err != nil {
+			return err
+		}
+		f.Timeout, f.Fields = int64(n), f.Fields|FieldTimeout
+	}
+	f.Fields &^= FieldStatus
+	f.Status = 0
+	if p.flag("-u") {
+		if err := p.saveStatus(f); err != nil {
+			return err
+		}
+	}
+	if p.flag("-c") {
+		if n, err = p.argUint("-c", math.MaxUint32); err != nil {
+			return err
+		}
+		f.Secmark, f.Fields = uint32(n), f.Fields|FieldSecmark
+	}
+	for _, z := range [...]struct {
+		name  string
+		field Fields
+		dst   *uint16
+	}{{"-w", FieldZone, &f.Zone}, {"--orig-zone", FieldOrigZone, &f.OrigZone}, {"--reply-zone", FieldReplyZone, &f.ReplyZone}} {
+		if p.flag(z.name) {
+			if n, err = p.argUint(z.name, math.MaxUint16); err != nil {
+				return err
+			}
+			*z.dst, f.Fields = uint16(n), f.Fields|z.field
+		}
+	}
+	for _, a := range [...]struct {
+		name, nat string
+		dst       *netip.Addr
+		bit       Status
+	}{{"-s", "", &f.Orig.Src, 0}, {"-d", "", &f.Orig.Dst, 0}, {"-r", "-g", &f.Reply.Src, StatusDstNAT}, {"-q", "-n", &f.Reply.Dst, StatusSrcNAT}} {
+		name := a.name
+		switch {
+		case p.flag(a.name):
+		case a.nat != "" && p.flag(a.nat):
+			// -g and -n stand for -r and -q in entries that are NAT'd.
+			name = a.nat
+			f.Status |= a.bit
+		default:
+			return p.saveExpected(a.name)
+		}
+		if *a.dst, err = p.argAddr(f, name); err != nil {
+			return err
+		}
+	}
+	if !p.flag("-p") {
+		return p.saveExpected("-p")
+	}
+	v, at, err := p.arg("-p")
+	if err != nil {
+		return err
+	}
+	if pn, ok := protoByName(v); ok {
+		f.Proto = pn
+	} else if n, e := parseUint(v, math.MaxUint8); e == numOK && !Proto(n).Named() {
+		f.Proto = Proto(n)
+	} else {
+		return p.errAt(at, at+len(v), "-p", ErrUnknownName, "unknown protocol "+quote(v)+" (conntrack prints a name for the protocols it knows, a number for the others)")
+	}
+	if err := p.saveProto(f); err != nil {
+		return err
+	}
+	if p.pos < len(p.line) && kUserspace.match(p.line[p.pos:]) {
+		f.Fields |= FieldUserspace
+		if err := p.userspace(f); err != nil {
+			return err
+		}
+	}
+	if p.pos != len(p.line) {
+		end := p.tokenEnd(p.pos)
+		return p.errAt(p.pos, end, "", ErrSyntax, "unexpected "+quote(p.line[p.pos:end]))
+	}
+	if p.line[len(p.line)-1] == ' ' {
+		return p.errAt(len(p.line)-1, len(p.line), "", ErrSyntax, "trailing space at the end of the line")
+	}
+	return nil
+}
+
+func (p *parser) saveExpected(name string) error {
+	if p.pos == len(p.line) {
+		return p.errAt(p.pos, p.pos, name, ErrMissing, "line ends where "+name+" was expected (truncated line?)")
+	}
+	end := p.tokenEnd(p.pos)
+	return p.errAt(p.pos, end, name, ErrSyntax, "expected "+name+", found "+quote(p.line[p.pos:end]))
+}
+
+// saveStatus parses -u's list: UNSET, or names of status bits in bit order.
+func (p *parser) saveStatus(f *Flow) error {
+	v, at, err := p.arg("-u")
+	if err != nil {
+		return err
+	}
+	f.Fields |= FieldStatus
+	f.Status |= StatusConfirmed
+	if string(v) == "UNSET" {
+		return nil
+	}
+	next := 0
+	for len(v) > 0 {
+		name, rest, _ := bytes.Cut(v, []byte(","))
+		i := next
+		for i < len(saveStatus) && saveStatus[i].name != string(name) {
+			i++
+		}
+		if i == len(saveStatus) {
+			return p.errAt(at, at+len(name), "-u", ErrUnknownName, "unknown or repeated status "+quote(name)+" (want UNSET, or EXPECTED, SEEN_REPLY, ASSURED, FIXED_TIMEOUT in that order)")
+		}
+		f.Status |= saveStatus[i].bit
+		next = i + 1
+		at += len(name) + 1
+		v = rest
+	}
+	return nil
+}
+
+// saveProto parses the options of the flow's protocol.
+func (p *parser) saveProto(f *Flow) error {
+	var v [4]uint64
+	var err error
+	switch f.Proto.l4() {
+	case l4Ports:
+		if !p.flag("--sport") {
+			if f.Proto == DCCP {
+				return nil // conntrack prints no ports for DCCP on kernels without its tracker
+			}
+			return p.saveExpected("--sport")
+		}
+		for i, name := range [...]string{"--sport", "--dport", "--reply-port-src", "--reply-port-dst"} {
+			if i > 0 && !p.flag(name) {
+				return p.saveExpected(name)
+			}
+			if v[i], err = p.argUint(name, math.MaxUint16); err != nil {
+				return err
+			}
+		}
+		f.Orig.SrcPort, f.Orig.DstPort, f.Reply.SrcPort, f.Reply.DstPort = uint16(v[0]), uint16(v[1]), uint16(v[2]), uint16(v[3])
+		f.Fields |= FieldL4
+		if f.Proto.HasStates() && p.flag("--state") {
+			if err := p.saveState(f); err != nil {
+				return err
+			}
+		}
+		if f.Proto == SCTP && p.flag("--orig-vtag") {
+			o, err := p.argUint("--orig-vtag", math.MaxUint32)
+			if err != nil {
+				return err
+			}
+			if !p.flag("--reply-vtag") {
+				return p.saveExpected("--reply-vtag")
+			}
+			r, err := p.argUint("--reply-vtag", math.MaxUint32)
+			if err != nil {
+				return err
+			}
+			f.OrigVtag, f.ReplyVtag, f.Fields = uint32(o), uint32(r), f.Fields|FieldVtags
+		}
+	case l4Keys:
+		for i, name := range [...]string{"--srckey", "--dstkey", "--reply-key-src", "--reply-key-dst"} {
+			if !p.flag(name) {
+				return p.saveExpected(name)
+			}
+			if v[i], err = p.argUint(name, math.MaxUint16); err != nil {
+				return err
+			}
+		}
+		f.Orig.SrcPort, f.Orig.DstPort, f.Reply.SrcPort, f.Reply.DstPort = uint16(v[0]), uint16(v[1]), uint16(v[2]), uint16(v[3])
+		f.Fields |= FieldL4
+	case l4ICMP:
+		names := icmpOptions[0]
+		if f.Proto == ICMPv6 {
+			names = icmpOptions[1]
+		}
+		for i, name := range names {
+			if !p.flag(name) {
+				return p.saveExpected(name)
+			}
+			max := uint64(math.MaxUint8)
+			if i == 2 {
+				max = math.MaxUint16
+			}
+			if v[i], err = p.argUint(name, max); err != nil {
+				return err
+			}
+		}
+		// conntrack prints the original tuple's ICMP fields only; the
+		// kernel makes the reply's from them.
+		f.Orig.Type, f.Orig.Code, f.Orig.ID = uint8(v[0]), uint8(v[1]), uint16(v[2])
+		f.Reply.Type, f.Reply.Code, f.Reply.ID = icmpReply(f.Proto, uint8(v[0])), uint8(v[1]), uint16(v[2])
+		f.Fields |= FieldL4
+	}
+	return nil
+}
+
+func (p *parser) saveState(f *Flow) error {
+	v, at, err := p.arg("--state")
+	if err != nil {
+		return err
+	}
+	if string(v) == "(null)" && f.Proto == SCTP {
+		f.Quirks |= QuirkNullState // a heartbeat state, but which is not told
+		return nil
+	}
+	for i, n := range saveStates(f.Proto) {
+		if n == string(v) {
+			f.State, f.Fields = State(i), f.Fields|FieldState
+			return nil
+		}
+	}
+	return p.errAt(at, at+len(v), "--state", ErrUnknownName, "unknown "+f.Proto.String()+" state "+quote(v))
+}
+
+// icmpOptions are the options of ICMP's and ICMPv6's type, code and id.
+var icmpOptions = [2][3]string{{"--icmp-type", "--icmp-code", "--icmp-id"}, {"--icmpv6-type", "--icmpv6-code", "--icmpv6-id"}}
+
+// icmpReply returns the ICMP or ICMPv6 type of a reply to type t, as the
+// kernel's trackers invert it.
+func icmpReply(p Proto, t uint8) uint8 {
+	if p == ICMP {
+		switch t {
+		case 8, 13, 15, 17: // echo, timestamp, information, address mask requests
+			return t + 1
+		case 0:
+			return 8
+		case 14, 16, 18:
+			return t - 1
+		}
+		return t
+	}
+	switch t {
+	case 128, 139: // echo request, node information query
+		return t + 1
+	case 129, 140:
+		return t - 1
+	}
+	return t
+}
+
+// appendSave appends f as a conntrack -o save line.
+func appendSave(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, error) {
+	if err := xmlPrintable(f); err != nil {
+		err.(*PrintError).Format = Save
+		return dst, err
+	}
+	switch f.Event {
+	case EventUpdate:
+		dst = append(dst, "-U "...)
+	case EventDestroy:
+		dst = append(dst, "-D "...)
+	default:
+		dst = append(dst, "-A "...)
+	}
+	if f.Has(FieldTimeout) {
+		dst = appendKey(dst, "-t ", uint64(f.Timeout))
+	}
+	if f.Has(FieldStatus) {
+		dst = append(dst, "-u "...)
+		n := 0
+		for _, s := range saveStatus {
+			if f.Status&s.bit != 0 {
+				if n > 0 {
+					dst = append(dst, ',')
+				}
+				dst = append(dst, s.name...)
+				n++
+			}
+		}
+		if n == 0 {
+			dst = append(dst, "UNSET"...)
+		}
+		dst = append(dst, ' ')
+	}
+	if f.Has(FieldSecmark) {
+		dst = appendKey(dst, "-c ", uint64(f.Secmark))
+	}
+	if f.Has(FieldZone) && f.Zone != 0 {
+		dst = appendKey(dst, "-w ", uint64(f.Zone))
+	}
+	if f.Has(FieldOrigZone) && f.OrigZone != 0 {
+		dst = appendKey(dst, "--orig-zone ", uint64(f.OrigZone))
+	}
+	if f.Has(FieldReplyZone) && f.ReplyZone != 0 {
+		dst = appendKey(dst, "--reply-zone ", uint64(f.ReplyZone))
+	}
+	r, q := "-r ", "-q "
+	if f.Status&StatusDstNAT != 0 {
+		r = "-g "
+	}
+	if f.Status&StatusSrcNAT != 0 {
+		q = "-n "
+	}
+	for _, a := range [...]struct {
+		opt  string
+		addr netip.Addr
+	}{{"-s ", f.Orig.Src}, {"-d ", f.Orig.Dst}, {r, f.Reply.Src}, {q, f.Reply.Dst}} {
+		dst = append(dst, a.opt...)
+		dst = appendLibAddr(dst, a.addr)
+		dst = append(dst, ' ')
+	}
+	dst = append(dst, "-p "...)
+	if f.Proto.Named() {
+		dst = append(dst, f.Proto.String()...)
+	} else {
+		dst = appendUint(dst, uint64(f.Proto))
+	}
+	dst = append(dst, ' ')
+	if f.Has(FieldL4) {
+		switch f.Proto.l4() {
+		case l4Ports:
+			dst = appendKey(dst, "--sport ", uint64(f.Orig.SrcPort))
+			dst = appendKey(dst, "--dport ", uint64(f.Orig.DstPort))
+			dst = appendKey(dst, "--reply-port-src ", uint64(f.Reply.SrcPort))
+			dst = appendKey(dst, "--reply-port-dst ", uint64(f.Reply.DstPort))
+		case l4Keys:
+			dst = appendKey(dst, "--srckey ", uint64(f.Orig.SrcPort))
+			dst = appendKey(dst, "--dstkey ", uint64(f.Orig.DstPort))
+			dst = appendKey(dst, "--reply-key-src ", uint64(f.Reply.SrcPort))
+			dst = appendKey(dst, "--reply-key-dst ", uint64(f.Reply.DstPort))
+		case l4ICMP:
+			names := icmpOptions[0]
+			if f.Proto == ICMPv6 {
+				names = icmpOptions[1]
+			}
+			for i, n := range [3]uint64{uint64(f.Orig.Type), uint64(f.Orig.Code), uint64(f.Orig.ID)} {
+				dst = append(dst, names[i]...)
+				dst = appendKey(dst, " ", n)
+			}
+		}
+	}
+	if f.Proto.HasStates() && f.Proto.l4() == l4Ports {
+		switch names := saveStates(f.Proto); {
+		case f.Has(FieldState) && int(f.State) < len(names):
+			dst = append(dst, "--state "...)
+			dst = append(dst, names[f.State]...)
+			dst = append(dst, ' ')
+		case f.Has(FieldState) || f.Quirks&QuirkNullState != 0:
+			dst = append(dst, "--state (null) "...)
+		}
+	}
+	if f.Has(FieldVtags) && f.Proto == SCTP {
+		dst = appendKey(dst, "--orig-vtag ", uint64(f.OrigVtag))
+		dst = appendKey(dst, "--reply-vtag ", uint64(f.ReplyVtag))
+	}
+	if f.Has(FieldUserspace) {
+		dst = appendLib(dst, f, SlotUserspace, o, loc)
+	}
+	return append(dst[:len(dst)-1], '\n'), nil
+}
