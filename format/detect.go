@@ -20,11 +20,14 @@ func (e *DetectError) Error() string {
 }
 
 var detectHints = [numFormats]string{
-	Proc:      `lines start with the family, as in "ipv4     2 tcp      6 "`,
-	IPLegacy:  `lines start with the protocol, as in "tcp      6 "`,
-	Conntrack: `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
-	XML:       `conntrack -o xml, whose lines start with "<"`,
-	Save:      `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
+	Proc:            `lines start with the family, as in "ipv4     2 tcp      6 "`,
+	IPLegacy:        `lines start with the protocol, as in "tcp      6 "`,
+	Conntrack:       `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
+	XML:             `conntrack -o xml, whose lines start with "<"`,
+	Save:            `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
+	ProcExpect:      `/proc/net/nf_conntrack_expect, as in "297 l3proto = 2 proto=6 "`,
+	ConntrackExpect: `conntrack -L expect, as in "299 proto=6 src="`,
+	XMLExpect:       `conntrack -L expect -o xml, whose root is <expect>`,
 }
 
 // detectLines is how many lines of a stream Detect looks at, at most.
@@ -36,9 +39,10 @@ const detectLines = 64
 // conntrack print the same way is read as the kernel's when its use= count
 // includes the reader's own reference (2 and up), as /proc's do.
 func Detect(prefix []byte) (Format, error) {
-	candidates := []Format{Proc, Conntrack, IPLegacy}
+	candidates := []Format{Proc, Conntrack, IPLegacy, ProcExpect, ConntrackExpect}
 	var score [numFormats]int
 	var f Flow
+	var e Expect
 	var p Parser
 	lines, kernelUse, libUse := 0, 0, 0
 	var first []byte
@@ -46,12 +50,14 @@ func Detect(prefix []byte) (Format, error) {
 		line, rest, _ := bytes.Cut(prefix, []byte("\n"))
 		prefix = rest
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 || conntrackMessage(line) >= 0 {
+		if len(line) == 0 || conntrackMessage(line) >= 0 || string(line) == xmlHeader {
 			continue
 		}
 		if lines == 0 {
 			first = line
 			switch {
+			case string(line) == "<expect>" || line[0] == '<' && bytes.Contains(line, []byte("><layer3 ")) && !bytes.Contains(line, []byte("<meta ")):
+				return XMLExpect, nil
 			case line[0] == '<':
 				return XML, nil
 			case bytes.HasPrefix(line, []byte("-A ")) || bytes.HasPrefix(line, []byte("-U ")) || bytes.HasPrefix(line, []byte("-D ")):
@@ -61,6 +67,12 @@ func Detect(prefix []byte) (Format, error) {
 		lines++
 		for _, c := range candidates {
 			p.Format = c
+			if c.Expectations() {
+				if p.ParseExpect(line, &e) == nil {
+					score[c] += 2
+				}
+				continue
+			}
 			if p.Parse(line, &f) != nil {
 				continue
 			}
@@ -89,7 +101,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guess := guess(first); guess != Auto {
 			return guess, nil
 		}
-		return Auto, &DetectError{Considered: append(candidates, XML, Save)}
+		return Auto, &DetectError{Considered: append(candidates, XML, Save, XMLExpect)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.

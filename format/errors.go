@@ -108,7 +108,7 @@ func visible(c byte) string {
 	return `\x` + string(hex[c>>4]) + string(hex[c&15])
 }
 
-// PrintError says why a flow cannot be printed in a format. It wraps
+// PrintError says why a record cannot be printed in a format. It wraps
 // ErrUnprintable.
 type PrintError struct {
 	Format Format
@@ -116,7 +116,7 @@ type PrintError struct {
 }
 
 func (e *PrintError) Error() string {
-	return "cannot print flow as " + e.Format.String() + ": " + e.Msg
+	return "cannot print as " + e.Format.String() + ": " + e.Msg
 }
 
 // Unwrap returns ErrUnprintable.

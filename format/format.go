@@ -28,10 +28,18 @@ const (
 	// Save is conntrack's -o save: the conntrack -I command lines that
 	// re-create entries, and -U/-D lines for events.
 	Save
+	// ProcExpect is /proc/net/nf_conntrack_expect, whose records are
+	// expectations (see Expect), as are those of the next two.
+	ProcExpect
+	// ConntrackExpect is conntrack -L expect and -E expect.
+	ConntrackExpect
+	// XMLExpect is conntrack -L expect -o xml, and -E expect -o xml.
+	XMLExpect
 	numFormats
 )
 
-var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save"}
+var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save",
+	"proc-expect", "conntrack-expect", "xml-expect"}
 
 // String returns the format's name as the command line spells it.
 func (f Format) String() string {
@@ -108,10 +116,42 @@ func (f Format) dialect() *dialect {
 
 // byConntrack reports whether conntrack-tools prints format f, so that its
 // captures may hold conntrack's stderr messages.
-func (f Format) byConntrack() bool { return f == Conntrack || f == XML || f == Save }
+func (f Format) byConntrack() bool {
+	return f == Conntrack || f == XML || f == Save || f == ConntrackExpect || f == XMLExpect
+}
 
-// parses reports whether f is a format Parse reads.
-func (f Format) parses() bool { return f.dialect() != nil || f == XML || f == Save }
+// parses reports whether f is a format Parse or ParseExpect reads.
+func (f Format) parses() bool { return f > Auto && f < numFormats }
+
+// Expectations reports whether the records of f are expectations, which
+// ParseExpect reads, rather than flows.
+func (f Format) Expectations() bool { return f >= ProcExpect && f <= XMLExpect }
+
+// ForExpectations returns the expectation format of the same producer as
+// f: ProcExpect for Proc, ConntrackExpect for Conntrack, XMLExpect for XML;
+// f itself if it is one; Auto if the producer lists no expectations.
+func (f Format) ForExpectations() Format {
+	switch f {
+	case Proc, ProcExpect:
+		return ProcExpect
+	case Conntrack, ConntrackExpect:
+		return ConntrackExpect
+	case XML, XMLExpect:
+		return XMLExpect
+	}
+	return Auto
+}
+
+// root returns the root element of f's XML documents, "" if f is not XML.
+func (f Format) root() string {
+	switch f {
+	case XML:
+		return "conntrack"
+	case XMLExpect:
+		return "expect"
+	}
+	return ""
+}
 
 // Options are conntrack's -o options that change what it prints.
 type Options uint8
@@ -157,20 +197,36 @@ type Parser struct {
 // where they are unchanged. Errors are *ParseError; their Line and File are
 // left for the caller to fill. After an error, f holds part of the line.
 func (ps *Parser) Parse(line []byte, f *Flow) error {
-	if err := formatCheck(ps.Format, line); err != nil {
+	if err := formatCheck(ps.Format, line, false); err != nil {
 		return err
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	return ps.p.parseLine(ps.Format, line, f)
 }
 
-// formatCheck returns an error if line cannot be a record of format f.
-func formatCheck(f Format, line []byte) error {
-	if !f.parses() {
-		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + f.String(), Text: string(line)}
+// ParseExpect parses one line of an expectation format into e, as Parse
+// does for flows.
+func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
+	if err := formatCheck(ps.Format, line, true); err != nil {
+		return err
 	}
-	if f == XML {
-		if framing, _ := xmlFraming(line, "conntrack"); framing {
+	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
+	return ps.p.parseExpect(ps.Format, line, e)
+}
+
+// formatCheck returns an error if line cannot be a record of format f, of
+// expectations if expect is set, of flows otherwise.
+func formatCheck(f Format, line []byte, expect bool) error {
+	switch {
+	case !f.parses():
+		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + f.String(), Text: string(line)}
+	case f.Expectations() && !expect:
+		return &ParseError{Err: ErrSyntax, Msg: "format " + f.String() + " holds expectations: use ParseExpect", Text: string(line)}
+	case !f.Expectations() && expect:
+		return &ParseError{Err: ErrSyntax, Msg: "format " + f.String() + " holds flows, not expectations", Text: string(line)}
+	}
+	if root := f.root(); root != "" {
+		if framing, _ := xmlFraming(line, root); framing {
 			return &ParseError{Col: 1, Len: len(line), Err: ErrNoRecord, Msg: "a line of the XML document's header or footer, not a record", Text: string(line)}
 		}
 	}
@@ -196,11 +252,13 @@ type Printer struct {
 // *PrintError says why a flow cannot be printed at all (an IPv6 flow in an
 // IPv4-only format, say).
 func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
-	switch pr.Format {
-	case XML:
+	switch {
+	case pr.Format == XML:
 		return appendXML(dst, f, pr.Options, pr.Location)
-	case Save:
+	case pr.Format == Save:
 		return appendSave(dst, f, pr.Options, pr.Location)
+	case pr.Format.Expectations():
+		return dst, &PrintError{Format: pr.Format, Msg: "a format of expectations, not of flows"}
 	}
 	d := pr.Format.dialect()
 	if d == nil {
@@ -214,7 +272,7 @@ func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
 // unchanged, so that parsing into the same Flow again and again does not
 // allocate. Unknown well-formed tokens are kept in fl.Extras.
 func (f Format) Parse(line []byte, fl *Flow) error {
-	if err := formatCheck(f, line); err != nil {
+	if err := formatCheck(f, line, false); err != nil {
 		return err
 	}
 	p := parser{loc: time.Local}
@@ -236,6 +294,20 @@ func (f Format) Shows(fl *Flow) bool {
 		return fl.Family == IPv4
 	}
 	return true
+}
+
+// AppendExpect appends e as a line of the printer's format, which must be
+// an expectation format, with its newline.
+func (pr *Printer) AppendExpect(dst []byte, e *Expect) ([]byte, error) {
+	switch pr.Format {
+	case ProcExpect:
+		return appendProcExpect(dst, e)
+	case ConntrackExpect:
+		return appendConntrackExpect(dst, e, pr.Options)
+	case XMLExpect:
+		return appendXMLExpect(dst, e, pr.Options, pr.Location)
+	}
+	return dst, &PrintError{Format: pr.Format, Msg: "not a format of expectations"}
 }
 
 // ParseProc parses a line of /proc/net/nf_conntrack; see Format.Parse.

@@ -178,7 +178,7 @@ func (p *parser) header(f *Flow) error {
 				p.family = true
 			}
 			f.Proto = h.p
-			p.l4, p.l4opt = f.Proto.l4(), p.d.lib
+			p.l4, p.l4opt = f.Proto.Layer4(), p.d.lib
 			return p.private(f)
 		}
 	}
@@ -210,7 +210,7 @@ func (p *parser) header(f *Flow) error {
 		if f.Family == IPv6 && !p.d.v6 {
 			return p.errAt(start, p.pos, "family", ErrMismatch, "this format has IPv4 flows only")
 		}
-		if err := p.sep(f); err != nil {
+		if err := p.sep(&f.Quirks); err != nil {
 			return err
 		}
 	}
@@ -236,12 +236,12 @@ func (p *parser) header(f *Flow) error {
 	case !named && f.Proto.Named():
 		f.Quirks |= QuirkUnknownName
 	}
-	p.l4 = f.Proto.l4()
+	p.l4 = f.Proto.Layer4()
 	// The kernel leaves the layer-4 part out for a protocol it prints as
 	// "unknown"; conntrack's is absent where its source lacked it (XML has no
 	// ICMP fields).
 	p.l4opt = f.Quirks&QuirkUnknownName != 0 || p.d.lib
-	if err := p.sep(f); err != nil {
+	if err := p.sep(&f.Quirks); err != nil {
 		return err
 	}
 	return p.private(f)
@@ -264,7 +264,7 @@ func (p *parser) private(f *Flow) error {
 		f.Timeout = t
 		f.Fields |= FieldTimeout
 		p.pos = end
-		if err := p.sep(f); err != nil {
+		if err := p.sep(&f.Quirks); err != nil {
 			return err
 		}
 	}
@@ -283,7 +283,7 @@ func (p *parser) private(f *Flow) error {
 		f.State = s
 		f.Fields |= FieldState
 		p.pos = end
-		if err := p.sep(f); err != nil {
+		if err := p.sep(&f.Quirks); err != nil {
 			return err
 		}
 	}
@@ -299,7 +299,7 @@ func (p *parser) private(f *Flow) error {
 		if e != numOK {
 			return p.numErr(v[:len(v)-1], at, "gre timeout", e, false, "seconds")
 		}
-		if err := p.sep(f); err != nil {
+		if err := p.sep(&f.Quirks); err != nil {
 			return err
 		}
 		st, err := p.uint(kStreamTimeout, math.MaxUint32)
@@ -308,7 +308,7 @@ func (p *parser) private(f *Flow) error {
 		}
 		f.GRETimeout, f.GREStreamTimeout = uint32(t), uint32(st)
 		f.Fields |= FieldGRETimeouts
-		if err := p.sep(f); err != nil {
+		if err := p.sep(&f.Quirks); err != nil {
 			return err
 		}
 	}
@@ -370,7 +370,7 @@ func (p *parser) body(f *Flow) error {
 			}
 			cur = s
 		}
-		if err := p.sep(f); err != nil {
+		if err := p.sep(&f.Quirks); err != nil {
 			return err
 		}
 	}
@@ -558,13 +558,13 @@ func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
 func (p *parser) tuple1(f *Flow, t *Tuple) error {
 	dir := p.dir
 	var err error
-	if t.Src, err = p.addr(f, kSrc); err != nil {
+	if t.Src, err = p.addr(&f.Family, kSrc); err != nil {
 		return err
 	}
-	if err = p.sep(f); err != nil {
+	if err = p.sep(&f.Quirks); err != nil {
 		return err
 	}
-	if t.Dst, err = p.addr(f, kDst); err != nil {
+	if t.Dst, err = p.addr(&f.Family, kDst); err != nil {
 		return err
 	}
 	kind := p.l4
@@ -576,55 +576,62 @@ func (p *parser) tuple1(f *Flow, t *Tuple) error {
 			return p.errAt(p.pos, p.tokenEnd(p.pos), "tuple", ErrMismatch, "the reply tuple's layer-4 part does not match the original tuple's")
 		}
 		if !has {
-			kind = l4None
+			kind = L4None
 		}
 	}
-	if kind == l4None {
+	if kind == L4None {
 		return nil
 	}
 	f.Fields |= FieldL4
+	return p.l4part(kind, t, &f.Quirks)
+}
+
+// l4part parses the layer-4 part of a tuple, of the given kind, after the
+// space that starts it.
+func (p *parser) l4part(kind Layer4, t *Tuple, q *Quirks) error {
 	var n uint64
+	var err error
 	switch kind {
-	case l4Ports:
-		if err = p.sep(f); err != nil {
+	case L4Ports:
+		if err = p.sep(q); err != nil {
 			return err
 		}
 		if n, err = p.uint(kSport, math.MaxUint16); err != nil {
 			return err
 		}
 		t.SrcPort = uint16(n)
-		if err = p.sep(f); err != nil {
+		if err = p.sep(q); err != nil {
 			return err
 		}
 		n, err = p.uint(kDport, math.MaxUint16)
 		t.DstPort = uint16(n)
-	case l4Keys:
-		if err = p.sep(f); err != nil {
+	case L4Keys:
+		if err = p.sep(q); err != nil {
 			return err
 		}
 		if t.SrcPort, err = p.hex(kSrckey); err != nil {
 			return err
 		}
-		if err = p.sep(f); err != nil {
+		if err = p.sep(q); err != nil {
 			return err
 		}
 		t.DstPort, err = p.hex(kDstkey)
-	case l4ICMP:
-		if err = p.sep(f); err != nil {
+	case L4ICMP:
+		if err = p.sep(q); err != nil {
 			return err
 		}
 		if n, err = p.uint(kType, math.MaxUint8); err != nil {
 			return err
 		}
 		t.Type = uint8(n)
-		if err = p.sep(f); err != nil {
+		if err = p.sep(q); err != nil {
 			return err
 		}
 		if n, err = p.uint(kCode, math.MaxUint8); err != nil {
 			return err
 		}
 		t.Code = uint8(n)
-		if err = p.sep(f); err != nil {
+		if err = p.sep(q); err != nil {
 			return err
 		}
 		n, err = p.uint(kID, math.MaxUint16)
@@ -633,21 +640,21 @@ func (p *parser) tuple1(f *Flow, t *Tuple) error {
 	return err
 }
 
-func l4FirstKey(k l4Kind) []byte {
+func l4FirstKey(k Layer4) []byte {
 	switch k {
-	case l4Ports:
+	case L4Ports:
 		return []byte("sport=")
-	case l4Keys:
+	case L4Keys:
 		return []byte("srckey=")
-	case l4ICMP:
+	case L4ICMP:
 		return []byte("type=")
 	}
 	return []byte("\x00")
 }
 
 // addr parses an address of the flow's family in the dialect's form.
-func (p *parser) addr(f *Flow, k *key) (a netip.Addr, err error) {
-	if f.Family == IPv4 && p.at(k) {
+func (p *parser) addr(fam *Family, k *key) (a netip.Addr, err error) {
+	if *fam == IPv4 && p.at(k) {
 		if a, ok := p.ipv4(); ok {
 			p.family = true
 			return a, nil
@@ -662,10 +669,10 @@ func (p *parser) addr(f *Flow, k *key) (a netip.Addr, err error) {
 	colon := bytes.IndexByte(v, ':') >= 0
 	if !p.family && colon {
 		// conntrack without -o extended prints no family: the addresses tell.
-		f.Family = IPv6
+		*fam = IPv6
 	}
 	p.family = true
-	if f.Family == IPv4 {
+	if *fam == IPv4 {
 		if colon {
 			msg := "IPv6 address " + quote(v) + " in an ipv4 flow"
 			if !p.d.v6 {

@@ -214,17 +214,23 @@ func (d *dialect) appendTuple(dst []byte, f *Flow, t *Tuple) []byte {
 	if !f.Has(FieldL4) && !(d.lib && f.Proto == DCCP) {
 		return dst // conntrack prints zero ports for DCCP flows the kernel tracks without ports
 	}
-	switch f.Proto.l4() {
-	case l4Ports:
+	return appendL4(dst, f.Proto.Layer4(), t)
+}
+
+// appendL4 appends the layer-4 part of t, of the given kind, each token
+// followed by a space.
+func appendL4(dst []byte, kind Layer4, t *Tuple) []byte {
+	switch kind {
+	case L4Ports:
 		dst = appendKey(dst, "sport=", uint64(t.SrcPort))
 		dst = appendKey(dst, "dport=", uint64(t.DstPort))
-	case l4Keys:
+	case L4Keys:
 		dst = append(dst, "srckey="...)
 		dst = appendHex16(dst, t.SrcPort)
 		dst = append(dst, " dstkey="...)
 		dst = appendHex16(dst, t.DstPort)
 		dst = append(dst, ' ')
-	case l4ICMP:
+	case L4ICMP:
 		dst = appendKey(dst, "type=", uint64(t.Type))
 		dst = appendKey(dst, "code=", uint64(t.Code))
 		dst = appendKey(dst, "id=", uint64(t.ID))

@@ -13,7 +13,7 @@ type parser struct {
 	line   []byte
 	pos    int
 	strict bool
-	l4     l4Kind // layer-4 part of the tuples
+	l4     Layer4 // layer-4 part of the tuples
 	l4opt  bool   // the layer-4 part may be absent (protocol printed as "unknown")
 	dir    string // the direction being parsed, for error messages
 	family bool   // the line gave the family, or the first address did
@@ -41,6 +41,9 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 		err = p.parseSave(f)
 	default:
 		p.d = fm.dialect()
+		if p.d == nil {
+			return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + fm.String(), Text: string(line)}
+		}
 		p.family = p.d.l3 != l3Maybe
 		if err = p.header(f); err == nil {
 			err = p.body(f)
@@ -76,15 +79,15 @@ func (p *parser) tokenEnd(i int) int {
 }
 
 // sep consumes the space after a token, if the line goes on.
-func (p *parser) sep(f *Flow) error {
+func (p *parser) sep(q *Quirks) error {
 	if b := p.line[p.pos:]; len(b) > 1 && b[0] == ' ' && b[1] != ' ' {
 		p.pos++
 		return nil
 	}
-	return p.sepSlow(f)
+	return p.sepSlow(q)
 }
 
-func (p *parser) sepSlow(f *Flow) error {
+func (p *parser) sepSlow(q *Quirks) error {
 	if p.pos == len(p.line) {
 		return nil
 	}
@@ -98,7 +101,7 @@ func (p *parser) sepSlow(f *Flow) error {
 		if !p.d.old {
 			return p.errAt(p.pos-1, p.pos, "", ErrSyntax, "trailing space at the end of the line")
 		}
-		f.Quirks |= QuirkTrailingSpace
+		*q |= QuirkTrailingSpace
 	case p.line[p.pos] == ' ':
 		return p.errAt(p.pos, p.pos+1, "", ErrSyntax, "two spaces in a row")
 	}

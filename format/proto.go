@@ -66,27 +66,28 @@ func (p Proto) String() string {
 // returns something other than "unknown".
 func (p Proto) Named() bool { return p.String() != "unknown" }
 
-// l4Kind says which fields a tuple of a protocol carries after its
-// addresses.
-type l4Kind uint8
+// Layer4 says what a tuple holds after its addresses.
+type Layer4 uint8
 
+// The kinds of layer-4 part.
 const (
-	l4None  l4Kind = iota // nothing
-	l4Ports               // sport= dport=
-	l4Keys                // srckey=0x.. dstkey=0x..
-	l4ICMP                // type= code= id=
+	L4None  Layer4 = iota // nothing
+	L4Ports               // ports, as sport= dport=: TCP, UDP, UDP-Lite, SCTP, DCCP
+	L4Keys                // GRE keys, as srckey=0x.. dstkey=0x..
+	L4ICMP                // ICMP or ICMPv6 type, code and id, as type= code= id=
 )
 
-func (p Proto) l4() l4Kind {
+// Layer4 returns the kind of layer-4 part p's tuples have.
+func (p Proto) Layer4() Layer4 {
 	switch p {
 	case TCP, UDP, UDPLite, SCTP, DCCP:
-		return l4Ports
+		return L4Ports
 	case GRE:
-		return l4Keys
+		return L4Keys
 	case ICMP, ICMPv6:
-		return l4ICMP
+		return L4ICMP
 	}
-	return l4None
+	return L4None
 }
 
 // protoByName returns the protocol whose name is b, if any.

@@ -238,8 +238,8 @@ func (p *parser) saveStatus(f *Flow) error {
 func (p *parser) saveProto(f *Flow) error {
 	var v [4]uint64
 	var err error
-	switch f.Proto.l4() {
-	case l4Ports:
+	switch f.Proto.Layer4() {
+	case L4Ports:
 		if !p.flag("--sport") {
 			if f.Proto == DCCP {
 				return nil // conntrack prints no ports for DCCP on kernels without its tracker
@@ -275,7 +275,7 @@ func (p *parser) saveProto(f *Flow) error {
 			}
 			f.OrigVtag, f.ReplyVtag, f.Fields = uint32(o), uint32(r), f.Fields|FieldVtags
 		}
-	case l4Keys:
+	case L4Keys:
 		for i, name := range [...]string{"--srckey", "--dstkey", "--reply-key-src", "--reply-key-dst"} {
 			if !p.flag(name) {
 				return p.saveExpected(name)
@@ -286,7 +286,7 @@ func (p *parser) saveProto(f *Flow) error {
 		}
 		f.Orig.SrcPort, f.Orig.DstPort, f.Reply.SrcPort, f.Reply.DstPort = uint16(v[0]), uint16(v[1]), uint16(v[2]), uint16(v[3])
 		f.Fields |= FieldL4
-	case l4ICMP:
+	case L4ICMP:
 		names := icmpOptions[0]
 		if f.Proto == ICMPv6 {
 			names = icmpOptions[1]
@@ -425,18 +425,18 @@ func appendSave(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, err
 	}
 	dst = append(dst, ' ')
 	if f.Has(FieldL4) {
-		switch f.Proto.l4() {
-		case l4Ports:
+		switch f.Proto.Layer4() {
+		case L4Ports:
 			dst = appendKey(dst, "--sport ", uint64(f.Orig.SrcPort))
 			dst = appendKey(dst, "--dport ", uint64(f.Orig.DstPort))
 			dst = appendKey(dst, "--reply-port-src ", uint64(f.Reply.SrcPort))
 			dst = appendKey(dst, "--reply-port-dst ", uint64(f.Reply.DstPort))
-		case l4Keys:
+		case L4Keys:
 			dst = appendKey(dst, "--srckey ", uint64(f.Orig.SrcPort))
 			dst = appendKey(dst, "--dstkey ", uint64(f.Orig.DstPort))
 			dst = appendKey(dst, "--reply-key-src ", uint64(f.Reply.SrcPort))
 			dst = appendKey(dst, "--reply-key-dst ", uint64(f.Reply.DstPort))
-		case l4ICMP:
+		case L4ICMP:
 			names := icmpOptions[0]
 			if f.Proto == ICMPv6 {
 				names = icmpOptions[1]
@@ -447,7 +447,7 @@ func appendSave(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, err
 			}
 		}
 	}
-	if f.Proto.HasStates() && f.Proto.l4() == l4Ports {
+	if f.Proto.HasStates() && f.Proto.Layer4() == L4Ports {
 		switch names := saveStates(f.Proto); {
 		case f.Has(FieldState) && int(f.State) < len(names):
 			dst = append(dst, "--state "...)

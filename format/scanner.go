@@ -109,8 +109,64 @@ func NewScanner(r io.Reader, f Format, opts ...ScanOption) (*Scanner, error) {
 // Scan reads the next flow into f. It returns false at the end of the input
 // or at an error, which Err then returns.
 func (s *Scanner) Scan(f *Flow) bool {
+	line, ok := s.next(false)
+	for ok {
+		perr := s.lineErr(line)
+		if perr == nil {
+			s.ps.Format = s.format
+			if err := s.ps.Parse(line, f); err != nil {
+				perr = err.(*ParseError)
+			} else if f.Extras.s != "" {
+				s.unknown += f.Extras.Len()
+			}
+		}
+		if perr == nil {
+			return true
+		}
+		if !s.bad(perr) {
+			return false
+		}
+		line, ok = s.next(false)
+	}
+	return false
+}
+
+// ScanExpect reads the next expectation into e, from a stream of one of the
+// expectation formats; see Scan.
+func (s *Scanner) ScanExpect(e *Expect) bool {
+	line, ok := s.next(true)
+	for ok {
+		perr := s.lineErr(line)
+		if perr == nil {
+			s.ps.Format = s.format
+			if err := s.ps.ParseExpect(line, e); err != nil {
+				perr = err.(*ParseError)
+			}
+		}
+		if perr == nil {
+			return true
+		}
+		if !s.bad(perr) {
+			return false
+		}
+		line, ok = s.next(true)
+	}
+	return false
+}
+
+// next returns the next line that may hold a record: it skips the framing
+// of XML documents and conntrack's stderr messages, and joins a record that
+// such a message cut in two. A nil line is one that was too long.
+func (s *Scanner) next(expect bool) ([]byte, bool) {
 	if s.format == Auto && !s.detect() {
-		return false
+		return nil, false
+	}
+	if s.err == nil && s.format != Auto && s.format.Expectations() != expect {
+		what := "flows"
+		if s.format.Expectations() {
+			what = "expectations"
+		}
+		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + what + "; read it with Scan for flows, ScanExpect for expectations")
 	}
 	for s.err == nil {
 		line, err := s.readLine()
@@ -118,7 +174,7 @@ func (s *Scanner) Scan(f *Flow) bool {
 			if err != io.EOF {
 				s.err = err
 			}
-			return false
+			return nil, false
 		}
 		s.lineNo++
 		// Windows line ends, as in captures pasted into documents, are read;
@@ -126,8 +182,8 @@ func (s *Scanner) Scan(f *Flow) bool {
 		if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
 			line = line[:len(line)-1]
 		}
-		if line != nil && s.format == XML {
-			if framing, footer := xmlFraming(line, "conntrack"); framing {
+		if root := s.format.root(); line != nil && root != "" {
+			if framing, footer := xmlFraming(line, root); framing {
 				s.footer = s.footer || footer
 				continue
 			}
@@ -146,38 +202,33 @@ func (s *Scanner) Scan(f *Flow) bool {
 				}
 			}
 		}
-		if perr := s.parse(line, f); perr != nil {
-			perr.File, perr.Line = s.name, s.lineNo
-			if !s.skipOn {
-				s.err = perr
-				return false
-			}
-			s.skipped++
-			if s.skip != nil {
-				s.skip(perr)
-			}
-			continue
-		}
-		if f.Extras.s != "" {
-			s.unknown += f.Extras.Len()
-		}
-		return true
+		return line, true
 	}
-	return false
+	return nil, false
 }
 
-// parse parses a line read by readLine; a nil line is one that was too long.
-func (s *Scanner) parse(line []byte, f *Flow) *ParseError {
-	if line == nil {
-		return &ParseError{Col: s.maxLine + 1, Err: ErrLineTooLong,
-			Msg:  "line longer than " + itoa(uint64(s.maxLine)) + " bytes",
-			Text: string(s.line)}
+// lineErr returns the error of a line too long to read, nil otherwise.
+func (s *Scanner) lineErr(line []byte) *ParseError {
+	if line != nil {
+		return nil
 	}
-	s.ps.Format = s.format
-	if err := s.ps.Parse(line, f); err != nil {
-		return err.(*ParseError)
+	return &ParseError{Col: s.maxLine + 1, Err: ErrLineTooLong,
+		Msg:  "line longer than " + itoa(uint64(s.maxLine)) + " bytes",
+		Text: string(s.line)}
+}
+
+// bad handles the error of a line: it reports whether scanning goes on.
+func (s *Scanner) bad(perr *ParseError) bool {
+	perr.File, perr.Line = s.name, s.lineNo
+	if !s.skipOn {
+		s.err = perr
+		return false
 	}
-	return nil
+	s.skipped++
+	if s.skip != nil {
+		s.skip(perr)
+	}
+	return true
 }
 
 // detect reads until the buffer holds a whole line, or the end of the input,
@@ -288,6 +339,16 @@ func (s *Scanner) fill() error {
 // Err returns the error that stopped the Scanner, nil at a clean end. With
 // WithSkip, bad lines do not stop it; Skipped counts them.
 func (s *Scanner) Err() error { return s.err }
+
+// Detect detects the input's format, if the Scanner was given Auto, from
+// its first lines, and returns it. Scan and ScanExpect detect it on their
+// first call; Detect tells beforehand which of them to call.
+func (s *Scanner) Detect() (Format, error) {
+	if s.format == Auto && s.err == nil {
+		s.detect()
+	}
+	return s.format, s.err
+}
 
 // Format returns the format being read; with Auto, the one detected, once
 // the first line has been read.

@@ -27,13 +27,34 @@ func NewWriter(w io.Writer, p Printer) *Writer {
 // the Writer can go on.
 func (w *Writer) Write(f *Flow) error {
 	var err error
-	w.buf = w.buf[:0]
-	if w.records == 0 && w.Format == XML {
-		w.buf = w.line(append(w.buf, xmlHeader+"\n"+xmlOpen+"\n"...))
-	}
+	w.buf = w.header(w.buf[:0])
 	if w.buf, err = w.Append(w.buf, f); err != nil {
 		return err
 	}
+	return w.flush()
+}
+
+// WriteExpect writes e as one record of an expectation format.
+func (w *Writer) WriteExpect(e *Expect) error {
+	var err error
+	w.buf = w.header(w.buf[:0])
+	if w.buf, err = w.AppendExpect(w.buf, e); err != nil {
+		return err
+	}
+	return w.flush()
+}
+
+// header appends the document's header before the first record.
+func (w *Writer) header(dst []byte) []byte {
+	if root := w.Format.root(); w.records == 0 && root != "" {
+		dst = w.line(append(append(append(dst, xmlHeader+"\n<"...), root...), ">\n"...))
+	}
+	return dst
+}
+
+// flush writes the buffered record.
+func (w *Writer) flush() error {
+	var err error
 	if w.CRLF {
 		w.buf = append(w.buf[:len(w.buf)-1], '\r', '\n')
 	}
@@ -64,9 +85,10 @@ func (w *Writer) Records() int { return w.records }
 // Close writes what ends the document, if anything; it does not close the
 // underlying writer.
 func (w *Writer) Close() error {
-	if w.records == 0 || w.Format != XML || !w.Footer {
+	root := w.Format.root()
+	if w.records == 0 || root == "" || !w.Footer {
 		return nil
 	}
-	_, err := w.w.Write(w.line([]byte(xmlClose + "\n")))
+	_, err := w.w.Write(w.line([]byte("</" + root + ">\n")))
 	return err
 }

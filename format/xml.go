@@ -13,11 +13,7 @@ import (
 // before the first record and a footer after the last. A scanner made for
 // that schema reads it without allocating; nothing is escaped in it.
 
-const (
-	xmlHeader = `<?xml version="1.0" encoding="utf-8"?>`
-	xmlOpen   = "<conntrack>"
-	xmlClose  = "</conntrack>"
-)
+const xmlHeader = `<?xml version="1.0" encoding="utf-8"?>`
 
 // xmlFraming reports whether line is one of the header and footer lines of
 // a document whose root element is root ("conntrack" or "expect"), and
@@ -267,8 +263,8 @@ func (p *parser) xmlTuple(f *Flow, t *Tuple, first bool) error {
 		return err
 	}
 	has := false
-	switch proto.l4() {
-	case l4Ports:
+	switch proto.Layer4() {
+	case L4Ports:
 		if has = p.opt("<sport>"); has {
 			var sp, dp uint64
 			if sp, err = p.element("sport", "</sport>", math.MaxUint16); err != nil {
@@ -282,7 +278,7 @@ func (p *parser) xmlTuple(f *Flow, t *Tuple, first bool) error {
 			}
 			t.SrcPort, t.DstPort = uint16(sp), uint16(dp)
 		}
-	case l4Keys:
+	case L4Keys:
 		if has = p.opt("<srckey>"); has {
 			if t.SrcPort, err = p.xmlKey("srckey", "</srckey>"); err != nil {
 				return err
@@ -473,25 +469,28 @@ func (p *parser) xmlLabels(f *Flow) error {
 	return p.lit("</labels>")
 }
 
+// whenTags are the elements of <when>, in order.
+var whenTags = [7]struct{ name, open, close string }{
+	{"hour", "<hour>", "</hour>"}, {"min", "<min>", "</min>"}, {"sec", "<sec>", "</sec>"},
+	{"wday", "<wday>", "</wday>"}, {"day", "<day>", "</day>"}, {"month", "<month>", "</month>"},
+	{"year", "<year>", "</year>"},
+}
+
 // xmlWhen parses the local time of an event (-o xml,timestamp).
 func (p *parser) xmlWhen(f *Flow) error {
 	var v [7]int
-	for i, tag := range [7]string{"hour", "min", "sec", "wday", "day", "month", "year"} {
-		if i > 0 {
-			if err := p.lit("<" + tag + ">"); err != nil {
-				return err
-			}
-		} else if err := p.lit("<hour>"); err != nil {
+	for i, tag := range whenTags {
+		if err := p.lit(tag.open); err != nil {
 			return err
 		}
 		at := p.pos
 		w := p.content()
 		n, ok := parseDigits(w)
 		if !ok || (i == 1 || i == 2) && len(w) != 2 || (i != 1 && i != 2) && len(w) > 1 && w[0] == '0' {
-			return p.errAt(at, p.pos, tag, ErrSyntax, "malformed "+tag+" "+quote(w))
+			return p.errAt(at, p.pos, tag.name, ErrSyntax, "malformed "+tag.name+" "+quote(w))
 		}
 		v[i] = int(n)
-		if err := p.lit("</" + tag + ">"); err != nil {
+		if err := p.lit(tag.close); err != nil {
 			return err
 		}
 	}
@@ -524,22 +523,7 @@ func appendXML(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, erro
 		dst = appendXMLIndependent(dst, f, o)
 	}
 	if o&OptTimestamp != 0 && f.Has(FieldEventTime) {
-		t := time.Unix(f.EventTime/1e6, 0).In(location(loc))
-		dst = append(dst, "<when><hour>"...)
-		dst = appendUint(dst, uint64(t.Hour()))
-		dst = append(dst, "</hour><min>"...)
-		dst = appendPadded(dst, uint64(t.Minute()), 2, '0')
-		dst = append(dst, "</min><sec>"...)
-		dst = appendPadded(dst, uint64(t.Second()), 2, '0')
-		dst = append(dst, "</sec><wday>"...)
-		dst = appendUint(dst, uint64(t.Weekday())+1)
-		dst = append(dst, "</wday><day>"...)
-		dst = appendUint(dst, uint64(t.Day()))
-		dst = append(dst, "</day><month>"...)
-		dst = appendUint(dst, uint64(t.Month()))
-		dst = append(dst, "</month><year>"...)
-		dst = appendUint(dst, uint64(t.Year()))
-		dst = append(dst, "</year></when>"...)
+		dst = appendWhen(dst, f.EventTime, loc)
 	}
 	if f.Has(FieldHelper) {
 		dst = appendTag(dst, "<helper>", f.Helper, "</helper>")
@@ -551,6 +535,20 @@ func appendXML(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, erro
 		dst = dst[:len(dst)-1]
 	}
 	return append(dst, '\n'), nil
+}
+
+// appendWhen appends an event time (microseconds since the epoch) as the
+// <when> element of -o xml,timestamp: the local time, to the second.
+func appendWhen(dst []byte, usec int64, loc *time.Location) []byte {
+	t := time.Unix(usec/1e6, 0).In(location(loc))
+	dst = appendNumTag(dst, "<when><hour>", uint64(t.Hour()), "</hour><min>")
+	dst = appendPadded(dst, uint64(t.Minute()), 2, '0')
+	dst = append(dst, "</min><sec>"...)
+	dst = appendPadded(dst, uint64(t.Second()), 2, '0')
+	dst = appendNumTag(dst, "</sec><wday>", uint64(t.Weekday())+1, "</wday>")
+	dst = appendNumTag(dst, "<day>", uint64(t.Day()), "</day>")
+	dst = appendNumTag(dst, "<month>", uint64(t.Month()), "</month>")
+	return appendNumTag(dst, "<year>", uint64(t.Year()), "</year></when>")
 }
 
 func xmlPrintable(f *Flow) error {
@@ -581,11 +579,11 @@ func appendXMLDir(dst []byte, f *Flow, t *Tuple, open string, hasZone bool, zone
 	dst = append(dst, f.Proto.String()...)
 	dst = append(dst, `">`...)
 	if f.Has(FieldL4) || f.Proto == DCCP {
-		switch f.Proto.l4() {
-		case l4Ports:
+		switch f.Proto.Layer4() {
+		case L4Ports:
 			dst = appendNumTag(dst, "<sport>", uint64(t.SrcPort), "</sport>")
 			dst = appendNumTag(dst, "<dport>", uint64(t.DstPort), "</dport>")
-		case l4Keys:
+		case L4Keys:
 			dst = append(dst, "<srckey>"...)
 			dst = appendHex16(dst, t.SrcPort)
 			dst = append(dst, "</srckey><dstkey>"...)

@@ -184,21 +184,38 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		fmt.Fprintln(c.stderr, "ctconv convert:", err)
 		return false
 	}
+	in, err := sc.Detect()
+	if err != nil {
+		c.readErr(display, err)
+		return false
+	}
+	to := c.output(in)
+	if to == format.Auto {
+		fmt.Fprintf(c.stderr, "ctconv convert: %s: %s holds expectations, which %s does not list\n", display, in, c.to)
+		return false
+	}
+	c.w.Format = to
 	var f format.Flow
-	for sc.Scan(&f) {
-		to := c.to
-		if to == format.Auto {
-			to = sc.Format()
+	var e format.Expect
+	for {
+		if in.Expectations() {
+			if !sc.ScanExpect(&e) {
+				break
+			}
+			c.setPrinter(sc)
+			err = c.w.WriteExpect(&e)
+		} else {
+			if !sc.Scan(&f) {
+				break
+			}
+			if !c.w.Format.Shows(&f) {
+				c.unshown++
+				continue
+			}
+			c.setPrinter(sc)
+			err = c.w.Write(&f)
 		}
-		if !to.Shows(&f) {
-			c.unshown++
-			continue
-		}
-		c.w.Format, c.w.Options, c.w.CRLF = to, c.opts, sc.CR() // keep Windows line ends
-		if !c.withSet {
-			c.w.Options = sc.Options()
-		}
-		if err := c.w.Write(&f); err != nil {
+		if err != nil {
 			var pe *format.PrintError
 			if !errors.As(err, &pe) {
 				fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
@@ -211,24 +228,52 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			}
 		}
 	}
-	if sc.Format() == format.XML && !sc.Footer() && c.w.Format == format.XML {
+	if in == c.w.Format && !sc.Footer() {
 		c.w.Footer = false // conntrack -E -o xml prints it only when interrupted
 	}
-	if c.to == format.Auto && sc.Format() != format.Auto {
-		c.to = sc.Format() // later inputs print as the first did
+	if c.to == format.Auto {
+		c.to = in // later inputs print as the first did
 	}
 	c.unknown += sc.Unknown()
 	if err := sc.Err(); err != nil {
-		var pe *format.ParseError
-		if errors.As(err, &pe) {
-			fmt.Fprintln(c.stderr, pe)
-			fmt.Fprintln(c.stderr, indent(pe.Underline()))
-		} else {
-			fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
-		}
+		c.readErr(display, err)
 		return false
 	}
 	return clean
+}
+
+// readErr reports an error that stopped reading an input: a bad line with
+// its position and the line underlined.
+func (c *converter) readErr(display string, err error) {
+	var pe *format.ParseError
+	if errors.As(err, &pe) {
+		fmt.Fprintln(c.stderr, pe)
+		fmt.Fprintln(c.stderr, indent(pe.Underline()))
+	} else {
+		fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
+	}
+}
+
+// output returns the format to print records of format in with: --to's, or
+// in's own; for expectations, the expectation format of --to's producer,
+// or Auto where it has none.
+func (c *converter) output(in format.Format) format.Format {
+	to := c.to
+	if to == format.Auto {
+		to = in
+	}
+	if in.Expectations() {
+		return to.ForExpectations()
+	}
+	return to
+}
+
+// setPrinter sets the writer's options for the record the scanner read.
+func (c *converter) setPrinter(sc *format.Scanner) {
+	c.w.Options, c.w.CRLF = c.opts, sc.CR() // keep Windows line ends
+	if !c.withSet {
+		c.w.Options = sc.Options()
+	}
 }
 
 func indent(s string) string {
