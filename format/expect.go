@@ -70,9 +70,9 @@ type ExpectFlags uint8
 
 // The flags, numbered as the kernel numbers them.
 const (
-	ExpectPermanent ExpectFlags = 1 << iota // lives on after a connection matched it
-	ExpectInactive                          // not to be matched yet
-	ExpectUserspaceFlag                     // made by a process, through ctnetlink
+	ExpectPermanent     ExpectFlags = 1 << iota // lives on after a connection matched it
+	ExpectInactive                              // not to be matched yet
+	ExpectUserspaceFlag                         // made by a process, through ctnetlink
 )
 
 var expectFlagNames = [...]string{"PERMANENT", "INACTIVE", "USERSPACE"}
