@@ -30,8 +30,35 @@ var detectHints = [numFormats]string{
 	XMLExpect:       `conntrack -L expect -o xml, whose root is <expect>`,
 }
 
-// detectLines is how many lines of a stream Detect looks at, at most.
-const detectLines = 64
+// Detect looks at the first detectLines lines of a stream that can hold a
+// record, within its first detectBytes bytes.
+const (
+	detectLines = 16
+	detectBytes = 64 << 10
+)
+
+// detectable counts the whole lines of b that Detect looks at, up to
+// detectLines.
+func detectable(b []byte) int {
+	n := 0
+	for n < detectLines {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		if meaningful(bytes.TrimSuffix(b[:i], []byte("\r"))) {
+			n++
+		}
+		b = b[i+1:]
+	}
+	return n
+}
+
+// meaningful reports whether Detect looks at line: not empty, not a message
+// of conntrack's, not the XML declaration.
+func meaningful(line []byte) bool {
+	return len(line) > 0 && conntrackMessage(line) < 0 && string(line) != xmlHeader
+}
 
 // Detect returns the format of a stream that starts with prefix: one or
 // more whole lines. Where several formats read the lines alike, the one
@@ -50,7 +77,7 @@ func Detect(prefix []byte) (Format, error) {
 		line, rest, _ := bytes.Cut(prefix, []byte("\n"))
 		prefix = rest
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 || conntrackMessage(line) >= 0 || string(line) == xmlHeader {
+		if !meaningful(line) {
 			continue
 		}
 		if lines == 0 {

@@ -231,18 +231,20 @@ func (s *Scanner) bad(perr *ParseError) bool {
 	return true
 }
 
-// detect reads until the buffer holds a whole line, or the end of the input,
-// and detects the format from the lines it holds.
+// detect reads until the buffer holds the lines Detect looks at, or the end
+// of the input, and detects the format from them.
 func (s *Scanner) detect() bool {
-	for !s.eof && bytes.IndexByte(s.buf[s.start:s.end], '\n') < 0 && s.end-s.start <= s.maxLine {
+	// Wait for as many lines as Detect looks at, so that the answer does not
+	// depend on how the reader splits the stream.
+	for !s.eof && detectable(s.buf[s.start:s.end]) < detectLines && s.end-s.start < detectBytes {
 		if err := s.fill(); err != nil {
 			s.err = err
 			return false
 		}
 	}
-	prefix := s.buf[s.start:s.end]
-	if !s.eof {
-		prefix = prefix[:bytes.LastIndexByte(prefix, '\n')+1]
+	prefix := s.buf[s.start:min(s.end, s.start+detectBytes)]
+	if i := bytes.LastIndexByte(prefix, '\n'); i >= 0 && (!s.eof || len(prefix) < s.end-s.start) {
+		prefix = prefix[:i+1] // whole lines; else the start of a long first line
 	}
 	if len(prefix) == 0 {
 		return true // empty input

@@ -189,6 +189,9 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		c.readErr(display, err)
 		return false
 	}
+	if in == format.Auto {
+		return true // an empty input
+	}
 	to := c.output(in)
 	if to == format.Auto {
 		fmt.Fprintf(c.stderr, "ctconv convert: %s: %s holds expectations, which %s does not list\n", display, in, c.to)
