@@ -120,3 +120,14 @@ func TestConntrackSplitRecord(t *testing.T) {
 		t.Errorf("got %q, %d messages", out, sc.Messages())
 	}
 }
+
+// TestOptionsFromProc checks that reading /proc, whose lines start with the
+// family as conntrack -o extended's do, does not make a printer of
+// conntrack's text print the family.
+func TestOptionsFromProc(t *testing.T) {
+	sc, _ := format.NewScanner(strings.NewReader(good+"\n"), format.Proc)
+	var f format.Flow
+	if !sc.Scan(&f) || sc.Options() != 0 {
+		t.Fatalf("options %q, err %v", sc.Options(), sc.Err())
+	}
+}

@@ -174,8 +174,10 @@ func (p *parser) header(f *Flow) error {
 	if fast && p.pos < len(p.line) && p.line[p.pos] != ' ' {
 		if h := protoHeader(p.line[p.pos:]); h != nil && p.at(h.k) && p.pos < len(p.line) && p.line[p.pos] != ' ' {
 			if p.pos-begin > len(h.k.s) {
-				p.opts |= OptExtended
 				p.family = true
+				if p.d.l3 == l3Maybe {
+					p.opts |= OptExtended
+				}
 			}
 			f.Proto = h.p
 			p.l4, p.l4opt = f.Proto.Layer4(), p.d.lib
@@ -184,7 +186,9 @@ func (p *parser) header(f *Flow) error {
 	}
 	p.pos, f.Family = begin, IPv4
 	if p.d.l3 == l3Always || p.d.l3 == l3Maybe && p.extended() {
-		p.opts |= OptExtended
+		if p.d.l3 == l3Maybe {
+			p.opts |= OptExtended
+		}
 		p.family = true
 		start := p.pos
 		name, err := p.name("family")

@@ -127,7 +127,7 @@ func Random(r *rand.Rand, n int) []Entry {
 			}
 			e = append(e, "-p", strconv.Itoa([]int{50, 51, 103, 253}[r.IntN(4)]))
 		}
-		e = append(e, "-t", strconv.Itoa(1+r.IntN(432000)))
+		e = append(e, "-t", strconv.Itoa(60+r.IntN(432000)))
 		if st := statuses[r.IntN(len(statuses))]; st != "" {
 			e = append(e, "-u", st)
 		}
