@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -14,7 +15,13 @@ func TestZeroAlloc(t *testing.T) {
 		"proc/udplite/ipv4", "proc/udplite/ipv6", "proc/icmp/ipv4", "proc/icmpv6/ipv6", "proc/sctp/ipv4",
 		"proc/gre/ipv4", "proc/dccp/ipv4", "proc/dccp/ipv6", "proc/unknown/ipv4", "proc/unknown-icmpv6/ipv6", "proc/unknown/ipv6", "proc/unknown-dccp/ipv4",
 		"iplegacy/tcp/ipv4", "iplegacy/udp/ipv4", "iplegacy/icmp/ipv4", "iplegacy/gre/ipv4",
-		"iplegacy/sctp/ipv4", "iplegacy/udplite/ipv4", "iplegacy/dccp/ipv4", "iplegacy/unknown/ipv4"} {
+		"iplegacy/sctp/ipv4", "iplegacy/udplite/ipv4", "iplegacy/dccp/ipv4", "iplegacy/unknown/ipv4",
+		"conntrack/tcp/ipv4", "conntrack/tcp/ipv6", "conntrack/udp/ipv4", "conntrack/icmpv6/ipv6",
+		"conntrack/tcp/ipv4/extended,id,ktimestamp,labels", "conntrack/tcp/ipv4/timestamp",
+		"xml/tcp/ipv4", "xml/tcp/ipv6", "xml/icmp/ipv4", "xml/tcp/ipv4/ktimestamp,labels", "xml/tcp/ipv4/timestamp",
+		"save/tcp/ipv4", "save/tcp/ipv6", "save/icmp/ipv4", "save/sctp/ipv4", "save/gre/ipv4",
+		"proc-expect/tcp/ipv4", "proc-expect/tcp/ipv6", "conntrack-expect/tcp/ipv4", "conntrack-expect/tcp/ipv6",
+		"xml-expect/tcp/ipv4", "xml-expect/tcp/ipv6"} {
 		found := false
 		for _, s := range ss {
 			found = found || s.name == want
@@ -24,18 +31,19 @@ func TestZeroAlloc(t *testing.T) {
 		}
 	}
 	for _, s := range ss {
-		var f format.Flow
+		var r record
+		p := format.Parser{Format: s.f, Location: time.UTC}
 		if n := testing.AllocsPerRun(100, func() {
-			if err := s.f.Parse(s.line, &f); err != nil {
+			if err := s.parse(&p, &r); err != nil {
 				t.Fatal(err)
 			}
 		}); n != 0 {
 			t.Errorf("%s: parse allocates %v times", s.name, n)
 		}
-		buf := make([]byte, 0, 1024)
+		buf := make([]byte, 0, 2048)
 		if n := testing.AllocsPerRun(100, func() {
 			var err error
-			if buf, err = s.f.Append(buf[:0], &f); err != nil {
+			if buf, err = s.print(buf[:0], &r); err != nil {
 				t.Fatal(err)
 			}
 		}); n != 0 {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -14,11 +15,12 @@ import (
 func BenchmarkParse(b *testing.B) {
 	for _, s := range samples(b) {
 		b.Run(s.name, func(b *testing.B) {
-			var f format.Flow
+			var r record
+			p := format.Parser{Format: s.f, Location: time.UTC}
 			b.SetBytes(int64(len(s.line) + 1))
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := s.f.Parse(s.line, &f); err != nil {
+				if err := s.parse(&p, &r); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -29,15 +31,16 @@ func BenchmarkParse(b *testing.B) {
 func BenchmarkAppend(b *testing.B) {
 	for _, s := range samples(b) {
 		b.Run(s.name, func(b *testing.B) {
-			var f format.Flow
-			if err := s.f.Parse(s.line, &f); err != nil {
+			var r record
+			p := format.Parser{Format: s.f, Location: time.UTC}
+			if err := s.parse(&p, &r); err != nil {
 				b.Fatal(err)
 			}
-			buf := make([]byte, 0, 1024)
+			buf := make([]byte, 0, 2048)
 			b.SetBytes(int64(len(s.line) + 1))
 			b.ReportAllocs()
 			for b.Loop() {
-				buf, _ = s.f.Append(buf[:0], &f)
+				buf, _ = s.print(buf[:0], &r)
 			}
 		})
 	}

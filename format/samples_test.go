@@ -6,45 +6,79 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
 
-// sample is one line of a format, for the allocation tests and benchmarks.
+// sample is one line of a format, for the allocation tests and benchmarks:
+// a flow, or an expectation in the expectation formats.
 type sample struct {
 	name string // format/protocol/family, as in "proc/tcp/ipv4"
 	f    format.Format
+	opts format.Options // the options the line shows
 	line []byte
 }
 
-// samples returns the first corpus line of each format, protocol and family.
+// record is the flow or expectation of a sample.
+type record struct {
+	f format.Flow
+	e format.Expect
+}
+
+// parse parses the sample's line into r.
+func (s *sample) parse(p *format.Parser, r *record) error {
+	if s.f.Expectations() {
+		return p.ParseExpect(s.line, &r.e)
+	}
+	return p.Parse(s.line, &r.f)
+}
+
+// print appends r in the sample's format and options.
+func (s *sample) print(dst []byte, r *record) ([]byte, error) {
+	pr := format.Printer{Format: s.f, Options: s.opts, Location: time.UTC}
+	if s.f.Expectations() {
+		return pr.AppendExpect(dst, &r.e)
+	}
+	return pr.Append(dst, &r.f)
+}
+
+// samples returns the first corpus line of each format, protocol, family
+// and set of options.
 func samples(t testing.TB) []sample {
 	var out []sample
 	seen := map[string]bool{}
 	for _, file := range corpusFiles(t) {
 		f, _ := corpusFormat(file)
-		if f.Expectations() {
-			continue // see TestExpectZeroAlloc
-		}
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		for sc.Scan() {
-			var fl format.Flow
-			if err := f.Parse(sc.Bytes(), &fl); errors.Is(err, format.ErrNoRecord) {
+			s := sample{f: f, line: bytes.Clone(sc.Bytes())}
+			p := format.Parser{Format: f, Location: time.UTC}
+			var r record
+			if err := s.parse(&p, &r); errors.Is(err, format.ErrNoRecord) {
 				continue
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			name := f.String() + "/" + fl.Proto.String() + "/" + fl.Family.String()
-			if fl.Quirks&format.QuirkUnknownName != 0 {
-				name = f.String() + "/unknown-" + fl.Proto.String() + "/" + fl.Family.String()
+			s.opts = p.Options()
+			proto, fam, kind := r.f.Proto, r.f.Family, ""
+			if f.Expectations() {
+				proto, fam = r.e.Proto, r.e.Family
 			}
-			if !seen[name] {
-				seen[name] = true
-				out = append(out, sample{name, f, bytes.Clone(sc.Bytes())})
+			if r.f.Quirks&format.QuirkUnknownName != 0 {
+				kind = "unknown-"
+			}
+			s.name = f.String() + "/" + kind + proto.String() + "/" + fam.String()
+			if s.opts != 0 {
+				s.name += "/" + s.opts.String()
+			}
+			if !seen[s.name] {
+				seen[s.name] = true
+				out = append(out, s)
 			}
 		}
 	}
