@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs a fuzzing campaign over every target in ./fuzz, one after the other,
+# Runs a fuzzing campaign over every target in ./fuzz and ./format, one after the other,
 # and prints per target the time fuzzed, executions, new coverage and
 # crashes.
 #   bench/fuzz.sh [DURATION per target, default 30m] [PARALLEL workers, default all cores]
@@ -10,9 +10,10 @@ parallel=${2:-$(nproc)}
 logs=${FUZZ_LOGS:-bench/out/fuzz}
 mkdir -p "$logs"
 printf '%-16s %8s %14s %10s %s\n' target time execs new crashes
-for target in $(go test -list '^Fuzz' ./fuzz | grep '^Fuzz'); do
+for pkg in ./fuzz ./format; do
+for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
 	log="$logs/$target.log"
-	go test ./fuzz -run '^$' -fuzz "^${target}\$" -fuzztime "$duration" -fuzzminimizetime 10s -parallel "$parallel" >"$log" 2>&1
+	go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$duration" -fuzzminimizetime 10s -parallel "$parallel" >"$log" 2>&1
 	status=$?
 	last=$(grep 'execs:' "$log" | tail -n 1)
 	execs=$(echo "$last" | sed -n 's/.*execs: \([0-9]*\).*/\1/p')
@@ -21,4 +22,5 @@ for target in $(go test -list '^Fuzz' ./fuzz | grep '^Fuzz'); do
 	[ $status -ne 0 ] && crashes=$(grep -c 'Failing input written' "$log")
 	printf '%-16s %8s %14s %10s %s\n' "$target" "$duration" "${execs:-?}" "${new:-?}" "$crashes"
 	[ $status -ne 0 ] && grep -A3 'Failing input' "$log" | sed 's/^/    /'
+done
 done
