@@ -192,3 +192,21 @@ func (e Event) String() string {
 
 // Reset sets f to the zero Flow.
 func (f *Flow) Reset() { *f = Flow{} }
+
+// Mirror returns the reply tuple the kernel makes of f's original tuple when
+// no NAT applies: addresses and ports swapped, an ICMP request's type turned
+// into its reply's.
+func (f *Flow) Mirror() Tuple {
+	o := &f.Orig
+	t := Tuple{Src: o.Dst, Dst: o.Src}
+	if !f.Has(FieldL4) {
+		return t
+	}
+	switch f.Proto.Layer4() {
+	case L4ICMP:
+		t.Type, t.Code, t.ID = icmpReply(f.Proto, o.Type), o.Code, o.ID
+	case L4Ports, L4Keys:
+		t.SrcPort, t.DstPort = o.DstPort, o.SrcPort
+	}
+	return t
+}

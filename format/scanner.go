@@ -44,6 +44,7 @@ type Scanner struct {
 	lineNo     int
 	err        error
 	ps         Parser
+	dec        Decoder
 	skipped    int
 	unknown    int
 	messages   int
@@ -76,6 +77,20 @@ func WithLocation(loc *time.Location) ScanOption {
 // first. It calls fn, if not nil, with the error of each line it skips.
 func WithSkip(fn func(*ParseError)) ScanOption {
 	return func(s *Scanner) error { s.skipOn, s.skip = true, fn; return nil }
+}
+
+// A Decoder decodes the records of a line-based encoding that is not one of
+// this package's formats, such as JSON Lines (see package codec).
+type Decoder interface {
+	DecodeFlow(line []byte, f *Flow) error
+	DecodeExpect(line []byte, e *Expect) error
+}
+
+// WithDecoder makes the Scanner decode each line with d instead of a
+// format's parser: Scan reads flows, ScanExpect expectations. d's errors
+// should be *ParseError, which the Scanner gives the line's position.
+func WithDecoder(d Decoder) ScanOption {
+	return func(s *Scanner) error { s.dec = d; return nil }
 }
 
 // WithMaxLine sets the longest line, in bytes without its newline, that the
@@ -113,9 +128,15 @@ func (s *Scanner) Scan(f *Flow) bool {
 	for ok {
 		perr := s.lineErr(line)
 		if perr == nil {
-			s.ps.Format = s.format
-			if err := s.ps.Parse(line, f); err != nil {
-				perr = err.(*ParseError)
+			var err error
+			if s.dec != nil {
+				err = s.dec.DecodeFlow(line, f)
+			} else {
+				s.ps.Format = s.format
+				err = s.ps.Parse(line, f)
+			}
+			if err != nil {
+				perr = asParseError(err, line)
 			} else if f.Extras.s != "" {
 				s.unknown += f.Extras.Len()
 			}
@@ -138,9 +159,15 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 	for ok {
 		perr := s.lineErr(line)
 		if perr == nil {
-			s.ps.Format = s.format
-			if err := s.ps.ParseExpect(line, e); err != nil {
-				perr = err.(*ParseError)
+			var err error
+			if s.dec != nil {
+				err = s.dec.DecodeExpect(line, e)
+			} else {
+				s.ps.Format = s.format
+				err = s.ps.ParseExpect(line, e)
+			}
+			if err != nil {
+				perr = asParseError(err, line)
 			}
 		}
 		if perr == nil {
@@ -158,7 +185,7 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 // of XML documents and conntrack's stderr messages, and joins a record that
 // such a message cut in two. A nil line is one that was too long.
 func (s *Scanner) next(expect bool) ([]byte, bool) {
-	if s.format == Auto && !s.detect() {
+	if s.format == Auto && s.dec == nil && !s.detect() {
 		return nil, false
 	}
 	if s.err == nil && s.format != Auto && s.format.Expectations() != expect {
@@ -205,6 +232,15 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 		return line, true
 	}
 	return nil, false
+}
+
+// asParseError returns err as a *ParseError, wrapping an error of another
+// kind from a Decoder.
+func asParseError(err error, line []byte) *ParseError {
+	if pe, ok := err.(*ParseError); ok {
+		return pe
+	}
+	return &ParseError{Col: 1, Len: len(line), Err: err, Msg: err.Error(), Text: string(line)}
 }
 
 // lineErr returns the error of a line too long to read, nil otherwise.
@@ -346,7 +382,7 @@ func (s *Scanner) Err() error { return s.err }
 // its first lines, and returns it. Scan and ScanExpect detect it on their
 // first call; Detect tells beforehand which of them to call.
 func (s *Scanner) Detect() (Format, error) {
-	if s.format == Auto && s.err == nil {
+	if s.format == Auto && s.dec == nil && s.err == nil {
 		s.detect()
 	}
 	return s.format, s.err

@@ -1,0 +1,112 @@
+package codec_test
+
+import (
+	"bytes"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+
+// corpus returns the records of every corpus file: flows, or expectations.
+func corpus(t testing.TB) map[string][]format.Flow {
+	files, err := filepath.Glob("../testdata/corpus/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no corpus")
+	}
+	out := map[string][]format.Flow{}
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		if fm, _ := sc.Detect(); fm.Expectations() {
+			continue
+		}
+		var f format.Flow
+		for sc.Scan(&f) {
+			out[file] = append(out[file], f)
+		}
+		if sc.Err() != nil {
+			t.Fatal(sc.Err())
+		}
+	}
+	return out
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	var d codec.JSONDecoder
+	for file, flows := range corpus(t) {
+		for i, f := range flows {
+			line, err := codec.AppendJSON(nil, &f)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", file, i, err)
+			}
+			var g format.Flow
+			if err := d.DecodeFlow(line, &g); err != nil {
+				t.Fatalf("%s:%d: %v\n%s", file, i, err, line)
+			}
+			if diff := cmp.Diff(f, g, addrEqual); diff != "" {
+				t.Fatalf("%s:%d: JSON round trip differs:\n%s\n%s", file, i, diff, line)
+			}
+		}
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	var f format.Flow
+	line := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 delta-time=12 use=2"
+	if err := format.ParseProc([]byte(line), &f); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := codec.AppendJSON(nil, &f)
+	want := `{"family":"ipv4","proto":"tcp","proto-num":6,"timeout":431999,"state":"ESTABLISHED",` +
+		`"tuple-orig":{"src":"192.168.1.10","dst":"203.0.113.5","proto-src-port":51000,"proto-dst-port":443},` +
+		`"tuple-reply":{"src":"203.0.113.5","dst":"198.51.100.1","proto-src-port":443,"proto-dst-port":61000},` +
+		`"counters-orig":{"packets":5,"bytes":420},"counters-reply":{"packets":4,"bytes":3001},` +
+		`"status":["seen-reply","assured","confirmed"],"mark":0,"zone":0,"delta-time":12,"use":2}` + "\n"
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if !strings.HasSuffix(string(got), "}\n") {
+		t.Error("no newline")
+	}
+}
+
+func TestJSONExpectRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/corpus/*expect*.txt")
+	var d codec.JSONDecoder
+	n := 0
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		var e format.Expect
+		for sc.ScanExpect(&e) {
+			n++
+			line, err := codec.AppendJSONExpect(nil, &e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g format.Expect
+			if err := d.DecodeExpect(line, &g); err != nil {
+				t.Fatalf("%s: %v\n%s", file, err, line)
+			}
+			if diff := cmp.Diff(e, g, addrEqual); diff != "" {
+				t.Fatalf("%s: JSON round trip differs:\n%s\n%s", file, diff, line)
+			}
+		}
+		if sc.Err() != nil {
+			t.Fatal(sc.Err())
+		}
+	}
+	if n == 0 {
+		t.Fatal("no expectations in the corpus")
+	}
+}

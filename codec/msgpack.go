@@ -1,0 +1,826 @@
+package codec
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"net/netip"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// The msgpack encoding of the model is a stream of records, each a msgpack
+// array: its kind, a mask of the fields that follow, and the fields, in
+// the order of the mask's bits. A newer writer adds fields at higher bits,
+// after all others, so a reader skips the elements it does not know; it
+// also skips records of kinds it does not know.
+//
+// The stream spends no bits on what it can infer: a reply tuple that
+// mirrors the original is left out, an address seen lately is a
+// back-reference into a table of the last 65536 addresses, which writer and
+// reader keep alike, and absent fields cost nothing.
+
+// Kind is the kind of a msgpack record.
+type Kind uint8
+
+// The kinds of record.
+const (
+	KindFlow   Kind = 1
+	KindExpect Kind = 2
+)
+
+// The bits of a flow record's mask. Bits 0 to 24 are those of
+// format.Fields as they are in this version; the model's later fields, if
+// any, take bits above wireVersion, as the order of the values follows the
+// bits' and a reader skips what follows the bits it knows.
+const (
+	wireModel   = 1<<25 - 1 // format.Fields' bits
+	wireEvent   = 1 << 25
+	wireQuirks  = 1 << 26
+	wireExtras  = 1 << 27
+	wireReply   = 1 << 28 // the reply tuple does not mirror the original
+	wireVersion = 28      // the highest bit this version knows
+)
+
+// addrTableSize is how many recent addresses back-references reach.
+const addrTableSize = 1 << 16
+
+// addrTable holds the last addresses a stream carried, by their number in
+// the stream.
+type addrTable struct {
+	ring [addrTableSize]netip.Addr
+	n    uint64                // addresses carried so far
+	pos  map[netip.Addr]uint64 // writer only: the number of each address in the ring
+}
+
+func (t *addrTable) add(a netip.Addr) {
+	slot := &t.ring[t.n%addrTableSize]
+	if t.pos != nil {
+		if old := *slot; old.IsValid() && t.pos[old] == t.n-addrTableSize {
+			delete(t.pos, old)
+		}
+		t.pos[a] = t.n
+	}
+	*slot = a
+	t.n++
+}
+
+func (t *addrTable) reset() {
+	t.n = 0
+	clear(t.ring[:])
+	if t.pos != nil {
+		clear(t.pos)
+	}
+}
+
+// MsgpackEncoder writes flows and expectations as msgpack records.
+type MsgpackEncoder struct {
+	w     io.Writer
+	buf   bytes.Buffer // the record being encoded
+	enc   *msgpack.Encoder
+	addrs addrTable
+}
+
+// NewMsgpackEncoder returns an encoder that writes to w, a record a Write.
+func NewMsgpackEncoder(w io.Writer) *MsgpackEncoder {
+	e := &MsgpackEncoder{w: w}
+	e.enc = msgpack.NewEncoder(&e.buf)
+	e.enc.UseCompactInts(true)
+	e.addrs.pos = make(map[netip.Addr]uint64)
+	return e
+}
+
+// Reset makes e write a new stream to w.
+func (e *MsgpackEncoder) Reset(w io.Writer) {
+	e.w = w
+	e.buf.Reset()
+	e.addrs.reset()
+}
+
+// flush writes the record encoded into the buffer.
+func (e *MsgpackEncoder) flush() error {
+	_, err := e.w.Write(e.buf.Bytes())
+	e.buf.Reset()
+	return err
+}
+
+// addr writes a back-reference to a known address, or the address, which
+// joins the table.
+func (e *MsgpackEncoder) addr(a netip.Addr) error {
+	if n, ok := e.addrs.pos[a]; ok && e.addrs.n-n <= addrTableSize {
+		return e.enc.EncodeUint(e.addrs.n - n - 1)
+	}
+	e.addrs.add(a)
+	if a.Is4() {
+		b := a.As4()
+		return e.enc.EncodeBytes(b[:])
+	}
+	b := a.As16()
+	return e.enc.EncodeBytes(b[:])
+}
+
+// l4 writes the layer-4 part of t, of kind k.
+func (e *MsgpackEncoder) l4(k format.Layer4, t *format.Tuple) {
+	switch k {
+	case format.L4Ports, format.L4Keys:
+		e.enc.EncodeUint(uint64(t.SrcPort))
+		e.enc.EncodeUint(uint64(t.DstPort))
+	case format.L4ICMP:
+		e.enc.EncodeUint(uint64(t.Type))
+		e.enc.EncodeUint(uint64(t.Code))
+		e.enc.EncodeUint(uint64(t.ID))
+	}
+}
+
+func l4Len(k format.Layer4) int {
+	switch k {
+	case format.L4Ports, format.L4Keys:
+		return 2
+	case format.L4ICMP:
+		return 3
+	}
+	return 0
+}
+
+// EncodeFlow writes f as one record.
+func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
+	mask := uint64(f.Fields) & wireModel
+	if f.Event != format.EventNone {
+		mask |= wireEvent
+	}
+	if f.Quirks != 0 {
+		mask |= wireQuirks
+	}
+	if f.Extras.Len() > 0 {
+		mask |= wireExtras
+	}
+	if f.Reply != f.Mirror() {
+		mask |= wireReply
+	}
+	l4 := format.L4None
+	if f.Has(format.FieldL4) {
+		l4 = f.Proto.Layer4()
+	}
+	n := 6 + l4Len(l4)
+	if mask&wireReply != 0 {
+		n += 2 + l4Len(l4)
+	}
+	for bit := uint64(1); bit <= 1<<wireVersion; bit <<= 1 {
+		if mask&bit != 0 {
+			n += flowValues(bit)
+		}
+	}
+	enc := e.enc
+	enc.EncodeArrayLen(n)
+	enc.EncodeUint(uint64(KindFlow))
+	enc.EncodeUint(mask)
+	enc.EncodeUint(uint64(f.Family))
+	enc.EncodeUint(uint64(f.Proto))
+	e.addr(f.Orig.Src)
+	e.addr(f.Orig.Dst)
+	e.l4(l4, &f.Orig)
+	if mask&wireReply != 0 {
+		e.addr(f.Reply.Src)
+		e.addr(f.Reply.Dst)
+		e.l4(l4, &f.Reply)
+	}
+	for bit := uint64(1); bit <= 1<<wireVersion; bit <<= 1 {
+		if mask&bit == 0 {
+			continue
+		}
+		switch bit {
+		case uint64(format.FieldTimeout):
+			enc.EncodeInt(f.Timeout)
+		case uint64(format.FieldState):
+			enc.EncodeUint(uint64(f.State))
+		case uint64(format.FieldOrigZone):
+			enc.EncodeUint(uint64(f.OrigZone))
+		case uint64(format.FieldReplyZone):
+			enc.EncodeUint(uint64(f.ReplyZone))
+		case uint64(format.FieldZone):
+			enc.EncodeUint(uint64(f.Zone))
+		case uint64(format.FieldOrigCounters):
+			enc.EncodeUint(f.OrigCounters.Packets)
+			enc.EncodeUint(f.OrigCounters.Bytes)
+		case uint64(format.FieldReplyCounters):
+			enc.EncodeUint(f.ReplyCounters.Packets)
+			enc.EncodeUint(f.ReplyCounters.Bytes)
+		case uint64(format.FieldStatus):
+			enc.EncodeUint(uint64(f.Status))
+		case uint64(format.FieldMark):
+			enc.EncodeUint(uint64(f.Mark))
+		case uint64(format.FieldSecmark):
+			enc.EncodeUint(uint64(f.Secmark))
+		case uint64(format.FieldSecctx):
+			enc.EncodeString(f.Secctx)
+		case uint64(format.FieldUse):
+			enc.EncodeUint(uint64(f.Use))
+		case uint64(format.FieldID):
+			enc.EncodeUint(uint64(f.ID))
+		case uint64(format.FieldDeltaTime):
+			enc.EncodeUint(f.DeltaTime)
+		case uint64(format.FieldStart):
+			enc.EncodeUint(f.Start)
+		case uint64(format.FieldStop):
+			enc.EncodeUint(f.Stop)
+		case uint64(format.FieldGRETimeouts):
+			enc.EncodeUint(uint64(f.GRETimeout))
+			enc.EncodeUint(uint64(f.GREStreamTimeout))
+		case uint64(format.FieldHelper):
+			enc.EncodeString(f.Helper)
+		case uint64(format.FieldLabels):
+			enc.EncodeString(f.Labels)
+		case uint64(format.FieldEventTime):
+			enc.EncodeInt(f.EventTime)
+		case uint64(format.FieldPortID):
+			enc.EncodeUint(uint64(f.PortID))
+		case uint64(format.FieldProgname):
+			enc.EncodeString(f.Progname)
+		case uint64(format.FieldVtags):
+			enc.EncodeUint(uint64(f.OrigVtag))
+			enc.EncodeUint(uint64(f.ReplyVtag))
+		case wireEvent:
+			enc.EncodeUint(uint64(f.Event))
+		case wireQuirks:
+			enc.EncodeUint(uint64(f.Quirks))
+		case wireExtras:
+			enc.EncodeArrayLen(2 * f.Extras.Len())
+			for slot, tok := range f.Extras.All() {
+				enc.EncodeUint(uint64(slot))
+				enc.EncodeString(tok)
+			}
+		}
+	}
+	return e.flush()
+}
+
+// flowValues returns how many array elements the field of a mask bit takes.
+func flowValues(bit uint64) int {
+	switch bit {
+	case uint64(format.FieldL4), uint64(format.FieldUserspace), wireReply:
+		return 0 // carried by the tuples, or by the bit alone
+	case uint64(format.FieldOrigCounters), uint64(format.FieldReplyCounters), uint64(format.FieldGRETimeouts), uint64(format.FieldVtags):
+		return 2
+	}
+	return 1
+}
+
+// The bits of an expectation record's mask: bits 0 to 11 are those of
+// format.ExpectFields as they are in this version, as for flows.
+const (
+	wireExpectModel   = 1<<12 - 1
+	wireExpectEvent   = 1 << 12
+	wireExpectQuirks  = 1 << 13
+	wireExpectFlags   = 1 << 14
+	wireExpectVersion = 14
+)
+
+// EncodeExpect writes x as one record.
+func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
+	mask := uint64(x.Fields) & wireExpectModel
+	if x.Event != format.EventNone {
+		mask |= wireExpectEvent
+	}
+	if x.Quirks != 0 {
+		mask |= wireExpectQuirks
+	}
+	if x.Flags != 0 {
+		mask |= wireExpectFlags
+	}
+	l4 := x.Proto.Layer4()
+	n := 6 + l4Len(l4)
+	for bit := uint64(1); bit <= 1<<wireExpectVersion; bit <<= 1 {
+		if mask&bit != 0 {
+			n += expectValues(bit, l4, x.MasterL4)
+		}
+	}
+	enc := e.enc
+	enc.EncodeArrayLen(n)
+	enc.EncodeUint(uint64(KindExpect))
+	enc.EncodeUint(mask)
+	enc.EncodeUint(uint64(x.Family))
+	enc.EncodeUint(uint64(x.Proto))
+	e.addr(x.Tuple.Src)
+	e.addr(x.Tuple.Dst)
+	e.l4(l4, &x.Tuple)
+	for bit := uint64(1); bit <= 1<<wireExpectVersion; bit <<= 1 {
+		if mask&bit == 0 {
+			continue
+		}
+		switch bit {
+		case uint64(format.ExpectTimeout):
+			enc.EncodeInt(x.Timeout)
+		case uint64(format.ExpectMask):
+			e.addr(x.Mask.Src)
+			e.addr(x.Mask.Dst)
+			e.l4(l4, &x.Mask)
+		case uint64(format.ExpectMaster):
+			enc.EncodeUint(uint64(x.MasterL4))
+			e.addr(x.Master.Src)
+			e.addr(x.Master.Dst)
+			e.l4(x.MasterL4, &x.Master)
+		case uint64(format.ExpectZone):
+			enc.EncodeUint(uint64(x.Zone))
+		case uint64(format.ExpectClass):
+			enc.EncodeUint(uint64(x.Class))
+		case uint64(format.ExpectHelper):
+			enc.EncodeString(x.Helper)
+		case uint64(format.ExpectPolicy):
+			enc.EncodeString(x.Policy)
+		case uint64(format.ExpectEventTime):
+			enc.EncodeInt(x.EventTime)
+		case uint64(format.ExpectPortID):
+			enc.EncodeUint(uint64(x.PortID))
+		case uint64(format.ExpectProgname):
+			enc.EncodeString(x.Progname)
+		case wireExpectEvent:
+			enc.EncodeUint(uint64(x.Event))
+		case wireExpectQuirks:
+			enc.EncodeUint(uint64(x.Quirks))
+		case wireExpectFlags:
+			enc.EncodeUint(uint64(x.Flags))
+		}
+	}
+	return e.flush()
+}
+
+func expectValues(bit uint64, l4, master format.Layer4) int {
+	switch bit {
+	case uint64(format.ExpectFlagsSet), uint64(format.ExpectUserspace):
+		return 0
+	case uint64(format.ExpectMask):
+		return 2 + l4Len(l4)
+	case uint64(format.ExpectMaster):
+		return 3 + l4Len(master)
+	}
+	return 1
+}
+
+// CorruptError says what is wrong with a msgpack record.
+type CorruptError struct{ Msg string }
+
+func (e *CorruptError) Error() string { return "codec: corrupt msgpack record: " + e.Msg }
+
+// ErrCorrupt is what CorruptError unwraps to.
+var ErrCorrupt = errors.New("codec: corrupt msgpack record")
+
+func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+func corrupt(msg string) error { return &CorruptError{Msg: msg} }
+
+// maxString bounds the strings a record may hold: longer than any line a
+// text format allows, short enough that a hostile length does not make the
+// decoder allocate much.
+const maxString = 64 << 10
+
+// MsgpackDecoder reads flows and expectations from msgpack records. It
+// never allocates from a length the input claims before checking it.
+type MsgpackDecoder struct {
+	dec     *msgpack.Decoder
+	addrs   addrTable
+	scratch []byte
+	old     [4]string
+	left    int // elements left in the record
+}
+
+// NewMsgpackDecoder returns a decoder that reads from r.
+func NewMsgpackDecoder(r io.Reader) *MsgpackDecoder {
+	d := &MsgpackDecoder{dec: msgpack.NewDecoder(r)}
+	return d
+}
+
+// Reset makes d read a new stream from r.
+func (d *MsgpackDecoder) Reset(r io.Reader) {
+	d.dec.Reset(r)
+	d.addrs.reset()
+}
+
+// uint reads an element, an unsigned integer of at most max.
+func (d *MsgpackDecoder) uint(max uint64) (uint64, error) {
+	if d.left--; d.left < 0 {
+		return 0, corrupt("record ends early")
+	}
+	n, err := d.dec.DecodeUint64()
+	if err != nil {
+		return 0, d.wrap(err)
+	}
+	if n > max {
+		return 0, corrupt("value out of range")
+	}
+	return n, nil
+}
+
+func (d *MsgpackDecoder) int() (int64, error) {
+	if d.left--; d.left < 0 {
+		return 0, corrupt("record ends early")
+	}
+	n, err := d.dec.DecodeInt64()
+	return n, d.wrap(err)
+}
+
+// wrap turns the msgpack decoder's errors into corruption; the end of the
+// input inside a record is io.ErrUnexpectedEOF.
+func (d *MsgpackDecoder) wrap(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	if err == nil || err == io.ErrUnexpectedEOF {
+		return err
+	}
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &CorruptError{Msg: err.Error()}
+}
+
+// bytes reads a string or binary element of at most max bytes into scratch.
+func (d *MsgpackDecoder) bytes(limit int) ([]byte, error) {
+	if d.left--; d.left < 0 {
+		return nil, corrupt("record ends early")
+	}
+	n, err := d.dec.DecodeBytesLen()
+	if err != nil {
+		return nil, d.wrap(err)
+	}
+	if n < 0 {
+		return nil, corrupt("nil where a string was expected")
+	}
+	if n > limit {
+		return nil, corrupt("a string of " + itoa(uint64(n)) + " bytes, more than " + itoa(uint64(limit)))
+	}
+	d.scratch = append(d.scratch[:0], make([]byte, n)...)
+	if err := d.dec.ReadFull(d.scratch); err != nil {
+		return nil, d.wrap(err)
+	}
+	return d.scratch, nil
+}
+
+func (d *MsgpackDecoder) string() (string, error) {
+	b, err := d.bytes(maxString)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range d.old {
+		if s == string(b) {
+			return s, nil
+		}
+	}
+	return string(b), nil
+}
+
+// addr reads an address or a back-reference to one.
+func (d *MsgpackDecoder) addr() (netip.Addr, error) {
+	c, err := d.dec.PeekCode()
+	if err != nil {
+		return netip.Addr{}, d.wrap(err)
+	}
+	if c <= 0x7f || c == 0xcc || c == 0xcd || c == 0xce || c == 0xcf { // an unsigned integer
+		back, err := d.uint(addrTableSize - 1)
+		if err != nil {
+			return netip.Addr{}, err
+		}
+		if back >= d.addrs.n {
+			return netip.Addr{}, corrupt("reference to an address not yet carried")
+		}
+		return d.addrs.ring[(d.addrs.n-back-1)%addrTableSize], nil
+	}
+	b, err := d.bytes(16)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	var a netip.Addr
+	switch len(b) {
+	case 4:
+		a = netip.AddrFrom4([4]byte(b))
+	case 16:
+		a = netip.AddrFrom16([16]byte(b))
+	default:
+		return a, corrupt("an address of " + itoa(uint64(len(b))) + " bytes")
+	}
+	d.addrs.add(a)
+	return a, nil
+}
+
+func (d *MsgpackDecoder) l4(k format.Layer4, t *format.Tuple) error {
+	switch k {
+	case format.L4Ports, format.L4Keys:
+		sp, err := d.uint(math.MaxUint16)
+		if err != nil {
+			return err
+		}
+		dp, err := d.uint(math.MaxUint16)
+		t.SrcPort, t.DstPort = uint16(sp), uint16(dp)
+		return err
+	case format.L4ICMP:
+		ty, err := d.uint(math.MaxUint8)
+		if err != nil {
+			return err
+		}
+		code, err := d.uint(math.MaxUint8)
+		if err != nil {
+			return err
+		}
+		id, err := d.uint(math.MaxUint16)
+		t.Type, t.Code, t.ID = uint8(ty), uint8(code), uint16(id)
+		return err
+	}
+	return nil
+}
+
+// Decode reads the next record into f, if it is a flow, or into e, if it is
+// an expectation, and returns its kind. Records of kinds it does not know
+// are skipped. At the end of the stream it returns io.EOF; errors about
+// the stream's content wrap ErrCorrupt.
+func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) {
+	for {
+		n, err := d.dec.DecodeArrayLen()
+		if err == io.EOF {
+			return 0, err // the end of the stream, between records
+		}
+		if err != nil {
+			return 0, d.wrap(err)
+		}
+		if n < 2 {
+			return 0, corrupt("a record of fewer than 2 elements")
+		}
+		d.left = n
+		k, err := d.uint(math.MaxUint8)
+		if err != nil {
+			return 0, err
+		}
+		switch Kind(k) {
+		case KindFlow:
+			if f == nil {
+				return 0, corrupt("a flow where expectations were expected")
+			}
+			return KindFlow, d.flow(f)
+		case KindExpect:
+			if e == nil {
+				return 0, corrupt("an expectation where flows were expected")
+			}
+			return KindExpect, d.expect(e)
+		}
+		if err := d.skipRest(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// skipRest skips the elements left in the record: those of fields a newer
+// writer added.
+func (d *MsgpackDecoder) skipRest() error {
+	for ; d.left > 0; d.left-- {
+		if err := d.dec.Skip(); err != nil {
+			return d.wrap(err)
+		}
+	}
+	return nil
+}
+
+func (d *MsgpackDecoder) flow(f *format.Flow) error {
+	d.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	*f = format.Flow{}
+	mask, err := d.uint(math.MaxUint64)
+	if err != nil {
+		return err
+	}
+	fam, err := d.uint(math.MaxUint8)
+	if err != nil {
+		return err
+	}
+	proto, err := d.uint(math.MaxUint8)
+	if err != nil {
+		return err
+	}
+	f.Family, f.Proto = format.Family(fam), format.Proto(proto)
+	f.Fields = format.Fields(mask & wireModel)
+	l4 := format.L4None
+	if f.Has(format.FieldL4) {
+		l4 = f.Proto.Layer4()
+	}
+	if f.Orig.Src, err = d.addr(); err != nil {
+		return err
+	}
+	if f.Orig.Dst, err = d.addr(); err != nil {
+		return err
+	}
+	if err = d.l4(l4, &f.Orig); err != nil {
+		return err
+	}
+	if mask&wireReply != 0 {
+		if f.Reply.Src, err = d.addr(); err != nil {
+			return err
+		}
+		if f.Reply.Dst, err = d.addr(); err != nil {
+			return err
+		}
+		if err = d.l4(l4, &f.Reply); err != nil {
+			return err
+		}
+	} else {
+		f.Reply = f.Mirror()
+	}
+	var n uint64
+	for bit := uint64(1); bit <= 1<<wireVersion; bit <<= 1 {
+		if mask&bit == 0 || err != nil {
+			continue
+		}
+		switch bit {
+		case uint64(format.FieldTimeout):
+			f.Timeout, err = d.int()
+		case uint64(format.FieldState):
+			n, err = d.uint(math.MaxUint8)
+			f.State = format.State(n)
+		case uint64(format.FieldOrigZone):
+			n, err = d.uint(math.MaxUint16)
+			f.OrigZone = uint16(n)
+		case uint64(format.FieldReplyZone):
+			n, err = d.uint(math.MaxUint16)
+			f.ReplyZone = uint16(n)
+		case uint64(format.FieldZone):
+			n, err = d.uint(math.MaxUint16)
+			f.Zone = uint16(n)
+		case uint64(format.FieldOrigCounters):
+			if f.OrigCounters.Packets, err = d.uint(math.MaxUint64); err == nil {
+				f.OrigCounters.Bytes, err = d.uint(math.MaxUint64)
+			}
+		case uint64(format.FieldReplyCounters):
+			if f.ReplyCounters.Packets, err = d.uint(math.MaxUint64); err == nil {
+				f.ReplyCounters.Bytes, err = d.uint(math.MaxUint64)
+			}
+		case uint64(format.FieldStatus):
+			n, err = d.uint(math.MaxUint32)
+			f.Status = format.Status(n)
+		case uint64(format.FieldMark):
+			n, err = d.uint(math.MaxUint32)
+			f.Mark = uint32(n)
+		case uint64(format.FieldSecmark):
+			n, err = d.uint(math.MaxUint32)
+			f.Secmark = uint32(n)
+		case uint64(format.FieldSecctx):
+			f.Secctx, err = d.string()
+		case uint64(format.FieldUse):
+			n, err = d.uint(math.MaxUint32)
+			f.Use = uint32(n)
+		case uint64(format.FieldID):
+			n, err = d.uint(math.MaxUint32)
+			f.ID = uint32(n)
+		case uint64(format.FieldDeltaTime):
+			f.DeltaTime, err = d.uint(math.MaxUint64)
+		case uint64(format.FieldStart):
+			f.Start, err = d.uint(math.MaxUint64)
+		case uint64(format.FieldStop):
+			f.Stop, err = d.uint(math.MaxUint64)
+		case uint64(format.FieldGRETimeouts):
+			if n, err = d.uint(math.MaxUint32); err == nil {
+				f.GRETimeout = uint32(n)
+				n, err = d.uint(math.MaxUint32)
+				f.GREStreamTimeout = uint32(n)
+			}
+		case uint64(format.FieldHelper):
+			f.Helper, err = d.string()
+		case uint64(format.FieldLabels):
+			f.Labels, err = d.string()
+		case uint64(format.FieldEventTime):
+			f.EventTime, err = d.int()
+		case uint64(format.FieldPortID):
+			n, err = d.uint(math.MaxUint32)
+			f.PortID = uint32(n)
+		case uint64(format.FieldProgname):
+			f.Progname, err = d.string()
+		case uint64(format.FieldVtags):
+			if n, err = d.uint(math.MaxUint32); err == nil {
+				f.OrigVtag = uint32(n)
+				n, err = d.uint(math.MaxUint32)
+				f.ReplyVtag = uint32(n)
+			}
+		case wireEvent:
+			n, err = d.uint(uint64(format.EventDestroy))
+			f.Event = format.Event(n)
+		case wireQuirks:
+			n, err = d.uint(math.MaxUint8)
+			f.Quirks = format.Quirks(n)
+		case wireExtras:
+			err = d.extras(f)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return d.skipRest()
+}
+
+// extras reads the slot and text pairs of Flow.Extras.
+func (d *MsgpackDecoder) extras(f *format.Flow) error {
+	if d.left--; d.left < 0 {
+		return corrupt("record ends early")
+	}
+	n, err := d.dec.DecodeArrayLen()
+	if err != nil {
+		return d.wrap(err)
+	}
+	if n < 0 || n%2 != 0 || n > 2*maxString {
+		return corrupt("malformed extras")
+	}
+	for i := 0; i < n; i += 2 {
+		d.left += 2 // the pair's elements are inside the array
+		slot, err := d.uint(math.MaxUint8)
+		if err != nil {
+			return err
+		}
+		tok, err := d.bytes(maxString)
+		if err != nil {
+			return err
+		}
+		f.Extras = f.Extras.Add(format.Slot(slot), string(tok))
+	}
+	return nil
+}
+
+func (d *MsgpackDecoder) expect(x *format.Expect) error {
+	d.old = [4]string{x.Helper, x.Policy, x.Progname, ""}
+	*x = format.Expect{}
+	mask, err := d.uint(math.MaxUint64)
+	if err != nil {
+		return err
+	}
+	fam, err := d.uint(math.MaxUint8)
+	if err != nil {
+		return err
+	}
+	proto, err := d.uint(math.MaxUint8)
+	if err != nil {
+		return err
+	}
+	x.Family, x.Proto = format.Family(fam), format.Proto(proto)
+	x.Fields = format.ExpectFields(mask & wireExpectModel)
+	l4 := x.Proto.Layer4()
+	if x.Tuple.Src, err = d.addr(); err != nil {
+		return err
+	}
+	if x.Tuple.Dst, err = d.addr(); err != nil {
+		return err
+	}
+	if err = d.l4(l4, &x.Tuple); err != nil {
+		return err
+	}
+	var n uint64
+	for bit := uint64(1); bit <= 1<<wireExpectVersion; bit <<= 1 {
+		if mask&bit == 0 || err != nil {
+			continue
+		}
+		switch bit {
+		case uint64(format.ExpectTimeout):
+			x.Timeout, err = d.int()
+		case uint64(format.ExpectMask):
+			if x.Mask.Src, err = d.addr(); err == nil {
+				if x.Mask.Dst, err = d.addr(); err == nil {
+					err = d.l4(l4, &x.Mask)
+				}
+			}
+		case uint64(format.ExpectMaster):
+			if n, err = d.uint(uint64(format.L4ICMP)); err == nil {
+				x.MasterL4 = format.Layer4(n)
+				if x.Master.Src, err = d.addr(); err == nil {
+					if x.Master.Dst, err = d.addr(); err == nil {
+						err = d.l4(x.MasterL4, &x.Master)
+					}
+				}
+			}
+		case uint64(format.ExpectZone):
+			n, err = d.uint(math.MaxUint16)
+			x.Zone = uint16(n)
+		case uint64(format.ExpectClass):
+			n, err = d.uint(math.MaxUint32)
+			x.Class = uint32(n)
+		case uint64(format.ExpectHelper):
+			x.Helper, err = d.string()
+		case uint64(format.ExpectPolicy):
+			x.Policy, err = d.string()
+		case uint64(format.ExpectEventTime):
+			x.EventTime, err = d.int()
+		case uint64(format.ExpectPortID):
+			n, err = d.uint(math.MaxUint32)
+			x.PortID = uint32(n)
+		case uint64(format.ExpectProgname):
+			x.Progname, err = d.string()
+		case wireExpectEvent:
+			n, err = d.uint(uint64(format.EventDestroy))
+			x.Event = format.Event(n)
+		case wireExpectQuirks:
+			n, err = d.uint(math.MaxUint8)
+			x.Quirks = format.Quirks(n)
+		case wireExpectFlags:
+			n, err = d.uint(math.MaxUint8)
+			x.Flags = format.ExpectFlags(n)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return d.skipRest()
+}

@@ -1,0 +1,135 @@
+package codec_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+func TestMsgpackRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	enc := codec.NewMsgpackEncoder(&buf)
+	var all []format.Flow
+	for _, flows := range corpus(t) {
+		for i := range flows {
+			if err := enc.EncodeFlow(&flows[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all = append(all, flows...)
+	}
+	dec := codec.NewMsgpackDecoder(&buf)
+	var f format.Flow
+	for i, want := range all {
+		k, err := dec.Decode(&f, nil)
+		if err != nil || k != codec.KindFlow {
+			t.Fatalf("record %d: %v, %v", i, k, err)
+		}
+		if d := cmp.Diff(want, f, addrEqual); d != "" {
+			t.Fatalf("record %d differs:\n%s", i, d)
+		}
+	}
+	if _, err := dec.Decode(&f, nil); err != io.EOF {
+		t.Errorf("after the last record: %v", err)
+	}
+}
+
+func TestMsgpackExpectRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/corpus/*expect*.txt")
+	var buf bytes.Buffer
+	enc := codec.NewMsgpackEncoder(&buf)
+	var all []format.Expect
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		var e format.Expect
+		for sc.ScanExpect(&e) {
+			enc.EncodeExpect(&e)
+			all = append(all, e)
+		}
+	}
+	dec := codec.NewMsgpackDecoder(&buf)
+	for i, want := range all {
+		var e format.Expect
+		if k, err := dec.Decode(nil, &e); err != nil || k != codec.KindExpect {
+			t.Fatalf("record %d: %v %v", i, k, err)
+		}
+		if d := cmp.Diff(want, e, addrEqual); d != "" {
+			t.Fatalf("record %d differs:\n%s", i, d)
+		}
+	}
+}
+
+// TestMsgpackFuture reads a stream that a newer writer made: a record of a
+// kind this version does not know, and a flow with a field at a mask bit
+// above those it knows. Both are skipped, and what it knows reads.
+func TestMsgpackFuture(t *testing.T) {
+	var f format.Flow
+	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=5 zone=0 use=2"
+	if err := format.ParseProc([]byte(line), &f); err != nil {
+		t.Fatal(err)
+	}
+	var cur bytes.Buffer
+	codec.NewMsgpackEncoder(&cur).EncodeFlow(&f)
+
+	// A future record: kind 9, with a map in it.
+	var fut bytes.Buffer
+	e := msgpack.NewEncoder(&fut)
+	e.EncodeArrayLen(3)
+	e.EncodeUint(9)
+	e.EncodeUint(1)
+	e.EncodeMap(map[string]any{"future": []any{1, "two"}})
+	// The same flow with a field at mask bit 40, after the known ones.
+	d := msgpack.NewDecoder(bytes.NewReader(cur.Bytes()))
+	n, _ := d.DecodeArrayLen()
+	e.EncodeArrayLen(n + 1)
+	kind, _ := d.DecodeUint64()
+	mask, _ := d.DecodeUint64()
+	e.EncodeUint(kind)
+	e.EncodeUint(mask | 1<<40)
+	for range n - 2 {
+		raw, _ := d.DecodeRaw()
+		fut.Write(raw)
+	}
+	e.EncodeString("a value of a field from the future")
+
+	dec := codec.NewMsgpackDecoder(&fut)
+	var g format.Flow
+	if k, err := dec.Decode(&g, nil); err != nil || k != codec.KindFlow {
+		t.Fatalf("%v %v", k, err)
+	}
+	if diff := cmp.Diff(f, g, addrEqual); diff != "" {
+		t.Errorf("differs:\n%s", diff)
+	}
+}
+
+func TestMsgpackHostile(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   []byte
+	}{
+		{"not an array", []byte{0xa3, 'a', 'b', 'c'}},
+		{"short record", []byte{0x91, 0x01}},
+		{"string of 4 GiB", []byte{0x96, 0x01, 0x00, 0x02, 0x06, 0xdb, 0xff, 0xff, 0xff, 0xff}},
+		{"reference to nothing", []byte{0x96, 0x01, 0x00, 0x02, 0x06, 0x05, 0x05}},
+		{"address of 7 bytes", []byte{0x96, 0x01, 0x00, 0x02, 0x06, 0xc4, 0x07, 1, 2, 3, 4, 5, 6, 7}},
+		{"array of 2^32-1", []byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0x01}},
+	} {
+		dec := codec.NewMsgpackDecoder(bytes.NewReader(c.in))
+		var f format.Flow
+		_, err := dec.Decode(&f, nil)
+		if err == nil || !(errors.Is(err, codec.ErrCorrupt) || err == io.ErrUnexpectedEOF) {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
