@@ -16,7 +16,7 @@ type JSONDecoder struct {
 	buf    []byte
 	state  []byte // the state's name, until the protocol is known
 	proto  []byte // the protocol's name, likewise
-	icmpv6 bool // the last tuple's ICMP fields were ICMPv6's
+	icmpv6 bool   // the last tuple's ICMP fields were ICMPv6's
 }
 
 // keys of a flow object, as bits to find duplicates.
@@ -530,5 +530,3 @@ func itoa(n uint64) string {
 		}
 	}
 }
-
-
