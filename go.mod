@@ -7,4 +7,7 @@ require (
 	github.com/vmihailenco/msgpack/v5 v5.4.1
 )
 
-require github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
+)

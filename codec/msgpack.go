@@ -30,6 +30,9 @@ type Kind uint8
 const (
 	KindFlow   Kind = 1
 	KindExpect Kind = 2
+	// KindEnd ends a stream and tells how many records it holds; see
+	// MsgpackEncoder.EncodeEnd.
+	KindEnd Kind = 3
 )
 
 // The bits of a flow record's mask. Bits 0 to 24 are those of
@@ -383,8 +386,13 @@ type MsgpackDecoder struct {
 	addrs   addrTable
 	scratch []byte
 	old     [4]string
-	left    int // elements left in the record
+	left    int    // elements left in the record
+	count   uint64 // the count of the end record
 }
+
+// Count returns the number of records that the stream's end record, which
+// Decode returned last, says the stream holds.
+func (d *MsgpackDecoder) Count() uint64 { return d.count }
 
 // NewMsgpackDecoder returns a decoder that reads from r.
 func NewMsgpackDecoder(r io.Reader) *MsgpackDecoder {
@@ -532,8 +540,8 @@ func (d *MsgpackDecoder) l4(k format.Layer4, t *format.Tuple) error {
 }
 
 // Decode reads the next record into f, if it is a flow, or into e, if it is
-// an expectation, and returns its kind. Records of kinds it does not know
-// are skipped. At the end of the stream it returns io.EOF; errors about
+// an expectation, and returns its kind; for an end record, Count tells the
+// count it carries. Records of kinds it does not know are skipped. At the end of the stream it returns io.EOF; errors about
 // the stream's content wrap ErrCorrupt.
 func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) {
 	for {
@@ -553,6 +561,11 @@ func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) 
 			return 0, err
 		}
 		switch Kind(k) {
+		case KindEnd:
+			if d.count, err = d.uint(math.MaxUint64); err != nil {
+				return 0, err
+			}
+			return KindEnd, d.skipRest()
 		case KindFlow:
 			if f == nil {
 				return 0, corrupt("a flow where expectations were expected")
@@ -823,4 +836,13 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 		return err
 	}
 	return d.skipRest()
+}
+
+// EncodeEnd writes the record that ends a stream of count records, so that
+// a reader can tell a whole stream from a cut one.
+func (e *MsgpackEncoder) EncodeEnd(count uint64) error {
+	e.enc.EncodeArrayLen(2)
+	e.enc.EncodeUint(uint64(KindEnd))
+	e.enc.EncodeUint(count)
+	return e.flush()
 }

@@ -1,0 +1,384 @@
+package snapshot
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+// A snapshot file is
+//
+//	magic      8 bytes  "\x89CTSNAP\n"
+//	version    2 bytes  big-endian, 1
+//	flags      2 bytes  zero
+//	count      8 bytes  big-endian: the records; all ones when the writer could not go back to set it
+//	length     4 bytes  big-endian: of the header
+//	header     a msgpack map with string keys
+//	checksum   4 bytes  CRC-32C of everything from the version to the end of the header
+//	records    one zstd frame, with its content checksum, of msgpack records ending with an end record
+//
+// Readers skip header keys they do not know.
+
+// Magic starts every snapshot file.
+const Magic = "\x89CTSNAP\n"
+
+// Version is the version of the files this package writes; it reads it and
+// older ones.
+const Version = 1
+
+// UnknownCount is the count of a file whose writer could not go back to
+// set it, as when it wrote to a pipe.
+const UnknownCount = ^uint64(0)
+
+const (
+	fixedLen     = len(Magic) + 2 + 2 + 8 + 4
+	maxHeaderLen = 64 << 10
+)
+
+// Limits of a reader, which the documentation promises: the zstd window
+// and the memory the decoder may use. With them, the scratch buffers and
+// the address table of the msgpack decoder, a Reader stays below 32 MiB
+// whatever its input.
+const (
+	maxWindow    = 8 << 20
+	maxZstdMem   = 16 << 20
+	writerWindow = 4 << 20
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Header is the metadata of a snapshot file.
+type Header struct {
+	// Created is when the capture was taken.
+	Created time.Time
+	// Host and Kernel are the host name and kernel release of the machine
+	// captured, when known.
+	Host, Kernel string
+	// Source is the format the records were read from, and Options the
+	// conntrack options it showed: printed with them, the records give
+	// back the source's text. Location is the zone of its local times.
+	Source   format.Format
+	Options  format.Options
+	Location string
+	// CRLF and Footer say that the source's lines ended with CR LF, and
+	// that it was an XML document with its footer.
+	CRLF, Footer bool
+	// Tool is the program that wrote the file, and its version.
+	Tool string
+	// Expectations says that the records are expectations, not flows.
+	Expectations bool
+	// Count is the number of records, or UnknownCount.
+	Count uint64
+}
+
+// Errors of a Reader; each error it returns wraps one.
+var (
+	ErrNotSnapshot = errors.New("snapshot: not a snapshot file")
+	ErrVersion     = errors.New("snapshot: file version not supported")
+	ErrCorrupt     = errors.New("snapshot: corrupt file")
+)
+
+// corrupt returns an error wrapping ErrCorrupt.
+func corrupt(msg string, err error) error {
+	if err != nil {
+		msg += ": " + err.Error()
+	}
+	return &FileError{Msg: msg, Err: ErrCorrupt}
+}
+
+// FileError says what is wrong with a snapshot file.
+type FileError struct {
+	Msg string
+	Err error
+}
+
+func (e *FileError) Error() string { return "snapshot: " + e.Msg }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Writer writes a snapshot file, a record at a time: its memory does not
+// grow with the records.
+type Writer struct {
+	w      io.Writer
+	h      Header
+	header []byte // the encoded header, to set the count at Close
+	zw     *zstd.Encoder
+	enc    *codec.MsgpackEncoder
+	count  uint64
+	err    error
+}
+
+// NewWriter writes the header h to w and returns a Writer of its records.
+// h.Count is set by Close.
+func NewWriter(w io.Writer, h Header) (*Writer, error) {
+	sw := &Writer{w: w, h: h}
+	sw.h.Count = UnknownCount
+	sw.header = encodeHeader(&sw.h)
+	if _, err := w.Write(fixed(&sw.h, sw.header)); err != nil {
+		return nil, err
+	}
+	zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(writerWindow), zstd.WithEncoderCRC(true))
+	if err != nil {
+		return nil, err
+	}
+	sw.zw = zw
+	sw.enc = codec.NewMsgpackEncoder(zw)
+	return sw, nil
+}
+
+// fixed returns the bytes before the records: the fixed part, the header
+// and the checksum.
+func fixed(h *Header, header []byte) []byte {
+	b := make([]byte, 0, fixedLen+len(header)+4)
+	b = append(b, Magic...)
+	b = binary.BigEndian.AppendUint16(b, Version)
+	b = binary.BigEndian.AppendUint16(b, 0)
+	b = binary.BigEndian.AppendUint64(b, h.Count)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(header)))
+	b = append(b, header...)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(Magic):], castagnoli))
+}
+
+func encodeHeader(h *Header) []byte {
+	var buf bytes.Buffer
+	e := msgpack.NewEncoder(&buf)
+	e.UseCompactInts(true)
+	fields := []struct {
+		key string
+		val any
+	}{
+		{"created", h.Created.UnixNano()},
+		{"host", h.Host},
+		{"kernel", h.Kernel},
+		{"source", h.Source.String()},
+		{"options", h.Options.String()},
+		{"location", h.Location},
+		{"crlf", h.CRLF},
+		{"footer", h.Footer},
+		{"tool", h.Tool},
+		{"expectations", h.Expectations},
+	}
+	e.EncodeMapLen(len(fields))
+	for _, f := range fields {
+		e.EncodeString(f.key)
+		e.Encode(f.val)
+	}
+	return buf.Bytes()
+}
+
+// WriteFlow writes a flow.
+func (w *Writer) WriteFlow(f *format.Flow) error {
+	if w.err == nil && w.h.Expectations {
+		w.err = errors.New("snapshot: a flow in a snapshot of expectations")
+	}
+	if w.err == nil {
+		w.err = w.enc.EncodeFlow(f)
+		w.count++
+	}
+	return w.err
+}
+
+// WriteExpect writes an expectation.
+func (w *Writer) WriteExpect(e *format.Expect) error {
+	if w.err == nil && !w.h.Expectations {
+		w.err = errors.New("snapshot: an expectation in a snapshot of flows")
+	}
+	if w.err == nil {
+		w.err = w.enc.EncodeExpect(e)
+		w.count++
+	}
+	return w.err
+}
+
+// Count returns the number of records written.
+func (w *Writer) Count() uint64 { return w.count }
+
+// Close ends the records and, where the underlying writer can seek (a
+// file), sets the header's count. It does not close the underlying writer.
+func (w *Writer) Close() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.enc.EncodeEnd(w.count); err != nil {
+		return err
+	}
+	if err := w.zw.Close(); err != nil {
+		return err
+	}
+	if wa, ok := w.w.(io.WriterAt); ok {
+		h := w.h
+		h.Count = w.count
+		if _, err := wa.WriteAt(fixed(&h, w.header), 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reader reads a snapshot file, a record at a time, in bounded memory.
+type Reader struct {
+	h     Header
+	zr    *zstd.Decoder
+	dec   *codec.MsgpackDecoder
+	count uint64
+	err   error
+	done  bool
+}
+
+// NewReader reads and checks the header of a snapshot file from r.
+func NewReader(r io.Reader) (*Reader, error) {
+	br := bufio.NewReader(r)
+	b, err := br.Peek(fixedLen)
+	if err != nil || string(b[:len(Magic)]) != Magic {
+		return nil, &FileError{Msg: "no snapshot magic at the start of the file", Err: ErrNotSnapshot}
+	}
+	if v := binary.BigEndian.Uint16(b[8:]); v == 0 || v > Version {
+		return nil, &FileError{Msg: "file version " + strconv.Itoa(int(v)) + ", newer than this reader's (" + strconv.Itoa(Version) + "): update ctconv", Err: ErrVersion}
+	}
+	count := binary.BigEndian.Uint64(b[12:])
+	n := binary.BigEndian.Uint32(b[20:])
+	if n > maxHeaderLen {
+		return nil, corrupt("a header of "+strconv.FormatUint(uint64(n), 10)+" bytes, more than "+strconv.Itoa(maxHeaderLen), nil)
+	}
+	all := make([]byte, fixedLen+int(n)+4)
+	if _, err := io.ReadFull(br, all); err != nil {
+		return nil, corrupt("the header is cut", nil)
+	}
+	end := fixedLen + int(n)
+	if crc32.Checksum(all[len(Magic):end], castagnoli) != binary.BigEndian.Uint32(all[end:]) {
+		return nil, corrupt("the header's checksum does not match", nil)
+	}
+	sr := &Reader{}
+	if err := decodeHeader(all[fixedLen:end], &sr.h); err != nil {
+		return nil, corrupt("malformed header", err)
+	}
+	sr.h.Count = count
+	zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow),
+		zstd.WithDecoderMaxMemory(maxZstdMem))
+	if err != nil {
+		return nil, err
+	}
+	sr.zr = zr
+	sr.dec = codec.NewMsgpackDecoder(bufio.NewReaderSize(zr, 32<<10))
+	return sr, nil
+}
+
+func decodeHeader(b []byte, h *Header) error {
+	d := msgpack.NewDecoder(bytes.NewReader(b))
+	n, err := d.DecodeMapLen()
+	if err != nil {
+		return err
+	}
+	if n < 0 || n > maxHeaderLen {
+		return errors.New("not a map")
+	}
+	for range n {
+		key, err := d.DecodeString()
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "created":
+			var ns int64
+			if ns, err = d.DecodeInt64(); err == nil {
+				h.Created = time.Unix(0, ns)
+			}
+		case "host":
+			h.Host, err = d.DecodeString()
+		case "kernel":
+			h.Kernel, err = d.DecodeString()
+		case "source":
+			var s string
+			if s, err = d.DecodeString(); err == nil {
+				h.Source, err = format.ParseFormat(s)
+			}
+		case "options":
+			var s string
+			if s, err = d.DecodeString(); err == nil {
+				h.Options, err = format.ParseOptions(s)
+			}
+		case "location":
+			h.Location, err = d.DecodeString()
+		case "crlf":
+			h.CRLF, err = d.DecodeBool()
+		case "footer":
+			h.Footer, err = d.DecodeBool()
+		case "tool":
+			h.Tool, err = d.DecodeString()
+		case "expectations":
+			h.Expectations, err = d.DecodeBool()
+		default:
+			err = d.Skip()
+		}
+		if err != nil {
+			return errors.New(key + ": " + err.Error())
+		}
+	}
+	return nil
+}
+
+// Header returns the file's header.
+func (r *Reader) Header() Header { return r.h }
+
+// Scan reads the next flow into f. It returns false at the end of the
+// records or at an error, which Err returns.
+func (r *Reader) Scan(f *format.Flow) bool { return r.next(f, nil) }
+
+// ScanExpect reads the next expectation into e; see Scan.
+func (r *Reader) ScanExpect(e *format.Expect) bool { return r.next(nil, e) }
+
+func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
+	if r.err != nil || r.done {
+		return false
+	}
+	if (e != nil) != r.h.Expectations {
+		r.err = errors.New("snapshot: the file holds " + map[bool]string{false: "flows", true: "expectations"}[r.h.Expectations])
+		return false
+	}
+	k, err := r.dec.Decode(f, e)
+	switch {
+	case err == io.EOF:
+		r.err = corrupt("the records end without their end record (a cut file?)", nil)
+	case err != nil:
+		r.err = corrupt("after "+strconv.FormatUint(r.count, 10)+" records", err)
+	case k == codec.KindEnd:
+		r.done = true
+		switch c := r.dec.Count(); {
+		case c != r.count:
+			r.err = corrupt("the end record counts "+strconv.FormatUint(c, 10)+" records, the file holds "+strconv.FormatUint(r.count, 10), nil)
+		case r.h.Count != UnknownCount && r.h.Count != r.count:
+			r.err = corrupt("the header counts "+strconv.FormatUint(r.h.Count, 10)+" records, the file holds "+strconv.FormatUint(r.count, 10), nil)
+		default:
+			// The frame's end, and its checksum, come after the end record.
+			var b [1]byte
+			if n, err := r.zr.Read(b[:]); n > 0 || err != io.EOF {
+				r.err = corrupt("data after the end record", err)
+			}
+		}
+		return false
+	default:
+		r.count++
+		return true
+	}
+	return false
+}
+
+// Err returns the error that stopped the Reader, nil at a clean end.
+func (r *Reader) Err() error { return r.err }
+
+// Count returns the number of records read so far.
+func (r *Reader) Count() uint64 { return r.count }
+
+// Close releases the Reader's decoder.
+func (r *Reader) Close() { r.zr.Close() }
