@@ -65,10 +65,10 @@ type Header struct {
 	// Host and Kernel are the host name and kernel release of the machine
 	// captured, when known.
 	Host, Kernel string
-	// Source is the format the records were read from, and Options the
+	// Source is the encoding the records were read from, and Options the
 	// conntrack options it showed: printed with them, the records give
 	// back the source's text. Location is the zone of its local times.
-	Source   format.Format
+	Source   Encoding
 	Options  format.Options
 	Location string
 	// CRLF and Footer say that the source's lines ended with CR LF, and
@@ -123,7 +123,7 @@ type Writer struct {
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	sw := &Writer{w: w, h: h}
 	sw.h.Count = UnknownCount
-	sw.header = encodeHeader(&sw.h)
+	sw.header = encodeHeader(&sw.h, headerRoom)
 	if _, err := w.Write(fixed(&sw.h, sw.header)); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,30 @@ func fixed(h *Header, header []byte) []byte {
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(Magic):], castagnoli))
 }
 
-func encodeHeader(h *Header) []byte {
+// headerRoom is the room a header leaves, as padding, for what Close may
+// learn only at the end: the options of all the source's lines, whether an
+// XML source ended with its footer.
+const headerRoom = 48
+
+// encodeHeader encodes h with padding that makes it size bytes longer than
+// without, or, given a negative size, exactly -size bytes long if it fits.
+func encodeHeader(h *Header, size int) []byte {
+	b := encodeHeaderPad(h, 0)
+	if size >= 0 {
+		return encodeHeaderPad(h, size)
+	}
+	if pad := -size - len(b); pad >= 0 {
+		// The padding's own length prefix grows with it; find the fit.
+		for p := pad; p >= max(pad-3, 0); p-- {
+			if c := encodeHeaderPad(h, p); len(c) == -size {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+func encodeHeaderPad(h *Header, pad int) []byte {
 	var buf bytes.Buffer
 	e := msgpack.NewEncoder(&buf)
 	e.UseCompactInts(true)
@@ -168,6 +191,7 @@ func encodeHeader(h *Header) []byte {
 		{"footer", h.Footer},
 		{"tool", h.Tool},
 		{"expectations", h.Expectations},
+		{"pad", make([]byte, pad)},
 	}
 	e.EncodeMapLen(len(fields))
 	for _, f := range fields {
@@ -204,6 +228,13 @@ func (w *Writer) WriteExpect(e *format.Expect) error {
 // Count returns the number of records written.
 func (w *Writer) Count() uint64 { return w.count }
 
+// SetHeader replaces the header's options, CRLF and Footer, which a writer
+// may know only at the end; Close writes them where the underlying writer
+// can seek.
+func (w *Writer) SetHeader(options format.Options, crlf, footer bool) {
+	w.h.Options, w.h.CRLF, w.h.Footer = options, crlf, footer
+}
+
 // Close ends the records and, where the underlying writer can seek (a
 // file), sets the header's count. It does not close the underlying writer.
 func (w *Writer) Close() error {
@@ -219,7 +250,11 @@ func (w *Writer) Close() error {
 	if wa, ok := w.w.(io.WriterAt); ok {
 		h := w.h
 		h.Count = w.count
-		if _, err := wa.WriteAt(fixed(&h, w.header), 0); err != nil {
+		header := encodeHeader(&h, -len(w.header))
+		if header == nil {
+			header = w.header // no room for what changed
+		}
+		if _, err := wa.WriteAt(fixed(&h, header), 0); err != nil {
 			return err
 		}
 	}
@@ -301,7 +336,7 @@ func decodeHeader(b []byte, h *Header) error {
 		case "source":
 			var s string
 			if s, err = d.DecodeString(); err == nil {
-				h.Source, err = format.ParseFormat(s)
+				h.Source, err = ParseEncoding(s)
 			}
 		case "options":
 			var s string

@@ -22,7 +22,7 @@ func snapshotOf(t testing.TB, data []byte) ([]byte, snapshot.Header) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	h := snapshot.Header{Created: time.Unix(1795643845, 0), Host: "lab", Source: fm, Location: "UTC", Expectations: fm.Expectations()}
+	h := snapshot.Header{Created: time.Unix(1795643845, 0), Host: "lab", Source: snapshot.Text(fm), Location: "UTC", Expectations: fm.Expectations()}
 	w, err := snapshot.NewWriter(&buf, h)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +58,8 @@ func textOf(t testing.TB, snap []byte, h snapshot.Header) []byte {
 	}
 	defer r.Close()
 	var out bytes.Buffer
-	w := format.NewWriter(&out, format.Printer{Format: h.Source, Options: h.Options, Location: time.UTC})
+	src, _ := h.Source.Format()
+	w := format.NewWriter(&out, format.Printer{Format: src, Options: h.Options, Location: time.UTC})
 	w.Footer = h.Footer
 	var f format.Flow
 	var e format.Expect

@@ -11,13 +11,15 @@ import (
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
+	"github.com/ctconv/ctconv/snapshot"
 )
 
 const convertHelp = `Usage: ctconv convert [flags] [FILE|-]...
 
-Reads flows from each FILE ("-" or none: standard input) and prints them in
-another format. Printing a file in its own format gives it back byte for
-byte, so "convert" also checks a capture.
+Reads flows (or expectations) from each FILE ("-" or none: standard input)
+and prints them in another format. Printing a file in its own format gives
+it back byte for byte, so "convert" also checks a capture; a snapshot file
+prints, by default, as the text it was made from.
 
 A bad line stops the run with FILE:LINE:COL and the reason on standard error
 and exit status 1; with --keep-going each bad line is reported, the rest is
@@ -33,14 +35,15 @@ the zone --tz names.
 Examples:
   ctconv convert testdata/corpus/proc.txt
   ctconv convert --from proc --to conntrack --with extended,id /proc/net/nf_conntrack
-  ctconv convert --to xml testdata/corpus/conntrack-L-ktimestamp.txt
+  ctconv convert --to json testdata/corpus/conntrack-L-ktimestamp.txt
+  ctconv convert --to snapshot -o table.ctsnap /proc/net/nf_conntrack
   ctconv convert --keep-going -o clean.txt damaged.txt
 `
 
 func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("convert", convertHelp, stdout, stderr)
-	from := fs.String("from", "auto", "input `format`: auto, "+outputFormats())
-	to := fs.String("to", "", "output `format`: "+outputFormats()+" (default: the input's)")
+	from := fs.String("from", "auto", "input `format`: auto, "+encodings())
+	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
 	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows)")
 	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC or a name\nsuch as Europe/Berlin")
@@ -55,22 +58,18 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	inFormat, err := format.ParseFormat(*from)
-	if err != nil {
+	c := &converter{keepGoing: *keepGoing, strict: *strict, stderr: stderr}
+	if c.from, err = snapshot.ParseEncoding(*from); err != nil {
 		fmt.Fprintln(stderr, "ctconv convert: --from:", err)
 		return 2
 	}
-	var outFormat format.Format
 	if *to != "" {
-		if outFormat, err = format.ParseFormat(*to); err != nil || outFormat == format.Auto {
-			fmt.Fprintf(stderr, "ctconv convert: --to: %q is not an output format (want %s)\n", *to, outputFormats())
+		if c.to, err = snapshot.ParseEncoding(*to); err != nil || c.to.IsAuto() {
+			fmt.Fprintf(stderr, "ctconv convert: --to: %q is not an output format (want %s)\n", *to, encodings())
 			return 2
 		}
+		c.toSet = true
 	}
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	c := &converter{from: inFormat, to: outFormat, keepGoing: *keepGoing, strict: *strict, stderr: stderr}
 	if *with != "" {
 		if c.opts, err = format.ParseOptions(*with); err != nil {
 			fmt.Fprintln(stderr, "ctconv convert: --with:", err)
@@ -82,6 +81,9 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctconv convert: --tz:", err)
 		return 2
 	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
 	var w io.Writer = stdout
 	var af *atomicfile.File
 	if *out != "" {
@@ -92,9 +94,12 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer onInterrupt(af.Abort)()
 		defer af.Abort() // after a Commit, does nothing
 		w = af
+	} else if c.toSet && c.to == snapshot.File && isTerminal(stdout) {
+		fmt.Fprintln(stderr, "ctconv convert: a snapshot is binary; write it to a file with -o FILE, or to a pipe")
+		return 2
 	}
 	c.bw = bufio.NewWriterSize(w, 64<<10)
-	c.w = format.NewWriter(c.bw, format.Printer{Location: c.loc})
+	c.dst = w
 	ok := true
 	for _, name := range files {
 		if !c.file(name, stdin) {
@@ -104,7 +109,10 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	err = c.w.Close()
+	if c.out != nil {
+		c.out.SetHeader(c.options, c.crlf, c.footer)
+		err = c.out.Close()
+	}
 	if err == nil {
 		err = c.bw.Flush()
 	}
@@ -113,7 +121,7 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if c.unshown > 0 {
-		fmt.Fprintf(stderr, "ctconv convert: left out %d flow(s) that %s does not list (IPv6)\n", c.unshown, c.to)
+		fmt.Fprintf(stderr, "ctconv convert: left out %d flow(s) that %s does not list (IPv6)\n", c.unshown, c.textTo)
 	}
 	if c.unknown > 0 {
 		fmt.Fprintf(stderr, "ctconv convert: kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
@@ -133,27 +141,36 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func outputFormats() string {
+// encodings lists the names of the output encodings.
+func encodings() string {
 	var names []string
 	for _, f := range format.Formats() {
 		names = append(names, f.String())
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(append(names, "json", "snapshot"), ", ")
 }
 
 // converter holds the state of one convert run.
 type converter struct {
-	from, to  format.Format
+	from, to  snapshot.Encoding
+	toSet     bool
 	opts      format.Options // conntrack's -o options to print with
 	withSet   bool           // opts come from --with, not from the input
 	loc       *time.Location
 	keepGoing bool
 	strict    bool
-	bw        *bufio.Writer
-	w         *format.Writer
 	stderr    io.Writer
-	unknown   int
-	unshown   int // flows the output format does not list
+
+	bw     *bufio.Writer
+	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
+	out    *snapshot.Output
+	expect bool          // the records are expectations
+	textTo format.Format // the text format written, if any
+
+	options      format.Options // what the inputs showed, for a snapshot's header
+	crlf, footer bool
+	unknown      int
+	unshown      int
 }
 
 // file converts one input and reports whether it was clean.
@@ -179,44 +196,38 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			fmt.Fprintln(c.stderr, e)
 		}))
 	}
-	sc, err := format.NewScanner(r, c.from, opts...)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "ctconv convert:", err)
-		return false
-	}
-	in, err := sc.Detect()
+	in, err := snapshot.Open(r, c.from, opts...)
 	if err != nil {
 		c.readErr(display, err)
 		return false
 	}
-	if in == format.Auto {
+	defer in.Close()
+	if in.Scanner != nil && in.Encoding.IsAuto() {
 		return true // an empty input
 	}
-	to := c.output(in)
-	if to == format.Auto {
-		fmt.Fprintf(c.stderr, "ctconv convert: %s: %s holds expectations, which %s does not list\n", display, in, c.to)
+	if err := c.start(in); err != nil {
+		fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
 		return false
 	}
-	c.w.Format = to
 	var f format.Flow
 	var e format.Expect
 	for {
-		if in.Expectations() {
-			if !sc.ScanExpect(&e) {
+		if c.expect {
+			if !in.ScanExpect(&e) {
 				break
 			}
-			c.setPrinter(sc)
-			err = c.w.WriteExpect(&e)
+			c.setPrinter(in)
+			err = c.out.WriteExpect(&e)
 		} else {
-			if !sc.Scan(&f) {
+			if !in.Scan(&f) {
 				break
 			}
-			if !c.w.Format.Shows(&f) {
+			if c.textTo != format.Auto && !c.textTo.Shows(&f) {
 				c.unshown++
 				continue
 			}
-			c.setPrinter(sc)
-			err = c.w.Write(&f)
+			c.setPrinter(in)
+			err = c.out.Write(&f)
 		}
 		if err != nil {
 			var pe *format.PrintError
@@ -224,25 +235,103 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 				fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
 				return false
 			}
-			fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, sc.Line(), err)
+			line := 0
+			if in.Scanner != nil {
+				line = in.Scanner.Line()
+			}
+			fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, line, err)
 			clean = false
 			if !c.keepGoing {
 				return false
 			}
 		}
 	}
-	if in == c.w.Format && !sc.Footer() {
-		c.w.Footer = false // conntrack -E -o xml prints it only when interrupted
+	if in.Scanner != nil {
+		c.unknown += in.Scanner.Unknown()
+		if f, ok := in.Encoding.Format(); ok && f.Expectations() == c.expect && (f == format.XML || f == format.XMLExpect) && !in.Scanner.Footer() {
+			c.footer = false // conntrack -E -o xml prints it only when interrupted
+		}
+	} else if h := in.Snapshot.Header(); !h.Footer {
+		c.footer = false
 	}
-	if c.to == format.Auto {
-		c.to = in // later inputs print as the first did
+	if t := c.out.Text(); t != nil {
+		t.Footer = c.footer
 	}
-	c.unknown += sc.Unknown()
-	if err := sc.Err(); err != nil {
+	if err := in.Err(); err != nil {
 		c.readErr(display, err)
 		return false
 	}
 	return clean
+}
+
+// start sets the output up for the first input; later inputs must hold
+// records of the same kind.
+func (c *converter) start(in *snapshot.Input) error {
+	if c.out != nil {
+		if in.Expectations != c.expect {
+			return errors.New("holds " + kind(in.Expectations) + ", the inputs before " + kind(c.expect))
+		}
+		return nil
+	}
+	c.expect, c.footer = in.Expectations, true
+	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect}
+	if in.Snapshot != nil {
+		sh := in.Snapshot.Header()
+		h = sh
+		h.Tool = "ctconv " + version()
+		if !c.toSet {
+			c.to = sh.Source // print the text the snapshot was made from
+		}
+		if !c.withSet {
+			c.opts, c.withSet = sh.Options, true
+		}
+		c.crlf = sh.CRLF
+	}
+	if !c.toSet && in.Snapshot == nil {
+		c.to = in.Encoding
+	}
+	if f, ok := c.to.Format(); ok {
+		if c.expect {
+			if f = f.ForExpectations(); f == format.Auto {
+				return errors.New("holds expectations, which " + c.to.String() + " does not list")
+			}
+		} else if f.Expectations() {
+			return errors.New("holds flows, which " + c.to.String() + " does not list")
+		}
+		c.textTo = f
+		c.to = snapshot.Text(f)
+	}
+	w := io.Writer(c.bw)
+	if c.to == snapshot.File {
+		w = c.dst // a snapshot compresses itself, and goes back to set its header
+	}
+	var err error
+	c.out, err = snapshot.NewOutput(w, c.to, format.Printer{Location: c.loc}, h)
+	return err
+}
+
+func kind(expect bool) string {
+	if expect {
+		return "expectations"
+	}
+	return "flows"
+}
+
+// setPrinter sets the text writer's options and line ends for the record
+// the input read last.
+func (c *converter) setPrinter(in *snapshot.Input) {
+	opts, cr := c.opts, c.crlf
+	if in.Scanner != nil {
+		if !c.withSet {
+			opts = in.Scanner.Options()
+		}
+		cr = in.Scanner.CR()
+		c.options |= in.Scanner.Options()
+		c.crlf = c.crlf || cr
+	}
+	if t := c.out.Text(); t != nil {
+		t.Options, t.CRLF = opts, cr
+	}
 }
 
 // readErr reports an error that stopped reading an input: a bad line with
@@ -257,28 +346,16 @@ func (c *converter) readErr(display string, err error) {
 	}
 }
 
-// output returns the format to print records of format in with: --to's, or
-// in's own; for expectations, the expectation format of --to's producer,
-// or Auto where it has none.
-func (c *converter) output(in format.Format) format.Format {
-	to := c.to
-	if to == format.Auto {
-		to = in
-	}
-	if in.Expectations() {
-		return to.ForExpectations()
-	}
-	return to
-}
-
-// setPrinter sets the writer's options for the record the scanner read.
-func (c *converter) setPrinter(sc *format.Scanner) {
-	c.w.Options, c.w.CRLF = c.opts, sc.CR() // keep Windows line ends
-	if !c.withSet {
-		c.w.Options = sc.Options()
-	}
-}
-
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

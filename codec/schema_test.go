@@ -1,0 +1,73 @@
+package codec_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// TestSchema validates every line of the corpus's golden JSON against the
+// schema that documents it, and checks that the schema rejects what the
+// decoder rejects.
+func TestSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	for _, name := range []string{"flow.schema.json", "expect.schema.json"} {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AddResource("https://github.com/ctconv/ctconv/codec/"+name, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flow, err := c.Compile("https://github.com/ctconv/ctconv/codec/flow.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect, err := c.Compile("https://github.com/ctconv/ctconv/codec/expect.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../testdata/corpus/*.jsonl")
+	n := 0
+	for _, file := range files {
+		schema := flow
+		if strings.Contains(file, "expect") {
+			schema = expect
+		}
+		data, _ := os.ReadFile(file)
+		for i, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(v); err != nil {
+				t.Errorf("%s:%d: %v", file, i+1, err)
+			}
+			n++
+		}
+	}
+	if n < 500 {
+		t.Errorf("only %d lines validated", n)
+	}
+	for _, bad := range []string{
+		`{"family":"ipv5","proto":"tcp","proto-num":6,"tuple-orig":{"src":"1.2.3.4","dst":"1.2.3.4"},"tuple-reply":{"src":"1.2.3.4","dst":"1.2.3.4"}}`,
+		`{"family":"ipv4","proto":"tcp","proto-num":6,"tuple-orig":{"src":"1.2.3.4","dst":"1.2.3.4","proto-src-port":70000,"proto-dst-port":1},"tuple-reply":{"src":"1.2.3.4","dst":"1.2.3.4"}}`,
+		`{"family":"ipv4","proto":"tcp","proto-num":6,"tuple-orig":{"src":"1.2.3.4"},"tuple-reply":{"src":"1.2.3.4","dst":"1.2.3.4"}}`,
+		`{"family":"ipv4","proto":"tcp","proto-num":6,"tuple-orig":{"src":"1.2.3.4","dst":"1.2.3.4"},"tuple-reply":{"src":"1.2.3.4","dst":"1.2.3.4"},"status":["hot"]}`,
+	} {
+		v, _ := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if flow.Validate(v) == nil {
+			t.Errorf("schema accepts %s", bad)
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package snapshot
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+// Encoding is a way records are written down: one of package format's text
+// formats, JSON Lines, or a snapshot file.
+type Encoding struct {
+	kind encKind
+	text format.Format
+}
+
+type encKind uint8
+
+const (
+	kindText encKind = iota
+	kindJSON
+	kindFile
+)
+
+// The encodings beyond the text formats.
+var (
+	JSON = Encoding{kind: kindJSON}
+	File = Encoding{kind: kindFile}
+)
+
+// Text returns the encoding of text format f; Text(format.Auto) detects
+// the encoding of an input.
+func Text(f format.Format) Encoding { return Encoding{text: f} }
+
+// ParseEncoding returns the encoding named name: "auto", a text format's
+// name, "json" or "snapshot".
+func ParseEncoding(name string) (Encoding, error) {
+	switch name {
+	case "json":
+		return JSON, nil
+	case "snapshot":
+		return File, nil
+	}
+	f, err := format.ParseFormat(name)
+	if err != nil {
+		return Encoding{}, errors.New(strings.TrimSuffix(err.Error(), ")") + ", json, snapshot)")
+	}
+	return Text(f), nil
+}
+
+// String returns the encoding's name, as ParseEncoding takes it.
+func (e Encoding) String() string {
+	switch e.kind {
+	case kindJSON:
+		return "json"
+	case kindFile:
+		return "snapshot"
+	}
+	return e.text.String()
+}
+
+// Format returns the text format of e, and whether e is one.
+func (e Encoding) Format() (format.Format, bool) { return e.text, e.kind == kindText }
+
+// IsAuto reports whether e is Text(format.Auto).
+func (e Encoding) IsAuto() bool { return e.kind == kindText && e.text == format.Auto }
+
+// Input is a capture opened for reading: text of any format, JSON Lines or
+// a snapshot file.
+type Input struct {
+	// Encoding is the input's, detected if Open was given Text(format.Auto).
+	Encoding Encoding
+	// Expectations says that the records are expectations, which ScanExpect
+	// reads, not flows.
+	Expectations bool
+	// Scanner reads text and JSON inputs; Snapshot reads snapshot files.
+	// One of them is set.
+	Scanner  *format.Scanner
+	Snapshot *Reader
+}
+
+// Open opens a capture for reading. Given Text(format.Auto), it detects the
+// encoding from the first bytes, and a text format from the first lines.
+// The scan options apply to text and JSON inputs.
+func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if from.IsAuto() {
+		from = sniff(br)
+	}
+	in := &Input{Encoding: from}
+	var err error
+	switch from.kind {
+	case kindFile:
+		if in.Snapshot, err = NewReader(br); err != nil {
+			return nil, err
+		}
+		in.Expectations = in.Snapshot.Header().Expectations
+	case kindJSON:
+		in.Expectations = jsonExpectations(br)
+		in.Scanner, err = format.NewScanner(br, format.Auto, append(opts, format.WithDecoder(&codec.JSONDecoder{}))...)
+	default:
+		if in.Scanner, err = format.NewScanner(br, from.text, opts...); err != nil {
+			return nil, err
+		}
+		var f format.Format
+		if f, err = in.Scanner.Detect(); err == nil {
+			in.Encoding, in.Expectations = Text(f), f.Expectations()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// sniff detects an input's encoding from its first bytes.
+func sniff(br *bufio.Reader) Encoding {
+	if b, _ := br.Peek(len(Magic)); string(b) == Magic {
+		return File
+	}
+	b, _ := br.Peek(br.Size())
+	if b = bytes.TrimLeft(b, " \t\r\n"); len(b) > 0 && b[0] == '{' {
+		return JSON
+	}
+	return Text(format.Auto)
+}
+
+// jsonExpectations reports whether JSON Lines hold expectations: their
+// objects have a "tuple", where flows have "tuple-orig".
+func jsonExpectations(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Size())
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return bytes.Contains(line, []byte(`"tuple":`)) && !bytes.Contains(line, []byte(`"tuple-orig":`))
+}
+
+// Scan reads the next flow into f; see format.Scanner.Scan.
+func (in *Input) Scan(f *format.Flow) bool {
+	if in.Snapshot != nil {
+		return in.Snapshot.Scan(f)
+	}
+	return in.Scanner.Scan(f)
+}
+
+// ScanExpect reads the next expectation into e.
+func (in *Input) ScanExpect(e *format.Expect) bool {
+	if in.Snapshot != nil {
+		return in.Snapshot.ScanExpect(e)
+	}
+	return in.Scanner.ScanExpect(e)
+}
+
+// Err returns the error that stopped reading, nil at a clean end.
+func (in *Input) Err() error {
+	if in.Snapshot != nil {
+		return in.Snapshot.Err()
+	}
+	return in.Scanner.Err()
+}
+
+// Close releases what the input holds.
+func (in *Input) Close() {
+	if in.Snapshot != nil {
+		in.Snapshot.Close()
+	}
+}
+
+// Output writes records in an encoding.
+type Output struct {
+	to    Encoding
+	text  *format.Writer
+	file  *Writer
+	w     io.Writer
+	buf   []byte
+	count int
+}
+
+// NewOutput returns an Output of records to w in encoding to. The printer
+// gives the options and zone of the text formats; h is the header of a
+// snapshot file.
+func NewOutput(w io.Writer, to Encoding, p format.Printer, h Header) (*Output, error) {
+	o := &Output{to: to, w: w}
+	switch to.kind {
+	case kindFile:
+		var err error
+		if o.file, err = NewWriter(w, h); err != nil {
+			return nil, err
+		}
+	case kindText:
+		p.Format = to.text
+		o.text = format.NewWriter(w, p)
+	}
+	return o, nil
+}
+
+// Text returns the writer of a text encoding, to set its options, or nil.
+func (o *Output) Text() *format.Writer { return o.text }
+
+// Write writes a flow. A *format.PrintError means f was not written and
+// the Output can go on.
+func (o *Output) Write(f *format.Flow) error {
+	var err error
+	switch o.to.kind {
+	case kindFile:
+		err = o.file.WriteFlow(f)
+	case kindJSON:
+		if o.buf, err = codec.AppendJSON(o.buf[:0], f); err == nil {
+			_, err = o.w.Write(o.buf)
+		}
+	default:
+		err = o.text.Write(f)
+	}
+	if err == nil {
+		o.count++
+	}
+	return err
+}
+
+// WriteExpect writes an expectation.
+func (o *Output) WriteExpect(e *format.Expect) error {
+	var err error
+	switch o.to.kind {
+	case kindFile:
+		err = o.file.WriteExpect(e)
+	case kindJSON:
+		if o.buf, err = codec.AppendJSONExpect(o.buf[:0], e); err == nil {
+			_, err = o.w.Write(o.buf)
+		}
+	default:
+		err = o.text.WriteExpect(e)
+	}
+	if err == nil {
+		o.count++
+	}
+	return err
+}
+
+// Count returns the number of records written.
+func (o *Output) Count() int { return o.count }
+
+// SetHeader sets what a snapshot's header can tell only at the end; see
+// Writer.SetHeader. For other encodings it does nothing.
+func (o *Output) SetHeader(options format.Options, crlf, footer bool) {
+	if o.file != nil {
+		o.file.SetHeader(options, crlf, footer)
+	}
+}
+
+// Close ends what the encoding needs ended: a snapshot's records, an XML
+// document. It does not close the underlying writer.
+func (o *Output) Close() error {
+	switch o.to.kind {
+	case kindFile:
+		return o.file.Close()
+	case kindText:
+		return o.text.Close()
+	}
+	return nil
+}
