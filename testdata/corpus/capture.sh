@@ -6,3 +6,5 @@
 set -eu
 cd "$(dirname "$0")/../.."
 go run ./internal/lab/capture -out testdata/corpus
+# The golden JSON beside each capture follows from it.
+go test ./codec -run Golden -update
