@@ -265,6 +265,7 @@ func (w *Writer) Close() error {
 type Reader struct {
 	h     Header
 	zr    *zstd.Decoder
+	src   *errReader // the zstd stream, to tell its errors from msgpack's
 	dec   *codec.MsgpackDecoder
 	count uint64
 	err   error
@@ -304,8 +305,8 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	sr.zr = zr
-	sr.dec = codec.NewMsgpackDecoder(bufio.NewReaderSize(zr, 32<<10))
+	sr.zr, sr.src = zr, &errReader{r: zr}
+	sr.dec = codec.NewMsgpackDecoder(bufio.NewReaderSize(sr.src, 32<<10))
 	return sr, nil
 }
 
@@ -383,6 +384,10 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 	}
 	k, err := r.dec.Decode(f, e)
 	switch {
+	case errors.Is(r.src.err, io.ErrUnexpectedEOF):
+		r.err = corrupt("the file is cut short after "+strconv.FormatUint(r.count, 10)+" records", r.src.err)
+	case r.src.err != nil:
+		r.err = corrupt("the compressed records are damaged after "+strconv.FormatUint(r.count, 10)+" records", r.src.err)
 	case err == io.EOF:
 		r.err = corrupt("the records end without their end record (a cut file?)", nil)
 	case err != nil:
@@ -411,6 +416,21 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 
 // Err returns the error that stopped the Reader, nil at a clean end.
 func (r *Reader) Err() error { return r.err }
+
+// errReader remembers the error, other than io.EOF, that its reader
+// returned.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
 
 // Count returns the number of records read so far.
 func (r *Reader) Count() uint64 { return r.count }

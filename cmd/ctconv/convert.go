@@ -109,7 +109,11 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if c.out != nil {
+	if c.out == nil && c.to == snapshot.File && ok {
+		// Only empty inputs: an empty table is still a capture.
+		err = c.start(&snapshot.Input{Encoding: c.from})
+	}
+	if c.out != nil && err == nil {
 		c.out.SetHeader(c.options, c.crlf, c.footer)
 		err = c.out.Close()
 	}
@@ -275,6 +279,9 @@ func (c *converter) start(in *snapshot.Input) error {
 	}
 	c.expect, c.footer = in.Expectations, true
 	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect}
+	if meta.live {
+		liveHeader(&h)
+	}
 	if in.Snapshot != nil {
 		sh := in.Snapshot.Header()
 		h = sh

@@ -24,18 +24,25 @@ Usage:
 
 Commands:
   convert   convert flows from one format to another
+  snapshot  capture a table into a compressed snapshot file, or show one's header
 
 Formats:
   proc       /proc/net/nf_conntrack, as kernels 2.6.15 to 6.18 print it
   iplegacy   /proc/net/ip_conntrack, the IPv4 table of kernels before 4.10
   conntrack  conntrack -L, -G, -D and -E text, with any -o option but xml and save
   xml        conntrack -o xml, listings and events
-  auto       (input only) detect the format from the first lines
+  save       conntrack -o save
+  proc-expect, conntrack-expect, xml-expect
+             expectations: /proc/net/nf_conntrack_expect, conntrack -L expect
+  json       JSON Lines, one object a record (codec/flow.schema.json)
+  snapshot   a ctconv snapshot file (ctconv snapshot)
+  auto       (input only) detect the format from the first bytes and lines
 
 Examples:
   ctconv convert --to conntrack testdata/corpus/proc.txt
   ctconv convert --to xml --with extended,id /proc/net/nf_conntrack
   conntrack -E -o timestamp | ctconv convert --to xml -
+  ctconv snapshot -o before.ctsnap && ctconv convert --to json before.ctsnap
 
 Flags:
   -h, --help     show this help; "ctconv COMMAND --help" shows a command's
@@ -65,6 +72,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "convert":
 		return convert(args[1:], stdin, stdout, stderr)
+	case "snapshot":
+		return snapshotCmd(args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ctconv: unknown command %q\n\n%s", args[0], usage)
 	return 2

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// TestSnapshotRoundTrip takes every corpus file through a snapshot and
+// through JSON, and back to its own format.
+func TestSnapshotRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	dir := t.TempDir()
+	for _, file := range files {
+		f, ok := corpusFormat(file)
+		if !ok {
+			t.Fatalf("%s: no format", file)
+		}
+		want := string(readFile(t, file))
+		snap := filepath.Join(dir, filepath.Base(file)+".ctsnap")
+		if code, _, errs := ctconv(t, "", "snapshot", "--tz", "UTC", "-o", snap, file); code != 0 {
+			t.Fatalf("%s: snapshot: exit %d: %s", file, code, errs)
+		}
+		if code, out, errs := ctconv(t, "", "convert", "--tz", "UTC", snap); code != 0 || out != want {
+			t.Errorf("%s: snapshot back to text: exit %d, stderr %q, equal %v", file, code, errs, out == want)
+		}
+		code, js, errs := ctconv(t, "", "convert", "--tz", "UTC", "--to", "json", file)
+		if code != 0 {
+			t.Fatalf("%s: to json: exit %d: %s", file, code, errs)
+		}
+		code, info, _ := ctconv(t, "", "snapshot", "--info", snap)
+		records := fmt.Sprintf("records:  %d %s\n", strings.Count(js, "\n"), kind(f.Expectations()))
+		if code != 0 || !strings.Contains(info, "source:   "+f.String()+"\n") || !strings.Contains(info, records) {
+			t.Errorf("%s: --info: exit %d, want %q in\n%s", file, code, records, info)
+		}
+		code, out, errs := ctconv(t, js, "convert", "--tz", "UTC", "--from", "json", "--to", f.String(), "--with", withOf(file))
+		if code != 0 || out != want {
+			t.Errorf("%s: json back to text: exit %d, stderr %q, equal %v", file, code, errs, out == want)
+		}
+	}
+}
+
+// withOf returns the conntrack -o options a corpus file's name lists.
+func withOf(file string) string {
+	var opts []string
+	for _, part := range strings.Split(strings.TrimSuffix(filepath.Base(file), ".txt"), "-") {
+		if _, err := format.ParseOptions(part); err == nil {
+			opts = append(opts, part)
+		}
+	}
+	return strings.Join(opts, ",")
+}
+
+func TestSnapshotEmpty(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "empty.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "--from", "proc", "-o", snap, "-"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code, info, _ := ctconv(t, "", "snapshot", "--info", snap)
+	if code != 0 || !strings.Contains(info, "source:   proc\n") || !strings.Contains(info, "records:  0 flows\n") {
+		t.Errorf("exit %d:\n%s", code, info)
+	}
+	if code, out, errs := ctconv(t, "", "convert", snap); code != 0 || out != "" {
+		t.Errorf("back to text: exit %d, out %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestSnapshotDamaged gives damaged snapshots to convert and --info: each
+// fails with exit status 1 and says what is wrong.
+func TestSnapshotDamaged(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "-o", good, corpusProc); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data := readFile(t, good)
+	flip := bytes.Clone(data)
+	flip[len(flip)-10] ^= 0x40
+	future := bytes.Clone(data)
+	future[len(snapshot.Magic)]++
+	for _, c := range []struct {
+		name string
+		data []byte
+		msg  string
+	}{
+		{"truncated", data[:len(data)*2/3], "cut short"},
+		{"flipped byte", flip, "damaged"},
+		{"wrong magic", append([]byte("\x89CTSNAQ\n"), data[8:]...), "no snapshot magic"},
+		{"future version", future, "version"},
+	} {
+		file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".ctsnap")
+		os.WriteFile(file, c.data, 0o644)
+		code, _, errs := ctconv(t, "", "convert", "--from", "snapshot", file)
+		if code != 1 || !strings.Contains(errs, file) || !strings.Contains(errs, c.msg) {
+			t.Errorf("%s: exit %d, stderr %q, want 1 and %q", c.name, code, errs, c.msg)
+		}
+	}
+}
+
+// TestSnapshotAtomic checks that a failed run leaves the earlier file as
+// it was.
+func TestSnapshotAtomic(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "table.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "-o", snap, corpusProc); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	before := readFile(t, snap)
+	bad := string(readFile(t, corpusProc)) + "tcp 6 garbage\n"
+	if code, _, _ := ctconv(t, bad, "snapshot", "-o", snap, "-"); code != 1 {
+		t.Errorf("bad input: exit %d, want 1", code)
+	}
+	if after := readFile(t, snap); !bytes.Equal(before, after) {
+		t.Error("a failed run changed the earlier snapshot")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
+
+// TestSnapshotDefaultName checks the name a snapshot gets without -o.
+func TestSnapshotDefaultName(t *testing.T) {
+	abs, _ := filepath.Abs(corpusProc)
+	t.Chdir(t.TempDir())
+	code, _, errs := ctconv(t, "", "snapshot", abs)
+	host, _ := os.Hostname()
+	names, _ := filepath.Glob("ctconv-" + host + "-*.ctsnap")
+	if code != 0 || len(names) != 1 || !strings.Contains(errs, "wrote "+names[0]) {
+		t.Fatalf("exit %d, stderr %q, files %v", code, errs, names)
+	}
+}
+
+func TestSnapshotUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"snapshot", "--help"}, 0, "--info"},
+		{[]string{"snapshot", "--info"}, 2, "--info needs a FILE"},
+		{[]string{"snapshot", "a", "b"}, 2, "one SOURCE at a time"},
+		{[]string{"snapshot", "--info", "/nonexistent"}, 1, "no such file"},
+		{[]string{"snapshot", "--info", corpusProc}, 1, "no snapshot magic"},
+	} {
+		code, out, errs := ctconv(t, "", c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.out) {
+			t.Errorf("%v: exit %d, output %q", c.args, code, out+errs)
+		}
+	}
+}
