@@ -19,7 +19,7 @@ type jsonReader struct {
 	scratch []byte
 }
 
-// maxDepth bounds the nesting of values the reader skips.
+// maxDepth bounds the nesting of values the JSON and msgpack readers skip.
 const maxDepth = 64
 
 func (r *jsonReader) reset(line []byte) {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 
 	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -387,6 +388,8 @@ type MsgpackDecoder struct {
 	scratch []byte
 	old     [4]string
 	left    int    // elements left in the record
+	elems   int    // elements the record may still have, nested ones included
+	room    int    // bytes the record's strings may still take
 	count   uint64 // the count of the end record
 }
 
@@ -445,11 +448,16 @@ func (d *MsgpackDecoder) wrap(err error) error {
 	return &CorruptError{Msg: err.Error()}
 }
 
-// bytes reads a string or binary element of at most max bytes into scratch.
+// bytes reads a string or binary element of at most limit bytes into
+// scratch.
 func (d *MsgpackDecoder) bytes(limit int) ([]byte, error) {
 	if d.left--; d.left < 0 {
 		return nil, corrupt("record ends early")
 	}
+	return d.readBytes(limit)
+}
+
+func (d *MsgpackDecoder) readBytes(limit int) ([]byte, error) {
 	n, err := d.dec.DecodeBytesLen()
 	if err != nil {
 		return nil, d.wrap(err)
@@ -457,9 +465,16 @@ func (d *MsgpackDecoder) bytes(limit int) ([]byte, error) {
 	if n < 0 {
 		return nil, corrupt("nil where a string was expected")
 	}
-	if n > limit {
-		return nil, corrupt("a string of " + itoa(uint64(n)) + " bytes, more than " + itoa(uint64(limit)))
+	return d.read(n, limit)
+}
+
+// read reads n bytes into scratch, if n is within limit and the record's
+// room.
+func (d *MsgpackDecoder) read(n, limit int) ([]byte, error) {
+	if n > limit || n > d.room {
+		return nil, corrupt("a string of " + itoa(uint64(n)) + " bytes, more than the record has room for")
 	}
+	d.room -= n
 	d.scratch = append(d.scratch[:0], make([]byte, n)...)
 	if err := d.dec.ReadFull(d.scratch); err != nil {
 		return nil, d.wrap(err)
@@ -552,10 +567,10 @@ func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) 
 		if err != nil {
 			return 0, d.wrap(err)
 		}
-		if n < 2 {
-			return 0, corrupt("a record of fewer than 2 elements")
+		if n < 2 || n > maxRecordElems {
+			return 0, corrupt("a record of " + itoa(uint64(n)) + " elements")
 		}
-		d.left = n
+		d.left, d.elems, d.room = n, maxRecordElems, maxRecordBytes
 		k, err := d.uint(math.MaxUint8)
 		if err != nil {
 			return 0, err
@@ -587,8 +602,60 @@ func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) 
 // writer added.
 func (d *MsgpackDecoder) skipRest() error {
 	for ; d.left > 0; d.left-- {
-		if err := d.dec.Skip(); err != nil {
+		if err := d.skip(0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Bounds of a record, which no writer reaches: a text line is at most
+// 64 KiB, and the model has some 40 fields.
+const (
+	maxRecordBytes = 64 << 10 // the record's strings together
+	maxRecordElems = 4096     // its elements, nested ones included
+)
+
+// skip skips an element a newer writer added, within the record's bounds
+// and maxDepth:
+// msgpack's own Skip would allocate what a length prefix claims, and
+// recurse as deep as the input nests.
+func (d *MsgpackDecoder) skip(depth int) error {
+	if d.elems--; d.elems < 0 || depth > maxDepth {
+		return corrupt("a record nested too deep or with too many elements")
+	}
+	c, err := d.dec.PeekCode()
+	if err != nil {
+		return d.wrap(err)
+	}
+	n := 0
+	switch {
+	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+		n, err = d.dec.DecodeArrayLen()
+	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
+		n, err = d.dec.DecodeMapLen()
+		n *= 2
+	case msgpcode.IsString(c) || msgpcode.IsBin(c):
+		_, err = d.readBytes(maxString)
+		return err
+	case msgpcode.IsExt(c):
+		if _, n, err = d.dec.DecodeExtHeader(); err != nil {
 			return d.wrap(err)
+		}
+		_, err = d.read(n, maxString)
+		return err
+	default: // a number, a boolean or nil
+		return d.wrap(d.dec.Skip())
+	}
+	if err != nil {
+		return d.wrap(err)
+	}
+	if n < 0 || n > d.elems {
+		return corrupt("a record nested too deep or with too many elements")
+	}
+	for range n {
+		if err := d.skip(depth + 1); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,7 +115,18 @@ func TestMsgpackFuture(t *testing.T) {
 	}
 }
 
+// TestMsgpackHostile decodes records made to hurt: each gives an error,
+// quickly and in little memory, never a panic or an allocation of what a
+// length prefix claims.
 func TestMsgpackHostile(t *testing.T) {
+	deep := []byte{0x93, 0x09, 0x00}
+	for range 100000 {
+		deep = append(deep, 0x91)
+	}
+	big := format.Flow{Family: format.IPv4, Proto: 17}
+	big.Extras = big.Extras.Add(format.SlotUse, strings.Repeat("x", 40<<10)).Add(format.SlotUse, strings.Repeat("y", 40<<10))
+	var bigRec bytes.Buffer
+	codec.NewMsgpackEncoder(&bigRec).EncodeFlow(&big)
 	for _, c := range []struct {
 		name string
 		in   []byte
@@ -124,12 +137,22 @@ func TestMsgpackHostile(t *testing.T) {
 		{"reference to nothing", []byte{0x96, 0x01, 0x00, 0x02, 0x06, 0x05, 0x05}},
 		{"address of 7 bytes", []byte{0x96, 0x01, 0x00, 0x02, 0x06, 0xc4, 0x07, 1, 2, 3, 4, 5, 6, 7}},
 		{"array of 2^32-1", []byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0x01}},
+		{"future field of 4 GiB", append([]byte{0x93, 0x09, 0xc6, 0xff, 0xff, 0xff, 0xff}, make([]byte, 1<<20)...)},
+		{"future map of 2^31", append([]byte{0x93, 0x09, 0xdf, 0x7f, 0xff, 0xff, 0xff}, make([]byte, 1<<20)...)},
+		{"future field nested 100000 deep", deep},
+		{"extras beyond a line's 64 KiB", bigRec.Bytes()},
 	} {
 		dec := codec.NewMsgpackDecoder(bytes.NewReader(c.in))
 		var f format.Flow
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		_, err := dec.Decode(&f, nil)
+		runtime.ReadMemStats(&after)
 		if err == nil || !(errors.Is(err, codec.ErrCorrupt) || err == io.ErrUnexpectedEOF) {
 			t.Errorf("%s: %v", c.name, err)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
+			t.Errorf("%s: allocated %d bytes", c.name, n)
 		}
 	}
 }

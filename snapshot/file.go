@@ -407,6 +407,9 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 			}
 		}
 		return false
+	case r.count == r.h.Count:
+		// Count is UnknownCount only for files written to a pipe.
+		r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)
 	default:
 		r.count++
 		return true
