@@ -55,26 +55,30 @@ const addrTableSize = 1 << 16
 // addrTable holds the last addresses a stream carried, by their number in
 // the stream.
 type addrTable struct {
-	ring [addrTableSize]netip.Addr
+	ring []netip.Addr          // grows to addrTableSize, as short streams need little
 	n    uint64                // addresses carried so far
 	pos  map[netip.Addr]uint64 // writer only: the number of each address in the ring
 }
 
 func (t *addrTable) add(a netip.Addr) {
-	slot := &t.ring[t.n%addrTableSize]
-	if t.pos != nil {
-		if old := *slot; old.IsValid() && t.pos[old] == t.n-addrTableSize {
-			delete(t.pos, old)
+	if len(t.ring) < addrTableSize {
+		t.ring = append(t.ring, a)
+	} else {
+		slot := &t.ring[t.n%addrTableSize]
+		if t.pos != nil && t.pos[*slot] == t.n-addrTableSize {
+			delete(t.pos, *slot)
 		}
+		*slot = a
+	}
+	if t.pos != nil {
 		t.pos[a] = t.n
 	}
-	*slot = a
 	t.n++
 }
 
 func (t *addrTable) reset() {
 	t.n = 0
-	clear(t.ring[:])
+	t.ring = t.ring[:0]
 	if t.pos != nil {
 		clear(t.pos)
 	}

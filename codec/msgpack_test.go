@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -153,6 +154,37 @@ func TestMsgpackHostile(t *testing.T) {
 		}
 		if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
 			t.Errorf("%s: allocated %d bytes", c.name, n)
+		}
+	}
+}
+
+// TestMsgpackAddressRing sends more distinct addresses than the table of
+// back-references holds, with repeats just inside and just outside its
+// reach, and checks that every address comes back.
+func TestMsgpackAddressRing(t *testing.T) {
+	var flows []format.Flow
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
+	for i := range 70000 {
+		f := format.Flow{Family: format.IPv4, Proto: 17}
+		f.Orig.Src, f.Orig.Dst = addr(i), addr(i/2)                             // new, then seen lately
+		f.Reply.Src, f.Reply.Dst = addr(max(i-32767, 0)), addr(max(i-32768, 0)) // at the table's edge
+		flows = append(flows, f)
+	}
+	var buf bytes.Buffer
+	enc := codec.NewMsgpackEncoder(&buf)
+	for i := range flows {
+		if err := enc.EncodeFlow(&flows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dec := codec.NewMsgpackDecoder(&buf)
+	var f format.Flow
+	for i, want := range flows {
+		if _, err := dec.Decode(&f, nil); err != nil {
+			t.Fatalf("flow %d: %v", i, err)
+		}
+		if f.Orig != want.Orig || f.Reply != want.Reply {
+			t.Fatalf("flow %d: %v %v, want %v %v", i, f.Orig, f.Reply, want.Orig, want.Reply)
 		}
 	}
 }

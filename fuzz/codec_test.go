@@ -1,0 +1,188 @@
+package fuzz
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// FuzzJSON decodes a JSON line as a flow and as an expectation. What
+// decodes encodes to JSON that decodes to the same record and encodes the
+// same again; what does not gives a *format.ParseError inside the line.
+func FuzzJSON(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/corpus/*.jsonl")
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			f.Add(bytes.Clone(sc.Bytes()))
+		}
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var d codec.JSONDecoder
+		var fl format.Flow
+		checkJSON(t, line, d.DecodeFlow(line, &fl), &fl, func(b []byte, v *format.Flow) ([]byte, error) { return codec.AppendJSON(b, v) },
+			func(b []byte, v *format.Flow) error { return d.DecodeFlow(b, v) })
+		var e format.Expect
+		checkJSON(t, line, d.DecodeExpect(line, &e), &e, func(b []byte, v *format.Expect) ([]byte, error) { return codec.AppendJSONExpect(b, v) },
+			func(b []byte, v *format.Expect) error { return d.DecodeExpect(b, v) })
+	})
+}
+
+func checkJSON[R any](t *testing.T, line []byte, err error, r *R, enc func([]byte, *R) ([]byte, error), dec func([]byte, *R) error) {
+	if err != nil {
+		var pe *format.ParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("error %v is a %T, not a *format.ParseError", err, err)
+		}
+		if pe.Col < 1 || pe.Col > len(line)+1 {
+			t.Fatalf("column %d outside a line of %d bytes: %v", pe.Col, len(line), err)
+		}
+		_ = pe.Error()
+		return
+	}
+	out, err := enc(nil, r)
+	if err != nil {
+		t.Fatalf("decoded but does not encode: %v", err)
+	}
+	var again R
+	if err := dec(out, &again); err != nil {
+		t.Fatalf("encoded JSON does not decode: %v\n%s", err, out)
+	}
+	if d := cmp.Diff(*r, again, cmpOpts...); d != "" {
+		t.Fatalf("decode-encode-decode differs:\n%s\n%s", d, out)
+	}
+	if out2, _ := enc(nil, &again); !bytes.Equal(out, out2) {
+		t.Fatalf("encoding again differs:\n%s\n%s", out, out2)
+	}
+}
+
+// FuzzMsgpack decodes a msgpack stream of records. It never panics, and
+// each error wraps codec.ErrCorrupt or is an end of input; each record it
+// reads encodes and decodes back to itself.
+func FuzzMsgpack(f *testing.F) {
+	for _, file := range []string{"proc.txt", "conntrack-L-extended-id-ktimestamp-labels.txt", "xml-E-timestamp.txt", "proc-expect.txt", "conntrack-expect-L-ipv6.txt"} {
+		f.Add(msgpackOf(f, "../testdata/corpus/"+file, 6))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dec := codec.NewMsgpackDecoder(bytes.NewReader(data))
+		var fl format.Flow
+		var e format.Expect
+		for {
+			k, err := dec.Decode(&fl, &e)
+			if err != nil {
+				if err != io.EOF && err != io.ErrUnexpectedEOF && !errors.Is(err, codec.ErrCorrupt) {
+					t.Fatalf("error %v (%T) is not corruption", err, err)
+				}
+				return
+			}
+			var buf bytes.Buffer
+			enc := codec.NewMsgpackEncoder(&buf)
+			var fl2 format.Flow
+			var e2 format.Expect
+			switch k {
+			case codec.KindFlow:
+				err = enc.EncodeFlow(&fl)
+			case codec.KindExpect:
+				err = enc.EncodeExpect(&e)
+			case codec.KindEnd:
+				return
+			}
+			if err != nil {
+				t.Fatalf("decoded but does not encode: %v", err)
+			}
+			if _, err := codec.NewMsgpackDecoder(&buf).Decode(&fl2, &e2); err != nil {
+				t.Fatalf("encoded record does not decode: %v", err)
+			}
+			if k == codec.KindFlow {
+				if d := cmp.Diff(fl, fl2, cmpOpts...); d != "" {
+					t.Fatalf("flow differs after encoding again:\n%s", d)
+				}
+			} else if d := cmp.Diff(e, e2, cmpOpts...); d != "" {
+				t.Fatalf("expectation differs after encoding again:\n%s", d)
+			}
+		}
+	})
+}
+
+// msgpackOf returns the first n records of a corpus file as msgpack.
+func msgpackOf(f *testing.F, file string, n int) []byte {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+	fm, _ := sc.Detect()
+	var buf bytes.Buffer
+	enc := codec.NewMsgpackEncoder(&buf)
+	var fl format.Flow
+	var e format.Expect
+	for i := 0; i < n; i++ {
+		if fm.Expectations() && sc.ScanExpect(&e) {
+			enc.EncodeExpect(&e)
+		} else if !fm.Expectations() && sc.Scan(&fl) {
+			enc.EncodeFlow(&fl)
+		}
+	}
+	enc.EncodeEnd(uint64(n))
+	return buf.Bytes()
+}
+
+// FuzzSnapshot opens a snapshot file. It never panics; it either reads the
+// records to a clean end or fails with an error that wraps one of the
+// package's three.
+func FuzzSnapshot(f *testing.F) {
+	for _, file := range []string{"proc.txt", "conntrack-L-extended-id.txt", "xml-L.txt", "conntrack-expect-L.txt"} {
+		data, _ := os.ReadFile("../testdata/corpus/" + file)
+		lines := bytes.SplitAfterN(data, []byte("\n"), 5)
+		f.Add(snapshotOf(f, bytes.Join(lines[:len(lines)-1], nil)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := snapshot.NewReader(bytes.NewReader(data))
+		if err == nil {
+			var fl format.Flow
+			var e format.Expect
+			h := r.Header()
+			for (h.Expectations && r.ScanExpect(&e)) || (!h.Expectations && r.Scan(&fl)) {
+			}
+			err = r.Err()
+			r.Close()
+		}
+		if err != nil && !errors.Is(err, snapshot.ErrCorrupt) && !errors.Is(err, snapshot.ErrNotSnapshot) && !errors.Is(err, snapshot.ErrVersion) {
+			t.Fatalf("error %v (%T) is none of the package's", err, err)
+		}
+	})
+}
+
+// snapshotOf returns a snapshot of a text capture.
+func snapshotOf(f *testing.F, text []byte) []byte {
+	in, err := snapshot.Open(bytes.NewReader(text), snapshot.Text(format.Auto), format.WithLocation(time.UTC))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var buf bytes.Buffer
+	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Printer{}, snapshot.Header{Source: in.Encoding, Expectations: in.Expectations})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var fl format.Flow
+	var e format.Expect
+	for (in.Expectations && in.ScanExpect(&e) && out.WriteExpect(&e) == nil) || (!in.Expectations && in.Scan(&fl) && out.Write(&fl) == nil) {
+	}
+	if err := out.Close(); err != nil || in.Err() != nil {
+		f.Fatal(err, in.Err())
+	}
+	return buf.Bytes()
+}
