@@ -1,10 +1,11 @@
 package codec
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
+	"math/bits"
 	"net/netip"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -14,15 +15,16 @@ import (
 )
 
 // The msgpack encoding of the model is a stream of records, each a msgpack
-// array: its kind, a mask of the fields that follow, and the fields, in
-// the order of the mask's bits. A newer writer adds fields at higher bits,
+// array: its kind, a mask of the fields present, and the fields, in the
+// order of the mask's bits. A newer writer adds fields at higher bits,
 // after all others, so a reader skips the elements it does not know; it
 // also skips records of kinds it does not know.
 //
-// The stream spends no bits on what it can infer: a reply tuple that
-// mirrors the original is left out, an address seen lately is a
-// back-reference into a table of the last 65536 addresses, which writer and
-// reader keep alike, and absent fields cost nothing.
+// The stream spends no bits on what it can infer: absent fields cost
+// nothing; of the reply tuple, only what differs from the mirror of the
+// original is there; an address used lately is a back-reference into a
+// table of the last 65536 addresses used, which writer and reader keep
+// alike. What repeats from record to record, zstd takes care of.
 
 // Kind is the kind of a msgpack record.
 type Kind uint8
@@ -45,7 +47,7 @@ const (
 	wireEvent   = 1 << 25
 	wireQuirks  = 1 << 26
 	wireExtras  = 1 << 27
-	wireReply   = 1 << 28 // the reply tuple does not mirror the original
+	wireReply   = 1 << 28 // the reply tuple differs from the mirror of the original
 	wireVersion = 28      // the highest bit this version knows
 )
 
@@ -55,23 +57,41 @@ const addrTableSize = 1 << 16
 // addrTable holds the last addresses a stream carried, by their number in
 // the stream.
 type addrTable struct {
-	ring []netip.Addr          // grows to addrTableSize, as short streams need little
-	n    uint64                // addresses carried so far
-	pos  map[netip.Addr]uint64 // writer only: the number of each address in the ring
+	ring []netip.Addr // grows to addrTableSize, as short streams need little
+	n    uint64       // addresses carried so far
+	// index is the writer's way to an address in the ring: a hash table
+	// with one entry a bucket, the number+1 of the address that hashed
+	// there last. The ring confirms a find, so a collision costs only a
+	// back-reference not taken; a map costs more than the rest of a record.
+	index []uint64
 }
 
-func (t *addrTable) add(a netip.Addr) {
+const indexBits = 17 // twice the ring's size
+
+func hashAddr(a netip.Addr) uint64 {
+	b := a.As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	return (hi*0x9e3779b97f4a7c15 ^ lo*0xc2b2ae3d27d4eb4f) >> (64 - indexBits)
+}
+
+// find returns the number of a in the ring, if it is there, and a's hash
+// for add.
+func (t *addrTable) find(a netip.Addr) (n, hash uint64, ok bool) {
+	hash = hashAddr(a)
+	v := t.index[hash]
+	n = v - 1
+	return n, hash, v != 0 && t.n-n <= addrTableSize && t.ring[n%addrTableSize] == a
+}
+
+// add adds a to the ring; the writer gives its hash.
+func (t *addrTable) add(a netip.Addr, hash uint64) {
 	if len(t.ring) < addrTableSize {
 		t.ring = append(t.ring, a)
 	} else {
-		slot := &t.ring[t.n%addrTableSize]
-		if t.pos != nil && t.pos[*slot] == t.n-addrTableSize {
-			delete(t.pos, *slot)
-		}
-		*slot = a
+		t.ring[t.n%addrTableSize] = a
 	}
-	if t.pos != nil {
-		t.pos[a] = t.n
+	if t.index != nil {
+		t.index[hash] = t.n + 1
 	}
 	t.n++
 }
@@ -79,15 +99,13 @@ func (t *addrTable) add(a netip.Addr) {
 func (t *addrTable) reset() {
 	t.n = 0
 	t.ring = t.ring[:0]
-	if t.pos != nil {
-		clear(t.pos)
-	}
+	clear(t.index)
 }
 
 // MsgpackEncoder writes flows and expectations as msgpack records.
 type MsgpackEncoder struct {
 	w     io.Writer
-	buf   bytes.Buffer // the record being encoded
+	buf   record // the record being encoded
 	enc   *msgpack.Encoder
 	addrs addrTable
 }
@@ -97,31 +115,46 @@ func NewMsgpackEncoder(w io.Writer) *MsgpackEncoder {
 	e := &MsgpackEncoder{w: w}
 	e.enc = msgpack.NewEncoder(&e.buf)
 	e.enc.UseCompactInts(true)
-	e.addrs.pos = make(map[netip.Addr]uint64)
+	e.addrs.index = make([]uint64, 1<<indexBits)
 	return e
 }
 
 // Reset makes e write a new stream to w.
 func (e *MsgpackEncoder) Reset(w io.Writer) {
 	e.w = w
-	e.buf.Reset()
+	e.buf = e.buf[:0]
 	e.addrs.reset()
+}
+
+// record is the buffer the msgpack encoder writes a record to: a
+// bytes.Buffer does more for each byte than this needs.
+type record []byte
+
+func (r *record) Write(p []byte) (int, error) {
+	*r = append(*r, p...)
+	return len(p), nil
+}
+
+func (r *record) WriteByte(c byte) error {
+	*r = append(*r, c)
+	return nil
 }
 
 // flush writes the record encoded into the buffer.
 func (e *MsgpackEncoder) flush() error {
-	_, err := e.w.Write(e.buf.Bytes())
-	e.buf.Reset()
+	_, err := e.w.Write(e.buf)
+	e.buf = e.buf[:0]
 	return err
 }
 
 // addr writes a back-reference to a known address, or the address, which
 // joins the table.
 func (e *MsgpackEncoder) addr(a netip.Addr) error {
-	if n, ok := e.addrs.pos[a]; ok && e.addrs.n-n <= addrTableSize {
-		return e.enc.EncodeUint(e.addrs.n - n - 1)
+	n, hash, ok := e.addrs.find(a)
+	e.addrs.add(a, hash) // a back-reference moves the address to the front, too
+	if ok {
+		return e.enc.EncodeUint(e.addrs.n - n - 2)
 	}
-	e.addrs.add(a)
 	if a.Is4() {
 		b := a.As4()
 		return e.enc.EncodeBytes(b[:])
@@ -132,25 +165,69 @@ func (e *MsgpackEncoder) addr(a netip.Addr) error {
 
 // l4 writes the layer-4 part of t, of kind k.
 func (e *MsgpackEncoder) l4(k format.Layer4, t *format.Tuple) {
-	switch k {
-	case format.L4Ports, format.L4Keys:
-		e.enc.EncodeUint(uint64(t.SrcPort))
-		e.enc.EncodeUint(uint64(t.DstPort))
-	case format.L4ICMP:
-		e.enc.EncodeUint(uint64(t.Type))
-		e.enc.EncodeUint(uint64(t.Code))
-		e.enc.EncodeUint(uint64(t.ID))
+	if v, ok := l4Value(k, t); ok {
+		e.enc.EncodeUint(v)
 	}
 }
 
-func l4Len(k format.Layer4) int {
+// l4Value packs the layer-4 part of t, of kind k, into one value: ports
+// and keys as source<<16 | destination, ICMP as type<<24 | code<<16 | id.
+// One value costs a reader half what two do. It reports false for
+// L4None, which carries nothing.
+func l4Value(k format.Layer4, t *format.Tuple) (uint64, bool) {
 	switch k {
 	case format.L4Ports, format.L4Keys:
-		return 2
+		return uint64(t.SrcPort)<<16 | uint64(t.DstPort), true
 	case format.L4ICMP:
-		return 3
+		return uint64(t.Type)<<24 | uint64(t.Code)<<16 | uint64(t.ID), true
 	}
-	return 0
+	return 0, false
+}
+
+func setL4(k format.Layer4, t *format.Tuple, v uint64) {
+	switch k {
+	case format.L4Ports, format.L4Keys:
+		t.SrcPort, t.DstPort = uint16(v>>16), uint16(v)
+	case format.L4ICMP:
+		t.Type, t.Code, t.ID = uint8(v>>24), uint8(v>>16), uint16(v)
+	}
+}
+
+// l4Len returns the number of values of a layer-4 part of kind k: 0 or 1.
+func l4Len(k format.Layer4) int {
+	if k == format.L4None {
+		return 0
+	}
+	return 1
+}
+
+// replyBase returns what a record's reply tuple is told against: the
+// mirror of the original, with a layer-4 part only if the record has one.
+func replyBase(f *format.Flow, k format.Layer4) format.Tuple {
+	m := f.Mirror()
+	if k == format.L4None {
+		m = format.Tuple{Src: m.Src, Dst: m.Dst}
+	}
+	return m
+}
+
+// replyDiff returns which elements of f's reply tuple differ from its base:
+// bit 0 the source, bit 1 the destination, bit 2 the layer-4 part. NAT
+// changes one or two of them, so a record carries only those.
+func replyDiff(f *format.Flow, k format.Layer4) uint64 {
+	m := replyBase(f, k)
+	var diff uint64
+	if f.Reply.Src != m.Src {
+		diff |= 1
+	}
+	if f.Reply.Dst != m.Dst {
+		diff |= 2
+	}
+	got, ok := l4Value(k, &f.Reply)
+	if want, _ := l4Value(k, &m); ok && got != want {
+		diff |= 4
+	}
+	return diff
 }
 
 // EncodeFlow writes f as one record.
@@ -165,16 +242,17 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 	if f.Extras.Len() > 0 {
 		mask |= wireExtras
 	}
-	if f.Reply != f.Mirror() {
-		mask |= wireReply
-	}
 	l4 := format.L4None
 	if f.Has(format.FieldL4) {
 		l4 = f.Proto.Layer4()
 	}
+	diff := replyDiff(f, l4)
+	if diff != 0 {
+		mask |= wireReply
+	}
 	n := 6 + l4Len(l4)
-	if mask&wireReply != 0 {
-		n += 2 + l4Len(l4)
+	if diff != 0 {
+		n += 1 + bits.OnesCount64(diff)
 	}
 	for bit := uint64(1); bit <= 1<<wireVersion; bit <<= 1 {
 		if mask&bit != 0 {
@@ -190,10 +268,18 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 	e.addr(f.Orig.Src)
 	e.addr(f.Orig.Dst)
 	e.l4(l4, &f.Orig)
-	if mask&wireReply != 0 {
-		e.addr(f.Reply.Src)
-		e.addr(f.Reply.Dst)
-		e.l4(l4, &f.Reply)
+	if diff != 0 {
+		enc.EncodeUint(diff)
+		if diff&1 != 0 {
+			e.addr(f.Reply.Src)
+		}
+		if diff&2 != 0 {
+			e.addr(f.Reply.Dst)
+		}
+		if diff&4 != 0 {
+			v, _ := l4Value(l4, &f.Reply)
+			enc.EncodeUint(v)
+		}
 	}
 	for bit := uint64(1); bit <= 1<<wireVersion; bit <<= 1 {
 		if mask&bit == 0 {
@@ -513,7 +599,9 @@ func (d *MsgpackDecoder) addr() (netip.Addr, error) {
 		if back >= d.addrs.n {
 			return netip.Addr{}, corrupt("reference to an address not yet carried")
 		}
-		return d.addrs.ring[(d.addrs.n-back-1)%addrTableSize], nil
+		a := d.addrs.ring[(d.addrs.n-back-1)%addrTableSize]
+		d.addrs.add(a, 0)
+		return a, nil
 	}
 	b, err := d.bytes(16)
 	if err != nil {
@@ -528,34 +616,39 @@ func (d *MsgpackDecoder) addr() (netip.Addr, error) {
 	default:
 		return a, corrupt("an address of " + itoa(uint64(len(b))) + " bytes")
 	}
-	d.addrs.add(a)
+	d.addrs.add(a, 0)
 	return a, nil
 }
 
-func (d *MsgpackDecoder) l4(k format.Layer4, t *format.Tuple) error {
-	switch k {
-	case format.L4Ports, format.L4Keys:
-		sp, err := d.uint(math.MaxUint16)
-		if err != nil {
-			return err
-		}
-		dp, err := d.uint(math.MaxUint16)
-		t.SrcPort, t.DstPort = uint16(sp), uint16(dp)
-		return err
-	case format.L4ICMP:
-		ty, err := d.uint(math.MaxUint8)
-		if err != nil {
-			return err
-		}
-		code, err := d.uint(math.MaxUint8)
-		if err != nil {
-			return err
-		}
-		id, err := d.uint(math.MaxUint16)
-		t.Type, t.Code, t.ID = uint8(ty), uint8(code), uint16(id)
+// reply reads the elements of the reply tuple that differ from its base.
+func (d *MsgpackDecoder) reply(f *format.Flow, k format.Layer4) error {
+	diff, err := d.uint(1<<(2+l4Len(k)) - 1)
+	if err != nil {
 		return err
 	}
+	if diff&1 != 0 {
+		if f.Reply.Src, err = d.addr(); err != nil {
+			return err
+		}
+	}
+	if diff&2 != 0 {
+		if f.Reply.Dst, err = d.addr(); err != nil {
+			return err
+		}
+	}
+	if diff&4 != 0 {
+		return d.l4(k, &f.Reply)
+	}
 	return nil
+}
+
+func (d *MsgpackDecoder) l4(k format.Layer4, t *format.Tuple) error {
+	if k == format.L4None {
+		return nil
+	}
+	v, err := d.uint(math.MaxUint32)
+	setL4(k, t, v)
+	return err
 }
 
 // Decode reads the next record into f, if it is a flow, or into e, if it is
@@ -572,7 +665,7 @@ func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) 
 			return 0, d.wrap(err)
 		}
 		if n < 2 || n > maxRecordElems {
-			return 0, corrupt("a record of " + itoa(uint64(n)) + " elements")
+			return 0, corrupt("a record with " + itoa(uint64(n)) + " elements, not 2 to " + itoa(maxRecordElems))
 		}
 		d.left, d.elems, d.room = n, maxRecordElems, maxRecordBytes
 		k, err := d.uint(math.MaxUint8)
@@ -695,18 +788,11 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 	if err = d.l4(l4, &f.Orig); err != nil {
 		return err
 	}
+	f.Reply = replyBase(f, l4)
 	if mask&wireReply != 0 {
-		if f.Reply.Src, err = d.addr(); err != nil {
+		if err := d.reply(f, l4); err != nil {
 			return err
 		}
-		if f.Reply.Dst, err = d.addr(); err != nil {
-			return err
-		}
-		if err = d.l4(l4, &f.Reply); err != nil {
-			return err
-		}
-	} else {
-		f.Reply = f.Mirror()
 	}
 	var n uint64
 	for bit := uint64(1); bit <= 1<<wireVersion; bit <<= 1 {
