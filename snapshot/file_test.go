@@ -94,6 +94,37 @@ func TestCorpusSnapshots(t *testing.T) {
 	}
 }
 
+// TestBulkSnapshot takes the corpus's capture of 100,000 real flows, kept
+// compressed, through a snapshot and back, and checks that the snapshot
+// is smaller than the text at zstd's level 19, as stored.
+func TestBulkSnapshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a large capture")
+	}
+	const file = "../testdata/corpus/proc-bulk-100k.txt.zst"
+	zst, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := zstd.NewReader(nil)
+	defer d.Close()
+	data, err := d.DecodeAll(zst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(data, []byte("\n")); n != 100000 {
+		t.Fatalf("%s holds %d lines", file, n)
+	}
+	snap, h := snapshotOf(t, data)
+	if got := textOf(t, snap, h); !bytes.Equal(got, data) {
+		t.Errorf("%s: text -> snapshot -> text differs", file)
+	}
+	if len(snap) >= len(zst) {
+		t.Errorf("the snapshot takes %d bytes, zstd -19 %d", len(snap), len(zst))
+	}
+	t.Logf("snapshot %d bytes, zstd -19 %d: %.2f", len(snap), len(zst), float64(len(snap))/float64(len(zst)))
+}
+
 func TestHostile(t *testing.T) {
 	data, _ := os.ReadFile("../testdata/corpus/proc.txt")
 	good, _ := snapshotOf(t, data)

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Rebuilds the captures in this folder from the running kernel. Needs root,
-# iproute2, nftables and conntrack-tools; works in namespaces of its own
-# and deletes them afterwards. Run from the repository's root:
+# iproute2, nftables, conntrack-tools and zstd; works in namespaces of its
+# own and deletes them afterwards. Run from the repository's root:
 #   sudo testdata/corpus/capture.sh
 set -eu
 cd "$(dirname "$0")/../.."
 go run ./internal/lab/capture -out testdata/corpus
+# 100,000 UDP flows of loopback traffic, for bench/snapshot.sh; kept
+# compressed, as the benchmark's zstd -19 would.
+go run ./internal/lab/capture -bulk 100000 | zstd -19 -T1 -q -c >testdata/corpus/proc-bulk-100k.txt.zst
 # The golden JSON beside each capture follows from it.
 go test ./codec -run Golden -update

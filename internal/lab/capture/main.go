@@ -18,8 +18,15 @@ import (
 
 func main() {
 	out := flag.String("out", "testdata/corpus", "folder to write the captures to")
+	bulk := flag.Int("bulk", 0, "instead, capture /proc/net/nf_conntrack of a table of `N` UDP flows (lab.Bulk) to stdout")
 	flag.Parse()
-	if err := capture(*out); err != nil {
+	err := error(nil)
+	if *bulk > 0 {
+		err = captureBulk(*bulk)
+	} else {
+		err = capture(*out)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "capture:", err)
 		os.Exit(1)
 	}
@@ -151,4 +158,24 @@ func churn(l *lab.Lab) error {
 	}
 	time.Sleep(3 * time.Second) // the two short-lived entries expire
 	return nil
+}
+
+// captureBulk writes the table of n bulk flows to stdout.
+func captureBulk(n int) error {
+	l, err := lab.New("ctconv-bulk", lab.Options{})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	start := time.Now()
+	if err := l.Bulk(n, 1); err != nil {
+		return err
+	}
+	text, err := l.Proc()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "capture: %d flows in %v\n", strings.Count(string(text), "\n"), time.Since(start).Round(time.Millisecond))
+	_, err = os.Stdout.Write(text)
+	return err
 }

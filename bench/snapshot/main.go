@@ -1,0 +1,219 @@
+// Command snapshot measures snapshot files against the zstd command on the
+// same text captures, side by side in one run: the size of a snapshot
+// against `zstd -19`, the time to write one against `zstd -3 -T1`, and the
+// records a second it is read back at. bench/snapshot.sh runs it on the
+// corpus's 100,000-entry capture and a synthetic table of a million.
+//
+//	go run ./bench/snapshot [-runs 5] FILE...
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+func main() {
+	runs := flag.Int("runs", 5, "timed runs of each measurement; the median is shown")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the runs to `file`")
+	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fail(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if _, err := exec.LookPath("zstd"); err != nil {
+		fail(fmt.Errorf("needs the zstd command (apt-get install zstd)"))
+	}
+	fmt.Printf("%-28s %9s %9s | %10s %10s %6s | %9s %9s %6s | %12s %12s\n",
+		"input", "records", "text MB", "zstd-19 MB", "snap MB", "ratio", "zstd-3 ms", "snap ms", "ratio", "read rec/s", "parse rec/s")
+	for _, file := range flag.Args() {
+		if err := measure(file, *runs); err != nil {
+			pprof.StopCPUProfile()
+			fail(fmt.Errorf("%s: %w", file, err))
+		}
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "snapshot bench:", err)
+	os.Exit(1)
+}
+
+func measure(file string, runs int) error {
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "ctconv-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	snap, zst := dir+"/snap.ctsnap", dir+"/text.zst"
+
+	z19, err := zstdSize(file, zst, "-19")
+	if err != nil {
+		return err
+	}
+	var records uint64
+	var zTimes, wTimes, rTimes, pTimes []time.Duration
+	for range runs {
+		// Alternate the two, so that the machine's drift falls on both.
+		d, err := timed(func() error { return zstdRun(file, zst, "-3") })
+		if err != nil {
+			return err
+		}
+		zTimes = append(zTimes, d)
+		if d, err = timed(func() error { records, err = write(file, snap); return err }); err != nil {
+			return err
+		}
+		wTimes = append(wTimes, d)
+		if d, err = timed(func() error { return read(snap, records) }); err != nil {
+			return err
+		}
+		rTimes = append(rTimes, d)
+		if d, err = timed(func() error { return parse(text) }); err != nil {
+			return err
+		}
+		pTimes = append(pTimes, d)
+	}
+	fi, err := os.Stat(snap)
+	if err != nil {
+		return err
+	}
+	z3, w, r, p := median(zTimes), median(wTimes), median(rTimes), median(pTimes)
+	fmt.Printf("%-28s %9d %9.2f | %10.2f %10.2f %6.2f | %9.1f %9.1f %6.2f | %12.0f %12.0f\n",
+		filepath.Base(file), records, mb(len(text)), mb(z19), mb(int(fi.Size())), float64(fi.Size())/float64(z19),
+		ms(z3), ms(w), float64(w)/float64(z3), float64(records)/r.Seconds(), float64(records)/p.Seconds())
+	return nil
+}
+
+// write makes a snapshot of the text capture file, as ctconv snapshot
+// does but for the final fsync, which the zstd command does not do either.
+func write(file, snap string) (uint64, error) {
+	in, err := os.Open(file)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	sc, err := format.NewScanner(in, format.Auto)
+	if err != nil {
+		return 0, err
+	}
+	fm, err := sc.Detect()
+	if err != nil {
+		return 0, err
+	}
+	out, err := os.Create(snap)
+	if err != nil {
+		return 0, err
+	}
+	defer out.Close()
+	w, err := snapshot.NewWriter(out, snapshot.Header{Created: time.Now(), Source: snapshot.Text(fm), Tool: "bench"})
+	if err != nil {
+		return 0, err
+	}
+	var f format.Flow
+	for sc.Scan(&f) {
+		if err := w.WriteFlow(&f); err != nil {
+			return 0, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	w.SetHeader(sc.Options(), sc.CR(), sc.Footer())
+	if err := w.Close(); err != nil {
+		return 0, err
+	}
+	return w.Count(), out.Close()
+}
+
+// read reads the snapshot's records back into a Flow.
+func read(snap string, want uint64) error {
+	in, err := os.Open(snap)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	r, err := snapshot.NewReader(in)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var f format.Flow
+	for r.Scan(&f) {
+	}
+	if r.Err() != nil {
+		return r.Err()
+	}
+	if r.Count() != want {
+		return fmt.Errorf("read %d records, wrote %d", r.Count(), want)
+	}
+	return nil
+}
+
+// parse parses the text from memory, for a sense of scale.
+func parse(text []byte) error {
+	sc, err := format.NewScanner(bytes.NewReader(text), format.Auto)
+	if err != nil {
+		return err
+	}
+	var f format.Flow
+	for sc.Scan(&f) {
+	}
+	return sc.Err()
+}
+
+func zstdRun(file, out, level string) error {
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cmd := exec.Command("zstd", "-q", level, "-T1", "-c", file)
+	cmd.Stdout, cmd.Stderr = f, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("zstd %s: %w", level, err)
+	}
+	return f.Close()
+}
+
+func zstdSize(file, out, level string) (int, error) {
+	if err := zstdRun(file, out, level); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		return 0, err
+	}
+	return int(fi.Size()), nil
+}
+
+func timed(fn func() error) (time.Duration, error) {
+	start := time.Now()
+	err := fn()
+	return time.Since(start), err
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func mb(n int) float64           { return float64(n) / 1e6 }
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,45 @@
+// Command ctgen prints a synthetic connection-tracking table (package gen)
+// in one of ctconv's text formats:
+//
+//	go run ./internal/gen/ctgen -n 1000000 > table.txt
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/gen"
+)
+
+func main() {
+	n := flag.Int("n", 1000, "number of flows")
+	seed := flag.Uint64("seed", 1, "seed: the same seed gives the same table")
+	to := flag.String("to", "proc", "text `format` to print")
+	flag.Parse()
+	fm, err := format.ParseFormat(*to)
+	if err != nil || fm == format.Auto || fm.Expectations() {
+		fmt.Fprintln(os.Stderr, "ctgen: -to: want a format of flows")
+		os.Exit(2)
+	}
+	bw := bufio.NewWriterSize(os.Stdout, 1<<16)
+	w := format.NewWriter(bw, format.Printer{Format: fm})
+	g := gen.New(*seed)
+	var f format.Flow
+	for range *n {
+		g.Flow(&f)
+		if err := w.Write(&f); err != nil {
+			fmt.Fprintln(os.Stderr, "ctgen:", err)
+			os.Exit(1)
+		}
+	}
+	if err := w.Close(); err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ctgen:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,160 @@
+// Package gen makes synthetic connection-tracking tables with the mix of a
+// home or office NAT router's: for benchmarks that need more entries than
+// a loopback capture gives, and a realistic spread of what real tables
+// hold. The same seed gives the same table.
+package gen
+
+import (
+	"math/rand/v2"
+	"net/netip"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// Generator makes flows.
+type Generator struct {
+	r       *rand.Rand
+	lan     []netip.Addr // LAN clients, IPv4
+	lan6    []netip.Addr // LAN clients, IPv6
+	servers []netip.Addr // remote servers, IPv4
+	srv6    []netip.Addr // remote servers, IPv6
+	wan     netip.Addr   // the router's public address, the SNAT target
+}
+
+// New returns a Generator of the table of a network with some hundreds of
+// clients, talking to some thousands of servers.
+func New(seed uint64) *Generator {
+	g := &Generator{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	g.wan = netip.AddrFrom4([4]byte{203, 0, 113, 7})
+	for range 300 {
+		g.lan = append(g.lan, netip.AddrFrom4([4]byte{192, 168, byte(g.r.IntN(4)), byte(2 + g.r.IntN(250))}))
+	}
+	for range 100 {
+		g.lan6 = append(g.lan6, g.addr6(0x20010db8_00010000))
+	}
+	for range 5000 {
+		// Popular servers are popular: a few addresses take most flows.
+		g.servers = append(g.servers, netip.AddrFrom4([4]byte{byte(1 + g.r.IntN(223)), byte(g.r.IntN(256)), byte(g.r.IntN(256)), byte(1 + g.r.IntN(254))}))
+	}
+	for range 1000 {
+		g.srv6 = append(g.srv6, g.addr6(0x2a000000_00000000|g.r.Uint64()>>8))
+	}
+	return g
+}
+
+func (g *Generator) addr6(prefix uint64) netip.Addr {
+	var b [16]byte
+	for i := range 8 {
+		b[i] = byte(prefix >> (56 - 8*i))
+	}
+	for i := 8; i < 16; i++ {
+		b[i] = byte(g.r.IntN(256))
+	}
+	return netip.AddrFrom16(b)
+}
+
+// pick picks an element, the first ones far more often than the last.
+func pick[T any](r *rand.Rand, s []T) T {
+	i := int(float64(len(s)) * r.Float64() * r.Float64() * r.Float64())
+	return s[i]
+}
+
+// tcpStates are the TCP states of a busy table, by weight.
+var tcpStates = []struct {
+	s       format.State
+	weight  int
+	timeout int64
+}{
+	{format.TCPEstablished, 70, 432000},
+	{format.TCPTimeWait, 15, 120},
+	{format.TCPSynSent, 5, 120},
+	{format.TCPClose, 3, 10},
+	{format.TCPCloseWait, 2, 60},
+	{format.TCPFinWait, 2, 120},
+	{format.TCPLastAck, 1, 30},
+	{format.TCPSynRecv, 2, 60},
+}
+
+var services = []uint16{443, 443, 443, 443, 80, 80, 53, 993, 22, 5223, 8080, 3478, 123, 853}
+
+// Flow fills f with the next flow, as /proc/net/nf_conntrack prints it
+// with accounting and timestamps on.
+func (g *Generator) Flow(f *format.Flow) {
+	r := g.r
+	*f = format.Flow{
+		Fields: format.FieldTimeout | format.FieldL4 | format.FieldOrigCounters | format.FieldReplyCounters |
+			format.FieldStatus | format.FieldMark | format.FieldZone | format.FieldDeltaTime | format.FieldUse,
+		Family: format.IPv4,
+		Status: format.StatusConfirmed | format.StatusSeenReply,
+		Use:    2,
+	}
+	v6 := r.IntN(5) == 0
+	if v6 {
+		f.Family = format.IPv6
+		f.Orig.Src, f.Orig.Dst = pick(r, g.lan6), pick(r, g.srv6)
+	} else {
+		f.Orig.Src, f.Orig.Dst = pick(r, g.lan), pick(r, g.servers)
+	}
+	f.Orig.SrcPort = uint16(32768 + r.IntN(28232))
+	f.Orig.DstPort = services[r.IntN(len(services))]
+	switch n := r.IntN(100); {
+	case n < 62:
+		f.Proto = format.TCP
+		w := r.IntN(100)
+		for _, s := range tcpStates {
+			if w -= s.weight; w < 0 {
+				f.State, f.Timeout = s.s, 1+r.Int64N(s.timeout)
+				break
+			}
+		}
+		f.Fields |= format.FieldState
+		if f.State == format.TCPSynSent {
+			f.Status &^= format.StatusSeenReply
+		} else if f.State != format.TCPSynRecv {
+			f.Status |= format.StatusAssured
+		}
+	case n < 95:
+		f.Proto = format.UDP
+		f.Orig.DstPort = []uint16{53, 53, 53, 443, 123, 3478, 51820, 5353}[r.IntN(8)]
+		f.Timeout = 1 + r.Int64N(180)
+		switch r.IntN(10) {
+		case 0, 1:
+			f.Status &^= format.StatusSeenReply
+		case 2, 3, 4:
+			f.Status |= format.StatusAssured
+		}
+	default:
+		f.Proto = format.ICMP
+		if v6 {
+			f.Proto = format.ICMPv6
+			f.Orig.Type = 128
+		} else {
+			f.Orig.Type = 8
+		}
+		f.Orig.SrcPort, f.Orig.DstPort = 0, 0
+		f.Orig.ID = uint16(r.IntN(65536))
+		f.Timeout = 1 + r.Int64N(30)
+	}
+	f.Reply = f.Mirror()
+	if !v6 && r.IntN(10) < 9 {
+		// Masquerade: the reply goes to the router, at times to another port.
+		f.Reply.Dst = g.wan
+		if f.Proto != format.ICMP && r.IntN(20) == 0 {
+			f.Reply.DstPort = uint16(1024 + r.IntN(64511))
+		}
+	}
+	pkts := uint64(1 + r.ExpFloat64()*20)
+	if f.Status&format.StatusAssured != 0 && r.IntN(10) == 0 {
+		pkts *= uint64(10 + r.IntN(1000))
+	}
+	f.OrigCounters = format.Counters{Packets: pkts, Bytes: pkts * uint64(60+r.IntN(400))}
+	if f.Status&format.StatusSeenReply != 0 {
+		rp := pkts * uint64(1+r.IntN(3)) / 2
+		rp = max(rp, 1)
+		f.ReplyCounters = format.Counters{Packets: rp, Bytes: rp * uint64(60+r.IntN(1400))}
+	}
+	if r.IntN(20) == 0 {
+		f.Mark = uint32(1 + r.IntN(4))
+	}
+	f.DeltaTime = uint64(r.ExpFloat64() * 600)
+}

@@ -1,0 +1,60 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+const table = `ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.6 dst=192.168.1.9 sport=32776 dport=22 src=192.168.1.9 dst=203.0.113.7 sport=22 dport=32776 [ASSURED] mark=0 zone=0 use=2
+`
+
+func Example() {
+	// Write: a header, then the records.
+	var file bytes.Buffer // an *os.File in real use, so that Close can set the header's count
+	w, err := snapshot.NewWriter(&file, snapshot.Header{
+		Created: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
+		Host:    "router",
+		Source:  snapshot.Text(format.Proc),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sc, _ := format.NewScanner(strings.NewReader(table), format.Proc)
+	var f format.Flow
+	for sc.Scan(&f) {
+		w.WriteFlow(&f)
+	}
+	if err := w.Close(); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// Read it back and print each flow as the source printed it.
+	r, err := snapshot.NewReader(&file)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Close()
+	h := r.Header()
+	fmt.Println(h.Host, h.Source, h.Created.Format(time.DateOnly))
+	var line []byte
+	for r.Scan(&f) {
+		line, _ = format.AppendProc(line[:0], &f)
+		fmt.Print(string(line))
+	}
+	if err := r.Err(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// router proc 2026-11-25
+	// ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 zone=0 use=2
+	// ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.6 dst=192.168.1.9 sport=32776 dport=22 src=192.168.1.9 dst=203.0.113.7 sport=22 dport=32776 [ASSURED] mark=0 zone=0 use=2
+}
