@@ -1,6 +1,7 @@
 // Command snapshot measures snapshot files against the zstd command on the
 // same text captures, side by side in one run: the size of a snapshot
-// against `zstd -19`, the time to write one against `zstd -3 -T1`, and the
+// against `zstd -19`, the time to write one against `zstd -3 -T1` (wall
+// time, and CPU time, as the snapshot writer works on two cores), and the
 // records a second it is read back at. bench/snapshot.sh runs it on the
 // corpus's 100,000-entry capture and a synthetic table of a million.
 //
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -37,8 +39,8 @@ func main() {
 	if _, err := exec.LookPath("zstd"); err != nil {
 		fail(fmt.Errorf("needs the zstd command (apt-get install zstd)"))
 	}
-	fmt.Printf("%-28s %9s %9s | %10s %10s %6s | %9s %9s %6s | %12s %12s\n",
-		"input", "records", "text MB", "zstd-19 MB", "snap MB", "ratio", "zstd-3 ms", "snap ms", "ratio", "read rec/s", "parse rec/s")
+	fmt.Printf("%-20s %9s %9s | %10s %10s %6s | %9s %9s %6s %9s | %12s %12s\n",
+		"input", "records", "text MB", "zstd-19 MB", "snap MB", "ratio", "zstd-3 ms", "snap ms", "ratio", "cpu ratio", "read rec/s", "parse rec/s")
 	for _, file := range flag.Args() {
 		if err := measure(file, *runs); err != nil {
 			pprof.StopCPUProfile()
@@ -69,18 +71,20 @@ func measure(file string, runs int) error {
 		return err
 	}
 	var records uint64
-	var zTimes, wTimes, rTimes, pTimes []time.Duration
+	var zTimes, wTimes, rTimes, pTimes, zCPU, wCPU []time.Duration
 	for range runs {
 		// Alternate the two, so that the machine's drift falls on both.
-		d, err := timed(func() error { return zstdRun(file, zst, "-3") })
+		var cpu time.Duration
+		d, err := timed(func() (err error) { cpu, err = zstdRun(file, zst, "-3"); return err })
 		if err != nil {
 			return err
 		}
-		zTimes = append(zTimes, d)
+		zTimes, zCPU = append(zTimes, d), append(zCPU, cpu)
+		before := cpuTime()
 		if d, err = timed(func() error { records, err = write(file, snap); return err }); err != nil {
 			return err
 		}
-		wTimes = append(wTimes, d)
+		wTimes, wCPU = append(wTimes, d), append(wCPU, cpuTime()-before)
 		if d, err = timed(func() error { return read(snap, records) }); err != nil {
 			return err
 		}
@@ -95,9 +99,10 @@ func measure(file string, runs int) error {
 		return err
 	}
 	z3, w, r, p := median(zTimes), median(wTimes), median(rTimes), median(pTimes)
-	fmt.Printf("%-28s %9d %9.2f | %10.2f %10.2f %6.2f | %9.1f %9.1f %6.2f | %12.0f %12.0f\n",
+	fmt.Printf("%-20s %9d %9.2f | %10.2f %10.2f %6.2f | %9.1f %9.1f %6.2f %9.2f | %12.0f %12.0f\n",
 		filepath.Base(file), records, mb(len(text)), mb(z19), mb(int(fi.Size())), float64(fi.Size())/float64(z19),
-		ms(z3), ms(w), float64(w)/float64(z3), float64(records)/r.Seconds(), float64(records)/p.Seconds())
+		ms(z3), ms(w), float64(w)/float64(z3), float64(median(wCPU))/float64(median(zCPU)),
+		float64(records)/r.Seconds(), float64(records)/p.Seconds())
 	return nil
 }
 
@@ -178,22 +183,30 @@ func parse(text []byte) error {
 	return sc.Err()
 }
 
-func zstdRun(file, out, level string) error {
+// zstdRun runs the zstd command on file and returns the CPU time it took.
+func zstdRun(file, out, level string) (time.Duration, error) {
 	f, err := os.Create(out)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	cmd := exec.Command("zstd", "-q", level, "-T1", "-c", file)
 	cmd.Stdout, cmd.Stderr = f, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("zstd %s: %w", level, err)
+		return 0, fmt.Errorf("zstd %s: %w", level, err)
 	}
-	return f.Close()
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), f.Close()
+}
+
+// cpuTime returns the CPU time this process has taken.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func zstdSize(file, out, level string) (int, error) {
-	if err := zstdRun(file, out, level); err != nil {
+	if _, err := zstdRun(file, out, level); err != nil {
 		return 0, err
 	}
 	fi, err := os.Stat(out)
