@@ -149,6 +149,11 @@ func FuzzSnapshot(f *testing.F) {
 		lines := bytes.SplitAfterN(data, []byte("\n"), 5)
 		f.Add(snapshotOf(f, bytes.Join(lines[:len(lines)-1], nil)))
 	}
+	hostile, _ := filepath.Glob("../testdata/hostile/*.ctsnap")
+	for _, file := range hostile {
+		data, _ := os.ReadFile(file)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := snapshot.NewReader(bytes.NewReader(data))
 		if err == nil {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -238,10 +240,7 @@ func TestUsage(t *testing.T) {
 // TestInterrupt runs the real binary, interrupts it while it writes -o, and
 // checks that no partial file is left.
 func TestInterrupt(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "ctconv")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := build(t)
 	dir := t.TempDir()
 	outFile := filepath.Join(dir, "out.txt")
 	cmd := exec.Command(bin, "convert", "-o", outFile, "-")
@@ -260,4 +259,37 @@ func TestInterrupt(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left behind: %v", entries)
 	}
+}
+
+var built struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// build builds the ctconv binary once for the tests that run it.
+func build(t *testing.T) string {
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ctconv-test")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.bin = filepath.Join(dir, "ctconv")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.bin != "" {
+		os.RemoveAll(filepath.Dir(built.bin))
+	}
+	os.Exit(code)
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
@@ -151,6 +153,33 @@ func TestSnapshotUsage(t *testing.T) {
 		code, out, errs := ctconv(t, "", c.args...)
 		if code != c.code || !strings.Contains(out+errs, c.out) {
 			t.Errorf("%v: exit %d, output %q", c.args, code, out+errs)
+		}
+	}
+}
+
+// TestSnapshotHostile runs ctconv on each damaged or malicious file of
+// testdata/hostile: each is an error that names the file, exit status 1,
+// and the process's peak memory stays under 64 MiB (a snapshot Reader's
+// bound is 32 MiB; the rest is the runtime's).
+func TestSnapshotHostile(t *testing.T) {
+	bin := build(t)
+	files, _ := filepath.Glob("../../testdata/hostile/*.ctsnap")
+	if len(files) == 0 {
+		t.Fatal("no hostile files")
+	}
+	for _, file := range files {
+		var stderr bytes.Buffer
+		cmd := exec.Command(bin, "convert", "--from", "snapshot", file)
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Errorf("%s: %v, want exit status 1", file, err)
+		}
+		if msg := stderr.String(); !strings.Contains(msg, file+": snapshot: ") {
+			t.Errorf("%s: stderr %q", file, msg)
+		}
+		if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss; rss > 64<<10 {
+			t.Errorf("%s: peak memory %d KiB", file, rss)
 		}
 	}
 }
