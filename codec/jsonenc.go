@@ -88,6 +88,14 @@ func (w *jsonWriter) string(s string) {
 
 const hex = "0123456789abcdef"
 
+// AppendJSONString appends s as a JSON string, escaped as AppendJSON
+// escapes the model's strings; s must be valid UTF-8.
+func AppendJSONString(dst []byte, s string) ([]byte, error) {
+	w := jsonWriter{b: dst}
+	w.string(s)
+	return w.b, w.err
+}
+
 // AppendJSON appends f as one line of JSON, with its newline.
 func AppendJSON(dst []byte, f *format.Flow) ([]byte, error) {
 	w := jsonWriter{b: dst}

@@ -108,7 +108,13 @@ type MsgpackEncoder struct {
 	buf   record // the record being encoded
 	enc   *msgpack.Encoder
 	addrs addrTable
+	alone bool // no back-references: see SelfContained
 }
+
+// SelfContained makes every record carry its addresses, so that each
+// record decodes alone, by a decoder Reset to it, in any order: for an
+// index of records, at the cost of the back-references.
+func (e *MsgpackEncoder) SelfContained() { e.alone = true }
 
 // NewMsgpackEncoder returns an encoder that writes to w, a record a Write.
 func NewMsgpackEncoder(w io.Writer) *MsgpackEncoder {
@@ -150,11 +156,18 @@ func (e *MsgpackEncoder) flush() error {
 // addr writes a back-reference to a known address, or the address, which
 // joins the table.
 func (e *MsgpackEncoder) addr(a netip.Addr) error {
+	if e.alone {
+		return e.literal(a)
+	}
 	n, hash, ok := e.addrs.find(a)
 	e.addrs.add(a, hash) // a back-reference moves the address to the front, too
 	if ok {
 		return e.enc.EncodeUint(e.addrs.n - n - 2)
 	}
+	return e.literal(a)
+}
+
+func (e *MsgpackEncoder) literal(a netip.Addr) error {
 	if a.Is4() {
 		b := a.As4()
 		return e.enc.EncodeBytes(b[:])
