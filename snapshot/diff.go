@@ -1,0 +1,635 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"iter"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+// Op says what a Change is.
+type Op uint8
+
+// The kinds of change.
+const (
+	Added     Op = iota + 1 // a flow only the new capture holds
+	Removed                 // a flow only the old capture holds
+	Changed                 // a flow both hold, with fields that differ
+	Duplicate               // a flow whose identity its capture holds more than once
+)
+
+var opNames = [...]string{Added: "added", Removed: "removed", Changed: "changed", Duplicate: "duplicate"}
+
+// String returns the op's name: "added", "removed", "changed" or "duplicate".
+func (o Op) String() string {
+	if int(o) < len(opNames) && opNames[o] != "" {
+		return opNames[o]
+	}
+	return "op" + strconv.Itoa(int(o))
+}
+
+// Change is one difference between two captures.
+type Change struct {
+	Op Op
+	// Old is the flow of the old capture (Removed, Changed, a Duplicate
+	// in the old capture), New that of the new one (Added, Changed, a
+	// Duplicate in the new capture); the other is nil. They are valid
+	// until the next change.
+	Old, New *format.Flow
+	// Fields are the fields that differ, for Changed, in a fixed order.
+	Fields []FieldChange
+}
+
+// FieldChange is a field whose value differs between two captures of a flow.
+type FieldChange struct {
+	// Field is the field's name, as DiffOptions.Ignore takes it: "state",
+	// "status", "mark", "reply.dst", "orig.packets", ...
+	Field string
+	// Old and New are the values as conntrack prints them; for status,
+	// the bits' netlink names joined by "|".
+	Old, New string
+	// Counter says that the field is a counter; Delta is then New - Old.
+	Counter bool
+	Delta   int64
+}
+
+// DiffOptions change what a Diff compares and how.
+type DiffOptions struct {
+	// Ignore names fields not to compare: any FieldChange.Field, or a
+	// group: "reply" (the reply tuple), "orig" and "reply" counters...
+	// see DiffFields.
+	Ignore []string
+	// Volatile compares too the fields that move on every read of a
+	// table: timeout, use and delta-time.
+	Volatile bool
+	// HoldNew makes the Diff hold the new capture in memory and read the
+	// old one as a stream, where it holds the old one by default: memory
+	// grows with the capture held, so hold the smaller.
+	HoldNew bool
+}
+
+// Summary counts what a Diff found.
+type Summary struct {
+	Added, Removed, Changed, Unchanged, Duplicates int
+}
+
+// Differ reports whether the captures differ.
+func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates > 0 }
+
+// A Diff compares two captures of flows, in any encodings: text of any
+// format, JSON Lines, snapshot files. It matches flows by their identity in
+// the kernel's table (family, protocol, zone and original tuple) and
+// compares the rest: the reply tuple (a NAT mapping that moved), state,
+// status, mark, secmark, secctx, labels, helper, id, start and stop times,
+// the reply zone, GRE timeouts, counters; a field only where both flows
+// have it, so captures of different formats compare on what they share.
+//
+// A Diff holds one capture in memory, in a compact form (some 60 bytes a
+// flow and an index), and streams the other. Changes come in the order of
+// the streamed capture, then those of flows only the held one has, in its
+// order.
+type Diff struct {
+	old, new *Input
+	opts     DiffOptions
+	fields   []diffField
+	err      error
+	sum      Summary
+}
+
+// NewDiff returns a Diff of old against new. Options name unknown fields
+// are an error of Changes' iteration, which Err returns.
+func NewDiff(old, new *Input, opts DiffOptions) *Diff {
+	d := &Diff{old: old, new: new, opts: opts}
+	d.fields, d.err = selectFields(opts)
+	return d
+}
+
+// Err returns the error that stopped the Diff, if any.
+func (d *Diff) Err() error { return d.err }
+
+// Summary returns the counts of what the Diff found so far.
+func (d *Diff) Summary() Summary { return d.sum }
+
+// flowKey is a flow's identity in the kernel's table.
+type flowKey struct {
+	src, dst [16]byte
+	l4       uint32
+	zone     uint16
+	family   format.Family
+	proto    format.Proto
+}
+
+func keyOf(f *format.Flow) flowKey {
+	k := flowKey{src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
+	if f.Has(format.FieldL4) {
+		t := &f.Orig
+		switch f.Proto.Layer4() {
+		case format.L4Ports, format.L4Keys:
+			k.l4 = uint32(t.SrcPort)<<16 | uint32(t.DstPort)
+		case format.L4ICMP:
+			k.l4 = uint32(t.Type)<<24 | uint32(t.Code)<<16 | uint32(t.ID)
+		}
+	}
+	switch {
+	case f.Has(format.FieldZone):
+		k.zone = f.Zone
+	case f.Has(format.FieldOrigZone):
+		k.zone = f.OrigZone
+	}
+	return k
+}
+
+func (k *flowKey) hash() uint64 {
+	const m = 0x9e3779b97f4a7c15
+	w := func(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+	h := w(k.src[:8])*m ^ w(k.src[8:])
+	h = (h^h>>29)*m ^ w(k.dst[:8])
+	h = (h^h>>29)*m ^ w(k.dst[8:])
+	h = (h^h>>29)*m ^ (uint64(k.l4) | uint64(k.zone)<<32 | uint64(k.family)<<48 | uint64(k.proto)<<56)
+	return (h ^ h>>31) * m
+}
+
+// chunks is a slice that grows by chunks, never copying what it holds:
+// growing one large slice costs a diff of a million flows more than its
+// hashing.
+type chunks[T any] struct {
+	c [][]T
+	n int
+}
+
+const chunkBits = 16
+
+func (s *chunks[T]) add(v T) {
+	if s.n>>chunkBits == len(s.c) {
+		s.c = append(s.c, make([]T, 0, 1<<chunkBits))
+	}
+	last := &s.c[len(s.c)-1]
+	*last = append(*last, v)
+	s.n++
+}
+
+func (s *chunks[T]) at(i int) *T { return &s.c[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+// keyIndex finds records by identity: an open-addressing hash table of
+// record numbers, the keys beside, by number. A Go map costs twice the
+// time here, most of it in cache misses.
+type keyIndex struct {
+	slots []int32 // record number + 1; 0 is empty
+	keys  chunks[flowKey]
+}
+
+// find returns the number of the record of k, or -1.
+func (x *keyIndex) find(k *flowKey) int32 {
+	if len(x.slots) == 0 {
+		return -1
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := k.hash() & mask; ; i = (i + 1) & mask {
+		n := x.slots[i]
+		if n == 0 {
+			return -1
+		}
+		if *x.keys.at(int(n - 1)) == *k {
+			return n - 1
+		}
+	}
+}
+
+// add adds k as the next record's; k is not in the index.
+func (x *keyIndex) add(k *flowKey) {
+	x.keys.add(*k)
+	if 2*x.keys.n > len(x.slots) {
+		x.slots = make([]int32, max(2*len(x.slots), 1024))
+		for n := range x.keys.n {
+			x.place(x.keys.at(n), int32(n+1))
+		}
+		return
+	}
+	x.place(k, int32(x.keys.n))
+}
+
+func (x *keyIndex) place(k *flowKey, n int32) {
+	mask := uint64(len(x.slots) - 1)
+	i := k.hash() & mask
+	for x.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = n
+}
+
+// held is the capture a Diff keeps: its flows as self-contained msgpack
+// records in blocks of 4 MiB, and an index by identity.
+type held struct {
+	blocks  [][]byte
+	refs    chunks[recordRef]
+	matched []bool
+	index   keyIndex
+	enc     *codec.MsgpackEncoder
+	dec     *codec.MsgpackDecoder
+	r       bytes.Reader
+}
+
+// recordRef is where a held record is.
+type recordRef struct{ block, off, len uint32 }
+
+const blockSize = 4 << 20
+
+// Write takes a record from the encoder, which writes one a call.
+func (h *held) Write(p []byte) (int, error) {
+	if len(h.blocks) == 0 || len(h.blocks[len(h.blocks)-1])+len(p) > cap(h.blocks[len(h.blocks)-1]) {
+		h.blocks = append(h.blocks, make([]byte, 0, max(blockSize, len(p))))
+	}
+	b := &h.blocks[len(h.blocks)-1]
+	h.refs.add(recordRef{uint32(len(h.blocks) - 1), uint32(len(*b)), uint32(len(p))})
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+func (h *held) add(f *format.Flow) error {
+	if len(h.blocks) >= math.MaxUint32 {
+		return errors.New("snapshot: the capture held for a diff is too large")
+	}
+	return h.enc.EncodeFlow(f)
+}
+
+func (h *held) get(i int, f *format.Flow) error {
+	r := h.refs.at(i)
+	h.r.Reset(h.blocks[r.block][r.off : r.off+r.len])
+	h.dec.Reset(&h.r)
+	_, err := h.dec.Decode(f, nil)
+	return err
+}
+
+// prefetch reads an input's flows on a goroutine of its own, a batch at a
+// time, so that parsing overlaps the rest of the work.
+type prefetch struct {
+	full, free chan *flowBatch
+	done       chan struct{}
+	cur        *flowBatch
+	i          int
+	err        error
+}
+
+type flowBatch struct {
+	flows [256]format.Flow
+	n     int
+	err   error // set on the last batch
+}
+
+func newPrefetch(in *Input) *prefetch {
+	p := &prefetch{full: make(chan *flowBatch, 2), free: make(chan *flowBatch, 3), done: make(chan struct{})}
+	for range 3 {
+		p.free <- new(flowBatch)
+	}
+	go func() {
+		defer close(p.full)
+		for {
+			var b *flowBatch
+			select {
+			case b = <-p.free:
+			case <-p.done:
+				return
+			}
+			b.n = 0
+			for b.n < len(b.flows) && in.Scan(&b.flows[b.n]) {
+				b.n++
+			}
+			last := b.n < len(b.flows)
+			if last {
+				b.err = in.Err()
+			}
+			select {
+			case p.full <- b:
+			case <-p.done:
+				return
+			}
+			if last {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// next returns the next flow, valid until the call after the next, or nil
+// at the end, when err is set.
+func (p *prefetch) next() *format.Flow {
+	for p.cur == nil || p.i == p.cur.n {
+		if p.cur != nil {
+			if p.cur.n < len(p.cur.flows) {
+				p.err = p.cur.err
+				return nil
+			}
+			p.free <- p.cur
+		}
+		b, ok := <-p.full
+		if !ok {
+			return nil
+		}
+		p.cur, p.i = b, 0
+	}
+	p.i++
+	return &p.cur.flows[p.i-1]
+}
+
+// stop ends the goroutine.
+func (p *prefetch) stop() { close(p.done) }
+
+// Changes returns the changes, computed as the loop asks for them. The
+// Change and its flows are valid until the next iteration.
+func (d *Diff) Changes() iter.Seq[*Change] {
+	return func(yield func(*Change) bool) {
+		if d.err != nil {
+			return
+		}
+		if d.old.Expectations || d.new.Expectations {
+			d.err = errors.New("snapshot: diff compares flows, and a capture holds expectations")
+			return
+		}
+		hold, stream := d.old, d.new
+		if d.opts.HoldNew {
+			hold, stream = d.new, d.old
+		}
+		h := &held{}
+		h.enc = codec.NewMsgpackEncoder(h)
+		h.enc.SelfContained()
+		h.dec = codec.NewMsgpackDecoder(&h.r)
+		var a format.Flow
+		var c Change
+		var fields []FieldChange // reused by each Changed
+		// side sets c's flow of the capture it is from: the held one or not.
+		side := func(f *format.Flow, fromHeld bool) {
+			if fromHeld != d.opts.HoldNew {
+				c.Old, c.New = f, nil
+			} else {
+				c.Old, c.New = nil, f
+			}
+		}
+		hp := newPrefetch(hold)
+		defer hp.stop()
+		for f := hp.next(); f != nil; f = hp.next() {
+			k := keyOf(f)
+			if h.index.find(&k) >= 0 {
+				d.sum.Duplicates++
+				c = Change{Op: Duplicate}
+				side(f, true)
+				if !yield(&c) {
+					return
+				}
+				continue
+			}
+			h.index.add(&k)
+			if err := h.add(f); err != nil {
+				d.err = err
+				return
+			}
+		}
+		if d.err = hp.err; d.err != nil {
+			return
+		}
+		h.matched = make([]bool, h.refs.n)
+		only := map[flowKey]struct{}{} // the identities only the streamed capture has
+		sp := newPrefetch(stream)
+		defer sp.stop()
+		for b := sp.next(); b != nil; b = sp.next() {
+			k := keyOf(b)
+			i := h.index.find(&k)
+			if i < 0 {
+				c = Change{Op: Added}
+				if d.opts.HoldNew {
+					c.Op = Removed
+				}
+				if _, dup := only[k]; dup {
+					c.Op = Duplicate
+				} else {
+					only[k] = struct{}{}
+				}
+			} else if h.matched[i] {
+				c = Change{Op: Duplicate}
+			} else {
+				h.matched[i] = true
+				if err := h.get(int(i), &a); err != nil {
+					d.err = err
+					return
+				}
+				old, new := &a, b
+				if d.opts.HoldNew {
+					old, new = new, old
+				}
+				if fields = d.compare(fields[:0], old, new); len(fields) == 0 {
+					d.sum.Unchanged++
+					continue
+				}
+				c = Change{Op: Changed, Old: old, New: new, Fields: fields}
+				d.sum.Changed++
+				if !yield(&c) {
+					return
+				}
+				continue
+			}
+			d.count(c.Op)
+			side(b, false)
+			if !yield(&c) {
+				return
+			}
+		}
+		if d.err = sp.err; d.err != nil {
+			return
+		}
+		for i, m := range h.matched {
+			if m {
+				continue
+			}
+			if err := h.get(i, &a); err != nil {
+				d.err = err
+				return
+			}
+			c = Change{Op: Removed}
+			if d.opts.HoldNew {
+				c.Op = Added
+			}
+			d.count(c.Op)
+			side(&a, true)
+			if !yield(&c) {
+				return
+			}
+		}
+	}
+}
+
+func (d *Diff) count(op Op) {
+	switch op {
+	case Added:
+		d.sum.Added++
+	case Removed:
+		d.sum.Removed++
+	case Duplicate:
+		d.sum.Duplicates++
+	}
+}
+
+// diffField is a field a Diff compares.
+type diffField struct {
+	name     string
+	group    string // the name that ignores it with others, if any
+	volatile bool
+	fields   format.Fields // what both flows must have for it to compare
+	l4       format.Layer4 // for reply.sport and the like: the layer-4 kind it is of
+	// diff appends a FieldChange if the field differs between a and b.
+	diff func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange
+}
+
+// volatile marks a field as one that moves on every read.
+func volatile(f diffField) diffField {
+	f.volatile = true
+	return f
+}
+
+// replyL4 is a field of the reply tuple's layer-4 part of kind k.
+func replyL4(name string, k format.Layer4, get func(*format.Tuple) uint64) diffField {
+	f := uintField(name, "reply", format.FieldL4, func(f *format.Flow) uint64 { return get(&f.Reply) })
+	f.l4 = k
+	return f
+}
+
+func uintField(name, group string, fs format.Fields, get func(*format.Flow) uint64) diffField {
+	return diffField{name: name, group: group, fields: fs, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
+		if x, y := get(a), get(b); x != y {
+			dst = append(dst, FieldChange{Field: name, Old: strconv.FormatUint(x, 10), New: strconv.FormatUint(y, 10)})
+		}
+		return dst
+	}}
+}
+
+func counterField(name string, fs format.Fields, get func(*format.Flow) uint64) diffField {
+	return diffField{name: name, group: "counters", fields: fs, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
+		if x, y := get(a), get(b); x != y {
+			dst = append(dst, FieldChange{Field: name, Old: strconv.FormatUint(x, 10), New: strconv.FormatUint(y, 10), Counter: true, Delta: int64(y - x)})
+		}
+		return dst
+	}}
+}
+
+func stringField(name string, fs format.Fields, get func(*format.Flow) string) diffField {
+	return diffField{name: name, fields: fs, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
+		if x, y := get(a), get(b); x != y {
+			dst = append(dst, FieldChange{Field: name, Old: x, New: y})
+		}
+		return dst
+	}}
+}
+
+func addrField(name string, get func(*format.Flow) netip.Addr) diffField {
+	return diffField{name: name, group: "reply", diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
+		if x, y := get(a), get(b); x != y {
+			dst = append(dst, FieldChange{Field: name, Old: x.String(), New: y.String()})
+		}
+		return dst
+	}}
+}
+
+// diffFields are the fields a Diff compares, in the order it reports them.
+var diffFields = []diffField{
+	addrField("reply.src", func(f *format.Flow) netip.Addr { return f.Reply.Src }),
+	addrField("reply.dst", func(f *format.Flow) netip.Addr { return f.Reply.Dst }),
+	replyL4("reply.sport", format.L4Ports, func(t *format.Tuple) uint64 { return uint64(t.SrcPort) }),
+	replyL4("reply.dport", format.L4Ports, func(t *format.Tuple) uint64 { return uint64(t.DstPort) }),
+	replyL4("reply.srckey", format.L4Keys, func(t *format.Tuple) uint64 { return uint64(t.SrcPort) }),
+	replyL4("reply.dstkey", format.L4Keys, func(t *format.Tuple) uint64 { return uint64(t.DstPort) }),
+	replyL4("reply.type", format.L4ICMP, func(t *format.Tuple) uint64 { return uint64(t.Type) }),
+	replyL4("reply.code", format.L4ICMP, func(t *format.Tuple) uint64 { return uint64(t.Code) }),
+	replyL4("reply.id", format.L4ICMP, func(t *format.Tuple) uint64 { return uint64(t.ID) }),
+	{name: "state", fields: format.FieldState, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
+		if a.State != b.State {
+			dst = append(dst, FieldChange{Field: name, Old: format.StateName(a.Proto, a.State), New: format.StateName(b.Proto, b.State)})
+		}
+		return dst
+	}},
+	{name: "status", fields: format.FieldStatus, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
+		if a.Status != b.Status {
+			dst = append(dst, FieldChange{Field: name, Old: a.Status.String(), New: b.Status.String()})
+		}
+		return dst
+	}},
+	uintField("mark", "", format.FieldMark, func(f *format.Flow) uint64 { return uint64(f.Mark) }),
+	uintField("secmark", "", format.FieldSecmark, func(f *format.Flow) uint64 { return uint64(f.Secmark) }),
+	stringField("secctx", format.FieldSecctx, func(f *format.Flow) string { return f.Secctx }),
+	stringField("labels", format.FieldLabels, func(f *format.Flow) string { return f.Labels }),
+	stringField("helper", format.FieldHelper, func(f *format.Flow) string { return f.Helper }),
+	uintField("zone-reply", "", format.FieldReplyZone, func(f *format.Flow) uint64 { return uint64(f.ReplyZone) }),
+	uintField("id", "", format.FieldID, func(f *format.Flow) uint64 { return uint64(f.ID) }),
+	uintField("start", "", format.FieldStart, func(f *format.Flow) uint64 { return f.Start }),
+	uintField("stop", "", format.FieldStop, func(f *format.Flow) uint64 { return f.Stop }),
+	uintField("gre.timeout", "gre", format.FieldGRETimeouts, func(f *format.Flow) uint64 { return uint64(f.GRETimeout) }),
+	uintField("gre.stream-timeout", "gre", format.FieldGRETimeouts, func(f *format.Flow) uint64 { return uint64(f.GREStreamTimeout) }),
+	counterField("orig.packets", format.FieldOrigCounters, func(f *format.Flow) uint64 { return f.OrigCounters.Packets }),
+	counterField("orig.bytes", format.FieldOrigCounters, func(f *format.Flow) uint64 { return f.OrigCounters.Bytes }),
+	counterField("reply.packets", format.FieldReplyCounters, func(f *format.Flow) uint64 { return f.ReplyCounters.Packets }),
+	counterField("reply.bytes", format.FieldReplyCounters, func(f *format.Flow) uint64 { return f.ReplyCounters.Bytes }),
+	volatile(diffField{name: "timeout", fields: format.FieldTimeout, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
+		if a.Timeout != b.Timeout {
+			dst = append(dst, FieldChange{Field: name, Old: strconv.FormatInt(a.Timeout, 10), New: strconv.FormatInt(b.Timeout, 10)})
+		}
+		return dst
+	}}),
+	volatile(uintField("use", "", format.FieldUse, func(f *format.Flow) uint64 { return uint64(f.Use) })),
+	volatile(uintField("delta-time", "", format.FieldDeltaTime, func(f *format.Flow) uint64 { return f.DeltaTime })),
+}
+
+// DiffFields returns the names of the fields a Diff compares, and of the
+// groups that name several: "reply" (the reply tuple), "counters", "gre".
+// Those it compares only when asked (DiffOptions.Volatile) are marked
+// with a trailing "*".
+func DiffFields() []string {
+	var names []string
+	for _, f := range diffFields {
+		n := f.name
+		if f.volatile {
+			n += "*"
+		}
+		names = append(names, n)
+	}
+	return append(names, "reply", "counters", "gre")
+}
+
+// selectFields returns the fields to compare under opts.
+func selectFields(opts DiffOptions) ([]diffField, error) {
+	ignore := map[string]bool{}
+	for _, name := range opts.Ignore {
+		ignore[strings.TrimSpace(name)] = true
+	}
+	known := map[string]bool{"reply": true, "counters": true, "gre": true}
+	for _, f := range diffFields {
+		known[f.name] = true
+	}
+	for name := range ignore {
+		if !known[name] {
+			return nil, errors.New("snapshot: diff: no field " + strconv.Quote(name) + " to ignore (see DiffFields)")
+		}
+	}
+	var out []diffField
+	for _, f := range diffFields {
+		if !ignore[f.name] && !ignore[f.group] && (!f.volatile || opts.Volatile) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// compare appends to dst the fields in which old and new differ.
+func (d *Diff) compare(dst []FieldChange, old, new *format.Flow) []FieldChange {
+	for i := range d.fields {
+		f := &d.fields[i]
+		if old.Has(f.fields) && new.Has(f.fields) && (f.l4 == format.L4None || f.l4 == old.Proto.Layer4()) {
+			dst = f.diff(dst, f.name, old, new)
+		}
+	}
+	return dst
+}

@@ -1,0 +1,213 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// The flows of the diff tests, as /proc prints them.
+const (
+	flowA = "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 delta-time=12 use=2"
+	flowB = "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 delta-time=3 use=2"
+	flowC = "ipv6     10 icmpv6   58 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 type=128 code=0 id=7 packets=1 bytes=104 src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 type=129 code=0 id=7 packets=1 bytes=104 mark=0 zone=0 delta-time=1 use=2"
+	flowD = "ipv4     2 tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 dport=22 packets=1 bytes=60 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2"
+	// flowA later: TIME_WAIT, more packets, NAT'd to another port,
+	// marked, its timeout, delta-time and use moved.
+	flowA2 = "ipv4     2 tcp      6 118 TIME_WAIT src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=17 bytes=1420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 packets=14 bytes=9001 [ASSURED] mark=5 zone=0 delta-time=40 use=1"
+	// flowB later: only its timeout and delta-time moved.
+	flowB2 = "ipv4     2 udp      17 12 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 delta-time=20 use=2"
+	// flowB in another zone: another flow.
+	flowBz = "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=7 delta-time=3 use=2"
+)
+
+func open(t *testing.T, text string) *snapshot.Input {
+	t.Helper()
+	in, err := snapshot.Open(strings.NewReader(text), snapshot.Text(format.Auto), format.WithLocation(time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+
+// change is a Change in a form that compares: its op, the flow's original
+// tuple, and its fields as text.
+type change struct {
+	Op     string
+	Flow   string
+	Fields []string
+}
+
+func runDiff(t *testing.T, old, new string, opts snapshot.DiffOptions) ([]change, snapshot.Summary) {
+	t.Helper()
+	d := snapshot.NewDiff(open(t, old), open(t, new), opts)
+	var got []change
+	for c := range d.Changes() {
+		f := c.New
+		if f == nil {
+			f = c.Old
+		}
+		ch := change{Op: c.Op.String(), Flow: fmt.Sprintf("%v %v:%d", f.Proto, f.Orig.Src, f.Orig.SrcPort)}
+		for _, fc := range c.Fields {
+			s := fc.Field + " " + fc.Old + "→" + fc.New
+			if fc.Counter {
+				s += fmt.Sprintf(" %+d", fc.Delta)
+			}
+			ch.Fields = append(ch.Fields, s)
+		}
+		got = append(got, ch)
+	}
+	if err := d.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return got, d.Summary()
+}
+
+func TestDiff(t *testing.T) {
+	aChanged := change{"changed", "tcp 192.168.1.10:51000", []string{
+		"reply.dport 51000→61000", "state ESTABLISHED→TIME_WAIT", "mark 0→5",
+		"orig.packets 5→17 +12", "orig.bytes 420→1420 +1000", "reply.packets 4→14 +10", "reply.bytes 3001→9001 +6000",
+	}}
+	for _, c := range []struct {
+		name     string
+		old, new string
+		opts     snapshot.DiffOptions
+		want     []change
+		sum      snapshot.Summary
+	}{
+		{"same", lines(flowA, flowB, flowC), lines(flowA, flowB, flowC), snapshot.DiffOptions{}, nil, snapshot.Summary{Unchanged: 3}},
+		{"volatile fields only", lines(flowB), lines(flowB2), snapshot.DiffOptions{}, nil, snapshot.Summary{Unchanged: 1}},
+		{"volatile fields asked for", lines(flowB), lines(flowB2), snapshot.DiffOptions{Volatile: true},
+			[]change{{"changed", "udp 10.0.0.1:5353", []string{"timeout 29→12", "delta-time 3→20"}}}, snapshot.Summary{Changed: 1}},
+		{"added, removed, changed", lines(flowA, flowB, flowC), lines(flowD, flowA2, flowB),
+			snapshot.DiffOptions{},
+			[]change{{"added", "tcp 192.168.1.6:32775", nil}, aChanged, {"removed", "icmpv6 2001:db8::1:0", nil}},
+			snapshot.Summary{Added: 1, Removed: 1, Changed: 1, Unchanged: 1}},
+		{"holding the new capture", lines(flowA, flowB, flowC), lines(flowD, flowA2, flowB),
+			snapshot.DiffOptions{HoldNew: true},
+			[]change{aChanged, {"removed", "icmpv6 2001:db8::1:0", nil}, {"added", "tcp 192.168.1.6:32775", nil}},
+			snapshot.Summary{Added: 1, Removed: 1, Changed: 1, Unchanged: 1}},
+		{"ignoring counters and the reply", lines(flowA), lines(flowA2), snapshot.DiffOptions{Ignore: []string{"counters", "reply", "mark"}},
+			[]change{{"changed", "tcp 192.168.1.10:51000", []string{"state ESTABLISHED→TIME_WAIT"}}}, snapshot.Summary{Changed: 1}},
+		{"ignoring one counter", lines(flowA), lines(flowA2), snapshot.DiffOptions{Ignore: []string{"orig.bytes", "reply.bytes", "reply.dport"}},
+			[]change{{"changed", "tcp 192.168.1.10:51000", []string{"state ESTABLISHED→TIME_WAIT", "mark 0→5", "orig.packets 5→17 +12", "reply.packets 4→14 +10"}}},
+			snapshot.Summary{Changed: 1}},
+		{"zones are identities", lines(flowB), lines(flowBz), snapshot.DiffOptions{},
+			[]change{{"added", "udp 10.0.0.1:5353", nil}, {"removed", "udp 10.0.0.1:5353", nil}}, snapshot.Summary{Added: 1, Removed: 1}},
+		{"duplicates", lines(flowA, flowB, flowA2), lines(flowB, flowD, flowD, flowB2), snapshot.DiffOptions{},
+			[]change{{"duplicate", "tcp 192.168.1.10:51000", nil}, {"added", "tcp 192.168.1.6:32775", nil}, {"duplicate", "tcp 192.168.1.6:32775", nil},
+				{"duplicate", "udp 10.0.0.1:5353", nil}, {"removed", "tcp 192.168.1.10:51000", nil}},
+			snapshot.Summary{Added: 1, Removed: 1, Unchanged: 1, Duplicates: 3}},
+	} {
+		got, sum := runDiff(t, c.old, c.new, c.opts)
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("%s: changes differ:\n%s", c.name, d)
+		}
+		if sum != c.sum {
+			t.Errorf("%s: summary %+v, want %+v", c.name, sum, c.sum)
+		}
+		if sum.Differ() != (len(c.want) > 0) {
+			t.Errorf("%s: Differ() = %v", c.name, sum.Differ())
+		}
+	}
+}
+
+func TestDiffSides(t *testing.T) {
+	d := snapshot.NewDiff(open(t, lines(flowA)), open(t, lines(flowA2)), snapshot.DiffOptions{})
+	for c := range d.Changes() {
+		if c.Old == nil || c.New == nil || c.Old.State != format.TCPEstablished || c.New.State != format.TCPTimeWait {
+			t.Errorf("changed: old %v, new %v", c.Old, c.New)
+		}
+	}
+	for _, opts := range []snapshot.DiffOptions{{}, {HoldNew: true}} {
+		d = snapshot.NewDiff(open(t, lines(flowA)), open(t, lines(flowB)), opts)
+		for c := range d.Changes() {
+			if (c.Op == snapshot.Added) != (c.New != nil && c.Old == nil) || (c.Op == snapshot.Removed) != (c.Old != nil && c.New == nil) {
+				t.Errorf("%+v: %v with old %v, new %v", opts, c.Op, c.Old != nil, c.New != nil)
+			}
+		}
+	}
+}
+
+func TestDiffErrors(t *testing.T) {
+	d := snapshot.NewDiff(open(t, lines(flowA)), open(t, lines(flowA)), snapshot.DiffOptions{Ignore: []string{"colour"}})
+	for range d.Changes() {
+		t.Error("a change from a diff with a bad option")
+	}
+	if d.Err() == nil || !strings.Contains(d.Err().Error(), `no field "colour"`) {
+		t.Errorf("err %v", d.Err())
+	}
+	expect, _ := os.ReadFile("../testdata/corpus/proc-expect.txt")
+	d = snapshot.NewDiff(open(t, lines(flowA)), open(t, string(expect)), snapshot.DiffOptions{})
+	for range d.Changes() {
+	}
+	if d.Err() == nil || !strings.Contains(d.Err().Error(), "expectations") {
+		t.Errorf("err %v", d.Err())
+	}
+	d = snapshot.NewDiff(open(t, lines(flowA)), open(t, lines(flowB, "tcp 6 garbage")), snapshot.DiffOptions{})
+	for range d.Changes() {
+	}
+	if d.Err() == nil || !strings.HasPrefix(d.Err().Error(), "2:1: family") {
+		t.Errorf("err %v", d.Err())
+	}
+}
+
+// TestDiffCorpus diffs every capture of flows in the corpus with itself,
+// and with itself through every other encoding: no change.
+func TestDiffCorpus(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		if in := open(t, string(data)); in.Expectations {
+			continue
+		}
+		snap, _ := snapshotOf(t, data)
+		for _, other := range []struct {
+			name string
+			in   func() *snapshot.Input
+		}{
+			{"itself", func() *snapshot.Input { return open(t, string(data)) }},
+			{"its snapshot", func() *snapshot.Input {
+				in, err := snapshot.Open(bytes.NewReader(snap), snapshot.Text(format.Auto))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return in
+			}},
+		} {
+			for _, hold := range []bool{false, true} {
+				d := snapshot.NewDiff(open(t, string(data)), other.in(), snapshot.DiffOptions{HoldNew: hold, Volatile: true})
+				var ops []string
+				for c := range d.Changes() {
+					if c.Op != snapshot.Duplicate {
+						ops = append(ops, c.Op.String())
+					}
+				}
+				if d.Err() != nil || len(ops) > 0 {
+					t.Errorf("%s against %s: %v, %v", filepath.Base(file), other.name, d.Err(), ops)
+				}
+			}
+		}
+	}
+}
+
+func TestDiffFields(t *testing.T) {
+	names := snapshot.DiffFields()
+	for _, want := range []string{"state", "status", "mark", "reply.dst", "reply.sport", "orig.packets", "timeout*", "use*", "delta-time*", "counters"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("DiffFields lacks %q: %v", want, names)
+		}
+	}
+}
