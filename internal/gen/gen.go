@@ -5,6 +5,7 @@
 package gen
 
 import (
+	"hash/maphash"
 	"math/rand/v2"
 	"net/netip"
 
@@ -14,17 +15,18 @@ import (
 // Generator makes flows.
 type Generator struct {
 	r       *rand.Rand
-	lan     []netip.Addr // LAN clients, IPv4
-	lan6    []netip.Addr // LAN clients, IPv6
-	servers []netip.Addr // remote servers, IPv4
-	srv6    []netip.Addr // remote servers, IPv6
-	wan     netip.Addr   // the router's public address, the SNAT target
+	lan     []netip.Addr        // LAN clients, IPv4
+	lan6    []netip.Addr        // LAN clients, IPv6
+	servers []netip.Addr        // remote servers, IPv4
+	srv6    []netip.Addr        // remote servers, IPv6
+	wan     netip.Addr          // the router's public address, the SNAT target
+	seen    map[uint64]struct{} // the identities made, hashed: a table holds each once
 }
 
 // New returns a Generator of the table of a network with some hundreds of
 // clients, talking to some thousands of servers.
 func New(seed uint64) *Generator {
-	g := &Generator{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	g := &Generator{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seen: map[uint64]struct{}{}}
 	g.wan = netip.AddrFrom4([4]byte{203, 0, 113, 7})
 	for range 300 {
 		g.lan = append(g.lan, netip.AddrFrom4([4]byte{192, 168, byte(g.r.IntN(4)), byte(2 + g.r.IntN(250))}))
@@ -53,6 +55,15 @@ func (g *Generator) addr6(prefix uint64) netip.Addr {
 	return netip.AddrFrom16(b)
 }
 
+// Fork returns a Generator of the same network, with a random sequence of
+// its own, that makes no flow g made or will make: the flows that come
+// after a table was read.
+func (g *Generator) Fork(seed uint64) *Generator {
+	f := *g
+	f.r = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	return &f
+}
+
 // pick picks an element, the first ones far more often than the last.
 func pick[T any](r *rand.Rand, s []T) T {
 	i := int(float64(len(s)) * r.Float64() * r.Float64() * r.Float64())
@@ -78,8 +89,27 @@ var tcpStates = []struct {
 var services = []uint16{443, 443, 443, 443, 80, 80, 53, 993, 22, 5223, 8080, 3478, 123, 853}
 
 // Flow fills f with the next flow, as /proc/net/nf_conntrack prints it
-// with accounting and timestamps on.
+// with accounting and timestamps on. No two flows have the same identity.
 func (g *Generator) Flow(f *format.Flow) {
+	for {
+		g.flow(f)
+		h := maphash.Comparable(seed, identity{f.Family, f.Proto, f.Orig})
+		if _, dup := g.seen[h]; !dup {
+			g.seen[h] = struct{}{}
+			return
+		}
+	}
+}
+
+var seed = maphash.MakeSeed()
+
+type identity struct {
+	family format.Family
+	proto  format.Proto
+	orig   format.Tuple
+}
+
+func (g *Generator) flow(f *format.Flow) {
 	r := g.r
 	*f = format.Flow{
 		Fields: format.FieldTimeout | format.FieldL4 | format.FieldOrigCounters | format.FieldReplyCounters |
@@ -157,4 +187,44 @@ func (g *Generator) Flow(f *format.Flow) {
 		f.Mark = uint32(1 + r.IntN(4))
 	}
 	f.DeltaTime = uint64(r.ExpFloat64() * 600)
+}
+
+// Churn turns a table into the same table read some time later: a flow
+// in twenty is gone, the others have less time left, three in ten have
+// more packets, and a few change state, NAT mapping or mark. It returns
+// false for a flow that is gone. New flows are the caller's to add, from
+// another Generator.
+type Churn struct{ r *rand.Rand }
+
+// NewChurn returns a Churn; the same seed churns the same way.
+func NewChurn(seed uint64) *Churn { return &Churn{rand.New(rand.NewPCG(seed, ^seed))} }
+
+// Flow changes f as the time passing would, or reports that it is gone.
+func (c *Churn) Flow(f *format.Flow) bool {
+	r := c.r
+	if r.IntN(20) == 0 {
+		return false
+	}
+	f.Timeout = max(f.Timeout-1-r.Int64N(30), 0)
+	f.DeltaTime += 30
+	if r.IntN(10) < 3 && f.Status&format.StatusSeenReply != 0 {
+		n := uint64(1 + r.IntN(50))
+		f.OrigCounters.Packets += n
+		f.OrigCounters.Bytes += n * uint64(60+r.IntN(400))
+		f.ReplyCounters.Packets += n
+		f.ReplyCounters.Bytes += n * uint64(60+r.IntN(1400))
+	}
+	switch r.IntN(100) {
+	case 0, 1:
+		if f.Proto == format.TCP && f.State == format.TCPEstablished {
+			f.State, f.Timeout = format.TCPTimeWait, 120
+		}
+	case 2:
+		if f.Proto != format.ICMP && f.Proto != format.ICMPv6 {
+			f.Reply.DstPort = uint16(1024 + r.IntN(64511))
+		}
+	case 3:
+		f.Mark = uint32(1 + r.IntN(4))
+	}
+	return true
 }

@@ -18,6 +18,7 @@ func main() {
 	n := flag.Int("n", 1000, "number of flows")
 	seed := flag.Uint64("seed", 1, "seed: the same seed gives the same table")
 	to := flag.String("to", "proc", "text `format` to print")
+	churn := flag.Uint64("churn", 0, "if not 0, print the table as read later, churned with this `seed`\n(gen.Churn), with a flow in twenty new")
 	flag.Parse()
 	fm, err := format.ParseFormat(*to)
 	if err != nil || fm == format.Auto || fm.Expectations() {
@@ -27,12 +28,27 @@ func main() {
 	bw := bufio.NewWriterSize(os.Stdout, 1<<16)
 	w := format.NewWriter(bw, format.Printer{Format: fm})
 	g := gen.New(*seed)
+	var c *gen.Churn
+	var fresh *gen.Generator // the flows that came since
+	if *churn != 0 {
+		c, fresh = gen.NewChurn(*churn), g.Fork(*churn)
+	}
 	var f format.Flow
-	for range *n {
+	for i := range *n {
 		g.Flow(&f)
+		if c != nil && !c.Flow(&f) {
+			continue
+		}
 		if err := w.Write(&f); err != nil {
 			fmt.Fprintln(os.Stderr, "ctgen:", err)
 			os.Exit(1)
+		}
+		if c != nil && i%20 == 0 {
+			fresh.Flow(&f)
+			if err := w.Write(&f); err != nil {
+				fmt.Fprintln(os.Stderr, "ctgen:", err)
+				os.Exit(1)
+			}
 		}
 	}
 	if err := w.Close(); err == nil {
