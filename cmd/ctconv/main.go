@@ -25,6 +25,7 @@ Usage:
 Commands:
   convert   convert flows from one format to another
   snapshot  capture a table into a compressed snapshot file, or show one's header
+  diff      compare two captures: flows added, removed, and changed field by field
 
 Formats:
   proc       /proc/net/nf_conntrack, as kernels 2.6.15 to 6.18 print it
@@ -43,6 +44,7 @@ Examples:
   ctconv convert --to xml --with extended,id /proc/net/nf_conntrack
   conntrack -E -o timestamp | ctconv convert --to xml -
   ctconv snapshot -o before.ctsnap && ctconv convert --to json before.ctsnap
+  ctconv diff before.ctsnap /proc/net/nf_conntrack
 
 Flags:
   -h, --help     show this help; "ctconv COMMAND --help" shows a command's
@@ -74,6 +76,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return convert(args[1:], stdin, stdout, stderr)
 	case "snapshot":
 		return snapshotCmd(args[1:], stdin, stdout, stderr)
+	case "diff":
+		return diffCmd(args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ctconv: unknown command %q\n\n%s", args[0], usage)
 	return 2

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+const diffHelp = `Usage: ctconv diff [flags] OLD NEW
+
+Compares two captures of a connection-tracking table: which flows appeared,
+which vanished, and what changed in the ones that stayed. The captures may
+be of any formats: text of any kind, JSON Lines, snapshot files ("-" reads
+one of them from standard input). Flows are matched by their identity in
+the kernel's table: family, protocol, zone and original tuple.
+
+A line a flow, the flow as conntrack -L prints it (the new one, for a
+changed flow), then a summary line:
+
+  + FLOW                  only NEW holds it
+  - FLOW                  only OLD holds it
+  ~ FLOW | CHANGES        both hold it, and it changed:
+                          state ESTABLISHED→TIME_WAIT, reply.dport 51000→61000,
+                          status +assured, orig.packets +12
+  ! FLOW | duplicate in OLD   a capture holds the identity more than once
+
+Compared: the reply tuple (a NAT mapping that moved), state, status, mark,
+secmark, secctx, labels, helper, id, start and stop, the reply zone, GRE
+timeouts and counters, each where both captures have it. Timeout, use and
+delta-time move on every read: --include-volatile compares them too.
+--ignore leaves fields out; its names are those of the changes, and
+"reply", "counters" and "gre" for groups of them.
+
+Changes come in the order of the larger capture (by the size of its file),
+then those of flows only the smaller holds: ctconv keeps the smaller in
+memory, some 150 bytes a flow.
+
+Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
+
+Examples:
+  ctconv diff before.ctsnap after.ctsnap
+  ctconv diff --ignore counters before.txt /proc/net/nf_conntrack
+  conntrack -L | ctconv diff --format json before.ctsnap -
+`
+
+func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("diff", diffHelp, stdout, stderr)
+	from := fs.String("from", "auto", "the captures' `format`: auto, "+encodings())
+	out := fs.String("format", "text", "output `form`: text, or json (a JSON object a line, with \"op\"\nadded, removed, changed or duplicate)")
+	ignore := fs.String("ignore", "", "`fields` not to compare, comma-separated")
+	volatile := fs.Bool("include-volatile", false, "compare timeout, use and delta-time too")
+	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the captures")
+	operands, err := parseFlags(fs, args)
+	if helpRequested(err) {
+		fmt.Fprint(stdout, diffHelp+"\nFlags:\n")
+		printDefaults(fs, stdout)
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "ctconv diff: "+format+"\n", a...)
+		return 2
+	}
+	if len(operands) != 2 {
+		return fail("want two captures, OLD and NEW (ctconv diff --help)")
+	}
+	if operands[0] == "-" && operands[1] == "-" {
+		return fail("standard input can be only one of the captures")
+	}
+	if *out != "text" && *out != "json" {
+		return fail("--format: %q is neither text nor json", *out)
+	}
+	enc, err := snapshot.ParseEncoding(*from)
+	if err != nil {
+		return fail("--from: %v", err)
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return fail("--tz: %v", err)
+	}
+	opts := snapshot.DiffOptions{Volatile: *volatile}
+	if *ignore != "" {
+		opts.Ignore = strings.Split(*ignore, ",")
+	}
+	var inputs [2]*snapshot.Input
+	var sizes [2]int64
+	for i, name := range operands {
+		r, display := stdin, "<stdin>"
+		sizes[i] = 1 << 62 // unknown: hold the other
+		if name != "-" {
+			f, err := os.Open(name)
+			if err != nil {
+				return fail("%v", err)
+			}
+			defer f.Close()
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				sizes[i] = fi.Size()
+			}
+			r, display = f, name
+		}
+		in, err := snapshot.Open(r, enc, format.WithName(display), format.WithLocation(loc))
+		if err != nil {
+			return fail("%s: %v", display, err)
+		}
+		defer in.Close()
+		inputs[i] = in
+		if in.Snapshot != nil {
+			sizes[i] = int64(min(in.Snapshot.Header().Count, 1<<40)) * 150 // about a text line's bytes
+		}
+	}
+	opts.HoldNew = sizes[1] < sizes[0]
+
+	bw := bufio.NewWriterSize(stdout, 64<<10)
+	p := &diffPrinter{w: bw, json: *out == "json", pr: format.Printer{Format: format.Conntrack, Location: loc}}
+	d := snapshot.NewDiff(inputs[0], inputs[1], opts)
+	for c := range d.Changes() {
+		p.change(c)
+	}
+	if err := d.Err(); err != nil {
+		bw.Flush()
+		if pe, ok := err.(*format.ParseError); ok {
+			fmt.Fprintln(stderr, pe)
+			fmt.Fprintln(stderr, indent(pe.Underline()))
+			return 2
+		}
+		return fail("%v", err)
+	}
+	sum := d.Summary()
+	if sum.Differ() && !p.json {
+		fmt.Fprintf(bw, "diff: %d added, %d removed, %d changed, %d unchanged", sum.Added, sum.Removed, sum.Changed, sum.Unchanged)
+		if sum.Duplicates > 0 {
+			fmt.Fprintf(bw, ", %d duplicate identities", sum.Duplicates)
+		}
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		return fail("write: %v", err)
+	}
+	if sum.Differ() {
+		return 1
+	}
+	return 0
+}
+
+// diffPrinter prints changes, as text or JSON.
+type diffPrinter struct {
+	w    *bufio.Writer
+	json bool
+	pr   format.Printer
+	buf  []byte
+}
+
+var opSigns = map[snapshot.Op]string{snapshot.Added: "+ ", snapshot.Removed: "- ", snapshot.Changed: "~ ", snapshot.Duplicate: "! "}
+
+func (p *diffPrinter) change(c *snapshot.Change) {
+	f, side := c.New, "new"
+	if f == nil {
+		f, side = c.Old, "old"
+	}
+	if p.json {
+		p.buf = append(p.buf[:0], `{"op":"`...)
+		p.buf = append(p.buf, c.Op.String()...)
+		p.buf = append(p.buf, '"')
+		if c.Op == snapshot.Duplicate {
+			p.buf = append(p.buf, `,"side":"`+side+`"`...)
+		}
+		p.buf = append(p.buf, `,"flow":`...)
+		p.buf = appendJSONFlow(p.buf, f)
+		if c.Op == snapshot.Changed {
+			p.buf = append(p.buf, `,"old":`...)
+			p.buf = appendJSONFlow(p.buf, c.Old)
+			p.buf = append(p.buf, `,"changes":[`...)
+			for i, fc := range c.Fields {
+				if i > 0 {
+					p.buf = append(p.buf, ',')
+				}
+				p.buf = appendJSONChange(p.buf, &fc)
+			}
+			p.buf = append(p.buf, ']')
+		}
+		p.buf = append(p.buf, "}\n"...)
+		p.w.Write(p.buf)
+		return
+	}
+	p.buf = append(p.buf[:0], opSigns[c.Op]...)
+	line, err := p.pr.Append(p.buf, f)
+	if err != nil { // a flow conntrack would not list: as /proc has it
+		line, _ = format.AppendProc(p.buf, f)
+	}
+	p.buf = bytes.TrimSuffix(line, []byte("\n"))
+	switch c.Op {
+	case snapshot.Changed:
+		p.buf = append(p.buf, " | "...)
+		for i, fc := range c.Fields {
+			if i > 0 {
+				p.buf = append(p.buf, ", "...)
+			}
+			p.buf = appendTextChange(p.buf, &fc)
+		}
+	case snapshot.Duplicate:
+		p.buf = append(p.buf, " | duplicate in "+strings.ToUpper(side)...)
+	}
+	p.buf = append(p.buf, '\n')
+	p.w.Write(p.buf)
+}
+
+// appendTextChange appends a change as a person reads it: "state
+// ESTABLISHED→TIME_WAIT", "orig.packets +12", "status +assured".
+func appendTextChange(b []byte, fc *snapshot.FieldChange) []byte {
+	b = append(b, fc.Field...)
+	b = append(b, ' ')
+	switch {
+	case fc.Counter:
+		if fc.Delta >= 0 {
+			b = append(b, '+')
+		}
+		return strconv.AppendInt(b, fc.Delta, 10)
+	case fc.Field == "status":
+		old, new := strings.Split(fc.Old, "|"), strings.Split(fc.New, "|")
+		sep := ""
+		for _, n := range new {
+			if !contains(old, n) {
+				b = append(b, sep+"+"+n...)
+				sep = " "
+			}
+		}
+		for _, o := range old {
+			if !contains(new, o) {
+				b = append(b, sep+"-"+o...)
+				sep = " "
+			}
+		}
+		return b
+	}
+	b = append(b, fc.Old...)
+	b = append(b, "→"...)
+	return append(b, fc.New...)
+}
+
+func contains(s []string, x string) bool {
+	for _, e := range s {
+		if e == x {
+			return true
+		}
+	}
+	return false
+}
+
+// textFields are the fields whose values are not numbers.
+var textFields = map[string]bool{"reply.src": true, "reply.dst": true, "state": true, "status": true, "secctx": true, "labels": true, "helper": true}
+
+func appendJSONChange(b []byte, fc *snapshot.FieldChange) []byte {
+	b = append(b, `{"field":`...)
+	b = appendJSONString(b, fc.Field)
+	value := func(v string) {
+		if textFields[fc.Field] {
+			b = appendJSONString(b, v)
+		} else {
+			b = append(b, v...)
+		}
+	}
+	b = append(b, `,"old":`...)
+	value(fc.Old)
+	b = append(b, `,"new":`...)
+	value(fc.New)
+	if fc.Counter {
+		b = strconv.AppendInt(append(b, `,"delta":`...), fc.Delta, 10)
+	}
+	return append(b, '}')
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	out, err := codec.AppendJSONString(b, s)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return out
+}
+
+func appendJSONFlow(b []byte, f *format.Flow) []byte {
+	out, err := codec.AppendJSON(b, f)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return bytes.TrimSuffix(out, []byte("\n"))
+}
