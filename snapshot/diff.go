@@ -91,8 +91,8 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // the reply zone, GRE timeouts, counters; a field only where both flows
 // have it, so captures of different formats compare on what they share.
 //
-// A Diff holds one capture in memory, in a compact form (some 60 bytes a
-// flow and an index), and streams the other. Changes come in the order of
+// A Diff holds one capture in memory, in a compact form (about 130 bytes
+// a flow with its index), and streams the other. Changes come in the order of
 // the streamed capture, then those of flows only the held one has, in its
 // order.
 type Diff struct {

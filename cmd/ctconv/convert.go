@@ -41,7 +41,7 @@ Examples:
 `
 
 func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("convert", convertHelp, stdout, stderr)
+	fs := newFlagSet("convert", stderr)
 	from := fs.String("from", "auto", "input `format`: auto, "+encodings())
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")

@@ -42,7 +42,7 @@ delta-time move on every read: --include-volatile compares them too.
 
 Changes come in the order of the larger capture (by the size of its file),
 then those of flows only the smaller holds: ctconv keeps the smaller in
-memory, some 150 bytes a flow.
+memory, about 130 bytes a flow.
 
 Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
 
@@ -53,7 +53,7 @@ Examples:
 `
 
 func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diff", diffHelp, stdout, stderr)
+	fs := newFlagSet("diff", stderr)
 	from := fs.String("from", "auto", "the captures' `format`: auto, "+encodings())
 	out := fs.String("format", "text", "output `form`: text, or json (a JSON object a line, with \"op\"\nadded, removed, changed or duplicate)")
 	ignore := fs.String("ignore", "", "`fields` not to compare, comma-separated")

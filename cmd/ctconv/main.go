@@ -102,6 +102,14 @@ func version() string {
 // parseFlags parses args with fs, allowing flags after the operands as well
 // as before them, and returns the operands. A lone "-" is an operand.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--h" || a == "-help" || a == "--help" {
+			return nil, flag.ErrHelp // the command prints its help to stdout
+		}
+	}
 	var operands []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -119,16 +127,12 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// newFlagSet returns a flag set whose errors and help go to stderr and stdout
-// the way a user expects: -h prints the help to stdout.
-func newFlagSet(name, help string, stdout, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set whose errors go to stderr with a pointer to
+// the help, which -h prints to stdout (see parseFlags).
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, help)
-		fmt.Fprintln(stderr, "\nFlags:")
-		printDefaults(fs, stderr)
-	}
+	fs.Usage = func() { fmt.Fprintf(stderr, "Run 'ctconv %s --help' for usage.\n", name) }
 	return fs
 }
 

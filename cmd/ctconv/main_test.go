@@ -293,3 +293,20 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// TestHelp checks that each command's help goes to standard output only,
+// and a mistake to standard error with a pointer to the help.
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"convert", "snapshot", "diff"} {
+		for _, h := range []string{"-h", "--help"} {
+			code, out, errs := ctconv(t, "", cmd, h)
+			if code != 0 || !strings.HasPrefix(out, "Usage: ctconv "+cmd) || errs != "" {
+				t.Errorf("%s %s: exit %d, stdout %.40q, stderr %q", cmd, h, code, out, errs)
+			}
+		}
+		code, out, errs := ctconv(t, "", cmd, "--bogus")
+		if code != 2 || out != "" || !strings.Contains(errs, "Run 'ctconv "+cmd+" --help' for usage.") {
+			t.Errorf("%s --bogus: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
+		}
+	}
+}

@@ -40,7 +40,7 @@ Examples:
 const liveTable = "/proc/net/nf_conntrack"
 
 func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("snapshot", snapshotHelp, stdout, stderr)
+	fs := newFlagSet("snapshot", stderr)
 	out := fs.String("o", "", "write the snapshot to `FILE`")
 	info := fs.Bool("info", false, "print the header of each FILE instead")
 	from := fs.String("from", "auto", "the source's `format`: auto, "+encodings())
