@@ -1,16 +1,12 @@
 package snapshot
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"iter"
-	"math"
 	"net/netip"
 	"strconv"
 	"strings"
 
-	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 )
 
@@ -92,9 +88,11 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // have it, so captures of different formats compare on what they share.
 //
 // A Diff holds one capture in memory, in a compact form (about 130 bytes
-// a flow with its index), and streams the other. Changes come in the order of
-// the streamed capture, then those of flows only the held one has, in its
-// order.
+// a flow with its index), and streams the other. Changes come in the order
+// of the streamed capture, then those of flows only the held one has, in
+// its order. Two snapshots written sorted (Header.Sorted) are both
+// streamed, in memory that does not grow with them, and their changes come
+// in identity order.
 type Diff struct {
 	old, new *Input
 	opts     DiffOptions
@@ -116,156 +114,6 @@ func (d *Diff) Err() error { return d.err }
 
 // Summary returns the counts of what the Diff found so far.
 func (d *Diff) Summary() Summary { return d.sum }
-
-// flowKey is a flow's identity in the kernel's table.
-type flowKey struct {
-	src, dst [16]byte
-	l4       uint32
-	zone     uint16
-	family   format.Family
-	proto    format.Proto
-}
-
-func keyOf(f *format.Flow) flowKey {
-	k := flowKey{src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
-	if f.Has(format.FieldL4) {
-		t := &f.Orig
-		switch f.Proto.Layer4() {
-		case format.L4Ports, format.L4Keys:
-			k.l4 = uint32(t.SrcPort)<<16 | uint32(t.DstPort)
-		case format.L4ICMP:
-			k.l4 = uint32(t.Type)<<24 | uint32(t.Code)<<16 | uint32(t.ID)
-		}
-	}
-	switch {
-	case f.Has(format.FieldZone):
-		k.zone = f.Zone
-	case f.Has(format.FieldOrigZone):
-		k.zone = f.OrigZone
-	}
-	return k
-}
-
-func (k *flowKey) hash() uint64 {
-	const m = 0x9e3779b97f4a7c15
-	w := func(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
-	h := w(k.src[:8])*m ^ w(k.src[8:])
-	h = (h^h>>29)*m ^ w(k.dst[:8])
-	h = (h^h>>29)*m ^ w(k.dst[8:])
-	h = (h^h>>29)*m ^ (uint64(k.l4) | uint64(k.zone)<<32 | uint64(k.family)<<48 | uint64(k.proto)<<56)
-	return (h ^ h>>31) * m
-}
-
-// chunks is a slice that grows by chunks, never copying what it holds:
-// growing one large slice costs a diff of a million flows more than its
-// hashing.
-type chunks[T any] struct {
-	c [][]T
-	n int
-}
-
-const chunkBits = 16
-
-func (s *chunks[T]) add(v T) {
-	if s.n>>chunkBits == len(s.c) {
-		s.c = append(s.c, make([]T, 0, 1<<chunkBits))
-	}
-	last := &s.c[len(s.c)-1]
-	*last = append(*last, v)
-	s.n++
-}
-
-func (s *chunks[T]) at(i int) *T { return &s.c[i>>chunkBits][i&(1<<chunkBits-1)] }
-
-// keyIndex finds records by identity: an open-addressing hash table of
-// record numbers, the keys beside, by number. A Go map costs twice the
-// time here, most of it in cache misses.
-type keyIndex struct {
-	slots []int32 // record number + 1; 0 is empty
-	keys  chunks[flowKey]
-}
-
-// find returns the number of the record of k, or -1.
-func (x *keyIndex) find(k *flowKey) int32 {
-	if len(x.slots) == 0 {
-		return -1
-	}
-	mask := uint64(len(x.slots) - 1)
-	for i := k.hash() & mask; ; i = (i + 1) & mask {
-		n := x.slots[i]
-		if n == 0 {
-			return -1
-		}
-		if *x.keys.at(int(n - 1)) == *k {
-			return n - 1
-		}
-	}
-}
-
-// add adds k as the next record's; k is not in the index.
-func (x *keyIndex) add(k *flowKey) {
-	x.keys.add(*k)
-	if 2*x.keys.n > len(x.slots) {
-		x.slots = make([]int32, max(2*len(x.slots), 1024))
-		for n := range x.keys.n {
-			x.place(x.keys.at(n), int32(n+1))
-		}
-		return
-	}
-	x.place(k, int32(x.keys.n))
-}
-
-func (x *keyIndex) place(k *flowKey, n int32) {
-	mask := uint64(len(x.slots) - 1)
-	i := k.hash() & mask
-	for x.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	x.slots[i] = n
-}
-
-// held is the capture a Diff keeps: its flows as self-contained msgpack
-// records in blocks of 4 MiB, and an index by identity.
-type held struct {
-	blocks  [][]byte
-	refs    chunks[recordRef]
-	matched []bool
-	index   keyIndex
-	enc     *codec.MsgpackEncoder
-	dec     *codec.MsgpackDecoder
-	r       bytes.Reader
-}
-
-// recordRef is where a held record is.
-type recordRef struct{ block, off, len uint32 }
-
-const blockSize = 4 << 20
-
-// Write takes a record from the encoder, which writes one a call.
-func (h *held) Write(p []byte) (int, error) {
-	if len(h.blocks) == 0 || len(h.blocks[len(h.blocks)-1])+len(p) > cap(h.blocks[len(h.blocks)-1]) {
-		h.blocks = append(h.blocks, make([]byte, 0, max(blockSize, len(p))))
-	}
-	b := &h.blocks[len(h.blocks)-1]
-	h.refs.add(recordRef{uint32(len(h.blocks) - 1), uint32(len(*b)), uint32(len(p))})
-	*b = append(*b, p...)
-	return len(p), nil
-}
-
-func (h *held) add(f *format.Flow) error {
-	if len(h.blocks) >= math.MaxUint32 {
-		return errors.New("snapshot: the capture held for a diff is too large")
-	}
-	return h.enc.EncodeFlow(f)
-}
-
-func (h *held) get(i int, f *format.Flow) error {
-	r := h.refs.at(i)
-	h.r.Reset(h.blocks[r.block][r.off : r.off+r.len])
-	h.dec.Reset(&h.r)
-	_, err := h.dec.Decode(f, nil)
-	return err
-}
 
 // prefetch reads an input's flows on a goroutine of its own, a batch at a
 // time, so that parsing overlaps the rest of the work.
@@ -353,112 +201,203 @@ func (d *Diff) Changes() iter.Seq[*Change] {
 			d.err = errors.New("snapshot: diff compares flows, and a capture holds expectations")
 			return
 		}
-		hold, stream := d.old, d.new
-		if d.opts.HoldNew {
-			hold, stream = d.new, d.old
+		e := emitter{d: d, yield: yield}
+		if d.old.sorted() && d.new.sorted() {
+			d.merge(&e)
+		} else {
+			d.hashJoin(&e)
 		}
-		h := &held{}
-		h.enc = codec.NewMsgpackEncoder(h)
-		h.enc.SelfContained()
-		h.dec = codec.NewMsgpackDecoder(&h.r)
-		var a format.Flow
-		var c Change
-		var fields []FieldChange // reused by each Changed
-		// side sets c's flow of the capture it is from: the held one or not.
-		side := func(f *format.Flow, fromHeld bool) {
-			if fromHeld != d.opts.HoldNew {
-				c.Old, c.New = f, nil
-			} else {
-				c.Old, c.New = nil, f
-			}
-		}
-		hp := newPrefetch(hold)
-		defer hp.stop()
-		for f := hp.next(); f != nil; f = hp.next() {
-			k := keyOf(f)
-			if h.index.find(&k) >= 0 {
-				d.sum.Duplicates++
-				c = Change{Op: Duplicate}
-				side(f, true)
-				if !yield(&c) {
-					return
-				}
-				continue
-			}
-			h.index.add(&k)
-			if err := h.add(f); err != nil {
-				d.err = err
+	}
+}
+
+// emitter yields a Diff's changes and counts them.
+type emitter struct {
+	d      *Diff
+	yield  func(*Change) bool
+	c      Change
+	fields []FieldChange // reused by each Changed
+	done   bool          // the loop stopped asking
+}
+
+// only yields a change of op of one flow, from the old capture or not.
+func (e *emitter) only(op Op, f *format.Flow, old bool) bool {
+	e.d.count(op)
+	e.c = Change{Op: op, New: f}
+	if old {
+		e.c.Old, e.c.New = f, nil
+	}
+	e.done = !e.yield(&e.c)
+	return !e.done
+}
+
+// both compares the flow's two versions and yields a Changed if they differ.
+func (e *emitter) both(old, new *format.Flow) bool {
+	if e.fields = e.d.compare(e.fields[:0], old, new); len(e.fields) == 0 {
+		e.d.sum.Unchanged++
+		return true
+	}
+	e.d.sum.Changed++
+	e.c = Change{Op: Changed, Old: old, New: new, Fields: e.fields}
+	e.done = !e.yield(&e.c)
+	return !e.done
+}
+
+// hashJoin holds one capture in a store, indexed, and streams the other.
+func (d *Diff) hashJoin(e *emitter) {
+	hold, stream := d.old, d.new
+	if d.opts.HoldNew {
+		hold, stream = d.new, d.old
+	}
+	heldOld := !d.opts.HoldNew
+	s := newStore()
+	var index keyIndex
+	hp := newPrefetch(hold)
+	defer hp.stop()
+	for f := hp.next(); f != nil; f = hp.next() {
+		k := keyOf(f)
+		if index.find(s, &k) >= 0 {
+			if !e.only(Duplicate, f, heldOld) {
 				return
 			}
+			continue
 		}
-		if d.err = hp.err; d.err != nil {
+		if d.err = s.add(f, &k); d.err != nil {
 			return
 		}
-		h.matched = make([]bool, h.refs.n)
-		only := map[flowKey]struct{}{} // the identities only the streamed capture has
-		sp := newPrefetch(stream)
-		defer sp.stop()
-		for b := sp.next(); b != nil; b = sp.next() {
-			k := keyOf(b)
-			i := h.index.find(&k)
-			if i < 0 {
-				c = Change{Op: Added}
-				if d.opts.HoldNew {
-					c.Op = Removed
-				}
-				if _, dup := only[k]; dup {
-					c.Op = Duplicate
-				} else {
-					only[k] = struct{}{}
-				}
-			} else if h.matched[i] {
-				c = Change{Op: Duplicate}
-			} else {
-				h.matched[i] = true
-				if err := h.get(int(i), &a); err != nil {
-					d.err = err
-					return
-				}
-				old, new := &a, b
-				if d.opts.HoldNew {
-					old, new = new, old
-				}
-				if fields = d.compare(fields[:0], old, new); len(fields) == 0 {
-					d.sum.Unchanged++
-					continue
-				}
-				c = Change{Op: Changed, Old: old, New: new, Fields: fields}
-				d.sum.Changed++
-				if !yield(&c) {
-					return
-				}
-				continue
-			}
-			d.count(c.Op)
-			side(b, false)
-			if !yield(&c) {
+		index.add(s, s.refs.n-1)
+	}
+	if d.err = hp.err; d.err != nil {
+		return
+	}
+	matched := make([]bool, s.refs.n)
+	only := map[flowKey]struct{}{} // the identities only the streamed capture has
+	var a format.Flow
+	sp := newPrefetch(stream)
+	defer sp.stop()
+	for b := sp.next(); b != nil; b = sp.next() {
+		k := keyOf(b)
+		i := index.find(s, &k)
+		var op Op
+		switch {
+		case i >= 0 && !matched[i]:
+			matched[i] = true
+			if d.err = s.get(int(i), &a); d.err != nil {
 				return
 			}
+			old, new := &a, b
+			if !heldOld {
+				old, new = new, old
+			}
+			if !e.both(old, new) {
+				return
+			}
+			continue
+		case i >= 0:
+			op = Duplicate
+		default: // only the streamed capture has it
+			op = Added
+			if !heldOld {
+				op = Removed
+			}
+			if _, dup := only[k]; dup {
+				op = Duplicate
+			}
+			only[k] = struct{}{}
 		}
-		if d.err = sp.err; d.err != nil {
+		if !e.only(op, b, !heldOld) {
 			return
 		}
-		for i, m := range h.matched {
-			if m {
-				continue
-			}
-			if err := h.get(i, &a); err != nil {
-				d.err = err
-				return
-			}
-			c = Change{Op: Removed}
-			if d.opts.HoldNew {
-				c.Op = Added
-			}
-			d.count(c.Op)
-			side(&a, true)
-			if !yield(&c) {
-				return
+	}
+	if d.err = sp.err; d.err != nil {
+		return
+	}
+	for i, m := range matched {
+		if m {
+			continue
+		}
+		if d.err = s.get(i, &a); d.err != nil {
+			return
+		}
+		op := Removed
+		if !heldOld {
+			op = Added
+		}
+		if !e.only(op, &a, heldOld) {
+			return
+		}
+	}
+}
+
+// cursor walks a sorted capture, checking its order.
+type cursor struct {
+	p     *prefetch
+	f     *format.Flow
+	k     flowKey
+	dup   bool // f has the identity of the flow before
+	which string
+}
+
+func (c *cursor) next() error {
+	prev, had := c.k, c.f != nil
+	if c.f = c.p.next(); c.f == nil {
+		return c.p.err
+	}
+	c.k = keyOf(c.f)
+	if had {
+		switch compareKeys(&prev, &c.k) {
+		case 1:
+			return errors.New("snapshot: diff: the " + c.which + " capture is not in identity order, as its header says")
+		case 0:
+			c.dup = true
+			return nil
+		}
+	}
+	c.dup = false
+	return nil
+}
+
+// merge walks two sorted snapshots side by side, in memory that does not
+// grow with them; the changes come in identity order.
+func (d *Diff) merge(e *emitter) {
+	o := cursor{p: newPrefetch(d.old), which: "old"}
+	n := cursor{p: newPrefetch(d.new), which: "new"}
+	defer o.p.stop()
+	defer n.p.stop()
+	if d.err = o.next(); d.err != nil {
+		return
+	}
+	if d.err = n.next(); d.err != nil {
+		return
+	}
+	for (o.f != nil || n.f != nil) && !e.done && d.err == nil {
+		c := 0
+		switch {
+		case o.f != nil && o.dup:
+			e.only(Duplicate, o.f, true)
+			d.err = o.next()
+			continue
+		case n.f != nil && n.dup:
+			e.only(Duplicate, n.f, false)
+			d.err = n.next()
+			continue
+		case o.f == nil:
+			c = 1
+		case n.f == nil:
+			c = -1
+		default:
+			c = compareKeys(&o.k, &n.k)
+		}
+		switch {
+		case c < 0:
+			e.only(Removed, o.f, true)
+			d.err = o.next()
+		case c > 0:
+			e.only(Added, n.f, false)
+			d.err = n.next()
+		default:
+			e.both(o.f, n.f)
+			if d.err = o.next(); d.err == nil {
+				d.err = n.next()
 			}
 		}
 	}

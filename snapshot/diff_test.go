@@ -211,3 +211,101 @@ func TestDiffFields(t *testing.T) {
 		}
 	}
 }
+
+// sortedSnapshot writes the flows of text to a snapshot, sorted or not.
+func sortedSnapshot(t *testing.T, text string, sorted bool) *snapshot.Input {
+	t.Helper()
+	in := open(t, text)
+	var buf bytes.Buffer
+	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: in.Encoding, Sorted: sorted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f format.Flow
+	for in.Scan(&f) {
+		w.WriteFlow(&f)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := snapshot.Open(bytes.NewReader(buf.Bytes()), snapshot.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDiffSorted diffs sorted snapshots, which a Diff streams side by side:
+// the same changes as from the text, in identity order.
+func TestDiffSorted(t *testing.T) {
+	data, _ := os.ReadFile("../testdata/corpus/proc.txt")
+	ls := strings.SplitAfter(string(data), "\n")
+	old := strings.Join(ls[:40], "") + lines(flowA, flowB, flowC)
+	new := strings.Join(ls[5:], "") + lines(flowD, flowA2, flowB2, flowBz)
+
+	s := sortedSnapshot(t, old, true)
+	if !s.Snapshot.Header().Sorted {
+		t.Fatal("the header does not say sorted")
+	}
+	var prev string
+	var f format.Flow
+	for s.Scan(&f) {
+		zone := f.Zone
+		if !f.Has(format.FieldZone) {
+			zone = f.OrigZone // the zone of the original direction is the identity's
+		}
+		k := fmt.Sprintf("%02d %03d %05d %x %x %05d", f.Family, f.Proto, zone, f.Orig.Src.As16(), f.Orig.Dst.As16(), f.Orig.SrcPort)
+		if k < prev {
+			t.Fatalf("not in order: %s after %s", k, prev)
+		}
+		prev = k
+	}
+
+	want := func() []string {
+		d := snapshot.NewDiff(open(t, old), open(t, new), snapshot.DiffOptions{})
+		var ops []string
+		for c := range d.Changes() {
+			ops = append(ops, describe(c))
+		}
+		slices.Sort(ops)
+		return ops
+	}()
+	d := snapshot.NewDiff(sortedSnapshot(t, old, true), sortedSnapshot(t, new, true), snapshot.DiffOptions{})
+	var got []string
+	for c := range d.Changes() {
+		got = append(got, describe(c))
+	}
+	if d.Err() != nil {
+		t.Fatal(d.Err())
+	}
+	if len(got) == 0 {
+		t.Fatal("no changes")
+	}
+	sorted := slices.Clone(got)
+	slices.Sort(sorted)
+	if !slices.Equal(sorted, want) {
+		t.Errorf("sorted snapshots:\n%q\nthe text:\n%q", sorted, want)
+	}
+	// One of them unsorted: the hash join, the same changes.
+	d = snapshot.NewDiff(sortedSnapshot(t, old, true), sortedSnapshot(t, new, false), snapshot.DiffOptions{})
+	var mixed []string
+	for c := range d.Changes() {
+		mixed = append(mixed, describe(c))
+	}
+	slices.Sort(mixed)
+	if !slices.Equal(mixed, want) {
+		t.Errorf("a sorted and an unsorted snapshot:\n%q\nthe text:\n%q", mixed, want)
+	}
+}
+
+func describe(c *snapshot.Change) string {
+	f := c.New
+	if f == nil {
+		f = c.Old
+	}
+	s := fmt.Sprintf("%v %v %v:%d>%v:%d z%d", c.Op, f.Proto, f.Orig.Src, f.Orig.SrcPort, f.Orig.Dst, f.Orig.DstPort, f.Zone)
+	for _, fc := range c.Fields {
+		s += " " + fc.Field + "=" + fc.Old + ">" + fc.New
+	}
+	return s
+}

@@ -78,6 +78,12 @@ type Header struct {
 	Tool string
 	// Expectations says that the records are expectations, not flows.
 	Expectations bool
+	// Sorted says that the flows are in the order of their identities in
+	// the kernel's table (family, protocol, zone, original tuple), not
+	// the source's, so that a Diff of two sorted snapshots streams both.
+	// Given to NewWriter, it makes the Writer keep the flows, in a compact
+	// form, until Close, which sorts them.
+	Sorted bool
 	// Count is the number of records, or UnknownCount.
 	Count uint64
 }
@@ -119,6 +125,7 @@ type Writer struct {
 	err    error
 	closed bool
 
+	sort *store      // with Header.Sorted, the flows until Close sorts them
 	cur  *batch      // the batch being filled
 	work chan *batch // to the encoding goroutine
 	free chan *batch // back from it, with its error if any
@@ -144,7 +151,13 @@ const (
 // NewWriter writes the header h to w and returns a Writer of its records.
 // h.Count is set by Close.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
+	if h.Sorted && h.Expectations {
+		return nil, errors.New("snapshot: only flows can be sorted")
+	}
 	sw := &Writer{w: w, h: h}
+	if h.Sorted {
+		sw.sort = newStore()
+	}
 	sw.h.Count = UnknownCount
 	sw.header = encodeHeader(&sw.h, headerRoom)
 	if _, err := w.Write(fixed(&sw.h, sw.header)); err != nil {
@@ -267,6 +280,7 @@ func encodeHeaderPad(h *Header, pad int) []byte {
 		{"footer", h.Footer},
 		{"tool", h.Tool},
 		{"expectations", h.Expectations},
+		{"sorted", h.Sorted},
 		{"pad", make([]byte, pad)},
 	}
 	e.EncodeMapLen(len(fields))
@@ -286,11 +300,36 @@ func (w *Writer) WriteFlow(f *format.Flow) error {
 	if w.err != nil {
 		return w.err
 	}
-	w.cur.flows[w.cur.n] = *f
 	w.count++
+	if w.sort != nil {
+		k := keyOf(f)
+		w.err = w.sort.add(f, &k)
+		return w.err
+	}
+	return w.queue(f)
+}
+
+// queue hands f to the encoding goroutine.
+func (w *Writer) queue(f *format.Flow) error {
+	w.cur.flows[w.cur.n] = *f
 	if w.cur.n++; w.cur.n == batchLen {
 		return w.next()
 	}
+	return nil
+}
+
+// flushSorted writes the kept flows in identity order.
+func (w *Writer) flushSorted() error {
+	var f format.Flow
+	for _, i := range w.sort.sorted() {
+		if err := w.sort.get(int(i), &f); err != nil {
+			return err
+		}
+		if err := w.queue(&f); err != nil {
+			return err
+		}
+	}
+	w.sort = nil
 	return nil
 }
 
@@ -327,6 +366,9 @@ func (w *Writer) Close() error {
 		return errors.New("snapshot: Writer closed twice")
 	}
 	w.closed = true
+	if w.err == nil && w.sort != nil {
+		w.err = w.flushSorted()
+	}
 	if w.err == nil && w.cur.n > 0 {
 		w.next()
 	}
@@ -447,6 +489,8 @@ func decodeHeader(b []byte, h *Header) error {
 			h.Tool, err = d.DecodeString()
 		case "expectations":
 			h.Expectations, err = d.DecodeBool()
+		case "sorted":
+			h.Sorted, err = d.DecodeBool()
 		default:
 			err = d.Skip()
 		}

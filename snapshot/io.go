@@ -137,6 +137,10 @@ func jsonExpectations(br *bufio.Reader) bool {
 	return bytes.Contains(line, []byte(`"tuple":`)) && !bytes.Contains(line, []byte(`"tuple-orig":`))
 }
 
+// sorted reports whether the input is a snapshot of flows in identity
+// order.
+func (in *Input) sorted() bool { return in.Snapshot != nil && in.Snapshot.Header().Sorted }
+
 // Scan reads the next flow into f; see format.Scanner.Scan.
 func (in *Input) Scan(f *format.Flow) bool {
 	if in.Snapshot != nil {

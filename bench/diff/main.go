@@ -48,13 +48,19 @@ func run(n, runs int) error {
 		return fmt.Errorf("build: %v\n%s", err, out)
 	}
 	as, bs := filepath.Join(dir, "a.ctsnap"), filepath.Join(dir, "b.ctsnap")
+	ass, bss := filepath.Join(dir, "a-sorted.ctsnap"), filepath.Join(dir, "b-sorted.ctsnap")
 	for _, p := range [][2]string{{a, as}, {b, bs}} {
 		if _, err := measure(0, bin, "snapshot", "-o", p[1], p[0]); err != nil {
 			return err
 		}
 	}
+	for _, p := range [][2]string{{a, ass}, {b, bss}} {
+		if _, err := measure(0, bin, "snapshot", "--sort", "-o", p[1], p[0]); err != nil {
+			return err
+		}
+	}
 	sh := fmt.Sprintf("sort %s > %s.s && sort %s > %s.s && diff %s.s %s.s > /dev/null; test $? -le 1", a, a, b, b, a, b)
-	var ct, cs, sd []result
+	var ct, cs, css, sd []result
 	for range runs {
 		r, err := measure(1, bin, "diff", a, b)
 		if err != nil {
@@ -65,6 +71,10 @@ func run(n, runs int) error {
 			return err
 		}
 		cs = append(cs, r)
+		if r, err = measure(1, bin, "diff", ass, bss); err != nil {
+			return err
+		}
+		css = append(css, r)
 		if r, err = measure(0, "sh", "-c", sh); err != nil {
 			return err
 		}
@@ -79,6 +89,7 @@ func run(n, runs int) error {
 	}{
 		{"ctconv diff a.txt b.txt", med(ct)},
 		{"ctconv diff a.ctsnap b.ctsnap", med(cs)},
+		{"... snapshots written with --sort", med(css)},
 		{"sort a; sort b; diff a.s b.s", base},
 	} {
 		fmt.Printf("%-34s %9.2fs %10.0f %12.2f %12.2f\n", row.name, row.r.wall.Seconds(), row.r.peakMB,

@@ -42,7 +42,9 @@ delta-time move on every read: --include-volatile compares them too.
 
 Changes come in the order of the larger capture (by the size of its file),
 then those of flows only the smaller holds: ctconv keeps the smaller in
-memory, about 130 bytes a flow.
+memory, about 130 bytes a flow. Two snapshots written with "ctconv snapshot
+--sort" are read side by side in constant memory, and their changes come
+in the order of the flows' identities.
 
 Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
 

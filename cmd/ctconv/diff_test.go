@@ -52,3 +52,35 @@ func TestDiffCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffSortedSnapshots diffs two snapshots written with --sort: the
+// same summary as from their text.
+func TestDiffSortedSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	lines := strings.SplitAfter(string(readFile(t, corpusProc)), "\n")
+	var files []string
+	for i, text := range []string{strings.Join(lines[:30], ""), strings.Join(lines[3:40], "")} {
+		txt := filepath.Join(dir, "capture"+itoa(i)+".txt")
+		snap := txt + ".ctsnap"
+		os.WriteFile(txt, []byte(text), 0o644)
+		if code, _, errs := ctconv(t, "", "snapshot", "--sort", "-o", snap, txt); code != 0 {
+			t.Fatalf("snapshot --sort: exit %d: %s", code, errs)
+		}
+		if _, info, _ := ctconv(t, "", "snapshot", "--info", snap); !strings.Contains(info, "order:    sorted by identity") {
+			t.Errorf("--info:\n%s", info)
+		}
+		files = append(files, txt, snap)
+	}
+	_, fromText, _ := ctconv(t, "", "diff", files[0], files[2])
+	code, fromSnap, errs := ctconv(t, "", "diff", files[1], files[3])
+	last := func(s string) string {
+		ls := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+		return ls[len(ls)-1]
+	}
+	if code != 1 || last(fromSnap) != last(fromText) || !strings.HasPrefix(last(fromText), "diff: 10 added, 3 removed") {
+		t.Errorf("exit %d, stderr %q: %q against %q", code, errs, last(fromSnap), last(fromText))
+	}
+	if code, _, errs := ctconv(t, "", "convert", "--sort", "--to", "json", files[0]); code != 2 || !strings.Contains(errs, "--sort sorts a snapshot") {
+		t.Errorf("--sort --to json: exit %d, %q", code, errs)
+	}
+}

@@ -45,6 +45,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	info := fs.Bool("info", false, "print the header of each FILE instead")
 	from := fs.String("from", "auto", "the source's `format`: auto, "+encodings())
 	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the source")
+	sorted := fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
 	operands, err := parseFlags(fs, args)
 	if helpRequested(err) {
 		fmt.Fprint(stdout, snapshotHelp+"\nFlags:\n")
@@ -82,6 +83,9 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		name = fmt.Sprintf("ctconv-%s-%s.ctsnap", host, time.Now().Format("20060102-150405"))
 	}
 	cargs := []string{"--to", "snapshot", "--from", *from, "--tz", *tz, "-o", name, source}
+	if *sorted {
+		cargs = append(cargs[:len(cargs)-1], "--sort", source)
+	}
 	if source == liveTable {
 		meta.live = true
 		if *from == "auto" {
@@ -142,6 +146,9 @@ func printInfo(name string, w io.Writer) error {
 		fmt.Fprintf(&b, "options:  %s\n", h.Options)
 	}
 	fmt.Fprintf(&b, "records:  %s %s\n", count, kind)
+	if h.Sorted {
+		fmt.Fprintf(&b, "order:    sorted by identity (family, protocol, zone, original tuple)\n")
+	}
 	fmt.Fprintf(&b, "tool:     %s\n", orUnknown(h.Tool))
 	_, err = io.WriteString(w, b.String())
 	return err

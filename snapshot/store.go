@@ -1,0 +1,204 @@
+package snapshot
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"math"
+	"slices"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+// flowKey is a flow's identity in the kernel's table: family, protocol,
+// zone and original tuple.
+type flowKey struct {
+	src, dst [16]byte
+	l4       uint32
+	zone     uint16
+	family   format.Family
+	proto    format.Proto
+}
+
+func keyOf(f *format.Flow) flowKey {
+	k := flowKey{src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
+	if f.Has(format.FieldL4) {
+		t := &f.Orig
+		switch f.Proto.Layer4() {
+		case format.L4Ports, format.L4Keys:
+			k.l4 = uint32(t.SrcPort)<<16 | uint32(t.DstPort)
+		case format.L4ICMP:
+			k.l4 = uint32(t.Type)<<24 | uint32(t.Code)<<16 | uint32(t.ID)
+		}
+	}
+	switch {
+	case f.Has(format.FieldZone):
+		k.zone = f.Zone
+	case f.Has(format.FieldOrigZone):
+		k.zone = f.OrigZone
+	}
+	return k
+}
+
+func (k *flowKey) hash() uint64 {
+	const m = 0x9e3779b97f4a7c15
+	w := func(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+	h := w(k.src[:8])*m ^ w(k.src[8:])
+	h = (h^h>>29)*m ^ w(k.dst[:8])
+	h = (h^h>>29)*m ^ w(k.dst[8:])
+	h = (h^h>>29)*m ^ (uint64(k.l4) | uint64(k.zone)<<32 | uint64(k.family)<<48 | uint64(k.proto)<<56)
+	return (h ^ h>>31) * m
+}
+
+// compareKeys orders identities as a sorted snapshot holds them: by family,
+// protocol, zone, source, destination, then ports, keys or ICMP fields.
+func compareKeys(a, b *flowKey) int {
+	if c := cmp.Compare(a.family, b.family); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.proto, b.proto); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.zone, b.zone); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a.src[:], b.src[:]); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a.dst[:], b.dst[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.l4, b.l4)
+}
+
+// chunks is a slice that grows by chunks, never copying what it holds:
+// growing one large slice costs a diff of a million flows more than its
+// hashing.
+type chunks[T any] struct {
+	c [][]T
+	n int
+}
+
+const chunkBits = 16
+
+func (s *chunks[T]) add(v T) {
+	if s.n>>chunkBits == len(s.c) {
+		s.c = append(s.c, make([]T, 0, 1<<chunkBits))
+	}
+	last := &s.c[len(s.c)-1]
+	*last = append(*last, v)
+	s.n++
+}
+
+func (s *chunks[T]) at(i int) *T { return &s.c[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+// store keeps flows in memory in a compact form: self-contained msgpack
+// records in blocks of 4 MiB, and their identities, by number.
+type store struct {
+	blocks [][]byte
+	refs   chunks[recordRef]
+	keys   chunks[flowKey]
+	enc    *codec.MsgpackEncoder
+	dec    *codec.MsgpackDecoder
+	r      bytes.Reader
+}
+
+// recordRef is where a stored record is.
+type recordRef struct{ block, off, len uint32 }
+
+const blockSize = 4 << 20
+
+func newStore() *store {
+	s := &store{}
+	s.enc = codec.NewMsgpackEncoder(s)
+	s.enc.SelfContained()
+	s.dec = codec.NewMsgpackDecoder(&s.r)
+	return s
+}
+
+// Write takes a record from the encoder, which writes one a call.
+func (s *store) Write(p []byte) (int, error) {
+	if len(s.blocks) == 0 || len(s.blocks[len(s.blocks)-1])+len(p) > cap(s.blocks[len(s.blocks)-1]) {
+		s.blocks = append(s.blocks, make([]byte, 0, max(blockSize, len(p))))
+	}
+	b := &s.blocks[len(s.blocks)-1]
+	s.refs.add(recordRef{uint32(len(s.blocks) - 1), uint32(len(*b)), uint32(len(p))})
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+// add stores f, whose identity is k, as the next record.
+func (s *store) add(f *format.Flow, k *flowKey) error {
+	if len(s.blocks) >= math.MaxUint32 || s.refs.n >= math.MaxInt32 {
+		return errors.New("snapshot: too many flows to hold in memory")
+	}
+	s.keys.add(*k)
+	return s.enc.EncodeFlow(f)
+}
+
+// get decodes record i into f.
+func (s *store) get(i int, f *format.Flow) error {
+	r := s.refs.at(i)
+	s.r.Reset(s.blocks[r.block][r.off : r.off+r.len])
+	s.dec.Reset(&s.r)
+	_, err := s.dec.Decode(f, nil)
+	return err
+}
+
+// sorted returns the record numbers in the order of their identities;
+// records of the same identity keep their order.
+func (s *store) sorted() []int32 {
+	order := make([]int32, s.refs.n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(s.keys.at(int(a)), s.keys.at(int(b))) })
+	return order
+}
+
+// keyIndex finds a store's records by identity: an open-addressing hash
+// table of record numbers, of every record of the store, whose identities
+// differ. A Go map costs twice the time here, most of it in cache misses.
+type keyIndex struct {
+	slots []int32 // record number + 1; 0 is empty
+}
+
+// find returns the number of the record of k in s, or -1.
+func (x *keyIndex) find(s *store, k *flowKey) int32 {
+	if len(x.slots) == 0 {
+		return -1
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := k.hash() & mask; ; i = (i + 1) & mask {
+		n := x.slots[i]
+		if n == 0 {
+			return -1
+		}
+		if *s.keys.at(int(n - 1)) == *k {
+			return n - 1
+		}
+	}
+}
+
+// add indexes record n of s, the last, whose identity is not in the
+// index yet.
+func (x *keyIndex) add(s *store, n int) {
+	if 2*(n+1) > len(x.slots) {
+		x.slots = make([]int32, max(2*len(x.slots), 1024))
+		for i := range n {
+			x.place(s.keys.at(i), int32(i+1))
+		}
+	}
+	x.place(s.keys.at(n), int32(n+1))
+}
+
+func (x *keyIndex) place(k *flowKey, n int32) {
+	mask := uint64(len(x.slots) - 1)
+	i := k.hash() & mask
+	for x.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = n
+}
