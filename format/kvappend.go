@@ -84,6 +84,8 @@ func (d *dialect) printable(f *Flow) error {
 		return unprintable(d, "state "+itoa(uint64(f.State))+" is not a "+f.Proto.String()+" state")
 	case d.old && !f.Has(FieldTimeout):
 		return unprintable(d, "the flow has no timeout (it is offloaded, or its source did not print one), and this format always prints one")
+	case !d.lib && lacksL4(f):
+		return unprintable(d, "the flow has no "+l4Names[f.Proto.Layer4()]+" (its source did not print them: conntrack's XML has none for ICMP), which the kernel always prints")
 	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
@@ -91,6 +93,14 @@ func (d *dialect) printable(f *Flow) error {
 		}
 	}
 	return nil
+}
+
+var l4Names = [...]string{L4Ports: "ports", L4Keys: "GRE keys", L4ICMP: "ICMP type, code and id"}
+
+// lacksL4 reports whether f lacks the layer-4 part that the kernel prints
+// for its protocol: f comes from a source that does not show it.
+func lacksL4(f *Flow) bool {
+	return !f.Has(FieldL4) && f.Proto.Layer4() != L4None && f.Quirks&QuirkUnknownName == 0
 }
 
 func unprintable(d *dialect, msg string) error {
@@ -170,8 +180,14 @@ func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
 			dst = appendKey(dst, "delta-time=", f.DeltaTime)
 		}
 	case SlotUse:
-		if f.Has(FieldUse) {
+		switch {
+		case f.Has(FieldUse):
 			dst = appendKey(dst, "use=", uint64(f.Use))
+		case d.required(SlotUse):
+			// The kernel prints use= for every entry, and a source such as
+			// conntrack -E or -o save has none: print what /proc shows for
+			// an entry that only the table and the reader hold.
+			dst = appendKey(dst, "use=", kernelUse)
 		}
 		if d.old && f.Quirks&QuirkUseBeforeMark != 0 {
 			dst = d.appendMark(dst, f)
@@ -179,6 +195,10 @@ func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
 	}
 	return dst
 }
+
+// kernelUse is the reference count the kernel's formats print for a flow
+// whose source had none.
+const kernelUse = 2
 
 func (d *dialect) appendMark(dst []byte, f *Flow) []byte {
 	if !f.Has(FieldMark) {

@@ -362,6 +362,9 @@ func appendSave(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, err
 		err.(*PrintError).Format = Save
 		return dst, err
 	}
+	if lacksL4(f) && f.Proto.Layer4() == L4ICMP {
+		return dst, &PrintError{Format: Save, Msg: "the flow has no ICMP type, code and id (conntrack's XML, say, has none), which conntrack -o save always prints"}
+	}
 	switch f.Event {
 	case EventUpdate:
 		dst = append(dst, "-U "...)

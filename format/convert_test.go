@@ -1,0 +1,61 @@
+package format_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// TestConvertMissing prints flows whose source lacks what a target format
+// always shows: the result is a line the target's parser reads, or a
+// *PrintError that says what is missing, never a line no producer prints.
+// FuzzConstruct found both cases.
+func TestConvertMissing(t *testing.T) {
+	const (
+		event = "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
+		save  = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
+		icmp  = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><use>1</use></meta></flow>`
+	)
+	for _, c := range []struct {
+		name     string
+		from, to format.Format
+		line     string
+		want     string // the printed line, or the error's text
+	}{
+		{"an event has no use count", format.Conntrack, format.Proc, event,
+			"ipv4     2 udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 use=2"},
+		{"nor has save", format.Save, format.IPLegacy, save,
+			"tcp      6 29 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 use=2"},
+		{"XML has no ICMP type", format.XML, format.Proc, icmp, "the flow has no ICMP type, code and id"},
+		{"nor for ip_conntrack", format.XML, format.IPLegacy, icmp, "the flow has no ICMP type, code and id"},
+		{"nor for save", format.XML, format.Save, icmp, "the flow has no ICMP type, code and id"},
+	} {
+		var f format.Flow
+		p := format.Parser{Format: c.from, Location: time.UTC}
+		if err := p.Parse([]byte(c.line), &f); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		pr := format.Printer{Format: c.to, Location: time.UTC}
+		out, err := pr.Append(nil, &f)
+		var pe *format.PrintError
+		switch {
+		case errors.As(err, &pe):
+			if !strings.Contains(pe.Error(), c.want) {
+				t.Errorf("%s: %v, want %q", c.name, err, c.want)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		default:
+			if got := strings.TrimSuffix(string(out), "\n"); got != c.want {
+				t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
+			}
+			var back format.Flow
+			if err := (&format.Parser{Format: c.to}).Parse([]byte(strings.TrimSuffix(string(out), "\n")), &back); err != nil {
+				t.Errorf("%s: the printed line does not parse: %v", c.name, err)
+			}
+		}
+	}
+}
