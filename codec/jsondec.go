@@ -17,6 +17,9 @@ type JSONDecoder struct {
 	state  []byte // the state's name, until the protocol is known
 	proto  []byte // the protocol's name, likewise
 	icmpv6 bool   // the last tuple's ICMP fields were ICMPv6's
+	// oldExtras and extrasB let a decoder reusing a Flow keep its extras.
+	oldExtras format.Extras
+	extrasB   format.ExtrasBuilder
 }
 
 // keys of a flow object, as bits to find duplicates.
@@ -75,6 +78,7 @@ func keyIndex(keys []string, key []byte) uint64 {
 // Keys it does not know are skipped, so that newer writers can add some.
 func (d *JSONDecoder) DecodeFlow(line []byte, f *format.Flow) error {
 	d.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	d.oldExtras = f.Extras
 	*f = format.Flow{}
 	r := &d.r
 	r.reset(line)
@@ -443,6 +447,8 @@ func (d *JSONDecoder) labels() (string, error) {
 func (d *JSONDecoder) extras(f *format.Flow) error {
 	r := &d.r
 	last := format.Slot(0)
+	d.extrasB.Reset()
+	defer func() { f.Extras = d.extrasB.Extras(d.oldExtras) }()
 	return r.array("extras", func() error {
 		var slot format.Slot
 		var text string
@@ -477,7 +483,7 @@ func (d *JSONDecoder) extras(f *format.Flow) error {
 			return r.fail(format.ErrSyntax, "extras", "an extra needs a slot and a text, in slot order")
 		}
 		last = slot
-		f.Extras = f.Extras.Add(slot, text)
+		d.extrasB.Add(slot, text)
 		return nil
 	})
 }

@@ -490,10 +490,13 @@ type MsgpackDecoder struct {
 	addrs   addrTable
 	scratch []byte
 	old     [4]string
-	left    int    // elements left in the record
-	elems   int    // elements the record may still have, nested ones included
-	room    int    // bytes the record's strings may still take
-	count   uint64 // the count of the end record
+	// oldExtras and extrasB let a decoder reusing a Flow keep its extras.
+	oldExtras format.Extras
+	extrasB   format.ExtrasBuilder
+	left      int    // elements left in the record
+	elems     int    // elements the record may still have, nested ones included
+	room      int    // bytes the record's strings may still take
+	count     uint64 // the count of the end record
 }
 
 // Count returns the number of records that the stream's end record, which
@@ -773,6 +776,7 @@ func (d *MsgpackDecoder) skip(depth int) error {
 
 func (d *MsgpackDecoder) flow(f *format.Flow) error {
 	d.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	d.oldExtras = f.Extras
 	*f = format.Flow{}
 	mask, err := d.uint(math.MaxUint64)
 	if err != nil {
@@ -909,6 +913,7 @@ func (d *MsgpackDecoder) extras(f *format.Flow) error {
 	if n < 0 || n%2 != 0 || n > 2*maxString {
 		return corrupt("malformed extras")
 	}
+	d.extrasB.Reset()
 	for i := 0; i < n; i += 2 {
 		d.left += 2 // the pair's elements are inside the array
 		slot, err := d.uint(math.MaxUint8)
@@ -919,8 +924,9 @@ func (d *MsgpackDecoder) extras(f *format.Flow) error {
 		if err != nil {
 			return err
 		}
-		f.Extras = f.Extras.Add(format.Slot(slot), string(tok))
+		d.extrasB.Add(format.Slot(slot), string(tok))
 	}
+	f.Extras = d.extrasB.Extras(d.oldExtras)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,34 @@ func TestConvertMissing(t *testing.T) {
 			if err := (&format.Parser{Format: c.to}).Parse([]byte(strings.TrimSuffix(string(out), "\n")), &back); err != nil {
 				t.Errorf("%s: the printed line does not parse: %v", c.name, err)
 			}
+		}
+	}
+}
+
+// TestExtrasBuilder checks that the builder gives what adding each token
+// with Extras.Add gives, in any order of slots.
+func TestExtrasBuilder(t *testing.T) {
+	for _, slots := range [][]format.Slot{
+		{}, {format.SlotUse}, {format.SlotHeader, format.SlotMark, format.SlotMark, format.SlotUse},
+		{format.SlotUse, format.SlotMark, format.SlotUse, format.SlotHeader, format.SlotMark},
+	} {
+		var want format.Extras
+		var b format.ExtrasBuilder
+		for i, s := range slots {
+			tok := fmt.Sprintf("t%d=%d", i, s)
+			want = want.Add(s, tok)
+			b.Add(s, tok)
+		}
+		if got := b.Extras(format.Extras{}); !got.Equal(want) {
+			t.Errorf("%v: builder %v, Add %v", slots, got, want)
+		}
+		old := want
+		b.Reset()
+		for s, tok := range want.All() {
+			b.Add(s, tok)
+		}
+		if got := b.Extras(old); !got.Equal(old) {
+			t.Errorf("%v: rebuilt %v", slots, got)
 		}
 	}
 }

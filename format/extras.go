@@ -3,6 +3,7 @@ package format
 import (
 	"encoding/binary"
 	"iter"
+	"slices"
 )
 
 // Slot names a position in a record: the element that a token follows. The
@@ -93,6 +94,57 @@ func (e Extras) Add(s Slot, tok string) Extras {
 	}
 	rec := appendExtra(nil, s, tok)
 	return Extras{e.s[:i] + string(rec) + e.s[i:]}
+}
+
+// ExtrasBuilder makes Extras a token at a time, in time linear in the
+// tokens, where adding each with Add takes time quadratic in them. The
+// zero value is ready to use.
+type ExtrasBuilder struct {
+	buf      []byte
+	last     Slot
+	unsorted bool
+}
+
+// Reset empties b, keeping its buffer.
+func (b *ExtrasBuilder) Reset() { *b = ExtrasBuilder{buf: b.buf[:0]} }
+
+// Add adds tok at slot s, after the tokens already at s.
+func (b *ExtrasBuilder) Add(s Slot, tok string) {
+	if s < b.last {
+		b.unsorted = true
+	}
+	b.last = max(b.last, s)
+	b.buf = appendExtra(b.buf, s, tok)
+}
+
+// Extras returns the tokens added, in slot order, and old if it holds the
+// same, so that a decoder reusing a Flow does not allocate.
+func (b *ExtrasBuilder) Extras(old Extras) Extras {
+	if len(b.buf) == 0 {
+		return Extras{}
+	}
+	if b.unsorted {
+		// Rare (a hostile input): sort the tokens by slot, stably.
+		e := Extras{string(b.buf)}
+		type tok struct {
+			s Slot
+			t string
+		}
+		var toks []tok
+		for s, t := range e.All() {
+			toks = append(toks, tok{s, t})
+		}
+		slices.SortStableFunc(toks, func(a, b tok) int { return int(a.s) - int(b.s) })
+		b.buf = b.buf[:0]
+		for _, t := range toks {
+			b.buf = appendExtra(b.buf, t.s, t.t)
+		}
+		b.unsorted = false
+	}
+	if old.s == string(b.buf) {
+		return old
+	}
+	return Extras{string(b.buf)}
 }
 
 // at decodes the token at offset i and returns the offset of the next.

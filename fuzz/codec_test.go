@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -142,7 +143,8 @@ func msgpackOf(f *testing.F, file string, n int) []byte {
 
 // FuzzSnapshot opens a snapshot file. It never panics; it either reads the
 // records to a clean end or fails with an error that wraps one of the
-// package's three.
+// package's three; and it allocates less than the 32 MiB the package
+// documents.
 func FuzzSnapshot(f *testing.F) {
 	for _, file := range []string{"proc.txt", "conntrack-L-extended-id.txt", "xml-L.txt", "conntrack-expect-L.txt"} {
 		data, _ := os.ReadFile("../testdata/corpus/" + file)
@@ -155,6 +157,12 @@ func FuzzSnapshot(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		before := allocated()
+		defer func() {
+			if n := allocated() - before; n > 32<<20 {
+				t.Fatalf("reading allocated %d MiB", n>>20)
+			}
+		}()
 		r, err := snapshot.NewReader(bytes.NewReader(data))
 		if err == nil {
 			var fl format.Flow
@@ -169,6 +177,14 @@ func FuzzSnapshot(f *testing.F) {
 			t.Fatalf("error %v (%T) is none of the package's", err, err)
 		}
 	})
+}
+
+// allocated returns the bytes the program has allocated so far, cheaply
+// enough to ask for each input.
+func allocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // snapshotOf returns a snapshot of a text capture.

@@ -1,0 +1,75 @@
+package fuzz
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// FuzzDetect reads an input with each explicit format, strictly (no field
+// it does not know), and with auto detection: where some format reads the
+// whole input, detection succeeds, picks one that does, and reads the same
+// records as it.
+func FuzzDetect(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	for _, file := range append(files, "../format/testdata/iplegacy.txt") {
+		data, _ := os.ReadFile(file)
+		if len(data) > 1024 { // whole lines, for inputs that read
+			data = data[:bytes.LastIndexByte(data[:1024], '\n')+1]
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		reads := map[format.Format][]any{}
+		for fm := format.Proc; fm <= format.XMLExpect; fm++ {
+			if recs, _, err := readAll(data, fm, format.WithStrict()); err == nil && len(recs) > 0 {
+				reads[fm] = recs
+			}
+		}
+		if len(reads) == 0 {
+			return
+		}
+		auto, detected, err := readAll(data, format.Auto, format.WithStrict())
+		if err != nil {
+			t.Fatalf("%d formats read the input, auto detection fails: %v", len(reads), err)
+		}
+		want, ok := reads[detected]
+		if !ok {
+			t.Fatalf("auto detection picks %v, which does not read the input", detected)
+		}
+		if d := cmp.Diff(want, auto, cmpOpts...); d != "" {
+			t.Fatalf("%v and auto detection read different records:\n%s", detected, d)
+		}
+	})
+}
+
+// readAll reads every record of data in format fm, flows or
+// expectations, and returns the format read.
+func readAll(data []byte, fm format.Format, opts ...format.ScanOption) ([]any, format.Format, error) {
+	sc, err := format.NewScanner(bytes.NewReader(data), fm, append(opts, format.WithLocation(time.UTC), format.WithMaxLine(4096))...)
+	if err != nil {
+		return nil, fm, err
+	}
+	if fm, err = sc.Detect(); err != nil {
+		return nil, fm, err
+	}
+	var recs []any
+	if fm.Expectations() {
+		var e format.Expect
+		for sc.ScanExpect(&e) {
+			recs = append(recs, e)
+		}
+	} else {
+		var f format.Flow
+		for sc.Scan(&f) {
+			recs = append(recs, f)
+		}
+	}
+	return recs, fm, sc.Err()
+}
