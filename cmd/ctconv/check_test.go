@@ -1,0 +1,48 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	lines := strings.SplitAfter(string(readFile(t, corpusProc)), "\n")
+	damaged := lines[0] + "tcp 6 garbage\n" + lines[1] + strings.Replace(lines[2], "dport=", "dport=x", 1) + lines[3]
+	vendor := strings.Replace(lines[0], " use=", " hwid=3 use=", 1)
+	for _, c := range []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		out   []string // lines of stdout, in order
+		err   []string // in stderr
+	}{
+		{"clean", "", []string{"check", corpusProc}, 0, []string{corpusProc + ": proc, 56 flows, 0 bad lines"}, nil},
+		{"damaged", damaged, []string{"check"}, 1, []string{"<stdin>: proc, 3 flows, 2 bad lines"},
+			[]string{"<stdin>:2:", "<stdin>:4:"}},
+		{"vendor field", vendor, []string{"check", "-"}, 0, []string{"<stdin>: proc, 1 flow, 0 bad lines, 1 unknown field"}, nil},
+		{"vendor field, strict", vendor, []string{"check", "--strict", "-"}, 1, []string{"<stdin>: proc, 0 flows, 1 bad line"}, []string{`unknown field "hwid=3"`}},
+		{"empty", "", []string{"check", "-"}, 0, []string{"<stdin>: empty, 0 flows, 0 bad lines"}, nil},
+		{"several", "", []string{"check", corpusProc, "../../testdata/corpus/xml-L.txt", "/nonexistent"}, 1,
+			[]string{corpusProc + ": proc, 56 flows, 0 bad lines", "../../testdata/corpus/xml-L.txt: xml, "}, []string{"no such file"}},
+	} {
+		code, out, errs := ctconv(t, c.stdin, c.args...)
+		got := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		ok := code == c.code && len(got) == len(c.out)
+		for i := 0; ok && i < len(got); i++ {
+			ok = strings.HasPrefix(got[i], c.out[i])
+		}
+		for _, e := range c.err {
+			ok = ok && strings.Contains(errs, e)
+		}
+		if !ok {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", c.name, code, out, errs)
+		}
+	}
+	// Every corpus file is clean.
+	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	if code, out, errs := ctconv(t, "", append([]string{"check", "--strict", "--tz", "UTC"}, files...)...); code != 0 || strings.Count(out, ", 0 bad lines") != len(files) {
+		t.Errorf("corpus: exit %d\n%s%s", code, out, errs)
+	}
+}
