@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -81,17 +85,42 @@ type Input struct {
 	// One of them is set.
 	Scanner  *format.Scanner
 	Snapshot *Reader
+	// Compression is "gzip" or "zstd" for a compressed input, which Open
+	// recognised by its magic bytes, "" otherwise.
+	Compression string
+
+	closers []func()
 }
 
-// Open opens a capture for reading. Given Text(format.Auto), it detects the
-// encoding from the first bytes, and a text format from the first lines.
-// The scan options apply to text and JSON inputs.
+// Open opens a capture for reading. A capture compressed with gzip or zstd
+// is decompressed as it is read, whatever the encoding. Given
+// Text(format.Auto), Open detects the encoding from the first bytes, and a
+// text format from the first lines. The scan options apply to text and
+// JSON inputs. Close releases what the Input holds.
 func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
+	in := &Input{}
+	switch b, _ := br.Peek(4); {
+	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		in.Compression, in.closers = "gzip", append(in.closers, func() { zr.Close() })
+		br = bufio.NewReaderSize(decompressor{zr, "gzip"}, 64<<10)
+	case string(b) == "\x28\xb5\x2f\xfd":
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow),
+			zstd.WithDecoderMaxMemory(maxZstdMem))
+		if err != nil {
+			return nil, err
+		}
+		in.Compression, in.closers = "zstd", append(in.closers, zr.Close)
+		br = bufio.NewReaderSize(decompressor{zr, "zstd"}, 64<<10)
+	}
 	if from.IsAuto() {
 		from = sniff(br)
 	}
-	in := &Input{Encoding: from}
+	in.Encoding = from
 	var err error
 	switch from.kind {
 	case kindFile:
@@ -112,9 +141,24 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		}
 	}
 	if err != nil {
+		in.Close()
 		return nil, err
 	}
 	return in, nil
+}
+
+// decompressor names the compression in the errors of its reader.
+type decompressor struct {
+	r    io.Reader
+	name string
+}
+
+func (d decompressor) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%s: %w (a cut or damaged file?)", d.name, err)
+	}
+	return n, err
 }
 
 // sniff detects an input's encoding from its first bytes.
@@ -170,6 +214,10 @@ func (in *Input) Close() {
 	if in.Snapshot != nil {
 		in.Snapshot.Close()
 	}
+	for _, c := range in.closers {
+		c()
+	}
+	in.closers = nil
 }
 
 // Output writes records in an encoding.

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,5 +47,24 @@ func TestCheck(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
 	if code, out, errs := ctconv(t, "", append([]string{"check", "--strict", "--tz", "UTC"}, files...)...); code != 0 || strings.Count(out, ", 0 bad lines") != len(files) {
 		t.Errorf("corpus: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestCompressedInput converts a gzip-compressed capture back to its text,
+// and reports a cut one.
+func TestCompressedInput(t *testing.T) {
+	want := readFile(t, corpusProc)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(want)
+	zw.Close()
+	gz := filepath.Join(t.TempDir(), "proc.txt.gz")
+	os.WriteFile(gz, buf.Bytes(), 0o644)
+	if code, out, errs := ctconv(t, "", "convert", gz); code != 0 || out != string(want) {
+		t.Errorf("gzip: exit %d, stderr %q, same %v", code, errs, out == string(want))
+	}
+	cut := buf.Bytes()[:buf.Len()/2]
+	if code, _, errs := ctconv(t, string(cut), "check", "-"); code != 1 || !strings.Contains(errs, "gzip: unexpected EOF (a cut or damaged file?)") {
+		t.Errorf("cut gzip: exit %d, stderr %q", code, errs)
 	}
 }
