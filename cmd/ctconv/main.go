@@ -56,7 +56,22 @@ or written, 2 on a usage error.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	// A reader that stops reading (ctconv ... | head) ends the run
+	// quietly, with status 0: see stdoutPipe.
+	signal.Ignore(syscall.SIGPIPE)
+	os.Exit(run(os.Args[1:], os.Stdin, stdoutPipe{os.Stdout}, os.Stderr))
+}
+
+// stdoutPipe is standard output, where a reader that has gone away ends
+// the program with status 0, as it does for the tools ctconv stands beside.
+type stdoutPipe struct{ *os.File }
+
+func (s stdoutPipe) Write(p []byte) (int, error) {
+	n, err := s.File.Write(p)
+	if errors.Is(err, syscall.EPIPE) {
+		os.Exit(0)
+	}
+	return n, err
 }
 
 // run is the whole program, given its arguments and streams; it returns the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net/netip"
@@ -308,5 +309,28 @@ func TestHelp(t *testing.T) {
 		if code != 2 || out != "" || !strings.Contains(errs, "Run 'ctconv "+cmd+" --help' for usage.") {
 			t.Errorf("%s --bogus: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
 		}
+	}
+}
+
+// TestClosedStdout runs ctconv into a reader that stops after a line, as
+// head(1) does: the run ends quietly with status 0.
+func TestClosedStdout(t *testing.T) {
+	bin := build(t)
+	cmd := exec.Command(bin, "convert", "--to", "json", "-")
+	cmd.Stdin = strings.NewReader(strings.Repeat(string(readFile(t, corpusProc)), 500))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	out.Close()
+	err = cmd.Wait()
+	if err != nil || stderr.Len() > 0 || !strings.HasPrefix(line, `{"family":`) {
+		t.Errorf("exit %v, stderr %q, first line %.40q", err, stderr.String(), line)
 	}
 }
