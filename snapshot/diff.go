@@ -65,6 +65,8 @@ type DiffOptions struct {
 	// Volatile compares too the fields that move on every read of a
 	// table: timeout, use and delta-time.
 	Volatile bool
+	// Filter, if not nil, selects the flows to compare, in both captures.
+	Filter *format.Filter
 	// HoldNew makes the Diff hold the new capture in memory and read the
 	// old one as a stream, where it holds the old one by default: memory
 	// grows with the capture held, so hold the smaller.
@@ -131,7 +133,7 @@ type flowBatch struct {
 	err   error // set on the last batch
 }
 
-func newPrefetch(in *Input) *prefetch {
+func newPrefetch(in *Input, filter *format.Filter) *prefetch {
 	p := &prefetch{full: make(chan *flowBatch, 2), free: make(chan *flowBatch, 3), done: make(chan struct{})}
 	for range 3 {
 		p.free <- new(flowBatch)
@@ -147,7 +149,9 @@ func newPrefetch(in *Input) *prefetch {
 			}
 			b.n = 0
 			for b.n < len(b.flows) && in.Scan(&b.flows[b.n]) {
-				b.n++
+				if filter == nil || filter.Match(&b.flows[b.n]) {
+					b.n++
+				}
 			}
 			last := b.n < len(b.flows)
 			if last {
@@ -251,7 +255,7 @@ func (d *Diff) hashJoin(e *emitter) {
 	heldOld := !d.opts.HoldNew
 	s := newStore()
 	var index keyIndex
-	hp := newPrefetch(hold)
+	hp := newPrefetch(hold, d.opts.Filter)
 	defer hp.stop()
 	for f := hp.next(); f != nil; f = hp.next() {
 		k := keyOf(f)
@@ -272,7 +276,7 @@ func (d *Diff) hashJoin(e *emitter) {
 	matched := make([]bool, s.refs.n)
 	only := map[flowKey]struct{}{} // the identities only the streamed capture has
 	var a format.Flow
-	sp := newPrefetch(stream)
+	sp := newPrefetch(stream, d.opts.Filter)
 	defer sp.stop()
 	for b := sp.next(); b != nil; b = sp.next() {
 		k := keyOf(b)
@@ -359,8 +363,8 @@ func (c *cursor) next() error {
 // merge walks two sorted snapshots side by side, in memory that does not
 // grow with them; the changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: newPrefetch(d.old), which: "old"}
-	n := cursor{p: newPrefetch(d.new), which: "new"}
+	o := cursor{p: newPrefetch(d.old, d.opts.Filter), which: "old"}
+	n := cursor{p: newPrefetch(d.new, d.opts.Filter), which: "new"}
 	defer o.p.stop()
 	defer n.p.stop()
 	if d.err = o.next(); d.err != nil {

@@ -34,6 +34,7 @@ the zone --tz names.
 
 Examples:
   ctconv convert testdata/corpus/proc.txt
+  ctconv convert --to conntrack --proto tcp --state ESTABLISHED --dport 443 /proc/net/nf_conntrack
   ctconv convert --from proc --to conntrack --with extended,id /proc/net/nf_conntrack
   ctconv convert --to json testdata/corpus/conntrack-L-ktimestamp.txt
   ctconv convert --to snapshot -o table.ctsnap /proc/net/nf_conntrack
@@ -42,6 +43,7 @@ Examples:
 
 func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("convert", stderr)
+	help := convertHelp + filterHelp
 	from := fs.String("from", "auto", "input `format`: auto, "+encodings())
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
@@ -49,10 +51,11 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC or a name\nsuch as Europe/Berlin")
 	keepGoing := fs.Bool("keep-going", false, "report bad lines and convert the rest")
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
+	filter := addFilterFlags(fs)
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
 	files, err := parseFlags(fs, args)
 	if helpRequested(err) {
-		fmt.Fprint(stdout, convertHelp+"\nFlags:\n")
+		fmt.Fprint(stdout, help+"\nFlags:\n")
 		printDefaults(fs, stdout)
 		return 0
 	}
@@ -70,6 +73,10 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		c.toSet = true
+	}
+	if c.filter, err = filter.build(); err != nil {
+		fmt.Fprintln(stderr, "ctconv convert:", err)
+		return 2
 	}
 	if c.sort && c.to != snapshot.File {
 		fmt.Fprintln(stderr, "ctconv convert: --sort sorts a snapshot: give --to snapshot")
@@ -168,7 +175,8 @@ type converter struct {
 	loc       *time.Location
 	keepGoing bool
 	strict    bool
-	sort      bool // write a sorted snapshot
+	sort      bool           // write a sorted snapshot
+	filter    *format.Filter // the flows to convert, if not all
 	stderr    io.Writer
 
 	bw     *bufio.Writer
@@ -215,6 +223,10 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	if in.Scanner != nil && in.Encoding.IsAuto() {
 		return true // an empty input
 	}
+	if in.Expectations && c.filter != nil {
+		fmt.Fprintf(c.stderr, "ctconv convert: %s: holds expectations, and filters select flows\n", display)
+		return false
+	}
 	if err := c.start(in); err != nil {
 		fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
 		return false
@@ -231,6 +243,9 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		} else {
 			if !in.Scan(&f) {
 				break
+			}
+			if c.filter != nil && !c.filter.Match(&f) {
+				continue
 			}
 			if c.textTo != format.Auto && !c.textTo.Shows(&f) {
 				c.unshown++

@@ -61,9 +61,10 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ignore := fs.String("ignore", "", "`fields` not to compare, comma-separated")
 	volatile := fs.Bool("include-volatile", false, "compare timeout, use and delta-time too")
 	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the captures")
+	filter := addFilterFlags(fs)
 	operands, err := parseFlags(fs, args)
 	if helpRequested(err) {
-		fmt.Fprint(stdout, diffHelp+"\nFlags:\n")
+		fmt.Fprint(stdout, diffHelp+filterHelp+"\nFlags:\n")
 		printDefaults(fs, stdout)
 		return 0
 	}
@@ -92,6 +93,9 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("--tz: %v", err)
 	}
 	opts := snapshot.DiffOptions{Volatile: *volatile}
+	if opts.Filter, err = filter.build(); err != nil {
+		return fail("%v", err)
+	}
 	if *ignore != "" {
 		opts.Ignore = strings.Split(*ignore, ",")
 	}

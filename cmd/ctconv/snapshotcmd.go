@@ -45,10 +45,11 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	info := fs.Bool("info", false, "print the header of each FILE instead")
 	from := fs.String("from", "auto", "the source's `format`: auto, "+encodings())
 	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the source")
+	filter := addFilterFlags(fs)
 	sorted := fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
 	operands, err := parseFlags(fs, args)
 	if helpRequested(err) {
-		fmt.Fprint(stdout, snapshotHelp+"\nFlags:\n")
+		fmt.Fprint(stdout, snapshotHelp+filterHelp+"\nFlags:\n")
 		printDefaults(fs, stdout)
 		return 0
 	}
@@ -86,6 +87,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *sorted {
 		cargs = append(cargs[:len(cargs)-1], "--sort", source)
 	}
+	cargs = append(filter.args(), cargs...)
 	if source == liveTable {
 		meta.live = true
 		if *from == "auto" {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/lab"
+)
+
+// TestLiveFilter checks ctconv's filters against conntrack's: on a table of
+// random entries of every protocol, each filter selects the flows that
+// conntrack -L with the same options lists.
+func TestLiveFilter(t *testing.T) {
+	l := newLab(t)
+	s := seed(t)
+	if err := l.Insert(append(lab.Fixed(), lab.Random(rand.New(rand.NewPCG(s, s^1)), 300)...)); err != nil {
+		t.Fatal(err)
+	}
+	all, err := l.Conntrack("-L")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "all.txt")
+	os.WriteFile(file, all, 0o644)
+	for _, c := range []struct{ conntrack, ctconv string }{
+		{"-p tcp", "--proto tcp"},
+		{"-p udp", "--proto 17"},
+		{"-f ipv6", "--family ipv6"},
+		{"-s 10.0.0.0/16", "--src 10.0.0.0/16"},
+		{"-d 10.1.0.0/16", "--dst 10.1.0.0/16"},
+		{"-s 10.0.0.1", "--src 10.0.0.1"},
+		{"-p tcp --sport 40003", "--proto tcp --sport 40003"},
+		{"-p udp --dport 53", "--proto udp --dport 53"},
+		{"--mark 5", "--mark 5"},
+		{"--mark 4/0x4", "--mark 4/0x4"},
+		{"-w 5", "--zone 5"},
+		{"-w 0", "--zone 0"},
+		{"-u ASSURED", "--status ASSURED"},
+		{"-u SEEN_REPLY", "--status SEEN_REPLY"},
+		{"-u SEEN_REPLY,ASSURED", "--status ASSURED,SEEN_REPLY"},
+		{"-p tcp --state ESTABLISHED", "--state ESTABLISHED"},
+		{"-p sctp --state ESTABLISHED", "--proto sctp --state ESTABLISHED"},
+		{"-p tcp -s 10.0.0.0/8 --dport 80 -u SEEN_REPLY", "--proto tcp --src 10.0.0.0/8 --dport 80 --status SEEN_REPLY"},
+	} {
+		want, err := l.Conntrack(append([]string{"-L"}, strings.Fields(c.conntrack)...)...)
+		if err != nil {
+			t.Fatalf("conntrack -L %s: %v", c.conntrack, err)
+		}
+		code, got, errs := ctconv(t, "", append(append([]string{"convert", "--tz", "UTC"}, strings.Fields(c.ctconv)...), file)...)
+		if code != 0 {
+			t.Fatalf("ctconv %s: exit %d: %s", c.ctconv, code, errs)
+		}
+		w, g := identities(t, want), identities(t, []byte(got))
+		if len(w) == 0 {
+			t.Errorf("conntrack -L %s lists nothing: a filter that tests nothing", c.conntrack)
+		}
+		if !slices.Equal(w, g) {
+			t.Errorf("conntrack -L %s lists %d flows, ctconv convert %s %d:\nonly conntrack: %v\nonly ctconv: %v",
+				c.conntrack, len(w), c.ctconv, len(g), minus(w, g), minus(g, w))
+		}
+	}
+}
+
+// identities returns the sorted identities of the flows of a conntrack -L
+// listing.
+func identities(t *testing.T, text []byte) []string {
+	sc, err := format.NewScanner(strings.NewReader(string(text)), format.Conntrack, format.WithLocation(time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	var f format.Flow
+	for sc.Scan(&f) {
+		ids = append(ids, fmt.Sprintf("%v %v %v:%d %v:%d %d/%d/%d", f.Proto, f.Family, f.Orig.Src, f.Orig.SrcPort, f.Orig.Dst, f.Orig.DstPort, f.Orig.Type, f.Orig.ID, f.Zone))
+	}
+	if sc.Err() != nil {
+		t.Fatal(sc.Err())
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func minus(a, b []string) []string {
+	var d []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			d = append(d, x)
+		}
+	}
+	return d
+}

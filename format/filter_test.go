@@ -1,0 +1,56 @@
+package format_test
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+func TestFilter(t *testing.T) {
+	var f format.Flow
+	line := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 packets=4 bytes=3001 [ASSURED] mark=6 zone=3 delta-time=12 use=2"
+	if err := format.ParseProc([]byte(line), &f); err != nil {
+		t.Fatal(err)
+	}
+	port := func(p uint16) *uint16 { return &p }
+	prefix := netip.MustParsePrefix
+	for _, c := range []struct {
+		name string
+		x    format.Filter
+		want bool
+	}{
+		{"nothing", format.Filter{}, true},
+		{"family", format.Filter{Family: format.IPv4}, true},
+		{"other family", format.Filter{Family: format.IPv6}, false},
+		{"proto", format.Filter{Proto: format.TCP, HasProto: true}, true},
+		{"other proto", format.Filter{Proto: format.UDP, HasProto: true}, false},
+		{"state", format.Filter{State: format.TCPEstablished, HasState: true}, true},
+		{"other state", format.Filter{State: format.TCPTimeWait, HasState: true}, false},
+		{"src prefix", format.Filter{Src: prefix("192.168.0.0/16")}, true},
+		{"src is not dst", format.Filter{Src: prefix("203.0.113.5/32")}, false},
+		{"dst", format.Filter{Dst: prefix("203.0.113.5/32")}, true},
+		{"addr in the reply", format.Filter{Addr: prefix("198.51.100.1/32")}, true},
+		{"addr nowhere", format.Filter{Addr: prefix("10.0.0.0/8")}, false},
+		{"sport", format.Filter{SrcPort: port(51000)}, true},
+		{"dport", format.Filter{DstPort: port(443)}, true},
+		{"the reply's port is not the original's", format.Filter{DstPort: port(61000)}, false},
+		{"port either way", format.Filter{Port: port(51000)}, true},
+		{"zone", format.Filter{Zone: port(3)}, true},
+		{"zone 0", format.Filter{Zone: port(0)}, false},
+		{"mark", format.Filter{Mark: 6, MarkMask: ^uint32(0)}, true},
+		{"mark under mask", format.Filter{Mark: 2, MarkMask: 2}, true},
+		{"other mark", format.Filter{Mark: 1, MarkMask: 1}, false},
+		{"status", format.Filter{Status: format.StatusAssured | format.StatusSeenReply}, true},
+		{"unreplied", format.Filter{NotStatus: format.StatusSeenReply}, false},
+		{"all at once", format.Filter{Family: format.IPv4, Proto: format.TCP, HasProto: true, Src: prefix("192.168.1.10/32"), DstPort: port(443), Status: format.StatusAssured}, true},
+	} {
+		if got := c.x.Match(&f); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	x := format.Filter{Family: format.IPv4, Proto: format.TCP, HasProto: true, Src: prefix("192.168.0.0/16"), Addr: prefix("198.51.100.0/24"), Port: port(443), Zone: port(3), Mark: 6, MarkMask: 7, Status: format.StatusAssured}
+	if n := testing.AllocsPerRun(100, func() { x.Match(&f) }); n != 0 {
+		t.Errorf("Match allocates %v times", n)
+	}
+}
