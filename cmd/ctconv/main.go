@@ -25,6 +25,7 @@ Usage:
 Commands:
   convert   convert flows from one format to another
   check     read captures to their end and report every bad line
+  stats     summarise a table: protocols, states, flags, busiest addresses and ports
   snapshot  capture a table into a compressed snapshot file, or show one's header
   diff      compare two captures: flows added, removed, and changed field by field
 
@@ -96,6 +97,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return diffCmd(args[1:], stdin, stdout, stderr)
 	case "check":
 		return checkCmd(args[1:], stdin, stdout, stderr)
+	case "stats":
+		return statsCmd(args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ctconv: unknown command %q\n\n%s", args[0], usage)
 	return 2

@@ -298,7 +298,7 @@ func TestMain(m *testing.M) {
 // TestHelp checks that each command's help goes to standard output only,
 // and a mistake to standard error with a pointer to the help.
 func TestHelp(t *testing.T) {
-	for _, cmd := range []string{"convert", "snapshot", "diff", "check"} {
+	for _, cmd := range []string{"convert", "snapshot", "diff", "check", "stats"} {
 		for _, h := range []string{"-h", "--help"} {
 			code, out, errs := ctconv(t, "", cmd, h)
 			if code != 0 || !strings.HasPrefix(out, "Usage: ctconv "+cmd) || errs != "" {

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+const statsHelp = `Usage: ctconv stats [flags] [FILE|-]...
+
+Summarises a connection-tracking table: the flows by family, protocol,
+state and zone; how many are assured, unreplied, offloaded; the busiest
+source and destination addresses and ports; the packets and bytes counted;
+and, for the running kernel's table, how full it is (nf_conntrack_max).
+Without FILE, it reads /proc/net/nf_conntrack; several FILEs are summed.
+Text for people, --format json for programs.
+
+Examples:
+  ctconv stats
+  ctconv stats --top 5 --proto udp capture.ctsnap
+  ctconv stats --format json /proc/net/nf_conntrack | jq .top.src
+`
+
+// stats is the summary of a table.
+type stats struct {
+	Flows     int                       `json:"flows"`
+	Families  map[string]int            `json:"families"`
+	Protocols map[string]int            `json:"protocols"`
+	States    map[string]int            `json:"states"`
+	Zones     map[string]int            `json:"zones"`
+	Flags     map[string]int            `json:"flags"`
+	Packets   *directions               `json:"packets,omitempty"`
+	Bytes     *directions               `json:"bytes,omitempty"`
+	Top       map[string][]topEntry     `json:"top"`
+	Table     *tableShare               `json:"table,omitempty"`
+	counts    map[string]map[string]int // the top lists' counts, by list
+}
+
+type directions struct {
+	Orig  uint64 `json:"orig"`
+	Reply uint64 `json:"reply"`
+}
+
+type topEntry struct {
+	Value string `json:"value"`
+	Flows int    `json:"flows"`
+}
+
+type tableShare struct {
+	Max   int     `json:"max"`
+	Share float64 `json:"share"`
+}
+
+var topLists = []struct{ key, title string }{
+	{"src", "sources"}, {"dst", "destinations"}, {"sport", "source ports"}, {"dport", "destination ports"},
+}
+
+func newStats() *stats {
+	s := &stats{Families: map[string]int{}, Protocols: map[string]int{}, States: map[string]int{},
+		Zones: map[string]int{}, Flags: map[string]int{"assured": 0, "unreplied": 0, "offloaded": 0},
+		Top: map[string][]topEntry{}, counts: map[string]map[string]int{}}
+	for _, l := range topLists {
+		s.counts[l.key] = map[string]int{}
+	}
+	return s
+}
+
+// add counts a flow.
+func (s *stats) add(f *format.Flow) {
+	s.Flows++
+	s.Families[f.Family.String()]++
+	s.Protocols[protoLabel(f.Proto)]++
+	if f.Has(format.FieldState) {
+		s.States[f.Proto.String()+" "+format.StateName(f.Proto, f.State)]++
+	}
+	zone := uint16(0)
+	if f.Has(format.FieldZone) {
+		zone = f.Zone
+	}
+	s.Zones[strconv.Itoa(int(zone))]++
+	if f.Status&format.StatusAssured != 0 {
+		s.Flags["assured"]++
+	}
+	if f.Status&format.StatusSeenReply == 0 {
+		s.Flags["unreplied"]++
+	}
+	if f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
+		s.Flags["offloaded"]++
+	}
+	if f.Has(format.FieldOrigCounters) {
+		if s.Packets == nil {
+			s.Packets, s.Bytes = &directions{}, &directions{}
+		}
+		s.Packets.Orig += f.OrigCounters.Packets
+		s.Bytes.Orig += f.OrigCounters.Bytes
+		s.Packets.Reply += f.ReplyCounters.Packets
+		s.Bytes.Reply += f.ReplyCounters.Bytes
+	}
+	s.counts["src"][f.Orig.Src.String()]++
+	s.counts["dst"][f.Orig.Dst.String()]++
+	if f.Has(format.FieldL4) && f.Proto.Layer4() == format.L4Ports {
+		p := f.Proto.String() + "/"
+		s.counts["sport"][p+strconv.Itoa(int(f.Orig.SrcPort))]++
+		s.counts["dport"][p+strconv.Itoa(int(f.Orig.DstPort))]++
+	}
+}
+
+// protoLabel names a protocol, by its number where it has no name.
+func protoLabel(p format.Proto) string {
+	if name := p.String(); name != "unknown" {
+		return name
+	}
+	return "proto " + strconv.Itoa(int(p))
+}
+
+// finish ranks the top n of each list.
+func (s *stats) finish(n int) {
+	for _, l := range topLists {
+		entries := make([]topEntry, 0, len(s.counts[l.key]))
+		for v, c := range s.counts[l.key] {
+			entries = append(entries, topEntry{v, c})
+		}
+		slices.SortFunc(entries, func(a, b topEntry) int {
+			if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Value, b.Value)
+		})
+		s.Top[l.key] = entries[:min(n, len(entries))]
+	}
+}
+
+func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("stats", stderr)
+	from := fs.String("from", "auto", "the captures' `format`: auto, "+encodings())
+	out := fs.String("format", "text", "output `form`: text or json")
+	top := fs.Int("top", 10, "the `number` of addresses and ports in each top list")
+	max := fs.Int("max", 0, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
+	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the captures")
+	filter := addFilterFlags(fs)
+	files, err := parseFlags(fs, args)
+	if helpRequested(err) {
+		fmt.Fprint(stdout, statsHelp+filterHelp+"\nFlags:\n")
+		printDefaults(fs, stdout)
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "ctconv stats: "+format+"\n", a...)
+		return 2
+	}
+	if *out != "text" && *out != "json" {
+		return fail("--format: %q is neither text nor json", *out)
+	}
+	enc, err := snapshot.ParseEncoding(*from)
+	if err != nil {
+		return fail("--from: %v", err)
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return fail("--tz: %v", err)
+	}
+	x, err := filter.build()
+	if err != nil {
+		return fail("%v", err)
+	}
+	if len(files) == 0 {
+		files = []string{liveTable}
+	}
+	s := newStats()
+	for _, name := range files {
+		if name == liveTable && *max == 0 {
+			if b, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_max"); err == nil {
+				*max, _ = strconv.Atoi(string(bytes.TrimSpace(b)))
+			}
+		}
+		if err := statsFile(s, name, stdin, enc, loc, x); err != nil {
+			fmt.Fprintln(stderr, "ctconv stats:", err)
+			return 1
+		}
+	}
+	s.finish(*top)
+	if *max > 0 {
+		s.Table = &tableShare{Max: *max, Share: float64(s.Flows) / float64(*max)}
+	}
+	if *out == "json" {
+		b, _ := json.Marshal(s)
+		fmt.Fprintf(stdout, "%s\n", b)
+		return 0
+	}
+	printStats(stdout, s)
+	return 0
+}
+
+// statsFile counts the flows of one capture.
+func statsFile(s *stats, name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
+	r, display := stdin, "<stdin>"
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r, display = f, name
+	}
+	in, err := snapshot.Open(r, enc, format.WithName(display), format.WithLocation(loc))
+	if err != nil {
+		return fmt.Errorf("%s: %w", display, err)
+	}
+	defer in.Close()
+	if in.Expectations {
+		return fmt.Errorf("%s: holds expectations; stats summarises flows", display)
+	}
+	var f format.Flow
+	for in.Scan(&f) {
+		if x == nil || x.Match(&f) {
+			s.add(&f)
+		}
+	}
+	return in.Err()
+}
+
+func printStats(w io.Writer, s *stats) {
+	line := func(title string, m map[string]int) {
+		keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+			if c := cmp.Compare(m[b], m[a]); c != 0 {
+				return c
+			}
+			return strings.Compare(a, b)
+		})
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+		fmt.Fprintf(w, "%-22s %s\n", title, strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "%-22s %d\n", "flows", s.Flows)
+	line("families", s.Families)
+	line("protocols", s.Protocols)
+	line("states", s.States)
+	line("zones", s.Zones)
+	fmt.Fprintf(w, "%-22s assured %d, unreplied %d, offloaded %d\n", "flags", s.Flags["assured"], s.Flags["unreplied"], s.Flags["offloaded"])
+	if s.Packets != nil {
+		fmt.Fprintf(w, "%-22s original %d, reply %d\n", "packets", s.Packets.Orig, s.Packets.Reply)
+		fmt.Fprintf(w, "%-22s original %d, reply %d\n", "bytes", s.Bytes.Orig, s.Bytes.Reply)
+	}
+	for _, l := range topLists {
+		var parts []string
+		for _, e := range s.Top[l.key] {
+			parts = append(parts, fmt.Sprintf("%s %d", e.Value, e.Flows))
+		}
+		fmt.Fprintf(w, "%-22s %s\n", "top "+l.title, strings.Join(parts, ", "))
+	}
+	if s.Table != nil {
+		fmt.Fprintf(w, "%-22s %d of %d (%.1f%%)\n", "table", s.Flows, s.Table.Max, 100*s.Table.Share)
+	}
+}
