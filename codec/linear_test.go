@@ -11,10 +11,10 @@ import (
 	"github.com/ctconv/ctconv/format"
 )
 
-// timeFor returns the least time of three runs of fn.
+// timeFor returns the least time of seven runs of fn.
 func timeFor(fn func()) time.Duration {
 	best := time.Duration(1 << 62)
-	for range 3 {
+	for range 7 {
 		start := time.Now()
 		fn()
 		best = min(best, time.Since(start))

@@ -25,6 +25,7 @@ var detectHints = [numFormats]string{
 	Conntrack:       `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
 	XML:             `conntrack -o xml, whose lines start with "<"`,
 	Save:            `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
+	Restore:         `conntrack -R input, whose lines start with "-I "`,
 	ProcExpect:      `/proc/net/nf_conntrack_expect, as in "297 l3proto = 2 proto=6 "`,
 	ConntrackExpect: `conntrack -L expect, as in "299 proto=6 src="`,
 	XMLExpect:       `conntrack -L expect -o xml, whose root is <expect>`,
@@ -89,6 +90,8 @@ func Detect(prefix []byte) (Format, error) {
 				return XML, nil
 			case bytes.HasPrefix(line, []byte("-A ")) || bytes.HasPrefix(line, []byte("-U ")) || bytes.HasPrefix(line, []byte("-D ")):
 				return Save, nil
+			case bytes.HasPrefix(line, []byte("-I ")):
+				return Restore, nil
 			}
 		}
 		lines++
@@ -128,7 +131,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guess := guess(first); guess != Auto {
 			return guess, nil
 		}
-		return Auto, &DetectError{Considered: append(candidates, XML, Save, XMLExpect)}
+		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.

@@ -28,6 +28,12 @@ const (
 	// Save is conntrack's -o save: the conntrack -I command lines that
 	// re-create entries, and -U/-D lines for events.
 	Save
+	// Restore is what conntrack -R loads to re-create a table: -o save's
+	// lines with -I, and with the mark and labels that -o save leaves out.
+	// ctconv prints it and reads it back; conntrack does not print it.
+	// SCTP flows whose source did not show their verification tags (all
+	// but -o save) get tags of 0, which conntrack -I needs.
+	Restore
 	// ProcExpect is /proc/net/nf_conntrack_expect, whose records are
 	// expectations (see Expect), as are those of the next two.
 	ProcExpect
@@ -38,7 +44,7 @@ const (
 	numFormats
 )
 
-var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save",
+var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save", "restore",
 	"proc-expect", "conntrack-expect", "xml-expect"}
 
 // String returns the format's name as the command line spells it.
@@ -255,8 +261,8 @@ func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
 	switch {
 	case pr.Format == XML:
 		return appendXML(dst, f, pr.Options, pr.Location)
-	case pr.Format == Save:
-		return appendSave(dst, f, pr.Options, pr.Location)
+	case pr.Format == Save, pr.Format == Restore:
+		return appendSave(dst, f, pr.Format, pr.Options, pr.Location)
 	case pr.Format.Expectations():
 		return dst, &PrintError{Format: pr.Format, Msg: "a format of expectations, not of flows"}
 	}

@@ -36,9 +36,9 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 	case XML:
 		p.d = conntrackDialect // for what conntrack's formats share
 		err = p.parseXML(f)
-	case Save:
+	case Save, Restore:
 		p.d = conntrackDialect
-		err = p.parseSave(f)
+		err = p.parseSave(f, fm == Restore)
 	default:
 		p.d = fm.dialect()
 		if p.d == nil {

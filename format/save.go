@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -100,10 +101,15 @@ func (p *parser) argAddr(f *Flow, name string) (netip.Addr, error) {
 	return a, nil
 }
 
-// parseSave parses one line of conntrack -o save.
-func (p *parser) parseSave(f *Flow) error {
+// parseSave parses one line of conntrack -o save, or of the input of
+// conntrack -R (restore).
+func (p *parser) parseSave(f *Flow, restore bool) error {
 	f.Family, p.family = IPv4, false // until an address says otherwise
 	switch {
+	case restore:
+		if !p.flag("-I") {
+			return p.errAt(0, p.tokenEnd(0), "", ErrSyntax, "expected -I, found "+quote(p.line[:p.tokenEnd(0)]))
+		}
 	case p.flag("-A"):
 	case p.flag("-U"):
 		f.Event = EventUpdate
@@ -119,6 +125,8 @@ func (p *parser) parseSave(f *Flow) error {
 			return err
 		}
 		f.Timeout, f.Fields = int64(n), f.Fields|FieldTimeout
+	} else if restore {
+		return p.saveExpected("-t") // conntrack -I needs it
 	}
 	f.Fields &^= FieldStatus
 	f.Status = 0
@@ -178,10 +186,14 @@ func (p *parser) parseSave(f *Flow) error {
 	} else {
 		return p.errAt(at, at+len(v), "-p", ErrUnknownName, "unknown protocol "+quote(v)+" (conntrack prints a name for the protocols it knows, a number for the others)")
 	}
-	if err := p.saveProto(f); err != nil {
+	if err := p.saveProto(f, restore); err != nil {
 		return err
 	}
-	if p.pos < len(p.line) && kUserspace.match(p.line[p.pos:]) {
+	if restore {
+		if err := p.restoreExtras(f); err != nil {
+			return err
+		}
+	} else if p.pos < len(p.line) && kUserspace.match(p.line[p.pos:]) {
 		f.Fields |= FieldUserspace
 		if err := p.userspace(f); err != nil {
 			return err
@@ -193,6 +205,26 @@ func (p *parser) parseSave(f *Flow) error {
 	}
 	if p.line[len(p.line)-1] == ' ' {
 		return p.errAt(len(p.line)-1, len(p.line), "", ErrSyntax, "trailing space at the end of the line")
+	}
+	return nil
+}
+
+// restoreExtras parses what a restore line has beyond -o save's: the mark
+// and the labels (conntrack -I takes --label-add, not -l).
+func (p *parser) restoreExtras(f *Flow) error {
+	if p.flag("-m") {
+		n, err := p.argUint("-m", math.MaxUint32)
+		if err != nil {
+			return err
+		}
+		f.Mark, f.Fields = uint32(n), f.Fields|FieldMark
+	}
+	if p.flag("--label-add") {
+		v, _, err := p.arg("--label-add")
+		if err != nil {
+			return err
+		}
+		f.Labels, f.Fields = p.intern(v), f.Fields|FieldLabels
 	}
 	return nil
 }
@@ -234,15 +266,18 @@ func (p *parser) saveStatus(f *Flow) error {
 	return nil
 }
 
-// saveProto parses the options of the flow's protocol.
-func (p *parser) saveProto(f *Flow) error {
+// saveProto parses the options of the flow's protocol; restore lines have
+// what conntrack -I needs.
+func (p *parser) saveProto(f *Flow, restore bool) error {
 	var v [4]uint64
 	var err error
 	switch f.Proto.Layer4() {
 	case L4Ports:
 		if !p.flag("--sport") {
 			if f.Proto == DCCP {
-				return nil // conntrack prints no ports for DCCP on kernels without its tracker
+				// conntrack prints no ports for DCCP on kernels without
+				// its tracker; conntrack -I needs a state and role still.
+				return p.restoreState(f, restore)
 			}
 			return p.saveExpected("--sport")
 		}
@@ -256,10 +291,8 @@ func (p *parser) saveProto(f *Flow) error {
 		}
 		f.Orig.SrcPort, f.Orig.DstPort, f.Reply.SrcPort, f.Reply.DstPort = uint16(v[0]), uint16(v[1]), uint16(v[2]), uint16(v[3])
 		f.Fields |= FieldL4
-		if f.Proto.HasStates() && p.flag("--state") {
-			if err := p.saveState(f); err != nil {
-				return err
-			}
+		if err := p.restoreState(f, restore); err != nil {
+			return err
 		}
 		if f.Proto == SCTP && p.flag("--orig-vtag") {
 			o, err := p.argUint("--orig-vtag", math.MaxUint32)
@@ -274,6 +307,8 @@ func (p *parser) saveProto(f *Flow) error {
 				return err
 			}
 			f.OrigVtag, f.ReplyVtag, f.Fields = uint32(o), uint32(r), f.Fields|FieldVtags
+		} else if f.Proto == SCTP && restore {
+			return p.saveExpected("--orig-vtag") // conntrack -I needs them
 		}
 	case L4Keys:
 		for i, name := range [...]string{"--srckey", "--dstkey", "--reply-key-src", "--reply-key-dst"} {
@@ -308,6 +343,25 @@ func (p *parser) saveProto(f *Flow) error {
 		f.Orig.Type, f.Orig.Code, f.Orig.ID = uint8(v[0]), uint8(v[1]), uint16(v[2])
 		f.Reply.Type, f.Reply.Code, f.Reply.ID = icmpReply(f.Proto, uint8(v[0])), uint8(v[1]), uint16(v[2])
 		f.Fields |= FieldL4
+	}
+	return nil
+}
+
+// restoreState parses the state of a protocol that has states: in a
+// restore line, it must be there, and DCCP's role after it.
+func (p *parser) restoreState(f *Flow, restore bool) error {
+	if !f.Proto.HasStates() {
+		return nil
+	}
+	if p.flag("--state") {
+		if err := p.saveState(f); err != nil {
+			return err
+		}
+	} else if restore {
+		return p.saveExpected("--state") // conntrack -I needs it
+	}
+	if restore && f.Proto == DCCP && !p.flag("--role client") {
+		return p.saveExpected("--role client")
 	}
 	return nil
 }
@@ -356,19 +410,30 @@ func icmpReply(p Proto, t uint8) uint8 {
 	return t
 }
 
-// appendSave appends f as a conntrack -o save line.
-func appendSave(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, error) {
+// appendSave appends f as a line of conntrack -o save, or of the input of
+// conntrack -R (fm Restore).
+func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) ([]byte, error) {
+	start := len(dst)
 	if err := xmlPrintable(f); err != nil {
-		err.(*PrintError).Format = Save
+		err.(*PrintError).Format = fm
 		return dst, err
 	}
 	if lacksL4(f) && f.Proto.Layer4() == L4ICMP {
-		return dst, &PrintError{Format: Save, Msg: "the flow has no ICMP type, code and id (conntrack's XML, say, has none), which conntrack -o save always prints"}
+		return dst, &PrintError{Format: fm, Msg: "the flow has no ICMP type, code and id (conntrack's XML, say, has none), which conntrack -o save always prints"}
 	}
-	switch f.Event {
-	case EventUpdate:
+	restore := fm == Restore
+	switch {
+	case restore && !f.Has(FieldTimeout):
+		return dst, &PrintError{Format: fm, Msg: "the flow has no timeout (it is offloaded, or it ended), which conntrack -I needs"}
+	case restore && strings.IndexByte(f.Labels, ' ') >= 0:
+		return dst, &PrintError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + f.Labels}
+	}
+	switch {
+	case restore:
+		dst = append(dst, "-I "...)
+	case f.Event == EventUpdate:
 		dst = append(dst, "-U "...)
-	case EventDestroy:
+	case f.Event == EventDestroy:
 		dst = append(dst, "-D "...)
 	default:
 		dst = append(dst, "-A "...)
@@ -456,15 +521,38 @@ func appendSave(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, err
 			dst = append(dst, "--state "...)
 			dst = append(dst, names[f.State]...)
 			dst = append(dst, ' ')
-		case f.Has(FieldState) || f.Quirks&QuirkNullState != 0:
+		case !restore && (f.Has(FieldState) || f.Quirks&QuirkNullState != 0):
 			dst = append(dst, "--state (null) "...)
+		case restore && f.Proto == DCCP:
+			// Linux 6.17 and later track DCCP without its state, which
+			// conntrack -I needs all the same: any state does.
+			dst = append(dst, "--state OPEN "...)
+		case restore:
+			return dst[:start], &PrintError{Format: fm, Msg: "the flow has no " + f.Proto.String() + " state that conntrack -I can set"}
+		}
+		if restore && f.Proto == DCCP {
+			dst = append(dst, "--role client "...) // which no format shows
 		}
 	}
-	if f.Has(FieldVtags) && f.Proto == SCTP {
+	switch {
+	case f.Has(FieldVtags) && f.Proto == SCTP:
 		dst = appendKey(dst, "--orig-vtag ", uint64(f.OrigVtag))
 		dst = appendKey(dst, "--reply-vtag ", uint64(f.ReplyVtag))
+	case restore && f.Proto == SCTP && f.Has(FieldL4):
+		// conntrack -I needs them, and only -o save shows them.
+		dst = append(dst, "--orig-vtag 0 --reply-vtag 0 "...)
 	}
-	if f.Has(FieldUserspace) {
+	switch {
+	case restore:
+		if f.Has(FieldMark) {
+			dst = appendKey(dst, "-m ", uint64(f.Mark))
+		}
+		if f.Has(FieldLabels) && f.Labels != "" {
+			dst = append(dst, "--label-add "...)
+			dst = append(dst, f.Labels...)
+			dst = append(dst, ' ')
+		}
+	case f.Has(FieldUserspace):
 		dst = appendLib(dst, f, SlotUserspace, o, loc)
 	}
 	return append(dst[:len(dst)-1], '\n'), nil

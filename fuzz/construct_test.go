@@ -141,6 +141,7 @@ var printers = []format.Printer{
 	{Format: format.XML},
 	{Format: format.XML, Options: format.OptKTimestamp | format.OptLabels},
 	{Format: format.Save},
+	{Format: format.Restore},
 }
 
 // shownStatus are the status bits the text formats show.
@@ -148,14 +149,25 @@ const shownStatus = format.StatusSeenReply | format.StatusAssured
 
 // agree returns how got, a flow as format fm read it back, disagrees with
 // want, the flow printed: every field got has must hold want's value, and
-// got must have no field want lacks, but for the use count that the
-// kernel's formats always print. "" when they agree.
+// got must have no field want lacks, but for what a format prints where
+// its producer always has a value: the kernel's use count (2), conntrack
+// -I's SCTP verification tags (0) and DCCP state (OPEN). "" when they
+// agree.
 func agree(fm format.Format, want, got *format.Flow) string {
-	if (fm == format.Proc || fm == format.IPLegacy) && !want.Has(format.FieldUse) && got.Use == 2 {
-		g := *got
-		g.Fields &^= format.FieldUse
-		got = &g
+	g := *got
+	for _, filled := range []struct {
+		ok    bool
+		field format.Fields
+	}{
+		{(fm == format.Proc || fm == format.IPLegacy) && got.Use == 2, format.FieldUse},
+		{fm == format.Restore && got.OrigVtag == 0 && got.ReplyVtag == 0, format.FieldVtags},
+		{fm == format.Restore && got.Proto == format.DCCP && got.State == format.DCCPOpen, format.FieldState},
+	} {
+		if filled.ok && !want.Has(filled.field) {
+			g.Fields &^= filled.field
+		}
 	}
+	got = &g
 	var d []string
 	check := func(what string, ok bool) {
 		if !ok {

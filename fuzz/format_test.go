@@ -137,6 +137,24 @@ func FuzzSave(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) { lineProperties(t, format.Save, line) })
 }
 
+// FuzzRestore reads conntrack -R's input; its seeds are the corpus's
+// flows, printed as ctconv prints them for conntrack -R.
+func FuzzRestore(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	pr := format.Printer{Format: format.Restore}
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		var fl format.Flow
+		for sc.Scan(&fl) {
+			if line, err := pr.Append(nil, &fl); err == nil {
+				f.Add(bytes.TrimSuffix(line, []byte("\n")))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, line []byte) { lineProperties(t, format.Restore, line) })
+}
+
 // FuzzExpect drives the three expectation formats; the first byte picks one.
 func FuzzExpect(f *testing.F) {
 	for i, prefix := range []string{"proc-expect", "conntrack-expect", "xml-expect"} {

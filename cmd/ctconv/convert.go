@@ -142,6 +142,9 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if c.unknown > 0 {
 		fmt.Fprintf(stderr, "ctconv convert: kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
 	}
+	if c.noVtags > 0 {
+		fmt.Fprintf(stderr, "ctconv convert: %d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)\n", c.noVtags)
+	}
 	if !ok && !c.keepGoing {
 		return 1
 	}
@@ -189,6 +192,7 @@ type converter struct {
 	crlf, footer bool
 	unknown      int
 	unshown      int
+	noVtags      int // SCTP flows restored without their verification tags
 }
 
 // file converts one input and reports whether it was clean.
@@ -246,6 +250,9 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			}
 			if c.filter != nil && !c.filter.Match(&f) {
 				continue
+			}
+			if c.textTo == format.Restore && f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
+				c.noVtags++
 			}
 			if c.textTo != format.Auto && !c.textTo.Shows(&f) {
 				c.unshown++

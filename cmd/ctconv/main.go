@@ -35,6 +35,8 @@ Formats:
   conntrack  conntrack -L, -G, -D and -E text, with any -o option but xml and save
   xml        conntrack -o xml, listings and events
   save       conntrack -o save
+  restore    conntrack -R's input, to load a table back: save's lines with the
+             mark and labels
   proc-expect, conntrack-expect, xml-expect
              expectations: /proc/net/nf_conntrack_expect, conntrack -L expect
   json       JSON Lines, one object a record (codec/flow.schema.json)
