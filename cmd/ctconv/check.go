@@ -69,6 +69,7 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // checkFile reads one capture and reports whether it is clean.
 func checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, strict bool, stdout, stderr io.Writer) bool {
 	r, display := stdin, "<stdin>"
+	var prog *progress
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -76,7 +77,9 @@ func checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Lo
 			return false
 		}
 		defer f.Close()
-		r, display = f, name
+		prog = newProgress(stderr, fileSize(f), name)
+		defer prog.finish()
+		r, display = prog.reader(f), name
 	}
 	bad := 0
 	opts := []format.ScanOption{format.WithName(display), format.WithLocation(loc),
@@ -98,11 +101,13 @@ func checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Lo
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			n++
+			prog.entry()
 		}
 	} else {
 		var f format.Flow
 		for in.Scan(&f) {
 			n++
+			prog.entry()
 		}
 	}
 	what := "flow"

@@ -198,6 +198,7 @@ type converter struct {
 // file converts one input and reports whether it was clean.
 func (c *converter) file(name string, stdin io.Reader) bool {
 	r, display := stdin, "<stdin>"
+	var prog *progress
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -205,7 +206,9 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			return false
 		}
 		defer f.Close()
-		r, display = f, name
+		prog = newProgress(c.stderr, fileSize(f), name)
+		defer prog.finish()
+		r, display = prog.reader(f), name
 	}
 	clean := true
 	opts := []format.ScanOption{format.WithName(display), format.WithLocation(c.loc)}
@@ -242,12 +245,14 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			if !in.ScanExpect(&e) {
 				break
 			}
+			prog.entry()
 			c.setPrinter(in)
 			err = c.out.WriteExpect(&e)
 		} else {
 			if !in.Scan(&f) {
 				break
 			}
+			prog.entry()
 			if c.filter != nil && !c.filter.Match(&f) {
 				continue
 			}

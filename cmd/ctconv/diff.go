@@ -101,19 +101,27 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var inputs [2]*snapshot.Input
 	var sizes [2]int64
+	var files [2]*os.File
 	for i, name := range operands {
-		r, display := stdin, "<stdin>"
-		sizes[i] = 1 << 62 // unknown: hold the other
 		if name != "-" {
 			f, err := os.Open(name)
 			if err != nil {
 				return fail("%v", err)
 			}
 			defer f.Close()
-			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-				sizes[i] = fi.Size()
+			files[i] = f
+		}
+	}
+	prog := newProgress(stderr, fileSize(files[0])+fileSize(files[1]), "diff")
+	defer prog.finish()
+	for i, name := range operands {
+		r, display := stdin, "<stdin>"
+		sizes[i] = 1 << 62 // unknown: hold the other
+		if f := files[i]; f != nil {
+			if n := fileSize(f); n > 0 {
+				sizes[i] = n
 			}
-			r, display = f, name
+			r, display = prog.reader(f), name
 		}
 		in, err := snapshot.Open(r, enc, format.WithName(display), format.WithLocation(loc))
 		if err != nil {

@@ -187,7 +187,7 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				*max, _ = strconv.Atoi(string(bytes.TrimSpace(b)))
 			}
 		}
-		if err := statsFile(s, name, stdin, enc, loc, x); err != nil {
+		if err := statsFile(s, name, stdin, stderr, enc, loc, x); err != nil {
 			fmt.Fprintln(stderr, "ctconv stats:", err)
 			return 1
 		}
@@ -206,15 +206,18 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // statsFile counts the flows of one capture.
-func statsFile(s *stats, name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
+func statsFile(s *stats, name string, stdin io.Reader, stderr io.Writer, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
 	r, display := stdin, "<stdin>"
+	var prog *progress
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		r, display = f, name
+		prog = newProgress(stderr, fileSize(f), name)
+		defer prog.finish()
+		r, display = prog.reader(f), name
 	}
 	in, err := snapshot.Open(r, enc, format.WithName(display), format.WithLocation(loc))
 	if err != nil {
@@ -226,6 +229,7 @@ func statsFile(s *stats, name string, stdin io.Reader, enc snapshot.Encoding, lo
 	}
 	var f format.Flow
 	for in.Scan(&f) {
+		prog.entry()
 		if x == nil || x.Match(&f) {
 			s.add(&f)
 		}
