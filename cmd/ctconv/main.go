@@ -26,6 +26,7 @@ Commands:
   convert   convert flows from one format to another
   check     read captures to their end and report every bad line
   stats     summarise a table: protocols, states, flags, busiest addresses and ports
+  completion  print a completion script for bash or zsh
   snapshot  capture a table into a compressed snapshot file, or show one's header
   diff      compare two captures: flows added, removed, and changed field by field
 
@@ -101,6 +102,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return checkCmd(args[1:], stdin, stdout, stderr)
 	case "stats":
 		return statsCmd(args[1:], stdin, stdout, stderr)
+	case "completion":
+		return completionCmd(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ctconv: unknown command %q\n\n%s", args[0], usage)
 	return 2
