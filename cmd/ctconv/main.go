@@ -23,12 +23,12 @@ Usage:
   ctconv COMMAND [flags] [FILE|-]...
 
 Commands:
-  convert   convert flows from one format to another
-  check     read captures to their end and report every bad line
-  stats     summarise a table: protocols, states, flags, busiest addresses and ports
+  convert     convert flows from one format to another
+  check       read captures to their end and report every bad line
+  snapshot    capture a table into a compressed snapshot file, or show one's header
+  diff        compare two captures: flows added, removed, and changed field by field
+  stats       summarise a table: protocols, states, flags, busiest addresses and ports
   completion  print a completion script for bash or zsh
-  snapshot  capture a table into a compressed snapshot file, or show one's header
-  diff      compare two captures: flows added, removed, and changed field by field
 
 Formats:
   proc       /proc/net/nf_conntrack, as kernels 2.6.15 to 6.18 print it
