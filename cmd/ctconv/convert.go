@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -62,7 +63,7 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	c := &converter{keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: stderr}
+	c := &converter{keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: &lockedWriter{w: stderr}}
 	if c.from, err = snapshot.ParseEncoding(*from); err != nil {
 		fmt.Fprintln(stderr, "ctconv convert: --from:", err)
 		return 2
@@ -190,6 +191,7 @@ type converter struct {
 
 	options      format.Options // what the inputs showed, for a snapshot's header
 	crlf, footer bool
+	clean        bool // no record of the current input failed to print
 	unknown      int
 	unshown      int
 	noVtags      int // SCTP flows restored without their verification tags
@@ -210,14 +212,15 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		defer prog.finish()
 		r, display = prog.reader(f), name
 	}
-	clean := true
+	var skipped atomic.Bool // a bad line, on the reading goroutine
+	c.clean = true
 	opts := []format.ScanOption{format.WithName(display), format.WithLocation(c.loc)}
 	if c.strict {
 		opts = append(opts, format.WithStrict())
 	}
 	if c.keepGoing {
 		opts = append(opts, format.WithSkip(func(e *format.ParseError) {
-			clean = false
+			skipped.Store(true)
 			fmt.Fprintln(c.stderr, e)
 		}))
 	}
@@ -238,47 +241,33 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
 		return false
 	}
-	var f format.Flow
-	var e format.Expect
-	for {
-		if c.expect {
-			if !in.ScanExpect(&e) {
-				break
-			}
+	if c.expect {
+		var e format.Expect
+		for in.ScanExpect(&e) {
 			prog.entry()
-			c.setPrinter(in)
-			err = c.out.WriteExpect(&e)
-		} else {
-			if !in.Scan(&f) {
-				break
+			c.setPrinter(in.Scanner, 0, false)
+			if !c.written(c.out.WriteExpect(&e), display, c.line(in)) {
+				return false
 			}
+		}
+	} else {
+		fr := newFlowReader(in)
+		for rec := fr.next(); rec != nil; rec = fr.next() {
 			prog.entry()
-			if c.filter != nil && !c.filter.Match(&f) {
+			f := &rec.f
+			if c.filter != nil && !c.filter.Match(f) {
 				continue
 			}
 			if c.textTo == format.Restore && f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
 				c.noVtags++
 			}
-			if c.textTo != format.Auto && !c.textTo.Shows(&f) {
+			if c.textTo != format.Auto && !c.textTo.Shows(f) {
 				c.unshown++
 				continue
 			}
-			c.setPrinter(in)
-			err = c.out.Write(&f)
-		}
-		if err != nil {
-			var pe *format.PrintError
-			if !errors.As(err, &pe) {
-				fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
-				return false
-			}
-			line := 0
-			if in.Scanner != nil {
-				line = in.Scanner.Line()
-			}
-			fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, line, err)
-			clean = false
-			if !c.keepGoing {
+			c.setPrinter(in.Scanner, rec.opts, rec.cr)
+			if !c.written(c.out.Write(f), display, rec.line) {
+				fr.stop()
 				return false
 			}
 		}
@@ -298,7 +287,32 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		c.readErr(display, err)
 		return false
 	}
-	return clean
+	return c.clean && !skipped.Load()
+}
+
+// written reports whether to go on after writing a record with err: a
+// record the target cannot show is reported with its line, and ends the
+// run unless --keep-going; any other error ends it.
+func (c *converter) written(err error, display string, line int) bool {
+	if err == nil {
+		return true
+	}
+	var pe *format.PrintError
+	if !errors.As(err, &pe) {
+		fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
+		return false
+	}
+	fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, line, err)
+	c.clean = false
+	return c.keepGoing
+}
+
+// line returns the line an input read last, 0 for a snapshot.
+func (c *converter) line(in *snapshot.Input) int {
+	if in.Scanner != nil {
+		return in.Scanner.Line()
+	}
+	return 0
 }
 
 // start sets the output up for the first input; later inputs must hold
@@ -363,16 +377,20 @@ func kind(expect bool) string {
 	return "flows"
 }
 
-// setPrinter sets the text writer's options and line ends for the record
-// the input read last.
-func (c *converter) setPrinter(in *snapshot.Input) {
+// setPrinter sets the text writer's options and line ends for a record
+// that a text input read with the scanner then showing options and cr; sc
+// is nil for a snapshot, whose header gave them.
+func (c *converter) setPrinter(sc *format.Scanner, scanOpts format.Options, scanCR bool) {
+	if sc != nil && c.expect {
+		scanOpts, scanCR = sc.Options(), sc.CR()
+	}
 	opts, cr := c.opts, c.crlf
-	if in.Scanner != nil {
+	if sc != nil {
 		if !c.withSet {
-			opts = in.Scanner.Options()
+			opts = scanOpts
 		}
-		cr = in.Scanner.CR()
-		c.options |= in.Scanner.Options()
+		cr = scanCR
+		c.options |= scanOpts
 		c.crlf = c.crlf || cr
 	}
 	if t := c.out.Text(); t != nil {
