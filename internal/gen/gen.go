@@ -1,5 +1,7 @@
 // Package gen makes synthetic connection-tracking tables with the mix of a
-// home or office NAT router's: for benchmarks that need more entries than
+// busy NAT gateway's (mostly TCP, ESTABLISHED and TIME_WAIT, DNS over UDP,
+// some ICMP, a fifth IPv6, NAT'd replies, heavy-tailed counters, a few
+// marks and zones): for benchmarks that need more entries than
 // a loopback capture gives, and a realistic spread of what real tables
 // hold. The same seed gives the same table.
 package gen
@@ -185,6 +187,9 @@ func (g *Generator) flow(f *format.Flow) {
 	}
 	if r.IntN(20) == 0 {
 		f.Mark = uint32(1 + r.IntN(4))
+	}
+	if r.IntN(50) == 0 {
+		f.Zone = uint16(1 + r.IntN(3)) // a few flows of other zones (VRFs, containers)
 	}
 	f.DeltaTime = uint64(r.ExpFloat64() * 600)
 }
