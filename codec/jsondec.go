@@ -161,13 +161,12 @@ func (d *JSONDecoder) DecodeFlow(line []byte, f *format.Flow) error {
 				if err != nil {
 					return err
 				}
-				for i := range 32 {
-					if bit := format.Status(1) << i; format.StatusName(bit) == string(v) {
-						f.Status |= bit
-						return nil
-					}
+				bit, ok := format.ParseStatus(string(v))
+				if !ok {
+					return r.fail(format.ErrUnknownName, "status", "unknown status bit "+quote(v))
 				}
-				return r.fail(format.ErrUnknownName, "status", "unknown status bit "+quote(v))
+				f.Status |= bit
+				return nil
 			})
 		case kMark:
 			n, err = r.uint("mark", math.MaxUint32)
