@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -31,35 +30,22 @@ Examples:
 `
 
 func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", stderr)
-	from := fs.String("from", "auto", "the captures' `format`: auto, "+encodings())
-	strict := fs.Bool("strict", false, "count fields the parser does not know as bad")
-	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the captures")
-	files, err := parseFlags(fs, args)
-	if helpRequested(err) {
-		fmt.Fprint(stdout, checkHelp+"\nFlags:\n")
-		printDefaults(fs, stdout)
-		return 0
+	c := newCommand("check", checkHelp, stdout, stderr)
+	c.readFlags("the captures", false)
+	strict := c.fs.Bool("strict", false, "count fields the parser does not know as bad")
+	files, status, ok := c.parse(args)
+	if !ok {
+		return status
 	}
+	enc, loc, _, err := c.reading()
 	if err != nil {
-		return 2
-	}
-	enc, err := snapshot.ParseEncoding(*from)
-	if err != nil {
-		fmt.Fprintln(stderr, "ctconv check: --from:", err)
-		return 2
-	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		fmt.Fprintln(stderr, "ctconv check: --tz:", err)
-		return 2
+		return c.fail("%v", err)
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	status := 0
 	for _, name := range files {
-		if !checkFile(name, stdin, enc, loc, *strict, stdout, stderr) {
+		if !c.checkFile(name, stdin, enc, loc, *strict) {
 			status = 1
 		}
 	}
@@ -67,32 +53,25 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // checkFile reads one capture and reports whether it is clean.
-func checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, strict bool, stdout, stderr io.Writer) bool {
-	r, display := stdin, "<stdin>"
-	var prog *progress
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			fmt.Fprintln(stderr, "ctconv check:", err)
-			return false
-		}
-		defer f.Close()
-		prog = newProgress(stderr, fileSize(f), name)
-		defer prog.finish()
-		r, display = prog.reader(f), name
+func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, strict bool) bool {
+	r, err := c.open(name, stdin)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "ctconv check:", err)
+		return false
 	}
+	defer r.Close()
 	bad := 0
-	opts := []format.ScanOption{format.WithName(display), format.WithLocation(loc),
+	opts := []format.ScanOption{format.WithName(r.name), format.WithLocation(loc),
 		format.WithSkip(func(e *format.ParseError) {
 			bad++
-			fmt.Fprintln(stderr, e)
+			fmt.Fprintln(c.stderr, e)
 		})}
 	if strict {
 		opts = append(opts, format.WithStrict())
 	}
 	in, err := snapshot.Open(r, enc, opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "ctconv check: %s: %v\n", display, err)
+		fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
 		return false
 	}
 	defer in.Close()
@@ -101,13 +80,13 @@ func checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Lo
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			n++
-			prog.entry()
+			r.prog.entry()
 		}
 	} else {
 		var f format.Flow
 		for in.Scan(&f) {
 			n++
-			prog.entry()
+			r.prog.entry()
 		}
 	}
 	what := "flow"
@@ -118,22 +97,22 @@ func checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Lo
 	if in.Encoding.IsAuto() {
 		detected = "empty"
 	}
-	fmt.Fprintf(stdout, "%s: %s, %s, %s", display, detected, plural(n, what), plural(bad, "bad line"))
+	fmt.Fprintf(c.stdout, "%s: %s, %s, %s", r.name, detected, plural(n, what), plural(bad, "bad line"))
 	if in.Scanner != nil {
 		if u := in.Scanner.Unknown(); u > 0 {
-			fmt.Fprintf(stdout, ", %s", plural(u, "unknown field"))
+			fmt.Fprintf(c.stdout, ", %s", plural(u, "unknown field"))
 		}
 		if m := in.Scanner.Messages(); m > 0 {
-			fmt.Fprintf(stdout, ", %s", plural(m, "conntrack message"))
+			fmt.Fprintf(c.stdout, ", %s", plural(m, "conntrack message"))
 		}
 	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintln(c.stdout)
 	if err := in.Err(); err != nil {
 		var pe *format.ParseError
 		if errors.As(err, &pe) {
-			fmt.Fprintln(stderr, pe)
+			fmt.Fprintln(c.stderr, pe)
 		} else {
-			fmt.Fprintf(stderr, "ctconv check: %s: %v\n", display, err)
+			fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
 		}
 		return false
 	}

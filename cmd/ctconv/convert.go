@@ -43,56 +43,39 @@ Examples:
 `
 
 func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("convert", stderr)
-	help := convertHelp + filterHelp
-	from := fs.String("from", "auto", "input `format`: auto, "+encodings())
+	stderr = &lockedWriter{w: stderr} // the reading goroutine reports bad lines too
+	cmd := newCommand("convert", convertHelp, stdout, stderr)
+	cmd.readFlags("the inputs", true)
+	fs := cmd.fs
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
 	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows)")
-	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC or a name\nsuch as Europe/Berlin")
 	keepGoing := fs.Bool("keep-going", false, "report bad lines and convert the rest")
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
-	filter := addFilterFlags(fs)
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
-	files, err := parseFlags(fs, args)
-	if helpRequested(err) {
-		fmt.Fprint(stdout, help+"\nFlags:\n")
-		printDefaults(fs, stdout)
-		return 0
+	files, status, ok := cmd.parse(args)
+	if !ok {
+		return status
 	}
-	if err != nil {
-		return 2
-	}
-	c := &converter{keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: &lockedWriter{w: stderr}}
-	if c.from, err = snapshot.ParseEncoding(*from); err != nil {
-		fmt.Fprintln(stderr, "ctconv convert: --from:", err)
-		return 2
+	c := &converter{cmd: cmd, keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: stderr}
+	var err error
+	if c.from, c.loc, c.filter, err = cmd.reading(); err != nil {
+		return cmd.fail("%v", err)
 	}
 	if *to != "" {
 		if c.to, err = snapshot.ParseEncoding(*to); err != nil || c.to.IsAuto() {
-			fmt.Fprintf(stderr, "ctconv convert: --to: %q is not an output format (want %s)\n", *to, encodings())
-			return 2
+			return cmd.fail("--to: %q is not an output format (want %s)", *to, encodings())
 		}
 		c.toSet = true
 	}
-	if c.filter, err = filter.build(); err != nil {
-		fmt.Fprintln(stderr, "ctconv convert:", err)
-		return 2
-	}
 	if c.sort && c.to != snapshot.File {
-		fmt.Fprintln(stderr, "ctconv convert: --sort sorts a snapshot: give --to snapshot")
-		return 2
+		return cmd.fail("--sort sorts a snapshot: give --to snapshot")
 	}
 	if *with != "" {
 		if c.opts, err = format.ParseOptions(*with); err != nil {
-			fmt.Fprintln(stderr, "ctconv convert: --with:", err)
-			return 2
+			return cmd.fail("--with: %v", err)
 		}
 		c.withSet = true
-	}
-	if c.loc, err = time.LoadLocation(*tz); err != nil {
-		fmt.Fprintln(stderr, "ctconv convert: --tz:", err)
-		return 2
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -113,7 +96,7 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	c.bw = bufio.NewWriterSize(w, 64<<10)
 	c.dst = w
-	ok := true
+	ok = true
 	for _, name := range files {
 		if !c.file(name, stdin) {
 			ok = false
@@ -172,6 +155,7 @@ func encodings() string {
 
 // converter holds the state of one convert run.
 type converter struct {
+	cmd       *command
 	from, to  snapshot.Encoding
 	toSet     bool
 	opts      format.Options // conntrack's -o options to print with
@@ -199,19 +183,13 @@ type converter struct {
 
 // file converts one input and reports whether it was clean.
 func (c *converter) file(name string, stdin io.Reader) bool {
-	r, display := stdin, "<stdin>"
-	var prog *progress
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "ctconv convert:", err)
-			return false
-		}
-		defer f.Close()
-		prog = newProgress(c.stderr, fileSize(f), name)
-		defer prog.finish()
-		r, display = prog.reader(f), name
+	r, err := c.cmd.open(name, stdin)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "ctconv convert:", err)
+		return false
 	}
+	defer r.Close()
+	display, prog := r.name, r.prog
 	var skipped atomic.Bool // a bad line, on the reading goroutine
 	c.clean = true
 	opts := []format.ScanOption{format.WithName(display), format.WithLocation(c.loc)}

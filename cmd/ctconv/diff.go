@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -55,26 +54,16 @@ Examples:
 `
 
 func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diff", stderr)
-	from := fs.String("from", "auto", "the captures' `format`: auto, "+encodings())
-	out := fs.String("format", "text", "output `form`: text, or json (a JSON object a line, with \"op\"\nadded, removed, changed or duplicate)")
-	ignore := fs.String("ignore", "", "`fields` not to compare, comma-separated")
-	volatile := fs.Bool("include-volatile", false, "compare timeout, use and delta-time too")
-	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the captures")
-	filter := addFilterFlags(fs)
-	operands, err := parseFlags(fs, args)
-	if helpRequested(err) {
-		fmt.Fprint(stdout, diffHelp+filterHelp+"\nFlags:\n")
-		printDefaults(fs, stdout)
-		return 0
+	c := newCommand("diff", diffHelp, stdout, stderr)
+	c.readFlags("the captures", true)
+	out := c.fs.String("format", "text", "output `form`: text, or json (a JSON object a line, with \"op\"\nadded, removed, changed or duplicate)")
+	ignore := c.fs.String("ignore", "", "`fields` not to compare, comma-separated")
+	volatile := c.fs.Bool("include-volatile", false, "compare timeout, use and delta-time too")
+	operands, status, ok := c.parse(args)
+	if !ok {
+		return status
 	}
-	if err != nil {
-		return 2
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ctconv diff: "+format+"\n", a...)
-		return 2
-	}
+	fail := c.fail
 	if len(operands) != 2 {
 		return fail("want two captures, OLD and NEW (ctconv diff --help)")
 	}
@@ -84,18 +73,11 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *out != "text" && *out != "json" {
 		return fail("--format: %q is neither text nor json", *out)
 	}
-	enc, err := snapshot.ParseEncoding(*from)
+	enc, loc, x, err := c.reading()
 	if err != nil {
-		return fail("--from: %v", err)
-	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		return fail("--tz: %v", err)
-	}
-	opts := snapshot.DiffOptions{Volatile: *volatile}
-	if opts.Filter, err = filter.build(); err != nil {
 		return fail("%v", err)
 	}
+	opts := snapshot.DiffOptions{Volatile: *volatile, Filter: x}
 	if *ignore != "" {
 		opts.Ignore = strings.Split(*ignore, ",")
 	}

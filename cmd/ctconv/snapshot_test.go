@@ -195,3 +195,18 @@ func TestSnapshotHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotLiveFiltered snapshots the running kernel's table with a
+// filter: its header says /proc's format, even for an empty table.
+func TestSnapshotLiveFiltered(t *testing.T) {
+	if _, err := os.Stat(liveTable); err != nil {
+		t.Skip("no " + liveTable)
+	}
+	snap := filepath.Join(t.TempDir(), "live.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "--proto", "tcp", "--src", "192.0.2.0/24", "-o", snap); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if _, info, _ := ctconv(t, "", "snapshot", "--info", snap); !strings.Contains(info, "source:   proc\n") || !strings.Contains(info, "kernel:   ") {
+		t.Errorf("--info:\n%s", info)
+	}
+}

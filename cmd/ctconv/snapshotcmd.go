@@ -40,26 +40,18 @@ Examples:
 const liveTable = "/proc/net/nf_conntrack"
 
 func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("snapshot", stderr)
-	out := fs.String("o", "", "write the snapshot to `FILE`")
-	info := fs.Bool("info", false, "print the header of each FILE instead")
-	from := fs.String("from", "auto", "the source's `format`: auto, "+encodings())
-	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the source")
-	filter := addFilterFlags(fs)
-	sorted := fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
-	operands, err := parseFlags(fs, args)
-	if helpRequested(err) {
-		fmt.Fprint(stdout, snapshotHelp+filterHelp+"\nFlags:\n")
-		printDefaults(fs, stdout)
-		return 0
-	}
-	if err != nil {
-		return 2
+	c := newCommand("snapshot", snapshotHelp, stdout, stderr)
+	out := c.fs.String("o", "", "write the snapshot to `FILE`")
+	info := c.fs.Bool("info", false, "print the header of each FILE instead")
+	c.readFlags("the source", true)
+	sorted := c.fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
+	operands, status, ok := c.parse(args)
+	if !ok {
+		return status
 	}
 	if *info {
 		if len(operands) == 0 {
-			fmt.Fprintln(stderr, "ctconv snapshot: --info needs a FILE")
-			return 2
+			return c.fail("--info needs a FILE")
 		}
 		status := 0
 		for _, name := range operands {
@@ -71,8 +63,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return status
 	}
 	if len(operands) > 1 {
-		fmt.Fprintln(stderr, "ctconv snapshot: one SOURCE at a time (ctconv convert --to snapshot takes several)")
-		return 2
+		return c.fail("one SOURCE at a time (ctconv convert --to snapshot takes several)")
 	}
 	source := liveTable
 	if len(operands) == 1 {
@@ -83,18 +74,19 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		host, _ := os.Hostname()
 		name = fmt.Sprintf("ctconv-%s-%s.ctsnap", host, time.Now().Format("20060102-150405"))
 	}
-	cargs := []string{"--to", "snapshot", "--from", *from, "--tz", *tz, "-o", name, source}
-	if *sorted {
-		cargs = append(cargs[:len(cargs)-1], "--sort", source)
-	}
-	cargs = append(filter.args(), cargs...)
+	from := *c.from
 	if source == liveTable {
 		meta.live = true
-		if *from == "auto" {
-			cargs[3] = "proc" // so that an empty table is known as one too
+		if from == "auto" {
+			from = "proc" // so that an empty table is known as one too
 		}
 	}
-	status := convert(cargs, stdin, stdout, stderr)
+	cargs := append(c.filters.args(), "--to", "snapshot", "--from", from, "--tz", *c.tz, "-o", name)
+	if *sorted {
+		cargs = append(cargs, "--sort")
+	}
+	cargs = append(cargs, source)
+	status = convert(cargs, stdin, stdout, stderr)
 	if status == 0 && *out == "" {
 		fmt.Fprintln(stderr, "ctconv snapshot: wrote", name)
 	}

@@ -142,40 +142,21 @@ func (s *stats) finish(n int) {
 }
 
 func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("stats", stderr)
-	from := fs.String("from", "auto", "the captures' `format`: auto, "+encodings())
-	out := fs.String("format", "text", "output `form`: text or json")
-	top := fs.Int("top", 10, "the `number` of addresses and ports in each top list")
-	max := fs.Int("max", 0, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
-	tz := fs.String("tz", "Local", "time `zone` of conntrack's local times in the captures")
-	filter := addFilterFlags(fs)
-	files, err := parseFlags(fs, args)
-	if helpRequested(err) {
-		fmt.Fprint(stdout, statsHelp+filterHelp+"\nFlags:\n")
-		printDefaults(fs, stdout)
-		return 0
-	}
-	if err != nil {
-		return 2
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ctconv stats: "+format+"\n", a...)
-		return 2
+	c := newCommand("stats", statsHelp, stdout, stderr)
+	c.readFlags("the captures", true)
+	out := c.fs.String("format", "text", "output `form`: text or json")
+	top := c.fs.Int("top", 10, "the `number` of addresses and ports in each top list")
+	max := c.fs.Int("max", 0, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
+	files, status, ok := c.parse(args)
+	if !ok {
+		return status
 	}
 	if *out != "text" && *out != "json" {
-		return fail("--format: %q is neither text nor json", *out)
+		return c.fail("--format: %q is neither text nor json", *out)
 	}
-	enc, err := snapshot.ParseEncoding(*from)
+	enc, loc, x, err := c.reading()
 	if err != nil {
-		return fail("--from: %v", err)
-	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		return fail("--tz: %v", err)
-	}
-	x, err := filter.build()
-	if err != nil {
-		return fail("%v", err)
+		return c.fail("%v", err)
 	}
 	if len(files) == 0 {
 		files = []string{liveTable}
@@ -187,7 +168,7 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				*max, _ = strconv.Atoi(string(bytes.TrimSpace(b)))
 			}
 		}
-		if err := statsFile(s, name, stdin, stderr, enc, loc, x); err != nil {
+		if err := c.statsFile(s, name, stdin, enc, loc, x); err != nil {
 			fmt.Fprintln(stderr, "ctconv stats:", err)
 			return 1
 		}
@@ -206,30 +187,23 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // statsFile counts the flows of one capture.
-func statsFile(s *stats, name string, stdin io.Reader, stderr io.Writer, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
-	r, display := stdin, "<stdin>"
-	var prog *progress
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		prog = newProgress(stderr, fileSize(f), name)
-		defer prog.finish()
-		r, display = prog.reader(f), name
-	}
-	in, err := snapshot.Open(r, enc, format.WithName(display), format.WithLocation(loc))
+func (c *command) statsFile(s *stats, name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
+	r, err := c.open(name, stdin)
 	if err != nil {
-		return fmt.Errorf("%s: %w", display, err)
+		return err
+	}
+	defer r.Close()
+	in, err := snapshot.Open(r, enc, format.WithName(r.name), format.WithLocation(loc))
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.name, err)
 	}
 	defer in.Close()
 	if in.Expectations {
-		return fmt.Errorf("%s: holds expectations; stats summarises flows", display)
+		return fmt.Errorf("%s: holds expectations; stats summarises flows", r.name)
 	}
 	var f format.Flow
 	for in.Scan(&f) {
-		prog.entry()
+		r.prog.entry()
 		if x == nil || x.Match(&f) {
 			s.add(&f)
 		}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// command holds what ctconv's commands share: a flag set whose help goes
+// to standard output, the flags of reading captures, and the way to open
+// them.
+type command struct {
+	name           string
+	help           string
+	fs             *flag.FlagSet
+	stdout, stderr io.Writer
+	from, tz       *string
+	filters        *filterFlags
+}
+
+func newCommand(name, help string, stdout, stderr io.Writer) *command {
+	return &command{name: name, help: help, fs: newFlagSet(name, stderr), stdout: stdout, stderr: stderr}
+}
+
+// readFlags adds the flags of reading captures: --from, --tz and, with
+// filters, the filters.
+func (c *command) readFlags(what string, filters bool) {
+	c.from = c.fs.String("from", "auto", what+"' `format`: auto, "+encodings())
+	c.tz = c.fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC\nor a name such as Europe/Berlin")
+	if filters {
+		c.filters = addFilterFlags(c.fs)
+		c.help += filterHelp
+	}
+}
+
+// parse parses the arguments and returns the operands; when it returns
+// false, the command ends with status: 0 after printing the help, 2 after
+// a mistake.
+func (c *command) parse(args []string) (operands []string, status int, ok bool) {
+	operands, err := parseFlags(c.fs, args)
+	if helpRequested(err) {
+		fmt.Fprint(c.stdout, c.help+"\nFlags:\n")
+		printDefaults(c.fs, c.stdout)
+		return nil, 0, false
+	}
+	if err != nil {
+		return nil, 2, false
+	}
+	return operands, 0, true
+}
+
+// fail reports a mistake in the command line and returns status 2.
+func (c *command) fail(format string, a ...any) int {
+	fmt.Fprintf(c.stderr, "ctconv "+c.name+": "+format+"\n", a...)
+	return 2
+}
+
+// reading returns what the reading flags give: the inputs' encoding, the
+// zone of their local times, and the filter, if any.
+func (c *command) reading() (snapshot.Encoding, *time.Location, *format.Filter, error) {
+	enc, err := snapshot.ParseEncoding(*c.from)
+	if err != nil {
+		return enc, nil, nil, fmt.Errorf("--from: %w", err)
+	}
+	loc, err := time.LoadLocation(*c.tz)
+	if err != nil {
+		return enc, nil, nil, fmt.Errorf("--tz: %w", err)
+	}
+	var x *format.Filter
+	if c.filters != nil {
+		if x, err = c.filters.build(); err != nil {
+			return enc, loc, nil, err
+		}
+	}
+	return enc, loc, x, nil
+}
+
+// input is a capture opened for reading, by name.
+type input struct {
+	io.Reader
+	name string // as messages show it: the file's, or <stdin>
+	prog *progress
+	file *os.File
+}
+
+// open opens the capture name, or stdin for "-", with a progress bar on a
+// terminal for a large file.
+func (c *command) open(name string, stdin io.Reader) (*input, error) {
+	if name == "-" {
+		return &input{Reader: stdin, name: "<stdin>"}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	in := &input{name: name, file: f, prog: newProgress(c.stderr, fileSize(f), name)}
+	in.Reader = in.prog.reader(f)
+	return in, nil
+}
+
+// Close ends the progress bar and closes the file.
+func (in *input) Close() error {
+	in.prog.finish()
+	if in.file != nil {
+		return in.file.Close()
+	}
+	return nil
+}
