@@ -117,83 +117,6 @@ func (d *Diff) Err() error { return d.err }
 // Summary returns the counts of what the Diff found so far.
 func (d *Diff) Summary() Summary { return d.sum }
 
-// prefetch reads an input's flows on a goroutine of its own, a batch at a
-// time, so that parsing overlaps the rest of the work.
-type prefetch struct {
-	full, free chan *flowBatch
-	done       chan struct{}
-	cur        *flowBatch
-	i          int
-	err        error
-}
-
-type flowBatch struct {
-	flows [256]format.Flow
-	n     int
-	err   error // set on the last batch
-}
-
-func newPrefetch(in *Input, filter *format.Filter) *prefetch {
-	p := &prefetch{full: make(chan *flowBatch, 2), free: make(chan *flowBatch, 3), done: make(chan struct{})}
-	for range 3 {
-		p.free <- new(flowBatch)
-	}
-	go func() {
-		defer close(p.full)
-		for {
-			var b *flowBatch
-			select {
-			case b = <-p.free:
-			case <-p.done:
-				return
-			}
-			b.n = 0
-			for b.n < len(b.flows) && in.Scan(&b.flows[b.n]) {
-				if filter == nil || filter.Match(&b.flows[b.n]) {
-					b.n++
-				}
-			}
-			last := b.n < len(b.flows)
-			if last {
-				b.err = in.Err()
-			}
-			select {
-			case p.full <- b:
-			case <-p.done:
-				return
-			}
-			if last {
-				return
-			}
-		}
-	}()
-	return p
-}
-
-// next returns the next flow, valid until the call after the next, or nil
-// at the end, when err is set.
-func (p *prefetch) next() *format.Flow {
-	for p.cur == nil || p.i == p.cur.n {
-		if p.cur != nil {
-			if p.cur.n < len(p.cur.flows) {
-				p.err = p.cur.err
-				return nil
-			}
-			p.free <- p.cur
-		}
-		b, ok := <-p.full
-		if !ok {
-			return nil
-		}
-		p.cur, p.i = b, 0
-	}
-	p.i++
-	return &p.cur.flows[p.i-1]
-}
-
-// stop ends the goroutine.
-func (p *prefetch) stop() { close(p.done) }
-
 // Changes returns the changes, computed as the loop asks for them. The
 // Change and its flows are valid until the next iteration.
 func (d *Diff) Changes() iter.Seq[*Change] {
@@ -255,9 +178,10 @@ func (d *Diff) hashJoin(e *emitter) {
 	heldOld := !d.opts.HoldNew
 	s := newStore()
 	var index keyIndex
-	hp := newPrefetch(hold, d.opts.Filter)
-	defer hp.stop()
-	for f := hp.next(); f != nil; f = hp.next() {
+	hp := hold.Prefetch(d.opts.Filter)
+	defer hp.Stop()
+	for rec := hp.Next(); rec != nil; rec = hp.Next() {
+		f := &rec.Flow
 		k := keyOf(f)
 		if index.find(s, &k) >= 0 {
 			if !e.only(Duplicate, f, heldOld) {
@@ -270,15 +194,16 @@ func (d *Diff) hashJoin(e *emitter) {
 		}
 		index.add(s, s.refs.n-1)
 	}
-	if d.err = hp.err; d.err != nil {
+	if d.err = hp.Err(); d.err != nil {
 		return
 	}
 	matched := make([]bool, s.refs.n)
 	only := map[flowKey]struct{}{} // the identities only the streamed capture has
 	var a format.Flow
-	sp := newPrefetch(stream, d.opts.Filter)
-	defer sp.stop()
-	for b := sp.next(); b != nil; b = sp.next() {
+	sp := stream.Prefetch(d.opts.Filter)
+	defer sp.Stop()
+	for rec := sp.Next(); rec != nil; rec = sp.Next() {
+		b := &rec.Flow
 		k := keyOf(b)
 		i := index.find(s, &k)
 		var op Op
@@ -312,7 +237,7 @@ func (d *Diff) hashJoin(e *emitter) {
 			return
 		}
 	}
-	if d.err = sp.err; d.err != nil {
+	if d.err = sp.Err(); d.err != nil {
 		return
 	}
 	for i, m := range matched {
@@ -334,7 +259,7 @@ func (d *Diff) hashJoin(e *emitter) {
 
 // cursor walks a sorted capture, checking its order.
 type cursor struct {
-	p     *prefetch
+	p     *Prefetcher
 	f     *format.Flow
 	k     flowKey
 	dup   bool // f has the identity of the flow before
@@ -343,9 +268,12 @@ type cursor struct {
 
 func (c *cursor) next() error {
 	prev, had := c.k, c.f != nil
-	if c.f = c.p.next(); c.f == nil {
-		return c.p.err
+	rec := c.p.Next()
+	if rec == nil {
+		c.f = nil
+		return c.p.Err()
 	}
+	c.f = &rec.Flow
 	c.k = keyOf(c.f)
 	if had {
 		switch compareKeys(&prev, &c.k) {
@@ -363,10 +291,10 @@ func (c *cursor) next() error {
 // merge walks two sorted snapshots side by side, in memory that does not
 // grow with them; the changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: newPrefetch(d.old, d.opts.Filter), which: "old"}
-	n := cursor{p: newPrefetch(d.new, d.opts.Filter), which: "new"}
-	defer o.p.stop()
-	defer n.p.stop()
+	o := cursor{p: d.old.Prefetch(d.opts.Filter), which: "old"}
+	n := cursor{p: d.new.Prefetch(d.opts.Filter), which: "new"}
+	defer o.p.Stop()
+	defer n.p.Stop()
 	if d.err = o.next(); d.err != nil {
 		return
 	}

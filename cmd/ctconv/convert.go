@@ -229,10 +229,11 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			}
 		}
 	} else {
-		fr := newFlowReader(in)
-		for rec := fr.next(); rec != nil; rec = fr.next() {
+		fr := in.Prefetch(nil)
+		defer fr.Stop()
+		for rec := fr.Next(); rec != nil; rec = fr.Next() {
 			prog.entry()
-			f := &rec.f
+			f := &rec.Flow
 			if c.filter != nil && !c.filter.Match(f) {
 				continue
 			}
@@ -243,9 +244,8 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 				c.unshown++
 				continue
 			}
-			c.setPrinter(in.Scanner, rec.opts, rec.cr)
-			if !c.written(c.out.Write(f), display, rec.line) {
-				fr.stop()
+			c.setPrinter(in.Scanner, rec.Options, rec.CR)
+			if !c.written(c.out.Write(f), display, rec.Line) {
 				return false
 			}
 		}
