@@ -107,24 +107,8 @@ func capture(a, b string, n int) error {
 			return err
 		}
 		bw := bufio.NewWriterSize(f, 1<<16)
-		w := format.NewWriter(bw, format.Printer{Format: format.Proc})
-		g := gen.New(1)
-		var c *gen.Churn
-		var fresh *gen.Generator
-		if i == 1 {
-			c, fresh = gen.NewChurn(2), g.Fork(2)
-		}
-		var fl format.Flow
-		for j := range n {
-			g.Flow(&fl)
-			if c != nil && !c.Flow(&fl) {
-				continue
-			}
-			w.Write(&fl)
-			if c != nil && j%20 == 0 {
-				fresh.Flow(&fl)
-				w.Write(&fl)
-			}
+		if err := gen.WriteTable(format.NewWriter(bw, format.Printer{Format: format.Proc}), n, 1, uint64(2*i)); err != nil {
+			return err
 		}
 		if err := bw.Flush(); err != nil {
 			return err

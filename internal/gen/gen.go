@@ -233,3 +233,32 @@ func (c *Churn) Flow(f *format.Flow) bool {
 	}
 	return true
 }
+
+// WriteTable writes a table of n flows from New(seed) with w: as read
+// later, churned with NewChurn(churn) and a flow in twenty new, if churn
+// is not 0.
+func WriteTable(w *format.Writer, n int, seed, churn uint64) error {
+	g := New(seed)
+	var c *Churn
+	var fresh *Generator // the flows that came since
+	if churn != 0 {
+		c, fresh = NewChurn(churn), g.Fork(churn)
+	}
+	var f format.Flow
+	for i := range n {
+		g.Flow(&f)
+		if c != nil && !c.Flow(&f) {
+			continue
+		}
+		if err := w.Write(&f); err != nil {
+			return err
+		}
+		if c != nil && i%20 == 0 {
+			fresh.Flow(&f)
+			if err := w.Write(&f); err != nil {
+				return err
+			}
+		}
+	}
+	return w.Close()
+}

@@ -27,31 +27,8 @@ func main() {
 	}
 	bw := bufio.NewWriterSize(os.Stdout, 1<<16)
 	w := format.NewWriter(bw, format.Printer{Format: fm})
-	g := gen.New(*seed)
-	var c *gen.Churn
-	var fresh *gen.Generator // the flows that came since
-	if *churn != 0 {
-		c, fresh = gen.NewChurn(*churn), g.Fork(*churn)
-	}
-	var f format.Flow
-	for i := range *n {
-		g.Flow(&f)
-		if c != nil && !c.Flow(&f) {
-			continue
-		}
-		if err := w.Write(&f); err != nil {
-			fmt.Fprintln(os.Stderr, "ctgen:", err)
-			os.Exit(1)
-		}
-		if c != nil && i%20 == 0 {
-			fresh.Flow(&f)
-			if err := w.Write(&f); err != nil {
-				fmt.Fprintln(os.Stderr, "ctgen:", err)
-				os.Exit(1)
-			}
-		}
-	}
-	if err := w.Close(); err == nil {
+	err = gen.WriteTable(w, *n, *seed, *churn)
+	if err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
