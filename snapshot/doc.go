@@ -1,4 +1,5 @@
-// Package snapshot stores captures of connection-tracking tables in files.
+// Package snapshot stores captures of connection-tracking tables in files,
+// opens captures of every kind, and compares two.
 //
 // A snapshot file holds the model, not the text: a header with the
 // capture's metadata, then the records as msgpack (package codec),
@@ -18,5 +19,6 @@
 // Close releases them.
 //
 // Open reads a capture in any format ctconv knows: text, JSON Lines or a
-// snapshot file.
+// snapshot file, compressed with gzip or zstd or not. NewDiff compares two
+// captures: the flows added, removed, and changed field by field.
 package snapshot

@@ -58,3 +58,32 @@ func Example() {
 	// ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 zone=0 use=2
 	// ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.6 dst=192.168.1.9 sport=32776 dport=22 src=192.168.1.9 dst=203.0.113.7 sport=22 dport=32776 [ASSURED] mark=0 zone=0 use=2
 }
+
+func ExampleNewDiff() {
+	before := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 use=2\n" +
+		"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 use=2\n"
+	after := "ipv4     2 tcp      6 118 TIME_WAIT src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=17 bytes=1420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=14 bytes=9001 [ASSURED] mark=5 zone=0 use=2\n"
+	old, _ := snapshot.Open(strings.NewReader(before), snapshot.Text(format.Auto))
+	new, _ := snapshot.Open(strings.NewReader(after), snapshot.Text(format.Auto))
+	d := snapshot.NewDiff(old, new, snapshot.DiffOptions{Ignore: []string{"counters"}})
+	for c := range d.Changes() {
+		f := c.New
+		if f == nil {
+			f = c.Old
+		}
+		fmt.Println(c.Op, f.Proto, f.Orig.Src, "->", f.Orig.Dst)
+		for _, fc := range c.Fields {
+			fmt.Printf("  %s: %s -> %s\n", fc.Field, fc.Old, fc.New)
+		}
+	}
+	if err := d.Err(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Printf("%+v\n", d.Summary())
+	// Output:
+	// changed tcp 192.168.1.10 -> 203.0.113.5
+	//   state: ESTABLISHED -> TIME_WAIT
+	//   mark: 0 -> 5
+	// removed udp 10.0.0.1 -> 10.0.0.53
+	// {Added:0 Removed:1 Changed:1 Unchanged:0 Duplicates:0}
+}
