@@ -33,6 +33,9 @@ func (r *jsonReader) fail(sentinel error, field, msg string) error {
 }
 
 func (r *jsonReader) ws() {
+	if r.i < len(r.b) && r.b[r.i] > ' ' {
+		return // compact JSON, as ctconv writes it
+	}
 	for r.i < len(r.b) {
 		switch r.b[r.i] {
 		case ' ', '\t', '\n', '\r':
@@ -69,12 +72,13 @@ func (r *jsonReader) str(field string) ([]byte, error) {
 		return nil, err
 	}
 	start := r.i
+	var high byte // the bits of all bytes so far: ASCII needs no UTF-8 check
 	for r.i < len(r.b) {
 		switch c := r.b[r.i]; {
 		case c == '"':
 			r.i++
 			s := r.b[start : r.i-1]
-			if !utf8.Valid(s) {
+			if high >= 0x80 && !utf8.Valid(s) {
 				return nil, r.fail(format.ErrSyntax, field, "invalid UTF-8 in a string")
 			}
 			return s, nil
@@ -83,6 +87,7 @@ func (r *jsonReader) str(field string) ([]byte, error) {
 		case c < 0x20:
 			return nil, r.fail(format.ErrSyntax, field, "control character in a string")
 		}
+		high |= r.b[r.i]
 		r.i++
 	}
 	return nil, r.fail(format.ErrMissing, field, "unterminated string")
