@@ -249,8 +249,9 @@ func (p *parser) saveStatus(f *Flow) error {
 		return nil
 	}
 	next := 0
-	for len(v) > 0 {
-		name, rest, _ := bytes.Cut(v, []byte(","))
+	for more := true; more; {
+		var name []byte
+		name, v, more = bytes.Cut(v, []byte(","))
 		i := next
 		for i < len(saveStatus) && saveStatus[i].name != string(name) {
 			i++
@@ -261,7 +262,6 @@ func (p *parser) saveStatus(f *Flow) error {
 		f.Status |= saveStatus[i].bit
 		next = i + 1
 		at += len(name) + 1
-		v = rest
 	}
 	return nil
 }

@@ -57,6 +57,9 @@ func TestSaveErrors(t *testing.T) {
 	}{
 		{"prefix", "-X" + good[2:], format.ErrSyntax, "expected -A, -U or -D"},
 		{"status order", strings.Replace(good, "SEEN_REPLY,ASSURED", "ASSURED,SEEN_REPLY", 1), format.ErrUnknownName, "in that order"},
+		// conntrack -I refuses empty names ("Bad parameter"); campaign find.
+		{"trailing comma", strings.Replace(good, "FIXED_TIMEOUT ", "FIXED_TIMEOUT, ", 1), format.ErrUnknownName, `unknown or repeated status ""`},
+		{"empty name", strings.Replace(good, "SEEN_REPLY,ASSURED", "SEEN_REPLY,,ASSURED", 1), format.ErrUnknownName, `unknown or repeated status ""`},
 		{"protocol name", strings.Replace(good, "-p tcp", "-p tpc", 1), format.ErrUnknownName, `unknown protocol "tpc"`},
 		{"number for a named protocol", strings.Replace(good, "-p tcp", "-p 6", 1), format.ErrUnknownName, `unknown protocol "6"`},
 		{"missing reply", strings.Replace(good, "-r 203.0.113.5 ", "", 1), format.ErrSyntax, "expected -r"},
