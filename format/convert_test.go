@@ -16,9 +16,12 @@ import (
 // FuzzConstruct found both cases.
 func TestConvertMissing(t *testing.T) {
 	const (
-		event = "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
-		save  = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
-		icmp  = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><use>1</use></meta></flow>`
+		event     = "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
+		update    = " [UPDATE] tcp      6 431999 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=9"
+		offloaded = "tcp      6 120 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"
+		destroy   = "[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
+		save      = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
+		icmp      = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><use>1</use></meta></flow>`
 	)
 	for _, c := range []struct {
 		name     string
@@ -30,6 +33,10 @@ func TestConvertMissing(t *testing.T) {
 			"ipv4     2 udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 use=2"},
 		{"nor has save", format.Save, format.IPLegacy, save,
 			"tcp      6 29 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 use=2"},
+		{"a destroy event has no timeout", format.Conntrack, format.Proc, destroy, "the flow has no timeout"},
+		{"an update event may have no state", format.Conntrack, format.Proc, update, "the flow has no tcp state"},
+		{"the kernel prints no timeout and TCP state of offloaded flows", format.Conntrack, format.Proc, offloaded,
+			"ipv4     2 tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"},
 		{"XML has no ICMP type", format.XML, format.Proc, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for ip_conntrack", format.XML, format.IPLegacy, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for save", format.XML, format.Save, icmp, "the flow has no ICMP type, code and id"},

@@ -28,11 +28,12 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 		name = "unknown"
 	}
 	dst = appendNameNum(dst, name, uint64(f.Proto))
-	if f.Has(FieldTimeout) {
+	off := d.offloaded(f)
+	if f.Has(FieldTimeout) && !off {
 		dst = strconv.AppendInt(dst, f.Timeout, 10)
 		dst = append(dst, ' ')
 	}
-	if f.Has(FieldState) {
+	if f.Has(FieldState) && !(off && f.Proto == TCP) {
 		if f.Proto == TCP && f.State == TCPSynSent2 && f.Quirks&QuirkListen != 0 {
 			dst = append(dst, "LISTEN"...)
 		} else if n := StateName(f.Proto, f.State); n != "" || !d.lib {
@@ -73,6 +74,10 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 	return append(dst, '\n'), nil
 }
 
+// offloaded reports whether d shows f as offloaded, as /proc does since
+// Linux 4.16: without a timeout, and without a TCP state.
+func (d *dialect) offloaded(f *Flow) bool { return !d.lib && !d.old && f.Status.offloaded() }
+
 // printable reports why f cannot be printed in dialect d, if it cannot.
 func (d *dialect) printable(f *Flow) error {
 	switch {
@@ -84,6 +89,10 @@ func (d *dialect) printable(f *Flow) error {
 		return unprintable(d, "state "+itoa(uint64(f.State))+" is not a "+f.Proto.String()+" state")
 	case d.old && !f.Has(FieldTimeout):
 		return unprintable(d, "the flow has no timeout (it is offloaded, or its source did not print one), and this format always prints one")
+	case !d.lib && !f.Has(FieldTimeout) && !d.offloaded(f):
+		return unprintable(d, "the flow has no timeout (its source did not print one: a destroy event has none), which the kernel prints unless the flow is offloaded")
+	case !d.lib && !f.Has(FieldState) && f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && !(f.Proto == TCP && d.offloaded(f)):
+		return unprintable(d, "the flow has no "+f.Proto.String()+" state (its source did not print one: an update event may have none), which the kernel prints")
 	case !d.lib && lacksL4(f):
 		return unprintable(d, "the flow has no "+l4Names[f.Proto.Layer4()]+" (its source did not print them: conntrack's XML has none for ICMP), which the kernel always prints")
 	}

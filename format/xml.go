@@ -555,6 +555,9 @@ func xmlPrintable(f *Flow) error {
 	if f.Family != IPv4 && f.Family != IPv6 {
 		return &PrintError{Format: XML, Msg: "family " + itoa(uint64(f.Family)) + " is neither IPv4 nor IPv6"}
 	}
+	if f.Has(FieldState) && StateName(f.Proto, f.State) == "" {
+		return &PrintError{Format: XML, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.String() + " state"}
+	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
 			return &PrintError{Format: XML, Msg: "address " + a.String() + " does not belong to family " + f.Family.String()}
@@ -600,6 +603,19 @@ func appendXMLDir(dst []byte, f *Flow, t *Tuple, open string, hasZone bool, zone
 		dst = appendNumTag(dst, "<bytes>", c.Bytes, "</bytes></counters>")
 	}
 	return append(dst, "</meta>"...)
+}
+
+// xmlDeltaTime returns the delta time conntrack's XML shows for f. Of an
+// ended flow, conntrack's text shows the difference of the time stamps'
+// whole seconds, its XML the whole seconds of their difference: one less
+// when the fractions straddle a second. A flow whose delta time is the
+// text's, computed from time stamps it has (a flow read over netlink), gets
+// the XML's.
+func xmlDeltaTime(f *Flow) uint64 {
+	if f.Has(FieldStart|FieldStop) && f.Stop >= f.Start && f.DeltaTime == f.Stop/1e9-f.Start/1e9 {
+		return (f.Stop - f.Start) / 1e9
+	}
+	return f.DeltaTime
 }
 
 func appendXMLIndependent(dst []byte, f *Flow, o Options) []byte {
@@ -663,7 +679,7 @@ func appendXMLIndependent(dst []byte, f *Flow, o Options) []byte {
 		dst = append(dst, "</timestamp>"...)
 	}
 	if f.Has(FieldDeltaTime) {
-		dst = appendNumTag(dst, "<deltatime>", f.DeltaTime, "</deltatime>")
+		dst = appendNumTag(dst, "<deltatime>", xmlDeltaTime(f), "</deltatime>")
 	}
 	return append(dst, "</meta>"...)
 }

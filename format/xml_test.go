@@ -93,3 +93,19 @@ func TestXMLErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestXMLUnknownState checks that a state the protocol does not have is a
+// PrintError: conntrack's XML would print it as NONE, which reads back as
+// another state. FuzzNetlink found it.
+func TestXMLUnknownState(t *testing.T) {
+	var f format.Flow
+	if err := format.Proc.Parse([]byte("ipv4     2 tcp      6 119 TIME_WAIT src=127.0.0.1 dst=127.0.0.1 sport=51256 dport=8080 src=127.0.0.1 dst=127.0.0.1 sport=8080 dport=51256 [ASSURED] mark=0 zone=0 use=2"), &f); err != nil {
+		t.Fatal(err)
+	}
+	f.State = 48
+	_, err := (&format.Printer{Format: format.XML}).Append(nil, &f)
+	var pe *format.PrintError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "state 48") {
+		t.Errorf("%v, want a PrintError for state 48", err)
+	}
+}
