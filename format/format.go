@@ -129,6 +129,10 @@ func (f Format) byConntrack() bool {
 // parses reports whether f is a format Parse or ParseExpect reads.
 func (f Format) parses() bool { return f > Auto && f < numFormats }
 
+// HasEvents reports whether f can show events, as conntrack -E prints
+// them: conntrack's text, XML and save formats.
+func (f Format) HasEvents() bool { return f == Conntrack || f == XML || f == Save }
+
 // Expectations reports whether the records of f are expectations, which
 // ParseExpect reads, rather than flows.
 func (f Format) Expectations() bool { return f >= ProcExpect && f <= XMLExpect }

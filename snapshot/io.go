@@ -81,10 +81,11 @@ type Input struct {
 	// Expectations says that the records are expectations, which ScanExpect
 	// reads, not flows.
 	Expectations bool
-	// Scanner reads text and JSON inputs; Snapshot reads snapshot files.
-	// One of them is set.
+	// Scanner reads text and JSON inputs, Snapshot snapshot files, Source
+	// any other source of flows. One of them is set.
 	Scanner  *format.Scanner
 	Snapshot *Reader
+	Source   Source
 	// Compression is "gzip" or "zstd" for a compressed input, which Open
 	// recognised by its magic bytes, "" otherwise.
 	Compression string
@@ -147,6 +148,23 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 	return in, nil
 }
 
+// Source is a source of flows that is neither text nor a snapshot file,
+// such as the kernel's table read over netlink.
+type Source interface {
+	// Scan reads the next flow into f and reports whether there was one.
+	Scan(f *format.Flow) bool
+	// Err returns the error that ended the flows, nil at their clean end.
+	Err() error
+	// Close releases the source.
+	Close() error
+}
+
+// FromSource returns an Input of the flows of src, which print by default
+// in encoding enc.
+func FromSource(src Source, enc Encoding) *Input {
+	return &Input{Encoding: enc, Source: src}
+}
+
 // decompressor names the compression in the errors of its reader.
 type decompressor struct {
 	r    io.Reader
@@ -187,24 +205,33 @@ func (in *Input) sorted() bool { return in.Snapshot != nil && in.Snapshot.Header
 
 // Scan reads the next flow into f; see format.Scanner.Scan.
 func (in *Input) Scan(f *format.Flow) bool {
-	if in.Snapshot != nil {
+	switch {
+	case in.Snapshot != nil:
 		return in.Snapshot.Scan(f)
+	case in.Source != nil:
+		return in.Source.Scan(f)
 	}
 	return in.Scanner.Scan(f)
 }
 
 // ScanExpect reads the next expectation into e.
 func (in *Input) ScanExpect(e *format.Expect) bool {
-	if in.Snapshot != nil {
+	switch {
+	case in.Snapshot != nil:
 		return in.Snapshot.ScanExpect(e)
+	case in.Source != nil:
+		return false
 	}
 	return in.Scanner.ScanExpect(e)
 }
 
 // Err returns the error that stopped reading, nil at a clean end.
 func (in *Input) Err() error {
-	if in.Snapshot != nil {
+	switch {
+	case in.Snapshot != nil:
 		return in.Snapshot.Err()
+	case in.Source != nil:
+		return in.Source.Err()
 	}
 	return in.Scanner.Err()
 }
@@ -213,6 +240,9 @@ func (in *Input) Err() error {
 func (in *Input) Close() {
 	if in.Snapshot != nil {
 		in.Snapshot.Close()
+	}
+	if in.Source != nil {
+		in.Source.Close()
 	}
 	for _, c := range in.closers {
 		c()

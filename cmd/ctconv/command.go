@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -110,4 +111,31 @@ func (in *input) Close() error {
 		return in.file.Close()
 	}
 	return nil
+}
+
+// netlinkSource is the operand that names the running kernel's table, read
+// over netlink (ctnetlink) instead of from a file.
+const netlinkSource = "netlink:"
+
+// netlink opens the kernel's table over netlink as an input; the kernel
+// leaves out the flows of other families and marks than x selects.
+func (c *command) netlink(x *format.Filter) (*input, *snapshot.Input, error) {
+	labels, err := ctnetlink.LoadLabels()
+	if err != nil {
+		fmt.Fprintf(c.stderr, "ctconv %s: label names: %v\n", c.name, err)
+	}
+	conn, err := ctnetlink.Dial()
+	if err != nil {
+		return nil, nil, fmt.Errorf("netlink: %w", err)
+	}
+	var kf ctnetlink.DumpFilter
+	if x != nil {
+		kf = ctnetlink.DumpFilter{Family: x.Family, Mark: x.Mark, MarkMask: x.MarkMask}
+	}
+	sc, err := conn.Dump(kf, &ctnetlink.Decoder{Labels: labels})
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return &input{name: netlinkSource}, snapshot.FromSource(sc, snapshot.Text(format.Conntrack)), nil
 }

@@ -20,7 +20,7 @@ in bash or zsh. Load it in your shell's start-up file:
 `
 
 // commands are the commands completion offers, in the order of the help.
-var commands = []string{"convert", "snapshot", "diff", "check", "stats", "completion"}
+var commands = []string{"convert", "snapshot", "diff", "check", "stats", "watch", "completion"}
 
 func completionCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {

@@ -183,15 +183,23 @@ type converter struct {
 
 // file converts one input and reports whether it was clean.
 func (c *converter) file(name string, stdin io.Reader) bool {
+	if name == netlinkSource {
+		r, in, err := c.cmd.netlink(c.filter)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "ctconv convert:", err)
+			return false
+		}
+		defer in.Close()
+		return c.input(r, in)
+	}
 	r, err := c.cmd.open(name, stdin)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "ctconv convert:", err)
 		return false
 	}
 	defer r.Close()
-	display, prog := r.name, r.prog
+	display := r.name
 	var skipped atomic.Bool // a bad line, on the reading goroutine
-	c.clean = true
 	opts := []format.ScanOption{format.WithName(display), format.WithLocation(c.loc)}
 	if c.strict {
 		opts = append(opts, format.WithStrict())
@@ -208,6 +216,14 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		return false
 	}
 	defer in.Close()
+	return c.input(r, in) && !skipped.Load()
+}
+
+// input converts the records of one input and reports whether they were
+// clean.
+func (c *converter) input(r *input, in *snapshot.Input) bool {
+	display, prog := r.name, r.prog
+	c.clean = true
 	if in.Scanner != nil && in.Encoding.IsAuto() {
 		return true // an empty input
 	}
@@ -255,7 +271,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		if f, ok := in.Encoding.Format(); ok && f.Expectations() == c.expect && (f == format.XML || f == format.XMLExpect) && !in.Scanner.Footer() {
 			c.footer = false // conntrack -E -o xml prints it only when interrupted
 		}
-	} else if h := in.Snapshot.Header(); !h.Footer {
+	} else if in.Snapshot != nil && !in.Snapshot.Header().Footer {
 		c.footer = false
 	}
 	if t := c.out.Text(); t != nil {
@@ -265,7 +281,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		c.readErr(display, err)
 		return false
 	}
-	return c.clean && !skipped.Load()
+	return c.clean
 }
 
 // written reports whether to go on after writing a record with err: a

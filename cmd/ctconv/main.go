@@ -28,6 +28,7 @@ Commands:
   snapshot    capture a table into a compressed snapshot file, or show one's header
   diff        compare two captures: flows added, removed, and changed field by field
   stats       summarise a table: protocols, states, flags, busiest addresses and ports
+  watch       follow the kernel's events over netlink, as conntrack -E does
   completion  print a completion script for bash or zsh
 
 Formats:
@@ -50,6 +51,7 @@ Examples:
   conntrack -E -o timestamp | ctconv convert --to xml -
   ctconv snapshot -o before.ctsnap && ctconv convert --to json before.ctsnap
   ctconv diff before.ctsnap /proc/net/nf_conntrack
+  ctconv convert --to json netlink:      (the kernel's table, over netlink)
 
 Flags:
   -h, --help     show this help; "ctconv COMMAND --help" shows a command's
@@ -102,6 +104,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return checkCmd(args[1:], stdin, stdout, stderr)
 	case "stats":
 		return statsCmd(args[1:], stdin, stdout, stderr)
+	case "watch":
+		return watchCmd(args[1:], stdin, stdout, stderr)
 	case "completion":
 		return completionCmd(args[1:], stdout, stderr)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -203,10 +204,16 @@ func TestSnapshotLiveFiltered(t *testing.T) {
 		t.Skip("no " + liveTable)
 	}
 	snap := filepath.Join(t.TempDir(), "live.ctsnap")
-	if code, _, errs := ctconv(t, "", "snapshot", "--proto", "tcp", "--src", "192.0.2.0/24", "-o", snap); code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+	sources := map[string]string{"proc": "proc"}
+	if _, _, err := ctnetlink.TableSize(); err == nil {
+		sources["netlink"] = "conntrack" // the flows print as conntrack -L lists them
 	}
-	if _, info, _ := ctconv(t, "", "snapshot", "--info", snap); !strings.Contains(info, "source:   proc\n") || !strings.Contains(info, "kernel:   ") {
-		t.Errorf("--info:\n%s", info)
+	for from, source := range sources {
+		if code, _, errs := ctconv(t, "", "snapshot", "--source", from, "--proto", "tcp", "--src", "192.0.2.0/24", "-o", snap); code != 0 {
+			t.Fatalf("--source %s: exit %d: %s", from, code, errs)
+		}
+		if _, info, _ := ctconv(t, "", "snapshot", "--info", snap); !strings.Contains(info, "source:   "+source+"\n") || !strings.Contains(info, "kernel:   ") {
+			t.Errorf("--source %s: --info:\n%s", from, info)
+		}
 	}
 }

@@ -8,17 +8,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
 const snapshotHelp = `Usage: ctconv snapshot [flags] [SOURCE]
        ctconv snapshot --info FILE...
 
-Captures a connection-tracking table into a snapshot file: the kernel's
-/proc/net/nf_conntrack when no SOURCE is given, or a capture in any format
-("-" for standard input). A snapshot is small (compressed, with the
-structure of the records), fast to read, checked against corruption, and
-gives back the text it was made from:
+Captures a connection-tracking table into a snapshot file: the running
+kernel's when no SOURCE is given, or a capture in any format ("-" for
+standard input). A snapshot is small (compressed, with the structure of
+the records), fast to read, checked against corruption, and gives back the
+text it was made from:
 
   ctconv convert table.ctsnap         prints the source's text again
   ctconv convert --to json table.ctsnap
@@ -28,11 +29,19 @@ when complete, so a failed or interrupted run leaves no part of a file and
 an earlier file untouched. Without -o, the name is
 ctconv-HOST-YYYYMMDD-HHMMSS.ctsnap in the current folder.
 
+The running kernel's table is read over netlink (--source netlink), as
+conntrack -L reads it, with ids, labels and helpers, and printed back as
+conntrack -L prints it; or from /proc/net/nf_conntrack (--source proc),
+which many kernels do not have. --source auto, the default, takes netlink
+where it can (it needs CAP_NET_ADMIN and the nf_conntrack_netlink module)
+and /proc otherwise.
+
 --info prints a snapshot's header: when and where it was taken, from what,
 and how many records it holds.
 
 Examples:
   ctconv snapshot -o before.ctsnap
+  ctconv snapshot --source proc --proto tcp -o tcp.ctsnap
   conntrack -L -o extended,id | ctconv snapshot -o table.ctsnap -
   ctconv snapshot --info before.ctsnap
 `
@@ -44,6 +53,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := c.fs.String("o", "", "write the snapshot to `FILE`")
 	info := c.fs.Bool("info", false, "print the header of each FILE instead")
 	c.readFlags("the source", true)
+	from := c.fs.String("source", "auto", "where the running kernel's table is read when no SOURCE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	sorted := c.fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
 	operands, status, ok := c.parse(args)
 	if !ok {
@@ -65,7 +75,10 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(operands) > 1 {
 		return c.fail("one SOURCE at a time (ctconv convert --to snapshot takes several)")
 	}
-	source := liveTable
+	source, err := liveSource(*from)
+	if err != nil {
+		return c.fail("--source: %v", err)
+	}
 	if len(operands) == 1 {
 		source = operands[0]
 	}
@@ -74,14 +87,14 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		host, _ := os.Hostname()
 		name = fmt.Sprintf("ctconv-%s-%s.ctsnap", host, time.Now().Format("20060102-150405"))
 	}
-	from := *c.from
-	if source == liveTable {
+	enc := *c.from
+	if source == liveTable || source == netlinkSource {
 		meta.live = true
-		if from == "auto" {
-			from = "proc" // so that an empty table is known as one too
+		if enc == "auto" && source == liveTable {
+			enc = "proc" // so that an empty table is known as one too
 		}
 	}
-	cargs := append(c.filters.args(), "--to", "snapshot", "--from", from, "--tz", *c.tz, "-o", name)
+	cargs := append(c.filters.args(), "--to", "snapshot", "--from", enc, "--tz", *c.tz, "-o", name)
 	if *sorted {
 		cargs = append(cargs, "--sort")
 	}
@@ -91,6 +104,24 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctconv snapshot: wrote", name)
 	}
 	return status
+}
+
+// liveSource returns the operand that reads the running kernel's table from
+// where --source says: netlink, proc, or auto, which is netlink where the
+// kernel answers this process over it, and proc otherwise.
+func liveSource(from string) (string, error) {
+	switch from {
+	case "netlink":
+		return netlinkSource, nil
+	case "proc":
+		return liveTable, nil
+	case "auto":
+		if _, _, err := ctnetlink.TableSize(); err == nil {
+			return netlinkSource, nil
+		}
+		return liveTable, nil
+	}
+	return "", fmt.Errorf("%q is not a source (want auto, netlink or proc)", from)
 }
 
 // meta says what convert puts in a snapshot's header beyond its source.

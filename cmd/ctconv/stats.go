@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -23,11 +24,14 @@ Summarises a connection-tracking table: the flows by family, protocol,
 state and zone; how many are assured, unreplied, offloaded; the busiest
 source and destination addresses and ports; the packets and bytes counted;
 and, for the running kernel's table, how full it is (nf_conntrack_max).
-Without FILE, it reads /proc/net/nf_conntrack; several FILEs are summed.
-Text for people, --format json for programs.
+Without FILE, it reads the running kernel's table, over netlink or from
+/proc/net/nf_conntrack as --source says (see ctconv snapshot --help);
+netlink: names that table as a FILE. Several FILEs are summed. Text for
+people, --format json for programs.
 
 Examples:
   ctconv stats
+  ctconv stats --source netlink --proto tcp
   ctconv stats --top 5 --proto udp capture.ctsnap
   ctconv stats --format json /proc/net/nf_conntrack | jq .top.src
 `
@@ -146,6 +150,7 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c.readFlags("the captures", true)
 	out := c.fs.String("format", "text", "output `form`: text or json")
 	top := c.fs.Int("top", 10, "the `number` of addresses and ports in each top list")
+	from := c.fs.String("source", "auto", "where the running kernel's table is read when no FILE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	max := c.fs.Int("max", 0, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
 	files, status, ok := c.parse(args)
 	if !ok {
@@ -159,14 +164,22 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.fail("%v", err)
 	}
 	if len(files) == 0 {
-		files = []string{liveTable}
+		live, err := liveSource(*from)
+		if err != nil {
+			return c.fail("--source: %v", err)
+		}
+		files = []string{live}
 	}
 	s := newStats()
 	for _, name := range files {
-		if name == liveTable && *max == 0 {
+		switch {
+		case *max != 0:
+		case name == liveTable:
 			if b, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_max"); err == nil {
 				*max, _ = strconv.Atoi(string(bytes.TrimSpace(b)))
 			}
+		case name == netlinkSource:
+			_, *max, _ = ctnetlink.TableSize()
 		}
 		if err := c.statsFile(s, name, stdin, enc, loc, x); err != nil {
 			fmt.Fprintln(stderr, "ctconv stats:", err)
@@ -188,14 +201,21 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // statsFile counts the flows of one capture.
 func (c *command) statsFile(s *stats, name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
-	r, err := c.open(name, stdin)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	in, err := snapshot.Open(r, enc, format.WithName(r.name), format.WithLocation(loc))
-	if err != nil {
-		return fmt.Errorf("%s: %w", r.name, err)
+	var r *input
+	var in *snapshot.Input
+	var err error
+	if name == netlinkSource {
+		if r, in, err = c.netlink(x); err != nil {
+			return err
+		}
+	} else {
+		if r, err = c.open(name, stdin); err != nil {
+			return err
+		}
+		defer r.Close()
+		if in, err = snapshot.Open(r, enc, format.WithName(r.name), format.WithLocation(loc)); err != nil {
+			return fmt.Errorf("%s: %w", r.name, err)
+		}
 	}
 	defer in.Close()
 	if in.Expectations {

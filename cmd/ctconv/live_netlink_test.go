@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/internal/lab"
+)
+
+// asService runs ctconv in the namespace as a service would: user nobody
+// with CAP_NET_ADMIN, which may use netlink but not read
+// /proc/net/nf_conntrack (mode 0440, root's).
+func asService(l *lab.Lab, bin string, args ...string) *exec.Cmd {
+	return exec.Command("ip", append([]string{"netns", "exec", l.NS, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		"--inh-caps=+net_admin", "--ambient-caps=+net_admin", bin}, args...)...)
+}
+
+// TestLiveNetlinkSnapshot snapshots a namespace's table where
+// /proc/net/nf_conntrack cannot be read: ctconv snapshot takes netlink,
+// and the snapshot prints as conntrack -L, and stats counts it.
+func TestLiveNetlinkSnapshot(t *testing.T) {
+	l := newLab(t)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("needs setpriv (util-linux)")
+	}
+	s := seed(t)
+	if err := l.Insert(append(lab.Fixed(), lab.Random(rand.New(rand.NewPCG(s, s)), 100)...)); err != nil {
+		t.Fatal(err)
+	}
+	closeAll, err := l.Traffic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll()
+	bin := build(t)
+	dir, err := os.MkdirTemp("", "ctconv-netlink") // where user nobody may write
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o777)
+	snap := filepath.Join(dir, "table.ctsnap")
+
+	if out, err := asService(l, "/bin/cat", "/proc/net/nf_conntrack").CombinedOutput(); err == nil {
+		t.Fatalf("the service user reads /proc/net/nf_conntrack: %.100s", out)
+	}
+	for try := 1; ; try++ {
+		time.Sleep(200 * time.Millisecond)
+		want, err := l.Conntrack("-L", "-o", "id,labels")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := asService(l, bin, "snapshot", "-o", snap).CombinedOutput(); err != nil {
+			t.Fatalf("snapshot: %v: %s", err, out)
+		}
+		code, got, errs := ctconv(t, "", "convert", "--with", "id,labels", snap)
+		if code != 0 {
+			t.Fatalf("convert: exit %d: %s", code, errs)
+		}
+		d := cmp.Diff(volatile(t, string(want), false), volatile(t, got, false))
+		if d == "" {
+			break
+		}
+		if try == 3 {
+			t.Fatalf("the netlink snapshot differs from conntrack -L (-want +got):\n%s", d)
+		}
+		t.Logf("try %d: traffic moved between the reads:\n%s", try, d)
+	}
+	_, info, _ := ctconv(t, "", "snapshot", "--info", snap)
+	if !strings.Contains(info, "source:   conntrack") || !strings.Contains(info, "kernel:") {
+		t.Errorf("header:\n%s", info)
+	}
+
+	out, err := asService(l, bin, "stats", "--source", "netlink", "--format", "json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, err := l.Conntrack("-C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	max, _ := l.Exec(nil, "cat", "/proc/sys/net/netfilter/nf_conntrack_max")
+	if !bytes.Contains(out, []byte(`"flows":`+strings.TrimSpace(string(count))+`,`)) || !bytes.Contains(out, []byte(`"max":`+strings.TrimSpace(string(max)))) {
+		t.Errorf("stats --source netlink: %s; conntrack -C: %s, nf_conntrack_max: %s", out, count, max)
+	}
+}
+
+// watcher is a ctconv watch running in a namespace.
+type watcher struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+}
+
+func startWatch(t *testing.T, l *lab.Lab, bin string, args ...string) *watcher {
+	t.Helper()
+	w := &watcher{cmd: exec.Command("ip", append([]string{"netns", "exec", l.NS, bin, "watch"}, args...)...)}
+	w.cmd.Env = append(os.Environ(), "TZ=UTC")
+	w.cmd.Stdout, w.cmd.Stderr = &w.stdout, &w.stderr
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// stop interrupts the watch and returns its exit status.
+func (w *watcher) stop() int {
+	w.cmd.Process.Signal(os.Interrupt)
+	w.cmd.Wait()
+	return w.cmd.ProcessState.ExitCode()
+}
+
+// progname is what conntrack -E and ctconv watch look up, each as best it
+// can, while the process that caused an event may be gone.
+var progname = regexp.MustCompile(` progname=\S+`)
+
+// TestLiveWatch records the same scripted inserts, updates and deletes, and
+// real traffic, with conntrack -E and ctconv watch side by side, in
+// conntrack's text, XML and save forms and into a snapshot: each ctconv
+// output equals conntrack's, but for the names of the processes behind
+// [USERSPACE] events, which both look up as best they can.
+func TestLiveWatch(t *testing.T) {
+	l := newLab(t)
+	bin := build(t)
+	snap := filepath.Join(t.TempDir(), "events.ctsnap")
+	forms := []struct {
+		conntrack []string
+		ctconv    []string
+	}{
+		{[]string{"-E"}, nil},
+		{[]string{"-E", "-o", "extended,id"}, []string{"--with", "extended,id"}},
+		{[]string{"-E", "-o", "xml"}, []string{"--to", "xml"}},
+		{[]string{"-E", "-o", "save"}, []string{"--to", "save"}},
+	}
+	var stops []func() ([]byte, error)
+	var watchers []*watcher
+	for _, f := range forms {
+		stop, err := l.Listen(f.conntrack...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stops = append(stops, stop)
+		watchers = append(watchers, startWatch(t, l, bin, f.ctconv...))
+	}
+	toFile := startWatch(t, l, bin, "-o", snap)
+	time.Sleep(300 * time.Millisecond)
+
+	if err := l.Insert(lab.Fixed()); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-U", "-s", "10.0.0.1", "-m", "77"},
+		{"-D", "-p", "sctp"},
+		{"-D", "-s", "10.1.0.1"},
+	} {
+		if _, err := l.Conntrack(args...); err != nil {
+			t.Fatalf("conntrack %v: %v", args, err)
+		}
+	}
+	if err := l.Do(exchange); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := l.Conntrack("-F"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+
+	for i, f := range forms {
+		want, err := stops[i]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := watchers[i]
+		if code := w.stop(); code != 0 {
+			t.Fatalf("ctconv watch %v: exit %d: %s", f.ctconv, code, w.stderr.String())
+		}
+		if n := bytes.Count(want, []byte("\n")); n < 100 {
+			t.Fatalf("conntrack %v printed only %d lines", f.conntrack, n)
+		}
+		if d := cmp.Diff(strings.Split(progname.ReplaceAllString(string(want), ""), "\n"),
+			strings.Split(progname.ReplaceAllString(w.stdout.String(), ""), "\n")); d != "" {
+			t.Errorf("ctconv watch %v differs from conntrack %v (-want +got):\n%s", f.ctconv, f.conntrack, d)
+		}
+	}
+	if code := toFile.stop(); code != 0 {
+		t.Fatalf("ctconv watch -o: exit %d: %s", code, toFile.stderr.String())
+	}
+	code, got, errs := ctconv(t, "", "convert", snap)
+	if code != 0 {
+		t.Fatalf("convert the snapshot: exit %d: %s", code, errs)
+	}
+	if d := cmp.Diff(strings.Split(progname.ReplaceAllString(watchers[0].stdout.String(), ""), "\n"),
+		strings.Split(progname.ReplaceAllString(got, ""), "\n")); d != "" {
+		t.Errorf("the snapshot of the events prints otherwise than watch printed them (-watch +snapshot):\n%s", d)
+	}
+}
+
+// exchange makes traffic that ends at once: a TCP connection, opened,
+// used and closed by both ends, and a UDP request and answer, over IPv4
+// and IPv6.
+func exchange() error {
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return err
+		}
+		go func() {
+			if c, err := ln.Accept(); err == nil {
+				io.Copy(c, c)
+				c.Close()
+			}
+		}()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		c.Write([]byte("hello"))
+		c.(*net.TCPConn).CloseWrite()
+		io.Copy(io.Discard, c)
+		c.Close()
+		ln.Close()
+
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return err
+		}
+		u, err := net.Dial("udp", pc.LocalAddr().String())
+		if err != nil {
+			return err
+		}
+		u.Write([]byte("ping"))
+		buf := make([]byte, 16)
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return err
+		}
+		pc.WriteTo(buf[:n], from)
+		u.Read(buf)
+		u.Close()
+		pc.Close()
+	}
+	return nil
+}
+
+// TestLiveWatchLoss makes the kernel drop events: a watch with the smallest
+// buffer, whose output nobody reads for a while, during a burst of real
+// flows. It must say so and exit with status 3.
+func TestLiveWatchLoss(t *testing.T) {
+	l := newLab(t)
+	bin := build(t)
+	cmd := exec.Command("ip", "netns", "exec", l.NS, bin, "watch", "--buffer", "1")
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := l.Bulk(3000, 1); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int64)
+	go func() {
+		n, _ := io.Copy(io.Discard, pipe)
+		done <- n
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	n := <-done
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 3 || !strings.Contains(stderr.String(), "the kernel dropped events") {
+		t.Errorf("exit %d after %d bytes of events, stderr:\n%s", code, n, stderr.String())
+	}
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/atomicfile"
+	"github.com/ctconv/ctconv/internal/ctnetlink"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+const watchHelp = `Usage: ctconv watch [flags]
+
+Follows the running kernel's connection-tracking events over netlink (new
+flows, updates, destroyed flows) and prints them as conntrack -E does,
+byte for byte, or in another format (--to), or writes them to a file (-o),
+such as a snapshot that ctconv diff and convert read like any capture.
+
+It runs until interrupted (Ctrl-C, SIGTERM) or until --count events; then
+it completes the output, and a file given with -o appears whole, atomically.
+
+When events come faster than they are read, the kernel's socket buffer
+overflows and the kernel drops events. watch never hides it: it says so on
+standard error each time, counts the overruns at the end, and exits with
+status 3. A larger --buffer makes it rarer.
+
+Like conntrack -E, it needs CAP_NET_ADMIN, and reports the events of the
+network namespace it runs in.
+
+Examples:
+  ctconv watch
+  ctconv watch --with timestamp --proto tcp
+  ctconv watch --to json | jq .
+  ctconv watch -o events.ctsnap --count 100000
+`
+
+func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := newCommand("watch", watchHelp, stdout, stderr)
+	to := c.fs.String("to", "conntrack", "output `format`: conntrack, xml, save, json, snapshot")
+	with := c.fs.String("with", "", "conntrack's -o `options`: extended, id, ktimestamp, labels, timestamp")
+	out := c.fs.String("o", "", "write to `FILE`, atomically, when the watch ends")
+	count := c.fs.Int("count", 0, "stop after `N` events (0: run until interrupted)")
+	buffer := c.fs.Int("buffer", 8<<20, "the socket's receive buffer, in `bytes`")
+	tz := c.fs.String("tz", "Local", "time `zone` of the local times printed (<when>, [start=...])")
+	c.filters = addFilterFlags(c.fs)
+	c.help += filterHelp
+	operands, status, ok := c.parse(args)
+	if !ok {
+		return status
+	}
+	if len(operands) > 0 {
+		return c.fail("takes no operands; it reads the kernel's events")
+	}
+	enc, err := snapshot.ParseEncoding(*to)
+	if f, text := enc.Format(); err != nil || text && (f == format.Auto || f.Expectations() || !f.HasEvents()) {
+		return c.fail("--to: %q is not a format of events (want conntrack, xml, save, json or snapshot)", *to)
+	}
+	var opts format.Options
+	if *with != "" {
+		if opts, err = format.ParseOptions(*with); err != nil {
+			return c.fail("--with: %v", err)
+		}
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return c.fail("--tz: %v", err)
+	}
+	x, err := c.filters.build()
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	if enc == snapshot.File && *out == "" && isTerminal(stdout) {
+		return c.fail("a snapshot is binary; write it to a file with -o FILE, or to a pipe")
+	}
+
+	labels, err := ctnetlink.LoadLabels()
+	if err != nil {
+		fmt.Fprintln(stderr, "ctconv watch: label names:", err)
+	}
+	conn, err := ctnetlink.Dial()
+	if err != nil {
+		fmt.Fprintln(stderr, "ctconv watch: netlink:", err)
+		return 1
+	}
+	defer conn.Close()
+	events, err := conn.Listen(*buffer, &ctnetlink.Decoder{Labels: labels, Progname: new(ctnetlink.Prognames).Lookup})
+	if err != nil {
+		fmt.Fprintln(stderr, "ctconv watch:", err)
+		return 1
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	go func() {
+		if _, ok := <-stop; ok {
+			conn.Close() // ends the Scan below
+		}
+	}()
+
+	var w io.Writer = stdout
+	var af *atomicfile.File
+	if *out != "" {
+		if af, err = atomicfile.Create(*out); err != nil {
+			fmt.Fprintln(stderr, "ctconv watch:", err)
+			return 1
+		}
+		defer af.Abort() // after a Commit, does nothing
+		w = af
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	h := snapshot.Header{Created: time.Now(), Source: snapshot.Text(format.Conntrack), Options: opts, Location: loc.String(), Tool: "ctconv " + version()}
+	liveHeader(&h)
+	dst := io.Writer(bw)
+	if enc == snapshot.File {
+		dst = w // a snapshot compresses itself, and goes back to set its header
+	}
+	o, err := snapshot.NewOutput(dst, enc, format.Printer{Location: loc, Options: opts}, h)
+	if err != nil {
+		fmt.Fprintln(stderr, "ctconv watch:", err)
+		return 1
+	}
+	if t := o.Text(); t != nil {
+		t.Options = opts
+	}
+	follow := *out == "" && enc != snapshot.File // show each event as it comes
+	n, lost := 0, 0
+	var f format.Flow
+	for (*count == 0 || n < *count) && events.Scan(&f) {
+		if l := events.Lost(); l > lost {
+			lost = l
+			fmt.Fprintln(stderr, "ctconv watch: the kernel dropped events: its socket buffer overflowed (raise --buffer)")
+		}
+		if x != nil && !x.Match(&f) {
+			continue
+		}
+		if opts&format.OptTimestamp != 0 {
+			f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
+		}
+		if err := o.Write(&f); err != nil {
+			fmt.Fprintln(stderr, "ctconv watch: write:", err)
+			return 1
+		}
+		n++
+		if follow {
+			if err := bw.Flush(); err != nil {
+				fmt.Fprintln(stderr, "ctconv watch: write:", err)
+				return 1
+			}
+		}
+	}
+	if err := events.Err(); err != nil {
+		fmt.Fprintln(stderr, "ctconv watch:", err)
+		return 1
+	}
+	if err := o.Close(); err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ctconv watch: write:", err)
+		return 1
+	}
+	if af != nil {
+		if err := af.Commit(); err != nil {
+			fmt.Fprintln(stderr, "ctconv watch:", err)
+			return 1
+		}
+	}
+	lost = events.Lost()
+	fmt.Fprintf(stderr, "ctconv watch: %d flow events\n", n)
+	if lost > 0 {
+		fmt.Fprintf(stderr, "ctconv watch: events were lost: the socket buffer overflowed %d times\n", lost)
+		return 3
+	}
+	return 0
+}

@@ -1,0 +1,190 @@
+package ctnetlink
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/mdlayher/socket"
+	"golang.org/x/sys/unix"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// Conn is a ctnetlink socket: it dumps the table, or, once it listens,
+// receives events.
+type Conn struct {
+	s      *socket.Conn
+	buf    []byte // one datagram
+	seq    uint32
+	closed atomic.Bool
+}
+
+// Dial opens a ctnetlink socket in the network namespace of the calling
+// thread.
+func Dial() (*Conn, error) {
+	s, err := socket.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER, "ctnetlink", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Bind(&unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		s.Close()
+		return nil, err
+	}
+	// Large dump datagrams are cheaper to read; the kernel fills what fits.
+	return &Conn{s: s, buf: make([]byte, 1<<16)}, nil
+}
+
+// Close closes the socket; a Scan blocked on it returns.
+func (c *Conn) Close() error {
+	c.closed.Store(true)
+	return c.s.Close()
+}
+
+// DumpFilter asks the kernel for part of the table. Zero values select
+// everything.
+type DumpFilter struct {
+	Family         format.Family // IPv4 or IPv6
+	Mark, MarkMask uint32        // flows whose mark&MarkMask is Mark, if MarkMask is not 0
+}
+
+// Dump asks the kernel for its table and returns the scanner of its
+// flows. The connection serves one dump at a time.
+func (c *Conn) Dump(filter DumpFilter, d *Decoder) (*Scanner, error) {
+	c.seq++
+	req := make([]byte, 20, 40)
+	binary.NativeEndian.PutUint16(req[4:], subsysCT<<8|msgGet)
+	binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	binary.NativeEndian.PutUint32(req[8:], c.seq)
+	req[16] = byte(filter.Family)
+	if filter.MarkMask != 0 {
+		req = appendU32Attr(req, ctaMark, filter.Mark)
+		req = appendU32Attr(req, ctaMarkMask, filter.MarkMask)
+	}
+	binary.NativeEndian.PutUint32(req, uint32(len(req)))
+	if err := c.s.Sendto(context.Background(), req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return nil, fmt.Errorf("ctnetlink: dump request: %w", err)
+	}
+	return &Scanner{c: c, d: d, seq: c.seq}, nil
+}
+
+func appendU32Attr(b []byte, typ uint16, v uint32) []byte {
+	b = binary.NativeEndian.AppendUint16(b, 8)
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	return binary.BigEndian.AppendUint32(b, v)
+}
+
+// Listen joins the event groups: new flows, updates, and destroyed flows,
+// as conntrack -E reports them, and returns the scanner of the events,
+// which d decodes. It sets the receive buffer to bytes, if not 0 (beyond
+// net.core.rmem_max when the caller may).
+func (c *Conn) Listen(bytes int, d *Decoder) (*Scanner, error) {
+	if bytes > 0 {
+		if err := c.s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bytes); err != nil {
+			if err := c.s.SetReadBuffer(bytes); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, g := range []int{unix.NFNLGRP_CONNTRACK_NEW, unix.NFNLGRP_CONNTRACK_UPDATE, unix.NFNLGRP_CONNTRACK_DESTROY} {
+		if err := c.s.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, g); err != nil {
+			return nil, fmt.Errorf("ctnetlink: join event group %d: %w", g, err)
+		}
+	}
+	return &Scanner{c: c, d: d, events: true}, nil
+}
+
+// A Scanner reads the flows of a dump, or the events of a listening Conn,
+// one at a time.
+type Scanner struct {
+	c      *Conn
+	d      *Decoder
+	seq    uint32
+	events bool
+	msgs   []byte // the rest of the datagram read last
+	msg    []byte // the message Scan decoded last
+	err    error
+	done   bool
+	lost   int
+}
+
+// Scan decodes the next flow into f. It returns false at the end of a dump,
+// or when an error stops the scan: Err tells which. Messages that are not
+// flows are skipped. An event scanner whose socket overflowed (the reader
+// was too slow: events were lost) counts the loss, see Lost, and goes on.
+func (s *Scanner) Scan(f *format.Flow) bool {
+	for !s.done {
+		if len(s.msgs) == 0 {
+			n, _, err := s.c.s.Recvfrom(context.Background(), s.c.buf, 0)
+			switch {
+			case s.events && errors.Is(err, unix.ENOBUFS):
+				s.lost++
+				continue
+			case err != nil && s.c.closed.Load():
+				s.done = true
+				return false
+			case err != nil:
+				return s.fail(fmt.Errorf("ctnetlink: receive: %w", err))
+			}
+			s.msgs = s.c.buf[:n]
+		}
+		if len(s.msgs) < 16 {
+			return s.fail(&DecodeError{Msg: "truncated message header"})
+		}
+		n := int(binary.NativeEndian.Uint32(s.msgs))
+		if n < 16 || n > len(s.msgs) {
+			return s.fail(&DecodeError{Msg: fmt.Sprintf("message length %d out of range", n)})
+		}
+		msg := s.msgs[:n]
+		s.msgs = s.msgs[min((n+3)&^3, len(s.msgs)):]
+		switch binary.NativeEndian.Uint16(msg[4:]) {
+		case unix.NLMSG_DONE:
+			s.done = true
+			return false
+		case unix.NLMSG_ERROR:
+			if len(msg) >= 20 {
+				if errno := -int32(binary.NativeEndian.Uint32(msg[16:])); errno != 0 {
+					return s.fail(fmt.Errorf("ctnetlink: %w", syscall.Errno(errno)))
+				}
+			}
+			continue
+		case unix.NLMSG_NOOP, unix.NLMSG_OVERRUN:
+			continue
+		}
+		if !s.events && binary.NativeEndian.Uint32(msg[8:]) != s.seq {
+			continue
+		}
+		s.msg = msg
+		err := s.d.Decode(msg, s.events, f)
+		if errors.Is(err, ErrNotFlow) {
+			continue
+		}
+		if err != nil {
+			return s.fail(err)
+		}
+		return true
+	}
+	return false
+}
+
+func (s *Scanner) fail(err error) bool {
+	s.err, s.done = err, true
+	return false
+}
+
+// Message returns the netlink message Scan decoded last, valid until the
+// next call.
+func (s *Scanner) Message() []byte { return s.msg }
+
+// Err returns the error that stopped the scan, nil at its clean end.
+func (s *Scanner) Err() error { return s.err }
+
+// Lost returns how often the socket's buffer overflowed: each time, the
+// kernel dropped one or more events.
+func (s *Scanner) Lost() int { return s.lost }
+
+// Close closes the scanner's connection.
+func (s *Scanner) Close() error { return s.c.Close() }

@@ -1,0 +1,84 @@
+package ctnetlink
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// LabelFile is where conntrack reads the names of label bits.
+const LabelFile = "/etc/xtables/connlabel.conf"
+
+// Labels names connection-label bits: Labels[i] is bit i's name, "" if it
+// has none.
+type Labels []string
+
+// ParseLabels parses a connlabel.conf file: lines of a bit number and a
+// name (which may contain spaces), and # comments.
+func ParseLabels(b []byte) (Labels, error) {
+	var l Labels
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		num, name := line, ""
+		if i := strings.IndexAny(line, " \t"); i > 0 {
+			num, name = line[:i], strings.TrimSpace(line[i:])
+		}
+		bit, err := strconv.ParseUint(num, 10, 16)
+		if err != nil || bit >= 1024 || name == "" {
+			return nil, fmt.Errorf("connlabel.conf line %d: want a bit number below 1024 and a name: %q", n, line)
+		}
+		for len(l) <= int(bit) {
+			l = append(l, "")
+		}
+		l[bit] = name
+	}
+	return l, sc.Err()
+}
+
+// LoadLabels reads LabelFile; a missing file names no bits.
+func LoadLabels() (Labels, error) {
+	b, err := os.ReadFile(LabelFile)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseLabels(b)
+}
+
+// any reports whether a CTA_LABELS bitmap has a bit set.
+func (l Labels) any(bits []byte) bool {
+	for _, b := range bits {
+		if b != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// names returns the names of the set bits of a CTA_LABELS bitmap (the
+// kernel's array of 64-bit words, in host order), comma-separated in bit
+// order as conntrack prints them.
+func (l Labels) names(bits []byte) string {
+	var s []byte
+	for i := range min(len(bits)/8*64, len(l)) {
+		w := binary.NativeEndian.Uint64(bits[i/64*8:])
+		if w&(1<<(i%64)) == 0 || l[i] == "" {
+			continue
+		}
+		if len(s) > 0 {
+			s = append(s, ',')
+		}
+		s = append(s, l[i]...)
+	}
+	return string(s)
+}
