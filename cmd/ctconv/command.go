@@ -118,7 +118,8 @@ func (in *input) Close() error {
 const netlinkSource = "netlink:"
 
 // netlink opens the kernel's table over netlink as an input; the kernel
-// leaves out the flows of other families and marks than x selects.
+// leaves out flows of other families, marks and zones than x selects
+// (the caller still applies x).
 func (c *command) netlink(x *format.Filter) (*input, *snapshot.Input, error) {
 	labels, err := ctnetlink.LoadLabels()
 	if err != nil {
@@ -131,6 +132,9 @@ func (c *command) netlink(x *format.Filter) (*input, *snapshot.Input, error) {
 	var kf ctnetlink.DumpFilter
 	if x != nil {
 		kf = ctnetlink.DumpFilter{Family: x.Family, Mark: x.Mark, MarkMask: x.MarkMask}
+		if x.Zone != nil {
+			kf.Zone = *x.Zone
+		}
 	}
 	sc, err := conn.Dump(kf, &ctnetlink.Decoder{Labels: labels})
 	if err != nil {

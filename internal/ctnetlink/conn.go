@@ -49,6 +49,9 @@ func (c *Conn) Close() error {
 type DumpFilter struct {
 	Family         format.Family // IPv4 or IPv6
 	Mark, MarkMask uint32        // flows whose mark&MarkMask is Mark, if MarkMask is not 0
+	// Zone, if not 0, selects the flows with a zone of that number, of
+	// both directions or of one (kernels since 5.8; older ones send all).
+	Zone uint16
 }
 
 // Dump asks the kernel for its table and returns the scanner of its
@@ -63,6 +66,12 @@ func (c *Conn) Dump(filter DumpFilter, d *Decoder) (*Scanner, error) {
 	if filter.MarkMask != 0 {
 		req = appendU32Attr(req, ctaMark, filter.Mark)
 		req = appendU32Attr(req, ctaMarkMask, filter.MarkMask)
+	}
+	if filter.Zone != 0 {
+		req = binary.NativeEndian.AppendUint16(req, 6)
+		req = binary.NativeEndian.AppendUint16(req, ctaZone)
+		req = binary.BigEndian.AppendUint16(req, filter.Zone)
+		req = append(req, 0, 0) // to the 4-byte alignment
 	}
 	binary.NativeEndian.PutUint32(req, uint32(len(req)))
 	if err := c.s.Sendto(context.Background(), req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
