@@ -50,6 +50,7 @@ Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
 Examples:
   ctconv diff before.ctsnap after.ctsnap
   ctconv diff --ignore counters before.txt /proc/net/nf_conntrack
+  ctconv diff before.ctsnap netlink:    (the running kernel's table, over netlink)
   conntrack -L | ctconv diff --format json before.ctsnap -
 `
 
@@ -85,7 +86,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var sizes [2]int64
 	var files [2]*os.File
 	for i, name := range operands {
-		if name != "-" {
+		if name != "-" && name != netlinkSource {
 			f, err := os.Open(name)
 			if err != nil {
 				return fail("%v", err)
@@ -97,6 +98,15 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	prog := newProgress(stderr, fileSize(files[0])+fileSize(files[1]), "diff")
 	defer prog.finish()
 	for i, name := range operands {
+		if name == netlinkSource {
+			_, in, err := c.netlink(x)
+			if err != nil {
+				return fail("%v", err)
+			}
+			defer in.Close()
+			inputs[i], sizes[i] = in, 1<<62 // unknown: hold the other
+			continue
+		}
 		r, display := stdin, "<stdin>"
 		sizes[i] = 1 << 62 // unknown: hold the other
 		if f := files[i]; f != nil {
