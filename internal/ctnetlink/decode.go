@@ -1,11 +1,13 @@
 package ctnetlink
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -119,8 +121,10 @@ type Decoder struct {
 // Decode decodes one netlink message (its 16-byte header and payload) into
 // f: a dump's reply or an event. It sets f.Event from the message type for
 // an event (isEvent), and the fields the kernel sent, leaving the others
-// absent as conntrack would.
+// absent as conntrack would. It reuses f's strings where they are
+// unchanged, so that decoding into the same Flow does not allocate.
 func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
+	old := *f
 	f.Reset()
 	if len(msg) < 16+4 {
 		return &DecodeError{Msg: "message too short"}
@@ -155,34 +159,37 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 	var gotOrig, gotReply bool
 	var l4 l4Seen
 	var labels []byte
-	err := attrs(msg[20:], "", func(t uint16, v []byte) error {
+	a := attrs{b: msg[20:]}
+	for a.next() {
 		var err error
-		switch t {
+		v := a.val
+		switch a.typ {
 		case ctaTupleOrig:
 			gotOrig = true
-			err = d.tuple(v, f, &f.Orig, &f.OrigZone, format.FieldOrigZone, &l4, "tuple-orig")
+			err = tuple(v, f, &f.Orig, &f.OrigZone, format.FieldOrigZone, &l4, "tuple-orig")
 		case ctaTupleReply:
 			gotReply = true
-			err = d.tuple(v, f, &f.Reply, &f.ReplyZone, format.FieldReplyZone, &l4, "tuple-reply")
+			err = tuple(v, f, &f.Reply, &f.ReplyZone, format.FieldReplyZone, &l4, "tuple-reply")
 		case ctaStatus:
 			var s uint32
-			s, err = u32(v, "status")
+			s, err = u32(v, "", "status")
 			f.Status, f.Fields = format.Status(s), f.Fields|format.FieldStatus
 		case ctaProtoinfo:
 			err = protoinfo(v, f)
 		case ctaHelp:
-			err = attrs(v, "help", func(t uint16, v []byte) error {
-				if t == ctaHelpName {
-					f.Helper, f.Fields = cstring(v), f.Fields|format.FieldHelper
+			h := attrs{b: v, path: "help"}
+			for h.next() {
+				if h.typ == ctaHelpName {
+					f.Helper, f.Fields = reuse(old.Helper, h.val), f.Fields|format.FieldHelper
 				}
-				return nil
-			})
+			}
+			err = h.err
 		case ctaTimeout:
 			var s uint32
-			s, err = u32(v, "timeout")
+			s, err = u32(v, "", "timeout")
 			f.Timeout, f.Fields = int64(s), f.Fields|format.FieldTimeout
 		case ctaMark:
-			f.Mark, err = u32(v, "mark")
+			f.Mark, err = u32(v, "", "mark")
 			f.Fields |= format.FieldMark
 		case ctaCountersOrig:
 			err = counters(v, &f.OrigCounters, "counters-orig")
@@ -191,44 +198,49 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 			err = counters(v, &f.ReplyCounters, "counters-reply")
 			f.Fields |= format.FieldReplyCounters
 		case ctaUse:
-			f.Use, err = u32(v, "use")
+			f.Use, err = u32(v, "", "use")
 			f.Fields |= format.FieldUse
 		case ctaID:
-			f.ID, err = u32(v, "id")
+			f.ID, err = u32(v, "", "id")
 			f.Fields |= format.FieldID
 		case ctaSecmark:
-			f.Secmark, err = u32(v, "secmark")
+			f.Secmark, err = u32(v, "", "secmark")
 			f.Fields |= format.FieldSecmark
 		case ctaZone:
-			f.Zone, err = u16(v, "zone")
+			f.Zone, err = u16(v, "", "zone")
 			f.Fields |= format.FieldZone
 		case ctaSecctx:
-			err = attrs(v, "secctx", func(t uint16, v []byte) error {
-				if t == ctaSecctxName {
-					f.Secctx, f.Fields = cstring(v), f.Fields|format.FieldSecctx
+			c := attrs{b: v, path: "secctx"}
+			for c.next() {
+				if c.typ == ctaSecctxName {
+					f.Secctx, f.Fields = reuse(old.Secctx, c.val), f.Fields|format.FieldSecctx
 				}
-				return nil
-			})
+			}
+			err = c.err
 		case ctaTimestamp:
-			err = attrs(v, "timestamp", func(t uint16, v []byte) error {
-				var err error
-				switch t {
+			ts := attrs{b: v, path: "timestamp"}
+			for err == nil && ts.next() {
+				switch ts.typ {
 				case ctaTimestampStart:
-					f.Start, err = u64(v, "timestamp/start")
+					f.Start, err = u64(ts.val, "", "timestamp/start")
 					f.Fields |= format.FieldStart
 				case ctaTimestampStop:
-					f.Stop, err = u64(v, "timestamp/stop")
+					f.Stop, err = u64(ts.val, "", "timestamp/stop")
 					f.Fields |= format.FieldStop
 				}
-				return err
-			})
+			}
+			if err == nil {
+				err = ts.err
+			}
 		case ctaLabels:
 			labels = v
 		}
-		return err
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
+	}
+	if a.err != nil {
+		return a.err
 	}
 	// What the kernel always sends.
 	switch {
@@ -265,7 +277,7 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 		f.Quirks |= format.QuirkUnknownName
 	}
 	if labels != nil && d.Labels.any(labels) {
-		f.Labels, f.Fields = d.Labels.names(labels), f.Fields|format.FieldLabels
+		f.Labels, f.Fields = d.Labels.names(old.Labels, labels), f.Fields|format.FieldLabels
 	}
 	if f.Has(format.FieldStart) {
 		// conntrack's delta-time: the flow's age, or its life once ended,
@@ -293,41 +305,64 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 	return nil
 }
 
+// reuse returns the NUL-terminated string attribute v as a string: old if
+// it has the same text, so that an unchanged value is not allocated again.
+func reuse(old string, v []byte) string {
+	if i := bytes.IndexByte(v, 0); i >= 0 {
+		v = v[:i]
+	}
+	if string(v) == old {
+		return old
+	}
+	return string(v)
+}
+
 // tuple decodes a CTA_TUPLE_* attribute into t, and the zone of its
 // direction, if any, into zone.
-func (d *Decoder) tuple(b []byte, f *format.Flow, t *format.Tuple, zone *uint16, zoneField format.Fields, l4 *l4Seen, path string) error {
-	return attrs(b, path, func(typ uint16, v []byte) error {
-		switch typ {
+func tuple(b []byte, f *format.Flow, t *format.Tuple, zone *uint16, zoneField format.Fields, l4 *l4Seen, path string) error {
+	a := attrs{b: b, path: path}
+	for a.next() {
+		var err error
+		switch a.typ {
 		case ctaTupleIP:
-			return attrs(v, path+"/ip", func(typ uint16, v []byte) error {
-				var a *netip.Addr
-				switch typ {
-				case ctaIPv4Src, ctaIPv6Src:
-					a = &t.Src
-				case ctaIPv4Dst, ctaIPv6Dst:
-					a = &t.Dst
-				default:
-					return nil
-				}
-				want := 4
-				if typ == ctaIPv6Src || typ == ctaIPv6Dst {
-					want = 16
-				}
-				if len(v) != want {
-					return &DecodeError{Attr: path + "/ip", Msg: fmt.Sprintf("address of %d bytes", len(v))}
-				}
-				*a, _ = netip.AddrFromSlice(v)
-				return nil
-			})
+			err = ip(a.val, t, path)
 		case ctaTupleProto:
-			return proto(v, f, t, l4, path+"/proto")
+			err = proto(a.val, f, t, l4, path)
 		case ctaTupleZone:
-			z, err := u16(v, path+"/zone")
-			*zone, f.Fields = z, f.Fields|zoneField
+			*zone, err = u16(a.val, path, "zone")
+			f.Fields |= zoneField
+		}
+		if err != nil {
 			return err
 		}
-		return nil
-	})
+	}
+	return a.err
+}
+
+// ip decodes a tuple's CTA_TUPLE_IP; path is the tuple's.
+func ip(b []byte, t *format.Tuple, path string) error {
+	a := attrs{b: b, path: path, sub: "ip"}
+	for a.next() {
+		var addr *netip.Addr
+		want := 4
+		switch a.typ {
+		case ctaIPv4Src:
+			addr = &t.Src
+		case ctaIPv4Dst:
+			addr = &t.Dst
+		case ctaIPv6Src:
+			addr, want = &t.Src, 16
+		case ctaIPv6Dst:
+			addr, want = &t.Dst, 16
+		default:
+			continue
+		}
+		if len(a.val) != want {
+			return &DecodeError{Attr: join(path, "ip"), Msg: fmt.Sprintf("address of %d bytes", len(a.val))}
+		}
+		*addr, _ = netip.AddrFromSlice(a.val)
+	}
+	return a.err
 }
 
 // l4Seen records the kinds of layer-4 attributes a message has.
@@ -351,63 +386,77 @@ func (s l4Seen) check(p format.Proto) error {
 	return nil
 }
 
-// proto decodes a tuple's CTA_TUPLE_PROTO.
+// proto decodes a tuple's CTA_TUPLE_PROTO; path is the tuple's.
 func proto(b []byte, f *format.Flow, t *format.Tuple, l4 *l4Seen, path string) error {
-	return attrs(b, path, func(typ uint16, v []byte) error {
+	a := attrs{b: b, path: path, sub: "proto"}
+	for a.next() {
 		var err error
-		switch typ {
+		v := a.val
+		switch a.typ {
 		case ctaProtoNum:
 			if len(v) != 1 {
-				return &DecodeError{Attr: path + "/num", Msg: "not one byte"}
+				return &DecodeError{Attr: join(path, "proto/num"), Msg: "not one byte"}
 			}
 			if f.Proto != 0 && f.Proto != format.Proto(v[0]) {
-				return &DecodeError{Attr: path + "/num", Msg: "the tuples' protocols differ"}
+				return &DecodeError{Attr: join(path, "proto/num"), Msg: "the tuples' protocols differ"}
 			}
 			f.Proto, l4.num = format.Proto(v[0]), true
 		case ctaProtoSrcPort:
-			t.SrcPort, err = u16(v, path+"/src-port")
+			t.SrcPort, err = u16(v, path, "proto/src-port")
 			f.Fields, l4.ports = f.Fields|format.FieldL4, true
 		case ctaProtoDstPort:
-			t.DstPort, err = u16(v, path+"/dst-port")
+			t.DstPort, err = u16(v, path, "proto/dst-port")
 			f.Fields, l4.ports = f.Fields|format.FieldL4, true
 		case ctaProtoICMPID, ctaProtoICMPv6ID:
-			t.ID, err = u16(v, path+"/icmp-id")
+			t.ID, err = u16(v, path, "proto/icmp-id")
 			f.Fields, l4.icmp = f.Fields|format.FieldL4, true
 		case ctaProtoICMPType, ctaProtoICMPv6Type:
-			t.Type, err = u8(v, path+"/icmp-type")
+			t.Type, err = u8(v, path, "proto/icmp-type")
 			f.Fields, l4.icmp = f.Fields|format.FieldL4, true
 		case ctaProtoICMPCode, ctaProtoICMPv6Code:
-			t.Code, err = u8(v, path+"/icmp-code")
+			t.Code, err = u8(v, path, "proto/icmp-code")
 			f.Fields, l4.icmp = f.Fields|format.FieldL4, true
 		}
-		return err
-	})
+		if err != nil {
+			return err
+		}
+	}
+	return a.err
 }
 
 // protoinfo decodes CTA_PROTOINFO: the protocol state and SCTP's
 // verification tags.
 func protoinfo(b []byte, f *format.Flow) error {
-	return attrs(b, "protoinfo", func(typ uint16, v []byte) error {
-		if typ != ctaProtoinfoTCP && typ != ctaProtoinfoDCCP && typ != ctaProtoinfoSCTP {
-			return nil
+	a := attrs{b: b, path: "protoinfo"}
+	for a.next() {
+		if a.typ != ctaProtoinfoTCP && a.typ != ctaProtoinfoDCCP && a.typ != ctaProtoinfoSCTP {
+			continue
 		}
-		return attrs(v, "protoinfo", func(t uint16, v []byte) error {
+		sctp := a.typ == ctaProtoinfoSCTP
+		in := attrs{b: a.val, path: "protoinfo"}
+		for in.next() {
 			var err error
 			switch {
-			case t == ctaProtoinfoState:
+			case in.typ == ctaProtoinfoState:
 				var s uint8
-				s, err = u8(v, "protoinfo/state")
+				s, err = u8(in.val, "", "protoinfo/state")
 				f.State, f.Fields = format.State(s), f.Fields|format.FieldState
-			case typ == ctaProtoinfoSCTP && t == ctaProtoinfoVtagOrig:
-				f.OrigVtag, err = vtag(v)
+			case sctp && in.typ == ctaProtoinfoVtagOrig:
+				f.OrigVtag, err = vtag(in.val)
 				f.Fields |= format.FieldVtags
-			case typ == ctaProtoinfoSCTP && t == ctaProtoinfoVtagReply:
-				f.ReplyVtag, err = vtag(v)
+			case sctp && in.typ == ctaProtoinfoVtagReply:
+				f.ReplyVtag, err = vtag(in.val)
 				f.Fields |= format.FieldVtags
 			}
-			return err
-		})
-	})
+			if err != nil {
+				return err
+			}
+		}
+		if in.err != nil {
+			return in.err
+		}
+	}
+	return a.err
 }
 
 // vtag decodes an SCTP verification tag the way conntrack prints it: the
@@ -422,78 +471,95 @@ func vtag(v []byte) (uint32, error) {
 
 // counters decodes CTA_COUNTERS_ORIG or _REPLY.
 func counters(b []byte, c *format.Counters, path string) error {
-	return attrs(b, path, func(t uint16, v []byte) error {
+	a := attrs{b: b, path: path}
+	for a.next() {
 		var err error
 		var n uint32
-		switch t {
+		switch a.typ {
 		case ctaCountersPackets:
-			c.Packets, err = u64(v, path+"/packets")
+			c.Packets, err = u64(a.val, path, "packets")
 		case ctaCountersBytes:
-			c.Bytes, err = u64(v, path+"/bytes")
+			c.Bytes, err = u64(a.val, path, "bytes")
 		case ctaCounters32Packets:
-			n, err = u32(v, path+"/packets")
+			n, err = u32(a.val, path, "packets")
 			c.Packets = uint64(n)
 		case ctaCounters32Bytes:
-			n, err = u32(v, path+"/bytes")
+			n, err = u32(a.val, path, "bytes")
 			c.Bytes = uint64(n)
 		}
-		return err
-	})
-}
-
-// attrs calls fn for each netlink attribute in b, with its type (without
-// the nested and byte-order flags) and value.
-func attrs(b []byte, path string, fn func(t uint16, v []byte) error) error {
-	for len(b) > 0 {
-		if len(b) < 4 {
-			return &DecodeError{Attr: path, Msg: "truncated attribute header"}
-		}
-		n := int(binary.NativeEndian.Uint16(b))
-		if n < 4 || n > len(b) {
-			return &DecodeError{Attr: path, Msg: fmt.Sprintf("attribute length %d out of range", n)}
-		}
-		if err := fn(binary.NativeEndian.Uint16(b[2:])&0x3fff, b[4:n]); err != nil {
+		if err != nil {
 			return err
 		}
-		b = b[min((n+3)&^3, len(b)):]
 	}
-	return nil
+	return a.err
 }
 
-func u8(v []byte, path string) (uint8, error) {
+// attrs iterates over the netlink attributes of b: next moves to the next
+// one, with its type (without the nested and byte-order flags) and value,
+// and returns false at the end or at a malformed attribute, which err
+// then describes.
+type attrs struct {
+	b         []byte
+	path, sub string // for errors: where b is
+	typ       uint16
+	val       []byte
+	err       error
+}
+
+func (a *attrs) next() bool {
+	if len(a.b) == 0 || a.err != nil {
+		return false
+	}
+	if len(a.b) < 4 {
+		a.err = &DecodeError{Attr: join(a.path, a.sub), Msg: "truncated attribute header"}
+		return false
+	}
+	n := int(binary.NativeEndian.Uint16(a.b))
+	if n < 4 || n > len(a.b) {
+		a.err = &DecodeError{Attr: join(a.path, a.sub), Msg: fmt.Sprintf("attribute length %d out of range", n)}
+		return false
+	}
+	a.typ, a.val = binary.NativeEndian.Uint16(a.b[2:])&0x3fff, a.b[4:n]
+	a.b = a.b[min((n+3)&^3, len(a.b)):]
+	return true
+}
+
+func u8(v []byte, path, name string) (uint8, error) {
 	if len(v) != 1 {
-		return 0, &DecodeError{Attr: path, Msg: "not one byte"}
+		return 0, &DecodeError{Attr: join(path, name), Msg: "not one byte"}
 	}
 	return v[0], nil
 }
 
-func u16(v []byte, path string) (uint16, error) {
+func u16(v []byte, path, name string) (uint16, error) {
 	if len(v) != 2 {
-		return 0, &DecodeError{Attr: path, Msg: "not two bytes"}
+		return 0, &DecodeError{Attr: join(path, name), Msg: "not two bytes"}
 	}
 	return binary.BigEndian.Uint16(v), nil
 }
 
-func u32(v []byte, path string) (uint32, error) {
+func u32(v []byte, path, name string) (uint32, error) {
 	if len(v) != 4 {
-		return 0, &DecodeError{Attr: path, Msg: "not four bytes"}
+		return 0, &DecodeError{Attr: join(path, name), Msg: "not four bytes"}
 	}
 	return binary.BigEndian.Uint32(v), nil
 }
 
-func u64(v []byte, path string) (uint64, error) {
+func u64(v []byte, path, name string) (uint64, error) {
 	if len(v) != 8 {
-		return 0, &DecodeError{Attr: path, Msg: "not eight bytes"}
+		return 0, &DecodeError{Attr: join(path, name), Msg: "not eight bytes"}
 	}
 	return binary.BigEndian.Uint64(v), nil
 }
 
-// cstring returns a NUL-terminated string attribute's text.
-func cstring(v []byte) string {
-	for i, c := range v {
-		if c == 0 {
-			return string(v[:i])
+// join joins the parts of an attribute's path, for an error: they are
+// passed apart so that decoding builds no strings.
+func join(parts ...string) string {
+	var s []string
+	for _, p := range parts {
+		if p != "" {
+			s = append(s, p)
 		}
 	}
-	return string(v)
+	return strings.Join(s, "/")
 }

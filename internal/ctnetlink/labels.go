@@ -67,9 +67,11 @@ func (l Labels) any(bits []byte) bool {
 
 // names returns the names of the set bits of a CTA_LABELS bitmap (the
 // kernel's array of 64-bit words, in host order), comma-separated in bit
-// order as conntrack prints them.
-func (l Labels) names(bits []byte) string {
-	var s []byte
+// order as conntrack prints them: old, if it is that text, so that the
+// same labels are not allocated again.
+func (l Labels) names(old string, bits []byte) string {
+	var buf [256]byte
+	s := buf[:0]
 	for i := range min(len(bits)/8*64, len(l)) {
 		w := binary.NativeEndian.Uint64(bits[i/64*8:])
 		if w&(1<<(i%64)) == 0 || l[i] == "" {
@@ -79,6 +81,9 @@ func (l Labels) names(bits []byte) string {
 			s = append(s, ',')
 		}
 		s = append(s, l[i]...)
+	}
+	if string(s) == old {
+		return old
 	}
 	return string(s)
 }
