@@ -17,22 +17,10 @@ import (
 	"github.com/ctconv/ctconv/internal/lab"
 )
 
-// newLab returns a network namespace of the test's own, or skips the test
-// where labs cannot be built; with CTCONV_LIVE=1 (as in CI) it fails instead.
+// newLab returns a network namespace of the test's own (see lab.ForTest).
 func newLab(t *testing.T) *lab.Lab {
 	t.Helper()
-	if err := lab.Check(); err != nil {
-		if os.Getenv("CTCONV_LIVE") == "1" {
-			t.Fatalf("live test cannot run: %v", err)
-		}
-		t.Skipf("live test skipped: it %v. It compares ctconv with the kernel in a network namespace of its own; run it as root (CTCONV_LIVE=1 turns this skip into a failure).", err)
-	}
-	l, err := lab.New("ctconv-test", lab.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
+	return lab.ForTest(t, "ctconv-test", "ctconv with the kernel")
 }
 
 // seed returns the seed of the random entries, from CTCONV_SEED if set, and

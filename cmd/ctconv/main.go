@@ -178,7 +178,7 @@ func printDefaults(fs *flag.FlagSet, w io.Writer) {
 		if name != "" {
 			line += " " + name
 		}
-		if f.DefValue != "" && f.DefValue != "false" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 			use += " (default " + f.DefValue + ")"
 		}
 		fmt.Fprintf(w, "%-24s %s\n", line, strings.ReplaceAll(use, "\n", "\n"+strings.Repeat(" ", 25)))

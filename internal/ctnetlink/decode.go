@@ -177,13 +177,7 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 		case ctaProtoinfo:
 			err = protoinfo(v, f)
 		case ctaHelp:
-			h := attrs{b: v, path: "help"}
-			for h.next() {
-				if h.typ == ctaHelpName {
-					f.Helper, f.Fields = reuse(old.Helper, h.val), f.Fields|format.FieldHelper
-				}
-			}
-			err = h.err
+			err = name(v, "help", ctaHelpName, &f.Helper, old.Helper, f, format.FieldHelper)
 		case ctaTimeout:
 			var s uint32
 			s, err = u32(v, "", "timeout")
@@ -210,13 +204,7 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 			f.Zone, err = u16(v, "", "zone")
 			f.Fields |= format.FieldZone
 		case ctaSecctx:
-			c := attrs{b: v, path: "secctx"}
-			for c.next() {
-				if c.typ == ctaSecctxName {
-					f.Secctx, f.Fields = reuse(old.Secctx, c.val), f.Fields|format.FieldSecctx
-				}
-			}
-			err = c.err
+			err = name(v, "secctx", ctaSecctxName, &f.Secctx, old.Secctx, f, format.FieldSecctx)
 		case ctaTimestamp:
 			ts := attrs{b: v, path: "timestamp"}
 			for err == nil && ts.next() {
@@ -305,16 +293,27 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 	return nil
 }
 
-// reuse returns the NUL-terminated string attribute v as a string: old if
-// it has the same text, so that an unchanged value is not allocated again.
-func reuse(old string, v []byte) string {
-	if i := bytes.IndexByte(v, 0); i >= 0 {
-		v = v[:i]
+// name decodes a nested attribute that holds a name (CTA_HELP,
+// CTA_SECCTX): the NUL-terminated string of its child typ into *dst, and
+// field into f's. It reuses old if the name is the same, so that an
+// unchanged name is not allocated again.
+func name(b []byte, path string, typ uint16, dst *string, old string, f *format.Flow, field format.Fields) error {
+	a := attrs{b: b, path: path}
+	for a.next() {
+		if a.typ != typ {
+			continue
+		}
+		v := a.val
+		if i := bytes.IndexByte(v, 0); i >= 0 {
+			v = v[:i]
+		}
+		*dst = old
+		if string(v) != old {
+			*dst = string(v)
+		}
+		f.Fields |= field
 	}
-	if string(v) == old {
-		return old
-	}
-	return string(v)
+	return a.err
 }
 
 // tuple decodes a CTA_TUPLE_* attribute into t, and the zone of its

@@ -23,24 +23,6 @@ import (
 	"github.com/ctconv/ctconv/internal/lab"
 )
 
-// newLab returns a namespace of the test's own, or skips the test where
-// labs cannot be built; with CTCONV_LIVE=1 (as in CI) it fails instead.
-func newLab(t *testing.T) *lab.Lab {
-	t.Helper()
-	if err := lab.Check(); err != nil {
-		if os.Getenv("CTCONV_LIVE") == "1" {
-			t.Fatalf("live test cannot run: %v", err)
-		}
-		t.Skipf("live test skipped: it %v. It compares the netlink dump with the kernel's other outputs in a network namespace of its own; run it as root (CTCONV_LIVE=1 turns this skip into a failure).", err)
-	}
-	l, err := lab.New("ctconv-nl", lab.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
-
 var seeds = flag.String("seeds", "", "write the messages of the live dump as seeds of FuzzNetlink into `DIR`")
 
 // writeSeed writes a netlink message as a seed of a fuzz target into dir,
@@ -134,7 +116,7 @@ func lines(text string, masks ...*regexp.Regexp) []string {
 // dump prints as conntrack -L, /proc/net/nf_conntrack and conntrack's XML
 // of the same table, but for what moves between two reads.
 func TestLiveDump(t *testing.T) {
-	l := newLab(t)
+	l := lab.ForTest(t, "ctconv-nl", "the netlink dump with the kernel's other outputs")
 	r := rand.New(rand.NewPCG(1, 2))
 	if err := l.Insert(append(lab.Fixed(), lab.Random(r, 100)...)); err != nil {
 		t.Fatal(err)
