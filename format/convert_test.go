@@ -16,12 +16,13 @@ import (
 // FuzzConstruct found both cases.
 func TestConvertMissing(t *testing.T) {
 	const (
-		event     = "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
-		update    = " [UPDATE] tcp      6 431999 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=9"
-		offloaded = "tcp      6 120 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"
-		destroy   = "[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
-		save      = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
-		icmp      = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><use>1</use></meta></flow>`
+		event       = "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
+		update      = " [UPDATE] tcp      6 431999 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=9"
+		offloaded   = "tcp      6 120 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"
+		genericSCTP = "ipv4     2 unknown  132 29 src=10.0.0.1 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 mark=0 zone=0 use=2"
+		destroy     = "[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
+		save        = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
+		icmp        = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><use>1</use></meta></flow>`
 	)
 	for _, c := range []struct {
 		name     string
@@ -37,6 +38,7 @@ func TestConvertMissing(t *testing.T) {
 		{"an update event may have no state", format.Conntrack, format.Proc, update, "the flow has no tcp state"},
 		{"the kernel prints no timeout and TCP state of offloaded flows", format.Conntrack, format.Proc, offloaded,
 			"ipv4     2 tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"},
+		{"save cannot show SCTP tracked without its tracker", format.Proc, format.Save, genericSCTP, "the flow has no ports"},
 		{"XML has no ICMP type", format.XML, format.Proc, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for ip_conntrack", format.XML, format.IPLegacy, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for save", format.XML, format.Save, icmp, "the flow has no ICMP type, code and id"},

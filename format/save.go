@@ -421,6 +421,9 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	if lacksL4(f) && f.Proto.Layer4() == L4ICMP {
 		return dst, &PrintError{Format: fm, Msg: "the flow has no ICMP type, code and id (conntrack's XML, say, has none), which conntrack -o save always prints"}
 	}
+	if !f.Has(FieldL4) && f.Proto.Layer4() != L4None && f.Proto != DCCP {
+		return dst, &PrintError{Format: fm, Msg: "the flow has no " + l4Names[f.Proto.Layer4()] + " (a kernel without the " + f.Proto.String() + " tracker), which this format cannot show"}
+	}
 	restore := fm == Restore
 	switch {
 	case restore && !f.Has(FieldTimeout):
