@@ -97,3 +97,34 @@ func TestExtrasBuilder(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintUnreadableNames checks that names no parser could read back (a
+// helper with a space, from a netlink message, say) are a PrintError, not
+// a line that reads as something else. FuzzNetlink found the helper.
+func TestPrintUnreadableNames(t *testing.T) {
+	const line = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=0 secctx=system_u:object_r:unlabeled_t:s0 helper=ftp use=1"
+	for _, c := range []struct {
+		name string
+		set  func(f *format.Flow)
+		in   []format.Format
+	}{
+		{"helper with a space", func(f *format.Flow) { f.Helper = "ft p" }, []format.Format{format.Conntrack}},
+		{"empty helper", func(f *format.Flow) { f.Helper = "" }, []format.Format{format.Conntrack, format.XML}},
+		{"helper with <", func(f *format.Flow) { f.Helper = "a<b" }, []format.Format{format.XML}},
+		{"secctx with a space", func(f *format.Flow) { f.Secctx = "a b" }, []format.Format{format.Proc, format.Conntrack}},
+		{"secctx with a control byte", func(f *format.Flow) { f.Secctx = "a\tb" }, []format.Format{format.Proc, format.Conntrack, format.XML}},
+	} {
+		var f format.Flow
+		if err := format.Conntrack.Parse([]byte(line), &f); err != nil {
+			t.Fatal(err)
+		}
+		c.set(&f)
+		for _, fm := range c.in {
+			_, err := fm.Append(nil, &f)
+			var pe *format.PrintError
+			if !errors.As(err, &pe) {
+				t.Errorf("%s in %v: %v, want a PrintError", c.name, fm, err)
+			}
+		}
+	}
+}

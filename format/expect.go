@@ -506,7 +506,13 @@ func (p *parser) xmlExpect(e *Expect) error {
 			e.Flags |= 1 << i
 		}
 	}
-	return p.lit("</meta></flow>")
+	if err := p.lit("</meta></flow>"); err != nil {
+		return err
+	}
+	if p.pos != len(p.line) {
+		return p.xmlErr("the end of the line")
+	}
+	return nil
 }
 
 // expectParts are the elements of an expectation's three tuples in XML.

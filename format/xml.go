@@ -558,6 +558,9 @@ func xmlPrintable(f *Flow) error {
 	if f.Has(FieldState) && StateName(f.Proto, f.State) == "" {
 		return &PrintError{Format: XML, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.String() + " state"}
 	}
+	if f.Has(FieldSecctx) && !isText(f.Secctx, "<") || f.Has(FieldHelper) && !isText(f.Helper, "<") || f.Has(FieldProgname) && !isText(f.Progname, "") {
+		return &PrintError{Format: XML, Msg: "a secctx, helper or process name that is empty or has control bytes or '<', which conntrack's XML cannot show"}
+	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
 			return &PrintError{Format: XML, Msg: "address " + a.String() + " does not belong to family " + f.Family.String()}

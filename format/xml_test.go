@@ -3,6 +3,7 @@ package format_test
 import (
 	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,5 +108,40 @@ func TestXMLUnknownState(t *testing.T) {
 	var pe *format.PrintError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "state 48") {
 		t.Errorf("%v, want a PrintError for state 48", err)
+	}
+}
+
+// TestXMLTrailing checks that bytes after a record's end are an error, for
+// flows and expectations alike: reading the record and dropping them would
+// lose data silently. FuzzExpect found that expectations took them.
+func TestXMLTrailing(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		fm   format.Format
+	}{{"xml-L.txt", format.XML}, {"xml-expect-L.txt", format.XMLExpect}} {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var record []byte
+		for _, l := range bytes.Split(data, []byte("\n")) {
+			if bytes.HasPrefix(l, []byte("<flow")) {
+				record = l
+				break
+			}
+		}
+		line := append(record[:len(record):len(record)], "garbage"...)
+		p := format.Parser{Format: c.fm}
+		var f format.Flow
+		var e format.Expect
+		if c.fm.Expectations() {
+			err = p.ParseExpect(line, &e)
+		} else {
+			err = p.Parse(line, &f)
+		}
+		var pe *format.ParseError
+		if !errors.As(err, &pe) || pe.Col != len(record)+1 {
+			t.Errorf("%s with trailing bytes: %v, want an error at column %d", c.file, err, len(record)+1)
+		}
 	}
 }
