@@ -147,8 +147,12 @@ func (p *parser) parseSave(f *Flow, restore bool) error {
 		dst   *uint16
 	}{{"-w", FieldZone, &f.Zone}, {"--orig-zone", FieldOrigZone, &f.OrigZone}, {"--reply-zone", FieldReplyZone, &f.ReplyZone}} {
 		if p.flag(z.name) {
+			at := p.pos
 			if n, err = p.argUint(z.name, math.MaxUint16); err != nil {
 				return err
+			}
+			if n == 0 {
+				return p.errAt(at, p.pos, z.name, ErrRange, "zone 0, the default, which conntrack -o save leaves out (want 1 to 65535)")
 			}
 			*z.dst, f.Fields = uint16(n), f.Fields|z.field
 		}

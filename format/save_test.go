@@ -60,6 +60,8 @@ func TestSaveErrors(t *testing.T) {
 		// conntrack -I refuses empty names ("Bad parameter"); campaign find.
 		{"trailing comma", strings.Replace(good, "FIXED_TIMEOUT ", "FIXED_TIMEOUT, ", 1), format.ErrUnknownName, `unknown or repeated status ""`},
 		{"empty name", strings.Replace(good, "SEEN_REPLY,ASSURED", "SEEN_REPLY,,ASSURED", 1), format.ErrUnknownName, `unknown or repeated status ""`},
+		// conntrack -o save prints no zone 0; the printer does not either.
+		{"zone 0", strings.Replace(good, "-s ", "-w 0 -s ", 1), format.ErrRange, "zone 0, the default"},
 		{"protocol name", strings.Replace(good, "-p tcp", "-p tpc", 1), format.ErrUnknownName, `unknown protocol "tpc"`},
 		{"number for a named protocol", strings.Replace(good, "-p tcp", "-p 6", 1), format.ErrUnknownName, `unknown protocol "6"`},
 		{"missing reply", strings.Replace(good, "-r 203.0.113.5 ", "", 1), format.ErrSyntax, "expected -r"},
