@@ -8,11 +8,12 @@
 // For each /proc capture FILE:
 //
 //	cat FILE > /dev/null                      the floor: reading the file
-//	ctconv convert --from proc --to json FILE the conversion
+//	ctconv convert --from proc --to json FILE the conversion (and with GOMAXPROCS=1)
 //	awk (each key=value's value to CSV)       the one-liner it replaces
 //	ctconv stats, ctconv check FILE           the other streaming commands
 //	gzip -9, zstd -3 -T1, zstd -19 -T1        the compressors a snapshot replaces
-//	ctconv snapshot, ctconv check FILE.ctsnap writing and reading a snapshot
+//	ctconv snapshot, ctconv check FILE.ctsnap writing and reading a snapshot (writing
+//	                                          also with GOMAXPROCS=1)
 package main
 
 import (
@@ -64,6 +65,7 @@ func run(runs int, files []string) error {
 		rows := []struct{ name, cmd string }{
 			{"cat > /dev/null", "cat " + file + " > /dev/null"},
 			{"ctconv convert --to json", bin + " convert --from proc --to json " + file + " > /dev/null"},
+			{"  the same on one core", "GOMAXPROCS=1 " + bin + " convert --from proc --to json " + file + " > /dev/null"},
 			{"awk, values to CSV", awkCSV + " " + file + " > /dev/null"},
 			{"ctconv stats", bin + " stats " + file + " > /dev/null"},
 			{"ctconv check", bin + " check " + file + " > /dev/null"},
@@ -71,6 +73,7 @@ func run(runs int, files []string) error {
 			{"zstd -3 -T1", "zstd -q -3 -T1 -c " + file + " > " + dir + "/c.zst"},
 			{"zstd -19 -T1", "zstd -q -19 -T1 -c " + file + " > " + dir + "/c19.zst"},
 			{"ctconv snapshot", bin + " snapshot -o " + snap + " " + file},
+			{"  the same on one core", "GOMAXPROCS=1 " + bin + " snapshot -o " + snap + " " + file},
 			{"ctconv check FILE.ctsnap (read)", bin + " check " + snap + " > /dev/null"},
 		}
 		fmt.Printf("\n%s: %.1f MB\n", filepath.Base(file), float64(fi.Size())/1e6)
