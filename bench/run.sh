@@ -3,8 +3,8 @@
 # the same data in the same run, medians of RUNS runs (default 5). Inputs:
 # the corpus's capture of 100,000 real flows, and 1,000,000 generated ones
 # (internal/gen). BENCHMARKS.md records a run and what the numbers mean.
-# Needs gzip, zstd, awk and GNU time; takes some fifteen minutes, most of it
-# zstd -19.
+# Needs gzip, zstd, awk and GNU time; takes about half an hour on two cores,
+# most of it the per-format benchmarks, zstd -19 and gzip -9.
 #   bench/run.sh [RUNS]
 set -eu
 cd "$(dirname "$0")/.."
