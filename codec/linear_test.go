@@ -5,22 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/lineartest"
 )
-
-// timeFor returns the least time of seven runs of fn.
-func timeFor(fn func()) time.Duration {
-	best := time.Duration(1 << 62)
-	for range 7 {
-		start := time.Now()
-		fn()
-		best = min(best, time.Since(start))
-	}
-	return best
-}
 
 // TestLinearTime decodes records with n and 16n tokens the parser did not
 // know: the time must grow with n, not with n². Reading them one at a time
@@ -66,10 +55,6 @@ func TestLinearTime(t *testing.T) {
 		}},
 	} {
 		small, large := flow(500), flow(8000)
-		ts, tl := timeFor(c.decode(&small)), timeFor(c.decode(&large))
-		t.Logf("%s: %v, %v", c.name, ts, tl)
-		if ratio := float64(tl) / float64(max(ts, 50*time.Microsecond)); ratio > 64 {
-			t.Errorf("%s: 16 times the tokens take %.0f times as long (%v, %v)", c.name, ratio, ts, tl)
-		}
+		lineartest.Check(t, c.name, c.decode(&small), c.decode(&large))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/lineartest"
 )
 
 // TestLinearTime parses lines made to be slow, with n and 16n repeats of
@@ -37,21 +38,6 @@ func TestLinearTime(t *testing.T) {
 				p.Parse(b, &f) // errors are fine: the time is the question
 			}
 		}
-		small, large := line(2000), line(32000)
-		ts, tl := timeOf(parse(small)), timeOf(parse(large))
-		if ratio := float64(tl) / float64(max(ts, 50*time.Microsecond)); ratio > 64 {
-			t.Errorf("%s: 16 times the input takes %.0f times as long (%v, %v)", c.name, ratio, ts, tl)
-		}
+		lineartest.Check(t, c.name, parse(line(2000)), parse(line(32000)))
 	}
-}
-
-// timeOf returns the least time of seven runs of fn.
-func timeOf(fn func()) time.Duration {
-	best := time.Duration(1 << 62)
-	for range 7 {
-		start := time.Now()
-		fn()
-		best = min(best, time.Since(start))
-	}
-	return best
 }

@@ -422,11 +422,10 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		err.(*PrintError).Format = fm
 		return dst, err
 	}
-	if lacksL4(f) && f.Proto.Layer4() == L4ICMP {
-		return dst, &PrintError{Format: fm, Msg: "the flow has no ICMP type, code and id (conntrack's XML, say, has none), which conntrack -o save always prints"}
-	}
+	// DCCP without ports is printed as conntrack prints it (Linux 6.17 and
+	// later track DCCP generically); any other flow needs its layer-4 part.
 	if !f.Has(FieldL4) && f.Proto.Layer4() != L4None && f.Proto != DCCP {
-		return dst, &PrintError{Format: fm, Msg: "the flow has no " + l4Names[f.Proto.Layer4()] + " (a kernel without the " + f.Proto.String() + " tracker), which this format cannot show"}
+		return dst, &PrintError{Format: fm, Msg: "the flow has no " + l4Names[f.Proto.Layer4()] + " (its source did not print them, as conntrack's XML does not for ICMP, or the kernel lacks the " + f.Proto.String() + " tracker), which this format cannot show"}
 	}
 	restore := fm == Restore
 	switch {

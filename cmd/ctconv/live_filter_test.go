@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/lab"
@@ -30,7 +29,7 @@ func TestLiveFilter(t *testing.T) {
 	// Flows that may time out between two reads (lab.Fixed has one of a
 	// second) are left out of the comparisons.
 	expiring := map[string]bool{}
-	for _, f := range flows(t, all) {
+	for _, f := range parseAll(t, format.Conntrack, all) {
 		if f.Timeout < 10 {
 			expiring[identity(&f)] = true
 		}
@@ -87,23 +86,6 @@ func TestLiveFilter(t *testing.T) {
 
 // identities returns the sorted identities of the flows of a conntrack -L
 // listing.
-// flows parses a conntrack -L listing.
-func flows(t *testing.T, text []byte) []format.Flow {
-	sc, err := format.NewScanner(strings.NewReader(string(text)), format.Conntrack, format.WithLocation(time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []format.Flow
-	var f format.Flow
-	for sc.Scan(&f) {
-		out = append(out, f)
-	}
-	if sc.Err() != nil {
-		t.Fatal(sc.Err())
-	}
-	return out
-}
-
 func identity(f *format.Flow) string {
 	return fmt.Sprintf("%v %v %v:%d %v:%d %d/%d/%d", f.Proto, f.Family, f.Orig.Src, f.Orig.SrcPort, f.Orig.Dst, f.Orig.DstPort, f.Orig.Type, f.Orig.ID, f.Zone)
 }
@@ -111,7 +93,7 @@ func identity(f *format.Flow) string {
 // identities returns the sorted identities of a conntrack -L listing.
 func identities(t *testing.T, text []byte) []string {
 	var ids []string
-	for _, f := range flows(t, text) {
+	for _, f := range parseAll(t, format.Conntrack, text) {
 		ids = append(ids, identity(&f))
 	}
 	slices.Sort(ids)

@@ -59,7 +59,7 @@ func TestLiveProc(t *testing.T) {
 		os.WriteFile(filepath.Join(os.TempDir(), "ctconv-live-failed.txt"), table, 0o644)
 		t.Fatalf("exit %d, stderr %q; output equal to the table: %v", code, errs, out == string(table))
 	}
-	flows := parseAll(t, table)
+	flows := parseAll(t, format.Proc, table)
 	t.Logf("%d flows", len(flows))
 	if len(flows) < 300 {
 		t.Errorf("only %d flows in the table", len(flows))
@@ -81,7 +81,7 @@ func TestLiveProc(t *testing.T) {
 			want = append(want, f)
 		}
 	}
-	if d := cmp.Diff(want, parseAll(t, []byte(back)), addrEqual); d != "" {
+	if d := cmp.Diff(want, parseAll(t, format.Proc, []byte(back)), addrEqual); d != "" {
 		t.Errorf("proc -> iplegacy -> proc (-want +got):\n%s", d)
 	}
 }

@@ -84,23 +84,24 @@ func TestConvertLegacy(t *testing.T) {
 		t.Fatal(code)
 	}
 	var want []format.Flow
-	for _, f := range parseAll(t, readFile(t, corpusProc)) {
+	for _, f := range parseAll(t, format.Proc, readFile(t, corpusProc)) {
 		if f.Family == format.IPv4 {
 			f.Fields &^= format.FieldZone | format.FieldOrigZone | format.FieldReplyZone | format.FieldDeltaTime
 			f.Zone, f.OrigZone, f.ReplyZone, f.DeltaTime = 0, 0, 0, 0
 			want = append(want, f)
 		}
 	}
-	if d := cmp.Diff(want, parseAll(t, []byte(proc)), addrEqual); d != "" {
+	if d := cmp.Diff(want, parseAll(t, format.Proc, []byte(proc)), addrEqual); d != "" {
 		t.Errorf("proc -> iplegacy -> proc (-want +got):\n%s", d)
 	}
 }
 
 var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 
-func parseAll(t *testing.T, data []byte) []format.Flow {
+// parseAll parses data, of format fm, into flows.
+func parseAll(t *testing.T, fm format.Format, data []byte) []format.Flow {
 	t.Helper()
-	sc, err := format.NewScanner(bytes.NewReader(data), format.Proc)
+	sc, err := format.NewScanner(bytes.NewReader(data), fm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,8 @@ type Decoder struct {
 // absent as conntrack would. It reuses f's strings where they are
 // unchanged, so that decoding into the same Flow does not allocate.
 func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
-	old := *f
+	// The strings of the flow decoded before, to reuse while unchanged.
+	oldHelper, oldSecctx, oldLabels := f.Helper, f.Secctx, f.Labels
 	f.Reset()
 	if len(msg) < 16+4 {
 		return &DecodeError{Msg: "message too short"}
@@ -177,7 +178,7 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 		case ctaProtoinfo:
 			err = protoinfo(v, f)
 		case ctaHelp:
-			err = name(v, "help", ctaHelpName, &f.Helper, old.Helper, f, format.FieldHelper)
+			err = name(v, "help", ctaHelpName, &f.Helper, oldHelper, f, format.FieldHelper)
 		case ctaTimeout:
 			var s uint32
 			s, err = u32(v, "", "timeout")
@@ -204,7 +205,7 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 			f.Zone, err = u16(v, "", "zone")
 			f.Fields |= format.FieldZone
 		case ctaSecctx:
-			err = name(v, "secctx", ctaSecctxName, &f.Secctx, old.Secctx, f, format.FieldSecctx)
+			err = name(v, "secctx", ctaSecctxName, &f.Secctx, oldSecctx, f, format.FieldSecctx)
 		case ctaTimestamp:
 			ts := attrs{b: v, path: "timestamp"}
 			for err == nil && ts.next() {
@@ -265,7 +266,7 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 		f.Quirks |= format.QuirkUnknownName
 	}
 	if labels != nil && d.Labels.any(labels) {
-		f.Labels, f.Fields = d.Labels.names(old.Labels, labels), f.Fields|format.FieldLabels
+		f.Labels, f.Fields = d.Labels.names(oldLabels, labels), f.Fields|format.FieldLabels
 	}
 	if f.Has(format.FieldStart) {
 		// conntrack's delta-time: the flow's age, or its life once ended,
