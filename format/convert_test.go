@@ -16,13 +16,15 @@ import (
 // FuzzConstruct found both cases.
 func TestConvertMissing(t *testing.T) {
 	const (
-		event       = "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
-		update      = " [UPDATE] tcp      6 431999 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=9"
-		offloaded   = "tcp      6 120 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"
-		genericSCTP = "ipv4     2 unknown  132 29 src=10.0.0.1 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 mark=0 zone=0 use=2"
-		destroy     = "[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
-		save        = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
-		icmp        = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><use>1</use></meta></flow>`
+		event          = "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
+		update         = " [UPDATE] tcp      6 431999 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=9"
+		offloaded      = "tcp      6 120 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"
+		genericSCTP    = "ipv4     2 unknown  132 29 src=10.0.0.1 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 mark=0 zone=0 use=2"
+		destroy        = "[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
+		save           = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
+		genericDCCP    = "dccp     33 94 src=10.0.0.3 dst=10.0.0.2 sport=0 dport=0 [UNREPLIED] src=10.0.0.2 dst=10.0.0.3 sport=0 dport=0 mark=0 use=1"
+		genericDCCPXML = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.3</src><dst>10.0.0.2</dst></layer3><layer4 protonum="33" protoname="dccp"><sport>0</sport><dport>0</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.3</dst></layer3><layer4 protonum="33" protoname="dccp"><sport>0</sport><dport>0</dport></layer4></meta><meta direction="independent"><timeout>94</timeout><mark>0</mark><use>1</use><unreplied/></meta></flow>`
+		icmp           = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><use>1</use></meta></flow>`
 	)
 	for _, c := range []struct {
 		name     string
@@ -42,6 +44,19 @@ func TestConvertMissing(t *testing.T) {
 		{"XML has no ICMP type", format.XML, format.Proc, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for ip_conntrack", format.XML, format.IPLegacy, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for save", format.XML, format.Save, icmp, "the flow has no ICMP type, code and id"},
+		// Linux 6.16 and later track DCCP without its tracker: conntrack
+		// prints ports 0 and no state, /proc "unknown" and no ports, -o save
+		// no ports; conntrack -R needs ports and a state all the same.
+		{"DCCP without its tracker, to proc", format.Conntrack, format.Proc, genericDCCP,
+			"ipv4     2 unknown  33 94 src=10.0.0.3 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.3 mark=0 use=1"},
+		{"to save", format.Conntrack, format.Save, genericDCCP,
+			"-A -t 94 -u UNSET -s 10.0.0.3 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.3 -p dccp"},
+		{"from XML to save", format.XML, format.Save, genericDCCPXML,
+			"-A -t 94 -u UNSET -s 10.0.0.3 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.3 -p dccp"},
+		{"to restore", format.Conntrack, format.Restore, genericDCCP,
+			"-I -t 94 -u UNSET -s 10.0.0.3 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.3 -p dccp --sport 0 --dport 0 --reply-port-src 0 --reply-port-dst 0 --state OPEN --role client -m 0"},
+		{"from proc to restore", format.Proc, format.Restore, "ipv4     2 unknown  33 94 src=10.0.0.3 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.3 mark=0 zone=0 use=2",
+			"-I -t 94 -u UNSET -s 10.0.0.3 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.3 -p dccp --sport 0 --dport 0 --reply-port-src 0 --reply-port-dst 0 --state OPEN --role client -m 0"},
 	} {
 		var f format.Flow
 		p := format.Parser{Format: c.from, Location: time.UTC}

@@ -195,7 +195,8 @@ func (f *Flow) Reset() { *f = Flow{} }
 
 // Mirror returns the reply tuple the kernel makes of f's original tuple when
 // no NAT applies: addresses and ports swapped, an ICMP request's type turned
-// into its reply's.
+// into its reply's and back (a type the kernel does not track stays as it
+// is).
 func (f *Flow) Mirror() Tuple {
 	o := &f.Orig
 	t := Tuple{Src: o.Dst, Dst: o.Src}
@@ -204,7 +205,10 @@ func (f *Flow) Mirror() Tuple {
 	}
 	switch f.Proto.Layer4() {
 	case L4ICMP:
-		t.Type, t.Code, t.ID = icmpReply(f.Proto, o.Type), o.Code, o.ID
+		t.Type, t.Code, t.ID = o.Type, o.Code, o.ID
+		if r, ok := icmpReply(f.Proto, o.Type); ok {
+			t.Type = r
+		}
 	case L4Ports, L4Keys:
 		t.SrcPort, t.DstPort = o.DstPort, o.SrcPort
 	}

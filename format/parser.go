@@ -52,6 +52,9 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 	if err != nil {
 		return err
 	}
+	if fm == XML || fm == Conntrack {
+		untrackedDCCP(f)
+	}
 	if len(p.xbuf) > 0 {
 		if oldExtras.s == string(p.xbuf) {
 			f.Extras = oldExtras
@@ -60,6 +63,17 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 		}
 	}
 	return p.check(f)
+}
+
+// untrackedDCCP marks a DCCP flow of a kernel without the DCCP tracker
+// (Linux 6.16 and later) as the kernel holds it: conntrack prints such a
+// flow without a state and with ports 0, which the kernel does not have
+// (/proc prints it as "unknown", -o save without ports, netlink sends none).
+func untrackedDCCP(f *Flow) {
+	if f.Proto == DCCP && !f.Has(FieldState) && f.Has(FieldL4) && f.Orig.SrcPort|f.Orig.DstPort|f.Reply.SrcPort|f.Reply.DstPort == 0 {
+		f.Fields &^= FieldL4
+		f.Quirks |= QuirkUnknownName
+	}
 }
 
 // errAt returns a ParseError for the bytes line[start:end].

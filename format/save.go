@@ -2,8 +2,11 @@ package format
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -281,6 +284,7 @@ func (p *parser) saveProto(f *Flow, restore bool) error {
 			if f.Proto == DCCP {
 				// conntrack prints no ports for DCCP on kernels without
 				// its tracker; conntrack -I needs a state and role still.
+				f.Quirks |= QuirkUnknownName
 				return p.restoreState(f, restore)
 			}
 			return p.saveExpected("--sport")
@@ -330,6 +334,7 @@ func (p *parser) saveProto(f *Flow, restore bool) error {
 		if f.Proto == ICMPv6 {
 			names = icmpOptions[1]
 		}
+		typeAt := 0
 		for i, name := range names {
 			if !p.flag(name) {
 				return p.saveExpected(name)
@@ -338,14 +343,21 @@ func (p *parser) saveProto(f *Flow, restore bool) error {
 			if i == 2 {
 				max = math.MaxUint16
 			}
+			if i == 0 {
+				typeAt = p.pos
+			}
 			if v[i], err = p.argUint(name, max); err != nil {
 				return err
 			}
 		}
 		// conntrack prints the original tuple's ICMP fields only; the
 		// kernel makes the reply's from them.
+		reply, ok := icmpReply(f.Proto, uint8(v[0]))
+		if !ok {
+			return p.errAt(typeAt, typeAt+len(itoa(v[0])), names[0], ErrRange, "the kernel tracks no "+f.Proto.String()+" type "+itoa(v[0])+" (only requests and replies: "+icmpTypes(f.Proto)+")")
+		}
 		f.Orig.Type, f.Orig.Code, f.Orig.ID = uint8(v[0]), uint8(v[1]), uint16(v[2])
-		f.Reply.Type, f.Reply.Code, f.Reply.ID = icmpReply(f.Proto, uint8(v[0])), uint8(v[1]), uint16(v[2])
+		f.Reply.Type, f.Reply.Code, f.Reply.ID = reply, uint8(v[1]), uint16(v[2])
 		f.Fields |= FieldL4
 	}
 	return nil
@@ -391,27 +403,39 @@ func (p *parser) saveState(f *Flow) error {
 // icmpOptions are the options of ICMP's and ICMPv6's type, code and id.
 var icmpOptions = [2][3]string{{"--icmp-type", "--icmp-code", "--icmp-id"}, {"--icmpv6-type", "--icmpv6-code", "--icmpv6-id"}}
 
-// icmpReply returns the ICMP or ICMPv6 type of a reply to type t, as the
-// kernel's trackers invert it.
-func icmpReply(p Proto, t uint8) uint8 {
-	if p == ICMP {
-		switch t {
-		case 8, 13, 15, 17: // echo, timestamp, information, address mask requests
-			return t + 1
-		case 0:
-			return 8
-		case 14, 16, 18:
-			return t - 1
+// icmpInverse maps each ICMP and ICMPv6 type the kernel tracks to the type
+// of its reply, as the kernel's trackers invert it (nf_conntrack_proto_icmp's
+// and icmpv6's invmap); the kernel refuses entries of other types.
+var icmpInverse = map[Proto]map[uint8]uint8{
+	ICMP: {
+		0: 8, 8: 0, // echo reply, echo request
+		13: 14, 14: 13, // timestamp
+		15: 16, 16: 15, // information
+		17: 18, 18: 17, // address mask
+	},
+	ICMPv6: {
+		128: 129, 129: 128, // echo request, echo reply
+		139: 140, 140: 139, // node information query, reply
+	},
+}
+
+// icmpTypes lists the types of p the kernel tracks, for messages.
+func icmpTypes(p Proto) string {
+	var b []byte
+	for _, t := range slices.Sorted(maps.Keys(icmpInverse[p])) {
+		if len(b) > 0 {
+			b = append(b, ", "...)
 		}
-		return t
+		b = strconv.AppendUint(b, uint64(t), 10)
 	}
-	switch t {
-	case 128, 139: // echo request, node information query
-		return t + 1
-	case 129, 140:
-		return t - 1
-	}
-	return t
+	return string(b)
+}
+
+// icmpReply returns the ICMP or ICMPv6 type of a reply to type t, and
+// whether the kernel tracks t.
+func icmpReply(p Proto, t uint8) (uint8, bool) {
+	r, ok := icmpInverse[p][t]
+	return r, ok
 }
 
 // appendSave appends f as a line of conntrack -o save, or of the input of
@@ -426,6 +450,9 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	// later track DCCP generically); any other flow needs its layer-4 part.
 	if !f.Has(FieldL4) && f.Proto.Layer4() != L4None && f.Proto != DCCP {
 		return dst, &PrintError{Format: fm, Msg: "the flow has no " + l4Names[f.Proto.Layer4()] + " (its source did not print them, as conntrack's XML does not for ICMP, or the kernel lacks the " + f.Proto.String() + " tracker), which this format cannot show"}
+	}
+	if _, ok := icmpReply(f.Proto, f.Orig.Type); f.Has(FieldL4) && f.Proto.Layer4() == L4ICMP && !ok {
+		return dst, &PrintError{Format: fm, Msg: "the kernel tracks no " + f.Proto.String() + " type " + itoa(uint64(f.Orig.Type)) + ", and this format prints the original's type alone"}
 	}
 	restore := fm == Restore
 	switch {
@@ -520,6 +547,10 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 				dst = appendKey(dst, " ", n)
 			}
 		}
+	} else if restore && f.Proto == DCCP {
+		// conntrack -I needs ports, which a kernel without the DCCP
+		// tracker ignores.
+		dst = append(dst, "--sport 0 --dport 0 --reply-port-src 0 --reply-port-dst 0 "...)
 	}
 	if f.Proto.HasStates() && f.Proto.Layer4() == L4Ports {
 		switch names := saveStates(f.Proto); {
