@@ -110,3 +110,46 @@ func TestJSONExpectRoundTrip(t *testing.T) {
 		t.Fatal("no expectations in the corpus")
 	}
 }
+
+// TestDecodeText: the decoders refuse the text that no producer prints
+// (control bytes that forge lines or reach a terminal, empty names, more
+// labels than the kernel has), which the JSON decoder read and check then
+// called clean.
+func TestDecodeText(t *testing.T) {
+	const line = `{"family":"ipv4","proto":"udp","proto-num":17,"timeout":29,"tuple-orig":{"src":"10.0.0.1","dst":"10.0.0.2","proto-src-port":1,"proto-dst-port":2},"tuple-reply":{"src":"10.0.0.2","dst":"10.0.0.1","proto-src-port":2,"proto-dst-port":1},"status":["confirmed"],"mark":0,"use":1`
+	labels := make([]string, 129)
+	for i := range labels {
+		labels[i] = `"l"`
+	}
+	for _, c := range []struct{ name, add string }{
+		{"ESC in help-name", `,"help-name":"ftp\u001b[31m"`},
+		{"BEL in secctx", `,"secctx":"a\u0007"`},
+		{"LF in a label", `,"labels":["a\nudp 17 FAKE"]`},
+		{"NUL in progname", `,"progname":"x\u0000"`},
+		{"an empty helper", `,"help-name":""`},
+		{"129 labels", `,"labels":[` + strings.Join(labels, ",") + `]`},
+	} {
+		var d codec.JSONDecoder
+		var f format.Flow
+		if err := d.DecodeFlow([]byte(line+c.add+"}"), &f); err == nil {
+			t.Errorf("%s: decoded", c.name)
+		}
+		// The same flow in msgpack.
+		f.Fields |= format.FieldHelper
+		f.Helper = "ftp\x1b[31m"
+		var b bytes.Buffer
+		enc := codec.NewMsgpackEncoder(&b)
+		if err := enc.EncodeFlow(&f); err != nil {
+			continue // the encoder refuses it: fine too
+		}
+		md := codec.NewMsgpackDecoder(&b)
+		if _, err := md.Decode(&f, nil); err == nil {
+			t.Errorf("%s: msgpack decoded a helper with an escape", c.name)
+		}
+	}
+	var d codec.JSONDecoder
+	var f format.Flow
+	if err := d.DecodeFlow([]byte(line+`,"help-name":"ftp","labels":["a","b c"]}`), &f); err != nil {
+		t.Errorf("a sound flow: %v", err)
+	}
+}

@@ -297,6 +297,9 @@ func (d *JSONDecoder) checkFlow(f *format.Flow, seen uint64, protoName, stateNam
 	default:
 		f.Fields |= format.FieldL4
 	}
+	if field, msg := format.CheckText(f); msg != "" {
+		return r.fail(format.ErrSyntax, field, msg)
+	}
 	return nil
 }
 

@@ -898,6 +898,9 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 	if err != nil {
 		return err
 	}
+	if field, r := format.CheckText(f); r != "" {
+		return corrupt(field + ": " + r)
+	}
 	return d.skipRest()
 }
 

@@ -203,6 +203,9 @@ func (p *parser) labels(f *Flow) error {
 		return err
 	}
 	f.Labels = p.intern(v)
+	if r := labelsProblem(f.Labels); r != "" {
+		return p.errAt(i, end, "labels", ErrSyntax, r)
+	}
 	p.pos = end
 	return nil
 }

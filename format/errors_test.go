@@ -155,7 +155,16 @@ func TestParseErrors(t *testing.T) {
 			format.ErrMismatch, 1, "", "use= before mark="},
 		{"zone in ip_conntrack", format.IPLegacy,
 			"tcp      6 431999 ESTABLISHED src=10.0.0.2 dst=10.0.0.1 sport=1026 dport=22 src=10.0.0.1 dst=10.0.0.2 sport=22 dport=1026 [ASSURED] mark=0 zone=0 use=1",
-			format.ErrUnknownKey, 0, "", `unknown field "zone=0"`},
+			format.ErrOrder, 0, "zone", `"zone=0" is a field that iplegacy never prints`},
+		// A field of another format is not a vendor's: it is refused, not
+		// kept, so that its value cannot pass unchecked (id= out of range
+		// was kept as an unknown field).
+		{"id in proc", format.Proc,
+			"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 zone=0 id=4294967296 use=2",
+			format.ErrOrder, 137, "id", `"id=4294967296" is a field that proc never prints`},
+		{"labels in proc", format.Proc,
+			"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 zone=0 labels=a use=2",
+			format.ErrOrder, 137, "labels", `"labels=a" is a field that proc never prints`},
 		{"offload in ip_conntrack", format.IPLegacy,
 			"tcp      6 431999 ESTABLISHED src=10.0.0.2 dst=10.0.0.1 sport=1026 dport=22 src=10.0.0.1 dst=10.0.0.2 sport=22 dport=1026 [OFFLOAD] mark=0 use=1",
 			format.ErrUnknownKey, 0, "", `unknown field "[OFFLOAD]"`},

@@ -1,6 +1,10 @@
 package format
 
-import "net/netip"
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
 
 // Flow is one entry of the kernel's connection-tracking table, or one event
 // about it: the canonical model that every format of ctconv reads and
@@ -213,4 +217,54 @@ func (f *Flow) Mirror() Tuple {
 		t.SrcPort, t.DstPort = o.DstPort, o.SrcPort
 	}
 	return t
+}
+
+// MaxLabels is the number of label bits the kernel has (connlabel's 0 to
+// 127): no producer prints more label names.
+const MaxLabels = 128
+
+// CheckText returns the field of f whose text no producer prints, and why:
+// an empty or invalid name, a control byte (which would forge lines or reach
+// a terminal), an empty label name, more than MaxLabels labels. It returns
+// "" and "" for a flow whose text is sound. The text parsers check this as
+// they read; decoders of JSON and msgpack call it on each flow.
+func CheckText(f *Flow) (field, reason string) {
+	for _, s := range [...]struct {
+		has   Fields
+		field string
+		v     string
+	}{{FieldSecctx, "secctx", f.Secctx}, {FieldHelper, "helper", f.Helper}, {FieldProgname, "progname", f.Progname}} {
+		if f.Has(s.has) && !isText(s.v, "") {
+			return s.field, "empty, or holds control bytes or invalid UTF-8: " + strconv.Quote(s.v)
+		}
+	}
+	if f.Has(FieldLabels) {
+		if r := labelsProblem(f.Labels); r != "" {
+			return "labels", r
+		}
+	}
+	for _, tok := range f.Extras.All() {
+		if !isText(tok, "") {
+			return "extras", "an unknown field that is empty, or holds control bytes or invalid UTF-8: " + strconv.Quote(tok)
+		}
+	}
+	return "", ""
+}
+
+// labelsProblem says what makes labels, names joined by commas, ones that
+// conntrack does not print, or "".
+func labelsProblem(labels string) string {
+	if labels == "" {
+		return "" // label bits without names
+	}
+	n := 0
+	for name := range strings.SplitSeq(labels, ",") {
+		if n++; n > MaxLabels {
+			return "more than " + itoa(MaxLabels) + " labels (the kernel has " + itoa(MaxLabels) + " label bits)"
+		}
+		if !isText(name, "") {
+			return "a label name that is empty, or holds control bytes or invalid UTF-8: " + strconv.Quote(name)
+		}
+	}
+	return ""
 }

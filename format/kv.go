@@ -811,6 +811,13 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 		}
 		return p.errAt(start, end, slotField(s), ErrOrder, quote(tok)+" is out of place: the kernel prints it before "+slotField(cur))
 	}
+	// A field of another of the kernel's or conntrack's formats: not a
+	// vendor's, and its value would be lost unchecked.
+	for s := SlotOrig; s < slotCount; s++ {
+		if !p.d.has(s) && s != SlotFlag && slotKeys[s].match(tok) {
+			return p.errAt(start, end, slotField(s), ErrOrder, quote(tok)+" is a field that "+p.d.format.String()+" never prints")
+		}
+	}
 	for r := cur + 1; r < slotCount; r++ {
 		if p.d.has(r) && p.d.required(r) && !isKV(tok) && tok[0] != '[' {
 			return p.errAt(start, end, slotField(r), ErrSyntax, "expected "+slotField(r)+" ("+slotKeys[r].s+"...), found "+quote(tok))

@@ -82,6 +82,9 @@ func (d *dialect) offloaded(f *Flow) bool { return !d.lib && !d.old && f.Status.
 
 // printable reports why f cannot be printed in dialect d, if it cannot.
 func (d *dialect) printable(f *Flow) error {
+	if field, r := CheckText(f); r != "" {
+		return unprintable(d, field+": "+r)
+	}
 	switch {
 	case f.Family != IPv4 && f.Family != IPv6:
 		return unprintable(d, "family "+itoa(uint64(f.Family))+" is neither IPv4 nor IPv6")

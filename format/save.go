@@ -227,11 +227,17 @@ func (p *parser) restoreExtras(f *Flow) error {
 		f.Mark, f.Fields = uint32(n), f.Fields|FieldMark
 	}
 	if p.flag("--label-add") {
-		v, _, err := p.arg("--label-add")
+		v, at, err := p.arg("--label-add")
 		if err != nil {
 			return err
 		}
+		if err := p.text(v, at, "--label-add"); err != nil {
+			return err
+		}
 		f.Labels, f.Fields = p.intern(v), f.Fields|FieldLabels
+		if r := labelsProblem(f.Labels); r != "" {
+			return p.errAt(at, at+len(v), "--label-add", ErrSyntax, r)
+		}
 	}
 	return nil
 }

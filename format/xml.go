@@ -455,9 +455,13 @@ func (p *parser) xmlLabels(f *Flow) error {
 	f.Fields |= FieldLabels
 	start := len(p.xbuf)
 	for p.opt("<label>") {
+		at := p.pos
 		v, err := p.textElement("label", "</label>")
 		if err != nil {
 			return err
+		}
+		if len(v) == 0 {
+			return p.errAt(at, at, "label", ErrSyntax, "an empty label name, which conntrack does not print")
 		}
 		if len(p.xbuf) > start {
 			p.xbuf = append(p.xbuf, ',')
@@ -466,6 +470,9 @@ func (p *parser) xmlLabels(f *Flow) error {
 	}
 	f.Labels = p.intern(p.xbuf[start:])
 	p.xbuf = p.xbuf[:start]
+	if r := labelsProblem(f.Labels); r != "" {
+		return p.errAt(p.pos, p.pos, "labels", ErrSyntax, r)
+	}
 	return p.lit("</labels>")
 }
 
@@ -552,6 +559,9 @@ func appendWhen(dst []byte, usec int64, loc *time.Location) []byte {
 }
 
 func xmlPrintable(f *Flow) error {
+	if field, r := CheckText(f); r != "" {
+		return &PrintError{Format: XML, Msg: field + ": " + r}
+	}
 	if f.Family != IPv4 && f.Family != IPv6 {
 		return &PrintError{Format: XML, Msg: "family " + itoa(uint64(f.Family)) + " is neither IPv4 nor IPv6"}
 	}

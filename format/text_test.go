@@ -1,0 +1,98 @@
+package format_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// TestLabelsRead: what conntrack cannot print is refused where it is read,
+// for what ctconv would print of it could not be read back (labels=a,,b
+// was read, and its JSON then refused: "a label name is empty").
+func TestLabelsRead(t *testing.T) {
+	const (
+		text = "tcp      6 94 NONE src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 mark=0 use=1 labels="
+		xml  = `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="17" protoname="udp"><sport>1</sport><dport>2</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="17" protoname="udp"><sport>2</sport><dport>1</dport></layer4></meta><meta direction="independent"><timeout>29</timeout><mark>0</mark><labels>LABELS</labels><use>1</use><unreplied/></meta></flow>`
+		save = "-I -t 29 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 -m 0 --label-add "
+	)
+	many := func(n int) []string {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = "l" + strings.Repeat("x", i%3)
+		}
+		return names
+	}
+	xmlLabels := func(names ...string) string {
+		return strings.Replace(xml, "LABELS", "<label>"+strings.Join(names, "</label><label>")+"</label>", 1)
+	}
+	for _, c := range []struct {
+		name string
+		fm   format.Format
+		line string
+		ok   bool
+	}{
+		{"text", format.Conntrack, text + "a,b c", true},
+		{"text, an empty name", format.Conntrack, text + "a,,b", false},
+		{"text, a trailing comma", format.Conntrack, text + "a,", false},
+		{"text, 128 labels", format.Conntrack, text + strings.Join(many(128), ","), true},
+		{"text, 129 labels", format.Conntrack, text + strings.Join(many(129), ","), false},
+		{"XML", format.XML, xmlLabels("a", "b c"), true},
+		{"XML, an empty name", format.XML, xmlLabels("a", "", "b"), false},
+		{"XML, 129 labels", format.XML, xmlLabels(many(129)...), false},
+		{"restore", format.Restore, save + "a,b", true},
+		{"restore, an empty name", format.Restore, save + "a,,b", false},
+		{"restore, an escape", format.Restore, save + "a\x1b[31m", false},
+	} {
+		var f format.Flow
+		err := c.fm.Parse([]byte(c.line), &f)
+		var pe *format.ParseError
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case !c.ok && !errors.As(err, &pe):
+			t.Errorf("%s: read as labels %q, want a *ParseError", c.name, f.Labels)
+		case c.ok:
+			if _, err := c.fm.Append(nil, &f); err != nil {
+				t.Errorf("%s: does not print back: %v", c.name, err)
+			}
+		}
+	}
+}
+
+// TestCheckText: printers refuse text that no producer prints, so that a
+// hand-built or decoded flow never prints as a line that forges another, or
+// that reaches a terminal's escape sequences.
+func TestCheckText(t *testing.T) {
+	var base format.Flow
+	if err := format.Conntrack.Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, field string
+		set         func(*format.Flow)
+	}{
+		{"a newline in the helper", "helper", func(f *format.Flow) { f.Fields |= format.FieldHelper; f.Helper = "ftp\nudp 17 FAKE" }},
+		{"an escape in secctx", "secctx", func(f *format.Flow) { f.Fields |= format.FieldSecctx; f.Secctx = "\x1b]0;x\x07" }},
+		{"NUL in a label", "labels", func(f *format.Flow) { f.Fields |= format.FieldLabels; f.Labels = "a\x00b" }},
+		{"an empty label", "labels", func(f *format.Flow) { f.Fields |= format.FieldLabels; f.Labels = "a,,b" }},
+		{"an empty helper", "helper", func(f *format.Flow) { f.Fields |= format.FieldHelper; f.Helper = "" }},
+		{"invalid UTF-8", "progname", func(f *format.Flow) { f.Fields |= format.FieldProgname; f.Progname = "\xff" }},
+		{"a control byte in an unknown field", "extras", func(f *format.Flow) { f.Extras = f.Extras.Add(format.SlotUse, "x=\x1b") }},
+	} {
+		f := base
+		c.set(&f)
+		if field, reason := format.CheckText(&f); field != c.field || reason == "" {
+			t.Errorf("%s: CheckText = %q, %q; want field %q", c.name, field, reason, c.field)
+		}
+		for _, fm := range []format.Format{format.Proc, format.Conntrack, format.XML, format.Save} {
+			if out, err := fm.Append(nil, &f); err == nil {
+				t.Errorf("%s: %s printed %q", c.name, fm, out)
+			}
+		}
+	}
+	if field, reason := format.CheckText(&base); field != "" || reason != "" {
+		t.Errorf("a sound flow: %q, %q", field, reason)
+	}
+}
