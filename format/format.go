@@ -262,19 +262,39 @@ type Printer struct {
 // *PrintError says why a flow cannot be printed at all (an IPv6 flow in an
 // IPv4-only format, say).
 func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
+	start := len(dst)
+	var err error
 	switch {
 	case pr.Format == XML:
-		return appendXML(dst, f, pr.Options, pr.Location)
+		dst, err = appendXML(dst, f, pr.Options, pr.Location)
 	case pr.Format == Save, pr.Format == Restore:
-		return appendSave(dst, f, pr.Format, pr.Options, pr.Location)
+		dst, err = appendSave(dst, f, pr.Format, pr.Options, pr.Location)
 	case pr.Format.Expectations():
 		return dst, &PrintError{Format: pr.Format, Msg: "a format of expectations, not of flows"}
+	default:
+		d := pr.Format.dialect()
+		if d == nil {
+			return dst, &PrintError{Format: pr.Format, Msg: "not a format that can be printed"}
+		}
+		dst, err = appendKV(dst, f, d, pr.Options, pr.Location)
 	}
-	d := pr.Format.dialect()
-	if d == nil {
-		return dst, &PrintError{Format: pr.Format, Msg: "not a format that can be printed"}
+	if err == nil {
+		err = checkLine(pr.Format, dst[start:])
 	}
-	return appendKV(dst, f, d, pr.Options, pr.Location)
+	if err != nil {
+		return dst[:start], err
+	}
+	return dst, nil
+}
+
+// checkLine returns a *PrintError if line, a record of format f as a
+// printer made it, is longer than a Scanner reads by default: what ctconv
+// prints must read back.
+func checkLine(f Format, line []byte) error {
+	if n := len(line) - 1; n > DefaultMaxLine {
+		return &PrintError{Format: f, Msg: "the line would be " + itoa(uint64(n)) + " bytes long, more than the " + itoa(DefaultMaxLine) + " a reader takes"}
+	}
+	return nil
 }
 
 // Parse parses one line of format f, without its newline, into fl, as a

@@ -96,3 +96,24 @@ func TestCheckText(t *testing.T) {
 		t.Errorf("a sound flow: %q, %q", field, reason)
 	}
 }
+
+// TestLongLine: a line a printer would make longer than a Scanner reads is
+// a *PrintError, so that what ctconv prints reads back. Unknown fields,
+// kept verbatim, are what makes a line grow so.
+func TestLongLine(t *testing.T) {
+	var f format.Flow
+	line := "udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"
+	if err := format.Conntrack.Parse([]byte(line), &f); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < format.DefaultMaxLine/8; i++ {
+		f.Extras = f.Extras.Add(format.SlotUse, "vendor=1")
+	}
+	for _, fm := range []format.Format{format.Proc, format.Conntrack} {
+		out, err := fm.Append(nil, &f)
+		var pe *format.PrintError
+		if !errors.As(err, &pe) || len(out) != 0 {
+			t.Errorf("%s: printed %d bytes, error %v; want a *PrintError and nothing", fm, len(out), err)
+		}
+	}
+}
