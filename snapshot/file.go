@@ -400,6 +400,7 @@ type Reader struct {
 	h     Header
 	zr    *zstd.Decoder
 	src   *errReader // the zstd stream, to tell its errors from msgpack's
+	after *tail      // the file, as zstd reads it, to see what follows the frame
 	dec   *codec.MsgpackDecoder
 	count uint64
 	err   error
@@ -413,7 +414,10 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil || string(b[:len(Magic)]) != Magic {
 		return nil, &FileError{Msg: "no snapshot magic at the start of the file", Err: ErrNotSnapshot}
 	}
-	if v := binary.BigEndian.Uint16(b[8:]); v == 0 || v > Version {
+	switch v := binary.BigEndian.Uint16(b[8:]); {
+	case v == 0:
+		return nil, corrupt("invalid version 0", nil)
+	case v > Version:
 		return nil, &FileError{Msg: "file version " + strconv.Itoa(int(v)) + ", newer than this reader's (" + strconv.Itoa(Version) + "): update ctconv", Err: ErrVersion}
 	}
 	count := binary.BigEndian.Uint64(b[12:])
@@ -435,7 +439,8 @@ func NewReader(r io.Reader) (*Reader, error) {
 	}
 	sr.h.Count = count
 	// Two goroutines: a block decompresses while the last is decoded.
-	zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxWindow(maxWindow),
+	sr.after = &tail{r: br}
+	zr, err := zstd.NewReader(sr.after, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxWindow(maxWindow),
 		zstd.WithDecoderMaxMemory(maxZstdMem))
 	if err != nil {
 		return nil, err
@@ -519,16 +524,13 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 		r.err = errors.New("snapshot: the file holds " + map[bool]string{false: "flows", true: "expectations"}[r.h.Expectations])
 		return false
 	}
+	// The decompressed stream may fail ahead of the records: those
+	// before the failure are read first, and counted, unless the failure
+	// is the checksum's, which says that they are wrong.
 	k, err := r.dec.Decode(f, e)
 	switch {
-	case errors.Is(r.src.err, io.ErrUnexpectedEOF):
-		r.err = corrupt("the file is cut short after "+strconv.FormatUint(r.count, 10)+" records", r.src.err)
-	case r.src.err != nil:
-		r.err = corrupt("the compressed records are damaged after "+strconv.FormatUint(r.count, 10)+" records", r.src.err)
-	case err == io.EOF:
-		r.err = corrupt("the records end without their end record (a cut file?)", nil)
-	case err != nil:
-		r.err = corrupt("after "+strconv.FormatUint(r.count, 10)+" records", err)
+	case err != nil || errors.Is(r.src.err, zstd.ErrCRCMismatch):
+		r.err = r.damage(err)
 	case k == codec.KindEnd:
 		r.done = true
 		switch c := r.dec.Count(); {
@@ -540,7 +542,7 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 			// The frame's end, and its checksum, come after the end record.
 			var b [1]byte
 			if n, err := r.zr.Read(b[:]); n > 0 || err != io.EOF {
-				r.err = corrupt("data after the end record", err)
+				r.err = r.trailer(err)
 			}
 		}
 		return false
@@ -552,6 +554,36 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 		return true
 	}
 	return false
+}
+
+// damage returns the error of a record that could not be read: the
+// decompressed stream's, which explains the decoder's, or the decoder's.
+func (r *Reader) damage(err error) error {
+	after := strconv.FormatUint(r.count, 10) + " records"
+	switch {
+	case errors.Is(r.src.err, io.ErrUnexpectedEOF):
+		return corrupt("the file is cut short after "+after, r.src.err)
+	case errors.Is(r.src.err, zstd.ErrCRCMismatch):
+		return corrupt("the records' checksum does not match: the file is damaged, and the "+after+" read may be wrong", nil)
+	case r.src.err != nil:
+		return corrupt("the compressed records are damaged after "+after, r.src.err)
+	case err == io.EOF:
+		return corrupt("the records end without their end record (a cut file?)", nil)
+	}
+	return corrupt("after "+after, err)
+}
+
+// trailer returns the error of what follows the end record: the damage
+// the frame's end shows, a second file, other data.
+func (r *Reader) trailer(err error) error {
+	switch {
+	case errors.Is(err, zstd.ErrMagicMismatch) && string(r.after.last[:]) == Magic[:len(r.after.last)]:
+		return corrupt("the file holds a second snapshot after "+strconv.FormatUint(r.count, 10)+" records (concatenated files?)", nil)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, zstd.ErrCRCMismatch):
+		r.src.err = err
+		return r.damage(err)
+	}
+	return corrupt("data after the end record", err)
 }
 
 // Err returns the error that stopped the Reader, nil at a clean end.
@@ -568,6 +600,24 @@ func (e *errReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
 	if err != nil && err != io.EOF {
 		e.err = err
+	}
+	return n, err
+}
+
+// tail keeps the last bytes read through it: when zstd stops at bytes
+// that start no frame, they are the last it read.
+type tail struct {
+	r    io.Reader
+	last [4]byte
+}
+
+func (t *tail) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n >= len(t.last) {
+		copy(t.last[:], p[n-len(t.last):n])
+	} else {
+		k := copy(t.last[:], t.last[n:])
+		copy(t.last[k:], p[:n])
 	}
 	return n, err
 }

@@ -142,6 +142,12 @@ var hostile = []struct {
 	{"future-version.ctsnap", snapshot.ErrVersion, "newer than this reader's", func(t *testing.T) []byte {
 		return append(append([]byte(snapshot.Magic), 0, 9), good(t)[10:]...)
 	}},
+	{"version-0.ctsnap", snapshot.ErrCorrupt, "invalid version 0", func(t *testing.T) []byte {
+		return append(append([]byte(snapshot.Magic), 0, 0), good(t)[10:]...)
+	}},
+	{"concatenated.ctsnap", snapshot.ErrCorrupt, "a second snapshot after 56 records (concatenated files?)", func(t *testing.T) []byte {
+		return append(good(t), good(t)...)
+	}},
 	{"header-of-4GiB.ctsnap", snapshot.ErrCorrupt, "a header of 4294967295 bytes", func(t *testing.T) []byte {
 		b := good(t)
 		binary.BigEndian.PutUint32(b[20:], 1<<32-1)
@@ -153,7 +159,7 @@ var hostile = []struct {
 		binary.BigEndian.PutUint64(b[12:], 1<<40)
 		return b
 	}},
-	{"flipped-records.ctsnap", snapshot.ErrCorrupt, "the compressed records are damaged", func(t *testing.T) []byte {
+	{"flipped-records.ctsnap", snapshot.ErrCorrupt, "the records' checksum does not match", func(t *testing.T) []byte {
 		b := good(t)
 		return flip(b, len(b)-40)
 	}},

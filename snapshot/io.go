@@ -109,9 +109,10 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		}
 		in.Compression, in.closers = "gzip", append(in.closers, func() { zr.Close() })
 		br = bufio.NewReaderSize(decompressor{zr, "gzip"}, 64<<10)
-	case string(b) == "\x28\xb5\x2f\xfd":
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow),
-			zstd.WithDecoderMaxMemory(maxZstdMem))
+	case isZstd(b):
+		// A stream's memory is its window, which the decoder keeps.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(MaxZstdWindow),
+			zstd.WithDecoderMaxMemory(MaxZstdWindow))
 		if err != nil {
 			return nil, err
 		}
@@ -165,6 +166,23 @@ func FromSource(src Source, enc Encoding) *Input {
 	return &Input{Encoding: enc, Source: src}
 }
 
+// MaxZstdWindow is the largest window of a zstd input that Open
+// decompresses: 128 MiB, the most zstd -d takes without --memory or
+// --long=N, and what zstd --long and --ultra -22 write. Decompressing
+// such a stream takes up to its window in memory.
+const MaxZstdWindow = 128 << 20
+
+// ErrZstdWindow says that a zstd input needs a window larger than
+// MaxZstdWindow: a valid input, which zstd -d --long=31 decompresses.
+var ErrZstdWindow = errors.New("zstd: the input needs a window larger than 128 MiB, the most ctconv reads " +
+	"(as zstd -d without --memory): decompress it first, with zstd -d --long=31")
+
+// isZstd reports whether b starts a zstd stream: a frame, or a skippable
+// frame, which pzstd writes before each frame.
+func isZstd(b []byte) bool {
+	return string(b) == "\x28\xb5\x2f\xfd" || len(b) == 4 && b[0]&0xf0 == 0x50 && string(b[1:]) == "\x2a\x4d\x18"
+}
+
 // decompressor names the compression in the errors of its reader.
 type decompressor struct {
 	r    io.Reader
@@ -173,7 +191,11 @@ type decompressor struct {
 
 func (d decompressor) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
-	if err != nil && err != io.EOF {
+	switch {
+	case err == nil || err == io.EOF:
+	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		err = ErrZstdWindow
+	default:
 		err = fmt.Errorf("%s: %w (a cut or damaged file?)", d.name, err)
 	}
 	return n, err

@@ -97,7 +97,16 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	if in.Encoding.IsAuto() {
 		detected = "empty"
 	}
-	fmt.Fprintf(c.stdout, "%s: %s, %s, %s", r.name, detected, plural(n, what), plural(bad, "bad line"))
+	err = in.Err()
+	var pe *format.ParseError
+	switch {
+	case errors.Is(err, snapshot.ErrCorrupt):
+		fmt.Fprintf(c.stdout, "%s: %s, damaged after %s", r.name, detected, plural(n, what))
+	case err != nil && !errors.As(err, &pe):
+		fmt.Fprintf(c.stdout, "%s: %s, unreadable after %s", r.name, detected, plural(n, what))
+	default:
+		fmt.Fprintf(c.stdout, "%s: %s, %s, %s", r.name, detected, plural(n, what), plural(bad, "bad line"))
+	}
 	if in.Scanner != nil {
 		if u := in.Scanner.Unknown(); u > 0 {
 			fmt.Fprintf(c.stdout, ", %s", plural(u, "unknown field"))
@@ -107,8 +116,7 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		}
 	}
 	fmt.Fprintln(c.stdout)
-	if err := in.Err(); err != nil {
-		var pe *format.ParseError
+	if err != nil {
 		if errors.As(err, &pe) {
 			fmt.Fprintln(c.stderr, pe)
 		} else {

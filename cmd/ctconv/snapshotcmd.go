@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
@@ -37,7 +38,9 @@ where it can (it needs CAP_NET_ADMIN and the nf_conntrack_netlink module)
 and /proc otherwise.
 
 --info prints a snapshot's header: when and where it was taken, from what,
-and how many records it holds.
+and how many records it holds. It reads every record first, checking the
+count and the checksums: a damaged file is an error, exit status 1.
+--header-only prints the header without reading the records, and says so.
 
 Examples:
   ctconv snapshot -o before.ctsnap
@@ -51,7 +54,8 @@ const liveTable = "/proc/net/nf_conntrack"
 func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("snapshot", snapshotHelp, stdout, stderr)
 	out := c.fs.String("o", "", "write the snapshot to `FILE`")
-	info := c.fs.Bool("info", false, "print the header of each FILE instead")
+	info := c.fs.Bool("info", false, "print the header of each FILE instead, once its records are checked")
+	headerOnly := c.fs.Bool("header-only", false, "with --info, print the header without reading the records")
 	c.readFlags("the source", true)
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no SOURCE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	sorted := c.fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
@@ -59,13 +63,16 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
+	if *headerOnly && !*info {
+		return c.fail("--header-only goes with --info")
+	}
 	if *info {
 		if len(operands) == 0 {
 			return c.fail("--info needs a FILE")
 		}
 		status := 0
 		for _, name := range operands {
-			if err := printInfo(name, stdout); err != nil {
+			if err := printInfo(name, stdout, !*headerOnly); err != nil {
 				fmt.Fprintf(stderr, "ctconv snapshot: %s: %v\n", name, err)
 				status = 1
 			}
@@ -137,7 +144,10 @@ func liveHeader(h *snapshot.Header) {
 	}
 }
 
-func printInfo(name string, w io.Writer) error {
+// printInfo prints the header of snapshot name and the count of its
+// records: read and checked first if verify, as the header says otherwise.
+// A damaged file is an error, and prints nothing.
+func printInfo(name string, w io.Writer, verify bool) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
@@ -149,13 +159,25 @@ func printInfo(name string, w io.Writer) error {
 	}
 	defer r.Close()
 	h := r.Header()
-	count := "unknown (written to a pipe)"
-	if h.Count != snapshot.UnknownCount {
-		count = fmt.Sprint(h.Count)
+	if verify {
+		if err := readAll(r, h.Expectations); err != nil {
+			return err
+		}
 	}
 	kind := "flows"
 	if h.Expectations {
 		kind = "expectations"
+	}
+	var records string
+	switch {
+	case verify && h.Count == snapshot.UnknownCount:
+		records = fmt.Sprintf("%d %s, counted (written to a pipe, the header has no count)", r.Count(), kind)
+	case verify:
+		records = fmt.Sprintf("%d %s", r.Count(), kind)
+	case h.Count == snapshot.UnknownCount:
+		records = "unknown (written to a pipe), not read (--header-only)"
+	default:
+		records = fmt.Sprintf("%d %s, as the header says: not read (--header-only)", h.Count, kind)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "file:     %s\n", name)
@@ -170,13 +192,25 @@ func printInfo(name string, w io.Writer) error {
 	if h.Options != 0 {
 		fmt.Fprintf(&b, "options:  %s\n", h.Options)
 	}
-	fmt.Fprintf(&b, "records:  %s %s\n", count, kind)
+	fmt.Fprintf(&b, "records:  %s\n", records)
 	if h.Sorted {
 		fmt.Fprintf(&b, "order:    sorted by identity (family, protocol, zone, original tuple)\n")
 	}
 	fmt.Fprintf(&b, "tool:     %s\n", orUnknown(h.Tool))
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// readAll reads the records of r to their end, which checks them.
+func readAll(r *snapshot.Reader, expectations bool) error {
+	if expectations {
+		for e := (format.Expect{}); r.ScanExpect(&e); {
+		}
+	} else {
+		for f := (format.Flow{}); r.Scan(&f); {
+		}
+	}
+	return r.Err()
 }
 
 func orUnknown(s string) string {
