@@ -55,10 +55,10 @@ func detectable(b []byte) int {
 	return n
 }
 
-// meaningful reports whether Detect looks at line: not empty, not a message
+// meaningful reports whether Detect looks at line: not blank, not a message
 // of conntrack's, not the XML declaration.
 func meaningful(line []byte) bool {
-	return len(line) > 0 && conntrackMessage(line) < 0 && string(line) != xmlHeader
+	return !blank(line) && conntrackMessage(line) < 0 && string(line) != xmlHeader
 }
 
 // Detect returns the format of a stream that starts with prefix: one or

@@ -72,31 +72,61 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // Underline returns the offending line and, below it, a line that marks
 // the offending bytes with carets. Bytes that are not printable ASCII are
-// shown as \xNN, and the carets follow them.
+// shown as \xNN, and the carets follow them. Of a line longer than
+// excerpt bytes, it shows the excerpt around the offending bytes, with "…"
+// where it cuts the line; offending bytes past the end of Text, as those of
+// a line too long to read, whose start Text holds, are marked under the "…"
+// that follows it.
 func (e *ParseError) Underline() string {
+	text := e.Text
+	start := max(e.Col-1, 0)
+	end := start + max(e.Len, 1)
+	cut := start > len(text) // Text is the start of a longer line
+	from, to := 0, len(text)
+	if to > excerpt {
+		from = min(max(start-excerpt/2, 0), len(text)-excerpt)
+		to = from + excerpt
+	}
 	var top, bot strings.Builder
-	start, end := e.Col-1, e.Col-1+max(e.Len, 1)
-	for i := 0; i < max(len(e.Text), end); i++ {
-		shown := " " // past the end: room for carets
-		if i < len(e.Text) {
-			shown = visible(e.Text[i])
-			top.WriteString(shown)
+	if from > 0 {
+		top.WriteString("…")
+		bot.WriteByte(' ')
+	}
+	for i := from; i < to && i < end; i++ {
+		bot.WriteString(marks(visible(text[i]), i >= start))
+	}
+	for i := from; i < to; i++ {
+		top.WriteString(visible(text[i]))
+	}
+	switch {
+	case cut || to < len(text):
+		top.WriteString("…")
+		if end > to {
+			bot.WriteByte('^')
 		}
-		if i >= end {
-			continue
-		}
-		for j := 0; j < len(shown); j++ {
-			switch {
-			case i >= start:
-				bot.WriteByte('^')
-			case shown[j] == '\t':
-				bot.WriteByte('\t')
-			default:
-				bot.WriteByte(' ')
-			}
+	default: // past the end of the line: room for the carets
+		for i := len(text); i < end; i++ {
+			bot.WriteString(marks(" ", i >= start))
 		}
 	}
 	return top.String() + "\n" + bot.String()
+}
+
+// excerpt is the most of a line Underline shows, in bytes: more than the
+// longest lines the kernel and conntrack print in practice, and few enough
+// that a damaged input of long lines does not flood a terminal.
+const excerpt = 512
+
+// marks returns what goes under shown, a byte as visible shows it: carets
+// if it is offending, else blanks that keep the columns (tabs under tabs).
+func marks(shown string, offending bool) string {
+	if offending {
+		return strings.Repeat("^", len(shown))
+	}
+	if shown == "\t" {
+		return shown
+	}
+	return strings.Repeat(" ", len(shown))
 }
 
 // visible returns c as it is shown in Underline.

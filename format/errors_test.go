@@ -2,8 +2,10 @@ package format_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -221,6 +223,58 @@ func TestUnderline(t *testing.T) {
 	pe2 := &format.ParseError{Col: 3, Len: 1, Text: "a\x00b\r"}
 	if got, want := pe2.Underline(), "a\\x00b\\x0d\n     ^"; got != want {
 		t.Errorf("Underline = %q, want %q", got, want)
+	}
+}
+
+// TestUnderlineLong checks that Underline shows a bounded excerpt of a long
+// line, around the offending bytes, with "…" where it cuts the line, and
+// that a line too long to read shows its start and its length.
+func TestUnderlineLong(t *testing.T) {
+	// under returns the top line, and the columns of the carets and of X.
+	under := func(u string) (top string, carets, x int) {
+		top, bot, _ := strings.Cut(u, "\n")
+		if i := strings.Index(top, "X"); i >= 0 {
+			x = utf8.RuneCountInString(top[:i])
+		}
+		return top, strings.Index(bot, "^"), x
+	}
+	base := strings.Repeat("a", 60000) + strings.Repeat("b", 3000)
+	for _, c := range []struct {
+		name       string
+		text       string
+		col        int
+		start, end bool // an ellipsis at the start, at the end
+	}{
+		{"middle", base[:30000] + "X" + base[30001:], 30001, true, true},
+		{"start", "X" + base[1:], 1, false, true},
+		{"end", base + "X", len(base) + 1, true, false},
+		{"past the end", base, len(base) + 1, true, false},
+	} {
+		pe := &format.ParseError{Col: c.col, Len: 1, Text: c.text}
+		u := pe.Underline()
+		top, carets, x := under(u)
+		if !strings.Contains(top, "X") {
+			x = utf8.RuneCountInString(top) // the caret goes past the end
+		}
+		if len(u) > 2000 || carets != x || strings.HasPrefix(top, "…") != c.start || strings.HasSuffix(top, "…") != c.end {
+			t.Errorf("%s: %d bytes, carets at %d under X at %d:\n%.300s", c.name, len(u), carets, x, u)
+		}
+	}
+
+	line := good + strings.Repeat("x", 200000)
+	sc, _ := format.NewScanner(strings.NewReader(line+"\n"), format.Proc)
+	var f format.Flow
+	var pe *format.ParseError
+	if sc.Scan(&f) || !errors.As(sc.Err(), &pe) {
+		t.Fatalf("err = %v", sc.Err())
+	}
+	if want := "1:65537: line longer than 65536 bytes (" + strconv.Itoa(len(line)) + ")"; pe.Error() != want {
+		t.Errorf("Error() = %q, want %q", pe.Error(), want)
+	}
+	u := pe.Underline()
+	top, carets, _ := under(u)
+	if len(u) > 1000 || !strings.HasPrefix(top, good) || !strings.HasSuffix(top, "…") || carets != utf8.RuneCountInString(top)-1 {
+		t.Errorf("too long: %d bytes:\n%s", len(u), u)
 	}
 }
 

@@ -41,6 +41,7 @@ type Scanner struct {
 	start, end int // unread bytes are buf[start:end]
 	eof        bool
 	line       []byte
+	long       int // the length of the last line too long to read
 	lineNo     int
 	err        error
 	ps         Parser
@@ -48,6 +49,7 @@ type Scanner struct {
 	skipped    int
 	unknown    int
 	messages   int
+	blank      int
 	cr         bool   // the last line ended with CR LF
 	footer     bool   // an XML document's footer was read
 	join       []byte // a record cut in two by a message of conntrack
@@ -209,6 +211,10 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 		if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
 			line = line[:len(line)-1]
 		}
+		if line != nil && blank(line) {
+			s.blank++ // a table pasted with an empty line around it
+			continue
+		}
 		if root := s.format.root(); line != nil && root != "" {
 			if framing, footer := xmlFraming(line, root); framing {
 				s.footer = s.footer || footer
@@ -234,6 +240,9 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 	return nil, false
 }
 
+// blank reports whether line holds nothing but spaces and tabs.
+func blank(line []byte) bool { return len(bytes.Trim(line, " \t")) == 0 }
+
 // asParseError returns err as a *ParseError, wrapping an error of another
 // kind from a Decoder.
 func asParseError(err error, line []byte) *ParseError {
@@ -249,7 +258,7 @@ func (s *Scanner) lineErr(line []byte) *ParseError {
 		return nil
 	}
 	return &ParseError{Col: s.maxLine + 1, Err: ErrLineTooLong,
-		Msg:  "line longer than " + itoa(uint64(s.maxLine)) + " bytes",
+		Msg:  "line longer than " + itoa(uint64(s.maxLine)) + " bytes (" + itoa(uint64(s.long)) + ")",
 		Text: string(s.line)}
 }
 
@@ -296,8 +305,8 @@ func (s *Scanner) detect() bool {
 }
 
 // readLine returns the next line without its newline. A line longer than
-// maxLine is returned as nil, with its first bytes in s.line, and the rest
-// of it is skipped.
+// maxLine is returned as nil, with its first bytes in s.line and its length
+// in s.long, and the rest of it is skipped.
 func (s *Scanner) readLine() ([]byte, error) {
 	tooLong := false
 	for {
@@ -305,10 +314,11 @@ func (s *Scanner) readLine() ([]byte, error) {
 			line := s.buf[s.start : s.start+i]
 			s.start += i + 1
 			if tooLong {
+				s.long += len(line)
 				return nil, nil
 			}
 			if len(line) > s.maxLine {
-				s.line = line[:min(len(line), 256)]
+				s.line, s.long = line[:min(len(line), 256)], len(line)
 				return nil, nil
 			}
 			s.line = line
@@ -323,10 +333,12 @@ func (s *Scanner) readLine() ([]byte, error) {
 			}
 			line := s.buf[s.start:s.end] // the last line has no newline
 			s.start = s.end
-			if tooLong || len(line) > s.maxLine {
-				if !tooLong {
-					s.line = line[:min(len(line), 256)]
-				}
+			if tooLong {
+				s.long += len(line)
+				return nil, nil
+			}
+			if len(line) > s.maxLine {
+				s.line, s.long = line[:min(len(line), 256)], len(line)
 				return nil, nil
 			}
 			s.line = line
@@ -336,8 +348,9 @@ func (s *Scanner) readLine() ([]byte, error) {
 			// Too long: keep the start for the error, drop the rest.
 			if !tooLong {
 				s.line = append(s.line[:0:0], s.buf[s.start:s.start+256]...)
-				tooLong = true
+				tooLong, s.long = true, 0
 			}
+			s.long += s.end - s.start
 			s.start, s.end = 0, 0
 		}
 		if err := s.fill(); err != nil {
@@ -421,3 +434,7 @@ func (s *Scanner) Messages() int { return s.messages }
 
 // Unknown returns the number of tokens kept in Flow.Extras so far.
 func (s *Scanner) Unknown() int { return s.unknown }
+
+// Blank returns the number of blank lines skipped: empty, or of spaces and
+// tabs only. They hold no record, and printing the records leaves them out.
+func (s *Scanner) Blank() int { return s.blank }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -112,7 +113,7 @@ func TestScannerLongLine(t *testing.T) {
 		if err != nil || len(flows) != 2 || len(bad) != 2 {
 			t.Fatalf("%d flows, bad %v, err %v", len(flows), bad, err)
 		}
-		if bad[0] != "2:251: line longer than 250 bytes" || !strings.HasPrefix(bad[1], "4:251:") {
+		if bad[0] != "2:251: line longer than 250 bytes ("+strconv.Itoa(len(long))+")" || !strings.HasPrefix(bad[1], "4:251:") {
 			t.Errorf("errors %q", bad)
 		}
 	}
@@ -158,7 +159,7 @@ func TestScannerEdges(t *testing.T) {
 	}{
 		{"empty", "", 0, 0},
 		{"no trailing newline", good, 1, 0},
-		{"blank line", good + "\n\n" + good + "\n", 2, 1},
+		{"blank line", good + "\n\n" + good + "\n", 2, 0},
 		{"CRLF", good + "\r\n" + good + "\r\n", 2, 0},
 		{"CR inside", good + "\r\r\n", 0, 1},
 		{"NUL", good + "\n\x00\n", 1, 1},
@@ -166,6 +167,42 @@ func TestScannerEdges(t *testing.T) {
 		flows, bad, err := scanAll(t, strings.NewReader(c.data), format.Proc)
 		if err != nil || len(flows) != c.flows || len(bad) != c.bad {
 			t.Errorf("%s: %d flows, bad %v, err %v", c.name, len(flows), bad, err)
+		}
+	}
+}
+
+// TestScannerBlankLines checks that blank lines, which hold no record, are
+// skipped and counted in every text format: a table pasted with an empty
+// line before or after it reads as the table.
+func TestScannerBlankLines(t *testing.T) {
+	for _, file := range []string{"proc.txt", "conntrack-L-extended-id.txt", "conntrack-E.txt", "xml-L.txt", "xml-E.txt", "save-L.txt"} {
+		data := readFile(t, "../testdata/corpus/"+file)
+		want, _, err := scanAll(t, bytes.NewReader(data), format.Auto)
+		if err != nil || len(want) == 0 {
+			t.Fatalf("%s: %d flows, %v", file, len(want), err)
+		}
+		lines := strings.SplitAfter(string(data), "\n")
+		blanks := []string{"\n", "\r\n", "  \t \n"}
+		var b strings.Builder
+		for i, l := range lines {
+			b.WriteString(blanks[i%len(blanks)]) // before the first line and after the last too
+			b.WriteString(l)
+		}
+		sc, _ := format.NewScanner(strings.NewReader(b.String()), format.Auto)
+		var got []format.Flow
+		var f format.Flow
+		for sc.Scan(&f) {
+			got = append(got, f)
+		}
+		if err := sc.Err(); err != nil {
+			t.Errorf("%s with blank lines: %v", file, err)
+			continue
+		}
+		if d := cmp.Diff(want, got, cmpOpts...); d != "" {
+			t.Errorf("%s with blank lines: flows differ:\n%s", file, d)
+		}
+		if sc.Blank() != len(lines) {
+			t.Errorf("%s: Blank() = %d, want %d", file, sc.Blank(), len(lines))
 		}
 	}
 }
