@@ -70,15 +70,20 @@ func main() {
 
 // stdoutPipe is standard output, where a reader that has gone away ends
 // the program with status 0, as it does for the tools ctconv stands beside.
-type stdoutPipe struct{ *os.File }
+// It is a stream, even where the shell opened a file (after a header, or
+// to append): it has no WriteAt, so that nothing goes back to patch it.
+type stdoutPipe struct{ f *os.File }
 
 func (s stdoutPipe) Write(p []byte) (int, error) {
-	n, err := s.File.Write(p)
+	n, err := s.f.Write(p)
 	if errors.Is(err, syscall.EPIPE) {
 		os.Exit(0)
 	}
 	return n, err
 }
+
+// Fd returns the file descriptor, for isTerminal.
+func (s stdoutPipe) Fd() uintptr { return s.f.Fd() }
 
 // run is the whole program, given its arguments and streams; it returns the
 // exit status.
