@@ -74,6 +74,122 @@ func inSandbox(t *testing.T, dir, script string) (code int, stdout, stderr strin
 	return code, out.String(), errb.String()
 }
 
+// TestOutputNotRegular writes -o to device nodes, FIFOs and symlinks: the
+// first two are written straight and stay what they are, symlinks are
+// followed to the file they lead to, which is replaced.
+func TestOutputNotRegular(t *testing.T) {
+	for _, c := range []struct {
+		name, script, want string
+		stderr             string // a part of the standard error
+	}{
+		{
+			"/dev/null",
+			`"$CTCONV" snapshot -o /dev/null "$CORPUS"; echo "exit $?"; stat -c '%F %t:%T' /dev/null`,
+			"exit 0\ncharacter special file 1:3\n", "",
+		},
+		{
+			"/dev/full",
+			`"$CTCONV" convert -o /dev/full "$CORPUS"; echo "exit $?"; stat -c '%F %t:%T' /dev/full`,
+			"exit 1\ncharacter special file 1:7\n", "ctconv convert: write /dev/full: no space left on device\n",
+		},
+		{
+			"/dev/stdout, a pipe",
+			`exec 3>&1
+{ "$CTCONV" convert --to snapshot -o /dev/stdout "$CORPUS"; echo "exit $?" >&3; } | cat > piped
+"$CTCONV" convert piped | cmp -s - "$CORPUS" && echo same
+stat -c %F /dev/stdout; ls -A`,
+			"exit 0\nsame\nsymbolic link\npiped\n", "",
+		},
+		{
+			"/dev/stdout, a file",
+			`echo old > file; "$CTCONV" convert -o /dev/stdout "$CORPUS" > file; echo "exit $?"
+cmp -s file "$CORPUS" && echo same; stat -c %F /dev/stdout; ls -A`,
+			"exit 0\nsame\nsymbolic link\nfile\n", "",
+		},
+		{
+			"FIFO",
+			`mkfifo fifo; timeout 20 cat fifo > got & "$CTCONV" convert -o fifo "$CORPUS"; echo "exit $?"; wait
+cmp -s got "$CORPUS" && echo same; stat -c %F fifo`,
+			"exit 0\nsame\nfifo\n", "",
+		},
+		{
+			"symlink",
+			`echo old > real.txt; ln -s real.txt link.txt; "$CTCONV" convert -o link.txt "$CORPUS"; echo "exit $?"
+cmp -s real.txt "$CORPUS" && echo same; stat -c '%n %F' link.txt real.txt; ls -A`,
+			"exit 0\nsame\nlink.txt symbolic link\nreal.txt regular file\nlink.txt\nreal.txt\n", "",
+		},
+		{
+			"symlink to another folder, through a linked folder",
+			`mkdir a b; ln -s b c; echo old > b/real.txt; ln -s ../c/real.txt a/link.txt
+"$CTCONV" convert -o a/link.txt "$CORPUS"; echo "exit $?"
+cmp -s b/real.txt "$CORPUS" && echo same; stat -c '%n %F' a/link.txt c; ls -A a b`,
+			"exit 0\nsame\na/link.txt symbolic link\nc symbolic link\na:\nlink.txt\n\nb:\nreal.txt\n", "",
+		},
+		{
+			"dangling symlink",
+			`ln -s new.txt link.txt; "$CTCONV" convert -o link.txt "$CORPUS"; echo "exit $?"
+cmp -s new.txt "$CORPUS" && echo same; stat -c '%n %F' link.txt new.txt; ls -A`,
+			"exit 0\nsame\nlink.txt symbolic link\nnew.txt regular file\nlink.txt\nnew.txt\n", "",
+		},
+		{
+			"dangling symlink, failed run",
+			`ln -s new.txt link.txt; echo "tcp 6 garbage" | "$CTCONV" convert -o link.txt -; echo "exit $?"; ls -A`,
+			"exit 1\nlink.txt\n", "<stdin>:1:",
+		},
+		{
+			"mount point",
+			`echo old > mp.txt; echo mounted > other; mount --bind other mp.txt
+"$CTCONV" convert -o mp.txt "$CORPUS"; echo "exit $?"; cat mp.txt`,
+			"exit 1\nmounted\n", "ctconv convert: create mp.txt: a mount point",
+		},
+	} {
+		code, out, errs := inSandbox(t, t.TempDir(), c.script)
+		if code != 0 || out != c.want || !strings.Contains(errs, c.stderr) || c.stderr == "" && errs != "" {
+			t.Errorf("%s: exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", c.name, code, out, c.want, errs)
+		}
+	}
+}
+
+// TestOutputMode checks the mode a replaced or new file gets: the old
+// file's where the writer owns it, otherwise the umask's, and never more
+// than 0644 for root.
+func TestOutputMode(t *testing.T) {
+	dir := t.TempDir()
+	// User nobody writes in dir, and runs the binary and reads the corpus.
+	bin := build(t)
+	for _, d := range []string{filepath.Dir(dir), filepath.Dir(bin)} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "corpus.txt"), readFile(t, corpusProc), 0o644)
+	const nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups "
+	for _, c := range []struct {
+		name, setup, as string
+		umask           string
+		want            string // uid and mode
+	}{
+		{"nobody's 0666 file, by root", "chown 65534 f; chmod 666 f", "", "000", "0 644"},
+		{"nobody's 0644 file, by root", "chown 65534 f; chmod 644 f", "", "077", "0 600"},
+		{"root's 0600 file, by root", "chmod 600 f", "", "022", "0 600"},
+		{"root's 0666 file, by root", "chmod 666 f", "", "022", "0 666"},
+		{"new file, by root", "rm f", "", "027", "0 640"},
+		{"new file, by root, umask 0", "rm f", "", "000", "0 644"},
+		{"new file, by nobody", "rm f", nobody, "000", "65534 666"},
+		{"root's 0600 file, by nobody", "chmod 600 f", nobody, "002", "65534 664"},
+		{"nobody's 0600 file, by nobody", "chown 65534 f; chmod 600 f", nobody, "000", "65534 600"},
+	} {
+		script := fmt.Sprintf(`echo old > f; %s; umask %s; %s"$CTCONV" convert --to restore -o f corpus.txt && stat -c '%%u %%a' f; rm -f f`, c.setup, c.umask, c.as)
+		code, out, errs := inSandbox(t, dir, script)
+		if code != 0 || out != c.want+"\n" {
+			t.Errorf("%s: exit %d, uid and mode %q, want %q; stderr %q", c.name, code, out, c.want, errs)
+		}
+	}
+}
+
 // TestStdoutStream writes a snapshot to standard output where it cannot
 // seek (a pipe), or should not (a file the shell opened after a header,
 // or to append): the snapshot is written as a stream, and reads back.
@@ -99,6 +215,42 @@ echo old > appended; "$CTCONV" convert --to snapshot "$CORPUS" >> appended; echo
 		if code, got, errs := ctconv(t, "", "convert", snap); code != 0 || got != want {
 			t.Errorf("%s: reads back with exit %d, stderr %q, same %v", name, code, errs, got == want)
 		}
+	}
+}
+
+// TestOutputFull fills a small filesystem: the error is reported once,
+// with the name given to -o, and no temporary file is left.
+func TestOutputFull(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "big.txt"), []byte(strings.Repeat(string(readFile(t, corpusProc)), 100)), 0o644)
+	for _, to := range []string{"proc", "json"} {
+		code, out, errs := inSandbox(t, dir, `mkdir -p small && mount -t tmpfs -o size=64k ctconv-small small || exit 99
+"$CTCONV" convert --to `+to+` -o small/out big.txt; echo "exit $?"; ls -A small`)
+		if code != 0 || out != "exit 1\n" || errs != "ctconv convert: write small/out: no space left on device\n" {
+			t.Errorf("--to %s: exit %d, stdout %q, stderr %q", to, code, out, errs)
+		}
+	}
+}
+
+// TestOutputTarget checks the -o targets that need no root: "-" is
+// standard output, and a folder fails before any input is read.
+func TestOutputTarget(t *testing.T) {
+	abs, _ := filepath.Abs(corpusProc)
+	t.Chdir(t.TempDir())
+	want := string(readFile(t, abs))
+	if code, out, errs := ctconv(t, "", "convert", "-o", "-", abs); code != 0 || out != want || errs != "" {
+		t.Errorf("-o -: exit %d, stderr %q, stdout is the input: %v", code, errs, out == want)
+	}
+	os.Mkdir("folder", 0o755)
+	for _, cmd := range [][]string{{"convert", "-o", "folder", "-"}, {"snapshot", "-o", "folder", "-"}} {
+		// The input is bad: reading it would report it.
+		code, _, errs := ctconv(t, "tcp 6 garbage\n", cmd...)
+		if code != 1 || !strings.HasSuffix(errs, ": create folder: is a directory\n") || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", cmd, code, errs)
+		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
 	}
 }
 

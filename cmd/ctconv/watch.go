@@ -23,7 +23,8 @@ byte for byte, or in another format (--to), or writes them to a file (-o),
 such as a snapshot that ctconv diff and convert read like any capture.
 
 It runs until interrupted (Ctrl-C, SIGTERM) or until --count events; then
-it completes the output, and a file given with -o appears whole, atomically.
+it completes the output, and a file given with -o appears whole,
+atomically ("-o -" is standard output).
 
 When events come faster than they are read, the kernel's socket buffer
 overflows and the kernel drops events. watch never hides it: it says so on
@@ -75,6 +76,9 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail("%v", err)
 	}
+	if *out == "-" {
+		*out = ""
+	}
 	if enc == snapshot.File && *out == "" && isTerminal(stdout) {
 		return c.fail("a snapshot is binary; write it to a file with -o FILE, or to a pipe")
 	}
@@ -104,7 +108,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 
 	var w io.Writer = stdout
-	var af *atomicfile.File
+	var af atomicfile.File
 	if *out != "" {
 		if af, err = atomicfile.Create(*out); err != nil {
 			fmt.Fprintln(stderr, "ctconv watch:", err)
@@ -143,13 +147,13 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
 		}
 		if err := o.Write(&f); err != nil {
-			fmt.Fprintln(stderr, "ctconv watch: write:", err)
+			writeError(stderr, "watch", err)
 			return 1
 		}
 		n++
 		if follow {
 			if err := bw.Flush(); err != nil {
-				fmt.Fprintln(stderr, "ctconv watch: write:", err)
+				writeError(stderr, "watch", err)
 				return 1
 			}
 		}
@@ -158,11 +162,12 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctconv watch:", err)
 		return 1
 	}
-	if err := o.Close(); err == nil {
+	err = o.Close()
+	if err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "ctconv watch: write:", err)
+		writeError(stderr, "watch", err)
 		return 1
 	}
 	if af != nil {
