@@ -201,12 +201,15 @@ var interrupts struct {
 	once     sync.Once
 }
 
-// onInterrupt registers fn to run on SIGINT or SIGTERM; the returned function
-// unregisters it.
+// interruptSignals are the signals that end a run, which cleans up first.
+var interruptSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM}
+
+// onInterrupt registers fn to run on any of interruptSignals; the returned
+// function unregisters it.
 func onInterrupt(fn func()) (cancel func()) {
 	interrupts.once.Do(func() {
 		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+		signal.Notify(ch, interruptSignals...)
 		go func() {
 			sig := <-ch
 			interrupts.Lock()

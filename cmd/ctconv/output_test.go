@@ -12,7 +12,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -216,6 +218,52 @@ echo old > appended; "$CTCONV" convert --to snapshot "$CORPUS" >> appended; echo
 			t.Errorf("%s: reads back with exit %d, stderr %q, same %v", name, code, errs, got == want)
 		}
 	}
+}
+
+// TestOutputInterrupted signals a run that writes -o while it waits for
+// input: every signal that ends it leaves no temporary file, and the exit
+// status says which signal.
+func TestOutputInterrupted(t *testing.T) {
+	data := readFile(t, corpusProc)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM} {
+		dir := t.TempDir()
+		cmd := sandbox(t, dir, `exec "$CTCONV" convert -o out.txt -`)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// The input stays open, so that ctconv waits for more. It sets its
+		// cleanup up as soon as it has made the temporary file.
+		stdin.Write(data)
+		for start := time.Now(); entries(dir) == "" && time.Since(start) < 20*time.Second; {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
+			t.Errorf("%v: exit %d (%v), want %d; stderr %.200q", sig, code, cmd.ProcessState, 128+int(sig), stderr.String())
+		}
+		if left := entries(dir); left != "" {
+			t.Errorf("%v: left behind %s", sig, left)
+		}
+		stdin.Close()
+	}
+}
+
+// entries returns the names in dir.
+func entries(dir string) string {
+	des, _ := os.ReadDir(dir)
+	var names []string
+	for _, de := range des {
+		names = append(names, de.Name())
+	}
+	return strings.Join(names, " ")
 }
 
 // TestOutputFull fills a small filesystem: the error is reported once,

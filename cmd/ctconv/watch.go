@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -22,9 +21,9 @@ flows, updates, destroyed flows) and prints them as conntrack -E does,
 byte for byte, or in another format (--to), or writes them to a file (-o),
 such as a snapshot that ctconv diff and convert read like any capture.
 
-It runs until interrupted (Ctrl-C, SIGTERM) or until --count events; then
-it completes the output, and a file given with -o appears whole,
-atomically ("-o -" is standard output).
+It runs until interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) or until
+--count events; then it completes the output, and a file given with -o
+appears whole, atomically ("-o -" is standard output).
 
 When events come faster than they are read, the kernel's socket buffer
 overflows and the kernel drops events. watch never hides it: it says so on
@@ -99,7 +98,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(stop, interruptSignals...)
 	defer signal.Stop(stop)
 	go func() {
 		if _, ok := <-stop; ok {
