@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -264,6 +265,47 @@ func entries(dir string) string {
 		names = append(names, de.Name())
 	}
 	return strings.Join(names, " ")
+}
+
+// TestSnapshotNamesUnique runs snapshot without -o where the names of
+// this second and the next few are taken, twice at once: each run writes
+// a file of its own, and says which.
+func TestSnapshotNamesUnique(t *testing.T) {
+	dir := t.TempDir()
+	host, _ := os.Hostname()
+	now := time.Now()
+	taken := map[string]bool{}
+	for i := range 5 {
+		name := fmt.Sprintf("ctconv-%s-%s.ctsnap", host, now.Add(time.Duration(i)*time.Second).Format("20060102-150405"))
+		os.WriteFile(filepath.Join(dir, name), []byte("earlier\n"), 0o644)
+		taken[name] = true
+	}
+	code, out, errs := inSandbox(t, dir, `"$CTCONV" snapshot "$CORPUS" 2> one & "$CTCONV" snapshot "$CORPUS" 2> two
+s=$?; wait $!; echo "exit $s $?"`)
+	if code != 0 || out != "exit 0 0\n" {
+		t.Fatalf("%s, stderr %q", out, errs)
+	}
+	wrote := regexp.MustCompile(`^ctconv snapshot: wrote (ctconv-.*\.ctsnap)\n$`)
+	want := string(readFile(t, corpusProc))
+	var names []string
+	for _, log := range []string{"one", "two"} {
+		m := wrote.FindStringSubmatch(string(readFile(t, filepath.Join(dir, log))))
+		if m == nil {
+			t.Fatalf("%s: stderr %q", log, readFile(t, filepath.Join(dir, log)))
+		}
+		names = append(names, m[1])
+		if code, got, errs := ctconv(t, "", "convert", filepath.Join(dir, m[1])); code != 0 || got != want {
+			t.Errorf("%s: %s reads back with exit %d, stderr %q, same %v", log, m[1], code, errs, got == want)
+		}
+	}
+	if names[0] == names[1] || taken[names[0]] || taken[names[1]] {
+		t.Errorf("names %v, taken before %v", names, taken)
+	}
+	for name := range taken {
+		if b := readFile(t, filepath.Join(dir, name)); string(b) != "earlier\n" {
+			t.Errorf("%s was overwritten", name)
+		}
+	}
 }
 
 // TestOutputFull fills a small filesystem: the error is reported once,

@@ -184,6 +184,25 @@ func umask() fs.FileMode {
 	return 0o022
 }
 
+// Reserve creates the file name, empty, with the mode of a new file, or
+// fails with an error matching fs.ErrExist where the name is taken (by a
+// dangling symlink too). Create then replaces it and keeps that mode: so a
+// run takes a name that others running at the same time must not share.
+func Reserve(name string) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(newMode())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+	}
+	return err
+}
+
 // named returns err, of the operation op, naming the target name in place
 // of the file it was about.
 func named(op, name string, err error) error {

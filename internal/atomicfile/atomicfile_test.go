@@ -206,6 +206,21 @@ func TestMode(t *testing.T) {
 		t.Errorf("the writer's file: mode %v, want 0604 kept", fi.Mode().Perm())
 	}
 	unix.Umask(0)
+	reserved := filepath.Join(dir, "reserved")
+	if err := Reserve(reserved); err != nil {
+		t.Fatal(err)
+	}
+	want = 0o666
+	if os.Geteuid() == 0 {
+		want = 0o644
+	}
+	if fi, _ := os.Stat(reserved); fi.Mode().Perm() != want || fi.Size() != 0 {
+		t.Errorf("Reserve: mode %v, size %d; want %v, empty", fi.Mode().Perm(), fi.Size(), want)
+	}
+	if err := Reserve(reserved); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("Reserve of a taken name: %v", err)
+	}
+
 	if os.Geteuid() != 0 {
 		t.Skip("the rest needs root, to give files to user nobody")
 	}
