@@ -11,6 +11,7 @@ require (
 	github.com/ti-mo/conntrack v0.6.0
 	github.com/vmihailenco/msgpack/v5 v5.4.1
 	golang.org/x/sys v0.46.0
+	golang.org/x/term v0.44.0
 )
 
 require (
@@ -23,6 +24,5 @@ require (
 	github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
 	golang.org/x/net v0.39.0 // indirect
 	golang.org/x/sync v0.14.0 // indirect
-	golang.org/x/term v0.44.0 // indirect
 	golang.org/x/text v0.24.0 // indirect
 )

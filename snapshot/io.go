@@ -105,7 +105,7 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
+			return nil, decompressor{name: "gzip"}.named(err)
 		}
 		in.Compression, in.closers = "gzip", append(in.closers, func() { zr.Close() })
 		br = bufio.NewReaderSize(decompressor{zr, "gzip"}, 64<<10)
@@ -196,9 +196,18 @@ func (d decompressor) Read(p []byte) (int, error) {
 	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
 		err = ErrZstdWindow
 	default:
-		err = fmt.Errorf("%s: %w (a cut or damaged file?)", d.name, err)
+		err = fmt.Errorf("%w (a cut or damaged file?)", d.named(err))
 	}
 	return n, err
+}
+
+// named prefixes err with the compression's name, unless it has it
+// already, as compress/gzip's ErrHeader and ErrChecksum have.
+func (d decompressor) named(err error) error {
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", d.name, err)
 }
 
 // sniff detects an input's encoding from its first bytes.

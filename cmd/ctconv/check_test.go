@@ -68,3 +68,27 @@ func TestCompressedInput(t *testing.T) {
 		t.Errorf("cut gzip: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestCompressedDamaged checks the errors of a damaged gzip input: each
+// says gzip once.
+func TestCompressedDamaged(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(readFile(t, corpusProc))
+	zw.Close()
+	badHeader := append([]byte{0x1f, 0x8b, 0}, buf.Bytes()[3:]...) // compression method 0
+	badSum := bytes.Clone(buf.Bytes())
+	badSum[len(badSum)-5] ^= 1 // the CRC-32
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"header":   {badHeader, "ctconv check: <stdin>: gzip: invalid header\n"},
+		"checksum": {badSum, "gzip: invalid checksum (a cut or damaged file?)\n"},
+	} {
+		code, _, errs := ctconv(t, string(c.data), "check", "-")
+		if code != 1 || !strings.HasSuffix(errs, c.want) || strings.Contains(errs, "gzip: gzip:") {
+			t.Errorf("%s: exit %d, stderr %q, want %q", name, code, errs, c.want)
+		}
+	}
+}

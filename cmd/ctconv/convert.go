@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
@@ -27,6 +29,13 @@ and exit status 1; with --keep-going each bad line is reported, the rest is
 converted, and the exit status is still 1. Fields the parser does not know
 (vendor kernels add some, such as hwid=) are kept verbatim and counted;
 --strict rejects them instead.
+
+-o FILE writes a temporary file beside FILE and renames it over FILE when
+the run succeeds, so that a failed or interrupted run leaves FILE as it
+was. FILE is found as the shell's > finds it: a symlink leads to the file
+replaced, a device or FIFO (/dev/null, /dev/stdout) is written straight,
+and "-o -" is standard output. The new file keeps the old one's mode only
+where the old one was the writer's.
 
 Printing in conntrack's formats follows conntrack's -o options: those the
 input shows, or those --with names (extended, id, ktimestamp, labels,
@@ -48,7 +57,7 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd.readFlags("the inputs", true)
 	fs := cmd.fs
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
-	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
+	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output (\"-\")")
 	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows)")
 	keepGoing := fs.Bool("keep-going", false, "report bad lines and convert the rest")
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
@@ -81,8 +90,8 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		files = []string{"-"}
 	}
 	var w io.Writer = stdout
-	var af *atomicfile.File
-	if *out != "" {
+	var af atomicfile.File
+	if *out != "" && *out != "-" {
 		if af, err = atomicfile.Create(*out); err != nil {
 			fmt.Fprintln(stderr, "ctconv convert:", err)
 			return 1
@@ -105,19 +114,22 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	err = c.werr
 	if c.out == nil && c.to == snapshot.File && ok {
 		// Only empty inputs: an empty table is still a capture.
 		err = c.start(&snapshot.Input{Encoding: c.from})
 	}
-	if c.out != nil && err == nil {
+	if c.out != nil {
 		c.out.SetHeader(c.options, c.crlf, c.footer)
-		err = c.out.Close()
+		if cerr := c.out.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err == nil {
 		err = c.bw.Flush()
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "ctconv convert: write:", err)
+		writeError(stderr, "convert", err)
 		return 1
 	}
 	if c.unshown > 0 {
@@ -175,7 +187,8 @@ type converter struct {
 
 	options      format.Options // what the inputs showed, for a snapshot's header
 	crlf, footer bool
-	clean        bool // no record of the current input failed to print
+	clean        bool  // no record of the current input failed to print
+	werr         error // the write error that ended the run, reported at its end
 	unknown      int
 	unshown      int
 	noVtags      int // SCTP flows restored without their verification tags
@@ -293,7 +306,7 @@ func (c *converter) written(err error, display string, line int) bool {
 	}
 	var pe *format.PrintError
 	if !errors.As(err, &pe) {
-		fmt.Fprintln(c.stderr, "ctconv convert: write:", err)
+		c.werr = err
 		return false
 	}
 	fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, line, err)
@@ -408,12 +421,19 @@ func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(interface{ Stat() (os.FileInfo, error) })
-	if !ok {
-		return false
+// writeError reports the error that ended the writing of cmd's output,
+// once.
+func writeError(stderr io.Writer, cmd string, err error) {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		fmt.Fprintf(stderr, "ctconv %s: %v\n", cmd, err) // it says what it did to which file
+	} else {
+		fmt.Fprintf(stderr, "ctconv %s: write: %v\n", cmd, err)
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// isTerminal reports whether w is a terminal; a device such as /dev/null
+// is not.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
 }

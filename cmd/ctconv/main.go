@@ -70,15 +70,20 @@ func main() {
 
 // stdoutPipe is standard output, where a reader that has gone away ends
 // the program with status 0, as it does for the tools ctconv stands beside.
-type stdoutPipe struct{ *os.File }
+// It is a stream, even where the shell opened a file (after a header, or
+// to append): it has no WriteAt, so that nothing goes back to patch it.
+type stdoutPipe struct{ f *os.File }
 
 func (s stdoutPipe) Write(p []byte) (int, error) {
-	n, err := s.File.Write(p)
+	n, err := s.f.Write(p)
 	if errors.Is(err, syscall.EPIPE) {
 		os.Exit(0)
 	}
 	return n, err
 }
+
+// Fd returns the file descriptor, for isTerminal.
+func (s stdoutPipe) Fd() uintptr { return s.f.Fd() }
 
 // run is the whole program, given its arguments and streams; it returns the
 // exit status.
@@ -196,12 +201,15 @@ var interrupts struct {
 	once     sync.Once
 }
 
-// onInterrupt registers fn to run on SIGINT or SIGTERM; the returned function
-// unregisters it.
+// interruptSignals are the signals that end a run, which cleans up first.
+var interruptSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM}
+
+// onInterrupt registers fn to run on any of interruptSignals; the returned
+// function unregisters it.
 func onInterrupt(fn func()) (cancel func()) {
 	interrupts.once.Do(func() {
 		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+		signal.Notify(ch, interruptSignals...)
 		go func() {
 			sig := <-ch
 			interrupts.Lock()

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"io"
-	"os"
 	"sync"
 )
 
@@ -19,10 +17,11 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// Stat answers for the writer underneath, so that isTerminal sees through.
-func (l *lockedWriter) Stat() (os.FileInfo, error) {
-	if s, ok := l.w.(interface{ Stat() (os.FileInfo, error) }); ok {
-		return s.Stat()
+// Fd answers for the writer underneath, so that isTerminal sees through;
+// ^uintptr(0), no descriptor, where it is not a file.
+func (l *lockedWriter) Fd() uintptr {
+	if f, ok := l.w.(interface{ Fd() uintptr }); ok {
+		return f.Fd()
 	}
-	return nil, errors.New("not a file")
+	return ^uintptr(0)
 }

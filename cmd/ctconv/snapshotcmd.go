@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/atomicfile"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
@@ -28,7 +31,9 @@ text it was made from:
 The file is written to a temporary file beside it and renamed into place
 when complete, so a failed or interrupted run leaves no part of a file and
 an earlier file untouched. Without -o, the name is
-ctconv-HOST-YYYYMMDD-HHMMSS.ctsnap in the current folder.
+ctconv-HOST-YYYYMMDD-HHMMSS.ctsnap in the current folder, or, where that
+is taken, the same with -1, -2... before .ctsnap: a run without -o never
+overwrites a file. "-o -" writes the snapshot to standard output.
 
 The running kernel's table is read over netlink (--source netlink), as
 conntrack -L reads it, with ids, labels and helpers, and printed back as
@@ -91,8 +96,17 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	name := *out
 	if name == "" {
-		host, _ := os.Hostname()
-		name = fmt.Sprintf("ctconv-%s-%s.ctsnap", host, time.Now().Format("20060102-150405"))
+		if name, err = reserveName(time.Now()); err != nil {
+			fmt.Fprintln(stderr, "ctconv snapshot:", err)
+			return 1
+		}
+		// convert replaces the empty file; a run that fails removes it.
+		defer onInterrupt(func() { os.Remove(name) })()
+		defer func() {
+			if status != 0 {
+				os.Remove(name)
+			}
+		}()
 	}
 	enc := *c.from
 	if source == liveTable || source == netlinkSource {
@@ -111,6 +125,24 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctconv snapshot: wrote", name)
 	}
 	return status
+}
+
+// reserveName creates the default snapshot file of a run at time t, empty,
+// and returns its name: ctconv-HOST-YYYYMMDD-HHMMSS.ctsnap, or, where a
+// file of that name exists, the first of ...-1.ctsnap, ...-2.ctsnap that
+// does not. So a run never overwrites a snapshot, another run's of the
+// same second neither.
+func reserveName(t time.Time) (string, error) {
+	host, _ := os.Hostname()
+	base := fmt.Sprintf("ctconv-%s-%s", host, t.Format("20060102-150405"))
+	name := base + ".ctsnap"
+	for i := 1; ; i++ {
+		err := atomicfile.Reserve(name)
+		if !errors.Is(err, fs.ErrExist) || i > 1000 {
+			return name, err
+		}
+		name = fmt.Sprintf("%s-%d.ctsnap", base, i)
+	}
 }
 
 // liveSource returns the operand that reads the running kernel's table from

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -22,8 +21,9 @@ flows, updates, destroyed flows) and prints them as conntrack -E does,
 byte for byte, or in another format (--to), or writes them to a file (-o),
 such as a snapshot that ctconv diff and convert read like any capture.
 
-It runs until interrupted (Ctrl-C, SIGTERM) or until --count events; then
-it completes the output, and a file given with -o appears whole, atomically.
+It runs until interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) or until
+--count events; then it completes the output, and a file given with -o
+appears whole, atomically ("-o -" is standard output).
 
 When events come faster than they are read, the kernel's socket buffer
 overflows and the kernel drops events. watch never hides it: it says so on
@@ -75,6 +75,9 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail("%v", err)
 	}
+	if *out == "-" {
+		*out = ""
+	}
 	if enc == snapshot.File && *out == "" && isTerminal(stdout) {
 		return c.fail("a snapshot is binary; write it to a file with -o FILE, or to a pipe")
 	}
@@ -95,7 +98,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(stop, interruptSignals...)
 	defer signal.Stop(stop)
 	go func() {
 		if _, ok := <-stop; ok {
@@ -104,7 +107,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 
 	var w io.Writer = stdout
-	var af *atomicfile.File
+	var af atomicfile.File
 	if *out != "" {
 		if af, err = atomicfile.Create(*out); err != nil {
 			fmt.Fprintln(stderr, "ctconv watch:", err)
@@ -143,13 +146,13 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
 		}
 		if err := o.Write(&f); err != nil {
-			fmt.Fprintln(stderr, "ctconv watch: write:", err)
+			writeError(stderr, "watch", err)
 			return 1
 		}
 		n++
 		if follow {
 			if err := bw.Flush(); err != nil {
-				fmt.Fprintln(stderr, "ctconv watch: write:", err)
+				writeError(stderr, "watch", err)
 				return 1
 			}
 		}
@@ -158,11 +161,12 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctconv watch:", err)
 		return 1
 	}
-	if err := o.Close(); err == nil {
+	err = o.Close()
+	if err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "ctconv watch: write:", err)
+		writeError(stderr, "watch", err)
 		return 1
 	}
 	if af != nil {
