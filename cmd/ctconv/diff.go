@@ -41,9 +41,13 @@ delta-time move on every read: --include-volatile compares them too.
 
 Changes come in the order of the larger capture (by the size of its file),
 then those of flows only the smaller holds: ctconv keeps the smaller in
-memory, about 130 bytes a flow. Two snapshots written with "ctconv snapshot
---sort" are read side by side in constant memory, and their changes come
-in the order of the flows' identities.
+memory, about 130 bytes a flow, and streams the larger, whatever its size.
+Duplicate identities are looked for among all the flows of the smaller,
+the flows of the larger that the smaller has too, and as many of the
+others (at least 65,536); past them, a note on standard error says how
+many were not checked. Two snapshots written with "ctconv snapshot --sort"
+are read side by side in constant memory, every duplicate found, and
+their changes come in the order of the flows' identities.
 
 Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
 
@@ -152,6 +156,10 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := bw.Flush(); err != nil {
 		return fail("write: %v", err)
+	}
+	if sum.Unchecked > 0 {
+		fmt.Fprintf(stderr, "ctconv diff: %d flows that only %s holds were not checked for duplicate identities, to keep memory to the smaller capture's (diff two snapshots written with --sort to check all)\n",
+			sum.Unchecked, map[bool]string{false: "NEW", true: "OLD"}[opts.HoldNew])
 	}
 	if sum.Differ() {
 		return 1
