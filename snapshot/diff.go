@@ -125,6 +125,26 @@ func NewDiff(old, new *Input, opts DiffOptions) *Diff {
 	return d
 }
 
+// EventsError says that a capture given to a Diff is an event stream,
+// as conntrack -E prints one: its records are events (new, update,
+// destroy), which a Diff, comparing tables, cannot match.
+type EventsError struct {
+	Old bool // the old capture is; the new one otherwise
+}
+
+func (e *EventsError) Error() string {
+	return "snapshot: diff: the " + map[bool]string{false: "new", true: "old"}[e.Old] +
+		" capture is an event stream, not a table; diff compares tables"
+}
+
+// table returns an *EventsError if f is an event, of the old capture or not.
+func table(f *format.Flow, old bool) error {
+	if f.Event != format.EventNone {
+		return &EventsError{Old: old}
+	}
+	return nil
+}
+
 // Err returns the error that stopped the Diff, if any.
 func (d *Diff) Err() error { return d.err }
 
@@ -192,10 +212,23 @@ func (d *Diff) hashJoin(e *emitter) {
 	heldOld := !d.opts.HoldNew
 	s := newStore()
 	var index keyIndex
+	// The streamed capture's first flow, read first, so that an event
+	// stream is refused before any change.
+	sp := stream.Prefetch(d.opts.Filter)
+	defer sp.Stop()
+	first := sp.Next()
+	if first != nil {
+		if d.err = table(&first.Flow, !heldOld); d.err != nil {
+			return
+		}
+	}
 	hp := hold.Prefetch(d.opts.Filter)
 	defer hp.Stop()
 	for rec := hp.Next(); rec != nil; rec = hp.Next() {
 		f := &rec.Flow
+		if d.err = table(f, heldOld); d.err != nil {
+			return
+		}
 		k := keyOf(f)
 		if index.find(&s.keys, &k) >= 0 {
 			if !e.only(Duplicate, f, heldOld) {
@@ -217,10 +250,11 @@ func (d *Diff) hashJoin(e *emitter) {
 	// with the held capture only; the flows beyond go unchecked.
 	only := keySet{max: max(s.refs.n, minOnly)}
 	var a format.Flow
-	sp := stream.Prefetch(d.opts.Filter)
-	defer sp.Stop()
-	for rec := sp.Next(); rec != nil; rec = sp.Next() {
+	for rec := first; rec != nil; rec = sp.Next() {
 		b := &rec.Flow
+		if d.err = table(b, !heldOld); d.err != nil {
+			return
+		}
 		k := keyOf(b)
 		i := index.find(&s.keys, &k)
 		var op Op
@@ -293,6 +327,9 @@ func (c *cursor) next() error {
 		return c.p.Err()
 	}
 	c.f = &rec.Flow
+	if err := table(c.f, c.which == "old"); err != nil {
+		return err
+	}
 	c.k = keyOf(c.f)
 	if had {
 		switch compareKeys(&prev, &c.k) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -48,6 +49,9 @@ others (at least 65,536); past them, a note on standard error says how
 many were not checked. Two snapshots written with "ctconv snapshot --sort"
 are read side by side in constant memory, every duplicate found, and
 their changes come in the order of the flows' identities.
+
+An event stream (conntrack -E, in any format, or ctconv watch) is not a
+table: diff refuses it.
 
 Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
 
@@ -139,6 +143,14 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := d.Err(); err != nil {
 		bw.Flush()
+		var ee *snapshot.EventsError
+		if errors.As(err, &ee) {
+			name := operands[1]
+			if ee.Old {
+				name = operands[0]
+			}
+			return fail("%s is an event stream (conntrack -E: new, update and destroy events), not a table: diff compares tables, such as conntrack -L lists and ctconv snapshot captures (to compare two event streams, convert both and diff the text)", name)
+		}
 		if pe, ok := err.(*format.ParseError); ok {
 			fmt.Fprintln(stderr, pe)
 			fmt.Fprintln(stderr, indent(pe.Underline()))
