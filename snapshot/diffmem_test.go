@@ -47,6 +47,9 @@ func (s *flows) Close() error { return nil }
 // not grow with the one it streams (a set of every identity that only the
 // streamed capture holds took 60 MB more here, 261 MB for 2 million).
 func TestDiffMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 600,000 flows")
+	}
 	small, large := diffHeap(t, 1000, 100_000), diffHeap(t, 1000, 500_000)
 	t.Logf("the heap grew by %.1f MiB for 100,000 flows streamed, %.1f MiB for 500,000", float64(small)/(1<<20), float64(large)/(1<<20))
 	if large > small+2<<20 {
@@ -85,6 +88,9 @@ func diffHeap(t *testing.T, held, streamed int) int64 {
 // the first as many identities as the held capture has flows, at least
 // 65,536; Summary.Unchecked counts the flows beyond.
 func TestDiffDuplicatesBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 280,000 flows")
+	}
 	for _, c := range []struct{ held, streamed, checked int }{
 		{10, 1000, 1000},
 		{10, 70_000, 1 << 16},
