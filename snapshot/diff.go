@@ -76,7 +76,16 @@ type DiffOptions struct {
 // Summary counts what a Diff found.
 type Summary struct {
 	Added, Removed, Changed, Unchanged, Duplicates int
+	// Unchecked counts the flows that only the streamed capture holds
+	// whose identity a Diff did not check for duplicates, to keep its
+	// memory bounded by the held capture (see Diff).
+	Unchecked int
 }
+
+// minOnly is the fewest identities that only the streamed capture holds
+// which a Diff checks for duplicates, whatever the held capture's size:
+// 65,536, in 3 MiB.
+const minOnly = 1 << 16
 
 // Differ reports whether the captures differ.
 func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates > 0 }
@@ -90,11 +99,16 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // have it, so captures of different formats compare on what they share.
 //
 // A Diff holds one capture in memory, in a compact form (about 130 bytes
-// a flow with its index), and streams the other. Changes come in the order
-// of the streamed capture, then those of flows only the held one has, in
-// its order. Two snapshots written sorted (Header.Sorted) are both
-// streamed, in memory that does not grow with them, and their changes come
-// in identity order.
+// a flow with its index), and streams the other: its memory grows with
+// the held capture, never with the streamed one. Changes come in the
+// order of the streamed capture, then those of flows only the held one
+// has, in its order. Duplicate identities are found in the held capture,
+// among the streamed flows that the held capture has too, and among the
+// first of those it has not: as many as the held capture has flows, at
+// least 65,536; Summary.Unchecked counts the others. Two snapshots
+// written sorted (Header.Sorted) are both streamed, in memory that does
+// not grow with them, every duplicate found, and their changes come in
+// identity order.
 type Diff struct {
 	old, new *Input
 	opts     DiffOptions
@@ -109,6 +123,26 @@ func NewDiff(old, new *Input, opts DiffOptions) *Diff {
 	d := &Diff{old: old, new: new, opts: opts}
 	d.fields, d.err = selectFields(opts)
 	return d
+}
+
+// EventsError says that a capture given to a Diff is an event stream,
+// as conntrack -E prints one: its records are events (new, update,
+// destroy), which a Diff, comparing tables, cannot match.
+type EventsError struct {
+	Old bool // the old capture is; the new one otherwise
+}
+
+func (e *EventsError) Error() string {
+	return "snapshot: diff: the " + map[bool]string{false: "new", true: "old"}[e.Old] +
+		" capture is an event stream, not a table; diff compares tables"
+}
+
+// table returns an *EventsError if f is an event, of the old capture or not.
+func table(f *format.Flow, old bool) error {
+	if f.Event != format.EventNone {
+		return &EventsError{Old: old}
+	}
+	return nil
 }
 
 // Err returns the error that stopped the Diff, if any.
@@ -178,12 +212,25 @@ func (d *Diff) hashJoin(e *emitter) {
 	heldOld := !d.opts.HoldNew
 	s := newStore()
 	var index keyIndex
+	// The streamed capture's first flow, read first, so that an event
+	// stream is refused before any change.
+	sp := stream.Prefetch(d.opts.Filter)
+	defer sp.Stop()
+	first := sp.Next()
+	if first != nil {
+		if d.err = table(&first.Flow, !heldOld); d.err != nil {
+			return
+		}
+	}
 	hp := hold.Prefetch(d.opts.Filter)
 	defer hp.Stop()
 	for rec := hp.Next(); rec != nil; rec = hp.Next() {
 		f := &rec.Flow
+		if d.err = table(f, heldOld); d.err != nil {
+			return
+		}
 		k := keyOf(f)
-		if index.find(s, &k) >= 0 {
+		if index.find(&s.keys, &k) >= 0 {
 			if !e.only(Duplicate, f, heldOld) {
 				return
 			}
@@ -192,20 +239,24 @@ func (d *Diff) hashJoin(e *emitter) {
 		if d.err = s.add(f, &k); d.err != nil {
 			return
 		}
-		index.add(s, s.refs.n-1)
+		index.add(&s.keys, s.refs.n-1)
 	}
 	if d.err = hp.Err(); d.err != nil {
 		return
 	}
 	matched := make([]bool, s.refs.n)
-	only := map[flowKey]struct{}{} // the identities only the streamed capture has
+	// The identities only the streamed capture has, to find those it holds
+	// twice: as many as the held capture has flows, so that memory grows
+	// with the held capture only; the flows beyond go unchecked.
+	only := keySet{max: max(s.refs.n, minOnly)}
 	var a format.Flow
-	sp := stream.Prefetch(d.opts.Filter)
-	defer sp.Stop()
-	for rec := sp.Next(); rec != nil; rec = sp.Next() {
+	for rec := first; rec != nil; rec = sp.Next() {
 		b := &rec.Flow
+		if d.err = table(b, !heldOld); d.err != nil {
+			return
+		}
 		k := keyOf(b)
-		i := index.find(s, &k)
+		i := index.find(&s.keys, &k)
 		var op Op
 		switch {
 		case i >= 0 && !matched[i]:
@@ -228,10 +279,12 @@ func (d *Diff) hashJoin(e *emitter) {
 			if !heldOld {
 				op = Removed
 			}
-			if _, dup := only[k]; dup {
+			switch had, has := only.add(&k); {
+			case had:
 				op = Duplicate
+			case !has:
+				d.sum.Unchecked++
 			}
-			only[k] = struct{}{}
 		}
 		if !e.only(op, b, !heldOld) {
 			return
@@ -274,6 +327,9 @@ func (c *cursor) next() error {
 		return c.p.Err()
 	}
 	c.f = &rec.Flow
+	if err := table(c.f, c.which == "old"); err != nil {
+		return err
+	}
 	c.k = keyOf(c.f)
 	if had {
 		switch compareKeys(&prev, &c.k) {

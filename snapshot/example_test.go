@@ -85,5 +85,5 @@ func ExampleNewDiff() {
 	//   state: ESTABLISHED -> TIME_WAIT
 	//   mark: 0 -> 5
 	// removed udp 10.0.0.1 -> 10.0.0.53
-	// {Added:0 Removed:1 Changed:1 Unchanged:0 Duplicates:0}
+	// {Added:0 Removed:1 Changed:1 Unchanged:0 Duplicates:0 Unchecked:0}
 }

@@ -94,7 +94,8 @@ type Input struct {
 }
 
 // Open opens a capture for reading. A capture compressed with gzip or zstd
-// is decompressed as it is read, whatever the encoding. Given
+// is decompressed as it is read, whatever the encoding; zstd with a window
+// of up to MaxZstdWindow. Given
 // Text(format.Auto), Open detects the encoding from the first bytes, and a
 // text format from the first lines. The scan options apply to text and
 // JSON inputs. Close releases what the Input holds.

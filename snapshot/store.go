@@ -158,15 +158,15 @@ func (s *store) sorted() []int32 {
 	return order
 }
 
-// keyIndex finds a store's records by identity: an open-addressing hash
-// table of record numbers, of every record of the store, whose identities
+// keyIndex finds identities by value among numbered ones (a store's keys):
+// an open-addressing hash table of their numbers, of identities that
 // differ. A Go map costs twice the time here, most of it in cache misses.
 type keyIndex struct {
-	slots []int32 // record number + 1; 0 is empty
+	slots []int32 // number + 1; 0 is empty
 }
 
-// find returns the number of the record of k in s, or -1.
-func (x *keyIndex) find(s *store, k *flowKey) int32 {
+// find returns the number of k among keys, or -1.
+func (x *keyIndex) find(keys *chunks[flowKey], k *flowKey) int32 {
 	if len(x.slots) == 0 {
 		return -1
 	}
@@ -176,22 +176,43 @@ func (x *keyIndex) find(s *store, k *flowKey) int32 {
 		if n == 0 {
 			return -1
 		}
-		if *s.keys.at(int(n - 1)) == *k {
+		if *keys.at(int(n - 1)) == *k {
 			return n - 1
 		}
 	}
 }
 
-// add indexes record n of s, the last, whose identity is not in the
-// index yet.
-func (x *keyIndex) add(s *store, n int) {
+// add indexes key n, the last, which is not in the index yet.
+func (x *keyIndex) add(keys *chunks[flowKey], n int) {
 	if 2*(n+1) > len(x.slots) {
 		x.slots = make([]int32, max(2*len(x.slots), 1024))
 		for i := range n {
-			x.place(s.keys.at(i), int32(i+1))
+			x.place(keys.at(i), int32(i+1))
 		}
 	}
-	x.place(s.keys.at(n), int32(n+1))
+	x.place(keys.at(n), int32(n+1))
+}
+
+// keySet is a set of identities that takes at most max of them, so that
+// its memory has a bound: about 50 bytes an identity.
+type keySet struct {
+	keys  chunks[flowKey]
+	index keyIndex
+	max   int
+}
+
+// add adds k if there is room, and reports whether the set held k
+// already, and whether it holds k now.
+func (s *keySet) add(k *flowKey) (had, has bool) {
+	if s.index.find(&s.keys, k) >= 0 {
+		return true, true
+	}
+	if s.keys.n >= s.max {
+		return false, false
+	}
+	s.keys.add(*k)
+	s.index.add(&s.keys, s.keys.n-1)
+	return false, true
 }
 
 func (x *keyIndex) place(k *flowKey, n int32) {

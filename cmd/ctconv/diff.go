@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,9 +42,16 @@ delta-time move on every read: --include-volatile compares them too.
 
 Changes come in the order of the larger capture (by the size of its file),
 then those of flows only the smaller holds: ctconv keeps the smaller in
-memory, about 130 bytes a flow. Two snapshots written with "ctconv snapshot
---sort" are read side by side in constant memory, and their changes come
-in the order of the flows' identities.
+memory, about 130 bytes a flow, and streams the larger, whatever its size.
+Duplicate identities are looked for among all the flows of the smaller,
+the flows of the larger that the smaller has too, and as many of the
+others (at least 65,536); past them, a note on standard error says how
+many were not checked. Two snapshots written with "ctconv snapshot --sort"
+are read side by side in constant memory, every duplicate found, and
+their changes come in the order of the flows' identities.
+
+An event stream (conntrack -E, in any format, or ctconv watch) is not a
+table: diff refuses it.
 
 Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
 
@@ -135,6 +143,14 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := d.Err(); err != nil {
 		bw.Flush()
+		var ee *snapshot.EventsError
+		if errors.As(err, &ee) {
+			name := operands[1]
+			if ee.Old {
+				name = operands[0]
+			}
+			return fail("%s is an event stream (conntrack -E: new, update and destroy events), not a table: diff compares tables, such as conntrack -L lists and ctconv snapshot captures (to compare two event streams, convert both and diff the text)", name)
+		}
 		if pe, ok := err.(*format.ParseError); ok {
 			fmt.Fprintln(stderr, pe)
 			fmt.Fprintln(stderr, indent(pe.Underline()))
@@ -152,6 +168,10 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := bw.Flush(); err != nil {
 		return fail("write: %v", err)
+	}
+	if sum.Unchecked > 0 {
+		fmt.Fprintf(stderr, "ctconv diff: %d flows that only %s holds were not checked for duplicate identities, to keep memory to the smaller capture's (diff two snapshots written with --sort to check all)\n",
+			sum.Unchecked, map[bool]string{false: "NEW", true: "OLD"}[opts.HoldNew])
 	}
 	if sum.Differ() {
 		return 1

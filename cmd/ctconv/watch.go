@@ -19,7 +19,7 @@ const watchHelp = `Usage: ctconv watch [flags]
 Follows the running kernel's connection-tracking events over netlink (new
 flows, updates, destroyed flows) and prints them as conntrack -E does,
 byte for byte, or in another format (--to), or writes them to a file (-o),
-such as a snapshot that ctconv diff and convert read like any capture.
+such as a snapshot that ctconv convert reads like any capture.
 
 It runs until interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) or until
 --count events; then it completes the output, and a file given with -o
