@@ -65,15 +65,23 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		status := 0
 		for _, name := range operands {
-			if err := printInfo(name, stdout); err != nil {
+			text, err := infoText(name)
+			if err != nil {
 				fmt.Fprintf(stderr, "ctconv snapshot: %s: %v\n", name, err)
 				status = 1
+				continue
+			}
+			if _, err := io.WriteString(stdout, text); err != nil {
+				return wrote(stderr, "snapshot", err, status)
 			}
 		}
 		return status
 	}
 	if len(operands) > 1 {
 		return c.fail("one SOURCE at a time (ctconv convert --to snapshot takes several)")
+	}
+	if _, _, _, err := c.reading(); err != nil {
+		return c.fail("%v", err) // before convert, which would name itself
 	}
 	source, err := liveSource(*from)
 	if err != nil {
@@ -137,15 +145,16 @@ func liveHeader(h *snapshot.Header) {
 	}
 }
 
-func printInfo(name string, w io.Writer) error {
+// infoText returns what --info prints of the snapshot name.
+func infoText(name string) (string, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer f.Close()
 	r, err := snapshot.NewReader(f)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer r.Close()
 	h := r.Header()
@@ -175,8 +184,7 @@ func printInfo(name string, w io.Writer) error {
 		fmt.Fprintf(&b, "order:    sorted by identity (family, protocol, zone, original tuple)\n")
 	}
 	fmt.Fprintf(&b, "tool:     %s\n", orUnknown(h.Tool))
-	_, err = io.WriteString(w, b.String())
-	return err
+	return b.String(), nil
 }
 
 func orUnknown(s string) string {
