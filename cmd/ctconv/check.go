@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -13,9 +14,11 @@ import (
 const checkHelp = `Usage: ctconv check [flags] [FILE|-]...
 
 Reads each capture to its end without printing it, and says whether it is
-sound: every bad line on standard error as FILE:LINE:COL: field: reason,
-then a line a file on standard output with the format detected, the
-records read, and the bad lines.
+sound: the bad lines on standard error as FILE:LINE:COL: field: reason
+(the first 100 of a run, then how many more: see --max-errors), then a
+line a file on standard output with the format detected, the records
+read, and the bad lines. Blank lines hold no record: they are counted, and
+are not bad.
 
 Fields the parser does not know (vendor kernels print some) are counted but
 allowed; --strict counts them as bad.
@@ -33,6 +36,7 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("check", checkHelp, stdout, stderr)
 	c.readFlags("the captures", false)
 	strict := c.fs.Bool("strict", false, "count fields the parser does not know as bad")
+	bad := c.maxErrorsFlag()
 	files, status, ok := c.parse(args)
 	if !ok {
 		return status
@@ -45,26 +49,36 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		files = []string{"-"}
 	}
 	for _, name := range files {
-		if !c.checkFile(name, stdin, enc, loc, *strict) {
+		clean, err := c.checkFile(name, stdin, enc, loc, *strict, bad)
+		if !clean {
 			status = 1
 		}
+		// A reader of the summaries that has gone away (check | head)
+		// does not stop the check: its verdict is the exit status.
+		if err != nil && !brokenPipe(err) {
+			bad.finish("check")
+			return wrote(stderr, "check", err, status)
+		}
 	}
+	bad.finish("check")
 	return status
 }
 
-// checkFile reads one capture and reports whether it is clean.
-func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, strict bool) bool {
+// checkFile reads one capture, reporting its bad lines to lines, and
+// prints its summary: it returns whether the capture is clean, and the
+// error of writing the summary.
+func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, strict bool, lines *badLines) (bool, error) {
 	r, err := c.open(name, stdin)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "ctconv check:", err)
-		return false
+		return false, nil
 	}
 	defer r.Close()
 	bad := 0
 	opts := []format.ScanOption{format.WithName(r.name), format.WithLocation(loc),
 		format.WithSkip(func(e *format.ParseError) {
 			bad++
-			fmt.Fprintln(c.stderr, e)
+			lines.report(e)
 		})}
 	if strict {
 		opts = append(opts, format.WithStrict())
@@ -72,7 +86,7 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	in, err := snapshot.Open(r, enc, opts...)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
-		return false
+		return false, nil
 	}
 	defer in.Close()
 	n := 0
@@ -99,32 +113,37 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	}
 	err = in.Err()
 	var pe *format.ParseError
+	var sum strings.Builder
 	switch {
 	case errors.Is(err, snapshot.ErrCorrupt):
-		fmt.Fprintf(c.stdout, "%s: %s, damaged after %s", r.name, detected, plural(n, what))
+		fmt.Fprintf(&sum, "%s: %s, damaged after %s", r.name, detected, plural(n, what))
 	case err != nil && !errors.As(err, &pe):
-		fmt.Fprintf(c.stdout, "%s: %s, unreadable after %s", r.name, detected, plural(n, what))
+		fmt.Fprintf(&sum, "%s: %s, unreadable after %s", r.name, detected, plural(n, what))
 	default:
-		fmt.Fprintf(c.stdout, "%s: %s, %s, %s", r.name, detected, plural(n, what), plural(bad, "bad line"))
+		fmt.Fprintf(&sum, "%s: %s, %s, %s", r.name, detected, plural(n, what), plural(bad, "bad line"))
 	}
 	if in.Scanner != nil {
 		if u := in.Scanner.Unknown(); u > 0 {
-			fmt.Fprintf(c.stdout, ", %s", plural(u, "unknown field"))
+			fmt.Fprintf(&sum, ", %s", plural(u, "unknown field"))
 		}
 		if m := in.Scanner.Messages(); m > 0 {
-			fmt.Fprintf(c.stdout, ", %s", plural(m, "conntrack message"))
+			fmt.Fprintf(&sum, ", %s", plural(m, "conntrack message"))
+		}
+		if b := in.Scanner.Blank(); b > 0 {
+			fmt.Fprintf(&sum, ", %s", plural(b, "blank line"))
 		}
 	}
-	fmt.Fprintln(c.stdout)
+	sum.WriteByte('\n')
+	_, werr := io.WriteString(c.stdout, sum.String())
 	if err != nil {
 		if errors.As(err, &pe) {
 			fmt.Fprintln(c.stderr, pe)
 		} else {
 			fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
 		}
-		return false
+		return false, werr
 	}
-	return bad == 0
+	return bad == 0, werr
 }
 
 // plural returns "1 flow", "2 flows".

@@ -4,7 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
@@ -22,6 +24,14 @@ type command struct {
 	stdout, stderr io.Writer
 	from, tz       *string
 	filters        *filterFlags
+	ints           []intFlag // checked by parse
+}
+
+// intFlag is a flag of a whole number, and the range it must be in.
+type intFlag struct {
+	name   string
+	value  *int
+	lo, hi int
 }
 
 func newCommand(name, help string, stdout, stderr io.Writer) *command {
@@ -39,18 +49,37 @@ func (c *command) readFlags(what string, filters bool) {
 	}
 }
 
+// intFlag adds a flag of a whole number from lo to hi (math.MaxInt: no
+// bound), which parse checks.
+func (c *command) intFlag(name string, value, lo, hi int, usage string) *int {
+	p := c.fs.Int(name, value, usage)
+	c.ints = append(c.ints, intFlag{name, p, lo, hi})
+	return p
+}
+
 // parse parses the arguments and returns the operands; when it returns
-// false, the command ends with status: 0 after printing the help, 2 after
-// a mistake.
+// false, the command ends with status: 0 after printing the help (1 if it
+// cannot be written), 2 after a mistake.
 func (c *command) parse(args []string) (operands []string, status int, ok bool) {
 	operands, err := parseFlags(c.fs, args)
 	if helpRequested(err) {
-		fmt.Fprint(c.stdout, c.help+"\nFlags:\n")
-		printDefaults(c.fs, c.stdout)
-		return nil, 0, false
+		var b strings.Builder
+		b.WriteString(c.help + "\nFlags:\n")
+		printDefaults(c.fs, &b)
+		_, err := io.WriteString(c.stdout, b.String())
+		return nil, wrote(c.stderr, c.name, err, 0), false
 	}
 	if err != nil {
 		return nil, 2, false
+	}
+	for _, f := range c.ints {
+		switch {
+		case *f.value >= f.lo && *f.value <= f.hi:
+		case f.hi == math.MaxInt:
+			return nil, c.fail("--%s %d: not a number of %d or more", f.name, *f.value, f.lo), false
+		default:
+			return nil, c.fail("--%s %d: not a number from %d to %d", f.name, *f.value, f.lo, f.hi), false
+		}
 	}
 	return operands, 0, true
 }

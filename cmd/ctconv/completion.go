@@ -24,8 +24,8 @@ var commands = []string{"convert", "snapshot", "diff", "check", "stats", "watch"
 
 func completionCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprint(stdout, completionHelp)
-		return 0
+		_, err := io.WriteString(stdout, completionHelp)
+		return wrote(stderr, "completion", err, 0)
 	}
 	if len(args) != 1 || args[0] != "bash" && args[0] != "zsh" {
 		fmt.Fprint(stderr, "ctconv completion: want bash or zsh\n\n"+completionHelp)
@@ -35,8 +35,8 @@ func completionCmd(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "zsh" {
 		script = "#compdef ctconv\nautoload -U +X bashcompinit && bashcompinit\n" + script
 	}
-	fmt.Fprint(stdout, script)
-	return 0
+	_, err := io.WriteString(stdout, script)
+	return wrote(stderr, "completion", err, 0)
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  (--?[a-z][a-z-]*)`)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,12 +20,14 @@ const convertHelp = `Usage: ctconv convert [flags] [FILE|-]...
 
 Reads flows (or expectations) from each FILE ("-" or none: standard input)
 and prints them in another format. Printing a file in its own format gives
-it back byte for byte, so "convert" also checks a capture; a snapshot file
-prints, by default, as the text it was made from.
+it back byte for byte (less blank lines, which hold no record), so
+"convert" also checks a capture; a snapshot file prints, by default, as the
+text it was made from.
 
 A bad line stops the run with FILE:LINE:COL and the reason on standard error
-and exit status 1; with --keep-going each bad line is reported, the rest is
-converted, and the exit status is still 1. Fields the parser does not know
+and exit status 1; with --keep-going the bad lines are reported (the first
+100, then how many more: see --max-errors), the rest is converted, and the
+exit status is still 1. Fields the parser does not know
 (vendor kernels add some, such as hwid=) are kept verbatim and counted;
 --strict rejects them instead.
 
@@ -61,12 +62,13 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows)")
 	keepGoing := fs.Bool("keep-going", false, "report bad lines and convert the rest")
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
+	bad := cmd.maxErrorsFlag()
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
 	files, status, ok := cmd.parse(args)
 	if !ok {
 		return status
 	}
-	c := &converter{cmd: cmd, keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: stderr}
+	c := &converter{cmd: cmd, keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: stderr, bad: bad}
 	var err error
 	if c.from, c.loc, c.filter, err = cmd.reading(); err != nil {
 		return cmd.fail("%v", err)
@@ -113,9 +115,13 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				break
 			}
 		}
+		if c.werr != nil {
+			break
+		}
 	}
+	bad.finish("convert")
 	err = c.werr
-	if c.out == nil && c.to == snapshot.File && ok {
+	if err == nil && c.out == nil && c.to == snapshot.File && ok {
 		// Only empty inputs: an empty table is still a capture.
 		err = c.start(&snapshot.Input{Encoding: c.from})
 	}
@@ -129,8 +135,11 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = c.bw.Flush()
 	}
 	if err != nil {
-		writeError(stderr, "convert", err)
-		return 1
+		status := 0
+		if !ok {
+			status = 1 // bad lines before the reader went away
+		}
+		return wrote(stderr, "convert", err, status)
 	}
 	if c.unshown > 0 {
 		fmt.Fprintf(stderr, "ctconv convert: left out %d flow(s) that %s does not list (IPv6)\n", c.unshown, c.textTo)
@@ -178,6 +187,7 @@ type converter struct {
 	sort      bool           // write a sorted snapshot
 	filter    *format.Filter // the flows to convert, if not all
 	stderr    io.Writer
+	bad       *badLines // reports bad lines, with --keep-going
 
 	bw     *bufio.Writer
 	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
@@ -220,7 +230,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	if c.keepGoing {
 		opts = append(opts, format.WithSkip(func(e *format.ParseError) {
 			skipped.Store(true)
-			fmt.Fprintln(c.stderr, e)
+			c.bad.report(e)
 		}))
 	}
 	in, err := snapshot.Open(r, c.from, opts...)
@@ -245,6 +255,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		return false
 	}
 	if err := c.start(in); err != nil {
+		if c.werr != nil {
+			return true // nothing read yet: convert reports the write
+		}
 		fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
 		return false
 	}
@@ -254,7 +267,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			prog.entry()
 			c.setPrinter(in.Scanner, 0, false)
 			if !c.written(c.out.WriteExpect(&e), display, c.line(in)) {
-				return false
+				return c.clean
 			}
 		}
 	} else {
@@ -275,7 +288,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 			c.setPrinter(in.Scanner, rec.Options, rec.CR)
 			if !c.written(c.out.Write(f), display, rec.Line) {
-				return false
+				return c.clean
 			}
 		}
 	}
@@ -299,7 +312,8 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 
 // written reports whether to go on after writing a record with err: a
 // record the target cannot show is reported with its line, and ends the
-// run unless --keep-going; any other error ends it.
+// run unless --keep-going; any other error ends it, and is kept in werr
+// for convert to report.
 func (c *converter) written(err error, display string, line int) bool {
 	if err == nil {
 		return true
@@ -309,7 +323,7 @@ func (c *converter) written(err error, display string, line int) bool {
 		c.werr = err
 		return false
 	}
-	fmt.Fprintf(c.stderr, "%s:%d: %v\n", display, line, err)
+	c.bad.report(fmt.Errorf("%s:%d: %w", display, line, err))
 	c.clean = false
 	return c.keepGoing
 }
@@ -323,7 +337,8 @@ func (c *converter) line(in *snapshot.Input) int {
 }
 
 // start sets the output up for the first input; later inputs must hold
-// records of the same kind.
+// records of the same kind. An error writing the output's start is kept
+// in werr too.
 func (c *converter) start(in *snapshot.Input) error {
 	if c.out != nil {
 		if in.Expectations != c.expect {
@@ -373,7 +388,9 @@ func (c *converter) start(in *snapshot.Input) error {
 		}
 	}
 	var err error
-	c.out, err = snapshot.NewOutput(w, c.to, format.Printer{Location: c.loc}, h)
+	if c.out, err = snapshot.NewOutput(w, c.to, format.Printer{Location: c.loc}, h); err != nil {
+		c.werr = err // a snapshot's header could not be written
+	}
 	return err
 }
 
@@ -419,16 +436,6 @@ func (c *converter) readErr(display string, err error) {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
-}
-
-// writeError reports the error that ended the writing of cmd's output,
-// once.
-func writeError(stderr io.Writer, cmd string, err error) {
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		fmt.Fprintf(stderr, "ctconv %s: %v\n", cmd, err) // it says what it did to which file
-	} else {
-		fmt.Fprintf(stderr, "ctconv %s: write: %v\n", cmd, err)
-	}
 }
 
 // isTerminal reports whether w is a terminal; a device such as /dev/null

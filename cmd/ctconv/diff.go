@@ -138,8 +138,11 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriterSize(stdout, 64<<10)
 	p := &diffPrinter{w: bw, json: *out == "json", pr: format.Printer{Format: format.Conntrack, Location: loc}}
 	d := snapshot.NewDiff(inputs[0], inputs[1], opts)
+	var werr error
 	for c := range d.Changes() {
-		p.change(c)
+		if werr = p.change(c); werr != nil {
+			break
+		}
 	}
 	if err := d.Err(); err != nil {
 		bw.Flush()
@@ -159,21 +162,27 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	sum := d.Summary()
-	if sum.Differ() && !p.json {
+	if sum.Differ() && !p.json && werr == nil {
 		fmt.Fprintf(bw, "diff: %d added, %d removed, %d changed, %d unchanged", sum.Added, sum.Removed, sum.Changed, sum.Unchanged)
 		if sum.Duplicates > 0 {
 			fmt.Fprintf(bw, ", %d duplicate identities", sum.Duplicates)
 		}
 		bw.WriteByte('\n')
 	}
-	if err := bw.Flush(); err != nil {
-		return fail("write: %v", err)
+	if werr == nil {
+		werr = bw.Flush()
 	}
 	if sum.Unchecked > 0 {
 		fmt.Fprintf(stderr, "ctconv diff: %d flows that only %s holds were not checked for duplicate identities, to keep memory to the smaller capture's (diff two snapshots written with --sort to check all)\n",
 			sum.Unchecked, map[bool]string{false: "NEW", true: "OLD"}[opts.HoldNew])
 	}
-	if sum.Differ() {
+	switch {
+	case brokenPipe(werr):
+		return 1 // only changes are written: the captures differ
+	case werr != nil:
+		writeFailed(stderr, "diff", werr)
+		return 2 // trouble, as 1 says they differ
+	case sum.Differ():
 		return 1
 	}
 	return 0
@@ -189,7 +198,8 @@ type diffPrinter struct {
 
 var opSigns = map[snapshot.Op]string{snapshot.Added: "+ ", snapshot.Removed: "- ", snapshot.Changed: "~ ", snapshot.Duplicate: "! "}
 
-func (p *diffPrinter) change(c *snapshot.Change) {
+// change prints c, and returns the error of writing, if any.
+func (p *diffPrinter) change(c *snapshot.Change) error {
 	f, side := c.New, "new"
 	if f == nil {
 		f, side = c.Old, "old"
@@ -216,8 +226,8 @@ func (p *diffPrinter) change(c *snapshot.Change) {
 			p.buf = append(p.buf, ']')
 		}
 		p.buf = append(p.buf, "}\n"...)
-		p.w.Write(p.buf)
-		return
+		_, err := p.w.Write(p.buf)
+		return err
 	}
 	p.buf = append(p.buf[:0], opSigns[c.Op]...)
 	line, err := p.pr.Append(p.buf, f)
@@ -238,7 +248,8 @@ func (p *diffPrinter) change(c *snapshot.Change) {
 		p.buf = append(p.buf, " | duplicate in "+strings.ToUpper(side)...)
 	}
 	p.buf = append(p.buf, '\n')
-	p.w.Write(p.buf)
+	_, err = p.w.Write(p.buf)
+	return err
 }
 
 // appendTextChange appends a change as a person reads it: "state

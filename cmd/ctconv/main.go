@@ -62,28 +62,22 @@ or written, 2 on a usage error.
 `
 
 func main() {
-	// A reader that stops reading (ctconv ... | head) ends the run
-	// quietly, with status 0: see stdoutPipe.
+	// A reader that stops reading (ctconv ... | head) fails the writes with
+	// EPIPE instead of killing the process, so that the command ends
+	// quietly with the status it earned: see brokenPipe.
 	signal.Ignore(syscall.SIGPIPE)
-	os.Exit(run(os.Args[1:], os.Stdin, stdoutPipe{os.Stdout}, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, stdoutStream{os.Stdout}, os.Stderr))
 }
 
-// stdoutPipe is standard output, where a reader that has gone away ends
-// the program with status 0, as it does for the tools ctconv stands beside.
-// It is a stream, even where the shell opened a file (after a header, or
-// to append): it has no WriteAt, so that nothing goes back to patch it.
-type stdoutPipe struct{ f *os.File }
+// stdoutStream is standard output as a stream, even where the shell opened
+// a file (after a header, or to append): it has no WriteAt, so that nothing
+// goes back to patch it.
+type stdoutStream struct{ f *os.File }
 
-func (s stdoutPipe) Write(p []byte) (int, error) {
-	n, err := s.f.Write(p)
-	if errors.Is(err, syscall.EPIPE) {
-		os.Exit(0)
-	}
-	return n, err
-}
+func (s stdoutStream) Write(p []byte) (int, error) { return s.f.Write(p) }
 
 // Fd returns the file descriptor, for isTerminal.
-func (s stdoutPipe) Fd() uintptr { return s.f.Fd() }
+func (s stdoutStream) Fd() uintptr { return s.f.Fd() }
 
 // run is the whole program, given its arguments and streams; it returns the
 // exit status.
@@ -94,11 +88,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return 0
+		_, err := io.WriteString(stdout, usage)
+		return wrote(stderr, "help", err, 0)
 	case "-version", "--version", "version":
-		fmt.Fprintln(stdout, "ctconv", version())
-		return 0
+		_, err := fmt.Fprintln(stdout, "ctconv", version())
+		return wrote(stderr, "version", err, 0)
 	case "convert":
 		return convert(args[1:], stdin, stdout, stderr)
 	case "snapshot":

@@ -353,7 +353,7 @@ func TestTerminalCheck(t *testing.T) {
 	}
 	defer null.Close()
 	var errs strings.Builder
-	if code := run([]string{"convert", "--to", "snapshot", corpusProc}, nil, stdoutPipe{null}, &errs); code != 0 {
+	if code := run([]string{"convert", "--to", "snapshot", corpusProc}, nil, stdoutStream{null}, &errs); code != 0 {
 		t.Errorf("> /dev/null: exit %d, stderr %q", code, errs.String())
 	}
 	pty, closePTY, err := openPTY()
@@ -362,7 +362,7 @@ func TestTerminalCheck(t *testing.T) {
 	}
 	defer closePTY()
 	errs.Reset()
-	if code := run([]string{"convert", "--to", "snapshot", corpusProc}, nil, stdoutPipe{pty}, &errs); code != 2 || !strings.Contains(errs.String(), "a snapshot is binary") {
+	if code := run([]string{"convert", "--to", "snapshot", corpusProc}, nil, stdoutStream{pty}, &errs); code != 2 || !strings.Contains(errs.String(), "a snapshot is binary") {
 		t.Errorf("on a terminal: exit %d, stderr %q", code, errs.String())
 	}
 }

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"sync"
+	"syscall"
 )
 
 // lockedWriter serialises the writes of goroutines to one writer.
@@ -24,4 +29,35 @@ func (l *lockedWriter) Fd() uintptr {
 		return f.Fd()
 	}
 	return ^uintptr(0)
+}
+
+// brokenPipe reports whether err is a write to a pipe whose reader has
+// gone away, as head(1) does: the end of the output, not a failure to
+// report. (main ignores SIGPIPE, so that the write fails with EPIPE.)
+func brokenPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }
+
+// wrote returns the exit status of a command whose writes to standard
+// output ended with err: status, what the run earned, when the writes
+// succeeded or met a broken pipe; 1 otherwise, after reporting err.
+func wrote(stderr io.Writer, cmd string, err error, status int) int {
+	if err == nil || brokenPipe(err) {
+		return status
+	}
+	writeFailed(stderr, cmd, err)
+	return 1
+}
+
+// writeFailed reports the error that ended the writing of cmd's output,
+// once: "ctconv CMD: write: ERR" for standard output, and for a file the
+// error that names it and what was done to it.
+func writeFailed(stderr io.Writer, cmd string, err error) {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path != os.Stdout.Name() {
+		fmt.Fprintf(stderr, "ctconv %s: %v\n", cmd, err)
+		return
+	}
+	if pe != nil {
+		err = pe.Err
+	}
+	fmt.Fprintf(stderr, "ctconv %s: write: %v\n", cmd, err)
 }

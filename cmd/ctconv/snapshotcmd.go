@@ -77,15 +77,23 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		status := 0
 		for _, name := range operands {
-			if err := printInfo(name, stdout, !*headerOnly); err != nil {
+			text, err := infoText(name, !*headerOnly)
+			if err != nil {
 				fmt.Fprintf(stderr, "ctconv snapshot: %s: %v\n", name, err)
 				status = 1
+				continue
+			}
+			if _, err := io.WriteString(stdout, text); err != nil {
+				return wrote(stderr, "snapshot", err, status)
 			}
 		}
 		return status
 	}
 	if len(operands) > 1 {
 		return c.fail("one SOURCE at a time (ctconv convert --to snapshot takes several)")
+	}
+	if _, _, _, err := c.reading(); err != nil {
+		return c.fail("%v", err) // before convert, which would name itself
 	}
 	source, err := liveSource(*from)
 	if err != nil {
@@ -176,24 +184,24 @@ func liveHeader(h *snapshot.Header) {
 	}
 }
 
-// printInfo prints the header of snapshot name and the count of its
-// records: read and checked first if verify, as the header says otherwise.
-// A damaged file is an error, and prints nothing.
-func printInfo(name string, w io.Writer, verify bool) error {
+// infoText returns what --info prints of the snapshot name: its header
+// and the count of its records, read and checked first if verify, as the
+// header says otherwise. A damaged file is an error.
+func infoText(name string, verify bool) (string, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer f.Close()
 	r, err := snapshot.NewReader(f)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer r.Close()
 	h := r.Header()
 	if verify {
 		if err := readAll(r, h.Expectations); err != nil {
-			return err
+			return "", err
 		}
 	}
 	kind := "flows"
@@ -229,8 +237,7 @@ func printInfo(name string, w io.Writer, verify bool) error {
 		fmt.Fprintf(&b, "order:    sorted by identity (family, protocol, zone, original tuple)\n")
 	}
 	fmt.Fprintf(&b, "tool:     %s\n", orUnknown(h.Tool))
-	_, err = io.WriteString(w, b.String())
-	return err
+	return b.String(), nil
 }
 
 // readAll reads the records of r to their end, which checks them.

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -149,9 +151,9 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("stats", statsHelp, stdout, stderr)
 	c.readFlags("the captures", true)
 	out := c.fs.String("format", "text", "output `form`: text or json")
-	top := c.fs.Int("top", 10, "the `number` of addresses and ports in each top list")
+	top := c.intFlag("top", 10, 0, math.MaxInt, "the `number` of addresses and ports in each top list")
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no FILE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
-	max := c.fs.Int("max", 0, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
+	max := c.intFlag("max", 0, 0, math.MaxInt, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
 	files, status, ok := c.parse(args)
 	if !ok {
 		return status
@@ -190,13 +192,14 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *max > 0 {
 		s.Table = &tableShare{Max: *max, Share: float64(s.Flows) / float64(*max)}
 	}
+	bw := bufio.NewWriter(stdout)
 	if *out == "json" {
 		b, _ := json.Marshal(s)
-		fmt.Fprintf(stdout, "%s\n", b)
-		return 0
+		fmt.Fprintf(bw, "%s\n", b)
+	} else {
+		printStats(bw, s)
 	}
-	printStats(stdout, s)
-	return 0
+	return wrote(stderr, "stats", bw.Flush(), 0)
 }
 
 // statsFile counts the flows of one capture.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"time"
@@ -45,8 +46,8 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	to := c.fs.String("to", "conntrack", "output `format`: conntrack, xml, save, json, snapshot")
 	with := c.fs.String("with", "", "conntrack's -o `options`: extended, id, ktimestamp, labels, timestamp")
 	out := c.fs.String("o", "", "write to `FILE`, atomically, when the watch ends")
-	count := c.fs.Int("count", 0, "stop after `N` events (0: run until interrupted)")
-	buffer := c.fs.Int("buffer", 8<<20, "the socket's receive buffer, in `bytes`")
+	count := c.intFlag("count", 0, 0, math.MaxInt, "stop after `N` events (0: run until interrupted)")
+	buffer := c.intFlag("buffer", 8<<20, 0, 1<<30, "the socket's receive buffer, in `bytes` (0: the system's default)")
 	tz := c.fs.String("tz", "Local", "time `zone` of the local times printed (<when>, [start=...])")
 	c.filters = addFilterFlags(c.fs)
 	c.help += filterHelp
@@ -133,6 +134,13 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	follow := *out == "" && enc != snapshot.File // show each event as it comes
 	n, lost := 0, 0
+	// earned is the exit status of a watch that ends here.
+	earned := func() int {
+		if events.Lost() > 0 {
+			return 3
+		}
+		return 0
+	}
 	var f format.Flow
 	for (*count == 0 || n < *count) && events.Scan(&f) {
 		if l := events.Lost(); l > lost {
@@ -146,14 +154,12 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
 		}
 		if err := o.Write(&f); err != nil {
-			writeError(stderr, "watch", err)
-			return 1
+			return wrote(stderr, "watch", err, earned())
 		}
 		n++
 		if follow {
 			if err := bw.Flush(); err != nil {
-				writeError(stderr, "watch", err)
-				return 1
+				return wrote(stderr, "watch", err, earned())
 			}
 		}
 	}
@@ -161,13 +167,11 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctconv watch:", err)
 		return 1
 	}
-	err = o.Close()
-	if err == nil {
+	if err = o.Close(); err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
-		writeError(stderr, "watch", err)
-		return 1
+		return wrote(stderr, "watch", err, earned())
 	}
 	if af != nil {
 		if err := af.Commit(); err != nil {
