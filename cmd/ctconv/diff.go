@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -232,7 +233,13 @@ func (p *diffPrinter) change(c *snapshot.Change) error {
 	p.buf = append(p.buf[:0], opSigns[c.Op]...)
 	line, err := p.pr.Append(p.buf, f)
 	if err != nil { // a flow conntrack would not list: as /proc has it
-		line, _ = format.AppendProc(p.buf, f)
+		line, err = format.AppendProc(p.buf, f)
+	}
+	if err != nil { // nor /proc: as JSON, which shows every field, escaped
+		line, err = codec.AppendJSON(p.buf, f)
+	}
+	if err != nil {
+		line = appendEscaped(append(p.buf, "(a flow no format prints: "...), err.Error()+")")
 	}
 	p.buf = bytes.TrimSuffix(line, []byte("\n"))
 	switch c.Op {
@@ -280,9 +287,25 @@ func appendTextChange(b []byte, fc *snapshot.FieldChange) []byte {
 		}
 		return b
 	}
-	b = append(b, fc.Old...)
+	b = appendEscaped(b, fc.Old)
 	b = append(b, "→"...)
-	return append(b, fc.New...)
+	return appendEscaped(b, fc.New)
+}
+
+// appendEscaped appends s for a person to read: control bytes and invalid
+// UTF-8, which could forge lines or reach a terminal, as \xNN.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError && n == 1 {
+			b = append(b, `\x`...)
+			b = append(b, "0123456789abcdef"[s[i]>>4], "0123456789abcdef"[s[i]&15])
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return b
 }
 
 func contains(s []string, x string) bool {

@@ -220,7 +220,7 @@ func infoText(name string, verify bool) (string, error) {
 		records = fmt.Sprintf("%d %s, as the header says: not read (--header-only)", h.Count, kind)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "file:     %s\n", name)
+	fmt.Fprintf(&b, "file:     %s\n", appendEscaped(nil, name))
 	fmt.Fprintf(&b, "created:  %s\n", h.Created.Format(time.RFC3339))
 	fmt.Fprintf(&b, "host:     %s\n", orUnknown(h.Host))
 	fmt.Fprintf(&b, "kernel:   %s\n", orUnknown(h.Kernel))
@@ -252,9 +252,11 @@ func readAll(r *snapshot.Reader, expectations bool) error {
 	return r.Err()
 }
 
+// orUnknown returns s, a header's text, escaped for a terminal, or
+// "unknown".
 func orUnknown(s string) string {
 	if s == "" {
 		return "unknown"
 	}
-	return s
+	return string(appendEscaped(nil, s))
 }

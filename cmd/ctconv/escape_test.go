@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// TestDiffEscapes: diff prints for a person, so a flow that reaches it with
+// text no producer prints (a program's, or an older version's snapshot)
+// never forges a line or reaches the terminal, and a flow that conntrack's
+// printer refuses is shown in another form, never as an empty "+ ".
+func TestDiffEscapes(t *testing.T) {
+	var base format.Flow
+	if err := format.Conntrack.Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
+		t.Fatal(err)
+	}
+	forged := base
+	forged.Fields |= format.FieldHelper
+	forged.Helper = "ftp\n+ tcp 6 FAKE INJECTED LINE\x1b]0;owned\x07"
+	odd := base
+	odd.Family = 7 // no text format prints it
+	for _, c := range []struct {
+		name string
+		ch   snapshot.Change
+	}{
+		{"a helper with a newline and OSC", snapshot.Change{Op: snapshot.Added, New: &forged}},
+		{"a changed helper", snapshot.Change{Op: snapshot.Changed, Old: &base, New: &forged,
+			Fields: []snapshot.FieldChange{{Field: "helper", Old: "ftp", New: forged.Helper}}}},
+		{"a flow conntrack and /proc refuse", snapshot.Change{Op: snapshot.Removed, Old: &odd}},
+	} {
+		var out bytes.Buffer
+		bw := bufio.NewWriter(&out)
+		p := &diffPrinter{w: bw, pr: format.Printer{Format: format.Conntrack, Location: time.UTC}}
+		if err := p.change(&c.ch); err != nil {
+			t.Fatal(err)
+		}
+		bw.Flush()
+		got := out.String()
+		if strings.Count(got, "\n") != 1 || strings.ContainsAny(strings.TrimSuffix(got, "\n"), "\n\x1b\x07") {
+			t.Errorf("%s: printed %q", c.name, got)
+		}
+		if len(strings.TrimSpace(got)) <= 2 {
+			t.Errorf("%s: printed an empty flow %q", c.name, got)
+		}
+	}
+}
+
+// TestInfoEscapes: snapshot --info prints a header's text escaped.
+func TestInfoEscapes(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "evil.ctsnap")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := snapshot.NewWriter(f, snapshot.Header{Created: time.Now(), Source: snapshot.Text(format.Proc),
+		Host: "gw\x1b]0;owned\x07\nfile:     forged", Kernel: "6.1\r", Tool: "ctconv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	text, err := infoText(name, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(text, "\x1b\x07\r") || strings.Count(text, "\nfile:") != 0 {
+		t.Errorf("--info printed %q", text)
+	}
+}
