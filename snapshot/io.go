@@ -133,7 +133,11 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		in.Expectations = in.Snapshot.Header().Expectations
 	case kindJSON:
 		in.Expectations = jsonExpectations(br)
-		in.Scanner, err = format.NewScanner(br, format.Auto, append(opts, format.WithDecoder(&codec.JSONDecoder{}))...)
+		// JSON spells a record out at length: a line of text the default
+		// bound takes makes a JSON line of up to some 9 times its length.
+		// A caller's WithMaxLine, after this one, overrides it.
+		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(&codec.JSONDecoder{})}, opts...)
+		in.Scanner, err = format.NewScanner(br, format.Auto, jsonOpts...)
 	default:
 		if in.Scanner, err = format.NewScanner(br, from.text, opts...); err != nil {
 			return nil, err
@@ -210,6 +214,11 @@ func (d decompressor) named(err error) error {
 	}
 	return fmt.Errorf("%s: %w", d.name, err)
 }
+
+// MaxJSONLine is the longest JSON line Open reads: 16 times
+// format.DefaultMaxLine, so that every record read from text prints as JSON
+// that reads back.
+const MaxJSONLine = 16 * format.DefaultMaxLine
 
 // sniff detects an input's encoding from its first bytes.
 func sniff(br *bufio.Reader) Encoding {

@@ -77,3 +77,19 @@ func TestInfoEscapes(t *testing.T) {
 		t.Errorf("--info printed %q", text)
 	}
 }
+
+// TestLongJSON: a text line near the default bound, with many unknown
+// fields kept verbatim, converts to JSON and back byte for byte, although
+// its JSON line is far longer than the text's.
+func TestLongJSON(t *testing.T) {
+	line := "udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0"
+	line += strings.Repeat(" v=1", (format.DefaultMaxLine-len(line)-10)/4) + " use=1\n"
+	code, js, errs := ctconv(t, line, "convert", "--from", "conntrack", "--to", "json")
+	if code != 0 || len(js) <= format.DefaultMaxLine {
+		t.Fatalf("to JSON: exit %d, %d bytes: %s", code, len(js), errs)
+	}
+	code, back, errs := ctconv(t, js, "convert", "--to", "conntrack")
+	if code != 0 || back != line {
+		t.Errorf("back: exit %d, equal %v: %.300s", code, back == line, errs)
+	}
+}
