@@ -421,6 +421,8 @@ func TestDiffICMP(t *testing.T) {
 			[]string{"added icmp 10.1.0.1:0>10.1.0.2:0 z0", "removed icmp 10.1.0.1:0>10.1.0.2:0 z0"}, snapshot.Summary{Added: 1, Removed: 1, Unchanged: 2}},
 		{"a duplicate", lines(ping1, ping2, ping1), lines(ping1, ping2),
 			[]string{"duplicate icmp 10.1.0.1:0>10.1.0.2:0 z0"}, snapshot.Summary{Duplicates: 1, Unchanged: 2}},
+		{"a duplicate in the new", lines(ping1, ping2), lines(ping2, ping1, ping3, ping1),
+			[]string{"added icmp 10.1.0.1:0>10.1.0.2:0 z0", "duplicate icmp 10.1.0.1:0>10.1.0.2:0 z0"}, snapshot.Summary{Added: 1, Duplicates: 1, Unchanged: 2}},
 		{"without fields, in one capture only", lines(flowA), xml3,
 			[]string{"added icmp 10.1.0.1:0>10.1.0.2:0 z0", "added icmp 10.1.0.1:0>10.1.0.2:0 z0", "added icmp 10.1.0.1:0>10.1.0.2:0 z0", "removed tcp 192.168.1.10:51000>203.0.113.5:443 z0"},
 			snapshot.Summary{Added: 3, Removed: 1}},
