@@ -3,6 +3,7 @@ package snapshot
 import (
 	"errors"
 	"iter"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -97,6 +98,12 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // status, mark, secmark, secctx, labels, helper, id, start and stop times,
 // the reply zone, GRE timeouts, counters; a field only where both flows
 // have it, so captures of different formats compare on what they share.
+// So it is with the identity: an ICMP flow that lacks its type, code and
+// id (conntrack's XML does not print them, nor JSON converted from it)
+// matches an ICMP flow of the same family, protocol, zone and addresses in
+// the other capture, the first in capture order that is left, as a
+// capture and its conversion keep the order; two flows that both have
+// their ICMP fields match only if these are equal.
 //
 // A Diff holds one capture in memory, in a compact form (about 130 bytes
 // a flow with its index), and streams the other: its memory grows with
@@ -106,9 +113,12 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // among the streamed flows that the held capture has too, and among the
 // first of those it has not: as many as the held capture has flows, at
 // least 65,536; Summary.Unchecked counts the others. Two snapshots
-// written sorted (Header.Sorted) are both streamed, in memory that does
-// not grow with them, every duplicate found, and their changes come in
-// identity order.
+// written sorted (Header.Sorted) are both streamed, every duplicate
+// found, in memory that does not grow with them but for the ICMP flows of
+// the same two addresses, which the Diff holds, those of the old capture,
+// to match them as above; their changes come in identity order. ICMP
+// flows that lack their ICMP fields have no identity of their own: they
+// are never duplicates.
 type Diff struct {
 	old, new *Input
 	opts     DiffOptions
@@ -210,8 +220,7 @@ func (d *Diff) hashJoin(e *emitter) {
 		hold, stream = d.new, d.old
 	}
 	heldOld := !d.opts.HoldNew
-	s := newStore()
-	var index keyIndex
+	j := newJoin()
 	// The streamed capture's first flow, read first, so that an event
 	// stream is refused before any change.
 	sp := stream.Prefetch(d.opts.Filter)
@@ -230,84 +239,93 @@ func (d *Diff) hashJoin(e *emitter) {
 			return
 		}
 		k := keyOf(f)
-		if index.find(&s.keys, &k) >= 0 {
-			if !e.only(Duplicate, f, heldOld) {
-				return
-			}
-			continue
-		}
-		if d.err = s.add(f, &k); d.err != nil {
+		if !e.hold(j, f, &k, heldOld) {
 			return
 		}
-		index.add(&s.keys, s.refs.n-1)
 	}
 	if d.err = hp.Err(); d.err != nil {
 		return
 	}
-	matched := make([]bool, s.refs.n)
 	// The identities only the streamed capture has, to find those it holds
 	// twice: as many as the held capture has flows, so that memory grows
 	// with the held capture only; the flows beyond go unchecked.
-	only := keySet{max: max(s.refs.n, minOnly)}
-	var a format.Flow
+	j.ready(max(j.s.keys.n, minOnly))
 	for rec := first; rec != nil; rec = sp.Next() {
 		b := &rec.Flow
 		if d.err = table(b, !heldOld); d.err != nil {
 			return
 		}
 		k := keyOf(b)
-		i := index.find(&s.keys, &k)
-		var op Op
-		switch {
-		case i >= 0 && !matched[i]:
-			matched[i] = true
-			if d.err = s.get(int(i), &a); d.err != nil {
-				return
-			}
-			old, new := &a, b
-			if !heldOld {
-				old, new = new, old
-			}
-			if !e.both(old, new) {
-				return
-			}
-			continue
-		case i >= 0:
-			op = Duplicate
-		default: // only the streamed capture has it
-			op = Added
-			if !heldOld {
-				op = Removed
-			}
-			switch had, has := only.add(&k); {
-			case had:
-				op = Duplicate
-			case !has:
-				d.sum.Unchecked++
-			}
-		}
-		if !e.only(op, b, !heldOld) {
+		if !e.stream(j, b, &k, heldOld) {
 			return
 		}
 	}
 	if d.err = sp.Err(); d.err != nil {
 		return
 	}
-	for i, m := range matched {
-		if m {
-			continue
+	e.rest(j, heldOld)
+}
+
+// hold adds f, a flow of the held capture whose identity is k, to j, or
+// yields it as a duplicate; it reports whether to go on.
+func (e *emitter) hold(j *join, f *format.Flow, k *flowKey, heldOld bool) bool {
+	dup, err := j.hold(f, k)
+	if e.d.err = err; err != nil {
+		return false
+	}
+	return !dup || e.only(Duplicate, f, heldOld)
+}
+
+// stream pairs b, a flow of the streamed capture whose identity is k, with
+// a held flow of j, and yields its change; it reports whether to go on.
+func (e *emitter) stream(j *join, b *format.Flow, k *flowKey, heldOld bool) bool {
+	i, dup := j.pair(k)
+	if i >= 0 {
+		if e.d.err = j.s.get(int(i), &j.f); e.d.err != nil {
+			return false
 		}
-		if d.err = s.get(i, &a); d.err != nil {
-			return
+		if heldOld {
+			return e.both(&j.f, b)
 		}
-		op := Removed
-		if !heldOld {
-			op = Added
-		}
-		if !e.only(op, &a, heldOld) {
-			return
+		return e.both(b, &j.f)
+	}
+	op := Added
+	if !heldOld {
+		op = Removed
+	}
+	switch {
+	case dup:
+		op = Duplicate
+	case !k.hostsOnly: // a flow without its ICMP fields has no identity to check
+		switch had, has := j.only.add(k); {
+		case had:
+			op = Duplicate
+		case !has:
+			e.d.sum.Unchecked++
 		}
 	}
+	return e.only(op, b, !heldOld)
+}
+
+// rest yields the held flows of j that no streamed flow paired with, in
+// their order; it reports whether to go on.
+func (e *emitter) rest(j *join, heldOld bool) bool {
+	op := Removed
+	if !heldOld {
+		op = Added
+	}
+	for i, m := range j.matched {
+		if m != unpaired {
+			continue
+		}
+		if e.d.err = j.s.get(i, &j.f); e.d.err != nil {
+			return false
+		}
+		if !e.only(op, &j.f, heldOld) {
+			return false
+		}
+	}
+	return true
 }
 
 // cursor walks a sorted capture, checking its order.
@@ -336,7 +354,7 @@ func (c *cursor) next() error {
 		case 1:
 			return errors.New("snapshot: diff: the " + c.which + " capture is not in identity order, as its header says")
 		case 0:
-			c.dup = true
+			c.dup = !c.k.icmp() // ICMP flows of the same hosts: see icmpGroup
 			return nil
 		}
 	}
@@ -345,7 +363,8 @@ func (c *cursor) next() error {
 }
 
 // merge walks two sorted snapshots side by side, in memory that does not
-// grow with them; the changes come in identity order.
+// grow with them but for the ICMP flows of the same hosts (icmpGroup); the
+// changes come in identity order.
 func (d *Diff) merge(e *emitter) {
 	o := cursor{p: d.old.Prefetch(d.opts.Filter), which: "old"}
 	n := cursor{p: d.new.Prefetch(d.opts.Filter), which: "new"}
@@ -357,6 +376,7 @@ func (d *Diff) merge(e *emitter) {
 	if d.err = n.next(); d.err != nil {
 		return
 	}
+	j := newJoin() // for the ICMP flows of the same hosts
 	for (o.f != nil || n.f != nil) && !e.done && d.err == nil {
 		c := 0
 		switch {
@@ -376,6 +396,10 @@ func (d *Diff) merge(e *emitter) {
 			c = compareKeys(&o.k, &n.k)
 		}
 		switch {
+		case c <= 0 && o.k.icmp():
+			d.icmpGroup(e, j, &o, &n, o.k.hosts())
+		case c > 0 && n.k.icmp():
+			d.icmpGroup(e, j, &o, &n, n.k.hosts())
 		case c < 0:
 			e.only(Removed, o.f, true)
 			d.err = o.next()
@@ -389,6 +413,32 @@ func (d *Diff) merge(e *emitter) {
 			}
 		}
 	}
+}
+
+// icmpGroup diffs the ICMP flows of hosts h, which a sorted capture holds
+// together, in capture order, as the hash join does: it holds the old ones
+// and pairs the new ones with them. A flow that lacks its ICMP fields pairs
+// by capture order, which a sorted snapshot keeps.
+func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
+	j.reset()
+	for o.f != nil && compareKeys(&o.k, &h) == 0 {
+		if !e.hold(j, o.f, &o.k, true) {
+			return
+		}
+		if d.err = o.next(); d.err != nil {
+			return
+		}
+	}
+	j.ready(math.MaxInt) // the new flows of the group, all checked for duplicates
+	for n.f != nil && compareKeys(&n.k, &h) == 0 {
+		if !e.stream(j, n.f, &n.k, true) {
+			return
+		}
+		if d.err = n.next(); d.err != nil {
+			return
+		}
+	}
+	e.rest(j, true)
 }
 
 func (d *Diff) count(op Op) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/snapshot"
 )
@@ -166,8 +167,8 @@ func TestDiffErrors(t *testing.T) {
 }
 
 // TestDiffCorpus diffs every capture of flows in the corpus with itself,
-// and with itself through every other encoding: no change, and an event
-// stream refused as one.
+// and with itself through every other encoding, conntrack's XML included:
+// no change, and an event stream refused as one.
 func TestDiffCorpus(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
 	for _, file := range files {
@@ -176,6 +177,7 @@ func TestDiffCorpus(t *testing.T) {
 			continue
 		}
 		snap, _ := snapshotOf(t, data)
+		xml, json := convert(t, string(data))
 		for _, other := range []struct {
 			name string
 			in   func() *snapshot.Input
@@ -188,6 +190,8 @@ func TestDiffCorpus(t *testing.T) {
 				}
 				return in
 			}},
+			{"its XML", func() *snapshot.Input { return open(t, xml) }},
+			{"its XML as JSON", func() *snapshot.Input { return open(t, json) }},
 		} {
 			for _, hold := range []bool{false, true} {
 				d := snapshot.NewDiff(open(t, string(data)), other.in(), snapshot.DiffOptions{HoldNew: hold, Volatile: true})
@@ -312,4 +316,137 @@ func describe(c *snapshot.Change) string {
 		s += " " + fc.Field + "=" + fc.Old + ">" + fc.New
 	}
 	return s
+}
+
+// Pings between the same two hosts, told apart by their ICMP ids only, out
+// of their ids' order, with counters that tell them apart in a diff too.
+const (
+	ping3 = "ipv4     2 icmp     1 29 src=10.1.0.1 dst=10.1.0.2 type=8 code=0 id=3 packets=3 bytes=252 src=10.1.0.2 dst=10.1.0.1 type=0 code=0 id=3 packets=3 bytes=252 mark=0 zone=0 delta-time=3 use=2"
+	ping1 = "ipv4     2 icmp     1 28 src=10.1.0.1 dst=10.1.0.2 type=8 code=0 id=1 packets=1 bytes=84 src=10.1.0.2 dst=10.1.0.1 type=0 code=0 id=1 packets=1 bytes=84 mark=0 zone=0 delta-time=4 use=2"
+	ping2 = "ipv4     2 icmp     1 27 src=10.1.0.1 dst=10.1.0.2 type=8 code=0 id=2 packets=2 bytes=168 src=10.1.0.2 dst=10.1.0.1 type=0 code=0 id=2 packets=2 bytes=168 mark=0 zone=0 delta-time=5 use=2"
+	// ping1 with another id: another flow.
+	ping1b = "ipv4     2 icmp     1 28 src=10.1.0.1 dst=10.1.0.2 type=8 code=0 id=9 packets=1 bytes=84 src=10.1.0.2 dst=10.1.0.1 type=0 code=0 id=9 packets=1 bytes=84 mark=0 zone=0 delta-time=4 use=2"
+	ping6a = "ipv6     10 icmpv6   58 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 type=128 code=0 id=20 packets=2 bytes=208 src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 type=129 code=0 id=20 packets=2 bytes=208 mark=0 zone=0 delta-time=1 use=2"
+	ping6b = "ipv6     10 icmpv6   58 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 type=128 code=0 id=10 packets=1 bytes=104 src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 type=129 code=0 id=10 packets=1 bytes=104 mark=0 zone=0 delta-time=1 use=2"
+)
+
+// convert prints the flows of text as XML, as conntrack -L -o xml would
+// print them, and that XML as JSON: neither has the ICMP type, code and id.
+func convert(t *testing.T, text string) (xml, json string) {
+	t.Helper()
+	var x bytes.Buffer
+	w := format.NewWriter(&x, format.Printer{Format: format.XML})
+	in := open(t, text)
+	var f format.Flow
+	for in.Scan(&f) {
+		if err := w.Write(&f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := errors.Join(in.Err(), w.Close()); err != nil {
+		t.Fatal(err)
+	}
+	var j []byte
+	in = open(t, x.String())
+	for in.Scan(&f) {
+		if f.Proto.Layer4() == format.L4ICMP && f.Has(format.FieldL4) {
+			t.Fatalf("an ICMP flow of XML has ICMP fields: %+v", f.Orig)
+		}
+		var err error
+		if j, err = codec.AppendJSON(j, &f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if in.Err() != nil {
+		t.Fatal(in.Err())
+	}
+	return x.String(), string(j)
+}
+
+// TestDiffICMPWithoutFields diffs captures against their XML, which lacks
+// the ICMP type, code and id: an ICMP flow without them pairs with one of
+// the same hosts that has them, in capture order, so that a capture and
+// its conversion match, in every direction and held either way, as text,
+// as sorted snapshots, and through JSON.
+func TestDiffICMPWithoutFields(t *testing.T) {
+	proc, _ := os.ReadFile("../testdata/corpus/proc.txt")
+	for _, text := range []string{
+		lines(ping3, flowA, ping1, ping6a, ping2, flowB, ping6b),
+		string(proc) + lines(ping3, ping1, ping2),
+	} {
+		xml, json := convert(t, text)
+		inputs := []struct {
+			name string
+			in   func() *snapshot.Input
+		}{
+			{"text", func() *snapshot.Input { return open(t, text) }},
+			{"xml", func() *snapshot.Input { return open(t, xml) }},
+			{"json", func() *snapshot.Input { return open(t, json) }},
+			{"sorted text", func() *snapshot.Input { return sortedSnapshot(t, text, true) }},
+			{"sorted xml", func() *snapshot.Input { return sortedSnapshot(t, xml, true) }},
+		}
+		for _, a := range inputs {
+			for _, b := range inputs {
+				for _, hold := range []bool{false, true} {
+					d := snapshot.NewDiff(a.in(), b.in(), snapshot.DiffOptions{HoldNew: hold})
+					var got []string
+					for c := range d.Changes() {
+						got = append(got, describe(c))
+					}
+					if d.Err() != nil || len(got) > 0 {
+						t.Errorf("%s against %s, holding the new %v: %v\n%s", a.name, b.name, hold, d.Err(), strings.Join(got, "\n"))
+					}
+					if sum := d.Summary(); sum.Unchanged != strings.Count(text, "\n") {
+						t.Errorf("%s against %s, holding the new %v: %+v", a.name, b.name, hold, sum)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDiffICMP checks that ICMP flows that both have their ICMP fields
+// match on them: another id is another flow.
+func TestDiffICMP(t *testing.T) {
+	xml, _ := convert(t, lines(ping1))
+	xml3, _ := convert(t, lines(ping3, ping1, ping2))
+	for _, c := range []struct {
+		name     string
+		old, new string
+		want     []string
+		sum      snapshot.Summary
+	}{
+		{"itself", lines(ping3, ping1, ping2, ping6a), lines(ping3, ping1, ping2, ping6a), nil, snapshot.Summary{Unchanged: 4}},
+		{"another id", lines(ping3, ping1, ping2), lines(ping3, ping1b, ping2),
+			[]string{"added icmp 10.1.0.1:0>10.1.0.2:0 z0", "removed icmp 10.1.0.1:0>10.1.0.2:0 z0"}, snapshot.Summary{Added: 1, Removed: 1, Unchanged: 2}},
+		{"a duplicate", lines(ping1, ping2, ping1), lines(ping1, ping2),
+			[]string{"duplicate icmp 10.1.0.1:0>10.1.0.2:0 z0"}, snapshot.Summary{Duplicates: 1, Unchanged: 2}},
+		{"a duplicate in the new", lines(ping1, ping2), lines(ping2, ping1, ping3, ping1),
+			[]string{"added icmp 10.1.0.1:0>10.1.0.2:0 z0", "duplicate icmp 10.1.0.1:0>10.1.0.2:0 z0"}, snapshot.Summary{Added: 1, Duplicates: 1, Unchanged: 2}},
+		{"without fields, in one capture only", lines(flowA), xml3,
+			[]string{"added icmp 10.1.0.1:0>10.1.0.2:0 z0", "added icmp 10.1.0.1:0>10.1.0.2:0 z0", "added icmp 10.1.0.1:0>10.1.0.2:0 z0", "removed tcp 192.168.1.10:51000>203.0.113.5:443 z0"},
+			snapshot.Summary{Added: 3, Removed: 1}},
+		{"without fields, paired once", xml, lines(ping1, ping1b),
+			[]string{"added icmp 10.1.0.1:0>10.1.0.2:0 z0"}, snapshot.Summary{Added: 1, Unchanged: 1}},
+		{"without fields, a counter moved", lines(ping1), strings.Replace(xml, "<packets>1</packets>", "<packets>2</packets>", 1),
+			[]string{"changed icmp 10.1.0.1:0>10.1.0.2:0 z0 orig.packets=1>2"}, snapshot.Summary{Changed: 1}},
+	} {
+		for _, sorted := range []bool{false, true} {
+			for _, hold := range []bool{false, true} {
+				old, new := open(t, c.old), open(t, c.new)
+				if sorted {
+					old, new = sortedSnapshot(t, c.old, true), sortedSnapshot(t, c.new, true)
+				}
+				d := snapshot.NewDiff(old, new, snapshot.DiffOptions{HoldNew: hold})
+				var got []string
+				for ch := range d.Changes() {
+					got = append(got, describe(ch))
+				}
+				slices.Sort(got)
+				if d.Err() != nil || !slices.Equal(got, c.want) || d.Summary() != c.sum {
+					t.Errorf("%s, sorted %v, holding the new %v: %v, %+v\n got %q\nwant %q", c.name, sorted, hold, d.Err(), d.Summary(), got, c.want)
+				}
+			}
+		}
+	}
 }

@@ -81,6 +81,8 @@ type Header struct {
 	// Sorted says that the flows are in the order of their identities in
 	// the kernel's table (family, protocol, zone, original tuple), not
 	// the source's, so that a Diff of two sorted snapshots streams both.
+	// ICMP flows of the same addresses keep the source's order among
+	// them, by which a Diff pairs those that lack their ICMP fields.
 	// Given to NewWriter, it makes the Writer keep the flows, in a compact
 	// form, until Close, which sorts them.
 	Sorted bool

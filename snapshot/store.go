@@ -13,13 +13,15 @@ import (
 )
 
 // flowKey is a flow's identity in the kernel's table: family, protocol,
-// zone and original tuple.
+// zone and original tuple. An ICMP flow read from conntrack's XML lacks
+// its type, code and id: its key has only the rest, and says so.
 type flowKey struct {
-	src, dst [16]byte
-	l4       uint32
-	zone     uint16
-	family   format.Family
-	proto    format.Proto
+	src, dst  [16]byte
+	l4        uint32
+	zone      uint16
+	family    format.Family
+	proto     format.Proto
+	hostsOnly bool // an ICMP flow's, without its ICMP fields
 }
 
 func keyOf(f *format.Flow) flowKey {
@@ -32,6 +34,8 @@ func keyOf(f *format.Flow) flowKey {
 		case format.L4ICMP:
 			k.l4 = uint32(t.Type)<<24 | uint32(t.Code)<<16 | uint32(t.ID)
 		}
+	} else {
+		k.hostsOnly = f.Proto.Layer4() == format.L4ICMP
 	}
 	switch {
 	case f.Has(format.FieldZone):
@@ -52,8 +56,23 @@ func (k *flowKey) hash() uint64 {
 	return (h ^ h>>31) * m
 }
 
+// icmp reports whether k is of an ICMP or ICMPv6 flow.
+func (k *flowKey) icmp() bool { return k.proto.Layer4() == format.L4ICMP }
+
+// hosts returns k without its ICMP type, code and id: what an ICMP flow
+// read from conntrack's XML, which does not print them, has of it.
+func (k *flowKey) hosts() flowKey {
+	h := *k
+	h.l4, h.hostsOnly = 0, false
+	return h
+}
+
 // compareKeys orders identities as a sorted snapshot holds them: by family,
-// protocol, zone, source, destination, then ports, keys or ICMP fields.
+// protocol, zone, source, destination, then ports or keys. ICMP flows of
+// the same hosts compare equal, whatever their type, code and id, so that
+// a stable sort keeps them in capture order: the order by which a Diff
+// pairs those of a capture that lacks their ICMP fields (conntrack's XML)
+// with those of one that has them.
 func compareKeys(a, b *flowKey) int {
 	if c := cmp.Compare(a.family, b.family); c != 0 {
 		return c
@@ -69,6 +88,9 @@ func compareKeys(a, b *flowKey) int {
 	}
 	if c := bytes.Compare(a.dst[:], b.dst[:]); c != 0 {
 		return c
+	}
+	if a.icmp() {
+		return 0
 	}
 	return cmp.Compare(a.l4, b.l4)
 }
@@ -93,6 +115,15 @@ func (s *chunks[T]) add(v T) {
 }
 
 func (s *chunks[T]) at(i int) *T { return &s.c[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+// reset empties s, keeping its first chunk for what comes next.
+func (s *chunks[T]) reset() {
+	if len(s.c) > 0 {
+		s.c = s.c[:1]
+		s.c[0] = s.c[0][:0]
+	}
+	s.n = 0
+}
 
 // store keeps flows in memory in a compact form: self-contained msgpack
 // records in blocks of 4 MiB, and their identities, by number.
@@ -136,6 +167,16 @@ func (s *store) add(f *format.Flow, k *flowKey) error {
 	}
 	s.keys.add(*k)
 	return s.enc.EncodeFlow(f)
+}
+
+// reset empties s, keeping a block for what comes next.
+func (s *store) reset() {
+	if len(s.blocks) > 0 {
+		s.blocks = s.blocks[:1]
+		s.blocks[0] = s.blocks[0][:0]
+	}
+	s.refs.reset()
+	s.keys.reset()
 }
 
 // get decodes record i into f.
@@ -182,15 +223,27 @@ func (x *keyIndex) find(keys *chunks[flowKey], k *flowKey) int32 {
 	}
 }
 
-// add indexes key n, the last, which is not in the index yet.
+// add indexes key n, the last, whose identity is not in the index yet.
+// The keys of ICMP flows that lack their ICMP fields are never indexed:
+// they are not identities.
 func (x *keyIndex) add(keys *chunks[flowKey], n int) {
 	if 2*(n+1) > len(x.slots) {
 		x.slots = make([]int32, max(2*len(x.slots), 1024))
 		for i := range n {
-			x.place(keys.at(i), int32(i+1))
+			if k := keys.at(i); !k.hostsOnly {
+				x.place(k, int32(i+1))
+			}
 		}
 	}
 	x.place(keys.at(n), int32(n+1))
+}
+
+// reset empties the index.
+func (x *keyIndex) reset() {
+	if len(x.slots) > 1024 {
+		x.slots = nil // rather than clear a large table for a few keys
+	}
+	clear(x.slots)
 }
 
 // keySet is a set of identities that takes at most max of them, so that
@@ -213,6 +266,12 @@ func (s *keySet) add(k *flowKey) (had, has bool) {
 	s.keys.add(*k)
 	s.index.add(&s.keys, s.keys.n-1)
 	return false, true
+}
+
+// reset empties the set.
+func (s *keySet) reset() {
+	s.keys.reset()
+	s.index.reset()
 }
 
 func (x *keyIndex) place(k *flowKey, n int32) {

@@ -22,7 +22,9 @@ Compares two captures of a connection-tracking table: which flows appeared,
 which vanished, and what changed in the ones that stayed. The captures may
 be of any formats: text of any kind, JSON Lines, snapshot files ("-" reads
 one of them from standard input). Flows are matched by their identity in
-the kernel's table: family, protocol, zone and original tuple.
+the kernel's table: family, protocol, zone and original tuple. An ICMP
+flow of conntrack's XML, which has no ICMP type, code and id, matches
+one of the same addresses, the first left in capture order.
 
 A line a flow, the flow as conntrack -L prints it (the new one, for a
 changed flow), then a summary line:
@@ -48,8 +50,9 @@ Duplicate identities are looked for among all the flows of the smaller,
 the flows of the larger that the smaller has too, and as many of the
 others (at least 65,536); past them, a note on standard error says how
 many were not checked. Two snapshots written with "ctconv snapshot --sort"
-are read side by side in constant memory, every duplicate found, and
-their changes come in the order of the flows' identities.
+are read side by side in constant memory (but for the ICMP flows between
+the same two addresses), every duplicate found, and their changes come
+in the order of the flows' identities.
 
 An event stream (conntrack -E, in any format, or ctconv watch) is not a
 table: diff refuses it.

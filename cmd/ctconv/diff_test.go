@@ -84,3 +84,39 @@ func TestDiffSortedSnapshots(t *testing.T) {
 		t.Errorf("--sort --to json: exit %d, %q", code, errs)
 	}
 }
+
+// TestDiffXML diffs captures against their conversion to conntrack's XML,
+// which has no ICMP type, code and id: no change, whether the ICMP flows
+// between the same two hosts are one or several (pings of other ids), as
+// text and as sorted snapshots.
+func TestDiffXML(t *testing.T) {
+	dir := t.TempDir()
+	ping := func(id string) string {
+		return "ipv4     2 icmp     1 29 src=10.9.0.1 dst=10.9.0.2 type=8 code=0 id=" + id + " packets=" + id + " bytes=84 src=10.9.0.2 dst=10.9.0.1 type=0 code=0 id=" + id + " packets=1 bytes=84 mark=0 zone=0 use=2\n"
+	}
+	proc := string(readFile(t, corpusProc))
+	for i, text := range []string{proc, ping("7") + ping("3") + ping("5") + proc + ping("1")} {
+		txt := filepath.Join(dir, "capture"+itoa(i)+".txt")
+		if err := os.WriteFile(txt, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		xml := txt + ".xml"
+		if code, _, errs := ctconv(t, "", "convert", "--to", "xml", "-o", xml, txt); code != 0 {
+			t.Fatalf("convert --to xml: exit %d: %s", code, errs)
+		}
+		files := []string{txt, xml}
+		for _, f := range []string{txt, xml} {
+			if code, _, errs := ctconv(t, "", "snapshot", "--sort", "-o", f+".ctsnap", f); code != 0 {
+				t.Fatalf("snapshot --sort: exit %d: %s", code, errs)
+			}
+			files = append(files, f+".ctsnap")
+		}
+		for _, a := range files {
+			for _, b := range files {
+				if code, out, errs := ctconv(t, "", "diff", a, b); code != 0 || out != "" || errs != "" {
+					t.Errorf("%s against %s: exit %d, stdout %q, stderr %q", filepath.Base(a), filepath.Base(b), code, out, errs)
+				}
+			}
+		}
+	}
+}

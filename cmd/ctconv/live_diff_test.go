@@ -16,7 +16,10 @@ import (
 // TestLiveDiff captures a namespace's table, adds, deletes and changes a
 // known set of entries with conntrack (a NAT mapping that moved, a mark),
 // captures it again, and checks that ctconv diff reports that set and
-// nothing more, in text and in JSON, from /proc and from conntrack -L.
+// nothing more, in text and in JSON, from /proc and from conntrack -L, and
+// from conntrack -L before to its XML after. conntrack's XML has no ICMP
+// type, code and id: pings between the same two hosts pair by order, and
+// each table's XML matches its conntrack -L but for volatile fields.
 func TestLiveDiff(t *testing.T) {
 	l := newLab(t)
 	s := seed(t)
@@ -29,6 +32,12 @@ func TestLiveDiff(t *testing.T) {
 		{"-p", "udp", "-s", "198.18.0.3", "-d", "198.18.0.4", "--sport", "5353", "--dport", "53", "-t", "600"},
 		{"-p", "tcp", "-s", "198.18.0.5", "-d", "198.18.0.6", "--sport", "1001", "--dport", "443", "--state", "ESTABLISHED", "-t", "600"},
 		{"-p", "icmp", "-s", "198.18.0.7", "-d", "198.18.0.8", "--icmp-type", "8", "--icmp-code", "0", "--icmp-id", "99", "-t", "600"},
+		// Pings of the same hosts, one of them marked later.
+		{"-p", "icmp", "-s", "198.18.0.11", "-d", "198.18.0.12", "--icmp-type", "8", "--icmp-code", "0", "--icmp-id", "5", "-t", "600"},
+		{"-p", "icmp", "-s", "198.18.0.11", "-d", "198.18.0.12", "--icmp-type", "8", "--icmp-code", "0", "--icmp-id", "3", "-t", "600"},
+		{"-p", "icmp", "-s", "198.18.0.11", "-d", "198.18.0.12", "--icmp-type", "8", "--icmp-code", "0", "--icmp-id", "9", "-t", "600"},
+		{"-p", "icmpv6", "-s", "2001:db8::1", "-d", "2001:db8::2", "--icmpv6-type", "128", "--icmpv6-code", "0", "--icmpv6-id", "4", "-t", "600"},
+		{"-p", "icmpv6", "-s", "2001:db8::1", "-d", "2001:db8::2", "--icmpv6-type", "128", "--icmpv6-code", "0", "--icmpv6-id", "2", "-t", "600"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +50,11 @@ func TestLiveDiff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return map[string][]byte{"proc": proc, "conntrack": list}
+		xml, err := l.Conntrack("-L", "-o", "xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string][]byte{"proc": proc, "conntrack": list, "xml": xml}
 	}
 	before := capture()
 	for _, args := range [][]string{
@@ -50,6 +63,7 @@ func TestLiveDiff(t *testing.T) {
 		{"-I", "-p", "tcp", "-s", "198.18.0.5", "-d", "198.18.0.6", "--sport", "1001", "--dport", "443",
 			"-r", "198.18.0.6", "-q", "203.0.113.77", "--reply-port-src", "443", "--reply-port-dst", "61001", "--state", "ESTABLISHED", "-t", "600"},
 		{"-U", "-s", "198.18.0.7", "-m", "42"},
+		{"-U", "-p", "icmp", "-s", "198.18.0.11", "--icmp-type", "8", "--icmp-code", "0", "--icmp-id", "3", "-m", "7"},
 		{"-I", "-p", "tcp", "-s", "198.18.0.9", "-d", "198.18.0.10", "--sport", "1002", "--dport", "22", "--state", "SYN_SENT", "-t", "600"},
 	} {
 		if _, err := l.Conntrack(args...); err != nil {
@@ -61,15 +75,20 @@ func TestLiveDiff(t *testing.T) {
 	wantText := []*regexp.Regexp{
 		regexp.MustCompile(`^\+ tcp +6 \d+ SYN_SENT src=198\.18\.0\.9 dst=198\.18\.0\.10 sport=1002 dport=22 `),
 		regexp.MustCompile(`^- tcp +6 \d+ ESTABLISHED src=198\.18\.0\.1 dst=198\.18\.0\.2 sport=1000 dport=80 `),
-		regexp.MustCompile(`^~ icmp +1 \d+ src=198\.18\.0\.7 dst=198\.18\.0\.8 type=8 code=0 id=99 .* \| mark 0→42$`),
+		regexp.MustCompile(`^~ icmp +1 \d+ src=198\.18\.0\.11 dst=198\.18\.0\.12 (type=8 code=0 id=3 )?.* \| mark 0→7$`),
+		regexp.MustCompile(`^~ icmp +1 \d+ src=198\.18\.0\.7 dst=198\.18\.0\.8 (type=8 code=0 id=99 )?.* \| mark 0→42$`),
 		regexp.MustCompile(`^~ tcp +6 \d+ ESTABLISHED src=198\.18\.0\.5 dst=198\.18\.0\.6 sport=1001 dport=443 .* \| reply\.dst 198\.18\.0\.5→203\.0\.113\.77, reply\.dport 1001→61001$`),
-		regexp.MustCompile(`^diff: 1 added, 1 removed, 2 changed, \d+ unchanged$`),
+		regexp.MustCompile(`^diff: 1 added, 1 removed, 3 changed, \d+ unchanged$`),
 	}
 	dir := t.TempDir()
-	for _, source := range []string{"proc", "conntrack"} {
+	for _, source := range []string{"proc", "conntrack", "conntrack-xml"} {
 		old, new := filepath.Join(dir, source+"-before.txt"), filepath.Join(dir, source+"-after.txt")
-		os.WriteFile(old, before[source], 0o644)
-		os.WriteFile(new, after[source], 0o644)
+		oldSource, newSource, _ := strings.Cut(source, "-")
+		if newSource == "" {
+			newSource = oldSource
+		}
+		os.WriteFile(old, before[oldSource], 0o644)
+		os.WriteFile(new, after[newSource], 0o644)
 
 		code, out, errs := ctconv(t, "", "diff", old, new)
 		if code != 1 {
@@ -115,6 +134,7 @@ func TestLiveDiff(t *testing.T) {
 		slices.Sort(got)
 		want := []string{
 			"added 198.18.0.9",
+			"changed 198.18.0.11 mark=0→7",
 			"changed 198.18.0.5 reply.dst=198.18.0.5→203.0.113.77 reply.dport=1001→61001",
 			"changed 198.18.0.7 mark=0→42",
 			"removed 198.18.0.1",
@@ -127,6 +147,35 @@ func TestLiveDiff(t *testing.T) {
 		for _, form := range []string{"text", "json"} {
 			if code, out, errs := ctconv(t, "", "diff", "--format", form, old, old); code != 0 || out != "" {
 				t.Errorf("%s against itself, %s: exit %d, output %q, stderr %q", source, form, code, out, errs)
+			}
+		}
+	}
+
+	// Each table's conntrack -L against its XML, either way: nothing but
+	// volatile fields (the timeouts of two reads).
+	for i, c := range []map[string][]byte{before, after} {
+		list, xml := filepath.Join(dir, "list"+itoa(i)+".txt"), filepath.Join(dir, "list"+itoa(i)+".xml")
+		os.WriteFile(list, c["conntrack"], 0o644)
+		os.WriteFile(xml, c["xml"], 0o644)
+		for _, args := range [][]string{{list, xml}, {xml, list}} {
+			if code, out, errs := ctconv(t, "", append([]string{"diff"}, args...)...); code != 0 || out != "" {
+				t.Errorf("%s against %s: exit %d, output %q, stderr %q", filepath.Base(args[0]), filepath.Base(args[1]), code, out, errs)
+			}
+			code, out, errs := ctconv(t, "", append([]string{"diff", "--include-volatile", "--format", "json"}, args...)...)
+			for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+				var ch struct {
+					Op      string
+					Changes []struct{ Field string }
+				}
+				json.Unmarshal([]byte(line), &ch)
+				for _, f := range ch.Changes {
+					if f.Field != "timeout" && f.Field != "use" && f.Field != "delta-time" {
+						t.Errorf("%s against %s, volatile fields included: exit %d: %s", filepath.Base(args[0]), filepath.Base(args[1]), code, line)
+					}
+				}
+				if line != "" && (ch.Op != "changed" || len(ch.Changes) == 0) || code > 1 {
+					t.Errorf("%s against %s, volatile fields included: exit %d, stderr %q: %s", filepath.Base(args[0]), filepath.Base(args[1]), code, errs, line)
+				}
 			}
 		}
 	}
