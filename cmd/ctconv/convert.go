@@ -52,9 +52,11 @@ Examples:
   ctconv convert --keep-going -o clean.txt damaged.txt
 `
 
-func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// convert runs the convert command, or the conversion of the command name
+// (snapshot), whose name its messages then carry.
+func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stderr = &lockedWriter{w: stderr} // the reading goroutine reports bad lines too
-	cmd := newCommand("convert", convertHelp, stdout, stderr)
+	cmd := newCommand(name, convertHelp, stdout, stderr)
 	cmd.readFlags("the inputs", true)
 	fs := cmd.fs
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
@@ -94,15 +96,23 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var w io.Writer = stdout
 	var af atomicfile.File
 	if *out != "" && *out != "-" {
-		if af, err = atomicfile.Create(*out); err != nil {
-			fmt.Fprintln(stderr, "ctconv convert:", err)
+		cancel, err := guarded(func() (func(), error) {
+			var err error
+			af, err = atomicfile.Create(*out)
+			if err != nil {
+				return nil, err
+			}
+			return af.Abort, nil
+		})
+		if err != nil {
+			fmt.Fprintln(stderr, "ctconv "+name+":", err)
 			return 1
 		}
-		defer onInterrupt(af.Abort)()
+		defer cancel()
 		defer af.Abort() // after a Commit, does nothing
 		w = af
 	} else if c.toSet && c.to == snapshot.File && isTerminal(stdout) {
-		fmt.Fprintln(stderr, "ctconv convert: a snapshot is binary; write it to a file with -o FILE, or to a pipe")
+		fmt.Fprintln(stderr, "ctconv "+name+": a snapshot is binary; write it to a file with -o FILE, or to a pipe")
 		return 2
 	}
 	c.bw = bufio.NewWriterSize(w, 64<<10)
@@ -119,7 +129,7 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	bad.finish("convert")
+	bad.finish(name)
 	err = c.werr
 	if err == nil && c.out == nil && c.to == snapshot.File && ok {
 		// Only empty inputs: an empty table is still a capture.
@@ -139,23 +149,23 @@ func convert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if !ok {
 			status = 1 // bad lines before the reader went away
 		}
-		return wrote(stderr, "convert", err, status)
+		return wrote(stderr, name, err, status)
 	}
 	if c.unshown > 0 {
-		fmt.Fprintf(stderr, "ctconv convert: left out %d flow(s) that %s does not list (IPv6)\n", c.unshown, c.textTo)
+		fmt.Fprintf(stderr, "ctconv "+name+": left out %d flow(s) that %s does not list (IPv6)\n", c.unshown, c.textTo)
 	}
 	if c.unknown > 0 {
-		fmt.Fprintf(stderr, "ctconv convert: kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
+		fmt.Fprintf(stderr, "ctconv "+name+": kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
 	}
 	if c.noVtags > 0 {
-		fmt.Fprintf(stderr, "ctconv convert: %d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)\n", c.noVtags)
+		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)\n", c.noVtags)
 	}
 	if !ok && !c.keepGoing {
 		return 1
 	}
 	if af != nil {
 		if err := af.Commit(); err != nil {
-			fmt.Fprintln(stderr, "ctconv convert:", err)
+			fmt.Fprintln(stderr, "ctconv "+name+":", err)
 			return 1
 		}
 	}
@@ -209,7 +219,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	if name == netlinkSource {
 		r, in, err := c.cmd.netlink(c.filter)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "ctconv convert:", err)
+			fmt.Fprintln(c.stderr, "ctconv "+c.cmd.name+":", err)
 			return false
 		}
 		defer in.Close()
@@ -217,7 +227,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	}
 	r, err := c.cmd.open(name, stdin)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "ctconv convert:", err)
+		fmt.Fprintln(c.stderr, "ctconv "+c.cmd.name+":", err)
 		return false
 	}
 	defer r.Close()
@@ -251,14 +261,14 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		return true // an empty input
 	}
 	if in.Expectations && c.filter != nil {
-		fmt.Fprintf(c.stderr, "ctconv convert: %s: holds expectations, and filters select flows\n", display)
+		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: holds expectations, and filters select flows\n", display)
 		return false
 	}
 	if err := c.start(in); err != nil {
 		if c.werr != nil {
 			return true // nothing read yet: convert reports the write
 		}
-		fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
+		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: %v\n", display, err)
 		return false
 	}
 	if c.expect {
@@ -430,7 +440,7 @@ func (c *converter) readErr(display string, err error) {
 		fmt.Fprintln(c.stderr, pe)
 		fmt.Fprintln(c.stderr, indent(pe.Underline()))
 	} else {
-		fmt.Fprintf(c.stderr, "ctconv convert: %s: %v\n", display, err)
+		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: %v\n", display, err)
 	}
 }
 

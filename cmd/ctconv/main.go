@@ -94,7 +94,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		_, err := fmt.Fprintln(stdout, "ctconv", version())
 		return wrote(stderr, "version", err, 0)
 	case "convert":
-		return convert(args[1:], stdin, stdout, stderr)
+		return convert("convert", args[1:], stdin, stdout, stderr)
 	case "snapshot":
 		return snapshotCmd(args[1:], stdin, stdout, stderr)
 	case "diff":
@@ -187,23 +187,36 @@ func printDefaults(fs *flag.FlagSet, w io.Writer) {
 // helpRequested reports whether err is the flag package's answer to -h.
 func helpRequested(err error) bool { return errors.Is(err, flag.ErrHelp) }
 
-// interrupts runs the registered cleanups when the process is interrupted,
-// and exits, so that an interrupted run leaves no partial output behind.
+// interrupts runs the registered cleanups when a signal ends the run, and
+// exits, so that an interrupted run leaves no partial output behind.
 var interrupts struct {
 	sync.Mutex
 	cleanups map[*func()]bool
 	once     sync.Once
 }
 
-// interruptSignals are the signals that end a run, which cleans up first.
-var interruptSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM}
+// endingSignals returns the signals that end a run and that this process
+// handles: SIGHUP, SIGINT, SIGQUIT and SIGTERM, but those its parent had
+// ignored (nohup's SIGHUP, a shell's background job's SIGINT), which stay
+// ignored. (Go tells an inherited SIG_IGN of SIGHUP and SIGINT only.)
+func endingSignals() []os.Signal {
+	var sigs []os.Signal
+	for _, s := range [...]os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM} {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	return sigs
+}
 
-// onInterrupt registers fn to run on any of interruptSignals; the returned
-// function unregisters it.
-func onInterrupt(fn func()) (cancel func()) {
+// guarded runs create, which makes what an interrupted run must remove,
+// and registers the cleanup it returns to run when a signal ends the run;
+// a signal between the two waits for the registration. The returned
+// function unregisters the cleanup.
+func guarded(create func() (cleanup func(), err error)) (cancel func(), err error) {
 	interrupts.once.Do(func() {
 		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, interruptSignals...)
+		signal.Notify(ch, endingSignals()...)
 		go func() {
 			sig := <-ch
 			interrupts.Lock()
@@ -215,6 +228,10 @@ func onInterrupt(fn func()) (cancel func()) {
 	})
 	interrupts.Lock()
 	defer interrupts.Unlock()
+	fn, err := create()
+	if err != nil {
+		return nil, err
+	}
 	if interrupts.cleanups == nil {
 		interrupts.cleanups = map[*func()]bool{}
 	}
@@ -223,5 +240,5 @@ func onInterrupt(fn func()) (cancel func()) {
 		interrupts.Lock()
 		delete(interrupts.cleanups, &fn)
 		interrupts.Unlock()
-	}
+	}, nil
 }

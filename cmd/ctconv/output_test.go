@@ -7,6 +7,7 @@ package main
 // replace the namespace's, never the machine's.
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -238,13 +239,12 @@ func TestOutputInterrupted(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// The input stays open, so that ctconv waits for more. It sets its
-		// cleanup up as soon as it has made the temporary file.
+		// The input stays open, so that ctconv waits for more. Its cleanup
+		// is set up by the time the temporary file exists.
 		stdin.Write(data)
 		for start := time.Now(); entries(dir) == "" && time.Since(start) < 20*time.Second; {
 			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
 		cmd.Process.Signal(sig)
 		cmd.Wait()
 		if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
@@ -254,6 +254,37 @@ func TestOutputInterrupted(t *testing.T) {
 			t.Errorf("%v: left behind %s", sig, left)
 		}
 		stdin.Close()
+	}
+}
+
+// TestOutputNohup: a signal the parent ignored (nohup, a background job)
+// stays ignored, and the run completes its output.
+func TestOutputNohup(t *testing.T) {
+	data := readFile(t, corpusProc)
+	dir := t.TempDir()
+	cmd := sandbox(t, dir, `trap '' HUP INT; exec "$CTCONV" convert -o out.txt -`)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Write(data)
+	for start := time.Now(); entries(dir) == "" && time.Since(start) < 20*time.Second; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(100 * time.Millisecond) // for the signals to arrive
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v; stderr %.200q", err, stderr.String())
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "out.txt")); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("out.txt: %v, equal to the input: %v", err, bytes.Equal(got, data))
 	}
 }
 

@@ -217,3 +217,13 @@ func TestSnapshotLiveFiltered(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotMessages: the snapshot command's messages carry its name,
+// also where the conversion it runs reports them.
+func TestSnapshotMessages(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "x.ctsnap")
+	code, _, errs := ctconv(t, "", "snapshot", "-o", out, "/nonexistent/capture")
+	if code != 1 || !strings.HasPrefix(errs, "ctconv snapshot: ") || strings.Contains(errs, "convert") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}

@@ -92,9 +92,6 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(operands) > 1 {
 		return c.fail("one SOURCE at a time (ctconv convert --to snapshot takes several)")
 	}
-	if _, _, _, err := c.reading(); err != nil {
-		return c.fail("%v", err) // before convert, which would name itself
-	}
 	source, err := liveSource(*from)
 	if err != nil {
 		return c.fail("--source: %v", err)
@@ -102,14 +99,18 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(operands) == 1 {
 		source = operands[0]
 	}
-	name := *out
+	name, cancel := *out, func() {}
 	if name == "" {
-		if name, err = reserveName(time.Now()); err != nil {
+		// convert replaces the empty file; a run that fails removes it.
+		cancel, err = guarded(func() (func(), error) {
+			var err error
+			name, err = reserveName(time.Now())
+			return func() { os.Remove(name) }, err
+		})
+		if err != nil {
 			fmt.Fprintln(stderr, "ctconv snapshot:", err)
 			return 1
 		}
-		// convert replaces the empty file; a run that fails removes it.
-		defer onInterrupt(func() { os.Remove(name) })()
 		defer func() {
 			if status != 0 {
 				os.Remove(name)
@@ -128,7 +129,8 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cargs = append(cargs, "--sort")
 	}
 	cargs = append(cargs, source)
-	status = convert(cargs, stdin, stdout, stderr)
+	status = convert("snapshot", cargs, stdin, stdout, stderr)
+	cancel() // converted: the file is the snapshot now, or removed below
 	if status == 0 && *out == "" {
 		fmt.Fprintln(stderr, "ctconv snapshot: wrote", name)
 	}

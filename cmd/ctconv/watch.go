@@ -99,7 +99,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, interruptSignals...)
+	signal.Notify(stop, endingSignals()...)
 	defer signal.Stop(stop)
 	go func() {
 		if _, ok := <-stop; ok {
