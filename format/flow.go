@@ -2,7 +2,6 @@ package format
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 )
 
@@ -234,8 +233,8 @@ func CheckText(f *Flow) (field, reason string) {
 		field string
 		v     string
 	}{{FieldSecctx, "secctx", f.Secctx}, {FieldHelper, "helper", f.Helper}, {FieldProgname, "progname", f.Progname}} {
-		if f.Has(s.has) && !isText(s.v, "") {
-			return s.field, "empty, or holds control bytes or invalid UTF-8: " + strconv.Quote(s.v)
+		if f.Has(s.has) && !isText(s.v) {
+			return s.field, "empty, or holds control bytes or invalid UTF-8: " + quote(s.v)
 		}
 	}
 	if f.Has(FieldLabels) {
@@ -244,8 +243,8 @@ func CheckText(f *Flow) (field, reason string) {
 		}
 	}
 	for _, tok := range f.Extras.All() {
-		if !isText(tok, "") {
-			return "extras", "an unknown field that is empty, or holds control bytes or invalid UTF-8: " + strconv.Quote(tok)
+		if !isText(tok) {
+			return "extras", "an unknown field that is empty, or holds control bytes or invalid UTF-8: " + quote(tok)
 		}
 	}
 	return "", ""
@@ -262,8 +261,8 @@ func labelsProblem(labels string) string {
 		if n++; n > MaxLabels {
 			return "more than " + itoa(MaxLabels) + " labels (the kernel has " + itoa(MaxLabels) + " label bits)"
 		}
-		if !isText(name, "") {
-			return "a label name that is empty, or holds control bytes or invalid UTF-8: " + strconv.Quote(name)
+		if !isText(name) {
+			return "a label name that is empty, or holds control bytes or invalid UTF-8: " + quote(name)
 		}
 	}
 	return ""

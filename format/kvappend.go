@@ -98,10 +98,8 @@ func (d *dialect) printable(f *Flow) error {
 		return unprintable(d, "the flow has no timeout (its source did not print one: a destroy event has none), which the kernel prints unless the flow is offloaded")
 	case !d.lib && !f.Has(FieldState) && f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && !(f.Proto == TCP && d.offloaded(f)):
 		return unprintable(d, "the flow has no "+f.Proto.String()+" state (its source did not print one: an update event may have none), which the kernel prints")
-	case f.Has(FieldSecctx) && !isText(f.Secctx, " "), d.lib && f.Has(FieldHelper) && !isText(f.Helper, " "):
-		return unprintable(d, "a secctx or helper name that is empty or has spaces or control bytes, which this format cannot show")
-	case f.Has(FieldProgname) && !isText(f.Progname, ""):
-		return unprintable(d, "a process name that is empty or has control bytes")
+	case f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, ' ') >= 0, d.lib && f.Has(FieldHelper) && strings.IndexByte(f.Helper, ' ') >= 0:
+		return unprintable(d, "a secctx or helper name with a space, which this format cannot show")
 	case !d.lib && lacksL4(f):
 		return unprintable(d, "the flow has no "+l4Names[f.Proto.Layer4()]+" (its source did not print them: conntrack's XML has none for ICMP), which the kernel always prints")
 	}
@@ -114,10 +112,10 @@ func (d *dialect) printable(f *Flow) error {
 }
 
 // isText reports whether s prints as a value its parser reads back: not
-// empty, valid UTF-8, without control bytes or any byte of stop.
-func isText(s, stop string) bool {
+// empty, valid UTF-8, without control bytes.
+func isText(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || strings.IndexByte(stop, c) >= 0 {
+		if c := s[i]; c < 0x20 || c == 0x7f {
 			return false
 		}
 	}

@@ -255,7 +255,8 @@ func describe(v []byte, i int) string {
 	}
 }
 
-func quote(b []byte) string {
+// quote returns b quoted for a message, cut after 40 bytes.
+func quote[T ~string | ~[]byte](b T) string {
 	if len(b) > 40 {
 		return strconv.Quote(string(b[:40])) + "..."
 	}

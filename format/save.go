@@ -2,10 +2,8 @@ package format
 
 import (
 	"bytes"
-	"maps"
 	"math"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -409,39 +407,44 @@ func (p *parser) saveState(f *Flow) error {
 // icmpOptions are the options of ICMP's and ICMPv6's type, code and id.
 var icmpOptions = [2][3]string{{"--icmp-type", "--icmp-code", "--icmp-id"}, {"--icmpv6-type", "--icmpv6-code", "--icmpv6-id"}}
 
-// icmpInverse maps each ICMP and ICMPv6 type the kernel tracks to the type
-// of its reply, as the kernel's trackers invert it (nf_conntrack_proto_icmp's
-// and icmpv6's invmap); the kernel refuses entries of other types.
-var icmpInverse = map[Proto]map[uint8]uint8{
-	ICMP: {
-		0: 8, 8: 0, // echo reply, echo request
-		13: 14, 14: 13, // timestamp
-		15: 16, 16: 15, // information
-		17: 18, 18: 17, // address mask
-	},
-	ICMPv6: {
-		128: 129, 129: 128, // echo request, echo reply
-		139: 140, 140: 139, // node information query, reply
-	},
+// icmpReply returns the ICMP or ICMPv6 type of the reply to type t, as the
+// kernel's trackers invert it, and whether the kernel tracks t at all (it
+// refuses entries of other types).
+func icmpReply(p Proto, t uint8) (uint8, bool) {
+	if p == ICMPv6 {
+		switch t {
+		case 128, 139: // echo request, node information query
+			return t + 1, true
+		case 129, 140:
+			return t - 1, true
+		}
+		return 0, false
+	}
+	switch t {
+	case 8: // echo request
+		return 0, true
+	case 0:
+		return 8, true
+	case 13, 15, 17: // timestamp, information, address mask requests
+		return t + 1, true
+	case 14, 16, 18:
+		return t - 1, true
+	}
+	return 0, false
 }
 
 // icmpTypes lists the types of p the kernel tracks, for messages.
 func icmpTypes(p Proto) string {
 	var b []byte
-	for _, t := range slices.Sorted(maps.Keys(icmpInverse[p])) {
-		if len(b) > 0 {
-			b = append(b, ", "...)
+	for t := range 256 {
+		if _, ok := icmpReply(p, uint8(t)); ok {
+			if len(b) > 0 {
+				b = append(b, ", "...)
+			}
+			b = strconv.AppendUint(b, uint64(t), 10)
 		}
-		b = strconv.AppendUint(b, uint64(t), 10)
 	}
 	return string(b)
-}
-
-// icmpReply returns the ICMP or ICMPv6 type of a reply to type t, and
-// whether the kernel tracks t.
-func icmpReply(p Proto, t uint8) (uint8, bool) {
-	r, ok := icmpInverse[p][t]
-	return r, ok
 }
 
 // appendSave appends f as a line of conntrack -o save, or of the input of
@@ -457,15 +460,17 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	if !f.Has(FieldL4) && f.Proto.Layer4() != L4None && f.Proto != DCCP {
 		return dst, &PrintError{Format: fm, Msg: "the flow has no " + l4Names[f.Proto.Layer4()] + " (its source did not print them, as conntrack's XML does not for ICMP, or the kernel lacks the " + f.Proto.String() + " tracker), which this format cannot show"}
 	}
-	if _, ok := icmpReply(f.Proto, f.Orig.Type); f.Has(FieldL4) && f.Proto.Layer4() == L4ICMP && !ok {
-		return dst, &PrintError{Format: fm, Msg: "the kernel tracks no " + f.Proto.String() + " type " + itoa(uint64(f.Orig.Type)) + ", and this format prints the original's type alone"}
+	if f.Has(FieldL4) && f.Proto.Layer4() == L4ICMP {
+		if _, ok := icmpReply(f.Proto, f.Orig.Type); !ok {
+			return dst, &PrintError{Format: fm, Msg: "the kernel tracks no " + f.Proto.String() + " type " + itoa(uint64(f.Orig.Type)) + ", and this format prints the original's type alone"}
+		}
 	}
 	restore := fm == Restore
 	switch {
 	case restore && !f.Has(FieldTimeout):
 		return dst, &PrintError{Format: fm, Msg: "the flow has no timeout (it is offloaded, or it ended), which conntrack -I needs"}
 	case restore && strings.IndexByte(f.Labels, ' ') >= 0:
-		return dst, &PrintError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + f.Labels}
+		return dst, &PrintError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + quote(f.Labels)}
 	}
 	switch {
 	case restore:

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -516,6 +517,10 @@ func appendXML(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, erro
 	if err := xmlPrintable(f); err != nil {
 		return dst, err
 	}
+	if f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, '<') >= 0 || f.Has(FieldHelper) && strings.IndexByte(f.Helper, '<') >= 0 ||
+		f.Has(FieldLabels) && strings.IndexByte(f.Labels, '<') >= 0 {
+		return dst, &PrintError{Format: XML, Msg: "a secctx, helper or label name with '<', which conntrack's XML cannot show"}
+	}
 	dst = append(dst, "<flow"...)
 	if f.Event != EventNone {
 		dst = append(dst, ` type="`...)
@@ -567,9 +572,6 @@ func xmlPrintable(f *Flow) error {
 	}
 	if f.Has(FieldState) && StateName(f.Proto, f.State) == "" {
 		return &PrintError{Format: XML, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.String() + " state"}
-	}
-	if f.Has(FieldSecctx) && !isText(f.Secctx, "<") || f.Has(FieldHelper) && !isText(f.Helper, "<") || f.Has(FieldProgname) && !isText(f.Progname, "") {
-		return &PrintError{Format: XML, Msg: "a secctx, helper or process name that is empty or has control bytes or '<', which conntrack's XML cannot show"}
 	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {

@@ -165,7 +165,7 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	}
 	if af != nil {
 		if err := af.Commit(); err != nil {
-			fmt.Fprintln(stderr, "ctconv "+name+":", err)
+			writeFailed(stderr, name, err)
 			return 1
 		}
 	}

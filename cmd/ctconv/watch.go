@@ -175,15 +175,13 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if af != nil {
 		if err := af.Commit(); err != nil {
-			fmt.Fprintln(stderr, "ctconv watch:", err)
+			writeFailed(stderr, "watch", err)
 			return 1
 		}
 	}
-	lost = events.Lost()
 	fmt.Fprintf(stderr, "ctconv watch: %d flow events\n", n)
-	if lost > 0 {
+	if lost := events.Lost(); lost > 0 {
 		fmt.Fprintf(stderr, "ctconv watch: events were lost: the socket buffer overflowed %d times\n", lost)
-		return 3
 	}
-	return 0
+	return earned()
 }

@@ -189,18 +189,11 @@ func umask() fs.FileMode {
 // dangling symlink too). Create then replaces it and keeps that mode: so a
 // run takes a name that others running at the same time must not share.
 func Reserve(name string) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, newMode())
 	if err != nil {
 		return err
 	}
-	err = f.Chmod(newMode())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-	}
-	return err
+	return f.Close()
 }
 
 // named returns err, of the operation op, naming the target name in place
