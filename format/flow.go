@@ -141,7 +141,8 @@ func (f *Flow) Has(fs Fields) bool { return f.Fields&fs == fs }
 
 // Quirks records choices of a printer that the kernel state does not
 // determine. Each is set by the parser that saw it and honoured by the
-// printers of the formats that have it.
+// printers of the formats that have it; QuirkCRLF, a line's end, by the
+// Scanner and the Writer.
 type Quirks uint8
 
 const (
@@ -166,6 +167,11 @@ const (
 	// as it does for the heartbeat states its table lacks; which one is
 	// not told, so the flow has no state.
 	QuirkNullState
+	// QuirkCRLF: the line ended with CR LF, as lines of captures pasted into
+	// Windows documents do, in a capture whose lines may end either way. A
+	// Scanner sets it, and a Writer ends the line so; Parser and Printer
+	// work on lines without their ends.
+	QuirkCRLF
 )
 
 // Event is the type of an event in a conntrack -E stream.

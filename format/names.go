@@ -51,7 +51,7 @@ func ParseStatus(name string) (Status, bool) {
 	return 0, false
 }
 
-var quirkNames = [...]string{"unknown-name", "listen", "trailing-space", "use-before-mark", "signed-mark", "spaced-micros", "null-state"}
+var quirkNames = [...]string{"unknown-name", "listen", "trailing-space", "use-before-mark", "signed-mark", "spaced-micros", "null-state", "crlf"}
 
 // QuirkName returns the name of quirk q, a single bit, or "".
 func QuirkName(q Quirks) string {

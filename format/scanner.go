@@ -139,8 +139,13 @@ func (s *Scanner) Scan(f *Flow) bool {
 			}
 			if err != nil {
 				perr = asParseError(err, line)
-			} else if f.Extras.s != "" {
-				s.unknown += f.Extras.Len()
+			} else {
+				if s.cr && s.dec == nil {
+					f.Quirks |= QuirkCRLF
+				}
+				if f.Extras.s != "" {
+					s.unknown += f.Extras.Len()
+				}
 			}
 		}
 		if perr == nil {
@@ -170,6 +175,8 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 			}
 			if err != nil {
 				perr = asParseError(err, line)
+			} else if s.cr && s.dec == nil {
+				e.Quirks |= QuirkCRLF
 			}
 		}
 		if perr == nil {
@@ -207,7 +214,7 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 		}
 		s.lineNo++
 		// Windows line ends, as in captures pasted into documents, are read;
-		// CR() tells the caller.
+		// CR() and QuirkCRLF tell the caller.
 		if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
 			line = line[:len(line)-1]
 		}
@@ -231,6 +238,7 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 				s.join = append(s.join[:0], line[:i]...)
 				if next, err := s.readLine(); err == nil && next != nil {
 					s.lineNo++
+					s.cr = len(next) > 0 && next[len(next)-1] == '\r' // the record ends here
 					line = append(s.join, bytes.TrimSuffix(next, []byte("\r"))...)
 				}
 			}
@@ -421,7 +429,9 @@ func (s *Scanner) Skipped() int { return s.skipped }
 
 // CR reports whether the line Scan read last ended with CR LF, as lines of
 // captures pasted into Windows documents do. The CR is not part of the
-// line that was parsed.
+// line that was parsed; the record read from a line of text has QuirkCRLF,
+// so that a Writer ends its line the same. A Decoder's records have the
+// quirks the Decoder gives them: a JSON line's end is not the text's.
 func (s *Scanner) CR() bool { return s.cr }
 
 // Footer reports whether the input, an XML document, had its footer

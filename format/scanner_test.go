@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -229,5 +230,47 @@ func TestDetect(t *testing.T) {
 	var de *format.DetectError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "considered proc") || !strings.Contains(err.Error(), "iplegacy") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestScannerLineEnds checks that a record read from a line that ended
+// with CR LF has QuirkCRLF, and only such a record, and that a Writer ends
+// each record's line as it was: a capture whose line ends are mixed prints
+// back as it was. A record cut in two by conntrack's message ends as its
+// second part does.
+func TestScannerLineEnds(t *testing.T) {
+	cut := "udp      17 50 src=0:0:1:: dst=2001:db8::99 sport=107 dport=9 packets=0 bytes=0 [UNREPLIED] src=2001:db8::99 dst=0:"
+	rest := "0:1:: sport=9 dport=107 packets=0 bytes=0 mark=0 delta-time=10 use=1"
+	whole := "udp      17 50 src=0:0:1:: dst=2001:db8::99 sport=107 dport=9 packets=0 bytes=0 [UNREPLIED] src=2001:db8::99 dst=0:0:1:: sport=9 dport=107 packets=0 bytes=0 mark=0 delta-time=10 use=1"
+	for _, c := range []struct {
+		name    string
+		fm      format.Format
+		in, out string
+		crlf    []bool
+	}{
+		{"proc", format.Proc, good + "\r\n" + good + "\n" + good + "\r\n" + good, good + "\r\n" + good + "\n" + good + "\r\n" + good + "\n", []bool{true, false, true, false}},
+		{"cut LF, rest CRLF", format.Conntrack, cut + "conntrack v1.4.7 (conntrack-tools): 27 flow entries have been shown.\n" + rest + "\r\n" + whole + "\n", whole + "\r\n" + whole + "\n", []bool{true, false}},
+		{"cut CRLF, rest LF", format.Conntrack, cut + "conntrack v1.4.7 (conntrack-tools): 27 flow entries have been shown.\r\n" + rest + "\n" + whole + "\r\n", whole + "\n" + whole + "\r\n", []bool{false, true}},
+	} {
+		sc, _ := format.NewScanner(strings.NewReader(c.in), c.fm)
+		var out bytes.Buffer
+		w := format.NewWriter(&out, format.Printer{Format: c.fm})
+		var got []bool
+		var f format.Flow
+		for sc.Scan(&f) {
+			if crlf := f.Quirks&format.QuirkCRLF != 0; crlf != sc.CR() {
+				t.Errorf("%s: QuirkCRLF %v, CR() %v", c.name, crlf, sc.CR())
+			}
+			got = append(got, f.Quirks&format.QuirkCRLF != 0)
+			if err := w.Write(&f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sc.Err() != nil {
+			t.Fatalf("%s: %v", c.name, sc.Err())
+		}
+		if !slices.Equal(got, c.crlf) || out.String() != c.out {
+			t.Errorf("%s: CRLF %v, want %v; printed\n%q\nwant\n%q", c.name, got, c.crlf, out.String(), c.out)
+		}
 	}
 }

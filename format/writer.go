@@ -5,17 +5,20 @@ import "io"
 // A Writer writes flows to a stream in one format, with the framing the
 // format's documents have: conntrack's XML has a header before the first
 // record and a footer after the last, and no output at all without records.
+//
+// A record's line ends with CR LF when it has QuirkCRLF, as a Scanner reads
+// it from such a line, and with LF otherwise; the lines of an XML header end
+// as the first record's, the footer as the last's.
 type Writer struct {
 	Printer
 	// Footer says whether Close writes the XML footer, as conntrack -L does,
 	// and conntrack -E when it is interrupted. NewWriter sets it.
 	Footer bool
-	// CRLF ends the lines written next with CR LF, as Windows documents do.
-	CRLF bool
 
 	w       io.Writer
 	buf     []byte
 	records int
+	crlf    bool // the last record's line ended with CR LF
 }
 
 // NewWriter returns a Writer of flows to w with p.
@@ -27,56 +30,52 @@ func NewWriter(w io.Writer, p Printer) *Writer {
 // the Writer can go on.
 func (w *Writer) Write(f *Flow) error {
 	var err error
-	w.buf = w.header(w.buf[:0])
+	crlf := f.Quirks&QuirkCRLF != 0
+	w.buf = w.header(w.buf[:0], crlf)
 	if w.buf, err = w.Append(w.buf, f); err != nil {
 		return err
 	}
-	return w.flush()
+	return w.flush(crlf)
 }
 
 // WriteExpect writes e as one record of an expectation format.
 func (w *Writer) WriteExpect(e *Expect) error {
 	var err error
-	w.buf = w.header(w.buf[:0])
+	crlf := e.Quirks&QuirkCRLF != 0
+	w.buf = w.header(w.buf[:0], crlf)
 	if w.buf, err = w.AppendExpect(w.buf, e); err != nil {
 		return err
 	}
-	return w.flush()
+	return w.flush(crlf)
 }
 
-// header appends the document's header before the first record.
-func (w *Writer) header(dst []byte) []byte {
+// header appends the document's header before the first record, its lines
+// ended as the record's.
+func (w *Writer) header(dst []byte, crlf bool) []byte {
 	if root := w.Format.root(); w.records == 0 && root != "" {
-		dst = w.line(append(append(append(dst, xmlHeader+"\n<"...), root...), ">\n"...))
+		dst = eol(append(dst, xmlHeader...), crlf)
+		dst = eol(append(append(append(dst, '<'), root...), '>'), crlf)
 	}
 	return dst
 }
 
-// flush writes the buffered record.
-func (w *Writer) flush() error {
-	var err error
-	if w.CRLF {
-		w.buf = append(w.buf[:len(w.buf)-1], '\r', '\n')
+// flush writes the buffered record, whose line the printer ended with LF.
+func (w *Writer) flush(crlf bool) error {
+	if crlf {
+		w.buf = eol(w.buf[:len(w.buf)-1], true)
 	}
-	_, err = w.w.Write(w.buf)
+	_, err := w.w.Write(w.buf)
 	w.records++
+	w.crlf = crlf
 	return err
 }
 
-// line turns the line ends of a header into CR LF when the Writer writes
-// those.
-func (w *Writer) line(b []byte) []byte {
-	if !w.CRLF {
-		return b
+// eol ends a line of dst with CR LF if crlf is set, with LF otherwise.
+func eol(dst []byte, crlf bool) []byte {
+	if crlf {
+		dst = append(dst, '\r')
 	}
-	out := make([]byte, 0, len(b)+4)
-	for _, c := range b {
-		if c == '\n' {
-			out = append(out, '\r')
-		}
-		out = append(out, c)
-	}
-	return out
+	return append(dst, '\n')
 }
 
 // Records returns the number of records written.
@@ -89,6 +88,7 @@ func (w *Writer) Close() error {
 	if w.records == 0 || root == "" || !w.Footer {
 		return nil
 	}
-	_, err := w.w.Write(w.line([]byte("</" + root + ">\n")))
+	w.buf = eol(append(append(append(w.buf[:0], "</"...), root...), '>'), w.crlf)
+	_, err := w.w.Write(w.buf)
 	return err
 }

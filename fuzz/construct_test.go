@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -298,6 +299,7 @@ func FuzzConstruct(f *testing.F) {
 			if d := agree(p.Format, &fl, &got); d != "" {
 				t.Fatalf("%v %v reads back a flow that disagrees: %s\n%s", p.Format, p.Options, d, line)
 			}
+			lineEnds(t, p, &fl)
 			for _, q := range printers {
 				q.Location = time.UTC
 				mid, line2, err := roundTrip(q, &got)
@@ -324,4 +326,49 @@ func FuzzConstruct(f *testing.F) {
 			}
 		}
 	})
+}
+
+// lineEnds writes f as a document of p's format three times, its lines
+// ended with CR LF, LF, CR LF, and reads it back with a Scanner: each
+// record has the line end it was written with (format.QuirkCRLF), and
+// written again they give the same bytes.
+func lineEnds(t *testing.T, p format.Printer, f *format.Flow) {
+	write := func(flows []format.Flow) []byte {
+		var b bytes.Buffer
+		w := format.NewWriter(&b, p)
+		for i := range flows {
+			if err := w.Write(&flows[i]); err != nil {
+				t.Fatalf("%v %v: %v", p.Format, p.Options, err)
+			}
+		}
+		w.Close()
+		return b.Bytes()
+	}
+	crlf := []bool{true, false, true}
+	flows := make([]format.Flow, len(crlf))
+	for i, c := range crlf {
+		flows[i] = *f
+		if c {
+			flows[i].Quirks |= format.QuirkCRLF
+		}
+	}
+	doc := write(flows)
+	sc, err := format.NewScanner(bytes.NewReader(doc), p.Format, format.WithLocation(p.Location))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows = flows[:0]
+	var g format.Flow
+	for sc.Scan(&g) {
+		if got := g.Quirks&format.QuirkCRLF != 0; len(flows) >= len(crlf) || got != crlf[len(flows)] {
+			t.Fatalf("%v %v: record %d reads with QuirkCRLF %v\n%q", p.Format, p.Options, len(flows), got, doc)
+		}
+		flows = append(flows, g)
+	}
+	if sc.Err() != nil || len(flows) != len(crlf) {
+		t.Fatalf("%v %v: %d records, %v\n%q", p.Format, p.Options, len(flows), sc.Err(), doc)
+	}
+	if again := write(flows); !bytes.Equal(again, doc) {
+		t.Fatalf("%v %v: written again differs:\n%q\n%q", p.Format, p.Options, doc, again)
+	}
 }

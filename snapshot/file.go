@@ -71,9 +71,14 @@ type Header struct {
 	Source   Encoding
 	Options  format.Options
 	Location string
-	// CRLF and Footer say that the source's lines ended with CR LF, and
-	// that it was an XML document with its footer.
-	CRLF, Footer bool
+	// CRLF says that every line of the source ended with CR LF. Each
+	// record says it of its own line (format.QuirkCRLF), but files written
+	// before the quirk existed have only the header, so a Reader gives
+	// every record of a file with CRLF the quirk. A Writer sets CRLF at
+	// Close, where it can seek, when every record it wrote has the quirk.
+	CRLF bool
+	// Footer says that the source was an XML document with its footer.
+	Footer bool
 	// Tool is the program that wrote the file, and its version.
 	Tool string
 	// Expectations says that the records are expectations, not flows.
@@ -126,6 +131,7 @@ type Writer struct {
 	count  uint64
 	err    error
 	closed bool
+	lf     bool // a record without format.QuirkCRLF was written
 
 	sort *store      // with Header.Sorted, the flows until Close sorts them
 	cur  *batch      // the batch being filled
@@ -151,7 +157,7 @@ const (
 )
 
 // NewWriter writes the header h to w and returns a Writer of its records.
-// h.Count is set by Close.
+// h.Count and h.CRLF are set by Close, from the records.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	if h.Sorted && h.Expectations {
 		return nil, errors.New("snapshot: only flows can be sorted")
@@ -160,7 +166,7 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	if h.Sorted {
 		sw.sort = newStore()
 	}
-	sw.h.Count = UnknownCount
+	sw.h.Count, sw.h.CRLF = UnknownCount, false
 	sw.header = encodeHeader(&sw.h, headerRoom)
 	if _, err := w.Write(fixed(&sw.h, sw.header)); err != nil {
 		return nil, err
@@ -303,6 +309,7 @@ func (w *Writer) WriteFlow(f *format.Flow) error {
 		return w.err
 	}
 	w.count++
+	w.lf = w.lf || f.Quirks&format.QuirkCRLF == 0
 	if w.sort != nil {
 		k := keyOf(f)
 		w.err = w.sort.add(f, &k)
@@ -345,6 +352,7 @@ func (w *Writer) WriteExpect(e *format.Expect) error {
 	}
 	w.cur.exps[w.cur.n] = *e
 	w.count++
+	w.lf = w.lf || e.Quirks&format.QuirkCRLF == 0
 	if w.cur.n++; w.cur.n == batchLen {
 		return w.next()
 	}
@@ -354,11 +362,11 @@ func (w *Writer) WriteExpect(e *format.Expect) error {
 // Count returns the number of records written.
 func (w *Writer) Count() uint64 { return w.count }
 
-// SetHeader replaces the header's options, CRLF and Footer, which a writer
-// may know only at the end; Close writes them where the underlying writer
-// can seek.
-func (w *Writer) SetHeader(options format.Options, crlf, footer bool) {
-	w.h.Options, w.h.CRLF, w.h.Footer = options, crlf, footer
+// SetHeader replaces the header's options and Footer, which a writer may
+// know only at the end; Close writes them where the underlying writer can
+// seek.
+func (w *Writer) SetHeader(options format.Options, footer bool) {
+	w.h.Options, w.h.Footer = options, footer
 }
 
 // Close ends the records and, where the underlying writer can seek (a
@@ -386,6 +394,7 @@ func (w *Writer) Close() error {
 	if wa, ok := w.w.(io.WriterAt); ok {
 		h := w.h
 		h.Count = w.count
+		h.CRLF = w.count > 0 && !w.lf
 		header := encodeHeader(&h, -len(w.header))
 		if header == nil {
 			header = w.header // no room for what changed
@@ -553,6 +562,13 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 		r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)
 	default:
 		r.count++
+		if r.h.CRLF { // a file written before format.QuirkCRLF, or all CR LF
+			if f != nil {
+				f.Quirks |= format.QuirkCRLF
+			} else {
+				e.Quirks |= format.QuirkCRLF
+			}
+		}
 		return true
 	}
 	return false

@@ -366,9 +366,9 @@ func (o *Output) Count() int { return o.count }
 
 // SetHeader sets what a snapshot's header can tell only at the end; see
 // Writer.SetHeader. For other encodings it does nothing.
-func (o *Output) SetHeader(options format.Options, crlf, footer bool) {
+func (o *Output) SetHeader(options format.Options, footer bool) {
 	if o.file != nil {
-		o.file.SetHeader(options, crlf, footer)
+		o.file.SetHeader(options, footer)
 	}
 }
 

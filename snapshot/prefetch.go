@@ -3,12 +3,11 @@ package snapshot
 import "github.com/ctconv/ctconv/format"
 
 // Scanned is a flow as an Input read it, with what its Scanner knew then:
-// the conntrack options the input showed so far, whether the line ended
-// with CR LF, and its number. A snapshot's flows have none of these.
+// the conntrack options the input showed so far, and the line's number. A
+// snapshot's flows have neither.
 type Scanned struct {
 	Flow    format.Flow
 	Options format.Options
-	CR      bool
 	Line    int
 }
 
@@ -59,7 +58,7 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter) {
 				continue
 			}
 			if in.Scanner != nil {
-				rec.Options, rec.CR, rec.Line = in.Scanner.Options(), in.Scanner.CR(), in.Scanner.Line()
+				rec.Options, rec.Line = in.Scanner.Options(), in.Scanner.Line()
 			}
 			b.n++
 		}

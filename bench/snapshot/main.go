@@ -140,7 +140,7 @@ func write(file, snap string) (uint64, error) {
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	w.SetHeader(sc.Options(), sc.CR(), sc.Footer())
+	w.SetHeader(sc.Options(), sc.Footer())
 	if err := w.Close(); err != nil {
 		return 0, err
 	}

@@ -136,7 +136,7 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		err = c.start(&snapshot.Input{Encoding: c.from})
 	}
 	if c.out != nil {
-		c.out.SetHeader(c.options, c.crlf, c.footer)
+		c.out.SetHeader(c.options, c.footer)
 		if cerr := c.out.Close(); err == nil {
 			err = cerr
 		}
@@ -205,13 +205,13 @@ type converter struct {
 	expect bool          // the records are expectations
 	textTo format.Format // the text format written, if any
 
-	options      format.Options // what the inputs showed, for a snapshot's header
-	crlf, footer bool
-	clean        bool  // no record of the current input failed to print
-	werr         error // the write error that ended the run, reported at its end
-	unknown      int
-	unshown      int
-	noVtags      int // SCTP flows restored without their verification tags
+	options format.Options // what the inputs showed, for a snapshot's header
+	footer  bool
+	clean   bool  // no record of the current input failed to print
+	werr    error // the write error that ended the run, reported at its end
+	unknown int
+	unshown int
+	noVtags int // SCTP flows restored without their verification tags
 }
 
 // file converts one input and reports whether it was clean.
@@ -275,7 +275,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			prog.entry()
-			c.setPrinter(in.Scanner, 0, false)
+			c.setPrinter(in.Scanner, 0)
 			if !c.written(c.out.WriteExpect(&e), display, c.line(in)) {
 				return c.clean
 			}
@@ -296,7 +296,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				c.unshown++
 				continue
 			}
-			c.setPrinter(in.Scanner, rec.Options, rec.CR)
+			c.setPrinter(in.Scanner, rec.Options)
 			if !c.written(c.out.Write(f), display, rec.Line) {
 				return c.clean
 			}
@@ -371,7 +371,6 @@ func (c *converter) start(in *snapshot.Input) error {
 		if !c.withSet {
 			c.opts, c.withSet = sh.Options, true
 		}
-		c.crlf = sh.CRLF
 	}
 	if !c.toSet && in.Snapshot == nil {
 		c.to = in.Encoding
@@ -411,24 +410,23 @@ func kind(expect bool) string {
 	return "flows"
 }
 
-// setPrinter sets the text writer's options and line ends for a record
-// that a text input read with the scanner then showing options and cr; sc
-// is nil for a snapshot, whose header gave them.
-func (c *converter) setPrinter(sc *format.Scanner, scanOpts format.Options, scanCR bool) {
+// setPrinter sets the text writer's options for a record that a text
+// input read with the scanner then showing options; sc is nil for a
+// snapshot, whose header gave them. A record's line end is its own
+// (format.QuirkCRLF).
+func (c *converter) setPrinter(sc *format.Scanner, scanOpts format.Options) {
 	if sc != nil && c.expect {
-		scanOpts, scanCR = sc.Options(), sc.CR()
+		scanOpts = sc.Options()
 	}
-	opts, cr := c.opts, c.crlf
+	opts := c.opts
 	if sc != nil {
 		if !c.withSet {
 			opts = scanOpts
 		}
-		cr = scanCR
 		c.options |= scanOpts
-		c.crlf = c.crlf || cr
 	}
 	if t := c.out.Text(); t != nil {
-		t.Options, t.CRLF = opts, cr
+		t.Options = opts
 	}
 }
 
