@@ -216,12 +216,37 @@ func l4Len(k format.Layer4) int {
 
 // replyBase returns what a record's reply tuple is told against: the
 // mirror of the original, with a layer-4 part only if the record has one.
+// The mirror is part of the format, so it is made here as version 1 made
+// it, not by format.Flow.Mirror, which follows the kernel as ctconv learns
+// it (it turned an echo request into type 9 until a later version made it
+// 0): a record decodes as it did when it was written.
 func replyBase(f *format.Flow, k format.Layer4) format.Tuple {
-	m := f.Mirror()
-	if k == format.L4None {
-		m = format.Tuple{Src: m.Src, Dst: m.Dst}
+	o := &f.Orig
+	m := format.Tuple{Src: o.Dst, Dst: o.Src}
+	if !f.Has(format.FieldL4) || k == format.L4None {
+		return m
+	}
+	switch f.Proto.Layer4() {
+	case format.L4ICMP:
+		m.Type, m.Code, m.ID = wireICMPReply(f.Proto, o.Type), o.Code, o.ID
+	case format.L4Ports, format.L4Keys:
+		m.SrcPort, m.DstPort = o.DstPort, o.SrcPort
 	}
 	return m
+}
+
+// wireICMPReply is the ICMP type replyBase mirrors type t to, frozen as
+// version 1 of the format has it.
+func wireICMPReply(p format.Proto, t uint8) uint8 {
+	switch {
+	case p == format.ICMPv6 && (t == 128 || t == 139), p == format.ICMP && (t == 8 || t == 13 || t == 15 || t == 17):
+		return t + 1
+	case p == format.ICMPv6 && (t == 129 || t == 140), p == format.ICMP && (t == 14 || t == 16 || t == 18):
+		return t - 1
+	case p == format.ICMP && t == 0:
+		return 8
+	}
+	return t
 }
 
 // replyDiff returns which elements of f's reply tuple differ from its base:
