@@ -295,14 +295,16 @@ func appendTextChange(b []byte, fc *snapshot.FieldChange) []byte {
 	return appendEscaped(b, fc.New)
 }
 
-// appendEscaped appends s for a person to read: control bytes and invalid
-// UTF-8, which could forge lines or reach a terminal, as \xNN.
+// appendEscaped appends s for a person to read: control characters (C0,
+// DEL, C1) and invalid UTF-8, which could forge lines or reach a terminal,
+// as \xNN for each of their bytes.
 func appendEscaped(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError && n == 1 {
-			b = append(b, `\x`...)
-			b = append(b, "0123456789abcdef"[s[i]>>4], "0123456789abcdef"[s[i]&15])
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError && n == 1 {
+			for _, c := range []byte(s[i : i+n]) {
+				b = append(b, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+			}
 		} else {
 			b = append(b, s[i:i+n]...)
 		}

@@ -61,7 +61,7 @@ func TestInfoEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := snapshot.NewWriter(f, snapshot.Header{Created: time.Now(), Source: snapshot.Text(format.Proc),
-		Host: "gw\x1b]0;owned\x07\nfile:     forged", Kernel: "6.1\r", Tool: "ctconv"})
+		Host: "gw\x1b]0;owned\x07\u009b31m\nfile:     forged", Kernel: "6.1\r", Tool: "ctconv"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestInfoEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.ContainsAny(text, "\x1b\x07\r") || strings.Count(text, "\nfile:") != 0 {
+	if strings.ContainsAny(text, "\x1b\x07\r\u009b") || strings.Count(text, "\nfile:") != 0 {
 		t.Errorf("--info printed %q", text)
 	}
 }
