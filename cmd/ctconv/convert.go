@@ -141,6 +141,11 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 			err = cerr
 		}
 	}
+	if c.spool != nil {
+		if serr := c.spool.finish(); err == nil {
+			err = serr
+		}
+	}
 	if err == nil {
 		err = c.bw.Flush()
 	}
@@ -201,6 +206,7 @@ type converter struct {
 
 	bw     *bufio.Writer
 	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
+	spool  *spool    // a snapshot bound for a stream, until its header is complete
 	out    *snapshot.Output
 	expect bool          // the records are expectations
 	textTo format.Format // the text format written, if any
@@ -389,6 +395,13 @@ func (c *converter) start(in *snapshot.Input) error {
 	w := io.Writer(c.bw)
 	if c.to == snapshot.File {
 		w = c.dst // a snapshot compresses itself, and goes back to set its header
+		if _, ok := w.(io.WriterAt); !ok {
+			var err error
+			if c.spool, err = newSpool(w); err != nil {
+				return err
+			}
+			w = c.spool
+		}
 		if c.sort {
 			if c.expect {
 				return errors.New("holds expectations; only flows can be sorted")

@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
 )
 
 // TestDamagedSnapshots cuts a snapshot at every length and flips each of
@@ -71,9 +75,22 @@ func TestDamagedSnapshots(t *testing.T) {
 	if code, out := run("snapshot", "--header-only"); code != 2 {
 		t.Errorf("--header-only without --info: exit %d, %q", code, out)
 	}
-	// Written to a pipe, the header has no count: --info counts.
-	_, piped, _ := ctconv(t, "", "convert", "--to", "snapshot", corpusProc)
-	os.WriteFile(file, []byte(piped), 0o644)
+	// Written to a stream by a writer that cannot spool it (watch, or a
+	// program's), the header has no count: --info counts.
+	var piped bytes.Buffer
+	w, err := snapshot.NewWriter(&piped, snapshot.Header{Created: time.Now(), Source: snapshot.Text(format.Proc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range parseAll(t, format.Proc, readFile(t, corpusProc)) {
+		if err := w.WriteFlow(&f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, piped.Bytes(), 0o644)
 	if code, out := run("snapshot", "--info"); code != 0 || !strings.Contains(out, "records:  56 flows, counted (written to a pipe") {
 		t.Errorf("written to a pipe: exit %d:\n%s", code, out)
 	}

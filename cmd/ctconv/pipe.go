@@ -61,3 +61,32 @@ func writeFailed(stderr io.Writer, cmd string, err error) {
 	}
 	fmt.Fprintf(stderr, "ctconv %s: write: %v\n", cmd, err)
 }
+
+// spool holds a snapshot bound for a stream (a pipe, standard output, a
+// device) in an unnamed temporary file, where its writer can go back to
+// complete its header (count, options, footer), and copies it to the stream
+// at the end: a snapshot written to a pipe is as complete as one written to
+// a file, and the stream is written in order.
+type spool struct {
+	*os.File
+	dst io.Writer
+}
+
+func newSpool(dst io.Writer) (*spool, error) {
+	f, err := os.CreateTemp("", "ctconv-spool-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name()) // unnamed: gone with the process, however it ends
+	return &spool{File: f, dst: dst}, nil
+}
+
+// finish copies the snapshot to the stream and closes the temporary file.
+func (s *spool) finish() error {
+	defer s.File.Close()
+	if _, err := s.File.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(s.dst, s.File)
+	return err
+}
