@@ -44,7 +44,7 @@ func TestConvertMissing(t *testing.T) {
 		{"XML has no ICMP type", format.XML, format.Proc, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for ip_conntrack", format.XML, format.IPLegacy, icmp, "the flow has no ICMP type, code and id"},
 		{"nor for save", format.XML, format.Save, icmp, "the flow has no ICMP type, code and id"},
-		// Linux 6.16 and later track DCCP without its tracker: conntrack
+		// Linux 6.17 and later track DCCP without its tracker: conntrack
 		// prints ports 0 and no state, /proc "unknown" and no ports, -o save
 		// no ports; conntrack -R needs ports and a state all the same.
 		{"DCCP without its tracker, to proc", format.Conntrack, format.Proc, genericDCCP,

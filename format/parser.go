@@ -66,7 +66,7 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 }
 
 // untrackedDCCP marks a DCCP flow of a kernel without the DCCP tracker
-// (Linux 6.16 and later) as the kernel holds it: conntrack prints such a
+// (Linux 6.17 and later) as the kernel holds it: conntrack prints such a
 // flow without a state and with ports 0, which the kernel does not have
 // (/proc prints it as "unknown", -o save without ports, netlink sends none).
 func untrackedDCCP(f *Flow) {
