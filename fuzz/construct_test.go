@@ -182,6 +182,14 @@ func agree(fm format.Format, want, got *format.Flow) string {
 		w.Event = format.EventNone // -A: a new flow's event, or a listed flow
 		want = &w
 	}
+	if (fm == format.Save || fm == format.Restore) && want.Proto.Layer4() == format.L4ICMP {
+		// conntrack -o save prints the original's ICMP part alone; the
+		// kernel makes the reply's from it, and so does the parser.
+		w := *want
+		m := w.Mirror()
+		w.Reply.Type, w.Reply.Code, w.Reply.ID = m.Type, m.Code, m.ID
+		want = &w
+	}
 	var d []string
 	check := func(what string, ok bool) {
 		if !ok {
