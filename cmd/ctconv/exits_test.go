@@ -272,7 +272,7 @@ func TestLiveWatchOutput(t *testing.T) {
 		{"/dev/full", full, 1, "ctconv watch: write: no space left on device\n"},
 		{"closed pipe", closed, 0, ""},
 	} {
-		cmd := exec.Command("ip", "netns", "exec", l.NS, bin, "watch")
+		cmd := l.Command(bin, "watch")
 		cmd.Stdout = c.stdout
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

@@ -23,7 +23,7 @@ import (
 // with CAP_NET_ADMIN, which may use netlink but not read
 // /proc/net/nf_conntrack (mode 0440, root's).
 func asService(l *lab.Lab, bin string, args ...string) *exec.Cmd {
-	return exec.Command("ip", append([]string{"netns", "exec", l.NS, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+	return l.Command(append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
 		"--inh-caps=+net_admin", "--ambient-caps=+net_admin", bin}, args...)...)
 }
 
@@ -115,8 +115,7 @@ type watcher struct {
 
 func startWatch(t *testing.T, l *lab.Lab, bin string, args ...string) *watcher {
 	t.Helper()
-	w := &watcher{cmd: exec.Command("ip", append([]string{"netns", "exec", l.NS, bin, "watch"}, args...)...)}
-	w.cmd.Env = append(os.Environ(), "TZ=UTC")
+	w := &watcher{cmd: l.Command(append([]string{bin, "watch"}, args...)...)}
 	w.cmd.Stdout, w.cmd.Stderr = &w.stdout, &w.stderr
 	if err := w.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -270,7 +269,7 @@ func exchange() error {
 func TestLiveWatchLoss(t *testing.T) {
 	l := newLab(t)
 	bin := build(t)
-	cmd := exec.Command("ip", "netns", "exec", l.NS, bin, "watch", "--buffer", "1")
+	cmd := l.Command(bin, "watch", "--buffer", "1")
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,10 @@ Flags:
   -h, --help     show this help; "ctconv COMMAND --help" shows a command's
   --version      print the version
 
+Environment:
+  CTCONV_CONNLABEL  the file of label names for what is read over netlink,
+                    in place of conntrack's /etc/xtables/connlabel.conf
+
 Exit status: 0 on success, 1 when an input has bad lines or cannot be read
 or written, 2 on a usage error.
 `

@@ -10,8 +10,15 @@ import (
 	"strings"
 )
 
-// LabelFile is where conntrack reads the names of label bits.
+// LabelFile is where conntrack reads the names of label bits: conntrack
+// 1.4.7's libnetfilter_conntrack (1.0.9, nfct_labelmap_new) has no other
+// path, and no way to name one.
 const LabelFile = "/etc/xtables/connlabel.conf"
+
+// LabelEnv is the environment variable that names another file than
+// LabelFile, for a system that keeps its label names elsewhere, and for
+// tests that must not read the host's.
+const LabelEnv = "CTCONV_CONNLABEL"
 
 // Labels names connection-label bits: Labels[i] is bit i's name, "" if it
 // has none.
@@ -43,10 +50,16 @@ func ParseLabels(b []byte) (Labels, error) {
 	return l, sc.Err()
 }
 
-// LoadLabels reads LabelFile; a missing file names no bits.
+// LoadLabels reads the file that $CTCONV_CONNLABEL names, or else
+// LabelFile, which may be missing: then no bit has a name, as for
+// conntrack.
 func LoadLabels() (Labels, error) {
-	b, err := os.ReadFile(LabelFile)
-	if os.IsNotExist(err) {
+	file := os.Getenv(LabelEnv)
+	if file == "" {
+		file = LabelFile
+	}
+	b, err := os.ReadFile(file)
+	if os.IsNotExist(err) && file == LabelFile {
 		return nil, nil
 	}
 	if err != nil {

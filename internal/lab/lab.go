@@ -1,6 +1,8 @@
 // Package lab builds network namespaces of our own and fills their
 // connection-tracking tables, for live tests and corpus captures against the
-// real kernel. It needs root, iproute2, nftables and conntrack-tools.
+// real kernel. It needs root, iproute2, nftables, conntrack-tools and
+// util-linux. It reads no configuration of the host's and writes none: see
+// [Lab.Command].
 package lab
 
 import (
@@ -12,14 +14,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 )
 
 // Lab is a network namespace with connection tracking switched on, with
-// accounting and timestamps.
+// accounting and timestamps, and a mount namespace where its commands
+// find label names of its own.
 type Lab struct {
 	NS string
+	// LabelFile is the lab's connlabel.conf: the names of the label bits
+	// its ruleset sets (0 zero-label, 3 bit3-label, 7 web traffic), which
+	// its commands read at /etc/xtables/connlabel.conf and
+	// /etc/connlabel.conf. ForTest points ctconv at it.
+	LabelFile string
+	dir       string // the lab's temporary folder, LabelFile's
+	mounts    *mountNS
 }
 
 // Check returns why labs cannot be built here, or nil.
@@ -28,13 +39,13 @@ func Check() error {
 		return errors.New("needs root (to create network namespaces)")
 	}
 	var missing []string
-	for _, bin := range []string{"ip", "nft", "conntrack"} {
+	for _, bin := range []string{"ip", "nft", "conntrack", "unshare", "nsenter", "mount"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			missing = append(missing, bin)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("needs %s on PATH (apt-get install iproute2 nftables conntrack)", strings.Join(missing, ", "))
+		return fmt.Errorf("needs %s on PATH (apt-get install iproute2 nftables conntrack util-linux mount)", strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -62,12 +73,9 @@ const ruleset = `table inet ctconv {
 }
 `
 
-// connlabels names the label bits the ruleset sets, for conntrack -o labels
-// (/etc/xtables/connlabel.conf) and nft (/etc/connlabel.conf). New writes
-// the files only where they do not exist.
+// connlabels names the label bits the ruleset sets, in the lab's
+// connlabel.conf.
 const connlabels = "0\tzero-label\n3\tbit3-label\n7\tweb traffic\n"
-
-var connlabelFiles = []string{"/etc/xtables/connlabel.conf", "/etc/connlabel.conf"}
 
 // Options change how New sets a namespace up.
 type Options struct {
@@ -81,16 +89,28 @@ func New(prefix string, opts Options) (*Lab, error) {
 	if err := Check(); err != nil {
 		return nil, err
 	}
-	for _, f := range connlabelFiles {
-		if _, err := os.Stat(f); os.IsNotExist(err) {
-			os.MkdirAll(filepath.Dir(f), 0o755)
-			if err := os.WriteFile(f, []byte(connlabels), 0o644); err != nil {
-				return nil, err
-			}
-		}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
 	}
-	l := &Lab{NS: fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), rand.N(1<<20))}
-	if _, err := run(nil, "ip", "netns", "add", l.NS); err != nil {
+	l := &Lab{NS: fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), rand.N(1<<20)), dir: dir, LabelFile: filepath.Join(dir, "connlabel.conf")}
+	// Readable by all, for the tests that run ctconv as user nobody.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := os.WriteFile(l.LabelFile, []byte(connlabels), 0o644); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if _, err := run(nil, exec.Command("ip", "netns", "add", l.NS)); err != nil {
+		l.Close()
+		return nil, err
+	}
+	// After the network namespace: the mount namespace copies its
+	// /run/netns/NS.
+	if l.mounts, err = newMountNS(dir, l.LabelFile); err != nil {
+		l.Close()
 		return nil, err
 	}
 	steps := [][]string{
@@ -113,16 +133,39 @@ func New(prefix string, opts Options) (*Lab, error) {
 	return l, nil
 }
 
-// Close deletes the namespace.
+// Close ends what New started: the mount namespace's process, the
+// network namespace, the temporary folder.
 func (l *Lab) Close() error {
-	_, err := run(nil, "ip", "netns", "del", l.NS)
-	return err
+	var errs []error
+	if l.mounts != nil {
+		errs = append(errs, l.mounts.close())
+	}
+	if _, err := os.Stat("/run/netns/" + l.NS); err == nil {
+		_, err := run(nil, exec.Command("ip", "netns", "del", l.NS))
+		errs = append(errs, err)
+	}
+	errs = append(errs, os.RemoveAll(l.dir))
+	return errors.Join(errs...)
 }
 
-// Exec runs a command in the namespace with stdin and returns its stdout.
-// Commands run in UTC, so that conntrack's local times are.
+// Command returns the command that runs args in the namespace, network and
+// mount: there, /etc is the host's under an overlay that holds the lab's
+// LabelFile as /etc/xtables/connlabel.conf, where conntrack 1.4.7 reads
+// label names (libnetfilter_conntrack's nfct_labelmap_new has no other
+// path), and /etc/connlabel.conf, where nft does; whatever the command
+// writes to /etc stays in the overlay, in memory. The command runs in
+// UTC, so that conntrack's local times are.
+func (l *Lab) Command(args ...string) *exec.Cmd {
+	cmd := exec.Command("nsenter", append([]string{"--mount=/proc/" + strconv.Itoa(l.mounts.cmd.Process.Pid) + "/ns/mnt", "--",
+		"ip", "netns", "exec", l.NS}, args...)...)
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	return cmd
+}
+
+// Exec runs a command in the namespace (see Command) with stdin and
+// returns its stdout.
 func (l *Lab) Exec(stdin []byte, args ...string) ([]byte, error) {
-	return run(stdin, append([]string{"ip", "netns", "exec", l.NS}, args...)...)
+	return run(stdin, l.Command(args...))
 }
 
 // Conntrack runs conntrack with args in the namespace and returns its stdout.
@@ -134,8 +177,7 @@ func (l *Lab) Conntrack(args ...string) ([]byte, error) {
 // interrupted) with args in the namespace; stop interrupts it and returns
 // what it printed on stdout.
 func (l *Lab) Listen(args ...string) (stop func() ([]byte, error), err error) {
-	cmd := exec.Command("ip", append([]string{"netns", "exec", l.NS, "conntrack"}, args...)...)
-	cmd.Env = append(os.Environ(), "TZ=UTC")
+	cmd := l.Command(append([]string{"conntrack"}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -210,16 +252,16 @@ func setns(f *os.File) error {
 	return nil
 }
 
-func run(stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "TZ=UTC")
+// run runs cmd with stdin and returns its stdout, or an error with its
+// stderr.
+func run(stdin []byte, cmd *exec.Cmd) ([]byte, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
 	if err := cmd.Run(); err != nil {
-		return out.Bytes(), fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+		return out.Bytes(), fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(errb.String()))
 	}
 	return out.Bytes(), nil
 }

@@ -1,14 +1,22 @@
 package lab
 
 import (
+	"maps"
 	"os"
 	"testing"
+
+	"github.com/ctconv/ctconv/internal/ctnetlink"
 )
 
 // ForTest returns a namespace of the test's own, deleted when the test
 // ends, or skips the test where labs cannot be built, saying why; with
 // CTCONV_LIVE=1 (as in CI) it fails instead. what says what the test
 // compares, for the message.
+//
+// For the test, ctconv reads the lab's label names ($CTCONV_CONNLABEL), in
+// the test's process and the commands it starts, as the lab's commands do
+// (see Lab.Command). When the test ends, the host's files of label names
+// must be as they were: a test that changed them fails.
 func ForTest(t *testing.T, prefix, what string) *Lab {
 	t.Helper()
 	if err := Check(); err != nil {
@@ -17,10 +25,40 @@ func ForTest(t *testing.T, prefix, what string) *Lab {
 		}
 		t.Skipf("live test skipped: it %v. It compares %s in a network namespace of its own; run it as root (CTCONV_LIVE=1 turns this skip into a failure).", err, what)
 	}
+	before := hostState()
+	t.Cleanup(func() { // after the lab's Close
+		if after := hostState(); !maps.Equal(before, after) {
+			t.Errorf("the test changed the host's files of label names:\nbefore: %q\nafter:  %q", before, after)
+		}
+	})
 	l, err := New(prefix, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Setenv(ctnetlink.LabelEnv, l.LabelFile)
 	return l
+}
+
+// hostFiles are the host's files of label names, which no lab reads or
+// writes: conntrack's and nft's.
+var hostFiles = []string{ctnetlink.LabelFile, "/etc/connlabel.conf"}
+
+// hostState returns what each of hostFiles holds, or the error of reading
+// it (such as its absence).
+func hostState() map[string]string {
+	m := map[string]string{}
+	for _, f := range hostFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			m[f] = err.Error()
+		} else {
+			m[f] = "holds " + string(b)
+		}
+	}
+	return m
 }

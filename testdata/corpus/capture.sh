@@ -1,6 +1,6 @@
 #!/bin/sh
 # Rebuilds the captures in this folder from the running kernel. Needs root,
-# iproute2, nftables, conntrack-tools and zstd; works in namespaces of its
+# iproute2, nftables, conntrack-tools, util-linux and zstd; works in namespaces of its
 # own and deletes them afterwards. Run from the repository's root:
 #   sudo testdata/corpus/capture.sh
 set -eu
