@@ -18,7 +18,8 @@ sound: the bad lines on standard error as FILE:LINE:COL: field: reason
 (the first 100 of a run, then how many more: see --max-errors), then a
 line a file on standard output with the format detected, the records
 read, and the bad lines. Blank lines hold no record: they are counted, and
-are not bad.
+are not bad. netlink: as a FILE reads the running kernel's table, over
+netlink.
 
 Fields the parser does not know (vendor kernels print some) are counted but
 allowed; --strict counts them as bad.
@@ -30,6 +31,7 @@ Examples:
   ctconv check capture.txt
   conntrack -L -o extended 2>&1 | ctconv check -
   ctconv check --strict testdata/corpus/*.txt
+  ctconv check netlink:
 `
 
 func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -68,14 +70,14 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // prints its summary: it returns whether the capture is clean, and the
 // error of writing the summary.
 func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, strict bool, lines *badLines) (bool, error) {
-	r, err := c.open(name, stdin)
+	r, err := c.open(name, stdin, nil)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "ctconv check:", err)
 		return false, nil
 	}
 	defer r.Close()
 	bad := 0
-	opts := []format.ScanOption{format.WithName(r.name), format.WithLocation(loc),
+	opts := []format.ScanOption{format.WithLocation(loc),
 		format.WithSkip(func(e *format.ParseError) {
 			bad++
 			lines.report(e)
@@ -83,7 +85,7 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	if strict {
 		opts = append(opts, format.WithStrict())
 	}
-	in, err := snapshot.Open(r, enc, opts...)
+	in, err := r.records(enc, opts...)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
 		return false, nil

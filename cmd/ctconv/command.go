@@ -113,29 +113,58 @@ func (c *command) reading() (snapshot.Encoding, *time.Location, *format.Filter, 
 // input is a capture opened for reading, by name.
 type input struct {
 	io.Reader
-	name string // as messages show it: the file's, or <stdin>
-	prog *progress
-	file *os.File
+	name  string // as messages show it: the file's, <stdin>, or netlink:
+	prog  *progress
+	file  *os.File
+	table *snapshot.Input // netlink:'s records, until records hands them out
 }
 
-// open opens the capture name, or stdin for "-", with a progress bar on a
-// terminal for a large file.
-func (c *command) open(name string, stdin io.Reader) (*input, error) {
-	if name == "-" {
+// open opens the capture name: the file, standard input for "-", or the
+// running kernel's table for netlink:, which the kernel filters by x's
+// family, mark and zone (the caller still applies x). A large file shows
+// its progress on a terminal. Every command opens its captures here, so
+// that each takes the same names.
+func (c *command) open(name string, stdin io.Reader, x *format.Filter) (*input, error) {
+	switch name {
+	case "-":
 		return &input{Reader: stdin, name: "<stdin>"}, nil
+	case netlinkSource:
+		return c.netlink(x)
 	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	in := &input{name: name, file: f, prog: newProgress(c.stderr, fileSize(f), name)}
-	in.Reader = in.prog.reader(f)
+	in := &input{name: name, file: f}
+	in.track(newProgress(c.stderr, fileSize(f), name))
 	return in, nil
 }
 
-// Close ends the progress bar and closes the file.
+// track shows the progress of reading the input on p, in place of its own.
+func (in *input) track(p *progress) {
+	in.prog = p
+	if in.file != nil {
+		in.Reader = p.reader(in.file)
+	}
+}
+
+// records returns the input's records: netlink:'s table, or the capture
+// as snapshot.Open reads it from enc, named by the input, with opts.
+func (in *input) records(enc snapshot.Encoding, opts ...format.ScanOption) (*snapshot.Input, error) {
+	if t := in.table; t != nil {
+		in.table = nil
+		return t, nil
+	}
+	return snapshot.Open(in, enc, append([]format.ScanOption{format.WithName(in.name)}, opts...)...)
+}
+
+// Close ends the progress bar and closes the file, or the table that
+// records did not hand out.
 func (in *input) Close() error {
 	in.prog.finish()
+	if in.table != nil {
+		in.table.Close()
+	}
 	if in.file != nil {
 		return in.file.Close()
 	}
@@ -147,16 +176,15 @@ func (in *input) Close() error {
 const netlinkSource = "netlink:"
 
 // netlink opens the kernel's table over netlink as an input; the kernel
-// leaves out flows of other families, marks and zones than x selects
-// (the caller still applies x).
-func (c *command) netlink(x *format.Filter) (*input, *snapshot.Input, error) {
+// leaves out flows of other families, marks and zones than x selects.
+func (c *command) netlink(x *format.Filter) (*input, error) {
 	labels, err := ctnetlink.LoadLabels()
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv %s: label names: %v\n", c.name, err)
 	}
 	conn, err := ctnetlink.Dial()
 	if err != nil {
-		return nil, nil, fmt.Errorf("netlink: %w", err)
+		return nil, fmt.Errorf("netlink: %w", err)
 	}
 	var kf ctnetlink.DumpFilter
 	if x != nil {
@@ -168,7 +196,7 @@ func (c *command) netlink(x *format.Filter) (*input, *snapshot.Input, error) {
 	sc, err := conn.Dump(kf, &ctnetlink.Decoder{Labels: labels})
 	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return &input{name: netlinkSource}, snapshot.FromSource(sc, snapshot.Text(format.Conntrack)), nil
+	return &input{name: netlinkSource, table: snapshot.FromSource(sc, snapshot.Text(format.Conntrack))}, nil
 }

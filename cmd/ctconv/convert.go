@@ -18,11 +18,11 @@ import (
 
 const convertHelp = `Usage: ctconv convert [flags] [FILE|-]...
 
-Reads flows (or expectations) from each FILE ("-" or none: standard input)
-and prints them in another format. Printing a file in its own format gives
-it back byte for byte (less blank lines, which hold no record), so
-"convert" also checks a capture; a snapshot file prints, by default, as the
-text it was made from.
+Reads flows (or expectations) from each FILE ("-" or none: standard input;
+netlink: the running kernel's table, over netlink) and prints them in
+another format. Printing a file in its own format gives it back byte for
+byte (less blank lines, which hold no record), so "convert" also checks a
+capture; a snapshot file prints, by default, as the text it was made from.
 
 A bad line stops the run with FILE:LINE:COL and the reason on standard error
 and exit status 1; with --keep-going the bad lines are reported (the first
@@ -222,16 +222,7 @@ type converter struct {
 
 // file converts one input and reports whether it was clean.
 func (c *converter) file(name string, stdin io.Reader) bool {
-	if name == netlinkSource {
-		r, in, err := c.cmd.netlink(c.filter)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "ctconv "+c.cmd.name+":", err)
-			return false
-		}
-		defer in.Close()
-		return c.input(r, in)
-	}
-	r, err := c.cmd.open(name, stdin)
+	r, err := c.cmd.open(name, stdin, c.filter)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "ctconv "+c.cmd.name+":", err)
 		return false
@@ -239,7 +230,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	defer r.Close()
 	display := r.name
 	var skipped atomic.Bool // a bad line, on the reading goroutine
-	opts := []format.ScanOption{format.WithName(display), format.WithLocation(c.loc)}
+	opts := []format.ScanOption{format.WithLocation(c.loc)}
 	if c.strict {
 		opts = append(opts, format.WithStrict())
 	}
@@ -249,7 +240,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 			c.bad.report(e)
 		}))
 	}
-	in, err := snapshot.Open(r, c.from, opts...)
+	in, err := r.records(c.from, opts...)
 	if err != nil {
 		c.readErr(display, err)
 		return false

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,10 +20,11 @@ const diffHelp = `Usage: ctconv diff [flags] OLD NEW
 Compares two captures of a connection-tracking table: which flows appeared,
 which vanished, and what changed in the ones that stayed. The captures may
 be of any formats: text of any kind, JSON Lines, snapshot files ("-" reads
-one of them from standard input). Flows are matched by their identity in
-the kernel's table: family, protocol, zone and original tuple. An ICMP
-flow of conntrack's XML, which has no ICMP type, code and id, matches
-one of the same addresses, the first left in capture order.
+one of them from standard input, netlink: the running kernel's table, over
+netlink). Flows are matched by their identity in the kernel's table:
+family, protocol, zone and original tuple. An ICMP flow of conntrack's
+XML, which has no ICMP type, code and id, matches one of the same
+addresses, the first left in capture order.
 
 A line a flow, the flow as conntrack -L prints it (the new one, for a
 changed flow), then a summary line:
@@ -96,40 +96,25 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var inputs [2]*snapshot.Input
 	var sizes [2]int64
-	var files [2]*os.File
+	var rs [2]*input
 	for i, name := range operands {
-		if name != "-" && name != netlinkSource {
-			f, err := os.Open(name)
-			if err != nil {
-				return fail("%v", err)
-			}
-			defer f.Close()
-			files[i] = f
-		}
-	}
-	prog := newProgress(stderr, fileSize(files[0])+fileSize(files[1]), "diff")
-	defer prog.finish()
-	for i, name := range operands {
-		if name == netlinkSource {
-			_, in, err := c.netlink(x)
-			if err != nil {
-				return fail("%v", err)
-			}
-			defer in.Close()
-			inputs[i], sizes[i] = in, 1<<62 // unknown: hold the other
-			continue
-		}
-		r, display := stdin, "<stdin>"
-		sizes[i] = 1 << 62 // unknown: hold the other
-		if f := files[i]; f != nil {
-			if n := fileSize(f); n > 0 {
-				sizes[i] = n
-			}
-			r, display = prog.reader(f), name
-		}
-		in, err := snapshot.Open(r, enc, format.WithName(display), format.WithLocation(loc))
+		r, err := c.open(name, stdin, x)
 		if err != nil {
-			return fail("%s: %v", display, err)
+			return fail("%v", err)
+		}
+		defer r.Close()
+		rs[i] = r
+	}
+	prog := newProgress(stderr, fileSize(rs[0].file)+fileSize(rs[1].file), "diff") // one bar for both
+	for i, r := range rs {
+		r.track(prog)
+		sizes[i] = 1 << 62 // unknown: hold the other
+		if n := fileSize(r.file); n > 0 {
+			sizes[i] = n
+		}
+		in, err := r.records(enc, format.WithLocation(loc))
+		if err != nil {
+			return fail("%s: %v", r.name, err)
 		}
 		defer in.Close()
 		inputs[i] = in

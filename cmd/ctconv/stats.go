@@ -204,21 +204,14 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // statsFile counts the flows of one capture.
 func (c *command) statsFile(s *stats, name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
-	var r *input
-	var in *snapshot.Input
-	var err error
-	if name == netlinkSource {
-		if r, in, err = c.netlink(x); err != nil {
-			return err
-		}
-	} else {
-		if r, err = c.open(name, stdin); err != nil {
-			return err
-		}
-		defer r.Close()
-		if in, err = snapshot.Open(r, enc, format.WithName(r.name), format.WithLocation(loc)); err != nil {
-			return fmt.Errorf("%s: %w", r.name, err)
-		}
+	r, err := c.open(name, stdin, x)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	in, err := r.records(enc, format.WithLocation(loc))
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.name, err)
 	}
 	defer in.Close()
 	if in.Expectations {
