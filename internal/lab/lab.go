@@ -1,8 +1,8 @@
 // Package lab builds network namespaces of our own and fills their
 // connection-tracking tables, for live tests and corpus captures against the
 // real kernel. It needs root, iproute2, nftables, conntrack-tools and
-// util-linux. It reads no configuration of the host's and writes none: see
-// [Lab.Command].
+// util-linux. Its commands find label names of the lab's, not the host's,
+// and cannot write to the host's /etc: see [Lab.Command].
 package lab
 
 import (
