@@ -237,13 +237,15 @@ func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
 }
 
 // trimEOL returns line without its line end, LF or CR LF, and whether the
-// end had the CR: a Scanner takes the CR of a last line without LF, too.
+// end was CR LF. A CR without LF stays: it is the end of a line whose CR
+// LF a Scanner took off, and which had another CR.
 func trimEOL(line []byte) ([]byte, bool) {
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		return line[:n-1], true
+	n := len(line)
+	switch {
+	case n >= 2 && line[n-2] == '\r' && line[n-1] == '\n':
+		return line[:n-2], true
+	case n >= 1 && line[n-1] == '\n':
+		return line[:n-1], false
 	}
 	return line, false
 }
