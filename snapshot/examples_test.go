@@ -9,8 +9,9 @@ import (
 )
 
 // TestExamplesHandleErrors reads the examples of every package, which
-// people copy: none drops a call's result into _ (x, _ := f()), nor calls
-// a function but fmt's as a statement, whose error it would ignore.
+// people copy: none drops a call's last result, its error, into _
+// (x, _ := f()), nor calls a function but fmt's as a statement, whose
+// error it would ignore.
 func TestExamplesHandleErrors(t *testing.T) {
 	files, _ := filepath.Glob("../*/example_test.go")
 	if len(files) < 3 {
@@ -30,12 +31,10 @@ func TestExamplesHandleErrors(t *testing.T) {
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.AssignStmt:
-					if _, call := n.Rhs[len(n.Rhs)-1].(*ast.CallExpr); call {
-						for _, l := range n.Lhs {
-							if id, ok := l.(*ast.Ident); ok && id.Name == "_" {
-								t.Errorf("%s: %s drops a result", fset.Position(n.Pos()), fn.Name.Name)
-							}
-						}
+					// An error is a call's last result.
+					_, call := n.Rhs[len(n.Rhs)-1].(*ast.CallExpr)
+					if id, ok := n.Lhs[len(n.Lhs)-1].(*ast.Ident); call && ok && id.Name == "_" {
+						t.Errorf("%s: %s drops a call's last result, its error", fset.Position(n.Pos()), fn.Name.Name)
 					}
 				case *ast.ExprStmt:
 					call, ok := n.X.(*ast.CallExpr)
