@@ -47,15 +47,25 @@ func ExampleMsgpackEncoder() {
 			fmt.Println(err)
 			return
 		}
-		enc.EncodeFlow(&f)
+		if err := enc.EncodeFlow(&f); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
-	enc.EncodeEnd(2)
+	if err := enc.EncodeEnd(2); err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(buf.Len(), "bytes")
 
 	dec := codec.NewMsgpackDecoder(&buf)
 	for {
 		kind, err := dec.Decode(&f, nil)
-		if err != nil || kind == codec.KindEnd {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if kind == codec.KindEnd {
 			break
 		}
 		fmt.Println(f.Orig.Src, "->", f.Orig.Dst, "reply to", f.Reply.Dst)

@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -74,4 +75,32 @@ func ExampleParseError_Underline() {
 	// 25: original src: empty value after src=
 	// tcp      6 117 SYN_SENT src= dst= sport=50291 dport=25
 	//                         ^^^^
+}
+
+func ExampleProto_Flow() {
+	// A flow built by hand: Flow sets the family, the reply tuple and the
+	// fields TCP needs; the state and timeout are the caller's.
+	f := format.TCP.Flow(format.Tuple{
+		Src: netip.MustParseAddr("192.168.1.10"), Dst: netip.MustParseAddr("203.0.113.5"),
+		SrcPort: 51000, DstPort: 443,
+	})
+	f.State, f.Timeout = format.TCPEstablished, 431999
+	f.Reply.Dst = netip.MustParseAddr("198.51.100.1") // masqueraded
+	for _, fm := range []format.Format{format.Proc, format.Conntrack} {
+		line, err := fm.Append(nil, &f)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Print(string(line))
+	}
+	// A flow without its ports is refused, not printed without them.
+	f.Fields &^= format.FieldL4
+	if _, err := format.Conntrack.Append(nil, &f); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 use=2
+	// tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000
+	// cannot print as conntrack: the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for tcp
 }

@@ -205,13 +205,11 @@ func (f *Flow) Reset() { *f = Flow{} }
 // Mirror returns the reply tuple the kernel makes of f's original tuple when
 // no NAT applies: addresses and ports swapped, an ICMP request's type turned
 // into its reply's and back (a type the kernel does not track stays as it
-// is).
+// is). It mirrors the layer-4 part of the original tuple whatever
+// f.Fields says: the reply has one where the flow has FieldL4.
 func (f *Flow) Mirror() Tuple {
 	o := &f.Orig
 	t := Tuple{Src: o.Dst, Dst: o.Src}
-	if !f.Has(FieldL4) {
-		return t
-	}
 	switch f.Proto.Layer4() {
 	case L4ICMP:
 		t.Type, t.Code, t.ID = o.Type, o.Code, o.ID

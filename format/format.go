@@ -203,25 +203,51 @@ type Parser struct {
 	in interner
 }
 
-// Parse parses one line, without its newline, into f. It reuses f's strings
-// where they are unchanged. Errors are *ParseError; their Line and File are
-// left for the caller to fill. After an error, f holds part of the line.
+// Parse parses one line into f, with or without its line end: LF, as
+// every Append writes it, or CR LF, which f records as QuirkCRLF, as a
+// Scanner does. It reuses f's strings where they are unchanged. Errors are
+// *ParseError; their Line and File are left for the caller to fill. After
+// an error, f holds part of the line.
 func (ps *Parser) Parse(line []byte, f *Flow) error {
+	line, cr := trimEOL(line)
 	if err := formatCheck(ps.Format, line, false); err != nil {
 		return err
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
-	return ps.p.parseLine(ps.Format, line, f)
+	err := ps.p.parseLine(ps.Format, line, f)
+	if cr && err == nil {
+		f.Quirks |= QuirkCRLF
+	}
+	return err
 }
 
 // ParseExpect parses one line of an expectation format into e, as Parse
 // does for flows.
 func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
+	line, cr := trimEOL(line)
 	if err := formatCheck(ps.Format, line, true); err != nil {
 		return err
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
-	return ps.p.parseExpect(ps.Format, line, e)
+	err := ps.p.parseExpect(ps.Format, line, e)
+	if cr && err == nil {
+		e.Quirks |= QuirkCRLF
+	}
+	return err
+}
+
+// trimEOL returns line without its line end, LF or CR LF, and whether the
+// end was CR LF. A CR without LF stays: it is the end of a line whose CR
+// LF a Scanner took off, and which had another CR.
+func trimEOL(line []byte) ([]byte, bool) {
+	n := len(line)
+	switch {
+	case n >= 2 && line[n-2] == '\r' && line[n-1] == '\n':
+		return line[:n-2], true
+	case n >= 1 && line[n-1] == '\n':
+		return line[:n-1], false
+	}
+	return line, false
 }
 
 // formatCheck returns an error if line cannot be a record of format f, of
@@ -297,16 +323,22 @@ func checkLine(f Format, line []byte) error {
 	return nil
 }
 
-// Parse parses one line of format f, without its newline, into fl, as a
-// Parser with default settings does. It reuses fl's strings where they are
-// unchanged, so that parsing into the same Flow again and again does not
-// allocate. Unknown well-formed tokens are kept in fl.Extras.
+// Parse parses one line of format f into fl, as a Parser with default
+// settings does, with or without its line end. It reuses fl's strings
+// where they are unchanged, so that parsing into the same Flow again and
+// again does not allocate. Unknown well-formed tokens are kept in
+// fl.Extras.
 func (f Format) Parse(line []byte, fl *Flow) error {
+	line, cr := trimEOL(line)
 	if err := formatCheck(f, line, false); err != nil {
 		return err
 	}
 	p := parser{loc: time.Local}
-	return p.parseLine(f, line, fl)
+	err := p.parseLine(f, line, fl)
+	if cr && err == nil {
+		fl.Quirks |= QuirkCRLF
+	}
+	return err
 }
 
 // Append appends fl as a line of format f, as a Printer without options

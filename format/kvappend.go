@@ -102,6 +102,10 @@ func (d *dialect) printable(f *Flow) error {
 		return unprintable(d, "a secctx or helper name with a space, which this format cannot show")
 	case !d.lib && lacksL4(f):
 		return unprintable(d, "the flow has no "+l4Names[f.Proto.Layer4()]+" (its source did not print them: conntrack's XML has none for ICMP), which the kernel always prints")
+	case d.lib && portsAlways(f.Proto) && lacksL4(f):
+		return unprintable(d, "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for "+f.Proto.String())
+	case d.lib && lacksTCPState(f):
+		return unprintable(d, "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints")
 	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
@@ -128,6 +132,21 @@ var l4Names = [...]string{L4Ports: "ports", L4Keys: "GRE keys", L4ICMP: "ICMP ty
 // for its protocol: f comes from a source that does not show it.
 func lacksL4(f *Flow) bool {
 	return !f.Has(FieldL4) && f.Proto.Layer4() != L4None && f.Quirks&QuirkUnknownName == 0
+}
+
+// portsAlways reports whether conntrack prints ports for every flow of p:
+// the TCP and UDP trackers are part of nf_conntrack itself, while a kernel
+// may lack the trackers of the other protocols with ports (DCCP's is gone
+// from Linux 6.17 on), and conntrack then prints their flows without ports
+// or state. (An ICMP flow read from conntrack's XML has no ICMP part,
+// which conntrack's text then lacks too: see docs/CONVERSIONS.md.)
+func portsAlways(p Proto) bool { return p == TCP || p == UDP }
+
+// lacksTCPState reports whether f is a TCP flow of a table that lacks the
+// state conntrack lists for it: an event may have none, and /proc shows
+// none for an offloaded flow.
+func lacksTCPState(f *Flow) bool {
+	return f.Proto == TCP && !f.Has(FieldState) && f.Event == EventNone && !f.Status.offloaded()
 }
 
 func unprintable(d *dialect, msg string) error {

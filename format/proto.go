@@ -62,6 +62,28 @@ func (p Proto) String() string {
 	return "unknown"
 }
 
+// Flow returns a flow of protocol p whose original tuple is orig, with
+// what every listing of such a flow has: the family of orig's addresses,
+// the reply tuple the kernel makes without NAT (Flow.Mirror), a timeout,
+// and for a protocol that has them, the layer-4 part (FieldL4: orig's
+// ports, GRE keys or ICMP type, code and id) and the state, NONE. Set
+// Timeout, State and the other fields to what the flow is; a printer
+// refuses a flow that lacks what its format prints (a *PrintError).
+func (p Proto) Flow(orig Tuple) Flow {
+	f := Flow{Fields: FieldTimeout, Family: IPv6, Proto: p, Orig: orig}
+	if orig.Src.Is4() {
+		f.Family = IPv4
+	}
+	if p.Layer4() != L4None {
+		f.Fields |= FieldL4
+	}
+	if p.HasStates() {
+		f.Fields |= FieldState
+	}
+	f.Reply = f.Mirror()
+	return f
+}
+
 // Named reports whether p has a name of its own, that is, whether String
 // returns something other than "unknown".
 func (p Proto) Named() bool { return p.String() != "unknown" }

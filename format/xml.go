@@ -573,6 +573,12 @@ func xmlPrintable(f *Flow) error {
 	if f.Has(FieldState) && StateName(f.Proto, f.State) == "" {
 		return &PrintError{Format: XML, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.String() + " state"}
 	}
+	if portsAlways(f.Proto) && lacksL4(f) {
+		return &PrintError{Format: XML, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.String()}
+	}
+	if lacksTCPState(f) {
+		return &PrintError{Format: XML, Msg: "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints"}
+	}
 	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
 			return &PrintError{Format: XML, Msg: "address " + a.String() + " does not belong to family " + f.Family.String()}

@@ -45,7 +45,10 @@ func diff(a, b []byte) ([]string, error) {
 		return nil, err
 	}
 	defer new.Close()
-	d := snapshot.NewDiff(old, new, snapshot.DiffOptions{Volatile: true})
+	d, err := snapshot.NewDiff(old, new, snapshot.DiffOptions{Volatile: true})
+	if err != nil {
+		return nil, err
+	}
 	var ops []string
 	for c := range d.Changes() {
 		if c.Op != snapshot.Duplicate {

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,8 +38,7 @@ type Change struct {
 	Op Op
 	// Old is the flow of the old capture (Removed, Changed, a Duplicate
 	// in the old capture), New that of the new one (Added, Changed, a
-	// Duplicate in the new capture); the other is nil. They are valid
-	// until the next change.
+	// Duplicate in the new capture); the other is nil.
 	Old, New *format.Flow
 	// Fields are the fields that differ, for Changed, in a fixed order.
 	Fields []FieldChange
@@ -59,9 +59,8 @@ type FieldChange struct {
 
 // DiffOptions change what a Diff compares and how.
 type DiffOptions struct {
-	// Ignore names fields not to compare: any FieldChange.Field, or a
-	// group: "reply" (the reply tuple), "orig" and "reply" counters...
-	// see DiffFields.
+	// Ignore names fields not to compare: any name DiffFields returns,
+	// a FieldChange.Field or a group of them. NewDiff refuses others.
 	Ignore []string
 	// Volatile compares too the fields that move on every read of a
 	// table: timeout, use and delta-time.
@@ -127,12 +126,26 @@ type Diff struct {
 	sum      Summary
 }
 
-// NewDiff returns a Diff of old against new. Options name unknown fields
-// are an error of Changes' iteration, which Err returns.
-func NewDiff(old, new *Input, opts DiffOptions) *Diff {
-	d := &Diff{old: old, new: new, opts: opts}
-	d.fields, d.err = selectFields(opts)
-	return d
+// NewDiff returns a Diff of old against new. A nil input, an input of
+// expectations, an option that names no field (see DiffFields) are an
+// *OptionError.
+func NewDiff(old, new *Input, opts DiffOptions) (*Diff, error) {
+	for _, in := range []struct {
+		name string
+		in   *Input
+	}{{"old", old}, {"new", new}} {
+		switch {
+		case in.in == nil:
+			return nil, &OptionError{Option: in.name, Value: "nil", Msg: "no input"}
+		case in.in.Expectations:
+			return nil, &OptionError{Option: in.name, Value: in.in.Encoding.String(), Msg: "holds expectations, and a Diff compares flows"}
+		}
+	}
+	fields, err := selectFields(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Diff{old: old, new: new, opts: opts, fields: fields}, nil
 }
 
 // EventsError says that a capture given to a Diff is an event stream,
@@ -161,15 +174,12 @@ func (d *Diff) Err() error { return d.err }
 // Summary returns the counts of what the Diff found so far.
 func (d *Diff) Summary() Summary { return d.sum }
 
-// Changes returns the changes, computed as the loop asks for them. The
-// Change and its flows are valid until the next iteration.
+// Changes returns the changes, computed as the loop asks for them. Each
+// Change, its flows and its fields are the loop's to keep: a Diff does not
+// reuse them, so that slices.Collect(d.Changes()) holds every change.
 func (d *Diff) Changes() iter.Seq[*Change] {
 	return func(yield func(*Change) bool) {
 		if d.err != nil {
-			return
-		}
-		if d.old.Expectations || d.new.Expectations {
-			d.err = errors.New("snapshot: diff compares flows, and a capture holds expectations")
 			return
 		}
 		e := emitter{d: d, yield: yield}
@@ -185,19 +195,33 @@ func (d *Diff) Changes() iter.Seq[*Change] {
 type emitter struct {
 	d      *Diff
 	yield  func(*Change) bool
-	c      Change
-	fields []FieldChange // reused by each Changed
+	fields []FieldChange // reused by each compare
 	done   bool          // the loop stopped asking
 }
+
+// oneFlow and twoFlows are a Change with the flows it points at, in one
+// allocation: each Change yielded is new, and its flows copies.
+type (
+	oneFlow struct {
+		Change
+		f format.Flow
+	}
+	twoFlows struct {
+		Change
+		old, new format.Flow
+	}
+)
 
 // only yields a change of op of one flow, from the old capture or not.
 func (e *emitter) only(op Op, f *format.Flow, old bool) bool {
 	e.d.count(op)
-	e.c = Change{Op: op, New: f}
+	c := &oneFlow{Change: Change{Op: op}, f: *f}
 	if old {
-		e.c.Old, e.c.New = f, nil
+		c.Old = &c.f
+	} else {
+		c.New = &c.f
 	}
-	e.done = !e.yield(&e.c)
+	e.done = !e.yield(&c.Change)
 	return !e.done
 }
 
@@ -208,8 +232,9 @@ func (e *emitter) both(old, new *format.Flow) bool {
 		return true
 	}
 	e.d.sum.Changed++
-	e.c = Change{Op: Changed, Old: old, New: new, Fields: e.fields}
-	e.done = !e.yield(&e.c)
+	c := &twoFlows{Change: Change{Op: Changed, Fields: slices.Clone(e.fields)}, old: *old, new: *new}
+	c.Old, c.New = &c.old, &c.new
+	e.done = !e.yield(&c.Change)
 	return !e.done
 }
 
@@ -560,36 +585,33 @@ var diffFields = []diffField{
 	volatile(uintField("delta-time", "", format.FieldDeltaTime, func(f *format.Flow) uint64 { return f.DeltaTime })),
 }
 
-// DiffFields returns the names of the fields a Diff compares, and of the
-// groups that name several: "reply" (the reply tuple), "counters", "gre".
-// Those it compares only when asked (DiffOptions.Volatile) are marked
-// with a trailing "*".
+// diffGroups are the names that ignore several fields.
+var diffGroups = []string{"reply", "counters", "gre"}
+
+// DiffFields returns the names DiffOptions.Ignore takes: those of the
+// fields a Diff compares, as FieldChange.Field has them, then of the
+// groups that name several: "reply" (the reply tuple), "counters",
+// "gre". Timeout, use and delta-time are compared only with
+// DiffOptions.Volatile.
 func DiffFields() []string {
 	var names []string
 	for _, f := range diffFields {
-		n := f.name
-		if f.volatile {
-			n += "*"
-		}
-		names = append(names, n)
+		names = append(names, f.name)
 	}
-	return append(names, "reply", "counters", "gre")
+	return append(names, diffGroups...)
 }
 
-// selectFields returns the fields to compare under opts.
+// selectFields returns the fields to compare under opts, or an
+// *OptionError for a name of opts.Ignore that DiffFields does not return.
 func selectFields(opts DiffOptions) ([]diffField, error) {
+	valid := DiffFields()
 	ignore := map[string]bool{}
 	for _, name := range opts.Ignore {
-		ignore[strings.TrimSpace(name)] = true
-	}
-	known := map[string]bool{"reply": true, "counters": true, "gre": true}
-	for _, f := range diffFields {
-		known[f.name] = true
-	}
-	for name := range ignore {
-		if !known[name] {
-			return nil, errors.New("snapshot: diff: no field " + strconv.Quote(name) + " to ignore (see DiffFields)")
+		name = strings.TrimSpace(name)
+		if !slices.Contains(valid, name) {
+			return nil, &OptionError{Option: "DiffOptions.Ignore", Value: name, Msg: "no field " + strconv.Quote(name) + " to ignore", Valid: valid}
 		}
+		ignore[name] = true
 	}
 	var out []diffField
 	for _, f := range diffFields {

@@ -62,7 +62,7 @@ func TestDiffMemory(t *testing.T) {
 func diffHeap(t *testing.T, held, streamed int) int64 {
 	old := snapshot.FromSource(newFlows(t, held, 1, [4]byte{10, 1}), snapshot.Text(format.Proc))
 	new := snapshot.FromSource(newFlows(t, streamed, 1, [4]byte{10, 2}), snapshot.Text(format.Proc))
-	d := snapshot.NewDiff(old, new, snapshot.DiffOptions{})
+	d := mustDiff(t, old, new, snapshot.DiffOptions{})
 	var before, m runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -98,13 +98,28 @@ func TestDiffDuplicatesBound(t *testing.T) {
 	} {
 		old := snapshot.FromSource(newFlows(t, c.held, 1, [4]byte{10, 1}), snapshot.Text(format.Proc))
 		new := snapshot.FromSource(newFlows(t, c.streamed, 2, [4]byte{10, 2}), snapshot.Text(format.Proc))
-		d := snapshot.NewDiff(old, new, snapshot.DiffOptions{})
+		d := mustDiff(t, old, new, snapshot.DiffOptions{})
 		for range d.Changes() {
 		}
 		unchecked := 2 * (c.streamed - c.checked)
 		want := snapshot.Summary{Added: c.checked + unchecked, Removed: c.held, Duplicates: c.checked, Unchecked: unchecked}
 		if sum := d.Summary(); d.Err() != nil || sum != want {
 			t.Errorf("%d held, %d streamed twice: %+v, %v; want %+v", c.held, c.streamed, sum, d.Err(), want)
+		}
+	}
+}
+
+// BenchmarkDiffChanges diffs 1,000 flows against 100,000 others: every
+// flow is a change, the most a Diff yields.
+func BenchmarkDiffChanges(b *testing.B) {
+	for b.Loop() {
+		old := snapshot.FromSource(newFlows(b, 1000, 1, [4]byte{10, 1}), snapshot.Text(format.Proc))
+		new := snapshot.FromSource(newFlows(b, 100_000, 1, [4]byte{10, 2}), snapshot.Text(format.Proc))
+		d := mustDiff(b, old, new, snapshot.DiffOptions{})
+		for range d.Changes() {
+		}
+		if err := d.Err(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -26,10 +26,21 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	sc, _ := format.NewScanner(strings.NewReader(table), format.Proc)
+	sc, err := format.NewScanner(strings.NewReader(table), format.Proc)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var f format.Flow
 	for sc.Scan(&f) {
-		w.WriteFlow(&f)
+		if err := w.WriteFlow(&f); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Println(err)
+		return
 	}
 	if err := w.Close(); err != nil {
 		fmt.Println(err)
@@ -47,7 +58,10 @@ func Example() {
 	fmt.Println(h.Host, h.Source, h.Created.Format(time.DateOnly))
 	var line []byte
 	for r.Scan(&f) {
-		line, _ = format.AppendProc(line[:0], &f)
+		if line, err = format.AppendProc(line[:0], &f); err != nil {
+			fmt.Println(err) // a flow /proc cannot show
+			continue
+		}
 		fmt.Print(string(line))
 	}
 	if err := r.Err(); err != nil {
@@ -63,9 +77,24 @@ func ExampleNewDiff() {
 	before := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 use=2\n" +
 		"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 use=2\n"
 	after := "ipv4     2 tcp      6 118 TIME_WAIT src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=17 bytes=1420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=14 bytes=9001 [ASSURED] mark=5 zone=0 use=2\n"
-	old, _ := snapshot.Open(strings.NewReader(before), snapshot.Text(format.Auto))
-	new, _ := snapshot.Open(strings.NewReader(after), snapshot.Text(format.Auto))
-	d := snapshot.NewDiff(old, new, snapshot.DiffOptions{Ignore: []string{"counters"}})
+	old, err := snapshot.Open(strings.NewReader(before), snapshot.Text(format.Auto))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer old.Close()
+	new, err := snapshot.Open(strings.NewReader(after), snapshot.Text(format.Auto))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer new.Close()
+	// A bad option is an error here, before any change.
+	d, err := snapshot.NewDiff(old, new, snapshot.DiffOptions{Ignore: []string{"counters"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for c := range d.Changes() {
 		f := c.New
 		if f == nil {

@@ -60,7 +60,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Header is the metadata of a snapshot file.
 type Header struct {
-	// Created is when the capture was taken.
+	// Created is when the capture was taken; NewWriter sets a zero
+	// Created to the current time.
 	Created time.Time
 	// Host and Kernel are the host name and kernel release of the machine
 	// captured, when known.
@@ -68,6 +69,8 @@ type Header struct {
 	// Source is the encoding the records were read from, and Options the
 	// conntrack options it showed: printed with them, the records give
 	// back the source's text. Location is the zone of its local times.
+	// NewWriter requires a Source: a text format or JSON. (Files of
+	// earlier versions may have Text(format.Auto), for an empty input.)
 	Source   Encoding
 	Options  format.Options
 	Location string
@@ -157,10 +160,18 @@ const (
 )
 
 // NewWriter writes the header h to w and returns a Writer of its records.
-// h.Count and h.CRLF are set by Close, from the records.
+// h.Count and h.CRLF are set by Close, from the records; a zero h.Created
+// is set to the current time. A header that would not read back as given,
+// without a Source say, is an *OptionError, and NewWriter writes nothing.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	if h.Sorted && h.Expectations {
 		return nil, errors.New("snapshot: only flows can be sorted")
+	}
+	if h.Created.IsZero() {
+		h.Created = time.Now()
+	}
+	if err := checkHeader(&h); err != nil {
+		return nil, err
 	}
 	sw := &Writer{w: w, h: h}
 	if h.Sorted {
@@ -193,6 +204,20 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	sw.cur = <-sw.free
 	go sw.encode(zw, h.Expectations)
 	return sw, nil
+}
+
+// checkHeader returns an *OptionError if h would not read back as given.
+func checkHeader(h *Header) error {
+	if !time.Unix(0, h.Created.UnixNano()).Equal(h.Created) {
+		return &OptionError{Option: "Header.Created", Value: h.Created.String(),
+			Msg: "outside the years 1678 to 2262: the file holds nanoseconds since 1970"}
+	}
+	f, text := h.Source.Format()
+	if _, err := format.ParseFormat(f.String()); h.Source.kind == kindFile || text && (f == format.Auto || err != nil) {
+		return &OptionError{Option: "Header.Source", Value: h.Source.String(),
+			Msg: "not the encoding of a source: give the text format, or JSON, that the records were read from"}
+	}
+	return nil
 }
 
 // encode encodes and compresses the batches that arrive on w.work until it

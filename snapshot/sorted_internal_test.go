@@ -36,7 +36,10 @@ func TestDiffUnsorted(t *testing.T) {
 		}
 		return out
 	}
-	d := NewDiff(snap(false), snap(true), DiffOptions{})
+	d, err := NewDiff(snap(false), snap(true), DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range d.Changes() {
 	}
 	if d.Err() == nil || !strings.Contains(d.Err().Error(), "the new capture is not in identity order") {

@@ -132,8 +132,14 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	bad.finish(name)
 	err = c.werr
 	if err == nil && c.out == nil && c.to == snapshot.File && ok {
-		// Only empty inputs: an empty table is still a capture.
-		err = c.start(&snapshot.Input{Encoding: c.from})
+		// Only empty inputs: an empty table is still a capture. Without
+		// --from, its source is /proc's format, the kernel's listing, of
+		// which an empty input is an empty table.
+		from := c.from
+		if from.IsAuto() {
+			from = snapshot.Text(format.Proc)
+		}
+		err = c.start(&snapshot.Input{Encoding: from})
 	}
 	if c.out != nil {
 		c.out.SetHeader(c.options, c.footer)
@@ -362,6 +368,9 @@ func (c *converter) start(in *snapshot.Input) error {
 		sh := in.Snapshot.Header()
 		h = sh
 		h.Tool = "ctconv " + version()
+		if h.Source.IsAuto() {
+			h.Source = snapshot.Text(format.Proc) // an empty input, as earlier versions recorded it
+		}
 		if !c.toSet {
 			c.to = sh.Source // print the text the snapshot was made from
 		}

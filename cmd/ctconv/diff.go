@@ -126,7 +126,16 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	bw := bufio.NewWriterSize(stdout, 64<<10)
 	p := &diffPrinter{w: bw, json: *out == "json", pr: format.Printer{Format: format.Conntrack, Location: loc}}
-	d := snapshot.NewDiff(inputs[0], inputs[1], opts)
+	d, err := snapshot.NewDiff(inputs[0], inputs[1], opts)
+	var oe *snapshot.OptionError
+	switch {
+	case errors.As(err, &oe) && oe.Option == "DiffOptions.Ignore":
+		return fail("--ignore: %s (fields: %s)", oe.Msg, strings.Join(oe.Valid, ", "))
+	case errors.As(err, &oe) && (oe.Option == "old" || oe.Option == "new"):
+		return fail("%s: %s", operands[map[string]int{"old": 0, "new": 1}[oe.Option]], oe.Msg)
+	case err != nil:
+		return fail("%v", err)
+	}
 	var werr error
 	for c := range d.Changes() {
 		if werr = p.change(c); werr != nil {

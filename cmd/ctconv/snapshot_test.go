@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +72,38 @@ func TestSnapshotEmpty(t *testing.T) {
 	}
 	if code, out, errs := ctconv(t, "", "convert", snap); code != 0 || out != "" {
 		t.Errorf("back to text: exit %d, out %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestSnapshotEmptyAuto: an empty input of no format given is a capture
+// of /proc's format (a Header needs a Source), and a file of an earlier
+// version whose source is "auto", for such an input, still converts,
+// to a snapshot too.
+func TestSnapshotEmptyAuto(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "empty.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "-o", snap, "-"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if code, info, _ := ctconv(t, "", "snapshot", "--info", snap); code != 0 || !strings.Contains(info, "source:   proc\n") {
+		t.Errorf("exit %d:\n%s", code, info)
+	}
+	// As earlier versions wrote it: the source "auto", the checksum
+	// made anew.
+	data := readFile(t, snap)
+	old := bytes.Replace(data, []byte("\xa6source\xa4proc"), []byte("\xa6source\xa4auto"), 1)
+	hlen := int(binary.BigEndian.Uint32(old[20:24]))
+	binary.BigEndian.PutUint32(old[24+hlen:], crc32.Checksum(old[8:24+hlen], crc32.MakeTable(crc32.Castagnoli)))
+	os.WriteFile(snap, old, 0o644)
+	if code, info, _ := ctconv(t, "", "snapshot", "--info", snap); code != 0 || !strings.Contains(info, "source:   unknown (an empty input)\n") {
+		t.Fatalf("exit %d:\n%s", code, info)
+	}
+	again := filepath.Join(dir, "again.ctsnap")
+	if code, out, errs := ctconv(t, "", "convert", "--to", "snapshot", "-o", again, snap); code != 0 || out != "" {
+		t.Errorf("to a snapshot: exit %d, out %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs := ctconv(t, "", "convert", snap); code != 0 || out != "" {
+		t.Errorf("to text: exit %d, out %q, stderr %q", code, out, errs)
 	}
 }
 
