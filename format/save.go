@@ -132,11 +132,18 @@ func (p *parser) parseSave(f *Flow, restore bool) error {
 	f.Fields &^= FieldStatus
 	f.Status = 0
 	if p.flag("-u") {
+		at := p.pos
 		if err := p.saveStatus(f); err != nil {
 			return err
 		}
+		if restore && f.Status&StatusExpected != 0 {
+			return p.errAt(at, at+len("EXPECTED"), "-u", ErrRange, "the kernel refuses to create an entry with EXPECTED (EBUSY): only its helper makes one")
+		}
 	}
-	if p.flag("-c") {
+	if at := p.pos; p.flag("-c") {
+		if restore {
+			return p.errAt(at, at+len("-c"), "-c", ErrSyntax, "conntrack -I takes no secmark (\"Illegal option `--secmark' with this command\")")
+		}
 		if n, err = p.argUint("-c", math.MaxUint32); err != nil {
 			return err
 		}
@@ -236,6 +243,7 @@ func (p *parser) restoreExtras(f *Flow) error {
 		if r := labelsProblem(f.Labels); r != "" {
 			return p.errAt(at, at+len(v), "--label-add", ErrSyntax, r)
 		}
+		p.opts |= OptLabels // so that the line prints back with them
 	}
 	return nil
 }
@@ -448,7 +456,11 @@ func icmpTypes(p Proto) string {
 }
 
 // appendSave appends f as a line of conntrack -o save, or of the input of
-// conntrack -R (fm Restore).
+// conntrack -R (fm Restore). A restore line holds only what conntrack -I
+// and the kernel take from user space, so that a whole file loads: not the
+// secmark (conntrack -I refuses --secmark), not EXPECTED (the kernel
+// refuses it with EBUSY), and the labels only with OptLabels (conntrack
+// 1.4.7 crashes on a file of two lines or more with --label-add).
 func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) ([]byte, error) {
 	start := len(dst)
 	if err := xmlPrintable(f); err != nil {
@@ -469,7 +481,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	switch {
 	case restore && !f.Has(FieldTimeout):
 		return dst, &PrintError{Format: fm, Msg: "the flow has no timeout (it is offloaded, or it ended), which conntrack -I needs"}
-	case restore && strings.IndexByte(f.Labels, ' ') >= 0:
+	case restore && o&OptLabels != 0 && f.Has(FieldLabels) && strings.IndexByte(f.Labels, ' ') >= 0:
 		return dst, &PrintError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + quote(f.Labels)}
 	}
 	switch {
@@ -489,7 +501,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		dst = append(dst, "-u "...)
 		n := 0
 		for _, s := range saveStatus {
-			if f.Status&s.bit != 0 {
+			if f.Status&s.bit != 0 && !(restore && s.bit == StatusExpected) {
 				if n > 0 {
 					dst = append(dst, ',')
 				}
@@ -502,7 +514,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		}
 		dst = append(dst, ' ')
 	}
-	if f.Has(FieldSecmark) {
+	if f.Has(FieldSecmark) && !restore {
 		dst = appendKey(dst, "-c ", uint64(f.Secmark))
 	}
 	if f.Has(FieldZone) && f.Zone != 0 {
@@ -595,7 +607,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		if f.Has(FieldMark) {
 			dst = appendKey(dst, "-m ", uint64(f.Mark))
 		}
-		if f.Has(FieldLabels) && f.Labels != "" {
+		if f.Has(FieldLabels) && f.Labels != "" && o&OptLabels != 0 {
 			dst = append(dst, "--label-add "...)
 			dst = append(dst, f.Labels...)
 			dst = append(dst, ' ')
