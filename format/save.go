@@ -583,6 +583,11 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 			dst = append(dst, ' ')
 		case !restore && (f.Has(FieldState) || f.Quirks&QuirkNullState != 0):
 			dst = append(dst, "--state (null) "...)
+		case restore && f.Proto == SCTP && (f.Has(FieldState) || f.Quirks&QuirkNullState != 0):
+			// A heartbeat state, which conntrack -I has no name for; Linux
+			// 6.3 and later end it in ESTABLISHED, as the heartbeat's ack
+			// does.
+			dst = append(dst, "--state ESTABLISHED "...)
 		case restore && f.Proto == DCCP:
 			// Linux 6.17 and later track DCCP without its state, which
 			// conntrack -I needs all the same: any state does.

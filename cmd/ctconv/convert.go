@@ -165,6 +165,9 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.noVtags > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)\n", c.noVtags)
 	}
+	if c.heartbeats > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state\n", c.heartbeats)
+	}
 	if c.noLabels > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": %d flow(s) restore without their labels: conntrack 1.4.7 crashes on a -R file of two lines or more when one has --label-add; --with labels prints them, to load those lines one at a time\n", c.noLabels)
 	}
@@ -216,16 +219,17 @@ type converter struct {
 	expect bool          // the records are expectations
 	textTo format.Format // the text format written, if any
 
-	options  format.Options // what the inputs showed, for a snapshot's header
-	footer   bool
-	clean    bool  // no record of the current input failed to print
-	werr     error // the write error that ended the run, reported at its end
-	unknown  int
-	unshown  int
-	noVtags  int      // SCTP flows restored without their verification tags
-	noLabels int      // flows restored without their labels
-	restored bool     // the current input is itself a restore file: its labels stay
-	ids      tupleSet // of the flows restored, which conntrack -R takes once each
+	options    format.Options // what the inputs showed, for a snapshot's header
+	footer     bool
+	clean      bool  // no record of the current input failed to print
+	werr       error // the write error that ended the run, reported at its end
+	unknown    int
+	unshown    int
+	noVtags    int      // SCTP flows restored without their verification tags
+	noLabels   int      // flows restored without their labels
+	heartbeats int      // SCTP flows in a heartbeat state, restored as ESTABLISHED
+	restored   bool     // the current input is itself a restore file: its labels stay
+	ids        tupleSet // of the flows restored, which conntrack -R takes once each
 }
 
 // file converts one input and reports whether it was clean.
@@ -330,6 +334,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 			if c.textTo == format.Restore {
 				c.ids.add(f, file, line)
+				if f.Proto == format.SCTP && (f.Has(format.FieldState) && f.State >= format.SCTPHeartbeatSent || f.Quirks&format.QuirkNullState != 0) {
+					c.heartbeats++
+				}
 				if t := c.out.Text(); f.Has(format.FieldLabels) && f.Labels != "" && t.Options&format.OptLabels == 0 {
 					c.noLabels++
 				}

@@ -98,3 +98,13 @@ func TestRestoreLabels(t *testing.T) {
 		t.Errorf("a restore file with labels printed back as\n%s%s", back, errs)
 	}
 }
+
+// TestRestoreHeartbeat: an SCTP flow in a heartbeat state, which conntrack
+// -I has no name for, restores as ESTABLISHED, and ctconv says so.
+func TestRestoreHeartbeat(t *testing.T) {
+	const line = "ipv4     2 sctp     132 29 HEARTBEAT_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 zone=0 use=2\n"
+	code, out, errs := ctconv(t, line, "convert", "--from", "proc", "--to", "restore", "-")
+	if code != 0 || !strings.Contains(out, " --state ESTABLISHED ") || !strings.Contains(errs, "1 SCTP flow(s) in a heartbeat state restore as ESTABLISHED") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}
