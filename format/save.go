@@ -412,6 +412,24 @@ func (p *parser) saveState(f *Flow) error {
 	return p.errAt(at, at+len(v), "--state", ErrUnknownName, "unknown "+f.Proto.String()+" state "+quote(v))
 }
 
+// offloadTimeout returns the timeout to restore an offloaded flow with,
+// whose timeout /proc does not show: the default timeout of an
+// established flow, which the kernel gives a flow that leaves the flow
+// table (TCP's established, UDP's stream timeout). Flow tables hold TCP
+// and UDP flows only.
+func offloadTimeout(f *Flow) (uint64, bool) {
+	if f.Status&(StatusOffload|StatusHWOffload) == 0 {
+		return 0, false
+	}
+	switch f.Proto {
+	case TCP:
+		return 432000, true // nf_conntrack_tcp_timeout_established
+	case UDP, UDPLite:
+		return 120, true // nf_conntrack_udp_timeout_stream
+	}
+	return 0, false
+}
+
 // icmpOptions are the options of ICMP's and ICMPv6's type, code and id.
 var icmpOptions = [2][3]string{{"--icmp-type", "--icmp-code", "--icmp-id"}, {"--icmpv6-type", "--icmpv6-code", "--icmpv6-id"}}
 
@@ -478,8 +496,12 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		}
 	}
 	restore := fm == Restore
+	timeout, hasTimeout := uint64(f.Timeout), f.Has(FieldTimeout)
+	if restore && !hasTimeout {
+		timeout, hasTimeout = offloadTimeout(f)
+	}
 	switch {
-	case restore && !f.Has(FieldTimeout):
+	case restore && !hasTimeout:
 		return dst, &PrintError{Format: fm, Msg: "the flow has no timeout (it is offloaded, or it ended), which conntrack -I needs"}
 	case restore && o&OptLabels != 0 && f.Has(FieldLabels) && strings.IndexByte(f.Labels, ' ') >= 0:
 		return dst, &PrintError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + quote(f.Labels)}
@@ -494,8 +516,8 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	default:
 		dst = append(dst, "-A "...)
 	}
-	if f.Has(FieldTimeout) {
-		dst = appendKey(dst, "-t ", uint64(f.Timeout))
+	if hasTimeout {
+		dst = appendKey(dst, "-t ", timeout)
 	}
 	if f.Has(FieldStatus) {
 		dst = append(dst, "-u "...)
@@ -592,6 +614,10 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 			// Linux 6.17 and later track DCCP without its state, which
 			// conntrack -I needs all the same: any state does.
 			dst = append(dst, "--state OPEN "...)
+		case restore && f.Proto == TCP && f.Status&(StatusOffload|StatusHWOffload) != 0:
+			// /proc shows no state of an offloaded flow, which is
+			// established: a flow table takes no other.
+			dst = append(dst, "--state ESTABLISHED "...)
 		case restore:
 			return dst[:start], &PrintError{Format: fm, Msg: "the flow has no " + f.Proto.String() + " state that conntrack -I can set"}
 		}

@@ -165,6 +165,9 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.noVtags > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)\n", c.noVtags)
 	}
+	if c.offloaded > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": %d offloaded flow(s) restore, out of the flow table, with the default timeout of an established flow (TCP's and its state, UDP's stream timeout): their source shows neither\n", c.offloaded)
+	}
 	if c.heartbeats > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state\n", c.heartbeats)
 	}
@@ -228,6 +231,7 @@ type converter struct {
 	noVtags    int      // SCTP flows restored without their verification tags
 	noLabels   int      // flows restored without their labels
 	heartbeats int      // SCTP flows in a heartbeat state, restored as ESTABLISHED
+	offloaded  int      // offloaded flows without a timeout, restored with the default one
 	restored   bool     // the current input is itself a restore file: its labels stay
 	ids        tupleSet // of the flows restored, which conntrack -R takes once each
 }
@@ -334,6 +338,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 			if c.textTo == format.Restore {
 				c.ids.add(f, file, line)
+				if !f.Has(format.FieldTimeout) && f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
+					c.offloaded++
+				}
 				if f.Proto == format.SCTP && (f.Has(format.FieldState) && f.State >= format.SCTPHeartbeatSent || f.Quirks&format.QuirkNullState != 0) {
 					c.heartbeats++
 				}

@@ -108,3 +108,14 @@ func TestRestoreHeartbeat(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestRestoreOffloaded: /proc shows no timeout and no TCP state of an
+// offloaded flow; it restores as an established flow with the default
+// timeout, and ctconv says so.
+func TestRestoreOffloaded(t *testing.T) {
+	const line = "ipv4     2 tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 zone=0 use=3\n"
+	code, out, errs := ctconv(t, line, "convert", "--from", "proc", "--to", "restore", "-")
+	if code != 0 || !strings.Contains(out, "-I -t 432000 ") || !strings.Contains(errs, "1 offloaded flow(s) restore") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}
