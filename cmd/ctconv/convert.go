@@ -43,6 +43,10 @@ input shows, or those --with names (extended, id, ktimestamp, labels,
 timestamp). Its local times ([start=...], <when>) are read and printed in
 the zone --tz names.
 
+--to restore prints what conntrack -R loads whole: one line per identity
+(the first; those left out are reported), and the labels only with --with
+labels, as conntrack 1.4.7 crashes on a file of two lines or more with one.
+
 Examples:
   ctconv convert testdata/corpus/proc.txt
   ctconv convert --to conntrack --proto tcp --state ESTABLISHED --dport 443 /proc/net/nf_conntrack
