@@ -308,7 +308,10 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		}
 	} else {
 		c.restored = in.Encoding == snapshot.Text(format.Restore) || in.Snapshot != nil && in.Snapshot.Header().Source == snapshot.Text(format.Restore)
-		file := c.ids.file(display)
+		file := 0
+		if c.textTo == format.Restore {
+			file = c.ids.file(display, in.Scanner == nil)
+		}
 		fr := in.Prefetch(nil)
 		defer fr.Stop()
 		n := 0
