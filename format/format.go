@@ -29,7 +29,10 @@ const (
 	// re-create entries, and -U/-D lines for events.
 	Save
 	// Restore is what conntrack -R loads to re-create a table: -o save's
-	// lines with -I, and with the mark and labels that -o save leaves out.
+	// lines with -I, and with the mark that -o save leaves out, but
+	// without what conntrack -I or the kernel refuses (the secmark, the
+	// EXPECTED status). The labels only with OptLabels: conntrack 1.4.7
+	// crashes on a file of two lines or more with one of them.
 	// ctconv prints it and reads it back; conntrack does not print it.
 	// SCTP flows whose source did not show their verification tags (all
 	// but -o save) get tags of 0, which conntrack -I needs.
@@ -276,7 +279,8 @@ func (ps *Parser) Options() Options { return ps.p.opts }
 // A Printer prints flows in one format, with the options of its producer.
 type Printer struct {
 	Format Format
-	// Options are conntrack's -o options, for the formats of conntrack.
+	// Options are conntrack's -o options, for the formats of conntrack;
+	// for Restore, OptLabels prints the labels.
 	Options Options
 	// Location is the time zone of the local times conntrack prints; nil
 	// means time.Local.

@@ -132,11 +132,18 @@ func (p *parser) parseSave(f *Flow, restore bool) error {
 	f.Fields &^= FieldStatus
 	f.Status = 0
 	if p.flag("-u") {
+		at := p.pos
 		if err := p.saveStatus(f); err != nil {
 			return err
 		}
+		if restore && f.Status&StatusExpected != 0 {
+			return p.errAt(at, at+len("EXPECTED"), "-u", ErrRange, "the kernel refuses to create an entry with EXPECTED (EBUSY): only its helper makes one")
+		}
 	}
-	if p.flag("-c") {
+	if at := p.pos; p.flag("-c") {
+		if restore {
+			return p.errAt(at, at+len("-c"), "-c", ErrSyntax, "conntrack -I takes no secmark (\"Illegal option `--secmark' with this command\")")
+		}
 		if n, err = p.argUint("-c", math.MaxUint32); err != nil {
 			return err
 		}
@@ -236,6 +243,7 @@ func (p *parser) restoreExtras(f *Flow) error {
 		if r := labelsProblem(f.Labels); r != "" {
 			return p.errAt(at, at+len(v), "--label-add", ErrSyntax, r)
 		}
+		p.opts |= OptLabels // so that the line prints back with them
 	}
 	return nil
 }
@@ -404,6 +412,24 @@ func (p *parser) saveState(f *Flow) error {
 	return p.errAt(at, at+len(v), "--state", ErrUnknownName, "unknown "+f.Proto.String()+" state "+quote(v))
 }
 
+// offloadTimeout returns the timeout to restore an offloaded flow with,
+// whose timeout /proc does not show: the default timeout of an
+// established flow, which the kernel gives a flow that leaves the flow
+// table (TCP's established, UDP's stream timeout). Flow tables hold TCP
+// and UDP flows only.
+func offloadTimeout(f *Flow) (uint64, bool) {
+	if f.Status&(StatusOffload|StatusHWOffload) == 0 {
+		return 0, false
+	}
+	switch f.Proto {
+	case TCP:
+		return 432000, true // nf_conntrack_tcp_timeout_established
+	case UDP, UDPLite:
+		return 120, true // nf_conntrack_udp_timeout_stream
+	}
+	return 0, false
+}
+
 // icmpOptions are the options of ICMP's and ICMPv6's type, code and id.
 var icmpOptions = [2][3]string{{"--icmp-type", "--icmp-code", "--icmp-id"}, {"--icmpv6-type", "--icmpv6-code", "--icmpv6-id"}}
 
@@ -448,7 +474,11 @@ func icmpTypes(p Proto) string {
 }
 
 // appendSave appends f as a line of conntrack -o save, or of the input of
-// conntrack -R (fm Restore).
+// conntrack -R (fm Restore). A restore line holds only what conntrack -I
+// and the kernel take from user space, so that a whole file loads: not the
+// secmark (conntrack -I refuses --secmark), not EXPECTED (the kernel
+// refuses it with EBUSY), and the labels only with OptLabels (conntrack
+// 1.4.7 crashes on a file of two lines or more with --label-add).
 func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) ([]byte, error) {
 	start := len(dst)
 	if err := xmlPrintable(f); err != nil {
@@ -466,10 +496,14 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		}
 	}
 	restore := fm == Restore
+	timeout, hasTimeout := uint64(f.Timeout), f.Has(FieldTimeout)
+	if restore && !hasTimeout {
+		timeout, hasTimeout = offloadTimeout(f)
+	}
 	switch {
-	case restore && !f.Has(FieldTimeout):
+	case restore && !hasTimeout:
 		return dst, &PrintError{Format: fm, Msg: "the flow has no timeout (it is offloaded, or it ended), which conntrack -I needs"}
-	case restore && strings.IndexByte(f.Labels, ' ') >= 0:
+	case restore && o&OptLabels != 0 && f.Has(FieldLabels) && strings.IndexByte(f.Labels, ' ') >= 0:
 		return dst, &PrintError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + quote(f.Labels)}
 	}
 	switch {
@@ -482,14 +516,14 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	default:
 		dst = append(dst, "-A "...)
 	}
-	if f.Has(FieldTimeout) {
-		dst = appendKey(dst, "-t ", uint64(f.Timeout))
+	if hasTimeout {
+		dst = appendKey(dst, "-t ", timeout)
 	}
 	if f.Has(FieldStatus) {
 		dst = append(dst, "-u "...)
 		n := 0
 		for _, s := range saveStatus {
-			if f.Status&s.bit != 0 {
+			if f.Status&s.bit != 0 && !(restore && s.bit == StatusExpected) {
 				if n > 0 {
 					dst = append(dst, ',')
 				}
@@ -502,7 +536,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		}
 		dst = append(dst, ' ')
 	}
-	if f.Has(FieldSecmark) {
+	if f.Has(FieldSecmark) && !restore {
 		dst = appendKey(dst, "-c ", uint64(f.Secmark))
 	}
 	if f.Has(FieldZone) && f.Zone != 0 {
@@ -571,10 +605,19 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 			dst = append(dst, ' ')
 		case !restore && (f.Has(FieldState) || f.Quirks&QuirkNullState != 0):
 			dst = append(dst, "--state (null) "...)
+		case restore && f.Proto == SCTP && (f.Has(FieldState) || f.Quirks&QuirkNullState != 0):
+			// A heartbeat state, which conntrack -I has no name for; Linux
+			// 6.3 and later end it in ESTABLISHED, as the heartbeat's ack
+			// does.
+			dst = append(dst, "--state ESTABLISHED "...)
 		case restore && f.Proto == DCCP:
 			// Linux 6.17 and later track DCCP without its state, which
 			// conntrack -I needs all the same: any state does.
 			dst = append(dst, "--state OPEN "...)
+		case restore && f.Proto == TCP && f.Status&(StatusOffload|StatusHWOffload) != 0:
+			// /proc shows no state of an offloaded flow, which is
+			// established: a flow table takes no other.
+			dst = append(dst, "--state ESTABLISHED "...)
 		case restore:
 			return dst[:start], &PrintError{Format: fm, Msg: "the flow has no " + f.Proto.String() + " state that conntrack -I can set"}
 		}
@@ -595,7 +638,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		if f.Has(FieldMark) {
 			dst = appendKey(dst, "-m ", uint64(f.Mark))
 		}
-		if f.Has(FieldLabels) && f.Labels != "" {
+		if f.Has(FieldLabels) && f.Labels != "" && o&OptLabels != 0 {
 			dst = append(dst, "--label-add "...)
 			dst = append(dst, f.Labels...)
 			dst = append(dst, ' ')

@@ -43,6 +43,10 @@ input shows, or those --with names (extended, id, ktimestamp, labels,
 timestamp). Its local times ([start=...], <when>) are read and printed in
 the zone --tz names.
 
+--to restore prints what conntrack -R loads whole: one line per identity
+(the first; those left out are reported), and the labels only with --with
+labels, as conntrack 1.4.7 crashes on a file of two lines or more with one.
+
 Examples:
   ctconv convert testdata/corpus/proc.txt
   ctconv convert --to conntrack --proto tcp --state ESTABLISHED --dport 443 /proc/net/nf_conntrack
@@ -88,7 +92,7 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		if c.opts, err = format.ParseOptions(*with); err != nil {
 			return cmd.fail("--with: %v", err)
 		}
-		c.withSet = true
+		c.withSet, c.withLabels = true, c.opts&format.OptLabels != 0
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -171,6 +175,16 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.noVtags > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)\n", c.noVtags)
 	}
+	if c.offloaded > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": %d offloaded flow(s) restore, out of the flow table, with the default timeout of an established flow (TCP's and its state, UDP's stream timeout): their source shows neither\n", c.offloaded)
+	}
+	if c.heartbeats > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state\n", c.heartbeats)
+	}
+	if c.noLabels > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": %d flow(s) restore without their labels: conntrack 1.4.7 crashes on a -R file of two lines or more when one has --label-add; --with labels prints them, to load those lines one at a time\n", c.noLabels)
+	}
+	c.ids.report(stderr, name)
 	if !ok && !c.keepGoing {
 		return 1
 	}
@@ -197,18 +211,19 @@ func encodings() string {
 
 // converter holds the state of one convert run.
 type converter struct {
-	cmd       *command
-	from, to  snapshot.Encoding
-	toSet     bool
-	opts      format.Options // conntrack's -o options to print with
-	withSet   bool           // opts come from --with, not from the input
-	loc       *time.Location
-	keepGoing bool
-	strict    bool
-	sort      bool           // write a sorted snapshot
-	filter    *format.Filter // the flows to convert, if not all
-	stderr    io.Writer
-	bad       *badLines // reports bad lines, with --keep-going
+	cmd        *command
+	from, to   snapshot.Encoding
+	toSet      bool
+	opts       format.Options // conntrack's -o options to print with
+	withSet    bool           // opts come from --with, not from the input
+	withLabels bool           // --with labels: restore lines with --label-add
+	loc        *time.Location
+	keepGoing  bool
+	strict     bool
+	sort       bool           // write a sorted snapshot
+	filter     *format.Filter // the flows to convert, if not all
+	stderr     io.Writer
+	bad        *badLines // reports bad lines, with --keep-going
 
 	bw     *bufio.Writer
 	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
@@ -217,13 +232,18 @@ type converter struct {
 	expect bool          // the records are expectations
 	textTo format.Format // the text format written, if any
 
-	options format.Options // what the inputs showed, for a snapshot's header
-	footer  bool
-	clean   bool  // no record of the current input failed to print
-	werr    error // the write error that ended the run, reported at its end
-	unknown int
-	unshown int
-	noVtags int // SCTP flows restored without their verification tags
+	options    format.Options // what the inputs showed, for a snapshot's header
+	footer     bool
+	clean      bool  // no record of the current input failed to print
+	werr       error // the write error that ended the run, reported at its end
+	unknown    int
+	unshown    int
+	noVtags    int      // SCTP flows restored without their verification tags
+	noLabels   int      // flows restored without their labels
+	heartbeats int      // SCTP flows in a heartbeat state, restored as ESTABLISHED
+	offloaded  int      // offloaded flows without a timeout, restored with the default one
+	restored   bool     // the current input is itself a restore file: its labels stay
+	ids        tupleSet // of the flows restored, which conntrack -R takes once each
 }
 
 // file converts one input and reports whether it was clean.
@@ -284,16 +304,33 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 		}
 	} else {
+		c.restored = in.Encoding == snapshot.Text(format.Restore) || in.Snapshot != nil && in.Snapshot.Header().Source == snapshot.Text(format.Restore)
+		file := 0
+		if c.textTo == format.Restore {
+			file = c.ids.file(display, in.Scanner == nil)
+		}
 		fr := in.Prefetch(nil)
 		defer fr.Stop()
+		n := 0
 		for rec := fr.Next(); rec != nil; rec = fr.Next() {
 			prog.entry()
+			n++
 			f := &rec.Flow
 			if c.filter != nil && !c.filter.Match(f) {
 				continue
 			}
-			if c.textTo == format.Restore && f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
-				c.noVtags++
+			line := rec.Line
+			if line == 0 {
+				line = n // a snapshot's record
+			}
+			if c.textTo == format.Restore {
+				if held, ok := c.ids.clash(f); ok {
+					c.ids.duplicate(file, line, held)
+					continue
+				}
+				if f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
+					c.noVtags++
+				}
 			}
 			if c.textTo != format.Auto && !c.textTo.Shows(f) {
 				c.unshown++
@@ -302,6 +339,18 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			c.setPrinter(in.Scanner, rec.Options)
 			if !c.written(c.out.Write(f), display, rec.Line) {
 				return c.clean
+			}
+			if c.textTo == format.Restore {
+				c.ids.add(f, file, line)
+				if !f.Has(format.FieldTimeout) && f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
+					c.offloaded++
+				}
+				if f.Proto == format.SCTP && (f.Has(format.FieldState) && f.State >= format.SCTPHeartbeatSent || f.Quirks&format.QuirkNullState != 0) {
+					c.heartbeats++
+				}
+				if t := c.out.Text(); f.Has(format.FieldLabels) && f.Labels != "" && t.Options&format.OptLabels == 0 {
+					c.noLabels++
+				}
 			}
 		}
 	}
@@ -437,6 +486,10 @@ func (c *converter) setPrinter(sc *format.Scanner, scanOpts format.Options) {
 			opts = scanOpts
 		}
 		c.options |= scanOpts
+	}
+	if c.textTo == format.Restore && !c.withLabels && !c.restored {
+		// conntrack 1.4.7 crashes on a file of labels: only on demand.
+		opts &^= format.OptLabels
 	}
 	if t := c.out.Text(); t != nil {
 		t.Options = opts
