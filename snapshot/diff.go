@@ -94,7 +94,7 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // format, JSON Lines, snapshot files. It matches flows by their identity in
 // the kernel's table (family, protocol, zone and original tuple) and
 // compares the rest: the reply tuple (a NAT mapping that moved), state,
-// status, mark, secmark, secctx, labels, helper, id, start and stop times,
+// status (but NAT's flags, which the reply tuple tells), mark, secmark, secctx, labels, helper, id, start and stop times,
 // the reply zone, GRE timeouts, counters; a field only where both flows
 // have it, so captures of different formats compare on what they share.
 // So it is with the identity: an ICMP flow that lacks its type, code and
@@ -554,8 +554,11 @@ var diffFields = []diffField{
 		}
 		return dst
 	}},
+	// The reply tuple tells NAT: SRC_NAT and DST_NAT, which save and netlink
+	// show and the other formats do not, are compared there.
 	{name: "status", fields: format.FieldStatus, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
-		if a.Status != b.Status {
+		const nat = format.StatusSrcNAT | format.StatusDstNAT
+		if a.Status&^nat != b.Status&^nat {
 			dst = append(dst, FieldChange{Field: name, Old: a.Status.String(), New: b.Status.String()})
 		}
 		return dst

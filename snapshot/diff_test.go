@@ -446,3 +446,36 @@ func mustDiff(t testing.TB, old, new *snapshot.Input, opts snapshot.DiffOptions)
 	}
 	return d
 }
+
+// TestDiffNATStatus compares save captures with the /proc line of the same
+// flow: save tells NAT by -n (SRC_NAT) or -q (none), /proc shows no NAT
+// status. The reply tuple tells NAT, and it is the same, so the flows do not
+// differ; a NAT mapping that moved does.
+func TestDiffNATStatus(t *testing.T) {
+	const (
+		saveQ = "-A -t 99 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 192.0.2.1 -p tcp --sport 1000 --dport 80 --reply-port-src 80 --reply-port-dst 2000 --state ESTABLISHED"
+		saveN = "-A -t 99 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -n 192.0.2.1 -p tcp --sport 1000 --dport 80 --reply-port-src 80 --reply-port-dst 2000 --state ESTABLISHED"
+		proc  = "ipv4     2 tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 src=10.0.0.2 dst=192.0.2.1 sport=80 dport=2000 mark=0 zone=0 use=2"
+		moved = "ipv4     2 tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 src=10.0.0.2 dst=192.0.2.7 sport=80 dport=2000 mark=0 zone=0 use=2"
+	)
+	for _, c := range []struct {
+		old, new string
+		want     []string
+	}{
+		{saveQ, proc, nil},
+		{saveN, proc, nil},
+		{saveN, saveQ, nil},
+		{saveN, moved, []string{"reply.dst"}},
+	} {
+		d := mustDiff(t, open(t, lines(c.old)), open(t, lines(c.new)), snapshot.DiffOptions{Volatile: true})
+		var got []string
+		for ch := range d.Changes() {
+			for _, fc := range ch.Fields {
+				got = append(got, fc.Field)
+			}
+		}
+		if d.Err() != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s against %s: %v %v, want %v", c.old, c.new, got, d.Err(), c.want)
+		}
+	}
+}
