@@ -181,6 +181,9 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.heartbeats > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state\n", c.heartbeats)
 	}
+	if c.natFlagged > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": %d flow(s) restore as NAT'd (-n, -g), as the kernel flags a reply tuple whose addresses are not the original's swapped: their source shows no NAT flags\n", c.natFlagged)
+	}
 	if c.noLabels > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": %d flow(s) restore without their labels: conntrack 1.4.7 crashes on a -R file of two lines or more when one has --label-add; --with labels prints them, to load those lines one at a time\n", c.noLabels)
 	}
@@ -242,7 +245,9 @@ type converter struct {
 	noLabels   int      // flows restored without their labels
 	heartbeats int      // SCTP flows in a heartbeat state, restored as ESTABLISHED
 	offloaded  int      // offloaded flows without a timeout, restored with the default one
+	natFlagged int      // flows restored as NAT'd from tuples that show it
 	restored   bool     // the current input is itself a restore file: its labels stay
+	natHidden  bool     // the current input's format shows no NAT flags
 	ids        tupleSet // of the flows restored, which conntrack -R takes once each
 }
 
@@ -304,7 +309,13 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 		}
 	} else {
-		c.restored = in.Encoding == snapshot.Text(format.Restore) || in.Snapshot != nil && in.Snapshot.Header().Source == snapshot.Text(format.Restore)
+		src := in.Encoding
+		if in.Snapshot != nil {
+			src = in.Snapshot.Header().Source
+		}
+		c.restored = src == snapshot.Text(format.Restore)
+		fm, _ := src.Format()
+		c.natHidden = fm == format.Proc || fm == format.IPLegacy || fm == format.Conntrack || fm == format.XML
 		file := 0
 		if c.textTo == format.Restore {
 			file = c.ids.file(display, in.Scanner == nil)
@@ -330,6 +341,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				}
 				if f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
 					c.noVtags++
+				}
+				if c.natHidden && flagNAT(f) {
+					c.natFlagged++
 				}
 			}
 			if c.textTo != format.Auto && !c.textTo.Shows(f) {
@@ -470,6 +484,24 @@ func kind(expect bool) string {
 		return "expectations"
 	}
 	return "flows"
+}
+
+// flagNAT sets the NAT flags that f's tuples show, for a flow whose source
+// shows none, and reports whether it set one: the kernel flags SRC_NAT
+// where the reply goes to another address than the original came from, and
+// DST_NAT where it comes from another than the original went to. (A port
+// that NAT changed alone goes untold: conntrack -I sets no flag for it.)
+// conntrack -R sets the flags of the -n and -g that restore prints for
+// them, and the kernel translates the flow again.
+func flagNAT(f *format.Flow) bool {
+	old := f.Status
+	if f.Reply.Dst != f.Orig.Src {
+		f.Status |= format.StatusSrcNAT
+	}
+	if f.Reply.Src != f.Orig.Dst {
+		f.Status |= format.StatusDstNAT
+	}
+	return f.Status != old
 }
 
 // setPrinter sets the text writer's options for a record that a text

@@ -222,6 +222,38 @@ func TestLiveRestoreRandom(t *testing.T) {
 	sameRows(t, "conntrack -L -o extended", beforeExt, ext.rows(ext.listing(t, l)))
 }
 
+// TestLiveRestoreNAT restores NAT'd flows from /proc, which shows no NAT
+// flags: the entries conntrack -I made with -g and -n, which the kernel
+// flags as its NAT does, come back flagged, as conntrack -L -o save lists
+// them (-g, -n). SCTP's verification tags and FIXED_TIMEOUT, which /proc
+// lacks, and the reply tuples that differ without NAT (-r, -q), which
+// restore flags, are left out.
+func TestLiveRestoreNAT(t *testing.T) {
+	var es []lab.Entry
+	nat := 0
+	for _, e := range lab.Shapes() {
+		if slices.Contains(e, "-r") || slices.Contains(e, "sctp") || strings.Contains(strings.Join(e, " "), "FIXED_TIMEOUT") {
+			continue
+		}
+		es = append(es, e)
+		if slices.Contains(e, "-g") || slices.Contains(e, "-n") {
+			nat++
+		}
+	}
+	l := newLab(t)
+	if err := l.Insert(es); err != nil {
+		t.Fatal(err)
+	}
+	save := restoreSources["save"]
+	before := save.rows(save.listing(t, l))
+	file, errs := restoreFile(t, t.TempDir(), "proc", restoreSources["proc"].listing(t, l))
+	if !strings.Contains(errs, strconv.Itoa(nat)+" flow(s) restore as NAT'd") {
+		t.Errorf("ctconv does not say it flagged %d flows as NAT'd: %q", nat, errs)
+	}
+	load(t, l, file)
+	sameRows(t, "conntrack -L -o save", before, save.rows(save.listing(t, l)))
+}
+
 // TestLiveRestoreDuplicates restores a capture of /proc that holds some
 // lines twice, as one read while the table changed may: ctconv leaves the
 // later ones out and says so, conntrack -R loads the file with exit status

@@ -119,3 +119,43 @@ func TestRestoreOffloaded(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestRestoreNAT converts NAT'd flows to restore. /proc, conntrack -L and
+// XML show no NAT flags, but a reply tuple whose addresses are not the
+// original's swapped is NAT's work, which the kernel flags: restore prints
+// -n and -g for it, so that conntrack -R sets the flags again and the flow
+// is translated as before, and says so. save and restore tell NAT
+// themselves: their -r and -q stay.
+func TestRestoreNAT(t *testing.T) {
+	const (
+		snat  = "ipv4     2 tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 src=10.0.0.2 dst=192.0.2.1 sport=80 dport=2000 mark=0 zone=0 use=2\n"
+		dnat  = "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=5000 dport=53 src=10.0.0.9 dst=10.0.0.1 sport=53 dport=5000 mark=0 zone=0 use=2\n"
+		plain = "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=5001 dport=53 src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5001 mark=0 zone=0 use=2\n"
+		saveQ = "-A -t 99 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 192.0.2.1 -p tcp --sport 1000 --dport 80 --reply-port-src 80 --reply-port-dst 2000 --state ESTABLISHED\n"
+	)
+	for _, c := range []struct {
+		from, in string
+		want     []string
+		note     string
+	}{
+		{"proc", snat + dnat + plain, []string{" -r 10.0.0.2 -n 192.0.2.1 ", " -g 10.0.0.9 -q 10.0.0.1 ", " -r 10.0.0.2 -q 10.0.0.1 "}, "2 flow(s) restore as NAT'd"},
+		{"save", saveQ, []string{" -r 10.0.0.2 -q 192.0.2.1 "}, ""},
+	} {
+		code, out, errs := ctconv(t, c.in, "convert", "--from", c.from, "--to", "restore", "-")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.from, code, errs)
+		}
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != len(c.want) {
+			t.Fatalf("%s: printed\n%s", c.from, out)
+		}
+		for i, want := range c.want {
+			if !strings.Contains(lines[i], want) {
+				t.Errorf("%s: %s\nlacks %q", c.from, lines[i], want)
+			}
+		}
+		if c.note != "" && !strings.Contains(errs, c.note) || c.note == "" && strings.Contains(errs, "NAT") {
+			t.Errorf("%s: stderr %q, want %q", c.from, errs, c.note)
+		}
+	}
+}
