@@ -72,21 +72,7 @@ func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
 	if e.Has(format.ExpectProgname) {
 		w.str("progname", e.Progname)
 	}
-	if e.Quirks != 0 {
-		w.key("quirks")
-		w.b = append(w.b, '[')
-		n := 0
-		for i := range 8 {
-			if q := format.Quirks(1) << i; e.Quirks&q != 0 {
-				if n > 0 {
-					w.b = append(w.b, ',')
-				}
-				w.string(format.QuirkName(q))
-				n++
-			}
-		}
-		w.b = append(w.b, ']')
-	}
+	w.quirks(e.Quirks)
 	w.close()
 	if w.err != nil {
 		return dst, w.err
