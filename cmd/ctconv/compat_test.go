@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// TestCompatSnapshots reads the snapshots that earlier versions wrote,
+// kept in testdata/compat/VERSION/ (testdata/compat/README.md), as every
+// later version must: each prints as the text it was made from (kept
+// beside it as NAME.txt, or the corpus's; JSON Lines for a snapshot of
+// them), and as the JSON that version printed of it (NAME.jsonl beside
+// it, or the corpus's), byte for byte; its header reads as that version's
+// --info showed it (NAME.info), its records are as many as that says.
+func TestCompatSnapshots(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/compat/*/*.ctsnap")
+	if len(files) == 0 {
+		t.Fatal("no compatibility snapshots")
+	}
+	for _, file := range files {
+		dir, name := filepath.Split(strings.TrimSuffix(file, ".ctsnap"))
+		t.Run(filepath.Base(dir)+"/"+name, func(t *testing.T) {
+			h := readHeader(t, file)
+			corpus := filepath.Join("../../testdata/corpus", name)
+			golden := firstFile(dir+name+".jsonl", corpus+".jsonl")
+			text := firstFile(dir+name+".txt", corpus+".txt")
+			if h.Source == snapshot.JSON {
+				text = golden
+			}
+			code, out, errs := ctconv(t, "", "convert", "--tz", "UTC", file)
+			if want := readFile(t, text); code != 0 || out != string(want) {
+				t.Errorf("exit %d, %s; prints as %s: %v", code, errs, text, out == string(want))
+			}
+			code, out, errs = ctconv(t, "", "convert", "--tz", "UTC", "--to", "json", file)
+			if want := readFile(t, golden); code != 0 || out != string(want) {
+				t.Errorf("exit %d, %s; JSON equal to %s: %v", code, errs, golden, out == string(want))
+			}
+			if info := dir + name + ".info"; fileExists(info) {
+				checkInfo(t, file, h, info)
+			}
+		})
+	}
+}
+
+// readHeader returns the header of the snapshot file, and checks that the
+// file holds the records the header counts.
+func readHeader(t *testing.T, file string) snapshot.Header {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := snapshot.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	h := r.Header()
+	if err := readAll(r, h.Expectations); err != nil {
+		t.Fatal(err)
+	}
+	if h.Count != r.Count() {
+		t.Errorf("the header counts %d records, the file holds %d", h.Count, r.Count())
+	}
+	return h
+}
+
+// checkInfo checks header h of file against what the version that wrote
+// it printed of it with snapshot --info, kept in info: "key: value" lines.
+func checkInfo(t *testing.T, file string, h snapshot.Header, info string) {
+	t.Helper()
+	kind := "flows"
+	if h.Expectations {
+		kind = "expectations"
+	}
+	source := h.Source.String()
+	if h.Source.IsAuto() {
+		source = "unknown (an empty input)"
+	}
+	got := map[string]string{
+		"file":    filepath.Base(file),
+		"host":    orUnknown(h.Host),
+		"kernel":  orUnknown(h.Kernel),
+		"source":  source,
+		"records": fmt.Sprintf("%d %s", h.Count, kind),
+		"tool":    orUnknown(h.Tool),
+	}
+	if h.Options != 0 {
+		got["options"] = h.Options.String()
+	}
+	if h.Sorted {
+		got["order"] = "sorted by identity (family, protocol, zone, original tuple)"
+	}
+	want := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(readFile(t, info)))
+	for sc.Scan() {
+		key, value, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			t.Fatalf("%s: %q is no key: value line", info, sc.Text())
+		}
+		want[key] = strings.TrimSpace(value)
+	}
+	created, err := time.Parse(time.RFC3339, want["created"])
+	if err != nil || !h.Created.Truncate(time.Second).Equal(created) {
+		t.Errorf("created %v, %s says %q", h.Created, info, want["created"])
+	}
+	delete(want, "created")
+	for _, key := range []string{"file", "source", "records", "tool"} {
+		if _, ok := want[key]; !ok {
+			t.Errorf("%s lacks %q", info, key)
+		}
+	}
+	for key, v := range want {
+		if got[key] != v {
+			t.Errorf("%s: %q, %s says %q", key, got[key], info, v)
+		}
+	}
+	for key, v := range got {
+		if _, ok := want[key]; !ok {
+			t.Errorf("%s: %q, %s says nothing", key, v, info)
+		}
+	}
+}
+
+// firstFile returns the first of names that exists, or the last.
+func firstFile(names ...string) string {
+	for _, name := range names[:len(names)-1] {
+		if fileExists(name) {
+			return name
+		}
+	}
+	return names[len(names)-1]
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
