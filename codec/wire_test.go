@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ctconv/ctconv/format"
 )
 
 // version1 is the wire numbering of version 1 of the msgpack records
@@ -190,6 +192,23 @@ func TestWireNumbering(t *testing.T) {
 				t.Errorf("%s: the highest bit known is %d, version 1's %d", typ, version, r.number)
 			}
 			wires[r.bit] = true
+		}
+	}
+}
+
+// TestWireLayer4 holds the layer-4 part of each protocol to version 1's:
+// a record carries one value for it, or none, as the protocol number
+// says, so a protocol that gained a layer-4 part would misread the records
+// written before.
+func TestWireLayer4(t *testing.T) {
+	v1 := map[format.Proto]format.Layer4{
+		format.TCP: format.L4Ports, format.UDP: format.L4Ports, format.UDPLite: format.L4Ports,
+		format.SCTP: format.L4Ports, format.DCCP: format.L4Ports, format.GRE: format.L4Keys,
+		format.ICMP: format.L4ICMP, format.ICMPv6: format.L4ICMP,
+	}
+	for p := range 256 {
+		if got, want := format.Proto(p).Layer4(), v1[format.Proto(p)]; got != want {
+			t.Errorf("protocol %d has layer-4 part %d, version 1's records %d", p, got, want)
 		}
 	}
 }
