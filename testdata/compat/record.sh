@@ -5,8 +5,9 @@
 # version made of it, its JSON Lines (X.jsonl) and its header (X.info);
 # snapshots of JSON Lines (json-X.*, made from the corpus's X.jsonl); a
 # sorted snapshot (sorted-proc.*, with the text it prints, sorted-proc.txt);
-# and a snapshot of a live table read over netlink (netlink.*, with
-# netlink.txt). README.md says what the tests check.
+# a snapshot of a live table read over netlink (netlink.*, with
+# netlink.txt), and one of its events, written to a pipe by ctconv watch
+# (watch.*, with watch.txt). README.md says what the tests check.
 #
 # The files of a version are made once, by that version, and never again:
 # the script refuses a folder that exists. It needs root, for the netlink
@@ -96,6 +97,20 @@ ip netns exec "$ns" "$ct" snapshot --source netlink -o netlink.ctsnap
 "$ct" convert --tz UTC netlink.ctsnap >netlink.txt
 [ "$(wc -l <netlink.txt)" -ge 13 ] || die "netlink.ctsnap holds $(wc -l <netlink.txt) flows, not 13"
 keep netlink netlink.txt
+
+# Events over netlink, written to a pipe: a header without the count.
+ip netns exec "$ns" timeout 60 "$ct" watch --to snapshot --count 4 >watch.ctsnap &
+watcher=$!
+sleep 1 # let it subscribe
+for args in "-I -p tcp -s 10.2.0.1 -d 10.2.0.2 --sport 1 --dport 2 --state ESTABLISHED -t 50" \
+	"-U -s 10.2.0.1 -m 9" "-D -s 10.2.0.1" "-I -p udp -s 2001:db8::7 -d 2001:db8::8 --sport 3 --dport 4 -t 20"; do
+	# shellcheck disable=SC2086 # the arguments are split on purpose
+	ip netns exec "$ns" conntrack $args 2>"$tmp/err" || die "conntrack $args: $(cat "$tmp/err")"
+done
+wait "$watcher" || die "ctconv watch failed"
+"$ct" convert --tz UTC watch.ctsnap >watch.txt
+[ "$(wc -l <watch.txt)" -eq 4 ] || die "watch.ctsnap holds $(wc -l <watch.txt) events, not 4"
+keep watch watch.txt
 
 [ ! -e "$out" ] || die "$out exists: a version's files are never made again"
 cp -R "$tmp/out" "$out.partial"
