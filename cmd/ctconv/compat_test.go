@@ -15,11 +15,11 @@ import (
 
 // TestCompatSnapshots reads the snapshots that earlier versions wrote,
 // kept in testdata/compat/VERSION/ (testdata/compat/README.md), as every
-// later version must: each prints as the text it was made from (kept
-// beside it as NAME.txt, or the corpus's; JSON Lines for a snapshot of
-// them), and as the JSON that version printed of it (NAME.jsonl beside
-// it, or the corpus's), byte for byte; its header reads as that version's
-// --info showed it (NAME.info), its records are as many as that says.
+// later version must: each prints as the text it was made from (NAME.txt;
+// for a snapshot of JSON Lines, they), and as the JSON that version
+// printed of it (NAME.jsonl), byte for byte; its header reads as that
+// version's --info showed it (NAME.info), its records are as many as that
+// says.
 func TestCompatSnapshots(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/compat/*/*.ctsnap")
 	if len(files) == 0 {
@@ -29,9 +29,7 @@ func TestCompatSnapshots(t *testing.T) {
 		dir, name := filepath.Split(strings.TrimSuffix(file, ".ctsnap"))
 		t.Run(filepath.Base(dir)+"/"+name, func(t *testing.T) {
 			h, n := readHeader(t, file)
-			corpus := filepath.Join("../../testdata/corpus", name)
-			golden := firstFile(dir+name+".jsonl", corpus+".jsonl")
-			text := firstFile(dir+name+".txt", corpus+".txt")
+			golden, text := dir+name+".jsonl", dir+name+".txt"
 			if h.Source == snapshot.JSON {
 				text = golden
 			}
@@ -135,16 +133,6 @@ func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, info stri
 			t.Errorf("%s: %q, %s says nothing", key, v, info)
 		}
 	}
-}
-
-// firstFile returns the first of names that exists, or the last.
-func firstFile(names ...string) string {
-	for _, name := range names[:len(names)-1] {
-		if fileExists(name) {
-			return name
-		}
-	}
-	return names[len(names)-1]
 }
 
 func fileExists(name string) bool {

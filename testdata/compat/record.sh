@@ -1,8 +1,9 @@
 #!/bin/sh
 # Records what one version of ctconv writes, for every later version to
 # read back: testdata/compat/SHORT/ (SHORT the commit's 7-digit hash)
-# holds, for each file X.txt of the corpus, the snapshot X.ctsnap that
-# version made of it, its JSON Lines (X.jsonl) and its header (X.info);
+# holds, for each file X.txt of the corpus, a copy of it, the snapshot
+# X.ctsnap that version made of it, its JSON Lines (X.jsonl) and its
+# header (X.info);
 # snapshots of JSON Lines (json-X.*, made from the corpus's X.jsonl); a
 # sorted snapshot (sorted-proc.*, with the text it prints, sorted-proc.txt);
 # a snapshot of a live table read over netlink (netlink.*, with
@@ -48,11 +49,13 @@ keep() {
 }
 
 # Every text format, with every option set, flows, events and
-# expectations: the corpus.
+# expectations: the corpus, whose text is kept too, as a later corpus may
+# differ.
 for txt in "$corpus"/*.txt; do
 	n=$(basename "$txt" .txt)
-	"$ct" convert --tz UTC --to snapshot -o "$n.ctsnap" "$txt"
-	keep "$n" "$txt"
+	cp "$txt" "$n.txt"
+	"$ct" convert --tz UTC --to snapshot -o "$n.ctsnap" "$n.txt"
+	keep "$n" "$n.txt"
 done
 
 # JSON Lines sources: a table, events, expectations.
