@@ -141,9 +141,9 @@ type wireSet struct {
 	toWire, toModel byteTables
 }
 
-// byteTables translate 32 bits, those of the model's sets (format.Fields
-// is a uint32) and those that stand for them on the wire (below 32 still,
-// since the record's own bits come after the model's in version 1).
+// byteTables translate 32 bits: those of the model's sets (format.Fields
+// is a uint32), and those that stand for them on the wire, below 32 in
+// version 1 (a field at bit 32 or above needs a fifth byte: add panics).
 type byteTables [4][256]uint64
 
 func newWireSet(pairs []wirePair) *wireSet {

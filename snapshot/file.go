@@ -28,7 +28,8 @@ import (
 //	checksum   4 bytes  CRC-32C of everything from the version to the end of the header
 //	records    one zstd frame, with its content checksum, of msgpack records ending with an end record
 //
-// Readers skip header keys they do not know.
+// Readers skip header keys they do not know. docs/SNAPSHOT.md specifies
+// the format.
 
 // Magic starts every snapshot file.
 const Magic = "\x89CTSNAP\n"
