@@ -255,8 +255,14 @@ func (d *JSONDecoder) DecodeExpect(line []byte, e *format.Expect) error {
 			return r.fail(format.ErrAddress, "tuple", "an address is not of family "+e.Family.String())
 		}
 	}
-	if !e.Tuple.Src.IsValid() || !e.Tuple.Dst.IsValid() {
-		return r.fail(format.ErrMissing, "tuple", "the tuple lacks src or dst")
+	for _, t := range [...]struct {
+		has   bool
+		field string
+		t     *format.Tuple
+	}{{true, "tuple", &e.Tuple}, {e.Has(format.ExpectMask), "mask", &e.Mask}, {e.Has(format.ExpectMaster), "master", &e.Master}} {
+		if t.has && (!t.t.Src.IsValid() || !t.t.Dst.IsValid()) {
+			return r.fail(format.ErrMissing, t.field, "the "+t.field+" lacks src or dst")
+		}
 	}
 	return nil
 }

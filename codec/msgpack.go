@@ -256,8 +256,12 @@ func replyDiff(f *format.Flow, k format.Layer4) uint64 {
 	return diff
 }
 
-// EncodeFlow writes f as one record.
+// EncodeFlow writes f as one record. A tuple without its addresses is an
+// EncodeError: a record has no way to say "no address".
 func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
+	if err := addressed("flow", &f.Orig, &f.Reply); err != nil {
+		return err
+	}
 	mask := flowWire.wire(uint64(f.Fields))
 	if f.Event != format.EventNone {
 		mask |= wireEvent
@@ -388,8 +392,28 @@ func flowValues(bit uint64) int {
 	return 1
 }
 
-// EncodeExpect writes x as one record.
+// addressed returns an EncodeError if a tuple of ts lacks an address.
+func addressed(what string, ts ...*format.Tuple) error {
+	for _, t := range ts {
+		if !t.Src.IsValid() || !t.Dst.IsValid() {
+			return &EncodeError{Msg: "a " + what + " tuple without its addresses"}
+		}
+	}
+	return nil
+}
+
+// EncodeExpect writes x as one record; see EncodeFlow.
 func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
+	err := addressed("expectation", &x.Tuple)
+	if err == nil && x.Has(format.ExpectMask) {
+		err = addressed("mask", &x.Mask)
+	}
+	if err == nil && x.Has(format.ExpectMaster) {
+		err = addressed("master", &x.Master)
+	}
+	if err != nil {
+		return err
+	}
 	mask := expectWire.wire(uint64(x.Fields))
 	if x.Event != format.EventNone {
 		mask |= wireExpectEvent
