@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
 	"math/bits"
 	"os"
 	"path/filepath"
@@ -120,7 +121,7 @@ func TestWireNumbering(t *testing.T) {
 		for name, v := range got {
 			want, ok := spec[name]
 			if !ok {
-				t.Errorf("format.%s (%s) has no number in version1: give it a new one, and codec's table a wire bit", name, typ)
+				t.Errorf("format.%s (%s) has no number in version1: give it a new one (and, for %s, the same in codec's wire table)", name, typ, strings.Join(slices.Sorted(maps.Keys(wireTables)), ", "))
 				continue
 			}
 			if isSet(typ) {
