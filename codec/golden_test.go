@@ -91,13 +91,14 @@ func printJSON(t *testing.T, jsonl []byte, fm format.Format, o format.Options, f
 	return out.Bytes()
 }
 
-// TestCompatGolden reads the JSON Lines that earlier versions wrote of the
-// corpus, kept in testdata/compat/VERSION/ where a later version's golden
-// file changed: each must decode and encode back byte for byte, and print
-// as the corpus text it was made from. The goldens of e844bb4 changed where
-// they recorded a bug (ICMP echo replies of -o save as type 9; DCCP ports 0
-// that conntrack invents for kernels without the DCCP tracker): the JSON
-// that version wrote still reads as it did.
+// TestCompatGolden reads the JSON Lines that earlier versions wrote, kept
+// in testdata/compat/VERSION/ (testdata/compat/README.md): each must
+// decode and encode back byte for byte, and print as the text it was made
+// from, kept beside it (NAME.txt; JSON Lines made from JSON Lines have
+// none). The goldens of e844bb4
+// changed where they recorded a bug (ICMP echo replies of -o save as type
+// 9; DCCP ports 0 that conntrack invents for kernels without the DCCP
+// tracker): the JSON that version wrote still reads as it did.
 func TestCompatGolden(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/compat/*/*.jsonl")
 	if len(files) == 0 {
@@ -108,22 +109,26 @@ func TestCompatGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		corpus := filepath.Join("../testdata/corpus", strings.TrimSuffix(filepath.Base(file), ".jsonl")+".txt")
-		text, err := os.ReadFile(corpus)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc, _ := format.NewScanner(bytes.NewReader(text), format.Auto, format.WithLocation(time.UTC))
-		fm, err := sc.Detect()
-		if err != nil {
-			t.Fatal(err)
+		source := strings.TrimSuffix(file, ".jsonl") + ".txt"
+		text, err := os.ReadFile(source)
+		var fm format.Format
+		var sc *format.Scanner
+		expectations := bytes.Contains(old, []byte(`"tuple":`)) && !bytes.Contains(old, []byte(`"tuple-orig":`))
+		if err == nil {
+			sc, _ = format.NewScanner(bytes.NewReader(text), format.Auto, format.WithLocation(time.UTC))
+			if fm, err = sc.Detect(); err != nil {
+				t.Fatalf("%s: %v", source, err)
+			}
+			expectations = fm.Expectations()
+		} else if !strings.HasPrefix(filepath.Base(file), "json-") {
+			t.Fatalf("%s: no text: %v", file, err)
 		}
 		var js []byte
 		var d codec.JSONDecoder
 		var f format.Flow
 		var e format.Expect
 		for line := range bytes.Lines(old) {
-			if fm.Expectations() {
+			if expectations {
 				if err = d.DecodeExpect(line, &e); err == nil {
 					js, err = codec.AppendJSONExpect(js, &e)
 				}
@@ -137,12 +142,15 @@ func TestCompatGolden(t *testing.T) {
 		if !bytes.Equal(js, old) {
 			t.Errorf("%s does not encode back as it was", file)
 		}
+		if sc == nil {
+			continue
+		}
 		for !fm.Expectations() && sc.Scan(&f) { // for the options the text shows
 		}
 		for fm.Expectations() && sc.ScanExpect(&e) {
 		}
 		if got := printJSON(t, old, fm, sc.Options(), sc.Footer()); !bytes.Equal(got, text) {
-			t.Errorf("%s prints differently from %s", file, corpus)
+			t.Errorf("%s prints differently from %s", file, source)
 		}
 	}
 }

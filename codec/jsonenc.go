@@ -58,6 +58,29 @@ func (w *jsonWriter) addr(k string, a netip.Addr) {
 
 // string appends s as a JSON string. The model's strings are valid UTF-8;
 // one that is not cannot be encoded without loss.
+// quirks writes the "quirks" member of q, if any: their names in the
+// order of version 1 (quirkWire's), whatever the order of format's
+// constants, so that the JSON of a record stays as it was.
+func (w *jsonWriter) quirks(q format.Quirks) {
+	if q == 0 {
+		return
+	}
+	w.key("quirks")
+	w.b = append(w.b, '[')
+	n := 0
+	for _, p := range quirkWire.pairs {
+		if q&format.Quirks(p.model) == 0 {
+			continue
+		}
+		if n > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.string(format.QuirkName(format.Quirks(p.model)))
+		n++
+	}
+	w.b = append(w.b, ']')
+}
+
 func (w *jsonWriter) string(s string) {
 	if !utf8.ValidString(s) {
 		w.err = &EncodeError{Msg: "invalid UTF-8 in " + strconv.Quote(s)}
@@ -214,23 +237,7 @@ func AppendJSON(dst []byte, f *format.Flow) ([]byte, error) {
 	if f.Has(format.FieldProgname) {
 		w.str("progname", f.Progname)
 	}
-	if f.Quirks != 0 {
-		w.key("quirks")
-		w.b = append(w.b, '[')
-		n := 0
-		for i := range 8 {
-			q := format.Quirks(1) << i
-			if f.Quirks&q == 0 {
-				continue
-			}
-			if n > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.string(format.QuirkName(q))
-			n++
-		}
-		w.b = append(w.b, ']')
-	}
+	w.quirks(f.Quirks)
 	if f.Extras.Len() > 0 {
 		w.key("extras")
 		w.b = append(w.b, '[')

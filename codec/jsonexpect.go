@@ -72,21 +72,7 @@ func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
 	if e.Has(format.ExpectProgname) {
 		w.str("progname", e.Progname)
 	}
-	if e.Quirks != 0 {
-		w.key("quirks")
-		w.b = append(w.b, '[')
-		n := 0
-		for i := range 8 {
-			if q := format.Quirks(1) << i; e.Quirks&q != 0 {
-				if n > 0 {
-					w.b = append(w.b, ',')
-				}
-				w.string(format.QuirkName(q))
-				n++
-			}
-		}
-		w.b = append(w.b, ']')
-	}
+	w.quirks(e.Quirks)
 	w.close()
 	if w.err != nil {
 		return dst, w.err
@@ -269,8 +255,14 @@ func (d *JSONDecoder) DecodeExpect(line []byte, e *format.Expect) error {
 			return r.fail(format.ErrAddress, "tuple", "an address is not of family "+e.Family.String())
 		}
 	}
-	if !e.Tuple.Src.IsValid() || !e.Tuple.Dst.IsValid() {
-		return r.fail(format.ErrMissing, "tuple", "the tuple lacks src or dst")
+	for _, t := range [...]struct {
+		has   bool
+		field string
+		t     *format.Tuple
+	}{{true, "tuple", &e.Tuple}, {e.Has(format.ExpectMask), "mask", &e.Mask}, {e.Has(format.ExpectMaster), "master", &e.Master}} {
+		if t.has && (!t.t.Src.IsValid() || !t.t.Dst.IsValid()) {
+			return r.fail(format.ErrMissing, t.field, "the "+t.field+" lacks src or dst")
+		}
 	}
 	return nil
 }

@@ -16,9 +16,10 @@ import (
 
 // The msgpack encoding of the model is a stream of records, each a msgpack
 // array: its kind, a mask of the fields present, and the fields, in the
-// order of the mask's bits. A newer writer adds fields at higher bits,
-// after all others, so a reader skips the elements it does not know; it
-// also skips records of kinds it does not know.
+// order of the mask's bits (numbered in wire.go). A newer writer adds
+// fields at higher bits, after all others, so a reader skips the elements
+// it does not know; it also skips records of kinds it does not know.
+// docs/SNAPSHOT.md specifies it.
 //
 // The stream spends no bits on what it can infer: absent fields cost
 // nothing; of the reply tuple, only what differs from the mirror of the
@@ -36,19 +37,6 @@ const (
 	// KindEnd ends a stream and tells how many records it holds; see
 	// MsgpackEncoder.EncodeEnd.
 	KindEnd Kind = 3
-)
-
-// The bits of a flow record's mask. Bits 0 to 24 are those of
-// format.Fields as they are in this version; the model's later fields, if
-// any, take bits above wireVersion, as the order of the values follows the
-// bits' and a reader skips what follows the bits it knows.
-const (
-	wireModel   = 1<<25 - 1 // format.Fields' bits
-	wireEvent   = 1 << 25
-	wireQuirks  = 1 << 26
-	wireExtras  = 1 << 27
-	wireReply   = 1 << 28 // the reply tuple differs from the mirror of the original
-	wireVersion = 28      // the highest bit this version knows
 )
 
 // addrTableSize is how many recent addresses back-references reach.
@@ -268,9 +256,13 @@ func replyDiff(f *format.Flow, k format.Layer4) uint64 {
 	return diff
 }
 
-// EncodeFlow writes f as one record.
+// EncodeFlow writes f as one record. A tuple without its addresses is an
+// EncodeError: a record has no way to say "no address".
 func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
-	mask := uint64(f.Fields) & wireModel
+	if err := addressed("flow", &f.Orig, &f.Reply); err != nil {
+		return err
+	}
+	mask := flowWire.wire(uint64(f.Fields))
 	if f.Event != format.EventNone {
 		mask |= wireEvent
 	}
@@ -324,60 +316,60 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 			continue
 		}
 		switch bit {
-		case uint64(format.FieldTimeout):
+		case wireTimeout:
 			enc.EncodeInt(f.Timeout)
-		case uint64(format.FieldState):
+		case wireState:
 			enc.EncodeUint(uint64(f.State))
-		case uint64(format.FieldOrigZone):
+		case wireOrigZone:
 			enc.EncodeUint(uint64(f.OrigZone))
-		case uint64(format.FieldReplyZone):
+		case wireReplyZone:
 			enc.EncodeUint(uint64(f.ReplyZone))
-		case uint64(format.FieldZone):
+		case wireZone:
 			enc.EncodeUint(uint64(f.Zone))
-		case uint64(format.FieldOrigCounters):
+		case wireOrigCounters:
 			enc.EncodeUint(f.OrigCounters.Packets)
 			enc.EncodeUint(f.OrigCounters.Bytes)
-		case uint64(format.FieldReplyCounters):
+		case wireReplyCounters:
 			enc.EncodeUint(f.ReplyCounters.Packets)
 			enc.EncodeUint(f.ReplyCounters.Bytes)
-		case uint64(format.FieldStatus):
+		case wireStatus:
 			enc.EncodeUint(uint64(f.Status))
-		case uint64(format.FieldMark):
+		case wireMark:
 			enc.EncodeUint(uint64(f.Mark))
-		case uint64(format.FieldSecmark):
+		case wireSecmark:
 			enc.EncodeUint(uint64(f.Secmark))
-		case uint64(format.FieldSecctx):
+		case wireSecctx:
 			enc.EncodeString(f.Secctx)
-		case uint64(format.FieldUse):
+		case wireUse:
 			enc.EncodeUint(uint64(f.Use))
-		case uint64(format.FieldID):
+		case wireID:
 			enc.EncodeUint(uint64(f.ID))
-		case uint64(format.FieldDeltaTime):
+		case wireDeltaTime:
 			enc.EncodeUint(f.DeltaTime)
-		case uint64(format.FieldStart):
+		case wireStart:
 			enc.EncodeUint(f.Start)
-		case uint64(format.FieldStop):
+		case wireStop:
 			enc.EncodeUint(f.Stop)
-		case uint64(format.FieldGRETimeouts):
+		case wireGRETimeouts:
 			enc.EncodeUint(uint64(f.GRETimeout))
 			enc.EncodeUint(uint64(f.GREStreamTimeout))
-		case uint64(format.FieldHelper):
+		case wireHelper:
 			enc.EncodeString(f.Helper)
-		case uint64(format.FieldLabels):
+		case wireLabels:
 			enc.EncodeString(f.Labels)
-		case uint64(format.FieldEventTime):
+		case wireEventTime:
 			enc.EncodeInt(f.EventTime)
-		case uint64(format.FieldPortID):
+		case wirePortID:
 			enc.EncodeUint(uint64(f.PortID))
-		case uint64(format.FieldProgname):
+		case wireProgname:
 			enc.EncodeString(f.Progname)
-		case uint64(format.FieldVtags):
+		case wireVtags:
 			enc.EncodeUint(uint64(f.OrigVtag))
 			enc.EncodeUint(uint64(f.ReplyVtag))
 		case wireEvent:
 			enc.EncodeUint(uint64(f.Event))
 		case wireQuirks:
-			enc.EncodeUint(uint64(f.Quirks))
+			enc.EncodeUint(quirkWire.wire(uint64(f.Quirks)))
 		case wireExtras:
 			enc.EncodeArrayLen(2 * f.Extras.Len())
 			for slot, tok := range f.Extras.All() {
@@ -392,27 +384,37 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 // flowValues returns how many array elements the field of a mask bit takes.
 func flowValues(bit uint64) int {
 	switch bit {
-	case uint64(format.FieldL4), uint64(format.FieldUserspace), wireReply:
+	case wireL4, wireUserspace, wireReply:
 		return 0 // carried by the tuples, or by the bit alone
-	case uint64(format.FieldOrigCounters), uint64(format.FieldReplyCounters), uint64(format.FieldGRETimeouts), uint64(format.FieldVtags):
+	case wireOrigCounters, wireReplyCounters, wireGRETimeouts, wireVtags:
 		return 2
 	}
 	return 1
 }
 
-// The bits of an expectation record's mask: bits 0 to 11 are those of
-// format.ExpectFields as they are in this version, as for flows.
-const (
-	wireExpectModel   = 1<<12 - 1
-	wireExpectEvent   = 1 << 12
-	wireExpectQuirks  = 1 << 13
-	wireExpectFlags   = 1 << 14
-	wireExpectVersion = 14
-)
+// addressed returns an EncodeError if a tuple of ts lacks an address.
+func addressed(what string, ts ...*format.Tuple) error {
+	for _, t := range ts {
+		if !t.Src.IsValid() || !t.Dst.IsValid() {
+			return &EncodeError{Msg: "a " + what + " tuple without its addresses"}
+		}
+	}
+	return nil
+}
 
-// EncodeExpect writes x as one record.
+// EncodeExpect writes x as one record; see EncodeFlow.
 func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
-	mask := uint64(x.Fields) & wireExpectModel
+	err := addressed("expectation", &x.Tuple)
+	if err == nil && x.Has(format.ExpectMask) {
+		err = addressed("mask", &x.Mask)
+	}
+	if err == nil && x.Has(format.ExpectMaster) {
+		err = addressed("master", &x.Master)
+	}
+	if err != nil {
+		return err
+	}
+	mask := expectWire.wire(uint64(x.Fields))
 	if x.Event != format.EventNone {
 		mask |= wireExpectEvent
 	}
@@ -443,35 +445,35 @@ func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
 			continue
 		}
 		switch bit {
-		case uint64(format.ExpectTimeout):
+		case wireExpectTimeout:
 			enc.EncodeInt(x.Timeout)
-		case uint64(format.ExpectMask):
+		case wireExpectMask:
 			e.addr(x.Mask.Src)
 			e.addr(x.Mask.Dst)
 			e.l4(l4, &x.Mask)
-		case uint64(format.ExpectMaster):
+		case wireExpectMaster:
 			enc.EncodeUint(uint64(x.MasterL4))
 			e.addr(x.Master.Src)
 			e.addr(x.Master.Dst)
 			e.l4(x.MasterL4, &x.Master)
-		case uint64(format.ExpectZone):
+		case wireExpectZone:
 			enc.EncodeUint(uint64(x.Zone))
-		case uint64(format.ExpectClass):
+		case wireExpectClass:
 			enc.EncodeUint(uint64(x.Class))
-		case uint64(format.ExpectHelper):
+		case wireExpectHelper:
 			enc.EncodeString(x.Helper)
-		case uint64(format.ExpectPolicy):
+		case wireExpectPolicy:
 			enc.EncodeString(x.Policy)
-		case uint64(format.ExpectEventTime):
+		case wireExpectEventTime:
 			enc.EncodeInt(x.EventTime)
-		case uint64(format.ExpectPortID):
+		case wireExpectPortID:
 			enc.EncodeUint(uint64(x.PortID))
-		case uint64(format.ExpectProgname):
+		case wireExpectProgname:
 			enc.EncodeString(x.Progname)
 		case wireExpectEvent:
 			enc.EncodeUint(uint64(x.Event))
 		case wireExpectQuirks:
-			enc.EncodeUint(uint64(x.Quirks))
+			enc.EncodeUint(quirkWire.wire(uint64(x.Quirks)))
 		case wireExpectFlags:
 			enc.EncodeUint(uint64(x.Flags))
 		}
@@ -481,11 +483,11 @@ func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
 
 func expectValues(bit uint64, l4, master format.Layer4) int {
 	switch bit {
-	case uint64(format.ExpectFlagsSet), uint64(format.ExpectUserspace):
+	case wireExpectFlagsSet, wireExpectUserspace:
 		return 0
-	case uint64(format.ExpectMask):
+	case wireExpectMask:
 		return 2 + l4Len(l4)
-	case uint64(format.ExpectMaster):
+	case wireExpectMaster:
 		return 3 + l4Len(master)
 	}
 	return 1
@@ -816,7 +818,7 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 		return err
 	}
 	f.Family, f.Proto = format.Family(fam), format.Proto(proto)
-	f.Fields = format.Fields(mask & wireModel)
+	f.Fields = format.Fields(flowWire.model(mask))
 	l4 := format.L4None
 	if f.Has(format.FieldL4) {
 		l4 = f.Proto.Layer4()
@@ -842,69 +844,69 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 			continue
 		}
 		switch bit {
-		case uint64(format.FieldTimeout):
+		case wireTimeout:
 			f.Timeout, err = d.int()
-		case uint64(format.FieldState):
+		case wireState:
 			n, err = d.uint(math.MaxUint8)
 			f.State = format.State(n)
-		case uint64(format.FieldOrigZone):
+		case wireOrigZone:
 			n, err = d.uint(math.MaxUint16)
 			f.OrigZone = uint16(n)
-		case uint64(format.FieldReplyZone):
+		case wireReplyZone:
 			n, err = d.uint(math.MaxUint16)
 			f.ReplyZone = uint16(n)
-		case uint64(format.FieldZone):
+		case wireZone:
 			n, err = d.uint(math.MaxUint16)
 			f.Zone = uint16(n)
-		case uint64(format.FieldOrigCounters):
+		case wireOrigCounters:
 			if f.OrigCounters.Packets, err = d.uint(math.MaxUint64); err == nil {
 				f.OrigCounters.Bytes, err = d.uint(math.MaxUint64)
 			}
-		case uint64(format.FieldReplyCounters):
+		case wireReplyCounters:
 			if f.ReplyCounters.Packets, err = d.uint(math.MaxUint64); err == nil {
 				f.ReplyCounters.Bytes, err = d.uint(math.MaxUint64)
 			}
-		case uint64(format.FieldStatus):
+		case wireStatus:
 			n, err = d.uint(math.MaxUint32)
 			f.Status = format.Status(n)
-		case uint64(format.FieldMark):
+		case wireMark:
 			n, err = d.uint(math.MaxUint32)
 			f.Mark = uint32(n)
-		case uint64(format.FieldSecmark):
+		case wireSecmark:
 			n, err = d.uint(math.MaxUint32)
 			f.Secmark = uint32(n)
-		case uint64(format.FieldSecctx):
+		case wireSecctx:
 			f.Secctx, err = d.string()
-		case uint64(format.FieldUse):
+		case wireUse:
 			n, err = d.uint(math.MaxUint32)
 			f.Use = uint32(n)
-		case uint64(format.FieldID):
+		case wireID:
 			n, err = d.uint(math.MaxUint32)
 			f.ID = uint32(n)
-		case uint64(format.FieldDeltaTime):
+		case wireDeltaTime:
 			f.DeltaTime, err = d.uint(math.MaxUint64)
-		case uint64(format.FieldStart):
+		case wireStart:
 			f.Start, err = d.uint(math.MaxUint64)
-		case uint64(format.FieldStop):
+		case wireStop:
 			f.Stop, err = d.uint(math.MaxUint64)
-		case uint64(format.FieldGRETimeouts):
+		case wireGRETimeouts:
 			if n, err = d.uint(math.MaxUint32); err == nil {
 				f.GRETimeout = uint32(n)
 				n, err = d.uint(math.MaxUint32)
 				f.GREStreamTimeout = uint32(n)
 			}
-		case uint64(format.FieldHelper):
+		case wireHelper:
 			f.Helper, err = d.string()
-		case uint64(format.FieldLabels):
+		case wireLabels:
 			f.Labels, err = d.string()
-		case uint64(format.FieldEventTime):
+		case wireEventTime:
 			f.EventTime, err = d.int()
-		case uint64(format.FieldPortID):
+		case wirePortID:
 			n, err = d.uint(math.MaxUint32)
 			f.PortID = uint32(n)
-		case uint64(format.FieldProgname):
+		case wireProgname:
 			f.Progname, err = d.string()
-		case uint64(format.FieldVtags):
+		case wireVtags:
 			if n, err = d.uint(math.MaxUint32); err == nil {
 				f.OrigVtag = uint32(n)
 				n, err = d.uint(math.MaxUint32)
@@ -915,7 +917,7 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 			f.Event = format.Event(n)
 		case wireQuirks:
 			n, err = d.uint(math.MaxUint8)
-			f.Quirks = format.Quirks(n)
+			f.Quirks = format.Quirks(quirkWire.model(n))
 		case wireExtras:
 			err = d.extras(f)
 		}
@@ -974,7 +976,7 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 		return err
 	}
 	x.Family, x.Proto = format.Family(fam), format.Proto(proto)
-	x.Fields = format.ExpectFields(mask & wireExpectModel)
+	x.Fields = format.ExpectFields(expectWire.model(mask))
 	l4 := x.Proto.Layer4()
 	if x.Tuple.Src, err = d.addr(); err != nil {
 		return err
@@ -991,15 +993,15 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 			continue
 		}
 		switch bit {
-		case uint64(format.ExpectTimeout):
+		case wireExpectTimeout:
 			x.Timeout, err = d.int()
-		case uint64(format.ExpectMask):
+		case wireExpectMask:
 			if x.Mask.Src, err = d.addr(); err == nil {
 				if x.Mask.Dst, err = d.addr(); err == nil {
 					err = d.l4(l4, &x.Mask)
 				}
 			}
-		case uint64(format.ExpectMaster):
+		case wireExpectMaster:
 			if n, err = d.uint(uint64(format.L4ICMP)); err == nil {
 				x.MasterL4 = format.Layer4(n)
 				if x.Master.Src, err = d.addr(); err == nil {
@@ -1008,29 +1010,29 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 					}
 				}
 			}
-		case uint64(format.ExpectZone):
+		case wireExpectZone:
 			n, err = d.uint(math.MaxUint16)
 			x.Zone = uint16(n)
-		case uint64(format.ExpectClass):
+		case wireExpectClass:
 			n, err = d.uint(math.MaxUint32)
 			x.Class = uint32(n)
-		case uint64(format.ExpectHelper):
+		case wireExpectHelper:
 			x.Helper, err = d.string()
-		case uint64(format.ExpectPolicy):
+		case wireExpectPolicy:
 			x.Policy, err = d.string()
-		case uint64(format.ExpectEventTime):
+		case wireExpectEventTime:
 			x.EventTime, err = d.int()
-		case uint64(format.ExpectPortID):
+		case wireExpectPortID:
 			n, err = d.uint(math.MaxUint32)
 			x.PortID = uint32(n)
-		case uint64(format.ExpectProgname):
+		case wireExpectProgname:
 			x.Progname, err = d.string()
 		case wireExpectEvent:
 			n, err = d.uint(uint64(format.EventDestroy))
 			x.Event = format.Event(n)
 		case wireExpectQuirks:
 			n, err = d.uint(math.MaxUint8)
-			x.Quirks = format.Quirks(n)
+			x.Quirks = format.Quirks(quirkWire.model(n))
 		case wireExpectFlags:
 			n, err = d.uint(math.MaxUint8)
 			x.Flags = format.ExpectFlags(n)

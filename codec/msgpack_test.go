@@ -124,10 +124,13 @@ func TestMsgpackHostile(t *testing.T) {
 	for range 100000 {
 		deep = append(deep, 0x91)
 	}
-	big := format.Flow{Family: format.IPv4, Proto: 17}
+	a := netip.MustParseAddr("10.0.0.1")
+	big := format.Flow{Family: format.IPv4, Proto: 17, Orig: format.Tuple{Src: a, Dst: a}, Reply: format.Tuple{Src: a, Dst: a}}
 	big.Extras = big.Extras.Add(format.SlotUse, strings.Repeat("x", 40<<10)).Add(format.SlotUse, strings.Repeat("y", 40<<10))
 	var bigRec bytes.Buffer
-	codec.NewMsgpackEncoder(&bigRec).EncodeFlow(&big)
+	if err := codec.NewMsgpackEncoder(&bigRec).EncodeFlow(&big); err != nil {
+		t.Fatal(err)
+	}
 	// A flow record starts: kind 1, no fields, IPv4, TCP.
 	flow := []byte{0x96, 0x01, 0x00, 0x02, 0x06}
 	for _, c := range []struct {

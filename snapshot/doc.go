@@ -12,7 +12,8 @@
 // checksum, zstd's content checksum and the record count make silent
 // corruption impossible. The header remembers how the source printed its
 // records, so a snapshot gives back the text it was made from, byte for
-// byte.
+// byte. docs/SNAPSHOT.md specifies the format, frozen: every later version
+// reads the files of every earlier one.
 //
 // A Writer and a Reader run goroutines of their own, so that parsing,
 // encoding and compression overlap on a machine with two cores or more;

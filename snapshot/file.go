@@ -28,7 +28,8 @@ import (
 //	checksum   4 bytes  CRC-32C of everything from the version to the end of the header
 //	records    one zstd frame, with its content checksum, of msgpack records ending with an end record
 //
-// Readers skip header keys they do not know.
+// Readers skip header keys they do not know. docs/SNAPSHOT.md specifies
+// the format.
 
 // Magic starts every snapshot file.
 const Magic = "\x89CTSNAP\n"
@@ -471,6 +472,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	}
 	sr := &Reader{}
 	if err := decodeHeader(all[fixedLen:end], &sr.h); err != nil {
+		if errors.Is(err, ErrVersion) {
+			return nil, err
+		}
 		return nil, corrupt("malformed header", err)
 	}
 	sr.h.Count = count
@@ -484,6 +488,12 @@ func NewReader(r io.Reader) (*Reader, error) {
 	sr.zr, sr.src = zr, &errReader{r: zr}
 	sr.dec = codec.NewMsgpackDecoder(bufio.NewReaderSize(sr.src, 32<<10))
 	return sr, nil
+}
+
+// newer returns the error of a header that names what, a source or an
+// option this version does not know: a newer writer's, within version 1.
+func newer(what string) error {
+	return &FileError{Msg: "the header names " + what + ", which this version does not know (a file of a newer ctconv?): update ctconv", Err: ErrVersion}
 }
 
 func decodeHeader(b []byte, h *Header) error {
@@ -513,12 +523,20 @@ func decodeHeader(b []byte, h *Header) error {
 		case "source":
 			var s string
 			if s, err = d.DecodeString(); err == nil {
-				h.Source, err = ParseEncoding(s)
+				if h.Source, err = ParseEncoding(s); err != nil {
+					return newer("source " + strconv.Quote(s))
+				}
 			}
 		case "options":
 			var s string
 			if s, err = d.DecodeString(); err == nil {
-				h.Options, err = format.ParseOptions(s)
+				if h.Options, err = format.ParseOptions(s); err != nil {
+					var oe *format.OptionError
+					if errors.As(err, &oe) {
+						return newer("conntrack option " + strconv.Quote(oe.Name))
+					}
+					return err
+				}
 			}
 		case "location":
 			h.Location, err = d.DecodeString()

@@ -262,33 +262,6 @@ func TestSnapshotMessages(t *testing.T) {
 	}
 }
 
-// TestCompatSnapshots reads the snapshots earlier versions wrote of the
-// corpus, kept in testdata/compat/VERSION/: each prints as the text it was
-// made from, and as the JSON that version wrote of that text (its golden
-// beside it where a later version's changed, else the corpus's).
-func TestCompatSnapshots(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/compat/*/*.ctsnap")
-	if len(files) == 0 {
-		t.Fatal("no compatibility snapshots")
-	}
-	for _, file := range files {
-		base := strings.TrimSuffix(filepath.Base(file), ".ctsnap")
-		corpus := filepath.Join("../../testdata/corpus", base)
-		code, out, errs := ctconv(t, "", "convert", "--tz", "UTC", file)
-		if want := readFile(t, corpus+".txt"); code != 0 || out != string(want) {
-			t.Errorf("%s: exit %d, %s; prints as %s: %v", file, code, errs, corpus+".txt", out == string(want))
-		}
-		golden := strings.TrimSuffix(file, ".ctsnap") + ".jsonl"
-		if _, err := os.Stat(golden); err != nil {
-			golden = corpus + ".jsonl"
-		}
-		code, out, errs = ctconv(t, "", "convert", "--tz", "UTC", "--to", "json", file)
-		if want := readFile(t, golden); code != 0 || out != string(want) {
-			t.Errorf("%s: exit %d, %s; JSON equal to %s: %v", file, code, errs, golden, out == string(want))
-		}
-	}
-}
-
 // TestSnapshotToStream: a snapshot written to a stream, which cannot be
 // sought to complete its header, is as complete as one written to a file:
 // every corpus capture prints back byte for byte, with the options and the

@@ -1,0 +1,482 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// TestSpecReader reads the snapshots of testdata/compat/ with specReader,
+// a reader written from docs/SNAPSHOT.md alone, and with a
+// snapshot.Reader: both must read the same header and the same records
+// (compared as their JSON, which holds every field). So the document is
+// a specification a reader can be written from, and says what ctconv
+// does.
+func TestSpecReader(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/compat/*/*.ctsnap")
+	if len(files) == 0 {
+		t.Fatal("no compatibility snapshots")
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := readSpec(data)
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		r, err := snapshot.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := r.Header()
+		got := map[string]any{
+			"created": h.Created.UnixNano(), "host": h.Host, "kernel": h.Kernel,
+			"source": h.Source.String(), "options": h.Options.String(), "location": h.Location,
+			"crlf": h.CRLF, "footer": h.Footer, "tool": h.Tool, "expectations": h.Expectations,
+			"sorted": h.Sorted, "count": h.Count,
+		}
+		for key, v := range got {
+			if fmt.Sprint(spec.header[key]) != fmt.Sprint(v) {
+				t.Errorf("%s: header %s: the spec reads %v, snapshot.Reader %v", file, key, spec.header[key], v)
+			}
+		}
+		var js []byte
+		var f format.Flow
+		var e format.Expect
+		for h.Expectations && r.ScanExpect(&e) {
+			js, _ = codec.AppendJSONExpect(js, &e)
+		}
+		for !h.Expectations && r.Scan(&f) {
+			js, _ = codec.AppendJSON(js, &f)
+		}
+		if err := r.Err(); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		r.Close()
+		if !bytes.Equal(spec.json, js) {
+			t.Errorf("%s: the spec reads other records:\n%s\nsnapshot.Reader:\n%s", file, firstDiff(spec.json, js), firstDiff(js, spec.json))
+		}
+	}
+}
+
+func firstDiff(a, b []byte) []byte {
+	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := range la {
+		if i >= len(lb) || !bytes.Equal(la[i], lb[i]) {
+			return la[i]
+		}
+	}
+	return nil
+}
+
+type specFile struct {
+	header map[string]any
+	json   []byte // the records, as JSON Lines
+}
+
+// The numbering of docs/SNAPSHOT.md, by bit: the model's fields.
+var (
+	specFlowFields = [...]format.Fields{
+		format.FieldTimeout, format.FieldState, format.FieldL4, format.FieldOrigZone,
+		format.FieldReplyZone, format.FieldZone, format.FieldOrigCounters, format.FieldReplyCounters,
+		format.FieldStatus, format.FieldMark, format.FieldSecmark, format.FieldSecctx, format.FieldUse,
+		format.FieldID, format.FieldDeltaTime, format.FieldStart, format.FieldStop,
+		format.FieldGRETimeouts, format.FieldHelper, format.FieldLabels, format.FieldEventTime,
+		format.FieldUserspace, format.FieldPortID, format.FieldProgname, format.FieldVtags,
+	}
+	specExpectFields = [...]format.ExpectFields{
+		format.ExpectTimeout, format.ExpectMask, format.ExpectMaster, format.ExpectZone,
+		format.ExpectFlagsSet, format.ExpectClass, format.ExpectHelper, format.ExpectPolicy,
+		format.ExpectEventTime, format.ExpectUserspace, format.ExpectPortID, format.ExpectProgname,
+	}
+	specQuirks = [...]format.Quirks{
+		format.QuirkUnknownName, format.QuirkListen, format.QuirkTrailingSpace, format.QuirkUseBeforeMark,
+		format.QuirkSignedMark, format.QuirkSpacedMicros, format.QuirkNullState, format.QuirkCRLF,
+	}
+)
+
+// readSpec reads a snapshot file as docs/SNAPSHOT.md specifies it.
+func readSpec(b []byte) (*specFile, error) {
+	if len(b) < 24 || string(b[:8]) != "\x89CTSNAP\n" || binary.BigEndian.Uint16(b[8:]) != 1 {
+		return nil, fmt.Errorf("not a snapshot of version 1")
+	}
+	count := binary.BigEndian.Uint64(b[12:])
+	l := int(binary.BigEndian.Uint32(b[20:]))
+	if crc32.Checksum(b[8:24+l], crc32.MakeTable(crc32.Castagnoli)) != binary.BigEndian.Uint32(b[24+l:]) {
+		return nil, fmt.Errorf("header checksum")
+	}
+	s := &specFile{header: map[string]any{"count": count, "created": int64(0), "options": "", "crlf": false,
+		"footer": false, "expectations": false, "sorted": false, "host": "", "kernel": "", "location": "", "tool": ""}}
+	d := msgpack.NewDecoder(bytes.NewReader(b[24 : 24+l]))
+	n, err := d.DecodeMapLen()
+	for range n {
+		var key string
+		if key, err = d.DecodeString(); err != nil {
+			return nil, err
+		}
+		var v any
+		switch key {
+		case "created":
+			v, err = d.DecodeInt64()
+		case "crlf", "footer", "expectations", "sorted":
+			v, err = d.DecodeBool()
+		case "pad":
+			err = d.Skip()
+			continue
+		default:
+			v, err = d.DecodeString()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("header %s: %v", key, err)
+		}
+		s.header[key] = v
+	}
+	zr, err := zstd.NewReader(bytes.NewReader(b[28+l:]))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	records, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	r := &specRecords{d: msgpack.NewDecoder(bytes.NewReader(records)), crlf: s.header["crlf"] == true}
+	expectations := s.header["expectations"] == true
+	for n := uint64(0); ; n++ {
+		end, err := r.record(expectations, &s.json)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %v", n, err)
+		}
+		if end >= 0 {
+			if uint64(end) != n || count != 1<<64-1 && count != n {
+				return nil, fmt.Errorf("the end record counts %d, the header %d, the file holds %d", end, count, n)
+			}
+			if _, err := r.d.PeekCode(); err != io.EOF {
+				return nil, fmt.Errorf("data after the end record")
+			}
+			return s, nil
+		}
+	}
+}
+
+type specRecords struct {
+	d     *msgpack.Decoder
+	addrs []netip.Addr // every address carried
+	left  int          // elements left in the record
+	crlf  bool
+	err   error
+}
+
+func (r *specRecords) uint() uint64 {
+	r.left--
+	v, err := r.d.DecodeUint64()
+	if r.err == nil {
+		r.err = err
+	}
+	return v
+}
+
+func (r *specRecords) int() int64 {
+	r.left--
+	v, err := r.d.DecodeInt64()
+	if r.err == nil {
+		r.err = err
+	}
+	return v
+}
+
+func (r *specRecords) str() string {
+	r.left--
+	v, err := r.d.DecodeString()
+	if r.err == nil {
+		r.err = err
+	}
+	return v
+}
+
+func (r *specRecords) addr() netip.Addr {
+	r.left--
+	var a netip.Addr
+	c, err := r.d.PeekCode()
+	switch {
+	case err != nil:
+	case c <= 0x7f || c >= 0xcc && c <= 0xcf:
+		var back uint64
+		if back, err = r.d.DecodeUint64(); err == nil && back < uint64(len(r.addrs)) && back < 1<<16 {
+			a = r.addrs[len(r.addrs)-1-int(back)]
+		}
+	default:
+		var b []byte
+		if b, err = r.d.DecodeBytes(); err == nil {
+			a, _ = netip.AddrFromSlice(b)
+		}
+	}
+	if !a.IsValid() && err == nil {
+		err = fmt.Errorf("a bad address")
+	}
+	if r.err == nil {
+		r.err = err
+	}
+	r.addrs = append(r.addrs, a)
+	return a
+}
+
+// specL4 is the kind of layer-4 part of protocol p: 0 none, 1 ports, 2
+// keys, 3 ICMP.
+func specL4(p format.Proto) uint64 {
+	switch p {
+	case 6, 17, 136, 132, 33:
+		return 1
+	case 47:
+		return 2
+	case 1, 58:
+		return 3
+	}
+	return 0
+}
+
+func (r *specRecords) l4(kind uint64, t *format.Tuple) {
+	if kind == 0 {
+		return
+	}
+	setSpecL4(kind, t, r.uint())
+}
+
+func setSpecL4(kind uint64, t *format.Tuple, v uint64) {
+	switch kind {
+	case 1, 2:
+		t.SrcPort, t.DstPort = uint16(v>>16), uint16(v)
+	case 3:
+		t.Type, t.Code, t.ID = uint8(v>>24), uint8(v>>16), uint16(v)
+	}
+}
+
+// specICMPBase is the base reply's ICMP type of original type t.
+func specICMPBase(p format.Proto, t uint8) uint8 {
+	switch {
+	case p == 1 && (t == 8 || t == 13 || t == 15 || t == 17), p == 58 && (t == 128 || t == 139):
+		return t + 1
+	case p == 1 && (t == 14 || t == 16 || t == 18), p == 58 && (t == 129 || t == 140):
+		return t - 1
+	case p == 1 && t == 0:
+		return 8
+	}
+	return t
+}
+
+// record reads a record and appends it to js as JSON; for the end record,
+// it returns its count, -1 otherwise.
+func (r *specRecords) record(expectations bool, js *[]byte) (int64, error) {
+	n, err := r.d.DecodeArrayLen()
+	if err != nil {
+		return 0, err
+	}
+	r.left = n
+	var end int64 = -1
+	switch kind := r.uint(); kind {
+	case 3:
+		end = int64(r.uint())
+	case 1:
+		if expectations {
+			return 0, fmt.Errorf("a flow among expectations")
+		}
+		var f format.Flow
+		r.flow(&f)
+		if r.err == nil {
+			*js, r.err = codec.AppendJSON(*js, &f)
+		}
+	case 2:
+		var x format.Expect
+		r.expect(&x)
+		if r.err == nil {
+			*js, r.err = codec.AppendJSONExpect(*js, &x)
+		}
+	}
+	for ; r.left > 0 && r.err == nil; r.left-- {
+		r.err = r.d.Skip()
+	}
+	return end, r.err
+}
+
+func (r *specRecords) flow(f *format.Flow) {
+	mask := r.uint()
+	f.Family, f.Proto = format.Family(r.uint()), format.Proto(r.uint())
+	f.Orig.Src, f.Orig.Dst = r.addr(), r.addr()
+	kind := uint64(0)
+	if mask&(1<<2) != 0 {
+		kind = specL4(f.Proto)
+	}
+	r.l4(kind, &f.Orig)
+	f.Reply = format.Tuple{Src: f.Orig.Dst, Dst: f.Orig.Src}
+	switch kind {
+	case 1, 2:
+		f.Reply.SrcPort, f.Reply.DstPort = f.Orig.DstPort, f.Orig.SrcPort
+	case 3:
+		f.Reply.Type, f.Reply.Code, f.Reply.ID = specICMPBase(f.Proto, f.Orig.Type), f.Orig.Code, f.Orig.ID
+	}
+	if mask&(1<<28) != 0 {
+		diff := r.uint()
+		if diff&1 != 0 {
+			f.Reply.Src = r.addr()
+		}
+		if diff&2 != 0 {
+			f.Reply.Dst = r.addr()
+		}
+		if diff&4 != 0 {
+			r.l4(kind, &f.Reply)
+		}
+	}
+	for bit := range 28 {
+		if mask&(1<<bit) == 0 {
+			continue
+		}
+		if bit < len(specFlowFields) {
+			f.Fields |= specFlowFields[bit]
+		}
+		switch bit {
+		case 0:
+			f.Timeout = r.int()
+		case 1:
+			f.State = format.State(r.uint())
+		case 3:
+			f.OrigZone = uint16(r.uint())
+		case 4:
+			f.ReplyZone = uint16(r.uint())
+		case 5:
+			f.Zone = uint16(r.uint())
+		case 6:
+			f.OrigCounters = format.Counters{Packets: r.uint(), Bytes: r.uint()}
+		case 7:
+			f.ReplyCounters = format.Counters{Packets: r.uint(), Bytes: r.uint()}
+		case 8:
+			f.Status = format.Status(r.uint())
+		case 9:
+			f.Mark = uint32(r.uint())
+		case 10:
+			f.Secmark = uint32(r.uint())
+		case 11:
+			f.Secctx = r.str()
+		case 12:
+			f.Use = uint32(r.uint())
+		case 13:
+			f.ID = uint32(r.uint())
+		case 14:
+			f.DeltaTime = r.uint()
+		case 15:
+			f.Start = r.uint()
+		case 16:
+			f.Stop = r.uint()
+		case 17:
+			f.GRETimeout, f.GREStreamTimeout = uint32(r.uint()), uint32(r.uint())
+		case 18:
+			f.Helper = r.str()
+		case 19:
+			f.Labels = r.str()
+		case 20:
+			f.EventTime = r.int()
+		case 22:
+			f.PortID = uint32(r.uint())
+		case 23:
+			f.Progname = r.str()
+		case 24:
+			f.OrigVtag, f.ReplyVtag = uint32(r.uint()), uint32(r.uint())
+		case 25:
+			f.Event = format.Event(r.uint())
+		case 26:
+			f.Quirks = specQuirkSet(r.uint())
+		case 27:
+			r.left--
+			n, err := r.d.DecodeArrayLen()
+			if err != nil {
+				r.err = err
+				return
+			}
+			var b format.ExtrasBuilder
+			for range n / 2 {
+				r.left += 2
+				b.Add(format.Slot(r.uint()), r.str())
+			}
+			f.Extras = b.Extras(format.Extras{})
+		}
+	}
+	if r.crlf {
+		f.Quirks |= format.QuirkCRLF
+	}
+}
+
+func specQuirkSet(v uint64) format.Quirks {
+	var q format.Quirks
+	for bit, quirk := range specQuirks {
+		if v&(1<<bit) != 0 {
+			q |= quirk
+		}
+	}
+	return q
+}
+
+func (r *specRecords) expect(x *format.Expect) {
+	mask := r.uint()
+	x.Family, x.Proto = format.Family(r.uint()), format.Proto(r.uint())
+	kind := specL4(x.Proto)
+	x.Tuple.Src, x.Tuple.Dst = r.addr(), r.addr()
+	r.l4(kind, &x.Tuple)
+	for bit := range 15 {
+		if mask&(1<<bit) == 0 {
+			continue
+		}
+		if bit < len(specExpectFields) {
+			x.Fields |= specExpectFields[bit]
+		}
+		switch bit {
+		case 0:
+			x.Timeout = r.int()
+		case 1:
+			x.Mask.Src, x.Mask.Dst = r.addr(), r.addr()
+			r.l4(kind, &x.Mask)
+		case 2:
+			master := r.uint()
+			x.MasterL4 = format.Layer4(master)
+			x.Master.Src, x.Master.Dst = r.addr(), r.addr()
+			r.l4(master, &x.Master)
+		case 3:
+			x.Zone = uint16(r.uint())
+		case 5:
+			x.Class = uint32(r.uint())
+		case 6:
+			x.Helper = r.str()
+		case 7:
+			x.Policy = r.str()
+		case 8:
+			x.EventTime = r.int()
+		case 10:
+			x.PortID = uint32(r.uint())
+		case 11:
+			x.Progname = r.str()
+		case 12:
+			x.Event = format.Event(r.uint())
+		case 13:
+			x.Quirks = specQuirkSet(r.uint())
+		case 14:
+			x.Flags = format.ExpectFlags(r.uint())
+		}
+	}
+	if r.crlf {
+		x.Quirks |= format.QuirkCRLF
+	}
+}
