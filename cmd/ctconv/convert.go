@@ -172,20 +172,10 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.unknown > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
 	}
-	if c.noVtags > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)\n", c.noVtags)
-	}
-	if c.offloaded > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": %d offloaded flow(s) restore, out of the flow table, with the default timeout of an established flow (TCP's and its state, UDP's stream timeout): their source shows neither\n", c.offloaded)
-	}
-	if c.heartbeats > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": %d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state\n", c.heartbeats)
-	}
-	if c.natFlagged > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": %d flow(s) restore as NAT'd (-n, -g), as the kernel flags a reply tuple whose addresses are not the original's swapped: their source shows no NAT flags\n", c.natFlagged)
-	}
-	if c.noLabels > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": %d flow(s) restore without their labels: conntrack 1.4.7 crashes on a -R file of two lines or more when one has --label-add; --with labels prints them, to load those lines one at a time\n", c.noLabels)
+	for note, n := range c.notes {
+		if n > 0 {
+			fmt.Fprintf(stderr, "ctconv "+name+": "+restoreNotes[note]+"\n", n)
+		}
 	}
 	c.ids.report(stderr, name)
 	if !ok && !c.keepGoing {
@@ -235,20 +225,16 @@ type converter struct {
 	expect bool          // the records are expectations
 	textTo format.Format // the text format written, if any
 
-	options    format.Options // what the inputs showed, for a snapshot's header
-	footer     bool
-	clean      bool  // no record of the current input failed to print
-	werr       error // the write error that ended the run, reported at its end
-	unknown    int
-	unshown    int
-	noVtags    int      // SCTP flows restored without their verification tags
-	noLabels   int      // flows restored without their labels
-	heartbeats int      // SCTP flows in a heartbeat state, restored as ESTABLISHED
-	offloaded  int      // offloaded flows without a timeout, restored with the default one
-	natFlagged int      // flows restored as NAT'd from tuples that show it
-	restored   bool     // the current input is itself a restore file: its labels stay
-	natHidden  bool     // the current input's format shows no NAT flags
-	ids        tupleSet // of the flows restored, which conntrack -R takes once each
+	options   format.Options // what the inputs showed, for a snapshot's header
+	footer    bool
+	clean     bool  // no record of the current input failed to print
+	werr      error // the write error that ended the run, reported at its end
+	unknown   int
+	unshown   int
+	notes     [numRestoreNotes]int // flows restored otherwise than their source has them, by note
+	restored  bool                 // the current input is itself a restore file: its labels stay
+	natHidden bool                 // the current input's format shows no NAT flags
+	ids       tupleSet             // of the flows restored, which conntrack -R takes once each
 }
 
 // file converts one input and reports whether it was clean.
@@ -340,10 +326,10 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 					continue
 				}
 				if f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
-					c.noVtags++
+					c.notes[noVtags]++
 				}
 				if c.natHidden && flagNAT(f) {
-					c.natFlagged++
+					c.notes[natFlagged]++
 				}
 			}
 			if c.textTo != format.Auto && !c.textTo.Shows(f) {
@@ -357,13 +343,13 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			if c.textTo == format.Restore {
 				c.ids.add(f, file, line)
 				if !f.Has(format.FieldTimeout) && f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
-					c.offloaded++
+					c.notes[offloaded]++
 				}
 				if f.Proto == format.SCTP && (f.Has(format.FieldState) && f.State >= format.SCTPHeartbeatSent || f.Quirks&format.QuirkNullState != 0) {
-					c.heartbeats++
+					c.notes[heartbeat]++
 				}
 				if t := c.out.Text(); f.Has(format.FieldLabels) && f.Labels != "" && t.Options&format.OptLabels == 0 {
-					c.noLabels++
+					c.notes[noLabels]++
 				}
 			}
 		}
@@ -484,6 +470,28 @@ func kind(expect bool) string {
 		return "expectations"
 	}
 	return "flows"
+}
+
+// A restoreNote says how a flow restores otherwise than its source has it,
+// for lack of what the source shows or conntrack -R takes.
+type restoreNote int
+
+const (
+	noVtags restoreNote = iota
+	offloaded
+	heartbeat
+	natFlagged
+	noLabels
+	numRestoreNotes
+)
+
+// restoreNotes are the notes' messages, for their count.
+var restoreNotes = [numRestoreNotes]string{
+	noVtags:    "%d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)",
+	offloaded:  "%d offloaded flow(s) restore, out of the flow table, with the default timeout of an established flow (TCP's and its state, UDP's stream timeout): their source shows neither",
+	heartbeat:  "%d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state",
+	natFlagged: "%d flow(s) restore as NAT'd (-n, -g), as the kernel flags a reply tuple whose addresses are not the original's swapped: their source shows no NAT flags",
+	noLabels:   "%d flow(s) restore without their labels: conntrack 1.4.7 crashes on a -R file of two lines or more when one has --label-add; --with labels prints them, to load those lines one at a time",
 }
 
 // flagNAT sets the NAT flags that f's tuples show, for a flow whose source
