@@ -155,6 +155,7 @@ func TestNewDiffBadInputs(t *testing.T) {
 	}{
 		{"nil old", func() *snapshot.Input { return nil }, func() *snapshot.Input { return open(t, lines(flowA)) }, "old"},
 		{"nil new", func() *snapshot.Input { return open(t, lines(flowA)) }, func() *snapshot.Input { return nil }, "new"},
+		{"zero old", func() *snapshot.Input { return &snapshot.Input{} }, func() *snapshot.Input { return open(t, lines(flowA)) }, "old"},
 		{"expectations", func() *snapshot.Input { return open(t, lines(flowA)) }, func() *snapshot.Input { return open(t, string(expect)) }, "new"},
 	} {
 		var d *snapshot.Diff
@@ -215,4 +216,19 @@ func describeChange(c *snapshot.Change) string {
 		b = append(b, fc.Field+" "+fc.Old+" "+fc.New+";"...)
 	}
 	return string(b)
+}
+
+// TestZeroInput reads an Input that Open did not make: it has nothing to
+// read and says why, without a panic, also through a Prefetcher.
+func TestZeroInput(t *testing.T) {
+	var in snapshot.Input
+	var f format.Flow
+	if in.Scan(&f) || in.Err() == nil {
+		t.Errorf("Scan of a zero Input: %v", in.Err())
+	}
+	p := in.Prefetch(nil)
+	defer p.Stop()
+	if rec := p.Next(); rec != nil || in.Err() == nil {
+		t.Errorf("Prefetch of a zero Input: %v, %v", rec, in.Err())
+	}
 }

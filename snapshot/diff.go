@@ -94,7 +94,8 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // format, JSON Lines, snapshot files. It matches flows by their identity in
 // the kernel's table (family, protocol, zone and original tuple) and
 // compares the rest: the reply tuple (a NAT mapping that moved), state,
-// status (but NAT's flags, which the reply tuple tells), mark, secmark, secctx, labels, helper, id, start and stop times,
+// status (but NAT's flags and those of its setup, which the reply tuple
+// tells), mark, secmark, secctx, labels, helper, id, start and stop times,
 // the reply zone, GRE timeouts, counters; a field only where both flows
 // have it, so captures of different formats compare on what they share.
 // So it is with the identity: an ICMP flow that lacks its type, code and
@@ -137,6 +138,8 @@ func NewDiff(old, new *Input, opts DiffOptions) (*Diff, error) {
 		switch {
 		case in.in == nil:
 			return nil, &OptionError{Option: in.name, Value: "nil", Msg: "no input"}
+		case !in.in.made():
+			return nil, &OptionError{Option: in.name, Value: "Input{}", Msg: notMade}
 		case in.in.Expectations:
 			return nil, &OptionError{Option: in.name, Value: in.in.Encoding.String(), Msg: "holds expectations, and a Diff compares flows"}
 		}
@@ -554,10 +557,11 @@ var diffFields = []diffField{
 		}
 		return dst
 	}},
-	// The reply tuple tells NAT: SRC_NAT and DST_NAT, which save and netlink
-	// show and the other formats do not, are compared there.
+	// The reply tuple tells NAT: its flags, which save and netlink show and
+	// the other formats do not, are compared there, and so are those of its
+	// setup, which netlink shows of every flow that passed a nat hook.
 	{name: "status", fields: format.FieldStatus, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
-		const nat = format.StatusSrcNAT | format.StatusDstNAT
+		const nat = format.StatusSrcNAT | format.StatusDstNAT | format.StatusSrcNATDone | format.StatusDstNATDone
 		if a.Status&^nat != b.Status&^nat {
 			dst = append(dst, FieldChange{Field: name, Old: a.Status.String(), New: b.Status.String()})
 		}

@@ -448,9 +448,10 @@ func mustDiff(t testing.TB, old, new *snapshot.Input, opts snapshot.DiffOptions)
 }
 
 // TestDiffNATStatus compares save captures with the /proc line of the same
-// flow: save tells NAT by -n (SRC_NAT) or -q (none), /proc shows no NAT
-// status. The reply tuple tells NAT, and it is the same, so the flows do not
-// differ; a NAT mapping that moved does.
+// flow: save tells NAT by -n (SRC_NAT) or -q (none), netlink (here as JSON)
+// NAT's setup too (SRC_NAT_DONE, DST_NAT_DONE: every flow that passed a nat
+// hook), /proc shows no NAT status. The reply tuple tells NAT, and it is
+// the same, so the flows do not differ; a NAT mapping that moved does.
 func TestDiffNATStatus(t *testing.T) {
 	const (
 		saveQ = "-A -t 99 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 192.0.2.1 -p tcp --sport 1000 --dport 80 --reply-port-src 80 --reply-port-dst 2000 --state ESTABLISHED"
@@ -458,11 +459,21 @@ func TestDiffNATStatus(t *testing.T) {
 		proc  = "ipv4     2 tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 src=10.0.0.2 dst=192.0.2.1 sport=80 dport=2000 mark=0 zone=0 use=2"
 		moved = "ipv4     2 tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 src=10.0.0.2 dst=192.0.2.7 sport=80 dport=2000 mark=0 zone=0 use=2"
 	)
+	var f format.Flow
+	if err := format.Proc.Parse([]byte(proc), &f); err != nil {
+		t.Fatal(err)
+	}
+	f.Status |= format.StatusSrcNAT | format.StatusSrcNATDone | format.StatusDstNATDone
+	netlink, err := codec.AppendJSON(nil, &f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		old, new string
 		want     []string
 	}{
 		{saveQ, proc, nil},
+		{strings.TrimSuffix(string(netlink), "\n"), proc, nil},
 		{saveN, proc, nil},
 		{saveN, saveQ, nil},
 		{saveN, moved, []string{"reply.dst"}},

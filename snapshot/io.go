@@ -244,6 +244,15 @@ func jsonExpectations(br *bufio.Reader) bool {
 // order.
 func (in *Input) sorted() bool { return in.Snapshot != nil && in.Snapshot.Header().Sorted }
 
+// errNotMade is the error of an Input that Open or FromSource did not make,
+// which has nothing to read.
+var errNotMade = errors.New("snapshot: " + notMade)
+
+const notMade = "an Input that Open or FromSource did not make"
+
+// made reports whether Open or FromSource made in.
+func (in *Input) made() bool { return in.Scanner != nil || in.Snapshot != nil || in.Source != nil }
+
 // Scan reads the next flow into f; see format.Scanner.Scan.
 func (in *Input) Scan(f *format.Flow) bool {
 	switch {
@@ -251,6 +260,8 @@ func (in *Input) Scan(f *format.Flow) bool {
 		return in.Snapshot.Scan(f)
 	case in.Source != nil:
 		return in.Source.Scan(f)
+	case in.Scanner == nil:
+		return false
 	}
 	return in.Scanner.Scan(f)
 }
@@ -260,7 +271,7 @@ func (in *Input) ScanExpect(e *format.Expect) bool {
 	switch {
 	case in.Snapshot != nil:
 		return in.Snapshot.ScanExpect(e)
-	case in.Source != nil:
+	case in.Source != nil, in.Scanner == nil:
 		return false
 	}
 	return in.Scanner.ScanExpect(e)
@@ -273,6 +284,8 @@ func (in *Input) Err() error {
 		return in.Snapshot.Err()
 	case in.Source != nil:
 		return in.Source.Err()
+	case in.Scanner == nil:
+		return errNotMade
 	}
 	return in.Scanner.Err()
 }

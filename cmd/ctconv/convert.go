@@ -225,16 +225,16 @@ type converter struct {
 	expect bool          // the records are expectations
 	textTo format.Format // the text format written, if any
 
-	options   format.Options // what the inputs showed, for a snapshot's header
-	footer    bool
-	clean     bool  // no record of the current input failed to print
-	werr      error // the write error that ended the run, reported at its end
-	unknown   int
-	unshown   int
-	notes     [numRestoreNotes]int // flows restored otherwise than their source has them, by note
-	restored  bool                 // the current input is itself a restore file: its labels stay
-	natHidden bool                 // the current input's format shows no NAT flags
-	ids       tupleSet             // of the flows restored, which conntrack -R takes once each
+	options  format.Options // what the inputs showed, for a snapshot's header
+	footer   bool
+	clean    bool  // no record of the current input failed to print
+	werr     error // the write error that ended the run, reported at its end
+	unknown  int
+	unshown  int
+	notes    [numRestoreNotes]int // flows restored otherwise than their source has them, by note
+	restored bool                 // the current input is itself a restore file: its labels stay
+	natTold  bool                 // the current input's format tells NAT's flags (save, restore)
+	ids      tupleSet             // of the flows restored, which conntrack -R takes once each
 }
 
 // file converts one input and reports whether it was clean.
@@ -301,7 +301,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		}
 		c.restored = src == snapshot.Text(format.Restore)
 		fm, _ := src.Format()
-		c.natHidden = fm == format.Proc || fm == format.IPLegacy || fm == format.Conntrack || fm == format.XML
+		c.natTold = fm == format.Save || fm == format.Restore
 		file := 0
 		if c.textTo == format.Restore {
 			file = c.ids.file(display, in.Scanner == nil)
@@ -328,7 +328,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				if f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
 					c.notes[noVtags]++
 				}
-				if c.natHidden && flagNAT(f) {
+				if !c.natTold && flagNAT(f) {
 					c.notes[natFlagged]++
 				}
 			}
@@ -347,6 +347,12 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				}
 				if f.Proto == format.SCTP && (f.Has(format.FieldState) && f.State >= format.SCTPHeartbeatSent || f.Quirks&format.QuirkNullState != 0) {
 					c.notes[heartbeat]++
+				}
+				if !f.Has(format.FieldMark) {
+					c.notes[noMark]++
+				}
+				if f.Proto.Layer4() == format.L4ICMP && f.Has(format.FieldL4) && f.Reply.ID != f.Orig.ID {
+					c.notes[icmpReplyID]++
 				}
 				if t := c.out.Text(); f.Has(format.FieldLabels) && f.Labels != "" && t.Options&format.OptLabels == 0 {
 					c.notes[noLabels]++
@@ -481,21 +487,27 @@ const (
 	offloaded
 	heartbeat
 	natFlagged
+	noMark
+	icmpReplyID
 	noLabels
 	numRestoreNotes
 )
 
 // restoreNotes are the notes' messages, for their count.
 var restoreNotes = [numRestoreNotes]string{
-	noVtags:    "%d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)",
-	offloaded:  "%d offloaded flow(s) restore, out of the flow table, with the default timeout of an established flow (TCP's and its state, UDP's stream timeout): their source shows neither",
-	heartbeat:  "%d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state",
-	natFlagged: "%d flow(s) restore as NAT'd (-n, -g), as the kernel flags a reply tuple whose addresses are not the original's swapped: their source shows no NAT flags",
-	noLabels:   "%d flow(s) restore without their labels: conntrack 1.4.7 crashes on a -R file of two lines or more when one has --label-add; --with labels prints them, to load those lines one at a time",
+	noVtags:     "%d SCTP flow(s) restore with verification tags 0: their source does not show them (conntrack -L -o save does)",
+	offloaded:   "%d offloaded flow(s) restore, out of the flow table, with the default timeout of an established flow (TCP's and its state, UDP's stream timeout): their source shows neither",
+	heartbeat:   "%d SCTP flow(s) in a heartbeat state restore as ESTABLISHED, as the heartbeat's ack would leave them: conntrack -I has no name for the state",
+	natFlagged:  "%d flow(s) restore as NAT'd (-n, -g), as the kernel flags a reply tuple whose addresses are not the original's swapped: their source shows no NAT flags",
+	noMark:      "%d flow(s) restore with mark 0: their source does not show marks (conntrack -o save does not)",
+	icmpReplyID: "%d ICMP flow(s) restore with the reply's id the original's: NAT changed it, and conntrack -I cannot set the reply's",
+	noLabels:    "%d flow(s) restore without their labels: conntrack 1.4.7 crashes on a -R file of two lines or more when one has --label-add; --with labels prints them, to load those lines one at a time",
 }
 
-// flagNAT sets the NAT flags that f's tuples show, for a flow whose source
-// shows none, and reports whether it set one: the kernel flags SRC_NAT
+// flagNAT sets the NAT flags that f's tuples show, for a flow whose status
+// has none of NAT's flags (its source, /proc, conntrack -L, XML, or JSON made
+// from them, shows none; netlink's show NAT's setup too), and reports
+// whether it set one: the kernel flags SRC_NAT
 // where the reply goes to another address than the original came from, and
 // DST_NAT where it comes from another than the original went to. (A port
 // that NAT changed alone goes untold: conntrack -I sets no flag for it.)
@@ -503,6 +515,9 @@ var restoreNotes = [numRestoreNotes]string{
 // them, and the kernel translates the flow again.
 func flagNAT(f *format.Flow) bool {
 	old := f.Status
+	if old&(format.StatusSrcNAT|format.StatusDstNAT|format.StatusSrcNATDone|format.StatusDstNATDone) != 0 {
+		return false
+	}
 	if f.Reply.Dst != f.Orig.Src {
 		f.Status |= format.StatusSrcNAT
 	}

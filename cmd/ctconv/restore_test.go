@@ -140,6 +140,10 @@ func TestRestoreNAT(t *testing.T) {
 	}{
 		{"proc", snat + dnat + plain, []string{" -r 10.0.0.2 -n 192.0.2.1 ", " -g 10.0.0.9 -q 10.0.0.1 ", " -r 10.0.0.2 -q 10.0.0.1 "}, "2 flow(s) restore as NAT'd"},
 		{"save", saveQ, []string{" -r 10.0.0.2 -q 192.0.2.1 "}, ""},
+		// JSON Lines made from /proc carry no NAT flags either; a flow with
+		// a flag of NAT's setup (netlink shows them) tells NAT itself.
+		{"json", toJSON(t, "proc", snat+dnat+plain), []string{" -r 10.0.0.2 -n 192.0.2.1 ", " -g 10.0.0.9 -q 10.0.0.1 ", " -r 10.0.0.2 -q 10.0.0.1 "}, "2 flow(s) restore as NAT'd"},
+		{"json", strings.Replace(toJSON(t, "proc", snat), `"confirmed"`, `"confirmed","src-nat-done","dst-nat-done"`, 1), []string{" -r 10.0.0.2 -q 192.0.2.1 "}, ""},
 	} {
 		code, out, errs := ctconv(t, c.in, "convert", "--from", c.from, "--to", "restore", "-")
 		if code != 0 {
@@ -157,5 +161,40 @@ func TestRestoreNAT(t *testing.T) {
 		if c.note != "" && !strings.Contains(errs, c.note) || c.note == "" && strings.Contains(errs, "NAT") {
 			t.Errorf("%s: stderr %q, want %q", c.from, errs, c.note)
 		}
+	}
+}
+
+// toJSON converts text of format from to JSON Lines.
+func toJSON(t *testing.T, from, text string) string {
+	t.Helper()
+	code, out, errs := ctconv(t, text, "convert", "--from", from, "--to", "json", "-")
+	if code != 0 {
+		t.Fatalf("--to json: exit %d: %s", code, errs)
+	}
+	return out
+}
+
+// TestRestoreNotes converts flows that restore otherwise than their source
+// has them, for lack of what the source shows or conntrack -I takes: each
+// kind is counted and said, none is lost silently.
+func TestRestoreNotes(t *testing.T) {
+	for _, c := range []struct {
+		name, from, in, note string
+	}{
+		{"save shows no marks", "save", "-A -t 99 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1000 --dport 80 --reply-port-src 80 --reply-port-dst 1000 --state ESTABLISHED\n",
+			"1 flow(s) restore with mark 0"},
+		{"NAT changed an ICMP id", "proc", "ipv4     2 icmp     1 29 src=10.1.0.1 dst=10.1.0.2 type=8 code=0 id=5 src=10.1.0.2 dst=10.1.0.9 type=0 code=0 id=9 mark=0 zone=0 use=2\n",
+			"1 ICMP flow(s) restore with the reply's id the original's"},
+	} {
+		code, _, errs := ctconv(t, c.in, "convert", "--from", c.from, "--to", "restore", "-")
+		if code != 0 || !strings.Contains(errs, c.note) {
+			t.Errorf("%s: exit %d, stderr %q, want %q", c.name, code, errs, c.note)
+		}
+	}
+	// /proc shows every mark, and an ICMP reply of the original's id.
+	code, _, errs := ctconv(t, "ipv4     2 icmp     1 29 src=10.1.0.1 dst=10.1.0.2 type=8 code=0 id=5 src=10.1.0.2 dst=10.1.0.1 type=0 code=0 id=5 mark=3 zone=0 use=2\n",
+		"convert", "--from", "proc", "--to", "restore", "-")
+	if code != 0 || errs != "" {
+		t.Errorf("exit %d, stderr %q, want none", code, errs)
 	}
 }
