@@ -20,6 +20,8 @@ func TestConvertMissing(t *testing.T) {
 		update         = " [UPDATE] tcp      6 431999 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=9"
 		offloaded      = "tcp      6 120 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"
 		genericSCTP    = "ipv4     2 unknown  132 29 src=10.0.0.1 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 mark=0 zone=0 use=2"
+		genericGRE     = "ipv4     2 unknown  47 29 src=10.0.0.1 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 mark=0 zone=0 use=2"
+		genericUDPLite = "ipv6     10 unknown  136 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 [UNREPLIED] src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 mark=0 zone=0 use=2"
 		destroy        = "[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353"
 		save           = "-A -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED"
 		genericDCCP    = "dccp     33 94 src=10.0.0.3 dst=10.0.0.2 sport=0 dport=0 [UNREPLIED] src=10.0.0.2 dst=10.0.0.3 sport=0 dport=0 mark=0 use=1"
@@ -40,10 +42,15 @@ func TestConvertMissing(t *testing.T) {
 		{"an update event may have no state", format.Conntrack, format.Proc, update, "the flow has no tcp state"},
 		{"the kernel prints no timeout and TCP state of offloaded flows", format.Conntrack, format.Proc, offloaded,
 			"ipv4     2 tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=1"},
-		{"save cannot show SCTP tracked without its tracker", format.Proc, format.Save, genericSCTP, "the flow has no ports"},
-		{"XML has no ICMP type", format.XML, format.Proc, icmp, "the flow has no ICMP type, code and id"},
-		{"nor for ip_conntrack", format.XML, format.IPLegacy, icmp, "the flow has no ICMP type, code and id"},
-		{"nor for save", format.XML, format.Save, icmp, "the flow has no ICMP type, code and id"},
+		{"save cannot show SCTP tracked without its tracker", format.Proc, format.Save, genericSCTP,
+			`the flow has no ports (the kernel tracked it without its sctp tracker, as /proc's "unknown" shows), which this format needs`},
+		{"nor GRE", format.Proc, format.Save, genericGRE,
+			`the flow has no GRE keys (the kernel tracked it without its gre tracker, as /proc's "unknown" shows), which this format needs`},
+		{"nor restore UDP-Lite", format.Proc, format.Restore, genericUDPLite,
+			`the flow has no ports (the kernel tracked it without its udplite tracker, as /proc's "unknown" shows), which conntrack -I needs`},
+		{"XML has no ICMP type", format.XML, format.Proc, icmp, "the flow has no ICMP type, code and id (its source did not print them: conntrack's XML has none), which the kernel always prints"},
+		{"nor for ip_conntrack", format.XML, format.IPLegacy, icmp, "the flow has no ICMP type, code and id (its source did not print them: conntrack's XML has none)"},
+		{"nor for save", format.XML, format.Save, icmp, "the flow has no ICMP type, code and id (its source did not print them: conntrack's XML has none), which this format needs"},
 		// Linux 6.17 and later track DCCP without its tracker: conntrack
 		// prints ports 0 and no state, /proc "unknown" and no ports, -o save
 		// no ports; conntrack -R needs ports and a state all the same.
@@ -70,6 +77,9 @@ func TestConvertMissing(t *testing.T) {
 		case errors.As(err, &pe):
 			if !strings.Contains(pe.Error(), c.want) {
 				t.Errorf("%s: %v, want %q", c.name, err, c.want)
+			}
+			if c.from != format.XML && strings.Contains(pe.Error(), "XML") {
+				t.Errorf("%s: %v: blames XML, which is not the source", c.name, err)
 			}
 		case err != nil:
 			t.Errorf("%s: %v", c.name, err)

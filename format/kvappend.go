@@ -101,9 +101,9 @@ func (d *dialect) printable(f *Flow) error {
 	case f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, ' ') >= 0, d.lib && f.Has(FieldHelper) && strings.IndexByte(f.Helper, ' ') >= 0:
 		return unprintable(d, "a secctx or helper name with a space, which this format cannot show")
 	case !d.lib && lacksL4(f):
-		return unprintable(d, "the flow has no "+l4Names[f.Proto.Layer4()]+" (its source did not print them: conntrack's XML has none for ICMP), which the kernel always prints")
+		return unprintable(d, missingL4(f)+", which the kernel always prints")
 	case d.lib && portsAlways(f.Proto) && lacksL4(f):
-		return unprintable(d, "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for "+f.Proto.String())
+		return unprintable(d, missingL4(f)+", which conntrack always prints for "+f.Proto.String())
 	case d.lib && lacksTCPState(f):
 		return unprintable(d, "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints")
 	}
@@ -127,6 +127,20 @@ func isText(s string) bool {
 }
 
 var l4Names = [...]string{L4Ports: "ports", L4Keys: "GRE keys", L4ICMP: "ICMP type, code and id"}
+
+// missingL4 says, for a message, that f lacks its layer-4 part and why:
+// the kernel tracked it without its protocol's tracker, conntrack's XML
+// has no ICMP fields, or its source (a program) did not set them.
+func missingL4(f *Flow) string {
+	why := "FieldL4: its source did not print them"
+	switch {
+	case f.Quirks&QuirkUnknownName != 0:
+		why = "the kernel tracked it without its " + f.Proto.String() + ` tracker, as /proc's "unknown" shows`
+	case f.Proto.Layer4() == L4ICMP:
+		why = "its source did not print them: conntrack's XML has none"
+	}
+	return "the flow has no " + l4Names[f.Proto.Layer4()] + " (" + why + ")"
+}
 
 // lacksL4 reports whether f lacks the layer-4 part that the kernel prints
 // for its protocol: f comes from a source that does not show it.

@@ -488,7 +488,11 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	// DCCP without ports is printed as conntrack prints it (Linux 6.17 and
 	// later track DCCP generically); any other flow needs its layer-4 part.
 	if !f.Has(FieldL4) && f.Proto.Layer4() != L4None && f.Proto != DCCP {
-		return dst, &PrintError{Format: fm, Msg: "the flow has no " + l4Names[f.Proto.Layer4()] + " (its source did not print them, as conntrack's XML does not for ICMP, or the kernel lacks the " + f.Proto.String() + " tracker), which this format cannot show"}
+		needs := "this format needs"
+		if fm == Restore {
+			needs = "conntrack -I needs"
+		}
+		return dst, &PrintError{Format: fm, Msg: missingL4(f) + ", which " + needs}
 	}
 	if f.Has(FieldL4) && f.Proto.Layer4() == L4ICMP {
 		if _, ok := icmpReply(f.Proto, f.Orig.Type); !ok {

@@ -81,7 +81,27 @@ func (c *command) parse(args []string) (operands []string, status int, ok bool) 
 			return nil, c.fail("--%s %d: not a number from %d to %d", f.name, *f.value, f.lo, f.hi), false
 		}
 	}
+	if err := c.fromUnused(operands); err != nil {
+		return nil, c.fail("%v", err), false
+	}
 	return operands, 0, true
+}
+
+// fromUnused returns an error if --from names a format although every
+// capture is netlink:, to which no format applies.
+func (c *command) fromUnused(captures []string) error {
+	if c.from == nil || len(captures) == 0 {
+		return nil
+	}
+	if enc, err := snapshot.ParseEncoding(*c.from); err != nil || enc.IsAuto() {
+		return nil // reading reports a --from that names no format
+	}
+	for _, name := range captures {
+		if name != netlinkSource {
+			return nil
+		}
+	}
+	return fmt.Errorf("--from %s: netlink: is the kernel's table, decoded from its messages, not text in a format; --from names the format of a FILE", *c.from)
 }
 
 // fail reports a mistake in the command line and returns status 2.
@@ -113,7 +133,7 @@ func (c *command) reading() (snapshot.Encoding, *time.Location, *format.Filter, 
 // input is a capture opened for reading, by name.
 type input struct {
 	io.Reader
-	name  string // as messages show it: the file's, <stdin>, or netlink:
+	name  string // as messages show it: the file's, <stdin>, or netlink
 	prog  *progress
 	file  *os.File
 	table *snapshot.Input // netlink:'s records, until records hands them out
@@ -198,5 +218,5 @@ func (c *command) netlink(x *format.Filter) (*input, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &input{name: netlinkSource, table: snapshot.FromSource(sc, snapshot.Text(format.Conntrack))}, nil
+	return &input{name: "netlink", table: snapshot.FromSource(sc, snapshot.Text(format.Conntrack))}, nil
 }

@@ -68,7 +68,7 @@ func TestLiveNetlinkOperand(t *testing.T) {
 		check func(stdout string) error // after exit status 0
 	}{
 		"check": {[]string{"check", netlinkSource}, func(out string) error {
-			if !regexp.MustCompile(fmt.Sprintf(`^netlink:: \S+, %d flows, 0 bad lines\n$`, n)).MatchString(out) {
+			if !regexp.MustCompile(fmt.Sprintf(`^netlink: \S+, %d flows, 0 bad lines\n$`, n)).MatchString(out) {
 				return fmt.Errorf("want the %d flows of conntrack -L", n)
 			}
 			return nil
@@ -106,6 +106,36 @@ func TestLiveNetlinkOperand(t *testing.T) {
 		}
 		if err := c.check(stdout.String()); err != nil {
 			t.Errorf("ctconv %s: %v\nstdout:\n%s", strings.Join(c.args, " "), err, stdout.String())
+		}
+	}
+}
+
+// TestLiveNetlinkFrom runs each command that reads captures with --from
+// and netlink: as its only capture: the kernel's table is decoded from its
+// messages, not read as text in a format, so --from applies to nothing, a
+// mistake in the command line (exit status 2) rather than a flag silently
+// ignored. The commands run in a namespace of their own, so that one that
+// read the table would not read the host's.
+func TestLiveNetlinkFrom(t *testing.T) {
+	l := newLab(t)
+	bin := build(t)
+	for _, args := range [][]string{
+		{"check", "--from", "proc", netlinkSource},
+		{"convert", "--from", "proc", netlinkSource},
+		{"convert", "--from", "xml", netlinkSource, netlinkSource},
+		{"stats", "--from", "conntrack", netlinkSource},
+		{"stats", "--from", "proc", "--source", "netlink"},
+		{"diff", "--from", "proc", netlinkSource, netlinkSource},
+		{"snapshot", "--from", "proc", "-o", filepath.Join(t.TempDir(), "s.ctsnap"), netlinkSource},
+		{"snapshot", "--from", "proc", "--source", "netlink", "-o", filepath.Join(t.TempDir(), "s.ctsnap")},
+	} {
+		cmd := l.Command(append([]string{bin}, args...)...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Run()
+		want := "ctconv " + args[0] + ": --from " + args[2] + ": netlink: "
+		if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.HasPrefix(stderr.String(), want) || stdout.Len() > 0 {
+			t.Errorf("ctconv %s: exit %d, stdout %q, stderr %q; want exit 2 and %q...", strings.Join(args, " "), code, stdout.String(), stderr.String(), want)
 		}
 	}
 }

@@ -171,6 +171,9 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return c.fail("--source: %v", err)
 		}
 		files = []string{live}
+		if err := c.fromUnused(files); err != nil {
+			return c.fail("%v", err)
+		}
 	}
 	s := newStats()
 	for _, name := range files {

@@ -3,7 +3,8 @@
 # read back: testdata/compat/SHORT/ (SHORT the commit's 7-digit hash)
 # holds, for each file X.txt of the corpus, a copy of it, the snapshot
 # X.ctsnap that version made of it, its JSON Lines (X.jsonl) and its
-# header (X.info);
+# header (X.info); the same of the text formats the corpus lacks
+# (iplegacy.*, restore.*), which that version prints from corpus tables;
 # snapshots of JSON Lines (json-X.*, made from the corpus's X.jsonl); a
 # sorted snapshot (sorted-proc.*, with the text it prints, sorted-proc.txt);
 # a snapshot of a live table read over netlink (netlink.*, with
@@ -56,6 +57,19 @@ for txt in "$corpus"/*.txt; do
 	cp "$txt" "$n.txt"
 	"$ct" convert --tz UTC --to snapshot -o "$n.ctsnap" "$n.txt"
 	keep "$n" "$n.txt"
+done
+
+# The text formats the corpus has no capture of, as that version prints
+# them: ip_conntrack's (/proc/net/ip_conntrack, which today's kernels
+# lack; IPv4 only), from the corpus's /proc table, and conntrack -R's
+# input, from its -o save table (which shows what restore needs, SCTP
+# vtags and NAT, so that nothing is guessed).
+"$ct" convert --tz UTC --to iplegacy --family ipv4 -o iplegacy.txt "$corpus/proc.txt"
+"$ct" convert --tz UTC --to restore -o restore.txt "$corpus/save-L.txt"
+for n in iplegacy restore; do
+	"$ct" convert --tz UTC --from "$n" --to snapshot -o "$n.ctsnap" "$n.txt"
+	keep "$n" "$n.txt"
+	grep -qx "source: *$n" "$n.info" || die "$n.ctsnap: source not $n: $(cat "$n.info")"
 done
 
 # JSON Lines sources: a table, events, expectations.
