@@ -344,3 +344,36 @@ func TestPastedCorpusLines(t *testing.T) {
 		})
 	}
 }
+
+// TestPastedLayoutEnds checks errors at and past the end of a line that
+// was laid out again: they point after its last token.
+func TestPastedLayoutEnds(t *testing.T) {
+	for _, c := range []struct {
+		f    format.Format
+		line string
+	}{
+		{format.Proc, "ipv4 2"},
+		{format.Proc, " ipv4 2 tcp\t6  "},
+		{format.Conntrack, "[NEW]  "},
+		{format.Conntrack, "[1685571135.590407]  "},
+		{format.IPLegacy, "tcp 6 117 SYN_SENT src=192.168.1.6\t"},
+		{format.ProcExpect, "297  l3proto = 2 proto=6 src=192.0.2.10"},
+	} {
+		var err error
+		p := format.Parser{Format: c.f}
+		if c.f.Expectations() {
+			var e format.Expect
+			err = p.ParseExpect([]byte(c.line), &e)
+		} else {
+			var f format.Flow
+			err = p.Parse([]byte(c.line), &f)
+		}
+		var pe *format.ParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("%q: got %v, want a *ParseError", c.line, err)
+		}
+		if end := len(strings.TrimRight(c.line, " \t")) + 1; pe.Col < 1 || pe.Col > end+1 {
+			t.Errorf("%q: column %d, want 1 to %d: %v", c.line, pe.Col, end+1, err)
+		}
+	}
+}

@@ -113,9 +113,19 @@ func (p *parser) errAt(start, end int, field string, err error, msg string) erro
 	}
 	text := p.line
 	if p.relaid {
-		start, end, text = int(p.cols[start]), int(p.cols[end]), p.src
+		start, end, text = p.col(start), p.col(end), p.src
 	}
 	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(text)}
+}
+
+// col returns the column of the line given that column i of the re-laid
+// line comes from; past the end, the columns go on past the last token.
+func (p *parser) col(i int) int {
+	last := len(p.cols) - 1
+	if i > last {
+		return int(p.cols[last]) + i - last
+	}
+	return int(p.cols[i])
 }
 
 // tokenEnd returns the end of the space-delimited token at i.
