@@ -122,10 +122,23 @@ var (
 	kExpectZone = mkKey("zone=", "zone")
 )
 
-// parseExpect parses one line of an expectation format into e.
+// parseExpect parses one line of an expectation format into e, in the
+// producer's layout or else laid out again, as parseLine does.
 func (p *parser) parseExpect(fm Format, line []byte, e *Expect) error {
-	p.line, p.pos, p.dir = line, 0, ""
 	p.old = [4]string{e.Helper, e.Policy, e.Progname, ""}
+	p.relaid = false
+	err := p.parseExpect1(fm, line, e)
+	if err == nil || !p.relays(fm, line) {
+		return err
+	}
+	p.src, p.relaid = line, true
+	err = p.parseExpect1(fm, p.nbuf, e)
+	p.src = nil
+	return err
+}
+
+func (p *parser) parseExpect1(fm Format, line []byte, e *Expect) error {
+	p.line, p.pos, p.dir = line, 0, ""
 	*e = Expect{Family: IPv4}
 	switch fm {
 	case ProcExpect:

@@ -195,8 +195,11 @@ func (o Options) String() string {
 // Format, is ready to use; reusing it (and the Flow) avoids allocations.
 type Parser struct {
 	Format Format
-	// Strict rejects tokens the parser does not know, instead of keeping
-	// them in Flow.Extras.
+	// Strict reads the producer's exact layout only, and rejects tokens
+	// the parser does not know, instead of keeping them in Flow.Extras.
+	// Without it, a line in another layout (runs of blanks, TABs,
+	// indentation, trailing blanks, as pasted captures have them) is read
+	// as the same line in its producer's layout.
 	Strict bool
 	// Location is the time zone of the local times conntrack prints
 	// ([start=...], XML's <when>); nil means time.Local.

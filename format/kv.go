@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"net/netip"
+	"strings"
 )
 
 // dialect describes one key=value line format.
@@ -818,12 +819,20 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 			return p.errAt(start, end, slotField(s), ErrOrder, quote(tok)+" is a field that "+p.d.format.String()+" never prints")
 		}
 	}
+	// Vendor kernels print bare words (Keenetic's slan, nomac, swan no_if)
+	// and empty values (attrs=) among the fields after the reply tuple. A
+	// bare word that ends the line is more likely a field cut or mangled
+	// ("zone=0 use=2" pasted as "zo2"). Strict mode keeps today's errors.
+	vendor := !p.strict && cur >= SlotReply && (isWord(tok) && end < len(p.line) || tok[len(tok)-1] == '=' && isKey(tok[:len(tok)-1]))
+	if vendor && isWord(tok) && p.knownName(tok) {
+		return p.errAt(start, end, "", ErrSyntax, quote(tok)+" is the name of a field without its value")
+	}
 	for r := cur + 1; r < slotCount; r++ {
-		if p.d.has(r) && p.d.required(r) && !isKV(tok) && tok[0] != '[' {
+		if p.d.has(r) && p.d.required(r) && !isKV(tok) && tok[0] != '[' && !vendor {
 			return p.errAt(start, end, slotField(r), ErrSyntax, "expected "+slotField(r)+" ("+slotKeys[r].s+"...), found "+quote(tok))
 		}
 	}
-	if !isKV(tok) && !(tok[0] == '[' && tok[len(tok)-1] == ']' && len(tok) > 2) {
+	if !isKV(tok) && !(tok[0] == '[' && tok[len(tok)-1] == ']' && len(tok) > 2) && !vendor {
 		return p.errAt(start, end, "", ErrSyntax, "unexpected "+quote(tok))
 	}
 	if err := p.text(tok, start, "field"); err != nil {
@@ -841,15 +850,44 @@ func (p *parser) unknown(f *Flow, cur Slot) error {
 // letters, digits, '-', '_' or '.', an '=', and a value.
 func isKV(tok []byte) bool {
 	eq := bytes.IndexByte(tok, '=')
-	if eq <= 0 || eq == len(tok)-1 {
-		return false
-	}
-	for _, c := range tok[:eq] {
+	return eq > 0 && eq < len(tok)-1 && isKey(tok[:eq])
+}
+
+// isKey reports whether k is made of letters, digits, '-', '_' or '.'.
+func isKey(k []byte) bool {
+	for _, c := range k {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
 			return false
 		}
 	}
-	return true
+	return len(k) > 0
+}
+
+// isWord reports whether tok is a bare word a vendor may print: lowercase
+// letters and '_'.
+func isWord(tok []byte) bool {
+	for _, c := range tok {
+		if !(c >= 'a' && c <= 'z' || c == '_') {
+			return false
+		}
+	}
+	return len(tok) > 0
+}
+
+// knownName reports whether the bare word tok is the name of a field
+// without its "=": a field mangled, not a vendor's.
+func (p *parser) knownName(tok []byte) bool {
+	for _, k := range slotKeys[SlotOrig:] {
+		if strings.TrimSuffix(k.s, "=") == string(tok) {
+			return true
+		}
+	}
+	for _, k := range [...]*key{kDst, kSport, kDport, kSrckey, kDstkey, kType, kCode, kBytes, kPortID, kProgname} {
+		if strings.TrimSuffix(k.s, "=") == string(tok) {
+			return true
+		}
+	}
+	return false
 }
 
 // check applies the rules of what a kernel prints to the parsed flow.

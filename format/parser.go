@@ -22,14 +22,43 @@ type parser struct {
 	in     *interner      // strings seen before; nil to allocate each
 	loc    *time.Location // the zone of conntrack's local times
 	opts   Options        // conntrack's -o options that the lines show
+
+	// A line read in its producer's layout after its own failed (see
+	// relayout): the line parsed is nbuf, src the line given, and cols maps
+	// each column of nbuf to src's for errors.
+	relaid bool
+	src    []byte
+	nbuf   []byte
+	cols   []int32
+	toks   [][2]int32
 }
 
-// parseLine parses a whole line of format fm into f.
+// parseLine parses a whole line of format fm into f: as the producer
+// printed it, or else, unless strict, laid out again as the producer would
+// have printed it (see relayout).
 func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
-	p.line, p.pos, p.l4opt = line, 0, false
 	p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
-	p.xbuf = p.xbuf[:0]
 	oldExtras := f.Extras
+	p.relaid = false
+	err := p.parseLine1(fm, line, f, oldExtras)
+	if err == nil || !p.relays(fm, line) {
+		return err
+	}
+	p.src, p.relaid = line, true
+	err = p.parseLine1(fm, p.nbuf, f, oldExtras)
+	p.src = nil
+	return err
+}
+
+// relays reports whether a line of format fm that failed to parse is to
+// be parsed again in its producer's layout, which relayout then made.
+func (p *parser) relays(fm Format, line []byte) bool {
+	return !p.strict && fm.root() == "" && p.relayout(fm, line)
+}
+
+func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) error {
+	p.line, p.pos, p.l4opt = line, 0, false
+	p.xbuf = p.xbuf[:0]
 	*f = Flow{Fields: FieldStatus, Status: StatusConfirmed | StatusSeenReply}
 	var err error
 	switch fm {
@@ -76,12 +105,27 @@ func untrackedDCCP(f *Flow) {
 	}
 }
 
-// errAt returns a ParseError for the bytes line[start:end].
+// errAt returns a ParseError for the bytes line[start:end], with the
+// columns of the line given where it was laid out again.
 func (p *parser) errAt(start, end int, field string, err error, msg string) error {
 	if p.dir != "" && field != "" {
 		field = p.dir + " " + field
 	}
-	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(p.line)}
+	text := p.line
+	if p.relaid {
+		start, end, text = p.col(start), p.col(end), p.src
+	}
+	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(text)}
+}
+
+// col returns the column of the line given that column i of the re-laid
+// line comes from; past the end, the columns go on past the last token.
+func (p *parser) col(i int) int {
+	last := len(p.cols) - 1
+	if i > last {
+		return int(p.cols[last]) + i - last
+	}
+	return int(p.cols[i])
 }
 
 // tokenEnd returns the end of the space-delimited token at i.

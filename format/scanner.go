@@ -48,6 +48,7 @@ type Scanner struct {
 	dec        Decoder
 	skipped    int
 	unknown    int
+	normalized int
 	messages   int
 	blank      int
 	cr         bool   // the last line ended with CR LF
@@ -63,8 +64,9 @@ func WithName(name string) ScanOption {
 	return func(s *Scanner) error { s.name = name; return nil }
 }
 
-// WithStrict makes the Scanner reject a line with a token it does not know,
-// instead of keeping the token in Flow.Extras.
+// WithStrict makes the Scanner read its producer's exact layout only, and
+// reject a line with a token it does not know, instead of keeping the token
+// in Flow.Extras.
 func WithStrict() ScanOption {
 	return func(s *Scanner) error { s.ps.Strict = true; return nil }
 }
@@ -146,6 +148,7 @@ func (s *Scanner) Scan(f *Flow) bool {
 				if f.Extras.s != "" {
 					s.unknown += f.Extras.Len()
 				}
+				s.count()
 			}
 		}
 		if perr == nil {
@@ -175,8 +178,11 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 			}
 			if err != nil {
 				perr = asParseError(err, line)
-			} else if s.cr && s.dec == nil {
-				e.Quirks |= QuirkCRLF
+			} else {
+				if s.cr && s.dec == nil {
+					e.Quirks |= QuirkCRLF
+				}
+				s.count()
 			}
 		}
 		if perr == nil {
@@ -441,6 +447,20 @@ func (s *Scanner) Footer() bool { return s.footer }
 // Messages returns the number of conntrack's stderr messages ("N flow
 // entries have been shown.") met and skipped in the input.
 func (s *Scanner) Messages() int { return s.messages }
+
+// count counts the record just parsed if it was laid out anew.
+func (s *Scanner) count() {
+	if s.dec == nil && s.ps.p.relaid {
+		s.normalized++
+	}
+}
+
+// Normalized returns the number of records read so far whose line was not
+// in its producer's exact layout (runs of blanks, TABs, indentation,
+// trailing blanks, padding lost, as pasted captures have them) and was read
+// laid out as the producer prints it, which is how the records print.
+// WithStrict rejects such lines instead.
+func (s *Scanner) Normalized() int { return s.normalized }
 
 // Unknown returns the number of tokens kept in Flow.Extras so far.
 func (s *Scanner) Unknown() int { return s.unknown }

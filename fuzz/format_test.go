@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,15 +39,25 @@ func corpusLines(f *testing.F, prefix string) {
 }
 
 // lineProperties checks what must hold for any line of format fm: parsing
-// never panics, and errors render; a line that parses prints back to
-// itself, as each parser takes only the form its producer prints (but for
-// the padding before conntrack's event types, printed right); and the
-// printed line parses to the same record and prints the same again.
+// never panics, and errors render; a line that parses strictly prints back
+// to itself, as the strict parser takes only the form its producer prints
+// (but for the padding before conntrack's event types, printed right); a
+// line that parses only in another layout prints its tokens back, in its
+// producer's layout, which the strict parser reads as the same record; and
+// the printed line parses to the same record and prints the same again.
 func lineProperties(t *testing.T, fm format.Format, line []byte) {
 	if bytes.IndexByte(line, '\n') >= 0 {
 		return
 	}
-	p := format.Parser{Format: fm, Location: time.UTC}
+	relaid := false
+	if tolerant := (format.Parser{Format: fm, Location: time.UTC}); fm.Expectations() {
+		var e format.Expect
+		relaid = tolerant.ParseExpect(line, &e) == nil
+	} else {
+		var f format.Flow
+		relaid = tolerant.Parse(line, &f) == nil
+	}
+	p := format.Parser{Format: fm, Location: time.UTC, Strict: true}
 	var f format.Flow
 	var e format.Expect
 	var err error
@@ -55,6 +66,54 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 	} else {
 		err = p.Parse(line, &f)
 	}
+	if err != nil && relaid {
+		// Another layout: the tolerant parser reads what the strict one
+		// reads of the same tokens in the producer's layout.
+		p.Strict = false
+		if fm.Expectations() {
+			err = p.ParseExpect(line, &e)
+		} else {
+			err = p.Parse(line, &f)
+		}
+		if err != nil {
+			t.Fatalf("parsed once, then not: %v", err)
+		}
+		pr := format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}
+		var out []byte
+		if fm.Expectations() {
+			out, err = pr.AppendExpect(nil, &e)
+		} else {
+			out, err = pr.Append(nil, &f)
+		}
+		if err != nil {
+			t.Fatalf("parsed but does not print: %v", err)
+		}
+		if !slices.EqualFunc(blankFields(line), blankFields(out[:len(out)-1]), bytes.Equal) {
+			t.Fatalf("tokens differ:\n in: %q\nout: %q", line, out)
+		}
+		if exactLayout(fm, line) && string(out) != string(line)+"\n" && !((fm == format.Conntrack || fm == format.ConntrackExpect) && sameBut(line, out[:len(out)-1], "]")) {
+			t.Fatalf("a line in its producer's layout prints otherwise:\n in: %q\nout: %q", line, out)
+		}
+		// The printed line is in the producer's layout: it reads as the
+		// same record, strictly but for unknown tokens.
+		f0, e0 := f, e
+		p.Strict = f.Extras.Len() == 0
+		if fm.Expectations() {
+			err = p.ParseExpect(out[:len(out)-1], &e)
+		} else {
+			err = p.Parse(out[:len(out)-1], &f)
+		}
+		if err != nil {
+			t.Fatalf("printed line does not parse: %v\n%q", err, out)
+		}
+		if d := cmp.Diff(f0, f, cmpOpts...); d != "" {
+			t.Fatalf("parse-print-parse differs:\n%s", d)
+		}
+		if d := cmp.Diff(e0, e, cmpOpts...); d != "" {
+			t.Fatalf("parse-print-parse differs:\n%s", d)
+		}
+		return
+	}
 	if err != nil {
 		pe, ok := err.(*format.ParseError)
 		if !ok {
@@ -62,6 +121,9 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		}
 		if pe.Col < 1 || pe.Col > len(line)+1 {
 			t.Fatalf("column %d outside a line of %d bytes", pe.Col, len(line))
+		}
+		if pe.Text != string(line) {
+			t.Fatalf("the error shows %q, not the line", pe.Text)
 		}
 		_ = pe.Error()
 		_ = pe.Underline()
@@ -103,6 +165,27 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 	if again := print(); string(again) != string(out) {
 		t.Fatalf("printing again differs:\n%q\n%q", out, again)
 	}
+}
+
+// exactLayout reports whether a Scanner reads line, a record, without
+// laying it out anew.
+func exactLayout(fm format.Format, line []byte) bool {
+	sc, err := format.NewScanner(bytes.NewReader(line), fm, format.WithLocation(time.UTC))
+	if err != nil {
+		panic(err)
+	}
+	var f format.Flow
+	var e format.Expect
+	if fm.Expectations() {
+		return sc.ScanExpect(&e) && sc.Normalized() == 0
+	}
+	return sc.Scan(&f) && sc.Normalized() == 0
+}
+
+// blankFields splits a line at runs of spaces and TABs, the blanks of a
+// pasted line.
+func blankFields(line []byte) [][]byte {
+	return bytes.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' })
 }
 
 // sameBut reports whether a and b are equal after what precedes the first
@@ -242,4 +325,108 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	copy(p, c.data[:n])
 	c.data = c.data[n:]
 	return n, nil
+}
+
+// FuzzRelayout lays out valid records again as pastes do (runs of spaces
+// and TABs between tokens, indentation, trailing blanks, padding collapsed)
+// and checks that each reads as the same record and prints the original
+// line. Seeds: the lines of the corpus and of testdata/pasted, each with a
+// format and a layout; the bytes of the layout pick the blanks.
+func FuzzRelayout(f *testing.F) {
+	formats := []format.Format{format.Proc, format.IPLegacy, format.Conntrack, format.Save, format.ProcExpect, format.ConntrackExpect}
+	for i, fm := range formats {
+		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + "[-.]*txt")
+		more, _ := filepath.Glob("../testdata/pasted/older/*" + fm.String() + "*.txt")
+		more2, _ := filepath.Glob("../format/testdata/" + fm.String() + "*.txt")
+		for _, file := range append(append(files, more...), more2...) {
+			data, _ := os.ReadFile(file)
+			for j, line := range bytes.Split(data, []byte("\n")) {
+				if j < 40 {
+					f.Add(byte(i), line, []byte{byte(j), 0, 1, 2, 9, 32, 200})
+				}
+			}
+		}
+	}
+	// Lines whose layout has more than single spaces between tokens.
+	f.Add(byte(2), []byte("[DESTROY] ipv4     2 tcp      6 120 CLOSE src=127.0.0.1 dst=127.0.0.1 sport=48180 dport=1 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 sport=1 dport=48180 [start=Thu Nov  5 22:54:29 2026] [stop=Thu Nov  5 22:54:29 2026] id=3575694783"), []byte{3, 7})
+	f.Add(byte(5), []byte("[1368612345.123   ]\t [UPDATE] 300 proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=127.0.0.1 master-dst=127.0.0.1 sport=40704 dport=2121 class=0 helper=ftp"), []byte{1, 250})
+	f.Fuzz(func(t *testing.T, which byte, line, layout []byte) {
+		fm := formats[int(which)%len(formats)]
+		if bytes.IndexByte(line, '\n') >= 0 || len(layout) == 0 {
+			return
+		}
+		want, ok := parseStrict(fm, line, true)
+		if !ok {
+			return
+		}
+		// A record whose runs of blanks carry content (a label of two
+		// words, a vendor's bracket token) is its own layout: the single-
+		// spaced line must read as the same, or it is left out.
+		if got, ok := parseStrict(fm, bytes.Join(blankFields(line), []byte(" ")), false); !ok || !sameRecord(want, got) {
+			return
+		}
+		blanks := func(i int, min int) []byte {
+			b := layout[i%len(layout)]
+			n := min + int(b&3)
+			var run []byte
+			for k := range n {
+				if b>>(2+k%6)&1 != 0 {
+					run = append(run, '\t')
+				} else {
+					run = append(run, ' ')
+				}
+			}
+			return run
+		}
+		toks := blankFields(line)
+		relaid := blanks(0, 0)
+		for i, tok := range toks {
+			if i > 0 {
+				relaid = append(relaid, blanks(i, 1)...)
+			}
+			relaid = append(relaid, tok...)
+		}
+		relaid = append(relaid, blanks(len(toks), 0)...)
+		got, ok := parseStrict(fm, relaid, false)
+		if !ok {
+			t.Fatalf("re-laid line does not read: %v\n%q\n%q", got.err, line, relaid)
+		}
+		if _, strict := parseStrict(fm, relaid, true); strict {
+			return // the producer's grammar itself takes it (padding before an event)
+		}
+		if !sameRecord(want, got) {
+			t.Fatalf("re-laid line reads otherwise:\n%q\n%q\n%s%s", line, relaid, cmp.Diff(want.f, got.f, cmpOpts...), cmp.Diff(want.e, got.e, cmpOpts...))
+		}
+		if !bytes.Equal(want.out, got.out) {
+			t.Fatalf("re-laid line prints otherwise:\n%q\n%q", want.out, got.out)
+		}
+	})
+}
+
+type record struct {
+	f   format.Flow
+	e   format.Expect
+	out []byte
+	err error
+}
+
+// parseStrict parses line, strictly or not, and prints what it read.
+func parseStrict(fm format.Format, line []byte, strict bool) (record, bool) {
+	var r record
+	p := format.Parser{Format: fm, Strict: strict, Location: time.UTC}
+	pr := format.Printer{Format: fm, Location: time.UTC}
+	if fm.Expectations() {
+		if r.err = p.ParseExpect(line, &r.e); r.err == nil {
+			pr.Options = p.Options()
+			r.out, r.err = pr.AppendExpect(nil, &r.e)
+		}
+	} else if r.err = p.Parse(line, &r.f); r.err == nil {
+		pr.Options = p.Options()
+		r.out, r.err = pr.Append(nil, &r.f)
+	}
+	return r, r.err == nil
+}
+
+func sameRecord(a, b record) bool {
+	return cmp.Equal(a.f, b.f, cmpOpts...) && cmp.Equal(a.e, b.e, cmpOpts...)
 }

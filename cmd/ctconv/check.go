@@ -128,6 +128,9 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		if u := in.Scanner.Unknown(); u > 0 {
 			fmt.Fprintf(&sum, ", %s", plural(u, "unknown field"))
 		}
+		if n := in.Scanner.Normalized(); n > 0 {
+			fmt.Fprintf(&sum, ", %s in a pasted layout", plural(n, "record"))
+		}
 		if m := in.Scanner.Messages(); m > 0 {
 			fmt.Fprintf(&sum, ", %s", plural(m, "conntrack message"))
 		}

@@ -13,6 +13,7 @@ func TestCheck(t *testing.T) {
 	lines := strings.SplitAfter(string(readFile(t, corpusProc)), "\n")
 	damaged := lines[0] + "tcp 6 garbage\n" + lines[1] + strings.Replace(lines[2], "dport=", "dport=x", 1) + lines[3]
 	vendor := strings.Replace(lines[0], " use=", " hwid=3 use=", 1)
+	pasted := "\t" + strings.Join(strings.Fields(lines[0]), "  ") + " \n" + lines[1]
 	for _, c := range []struct {
 		name  string
 		stdin string
@@ -26,6 +27,8 @@ func TestCheck(t *testing.T) {
 			[]string{"<stdin>:2:", "<stdin>:4:"}},
 		{"vendor field", vendor, []string{"check", "-"}, 0, []string{"<stdin>: proc, 1 flow, 0 bad lines, 1 unknown field"}, nil},
 		{"vendor field, strict", vendor, []string{"check", "--strict", "-"}, 1, []string{"<stdin>: proc, 0 flows, 1 bad line"}, []string{`unknown field "hwid=3"`}},
+		{"pasted layout", pasted, []string{"check", "-"}, 0, []string{"<stdin>: proc, 2 flows, 0 bad lines, 1 record in a pasted layout"}, nil},
+		{"pasted layout, strict", pasted, []string{"check", "--strict", "-"}, 1, []string{"<stdin>: proc, 1 flow, 1 bad line"}, []string{"<stdin>:1:"}},
 		{"empty", "", []string{"check", "-"}, 0, []string{"<stdin>: empty, 0 flows, 0 bad lines"}, nil},
 		{"several", "", []string{"check", corpusProc, "../../testdata/corpus/xml-L.txt", "/nonexistent"}, 1,
 			[]string{corpusProc + ": proc, 56 flows, 0 bad lines", "../../testdata/corpus/xml-L.txt: xml, "}, []string{"no such file"}},

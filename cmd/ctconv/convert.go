@@ -172,6 +172,9 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.unknown > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
 	}
+	if c.pasted > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": read %d record(s) in a pasted layout, printed in the producer's (--strict rejects them)\n", c.pasted)
+	}
 	for note, n := range c.notes {
 		if n > 0 {
 			fmt.Fprintf(stderr, "ctconv "+name+": "+restoreNotes[note]+"\n", n)
@@ -230,6 +233,7 @@ type converter struct {
 	clean    bool  // no record of the current input failed to print
 	werr     error // the write error that ended the run, reported at its end
 	unknown  int
+	pasted   int // records read in a layout not their producer's
 	unshown  int
 	notes    [numRestoreNotes]int // flows restored otherwise than their source has them, by note
 	restored bool                 // the current input is itself a restore file: its labels stay
@@ -362,6 +366,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	}
 	if in.Scanner != nil {
 		c.unknown += in.Scanner.Unknown()
+		c.pasted += in.Scanner.Normalized()
 		if f, ok := in.Encoding.Format(); ok && f.Expectations() == c.expect && (f == format.XML || f == format.XMLExpect) && !in.Scanner.Footer() {
 			c.footer = false // conntrack -E -o xml prints it only when interrupted
 		}

@@ -214,6 +214,21 @@ func TestConvertUnknownFields(t *testing.T) {
 	}
 }
 
+// TestConvertPastedLayout converts a record pasted with other blanks to
+// its producer's line, and says so; --strict rejects it.
+func TestConvertPastedLayout(t *testing.T) {
+	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 zone=0 use=2\n"
+	pasted := "  " + strings.Join(strings.Fields(line), "\t") + "\n"
+	code, out, errs := ctconv(t, pasted, "convert", "--from", "proc")
+	if code != 0 || out != line || !strings.Contains(errs, "read 1 record(s) in a pasted layout") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = ctconv(t, pasted, "convert", "--from", "proc", "--strict")
+	if code != 1 || out != "" || !strings.Contains(errs, "<stdin>:1:") {
+		t.Errorf("strict: exit %d, out %q, stderr %q", code, out, errs)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	for _, c := range []struct {
 		args []string

@@ -1,0 +1,164 @@
+package format
+
+import "bytes"
+
+// Captures pasted into tickets, chats and mails keep the producer's tokens
+// but not its blanks: indentation added, runs of spaces collapsed or
+// widened, TABs for spaces, trailing blanks. A parser reads the producer's
+// exact bytes first; only when that fails does it lay the line out again as
+// the producer prints it, here, and parse that. Canonical input never comes
+// here, and a record read from a relaid line is the record of the producer's
+// own line, which is what it prints back.
+
+// isBlank reports whether c is a blank of a pasted line.
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+// relayout lays out line, a record of format fm, as its producer prints it,
+// into p.nbuf, with the column in line of each byte in p.cols (and one more,
+// for the end). Tokens are kept as they are; only the blanks between them
+// change. It reports false when the result is line itself, which then needs
+// no second parse.
+func (p *parser) relayout(fm Format, line []byte) bool {
+	p.nbuf, p.cols = p.nbuf[:0], p.cols[:0]
+	toks := p.toks[:0]
+	for i := 0; i < len(line); {
+		for i < len(line) && isBlank(line[i]) {
+			i++
+		}
+		start := i
+		for i < len(line) && !isBlank(line[i]) {
+			i++
+		}
+		if i > start {
+			toks = append(toks, [2]int32{int32(start), int32(i)})
+		}
+	}
+	p.toks = toks
+	if len(toks) == 0 {
+		return false
+	}
+	tok := func(k int) []byte { return line[toks[k][0]:toks[k][1]] }
+	k := 0
+	lib := fm == Conntrack || fm == ConntrackExpect
+	if lib && len(toks) > 0 {
+		// The event time, "[SECONDS.MICROS]" and a TAB; conntrack pads
+		// left-aligned microseconds with spaces, which may have become one.
+		if t := tok(0); len(t) > 1 && t[0] == '[' && t[1] >= '0' && t[1] <= '9' {
+			end := 1
+			if t[len(t)-1] != ']' && len(toks) > 1 && string(tok(1)) == "]" {
+				end = 2 // "[1712662404.5732 ]": spaced microseconds
+			}
+			p.emit(line, toks[0][0], toks[0][1])
+			if end == 2 {
+				if dot := bytes.IndexByte(t, '.'); dot >= 0 {
+					for n := len(t) - dot - 1; n < 6; n++ {
+						p.pad(toks[0][1], ' ')
+					}
+				}
+				p.emit(line, toks[1][0], toks[1][1])
+			}
+			if end < len(toks) {
+				p.pad(toks[end-1][1], '\t')
+			}
+			k = end
+		}
+		// The event type, right-aligned in 9 columns.
+		if k < len(toks) {
+			switch string(tok(k)) {
+			case "[NEW]", "[UPDATE]", "[DESTROY]":
+				for n := len(tok(k)); n < 9; n++ {
+					p.pad(toks[k][0], ' ')
+				}
+				p.emit(line, toks[k][0], toks[k][1])
+				if k++; k < len(toks) {
+					p.pad(toks[k-1][1], ' ')
+				}
+			}
+		}
+	}
+	// The "%-8s %u " columns of the family and the protocol.
+	pairs := 0
+	if d := fm.dialect(); d != nil {
+		pairs = 2
+		if d.l3 == l3Never {
+			pairs = 1
+		}
+	}
+	for ; pairs > 0 && k+1 < len(toks) && isName(tok(k)) && isDigits(tok(k+1)); pairs-- {
+		p.emit(line, toks[k][0], toks[k][1])
+		for n := len(tok(k)); n < 8; n++ {
+			p.pad(toks[k][1], ' ')
+		}
+		p.pad(toks[k][1], ' ')
+		p.emit(line, toks[k+1][0], toks[k+1][1])
+		if k += 2; k < len(toks) {
+			p.pad(toks[k-1][1], ' ')
+		}
+	}
+	for ; k < len(toks); k++ {
+		p.emit(line, toks[k][0], toks[k][1])
+		if k+1 == len(toks) {
+			break
+		}
+		p.pad(toks[k][1], ' ')
+		// ctime pads a day of one digit with a space: "[start=Sun Nov  5".
+		if k > 0 && lib && (kStart.match(tok(k-1)) || kStop.match(tok(k-1))) &&
+			len(tok(k+1)) == 1 && isDigits(tok(k+1)) {
+			p.pad(toks[k][1], ' ')
+		}
+	}
+	last := tok(len(toks) - 1)
+	switch {
+	case fm == ProcExpect && bytes.IndexByte(last, '=') >= 0:
+		// The kernel ends the tuple with a space, and the line with it
+		// where no flags and no helper follow.
+		p.pad(toks[len(toks)-1][1], ' ')
+	case fm == IPLegacy && legacyUseMark(line, toks):
+		// use= before mark= is of 2.4 kernels, which end every line with a
+		// space; a pasted trailing blank is not taken for one.
+		p.pad(toks[len(toks)-1][1], ' ')
+	}
+	p.cols = append(p.cols, toks[len(toks)-1][1])
+	return !bytes.Equal(p.nbuf, line)
+}
+
+// emit copies line[start:end] to the relaid line.
+func (p *parser) emit(line []byte, start, end int32) {
+	p.nbuf = append(p.nbuf, line[start:end]...)
+	for i := start; i < end; i++ {
+		p.cols = append(p.cols, i)
+	}
+}
+
+// pad adds the blank c to the relaid line, at column col of the original.
+func (p *parser) pad(col int32, c byte) {
+	p.nbuf = append(p.nbuf, c)
+	p.cols = append(p.cols, col)
+}
+
+// isName reports whether t can be the name of a "%-8s %u " column: a
+// lowercase word.
+func isName(t []byte) bool {
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return t[0] >= 'a' && t[0] <= 'z'
+}
+
+func isDigits(t []byte) bool {
+	for _, c := range t {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(t) > 0
+}
+
+// legacyUseMark reports whether the tokens end with use= then mark=, as
+// late 2.4 kernels print them.
+func legacyUseMark(line []byte, toks [][2]int32) bool {
+	n := len(toks)
+	return n >= 2 && kUse.match(line[toks[n-2][0]:toks[n-2][1]]) && kMark.match(line[toks[n-1][0]:toks[n-1][1]])
+}
