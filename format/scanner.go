@@ -52,8 +52,14 @@ type Scanner struct {
 	blank      int
 	cr         bool   // the last line ended with CR LF
 	footer     bool   // an XML document's footer was read
-	join       []byte // a record cut in two by a message of conntrack
+	join       []byte // a record joined from several lines
+	segs       []seg  // where join's bytes come from; empty for a record of one line
+	phys       []byte // the whole lines that join was made of, for errors
 }
+
+// A seg is a piece of a joined record: join[at:at+n] is the bytes
+// [col:col+n] of line number line, which is phys[text:text+size].
+type seg struct{ at, n, line, col, text, size int }
 
 // A ScanOption configures a Scanner.
 type ScanOption func(*Scanner) error
@@ -192,7 +198,9 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 
 // next returns the next line that may hold a record: it skips the framing
 // of XML documents and conntrack's stderr messages, and joins a record that
-// such a message cut in two. A nil line is one that was too long.
+// such a message cut in two, or that a backslash at the end of a line
+// continues on the next (unless strict). A nil line is one that was too
+// long.
 func (s *Scanner) next(expect bool) ([]byte, bool) {
 	if s.format == Auto && s.dec == nil && !s.detect() {
 		return nil, false
@@ -205,18 +213,10 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + what + "; read it with Scan for flows, ScanExpect for expectations")
 	}
 	for s.err == nil {
-		line, err := s.readLine()
-		if err != nil {
-			if err != io.EOF {
-				s.err = err
-			}
+		s.segs = s.segs[:0]
+		line, ok := s.physLine()
+		if !ok {
 			return nil, false
-		}
-		s.lineNo++
-		// Windows line ends, as in captures pasted into documents, are read;
-		// CR() and QuirkCRLF tell the caller.
-		if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
-			line = line[:len(line)-1]
 		}
 		if line != nil && blank(line) {
 			s.blank++ // a table pasted with an empty line around it
@@ -235,17 +235,135 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 			} else if i > 0 {
 				// conntrack's stderr cut a record: the rest is on the next line.
 				s.messages++
-				s.join = append(s.join[:0], line[:i]...)
-				if next, err := s.readLine(); err == nil && next != nil {
-					s.lineNo++
-					s.cr = len(next) > 0 && next[len(next)-1] == '\r' // the record ends here
-					line = append(s.join, bytes.TrimSuffix(next, []byte("\r"))...)
+				s.startJoin(line, i)
+				switch next, ok := s.physLine(); {
+				case !ok: // the input ends in the message: the record is cut
+					s.segs, line = s.segs[:0], s.join
+				case next == nil:
+					s.segs, line = s.segs[:0], nil // too long to read
+				default:
+					line = s.joinLine(next, 0)
 				}
 			}
+		}
+		if line != nil && s.dec == nil && !s.ps.Strict {
+			line = s.continued(line)
 		}
 		return line, true
 	}
 	return nil, false
+}
+
+// physLine reads the next line of the input, without its line end, and
+// counts it. A nil line is one that was too long; false means the end of
+// the input, or an error, which s.err then holds.
+func (s *Scanner) physLine() ([]byte, bool) {
+	line, err := s.readLine()
+	if err != nil {
+		if err != io.EOF {
+			s.err = err
+		}
+		return nil, false
+	}
+	s.lineNo++
+	// Windows line ends, as in captures pasted into documents, are read;
+	// CR() and QuirkCRLF tell the caller.
+	if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
+		line = line[:len(line)-1]
+	}
+	return line, true
+}
+
+// continued joins to line the lines that a backslash at its end continues,
+// each without its indentation, as documentation prints a long record:
+// "... sport=32775 \" and "     dport=22 ...". The backslash must follow a
+// blank, so that the join falls between two tokens and keeps the blanks
+// before it. A backslash on the last line stays, for the parser to report.
+func (s *Scanner) continued(line []byte) []byte {
+	for {
+		bs := continuation(line)
+		if bs < 0 {
+			return line
+		}
+		if len(s.segs) == 0 {
+			s.startJoin(line, len(line)) // line is in the read buffer, which reading moves
+		}
+		next, ok := s.physLine()
+		if !ok {
+			if len(s.segs) == 1 {
+				s.segs = s.segs[:0] // a line of its own after all
+			}
+			return s.join
+		}
+		if next == nil {
+			s.segs = s.segs[:0]
+			return nil // too long: the record cannot be read
+		}
+		s.join = s.join[:bs]
+		last := &s.segs[len(s.segs)-1]
+		last.n = bs - last.at
+		line = s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
+		if len(line) > s.maxLine {
+			s.line, s.long = line[:min(len(line), 256)], len(line)
+			s.segs = s.segs[:0]
+			return nil
+		}
+	}
+}
+
+// continuation returns the index of the backslash that ends line, after
+// optional blanks, when a blank precedes it; -1 if there is none.
+func continuation(line []byte) int {
+	i := len(bytes.TrimRight(line, " \t")) - 1
+	if i < 0 || line[i] != '\\' || i > 0 && line[i-1] != ' ' && line[i-1] != '\t' {
+		return -1
+	}
+	return i
+}
+
+// startJoin starts a joined record with the first n bytes of line, the
+// line just read.
+func (s *Scanner) startJoin(line []byte, n int) {
+	s.join = append(s.join[:0], line[:n]...)
+	s.phys = append(s.phys[:0], line...)
+	s.segs = append(s.segs[:0], seg{n: n, line: s.lineNo, size: len(line)})
+	s.line = s.join
+}
+
+// joinLine appends line, the line just read, from byte from on, to the
+// joined record, and returns the record.
+func (s *Scanner) joinLine(line []byte, from int) []byte {
+	s.segs = append(s.segs, seg{at: len(s.join), n: len(line) - from, line: s.lineNo, col: from, text: len(s.phys), size: len(line)})
+	s.phys = append(s.phys, line...)
+	s.join = append(s.join, line[from:]...)
+	s.line = s.join
+	return s.join
+}
+
+// place gives perr, an error in the record just read, its position in the
+// input: in a record joined from several lines, the line and column of
+// the bad bytes, and that line as the text.
+func (s *Scanner) place(perr *ParseError) {
+	perr.File, perr.Line = s.name, s.lineNo
+	if len(s.segs) == 0 {
+		return
+	}
+	at := max(perr.Col-1, 0)
+	g := s.segs[len(s.segs)-1]
+	for _, h := range s.segs {
+		if at < h.at+h.n {
+			g = h
+			break
+		}
+	}
+	off := min(max(at-g.at, 0), g.n)
+	perr.Line, perr.Col = g.line, g.col+off+1
+	perr.Len = max(min(perr.Len, g.n-off), 1)
+	perr.Text = string(s.phys[g.text : g.text+g.size])
+	if perr.Msg == "" && perr.Err != nil {
+		perr.Msg = perr.Err.Error()
+	}
+	perr.Msg += " (in a record joined from lines " + itoa(uint64(s.segs[0].line)) + " to " + itoa(uint64(s.lineNo)) + ")"
 }
 
 // blank reports whether line holds nothing but spaces and tabs.
@@ -272,7 +390,7 @@ func (s *Scanner) lineErr(line []byte) *ParseError {
 
 // bad handles the error of a line: it reports whether scanning goes on.
 func (s *Scanner) bad(perr *ParseError) bool {
-	perr.File, perr.Line = s.name, s.lineNo
+	s.place(perr)
 	if !s.skipOn {
 		s.err = perr
 		return false
