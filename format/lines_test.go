@@ -114,3 +114,90 @@ func TestScannerContinuationAllocs(t *testing.T) {
 		t.Errorf("Scan of a wrapped record allocates %v times", n)
 	}
 }
+
+// TestScannerNotRecords checks which lines around pasted records are
+// skipped and counted as not records, and that every other line that is
+// not a record stays an error: a line is skipped only where it has a shape
+// that holds no data (a shell prompt with the command typed, ^C, a
+// markdown fence).
+func TestScannerNotRecords(t *testing.T) {
+	skipped := []string{
+		"root@gw:~# conntrack -L",
+		"$ cat /proc/net/nf_conntrack",
+		"# conntrack -E",
+		"[root@host ~]# conntrack -L -o extended",
+		"router> ",
+		"#",
+		"# ",
+		"    $ conntrack -E ",
+		"      vyos@FlowTables:~$",
+		"root@vhd1jpcnf5ej7kj0wz7h9y7mta ~ # conntrack -L",
+		"~$ sudo tail -n 1 /proc/net/ip_conntrack",
+		"nuttx> conntrack -E",
+		"root@r4:/home/vyos# conntrack -L && echo \"\" && ./my_connatrack_list.py",
+		"# cat nf_conntrack |grep 192.168.13.152       ",
+		"conntrack -L |grep 8125",
+		"sudo conntrack -L -p UDP --orig-port-dst 10001",
+		"^C",
+		"  ^C^C ",
+		"```",
+		"```txt",
+		"~~~",
+	}
+	bad := []string{
+		"for UDP",
+		"Here is the output:",
+		"/proc/net/ip_conntrack",
+		"...",
+		"> " + tutorial,
+		"> > [NEW] " + tutorial,
+		"root@gw:~# " + tutorial,
+		"# grep src=192.168.1.6 /proc/net/nf_conntrack",
+		"$ conntrack -L -o xml <in.xml",
+		"onntrack v1.4.3 (conntrack-tools): 364 flow entries have been shown.",
+		"cpu=0 found=0 invalid=130 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=10",
+		"PASS: send a packet",
+		"^C" + tutorial,
+		"``` " + tutorial,
+		"I0815 12:15:14.637712       1 conntrack.go:71] \"Conntrack entries deleted\" output=<",
+	}
+	var in strings.Builder
+	for _, l := range skipped {
+		in.WriteString(l + "\n" + tutorial + "\n")
+	}
+	for _, fm := range []format.Format{format.Auto, format.IPLegacy, format.Conntrack} {
+		sc, _ := format.NewScanner(strings.NewReader(in.String()), fm)
+		var f format.Flow
+		n := 0
+		for sc.Scan(&f) {
+			n++
+		}
+		if sc.Err() != nil || n != len(skipped) || sc.NotRecords() != len(skipped) {
+			t.Errorf("%v: %d flows, %d lines not records, err %v; want %d", fm, n, sc.NotRecords(), sc.Err(), len(skipped))
+		}
+	}
+	for _, l := range skipped {
+		// --strict skips none of them.
+		sc, _ := format.NewScanner(strings.NewReader(l+"\n"+tutorial+"\n"), format.IPLegacy, format.WithStrict())
+		var f format.Flow
+		var pe *format.ParseError
+		if sc.Scan(&f) || !errors.As(sc.Err(), &pe) || pe.Line != 1 {
+			t.Errorf("strict: %q: err %v", l, sc.Err())
+		}
+	}
+	for _, l := range bad {
+		_, errs, err := scanAll(t, strings.NewReader(tutorial+"\n"+l+"\n"+tutorial+"\n"), format.IPLegacy)
+		if err != nil || len(errs) != 1 || !strings.HasPrefix(errs[0], "2:") {
+			t.Errorf("%q: errors %q, %v; want one on line 2", l, errs, err)
+		}
+	}
+	// conntrack's message after ^C, as conntrack -E prints it when
+	// interrupted, is a message.
+	sc, _ := format.NewScanner(strings.NewReader(tutorial+"\n^Cconntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.\n"), format.Conntrack)
+	var f format.Flow
+	for sc.Scan(&f) {
+	}
+	if sc.Err() != nil || sc.Messages() != 1 {
+		t.Errorf("^C and a message: %d messages, err %v", sc.Messages(), sc.Err())
+	}
+}

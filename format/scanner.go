@@ -50,6 +50,7 @@ type Scanner struct {
 	unknown    int
 	messages   int
 	blank      int
+	notRecords int
 	cr         bool   // the last line ended with CR LF
 	footer     bool   // an XML document's footer was read
 	join       []byte // a record joined from several lines
@@ -70,7 +71,8 @@ func WithName(name string) ScanOption {
 }
 
 // WithStrict makes the Scanner reject a line with a token it does not know,
-// instead of keeping the token in Flow.Extras.
+// instead of keeping the token in Flow.Extras; it skips no line that
+// NotRecords counts, and joins no line that a backslash continues.
 func WithStrict() ScanOption {
 	return func(s *Scanner) error { s.ps.Strict = true; return nil }
 }
@@ -232,6 +234,9 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 			if i := conntrackMessage(line); i == 0 {
 				s.messages++
 				continue
+			} else if i > 0 && !s.ps.Strict && notRecord(line[:i]) {
+				s.messages++ // after ^C, as conntrack -E prints it when interrupted
+				continue
 			} else if i > 0 {
 				// conntrack's stderr cut a record: the rest is on the next line.
 				s.messages++
@@ -247,6 +252,10 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 			}
 		}
 		if line != nil && s.dec == nil && !s.ps.Strict {
+			if len(s.segs) == 0 && notRecord(line) {
+				s.notRecords++ // a prompt, ^C, a fence: see notRecord
+				continue
+			}
 			line = s.continued(line)
 		}
 		return line, true
@@ -562,6 +571,13 @@ func (s *Scanner) Messages() int { return s.messages }
 
 // Unknown returns the number of tokens kept in Flow.Extras so far.
 func (s *Scanner) Unknown() int { return s.unknown }
+
+// NotRecords returns the number of lines skipped that are not records and
+// hold no data, as pasted captures have them around their records: shell
+// prompts with the commands typed, ^C, markdown fences. A Scanner made
+// WithStrict skips none of them, nor joins lines that a backslash
+// continues.
+func (s *Scanner) NotRecords() int { return s.notRecords }
 
 // Blank returns the number of blank lines skipped: empty, or of spaces and
 // tabs only. They hold no record, and printing the records leaves them out.
