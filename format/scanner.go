@@ -230,14 +230,16 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 				continue
 			}
 		}
-		if line != nil && s.format.byConntrack() {
+		if line != nil && s.dec == nil {
+			// conntrack's messages, in any text format: pastes of /proc's
+			// and conntrack's layouts, which read alike, have them too.
 			if i := conntrackMessage(line); i == 0 {
 				s.messages++
 				continue
 			} else if i > 0 && !s.ps.Strict && notRecord(line[:i]) {
 				s.messages++ // after ^C, as conntrack -E prints it when interrupted
 				continue
-			} else if i > 0 {
+			} else if i > 0 && s.format.byConntrack() {
 				// conntrack's stderr cut a record: the rest is on the next line.
 				s.messages++
 				s.startJoin(line, i)
