@@ -150,11 +150,12 @@ func Detect(prefix []byte) (Format, error) {
 
 // guess returns the format a line looks like from its first bytes.
 func guess(line []byte) Format {
+	line = bytes.TrimLeft(line, " \t") // as pasted into an indented block
 	name, rest, _ := bytes.Cut(line, []byte(" "))
 	rest = bytes.TrimLeft(rest, " ")
 	switch {
 	case len(rest) == 0 || rest[0] < '0' || rest[0] > '9':
-		if len(bytes.TrimLeft(line, " ")) > 0 && bytes.TrimLeft(line, " ")[0] == '[' {
+		if len(line) > 0 && line[0] == '[' {
 			return Conntrack // an event
 		}
 		return Auto

@@ -192,12 +192,17 @@ func TestScannerNotRecords(t *testing.T) {
 		}
 	}
 	// conntrack's message after ^C, as conntrack -E prints it when
-	// interrupted, is a message.
-	sc, _ := format.NewScanner(strings.NewReader(tutorial+"\n^Cconntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.\n"), format.Conntrack)
-	var f format.Flow
-	for sc.Scan(&f) {
-	}
-	if sc.Err() != nil || sc.Messages() != 1 {
-		t.Errorf("^C and a message: %d messages, err %v", sc.Messages(), sc.Err())
+	// interrupted, or indented with the rest of a paste, is a message; in
+	// /proc's layouts too, which conntrack -L's lines can read as.
+	for _, fm := range []format.Format{format.Conntrack, format.IPLegacy} {
+		for _, m := range []string{"^Cconntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.", "      conntrack v1.4.6 (conntrack-tools): 5 flow entries have been shown."} {
+			sc, _ := format.NewScanner(strings.NewReader(tutorial+"\n"+m+"\n"), fm)
+			var f format.Flow
+			for sc.Scan(&f) {
+			}
+			if sc.Err() != nil || sc.Messages() != 1 {
+				t.Errorf("%v: %q: %d messages, err %v", fm, m, sc.Messages(), sc.Err())
+			}
+		}
 	}
 }

@@ -236,8 +236,8 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 			if i := conntrackMessage(line); i == 0 {
 				s.messages++
 				continue
-			} else if i > 0 && !s.ps.Strict && notRecord(line[:i]) {
-				s.messages++ // after ^C, as conntrack -E prints it when interrupted
+			} else if i > 0 && !s.ps.Strict && (blank(line[:i]) || notRecord(line[:i])) {
+				s.messages++ // indented, or after ^C, as conntrack -E prints it when interrupted
 				continue
 			} else if i > 0 && s.format.byConntrack() {
 				// conntrack's stderr cut a record: the rest is on the next line.

@@ -227,6 +227,7 @@ func TestDetect(t *testing.T) {
 		{"$ conntrack -L -o save\n-A -s 10.0.0.1 -d 10.0.0.2 -p udp --sport 1 --dport 2 -t 29\n", format.Save},
 		// Where no line reads, the first that looks like a record says
 		// the format, so that reading it says what is wrong.
+		{"      tcp      6 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 [OFFLOAD] mark=0 use=1\n", format.Conntrack},
 		{"for UDP\nudp      17 29 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 mark=0 use=1\n", format.Conntrack},
 	} {
 		if got, err := format.Detect([]byte(c.text)); got != c.want || err != nil {
