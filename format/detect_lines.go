@@ -15,19 +15,46 @@ import "bytes"
 // conntrack's, is a prompt with or without the command typed, a command
 // that prints a table typed without a prompt, ^C, or a markdown fence.
 func notRecord(line []byte) bool {
-	line = bytes.Trim(line, " \t")
+	// What starts records, first, at little cost: a number (expectations),
+	// an option (-o save), XML, an event or its time in brackets, a family
+	// or protocol name.
+	start := skipBlanks(line)
+	if len(start) > 0 {
+		switch c := start[0]; {
+		case c >= '0' && c <= '9' || c == '-' || c == '<':
+			return false
+		case c == '[': // but "[root@host ~]# " is a prompt
+			j := bytes.IndexByte(start, ']')
+			if after := skipBlanks(start[j+1:]); j < 0 || len(after) == 0 || !promptChar(after[0]) {
+				return false
+			}
+		default:
+			if i := bytes.IndexByte(start, ' '); i > 0 && recordName(start[:i]) {
+				return false
+			}
+		}
+	}
+	line = bytes.TrimRight(start, " \t")
 	interrupted := false
 	for bytes.HasPrefix(line, []byte("^C")) { // a terminal's echo of an interrupt
-		line, interrupted = bytes.TrimLeft(line[2:], " \t"), true
+		line, interrupted = skipBlanks(line[2:]), true
 	}
-	switch {
-	case len(line) == 0:
+	if len(line) == 0 {
 		return interrupted
-	case tupleToken(line):
-		return false
 	}
-	return fence(line) || prompt(line) || command(line)
+	return (fence(line) || prompt(line) || command(line)) && !tupleToken(line)
 }
+
+// skipBlanks returns b without its leading spaces and tabs.
+func skipBlanks(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}
+
+// promptChar reports whether c ends shell prompts: # $ % >.
+func promptChar(c byte) bool { return c == '#' || c == '$' || c == '%' || c == '>' }
 
 // tupleToken reports whether line holds a token that only a record holds:
 // a key of a tuple (src=, dst=, sport=, dport=, proto=) or an XML element.
@@ -64,12 +91,24 @@ func fence(line []byte) bool {
 // part, or a word with @ and a folder ("root@host ~ # "); its command
 // starts with a name that no record starts with.
 func prompt(line []byte) bool {
+	fields := 0 // the user part has at most two, or is bracketed
 	for i, c := range line {
-		if c != '#' && c != '$' && c != '%' && c != '>' || i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\t' {
-			continue
+		switch {
+		case c == '[' && i == 0:
+			j := bytes.IndexByte(line, ']')
+			if j < 0 {
+				return false
+			}
+			return prompt(line[j+1:]) && promptUser(line[:j+1])
+		case (c == ' ' || c == '\t') && i > 0 && line[i-1] != ' ' && line[i-1] != '\t':
+			if fields++; fields > 2 {
+				return false
+			}
+		case !promptChar(c) || i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\t':
+		default:
+			rest := bytes.TrimLeft(line[i+1:], " \t")
+			return promptUser(bytes.TrimRight(line[:i], " \t")) && (len(rest) == 0 || commandName(rest))
 		}
-		rest := bytes.TrimLeft(line[i+1:], " \t")
-		return promptUser(bytes.TrimRight(line[:i], " \t")) && (len(rest) == 0 || commandName(rest))
 	}
 	return false
 }
@@ -133,4 +172,14 @@ func command(line []byte) bool {
 		}
 	}
 	return false
+}
+
+// mayBeMessage reports whether line can be a message of conntrack's on a
+// line of its own, after blanks or ^C: a check cheaper than
+// conntrackMessage, for formats that conntrack does not print.
+func mayBeMessage(line []byte) bool {
+	if len(line) == 0 || line[0] != 'c' && line[0] != ' ' && line[0] != '\t' && line[0] != '^' {
+		return false // most lines, at once
+	}
+	return bytes.HasPrefix(bytes.TrimLeft(line, " \t^C"), []byte("conntrack v"))
 }

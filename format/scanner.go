@@ -230,9 +230,10 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 				continue
 			}
 		}
-		if line != nil && s.dec == nil {
-			// conntrack's messages, in any text format: pastes of /proc's
-			// and conntrack's layouts, which read alike, have them too.
+		// conntrack's messages, in any text format: pastes of /proc's and
+		// conntrack's layouts, which read alike, have them too; but only
+		// conntrack's own formats have them in the middle of a line.
+		if line != nil && s.dec == nil && (s.format.byConntrack() || mayBeMessage(line)) {
 			if i := conntrackMessage(line); i == 0 {
 				s.messages++
 				continue
@@ -325,6 +326,9 @@ func (s *Scanner) continued(line []byte) []byte {
 // continuation returns the index of the backslash that ends line, after
 // optional blanks, when a blank precedes it; -1 if there is none.
 func continuation(line []byte) int {
+	if n := len(line); n == 0 || line[n-1] != '\\' && line[n-1] != ' ' && line[n-1] != '\t' {
+		return -1 // most lines, at once
+	}
 	i := len(bytes.TrimRight(line, " \t")) - 1
 	if i < 0 || line[i] != '\\' || i > 0 && line[i-1] != ' ' && line[i-1] != '\t' {
 		return -1
