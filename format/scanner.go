@@ -550,11 +550,13 @@ func (s *Scanner) Format() Format { return s.format }
 // Printer with them prints the lines as they were.
 func (s *Scanner) Options() Options { return s.ps.Options() }
 
-// Line returns the number of the line Scan read last.
+// Line returns the number of the line Scan read last: of a record joined
+// from several lines, the last of them.
 func (s *Scanner) Line() int { return s.lineNo }
 
-// Bytes returns the line Scan read last, without its newline. It is valid
-// until the next call of Scan.
+// Bytes returns the line Scan read last, without its newline; a record
+// joined from several lines, joined. It is valid until the next call of
+// Scan.
 func (s *Scanner) Bytes() []byte { return s.line }
 
 // Skipped returns the number of bad lines skipped (see WithSkip).
