@@ -56,9 +56,10 @@ func detectable(b []byte) int {
 }
 
 // meaningful reports whether Detect looks at line: not blank, not a message
-// of conntrack's, not the XML declaration.
+// of conntrack's, not the XML declaration, not a line pasted around the
+// records that holds no data (notRecord).
 func meaningful(line []byte) bool {
-	return !blank(line) && conntrackMessage(line) < 0 && string(line) != xmlHeader
+	return !blank(line) && conntrackMessage(line) < 0 && string(line) != xmlHeader && !notRecord(line)
 }
 
 // Detect returns the format of a stream that starts with prefix: one or
@@ -73,7 +74,7 @@ func Detect(prefix []byte) (Format, error) {
 	var e Expect
 	var p Parser
 	lines, kernelUse, libUse := 0, 0, 0
-	var first []byte
+	guessed := Auto // from the first line that looks like a record
 	for len(prefix) > 0 && lines < detectLines {
 		line, rest, _ := bytes.Cut(prefix, []byte("\n"))
 		prefix = rest
@@ -81,8 +82,10 @@ func Detect(prefix []byte) (Format, error) {
 		if !meaningful(line) {
 			continue
 		}
+		if guessed == Auto {
+			guessed = guess(line)
+		}
 		if lines == 0 {
-			first = line
 			switch {
 			case string(line) == "<expect>" || line[0] == '<' && bytes.Contains(line, []byte("><layer3 ")) && !bytes.Contains(line, []byte("<meta ")):
 				return XMLExpect, nil
@@ -126,10 +129,10 @@ func Detect(prefix []byte) (Format, error) {
 		}
 	}
 	if best == Auto {
-		// No line reads in any format: guess from the first, so that parsing
-		// it says what is wrong.
-		if guess := guess(first); guess != Auto {
-			return guess, nil
+		// No line reads in any format: guess from the first that looks
+		// like a record, so that parsing it says what is wrong.
+		if guessed != Auto {
+			return guessed, nil
 		}
 		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect)}
 	}
@@ -147,11 +150,12 @@ func Detect(prefix []byte) (Format, error) {
 
 // guess returns the format a line looks like from its first bytes.
 func guess(line []byte) Format {
+	line = bytes.TrimLeft(line, " \t") // as pasted into an indented block
 	name, rest, _ := bytes.Cut(line, []byte(" "))
 	rest = bytes.TrimLeft(rest, " ")
 	switch {
 	case len(rest) == 0 || rest[0] < '0' || rest[0] > '9':
-		if len(bytes.TrimLeft(line, " ")) > 0 && bytes.TrimLeft(line, " ")[0] == '[' {
+		if len(line) > 0 && line[0] == '[' {
 			return Conntrack // an event
 		}
 		return Auto

@@ -193,7 +193,7 @@ func (p *parser) value(k *key) ([]byte, int, error) {
 // end, is the backslash that continues a line in documentation excerpts.
 func (p *parser) continuation(end int) error {
 	if end == len(p.line) && string(p.line[p.pos:end]) == "\\" {
-		return p.errAt(p.pos, end, "", ErrSyntax, "a backslash line continuation, as documentation excerpts print long lines; the kernel never does: join the lines first")
+		return p.errAt(p.pos, end, "", ErrSyntax, "a backslash line continuation, as documentation excerpts print long lines and the producer never does; a Scanner joins it with the next line unless strict")
 	}
 	return nil
 }
@@ -291,7 +291,7 @@ func describe(v []byte, i int) string {
 	case c == 0:
 		return "NUL byte"
 	case c == '\\' && i == len(v)-1:
-		return "backslash (a line continuation of a documentation excerpt; join the lines first)"
+		return "backslash (a line continuation of a documentation excerpt wants a blank before it)"
 	case c < 0x20 || c >= 0x7f:
 		return "byte 0x" + strconv.FormatUint(uint64(c)|0x100, 16)[1:]
 	default:

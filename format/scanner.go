@@ -51,10 +51,17 @@ type Scanner struct {
 	normalized int
 	messages   int
 	blank      int
+	notRecords int
 	cr         bool   // the last line ended with CR LF
 	footer     bool   // an XML document's footer was read
-	join       []byte // a record cut in two by a message of conntrack
+	join       []byte // a record joined from several lines
+	segs       []seg  // where join's bytes come from; empty for a record of one line
+	phys       []byte // the whole lines that join was made of, for errors
 }
+
+// A seg is a piece of a joined record: join[at:at+n] is the bytes
+// [col:col+n] of line number line, which is phys[text:text+size].
+type seg struct{ at, n, line, col, text, size int }
 
 // A ScanOption configures a Scanner.
 type ScanOption func(*Scanner) error
@@ -66,7 +73,8 @@ func WithName(name string) ScanOption {
 
 // WithStrict makes the Scanner read its producer's exact layout only, and
 // reject a line with a token it does not know, instead of keeping the token
-// in Flow.Extras.
+// in Flow.Extras; it skips no line that NotRecords counts, and joins no
+// line that a backslash continues.
 func WithStrict() ScanOption {
 	return func(s *Scanner) error { s.ps.Strict = true; return nil }
 }
@@ -198,7 +206,9 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 
 // next returns the next line that may hold a record: it skips the framing
 // of XML documents and conntrack's stderr messages, and joins a record that
-// such a message cut in two. A nil line is one that was too long.
+// such a message cut in two, or that a backslash at the end of a line
+// continues on the next (unless strict). A nil line is one that was too
+// long.
 func (s *Scanner) next(expect bool) ([]byte, bool) {
 	if s.format == Auto && s.dec == nil && !s.detect() {
 		return nil, false
@@ -211,18 +221,10 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + what + "; read it with Scan for flows, ScanExpect for expectations")
 	}
 	for s.err == nil {
-		line, err := s.readLine()
-		if err != nil {
-			if err != io.EOF {
-				s.err = err
-			}
+		s.segs = s.segs[:0]
+		line, ok := s.physLine()
+		if !ok {
 			return nil, false
-		}
-		s.lineNo++
-		// Windows line ends, as in captures pasted into documents, are read;
-		// CR() and QuirkCRLF tell the caller.
-		if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
-			line = line[:len(line)-1]
 		}
 		if line != nil && blank(line) {
 			s.blank++ // a table pasted with an empty line around it
@@ -234,24 +236,155 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 				continue
 			}
 		}
-		if line != nil && s.format.byConntrack() {
+		// conntrack's messages, in any text format: pastes of /proc's and
+		// conntrack's layouts, which read alike, have them too; but only
+		// conntrack's own formats have them in the middle of a line.
+		if line != nil && s.dec == nil && (s.format.byConntrack() || mayBeMessage(line)) {
 			if i := conntrackMessage(line); i == 0 {
 				s.messages++
 				continue
-			} else if i > 0 {
+			} else if i > 0 && !s.ps.Strict && (blank(line[:i]) || notRecord(line[:i])) {
+				s.messages++ // indented, or after ^C, as conntrack -E prints it when interrupted
+				continue
+			} else if i > 0 && s.format.byConntrack() {
 				// conntrack's stderr cut a record: the rest is on the next line.
 				s.messages++
-				s.join = append(s.join[:0], line[:i]...)
-				if next, err := s.readLine(); err == nil && next != nil {
-					s.lineNo++
-					s.cr = len(next) > 0 && next[len(next)-1] == '\r' // the record ends here
-					line = append(s.join, bytes.TrimSuffix(next, []byte("\r"))...)
+				s.startJoin(line, i)
+				switch next, ok := s.physLine(); {
+				case !ok: // the input ends in the message: the record is cut
+					s.segs, line = s.segs[:0], s.join
+				case next == nil:
+					s.segs, line = s.segs[:0], nil // too long to read
+				default:
+					line = s.joinLine(next, 0)
 				}
 			}
+		}
+		if line != nil && s.dec == nil && !s.ps.Strict {
+			if len(s.segs) == 0 && notRecord(line) {
+				s.notRecords++ // a prompt, ^C, a fence: see notRecord
+				continue
+			}
+			line = s.continued(line)
 		}
 		return line, true
 	}
 	return nil, false
+}
+
+// physLine reads the next line of the input, without its line end, and
+// counts it. A nil line is one that was too long; false means the end of
+// the input, or an error, which s.err then holds.
+func (s *Scanner) physLine() ([]byte, bool) {
+	line, err := s.readLine()
+	if err != nil {
+		if err != io.EOF {
+			s.err = err
+		}
+		return nil, false
+	}
+	s.lineNo++
+	// Windows line ends, as in captures pasted into documents, are read;
+	// CR() and QuirkCRLF tell the caller.
+	if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
+		line = line[:len(line)-1]
+	}
+	return line, true
+}
+
+// continued joins to line the lines that a backslash at its end continues,
+// each without its indentation, as documentation prints a long record:
+// "... sport=32775 \" and "     dport=22 ...". The backslash must follow a
+// blank, so that the join falls between two tokens and keeps the blanks
+// before it. A backslash on the last line stays, for the parser to report.
+func (s *Scanner) continued(line []byte) []byte {
+	for {
+		bs := continuation(line)
+		if bs < 0 {
+			return line
+		}
+		if len(s.segs) == 0 {
+			s.startJoin(line, len(line)) // line is in the read buffer, which reading moves
+		}
+		next, ok := s.physLine()
+		if !ok {
+			if len(s.segs) == 1 {
+				s.segs = s.segs[:0] // a line of its own after all
+			}
+			return s.join
+		}
+		if next == nil {
+			s.segs = s.segs[:0]
+			return nil // too long: the record cannot be read
+		}
+		s.join = s.join[:bs]
+		last := &s.segs[len(s.segs)-1]
+		last.n = bs - last.at
+		line = s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
+		if len(line) > s.maxLine {
+			s.line, s.long = line[:min(len(line), 256)], len(line)
+			s.segs = s.segs[:0]
+			return nil
+		}
+	}
+}
+
+// continuation returns the index of the backslash that ends line, after
+// optional blanks, when a blank precedes it; -1 if there is none.
+func continuation(line []byte) int {
+	if n := len(line); n == 0 || line[n-1] != '\\' && line[n-1] != ' ' && line[n-1] != '\t' {
+		return -1 // most lines, at once
+	}
+	i := len(bytes.TrimRight(line, " \t")) - 1
+	if i < 0 || line[i] != '\\' || i > 0 && line[i-1] != ' ' && line[i-1] != '\t' {
+		return -1
+	}
+	return i
+}
+
+// startJoin starts a joined record with the first n bytes of line, the
+// line just read.
+func (s *Scanner) startJoin(line []byte, n int) {
+	s.join = append(s.join[:0], line[:n]...)
+	s.phys = append(s.phys[:0], line...)
+	s.segs = append(s.segs[:0], seg{n: n, line: s.lineNo, size: len(line)})
+	s.line = s.join
+}
+
+// joinLine appends line, the line just read, from byte from on, to the
+// joined record, and returns the record.
+func (s *Scanner) joinLine(line []byte, from int) []byte {
+	s.segs = append(s.segs, seg{at: len(s.join), n: len(line) - from, line: s.lineNo, col: from, text: len(s.phys), size: len(line)})
+	s.phys = append(s.phys, line...)
+	s.join = append(s.join, line[from:]...)
+	s.line = s.join
+	return s.join
+}
+
+// place gives perr, an error in the record just read, its position in the
+// input: in a record joined from several lines, the line and column of
+// the bad bytes, and that line as the text.
+func (s *Scanner) place(perr *ParseError) {
+	perr.File, perr.Line = s.name, s.lineNo
+	if len(s.segs) == 0 {
+		return
+	}
+	at := max(perr.Col-1, 0)
+	g := s.segs[len(s.segs)-1]
+	for _, h := range s.segs {
+		if at < h.at+h.n {
+			g = h
+			break
+		}
+	}
+	off := min(max(at-g.at, 0), g.n)
+	perr.Line, perr.Col = g.line, g.col+off+1
+	perr.Len = max(min(perr.Len, g.n-off), 1)
+	perr.Text = string(s.phys[g.text : g.text+g.size])
+	if perr.Msg == "" && perr.Err != nil {
+		perr.Msg = perr.Err.Error()
+	}
+	perr.Msg += " (in a record joined from lines " + itoa(uint64(s.segs[0].line)) + " to " + itoa(uint64(s.lineNo)) + ")"
 }
 
 // blank reports whether line holds nothing but spaces and tabs.
@@ -278,7 +411,7 @@ func (s *Scanner) lineErr(line []byte) *ParseError {
 
 // bad handles the error of a line: it reports whether scanning goes on.
 func (s *Scanner) bad(perr *ParseError) bool {
-	perr.File, perr.Line = s.name, s.lineNo
+	s.place(perr)
 	if !s.skipOn {
 		s.err = perr
 		return false
@@ -423,11 +556,13 @@ func (s *Scanner) Format() Format { return s.format }
 // Printer with them prints the lines as they were.
 func (s *Scanner) Options() Options { return s.ps.Options() }
 
-// Line returns the number of the line Scan read last.
+// Line returns the number of the line Scan read last: of a record joined
+// from several lines, the last of them.
 func (s *Scanner) Line() int { return s.lineNo }
 
-// Bytes returns the line Scan read last, without its newline. It is valid
-// until the next call of Scan.
+// Bytes returns the line Scan read last, without its newline; a record
+// joined from several lines, joined. It is valid until the next call of
+// Scan.
 func (s *Scanner) Bytes() []byte { return s.line }
 
 // Skipped returns the number of bad lines skipped (see WithSkip).
@@ -464,6 +599,13 @@ func (s *Scanner) Normalized() int { return s.normalized }
 
 // Unknown returns the number of tokens kept in Flow.Extras so far.
 func (s *Scanner) Unknown() int { return s.unknown }
+
+// NotRecords returns the number of lines skipped that are not records and
+// hold no data, as pasted captures have them around their records: shell
+// prompts with the commands typed, ^C, markdown fences. A Scanner made
+// WithStrict skips none of them, nor joins lines that a backslash
+// continues.
+func (s *Scanner) NotRecords() int { return s.notRecords }
 
 // Blank returns the number of blank lines skipped: empty, or of spaces and
 // tabs only. They hold no record, and printing the records leaves them out.

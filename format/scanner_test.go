@@ -221,6 +221,14 @@ func TestDetect(t *testing.T) {
 		{"    [NEW] tcp      6 120 SYN_SENT src=127.0.0.1 dst=127.0.0.1 sport=38868 dport=2121 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 sport=2121 dport=38868 helper=ftp", format.Conntrack},
 		{"conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\nudp      17 29 src=::1 dst=::2 sport=1 dport=2 [UNREPLIED] src=::2 dst=::1 sport=2 dport=1 mark=0 use=1", format.Conntrack},
 		{"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1 id=12", format.Conntrack},
+		// Detection looks past the lines pasted around the records.
+		{"root@gw:~# conntrack -L\n$ \n^C\n```\n" + good, format.Proc},
+		{"# conntrack -L -o xml\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n", format.XML},
+		{"$ conntrack -L -o save\n-A -s 10.0.0.1 -d 10.0.0.2 -p udp --sport 1 --dport 2 -t 29\n", format.Save},
+		// Where no line reads, the first that looks like a record says
+		// the format, so that reading it says what is wrong.
+		{"      tcp      6 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 [OFFLOAD] mark=0 use=1\n", format.Conntrack},
+		{"for UDP\nudp      17 29 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 mark=0 use=1\n", format.Conntrack},
 	} {
 		if got, err := format.Detect([]byte(c.text)); got != c.want || err != nil {
 			t.Errorf("Detect(%.40q) = %v, %v; want %v", c.text, got, err, c.want)

@@ -17,8 +17,12 @@ Reads each capture to its end without printing it, and says whether it is
 sound: the bad lines on standard error as FILE:LINE:COL: field: reason
 (the first 100 of a run, then how many more: see --max-errors), then a
 line a file on standard output with the format detected, the records
-read, and the bad lines. Blank lines hold no record: they are counted, and
-are not bad. netlink: as a FILE reads the running kernel's table, over
+read, and the bad lines. Blank lines, conntrack's messages, and the lines
+pasted around records that hold no data (shell prompts with the commands
+typed, ^C, markdown fences) are counted, and are not bad; --strict counts
+all but blank lines and conntrack's messages as bad. A record wrapped with
+a backslash, as documentation prints it, is read joined (not with
+--strict). netlink: as a FILE reads the running kernel's table, over
 netlink.
 
 Fields the parser does not know (vendor kernels print some) are counted but
@@ -137,6 +141,9 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		if b := in.Scanner.Blank(); b > 0 {
 			fmt.Fprintf(&sum, ", %s", plural(b, "blank line"))
 		}
+		if n := in.Scanner.NotRecords(); n > 0 {
+			fmt.Fprintf(&sum, ", %s (prompts, typed commands, ^C, fences)", notRecords(n))
+		}
 	}
 	sum.WriteByte('\n')
 	_, werr := io.WriteString(c.stdout, sum.String())
@@ -157,4 +164,45 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// skippedLines counts the lines of the inputs that are not records, by
+// kind.
+type skippedLines struct{ notRecords, blank, messages int }
+
+func (k *skippedLines) add(sc *format.Scanner) {
+	k.notRecords += sc.NotRecords()
+	k.blank += sc.Blank()
+	k.messages += sc.Messages()
+}
+
+func (k skippedLines) total() int { return k.notRecords + k.blank + k.messages }
+
+// String says how many of each kind: "3 prompts, typed commands, ^C or
+// fences; 1 blank line".
+func (k skippedLines) String() string {
+	var parts []string
+	if k.notRecords == 1 {
+		parts = append(parts, "1 prompt, typed command, ^C or fence")
+	} else if k.notRecords > 1 {
+		parts = append(parts, fmt.Sprintf("%d prompts, typed commands, ^C or fences", k.notRecords))
+	}
+	if k.blank > 0 {
+		parts = append(parts, plural(k.blank, "blank line"))
+	}
+	if k.messages == 1 {
+		parts = append(parts, "1 message of conntrack's")
+	} else if k.messages > 1 {
+		parts = append(parts, fmt.Sprintf("%d messages of conntrack's", k.messages))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// notRecords returns "1 line that is not a record", "2 lines that are not
+// records".
+func notRecords(n int) string {
+	if n == 1 {
+		return "1 line that is not a record"
+	}
+	return fmt.Sprintf("%d lines that are not records", n)
 }

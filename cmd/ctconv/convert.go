@@ -24,8 +24,15 @@ another format. Printing a file in its own format gives it back byte for
 byte (less blank lines, which hold no record), so "convert" also checks a
 capture; a snapshot file prints, by default, as the text it was made from.
 
-A bad line stops the run with FILE:LINE:COL and the reason on standard error
-and exit status 1; with --keep-going the bad lines are reported (the first
+Lines that are not records and hold no data, as pasted captures have them
+around their records, are skipped and counted on standard error: shell
+prompts with the commands typed, ^C, markdown fences and conntrack's
+messages, and blank lines with them (alone, quietly). A record wrapped with a backslash at the end of a
+line, as documentation prints long records, is joined with the next line.
+--strict does neither (but for conntrack's messages and blank lines).
+
+Any other bad line stops the run with FILE:LINE:COL and the reason on
+standard error and exit status 1; with --keep-going the bad lines are reported (the first
 100, then how many more: see --max-errors), the rest is converted, and the
 exit status is still 1. Fields the parser does not know
 (vendor kernels add some, such as hwid=) are kept verbatim and counted;
@@ -175,6 +182,9 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.pasted > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": read %d record(s) in a pasted layout, printed in the producer's (--strict rejects them)\n", c.pasted)
 	}
+	if c.skipped.notRecords+c.skipped.messages > 0 { // blank lines alone, quietly
+		fmt.Fprintf(stderr, "ctconv "+name+": skipped %s (%s)\n", notRecords(c.skipped.total()), c.skipped)
+	}
 	for note, n := range c.notes {
 		if n > 0 {
 			fmt.Fprintf(stderr, "ctconv "+name+": "+restoreNotes[note]+"\n", n)
@@ -235,6 +245,7 @@ type converter struct {
 	unknown  int
 	pasted   int // records read in a layout not their producer's
 	unshown  int
+	skipped  skippedLines         // lines that are not records
 	notes    [numRestoreNotes]int // flows restored otherwise than their source has them, by note
 	restored bool                 // the current input is itself a restore file: its labels stay
 	natTold  bool                 // the current input's format tells NAT's flags (save, restore)
@@ -367,6 +378,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	if in.Scanner != nil {
 		c.unknown += in.Scanner.Unknown()
 		c.pasted += in.Scanner.Normalized()
+		c.skipped.add(in.Scanner)
 		if f, ok := in.Encoding.Format(); ok && f.Expectations() == c.expect && (f == format.XML || f == format.XMLExpect) && !in.Scanner.Footer() {
 			c.footer = false // conntrack -E -o xml prints it only when interrupted
 		}

@@ -183,8 +183,8 @@ func TestConvertBadInput(t *testing.T) {
 	for _, c := range []struct {
 		name, input, prefix, msg string
 	}{
-		{"tutorial excerpt", "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 \\\n     dport=22 [UNREPLIED]\n",
-			"<stdin>:1:69:", "backslash line continuation"},
+		{"tutorial excerpt cut after its second line", "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 \\\n     dport=22 [UNREPLIED]\n",
+			"<stdin>:2:26:", "(in a record joined from lines 1 to 2)"},
 		{"tutorial without addresses", "tcp      6 47 SYN_SENT src= dst= sport=50291 dport=25 src= dst= sport=25 dport=50291 use=1\n",
 			"<stdin>:1:24:", "empty value after src="},
 		{"CR before CRLF", good + "\r\r\n", "<stdin>:1:" + itoa(len(good)+1) + ":", "carriage return"},

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// tutorialLine is the iptables tutorial's example (section 7.2) on one
+// line, as /proc/net/ip_conntrack prints it.
+const tutorialLine = "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775 [ASSURED] use=2"
+
+// TestConvertTutorial converts the tutorial's example as it is printed
+// there, wrapped with backslashes, and as translations re-pasted it.
+func TestConvertTutorial(t *testing.T) {
+	_, want, _ := ctconv(t, tutorialLine+"\n", "convert", "--from", "iplegacy", "--to", "iplegacy")
+	for _, c := range []struct{ file, want string }{
+		{"032-iptables-tutorial-7.2-zh-translation-backslash-wrap.txt", want},
+		{"034-iptables-tutorial-7.2-vi-no-assured.txt", strings.Replace(want, " [ASSURED]", "", 1)},
+	} {
+		code, out, errs := ctconv(t, "", "convert", "--to", "iplegacy", "../../testdata/pasted/"+c.file)
+		if code != 0 || out != c.want {
+			t.Errorf("%s: exit %d, stderr %q, output\n%q\nwant\n%q", c.file, code, errs, out, c.want)
+		}
+		// --strict reads the producer's own layout only.
+		if code, _, errs := ctconv(t, "", "convert", "--strict", "--to", "iplegacy", "../../testdata/pasted/"+c.file); code != 1 || !strings.Contains(errs, ":1:69: a backslash line continuation") {
+			t.Errorf("%s --strict: exit %d, stderr %q", c.file, code, errs)
+		}
+	}
+}
+
+// TestConvertPaste converts a paste of a terminal session: the prompt and
+// command, the records, ^C and conntrack's message; the lines that are not
+// records are skipped and counted on standard error, and --strict rejects
+// them.
+func TestConvertPaste(t *testing.T) {
+	session := func(record string) string {
+		return "root@gw:~# conntrack -E\n" + record + "\n^C\nconntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\nroot@gw:~# \n\n"
+	}
+	_, want, _ := ctconv(t, tutorialLine+"\n", "convert", "--from", "iplegacy", "--to", "iplegacy")
+	cases := []struct{ name, record string }{
+		{"as printed", tutorialLine},
+		{"wrapped", strings.Replace(tutorialLine, "sport=32775 ", "sport=32775 \\\n     ", 1)},
+	}
+	// The runs of blanks collapsed, as pastes often have them, read once
+	// the parser tolerates layout (issue 15 item 1, branch h15-layout).
+	collapsed := strings.Join(strings.Fields(tutorialLine), " ")
+	if code, _, _ := ctconv(t, collapsed+"\n", "check", "--from", "iplegacy"); code == 0 {
+		cases = append(cases, struct{ name, record string }{"blanks collapsed", collapsed})
+	} else {
+		t.Log("runs of blanks collapsed are not read yet (layout tolerance); that case is left out")
+	}
+	for _, c := range cases {
+		code, out, errs := ctconv(t, session(c.record), "convert", "--to", "iplegacy")
+		note := "ctconv convert: skipped 5 lines that are not records (3 prompts, typed commands, ^C or fences; 1 blank line; 1 message of conntrack's)\n"
+		if code != 0 || out != want || !strings.Contains(errs, note) || strings.Contains(errs, "<stdin>:") {
+			t.Errorf("%s: exit %d, output %q, stderr %q; want %q", c.name, code, out, errs, note)
+		}
+		code, _, errs = ctconv(t, session(c.record), "convert", "--strict", "--to", "iplegacy")
+		if code != 1 || !strings.HasPrefix(errs, "<stdin>:1:1: ") {
+			t.Errorf("%s --strict: exit %d, stderr %q", c.name, code, errs)
+		}
+		code, out, errs = ctconv(t, session(c.record), "check")
+		if code != 0 || errs != "" || !strings.Contains(out, ", 3 lines that are not records (prompts, typed commands, ^C, fences)") {
+			t.Errorf("%s check: exit %d, stdout %q, stderr %q", c.name, code, out, errs)
+		}
+	}
+}
+
+// TestConvertNotRecordsReported checks that a line that is not a record and
+// has none of the shapes that are skipped is still a bad line.
+func TestConvertNotRecordsReported(t *testing.T) {
+	for _, line := range []string{"Here is the output:", "> " + tutorialLine, "# grep src=192.168.1.6 /proc/net/nf_conntrack", "cpu=0 found=0 invalid=130"} {
+		code, _, errs := ctconv(t, tutorialLine+"\n"+line+"\n", "convert", "--to", "iplegacy")
+		if code != 1 || !strings.HasPrefix(errs, "<stdin>:2:") {
+			t.Errorf("%q: exit %d, stderr %q", line, code, errs)
+		}
+	}
+}

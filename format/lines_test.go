@@ -1,0 +1,208 @@
+package format_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// tutorial is the iptables tutorial's example (section 7.2) on one line,
+// and wrapped is the same as the tutorial prints it: wrapped with a
+// backslash, the continuation lines indented by 5 spaces.
+const (
+	tutorial = "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775 [ASSURED] use=2"
+	wrapped  = "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 \\\n" +
+		"     dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 \\\n" +
+		"     dport=32775 [ASSURED] use=2\n"
+)
+
+// TestScannerContinuation checks that a record wrapped with backslashes,
+// as documentation prints long lines, reads as the record on one line.
+func TestScannerContinuation(t *testing.T) {
+	want, _, err := scanAll(t, strings.NewReader(tutorial+"\n"), format.IPLegacy)
+	if err != nil || len(want) != 1 {
+		t.Fatalf("one line: %d flows, %v", len(want), err)
+	}
+	for _, c := range []struct {
+		name, in string
+		n        int
+	}{
+		{"tutorial", wrapped, 1},
+		{"twice, with a blank line after", wrapped + wrapped + "     \n", 2},
+		{"CR LF", strings.ReplaceAll(wrapped, "\n", "\r\n"), 1},
+		{"blanks after the backslash", strings.ReplaceAll(wrapped, "\\\n", "\\  \t\n"), 1},
+		{"TAB indentation", strings.ReplaceAll(wrapped, "\n     ", "\n\t"), 1},
+		{"no newline at the end", strings.TrimSuffix(wrapped, "\n"), 1},
+		{"a line of its own", strings.Replace(wrapped, "sport=22 \\\n", "sport=22 \\\n  \\\n", 1), 1},
+	} {
+		got, bad, err := scanAll(t, strings.NewReader(c.in), format.IPLegacy)
+		if err != nil || len(bad) > 0 || len(got) != c.n {
+			t.Errorf("%s: %d flows, bad %v, err %v", c.name, len(got), bad, err)
+			continue
+		}
+		for i := range got {
+			got[i].Quirks &^= format.QuirkCRLF
+			if d := cmp.Diff(want[0], got[i], cmpOpts...); d != "" {
+				t.Errorf("%s: flow %d differs:\n%s", c.name, i, d)
+			}
+		}
+	}
+	// Auto detection reads past the wrap too.
+	if got, _, err := scanAll(t, strings.NewReader(wrapped), format.Auto); err != nil || len(got) != 1 {
+		t.Errorf("auto: %d flows, %v", len(got), err)
+	}
+}
+
+// TestScannerContinuationErrors checks that an error in a joined record
+// points into the physical line that holds the bad bytes, and says that
+// the record was joined; and that what is not a continuation is not
+// joined.
+func TestScannerContinuationErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, in  string
+		strict    bool
+		line, col int
+		text, msg string
+	}{
+		{"bad port on line 2", "\n" + strings.Replace(wrapped, "sport=22 ", "sport=99999 ", 1), false,
+			3, 65, "     dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=99999 \\", "(in a record joined from lines 2 to 4)"},
+		{"missing field at the end", strings.Replace(wrapped, " use=2", "", 1), false,
+			3, 27, "     dport=32775 [ASSURED]", "joined from lines 1 to 3"},
+		{"strict: not joined", wrapped, true,
+			1, 69, "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 \\", "a backslash line continuation"},
+		{"backslash at the end of the input", strings.SplitAfter(wrapped, "\n")[0], false,
+			1, 69, "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 \\", "a backslash line continuation"},
+		{"no blank before the backslash", strings.Replace(wrapped, "32775 \\", "32775\\", 1), false,
+			1, 68, "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775\\", "backslash"},
+	} {
+		opts := []format.ScanOption{format.WithName("p.txt")}
+		if c.strict {
+			opts = append(opts, format.WithStrict())
+		}
+		sc, _ := format.NewScanner(strings.NewReader(c.in), format.IPLegacy, opts...)
+		var f format.Flow
+		for sc.Scan(&f) {
+		}
+		var pe *format.ParseError
+		if !errors.As(sc.Err(), &pe) {
+			t.Errorf("%s: err %v", c.name, sc.Err())
+			continue
+		}
+		if pe.File != "p.txt" || pe.Line != c.line || pe.Col != c.col || pe.Text != c.text || !strings.Contains(pe.Msg, c.msg) {
+			t.Errorf("%s: %s\n%q, want line %d col %d %q, %q", c.name, pe, pe.Text, c.line, c.col, c.text, c.msg)
+		}
+		if u := pe.Underline(); !strings.HasPrefix(u, c.text+"\n") {
+			t.Errorf("%s: underline\n%s", c.name, u)
+		}
+	}
+}
+
+// TestScannerContinuationAllocs pins the Scanner's steady state at no
+// allocation for wrapped records, as for records on one line.
+func TestScannerContinuationAllocs(t *testing.T) {
+	sc, _ := format.NewScanner(strings.NewReader(strings.Repeat(wrapped, 300)), format.IPLegacy)
+	var f format.Flow
+	if n := testing.AllocsPerRun(200, func() {
+		if !sc.Scan(&f) {
+			t.Fatal(sc.Err())
+		}
+	}); n != 0 {
+		t.Errorf("Scan of a wrapped record allocates %v times", n)
+	}
+}
+
+// TestScannerNotRecords checks which lines around pasted records are
+// skipped and counted as not records, and that every other line that is
+// not a record stays an error: a line is skipped only where it has a shape
+// that holds no data (a shell prompt with the command typed, ^C, a
+// markdown fence).
+func TestScannerNotRecords(t *testing.T) {
+	skipped := []string{
+		"root@gw:~# conntrack -L",
+		"$ cat /proc/net/nf_conntrack",
+		"# conntrack -E",
+		"[root@host ~]# conntrack -L -o extended",
+		"router> ",
+		"#",
+		"# ",
+		"    $ conntrack -E ",
+		"      vyos@FlowTables:~$",
+		"root@vhd1jpcnf5ej7kj0wz7h9y7mta ~ # conntrack -L",
+		"~$ sudo tail -n 1 /proc/net/ip_conntrack",
+		"nuttx> conntrack -E",
+		"root@r4:/home/vyos# conntrack -L && echo \"\" && ./my_connatrack_list.py",
+		"# cat nf_conntrack |grep 192.168.13.152       ",
+		"conntrack -L |grep 8125",
+		"sudo conntrack -L -p UDP --orig-port-dst 10001",
+		"^C",
+		"  ^C^C ",
+		"```",
+		"```txt",
+		"~~~",
+	}
+	bad := []string{
+		"for UDP",
+		"Here is the output:",
+		"/proc/net/ip_conntrack",
+		"...",
+		"> " + tutorial,
+		"> > [NEW] " + tutorial,
+		"root@gw:~# " + tutorial,
+		"# grep src=192.168.1.6 /proc/net/nf_conntrack",
+		"$ conntrack -L -o xml <in.xml",
+		"onntrack v1.4.3 (conntrack-tools): 364 flow entries have been shown.",
+		"cpu=0 found=0 invalid=130 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=10",
+		"PASS: send a packet",
+		"^C" + tutorial,
+		"``` " + tutorial,
+		"I0815 12:15:14.637712       1 conntrack.go:71] \"Conntrack entries deleted\" output=<",
+	}
+	var in strings.Builder
+	for _, l := range skipped {
+		in.WriteString(l + "\n" + tutorial + "\n")
+	}
+	for _, fm := range []format.Format{format.Auto, format.IPLegacy, format.Conntrack} {
+		sc, _ := format.NewScanner(strings.NewReader(in.String()), fm)
+		var f format.Flow
+		n := 0
+		for sc.Scan(&f) {
+			n++
+		}
+		if sc.Err() != nil || n != len(skipped) || sc.NotRecords() != len(skipped) {
+			t.Errorf("%v: %d flows, %d lines not records, err %v; want %d", fm, n, sc.NotRecords(), sc.Err(), len(skipped))
+		}
+	}
+	for _, l := range skipped {
+		// --strict skips none of them.
+		sc, _ := format.NewScanner(strings.NewReader(l+"\n"+tutorial+"\n"), format.IPLegacy, format.WithStrict())
+		var f format.Flow
+		var pe *format.ParseError
+		if sc.Scan(&f) || !errors.As(sc.Err(), &pe) || pe.Line != 1 {
+			t.Errorf("strict: %q: err %v", l, sc.Err())
+		}
+	}
+	for _, l := range bad {
+		_, errs, err := scanAll(t, strings.NewReader(tutorial+"\n"+l+"\n"+tutorial+"\n"), format.IPLegacy)
+		if err != nil || len(errs) != 1 || !strings.HasPrefix(errs[0], "2:") {
+			t.Errorf("%q: errors %q, %v; want one on line 2", l, errs, err)
+		}
+	}
+	// conntrack's message after ^C, as conntrack -E prints it when
+	// interrupted, or indented with the rest of a paste, is a message; in
+	// /proc's layouts too, which conntrack -L's lines can read as.
+	for _, fm := range []format.Format{format.Conntrack, format.IPLegacy} {
+		for _, m := range []string{"^Cconntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.", "      conntrack v1.4.6 (conntrack-tools): 5 flow entries have been shown."} {
+			sc, _ := format.NewScanner(strings.NewReader(tutorial+"\n"+m+"\n"), fm)
+			var f format.Flow
+			for sc.Scan(&f) {
+			}
+			if sc.Err() != nil || sc.Messages() != 1 {
+				t.Errorf("%v: %q: %d messages, err %v", fm, m, sc.Messages(), sc.Err())
+			}
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package fuzz
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// pasteFormats are the formats FuzzPaste wraps records of.
+var pasteFormats = []format.Format{format.Proc, format.IPLegacy, format.Conntrack, format.XML, format.Save}
+
+// pasteLines are the lines FuzzPaste puts between records, by kind: they
+// are not records, and a Scanner skips and counts them.
+var pasteLines = []struct {
+	line string
+	kind int // 0 NotRecords, 1 Blank, 2 Messages
+}{
+	{"root@gw:~# conntrack -L", 0},
+	{"[root@host ~]# cat /proc/net/nf_conntrack", 0},
+	{"$ ", 0},
+	{"router> ", 0},
+	{"^C", 0},
+	{"```", 0},
+	{"sudo conntrack -E", 0},
+	{"", 1},
+	{"  \t", 1},
+	{"conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.", 2},
+}
+
+// FuzzPaste checks the Scanner's reading of pasted records: a valid record
+// wrapped with a backslash and a newline at token boundaries, each
+// continuation indented, reads as the same Flow as the record on one line;
+// and lines that are not records (prompts, ^C, fences, blank lines,
+// conntrack's messages) between the records change nothing but the counts
+// of lines skipped. The first byte of choices picks the format, the others
+// the wraps, the indentation and the lines between.
+func FuzzPaste(f *testing.F) {
+	for i, fm := range pasteFormats {
+		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + "[-.]*txt")
+		for _, file := range files {
+			data, _ := os.ReadFile(file)
+			for j, line := range bytes.Split(data, []byte("\n")) {
+				if j < 3 {
+					f.Add(line, []byte{byte(i), 7, 3, 200, 14, 0, 9, byte(j)})
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, line, choices []byte) {
+		if len(choices) == 0 || bytes.ContainsAny(line, "\n\r") || bytes.Contains(line, []byte("conntrack v")) ||
+			bytes.HasSuffix(bytes.TrimRight(line, " \t"), []byte("\\")) {
+			return
+		}
+		fm := pasteFormats[int(choices[0])%len(pasteFormats)]
+		p := format.Parser{Format: fm, Location: time.UTC}
+		var want format.Flow
+		if p.Parse(line, &want) != nil {
+			return
+		}
+		choice := func(i int) int { return int(choices[(i+1)%len(choices)]) }
+		// Wrap at every boundary where a blank is followed by a token,
+		// where the choices say so.
+		var wrapped strings.Builder
+		c := 0
+		for i := range len(line) {
+			wrapped.WriteByte(line[i])
+			if line[i] == ' ' && i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\t' && choice(c)%3 == 0 {
+				wrapped.WriteString("\\\n" + strings.Repeat(" ", choice(c+1)%7) + strings.Repeat("\t", choice(c+2)%2))
+			}
+			c++
+		}
+		// Three records, with lines that are not records around them.
+		var in strings.Builder
+		var counts [3]int
+		for r := range 3 {
+			for k := range choice(100+r) % 3 {
+				pl := pasteLines[choice(200+3*r+k)%len(pasteLines)]
+				in.WriteString(pl.line + "\n")
+				counts[pl.kind]++
+			}
+			in.WriteString(wrapped.String() + "\n")
+		}
+		sc, err := format.NewScanner(strings.NewReader(in.String()), fm, format.WithLocation(time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		var got format.Flow
+		for sc.Scan(&got) {
+			n++
+			if d := cmp.Diff(want, got, cmpOpts...); d != "" {
+				t.Fatalf("record %d differs:\n%s\nread from\n%s", n, d, in.String())
+			}
+		}
+		if sc.Err() != nil || n != 3 {
+			t.Fatalf("%d records, err %v; read from\n%s", n, sc.Err(), in.String())
+		}
+		if got := [3]int{sc.NotRecords(), sc.Blank(), sc.Messages()}; got != counts {
+			t.Fatalf("skipped %v, want %v; read from\n%s", got, counts, in.String())
+		}
+	})
+}
