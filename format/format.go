@@ -202,8 +202,10 @@ type Parser struct {
 	// ([start=...], XML's <when>); nil means time.Local.
 	Location *time.Location
 
-	p  parser
-	in interner
+	p         parser
+	in        interner
+	canon     xmlCanon // an XML record rewritten in conntrack's layout
+	rewritten bool     // the last record read was XML that needed rewriting
 }
 
 // Parse parses one line into f, with or without its line end: LF, as
@@ -218,6 +220,9 @@ func (ps *Parser) Parse(line []byte, f *Flow) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseLine(ps.Format, line, f)
+	if err != nil && !ps.Strict && ps.Format.root() != "" {
+		err = ps.retryXML(line, f, nil, err)
+	}
 	if cr && err == nil {
 		f.Quirks |= QuirkCRLF
 	}
@@ -233,6 +238,9 @@ func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseExpect(ps.Format, line, e)
+	if err != nil && !ps.Strict && ps.Format.root() != "" {
+		err = ps.retryXML(line, nil, e, err)
+	}
 	if cr && err == nil {
 		e.Quirks |= QuirkCRLF
 	}

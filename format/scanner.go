@@ -53,6 +53,8 @@ type Scanner struct {
 	cr         bool   // the last line ended with CR LF
 	footer     bool   // an XML document's footer was read
 	join       []byte // a record cut in two by a message of conntrack
+	xw         xmlWindow
+	normalized int
 }
 
 // A ScanOption configures a Scanner.
@@ -139,7 +141,18 @@ func (s *Scanner) Scan(f *Flow) bool {
 			}
 			if err != nil {
 				perr = asParseError(err, line)
-			} else {
+				if s.xmlTolerant() {
+					var got bool
+					if got, perr = s.xmlScan(line, f, nil); !got && perr == nil {
+						line, ok = s.next(false)
+						continue
+					}
+				}
+			} else if s.ps.rewritten {
+				s.ps.rewritten = false
+				s.normalized++
+			}
+			if perr == nil {
 				if s.cr && s.dec == nil {
 					f.Quirks |= QuirkCRLF
 				}
@@ -175,7 +188,18 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 			}
 			if err != nil {
 				perr = asParseError(err, line)
-			} else if s.cr && s.dec == nil {
+				if s.xmlTolerant() {
+					var got bool
+					if got, perr = s.xmlScan(line, nil, e); !got && perr == nil {
+						line, ok = s.next(true)
+						continue
+					}
+				}
+			} else if s.ps.rewritten {
+				s.ps.rewritten = false
+				s.normalized++
+			}
+			if perr == nil && s.cr && s.dec == nil {
 				e.Quirks |= QuirkCRLF
 			}
 		}
@@ -205,6 +229,11 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + what + "; read it with Scan for flows, ScanExpect for expectations")
 	}
 	for s.err == nil {
+		if len(s.xw.src) > 0 { // a line shared by XML records
+			if rest, ok := s.xmlRest(); ok {
+				return rest, true
+			}
+		}
 		line, err := s.readLine()
 		if err != nil {
 			if err != io.EOF {
@@ -272,7 +301,10 @@ func (s *Scanner) lineErr(line []byte) *ParseError {
 
 // bad handles the error of a line: it reports whether scanning goes on.
 func (s *Scanner) bad(perr *ParseError) bool {
-	perr.File, perr.Line = s.name, s.lineNo
+	perr.File = s.name
+	if perr.Line == 0 { // XML records spanning lines say which
+		perr.Line = s.lineNo
+	}
 	if !s.skipOn {
 		s.err = perr
 		return false
