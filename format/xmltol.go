@@ -479,15 +479,19 @@ func (s *Scanner) xmlScan(line []byte, f *Flow, e *Expect) (bool, *ParseError) {
 		// What follows the record on its line, or on the next where tools
 		// put text on a line of its own: more XML, or the [USERSPACE] part
 		// of an event.
-		le := w.lineEnd(stop) - 1
-		rest := bytes.TrimSpace(w.src[stop:le])
+		le := len(w.src) - 1 // the record is cut by the end of the input
+		if stop < len(w.src) {
+			le = w.lineEnd(stop) - 1
+		}
+		rest := bytes.TrimSpace(w.src[min(stop, le):le])
 		if len(rest) == 0 && stop < len(w.src) {
 			if le+1 == len(w.src) {
 				if _, err := s.more(); err != nil {
 					return false, s.xmlErr(w.len(), 0, "")
 				}
 			}
-			if next := bytes.TrimSpace(w.src[le+1 : w.lineEnd(le+1)-1]); len(next) > 0 && next[0] != '<' {
+			if le+1 == len(w.src) {
+			} else if next := bytes.TrimSpace(w.src[le+1 : w.lineEnd(le+1)-1]); len(next) > 0 && next[0] != '<' {
 				le = w.lineEnd(le+1) - 1
 				rest = next
 			}

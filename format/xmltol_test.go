@@ -2,8 +2,11 @@ package format_test
 
 import (
 	"bytes"
+	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +109,144 @@ func TestXMLReserialised(t *testing.T) {
 			if strict.err == nil {
 				t.Errorf("%s: read with WithStrict, which keeps conntrack's exact layout", name)
 			}
+		}
+	}
+}
+
+// TestXMLPasted reads the re-serialised XML of the pasted captures, and
+// the third-party captures in conntrack's own layout, which stay on the
+// exact path: nothing of them counts as normalised.
+func TestXMLPasted(t *testing.T) {
+	for _, c := range []struct {
+		file       string
+		records    int
+		normalized int
+	}{
+		{"../testdata/pasted/044-conntrack-play-md-E-xml-pretty-UTF-8.txt", 3, 3},
+		{"../testdata/pasted/045-nethsec-test-L-xml-pretty-4space.txt", 7, 7},
+		{"../testdata/pasted/older/xml-conntrack-0.9.7-E-no-root-element.txt", 2, 0},
+		{filepath.Join(wildPath, "004-tsuru-prometheus-conntrack-L-xml.txt"), 18, 0},
+		{filepath.Join(wildPath, "005-travis-nat-conntracker-E-xml.txt"), 1279, 0},
+	} {
+		data, err := os.ReadFile(c.file)
+		if errors.Is(err, os.ErrNotExist) && strings.HasPrefix(c.file, wildPath) {
+			t.Logf("%s: skipped, not on this machine", c.file)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := readXMLDoc(data, format.Auto)
+		if d.err != nil || len(d.flows) != c.records || d.normalized != c.normalized {
+			t.Errorf("%s: %v, %d records, %d normalised; want %d, %d", c.file, d.err, len(d.flows), d.normalized, c.records, c.normalized)
+		}
+		if c.normalized == 0 && !strings.Contains(c.file, "no-root") && !bytes.Equal(d.out, data) {
+			t.Errorf("%s: round trip differs", c.file)
+		}
+		if c.normalized > 0 && (!bytes.HasPrefix(d.out, []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n<flow")) || !bytes.HasSuffix(d.out, []byte("</flow>\n</conntrack>\n"))) {
+			t.Errorf("%s: not printed in conntrack's layout:\n%s", c.file, d.out)
+		}
+	}
+}
+
+// wildPath holds third-party captures; tests that read them skip where it
+// is absent.
+const wildPath = "/work/shared/wild"
+
+// prettyRecord is a record of 044 as minidom lays it out; the tests below
+// damage it.
+const prettyRecord = `   <flow type="new">
+      <meta direction="original">
+         <layer3 protonum="2" protoname="ipv4">
+            <src>172.17.0.3</src>
+            <dst>192.168.65.1</dst>
+         </layer3>
+         <layer4 protonum="17" protoname="udp">
+            <sport>56070</sport>
+            <dport>53</dport>
+         </layer4>
+      </meta>
+      <meta direction="reply">
+         <layer3 protonum="2" protoname="ipv4">
+            <src>192.168.65.1</src>
+            <dst>172.17.0.3</dst>
+         </layer3>
+         <layer4 protonum="17" protoname="udp">
+            <sport>53</sport>
+            <dport>56070</dport>
+         </layer4>
+      </meta>
+      <meta direction="independent">
+         <timeout>30</timeout>
+         <id>2975767808</id>
+         <unreplied />
+      </meta>
+   </flow>
+`
+
+// TestXMLTolerantErrors checks that the tolerant reader keeps the exact
+// parser's content rules and says where, on the input's own lines, and that
+// hostile XML is an error, soon, and not a hang or a heap.
+func TestXMLTolerantErrors(t *testing.T) {
+	head := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<conntrack>\n"
+	big := strings.Repeat("x", format.DefaultMaxLine)
+	for _, c := range []struct {
+		name, doc string
+		err       error
+		line, col int
+		msg       string
+		records   int // read with WithSkip
+	}{
+		{"address", head + strings.Replace(prettyRecord, "<dst>192.168.65.1<", "<dst>192.168.65.300<", 1), format.ErrAddress, 7, 18, "malformed ipv4 address", 0},
+		{"attribute", head + strings.Replace(prettyRecord, `protoname="udp"`, `protoname="tcp"`, 1), format.ErrMismatch, 9, 43, `not "tcp"`, 0},
+		{"order", head + strings.Replace(prettyRecord, "<timeout>30</timeout>\n         <id>2975767808</id>", "<id>2975767808</id>\n         <timeout>30</timeout>", 1), format.ErrSyntax, 26, 10, `expected "</meta>", found "<timeout>`, 0},
+		{"cut, then a whole record", head + prettyRecord[:400] + "\n" + prettyRecord, format.ErrUnknownName, 15, 28, "want layer3", 1},
+		{"unknown element", head + strings.Replace(prettyRecord, "<unreplied />", "<seen />", 1), format.ErrSyntax, 27, 10, `expected "</meta>", found "<seen>"`, 0},
+		{"forged markup", head + strings.Replace(prettyRecord, "<dst>192.168.65.1<", "<dst>&lt;src>1.2.3.4<", 1), format.ErrSyntax, 7, 18, "cannot hold", 0},
+		{"comment", head + strings.Replace(prettyRecord, "      <meta direction=\"reply\">", "      <!-- reply -->\n      <meta direction=\"reply\">", 1), format.ErrSyntax, 14, 7, `found "<!-- reply -->`, 0},
+		{"junk between records", head + "Failed to parse:\n" + prettyRecord, format.ErrSyntax, 3, 1, `expected "<flow", found "Failed to parse:"`, 1},
+		{"declaration", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 1, 1, "version 1.0 in UTF-8", 1},
+		{"entities", "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 2, 1, `expected "<flow"`, 1},
+		{"deep", head + "<flow>\n" + strings.Repeat("<a>\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
+		{"deep on a line", head + "<flow>" + strings.Repeat("<a>", 1<<20), format.ErrLineTooLong, 3, 65537, "line longer than", 0},
+		{"huge attribute", head + `<flow type="` + big + `">` + "\n" + prettyRecord, format.ErrLineTooLong, 3, 65537, "longer than", 1},
+	} {
+		d := readXMLDoc([]byte(c.doc), format.XML)
+		var pe *format.ParseError
+		if !errors.As(d.err, &pe) || !errors.Is(d.err, c.err) || pe.Line != c.line || pe.Col != c.col || !strings.Contains(pe.Msg, c.msg) {
+			t.Errorf("%s: %v, want %v at %d:%d, %q", c.name, d.err, c.err, c.line, c.col, c.msg)
+			continue
+		}
+		if pe.Line > 2 && c.err != format.ErrLineTooLong && pe.Text != strings.Split(c.doc, "\n")[pe.Line-1] {
+			t.Errorf("%s: text %q is not line %d", c.name, pe.Text, pe.Line)
+		}
+		skipped := 0
+		d = readXMLDoc([]byte(c.doc), format.XML, format.WithSkip(func(*format.ParseError) { skipped++ }))
+		if d.err != nil || len(d.flows) != c.records || skipped == 0 {
+			t.Errorf("%s, skipping bad records: %v, %d records, %d skipped; want %d records", c.name, d.err, len(d.flows), skipped, c.records)
+		}
+	}
+}
+
+// TestXMLLayouts reads layouts that no tool in TestXMLReserialised makes:
+// a whole document on one line, several records a line, and CR LF.
+func TestXMLLayouts(t *testing.T) {
+	orig := readFile(t, filepath.Join("testdata", "xml-reserialised", "L.xml"))
+	want := readXMLDoc(orig, format.XML)
+	oneLine := bytes.ReplaceAll(orig, []byte("\n"), nil)
+	twoALine := bytes.Replace(orig, []byte("</flow>\n<flow"), []byte("</flow><flow"), -1)
+	crlf := bytes.ReplaceAll(readFile(t, filepath.Join("testdata", "xml-reserialised", "L.minidom.xml")), []byte("\n"), []byte("\r\n"))
+	for name, data := range map[string][]byte{"one line": oneLine, "records sharing lines": twoALine, "CR LF": crlf} {
+		got := readXMLDoc(data, format.Auto)
+		if got.err != nil || len(got.flows) != len(want.flows) {
+			t.Errorf("%s: %v, %d records", name, got.err, len(got.flows))
+			continue
+		}
+		for i := range got.flows {
+			got.flows[i].Quirks &^= format.QuirkCRLF
+		}
+		if !reflect.DeepEqual(got.flows, want.flows) {
+			t.Errorf("%s: records differ", name)
 		}
 	}
 }
