@@ -250,3 +250,46 @@ func TestXMLLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestXMLOlderIDOutsideMeta reads libnetfilter_conntrack ≤ 0.9.0's XML,
+// which printed <secmark>, <zone> and <id> straight in <flow> when it had
+// no independent meta to open (docs/OLDER-PRODUCERS.md, layout 11), and
+// prints it as conntrack prints such a flow today.
+func TestXMLOlderIDOutsideMeta(t *testing.T) {
+	data := readFile(t, "../testdata/pasted/older/xml-libnfct-before-0.9.1-id-outside-meta.txt")
+	for _, strict := range []bool{false, true} {
+		var opts []format.ScanOption
+		if strict {
+			opts = append(opts, format.WithStrict()) // an older producer's exact layout
+		}
+		d := readXMLDoc(data, format.Auto, opts...)
+		if d.err != nil || len(d.flows) != 1 {
+			t.Fatalf("strict %v: %v, %d flows", strict, d.err, len(d.flows))
+		}
+		f := d.flows[0]
+		if !f.Has(format.FieldID) || f.ID != 453281439 || f.Has(format.FieldStatus) || d.normalized != 0 {
+			t.Errorf("strict %v: id %d (%v), status %v, %d normalised", strict, f.ID, f.Has(format.FieldID), f.Has(format.FieldStatus), d.normalized)
+		}
+		want := bytes.Replace(data, []byte("</meta><id>453281439</id></flow>"), []byte(`</meta><meta direction="independent"><id>453281439</id></meta></flow>`), 1)
+		if !bytes.Equal(d.out, want) {
+			t.Errorf("strict %v: prints\n%s", strict, d.out)
+		}
+	}
+	// Each of the three in its place, and nothing else.
+	rec := string(bytes.Split(data, []byte("\n"))[2])
+	for _, c := range []struct {
+		elems string
+		ok    bool
+	}{
+		{"<secmark>7</secmark><zone>3</zone><id>1</id>", true},
+		{"<zone>3</zone>", true},
+		{"<id>1</id><zone>3</zone>", false},
+		{"<timeout>3</timeout>", false},
+	} {
+		line := strings.Replace(rec, "<id>453281439</id>", c.elems, 1)
+		var f format.Flow
+		if err := (&format.Parser{Format: format.XML, Strict: true}).Parse([]byte(line), &f); (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.elems, err)
+		}
+	}
+}
