@@ -67,6 +67,9 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		_ = pe.Underline()
 		return
 	}
+	if rewrittenXML(t, fm, line, &f, &e) {
+		return
+	}
 	pr := format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}
 	print := func() []byte {
 		var out []byte
@@ -129,7 +132,10 @@ func FuzzConntrack(f *testing.F) {
 
 func FuzzXML(f *testing.F) {
 	corpusLines(f, "xml")
-	f.Fuzz(func(t *testing.T, line []byte) { lineProperties(t, format.XML, line) })
+	f.Fuzz(func(t *testing.T, line []byte) {
+		lineProperties(t, format.XML, line)
+		reserialisedXML(t, format.XML, line)
+	})
 }
 
 func FuzzSave(f *testing.F) {
@@ -171,7 +177,11 @@ func FuzzExpect(f *testing.F) {
 		if len(in) == 0 {
 			return
 		}
-		lineProperties(t, formats[int(in[0])%len(formats)], in[1:])
+		fm := formats[int(in[0])%len(formats)]
+		lineProperties(t, fm, in[1:])
+		if fm == format.XMLExpect {
+			reserialisedXML(t, fm, in[1:])
+		}
 	})
 }
 
