@@ -90,8 +90,8 @@ func (c *xmlCanon) srcOff(o int) int {
 // from its own.
 func (c *xmlCanon) rewrite(src []byte) *ParseError {
 	c.out, c.marks = c.out[:0], c.marks[:0]
-	afterStart := -1  // where the last start tag began in out, while nothing followed it
-	afterEnd := false // the last tag was an end tag
+	afterStart := false // the last tag was a start tag, and nothing followed it
+	afterEnd := false   // the last tag was an end tag
 	var startName []byte
 	for i := 0; i < len(src); {
 		if src[i] != '<' {
@@ -100,11 +100,11 @@ func (c *xmlCanon) rewrite(src []byte) *ParseError {
 				j = len(src)
 			}
 			n := len(c.out)
-			if err := c.text(src, i, j, afterStart >= 0 && j+1 < len(src) && src[j+1] == '/', afterEnd && j == len(src)); err != nil {
+			if err := c.text(src, i, j, afterStart && j+1 < len(src) && src[j+1] == '/', afterEnd && j == len(src)); err != nil {
 				return err
 			}
 			if len(c.out) > n {
-				afterStart = -1
+				afterStart = false
 			}
 			i = j
 			continue
@@ -122,14 +122,14 @@ func (c *xmlCanon) rewrite(src []byte) *ParseError {
 				c.copy(src, i, len(src))
 				return nil
 			}
-			if afterStart >= 0 && bytes.Equal(name, startName) && selfClosing(name) && len(c.out) > 0 && c.out[len(c.out)-1] == '>' {
+			if afterStart && bytes.Equal(name, startName) && selfClosing(name) && len(c.out) > 0 && c.out[len(c.out)-1] == '>' {
 				c.out = append(c.out[:len(c.out)-1], "/>"...) // <assured></assured> is <assured/>
 			} else {
 				c.emit("</", i)
 				c.copy(src, i+2, i+2+len(name))
 				c.emit(">", k)
 			}
-			afterStart, afterEnd, i = -1, true, k+1
+			afterStart, afterEnd, i = false, true, k+1
 			continue
 		}
 		j, end, ok := c.tag(src, i)
@@ -138,7 +138,6 @@ func (c *xmlCanon) rewrite(src []byte) *ParseError {
 			return nil
 		}
 		name := src[i+1 : j]
-		start := len(c.out)
 		afterEnd = false
 		c.emit("<", i)
 		c.copy(src, i+1, j)
@@ -162,10 +161,10 @@ func (c *xmlCanon) rewrite(src []byte) *ParseError {
 				c.copy(src, i+1, j)
 				c.emit(">", end-1)
 			}
-			afterStart = -1
+			afterStart = false
 		} else {
 			c.emit(">", end-1)
-			afterStart, startName = start, name
+			afterStart, startName = true, name
 		}
 		i = end
 	}
@@ -571,9 +570,9 @@ var errRecordTooLong = errors.New("record too long")
 // reports false for a record longer than a line may be.
 func (s *Scanner) xmlTagEnd(i int) (int, bool) {
 	w := &s.xw
-	for {
-		var q byte
-		for k := i + 1; k < len(w.src); k++ {
+	var q byte
+	for k := i + 1; ; {
+		for ; k < len(w.src); k++ {
 			switch c := w.src[k]; {
 			case q != 0:
 				if c == q {
@@ -603,6 +602,7 @@ func (s *Scanner) xmlRecordEnd(i int) (int, bool) {
 	for {
 		j := bytes.IndexByte(w.src[i:], '<')
 		if j < 0 {
+			i = len(w.src)
 			if more, err := s.more(); err != nil {
 				w.src, w.pos = w.src[:0], 0
 				return 0, false

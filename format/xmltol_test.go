@@ -208,6 +208,8 @@ func TestXMLTolerantErrors(t *testing.T) {
 		{"declaration", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 1, 1, "version 1.0 in UTF-8", 1},
 		{"entities", "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 2, 1, `expected "<flow"`, 1},
 		{"deep", head + "<flow>\n" + strings.Repeat("<a>\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
+		{"attribute over many lines", head + `<flow type="` + strings.Repeat("x\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
+		{"text over many lines", head + "<flow>" + strings.Repeat("x\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
 		{"deep on a line", head + "<flow>" + strings.Repeat("<a>", 1<<20), format.ErrLineTooLong, 3, 65537, "line longer than", 0},
 		{"huge attribute", head + `<flow type="` + big + `">` + "\n" + prettyRecord, format.ErrLineTooLong, 3, 65537, "longer than", 1},
 	} {
