@@ -196,7 +196,7 @@ func (o Options) String() string {
 type Parser struct {
 	Format Format
 	// Strict rejects tokens the parser does not know, instead of keeping
-	// them in Flow.Extras.
+	// them in Flow.Extras, and reads XML only as conntrack lays it out.
 	Strict bool
 	// Location is the time zone of the local times conntrack prints
 	// ([start=...], XML's <when>); nil means time.Local.
@@ -212,7 +212,10 @@ type Parser struct {
 // every Append writes it, or CR LF, which f records as QuirkCRLF, as a
 // Scanner does. It reuses f's strings where they are unchanged. Errors are
 // *ParseError; their Line and File are left for the caller to fill. After
-// an error, f holds part of the line.
+// an error, f holds part of the line. A record of XML laid out otherwise
+// than conntrack prints it, as XML tools write it out again (blanks between
+// tags, attributes in another order or quotes, <x /> for <x/>, character
+// references), is read as the record it holds, unless Strict.
 func (ps *Parser) Parse(line []byte, f *Flow) error {
 	line, cr := trimEOL(line)
 	if err := formatCheck(ps.Format, line, false); err != nil {
