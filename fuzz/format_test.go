@@ -190,7 +190,8 @@ func FuzzExpect(f *testing.F) {
 // format detection decides.
 func FuzzScanner(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	for _, file := range append(files, "../format/testdata/iplegacy.txt") {
+	reserialised, _ := filepath.Glob("../format/testdata/xml-reserialised/*.xml") // XML over many lines
+	for _, file := range append(append(files, reserialised...), "../format/testdata/iplegacy.txt") {
 		data, _ := os.ReadFile(file)
 		data = data[:min(len(data), 2048)] // the mutator is slow on large inputs
 		f.Add(data, []byte{1, 7, 200})
