@@ -475,25 +475,19 @@ func (s *Scanner) xmlScan(line []byte, f *Flow, e *Expect) (bool, *ParseError) {
 		if !ok {
 			return false, s.xmlErr(w.len(), 0, "")
 		}
-		// What follows the record on its line, or on the next where tools
-		// put text on a line of its own: more XML, or the [USERSPACE] part
-		// of an event.
+		// What follows the record on its line: more XML, or the rest of it,
+		// the [USERSPACE] part of an event, which XML tools may also put on
+		// the next line, as text of its own.
 		le := len(w.src) - 1 // the record is cut by the end of the input
 		if stop < len(w.src) {
 			le = w.lineEnd(stop) - 1
 		}
 		rest := bytes.TrimSpace(w.src[min(stop, le):le])
-		if len(rest) == 0 && stop < len(w.src) {
-			if le+1 == len(w.src) {
-				if _, err := s.more(); err != nil {
-					return false, s.xmlErr(w.len(), 0, "")
-				}
+		if len(rest) == 0 && stop < len(w.src) && le+1 == len(w.src) && s.nextIsUserspace() {
+			if _, err := s.more(); err != nil {
+				return false, s.xmlErr(w.len(), 0, "")
 			}
-			if le+1 == len(w.src) {
-			} else if next := bytes.TrimSpace(w.src[le+1 : w.lineEnd(le+1)-1]); len(next) > 0 && next[0] != '<' {
-				le = w.lineEnd(le+1) - 1
-				rest = next
-			}
+			rest, le = bytes.TrimSpace(w.src[le+1:len(w.src)-1]), len(w.src)-1
 		}
 		switch {
 		case len(rest) == 0:
@@ -521,6 +515,25 @@ func (s *Scanner) xmlScan(line []byte, f *Flow, e *Expect) (bool, *ParseError) {
 		}
 		pe := asParseError(err, w.src[i:stop])
 		return false, s.xmlErr(i+pe.Col-1, pe.Len, "", pe)
+	}
+}
+
+// nextIsUserspace reports whether the next line of the input, which it
+// leaves unread, is the [USERSPACE] part of an event.
+func (s *Scanner) nextIsUserspace() bool {
+	for {
+		b := s.buf[s.start:s.end]
+		i := bytes.IndexByte(b, '\n')
+		if i >= 0 || s.eof || len(b) > s.maxLine {
+			if i >= 0 {
+				b = b[:i]
+			}
+			return kUserspace.match(bytes.TrimLeft(b, " \t"))
+		}
+		if err := s.fill(); err != nil {
+			s.err = err
+			return false
+		}
 	}
 }
 

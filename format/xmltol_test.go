@@ -295,3 +295,29 @@ func TestXMLOlderIDOutsideMeta(t *testing.T) {
 		}
 	}
 }
+
+// TestXMLAfterPretty checks that what follows a re-serialised record on
+// lines of its own is read as it would be after conntrack's: its message
+// skipped, prose an error of its own line, not of the record.
+func TestXMLAfterPretty(t *testing.T) {
+	head := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<conntrack>\n"
+	for _, c := range []struct {
+		name, after string
+		bad         int
+	}{
+		{"message", "conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n", 0},
+		{"footer and message", "</conntrack>\nconntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n", 0},
+		{"prose", "That was all.\n", 1},
+	} {
+		var bad []int
+		sc, _ := format.NewScanner(strings.NewReader(head+prettyRecord+c.after), format.XML, format.WithSkip(func(pe *format.ParseError) { bad = append(bad, pe.Line) }))
+		var f format.Flow
+		n := 0
+		for sc.Scan(&f) {
+			n++
+		}
+		if n != 1 || len(bad) != c.bad || sc.Err() != nil || c.bad > 0 && bad[0] != 30 {
+			t.Errorf("%s: %d records, bad lines %v, %v", c.name, n, bad, sc.Err())
+		}
+	}
+}
