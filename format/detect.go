@@ -76,6 +76,7 @@ func Detect(prefix []byte) (Format, error) {
 	lines, kernelUse, libUse := 0, 0, 0
 	guessed := Auto // from the first line that looks like a record
 	for len(prefix) > 0 && lines < detectLines {
+		from := prefix
 		line, rest, _ := bytes.Cut(prefix, []byte("\n"))
 		prefix = rest
 		line = bytes.TrimSuffix(line, []byte("\r"))
@@ -87,10 +88,8 @@ func Detect(prefix []byte) (Format, error) {
 		}
 		if lines == 0 {
 			switch {
-			case string(line) == "<expect>" || line[0] == '<' && bytes.Contains(line, []byte("><layer3 ")) && !bytes.Contains(line, []byte("<meta ")):
-				return XMLExpect, nil
-			case line[0] == '<':
-				return XML, nil
+			case bytes.TrimLeft(line, " \t")[0] == '<':
+				return xmlKind(from), nil
 			case bytes.HasPrefix(line, []byte("-A ")) || bytes.HasPrefix(line, []byte("-U ")) || bytes.HasPrefix(line, []byte("-D ")):
 				return Save, nil
 			case bytes.HasPrefix(line, []byte("-I ")):
@@ -196,4 +195,27 @@ func conntrackMessage(line []byte) int {
 		return -1
 	}
 	return i
+}
+
+// xmlKind tells XML of flows from XML of expectations by the first element
+// that only one of them has: the root, or what a <flow> starts with. Tools
+// that re-serialise the XML may put each on a line of its own.
+func xmlKind(b []byte) Format {
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			return XML
+		}
+		b = b[i+1:]
+		n := 0
+		for n < len(b) && xmlNameByte(b[n]) {
+			n++
+		}
+		switch string(b[:n]) {
+		case "expect", "layer3":
+			return XMLExpect
+		case "conntrack", "meta":
+			return XML
+		}
+	}
 }

@@ -198,22 +198,28 @@ type Parser struct {
 	// Strict reads the producer's exact layout only, and rejects tokens
 	// the parser does not know, instead of keeping them in Flow.Extras.
 	// Without it, a line in another layout (runs of blanks, TABs,
-	// indentation, trailing blanks, as pasted captures have them) is read
-	// as the same line in its producer's layout.
+	// indentation, trailing blanks, as pasted captures have them; XML as
+	// tools re-serialise it) is read as the same line in its producer's
+	// layout.
 	Strict bool
 	// Location is the time zone of the local times conntrack prints
 	// ([start=...], XML's <when>); nil means time.Local.
 	Location *time.Location
 
-	p  parser
-	in interner
+	p         parser
+	in        interner
+	canon     xmlCanon // an XML record rewritten in conntrack's layout
+	rewritten bool     // the last record read was XML that needed rewriting
 }
 
 // Parse parses one line into f, with or without its line end: LF, as
 // every Append writes it, or CR LF, which f records as QuirkCRLF, as a
 // Scanner does. It reuses f's strings where they are unchanged. Errors are
 // *ParseError; their Line and File are left for the caller to fill. After
-// an error, f holds part of the line.
+// an error, f holds part of the line. A record of XML laid out otherwise
+// than conntrack prints it, as XML tools write it out again (blanks between
+// tags, attributes in another order or quotes, <x /> for <x/>, character
+// references), is read as the record it holds, unless Strict.
 func (ps *Parser) Parse(line []byte, f *Flow) error {
 	line, cr := trimEOL(line)
 	if err := formatCheck(ps.Format, line, false); err != nil {
@@ -221,6 +227,9 @@ func (ps *Parser) Parse(line []byte, f *Flow) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseLine(ps.Format, line, f)
+	if err != nil && !ps.Strict && ps.Format.root() != "" {
+		err = ps.retryXML(line, f, nil, err)
+	}
 	if cr && err == nil {
 		f.Quirks |= QuirkCRLF
 	}
@@ -236,6 +245,9 @@ func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseExpect(ps.Format, line, e)
+	if err != nil && !ps.Strict && ps.Format.root() != "" {
+		err = ps.retryXML(line, nil, e, err)
+	}
 	if cr && err == nil {
 		e.Quirks |= QuirkCRLF
 	}

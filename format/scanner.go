@@ -57,6 +57,7 @@ type Scanner struct {
 	join       []byte // a record joined from several lines
 	segs       []seg  // where join's bytes come from; empty for a record of one line
 	phys       []byte // the whole lines that join was made of, for errors
+	xw         xmlWindow
 }
 
 // A seg is a piece of a joined record: join[at:at+n] is the bytes
@@ -149,7 +150,18 @@ func (s *Scanner) Scan(f *Flow) bool {
 			}
 			if err != nil {
 				perr = asParseError(err, line)
-			} else {
+				if s.xmlTolerant() {
+					var got bool
+					if got, perr = s.xmlScan(line, f, nil); !got && perr == nil {
+						line, ok = s.next(false)
+						continue
+					}
+				}
+			} else if s.ps.rewritten {
+				s.ps.rewritten = false
+				s.normalized++
+			}
+			if perr == nil {
 				if s.cr && s.dec == nil {
 					f.Quirks |= QuirkCRLF
 				}
@@ -186,7 +198,18 @@ func (s *Scanner) ScanExpect(e *Expect) bool {
 			}
 			if err != nil {
 				perr = asParseError(err, line)
-			} else {
+				if s.xmlTolerant() {
+					var got bool
+					if got, perr = s.xmlScan(line, nil, e); !got && perr == nil {
+						line, ok = s.next(true)
+						continue
+					}
+				}
+			} else if s.ps.rewritten {
+				s.ps.rewritten = false
+				s.normalized++
+			}
+			if perr == nil {
 				if s.cr && s.dec == nil {
 					e.Quirks |= QuirkCRLF
 				}
@@ -221,6 +244,11 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + what + "; read it with Scan for flows, ScanExpect for expectations")
 	}
 	for s.err == nil {
+		if len(s.xw.src) > 0 { // a line shared by XML records
+			if rest, ok := s.xmlRest(); ok {
+				return rest, true
+			}
+		}
 		s.segs = s.segs[:0]
 		line, ok := s.physLine()
 		if !ok {
@@ -365,7 +393,10 @@ func (s *Scanner) joinLine(line []byte, from int) []byte {
 // input: in a record joined from several lines, the line and column of
 // the bad bytes, and that line as the text.
 func (s *Scanner) place(perr *ParseError) {
-	perr.File, perr.Line = s.name, s.lineNo
+	perr.File = s.name
+	if perr.Line == 0 { // XML records spanning lines say which
+		perr.Line = s.lineNo
+	}
 	if len(s.segs) == 0 {
 		return
 	}
@@ -590,11 +621,11 @@ func (s *Scanner) count() {
 	}
 }
 
-// Normalized returns the number of records read so far whose line was not
-// in its producer's exact layout (runs of blanks, TABs, indentation,
-// trailing blanks, padding lost, as pasted captures have them) and was read
-// laid out as the producer prints it, which is how the records print.
-// WithStrict rejects such lines instead.
+// Normalized returns the number of records read so far that were not in
+// their producer's exact layout (runs of blanks, TABs, indentation, trailing
+// blanks, padding lost, as pasted captures have them; XML as tools
+// re-serialise it) and were read laid out as the producer prints them,
+// which is how the records print. WithStrict rejects them instead.
 func (s *Scanner) Normalized() int { return s.normalized }
 
 // Unknown returns the number of tokens kept in Flow.Extras so far.

@@ -169,6 +169,8 @@ func (p *parser) parseXML(f *Flow) error {
 		if err := p.xmlIndependent(f); err != nil {
 			return err
 		}
+	} else if err := p.xmlOutsideMeta(f); err != nil {
+		return err
 	}
 	if p.opt("<when>") {
 		if err := p.xmlWhen(f); err != nil {
@@ -447,6 +449,34 @@ func (p *parser) xmlIndependent(f *Flow) error {
 		f.Fields |= FieldDeltaTime
 	}
 	return p.lit("</meta>")
+}
+
+// xmlOutsideMeta parses what libnetfilter_conntrack before 0.9.1 printed
+// straight in <flow> when the flow had nothing that opened the independent
+// meta (a state, timeout, mark, use count or status): <secmark>, <zone>
+// and <id>, in this order.
+func (p *parser) xmlOutsideMeta(f *Flow) error {
+	var n uint64
+	var err error
+	if p.opt("<secmark>") {
+		if n, err = p.element("secmark", "</secmark>", math.MaxUint32); err != nil {
+			return err
+		}
+		f.Secmark, f.Fields = uint32(n), f.Fields|FieldSecmark
+	}
+	if p.opt("<zone>") {
+		if n, err = p.element("zone", "</zone>", math.MaxUint16); err != nil {
+			return err
+		}
+		f.Zone, f.Fields = uint16(n), f.Fields|FieldZone
+	}
+	if p.opt("<id>") {
+		if n, err = p.element("id", "</id>", math.MaxUint32); err != nil {
+			return err
+		}
+		f.ID, f.Fields = uint32(n), f.Fields|FieldID
+	}
+	return nil
 }
 
 // xmlLabels parses <label> elements up to </labels>; conntrack prints the

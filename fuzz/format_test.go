@@ -129,6 +129,9 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		_ = pe.Underline()
 		return
 	}
+	if rewrittenXML(t, fm, line, &f, &e) {
+		return
+	}
 	pr := format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}
 	print := func() []byte {
 		var out []byte
@@ -212,7 +215,10 @@ func FuzzConntrack(f *testing.F) {
 
 func FuzzXML(f *testing.F) {
 	corpusLines(f, "xml")
-	f.Fuzz(func(t *testing.T, line []byte) { lineProperties(t, format.XML, line) })
+	f.Fuzz(func(t *testing.T, line []byte) {
+		lineProperties(t, format.XML, line)
+		reserialisedXML(t, format.XML, line)
+	})
 }
 
 func FuzzSave(f *testing.F) {
@@ -254,7 +260,11 @@ func FuzzExpect(f *testing.F) {
 		if len(in) == 0 {
 			return
 		}
-		lineProperties(t, formats[int(in[0])%len(formats)], in[1:])
+		fm := formats[int(in[0])%len(formats)]
+		lineProperties(t, fm, in[1:])
+		if fm == format.XMLExpect {
+			reserialisedXML(t, fm, in[1:])
+		}
 	})
 }
 
@@ -263,7 +273,8 @@ func FuzzExpect(f *testing.F) {
 // format detection decides.
 func FuzzScanner(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	for _, file := range append(files, "../format/testdata/iplegacy.txt") {
+	reserialised, _ := filepath.Glob("../format/testdata/xml-reserialised/*.xml") // XML over many lines
+	for _, file := range append(append(files, reserialised...), "../format/testdata/iplegacy.txt") {
 		data, _ := os.ReadFile(file)
 		data = data[:min(len(data), 2048)] // the mutator is slow on large inputs
 		f.Add(data, []byte{1, 7, 200})

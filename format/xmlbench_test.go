@@ -1,0 +1,33 @@
+package format_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// BenchmarkScanXML reads conntrack's own XML (a listing with counters and
+// an event stream with times) through a Scanner: the exact path, which the
+// tolerant reader of re-serialised XML must leave as fast as it was.
+func BenchmarkScanXML(b *testing.B) {
+	for _, c := range []struct{ name, file string }{{"L", "xml-L.txt"}, {"E", "xml-E-timestamp.txt"}} {
+		b.Run(c.name, func(b *testing.B) {
+			data := corpusLines(b, "../testdata/corpus/"+c.file, "<flow", 1<<20)
+			var f format.Flow
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				sc, err := format.NewScanner(bytes.NewReader(data), format.XML)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for sc.Scan(&f) {
+				}
+				if sc.Err() != nil {
+					b.Fatal(sc.Err())
+				}
+			}
+		})
+	}
+}

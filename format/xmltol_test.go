@@ -1,0 +1,323 @@
+package format_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// xmlDoc reads a whole XML document of flows or expectations with a
+// Scanner, and prints it back in conntrack's layout.
+type xmlDoc struct {
+	flows      []format.Flow
+	expects    []format.Expect
+	out        []byte
+	normalized int
+	err        error
+}
+
+func readXMLDoc(data []byte, fm format.Format, opts ...format.ScanOption) xmlDoc {
+	var d xmlDoc
+	sc, err := format.NewScanner(bytes.NewReader(data), fm, append(opts, format.WithLocation(time.UTC))...)
+	if err != nil {
+		d.err = err
+		return d
+	}
+	if fm, err = sc.Detect(); err != nil {
+		d.err = err
+		return d
+	}
+	var out bytes.Buffer
+	w := format.NewWriter(&out, format.Printer{Format: fm, Location: time.UTC})
+	if fm.Expectations() {
+		var e format.Expect
+		for sc.ScanExpect(&e) {
+			w.Options = sc.Options()
+			d.expects = append(d.expects, e)
+			if err := w.WriteExpect(&e); err != nil {
+				d.err = err
+				return d
+			}
+		}
+	} else {
+		var f format.Flow
+		for sc.Scan(&f) {
+			w.Options = sc.Options()
+			d.flows = append(d.flows, f)
+			if err := w.Write(&f); err != nil {
+				d.err = err
+				return d
+			}
+		}
+	}
+	w.Footer = sc.Footer()
+	w.Close()
+	d.out, d.normalized = out.Bytes(), sc.Normalized()
+	if d.err == nil {
+		d.err = sc.Err()
+	}
+	return d
+}
+
+// TestXMLReserialised reads documents of conntrack's XML as XML tools wrote
+// them out again: Python's minidom (toprettyxml, two spaces, and tabs with
+// encoding="UTF-8": a declaration of its own, <x/> for empty elements, text
+// after an element on a line of its own), Go's encoding/xml (indented, the
+// declaration and root on one line, <x></x> for every empty element), and
+// by hand (quotes ', attributes in another order, character references,
+// <x />, blanks in tags). Each reads as the same records as conntrack's own
+// document, counted as normalised, and prints back as conntrack's bytes.
+func TestXMLReserialised(t *testing.T) {
+	dir := filepath.Join("testdata", "xml-reserialised")
+	for _, c := range []struct {
+		doc string
+		fm  format.Format
+	}{{"L", format.XML}, {"E", format.XML}, {"expect", format.XMLExpect}} {
+		orig := readFile(t, filepath.Join(dir, c.doc+".xml"))
+		want := readXMLDoc(orig, c.fm)
+		if want.err != nil || want.normalized != 0 || !bytes.Equal(want.out, orig) {
+			t.Fatalf("%s: conntrack's own document: %v, %d normalised, round trip equal %v", c.doc, want.err, want.normalized, bytes.Equal(want.out, orig))
+		}
+		for _, v := range []string{"minidom", "minidom-tab-UTF-8", "go-indent", "hand"} {
+			name := c.doc + "." + v + ".xml"
+			data := readFile(t, filepath.Join(dir, name))
+			got := readXMLDoc(data, c.fm)
+			if got.err != nil {
+				t.Errorf("%s: %v", name, got.err)
+				continue
+			}
+			if !reflect.DeepEqual(got.flows, want.flows) || !reflect.DeepEqual(got.expects, want.expects) {
+				t.Errorf("%s: records differ from conntrack's document's", name)
+			}
+			if n := len(want.flows) + len(want.expects); got.normalized != n {
+				t.Errorf("%s: %d records normalised, want %d", name, got.normalized, n)
+			}
+			if !bytes.Equal(got.out, orig) {
+				t.Errorf("%s: prints\n%s\nwant conntrack's\n%s", name, got.out, orig)
+			}
+			if auto := readXMLDoc(data, format.Auto); auto.err != nil || !bytes.Equal(auto.out, orig) {
+				t.Errorf("%s: detected: %v", name, auto.err)
+			}
+			strict := readXMLDoc(data, c.fm, format.WithStrict())
+			if strict.err == nil {
+				t.Errorf("%s: read with WithStrict, which keeps conntrack's exact layout", name)
+			}
+		}
+	}
+}
+
+// TestXMLPasted reads the re-serialised XML of the pasted captures, and
+// the third-party captures in conntrack's own layout, which stay on the
+// exact path: nothing of them counts as normalised.
+func TestXMLPasted(t *testing.T) {
+	for _, c := range []struct {
+		file       string
+		records    int
+		normalized int
+	}{
+		{"../testdata/pasted/044-conntrack-play-md-E-xml-pretty-UTF-8.txt", 3, 3},
+		{"../testdata/pasted/045-nethsec-test-L-xml-pretty-4space.txt", 7, 7},
+		{"../testdata/pasted/older/xml-conntrack-0.9.7-E-no-root-element.txt", 2, 0},
+		{filepath.Join(wildPath, "004-tsuru-prometheus-conntrack-L-xml.txt"), 18, 0},
+		{filepath.Join(wildPath, "005-travis-nat-conntracker-E-xml.txt"), 1279, 0},
+	} {
+		data, err := os.ReadFile(c.file)
+		if errors.Is(err, os.ErrNotExist) && strings.HasPrefix(c.file, wildPath) {
+			t.Logf("%s: skipped, not on this machine", c.file)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := readXMLDoc(data, format.Auto)
+		if d.err != nil || len(d.flows) != c.records || d.normalized != c.normalized {
+			t.Errorf("%s: %v, %d records, %d normalised; want %d, %d", c.file, d.err, len(d.flows), d.normalized, c.records, c.normalized)
+		}
+		if c.normalized == 0 && !strings.Contains(c.file, "no-root") && !bytes.Equal(d.out, data) {
+			t.Errorf("%s: round trip differs", c.file)
+		}
+		if c.normalized > 0 && (!bytes.HasPrefix(d.out, []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n<flow")) || !bytes.HasSuffix(d.out, []byte("</flow>\n</conntrack>\n"))) {
+			t.Errorf("%s: not printed in conntrack's layout:\n%s", c.file, d.out)
+		}
+	}
+}
+
+// wildPath holds third-party captures; tests that read them skip where it
+// is absent.
+const wildPath = "/work/shared/wild"
+
+// prettyRecord is a record of 044 as minidom lays it out; the tests below
+// damage it.
+const prettyRecord = `   <flow type="new">
+      <meta direction="original">
+         <layer3 protonum="2" protoname="ipv4">
+            <src>172.17.0.3</src>
+            <dst>192.168.65.1</dst>
+         </layer3>
+         <layer4 protonum="17" protoname="udp">
+            <sport>56070</sport>
+            <dport>53</dport>
+         </layer4>
+      </meta>
+      <meta direction="reply">
+         <layer3 protonum="2" protoname="ipv4">
+            <src>192.168.65.1</src>
+            <dst>172.17.0.3</dst>
+         </layer3>
+         <layer4 protonum="17" protoname="udp">
+            <sport>53</sport>
+            <dport>56070</dport>
+         </layer4>
+      </meta>
+      <meta direction="independent">
+         <timeout>30</timeout>
+         <id>2975767808</id>
+         <unreplied />
+      </meta>
+   </flow>
+`
+
+// TestXMLTolerantErrors checks that the tolerant reader keeps the exact
+// parser's content rules and says where, on the input's own lines, and that
+// hostile XML is an error, soon, and not a hang or a heap.
+func TestXMLTolerantErrors(t *testing.T) {
+	head := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<conntrack>\n"
+	big := strings.Repeat("x", format.DefaultMaxLine)
+	for _, c := range []struct {
+		name, doc string
+		err       error
+		line, col int
+		msg       string
+		records   int // read with WithSkip
+	}{
+		{"address", head + strings.Replace(prettyRecord, "<dst>192.168.65.1<", "<dst>192.168.65.300<", 1), format.ErrAddress, 7, 18, "malformed ipv4 address", 0},
+		{"attribute", head + strings.Replace(prettyRecord, `protoname="udp"`, `protoname="tcp"`, 1), format.ErrMismatch, 9, 43, `not "tcp"`, 0},
+		{"order", head + strings.Replace(prettyRecord, "<timeout>30</timeout>\n         <id>2975767808</id>", "<id>2975767808</id>\n         <timeout>30</timeout>", 1), format.ErrSyntax, 26, 10, `expected "</meta>", found "<timeout>`, 0},
+		{"cut, then a whole record", head + prettyRecord[:400] + "\n" + prettyRecord, format.ErrUnknownName, 15, 28, "want layer3", 1},
+		{"unknown element", head + strings.Replace(prettyRecord, "<unreplied />", "<seen />", 1), format.ErrSyntax, 27, 10, `expected "</meta>", found "<seen>"`, 0},
+		{"forged markup", head + strings.Replace(prettyRecord, "<dst>192.168.65.1<", "<dst>&lt;src>1.2.3.4<", 1), format.ErrSyntax, 7, 18, "cannot hold", 0},
+		{"comment", head + strings.Replace(prettyRecord, "      <meta direction=\"reply\">", "      <!-- reply -->\n      <meta direction=\"reply\">", 1), format.ErrSyntax, 14, 7, `found "<!-- reply -->`, 0},
+		{"junk between records", head + "Failed to parse:\n" + prettyRecord, format.ErrSyntax, 3, 1, `expected "<flow", found "Failed to parse:"`, 1},
+		{"declaration", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 1, 1, "version 1.0 in UTF-8", 1},
+		{"entities", "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 2, 1, `expected "<flow"`, 1},
+		{"deep", head + "<flow>\n" + strings.Repeat("<a>\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
+		{"attribute over many lines", head + `<flow type="` + strings.Repeat("x\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
+		{"text over many lines", head + "<flow>" + strings.Repeat("x\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
+		{"deep on a line", head + "<flow>" + strings.Repeat("<a>", 1<<20), format.ErrLineTooLong, 3, 65537, "line longer than", 0},
+		{"huge attribute", head + `<flow type="` + big + `">` + "\n" + prettyRecord, format.ErrLineTooLong, 3, 65537, "longer than", 1},
+	} {
+		d := readXMLDoc([]byte(c.doc), format.XML)
+		var pe *format.ParseError
+		if !errors.As(d.err, &pe) || !errors.Is(d.err, c.err) || pe.Line != c.line || pe.Col != c.col || !strings.Contains(pe.Msg, c.msg) {
+			t.Errorf("%s: %v, want %v at %d:%d, %q", c.name, d.err, c.err, c.line, c.col, c.msg)
+			continue
+		}
+		if pe.Line > 2 && c.err != format.ErrLineTooLong && pe.Text != strings.Split(c.doc, "\n")[pe.Line-1] {
+			t.Errorf("%s: text %q is not line %d", c.name, pe.Text, pe.Line)
+		}
+		skipped := 0
+		d = readXMLDoc([]byte(c.doc), format.XML, format.WithSkip(func(*format.ParseError) { skipped++ }))
+		if d.err != nil || len(d.flows) != c.records || skipped == 0 {
+			t.Errorf("%s, skipping bad records: %v, %d records, %d skipped; want %d records", c.name, d.err, len(d.flows), skipped, c.records)
+		}
+	}
+}
+
+// TestXMLLayouts reads layouts that no tool in TestXMLReserialised makes:
+// a whole document on one line, several records a line, and CR LF.
+func TestXMLLayouts(t *testing.T) {
+	orig := readFile(t, filepath.Join("testdata", "xml-reserialised", "L.xml"))
+	want := readXMLDoc(orig, format.XML)
+	oneLine := bytes.ReplaceAll(orig, []byte("\n"), nil)
+	twoALine := bytes.Replace(orig, []byte("</flow>\n<flow"), []byte("</flow><flow"), -1)
+	crlf := bytes.ReplaceAll(readFile(t, filepath.Join("testdata", "xml-reserialised", "L.minidom.xml")), []byte("\n"), []byte("\r\n"))
+	for name, data := range map[string][]byte{"one line": oneLine, "records sharing lines": twoALine, "CR LF": crlf} {
+		got := readXMLDoc(data, format.Auto)
+		if got.err != nil || len(got.flows) != len(want.flows) {
+			t.Errorf("%s: %v, %d records", name, got.err, len(got.flows))
+			continue
+		}
+		for i := range got.flows {
+			got.flows[i].Quirks &^= format.QuirkCRLF
+		}
+		if !reflect.DeepEqual(got.flows, want.flows) {
+			t.Errorf("%s: records differ", name)
+		}
+	}
+}
+
+// TestXMLOlderIDOutsideMeta reads libnetfilter_conntrack ≤ 0.9.0's XML,
+// which printed <secmark>, <zone> and <id> straight in <flow> when it had
+// no independent meta to open (docs/OLDER-PRODUCERS.md, layout 11), and
+// prints it as conntrack prints such a flow today.
+func TestXMLOlderIDOutsideMeta(t *testing.T) {
+	data := readFile(t, "../testdata/pasted/older/xml-libnfct-before-0.9.1-id-outside-meta.txt")
+	for _, strict := range []bool{false, true} {
+		var opts []format.ScanOption
+		if strict {
+			opts = append(opts, format.WithStrict()) // an older producer's exact layout
+		}
+		d := readXMLDoc(data, format.Auto, opts...)
+		if d.err != nil || len(d.flows) != 1 {
+			t.Fatalf("strict %v: %v, %d flows", strict, d.err, len(d.flows))
+		}
+		f := d.flows[0]
+		if !f.Has(format.FieldID) || f.ID != 453281439 || f.Has(format.FieldStatus) || d.normalized != 0 {
+			t.Errorf("strict %v: id %d (%v), status %v, %d normalised", strict, f.ID, f.Has(format.FieldID), f.Has(format.FieldStatus), d.normalized)
+		}
+		want := bytes.Replace(data, []byte("</meta><id>453281439</id></flow>"), []byte(`</meta><meta direction="independent"><id>453281439</id></meta></flow>`), 1)
+		if !bytes.Equal(d.out, want) {
+			t.Errorf("strict %v: prints\n%s", strict, d.out)
+		}
+	}
+	// Each of the three in its place, and nothing else.
+	rec := string(bytes.Split(data, []byte("\n"))[2])
+	for _, c := range []struct {
+		elems string
+		ok    bool
+	}{
+		{"<secmark>7</secmark><zone>3</zone><id>1</id>", true},
+		{"<zone>3</zone>", true},
+		{"<id>1</id><zone>3</zone>", false},
+		{"<timeout>3</timeout>", false},
+	} {
+		line := strings.Replace(rec, "<id>453281439</id>", c.elems, 1)
+		var f format.Flow
+		if err := (&format.Parser{Format: format.XML, Strict: true}).Parse([]byte(line), &f); (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.elems, err)
+		}
+	}
+}
+
+// TestXMLAfterPretty checks that what follows a re-serialised record on
+// lines of its own is read as it would be after conntrack's: its message
+// skipped, prose an error of its own line, not of the record.
+func TestXMLAfterPretty(t *testing.T) {
+	head := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<conntrack>\n"
+	for _, c := range []struct {
+		name, after string
+		bad         int
+	}{
+		{"message", "conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n", 0},
+		{"footer and message", "</conntrack>\nconntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n", 0},
+		{"prose", "That was all.\n", 1},
+	} {
+		var bad []int
+		sc, _ := format.NewScanner(strings.NewReader(head+prettyRecord+c.after), format.XML, format.WithSkip(func(pe *format.ParseError) { bad = append(bad, pe.Line) }))
+		var f format.Flow
+		n := 0
+		for sc.Scan(&f) {
+			n++
+		}
+		if n != 1 || len(bad) != c.bad || sc.Err() != nil || c.bad > 0 && bad[0] != 30 {
+			t.Errorf("%s: %d records, bad lines %v, %v", c.name, n, bad, sc.Err())
+		}
+	}
+}
