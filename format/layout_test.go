@@ -382,4 +382,3 @@ func TestPastedLayoutEnds(t *testing.T) {
 		}
 	}
 }
-
