@@ -83,6 +83,9 @@ func TestRestoreRefuses(t *testing.T) {
 	}{
 		{"-I -t 29 -u SEEN_REPLY -c 5" + tail, "-c"},
 		{"-I -t 29 -u EXPECTED,SEEN_REPLY" + tail, "-u"},
+		// conntrack -I refuses DCCP without ports ("you have to specify
+		// --sport and --dport"), which restore prints as 0; FuzzRestore.
+		{"-I -t 0 -s 0.0.0.0 -d 0.0.0.0 -r 0.0.0.0 -q 0.0.0.0 -p dccp --state OPEN --role client", "--sport"},
 	} {
 		var f format.Flow
 		err := format.Restore.Parse([]byte(c.line), &f)

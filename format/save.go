@@ -293,9 +293,10 @@ func (p *parser) saveProto(f *Flow, restore bool) error {
 	switch f.Proto.Layer4() {
 	case L4Ports:
 		if !p.flag("--sport") {
-			if f.Proto == DCCP {
+			if f.Proto == DCCP && !restore {
 				// conntrack prints no ports for DCCP on kernels without
-				// its tracker; conntrack -I needs a state and role still.
+				// its tracker; conntrack -I needs them, and a state and
+				// role.
 				f.Quirks |= QuirkUnknownName
 				return p.restoreState(f, restore)
 			}
