@@ -136,24 +136,25 @@ func NewScanner(r io.Reader, f Format, opts ...ScanOption) (*Scanner, error) {
 
 // Scan reads the next flow into f. It returns false at the end of the input
 // or at an error, which Err then returns.
-func (s *Scanner) Scan(f *Flow) bool {
-	line, ok := s.next(false)
+func (s *Scanner) Scan(f *Flow) bool { return s.scan(f, nil) }
+
+// ScanExpect reads the next expectation into e, from a stream of one of the
+// expectation formats; see Scan.
+func (s *Scanner) ScanExpect(e *Expect) bool { return s.scan(nil, e) }
+
+// scan reads the next record into f, or into e if it is not nil.
+func (s *Scanner) scan(f *Flow, e *Expect) bool {
+	expect := e != nil
+	line, ok := s.next(expect)
 	for ok {
 		perr := s.lineErr(line)
 		if perr == nil {
-			var err error
-			if s.dec != nil {
-				err = s.dec.DecodeFlow(line, f)
-			} else {
-				s.ps.Format = s.format
-				err = s.ps.Parse(line, f)
-			}
-			if err != nil {
+			if err := s.parse(line, f, e); err != nil {
 				perr = asParseError(err, line)
 				if s.xmlTolerant() {
 					var got bool
-					if got, perr = s.xmlScan(line, f, nil); !got && perr == nil {
-						line, ok = s.next(false)
+					if got, perr = s.xmlScan(line, f, e); !got && perr == nil {
+						line, ok = s.next(expect)
 						continue
 					}
 				}
@@ -162,11 +163,17 @@ func (s *Scanner) Scan(f *Flow) bool {
 				s.normalized++
 			}
 			if perr == nil {
-				if s.cr && s.dec == nil {
-					f.Quirks |= QuirkCRLF
+				var q *Quirks
+				if expect {
+					q = &e.Quirks
+				} else {
+					q = &f.Quirks
+					if f.Extras.s != "" {
+						s.unknown += f.Extras.Len()
+					}
 				}
-				if f.Extras.s != "" {
-					s.unknown += f.Extras.Len()
+				if s.cr && s.dec == nil {
+					*q |= QuirkCRLF
 				}
 				s.count()
 			}
@@ -177,54 +184,24 @@ func (s *Scanner) Scan(f *Flow) bool {
 		if !s.bad(perr) {
 			return false
 		}
-		line, ok = s.next(false)
+		line, ok = s.next(expect)
 	}
 	return false
 }
 
-// ScanExpect reads the next expectation into e, from a stream of one of the
-// expectation formats; see Scan.
-func (s *Scanner) ScanExpect(e *Expect) bool {
-	line, ok := s.next(true)
-	for ok {
-		perr := s.lineErr(line)
-		if perr == nil {
-			var err error
-			if s.dec != nil {
-				err = s.dec.DecodeExpect(line, e)
-			} else {
-				s.ps.Format = s.format
-				err = s.ps.ParseExpect(line, e)
-			}
-			if err != nil {
-				perr = asParseError(err, line)
-				if s.xmlTolerant() {
-					var got bool
-					if got, perr = s.xmlScan(line, nil, e); !got && perr == nil {
-						line, ok = s.next(true)
-						continue
-					}
-				}
-			} else if s.ps.rewritten {
-				s.ps.rewritten = false
-				s.normalized++
-			}
-			if perr == nil {
-				if s.cr && s.dec == nil {
-					e.Quirks |= QuirkCRLF
-				}
-				s.count()
-			}
-		}
-		if perr == nil {
-			return true
-		}
-		if !s.bad(perr) {
-			return false
-		}
-		line, ok = s.next(true)
+// parse reads line into f, or into e if it is not nil.
+func (s *Scanner) parse(line []byte, f *Flow, e *Expect) error {
+	switch {
+	case s.dec != nil && e != nil:
+		return s.dec.DecodeExpect(line, e)
+	case s.dec != nil:
+		return s.dec.DecodeFlow(line, f)
 	}
-	return false
+	s.ps.Format = s.format
+	if e != nil {
+		return s.ps.ParseExpect(line, e)
+	}
+	return s.ps.Parse(line, f)
 }
 
 // next returns the next line that may hold a record: it skips the framing
