@@ -127,13 +127,17 @@ var (
 func (p *parser) parseExpect(fm Format, line []byte, e *Expect) error {
 	p.old = [4]string{e.Helper, e.Policy, e.Progname, ""}
 	p.relaid = false
+	opts := p.opts
 	err := p.parseExpect1(fm, line, e)
-	if err == nil || !p.relays(fm, line) {
-		return err
+	if err != nil && p.relays(fm, line) {
+		p.opts = opts
+		p.src, p.relaid = line, true
+		err = p.parseExpect1(fm, p.nbuf, e)
+		p.src = nil
 	}
-	p.src, p.relaid = line, true
-	err = p.parseExpect1(fm, p.nbuf, e)
-	p.src = nil
+	if err != nil {
+		p.opts = opts
+	}
 	return err
 }
 

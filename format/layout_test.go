@@ -382,3 +382,22 @@ func TestPastedLayoutEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestPastedLayoutOptions reads lines whose first, exact reading fails
+// after it took them for a layout they are not (conntrack's "unknown  0"
+// for -o extended's family columns): the options a line shows are those of
+// the reading that succeeds, and a bad line shows none. FuzzRelayout found
+// the first.
+func TestPastedLayoutOptions(t *testing.T) {
+	for _, line := range []string{
+		"unknown  0   src=0.0.0.0 dst=0.0.0.0  src=0.0.0.0   dst=0.0.0.0",
+		"unknown  0 src=0.0.0.0 bad",
+	} {
+		p := format.Parser{Format: format.Conntrack}
+		var f format.Flow
+		err := p.Parse([]byte(line), &f)
+		if p.Options() != 0 {
+			t.Errorf("%q (%v): options %v, want none", line, err, p.Options())
+		}
+	}
+}

@@ -40,13 +40,17 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 	p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
 	oldExtras := f.Extras
 	p.relaid = false
+	opts := p.opts
 	err := p.parseLine1(fm, line, f, oldExtras)
-	if err == nil || !p.relays(fm, line) {
-		return err
+	if err != nil && p.relays(fm, line) {
+		p.opts = opts
+		p.src, p.relaid = line, true
+		err = p.parseLine1(fm, p.nbuf, f, oldExtras)
+		p.src = nil
 	}
-	p.src, p.relaid = line, true
-	err = p.parseLine1(fm, p.nbuf, f, oldExtras)
-	p.src = nil
+	if err != nil {
+		p.opts = opts // what a bad line seemed to show, it did not
+	}
 	return err
 }
 
