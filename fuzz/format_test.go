@@ -49,48 +49,24 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 	if bytes.IndexByte(line, '\n') >= 0 {
 		return
 	}
-	relaid := false
-	if tolerant := (format.Parser{Format: fm, Location: time.UTC}); fm.Expectations() {
-		var e format.Expect
-		relaid = tolerant.ParseExpect(line, &e) == nil
-	} else {
-		var f format.Flow
-		relaid = tolerant.Parse(line, &f) == nil
-	}
-	p := format.Parser{Format: fm, Location: time.UTC, Strict: true}
 	var f format.Flow
 	var e format.Expect
-	var err error
-	if fm.Expectations() {
-		err = p.ParseExpect(line, &e)
-	} else {
-		err = p.Parse(line, &f)
-	}
+	tolerant := format.Parser{Format: fm, Location: time.UTC}
+	relaid := parse(&tolerant, line, &f, &e) == nil
+	p := format.Parser{Format: fm, Location: time.UTC, Strict: true}
+	err := parse(&p, line, &f, &e)
 	if err != nil && relaid {
 		// Another layout: the tolerant parser reads what the strict one
 		// reads of the same tokens in the producer's layout.
 		p.Strict = false
-		if fm.Expectations() {
-			err = p.ParseExpect(line, &e)
-		} else {
-			err = p.Parse(line, &f)
-		}
+		err = parse(&p, line, &f, &e)
 		if err != nil {
 			t.Fatalf("parsed once, then not: %v", err)
 		}
 		if rewrittenXML(t, fm, line, &f, &e) {
 			return // XML re-serialised: conntrack's bytes, not the line's tokens
 		}
-		pr := format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}
-		var out []byte
-		if fm.Expectations() {
-			out, err = pr.AppendExpect(nil, &e)
-		} else {
-			out, err = pr.Append(nil, &f)
-		}
-		if err != nil {
-			t.Fatalf("parsed but does not print: %v", err)
-		}
+		out := printRecord(t, &format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}, &f, &e)
 		if !slices.EqualFunc(blankFields(line), blankFields(out[:len(out)-1]), bytes.Equal) {
 			t.Fatalf("tokens differ:\n in: %q\nout: %q", line, out)
 		}
@@ -99,22 +75,8 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		}
 		// The printed line is in the producer's layout: it reads as the
 		// same record, strictly but for unknown tokens.
-		f0, e0 := f, e
 		p.Strict = f.Extras.Len() == 0
-		if fm.Expectations() {
-			err = p.ParseExpect(out[:len(out)-1], &e)
-		} else {
-			err = p.Parse(out[:len(out)-1], &f)
-		}
-		if err != nil {
-			t.Fatalf("printed line does not parse: %v\n%q", err, out)
-		}
-		if d := cmp.Diff(f0, f, cmpOpts...); d != "" {
-			t.Fatalf("parse-print-parse differs:\n%s", d)
-		}
-		if d := cmp.Diff(e0, e, cmpOpts...); d != "" {
-			t.Fatalf("parse-print-parse differs:\n%s", d)
-		}
+		readsBack(t, &p, out, &f, &e)
 		return
 	}
 	if err != nil {
@@ -133,40 +95,39 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		return
 	}
 	pr := format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}
-	print := func() []byte {
-		var out []byte
-		var err error
-		if fm.Expectations() {
-			out, err = pr.AppendExpect(nil, &e)
-		} else {
-			out, err = pr.Append(nil, &f)
-		}
-		if err != nil {
-			t.Fatalf("parsed but does not print: %v", err)
-		}
-		return out
-	}
-	out := print()
+	out := printRecord(t, &pr, &f, &e)
 	if string(out) != string(line)+"\n" && !((fm == format.Conntrack || fm == format.ConntrackExpect) && sameBut(line, out[:len(out)-1], "]")) {
 		t.Fatalf("round trip differs:\n in: %q\nout: %q", line, out)
 	}
-	f0, e0 := f, e
-	if fm.Expectations() {
-		err = p.ParseExpect(out[:len(out)-1], &e)
-	} else {
-		err = p.Parse(out[:len(out)-1], &f)
+	readsBack(t, &p, out, &f, &e)
+	if again := printRecord(t, &pr, &f, &e); string(again) != string(out) {
+		t.Fatalf("printing again differs:\n%q\n%q", out, again)
 	}
+}
+
+// printRecord prints f, or e for an expectation format, with pr.
+func printRecord(t *testing.T, pr *format.Printer, f *format.Flow, e *format.Expect) []byte {
+	t.Helper()
+	out, err := appendRecord(pr, f, e)
 	if err != nil {
+		t.Fatalf("parsed but does not print: %v", err)
+	}
+	return out
+}
+
+// readsBack parses out, a printed record of f or e, with p into f or e:
+// it must read as the same record.
+func readsBack(t *testing.T, p *format.Parser, out []byte, f *format.Flow, e *format.Expect) {
+	t.Helper()
+	f0, e0 := *f, *e
+	if err := parse(p, out[:len(out)-1], f, e); err != nil {
 		t.Fatalf("printed line does not parse: %v\n%q", err, out)
 	}
-	if d := cmp.Diff(f0, f, cmpOpts...); d != "" {
+	if d := cmp.Diff(f0, *f, cmpOpts...); d != "" {
 		t.Fatalf("parse-print-parse differs:\n%s", d)
 	}
-	if d := cmp.Diff(e0, e, cmpOpts...); d != "" {
+	if d := cmp.Diff(e0, *e, cmpOpts...); d != "" {
 		t.Fatalf("parse-print-parse differs:\n%s", d)
-	}
-	if again := print(); string(again) != string(out) {
-		t.Fatalf("printing again differs:\n%q\n%q", out, again)
 	}
 }
 
