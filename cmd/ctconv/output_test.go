@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,22 +230,7 @@ func TestOutputInterrupted(t *testing.T) {
 	data := readFile(t, corpusProc)
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM} {
 		dir := t.TempDir()
-		cmd := sandbox(t, dir, `exec "$CTCONV" convert -o out.txt -`)
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// The input stays open, so that ctconv waits for more. Its cleanup
-		// is set up by the time the temporary file exists.
-		stdin.Write(data)
-		for start := time.Now(); entries(dir) == "" && time.Since(start) < 20*time.Second; {
-			time.Sleep(10 * time.Millisecond)
-		}
+		cmd, stdin, stderr := writing(t, dir, `exec "$CTCONV" convert -o out.txt -`, data)
 		cmd.Process.Signal(sig)
 		cmd.Wait()
 		if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
@@ -262,20 +248,7 @@ func TestOutputInterrupted(t *testing.T) {
 func TestOutputNohup(t *testing.T) {
 	data := readFile(t, corpusProc)
 	dir := t.TempDir()
-	cmd := sandbox(t, dir, `trap '' HUP INT; exec "$CTCONV" convert -o out.txt -`)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stdin.Write(data)
-	for start := time.Now(); entries(dir) == "" && time.Since(start) < 20*time.Second; {
-		time.Sleep(10 * time.Millisecond)
-	}
+	cmd, stdin, stderr := writing(t, dir, `trap '' HUP INT; exec "$CTCONV" convert -o out.txt -`, data)
 	cmd.Process.Signal(syscall.SIGHUP)
 	cmd.Process.Signal(syscall.SIGINT)
 	time.Sleep(100 * time.Millisecond) // for the signals to arrive
@@ -286,6 +259,28 @@ func TestOutputNohup(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(dir, "out.txt")); err != nil || !bytes.Equal(got, data) {
 		t.Errorf("out.txt: %v, equal to the input: %v", err, bytes.Equal(got, data))
 	}
+}
+
+// writing starts script in the sandbox of dir and writes data to its
+// standard input, which stays open, so that ctconv waits for more; it
+// returns once ctconv's temporary file exists, when its cleanup is set up.
+func writing(t *testing.T, dir, script string, data []byte) (*exec.Cmd, io.WriteCloser, *strings.Builder) {
+	t.Helper()
+	cmd := sandbox(t, dir, script)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := new(strings.Builder)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Write(data)
+	for start := time.Now(); entries(dir) == "" && time.Since(start) < 20*time.Second; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return cmd, stdin, stderr
 }
 
 // entries returns the names in dir.
