@@ -83,6 +83,21 @@ func Detect(prefix []byte) (Format, error) {
 		if !meaningful(line) {
 			continue
 		}
+		// A record wrapped over lines is looked at whole, as the Scanner
+		// reads it (Scanner.continued, Scanner.parseWrapped).
+		for len(prefix) > 0 {
+			next, after, _ := bytes.Cut(prefix, []byte("\n"))
+			next = bytes.TrimSuffix(next, []byte("\r"))
+			if bs := continuation(line); bs >= 0 {
+				line = line[:bs:bs]
+			} else if continues(next) {
+				line = append(line[:len(line):len(line)], ' ')
+			} else {
+				break
+			}
+			line = append(line, bytes.TrimLeft(next, " \t")...)
+			prefix = after
+		}
 		if guessed == Auto {
 			guessed = guess(line)
 		}

@@ -2,8 +2,10 @@ package format_test
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -97,6 +99,106 @@ func TestScannerContinuationErrors(t *testing.T) {
 		}
 		if u := pe.Underline(); !strings.HasPrefix(u, c.text+"\n") {
 			t.Errorf("%s: underline\n%s", c.name, u)
+		}
+	}
+}
+
+// retyped is the tutorial's example as a PDF manual re-typesets it (004 of
+// testdata/pasted): blanks collapsed, wrapped without backslashes, the
+// last line holding use=2 alone.
+const retyped = "tcp 6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 dport=22\n" +
+	"[UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775 [ASSURED]\n" +
+	"use=2\n"
+
+// TestScannerRetyped checks that a record that a document wrapped without
+// backslashes reads as the record on one line where each line after the
+// first starts with a key or a [FLAG], which no record starts with; and
+// that such records count as normalised.
+func TestScannerRetyped(t *testing.T) {
+	want, _, err := scanAll(t, strings.NewReader(tutorial+"\n"), format.IPLegacy)
+	if err != nil || len(want) != 1 {
+		t.Fatalf("one line: %d flows, %v", len(want), err)
+	}
+	for _, c := range []struct {
+		name, in string
+		f        format.Format
+		n        int
+	}{
+		{"PDF (004)", retyped, format.IPLegacy, 1},
+		{"auto", retyped, format.Auto, 1},
+		{"twice", retyped + retyped, format.IPLegacy, 2},
+		{"indented", strings.ReplaceAll(retyped, "\n", "\n   \t"), format.IPLegacy, 1},
+		{"CR LF", strings.ReplaceAll(retyped, "\n", "\r\n"), format.IPLegacy, 1},
+		{"no newline at the end", strings.TrimSuffix(retyped, "\n"), format.IPLegacy, 1},
+		{"after a backslash wrap", strings.Replace(retyped, "SYN_SENT ", "SYN_SENT \\\n  ", 1), format.IPLegacy, 1},
+		{"before a prompt", retyped + "# conntrack -L\n" + retyped, format.IPLegacy, 2},
+		{"one record of two wrapped", tutorial + "\n" + retyped, format.IPLegacy, 2},
+	} {
+		for _, r := range []struct {
+			name string
+			r    io.Reader
+		}{{"", strings.NewReader(c.in)}, {", one byte at a time", iotest.OneByteReader(strings.NewReader(c.in))}} {
+			sc, _ := format.NewScanner(r.r, c.f)
+			var got []format.Flow
+			var f format.Flow
+			for sc.Scan(&f) {
+				f.Quirks &^= format.QuirkCRLF
+				got = append(got, f)
+			}
+			if sc.Err() != nil || len(got) != c.n {
+				t.Errorf("%s%s: %d flows, %v", c.name, r.name, len(got), sc.Err())
+				continue
+			}
+			for i := range got {
+				if d := cmp.Diff(want[0], got[i], cmpOpts...); d != "" {
+					t.Errorf("%s%s: flow %d differs:\n%s", c.name, r.name, i, d)
+				}
+			}
+			if want := strings.Count(c.in, "[UNREPLIED]") - strings.Count(c.in, tutorial); sc.Normalized() != want {
+				t.Errorf("%s%s: %d normalised, want %d", c.name, r.name, sc.Normalized(), want)
+			}
+		}
+	}
+}
+
+// TestScannerRetypedErrors checks what a wrap without backslashes does not
+// join: a line that can start a record, a line after a record that reads
+// without it and not with it, and anything under WithStrict; and that an
+// error in a joined record is placed on its own line.
+func TestScannerRetypedErrors(t *testing.T) {
+	cut := strings.SplitAfter(retyped, "\n")
+	for _, c := range []struct {
+		name, in string
+		strict   bool
+		flows    int
+		bad      []string
+	}{
+		{"bad port on line 2", strings.Replace(retyped, "sport=22 ", "sport=x22 ", 1), false, 0,
+			[]string{"p.txt:2:51: reply sport: unexpected 'x' in a number (want 0 to 65535) (in a record joined from lines 1 to 3)"}},
+		{"cut short before a record", cut[0] + tutorial + "\n", false, 1,
+			[]string{"p.txt:1:72: reply tuple: line ends where reply tuple (src=...) was expected (truncated line?)"}},
+		{"cut short at the end of the input", cut[0] + cut[1], false, 0,
+			[]string{"p.txt:2:75: use: line ends where use (use=...) was expected (truncated line?) (in a record joined from lines 1 to 2)"}},
+		{"cut short before an event", "    [NEW] " + cut[0] + "    [NEW] " + tutorial + "\n", false, 1,
+			[]string{"p.txt:1:82: reply tuple: line ends where reply tuple (src=...) was expected (truncated line?)"}},
+		{"a flag after a whole record", tutorial + "\n[UNREPLIED] use=2\n", false, 1,
+			[]string{`p.txt:2:1: protocol: unknown protocol name "[UNREPLIED]" (a protocol without a name is printed as "unknown")`}},
+		{"strict", retyped, true, 0, []string{
+			`p.txt:1:4: protocol: expected 6 spaces after "tcp" (names are padded to 8 columns), found 1`,
+			`p.txt:2:1: protocol: unknown protocol name "[UNREPLIED]" (a protocol without a name is printed as "unknown")`,
+			`p.txt:3:1: protocol: unknown protocol name "use=2" (a protocol without a name is printed as "unknown")`}},
+	} {
+		opts := []format.ScanOption{format.WithName("p.txt")}
+		if c.strict {
+			opts = append(opts, format.WithStrict())
+		}
+		fm := format.IPLegacy
+		if strings.Contains(c.in, "[NEW]") {
+			fm = format.Conntrack
+		}
+		got, bad, err := scanAll(t, strings.NewReader(c.in), fm, opts...)
+		if err != nil || len(got) != c.flows || !cmp.Equal(bad, c.bad) {
+			t.Errorf("%s: %d flows, err %v, bad\n%s\nwant\n%s", c.name, len(got), err, strings.Join(bad, "\n"), strings.Join(c.bad, "\n"))
 		}
 	}
 }

@@ -57,6 +57,7 @@ type Scanner struct {
 	join       []byte // a record joined from several lines
 	segs       []seg  // where join's bytes come from; empty for a record of one line
 	phys       []byte // the whole lines that join was made of, for errors
+	rejoined   bool   // the record was joined from lines a paste wrapped
 	xw         xmlWindow
 }
 
@@ -149,7 +150,8 @@ func (s *Scanner) scan(f *Flow, e *Expect) bool {
 	for ok {
 		perr := s.lineErr(line)
 		if perr == nil {
-			if err := s.parse(line, f, e); err != nil {
+			var err error
+			if line, err = s.parseWrapped(line, f, e); err != nil {
 				perr = asParseError(err, line)
 				if s.xmlTolerant() {
 					var got bool
@@ -204,6 +206,74 @@ func (s *Scanner) parse(line []byte, f *Flow, e *Expect) error {
 	return s.ps.Parse(line, f)
 }
 
+// parseWrapped parses line into f or e, joining to it the lines that
+// continue it where a document wrapped the record without a backslash, as
+// a PDF re-typesets it. A line continues the record if it starts with a
+// key (dport=22, use=2) or a flag ([UNREPLIED]), which no record starts
+// with. Once a record is cut short, such a line joins it, and so does the
+// next, unless the record read before and no longer reads with it (004 of
+// testdata/pasted ends a record in "[ASSURED]" and "use=2" on the next
+// line). It returns the line it parsed last.
+func (s *Scanner) parseWrapped(line []byte, f *Flow, e *Expect) ([]byte, error) {
+	err := s.parse(line, f, e)
+	if err == nil || s.ps.Strict || s.dec != nil || s.format.root() != "" || !cutShort(err, line) {
+		return line, err
+	}
+	if len(s.segs) == 0 {
+		s.startJoin(line, len(line)) // line is in the read buffer, which peeking moves
+	}
+	for {
+		next, ok := s.peekLine()
+		if !ok || !continues(next) || len(s.join)+1+len(next) > s.maxLine {
+			break
+		}
+		n, segs, phys := len(s.join), len(s.segs), len(s.phys)
+		s.join = append(s.join, ' ') // the blank the wrap replaced
+		s.lineNo++
+		joined := s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
+		s.lineNo--
+		perr := s.parse(joined, f, e)
+		if err == nil && perr != nil { // the record read without the line
+			s.join, s.segs, s.phys = s.join[:n], s.segs[:segs], s.phys[:phys]
+			s.line = s.join
+			return s.join, s.parse(s.join, f, e)
+		}
+		s.physLine() // the line peeked, now joined
+		s.rejoined = true
+		line, err = joined, perr
+	}
+	if len(s.segs) == 1 {
+		s.segs = s.segs[:0] // a line of its own after all
+	}
+	return s.join, err
+}
+
+// cutShort reports whether err says that line ends where the record goes
+// on: it is placed past the line's last token.
+func cutShort(err error, line []byte) bool {
+	pe, ok := err.(*ParseError)
+	return ok && pe.Col > len(bytes.TrimRight(line, " \t"))
+}
+
+// continues reports whether line, a line after a record cut short, can only
+// be the rest of it: its first token is a key=value or a [FLAG] other than
+// an event type.
+func continues(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t")
+	tok := line[:len(line)-len(bytes.TrimLeft(bytes.TrimLeftFunc(line, notBlank), " \t"))]
+	tok = bytes.TrimRight(tok, " \t")
+	if len(tok) > 2 && tok[0] == '[' && tok[len(tok)-1] == ']' && 'A' <= tok[1] && tok[1] <= 'Z' {
+		switch string(tok) {
+		case "[NEW]", "[UPDATE]", "[DESTROY]":
+			return false
+		}
+		return true
+	}
+	return isKV(tok)
+}
+
+func notBlank(r rune) bool { return r != ' ' && r != '\t' }
+
 // next returns the next line that may hold a record: it skips the framing
 // of XML documents and conntrack's stderr messages, and joins a record that
 // such a message cut in two, or that a backslash at the end of a line
@@ -226,7 +296,7 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 				return rest, true
 			}
 		}
-		s.segs = s.segs[:0]
+		s.segs, s.rejoined = s.segs[:0], false
 		line, ok := s.physLine()
 		if !ok {
 			return nil, false
@@ -311,6 +381,7 @@ func (s *Scanner) continued(line []byte) []byte {
 		if len(s.segs) == 0 {
 			s.startJoin(line, len(line)) // line is in the read buffer, which reading moves
 		}
+		s.rejoined = true
 		next, ok := s.physLine()
 		if !ok {
 			if len(s.segs) == 1 {
@@ -459,6 +530,24 @@ func (s *Scanner) detect() bool {
 	return true
 }
 
+// peekLine returns the next line of the input without its line end and
+// without reading it, or false at the end of the input or where the line
+// is longer than the Scanner accepts. It may move the read buffer.
+func (s *Scanner) peekLine() ([]byte, bool) {
+	for {
+		if i := bytes.IndexByte(s.buf[s.start:s.end], '\n'); i >= 0 {
+			return bytes.TrimSuffix(s.buf[s.start:s.start+i], []byte("\r")), i <= s.maxLine
+		}
+		if s.eof || s.end-s.start > s.maxLine {
+			return s.buf[s.start:s.end], s.start < s.end && s.end-s.start <= s.maxLine
+		}
+		if err := s.fill(); err != nil {
+			s.err = err
+			return nil, false
+		}
+	}
+}
+
 // readLine returns the next line without its newline. A line longer than
 // maxLine is returned as nil, with its first bytes in s.line and its length
 // in s.long, and the rest of it is skipped.
@@ -593,7 +682,7 @@ func (s *Scanner) Messages() int { return s.messages }
 
 // count counts the record just parsed if it was laid out anew.
 func (s *Scanner) count() {
-	if s.dec == nil && s.ps.p.relaid {
+	if s.dec == nil && (s.ps.p.relaid || s.rejoined) {
 		s.normalized++
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,9 +35,25 @@ var pasteLines = []struct {
 	{"conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.", 2},
 }
 
+// continues reports whether the record's rest, rest, starts with a token
+// that a record wrapped without a backslash is joined at: a key=value, or
+// a [FLAG] that is not an event type.
+func continues(rest []byte) bool {
+	tok, _, _ := bytes.Cut(rest, []byte(" "))
+	if len(tok) > 2 && tok[0] == '[' && tok[1] >= 'A' && tok[1] <= 'Z' && tok[len(tok)-1] == ']' {
+		return !slices.Contains([]string{"[NEW]", "[UPDATE]", "[DESTROY]"}, string(tok))
+	}
+	k, v, ok := bytes.Cut(tok, []byte("="))
+	return ok && len(k) > 0 && len(v) > 0 && !bytes.ContainsFunc(k, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	})
+}
+
 // FuzzPaste checks the Scanner's reading of pasted records: a valid record
 // wrapped with a backslash and a newline at token boundaries, each
-// continuation indented, reads as the same Flow as the record on one line;
+// continuation indented, or, in the formats of lines, wrapped without a
+// backslash before a key=value or a [FLAG], as documents re-typeset
+// records, reads as the same Flow as the record on one line;
 // and lines that are not records (prompts, ^C, fences, blank lines,
 // conntrack's messages) between the records change nothing but the counts
 // of lines skipped. The first byte of choices picks the format, the others
@@ -71,8 +88,16 @@ func FuzzPaste(f *testing.F) {
 		c := 0
 		for i := range len(line) {
 			wrapped.WriteByte(line[i])
-			if line[i] == ' ' && i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\t' && choice(c)%3 == 0 {
-				wrapped.WriteString("\\\n" + strings.Repeat(" ", choice(c+1)%7) + strings.Repeat("\t", choice(c+2)%2))
+			if line[i] == ' ' && i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\t' {
+				indent := strings.Repeat(" ", choice(c+1)%7) + strings.Repeat("\t", choice(c+2)%2)
+				switch choice(c) % 3 {
+				case 0:
+					wrapped.WriteString("\\\n" + indent)
+				case 1:
+					if fm != format.XML && fm != format.Save && continues(line[i+1:]) {
+						wrapped.WriteString("\n" + indent)
+					}
+				}
 			}
 			c++
 		}
