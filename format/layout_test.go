@@ -1,11 +1,7 @@
 package format_test
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -272,81 +268,6 @@ func TestVendorTokens(t *testing.T) {
 		if err := strict.Parse([]byte(c.line), &f); err == nil {
 			t.Errorf("Strict took vendor tokens: %s", c.line)
 		}
-	}
-}
-
-// TestPastedCorpusLines reads the single-line records of testdata/pasted,
-// those the other items of issue 15 (lines that are not records,
-// continuations, XML) do not concern: each reads, and prints back equal
-// to the line once its runs of blanks are made one and the producer's
-// padding restored, or is rejected where SOURCES.md says the line is
-// damaged. --strict rejects each line not in its producer's layout.
-func TestPastedCorpusLines(t *testing.T) {
-	for _, c := range []struct {
-		file   string
-		f      format.Format
-		damage string // in the lines rejected, which are those holding it
-	}{
-		{"009-k8s-126130-klog-tab-indented-D.txt", format.Conntrack, "I0815"},
-		{"013-stackoverflow-16034698-proc-example-single-spaced.txt", format.Proc, ""},
-		{"020-luci-5909-openwrt-proc-mangled-tail.txt", format.Proc, "root@OpenWrt:/# cat|zo2"},
-		{"030-s-h-note-E-markdown-indent-padding-lost.txt", format.Conntrack, "$ conntrack -E"},
-		{"035-iptables-tutorial-7.2-zh-notes-joined-odd-spaces.txt", format.IPLegacy, "/proc/net/ip_conntrack"},
-		{"037-keenetic-netmon-test-proc-vendor-tokens.txt", format.Proc, ""},
-		{"040-keenetic-dns-test-L-fastnat.txt", format.Conntrack, ""},
-		{"042-netfilter-devel-2024-04-E-timestamp-tab.txt", format.Conntrack, "Sure here is"},
-		{"043-conntrack-play-md-E-docker.txt", format.Conntrack, "root@"},
-		{"047-ubuntu-12.04-ip_conntrack-obfuscated-X.txt", format.IPLegacy, "X.X.X.X|sudo tail"},
-		{"048-fedora-magazine-nat-part2-L-single-spaced.txt", format.Conntrack, ""},
-		{"051-zh-notes-fedora-example-realigned-columns-comments.txt", format.Conntrack, " # "},
-		{"052-netfilter-devel-2025-04-selftest-proc-ipv6.txt", format.Proc, "PASS:|FAIL:"},
-	} {
-		t.Run(c.file, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("..", "testdata", "pasted", c.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(bytes.NewReader(data))
-			for n := 1; sc.Scan(); n++ {
-				line := sc.Text()
-				if strings.TrimSpace(line) == "" {
-					continue
-				}
-				damaged := false
-				for _, d := range strings.Split(c.damage, "|") {
-					damaged = damaged || d != "" && strings.Contains(line, d)
-				}
-				p := format.Parser{Format: c.f, Location: time.UTC}
-				var f format.Flow
-				err := p.Parse([]byte(line), &f)
-				switch {
-				case damaged && err == nil:
-					t.Errorf("line %d, damaged, was read:\n%s", n, line)
-					continue
-				case damaged:
-					continue
-				case err != nil:
-					t.Errorf("line %d: %v", n, err)
-					continue
-				}
-				out, err := (&format.Printer{Format: c.f, Options: p.Options(), Location: time.UTC}).Append(nil, &f)
-				if err != nil {
-					t.Fatalf("line %d: %v", n, err)
-				}
-				if got, want := strings.Fields(string(out)), strings.Fields(line); !cmp.Equal(got, want) {
-					t.Errorf("line %d prints otherwise:\n%s\n%s", n, line, out)
-				}
-				// Strict takes the lines that need no new layout and hold no
-				// unknown tokens.
-				sc, _ := format.NewScanner(strings.NewReader(line), c.f, format.WithLocation(time.UTC))
-				for sc.Scan(&f) {
-				}
-				strict := format.Parser{Format: c.f, Strict: true, Location: time.UTC}
-				if err := strict.Parse([]byte(line), &f); (err == nil) != (sc.Normalized() == 0 && sc.Unknown() == 0) {
-					t.Errorf("line %d: Strict: %v; Normalized %d, Unknown %d", n, err, sc.Normalized(), sc.Unknown())
-				}
-			}
-		})
 	}
 }
 

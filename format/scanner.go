@@ -239,7 +239,7 @@ func (s *Scanner) parseWrapped(line []byte, f *Flow, e *Expect) ([]byte, error) 
 			return s.join, s.parse(s.join, f, e)
 		}
 		s.physLine() // the line peeked, now joined
-		s.rejoined = true
+		s.line, s.rejoined = s.join, true
 		line, err = joined, perr
 	}
 	if len(s.segs) == 1 {
