@@ -75,6 +75,7 @@ func Detect(prefix []byte) (Format, error) {
 	var p Parser
 	lines, kernelUse, libUse := 0, 0, 0
 	guessed := Auto // from the first line that looks like a record
+	prefix = bytes.TrimPrefix(prefix, utf8BOM)
 	for len(prefix) > 0 && lines < detectLines {
 		from := prefix
 		line, rest, _ := bytes.Cut(prefix, []byte("\n"))

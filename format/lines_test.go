@@ -1,8 +1,10 @@
 package format_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -307,4 +309,62 @@ func TestScannerNotRecords(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestScannerByteOrderMark checks that a capture that an editor saved with
+// a UTF-8 byte-order mark reads as without it, its first record counted as
+// normalised where it is on the mark's line; WithStrict rejects the mark.
+func TestScannerByteOrderMark(t *testing.T) {
+	for _, file := range []string{"conntrack-L.txt", "proc.txt", "xml-L.txt", "conntrack-expect-L.txt"} {
+		data, err := os.ReadFile("../testdata/corpus/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		marked := append([]byte("\xef\xbb\xbf"), data...)
+		want := scanRecords(t, data)
+		got := scanRecords(t, marked)
+		if got.err != nil || !cmp.Equal(got.out, want.out) || got.normalized != want.normalized+boolInt(!strings.HasPrefix(file, "xml")) {
+			t.Errorf("%s: %v, %d records normalised; want %d, and the records read without the mark", file, got.err, got.normalized, want.normalized)
+		}
+		if strict := scanRecords(t, marked, format.WithStrict()); strict.err == nil {
+			t.Errorf("%s: WithStrict took the byte-order mark", file)
+		}
+	}
+}
+
+// scanned is what scanRecords read.
+type scanned struct {
+	out        []string // records printed back
+	normalized int
+	err        error
+}
+
+// scanRecords reads every record of data, detecting its format, and prints
+// each back.
+func scanRecords(t *testing.T, data []byte, opts ...format.ScanOption) scanned {
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Auto, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, err := sc.Detect()
+	if err != nil {
+		return scanned{err: err}
+	}
+	var r scanned
+	for {
+		out, ok := scanPrint(t, sc, fm)
+		if !ok {
+			break
+		}
+		r.out = append(r.out, string(out))
+	}
+	r.normalized, r.err = sc.Normalized(), sc.Err()
+	return r
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -57,7 +57,7 @@ type Scanner struct {
 	join       []byte // a record joined from several lines
 	segs       []seg  // where join's bytes come from; empty for a record of one line
 	phys       []byte // the whole lines that join was made of, for errors
-	rejoined   bool   // the record was joined from lines a paste wrapped
+	rejoined   bool   // the record's lines were laid out anew: joined, or a byte-order mark dropped
 	xw         xmlWindow
 }
 
@@ -347,6 +347,8 @@ func (s *Scanner) next(expect bool) ([]byte, bool) {
 	return nil, false
 }
 
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // physLine reads the next line of the input, without its line end, and
 // counts it. A nil line is one that was too long; false means the end of
 // the input, or an error, which s.err then holds.
@@ -359,6 +361,10 @@ func (s *Scanner) physLine() ([]byte, bool) {
 		return nil, false
 	}
 	s.lineNo++
+	// A byte-order mark, as Windows editors save a paste.
+	if s.lineNo == 1 && !s.ps.Strict && bytes.HasPrefix(line, utf8BOM) {
+		line, s.rejoined = line[len(utf8BOM):], true
+	}
 	// Windows line ends, as in captures pasted into documents, are read;
 	// CR() and QuirkCRLF tell the caller.
 	if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
