@@ -62,6 +62,17 @@ func meaningful(line []byte) bool {
 	return !blank(line) && conntrackMessage(line) < 0 && string(line) != xmlHeader && !notRecord(line)
 }
 
+// saveLine reports whether line starts with one of the commands of
+// conntrack's -o save and -R lines, and a blank.
+func saveLine(line []byte, commands ...string) bool {
+	for _, c := range commands {
+		if rest, ok := bytes.CutPrefix(line, []byte(c)); ok && len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
+			return true
+		}
+	}
+	return false
+}
+
 // Detect returns the format of a stream that starts with prefix: one or
 // more whole lines. Where several formats read the lines alike, the one
 // whose producer printed them more likely wins: a line the kernel and
@@ -103,12 +114,12 @@ func Detect(prefix []byte) (Format, error) {
 			guessed = guess(line)
 		}
 		if lines == 0 {
-			switch {
-			case bytes.TrimLeft(line, " \t")[0] == '<':
+			switch t := bytes.TrimLeft(line, " \t"); {
+			case t[0] == '<':
 				return xmlKind(from), nil
-			case bytes.HasPrefix(line, []byte("-A ")) || bytes.HasPrefix(line, []byte("-U ")) || bytes.HasPrefix(line, []byte("-D ")):
+			case saveLine(t, "-A", "-U", "-D"):
 				return Save, nil
-			case bytes.HasPrefix(line, []byte("-I ")):
+			case saveLine(t, "-I"):
 				return Restore, nil
 			}
 		}

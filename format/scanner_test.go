@@ -225,6 +225,11 @@ func TestDetect(t *testing.T) {
 		{"root@gw:~# conntrack -L\n$ \n^C\n```\n" + good, format.Proc},
 		{"# conntrack -L -o xml\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n", format.XML},
 		{"$ conntrack -L -o save\n-A -s 10.0.0.1 -d 10.0.0.2 -p udp --sport 1 --dport 2 -t 29\n", format.Save},
+		{"    -A -s 10.0.0.1 -d 10.0.0.2 -p udp --sport 1 --dport 2 -t 29\n", format.Save},
+		{"\t-I\t-s 10.0.0.1 -d 10.0.0.2 -p udp --sport 1 --dport 2 -t 29\n", format.Restore},
+		// A record wrapped over lines, and a byte-order mark.
+		{"tcp 6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775\n  dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775\n  use=2\n", format.IPLegacy},
+		{"\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n", format.XML},
 		// Where no line reads, the first that looks like a record says
 		// the format, so that reading it says what is wrong.
 		{"      tcp      6 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 [OFFLOAD] mark=0 use=1\n", format.Conntrack},
