@@ -1,6 +1,10 @@
 package format
 
-import "bytes"
+import (
+	"bytes"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Captures pasted into tickets, chats and mails keep the producer's tokens
 // but not its blanks: indentation added, runs of spaces collapsed or
@@ -10,8 +14,23 @@ import "bytes"
 // here, and a record read from a relaid line is the record of the producer's
 // own line, which is what it prints back.
 
-// isBlank reports whether c is a blank of a pasted line.
-func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+// blankAt returns the length of the blank of a pasted line that starts
+// line[i:], 0 if there is none: a space or a TAB, or a space of Unicode
+// (category Zs) in UTF-8, as web pages turn runs of spaces into no-break
+// spaces (U+00A0) and CJK documents use U+3000.
+func blankAt(line []byte, i int) int {
+	switch c := line[i]; {
+	case c == ' ' || c == '\t':
+		return 1
+	case c < 0xc2:
+		return 0
+	}
+	r, n := utf8.DecodeRune(line[i:])
+	if r != utf8.RuneError && unicode.Is(unicode.Zs, r) {
+		return n
+	}
+	return 0
+}
 
 // relayout lays out line, a record of format fm, as its producer prints it,
 // into p.nbuf, with the column in line of each byte in p.cols (and one more,
@@ -22,11 +41,11 @@ func (p *parser) relayout(fm Format, line []byte) bool {
 	p.nbuf, p.cols = p.nbuf[:0], p.cols[:0]
 	toks := p.toks[:0]
 	for i := 0; i < len(line); {
-		for i < len(line) && isBlank(line[i]) {
-			i++
+		for n := 1; i < len(line) && n > 0; i += n {
+			n = blankAt(line, i)
 		}
 		start := i
-		for i < len(line) && !isBlank(line[i]) {
+		for i < len(line) && blankAt(line, i) == 0 {
 			i++
 		}
 		if i > start {

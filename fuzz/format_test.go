@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -299,8 +300,8 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// FuzzRelayout lays out valid records again as pastes do (runs of spaces
-// and TABs between tokens, indentation, trailing blanks, padding collapsed)
+// FuzzRelayout lays out valid records again as pastes do (runs of spaces,
+// TABs and spaces of Unicode between tokens, indentation, trailing blanks, padding collapsed)
 // and checks that each reads as the same record and prints the original
 // line. Seeds: the lines of the corpus and of testdata/pasted, each with a
 // format and a layout; the bytes of the layout pick the blanks.
@@ -328,8 +329,8 @@ func FuzzRelayout(f *testing.F) {
 			return
 		}
 		want, ok := parseStrict(fm, line, true)
-		if !ok {
-			return
+		if !ok || bytes.ContainsFunc(line, func(r rune) bool { return r > 0x7f && unicode.Is(unicode.Zs, r) }) {
+			return // a token's own space of Unicode is not told from a paste's
 		}
 		// A record whose runs of blanks carry content (a label of two
 		// words, a vendor's bracket token) is its own layout: the single-
@@ -342,9 +343,14 @@ func FuzzRelayout(f *testing.F) {
 			n := min + int(b&3)
 			var run []byte
 			for k := range n {
-				if b>>(2+k%6)&1 != 0 {
+				switch {
+				case b>>(2+k%6)&1 != 0:
 					run = append(run, '\t')
-				} else {
+				case k == 0 && b>>6 == 1:
+					run = append(run, "\u00a0"...) // a web page's no-break space
+				case k == 0 && b>>6 == 2:
+					run = append(run, "\u3000"...) // an ideographic space
+				default:
 					run = append(run, ' ')
 				}
 			}
