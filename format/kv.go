@@ -433,6 +433,18 @@ func (p *parser) flagWord(rest []byte) Status {
 	return 0
 }
 
+// zone parses the zone key k at the cursor. conntrack prints no zone 0:
+// the kernel sends no zone for the default one. A line with zone=0 is
+// /proc's, and read as conntrack's it would print without it.
+func (p *parser) zone(k *key) (uint16, error) {
+	start := p.pos
+	n, err := p.uint(k, math.MaxUint16)
+	if err == nil && n == 0 && p.d.lib {
+		err = p.errAt(start, p.pos, k.field, ErrRange, "conntrack prints no "+k.s+"0 (the default zone); /proc/net/nf_conntrack does")
+	}
+	return uint16(n), err
+}
+
 // elem parses element s at the cursor.
 func (p *parser) elem(f *Flow, s Slot) error {
 	var err error
@@ -442,17 +454,11 @@ func (p *parser) elem(f *Flow, s Slot) error {
 	case SlotReply:
 		err = p.tuple(f, &f.Reply, "reply")
 	case SlotOrigZone:
-		var n uint64
-		n, err = p.uint(kZoneOrig, math.MaxUint16)
-		f.OrigZone = uint16(n)
+		f.OrigZone, err = p.zone(kZoneOrig)
 	case SlotReplyZone:
-		var n uint64
-		n, err = p.uint(kZoneReply, math.MaxUint16)
-		f.ReplyZone = uint16(n)
+		f.ReplyZone, err = p.zone(kZoneReply)
 	case SlotZone:
-		var n uint64
-		n, err = p.uint(kZone, math.MaxUint16)
-		f.Zone = uint16(n)
+		f.Zone, err = p.zone(kZone)
 	case SlotOrigCounters:
 		err = p.counters(&f.OrigCounters, "original")
 	case SlotReplyCounters:
