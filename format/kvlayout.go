@@ -64,15 +64,13 @@ func (p *parser) relayout(fm Format, line []byte) bool {
 		// left-aligned microseconds with spaces, which may have become one.
 		if t := tok(0); len(t) > 1 && t[0] == '[' && t[1] >= '0' && t[1] <= '9' {
 			end := 1
-			if t[len(t)-1] != ']' && len(toks) > 1 && string(tok(1)) == "]" {
-				end = 2 // "[1712662404.5732 ]": spaced microseconds
+			if dot := bytes.IndexByte(t, '.'); t[len(t)-1] != ']' && dot >= 0 && len(t)-dot-1 < 6 && len(toks) > 1 && string(tok(1)) == "]" {
+				end = 2 // "[1712662404.5732 ]": spaced microseconds, fewer than 6 digits
 			}
 			p.emit(line, toks[0][0], toks[0][1])
 			if end == 2 {
-				if dot := bytes.IndexByte(t, '.'); dot >= 0 {
-					for n := len(t) - dot - 1; n < 6; n++ {
-						p.pad(toks[0][1], ' ')
-					}
+				for n := len(t) - bytes.IndexByte(t, '.') - 1; n < 6; n++ {
+					p.pad(toks[0][1], ' ')
 				}
 				p.emit(line, toks[1][0], toks[1][1])
 			}
