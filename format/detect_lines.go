@@ -56,21 +56,31 @@ func skipBlanks(b []byte) []byte {
 // promptChar reports whether c ends shell prompts: # $ % >.
 func promptChar(c byte) bool { return c == '#' || c == '$' || c == '%' || c == '>' }
 
-// tupleToken reports whether line holds a token that only a record holds:
-// a key of a tuple (src=, dst=, sport=, dport=, proto=) or an XML element.
-// A prompt or command with one ("grep src=10.0.0.1") is not skipped.
+// tupleToken reports whether line holds what only a record holds: a key
+// of a tuple (src=, dst=, sport=, dport=, proto=), an XML element, or the
+// two addresses of an -o save tuple (-s ADDR -d ADDR). A prompt or command
+// with one ("grep src=10.0.0.1", "conntrack -D -s 10.0.0.1 -d 10.0.0.2")
+// is not skipped.
 func tupleToken(line []byte) bool {
 	if bytes.IndexByte(line, '<') >= 0 {
 		return true
 	}
+	var prev []byte
+	addrs := 0
 	for tok := range bytes.FieldsSeq(line) {
 		for _, k := range []string{"src=", "dst=", "sport=", "dport=", "proto="} {
 			if bytes.HasPrefix(tok, []byte(k)) {
 				return true
 			}
 		}
+		if string(prev) == "-s" || string(prev) == "-d" {
+			if _, ok := ParseAddr(tok); ok {
+				addrs++
+			}
+		}
+		prev = tok
 	}
-	return false
+	return addrs == 2
 }
 
 // fence reports whether line opens or closes a markdown code block: ```

@@ -264,6 +264,9 @@ func TestScannerNotRecords(t *testing.T) {
 		"^C" + tutorial,
 		"``` " + tutorial,
 		"I0815 12:15:14.637712       1 conntrack.go:71] \"Conntrack entries deleted\" output=<",
+		// A comment that holds an -o save record (more/089).
+		"# Example of pre entry: -A -t 431996 -u SEEN_REPLY,ASSURED -s 71.34.64.4 -d 172.31.26.253 -p tcp --sport 47202 --dport 8080",
+		"# entry: -D -s 10.0.0.1 -d 10.0.0.2 -p udp --sport 1 --dport 2",
 	}
 	var in strings.Builder
 	for _, l := range skipped {
