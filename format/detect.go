@@ -73,7 +73,7 @@ func Detect(prefix []byte) (Format, error) {
 	var f Flow
 	var e Expect
 	var p Parser
-	lines, kernelUse, libUse := 0, 0, 0
+	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
 	guessed := Auto // from the first line that looks like a record
 	for len(prefix) > 0 && lines < detectLines {
 		from := prefix
@@ -102,6 +102,9 @@ func Detect(prefix []byte) (Format, error) {
 			if c.Expectations() {
 				if p.ParseExpect(line, &e) == nil {
 					score[c] += 2
+					if e.Quirks&QuirkExpecting != 0 {
+						expecting++
+					}
 				}
 				continue
 			}
@@ -120,6 +123,11 @@ func Detect(prefix []byte) (Format, error) {
 				}
 			}
 		}
+	}
+	if score[IPLegacy] > 0 {
+		// A 2.4 kernel's /proc/net/ip_conntrack lists its expectations
+		// after its connections, as EXPECTING: lines: they are of the file.
+		score[IPLegacy] += 2 * expecting
 	}
 	best := Auto
 	for _, c := range candidates {

@@ -58,6 +58,7 @@ type Scanner struct {
 	segs       []seg  // where join's bytes come from; empty for a record of one line
 	phys       []byte // the whole lines that join was made of, for errors
 	xw         xmlWindow
+	mixed      mixed // records of the other kind passed over (older.go)
 }
 
 // A seg is a piece of a joined record: join[at:at+n] is the bytes
@@ -151,6 +152,10 @@ func (s *Scanner) scan(f *Flow, e *Expect) bool {
 		if perr == nil {
 			if err := s.parse(line, f, e); err != nil {
 				perr = asParseError(err, line)
+				if s.passOver(line, expect, &perr) {
+					line, ok = s.next(expect)
+					continue
+				}
 				if s.xmlTolerant() {
 					var got bool
 					if got, perr = s.xmlScan(line, f, e); !got && perr == nil {
