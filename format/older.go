@@ -127,8 +127,8 @@ func (p *parser) ipConntrackTuple(e *Expect) error {
 // master, nor class nor helper: the zone and the flags (0.9.1).
 func (p *parser) libnfct09Tail(e *Expect) error {
 	e.Quirks |= QuirkOldLibnfct
-	if !e.Has(ExpectTimeout) {
-		return p.errAt(0, p.tokenEnd(0), "timeout", ErrMissing, "no timeout, which conntrack prints first where it prints no mask")
+	if !e.Has(ExpectTimeout) { // which it always printed
+		return p.errAt(p.pos, p.tokenEnd(p.pos), "mask-src", ErrMissing, "no mask-src=, in a line without a timeout")
 	}
 	if p.at(kExpectZone) {
 		n, err := p.expectDigits("zone", math.MaxUint16)
@@ -147,10 +147,13 @@ func (p *parser) libnfct09Tail(e *Expect) error {
 			return p.errAt(p.pos, end, "flags", ErrUnknownName, "unknown flags "+quote(p.line[p.pos:end]))
 		}
 		e.Flags, e.Fields, p.pos = fl, e.Fields|ExpectFlagsSet, end
+		if err := p.sep(&e.Quirks); err != nil {
+			return err
+		}
 	}
 	if p.pos != len(p.line) {
 		end := p.tokenEnd(p.pos)
-		return p.errAt(p.pos, end, "mask-src", ErrSyntax, "expected mask-src=, found "+quote(p.line[p.pos:end]))
+		return p.errAt(p.pos, end, "", ErrSyntax, "unexpected "+quote(p.line[p.pos:end])+" after the flags, which end the line where conntrack prints no mask")
 	}
 	return nil
 }
