@@ -38,10 +38,10 @@ var olderExpectLayouts = []struct {
 		},
 		pasted: "300  proto=17\tsrc=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1   PERMANENT,INACTIVE  ",
 		damaged: map[string]string{
-			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT,BOGUS":    `damaged.txt:1:72: flags: unknown flags "PERMANENT,BOGUS"`,
+			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT,BOGUS":      `damaged.txt:1:72: flags: unknown flags "PERMANENT,BOGUS"`,
 			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT helper=sip": `damaged.txt:1:82: unexpected "helper=sip" after the flags, which end the line where conntrack prints no mask`,
-			"proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1":                         `damaged.txt:1:61: mask-src: expected mask-src=, found "zone=1"`,
-			"300 proto=17 src=198.51.100.9 dst=192.0.2.256 sport=0 dport=5062":                           `damaged.txt:1:35: dst: malformed IPv4 address "192.0.2.256" (want four numbers 0 to 255, as in 192.0.2.1)`,
+			"proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1":                          `damaged.txt:1:61: mask-src: expected mask-src=, found "zone=1"`,
+			"300 proto=17 src=198.51.100.9 dst=192.0.2.256 sport=0 dport=5062":                            `damaged.txt:1:35: dst: malformed IPv4 address "192.0.2.256" (want four numbers 0 to 255, as in 192.0.2.1)`,
 		},
 	},
 	{
@@ -59,7 +59,7 @@ var olderExpectLayouts = []struct {
 		pasted: "  300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=198.51.100.9  master-dst=192.0.2.20 sport=5060 dport=5060 PERMANENThelper=sip",
 		damaged: map[string]string{
 			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=198.51.100.9 master-dst=192.0.2.20 sport=5060 dport=5060 PERMANENThelpr=sip": `damaged.txt:1:203: flags: unknown flags "PERMANENThelpr=sip"`,
-			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=198.51.100.9 master-dst=192.0.2.20 sport=5060 dport=5060 PERMANENThelper=":    `damaged.txt:1:212: helper: empty value after helper=`,
+			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=198.51.100.9 master-dst=192.0.2.20 sport=5060 dport=5060 PERMANENThelper=":   `damaged.txt:1:212: helper: empty value after helper=`,
 		},
 	},
 	{
