@@ -768,7 +768,7 @@ func expectPrintable(fm Format, e *Expect) error {
 		return &PrintError{Format: fm, Msg: "the expected tuple has no addresses"}
 	}
 	if fm != ProcExpect && (!e.Has(ExpectMask) || !e.Has(ExpectMaster)) && !(fm == ConntrackExpect && libnfct09Layout(e)) {
-		return &PrintError{Format: fm, Msg: "conntrack prints the mask and the master, which the expectation lacks (it comes from /proc)"}
+		return &PrintError{Format: fm, Msg: "conntrack prints the mask and the master, which the expectation lacks (it comes from /proc, or from libnetfilter_conntrack 0.9)"}
 	}
 	return nil
 }

@@ -154,6 +154,13 @@ func TestOlderExpectLayouts(t *testing.T) {
 				c.check(t, es)
 			}
 
+			if c.others == 0 { // 2.4's files are iplegacy's: TestOlderMixed24
+				sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
+				if fm, err := sc.Detect(); fm != c.f || err != nil {
+					t.Errorf("detected %v, %v; want %v", fm, err, c.f)
+				}
+			}
+
 			ps := format.Parser{Format: c.f}
 			var e format.Expect
 			if err := ps.ParseExpect([]byte(c.pasted), &e); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -294,6 +295,9 @@ func scan(r io.Reader) ([]format.Flow, string) {
 	}
 	if sc.Err() != nil {
 		errs = append(errs, sc.Err().Error())
+	}
+	if n := sc.Others(); n > 0 { // lines of the other kind passed over
+		errs = append(errs, strconv.Itoa(n)+" others")
 	}
 	return flows, strings.Join(errs, "\n")
 }
