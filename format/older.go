@@ -43,17 +43,12 @@ func (p *parser) parseExpectOlder(fm Format, line []byte, e *Expect) error {
 	if old == nil {
 		return nil
 	}
-	var pe, po *ParseError
-	if asPE(err, &pe) && asPE(old, &po) && po.Col > pe.Col {
-		return old
+	if po, ok := old.(*ParseError); ok {
+		if pe, ok := err.(*ParseError); ok && po.Col > pe.Col {
+			return old
+		}
 	}
 	return err
-}
-
-func asPE(err error, pe **ParseError) bool {
-	e, ok := err.(*ParseError)
-	*pe = e
-	return ok
 }
 
 // ipConntrackExpect parses the start of a line of ip_conntrack's layouts,
@@ -78,7 +73,7 @@ func (p *parser) ipConntrackExpect(e *Expect) bool {
 func (p *parser) ipConntrackTuple(e *Expect) error {
 	p.d = legacyDialect // IPv4 only, as ip_conntrack
 	p.family = true
-	if !kProto.match(p.line[p.pos:]) || e.Quirks&QuirkExpecting == 0 {
+	if e.Quirks&QuirkExpecting == 0 || !kProto.match(p.line[p.pos:]) { // 2.4.0's EXPECTING: has neither
 		if !p.opt("- ") {
 			end := p.tokenEnd(p.pos)
 			t, er := parseInt(p.line[p.pos:end], math.MinInt64, math.MaxInt64)
