@@ -153,6 +153,13 @@ func TestOlderExpectLayouts(t *testing.T) {
 				}
 				c.check(t, es)
 			}
+			buf := make([]byte, 0, 512)
+			pr := format.Printer{Format: c.f}
+			for i := range es {
+				if n := testing.AllocsPerRun(20, func() { buf, _ = pr.AppendExpect(buf[:0], &es[i]) }); n != 0 {
+					t.Errorf("record %d: print allocates %v times", i+1, n)
+				}
+			}
 
 			if c.others == 0 { // 2.4's files are iplegacy's: TestOlderMixed24
 				sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
