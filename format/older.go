@@ -16,7 +16,7 @@ import (
 //	format            producer                                  layout                                              quirk
 //	conntrack-expect  libnetfilter_conntrack ≤ 0.9.1            TIMEOUT proto=N TUPLE [zone=N] [FLAGS]              QuirkOldLibnfct, no mask, no master
 //	conntrack-expect  libnetfilter_conntrack 1.0.0              ... master-src=... [zone=N ]FLAGShelper=NAME        QuirkOldLibnfct
-//	proc-expect       /proc/net/ip_conntrack_expect (≤ 2.6.21)  TIMEOUT|- proto=N TUPLE␠                            QuirkNoL3proto
+//	proc-expect       /proc/net/ip_conntrack_expect (< 2.6.22)  TIMEOUT|- proto=N TUPLE␠                            QuirkNoL3proto
 //	proc-expect       /proc/net/ip_conntrack of 2.4.0           EXPECTING: proto=N TUPLE␠                           QuirkExpecting
 //	proc-expect       /proc/net/ip_conntrack of 2.4.32          EXPECTING: TIMEOUT|- use=N proto=N TUPLE␠           QuirkExpecting, ExpectUse
 //
@@ -51,9 +51,9 @@ func (p *parser) parseExpectOlder(fm Format, line []byte, e *Expect) error {
 	return err
 }
 
-// ipConntrackExpect parses the start of a line of ip_conntrack's layouts,
-// up to its protocol, and reports whether the line is one: it starts with
-// "EXPECTING: ", or has no "l3proto = " after its timeout.
+// ipConntrackExpect reports whether the line is one of ip_conntrack's
+// layouts: it starts with "EXPECTING: ", which it moves past, or has no
+// "l3proto = " after its timeout. It gives e the layout's quirk.
 func (p *parser) ipConntrackExpect(e *Expect) bool {
 	if bytes.HasPrefix(p.line, expecting) {
 		e.Quirks |= QuirkExpecting
