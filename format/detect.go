@@ -101,7 +101,13 @@ func Detect(prefix []byte) (Format, error) {
 			p.Format = c
 			if c.Expectations() {
 				if p.ParseExpect(line, &e) == nil {
+					// One read only laid out again counts half: ip_conntrack's
+					// expectation line that lost its trailing blank is
+					// libnetfilter_conntrack 0.9's, as conntrack printed it.
 					score[c] += 2
+					if p.p.relaid {
+						score[c]--
+					}
 					if e.Quirks&QuirkExpecting != 0 {
 						expecting++
 					}

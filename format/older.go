@@ -148,7 +148,7 @@ func (p *parser) libnfct09Tail(e *Expect) error {
 	}
 	if p.pos != len(p.line) {
 		end := p.tokenEnd(p.pos)
-		return p.errAt(p.pos, end, "", ErrSyntax, "unexpected "+quote(p.line[p.pos:end])+" after the flags, which end the line where conntrack prints no mask")
+		return p.errAt(p.pos, end, "", ErrSyntax, "unexpected "+quote(p.line[p.pos:end])+" (a line without mask and master, as libnetfilter_conntrack 0.9 printed it, ends with the zone and the flags)")
 	}
 	return nil
 }
