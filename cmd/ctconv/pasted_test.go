@@ -107,6 +107,12 @@ func TestConvertOlder24(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout\n%s\nstderr %q; want\n%s\n%q", c.args, code, out, errs, c.want, c.note)
 		}
 	}
+	// diff compares the flows, and says what it passed over.
+	if code, out, errs := ctconv(t, "", "diff", file, file); code != 0 || out != "" ||
+		errs != "ctconv diff: "+file+": passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n"+
+			"ctconv diff: "+file+": passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n" {
+		t.Errorf("diff: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 	// JSON of the expectations keeps the layout, and prints back as it.
 	_, js, _ := ctconv(t, "", "convert", "--from", "proc-expect", "--to", "json", file)
 	if code, out, errs := ctconv(t, js, "convert", "--to", "proc-expect"); code != 0 || out != expects.String() {
