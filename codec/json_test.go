@@ -81,12 +81,12 @@ func TestJSONShape(t *testing.T) {
 }
 
 func TestJSONExpectRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/corpus/*expect*.txt")
+	files := expectFiles()
 	var d codec.JSONDecoder
 	n := 0
-	for _, file := range files {
+	for file, fm := range files {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(data), fm, format.WithLocation(time.UTC))
 		var e format.Expect
 		for sc.ScanExpect(&e) {
 			n++
@@ -109,6 +109,24 @@ func TestJSONExpectRoundTrip(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no expectations in the corpus")
 	}
+}
+
+// expectFiles returns the files of expectations, with the format to read
+// each in: the corpus's, and the older producers' layouts of
+// testdata/pasted/older, which have a use= count and quirks of their own.
+func expectFiles() map[string]format.Format {
+	files, _ := filepath.Glob("../testdata/corpus/*expect*.txt")
+	m := map[string]format.Format{}
+	for _, f := range files {
+		m[f] = format.Auto
+	}
+	for _, f := range []string{"conntrack-L-expect-libnfct-0.9.txt", "conntrack-L-expect-libnfct-1.0.0.txt"} {
+		m["../testdata/pasted/older/"+f] = format.ConntrackExpect
+	}
+	for _, f := range []string{"proc-ip_conntrack_expect-2.6.18.txt", "proc-ip_conntrack-2.4.0.txt", "proc-ip_conntrack-2.4.32.txt"} {
+		m["../testdata/pasted/older/"+f] = format.ProcExpect
+	}
+	return m
 }
 
 // TestDecodeText: the decoders refuse the text that no producer prints

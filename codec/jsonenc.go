@@ -56,31 +56,35 @@ func (w *jsonWriter) addr(k string, a netip.Addr) {
 	w.b = append(w.b, '"')
 }
 
-// string appends s as a JSON string. The model's strings are valid UTF-8;
-// one that is not cannot be encoded without loss.
 // quirks writes the "quirks" member of q, if any: their names in the
-// order of version 1 (quirkWire's), whatever the order of format's
-// constants, so that the JSON of a record stays as it was.
-func (w *jsonWriter) quirks(q format.Quirks) {
-	if q == 0 {
-		return
-	}
-	w.key("quirks")
-	w.b = append(w.b, '[')
+// order of version 1 (quirkWire's, then expectQuirkWire's), whatever the
+// order of format's constants, so that the JSON of a record stays as it
+// was. A flow has quirkWire's only.
+func (w *jsonWriter) quirks(q format.Quirks, expect bool) {
+	sets := [2]*wireSet{quirkWire, expectQuirkWire}
 	n := 0
-	for _, p := range quirkWire.pairs {
-		if q&format.Quirks(p.model) == 0 {
-			continue
+	for i, set := range sets {
+		for _, p := range set.pairs {
+			if q&format.Quirks(p.model) == 0 || i > 0 && !expect {
+				continue
+			}
+			if n == 0 {
+				w.key("quirks")
+				w.b = append(w.b, '[')
+			} else {
+				w.b = append(w.b, ',')
+			}
+			w.string(format.QuirkName(format.Quirks(p.model)))
+			n++
 		}
-		if n > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.string(format.QuirkName(format.Quirks(p.model)))
-		n++
 	}
-	w.b = append(w.b, ']')
+	if n > 0 {
+		w.b = append(w.b, ']')
+	}
 }
 
+// string appends s as a JSON string. The model's strings are valid UTF-8;
+// one that is not cannot be encoded without loss.
 func (w *jsonWriter) string(s string) {
 	if !utf8.ValidString(s) {
 		w.err = &EncodeError{Msg: "invalid UTF-8 in " + strconv.Quote(s)}
@@ -237,7 +241,7 @@ func AppendJSON(dst []byte, f *format.Flow) ([]byte, error) {
 	if f.Has(format.FieldProgname) {
 		w.str("progname", f.Progname)
 	}
-	w.quirks(f.Quirks)
+	w.quirks(f.Quirks, false)
 	if f.Extras.Len() > 0 {
 		w.key("extras")
 		w.b = append(w.b, '[')

@@ -72,7 +72,10 @@ func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
 	if e.Has(format.ExpectProgname) {
 		w.str("progname", e.Progname)
 	}
-	w.quirks(e.Quirks)
+	if e.Has(format.ExpectUse) {
+		w.uint("use", uint64(e.Use))
+	}
+	w.quirks(e.Quirks, true)
 	w.close()
 	if w.err != nil {
 		return dst, w.err
@@ -82,7 +85,7 @@ func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
 
 var expectKeys = [...]string{"family", "proto", "proto-num", "event", "event-time", "timeout", "tuple",
 	"mask", "master", "master-l4", "zone", "flags", "class", "help-name", "policy", "userspace", "portid",
-	"progname", "quirks"}
+	"progname", "quirks", "use"}
 
 // DecodeExpect decodes one line of JSON, as AppendJSONExpect writes it,
 // into e.
@@ -208,14 +211,16 @@ func (d *JSONDecoder) DecodeExpect(line []byte, e *format.Expect) error {
 				if err != nil {
 					return err
 				}
-				for i := range 8 {
-					if q := format.Quirks(1) << i; format.QuirkName(q) == string(v) {
-						e.Quirks |= q
-						return nil
-					}
+				if q, ok := format.ParseQuirk(string(v)); ok {
+					e.Quirks |= q
+					return nil
 				}
 				return r.fail(format.ErrUnknownName, "quirks", "unknown quirk "+quote(v))
 			})
+		case 1 << 19:
+			n, err = r.uint("use", math.MaxUint32)
+			e.Use = uint32(n)
+			e.Fields |= format.ExpectUse
 		}
 		return err
 	})

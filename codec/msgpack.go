@@ -266,7 +266,7 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 	if f.Event != format.EventNone {
 		mask |= wireEvent
 	}
-	if f.Quirks != 0 {
+	if quirkWire.wire(uint64(f.Quirks)) != 0 {
 		mask |= wireQuirks
 	}
 	if f.Extras.Len() > 0 {
@@ -418,11 +418,14 @@ func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
 	if x.Event != format.EventNone {
 		mask |= wireExpectEvent
 	}
-	if x.Quirks != 0 {
+	if quirkWire.wire(uint64(x.Quirks)) != 0 {
 		mask |= wireExpectQuirks
 	}
 	if x.Flags != 0 {
 		mask |= wireExpectFlags
+	}
+	if expectQuirkWire.wire(uint64(x.Quirks)) != 0 {
+		mask |= wireExpectQuirks2
 	}
 	l4 := x.Proto.Layer4()
 	n := 6 + l4Len(l4)
@@ -476,6 +479,10 @@ func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
 			enc.EncodeUint(quirkWire.wire(uint64(x.Quirks)))
 		case wireExpectFlags:
 			enc.EncodeUint(uint64(x.Flags))
+		case wireExpectUse:
+			enc.EncodeUint(uint64(x.Use))
+		case wireExpectQuirks2:
+			enc.EncodeUint(expectQuirkWire.wire(uint64(x.Quirks)))
 		}
 	}
 	return e.flush()
@@ -1036,6 +1043,12 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 		case wireExpectFlags:
 			n, err = d.uint(math.MaxUint8)
 			x.Flags = format.ExpectFlags(n)
+		case wireExpectUse:
+			n, err = d.uint(math.MaxUint32)
+			x.Use = uint32(n)
+		case wireExpectQuirks2:
+			n, err = d.uint(1<<3 - 1)
+			x.Quirks |= format.Quirks(expectQuirkWire.model(n))
 		}
 	}
 	if err != nil {

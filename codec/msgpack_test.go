@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -48,13 +47,12 @@ func TestMsgpackRoundTrip(t *testing.T) {
 }
 
 func TestMsgpackExpectRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/corpus/*expect*.txt")
 	var buf bytes.Buffer
 	enc := codec.NewMsgpackEncoder(&buf)
 	var all []format.Expect
-	for _, file := range files {
+	for file, fm := range expectFiles() {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(data), fm, format.WithLocation(time.UTC))
 		var e format.Expect
 		for sc.ScanExpect(&e) {
 			enc.EncodeExpect(&e)

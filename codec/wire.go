@@ -95,7 +95,9 @@ const (
 	wireExpectEvent     = 1 << 12
 	wireExpectQuirks    = 1 << 13
 	wireExpectFlags     = 1 << 14
-	wireExpectVersion   = 14
+	wireExpectUse       = 1 << 15
+	wireExpectQuirks2   = 1 << 16 // the quirks above version 1's 8, by expectQuirkWire
+	wireExpectVersion   = 16
 )
 
 // expectWire is the mask bit of each of format.ExpectFields.
@@ -112,6 +114,7 @@ var expectWire = newWireSet([]wirePair{
 	{uint64(format.ExpectUserspace), wireExpectUserspace},
 	{uint64(format.ExpectPortID), wireExpectPortID},
 	{uint64(format.ExpectProgname), wireExpectProgname},
+	{uint64(format.ExpectUse), wireExpectUse},
 })
 
 // quirkWire is the bit of each of format.Quirks in the quirks value of a
@@ -125,6 +128,15 @@ var quirkWire = newWireSet([]wirePair{
 	{uint64(format.QuirkSpacedMicros), 1 << 5},
 	{uint64(format.QuirkNullState), 1 << 6},
 	{uint64(format.QuirkCRLF), 1 << 7},
+})
+
+// expectQuirkWire is the bit of each of the quirks that only older
+// producers' expectation lines have, in an expectation record's second
+// quirks value: version 1's readers check the first to be below 256.
+var expectQuirkWire = newWireSet([]wirePair{
+	{uint64(format.QuirkOldLibnfct), 1 << 0},
+	{uint64(format.QuirkNoL3proto), 1 << 1},
+	{uint64(format.QuirkExpecting), 1 << 2},
 })
 
 // wirePair is a bit of the model and the bit that stands for it on the

@@ -43,12 +43,14 @@ var version1 = map[string]map[string]uint64{
 		"ExpectTimeout": 0, "ExpectMask": 1, "ExpectMaster": 2, "ExpectZone": 3,
 		"ExpectFlagsSet": 4, "ExpectClass": 5, "ExpectHelper": 6,
 		"ExpectPolicy": 7, "ExpectEventTime": 8, "ExpectUserspace": 9,
-		"ExpectPortID": 10, "ExpectProgname": 11,
+		"ExpectPortID": 10, "ExpectProgname": 11, "ExpectUse": 15,
 	},
 	"Quirks": {
 		"QuirkUnknownName": 0, "QuirkListen": 1, "QuirkTrailingSpace": 2,
 		"QuirkUseBeforeMark": 3, "QuirkSignedMark": 4, "QuirkSpacedMicros": 5,
 		"QuirkNullState": 6, "QuirkCRLF": 7,
+		// In an expectation's second quirks value (expectQuirkWire).
+		"QuirkOldLibnfct": 0, "QuirkNoL3proto": 1, "QuirkExpecting": 2,
 	},
 	"ExpectFlags": {"ExpectPermanent": 0, "ExpectInactive": 1, "ExpectUserspaceFlag": 2},
 	"Status": { // the kernel's IPS_* bits
@@ -103,7 +105,8 @@ var version1Record = []struct {
 	{name: "reply", bit: wireReply, number: 28, isVersion: true},
 	{name: "expect event", bit: wireExpectEvent, number: 12, expect: true},
 	{name: "expect quirks", bit: wireExpectQuirks, number: 13, expect: true},
-	{name: "expect flags", bit: wireExpectFlags, number: 14, expect: true, isVersion: true},
+	{name: "expect flags", bit: wireExpectFlags, number: 14, expect: true},
+	{name: "expect quirks 2", bit: wireExpectQuirks2, number: 16, expect: true, isVersion: true},
 }
 
 // TestWireNumbering ties codec's wire tables and the values of format's
@@ -138,32 +141,35 @@ func TestWireNumbering(t *testing.T) {
 		}
 	}
 
-	for typ, set := range wireTables {
+	for typ, sets := range wireTables {
 		byValue := map[uint64]string{}
 		for name, v := range consts[typ] {
 			byValue[v] = name
 		}
 		seen := map[string]bool{}
 		wires := map[uint64]bool{}
-		for i, p := range set.pairs {
-			if i > 0 && p.wire < set.pairs[i-1].wire {
-				t.Errorf("%s table: format.%s is listed before a lower wire bit (JSON lists quirks in the table's order)", typ, byValue[p.model])
-			}
-			name, ok := byValue[p.model]
-			switch {
-			case !ok:
-				t.Errorf("%s table: model bit %#x is no constant of format.%s", typ, p.model, typ)
-				continue
-			case seen[name]:
-				t.Errorf("%s table: format.%s is there twice", typ, name)
-			case bits.OnesCount64(p.wire) != 1 || wires[p.wire]:
-				t.Errorf("%s table: format.%s's wire bit %#x is not a bit of its own", typ, name, p.wire)
-			case p.wire != 1<<version1[typ][name]:
-				t.Errorf("%s table: format.%s has wire bit %d, version 1 gives it %d", typ, name, bits.TrailingZeros64(p.wire), version1[typ][name])
-			}
-			seen[name], wires[p.wire] = true, true
-			if back := set.model(set.wire(p.model)); back != p.model {
-				t.Errorf("%s: format.%s translates back as %#x", typ, name, back)
+		for _, set := range sets {
+			tableWires := map[uint64]bool{}
+			for i, p := range set.pairs {
+				if i > 0 && p.wire < set.pairs[i-1].wire {
+					t.Errorf("%s table: format.%s is listed before a lower wire bit (JSON lists quirks in the table's order)", typ, byValue[p.model])
+				}
+				name, ok := byValue[p.model]
+				switch {
+				case !ok:
+					t.Errorf("%s table: model bit %#x is no constant of format.%s", typ, p.model, typ)
+					continue
+				case seen[name]:
+					t.Errorf("%s table: format.%s is there twice", typ, name)
+				case bits.OnesCount64(p.wire) != 1 || tableWires[p.wire]:
+					t.Errorf("%s table: format.%s's wire bit %#x is not a bit of its own", typ, name, p.wire)
+				case p.wire != 1<<version1[typ][name]:
+					t.Errorf("%s table: format.%s has wire bit %d, version 1 gives it %d", typ, name, bits.TrailingZeros64(p.wire), version1[typ][name])
+				}
+				seen[name], wires[p.wire], tableWires[p.wire] = true, true, true
+				if back := set.model(set.wire(p.model)); back != p.model {
+					t.Errorf("%s: format.%s translates back as %#x", typ, name, back)
+				}
 			}
 		}
 		for name := range consts[typ] {
@@ -216,7 +222,7 @@ func TestWireLayer4(t *testing.T) {
 
 // wireTables are the wire tables of the sets of bits that have one: their
 // bits are carried in version 1's numbering, whatever format's values.
-var wireTables = map[string]*wireSet{"Fields": flowWire, "ExpectFields": expectWire, "Quirks": quirkWire}
+var wireTables = map[string][]*wireSet{"Fields": {flowWire}, "ExpectFields": {expectWire}, "Quirks": {quirkWire, expectQuirkWire}}
 
 func isSet(typ string) bool {
 	return slices.Contains([]string{"Fields", "ExpectFields", "Quirks", "ExpectFlags", "Status"}, typ)

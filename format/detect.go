@@ -84,7 +84,7 @@ func Detect(prefix []byte) (Format, error) {
 	var f Flow
 	var e Expect
 	var p Parser
-	lines, kernelUse, libUse := 0, 0, 0
+	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
 	guessed := Auto // from the first line that looks like a record
 	prefix = bytes.TrimPrefix(prefix, utf8BOM)
 	for len(prefix) > 0 && lines < detectLines {
@@ -128,7 +128,16 @@ func Detect(prefix []byte) (Format, error) {
 			p.Format = c
 			if c.Expectations() {
 				if p.ParseExpect(line, &e) == nil {
+					// One read only laid out again counts half: ip_conntrack's
+					// expectation line that lost its trailing blank is
+					// libnetfilter_conntrack 0.9's, as conntrack printed it.
 					score[c] += 2
+					if p.p.relaid {
+						score[c]--
+					}
+					if e.Quirks&QuirkExpecting != 0 {
+						expecting++
+					}
 				}
 				continue
 			}
@@ -147,6 +156,11 @@ func Detect(prefix []byte) (Format, error) {
 				}
 			}
 		}
+	}
+	if score[IPLegacy] > 0 {
+		// A 2.4 kernel's /proc/net/ip_conntrack lists its expectations
+		// after its connections, as EXPECTING: lines: they are of the file.
+		score[IPLegacy] += 2 * expecting
 	}
 	best := Auto
 	for _, c := range candidates {

@@ -36,6 +36,9 @@ type Expect struct {
 	// Helper is the helper's name, Policy the name of its expectation class
 	// where it has one, as SIP's do (ExpectHelper, ExpectPolicy).
 	Helper, Policy string
+	// Use is the reference count that 2.4.32's /proc/net/ip_conntrack
+	// prints on its EXPECTING: lines (ExpectUse).
+	Use uint32
 
 	Event     Event
 	EventTime int64 // ExpectEventTime; microseconds since the epoch
@@ -60,6 +63,7 @@ const (
 	ExpectUserspace
 	ExpectPortID
 	ExpectProgname
+	ExpectUse
 )
 
 // Has reports whether every field of fs is present in e.
@@ -128,11 +132,11 @@ func (p *parser) parseExpect(fm Format, line []byte, e *Expect) error {
 	p.old = [4]string{e.Helper, e.Policy, e.Progname, ""}
 	p.relaid = false
 	opts := p.opts
-	err := p.parseExpect1(fm, line, e)
+	err := p.parseExpectOlder(fm, line, e)
 	if err != nil && p.relays(fm, line) {
 		p.opts = opts
 		p.src, p.relaid = line, true
-		err = p.parseExpect1(fm, p.nbuf, e)
+		err = p.parseExpectOlder(fm, p.nbuf, e)
 		p.src = nil
 	}
 	if err != nil {
@@ -159,6 +163,9 @@ func (p *parser) parseExpect1(fm Format, line []byte, e *Expect) error {
 // procExpect parses a line of /proc/net/nf_conntrack_expect:
 // "297 l3proto = 2 proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 ftp".
 func (p *parser) procExpect(e *Expect) error {
+	if p.older && p.ipConntrackExpect(e) {
+		return p.ipConntrackTuple(e)
+	}
 	if p.opt("- ") { // no timer
 	} else {
 		end := p.tokenEnd(0)
@@ -289,6 +296,9 @@ func (p *parser) conntrackExpect(e *Expect) error {
 	if err := p.sep(&e.Quirks); err != nil {
 		return err
 	}
+	if p.older && !kMaskSrc.match(p.line[p.pos:]) {
+		return p.libnfct09Tail(e)
+	}
 	if err := p.expectTuple(e, &e.Mask, kMaskSrc, kMaskDst, e.Proto.Layer4()); err != nil {
 		return err
 	}
@@ -328,11 +338,18 @@ func (p *parser) conntrackExpect(e *Expect) error {
 	if p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
 		end := p.tokenEnd(p.pos)
 		fl, ok := parseExpectFlags(p.line[p.pos:end])
+		glued := false
+		if !ok && p.older {
+			end, glued = p.gluedHelper(end)
+			fl, ok = parseExpectFlags(p.line[p.pos:end])
+		}
 		if !ok {
 			return p.errAt(p.pos, end, "flags", ErrUnknownName, "unknown flags "+quote(p.line[p.pos:end]))
 		}
 		e.Flags, e.Fields, p.pos = fl, e.Fields|ExpectFlagsSet, end
-		if err := p.sep(&e.Quirks); err != nil {
+		if glued {
+			e.Quirks |= QuirkOldLibnfct
+		} else if err := p.sep(&e.Quirks); err != nil {
 			return err
 		}
 	}
@@ -576,6 +593,9 @@ func appendProcExpect(dst []byte, e *Expect) ([]byte, error) {
 	if err := expectPrintable(ProcExpect, e); err != nil {
 		return dst, err
 	}
+	if e.Quirks&(QuirkNoL3proto|QuirkExpecting) != 0 && ipConntrackLayout(e) {
+		return appendIPConntrackExpect(dst, e), nil
+	}
 	if e.Has(ExpectTimeout) {
 		dst = strconv.AppendInt(dst, e.Timeout, 10)
 		dst = append(dst, ' ')
@@ -629,7 +649,10 @@ func appendConntrackExpect(dst []byte, e *Expect, o Options) ([]byte, error) {
 	}
 	if e.Flags != 0 {
 		dst = appendExpectFlags(dst, e.Flags)
-		dst = append(dst, ' ')
+		// libnetfilter_conntrack 1.0.0 printed no space before helper=.
+		if e.Quirks&QuirkOldLibnfct == 0 || e.Fields&(ExpectHelper|ExpectClass) != ExpectHelper || !e.Has(ExpectMask) {
+			dst = append(dst, ' ')
+		}
 	}
 	if e.Has(ExpectClass) {
 		dst = appendKey(dst, "class=", uint64(e.Class))
@@ -744,8 +767,8 @@ func expectPrintable(fm Format, e *Expect) error {
 	if !e.Tuple.Src.IsValid() || !e.Tuple.Dst.IsValid() {
 		return &PrintError{Format: fm, Msg: "the expected tuple has no addresses"}
 	}
-	if fm != ProcExpect && (!e.Has(ExpectMask) || !e.Has(ExpectMaster)) {
-		return &PrintError{Format: fm, Msg: "conntrack prints the mask and the master, which the expectation lacks (it comes from /proc)"}
+	if fm != ProcExpect && (!e.Has(ExpectMask) || !e.Has(ExpectMaster)) && !(fm == ConntrackExpect && libnfct09Layout(e)) {
+		return &PrintError{Format: fm, Msg: "conntrack prints the mask and the master, which the expectation lacks (it comes from /proc, or from libnetfilter_conntrack 0.9)"}
 	}
 	return nil
 }

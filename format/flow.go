@@ -143,7 +143,7 @@ func (f *Flow) Has(fs Fields) bool { return f.Fields&fs == fs }
 // determine. Each is set by the parser that saw it and honoured by the
 // printers of the formats that have it; QuirkCRLF, a line's end, by the
 // Scanner and the Writer.
-type Quirks uint8
+type Quirks uint16
 
 const (
 	// QuirkUnknownName: the protocol was printed as "unknown" although it
@@ -172,6 +172,18 @@ const (
 	// Scanner sets it, and a Writer ends the line so; Parser and Printer
 	// work on lines without their ends.
 	QuirkCRLF
+	// QuirkOldLibnfct: conntrack printed the expectation with
+	// libnetfilter_conntrack before 1.0.1: without mask and master (0.9.1
+	// and before), or with the flags glued to "helper=" (1.0.0).
+	QuirkOldLibnfct
+	// QuirkNoL3proto: /proc listed the expectation without "l3proto = ",
+	// as ip_conntrack's /proc/net/ip_conntrack_expect did (IPv4 only,
+	// kernels before 2.6.22).
+	QuirkNoL3proto
+	// QuirkExpecting: the expectation was an "EXPECTING: " line of a 2.4
+	// kernel's /proc/net/ip_conntrack, after its connections: with a timeout
+	// (or -) and use= where it has ExpectUse (2.4.32), with neither (2.4.0).
+	QuirkExpecting
 )
 
 // Event is the type of an event in a conntrack -E stream.

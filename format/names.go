@@ -51,7 +51,8 @@ func ParseStatus(name string) (Status, bool) {
 	return 0, false
 }
 
-var quirkNames = [...]string{"unknown-name", "listen", "trailing-space", "use-before-mark", "signed-mark", "spaced-micros", "null-state", "crlf"}
+var quirkNames = [...]string{"unknown-name", "listen", "trailing-space", "use-before-mark", "signed-mark", "spaced-micros", "null-state", "crlf",
+	"old-libnfct", "no-l3proto", "expecting"}
 
 // QuirkName returns the name of quirk q, a single bit, or "".
 func QuirkName(q Quirks) string {

@@ -22,6 +22,7 @@ type parser struct {
 	in     *interner      // strings seen before; nil to allocate each
 	loc    *time.Location // the zone of conntrack's local times
 	opts   Options        // conntrack's -o options that the lines show
+	older  bool           // read older producers' layouts too (see parseExpectOlder)
 
 	// A line read in its producer's layout after its own failed (see
 	// relayout): the line parsed is nbuf, src the line given, and cols maps

@@ -59,6 +59,7 @@ type Scanner struct {
 	phys       []byte // the whole lines that join was made of, for errors
 	rejoined   bool   // the record's lines were laid out anew: joined, or a byte-order mark dropped
 	xw         xmlWindow
+	mixed      mixed // records of the other kind passed over (older.go)
 }
 
 // A seg is a piece of a joined record: join[at:at+n] is the bytes
@@ -153,6 +154,10 @@ func (s *Scanner) scan(f *Flow, e *Expect) bool {
 			var err error
 			if line, err = s.parseWrapped(line, f, e); err != nil {
 				perr = asParseError(err, line)
+				if s.passOver(line, expect, &perr) {
+					line, ok = s.next(expect)
+					continue
+				}
 				if s.xmlTolerant() {
 					var got bool
 					if got, perr = s.xmlScan(line, f, e); !got && perr == nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -217,6 +218,14 @@ func FuzzExpect(f *testing.F) {
 			}
 		}
 	}
+	// Older producers' layouts (docs/OLDER-PRODUCERS.md), of proc-expect
+	// and conntrack-expect.
+	for file, i := range olderExpect {
+		data, _ := os.ReadFile(file)
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			f.Add(append([]byte{byte(i)}, line...))
+		}
+	}
 	formats := []format.Format{format.ProcExpect, format.ConntrackExpect, format.XMLExpect}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) == 0 {
@@ -230,12 +239,25 @@ func FuzzExpect(f *testing.F) {
 	})
 }
 
+// olderExpect are the files of older producers' expectation layouts, with
+// the index of their format in FuzzExpect's formats: ip_conntrack's (of
+// proc-expect; 2.4's EXPECTING: lines among connections) and older
+// libnetfilter_conntrack's (of conntrack-expect).
+var olderExpect = map[string]int{
+	"../testdata/pasted/older/proc-ip_conntrack_expect-2.6.18.txt":  0,
+	"../testdata/pasted/older/proc-ip_conntrack-2.4.0.txt":          0,
+	"../testdata/pasted/older/proc-ip_conntrack-2.4.32.txt":         0,
+	"../testdata/pasted/older/conntrack-L-expect-libnfct-0.9.txt":   1,
+	"../testdata/pasted/older/conntrack-L-expect-libnfct-1.0.0.txt": 1,
+}
+
 // FuzzScanner checks that a stream gives the same flows and errors however
 // the reader splits it, as a pipe from conntrack -E would, and whatever the
 // format detection decides.
 func FuzzScanner(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	reserialised, _ := filepath.Glob("../format/testdata/xml-reserialised/*.xml") // XML over many lines
+	reserialised, _ := filepath.Glob("../format/testdata/xml-reserialised/*.xml")                                                          // XML over many lines
+	files = append(files, "../testdata/pasted/older/proc-ip_conntrack-2.4.0.txt", "../testdata/pasted/older/proc-ip_conntrack-2.4.32.txt") // EXPECTING: lines
 	for _, file := range append(append(files, reserialised...), "../format/testdata/iplegacy.txt") {
 		data, _ := os.ReadFile(file)
 		data = data[:min(len(data), 2048)] // the mutator is slow on large inputs
@@ -274,6 +296,9 @@ func scan(r io.Reader) ([]format.Flow, string) {
 	}
 	if sc.Err() != nil {
 		errs = append(errs, sc.Err().Error())
+	}
+	if n := sc.Others(); n > 0 { // lines of the other kind passed over
+		errs = append(errs, strconv.Itoa(n)+" others")
 	}
 	return flows, strings.Join(errs, "\n")
 }
@@ -318,6 +343,12 @@ func FuzzRelayout(f *testing.F) {
 					f.Add(byte(i), line, []byte{byte(j), 0, 1, 2, 9, 32, 200})
 				}
 			}
+		}
+	}
+	for file, i := range olderExpect {
+		data, _ := os.ReadFile(file)
+		for j, line := range bytes.Split(data, []byte("\n")) {
+			f.Add(byte(4+i), line, []byte{byte(j), 0, 1, 2, 9, 32, 200})
 		}
 	}
 	// Lines whose layout has more than single spaces between tokens.

@@ -141,6 +141,9 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		if b := in.Scanner.Blank(); b > 0 {
 			fmt.Fprintf(&sum, ", %s", plural(b, "blank line"))
 		}
+		if n := in.Scanner.Others(); n > 0 {
+			fmt.Fprintf(&sum, ", passed over %s", othersNote(n, in.Expectations))
+		}
 		if n := in.Scanner.NotRecords(); n > 0 {
 			fmt.Fprintf(&sum, ", %s (prompts, typed commands, ^C, fences)", notRecords(n))
 		}
@@ -205,4 +208,14 @@ func notRecords(n int) string {
 		return "1 line that is not a record"
 	}
 	return fmt.Sprintf("%d lines that are not records", n)
+}
+
+// othersNote says what the lines of the other kind passed over were, and
+// how to read them: "2 expectation lines (a 2.4 kernel's EXPECTING:;
+// --from proc-expect reads them)".
+func othersNote(n int, expect bool) string {
+	if expect {
+		return plural(n, "flow line") + " (a 2.4 kernel's /proc/net/ip_conntrack; --from iplegacy reads them)"
+	}
+	return plural(n, "expectation line") + " (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)"
 }

@@ -182,6 +182,9 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if c.pasted > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": read %d record(s) in a pasted layout, printed in the producer's (--strict rejects them)\n", c.pasted)
 	}
+	if c.others > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": passed over %s\n", othersNote(c.others, c.expect))
+	}
 	if c.skipped.notRecords+c.skipped.messages > 0 { // blank lines alone, quietly
 		fmt.Fprintf(stderr, "ctconv "+name+": skipped %s (%s)\n", notRecords(c.skipped.total()), c.skipped)
 	}
@@ -244,6 +247,7 @@ type converter struct {
 	werr     error // the write error that ended the run, reported at its end
 	unknown  int
 	pasted   int // records read in a layout not their producer's
+	others   int // lines of records of the other kind passed over
 	unshown  int
 	skipped  skippedLines         // lines that are not records
 	notes    [numRestoreNotes]int // flows restored otherwise than their source has them, by note
@@ -378,6 +382,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	if in.Scanner != nil {
 		c.unknown += in.Scanner.Unknown()
 		c.pasted += in.Scanner.Normalized()
+		c.others += in.Scanner.Others()
 		c.skipped.add(in.Scanner)
 		if f, ok := in.Encoding.Format(); ok && f.Expectations() == c.expect && (f == format.XML || f == format.XMLExpect) && !in.Scanner.Footer() {
 			c.footer = false // conntrack -E -o xml prints it only when interrupted

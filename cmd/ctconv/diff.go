@@ -170,6 +170,11 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if werr == nil {
 		werr = bw.Flush()
 	}
+	for i, in := range inputs {
+		if in.Scanner != nil && in.Scanner.Others() > 0 { // a 2.4 kernel's EXPECTING: lines
+			fmt.Fprintf(stderr, "ctconv diff: %s: passed over %s\n", operands[i], othersNote(in.Scanner.Others(), false))
+		}
+	}
 	if sum.Unchecked > 0 {
 		fmt.Fprintf(stderr, "ctconv diff: %d flows that only %s holds were not checked for duplicate identities, to keep memory to the smaller capture's (diff two snapshots written with --sort to check all)\n",
 			sum.Unchecked, map[bool]string{false: "NEW", true: "OLD"}[opts.HoldNew])

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,54 @@ func TestConvertNotRecordsReported(t *testing.T) {
 		if code != 1 || !strings.HasPrefix(errs, "<stdin>:2:") {
 			t.Errorf("%q: exit %d, stderr %q", line, code, errs)
 		}
+	}
+}
+
+// TestConvertOlder24: a 2.4 kernel's /proc/net/ip_conntrack holds its
+// connections and, after them, its expectations on EXPECTING: lines.
+// Converted (as iplegacy, which it is detected as), it gives its
+// connections back byte for byte and says on standard error how many
+// EXPECTING: lines it passed over, and how to read them; read with --from
+// proc-expect, it gives those back and says the same of the connections.
+// --strict reads both: they are the producer's own lines.
+func TestConvertOlder24(t *testing.T) {
+	const file = "../../testdata/pasted/older/proc-ip_conntrack-2.4.32.txt"
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(b)
+	var flows, expects strings.Builder
+	for _, line := range strings.SplitAfter(data, "\n") {
+		if strings.HasPrefix(line, "EXPECTING: ") {
+			expects.WriteString(line)
+		} else {
+			flows.WriteString(line)
+		}
+	}
+	for _, c := range []struct {
+		args       []string
+		want, note string
+	}{
+		{[]string{"convert", file}, flows.String(), "ctconv convert: passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n"},
+		{[]string{"convert", "--strict", file}, flows.String(), "ctconv convert: passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n"},
+		{[]string{"convert", "--from", "proc-expect", file}, expects.String(), "ctconv convert: passed over 1 flow line (a 2.4 kernel's /proc/net/ip_conntrack; --from iplegacy reads them)\n"},
+		{[]string{"check", file}, file + ": iplegacy, 1 flow, 0 bad lines, passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n", ""},
+	} {
+		code, out, errs := ctconv(t, "", c.args...)
+		if code != 0 || out != c.want || errs != c.note {
+			t.Errorf("%v: exit %d, stdout\n%s\nstderr %q; want\n%s\n%q", c.args, code, out, errs, c.want, c.note)
+		}
+	}
+	// diff compares the flows, and says what it passed over.
+	if code, out, errs := ctconv(t, "", "diff", file, file); code != 0 || out != "" ||
+		errs != "ctconv diff: "+file+": passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n"+
+			"ctconv diff: "+file+": passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n" {
+		t.Errorf("diff: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// JSON of the expectations keeps the layout, and prints back as it.
+	_, js, _ := ctconv(t, "", "convert", "--from", "proc-expect", "--to", "json", file)
+	if code, out, errs := ctconv(t, js, "convert", "--to", "proc-expect"); code != 0 || out != expects.String() {
+		t.Errorf("from JSON: exit %d, stderr %q, output\n%s", code, errs, out)
 	}
 }
