@@ -106,7 +106,7 @@ func Pair(a, b *Lab, mode string) (da, db *Conntrackd, err error) {
 // StartConntrackd writes conf to the lab's folder as conntrackd.conf and
 // starts conntrackd with it in the lab (see Command), in the foreground;
 // it returns once the daemon answers requests on its socket. Close stops
-// it if Stop has not.
+// it if Stop has not. A lab runs one daemon at a time.
 func (l *Lab) StartConntrackd(conf string) (*Conntrackd, error) {
 	d := &Conntrackd{Config: filepath.Join(l.dir, "conntrackd.conf"), lab: l, done: make(chan struct{})}
 	if err := os.WriteFile(d.Config, []byte(conf), 0o644); err != nil {
@@ -122,7 +122,6 @@ func (l *Lab) StartConntrackd(conf string) (*Conntrackd, error) {
 		d.err = d.cmd.Wait()
 		close(d.done)
 	}()
-	l.daemons = append(l.daemons, d)
 	for deadline := time.Now().Add(5 * time.Second); ; {
 		select {
 		case <-d.done:
@@ -131,6 +130,7 @@ func (l *Lab) StartConntrackd(conf string) (*Conntrackd, error) {
 		}
 		_, err := d.Client("-s", "runtime")
 		if err == nil {
+			l.daemons = append(l.daemons, d)
 			return d, nil
 		}
 		if time.Now().After(deadline) {
