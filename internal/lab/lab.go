@@ -1,7 +1,7 @@
 // Package lab builds network namespaces of our own and fills their
 // connection-tracking tables, for live tests and corpus captures against the
 // real kernel. It needs root, iproute2, nftables, conntrack-tools and
-// util-linux. Its commands find label names of the lab's, not the host's,
+// util-linux, and conntrackd for [Pair]. Its commands find label names of the lab's, not the host's,
 // and cannot write to the host's /etc: see [Lab.Command].
 package lab
 
@@ -31,6 +31,7 @@ type Lab struct {
 	LabelFile string
 	dir       string // the lab's temporary folder, LabelFile's
 	mounts    *mountNS
+	daemons   []*Conntrackd // StartConntrackd's, which Close stops
 }
 
 // Check returns why labs cannot be built here, or nil.
@@ -134,9 +135,13 @@ func New(prefix string, opts Options) (*Lab, error) {
 }
 
 // Close ends what New started: the mount namespace's process, the
-// network namespace, the temporary folder.
+// network namespace, the temporary folder; and the conntrackd daemons
+// started in the lab that are still running.
 func (l *Lab) Close() error {
 	var errs []error
+	for _, d := range l.daemons {
+		errs = append(errs, d.Stop())
+	}
 	if l.mounts != nil {
 		errs = append(errs, l.mounts.close())
 	}

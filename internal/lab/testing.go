@@ -1,8 +1,10 @@
 package lab
 
 import (
+	"errors"
 	"maps"
 	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/ctconv/ctconv/internal/ctnetlink"
@@ -20,10 +22,7 @@ import (
 func ForTest(t *testing.T, prefix, what string) *Lab {
 	t.Helper()
 	if err := Check(); err != nil {
-		if os.Getenv("CTCONV_LIVE") == "1" {
-			t.Fatalf("live test cannot run: %v", err)
-		}
-		t.Skipf("live test skipped: it %v. It compares %s in a network namespace of its own; run it as root (CTCONV_LIVE=1 turns this skip into a failure).", err, what)
+		unavailable(t, err, what)
 	}
 	before := hostState()
 	t.Cleanup(func() { // after the lab's Close
@@ -42,6 +41,39 @@ func ForTest(t *testing.T, prefix, what string) *Lab {
 	})
 	t.Setenv(ctnetlink.LabelEnv, l.LabelFile)
 	return l
+}
+
+// unavailable skips the test, or fails it with CTCONV_LIVE=1, as labs
+// cannot be built for it: err says why.
+func unavailable(t *testing.T, err error, what string) {
+	t.Helper()
+	if os.Getenv("CTCONV_LIVE") == "1" {
+		t.Fatalf("live test cannot run: %v", err)
+	}
+	t.Skipf("live test skipped: it %v. It compares %s in a network namespace of its own; run it as root (CTCONV_LIVE=1 turns this skip into a failure).", err, what)
+}
+
+// PairForTest returns two labs of the test's own (see ForTest) joined by
+// Pair in mode, with their daemons, which stop when the test ends; it
+// skips or fails as ForTest does, and where conntrackd is missing.
+func PairForTest(t *testing.T, mode, what string) (a, b *Lab, da, db *Conntrackd) {
+	t.Helper()
+	if _, err := exec.LookPath("conntrackd"); err != nil {
+		unavailable(t, errors.New("needs conntrackd on PATH (apt-get install conntrackd)"), what)
+	}
+	a, b = ForTest(t, "ctconv-ctd", what), ForTest(t, "ctconv-ctd", what)
+	da, db, err := Pair(a, b, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*Conntrackd{da, db} {
+		t.Cleanup(func() { // before the labs' Close
+			if err := d.Stop(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	return a, b, da, db
 }
 
 // hostFiles are the host's files of label names, which no lab reads or

@@ -247,3 +247,50 @@ func echo(network, host string, typ byte) error {
 		}
 	}
 }
+
+// BareACKs sends n TCP ACKs that belong to no connection from 127.0.0.1
+// to 127.0.0.1:port, with the namespace's nf_conntrack_tcp_loose set to 0:
+// the tracker takes up no connection from the middle, so each packet
+// raises the table's invalid counter (the answering resets may too).
+func (l *Lab) BareACKs(n int, port uint16) error {
+	if _, err := l.Exec(nil, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0"); err != nil {
+		return err
+	}
+	return l.Do(func() error {
+		c, err := net.ListenPacket("ip4:tcp", "127.0.0.1")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		dst := &net.IPAddr{IP: net.IPv4(127, 0, 0, 1)}
+		for i := range n {
+			if _, err := c.WriteTo(bareACK(uint16(40000+i), port), dst); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// bareACK returns a TCP header with only the ACK flag, from 127.0.0.1:sport
+// to 127.0.0.1:dport, its checksum over the IPv4 pseudo-header.
+func bareACK(sport, dport uint16) []byte {
+	h := []byte{
+		byte(sport >> 8), byte(sport), byte(dport >> 8), byte(dport),
+		0, 0, 0x10, 0, // sequence number
+		0, 0, 0x20, 0, // acknowledgment number
+		5 << 4, 0x10, // 5 words, ACK
+		0xff, 0xff, // window
+		0, 0, 0, 0, // checksum, urgent pointer
+	}
+	pseudo := append([]byte{127, 0, 0, 1, 127, 0, 0, 1, 0, 6, 0, byte(len(h))}, h...)
+	var sum uint32
+	for i := 0; i < len(pseudo); i += 2 {
+		sum += uint32(pseudo[i])<<8 | uint32(pseudo[i+1])
+	}
+	for sum>>16 != 0 {
+		sum = sum>>16 + sum&0xffff
+	}
+	h[16], h[17] = byte(^sum>>8), byte(^sum)
+	return h
+}
