@@ -29,6 +29,8 @@ var detectHints = [numFormats]string{
 	ProcExpect:      `/proc/net/nf_conntrack_expect, as in "297 l3proto = 2 proto=6 "`,
 	ConntrackExpect: `conntrack -L expect, as in "299 proto=6 src="`,
 	XMLExpect:       `conntrack -L expect -o xml, whose root is <expect>`,
+	ConntrackStats:  `conntrack -S, whose lines start with "cpu=", or conntrack -C's count`,
+	ProcStats:       `/proc/net/stat/nf_conntrack, whose header starts with "entries "`,
 }
 
 // Detect looks at the first detectLines lines of a stream that can hold a
@@ -121,6 +123,10 @@ func Detect(prefix []byte) (Format, error) {
 				return Save, nil
 			case saveLine(t, "-I"):
 				return Restore, nil
+			case bytes.HasPrefix(t, []byte("cpu=")) || isDigits(t) || listLine(t) || len(bytes.Fields(t)) == 2 && statName(bytes.Fields(t)[0]):
+				return ConntrackStats, nil // conntrack -S, -C, and older conntrack -S
+			case bytes.HasPrefix(t, []byte("entries ")) && len(bytes.Fields(t)) > 2:
+				return ProcStats, nil
 			}
 		}
 		lines++
@@ -174,7 +180,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guessed != Auto {
 			return guessed, nil
 		}
-		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect)}
+		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.

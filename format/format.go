@@ -44,11 +44,20 @@ const (
 	ConntrackExpect
 	// XMLExpect is conntrack -L expect -o xml, and -E expect -o xml.
 	XMLExpect
+	// ConntrackStats is the table's counters as conntrack prints them:
+	// conntrack -S and -S expect, one CPU a line; conntrack -C, the count;
+	// and conntrack -S of conntrack 1.2 and older, a counter a line. Its records are
+	// Stats, as are those of ProcStats.
+	ConntrackStats
+	// ProcStats is /proc/net/stat/nf_conntrack (and ip_conntrack): a
+	// header, then one line of hex columns a CPU, by kernel layouts from
+	// 2.6.15 to today.
+	ProcStats
 	numFormats
 )
 
 var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save", "restore",
-	"proc-expect", "conntrack-expect", "xml-expect"}
+	"proc-expect", "conntrack-expect", "xml-expect", "conntrack-stats", "proc-stats"}
 
 // String returns the format's name as the command line spells it.
 func (f Format) String() string {
@@ -140,6 +149,31 @@ func (f Format) HasEvents() bool { return f == Conntrack || f == XML || f == Sav
 // ParseExpect reads, rather than flows.
 func (f Format) Expectations() bool { return f >= ProcExpect && f <= XMLExpect }
 
+// Statistics reports whether the records of f are the table's counters,
+// which ParseStats reads, rather than flows.
+func (f Format) Statistics() bool { return f == ConntrackStats || f == ProcStats }
+
+// A kind is what the records of a format are.
+type kind uint8
+
+const (
+	kindFlow kind = iota
+	kindExpect
+	kindStats
+)
+
+var kindNames = [...]string{kindFlow: "flows", kindExpect: "expectations", kindStats: "the table's counters"}
+
+func (f Format) kind() kind {
+	switch {
+	case f.Expectations():
+		return kindExpect
+	case f.Statistics():
+		return kindStats
+	}
+	return kindFlow
+}
+
 // ForExpectations returns the expectation format of the same producer as
 // f: ProcExpect for Proc, ConntrackExpect for Conntrack, XMLExpect for XML;
 // f itself if it is one; Auto if the producer lists no expectations.
@@ -222,7 +256,7 @@ type Parser struct {
 // references), is read as the record it holds, unless Strict.
 func (ps *Parser) Parse(line []byte, f *Flow) error {
 	line, cr := trimEOL(line)
-	if err := formatCheck(ps.Format, line, false); err != nil {
+	if err := formatCheck(ps.Format, line, kindFlow); err != nil {
 		return err
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
@@ -240,7 +274,7 @@ func (ps *Parser) Parse(line []byte, f *Flow) error {
 // does for flows.
 func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
 	line, cr := trimEOL(line)
-	if err := formatCheck(ps.Format, line, true); err != nil {
+	if err := formatCheck(ps.Format, line, kindExpect); err != nil {
 		return err
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
@@ -252,6 +286,18 @@ func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
 		e.Quirks |= QuirkCRLF
 	}
 	return err
+}
+
+// ParseStats parses one line of a format of the table's counters into s,
+// as Parse does for flows. A header of /proc/net/stat/nf_conntrack is an
+// error of ErrNoRecord, and its columns are those of the lines after it.
+func (ps *Parser) ParseStats(line []byte, s *Stats) error {
+	line, _ = trimEOL(line)
+	if err := formatCheck(ps.Format, line, kindStats); err != nil {
+		return err
+	}
+	ps.p.strict = ps.Strict
+	return ps.p.parseStats(ps.Format, line, s)
 }
 
 // trimEOL returns line without its line end, LF or CR LF, and whether the
@@ -268,16 +314,17 @@ func trimEOL(line []byte) ([]byte, bool) {
 	return line, false
 }
 
-// formatCheck returns an error if line cannot be a record of format f, of
-// expectations if expect is set, of flows otherwise.
-func formatCheck(f Format, line []byte, expect bool) error {
+// parseFuncs name the Parser's method for each kind of record.
+var parseFuncs = [...]string{kindFlow: "Parse", kindExpect: "ParseExpect", kindStats: "ParseStats"}
+
+// formatCheck returns an error if line cannot be a record of format f of
+// kind k.
+func formatCheck(f Format, line []byte, k kind) error {
 	switch {
 	case !f.parses():
 		return &ParseError{Err: ErrSyntax, Msg: "cannot parse format " + f.String(), Text: string(line)}
-	case f.Expectations() && !expect:
-		return &ParseError{Err: ErrSyntax, Msg: "format " + f.String() + " holds expectations: use ParseExpect", Text: string(line)}
-	case !f.Expectations() && expect:
-		return &ParseError{Err: ErrSyntax, Msg: "format " + f.String() + " holds flows, not expectations", Text: string(line)}
+	case f.kind() != k:
+		return &ParseError{Err: ErrSyntax, Msg: "format " + f.String() + " holds " + kindNames[f.kind()] + ": use " + parseFuncs[f.kind()], Text: string(line)}
 	}
 	if root := f.root(); root != "" {
 		if framing, _ := xmlFraming(line, root); framing {
@@ -349,7 +396,7 @@ func checkLine(f Format, line []byte) error {
 // fl.Extras.
 func (f Format) Parse(line []byte, fl *Flow) error {
 	line, cr := trimEOL(line)
-	if err := formatCheck(f, line, false); err != nil {
+	if err := formatCheck(f, line, kindFlow); err != nil {
 		return err
 	}
 	p := parser{loc: time.Local}
@@ -389,6 +436,17 @@ func (pr *Printer) AppendExpect(dst []byte, e *Expect) ([]byte, error) {
 		return appendXMLExpect(dst, e, pr.Options, pr.Location)
 	}
 	return dst, &PrintError{Format: pr.Format, Msg: "not a format of expectations"}
+}
+
+// AppendStats appends s as a record of the printer's format, which must be
+// a format of the table's counters, with its newline: one line, or for
+// conntrack -S of conntrack 1.2 and older (Stats.CPU -1), one line a counter. For
+// ProcStats, a Writer prints the header.
+func (pr *Printer) AppendStats(dst []byte, s *Stats) ([]byte, error) {
+	if !pr.Format.Statistics() {
+		return dst, &PrintError{Format: pr.Format, Msg: "not a format of the table's counters"}
+	}
+	return appendStats(dst, s, pr.Format)
 }
 
 // ParseProc parses a line of /proc/net/nf_conntrack; see Format.Parse.

@@ -24,6 +24,9 @@ type parser struct {
 	opts   Options        // conntrack's -o options that the lines show
 	older  bool           // read older producers' layouts too (see parseExpectOlder)
 
+	statCols uint32 // the counters of the last /proc/net/stat header
+	statCPU  int    // the CPU of the next line after it
+
 	// A line read in its producer's layout after its own failed (see
 	// relayout): the line parsed is nbuf, src the line given, and cols maps
 	// each column of nbuf to src's for errors.

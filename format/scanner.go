@@ -138,30 +138,54 @@ func NewScanner(r io.Reader, f Format, opts ...ScanOption) (*Scanner, error) {
 
 // Scan reads the next flow into f. It returns false at the end of the input
 // or at an error, which Err then returns.
-func (s *Scanner) Scan(f *Flow) bool { return s.scan(f, nil) }
+func (s *Scanner) Scan(f *Flow) bool { return s.scan(rec{f: f}) }
 
 // ScanExpect reads the next expectation into e, from a stream of one of the
 // expectation formats; see Scan.
-func (s *Scanner) ScanExpect(e *Expect) bool { return s.scan(nil, e) }
+func (s *Scanner) ScanExpect(e *Expect) bool { return s.scan(rec{e: e}) }
 
-// scan reads the next record into f, or into e if it is not nil.
-func (s *Scanner) scan(f *Flow, e *Expect) bool {
-	expect := e != nil
-	line, ok := s.next(expect)
+// ScanStats reads the next record of the table's counters into st, from a
+// stream of ConntrackStats or ProcStats; see Scan. The header of
+// /proc/net/stat/nf_conntrack is not a record: it says what the lines
+// after it hold. The lines of conntrack -S of conntrack 1.2 and older, a counter a line,
+// are one record.
+func (s *Scanner) ScanStats(st *Stats) bool { return s.scan(rec{st: st}) }
+
+// A rec is where a Scanner reads a record to: one of its fields is set.
+type rec struct {
+	f  *Flow
+	e  *Expect
+	st *Stats
+}
+
+func (r rec) kind() kind {
+	switch {
+	case r.e != nil:
+		return kindExpect
+	case r.st != nil:
+		return kindStats
+	}
+	return kindFlow
+}
+
+// scan reads the next record into r.
+func (s *Scanner) scan(r rec) bool {
+	f, e, expect := r.f, r.e, r.e != nil
+	line, ok := s.next(r.kind())
 	for ok {
 		perr := s.lineErr(line)
 		if perr == nil {
 			var err error
-			if line, err = s.parseWrapped(line, f, e); err != nil {
+			if line, err = s.parseWrapped(line, r); err != nil {
 				perr = asParseError(err, line)
-				if s.passOver(line, expect, &perr) {
-					line, ok = s.next(expect)
+				if s.passOver(line, expect, &perr) || r.st != nil && errors.Is(err, ErrNoRecord) {
+					line, ok = s.next(r.kind())
 					continue
 				}
 				if s.xmlTolerant() {
 					var got bool
 					if got, perr = s.xmlScan(line, f, e); !got && perr == nil {
-						line, ok = s.next(expect)
+						line, ok = s.next(r.kind())
 						continue
 					}
 				}
@@ -169,7 +193,12 @@ func (s *Scanner) scan(f *Flow, e *Expect) bool {
 				s.ps.rewritten = false
 				s.normalized++
 			}
-			if perr == nil {
+			if perr == nil && r.st != nil {
+				if s.format == ConntrackStats && r.st.CPU < 0 && !isDigits(bytes.TrimSpace(line)) {
+					s.statsList(r.st)
+				}
+				s.count()
+			} else if perr == nil {
 				var q *Quirks
 				if expect {
 					q = &e.Quirks
@@ -191,24 +220,45 @@ func (s *Scanner) scan(f *Flow, e *Expect) bool {
 		if !s.bad(perr) {
 			return false
 		}
-		line, ok = s.next(expect)
+		line, ok = s.next(r.kind())
 	}
 	return false
 }
 
-// parse reads line into f, or into e if it is not nil.
-func (s *Scanner) parse(line []byte, f *Flow, e *Expect) error {
+// parse reads line into r.
+func (s *Scanner) parse(line []byte, r rec) error {
 	switch {
-	case s.dec != nil && e != nil:
-		return s.dec.DecodeExpect(line, e)
+	case s.dec != nil && r.st != nil:
+		return &ParseError{Col: 1, Len: len(line), Err: ErrSyntax, Msg: "the decoder reads flows and expectations, not the table's counters", Text: string(line)}
+	case s.dec != nil && r.e != nil:
+		return s.dec.DecodeExpect(line, r.e)
 	case s.dec != nil:
-		return s.dec.DecodeFlow(line, f)
+		return s.dec.DecodeFlow(line, r.f)
 	}
 	s.ps.Format = s.format
-	if e != nil {
-		return s.ps.ParseExpect(line, e)
+	switch {
+	case r.e != nil:
+		return s.ps.ParseExpect(line, r.e)
+	case r.st != nil:
+		return s.ps.ParseStats(line, r.st)
 	}
-	return s.ps.Parse(line, f)
+	return s.ps.Parse(line, r.f)
+}
+
+// statsList joins to st, a record of conntrack -S of conntrack 1.2 and older (a counter a
+// line), the lines after it that list the other counters of its block.
+func (s *Scanner) statsList(st *Stats) {
+	var next Stats
+	for {
+		line, ok := s.peekLine()
+		if !ok || isDigits(bytes.TrimSpace(line)) || s.ps.ParseStats(line, &next) != nil || next.CPU >= 0 || st.set&next.set != 0 {
+			return
+		}
+		s.physLine()
+		for k, v := range next.All() {
+			st.Set(k, v)
+		}
+	}
 }
 
 // parseWrapped parses line into f or e, joining to it the lines that
@@ -219,8 +269,8 @@ func (s *Scanner) parse(line []byte, f *Flow, e *Expect) error {
 // next, unless the record read before and no longer reads with it (004 of
 // testdata/pasted ends a record in "[ASSURED]" and "use=2" on the next
 // line). It returns the line it parsed last.
-func (s *Scanner) parseWrapped(line []byte, f *Flow, e *Expect) ([]byte, error) {
-	err := s.parse(line, f, e)
+func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
+	err := s.parse(line, r)
 	if err == nil || s.ps.Strict || s.dec != nil || s.format.root() != "" || !cutShort(err, line) {
 		return line, err
 	}
@@ -237,11 +287,11 @@ func (s *Scanner) parseWrapped(line []byte, f *Flow, e *Expect) ([]byte, error) 
 		s.lineNo++
 		joined := s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
 		s.lineNo--
-		perr := s.parse(joined, f, e)
+		perr := s.parse(joined, r)
 		if err == nil && perr != nil { // the record read without the line
 			s.join, s.segs, s.phys = s.join[:n], s.segs[:segs], s.phys[:phys]
 			s.line = s.join
-			return s.join, s.parse(s.join, f, e)
+			return s.join, s.parse(s.join, r)
 		}
 		s.physLine() // the line peeked, now joined
 		s.line, s.rejoined = s.join, true
@@ -284,16 +334,12 @@ func notBlank(r rune) bool { return r != ' ' && r != '\t' }
 // such a message cut in two, or that a backslash at the end of a line
 // continues on the next (unless strict). A nil line is one that was too
 // long.
-func (s *Scanner) next(expect bool) ([]byte, bool) {
+func (s *Scanner) next(k kind) ([]byte, bool) {
 	if s.format == Auto && s.dec == nil && !s.detect() {
 		return nil, false
 	}
-	if s.err == nil && s.format != Auto && s.format.Expectations() != expect {
-		what := "flows"
-		if s.format.Expectations() {
-			what = "expectations"
-		}
-		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + what + "; read it with Scan for flows, ScanExpect for expectations")
+	if s.err == nil && s.format != Auto && s.format.kind() != k {
+		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + kindNames[s.format.kind()] + "; read it with Scan for flows, ScanExpect for expectations, ScanStats for the table's counters")
 	}
 	for s.err == nil {
 		if len(s.xw.src) > 0 { // a line shared by XML records

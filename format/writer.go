@@ -15,10 +15,11 @@ type Writer struct {
 	// and conntrack -E when it is interrupted. NewWriter sets it.
 	Footer bool
 
-	w       io.Writer
-	buf     []byte
-	records int
-	crlf    bool // the last record's line ended with CR LF
+	w        io.Writer
+	buf      []byte
+	records  int
+	crlf     bool   // the last record's line ended with CR LF
+	statCols uint32 // the counters of the last /proc/net/stat header written
 }
 
 // NewWriter returns a Writer of flows to w with p.
@@ -47,6 +48,25 @@ func (w *Writer) WriteExpect(e *Expect) error {
 		return err
 	}
 	return w.flush(crlf)
+}
+
+// WriteStats writes st as one record of a format of the table's counters.
+// For ProcStats it writes the header before the first record, and again
+// where the counters held change, as a capture of another kernel starts.
+func (w *Writer) WriteStats(st *Stats) error {
+	var err error
+	w.buf = w.buf[:0]
+	header := w.Format == ProcStats && (w.records == 0 || st.set != w.statCols)
+	if header {
+		w.buf = appendProcHeader(w.buf, st.set)
+	}
+	if w.buf, err = w.AppendStats(w.buf, st); err != nil {
+		return err
+	}
+	if header {
+		w.statCols = st.set
+	}
+	return w.flush(false)
 }
 
 // header appends the document's header before the first record, its lines
