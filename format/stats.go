@@ -483,7 +483,7 @@ func (p *parser) procStats(s *Stats) error {
 		p.pos = end
 	}
 	// Kernels before 2.6.35 end the line with a blank.
-	if !p.statsRestart() {
+	if p.statCols&(1<<StatSearchRestart) == 0 {
 		if err := p.lit(" "); err != nil {
 			return err
 		}
@@ -494,8 +494,6 @@ func (p *parser) procStats(s *Stats) error {
 	p.statCPU++
 	return nil
 }
-
-func (p *parser) statsRestart() bool { return p.statCols&(1<<StatSearchRestart) != 0 }
 
 // procHeader parses the header of /proc/net/stat/nf_conntrack and keeps
 // its columns; a header starts the CPUs' lines over.
@@ -575,10 +573,11 @@ func appendStats(dst []byte, s *Stats, fm Format) ([]byte, error) {
 		return dst, &PrintError{Format: fm, Msg: "no counters"}
 	}
 	if fm == ProcStats {
-		if _, ok := procSet(procLayout(s.set)); !ok || procLayout(s.set)[0] != StatEntries || bitsSet(s.set) != len(procLayout(s.set)) {
-			return dst, &PrintError{Format: fm, Msg: "the counters are not a column set of /proc/net/stat/nf_conntrack"}
+		cols := procLayout(s.set)
+		if set, ok := procSet(cols); !ok || set != s.set {
+			return dst, &PrintError{Format: fm, Msg: "the counters are not the columns of a /proc/net/stat/nf_conntrack (it has entries and every counter but max_entries, in one kernel's names)"}
 		}
-		for i, st := range procLayout(s.set) {
+		for i, st := range cols {
 			switch {
 			case i == 1 || st == StatExpectNew:
 				dst = append(dst, "  "...)
@@ -645,12 +644,4 @@ func appendHex8(dst []byte, v uint64) []byte {
 		dst = append(dst, hex[v>>(4*i)&15])
 	}
 	return dst
-}
-
-func bitsSet(x uint32) int {
-	n := 0
-	for ; x != 0; x &= x - 1 {
-		n++
-	}
-	return n
 }
