@@ -59,7 +59,6 @@ var statNames = [numStats]string{
 // they differ from conntrack's.
 var procStatNames = [numStats]string{StatClashResolve: "clashres", StatChainTooLong: "chainlength", StatError: "icmp_error"}
 
-var kCPU = mkKey("cpu=", "cpu")
 
 // String returns the counter's name as conntrack -S prints it.
 func (s Stat) String() string {
@@ -336,13 +335,21 @@ func (p *parser) conntrackStats(s *Stats) error {
 	if listLine(line) {
 		return p.statsList(s)
 	}
-	cpu, err := p.uint(kCPU, math.MaxInt32)
-	if err != nil {
+	// "cpu=%-4u\t": a CPU of four digits or more is followed by the TAB.
+	if err := p.lit("cpu="); err != nil {
 		return err
 	}
-	s.CPU = int(cpu)
-	// "cpu=%-4u\t"
-	for w := len(itoa(cpu)); w < 4; w++ {
+	start := p.pos
+	end := start
+	for end < len(line) && line[end] >= '0' && line[end] <= '9' {
+		end++
+	}
+	cpu, e := parseUint(line[start:end], math.MaxInt32)
+	if e != numOK {
+		return p.numErr(line[start:min(max(end, start+1), len(line))], start, "cpu", e, false, "a CPU's number")
+	}
+	s.CPU, p.pos = int(cpu), end
+	for w := end - start; w < 4; w++ {
 		if err := p.lit(" "); err != nil {
 			return err
 		}

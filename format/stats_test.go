@@ -192,6 +192,8 @@ func TestStatsErrors(t *testing.T) {
 		{"entries in a CPU's line", format.ConntrackStats, "cpu=0   \tfound=0 entries=3 \n", format.ErrUnknownName, "entries"},
 		{"value above 32 bits", format.ConntrackStats, "cpu=0   \tfound=4294967296 \n", format.ErrRange, "4294967296"},
 		{"no counters", format.ConntrackStats, "cpu=0   \t\n", format.ErrMissing, ""},
+		{"no CPU", format.ConntrackStats, "cpu=\tfound=0 \n", format.ErrSyntax, "\t"},
+		{"nothing after cpu=", format.ConntrackStats, "cpu=\n", format.ErrSyntax, ""},
 		{"a line before the header", format.ProcStats, "00000000  00000000\n", format.ErrMissing, "00000000"},
 		{"header of no kernel", format.ProcStats, "entries  found\n", format.ErrSyntax, "entries  found"},
 		{"a column too few", format.ProcStats, header + "0000003b  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000028 00000000 00000000 00000000 00000000  00000000 00000004 00000002\n", format.ErrSyntax, ""},
@@ -221,6 +223,7 @@ func TestStatsAllocs(t *testing.T) {
 		line   string
 	}{
 		{format.ConntrackStats, "", "cpu=0   \tfound=0 invalid=400 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=0 clash_resolve=0 chaintoolong=0 "},
+		{format.ConntrackStats, "", "cpu=1000\tfound=0 invalid=3 "},
 		{format.ConntrackStats, "", "59"},
 		{format.ConntrackStats, "", "insert_failed\t\t0       "},
 		{format.ProcStats, "entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart",
