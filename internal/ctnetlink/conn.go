@@ -187,8 +187,7 @@ func (s *Scanner) Scan(f *format.Flow) bool {
 // next returns the next message of the reply, or of the events, and false
 // at the reply's end (NLMSG_DONE, or the acknowledgment of a request that
 // asked for one) or when an error stops the scan. It skips no-ops,
-// acknowledgments without an error, and in a reply, messages of another
-// request.
+// acknowledgments without an error, and messages of another request.
 func (s *Scanner) next() ([]byte, bool) {
 	for !s.done {
 		if len(s.msgs) == 0 {
@@ -214,6 +213,9 @@ func (s *Scanner) next() ([]byte, bool) {
 		}
 		msg := s.msgs[:n]
 		s.msgs = s.msgs[min((n+3)&^3, len(s.msgs)):]
+		if !s.events && binary.NativeEndian.Uint32(msg[8:]) != s.seq {
+			continue // of an earlier request
+		}
 		switch binary.NativeEndian.Uint16(msg[4:]) {
 		case unix.NLMSG_DONE:
 			s.done = true
@@ -230,9 +232,6 @@ func (s *Scanner) next() ([]byte, bool) {
 			}
 			continue
 		case unix.NLMSG_NOOP, unix.NLMSG_OVERRUN:
-			continue
-		}
-		if !s.events && binary.NativeEndian.Uint32(msg[8:]) != s.seq {
 			continue
 		}
 		return msg, true
