@@ -1,11 +1,14 @@
 package fuzz
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
@@ -51,6 +54,52 @@ func FuzzNetlink(f *testing.F) {
 				if diff := agree(p.Format, &fl, &got); diff != "" {
 					t.Fatalf("%v %v reads back a flow that disagrees: %s\n%s", p.Format, p.Options, diff, line)
 				}
+			}
+		}
+	})
+}
+
+// FuzzNetlinkStats decodes the fuzzer's bytes as a reply of the table's
+// counters: a damaged message gives a *DecodeError, never a panic, and a
+// record that decodes prints in each format of the counters that can show
+// it and reads back as the same record. The seeds are real replies of the
+// kernel (TestLiveStats -stats-seeds).
+func FuzzNetlinkStats(f *testing.F) {
+	if _, err := os.Stat(filepath.Join("testdata", "fuzz", "FuzzNetlinkStats")); err != nil {
+		f.Fatal("no seeds: run go test ./internal/ctnetlink -run LiveStats -stats-seeds ../../fuzz/testdata/fuzz/FuzzNetlinkStats as root")
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		var s format.Stats
+		err := ctnetlink.DecodeStats(msg, &s)
+		var de *ctnetlink.DecodeError
+		if errors.As(err, &de) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("an error that is not a *DecodeError: %v", err)
+		}
+		for _, fm := range []format.Format{format.ConntrackStats, format.ProcStats} {
+			if fm == format.ConntrackStats && s.CPU >= 1000 {
+				// conntrack prints "cpu=1000\t", which format's parser
+				// rejects (it ends the number at a space only): a bug of
+				// format, reported in issue 16; drop this when it reads.
+				continue
+			}
+			var out bytes.Buffer
+			w := format.NewWriter(&out, format.Printer{Format: fm})
+			err := w.WriteStats(&s)
+			if _, ok := err.(*format.PrintError); ok {
+				continue
+			}
+			if err == nil {
+				err = w.Close()
+			}
+			if err != nil {
+				t.Fatalf("%v: %v", fm, err)
+			}
+			again, _, errs := scanStats(bytes.NewReader(out.Bytes()), fm)
+			if errs != "" || len(again) != 1 || !cmp.Equal(s, again[0], cmp.AllowUnexported(format.Stats{})) {
+				t.Fatalf("%v reads back otherwise: %s%v\n%q", fm, errs, cmp.Diff([]format.Stats{s}, again, cmp.AllowUnexported(format.Stats{})), out.Bytes())
 			}
 		}
 	})

@@ -14,6 +14,29 @@ import (
 	"github.com/ctconv/ctconv/format"
 )
 
+// Error is a failure of the socket or the kernel's refusal of a request.
+// errors.Is(err, os.ErrPermission) tells a caller without CAP_NET_ADMIN in
+// the network namespace, and errors.Is(err, ErrNoCtnetlink) a kernel
+// without ctnetlink.
+type Error struct {
+	Op  string // what failed: "socket", "dump", "counters", ...
+	Err error  // a syscall.Errno, or the socket's error
+}
+
+func (e *Error) Error() string { return "ctnetlink: " + e.Op + ": " + e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether the error says the kernel has no ctnetlink: no
+// nfnetlink (the socket's protocol is not supported) or no
+// nf_conntrack_netlink (the subsystem's requests are not).
+func (e *Error) Is(target error) bool {
+	return target == ErrNoCtnetlink && (errors.Is(e.Err, unix.EPROTONOSUPPORT) || errors.Is(e.Err, unix.EOPNOTSUPP))
+}
+
+// ErrNoCtnetlink is what an *Error is when the kernel has no ctnetlink.
+var ErrNoCtnetlink = errors.New("ctnetlink: the kernel has no ctnetlink (nfnetlink, nf_conntrack_netlink)")
+
 // Conn is a ctnetlink socket: it dumps the table, or, once it listens,
 // receives events.
 type Conn struct {
@@ -28,11 +51,11 @@ type Conn struct {
 func Dial() (*Conn, error) {
 	s, err := socket.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER, "ctnetlink", nil)
 	if err != nil {
-		return nil, err
+		return nil, &Error{Op: "socket", Err: err}
 	}
 	if err := s.Bind(&unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		s.Close()
-		return nil, err
+		return nil, &Error{Op: "bind", Err: err}
 	}
 	// Large dump datagrams are cheaper to read; the kernel fills what fits.
 	return &Conn{s: s, buf: make([]byte, 1<<16)}, nil
@@ -57,12 +80,7 @@ type DumpFilter struct {
 // Dump asks the kernel for its table and returns the scanner of its
 // flows. The connection serves one dump at a time.
 func (c *Conn) Dump(filter DumpFilter, d *Decoder) (*Scanner, error) {
-	c.seq++
-	req := make([]byte, 20, 40)
-	binary.NativeEndian.PutUint16(req[4:], subsysCT<<8|msgGet)
-	binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
-	binary.NativeEndian.PutUint32(req[8:], c.seq)
-	req[16] = byte(filter.Family)
+	req := c.newRequest(subsysCT<<8|msgGet, unix.NLM_F_DUMP, byte(filter.Family))
 	if filter.MarkMask != 0 {
 		req = appendU32Attr(req, ctaMark, filter.Mark)
 		req = appendU32Attr(req, ctaMarkMask, filter.MarkMask)
@@ -73,11 +91,33 @@ func (c *Conn) Dump(filter DumpFilter, d *Decoder) (*Scanner, error) {
 		req = binary.BigEndian.AppendUint16(req, filter.Zone)
 		req = append(req, 0, 0) // to the 4-byte alignment
 	}
+	if err := c.send(req, "dump"); err != nil {
+		return nil, err
+	}
+	return &Scanner{c: c, d: d, seq: c.seq, op: "dump"}, nil
+}
+
+// newRequest returns the header of a request of type typ (subsystem<<8 |
+// message) with flags besides NLM_F_REQUEST, for the address family
+// (0 for all), under the next sequence number; the request's attributes
+// follow it.
+func (c *Conn) newRequest(typ, flags uint16, family byte) []byte {
+	c.seq++
+	req := make([]byte, 20, 40)
+	binary.NativeEndian.PutUint16(req[4:], typ)
+	binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|flags)
+	binary.NativeEndian.PutUint32(req[8:], c.seq)
+	req[16] = family
+	return req
+}
+
+// send sends a request of newRequest with its attributes.
+func (c *Conn) send(req []byte, op string) error {
 	binary.NativeEndian.PutUint32(req, uint32(len(req)))
 	if err := c.s.Sendto(context.Background(), req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("ctnetlink: dump request: %w", err)
+		return &Error{Op: op + " request", Err: err}
 	}
-	return &Scanner{c: c, d: d, seq: c.seq}, nil
+	return nil
 }
 
 func appendU32Attr(b []byte, typ uint16, v uint32) []byte {
@@ -103,7 +143,7 @@ func (c *Conn) Listen(bytes int, d *Decoder) (*Scanner, error) {
 			return nil, fmt.Errorf("ctnetlink: join event group %d: %w", g, err)
 		}
 	}
-	return &Scanner{c: c, d: d, events: true}, nil
+	return &Scanner{c: c, d: d, events: true, op: "events"}, nil
 }
 
 // A Scanner reads the flows of a dump, or the events of a listening Conn,
@@ -112,7 +152,9 @@ type Scanner struct {
 	c      *Conn
 	d      *Decoder
 	seq    uint32
+	op     string // the request, for errors
 	events bool
+	ack    bool   // the reply ends with the kernel's acknowledgment
 	msgs   []byte // the rest of the datagram read last
 	msg    []byte // the message Scan decoded last
 	err    error
@@ -125,46 +167,10 @@ type Scanner struct {
 // flows are skipped. An event scanner whose socket overflowed (the reader
 // was too slow: events were lost) counts the loss, see Lost, and goes on.
 func (s *Scanner) Scan(f *format.Flow) bool {
-	for !s.done {
-		if len(s.msgs) == 0 {
-			n, _, err := s.c.s.Recvfrom(context.Background(), s.c.buf, 0)
-			switch {
-			case s.events && errors.Is(err, unix.ENOBUFS):
-				s.lost++
-				continue
-			case err != nil && s.c.closed.Load():
-				s.done = true
-				return false
-			case err != nil:
-				return s.fail(fmt.Errorf("ctnetlink: receive: %w", err))
-			}
-			s.msgs = s.c.buf[:n]
-		}
-		if len(s.msgs) < 16 {
-			return s.fail(&DecodeError{Msg: "truncated message header"})
-		}
-		n := int(binary.NativeEndian.Uint32(s.msgs))
-		if n < 16 || n > len(s.msgs) {
-			return s.fail(&DecodeError{Msg: fmt.Sprintf("message length %d out of range", n)})
-		}
-		msg := s.msgs[:n]
-		s.msgs = s.msgs[min((n+3)&^3, len(s.msgs)):]
-		switch binary.NativeEndian.Uint16(msg[4:]) {
-		case unix.NLMSG_DONE:
-			s.done = true
+	for {
+		msg, ok := s.next()
+		if !ok {
 			return false
-		case unix.NLMSG_ERROR:
-			if len(msg) >= 20 {
-				if errno := -int32(binary.NativeEndian.Uint32(msg[16:])); errno != 0 {
-					return s.fail(fmt.Errorf("ctnetlink: %w", syscall.Errno(errno)))
-				}
-			}
-			continue
-		case unix.NLMSG_NOOP, unix.NLMSG_OVERRUN:
-			continue
-		}
-		if !s.events && binary.NativeEndian.Uint32(msg[8:]) != s.seq {
-			continue
 		}
 		s.msg = msg
 		err := s.d.Decode(msg, s.events, f)
@@ -176,7 +182,61 @@ func (s *Scanner) Scan(f *format.Flow) bool {
 		}
 		return true
 	}
-	return false
+}
+
+// next returns the next message of the reply, or of the events, and false
+// at the reply's end (NLMSG_DONE, or the acknowledgment of a request that
+// asked for one) or when an error stops the scan. It skips no-ops,
+// acknowledgments without an error, and messages of another request.
+func (s *Scanner) next() ([]byte, bool) {
+	for !s.done {
+		if len(s.msgs) == 0 {
+			n, _, err := s.c.s.Recvfrom(context.Background(), s.c.buf, 0)
+			switch {
+			case s.events && errors.Is(err, unix.ENOBUFS):
+				s.lost++
+				continue
+			case err != nil && s.c.closed.Load():
+				s.done = true
+				return nil, false
+			case err != nil:
+				return nil, s.fail(&Error{Op: s.op + " receive", Err: err})
+			}
+			s.msgs = s.c.buf[:n]
+		}
+		if len(s.msgs) < 16 {
+			return nil, s.fail(&DecodeError{Msg: "truncated message header"})
+		}
+		n := int(binary.NativeEndian.Uint32(s.msgs))
+		if n < 16 || n > len(s.msgs) {
+			return nil, s.fail(&DecodeError{Msg: fmt.Sprintf("message length %d out of range", n)})
+		}
+		msg := s.msgs[:n]
+		s.msgs = s.msgs[min((n+3)&^3, len(s.msgs)):]
+		if !s.events && binary.NativeEndian.Uint32(msg[8:]) != s.seq {
+			continue // of an earlier request
+		}
+		switch binary.NativeEndian.Uint16(msg[4:]) {
+		case unix.NLMSG_DONE:
+			s.done = true
+			return nil, false
+		case unix.NLMSG_ERROR:
+			if len(msg) >= 20 {
+				if errno := -int32(binary.NativeEndian.Uint32(msg[16:])); errno != 0 {
+					return nil, s.fail(&Error{Op: s.op, Err: syscall.Errno(errno)})
+				}
+			}
+			if s.ack {
+				s.done = true
+				return nil, false
+			}
+			continue
+		case unix.NLMSG_NOOP, unix.NLMSG_OVERRUN:
+			continue
+		}
+		return msg, true
+	}
+	return nil, false
 }
 
 func (s *Scanner) fail(err error) bool {
