@@ -59,7 +59,6 @@ var statNames = [numStats]string{
 // they differ from conntrack's.
 var procStatNames = [numStats]string{StatClashResolve: "clashres", StatChainTooLong: "chainlength", StatError: "icmp_error"}
 
-
 // String returns the counter's name as conntrack -S prints it.
 func (s Stat) String() string {
 	if s > 0 && s < numStats {
