@@ -1,17 +1,21 @@
 #!/bin/sh
 # Compare the benchmarks of a package at two commits, side by side in one
 # run: each commit's test binary is built from a detached worktree, and the
-# two are run in turns (A B, B A, A B, ...) so that the machine's drift
-# falls on both alike; benchstat then prints medians, spread and ratios.
+# two run in turns, a few seconds at a time: each group of benchmarks (a
+# benchmark and its first level, as BenchmarkParse/proc or
+# BenchmarkScanFile/save-L) runs once in one binary, then in the other,
+# A B then B A, RUNS times, so that the drift of a shared machine falls on
+# both alike. benchstat then prints medians, spread and ratios.
 #   bench/compare.sh [-n RUNS] [-b REGEXP] [-t BENCHTIME] [-p PKG] [-f FILE]... BASE [HEAD]
 # RUNS defaults to 10 runs of each, REGEXP to the parse, print and Scanner
 # benchmarks, BENCHTIME to 100ms, PKG to ./format, HEAD to the working tree
 # as it is (uncommitted changes included). -f copies FILE (a benchmark
-# that BASE does not have yet) from the working tree into both. The raw
-# results are kept in the directory printed at the end.
+# that BASE does not have yet) from the working tree into both. Only the
+# benchmarks both have are run. The raw results are kept in the directory
+# printed at the end.
 set -eu
 cd "$(dirname "$0")/.."
-runs=10 re='^Benchmark(Parse|Append|Scan|ScanFile|ScanXML)$' bt=100ms pkg=./format files=
+runs=10 re='^Benchmark(Parse|Append|Scan|ScanFile)$' bt=100ms pkg=./format files=
 while getopts n:b:t:p:f: o; do
 	case $o in
 	n) runs=$OPTARG ;; b) re=$OPTARG ;; t) bt=$OPTARG ;; p) pkg=$OPTARG ;; f) files="$files $OPTARG" ;;
@@ -22,10 +26,13 @@ shift $((OPTIND - 1))
 [ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: bench/compare.sh [-n RUNS] [-b REGEXP] [-t BENCHTIME] [-p PKG] [-f FILE]... BASE [HEAD]" >&2; exit 2; }
 out=$(mktemp -d)
 trees=
-trap 'for t in $trees; do git worktree remove --force "$t"; done' EXIT
+cleanup() { for t in $trees; do git worktree remove --force "$t"; done; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # checkout REV NAME makes REV's tree in $out/NAME.src (REV "." is the
-# working tree, used as it is) and builds its test binary of PKG there.
+# working tree, used as it is), builds its test binary of PKG there, and
+# sets NAMEdir to the package's directory, where the binary runs.
 checkout() {
 	dir=.
 	if [ "$1" != . ]; then
@@ -42,10 +49,21 @@ checkout "${2:-.}" head
 head=${2:+$(git rev-parse --short "$2")}
 echo "base $(git rev-parse --short "$1"), head ${head:-working tree of $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' with changes')}; $runs runs each, -benchtime $bt" | tee "$out/README"
 
-run() { (cd "$1" && "$out/$2.test" -test.run '^$' -test.bench "$re" -test.benchtime "$bt" -test.count 1 -test.benchmem >>"$out/$2.txt"); }
+# bench NAME REGEXP runs NAME's binary once on the benchmarks REGEXP matches.
+bench() { (cd "$(eval echo "\$${1}dir")" && "$out/$1.test" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.count 1 -test.benchmem); }
+# The groups both binaries have, from one quick pass of each.
+bench base "$re" 1x | sed -n 's/^\(Benchmark[^/ \t]*\/\{0,1\}[^/ \t]*\).*/\1/p' | sed 's/-[0-9]*$//' | sort -u >"$out/groups.base"
+bench head "$re" 1x | sed -n 's/^\(Benchmark[^/ \t]*\/\{0,1\}[^/ \t]*\).*/\1/p' | sed 's/-[0-9]*$//' | sort -u >"$out/groups.head"
+groups=$(comm -12 "$out/groups.base" "$out/groups.head")
 i=0
 while [ $i -lt "$runs" ]; do
-	if [ $((i % 2)) -eq 0 ]; then run "$basedir" base; run "$headdir" head; else run "$headdir" head; run "$basedir" base; fi
+	for g in $groups; do
+		r="^${g%%/*}\$"
+		[ "$g" = "${g#*/}" ] || r="$r/^${g#*/}\$"
+		if [ $((i % 2)) -eq 0 ]; then set -- base head; else set -- head base; fi
+		bench "$1" "$r" "$bt" >>"$out/$1.txt"
+		bench "$2" "$r" "$bt" >>"$out/$2.txt"
+	done
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
 done
