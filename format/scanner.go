@@ -523,8 +523,9 @@ func (s *Scanner) place(perr *ParseError) {
 	perr.Msg += " (in a record joined from lines " + itoa(uint64(s.segs[0].line)) + " to " + itoa(uint64(s.lineNo)) + ")"
 }
 
-// blank reports whether line holds nothing but spaces and tabs.
-func blank(line []byte) bool { return len(bytes.Trim(line, " \t")) == 0 }
+// blank reports whether line holds nothing but spaces and tabs. It looks
+// at a record's first byte only: the Scanner asks it of every line.
+func blank(line []byte) bool { return len(skipBlanks(line)) == 0 }
 
 // asParseError returns err as a *ParseError, wrapping an error of another
 // kind from a Decoder.

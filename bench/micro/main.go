@@ -2,6 +2,7 @@
 // prints their medians as a table: MB/s and allocations for each format's
 // sample lines, and, for /proc lines, the baseline parser (strings.Fields,
 // strconv, netip) beside ctconv's with the ratio.
+// To compare two commits side by side, use bench/compare.sh.
 //
 //	go run ./bench/micro [-runs 5]
 package main

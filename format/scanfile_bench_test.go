@@ -1,0 +1,46 @@
+package format_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// BenchmarkScanFile reads each corpus file whole through a Scanner in its
+// format, as the command line does: the producers' canonical output, with
+// its headers, footers and messages. bench/compare.sh runs it beside an
+// older commit's parser.
+func BenchmarkScanFile(b *testing.B) {
+	for _, file := range corpusFiles(b) {
+		f, _ := corpusFormat(file)
+		data := readFile(b, file)
+		b.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(b *testing.B) {
+			var fl format.Flow
+			var e format.Expect
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				sc, err := format.NewScanner(bytes.NewReader(data), f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				if f.Expectations() {
+					for sc.ScanExpect(&e) {
+						n++
+					}
+				} else {
+					for sc.Scan(&fl) {
+						n++
+					}
+				}
+				if sc.Err() != nil || n == 0 {
+					b.Fatalf("%d records: %v", n, sc.Err())
+				}
+			}
+		})
+	}
+}
