@@ -20,17 +20,21 @@ func (e *DetectError) Error() string {
 }
 
 var detectHints = [numFormats]string{
-	Proc:            `lines start with the family, as in "ipv4     2 tcp      6 "`,
-	IPLegacy:        `lines start with the protocol, as in "tcp      6 "`,
-	Conntrack:       `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
-	XML:             `conntrack -o xml, whose lines start with "<"`,
-	Save:            `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
-	Restore:         `conntrack -R input, whose lines start with "-I "`,
-	ProcExpect:      `/proc/net/nf_conntrack_expect, as in "297 l3proto = 2 proto=6 "`,
-	ConntrackExpect: `conntrack -L expect, as in "299 proto=6 src="`,
-	XMLExpect:       `conntrack -L expect -o xml, whose root is <expect>`,
-	ConntrackStats:  `conntrack -S, whose lines start with "cpu=", or conntrack -C's count`,
-	ProcStats:       `/proc/net/stat/nf_conntrack, whose header starts with "entries "`,
+	Proc:                `lines start with the family, as in "ipv4     2 tcp      6 "`,
+	IPLegacy:            `lines start with the protocol, as in "tcp      6 "`,
+	Conntrack:           `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
+	XML:                 `conntrack -o xml, whose lines start with "<"`,
+	Save:                `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
+	Restore:             `conntrack -R input, whose lines start with "-I "`,
+	ProcExpect:          `/proc/net/nf_conntrack_expect, as in "297 l3proto = 2 proto=6 "`,
+	ConntrackExpect:     `conntrack -L expect, as in "299 proto=6 src="`,
+	XMLExpect:           `conntrack -L expect -o xml, whose root is <expect>`,
+	ConntrackStats:      `conntrack -S, whose lines start with "cpu=", or conntrack -C's count`,
+	ProcStats:           `/proc/net/stat/nf_conntrack, whose header starts with "entries "`,
+	Conntrackd:          `conntrackd -i or -e, whose lines end with "[active since 3s]"`,
+	ConntrackdExpect:    `conntrackd -i expect, as in "proto=6 src=... [active since 3s]"`,
+	ConntrackdXML:       `conntrackd -x, whose lines are <flow> elements without <timeout> and without a document`,
+	ConntrackdXMLExpect: `conntrackd -i expect -x, whose lines are <flow><layer3 ... without <timeout> and without a document`,
 }
 
 // Detect looks at the first detectLines lines of a stream that can hold a
@@ -81,7 +85,7 @@ func saveLine(line []byte, commands ...string) bool {
 // conntrack print the same way is read as the kernel's when its use= count
 // includes the reader's own reference (2 and up), as /proc's do.
 func Detect(prefix []byte) (Format, error) {
-	candidates := []Format{Proc, Conntrack, IPLegacy, ProcExpect, ConntrackExpect}
+	candidates := []Format{Proc, Conntrack, IPLegacy, ProcExpect, ConntrackExpect, Conntrackd, ConntrackdExpect}
 	var score [numFormats]int
 	var f Flow
 	var e Expect
@@ -118,6 +122,9 @@ func Detect(prefix []byte) (Format, error) {
 		if lines == 0 {
 			switch t := bytes.TrimLeft(line, " \t"); {
 			case t[0] == '<':
+				if conntrackdXML(bytes.TrimLeft(from, " \t")) {
+					return xmlKind(from).conntrackd(), nil
+				}
 				return xmlKind(from), nil
 			case saveLine(t, "-A", "-U", "-D"):
 				return Save, nil
@@ -180,7 +187,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guessed != Auto {
 			return guessed, nil
 		}
-		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats)}
+		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.
@@ -242,6 +249,28 @@ func conntrackMessage(line []byte) int {
 		return -1
 	}
 	return i
+}
+
+// conntrackdXML reports whether b, a stream whose first record starts it,
+// is conntrackd's XML: a <flow> element without a document around it (which
+// conntrack prints) and without the <timeout> every record of conntrack -L
+// has.
+func conntrackdXML(b []byte) bool {
+	if !bytes.HasPrefix(b, []byte("<flow>")) {
+		return false
+	}
+	if end := bytes.Index(b, []byte("</flow>")); end >= 0 {
+		b = b[:end]
+	}
+	return !bytes.Contains(b, []byte("<timeout>"))
+}
+
+// conntrackd returns conntrackd's XML format of the records of XML format f.
+func (f Format) conntrackd() Format {
+	if f == XMLExpect {
+		return ConntrackdXMLExpect
+	}
+	return ConntrackdXML
 }
 
 // xmlKind tells XML of flows from XML of expectations by the first element
