@@ -120,6 +120,7 @@ func (p *parser) cacheTimes(e *Expect) ([]byte, error) {
 		return nil, err
 	}
 	if p.pos != len(line) {
+		p.pos += len(line[p.pos:]) - len(bytes.TrimLeft(line[p.pos:], " "))
 		return nil, p.errAt(p.pos, len(line), "", ErrSyntax, "unexpected "+quote(line[p.pos:])+" after [active since Ns]")
 	}
 	e.ActiveSince, e.Fields = n, e.Fields|ExpectActiveSince
