@@ -271,10 +271,10 @@ func TestConntrackdErrors(t *testing.T) {
 // printed.
 func TestConntrackdPasted(t *testing.T) {
 	mangles := []func(string) string{
-		func(l string) string { return strings.Join(strings.Fields(l), " ") },         // padding collapsed
+		func(l string) string { return strings.Join(strings.Fields(l), " ") },            // padding collapsed
 		func(l string) string { return "    " + strings.ReplaceAll(l, " ", "\t") + " " }, // TABs, indented, a trailing blank
-		func(l string) string { return strings.ReplaceAll(l, " ", "  ") },              // spaces doubled
-		func(l string) string { return strings.ReplaceAll(l, " ", "\u00a0") },          // no-break spaces of a web page
+		func(l string) string { return strings.ReplaceAll(l, " ", "  ") },                // spaces doubled
+		func(l string) string { return strings.ReplaceAll(l, " ", "\u00a0") },            // no-break spaces of a web page
 	}
 	for _, c := range conntrackdFiles {
 		if c.f != format.Conntrackd && c.f != format.ConntrackdExpect {
