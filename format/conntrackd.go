@@ -29,6 +29,20 @@ func (p *parser) cacheFlow(f *Flow) error {
 	if f.Event != EventNone || f.Fields&^cacheFlowFields != 0 {
 		return p.errAt(0, len(p.line), "", ErrSyntax, "an element conntrackd's XML does not have (it prints no event type, timeout, counters, use, time stamps, labels or [USERSPACE])")
 	}
+	return p.cacheComplete(f)
+}
+
+// cacheComplete returns an error if f, read from a dump of conntrackd's
+// caches, lacks what conntrackd prints of every flow of its protocol: the
+// ports of TCP and UDP, the state of TCP. Its caches hold flows whole, as
+// the kernel listed or announced them, unlike conntrack -E's events.
+func (p *parser) cacheComplete(f *Flow) error {
+	switch {
+	case portsAlways(f.Proto) && lacksL4(f):
+		return p.errAt(0, len(p.line), "", ErrMissing, "no ports, which conntrackd prints for every "+f.Proto.String()+" flow")
+	case lacksTCPState(f):
+		return p.errAt(0, len(p.line), "state", ErrMissing, "no TCP state, which conntrackd prints for every tcp flow")
+	}
 	return nil
 }
 

@@ -233,6 +233,8 @@ func TestConntrackdErrors(t *testing.T) {
 		{format.Conntrackd, "tcp      6 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [active since 3m]", `122: active since: expected seconds and "s]"`, format.ErrSyntax},
 		{format.Conntrackd, "ipv4     2 tcp      6 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [active since 3s]", "1: family: conntrackd prints no family columns", format.ErrSyntax},
 		{format.Conntrackd, "    [NEW] tcp      6 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [active since 3s]", "1: ", format.ErrSyntax},
+		{format.Conntrackd, "tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [active since 3s]", "1: state: no TCP state, which conntrackd prints for every tcp flow", format.ErrMissing},
+		{format.Conntrackd, "udp      17 src=10.0.0.1 dst=10.0.0.2 [active since 3s]", "1: no ports, which conntrackd prints for every udp flow", format.ErrMissing},
 		{format.ConntrackdExpect, "300 proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=127.0.0.1 master-dst=127.0.0.1 sport=43288 dport=2121 class=0 helper=ftp [active since 2s]", "1: conntrackd prints no event type, timeout", format.ErrSyntax},
 		{format.ConntrackdExpect, "proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=127.0.0.1 master-dst=127.0.0.1 sport=43288 dport=2121 class=0 helper=ftp", "210: active since: line ends where [active since Ns] was expected", format.ErrMissing},
 		{format.ConntrackdExpect, "proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=127.0.0.1 master-dst=127.0.0.1 sport=43288 dport=2121 class=0 helper=ftp [active since 2s] x", `229: unexpected "x" after [active since Ns]`, format.ErrSyntax},
@@ -245,7 +247,7 @@ func TestConntrackdErrors(t *testing.T) {
 		case c.f.Expectations():
 			first = goodE
 		case c.f == format.ConntrackdXML:
-			first = goodX + replyX + "</flow>\n"
+			first = goodX + replyX + "<meta direction=\"independent\"><state>ESTABLISHED</state></meta></flow>\n"
 		case c.f == format.XML:
 			first = goodX + replyX + "<meta direction=\"independent\"><timeout>30</timeout></meta></flow>\n"
 		}

@@ -933,6 +933,10 @@ func (p *parser) check(f *Flow) error {
 	switch {
 	case p.d.cache && f.Has(FieldTimeout):
 		return p.errAt(0, len(p.line), "timeout", ErrSyntax, "conntrackd prints no timeout")
+	case p.d.cache:
+		if err := p.cacheComplete(f); err != nil {
+			return err
+		}
 	case p.d.lib:
 		// Events leave out the timeout and the state; dumps print what the
 		// kernel sent.
