@@ -308,7 +308,7 @@ func (ps *Parser) Parse(line []byte, f *Flow) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseLine(ps.Format, line, f)
-	if err != nil && !ps.Strict && ps.Format.root() != "" {
+	if err != nil && !ps.Strict && ps.Format.isXML() {
 		err = ps.retryXML(line, f, nil, err)
 	}
 	if cr && err == nil {
@@ -326,7 +326,7 @@ func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseExpect(ps.Format, line, e)
-	if err != nil && !ps.Strict && ps.Format.root() != "" {
+	if err != nil && !ps.Strict && ps.Format.isXML() {
 		err = ps.retryXML(line, nil, e, err)
 	}
 	if cr && err == nil {

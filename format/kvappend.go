@@ -98,7 +98,7 @@ func (d *dialect) printable(f *Flow) error {
 	case d.old && !f.Has(FieldTimeout):
 		return unprintable(d, "the flow has no timeout (it is offloaded, or its source did not print one), and this format always prints one")
 	case !d.lib && !f.Has(FieldTimeout) && !d.offloaded(f):
-		return unprintable(d, "the flow has no timeout (its source did not print one: a destroy event has none), which the kernel prints unless the flow is offloaded")
+		return unprintable(d, "the flow has no timeout (its source did not print one: a destroy event has none, conntrackd never prints one), which the kernel prints unless the flow is offloaded")
 	case !d.lib && !f.Has(FieldState) && f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && !(f.Proto == TCP && d.offloaded(f)):
 		return unprintable(d, "the flow has no "+f.Proto.String()+" state (its source did not print one: an update event may have none), which the kernel prints")
 	case f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, ' ') >= 0, d.lib && f.Has(FieldHelper) && strings.IndexByte(f.Helper, ' ') >= 0:
