@@ -122,10 +122,14 @@ func Detect(prefix []byte) (Format, error) {
 		if lines == 0 {
 			switch t := bytes.TrimLeft(line, " \t"); {
 			case t[0] == '<':
-				if conntrackdXML(bytes.TrimLeft(from, " \t")) {
-					return xmlKind(from).conntrackd(), nil
+				// conntrackd's records have no document around them, and
+				// less in them than conntrack's (no <timeout>).
+				k := xmlKind(from)
+				if p.Format = k.conntrackd(); bytes.HasPrefix(t, []byte("<flow>")) &&
+					(k == XML && p.Parse(t, &f) == nil || k == XMLExpect && p.ParseExpect(t, &e) == nil) {
+					return p.Format, nil
 				}
-				return xmlKind(from), nil
+				return k, nil
 			case saveLine(t, "-A", "-U", "-D"):
 				return Save, nil
 			case saveLine(t, "-I"):
@@ -249,20 +253,6 @@ func conntrackMessage(line []byte) int {
 		return -1
 	}
 	return i
-}
-
-// conntrackdXML reports whether b, a stream whose first record starts it,
-// is conntrackd's XML: a <flow> element without a document around it (which
-// conntrack prints) and without the <timeout> every record of conntrack -L
-// has.
-func conntrackdXML(b []byte) bool {
-	if !bytes.HasPrefix(b, []byte("<flow>")) {
-		return false
-	}
-	if end := bytes.Index(b, []byte("</flow>")); end >= 0 {
-		b = b[:end]
-	}
-	return !bytes.Contains(b, []byte("<timeout>"))
 }
 
 // conntrackd returns conntrackd's XML format of the records of XML format f.
