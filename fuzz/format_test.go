@@ -286,6 +286,8 @@ func FuzzScanner(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
 	reserialised, _ := filepath.Glob("../format/testdata/xml-reserialised/*.xml")                                                          // XML over many lines
 	files = append(files, "../testdata/pasted/older/proc-ip_conntrack-2.4.0.txt", "../testdata/pasted/older/proc-ip_conntrack-2.4.32.txt") // EXPECTING: lines
+	conntrackd, _ := filepath.Glob("../testdata/conntrackd/*conntrackd-[ie]*.txt")
+	files = append(files, conntrackd...)
 	for _, file := range append(append(files, reserialised...), "../format/testdata/iplegacy.txt") {
 		data, _ := os.ReadFile(file)
 		data = data[:min(len(data), 2048)] // the mutator is slow on large inputs
