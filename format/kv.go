@@ -614,6 +614,11 @@ func (p *parser) tuple1(f *Flow, t *Tuple) error {
 		if dir == "reply" && has != f.Has(FieldL4) {
 			return p.errAt(p.pos, p.tokenEnd(p.pos), "tuple", ErrMismatch, "the reply tuple's layer-4 part does not match the original tuple's")
 		}
+		if !has && p.d.lib && f.Proto == DCCP {
+			// libnetfilter_conntrack prints ports 0 for a DCCP flow the
+			// kernel tracks without them (see appendTuple).
+			return p.errAt(p.pos, p.pos, "tuple", ErrMissing, "no ports, which conntrack prints for every dccp flow (0 where the kernel tracks it without them)")
+		}
 		if !has {
 			kind = L4None
 		}
