@@ -372,3 +372,37 @@ func TestConntrackdConvert(t *testing.T) {
 		t.Errorf("conntrack -L as conntrackd: %q, %v; want %q", out, err, want)
 	}
 }
+
+// TestConntrackdExpectTimes reads an expectation of ALARM's external
+// cache, which has a timer, and prints it back; through conntrack's text
+// the times are lost, and conntrackd-expect prints the expectation as
+// just cached.
+func TestConntrackdExpectTimes(t *testing.T) {
+	const line = "proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=127.0.0.1 master-dst=127.0.0.1 sport=43288 dport=2121 class=0 helper=ftp"
+	var e format.Expect
+	p := format.Parser{Format: format.ConntrackdExpect, Strict: true}
+	if err := p.ParseExpect([]byte(line+" [expires in 118s] [active since 2s]"), &e); err != nil {
+		t.Fatal(err)
+	}
+	if !e.Has(format.ExpectExpires|format.ExpectActiveSince) || e.Expires != 118 || e.ActiveSince != 2 {
+		t.Errorf("times %v %d %d", e.Fields, e.Expires, e.ActiveSince)
+	}
+	for _, c := range []struct {
+		f    format.Format
+		want string
+	}{
+		{format.ConntrackdExpect, line + " [expires in 118s] [active since 2s]\n"},
+		{format.ConntrackExpect, line + "\n"},
+	} {
+		out, err := (&format.Printer{Format: c.f}).AppendExpect(nil, &e)
+		if err != nil || string(out) != c.want {
+			t.Errorf("%v: %q, %v; want %q", c.f, out, err, c.want)
+		}
+	}
+	if err := (&format.Parser{Format: format.ConntrackExpect}).ParseExpect([]byte("300 "+line), &e); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := (&format.Printer{Format: format.ConntrackdExpect}).AppendExpect(nil, &e); err != nil || string(out) != line+" [active since 0s]\n" {
+		t.Errorf("conntrack -L expect as conntrackd's: %q, %v", out, err)
+	}
+}
