@@ -20,17 +20,19 @@ func (e *DetectError) Error() string {
 }
 
 var detectHints = [numFormats]string{
-	Proc:                `lines start with the family, as in "ipv4     2 tcp      6 "`,
-	IPLegacy:            `lines start with the protocol, as in "tcp      6 "`,
-	Conntrack:           `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
-	XML:                 `conntrack -o xml, whose lines start with "<"`,
-	Save:                `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
-	Restore:             `conntrack -R input, whose lines start with "-I "`,
-	ProcExpect:          `/proc/net/nf_conntrack_expect, as in "297 l3proto = 2 proto=6 "`,
-	ConntrackExpect:     `conntrack -L expect, as in "299 proto=6 src="`,
-	XMLExpect:           `conntrack -L expect -o xml, whose root is <expect>`,
-	ConntrackStats:      `conntrack -S, whose lines start with "cpu=", or conntrack -C's count`,
-	ProcStats:           `/proc/net/stat/nf_conntrack, whose header starts with "entries "`,
+	Proc:            `lines start with the family, as in "ipv4     2 tcp      6 "`,
+	IPLegacy:        `lines start with the protocol, as in "tcp      6 "`,
+	Conntrack:       `conntrack -L or -E text, as in "tcp      6 " or "    [NEW] tcp      6 "`,
+	XML:             `conntrack -o xml, whose lines start with "<"`,
+	Save:            `conntrack -o save, whose lines start with "-A ", "-U " or "-D "`,
+	Restore:         `conntrack -R input, whose lines start with "-I "`,
+	ProcExpect:      `/proc/net/nf_conntrack_expect, as in "297 l3proto = 2 proto=6 "`,
+	ConntrackExpect: `conntrack -L expect, as in "299 proto=6 src="`,
+	XMLExpect:       `conntrack -L expect -o xml, whose root is <expect>`,
+	ConntrackStats:  `conntrack -S, whose lines start with "cpu=", or conntrack -C's count`,
+	ProcStats:       `/proc/net/stat/nf_conntrack, whose header starts with "entries "`,
+
+	// conntrackd's caches.
 	Conntrackd:          `conntrackd -i or -e, whose lines end with "[active since 3s]"`,
 	ConntrackdExpect:    `conntrackd -i expect, as in "proto=6 src=... [active since 3s]"`,
 	ConntrackdXML:       `conntrackd -x, whose lines are <flow> elements without <timeout> and without a document`,
