@@ -25,6 +25,7 @@ type sample struct {
 // file, in a fixed order.
 func samples(t testing.TB) []sample {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	files = append(files, conntrackdFiles(t)...)
 	var ss []sample
 	for _, file := range files {
 		data, _ := os.ReadFile(file)

@@ -23,6 +23,7 @@ func corpus(t testing.TB) map[string][]format.Flow {
 	if err != nil || len(files) == 0 {
 		t.Fatal("no corpus")
 	}
+	files = append(files, conntrackdFiles(t)...)
 	out := map[string][]format.Flow{}
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
@@ -111,13 +112,24 @@ func TestJSONExpectRoundTrip(t *testing.T) {
 	}
 }
 
+// conntrackdFiles returns the captures of conntrackd's cache dumps, whose
+// flows of -e have no reply tuple.
+func conntrackdFiles(t testing.TB) []string {
+	files, _ := filepath.Glob("../testdata/conntrackd/*conntrackd-[ie]*.txt")
+	if len(files) == 0 {
+		t.Fatal("no captures of conntrackd")
+	}
+	return files
+}
+
 // expectFiles returns the files of expectations, with the format to read
 // each in: the corpus's, and the older producers' layouts of
 // testdata/pasted/older, which have a use= count and quirks of their own.
 func expectFiles() map[string]format.Format {
 	files, _ := filepath.Glob("../testdata/corpus/*expect*.txt")
 	m := map[string]format.Format{}
-	for _, f := range files {
+	conntrackd, _ := filepath.Glob("../testdata/conntrackd/conntrackd-[ie]-expect*.txt")
+	for _, f := range append(files, conntrackd...) {
 		m[f] = format.Auto
 	}
 	for _, f := range []string{"conntrack-L-expect-libnfct-0.9.txt", "conntrack-L-expect-libnfct-1.0.0.txt"} {

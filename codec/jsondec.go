@@ -56,13 +56,15 @@ const (
 	kProgname
 	kQuirks
 	kExtras
+	kExpires
+	kActiveSince
 )
 
 var flowKeys = [...]string{"family", "proto", "proto-num", "event", "event-time", "timeout", "state",
 	"gre-timeout", "gre-stream-timeout", "tuple-orig", "tuple-reply", "counters-orig", "counters-reply",
 	"status", "mark", "secmark", "secctx", "zone", "delta-time", "timestamp-start", "timestamp-stop",
 	"help-name", "use", "id", "labels", "vtag-original", "vtag-reply", "userspace", "portid", "progname",
-	"quirks", "extras"}
+	"quirks", "extras", "expires", "active-since"}
 
 // keyIndex returns the bit of key in keys, or 0 for a key it does not know.
 func keyIndex(keys []string, key []byte) uint64 {
@@ -241,6 +243,12 @@ func (d *JSONDecoder) DecodeFlow(line []byte, f *format.Flow) error {
 			})
 		case kExtras:
 			err = d.extras(f)
+		case kExpires:
+			f.Expires, err = r.int("expires")
+			f.Fields |= format.FieldExpires
+		case kActiveSince:
+			f.ActiveSince, err = r.int("active-since")
+			f.Fields |= format.FieldActiveSince
 		}
 		return err
 	})
@@ -257,7 +265,7 @@ func (d *JSONDecoder) DecodeFlow(line []byte, f *format.Flow) error {
 func (d *JSONDecoder) checkFlow(f *format.Flow, seen uint64, protoName, stateName []byte, l4 [2]format.Layer4) error {
 	r := &d.r
 	r.i = len(r.b)
-	for _, k := range [...]uint64{kFamily, kProtoNum, kTupleOrig, kTupleReply} {
+	for _, k := range [...]uint64{kFamily, kProtoNum, kTupleOrig} { // no tuple-reply: conntrackd -e's
 		if seen&k == 0 {
 			return r.fail(format.ErrMissing, flowKeys[bitIndex(k)], "missing key "+quote([]byte(flowKeys[bitIndex(k)])))
 		}
@@ -278,7 +286,14 @@ func (d *JSONDecoder) checkFlow(f *format.Flow, seen uint64, protoName, stateNam
 		}
 		f.State = s
 	}
-	for _, t := range [...]*format.Tuple{&f.Orig, &f.Reply} {
+	tuples := []*format.Tuple{&f.Orig, &f.Reply}
+	if seen&kTupleReply == 0 {
+		tuples, l4[1] = tuples[:1], l4[0]
+		if f.Has(format.FieldReplyZone) {
+			return r.fail(format.ErrMismatch, "tuple-reply", "a reply zone without the reply tuple")
+		}
+	}
+	for _, t := range tuples {
 		if !t.Src.IsValid() || !t.Dst.IsValid() {
 			return r.fail(format.ErrMissing, "tuple", "a tuple lacks src or dst")
 		}

@@ -156,7 +156,9 @@ func AppendJSON(dst []byte, f *format.Flow) ([]byte, error) {
 	}
 	icmpv6 := f.Proto == format.ICMPv6
 	w.tuple("tuple-orig", &f.Orig, l4, icmpv6, f.Has(format.FieldOrigZone), f.OrigZone)
-	w.tuple("tuple-reply", &f.Reply, l4, icmpv6, f.Has(format.FieldReplyZone), f.ReplyZone)
+	if !noReply(f) { // conntrackd -e has none
+		w.tuple("tuple-reply", &f.Reply, l4, icmpv6, f.Has(format.FieldReplyZone), f.ReplyZone)
+	}
 	if f.Has(format.FieldOrigCounters) {
 		w.counters("counters-orig", f.OrigCounters)
 	}
@@ -240,6 +242,12 @@ func AppendJSON(dst []byte, f *format.Flow) ([]byte, error) {
 	}
 	if f.Has(format.FieldProgname) {
 		w.str("progname", f.Progname)
+	}
+	if f.Has(format.FieldExpires) {
+		w.int("expires", f.Expires)
+	}
+	if f.Has(format.FieldActiveSince) {
+		w.int("active-since", f.ActiveSince)
 	}
 	w.quirks(f.Quirks, false)
 	if f.Extras.Len() > 0 {

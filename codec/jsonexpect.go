@@ -75,6 +75,12 @@ func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
 	if e.Has(format.ExpectUse) {
 		w.uint("use", uint64(e.Use))
 	}
+	if e.Has(format.ExpectExpires) {
+		w.int("expires", e.Expires)
+	}
+	if e.Has(format.ExpectActiveSince) {
+		w.int("active-since", e.ActiveSince)
+	}
 	w.quirks(e.Quirks, true)
 	w.close()
 	if w.err != nil {
@@ -85,7 +91,7 @@ func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
 
 var expectKeys = [...]string{"family", "proto", "proto-num", "event", "event-time", "timeout", "tuple",
 	"mask", "master", "master-l4", "zone", "flags", "class", "help-name", "policy", "userspace", "portid",
-	"progname", "quirks", "use"}
+	"progname", "quirks", "use", "expires", "active-since"}
 
 // DecodeExpect decodes one line of JSON, as AppendJSONExpect writes it,
 // into e.
@@ -221,6 +227,12 @@ func (d *JSONDecoder) DecodeExpect(line []byte, e *format.Expect) error {
 			n, err = r.uint("use", math.MaxUint32)
 			e.Use = uint32(n)
 			e.Fields |= format.ExpectUse
+		case 1 << 20:
+			e.Expires, err = r.int("expires")
+			e.Fields |= format.ExpectExpires
+		case 1 << 21:
+			e.ActiveSince, err = r.int("active-since")
+			e.Fields |= format.ExpectActiveSince
 		}
 		return err
 	})

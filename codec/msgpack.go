@@ -259,10 +259,19 @@ func replyDiff(f *format.Flow, k format.Layer4) uint64 {
 // EncodeFlow writes f as one record. A tuple without its addresses is an
 // EncodeError: a record has no way to say "no address".
 func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
-	if err := addressed("flow", &f.Orig, &f.Reply); err != nil {
+	noReply := noReply(f)
+	if err := addressed("flow", &f.Orig); err != nil {
 		return err
 	}
+	if !noReply {
+		if err := addressed("flow", &f.Reply); err != nil {
+			return err
+		}
+	}
 	mask := flowWire.wire(uint64(f.Fields))
+	if noReply {
+		mask |= wireNoReply
+	}
 	if f.Event != format.EventNone {
 		mask |= wireEvent
 	}
@@ -276,7 +285,10 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 	if f.Has(format.FieldL4) {
 		l4 = f.Proto.Layer4()
 	}
-	diff := replyDiff(f, l4)
+	var diff uint64
+	if !noReply {
+		diff = replyDiff(f, l4)
+	}
 	if diff != 0 {
 		mask |= wireReply
 	}
@@ -366,6 +378,10 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 		case wireVtags:
 			enc.EncodeUint(uint64(f.OrigVtag))
 			enc.EncodeUint(uint64(f.ReplyVtag))
+		case wireExpires:
+			enc.EncodeInt(f.Expires)
+		case wireActiveSince:
+			enc.EncodeInt(f.ActiveSince)
 		case wireEvent:
 			enc.EncodeUint(uint64(f.Event))
 		case wireQuirks:
@@ -384,13 +400,17 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 // flowValues returns how many array elements the field of a mask bit takes.
 func flowValues(bit uint64) int {
 	switch bit {
-	case wireL4, wireUserspace, wireReply:
+	case wireL4, wireUserspace, wireReply, wireNoReply:
 		return 0 // carried by the tuples, or by the bit alone
 	case wireOrigCounters, wireReplyCounters, wireGRETimeouts, wireVtags:
 		return 2
 	}
 	return 1
 }
+
+// noReply reports whether f has no reply tuple, as a flow of conntrackd -e
+// has none: neither address.
+func noReply(f *format.Flow) bool { return !f.Reply.Src.IsValid() && !f.Reply.Dst.IsValid() }
 
 // addressed returns an EncodeError if a tuple of ts lacks an address.
 func addressed(what string, ts ...*format.Tuple) error {
@@ -483,6 +503,10 @@ func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
 			enc.EncodeUint(uint64(x.Use))
 		case wireExpectQuirks2:
 			enc.EncodeUint(expectQuirkWire.wire(uint64(x.Quirks)))
+		case wireExpectExpires:
+			enc.EncodeInt(x.Expires)
+		case wireExpectActive:
+			enc.EncodeInt(x.ActiveSince)
 		}
 	}
 	return e.flush()
@@ -840,6 +864,12 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 		return err
 	}
 	f.Reply = replyBase(f, l4)
+	if mask&wireNoReply != 0 {
+		if mask&wireReply != 0 {
+			return corrupt("a flow without a reply tuple, and with one")
+		}
+		f.Reply = format.Tuple{}
+	}
 	if mask&wireReply != 0 {
 		if err := d.reply(f, l4); err != nil {
 			return err
@@ -919,6 +949,10 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 				n, err = d.uint(math.MaxUint32)
 				f.ReplyVtag = uint32(n)
 			}
+		case wireExpires:
+			f.Expires, err = d.int()
+		case wireActiveSince:
+			f.ActiveSince, err = d.int()
 		case wireEvent:
 			n, err = d.uint(uint64(format.EventDestroy))
 			f.Event = format.Event(n)
@@ -1049,6 +1083,10 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 		case wireExpectQuirks2:
 			n, err = d.uint(1<<3 - 1)
 			x.Quirks |= format.Quirks(expectQuirkWire.model(n))
+		case wireExpectExpires:
+			x.Expires, err = d.int()
+		case wireExpectActive:
+			x.ActiveSince, err = d.int()
 		}
 	}
 	if err != nil {

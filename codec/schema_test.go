@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
 )
 
 // TestSchema validates every line of the corpus's golden JSON, and of the
@@ -61,6 +64,30 @@ func TestSchema(t *testing.T) {
 	}
 	if n < 500 {
 		t.Errorf("only %d lines validated", n)
+	}
+	// conntrackd's flows and expectations, with its times, and those of
+	// -e without a reply tuple.
+	for _, file := range conntrackdFiles(t) {
+		data, _ := os.ReadFile(file)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
+		fm, _ := sc.Detect()
+		var f format.Flow
+		var e format.Expect
+		for fm.Expectations() && sc.ScanExpect(&e) || !fm.Expectations() && sc.Scan(&f) {
+			line, err := codec.AppendJSON(nil, &f)
+			schema := flow
+			if fm.Expectations() {
+				line, err = codec.AppendJSONExpect(nil, &e)
+				schema = expect
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(line))
+			if err := schema.Validate(v); err != nil {
+				t.Errorf("%s: %s: %v", file, line, err)
+			}
+		}
 	}
 	for _, bad := range []string{
 		`{"family":"ipv5","proto":"tcp","proto-num":6,"tuple-orig":{"src":"1.2.3.4","dst":"1.2.3.4"},"tuple-reply":{"src":"1.2.3.4","dst":"1.2.3.4"}}`,

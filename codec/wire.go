@@ -46,7 +46,10 @@ const (
 	wireQuirks        = 1 << 26
 	wireExtras        = 1 << 27
 	wireReply         = 1 << 28 // the reply tuple differs from the mirror of the original
-	wireVersion       = 28      // the highest bit this version knows
+	wireExpires       = 1 << 29
+	wireActiveSince   = 1 << 30
+	wireNoReply       = 1 << 31 // no reply tuple (conntrackd -e); no value of its own
+	wireVersion       = 31      // the highest bit this version knows
 )
 
 // flowWire is the mask bit of each of format.Fields.
@@ -76,6 +79,8 @@ var flowWire = newWireSet([]wirePair{
 	{uint64(format.FieldPortID), wirePortID},
 	{uint64(format.FieldProgname), wireProgname},
 	{uint64(format.FieldVtags), wireVtags},
+	{uint64(format.FieldExpires), wireExpires},
+	{uint64(format.FieldActiveSince), wireActiveSince},
 })
 
 // The bits of an expectation record's mask.
@@ -97,7 +102,9 @@ const (
 	wireExpectFlags     = 1 << 14
 	wireExpectUse       = 1 << 15
 	wireExpectQuirks2   = 1 << 16 // the quirks above version 1's 8, by expectQuirkWire
-	wireExpectVersion   = 16
+	wireExpectExpires   = 1 << 17
+	wireExpectActive    = 1 << 18
+	wireExpectVersion   = 18
 )
 
 // expectWire is the mask bit of each of format.ExpectFields.
@@ -115,6 +122,8 @@ var expectWire = newWireSet([]wirePair{
 	{uint64(format.ExpectPortID), wireExpectPortID},
 	{uint64(format.ExpectProgname), wireExpectProgname},
 	{uint64(format.ExpectUse), wireExpectUse},
+	{uint64(format.ExpectExpires), wireExpectExpires},
+	{uint64(format.ExpectActiveSince), wireExpectActive},
 })
 
 // quirkWire is the bit of each of format.Quirks in the quirks value of a

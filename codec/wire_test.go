@@ -37,13 +37,15 @@ var version1 = map[string]map[string]uint64{
 		"FieldDeltaTime": 14, "FieldStart": 15, "FieldStop": 16,
 		"FieldGRETimeouts": 17, "FieldHelper": 18, "FieldLabels": 19,
 		"FieldEventTime": 20, "FieldUserspace": 21, "FieldPortID": 22,
-		"FieldProgname": 23, "FieldVtags": 24,
+		"FieldProgname": 23, "FieldVtags": 24, "FieldExpires": 29,
+		"FieldActiveSince": 30,
 	},
 	"ExpectFields": {
 		"ExpectTimeout": 0, "ExpectMask": 1, "ExpectMaster": 2, "ExpectZone": 3,
 		"ExpectFlagsSet": 4, "ExpectClass": 5, "ExpectHelper": 6,
 		"ExpectPolicy": 7, "ExpectEventTime": 8, "ExpectUserspace": 9,
 		"ExpectPortID": 10, "ExpectProgname": 11, "ExpectUse": 15,
+		"ExpectExpires": 17, "ExpectActiveSince": 18,
 	},
 	"Quirks": {
 		"QuirkUnknownName": 0, "QuirkListen": 1, "QuirkTrailingSpace": 2,
@@ -87,6 +89,7 @@ var version1 = map[string]map[string]uint64{
 		"SlotMark": 10, "SlotSecmark": 11, "SlotSecctx": 12, "SlotZone": 13,
 		"SlotDeltaTime": 14, "SlotStart": 15, "SlotStop": 16, "SlotHelper": 17,
 		"SlotUse": 18, "SlotID": 19, "SlotLabels": 20, "SlotUserspace": 21,
+		"SlotExpires": 22, "SlotActiveSince": 23,
 	},
 }
 
@@ -102,11 +105,12 @@ var version1Record = []struct {
 	{name: "event", bit: wireEvent, number: 25},
 	{name: "quirks", bit: wireQuirks, number: 26},
 	{name: "extras", bit: wireExtras, number: 27},
-	{name: "reply", bit: wireReply, number: 28, isVersion: true},
+	{name: "reply", bit: wireReply, number: 28},
+	{name: "no reply", bit: wireNoReply, number: 31, isVersion: true},
 	{name: "expect event", bit: wireExpectEvent, number: 12, expect: true},
 	{name: "expect quirks", bit: wireExpectQuirks, number: 13, expect: true},
 	{name: "expect flags", bit: wireExpectFlags, number: 14, expect: true},
-	{name: "expect quirks 2", bit: wireExpectQuirks2, number: 16, expect: true, isVersion: true},
+	{name: "expect quirks 2", bit: wireExpectQuirks2, number: 16, expect: true},
 }
 
 // TestWireNumbering ties codec's wire tables and the values of format's
@@ -199,6 +203,18 @@ func TestWireNumbering(t *testing.T) {
 				t.Errorf("%s: the highest bit known is %d, version 1's %d", typ, version, r.number)
 			}
 			wires[r.bit] = true
+		}
+		// The highest bit of the fields and the record's own is the
+		// version's highest.
+		version, highest := uint64(wireVersion), uint64(0)
+		if typ == "ExpectFields" {
+			version = wireExpectVersion
+		}
+		for w := range wires {
+			highest = max(highest, uint64(bits.TrailingZeros64(w)))
+		}
+		if highest != version {
+			t.Errorf("%s: the highest bit known is %d, the highest bit used %d", typ, version, highest)
 		}
 	}
 }

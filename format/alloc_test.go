@@ -21,7 +21,10 @@ func TestZeroAlloc(t *testing.T) {
 		"xml/tcp/ipv4", "xml/tcp/ipv6", "xml/icmp/ipv4", "xml/tcp/ipv4/ktimestamp,labels", "xml/tcp/ipv4/timestamp",
 		"save/tcp/ipv4", "save/tcp/ipv6", "save/icmp/ipv4", "save/sctp/ipv4", "save/gre/ipv4",
 		"proc-expect/tcp/ipv4", "proc-expect/tcp/ipv6", "conntrack-expect/tcp/ipv4", "conntrack-expect/tcp/ipv6",
-		"xml-expect/tcp/ipv4", "xml-expect/tcp/ipv6"} {
+		"xml-expect/tcp/ipv4", "xml-expect/tcp/ipv6",
+		"conntrackd/tcp/ipv4", "conntrackd/tcp/ipv6", "conntrackd/gre/ipv4", "conntrackd/icmp/ipv4",
+		"conntrackd-expect/tcp/ipv4", "conntrackd-expect/tcp/ipv6", "conntrackd-xml/tcp/ipv4", "conntrackd-xml/tcp/ipv6",
+		"conntrackd-xml-expect/tcp/ipv4", "conntrackd-xml-expect/tcp/ipv6"} {
 		found := false
 		for _, s := range ss {
 			found = found || s.name == want

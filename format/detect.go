@@ -31,6 +31,12 @@ var detectHints = [numFormats]string{
 	XMLExpect:       `conntrack -L expect -o xml, whose root is <expect>`,
 	ConntrackStats:  `conntrack -S, whose lines start with "cpu=", or conntrack -C's count`,
 	ProcStats:       `/proc/net/stat/nf_conntrack, whose header starts with "entries "`,
+
+	// conntrackd's caches.
+	Conntrackd:          `conntrackd -i or -e, whose lines end with "[active since 3s]"`,
+	ConntrackdExpect:    `conntrackd -i expect, as in "proto=6 src=... [active since 3s]"`,
+	ConntrackdXML:       `conntrackd -x, whose lines are <flow> elements without <timeout> and without a document`,
+	ConntrackdXMLExpect: `conntrackd -i expect -x, whose lines are <flow><layer3 ... without <timeout> and without a document`,
 }
 
 // Detect looks at the first detectLines lines of a stream that can hold a
@@ -81,7 +87,7 @@ func saveLine(line []byte, commands ...string) bool {
 // conntrack print the same way is read as the kernel's when its use= count
 // includes the reader's own reference (2 and up), as /proc's do.
 func Detect(prefix []byte) (Format, error) {
-	candidates := []Format{Proc, Conntrack, IPLegacy, ProcExpect, ConntrackExpect}
+	candidates := []Format{Proc, Conntrack, IPLegacy, ProcExpect, ConntrackExpect, Conntrackd, ConntrackdExpect}
 	var score [numFormats]int
 	var f Flow
 	var e Expect
@@ -118,7 +124,14 @@ func Detect(prefix []byte) (Format, error) {
 		if lines == 0 {
 			switch t := bytes.TrimLeft(line, " \t"); {
 			case t[0] == '<':
-				return xmlKind(from), nil
+				// conntrackd's records have no document around them, and
+				// less in them than conntrack's (no <timeout>).
+				k := xmlKind(from)
+				if p.Format = k.conntrackd(); bytes.HasPrefix(t, []byte("<flow>")) &&
+					(k == XML && p.Parse(t, &f) == nil || k == XMLExpect && p.ParseExpect(t, &e) == nil) {
+					return p.Format, nil
+				}
+				return k, nil
 			case saveLine(t, "-A", "-U", "-D"):
 				return Save, nil
 			case saveLine(t, "-I"):
@@ -180,7 +193,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guessed != Auto {
 			return guessed, nil
 		}
-		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats)}
+		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.
@@ -242,6 +255,14 @@ func conntrackMessage(line []byte) int {
 		return -1
 	}
 	return i
+}
+
+// conntrackd returns conntrackd's XML format of the records of XML format f.
+func (f Format) conntrackd() Format {
+	if f == XMLExpect {
+		return ConntrackdXMLExpect
+	}
+	return ConntrackdXML
 }
 
 // xmlKind tells XML of flows from XML of expectations by the first element

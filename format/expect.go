@@ -44,6 +44,10 @@ type Expect struct {
 	EventTime int64 // ExpectEventTime; microseconds since the epoch
 	PortID    uint32
 	Progname  string
+
+	// Expires and ActiveSince are conntrackd's times of the cached
+	// expectation, as of Flow (ExpectExpires, ExpectActiveSince).
+	Expires, ActiveSince int64
 }
 
 // ExpectFields is a set of an Expect's optional fields.
@@ -64,6 +68,8 @@ const (
 	ExpectPortID
 	ExpectProgname
 	ExpectUse
+	ExpectExpires
+	ExpectActiveSince
 )
 
 // Has reports whether every field of fs is present in e.
@@ -155,6 +161,9 @@ func (p *parser) parseExpect1(fm Format, line []byte, e *Expect) error {
 	case ConntrackExpect:
 		p.d = conntrackDialect
 		return p.conntrackExpect(e)
+	case ConntrackdExpect, ConntrackdXMLExpect:
+		p.d = conntrackDialect
+		return p.cacheExpect(fm, e)
 	}
 	p.d = conntrackDialect
 	return p.xmlExpect(e)
@@ -623,8 +632,8 @@ func appendProcExpect(dst []byte, e *Expect) ([]byte, error) {
 
 // appendConntrackExpect appends e as conntrack -L expect (or -E expect)
 // prints it.
-func appendConntrackExpect(dst []byte, e *Expect, o Options) ([]byte, error) {
-	if err := expectPrintable(ConntrackExpect, e); err != nil {
+func appendConntrackExpect(dst []byte, e *Expect, fm Format, o Options) ([]byte, error) {
+	if err := expectPrintable(fm, e); err != nil {
 		return dst, err
 	}
 	if o&OptTimestamp != 0 && e.Has(ExpectEventTime) {
@@ -685,8 +694,8 @@ func appendExpectTuple(dst []byte, src, dstKey string, t *Tuple, kind Layer4) []
 }
 
 // appendXMLExpect appends e as a record of conntrack -L expect -o xml.
-func appendXMLExpect(dst []byte, e *Expect, o Options, loc *time.Location) ([]byte, error) {
-	if err := expectPrintable(XMLExpect, e); err != nil {
+func appendXMLExpect(dst []byte, e *Expect, fm Format, o Options, loc *time.Location) ([]byte, error) {
+	if err := expectPrintable(fm, e); err != nil {
 		return dst, err
 	}
 	dst = append(dst, "<flow"...)

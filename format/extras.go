@@ -34,6 +34,8 @@ const (
 	SlotID                        // id=
 	SlotLabels                    // labels=
 	SlotUserspace                 // [USERSPACE] portid= progname=
+	SlotExpires                   // [expires in Ns] (conntrackd)
+	SlotActiveSince               // [active since Ns] (conntrackd)
 	slotCount
 )
 
@@ -41,7 +43,7 @@ var slotNames = [slotCount]string{
 	"header", "orig", "orig-zone", "orig-counters", "unreplied", "reply",
 	"reply-zone", "reply-counters", "flag", "unconfirmed", "mark", "secmark",
 	"secctx", "zone", "delta-time", "start", "stop", "helper", "use", "id",
-	"labels", "userspace",
+	"labels", "userspace", "expires", "active-since",
 }
 
 // String returns the slot's name, such as "reply-counters".

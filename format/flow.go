@@ -29,7 +29,9 @@ type Flow struct {
 	Timeout int64
 
 	// Orig and Reply are the tuples of the two directions. Their layer-4 part
-	// is present when FieldL4 is set.
+	// is present when FieldL4 is set. Reply is the zero Tuple, without
+	// addresses, where the source printed the original tuple only, as
+	// conntrackd -e does for the peer's flows.
 	Orig, Reply Tuple
 	// OrigCounters and ReplyCounters count each direction's traffic
 	// (FieldOrigCounters, FieldReplyCounters).
@@ -81,6 +83,12 @@ type Flow struct {
 	// events with [USERSPACE] (FieldUserspace).
 	PortID   uint32
 	Progname string
+
+	// Expires is the seconds left on the cache timer of conntrackd's ALARM
+	// external cache (FieldExpires), ActiveSince the seconds since the flow
+	// entered conntrackd's cache (FieldActiveSince): conntrackd -i and -e
+	// print them, [expires in Ns] [active since Ns].
+	Expires, ActiveSince int64
 
 	// Extras holds the tokens the parser did not know, each with its
 	// position, so the line prints back as it was read.
@@ -134,6 +142,8 @@ const (
 	FieldPortID
 	FieldProgname
 	FieldVtags
+	FieldExpires
+	FieldActiveSince
 )
 
 // Has reports whether every field of fs is present in f.
@@ -210,6 +220,10 @@ func (e Event) String() string {
 	}
 	return ""
 }
+
+// hasReply reports whether f has a reply tuple, which only conntrackd -e
+// leaves out.
+func (f *Flow) hasReply() bool { return f.Reply.Src.IsValid() || f.Reply.Dst.IsValid() }
 
 // Reset sets f to the zero Flow.
 func (f *Flow) Reset() { *f = Flow{} }

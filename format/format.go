@@ -53,11 +53,29 @@ const (
 	// header, then one line of hex columns a CPU, by kernel layouts from
 	// 2.6.15 to today.
 	ProcStats
+	// Conntrackd is conntrackd -i and -e: the flows of the daemon's
+	// internal and external caches, a line each, as conntrack's text
+	// without the timeout and the counters, then [expires in Ns] (ALARM's
+	// external cache) and [active since Ns]. Flows of -e, the peer's, have
+	// the original tuple only (Flow.Reply is the zero Tuple).
+	Conntrackd
+	// ConntrackdExpect is conntrackd -i expect and -e expect: conntrack -L
+	// expect's lines without the timeout, then conntrackd's times.
+	ConntrackdExpect
+	// ConntrackdXML is conntrackd -i -x and -e -x: conntrack's XML <flow>
+	// elements, one a line, without the document's declaration and root,
+	// and without what the text leaves out; -e's has an empty reply.
+	ConntrackdXML
+	// ConntrackdXMLExpect is conntrackd -i expect -x and -e expect -x:
+	// conntrack's XML expectations without the document around them and
+	// without the timeout.
+	ConntrackdXMLExpect
 	numFormats
 )
 
 var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save", "restore",
-	"proc-expect", "conntrack-expect", "xml-expect", "conntrack-stats", "proc-stats"}
+	"proc-expect", "conntrack-expect", "xml-expect", "conntrack-stats", "proc-stats",
+	"conntrackd", "conntrackd-expect", "conntrackd-xml", "conntrackd-xml-expect"}
 
 // String returns the format's name as the command line spells it.
 func (f Format) String() string {
@@ -118,6 +136,20 @@ var (
 			SlotLabels, SlotUserspace),
 		req: slotSet(SlotOrig, SlotReply),
 	}).init()
+	// conntrackd prints a cached flow with nfct_snprintf as conntrack does,
+	// from what its cache keeps, then its own times.
+	conntrackdDialect = (&dialect{
+		format: Conntrackd,
+		l3:     l3Maybe,
+		v6:     true,
+		lib:    true,
+		cache:  true,
+		flags:  2,
+		slots: slotSet(SlotOrig, SlotOrigZone, SlotUnreplied, SlotReply, SlotReplyZone,
+			SlotFlag, SlotMark, SlotSecmark, SlotSecctx, SlotZone, SlotHelper,
+			SlotExpires, SlotActiveSince),
+		req: slotSet(SlotOrig, SlotActiveSince),
+	}).init()
 )
 
 func (f Format) dialect() *dialect {
@@ -128,6 +160,8 @@ func (f Format) dialect() *dialect {
 		return legacyDialect
 	case Conntrack:
 		return conntrackDialect
+	case Conntrackd:
+		return conntrackdDialect
 	}
 	return nil
 }
@@ -147,7 +181,9 @@ func (f Format) HasEvents() bool { return f == Conntrack || f == XML || f == Sav
 
 // Expectations reports whether the records of f are expectations, which
 // ParseExpect reads, rather than flows.
-func (f Format) Expectations() bool { return f >= ProcExpect && f <= XMLExpect }
+func (f Format) Expectations() bool {
+	return f >= ProcExpect && f <= XMLExpect || f == ConntrackdExpect || f == ConntrackdXMLExpect
+}
 
 // Statistics reports whether the records of f are the table's counters,
 // which ParseStats reads, rather than flows.
@@ -176,9 +212,14 @@ func (f Format) kind() kind {
 
 // ForExpectations returns the expectation format of the same producer as
 // f: ProcExpect for Proc, ConntrackExpect for Conntrack, XMLExpect for XML;
-// f itself if it is one; Auto if the producer lists no expectations.
+// f itself if it is one; ConntrackdExpect and ConntrackdXMLExpect for
+// conntrackd's; Auto if the producer lists no expectations.
 func (f Format) ForExpectations() Format {
 	switch f {
+	case Conntrackd, ConntrackdExpect:
+		return ConntrackdExpect
+	case ConntrackdXML, ConntrackdXMLExpect:
+		return ConntrackdXMLExpect
 	case Proc, ProcExpect:
 		return ProcExpect
 	case Conntrack, ConntrackExpect:
@@ -198,6 +239,12 @@ func (f Format) root() string {
 		return "expect"
 	}
 	return ""
+}
+
+// isXML reports whether f is XML: conntrack's documents (see root), or
+// conntrackd's <flow> lines, which have no document around them.
+func (f Format) isXML() bool {
+	return f.root() != "" || f == ConntrackdXML || f == ConntrackdXMLExpect
 }
 
 // Options are conntrack's -o options that change what it prints.
@@ -261,7 +308,7 @@ func (ps *Parser) Parse(line []byte, f *Flow) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseLine(ps.Format, line, f)
-	if err != nil && !ps.Strict && ps.Format.root() != "" {
+	if err != nil && !ps.Strict && ps.Format.isXML() {
 		err = ps.retryXML(line, f, nil, err)
 	}
 	if cr && err == nil {
@@ -279,7 +326,7 @@ func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
 	}
 	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
 	err := ps.p.parseExpect(ps.Format, line, e)
-	if err != nil && !ps.Strict && ps.Format.root() != "" {
+	if err != nil && !ps.Strict && ps.Format.isXML() {
 		err = ps.retryXML(line, nil, e, err)
 	}
 	if cr && err == nil {
@@ -358,7 +405,9 @@ func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
 	var err error
 	switch {
 	case pr.Format == XML:
-		dst, err = appendXML(dst, f, pr.Options, pr.Location)
+		dst, err = appendXML(dst, f, XML, pr.Options, pr.Location)
+	case pr.Format == ConntrackdXML:
+		dst, err = appendConntrackdXML(dst, f)
 	case pr.Format == Save, pr.Format == Restore:
 		dst, err = appendSave(dst, f, pr.Format, pr.Options, pr.Location)
 	case pr.Format.Expectations():
@@ -431,9 +480,11 @@ func (pr *Printer) AppendExpect(dst []byte, e *Expect) ([]byte, error) {
 	case ProcExpect:
 		return appendProcExpect(dst, e)
 	case ConntrackExpect:
-		return appendConntrackExpect(dst, e, pr.Options)
+		return appendConntrackExpect(dst, e, ConntrackExpect, pr.Options)
 	case XMLExpect:
-		return appendXMLExpect(dst, e, pr.Options, pr.Location)
+		return appendXMLExpect(dst, e, XMLExpect, pr.Options, pr.Location)
+	case ConntrackdExpect, ConntrackdXMLExpect:
+		return appendConntrackdExpect(dst, e, pr.Format)
 	}
 	return dst, &PrintError{Format: pr.Format, Msg: "not a format of expectations"}
 }

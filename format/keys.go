@@ -58,4 +58,6 @@ var (
 	kUse           = mkKey("use=", "use")
 	kGRETimeout    = mkKey("timeout=", "gre timeout")
 	kStreamTimeout = mkKey("stream_timeout=", "gre stream_timeout")
+	kExpires       = mkKey("[expires in ", "expires")
+	kActiveSince   = mkKey("[active since ", "active since")
 )

@@ -17,6 +17,7 @@ type dialect struct {
 	slots  uint32            // the elements the format prints, as bits 1<<Slot
 	req    uint32            // the elements every line has
 	old    bool              // 2.4 layouts: trailing space, use before mark, signed mark, [UNCONFIRMED]
+	cache  bool              // conntrackd's caches: no family columns, events or timeout; the reply may be absent
 	flags  uint8             // flag words: 1 [ASSURED], 2 also [OFFLOAD] and [HW_OFFLOAD]
 	first  [256]uint32       // the elements whose key starts with each byte
 	reach  [slotCount]uint32 // the elements that can follow each: up to the next required one
@@ -95,6 +96,8 @@ var slotKeys = [slotCount]*key{
 	SlotID:            kID,
 	SlotLabels:        kLabels,
 	SlotUserspace:     kUserspace,
+	SlotExpires:       kExpires,
+	SlotActiveSince:   kActiveSince,
 }
 
 // slotFields are the fields each element sets, to tell a duplicate from a
@@ -116,6 +119,8 @@ var slotFields = [slotCount]Fields{
 	SlotID:            FieldID,
 	SlotLabels:        FieldLabels,
 	SlotUserspace:     FieldUserspace,
+	SlotExpires:       FieldExpires,
+	SlotActiveSince:   FieldActiveSince,
 }
 
 // required reports whether every line of the dialect has s.
@@ -159,7 +164,10 @@ func (p *parser) num(name []byte, field string, maxNum uint64) (uint64, error) {
 // protocol columns, the timeout and the protocol's private part.
 func (p *parser) header(f *Flow) error {
 	f.Family = IPv4
-	if p.d.lib {
+	if p.d.cache && (kIPv4Header.match(p.line) || kIPv6Header.match(p.line)) {
+		return p.errAt(0, 4, "family", ErrSyntax, "conntrackd prints no family columns (conntrack's -o extended)")
+	}
+	if p.d.lib && !p.d.cache {
 		if err := p.prefixes(f); err != nil {
 			return err
 		}
@@ -510,6 +518,10 @@ func (p *parser) elem(f *Flow, s Slot) error {
 		err = p.labels(f)
 	case SlotUserspace:
 		err = p.userspace(f)
+	case SlotExpires:
+		f.Expires, err = p.secs(kExpires)
+	case SlotActiveSince:
+		f.ActiveSince, err = p.secs(kActiveSince)
 	case SlotUse:
 		var n uint64
 		n, err = p.uint(kUse, math.MaxUint32)
@@ -524,6 +536,22 @@ func (p *parser) elem(f *Flow, s Slot) error {
 	}
 	f.Fields |= slotFields[s]
 	return err
+}
+
+// secs parses conntrackd's "[KEY Ns]" (%ld seconds) at the cursor.
+func (p *parser) secs(k *key) (int64, error) {
+	v, at, err := p.value(k)
+	if err != nil {
+		return 0, err
+	}
+	if len(v) < 3 || string(v[len(v)-2:]) != "s]" {
+		return 0, p.errAt(at, at+len(v), k.field, ErrSyntax, "expected seconds and \"s]\" after "+quote(k.s)+", found "+quote(v))
+	}
+	n, e := parseInt(v[:len(v)-2], math.MinInt64, math.MaxInt64)
+	if e != numOK {
+		return 0, p.numErr(v[:len(v)-2], at, k.field, e, true, "seconds")
+	}
+	return n, nil
 }
 
 // mark parses mark=, which 2.4 kernels printed signed.
@@ -585,6 +613,11 @@ func (p *parser) tuple1(f *Flow, t *Tuple) error {
 		has := p.pos+1 < len(p.line) && bytes.HasPrefix(p.line[p.pos+1:], l4FirstKey(kind))
 		if dir == "reply" && has != f.Has(FieldL4) {
 			return p.errAt(p.pos, p.tokenEnd(p.pos), "tuple", ErrMismatch, "the reply tuple's layer-4 part does not match the original tuple's")
+		}
+		if !has && p.d.lib && f.Proto == DCCP {
+			// libnetfilter_conntrack prints ports 0 for a DCCP flow the
+			// kernel tracks without them (see appendTuple).
+			return p.errAt(p.pos, p.pos, "tuple", ErrMissing, "no ports, which conntrack prints for every dccp flow (0 where the kernel tracks it without them)")
 		}
 		if !has {
 			kind = L4None
@@ -903,6 +936,12 @@ func (p *parser) check(f *Flow) error {
 	}
 	off := f.Status.offloaded() && !p.d.lib // conntrack prints the timeout and state of offloaded flows
 	switch {
+	case p.d.cache && f.Has(FieldTimeout):
+		return p.errAt(0, len(p.line), "timeout", ErrSyntax, "conntrackd prints no timeout")
+	case p.d.cache:
+		if err := p.cacheComplete(f); err != nil {
+			return err
+		}
 	case p.d.lib:
 		// Events leave out the timeout and the state; dumps print what the
 		// kernel sent.

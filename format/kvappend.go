@@ -1,6 +1,7 @@
 package format
 
 import (
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 	if err := d.printable(f); err != nil {
 		return dst, err
 	}
-	if d.lib {
+	if d.lib && !d.cache {
 		if o&OptTimestamp != 0 && f.Has(FieldEventTime) {
 			dst = appendEventTime(dst, f)
 		}
@@ -22,7 +23,7 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 			dst = append(dst, eventWords[f.Event]...)
 		}
 	}
-	if d.l3 == l3Always || d.l3 == l3Maybe && o&OptExtended != 0 {
+	if d.l3 == l3Always || d.l3 == l3Maybe && o&OptExtended != 0 && !d.cache {
 		dst = appendNameNum(dst, f.Family.String(), uint64(f.Family))
 	}
 	name := f.Proto.String()
@@ -31,7 +32,7 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 	}
 	dst = appendNameNum(dst, name, uint64(f.Proto))
 	off := d.offloaded(f)
-	if f.Has(FieldTimeout) && !off {
+	if f.Has(FieldTimeout) && !off && !d.cache {
 		dst = strconv.AppendInt(dst, f.Timeout, 10)
 		dst = append(dst, ' ')
 	}
@@ -60,7 +61,7 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 	for s := SlotOrig; s < slotCount; s++ {
 		switch {
 		case !d.has(s):
-		case s >= SlotStart && s != SlotUse:
+		case s >= SlotStart && s <= SlotUserspace && s != SlotUse:
 			dst = appendLib(dst, f, s, o, loc)
 		case s == SlotMark && d.old && f.Quirks&QuirkUseBeforeMark != 0: // printed after use=
 		default:
@@ -88,6 +89,8 @@ func (d *dialect) printable(f *Flow) error {
 	switch {
 	case f.Family != IPv4 && f.Family != IPv6:
 		return unprintable(d, "family "+itoa(uint64(f.Family))+" is neither IPv4 nor IPv6")
+	case !f.hasReply() && !d.cache:
+		return unprintable(d, noReply)
 	case f.Family == IPv6 && !d.v6:
 		return unprintable(d, "the format has IPv4 flows only")
 	case f.Has(FieldState) && StateName(f.Proto, f.State) == "":
@@ -95,7 +98,7 @@ func (d *dialect) printable(f *Flow) error {
 	case d.old && !f.Has(FieldTimeout):
 		return unprintable(d, "the flow has no timeout (it is offloaded, or its source did not print one), and this format always prints one")
 	case !d.lib && !f.Has(FieldTimeout) && !d.offloaded(f):
-		return unprintable(d, "the flow has no timeout (its source did not print one: a destroy event has none), which the kernel prints unless the flow is offloaded")
+		return unprintable(d, "the flow has no timeout (its source did not print one: a destroy event has none, conntrackd never prints one), which the kernel prints unless the flow is offloaded")
 	case !d.lib && !f.Has(FieldState) && f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && !(f.Proto == TCP && d.offloaded(f)):
 		return unprintable(d, "the flow has no "+f.Proto.String()+" state (its source did not print one: an update event may have none), which the kernel prints")
 	case f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, ' ') >= 0, d.lib && f.Has(FieldHelper) && strings.IndexByte(f.Helper, ' ') >= 0:
@@ -107,9 +110,23 @@ func (d *dialect) printable(f *Flow) error {
 	case d.lib && lacksTCPState(f):
 		return unprintable(d, "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints")
 	}
-	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
+	return familyCheck(d.format, f)
+}
+
+// noReply says why a flow without a reply tuple does not print.
+const noReply = "the flow has no reply tuple (conntrackd -e prints the original tuple only, and inferring one would print a table the kernel may not have held: NAT changes the reply), which this format always prints"
+
+// familyCheck returns a *PrintError of format fm if an address of f is not
+// of its family. A flow without a reply tuple has none to check.
+func familyCheck(fm Format, f *Flow) error {
+	addrs := [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst}
+	n := len(addrs)
+	if !f.hasReply() {
+		n -= 2
+	}
+	for _, a := range addrs[:n] {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
-			return unprintable(d, "address "+a.String()+" does not belong to family "+f.Family.String())
+			return &PrintError{Format: fm, Msg: "address " + a.String() + " does not belong to family " + f.Family.String()}
 		}
 	}
 	return nil
@@ -185,7 +202,9 @@ func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
 	case SlotOrig:
 		return d.appendTuple(dst, f, &f.Orig)
 	case SlotReply:
-		return d.appendTuple(dst, f, &f.Reply)
+		if f.hasReply() {
+			dst = d.appendTuple(dst, f, &f.Reply)
+		}
 	case SlotOrigZone:
 		if f.Has(FieldOrigZone) && (f.OrigZone != 0 || !d.lib) {
 			dst = appendKey(dst, "zone-orig=", uint64(f.OrigZone))
@@ -239,6 +258,21 @@ func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
 		if f.Has(FieldDeltaTime) {
 			dst = appendKey(dst, "delta-time=", f.DeltaTime)
 		}
+	case SlotExpires:
+		if f.Has(FieldExpires) {
+			dst = append(appendSecs(dst, kExpires.s, f.Expires), ' ')
+		}
+	case SlotActiveSince:
+		// conntrackd prints it for every flow; one whose source had none
+		// (a conntrack listing's) entered the cache when the kernel made
+		// it, as far as its delta-time tells, or now.
+		n := int64(f.DeltaTime)
+		if f.Has(FieldActiveSince) {
+			n = f.ActiveSince
+		} else if !f.Has(FieldDeltaTime) || f.DeltaTime > math.MaxInt64 {
+			n = 0
+		}
+		dst = append(appendSecs(dst, kActiveSince.s, n), ' ')
 	case SlotUse:
 		switch {
 		case f.Has(FieldUse):
@@ -254,6 +288,14 @@ func (d *dialect) appendElem(dst []byte, f *Flow, s Slot) []byte {
 		}
 	}
 	return dst
+}
+
+// appendSecs appends conntrackd's "[KEY Ns]", key being "[expires in " or
+// "[active since ".
+func appendSecs(dst []byte, key string, n int64) []byte {
+	dst = append(dst, key...)
+	dst = strconv.AppendInt(dst, n, 10)
+	return append(dst, "s]"...)
 }
 
 // kernelUse is the reference count the kernel's formats print for a flow

@@ -34,7 +34,7 @@ var expecting = []byte("EXPECTING: ")
 func (p *parser) parseExpectOlder(fm Format, line []byte, e *Expect) error {
 	opts := p.opts
 	err := p.parseExpect1(fm, line, e)
-	if err == nil || fm == XMLExpect {
+	if err == nil || fm.isXML() {
 		return err
 	}
 	p.opts, p.older = opts, true

@@ -23,6 +23,7 @@ type parser struct {
 	loc    *time.Location // the zone of conntrack's local times
 	opts   Options        // conntrack's -o options that the lines show
 	older  bool           // read older producers' layouts too (see parseExpectOlder)
+	cache  bool           // the XML is conntrackd's: -e's reply is an empty shell
 
 	statCols uint32 // the counters of the last /proc/net/stat header
 	statCPU  int    // the CPU of the next line after it
@@ -61,7 +62,7 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 // relays reports whether a line of format fm that failed to parse is to
 // be parsed again in its producer's layout, which relayout then made.
 func (p *parser) relays(fm Format, line []byte) bool {
-	return !p.strict && fm.root() == "" && p.relayout(fm, line)
+	return !p.strict && !fm.isXML() && p.relayout(fm, line)
 }
 
 func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) error {
@@ -70,9 +71,14 @@ func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) e
 	*f = Flow{Fields: FieldStatus, Status: StatusConfirmed | StatusSeenReply}
 	var err error
 	switch fm {
-	case XML:
+	case XML, ConntrackdXML:
 		p.d = conntrackDialect // for what conntrack's formats share
+		p.cache = fm == ConntrackdXML
 		err = p.parseXML(f)
+		p.cache = false
+		if err == nil && fm == ConntrackdXML {
+			err = p.cacheFlow(f)
+		}
 	case Save, Restore:
 		p.d = conntrackDialect
 		err = p.parseSave(f, fm == Restore)
@@ -89,7 +95,7 @@ func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) e
 	if err != nil {
 		return err
 	}
-	if fm == XML || fm == Conntrack {
+	if fm == XML || fm == Conntrack || fm == Conntrackd || fm == ConntrackdXML {
 		untrackedDCCP(f)
 	}
 	if len(p.xbuf) > 0 {

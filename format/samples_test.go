@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -48,8 +49,20 @@ func (s *sample) print(dst []byte, r *record) ([]byte, error) {
 func samples(t testing.TB) []sample {
 	var out []sample
 	seen := map[string]bool{}
+	type source struct {
+		file string
+		f    format.Format
+	}
+	var sources []source
 	for _, file := range corpusFiles(t) {
 		f, _ := corpusFormat(file)
+		sources = append(sources, source{file, f})
+	}
+	for _, c := range conntrackdFiles {
+		sources = append(sources, source{filepath.Join("..", "testdata", "conntrackd", c.file), c.f})
+	}
+	for _, src := range sources {
+		file, f := src.file, src.f
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

@@ -482,8 +482,7 @@ func icmpTypes(p Proto) string {
 // 1.4.7 crashes on a file of two lines or more with --label-add).
 func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) ([]byte, error) {
 	start := len(dst)
-	if err := xmlPrintable(f); err != nil {
-		err.(*PrintError).Format = fm
+	if err := xmlPrintable(fm, f); err != nil {
 		return dst, err
 	}
 	// DCCP without ports is printed as conntrack prints it (Linux 6.17 and

@@ -312,9 +312,12 @@ func cutShort(err error, line []byte) bool {
 
 // continues reports whether line, a line after a record cut short, can only
 // be the rest of it: its first token is a key=value or a [FLAG] other than
-// an event type.
+// an event type, and not the proto= that starts conntrackd's expectations.
 func continues(line []byte) bool {
 	line = bytes.TrimLeft(line, " \t")
+	if kProto.match(line) {
+		return false
+	}
 	tok := line[:len(line)-len(bytes.TrimLeft(bytes.TrimLeftFunc(line, notBlank), " \t"))]
 	tok = bytes.TrimRight(tok, " \t")
 	if len(tok) > 2 && tok[0] == '[' && tok[len(tok)-1] == ']' && 'A' <= tok[1] && tok[1] <= 'Z' {

@@ -125,6 +125,9 @@ func (p *parser) parseXML(f *Flow) error {
 		if err := p.lit(open); err != nil {
 			return err
 		}
+		if dir == 1 && p.cache && p.opt(xmlNoReply[len(open):]) {
+			break // conntrackd -e -x: the original tuple only
+		}
 		if err := p.xmlTuple(f, t, dir == 0); err != nil {
 			return err
 		}
@@ -543,13 +546,13 @@ func (p *parser) xmlWhen(f *Flow) error {
 }
 
 // appendXML appends f as a <flow> record line.
-func appendXML(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, error) {
-	if err := xmlPrintable(f); err != nil {
+func appendXML(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) ([]byte, error) {
+	if err := xmlPrintable(fm, f); err != nil {
 		return dst, err
 	}
 	if f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, '<') >= 0 || f.Has(FieldHelper) && strings.IndexByte(f.Helper, '<') >= 0 ||
 		f.Has(FieldLabels) && strings.IndexByte(f.Labels, '<') >= 0 {
-		return dst, &PrintError{Format: XML, Msg: "a secctx, helper or label name with '<', which conntrack's XML cannot show"}
+		return dst, &PrintError{Format: fm, Msg: "a secctx, helper or label name with '<', which conntrack's XML cannot show"}
 	}
 	dst = append(dst, "<flow"...)
 	if f.Event != EventNone {
@@ -559,7 +562,11 @@ func appendXML(dst []byte, f *Flow, o Options, loc *time.Location) ([]byte, erro
 	}
 	dst = append(dst, '>')
 	dst = appendXMLDir(dst, f, &f.Orig, `<meta direction="original">`, f.Has(FieldOrigZone), f.OrigZone, f.Has(FieldOrigCounters), f.OrigCounters)
-	dst = appendXMLDir(dst, f, &f.Reply, `<meta direction="reply">`, f.Has(FieldReplyZone), f.ReplyZone, f.Has(FieldOrigCounters) && f.Has(FieldReplyCounters), f.ReplyCounters)
+	if f.hasReply() {
+		dst = appendXMLDir(dst, f, &f.Reply, `<meta direction="reply">`, f.Has(FieldReplyZone), f.ReplyZone, f.Has(FieldOrigCounters) && f.Has(FieldReplyCounters), f.ReplyCounters)
+	} else {
+		dst = append(dst, xmlNoReply...) // conntrackd -e -x
+	}
 	if f.Fields&(FieldStatus|FieldState|FieldTimeout|FieldMark|FieldSecmark|FieldZone|FieldUse|FieldID) != 0 ||
 		o&OptLabels != 0 && f.Has(FieldLabels) || o&OptKTimestamp != 0 && f.Fields&(FieldStart|FieldStop) != 0 {
 		dst = appendXMLIndependent(dst, f, o)
@@ -593,28 +600,28 @@ func appendWhen(dst []byte, usec int64, loc *time.Location) []byte {
 	return appendNumTag(dst, "<year>", uint64(t.Year()), "</year></when>")
 }
 
-func xmlPrintable(f *Flow) error {
+// xmlPrintable returns a *PrintError of format fm (conntrack's XML, -o
+// save, or conntrackd's XML) if f cannot be printed in it.
+func xmlPrintable(fm Format, f *Flow) error {
 	if field, r := CheckText(f); r != "" {
-		return &PrintError{Format: XML, Msg: field + ": " + r}
+		return &PrintError{Format: fm, Msg: field + ": " + r}
 	}
 	if f.Family != IPv4 && f.Family != IPv6 {
-		return &PrintError{Format: XML, Msg: "family " + itoa(uint64(f.Family)) + " is neither IPv4 nor IPv6"}
+		return &PrintError{Format: fm, Msg: "family " + itoa(uint64(f.Family)) + " is neither IPv4 nor IPv6"}
+	}
+	if !f.hasReply() && fm != ConntrackdXML {
+		return &PrintError{Format: fm, Msg: noReply}
 	}
 	if f.Has(FieldState) && StateName(f.Proto, f.State) == "" {
-		return &PrintError{Format: XML, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.String() + " state"}
+		return &PrintError{Format: fm, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.String() + " state"}
 	}
 	if portsAlways(f.Proto) && lacksL4(f) {
-		return &PrintError{Format: XML, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.String()}
+		return &PrintError{Format: fm, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.String()}
 	}
 	if lacksTCPState(f) {
-		return &PrintError{Format: XML, Msg: "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints"}
+		return &PrintError{Format: fm, Msg: "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints"}
 	}
-	for _, a := range [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst} {
-		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
-			return &PrintError{Format: XML, Msg: "address " + a.String() + " does not belong to family " + f.Family.String()}
-		}
-	}
-	return nil
+	return familyCheck(fm, f)
 }
 
 func appendXMLDir(dst []byte, f *Flow, t *Tuple, open string, hasZone bool, zone uint16, hasCounters bool, c Counters) []byte {

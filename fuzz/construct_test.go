@@ -136,6 +136,20 @@ func construct(data []byte) format.Flow {
 		f.Fields |= format.FieldGRETimeouts
 		f.GRETimeout, f.GREStreamTimeout = uint32(s.u16()), uint32(s.u16())
 	}
+	// conntrackd's times, and the flows of its external cache, which
+	// have no reply tuple.
+	if s.bool() {
+		f.Fields |= format.FieldActiveSince
+		f.ActiveSince = int64(s.u32())
+		if s.bool() {
+			f.Fields |= format.FieldExpires
+			f.Expires = int64(s.u16())
+		}
+	}
+	if s.n(4) == 0 {
+		f.Reply = format.Tuple{}
+		f.Fields &^= format.FieldReplyZone
+	}
 	return f
 }
 
@@ -149,6 +163,8 @@ var printers = []format.Printer{
 	{Format: format.XML, Options: format.OptKTimestamp | format.OptLabels},
 	{Format: format.Save},
 	{Format: format.Restore},
+	{Format: format.Conntrackd},
+	{Format: format.ConntrackdXML},
 }
 
 // shownStatus are the status bits the text formats show.
@@ -175,6 +191,8 @@ func agree(fm format.Format, want, got *format.Flow) string {
 		{fm == format.Restore && want.Status&(format.StatusOffload|format.StatusHWOffload) != 0 && got.State == format.TCPEstablished, format.FieldState},
 		// conntrack -I has no name for SCTP's heartbeat states ("(null)").
 		{fm == format.Restore && got.Proto == format.SCTP && got.State == format.SCTPEstablished, format.FieldState},
+		// conntrackd prints for every flow how long it has been in its cache.
+		{fm == format.Conntrackd, format.FieldActiveSince},
 		// conntrack prints ports 0 for DCCP that the kernel tracks without.
 		{got.Proto == format.DCCP && got.Orig == (format.Tuple{Src: got.Orig.Src, Dst: got.Orig.Dst}) && got.Reply == (format.Tuple{Src: got.Reply.Src, Dst: got.Reply.Dst}), format.FieldL4},
 	} {
@@ -268,6 +286,8 @@ func clearAbsent(f *format.Flow) {
 		{format.FieldEventTime, func() { f.EventTime = 0 }},
 		{format.FieldPortID, func() { f.PortID = 0 }},
 		{format.FieldProgname, func() { f.Progname = "" }},
+		{format.FieldExpires, func() { f.Expires = 0 }},
+		{format.FieldActiveSince, func() { f.ActiveSince = 0 }},
 	} {
 		if !f.Has(c.field) {
 			c.clear()

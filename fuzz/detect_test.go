@@ -19,6 +19,8 @@ import (
 func FuzzDetect(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
 	older, _ := filepath.Glob("../testdata/pasted/older/*.txt") // older producers' layouts; 2.4's mixed files
+	conntrackd, _ := filepath.Glob("../testdata/conntrackd/*conntrackd-[ie]*.txt")
+	files = append(files, conntrackd...)
 	for _, file := range append(append(files, older...), "../format/testdata/iplegacy.txt") {
 		data, _ := os.ReadFile(file)
 		if len(data) > 1024 { // whole lines, for inputs that read
@@ -28,7 +30,10 @@ func FuzzDetect(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		reads := map[format.Format][]any{}
-		for fm := format.Proc; fm <= format.XMLExpect; fm++ {
+		for _, fm := range format.Formats() {
+			if fm.Statistics() {
+				continue // FuzzStats
+			}
 			if recs, _, err := readAll(data, fm, format.WithStrict()); err == nil && len(recs) > 0 {
 				reads[fm] = recs
 			}

@@ -207,8 +207,36 @@ func FuzzRestore(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) { lineProperties(t, format.Restore, line) })
 }
 
-// FuzzExpect drives the three expectation formats; the first byte picks one.
+// conntrackdLines adds every line of testdata/conntrackd's captures whose
+// names match pattern as a seed, after the byte which.
+func conntrackdLines(f *testing.F, pattern string, which byte) {
+	files, _ := filepath.Glob("../testdata/conntrackd/" + pattern)
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			f.Add(append([]byte{which}, line...))
+		}
+	}
+}
+
+// FuzzConntrackd drives conntrackd's formats of flows, conntrackd -i and
+// -e and their -x; the first byte picks one.
+func FuzzConntrackd(f *testing.F) {
+	conntrackdLines(f, "*conntrackd-[ie].txt", 0)
+	conntrackdLines(f, "conntrackd-[ie]-x.txt", 1)
+	formats := []format.Format{format.Conntrackd, format.ConntrackdXML}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) == 0 {
+			return
+		}
+		lineProperties(t, formats[int(in[0])%len(formats)], in[1:])
+	})
+}
+
+// FuzzExpect drives the expectation formats; the first byte picks one.
 func FuzzExpect(f *testing.F) {
+	conntrackdLines(f, "conntrackd-[ie]-expect.txt", 3)
+	conntrackdLines(f, "conntrackd-[ie]-expect-x.txt", 4)
 	for i, prefix := range []string{"proc-expect", "conntrack-expect", "xml-expect"} {
 		files, _ := filepath.Glob("../testdata/corpus/" + prefix + "*.txt")
 		for _, file := range files {
@@ -226,7 +254,7 @@ func FuzzExpect(f *testing.F) {
 			f.Add(append([]byte{byte(i)}, line...))
 		}
 	}
-	formats := []format.Format{format.ProcExpect, format.ConntrackExpect, format.XMLExpect}
+	formats := []format.Format{format.ProcExpect, format.ConntrackExpect, format.XMLExpect, format.ConntrackdExpect, format.ConntrackdXMLExpect}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) == 0 {
 			return
@@ -258,6 +286,8 @@ func FuzzScanner(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/corpus/*.txt")
 	reserialised, _ := filepath.Glob("../format/testdata/xml-reserialised/*.xml")                                                          // XML over many lines
 	files = append(files, "../testdata/pasted/older/proc-ip_conntrack-2.4.0.txt", "../testdata/pasted/older/proc-ip_conntrack-2.4.32.txt") // EXPECTING: lines
+	conntrackd, _ := filepath.Glob("../testdata/conntrackd/*conntrackd-[ie]*.txt")
+	files = append(files, conntrackd...)
 	for _, file := range append(append(files, reserialised...), "../format/testdata/iplegacy.txt") {
 		data, _ := os.ReadFile(file)
 		data = data[:min(len(data), 2048)] // the mutator is slow on large inputs
@@ -331,7 +361,19 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 // line. Seeds: the lines of the corpus and of testdata/pasted, each with a
 // format and a layout; the bytes of the layout pick the blanks.
 func FuzzRelayout(f *testing.F) {
-	formats := []format.Format{format.Proc, format.IPLegacy, format.Conntrack, format.Save, format.ProcExpect, format.ConntrackExpect}
+	formats := []format.Format{format.Proc, format.IPLegacy, format.Conntrack, format.Save, format.ProcExpect, format.ConntrackExpect,
+		format.Conntrackd, format.ConntrackdExpect}
+	for file, i := range map[string]int{"*conntrackd-[ie].txt": 6, "conntrackd-[ie]-expect.txt": 7} {
+		files, _ := filepath.Glob("../testdata/conntrackd/" + file)
+		for _, file := range files {
+			data, _ := os.ReadFile(file)
+			for j, line := range bytes.Split(data, []byte("\n")) {
+				if j < 40 {
+					f.Add(byte(i), line, []byte{byte(j), 0, 1, 2, 9, 32, 200})
+				}
+			}
+		}
+	}
 	for i, fm := range formats {
 		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + "[-.]*txt")
 		more, _ := filepath.Glob("../testdata/pasted/older/*" + fm.String() + "*.txt")

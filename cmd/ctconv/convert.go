@@ -50,6 +50,11 @@ input shows, or those --with names (extended, id, ktimestamp, labels,
 timestamp). Its local times ([start=...], <when>) are read and printed in
 the zone --tz names.
 
+conntrackd -e lists the peer's flows without their reply tuple: they
+print in conntrackd's formats and JSON, and any other format refuses them
+(a reply inferred would be wrong for NAT). The kernel's formats and restore
+refuse conntrackd's flows, which have no timeout.
+
 --to restore prints what conntrack -R loads whole: one line per identity
 (the first; those left out are reported), and the labels only with --with
 labels, as conntrack 1.4.7 crashes on a file of two lines or more with one.

@@ -41,6 +41,9 @@ Formats:
              mark and labels
   proc-expect, conntrack-expect, xml-expect
              expectations: /proc/net/nf_conntrack_expect, conntrack -L expect
+  conntrackd, conntrackd-expect, conntrackd-xml, conntrackd-xml-expect
+             conntrackd -i and -e (its caches), -i expect, and with -x: the
+             XML has no document around its <flow> lines, so it is not xml
   json       JSON Lines, one object a record (codec/flow.schema.json)
   snapshot   a ctconv snapshot file (ctconv snapshot)
   auto       (input only) detect the format from the first bytes and lines
