@@ -136,6 +136,7 @@ type Writer struct {
 	err    error
 	closed bool
 	lf     bool // a record without format.QuirkCRLF was written
+	stats  int  // records of the table's counters written
 
 	sort *store      // with Header.Sorted, the flows until Close sorts them
 	cur  *batch      // the batch being filled
@@ -147,6 +148,7 @@ type Writer struct {
 
 // batch is records handed from a Writer to its encoding goroutine.
 type batch struct {
+	stats []format.Stats // encoded before the flows or expectations
 	flows []format.Flow
 	exps  []format.Expect
 	n     int
@@ -228,6 +230,10 @@ func (w *Writer) encode(zw *zstd.Encoder, expectations bool) {
 	enc := codec.NewMsgpackEncoder(bw)
 	var err error
 	for b := range w.work {
+		for i := 0; i < len(b.stats) && err == nil; i++ {
+			err = enc.EncodeStats(&b.stats[i])
+		}
+		b.stats = b.stats[:0]
 		for i := 0; i < b.n && err == nil; i++ {
 			if expectations {
 				err = enc.EncodeExpect(&b.exps[i])
@@ -385,8 +391,26 @@ func (w *Writer) WriteExpect(e *format.Expect) error {
 	return nil
 }
 
-// Count returns the number of records written.
+// Count returns the number of flows or expectations written.
 func (w *Writer) Count() uint64 { return w.count }
+
+// WriteStats writes a record of the table's counters: those of the
+// moment a capture of the live table was taken, before its flows, or the
+// records of a capture of counters (a Header.Source of
+// format.ConntrackStats or format.ProcStats). They come before every
+// flow or expectation, and are not counted: readers of the files written
+// before them skip them, and count what they read.
+func (w *Writer) WriteStats(s *format.Stats) error {
+	if w.err == nil && w.count > 0 {
+		w.err = errors.New("snapshot: the table's counters after its records: write them first")
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.cur.stats = append(w.cur.stats, *s)
+	w.stats++
+	return nil
+}
 
 // SetHeader replaces the header's options and Footer, which a writer may
 // know only at the end; Close writes them where the underlying writer can
@@ -405,7 +429,7 @@ func (w *Writer) Close() error {
 	if w.err == nil && w.sort != nil {
 		w.err = w.flushSorted()
 	}
-	if w.err == nil && w.cur.n > 0 {
+	if w.err == nil && (w.cur.n > 0 || len(w.cur.stats) > 0) {
 		w.next()
 	}
 	w.end = w.count
@@ -442,6 +466,7 @@ type Reader struct {
 	count uint64
 	err   error
 	done  bool
+	stats []format.Stats // the table's counters read so far
 }
 
 // NewReader reads and checks the header of a snapshot file from r.
@@ -560,28 +585,69 @@ func decodeHeader(b []byte, h *Header) error {
 	return nil
 }
 
+// kind names what the file holds.
+func (r *Reader) kind() string {
+	switch {
+	case r.h.Stats():
+		return "the table's counters"
+	case r.h.Expectations:
+		return "expectations"
+	}
+	return "flows"
+}
+
 // Header returns the file's header.
 func (r *Reader) Header() Header { return r.h }
 
 // Scan reads the next flow into f. It returns false at the end of the
-// records or at an error, which Err returns.
-func (r *Reader) Scan(f *format.Flow) bool { return r.next(f, nil) }
+// records or at an error, which Err returns. The table's counters that
+// come before the flows are kept for Stats.
+func (r *Reader) Scan(f *format.Flow) bool { return r.next(f, nil, nil) }
 
 // ScanExpect reads the next expectation into e; see Scan.
-func (r *Reader) ScanExpect(e *format.Expect) bool { return r.next(nil, e) }
+func (r *Reader) ScanExpect(e *format.Expect) bool { return r.next(nil, e, nil) }
 
-func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
+// ScanStats reads the next record of the table's counters into s, from a
+// snapshot of a capture of counters (Header.Stats); see Scan.
+func (r *Reader) ScanStats(s *format.Stats) bool { return r.next(nil, nil, s) }
+
+// Stats returns the table's counters read so far: in a snapshot of the
+// live table, those of the moment it was taken, which come before the
+// flows, so that they are all there once Scan has returned the first flow
+// (or false).
+func (r *Reader) Stats() []format.Stats { return r.stats }
+
+// Stats reports whether the file is a capture of the table's counters,
+// which ScanStats reads: its source is a format of them.
+func (h *Header) Stats() bool {
+	f, _ := h.Source.Format()
+	return f.Statistics()
+}
+
+func (r *Reader) next(f *format.Flow, e *format.Expect, s *format.Stats) bool {
 	if r.err != nil || r.done {
 		return false
 	}
-	if (e != nil) != r.h.Expectations {
-		r.err = errors.New("snapshot: the file holds " + map[bool]string{false: "flows", true: "expectations"}[r.h.Expectations])
+	switch {
+	case (s != nil) != r.h.Stats():
+		r.err = errors.New("snapshot: the file holds " + r.kind())
+		return false
+	case s == nil && (e != nil) != r.h.Expectations:
+		r.err = errors.New("snapshot: the file holds " + r.kind())
 		return false
 	}
 	// The decompressed stream may fail ahead of the records: those
 	// before the failure are read first, and counted, unless the failure
 	// is the checksum's, which says that they are wrong.
-	k, err := r.dec.Decode(f, e)
+	var st format.Stats
+	if s == nil {
+		s = &st
+	}
+	k, err := r.dec.DecodeRecord(f, e, s)
+	for err == nil && k == codec.KindStats && s == &st {
+		r.stats = append(r.stats, st)
+		k, err = r.dec.DecodeRecord(f, e, s)
+	}
 	switch {
 	case err != nil || errors.Is(r.src.err, zstd.ErrCRCMismatch):
 		r.err = r.damage(err)
@@ -600,6 +666,8 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 			}
 		}
 		return false
+	case k == codec.KindStats:
+		return true
 	case r.count == r.h.Count:
 		// Count is UnknownCount only for files written to a pipe.
 		r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)
