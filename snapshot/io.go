@@ -270,7 +270,9 @@ type statsDecoder struct {
 
 func (d *statsDecoder) DecodeFlow(line []byte, _ *format.Flow) error { return d.DecodeStats(line, d.s) }
 
-func (d *statsDecoder) DecodeExpect(line []byte, _ *format.Expect) error { return d.DecodeStats(line, d.s) }
+func (d *statsDecoder) DecodeExpect(line []byte, _ *format.Expect) error {
+	return d.DecodeStats(line, d.s)
+}
 
 // sorted reports whether the input is a snapshot of flows in identity
 // order.
