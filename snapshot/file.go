@@ -466,7 +466,15 @@ type Reader struct {
 	count uint64
 	err   error
 	done  bool
-	stats []format.Stats // the table's counters read so far
+	stats []format.Stats // the table's counters before the records
+
+	// begun says that a Scan came; held that Stats read the first record
+	// after the counters ahead, and keeps it, or its error, for Scan.
+	begun, held bool
+	heldKind    codec.Kind
+	heldErr     error
+	heldFlow    format.Flow
+	heldExpect  format.Expect
 }
 
 // NewReader reads and checks the header of a snapshot file from r.
@@ -611,11 +619,49 @@ func (r *Reader) ScanExpect(e *format.Expect) bool { return r.next(nil, e, nil) 
 // snapshot of a capture of counters (Header.Stats); see Scan.
 func (r *Reader) ScanStats(s *format.Stats) bool { return r.next(nil, nil, s) }
 
-// Stats returns the table's counters read so far: in a snapshot of the
-// live table, those of the moment it was taken, which come before the
-// flows, so that they are all there once Scan has returned the first flow
-// (or false).
-func (r *Reader) Stats() []format.Stats { return r.stats }
+// Stats returns the table's counters that a file of flows or
+// expectations carries: in a snapshot of the live table, those of the
+// moment it was taken. They come before the records: called before the
+// first Scan, Stats reads ahead to the first record, which Scan then
+// returns. A file of counters (Header.Stats) carries none besides its
+// records.
+func (r *Reader) Stats() []format.Stats {
+	if !r.begun && !r.held && !r.h.Stats() && r.err == nil {
+		r.heldKind, r.heldErr = r.decode(&r.heldFlow, &r.heldExpect, nil)
+		r.held = true
+	}
+	return r.stats
+}
+
+// decode reads the next record into f, e or s: the one Stats held, or the
+// next of the stream. With s nil, the counters before it are kept in
+// r.stats.
+func (r *Reader) decode(f *format.Flow, e *format.Expect, s *format.Stats) (codec.Kind, error) {
+	if r.held {
+		r.held = false
+		k, err := r.heldKind, r.heldErr
+		switch {
+		case k == codec.KindFlow && f == nil || k == codec.KindExpect && e == nil:
+			return 0, corrupt("a "+map[bool]string{false: "flow", true: "expectation"}[k == codec.KindExpect]+" in a file of "+r.kind(), nil)
+		case k == codec.KindFlow:
+			*f = r.heldFlow
+		case k == codec.KindExpect:
+			*e = r.heldExpect
+		}
+		return k, err
+	}
+	var st format.Stats
+	own := s == nil
+	if own {
+		s = &st
+	}
+	k, err := r.dec.DecodeRecord(f, e, s)
+	for own && err == nil && k == codec.KindStats {
+		r.stats = append(r.stats, st)
+		k, err = r.dec.DecodeRecord(f, e, s)
+	}
+	return k, err
+}
 
 // Stats reports whether the file is a capture of the table's counters,
 // which ScanStats reads: its source is a format of them.
@@ -639,15 +685,8 @@ func (r *Reader) next(f *format.Flow, e *format.Expect, s *format.Stats) bool {
 	// The decompressed stream may fail ahead of the records: those
 	// before the failure are read first, and counted, unless the failure
 	// is the checksum's, which says that they are wrong.
-	var st format.Stats
-	if s == nil {
-		s = &st
-	}
-	k, err := r.dec.DecodeRecord(f, e, s)
-	for err == nil && k == codec.KindStats && s == &st {
-		r.stats = append(r.stats, st)
-		k, err = r.dec.DecodeRecord(f, e, s)
-	}
+	r.begun = true
+	k, err := r.decode(f, e, s)
 	switch {
 	case err != nil || errors.Is(r.src.err, zstd.ErrCRCMismatch):
 		r.err = r.damage(err)

@@ -63,7 +63,7 @@ func readHeader(t *testing.T, file string) (snapshot.Header, uint64) {
 	}
 	defer r.Close()
 	h := r.Header()
-	if err := readAll(r, h.Expectations); err != nil {
+	if _, err := readAll(r, &h); err != nil {
 		t.Fatal(err)
 	}
 	if h.Count != r.Count() && h.Count != snapshot.UnknownCount {
