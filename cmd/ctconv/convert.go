@@ -259,13 +259,13 @@ type converter struct {
 	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
 	spool  *spool    // a snapshot bound for a stream, until its header is complete
 	out    *snapshot.Output
-	expect bool          // the records are expectations
-	stats  bool          // the records are the table's counters, in counters until the end
+	expect bool // the records are expectations
+	stats  bool // the records are the table's counters, in counters until the end
 	// counters are the records of counters read, which convert prints at
 	// the end, as the target can show them all together (statsconv.go).
 	counters  []format.Stats
-	uncarried int // counter records of snapshots of flows not written
-	textTo format.Format // the text format written, if any
+	uncarried int           // counter records of snapshots of flows not written
+	textTo    format.Format // the text format written, if any
 
 	options  format.Options // what the inputs showed, for a snapshot's header
 	footer   bool
