@@ -528,8 +528,12 @@ func (c *converter) start(in *snapshot.Input) error {
 	var err error
 	if c.out, err = snapshot.NewOutput(w, c.to, format.Printer{Location: c.loc}, h); err != nil {
 		c.werr = err // a snapshot's header could not be written
+		return err
 	}
-	return err
+	if meta.live && c.to == snapshot.File && !c.expect && !c.stats {
+		c.carryLive() // the counters of the moment, before the flows
+	}
+	return c.werr
 }
 
 func kind(expect bool) string {
