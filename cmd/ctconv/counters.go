@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
+	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 )
 
@@ -54,4 +59,65 @@ func (c *converter) carryLive() {
 		return
 	}
 	c.carry(all)
+}
+
+// countersJSON is how ctconv stats --format json shows the counters: in
+// all ("total", the table's, without a CPU), and CPU by CPU, each object
+// as a line of ctconv's JSON Lines of counters (codec.AppendJSONStats).
+type countersJSON struct {
+	Total json.RawMessage   `json:"total"`
+	CPUs  []json.RawMessage `json:"cpus"`
+}
+
+// totals returns the counters of the whole table, as a record without a
+// CPU.
+func (cs *counterSet) totals() format.Stats {
+	t := format.Stats{CPU: -1}
+	for st := format.StatSearched; st <= format.StatExpectDelete; st++ {
+		if v, ok := cs.total(st); ok {
+			t.Set(st, v)
+		}
+	}
+	return t
+}
+
+// json returns the counters as stats --format json shows them, nil for
+// none.
+func (cs *counterSet) json() *countersJSON {
+	t := cs.totals()
+	if empty(&t) {
+		return nil
+	}
+	raw := func(s *format.Stats) json.RawMessage {
+		b, _ := codec.AppendJSONStats(nil, s)
+		return bytes.TrimSuffix(b, []byte("\n"))
+	}
+	j := &countersJSON{Total: raw(&t), CPUs: []json.RawMessage{}}
+	for _, cpu := range cs.cpus {
+		j.CPUs = append(j.CPUs, raw(cs.byCPU[cpu]))
+	}
+	return j
+}
+
+// print writes the counters as stats shows them to people: in all, then
+// CPU by CPU, each in the kernel's order.
+func (cs *counterSet) print(w io.Writer) {
+	t := cs.totals()
+	if empty(&t) {
+		return
+	}
+	line := func(title string, s *format.Stats) {
+		var b strings.Builder
+		for st, v := range s.All() {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s %d", st, v)
+		}
+		fmt.Fprintf(w, "%-22s %s\n", title, b.String())
+	}
+	line("kernel counters", &t)
+	for _, cpu := range cs.cpus {
+		line(fmt.Sprintf("  cpu=%d", cpu), cs.byCPU[cpu])
+	}
 }

@@ -20,12 +20,16 @@ type counterSet struct {
 
 // readCounters reads the counters of an input of them.
 func readCounters(in *snapshot.Input) (*counterSet, error) {
-	cs := &counterSet{byCPU: map[int]*format.Stats{}, table: format.Stats{CPU: -1}}
+	cs := newCounterSet()
 	var s format.Stats
 	for in.ScanStats(&s) {
 		cs.add(&s)
 	}
 	return cs, in.Err()
+}
+
+func newCounterSet() *counterSet {
+	return &counterSet{byCPU: map[int]*format.Stats{}, table: format.Stats{CPU: -1}}
 }
 
 func (cs *counterSet) add(s *format.Stats) {
