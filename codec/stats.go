@@ -93,9 +93,9 @@ func (d *JSONDecoder) DecodeStats(line []byte, s *format.Stats) error {
 			return r.skip(string(key))
 		}
 		if s.Has(st) {
-			return r.fail(format.ErrDuplicate, string(key), "duplicate key")
+			return r.fail(format.ErrDuplicate, st.String(), "duplicate key")
 		}
-		n, err := r.uint(string(key), math.MaxUint32)
+		n, err := r.uint(st.String(), math.MaxUint32)
 		s.Set(st, n)
 		counters++
 		return err

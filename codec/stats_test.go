@@ -302,3 +302,43 @@ func TestMsgpackStatsLater(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsZeroAlloc pins that JSON and msgpack encode and decode a
+// record of counters, into reused buffers and structs, without
+// allocating.
+func TestStatsZeroAlloc(t *testing.T) {
+	data, _ := os.ReadFile("../testdata/stats/proc-stat.txt")
+	s := readCaptureStats(t, data, format.ProcStats)[1]
+	buf, _ := codec.AppendJSONStats(make([]byte, 0, 1024), &s)
+	if n := testing.AllocsPerRun(100, func() { buf, _ = codec.AppendJSONStats(buf[:0], &s) }); n != 0 {
+		t.Errorf("JSON encode allocates %v times", n)
+	}
+	var d codec.JSONDecoder
+	var got format.Stats
+	if n := testing.AllocsPerRun(100, func() {
+		if err := d.DecodeStats(buf, &got); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("JSON decode allocates %v times", n)
+	}
+	enc := codec.NewMsgpackEncoder(io.Discard)
+	if n := testing.AllocsPerRun(100, func() { enc.EncodeStats(&s) }); n != 0 {
+		t.Errorf("msgpack encode allocates %v times", n)
+	}
+	var stream bytes.Buffer
+	enc = codec.NewMsgpackEncoder(&stream)
+	for range 200 {
+		enc.EncodeStats(&s)
+	}
+	r := bytes.NewReader(stream.Bytes())
+	dec := codec.NewMsgpackDecoder(r)
+	dec.DecodeRecord(nil, nil, &got)
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := dec.DecodeRecord(nil, nil, &got); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("msgpack decode allocates %v times", n)
+	}
+}
