@@ -87,6 +87,11 @@ type Header struct {
 	Tool string
 	// Expectations says that the records are expectations, not flows.
 	Expectations bool
+	// Stats says that the records are the table's counters, which
+	// ScanStats reads (a capture of conntrack -S, /proc/net/stat/nf_conntrack
+	// or their JSON Lines), not flows. NewWriter sets it for a Source of
+	// format.ConntrackStats or format.ProcStats; a reader, for those too.
+	Stats bool
 	// Sorted says that the flows are in the order of their identities in
 	// the kernel's table (family, protocol, zone, original tuple), not
 	// the source's, so that a Diff of two sorted snapshots streams both.
@@ -167,8 +172,14 @@ const (
 // is set to the current time. A header that would not read back as given,
 // without a Source say, is an *OptionError, and NewWriter writes nothing.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
-	if h.Sorted && h.Expectations {
+	if f, _ := h.Source.Format(); f.Statistics() {
+		h.Stats = true
+	}
+	if h.Sorted && (h.Expectations || h.Stats) {
 		return nil, errors.New("snapshot: only flows can be sorted")
+	}
+	if h.Stats && h.Expectations {
+		return nil, errors.New("snapshot: records of the table's counters are not expectations")
 	}
 	if h.Created.IsZero() {
 		h.Created = time.Now()
@@ -323,6 +334,12 @@ func encodeHeaderPad(h *Header, pad int) []byte {
 		{"sorted", h.Sorted},
 		{"pad", make([]byte, pad)},
 	}
+	if h.Stats { // a key of its own after version 1's, and only where it says so
+		fields = append(fields[:len(fields)-1], struct {
+			key string
+			val any
+		}{"stats", true}, fields[len(fields)-1])
+	}
 	e.EncodeMapLen(len(fields))
 	for _, f := range fields {
 		e.EncodeString(f.key)
@@ -334,8 +351,8 @@ func encodeHeaderPad(h *Header, pad int) []byte {
 // WriteFlow writes a flow. An error of the underlying writer may come
 // from a later call, or from Close.
 func (w *Writer) WriteFlow(f *format.Flow) error {
-	if w.err == nil && w.h.Expectations {
-		w.err = errors.New("snapshot: a flow in a snapshot of expectations")
+	if w.err == nil && (w.h.Expectations || w.h.Stats) {
+		w.err = errors.New("snapshot: a flow in a snapshot of " + map[bool]string{false: "expectations", true: "the table's counters"}[w.h.Stats])
 	}
 	if w.err != nil {
 		return w.err
@@ -377,7 +394,7 @@ func (w *Writer) flushSorted() error {
 // WriteExpect writes an expectation; see WriteFlow.
 func (w *Writer) WriteExpect(e *format.Expect) error {
 	if w.err == nil && !w.h.Expectations {
-		w.err = errors.New("snapshot: an expectation in a snapshot of flows")
+		w.err = errors.New("snapshot: an expectation in a snapshot of " + map[bool]string{false: "flows", true: "the table's counters"}[w.h.Stats])
 	}
 	if w.err != nil {
 		return w.err
@@ -511,6 +528,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, corrupt("malformed header", err)
 	}
 	sr.h.Count = count
+	if f, _ := sr.h.Source.Format(); f.Statistics() {
+		sr.h.Stats = true
+	}
 	// Two goroutines: a block decompresses while the last is decoded.
 	sr.after = &tail{r: br}
 	zr, err := zstd.NewReader(sr.after, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxWindow(maxWindow),
@@ -583,6 +603,8 @@ func decodeHeader(b []byte, h *Header) error {
 			h.Expectations, err = d.DecodeBool()
 		case "sorted":
 			h.Sorted, err = d.DecodeBool()
+		case "stats":
+			h.Stats, err = d.DecodeBool()
 		default:
 			err = d.Skip()
 		}
@@ -596,7 +618,7 @@ func decodeHeader(b []byte, h *Header) error {
 // kind names what the file holds.
 func (r *Reader) kind() string {
 	switch {
-	case r.h.Stats():
+	case r.h.Stats:
 		return "the table's counters"
 	case r.h.Expectations:
 		return "expectations"
@@ -626,7 +648,7 @@ func (r *Reader) ScanStats(s *format.Stats) bool { return r.next(nil, nil, s) }
 // returns. A file of counters (Header.Stats) carries none besides its
 // records.
 func (r *Reader) Stats() []format.Stats {
-	if !r.begun && !r.held && !r.h.Stats() && r.err == nil {
+	if !r.begun && !r.held && !r.h.Stats && r.err == nil {
 		r.heldKind, r.heldErr = r.decode(&r.heldFlow, &r.heldExpect, nil)
 		r.held = true
 	}
@@ -663,19 +685,12 @@ func (r *Reader) decode(f *format.Flow, e *format.Expect, s *format.Stats) (code
 	return k, err
 }
 
-// Stats reports whether the file is a capture of the table's counters,
-// which ScanStats reads: its source is a format of them.
-func (h *Header) Stats() bool {
-	f, _ := h.Source.Format()
-	return f.Statistics()
-}
-
 func (r *Reader) next(f *format.Flow, e *format.Expect, s *format.Stats) bool {
 	if r.err != nil || r.done {
 		return false
 	}
 	switch {
-	case (s != nil) != r.h.Stats():
+	case (s != nil) != r.h.Stats:
 		r.err = errors.New("snapshot: the file holds " + r.kind())
 		return false
 	case s == nil && (e != nil) != r.h.Expectations:

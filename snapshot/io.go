@@ -135,7 +135,7 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 			return nil, err
 		}
 		h := in.Snapshot.Header()
-		in.Expectations, in.Stats = h.Expectations, h.Stats()
+		in.Expectations, in.Stats = h.Expectations, h.Stats
 	case kindJSON:
 		in.Expectations = jsonExpectations(br)
 		in.Stats = jsonStats(br)

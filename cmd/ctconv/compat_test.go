@@ -83,7 +83,7 @@ func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, counters 
 	if h.Expectations {
 		kind = "expectations"
 	}
-	if h.Stats() { // a capture of the table's counters: its records
+	if h.Stats { // a capture of the table's counters: its records
 		n, kind = uint64(counters), "records of the table's counters"
 		if counters == 1 {
 			kind = "record of the table's counters"
@@ -106,7 +106,7 @@ func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, counters 
 	if h.Sorted {
 		got["order"] = "sorted by identity (family, protocol, zone, original tuple)"
 	}
-	if counters > 0 && !h.Stats() {
+	if counters > 0 && !h.Stats {
 		got["counters"] = plural(counters, "record") + " of the table's counters, of the moment it was taken"
 	}
 	want := map[string]string{}

@@ -473,7 +473,7 @@ func (c *converter) start(in *snapshot.Input) error {
 		return nil
 	}
 	c.expect, c.stats, c.footer = in.Expectations, in.Stats, true
-	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect}
+	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
 	if meta.live {
 		liveHeader(&h)
 	}

@@ -213,9 +213,9 @@ func infoText(name string, verify bool) (string, error) {
 	}
 	var records string
 	switch {
-	case verify && h.Stats():
+	case verify && h.Stats:
 		records = plural(counters, "record") + " of the table's counters"
-	case h.Stats():
+	case h.Stats:
 		records = "the table's counters, not read (--header-only)"
 	case verify && h.Count == snapshot.UnknownCount:
 		records = fmt.Sprintf("%d %s, counted (written to a pipe, the header has no count)", r.Count(), kind)
@@ -240,7 +240,7 @@ func infoText(name string, verify bool) (string, error) {
 		fmt.Fprintf(&b, "options:  %s\n", h.Options)
 	}
 	fmt.Fprintf(&b, "records:  %s\n", records)
-	if counters > 0 && !h.Stats() {
+	if counters > 0 && !h.Stats {
 		fmt.Fprintf(&b, "counters: %s of the table's counters, of the moment it was taken\n", plural(counters, "record"))
 	}
 	if h.Sorted {
@@ -255,7 +255,7 @@ func infoText(name string, verify bool) (string, error) {
 func readAll(r *snapshot.Reader, h *snapshot.Header) (int, error) {
 	n := 0
 	switch {
-	case h.Stats():
+	case h.Stats:
 		for s := (format.Stats{}); r.ScanStats(&s); n++ {
 		}
 		return n, r.Err()

@@ -49,6 +49,16 @@ func TestConvertStatsRoundTrip(t *testing.T) {
 				}
 			}
 		}
+		// JSON Lines of counters in a snapshot print back as themselves.
+		js := filepath.Join(t.TempDir(), "c.jsonl")
+		snap := filepath.Join(t.TempDir(), "c.ctsnap")
+		ctconv(t, "", "convert", "--to", "json", "-o", js, path)
+		if code, _, errs := ctconv(t, "", "convert", "--to", "snapshot", "-o", snap, js); code != 0 {
+			t.Fatalf("%s: JSON to a snapshot: %s", file, errs)
+		}
+		if code, out, errs := ctconv(t, "", "convert", snap); code != 0 || out != string(readFile(t, js)) || errs != "" {
+			t.Errorf("%s: JSON through a snapshot: exit %d, %q:\n%s", file, code, errs, out)
+		}
 		code, out, errs := ctconv(t, "", "check", path)
 		if code != 0 || !strings.HasPrefix(out, path+": "+fm+", ") || !strings.Contains(out, " counter record") || errs != "" {
 			t.Errorf("check %s: exit %d, %q, %q", file, code, out, errs)
