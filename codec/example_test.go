@@ -85,7 +85,11 @@ func ExampleAppendJSONStats() {
 		fmt.Println(err)
 		return
 	}
-	out, _ := codec.AppendJSONStats(nil, &s)
+	out, err := codec.AppendJSONStats(nil, &s)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Print(string(out))
 
 	var d codec.JSONDecoder
@@ -94,9 +98,10 @@ func ExampleAppendJSONStats() {
 		fmt.Println(err)
 		return
 	}
-	invalid, _ := back.Value(format.StatInvalid)
-	fmt.Println("cpu", back.CPU, "invalid", invalid)
+	invalid, ok := back.Value(format.StatInvalid)
+	_, entries := back.Value(format.StatEntries)
+	fmt.Println("cpu", back.CPU, "invalid", invalid, ok, "entries", entries)
 	// Output:
 	// {"cpu":0,"found":0,"invalid":400,"insert":0,"insert_failed":0,"drop":0,"early_drop":0,"error":0,"search_restart":0,"clash_resolve":0,"chaintoolong":0}
-	// cpu 0 invalid 400
+	// cpu 0 invalid 400 true entries false
 }
