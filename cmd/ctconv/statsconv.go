@@ -42,11 +42,10 @@ func (e *statsLossError) Error() string {
 	if e.CPU >= 0 {
 		cpu = fmt.Sprintf("CPU %d's counters", e.CPU)
 	}
-	what := e.To.String() + " has no place for " + strings.Join(names, ", ")
+	msg := cpu + ": " + e.To.String() + " has no place for " + strings.Join(names, ", ") + ", left out"
 	if e.Lacking {
-		what = e.To.String() + " needs " + strings.Join(names, ", ") + ", which the input lacks"
+		msg = cpu + " not printed: " + e.To.String() + " needs " + strings.Join(names, ", ") + ", which the input lacks"
 	}
-	msg := cpu + " not printed: " + what
 	if e.Hint != "" {
 		msg += " (" + e.Hint + ")"
 	}
@@ -102,7 +101,7 @@ func (c *converter) writeStats(name string) bool {
 		c.bad.report(fmt.Errorf("ctconv %s: %w", name, err))
 	}
 	if len(losses) > 0 {
-		fmt.Fprintf(c.stderr, "ctconv %s: %s of counters not printed in %s\n", name, plural(len(losses), "record"), c.to)
+		fmt.Fprintf(c.stderr, "ctconv %s: %s of counters not printed whole in %s\n", name, plural(len(losses), "record"), c.to)
 	}
 	return len(losses) == 0
 }
@@ -186,39 +185,23 @@ func convertStats(recs []format.Stats, f format.Format) ([]format.Stats, []error
 func toProc(recs []format.Stats) ([]format.Stats, []error) {
 	var out []format.Stats
 	var losses []error
-	var count *format.Stats
-	var cpus []int
-	byCPU := map[int]*format.Stats{}
+	cs := newCounterSet()
 	for i := range recs {
-		s := &recs[i]
-		switch {
-		case s.CPU < 0 && fits(recs[i:i+1], format.ProcStats):
-			out = append(out, *s) // conntrack 1.2's list: /proc's first line
-			continue
-		case s.CPU < 0 && !s.Has(format.StatMaxEntries):
-			count = s
+		if recs[i].CPU < 0 && fits(recs[i:i+1], format.ProcStats) {
+			out = append(out, recs[i]) // conntrack 1.2's list: /proc's first line
 			continue
 		}
-		m := byCPU[s.CPU]
-		if m == nil {
-			m = &format.Stats{CPU: s.CPU}
-			byCPU[s.CPU] = m
-			cpus = append(cpus, s.CPU)
-		}
-		for st, v := range s.All() {
-			m.Set(st, v)
-		}
+		cs.add(&recs[i])
 	}
-	for _, cpu := range cpus {
-		m := byCPU[cpu]
-		if v, ok := m.Value(format.StatMaxEntries); ok {
-			losses = append(losses, &statsLossError{CPU: cpu, To: format.ProcStats, Counters: []format.Stat{format.StatMaxEntries},
-				Hint: fmt.Sprintf("max_entries %d: /proc/sys/net/netfilter/nf_conntrack_max holds it", v)})
-			continue
-		}
-		if count != nil && !m.Has(format.StatEntries) {
-			v, _ := count.Value(format.StatEntries)
-			m.Set(format.StatEntries, v)
+	if v, ok := cs.table.Value(format.StatMaxEntries); ok {
+		losses = append(losses, &statsLossError{CPU: -1, To: format.ProcStats, Counters: []format.Stat{format.StatMaxEntries},
+			Hint: fmt.Sprintf("max_entries %d: /proc/sys/net/netfilter/nf_conntrack_max holds it", v)})
+	}
+	count, counted := cs.table.Value(format.StatEntries)
+	for _, cpu := range cs.cpus {
+		m := cs.byCPU[cpu]
+		if counted && !m.Has(format.StatEntries) {
+			m.Set(format.StatEntries, count)
 		}
 		for _, st := range kernelZero(m) {
 			if !m.Has(st) {
@@ -248,7 +231,7 @@ func toProc(recs []format.Stats) ([]format.Stats, []error) {
 		}
 		out = append(out, *m)
 	}
-	if count != nil && len(cpus) == 0 {
+	if counted && len(cs.cpus) == 0 {
 		losses = append(losses, &statsLossError{CPU: -1, To: format.ProcStats, Counters: []format.Stat{format.StatEntries},
 			Hint: "the count alone: /proc's lines are a CPU's counters, with the count"})
 	}
@@ -275,11 +258,9 @@ func toConntrack(recs []format.Stats) ([]format.Stats, []error) {
 			}
 			continue
 		}
-		if s.Has(format.StatMaxEntries) {
-			v, _ := s.Value(format.StatMaxEntries)
+		if v, ok := s.Value(format.StatMaxEntries); ok { // the rest prints
 			losses = append(losses, &statsLossError{CPU: s.CPU, To: format.ConntrackStats, Counters: []format.Stat{format.StatMaxEntries},
 				Hint: fmt.Sprintf("max_entries %d: /proc/sys/net/netfilter/nf_conntrack_max holds it", v)})
-			continue
 		}
 		line := format.Stats{CPU: max(s.CPU, 0)}
 		zero := kernelZero(s)

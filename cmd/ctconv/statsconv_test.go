@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ctconv/ctconv/format"
 )
 
 const statsDir = "../../testdata/stats/"
@@ -100,11 +105,11 @@ func TestConvertStatsBetween(t *testing.T) {
 			out: "cpu=0   \tfound=0 invalid=46 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=12 clash_resolve=3 \ncpu=0   \texpect_new=0 expect_create=0 expect_delete=0 \n500\n"},
 		{name: "S alone to proc: no entries, no expectation counters", args: []string{"--to", "proc-stats", statsDir + "conntrack-S.txt"},
 			code: 1, errs: []string{"CPU 0's counters not printed: proc-stats needs entries, expect_new, expect_create, expect_delete, which the input lacks (conntrack -C prints entries, conntrack -S expect prints the expect_ counters",
-				"CPU 1's counters not printed", "2 records of counters not printed in proc-stats"}, nLines: 3},
+				"CPU 1's counters not printed", "2 records of counters not printed whole in proc-stats"}, nLines: 3},
 		{name: "S and C to proc: no expectation counters", args: []string{"--to", "proc-stats", statsDir + "conntrack-S.txt", statsDir + "conntrack-C.txt"},
 			code: 1, errs: []string{"proc-stats needs expect_new, expect_create, expect_delete, which the input lacks (conntrack -S expect prints"}, nLines: 3},
 		{name: "C alone to proc", args: []string{"--to", "proc-stats", statsDir + "conntrack-C.txt"},
-			code: 1, errs: []string{"the table's counters not printed: proc-stats has no place for entries (the count alone"}, nLines: 2},
+			code: 1, errs: []string{"the table's counters: proc-stats has no place for entries, left out (the count alone"}, nLines: 2},
 		{name: "counters to flows", args: []string{"--to", "conntrack", statsDir + "conntrack-S.txt"},
 			code: 1, errs: []string{"holds the table's counters, which conntrack does not list: counters print in conntrack-stats, proc-stats, json or snapshot"}, nLines: 1},
 		{name: "flows to counters", args: []string{"--to", "proc-stats", statsDir + "conntrack-L.txt"},
@@ -145,5 +150,58 @@ func TestSnapshotStatsInfo(t *testing.T) {
 	}
 	if _, err := os.Stat(snap); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConvertStatsMax converts what a netlink read of the counters gives,
+// the table's count and maximum among them: the maximum has no place in
+// either text format, and is reported, not printed (the rest of its
+// record is); JSON keeps it.
+func TestConvertStatsMax(t *testing.T) {
+	in := `{"cpu":0,"found":1,"invalid":2,"insert":3,"insert_failed":0,"drop":0,"early_drop":0,"error":0,"search_restart":0,"clash_resolve":0,"chaintoolong":0}
+{"cpu":0,"expect_new":0,"expect_create":0,"expect_delete":0}
+{"cpu":null,"entries":5,"max_entries":262144}
+`
+	for _, c := range []struct {
+		to, out string
+		code    int
+	}{
+		{"proc-stats", "entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n" +
+			"00000005  00000000 00000001 00000000 00000002 00000000 00000000 00000000 00000003 00000000 00000000 00000000 00000000  00000000 00000000 00000000 00000000\n", 1},
+		{"conntrack-stats", "cpu=0   \tfound=1 invalid=2 insert=3 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=0 clash_resolve=0 chaintoolong=0 \n" +
+			"cpu=0   \texpect_new=0 expect_create=0 expect_delete=0 \n5\n", 1},
+		{"json", in, 0},
+	} {
+		code, out, errs := ctconv(t, in, "convert", "--keep-going", "--to", c.to, "-")
+		if code != c.code || out != c.out {
+			t.Errorf("--to %s: exit %d, want %d; stderr %q; output:\n%s", c.to, code, c.code, errs, out)
+		}
+		if c.code != 0 && !strings.Contains(errs, "has no place for max_entries, left out (max_entries 262144: /proc/sys/net/netfilter/nf_conntrack_max holds it)") {
+			t.Errorf("--to %s: stderr %q", c.to, errs)
+		}
+	}
+}
+
+// TestConvertStatsLosses checks the typed errors of convertStats: which
+// record, which counters, lacking or left out.
+func TestConvertStatsLosses(t *testing.T) {
+	read := func(file string) []format.Stats {
+		sc, _ := format.NewScanner(bytes.NewReader(readFile(t, statsDir+file)), format.Auto)
+		var all []format.Stats
+		var s format.Stats
+		for sc.ScanStats(&s) {
+			all = append(all, s)
+		}
+		return all
+	}
+	_, losses := convertStats(read("conntrack-S-expect.txt"), format.ProcStats)
+	var le *statsLossError
+	if len(losses) != 2 || !errors.As(losses[1], &le) || le.CPU != 1 || !le.Lacking || le.To != format.ProcStats ||
+		!slices.Contains(le.Counters, format.StatEntries) || !slices.Contains(le.Counters, format.StatInvalid) || slices.Contains(le.Counters, format.StatExpectNew) {
+		t.Errorf("conntrack -S expect alone to proc: %v", losses)
+	}
+	out, losses := convertStats(read("proc-stat.txt"), format.ConntrackStats)
+	if len(losses) != 0 || len(out) != 5 {
+		t.Errorf("proc to conntrack -S: %d records, %v", len(out), losses)
 	}
 }
