@@ -24,10 +24,11 @@ var readLiveCounters func() ([]format.Stats, error)
 // process's network namespace.
 const procStatsFile = "/proc/net/stat/nf_conntrack"
 
-// liveCounters returns the running kernel's counters: over netlink where
-// readLiveCounters is set and answers, else from /proc/net/stat/nf_conntrack.
-func liveCounters() ([]format.Stats, error) {
-	if readLiveCounters != nil {
+// liveCounters returns the running kernel's counters: over netlink, if
+// asked to, where readLiveCounters is set and answers, else from
+// /proc/net/stat/nf_conntrack.
+func liveCounters(netlink bool) ([]format.Stats, error) {
+	if netlink && readLiveCounters != nil {
 		if all, err := readLiveCounters(); err == nil {
 			return all, nil
 		}
@@ -53,7 +54,7 @@ func liveCounters() ([]format.Stats, error) {
 // snapshot of its live table; a failure to read them is said, and the
 // snapshot holds the flows without them.
 func (c *converter) carryLive() {
-	all, err := liveCounters()
+	all, err := liveCounters(meta.netlink)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv %s: the table's counters: %v (the snapshot holds the flows without them)\n", c.cmd.name, err)
 		return

@@ -119,7 +119,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	enc := *c.from
 	if source == liveTable || source == netlinkSource {
-		meta.live = true
+		meta.live, meta.netlink = true, source == netlinkSource
 		if enc == "auto" && source == liveTable {
 			enc = "proc" // so that an empty table is known as one too
 		}
@@ -175,7 +175,8 @@ func liveSource(from string) (string, error) {
 
 // meta says what convert puts in a snapshot's header beyond its source.
 var meta struct {
-	live bool // the source is the running kernel's table: note its host and release
+	live    bool // the source is the running kernel's table: note its host and release
+	netlink bool // read over netlink: its counters too
 }
 
 // liveHeader fills in the host and kernel release of the machine.

@@ -202,16 +202,16 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	counters := newCounterSet()
 	if len(files) == 0 {
-		if all, err := liveCounters(); err != nil {
+		live, err := liveSource(*from)
+		if err != nil {
+			return c.fail("--source: %v", err)
+		}
+		if all, err := liveCounters(live == netlinkSource); err != nil {
 			fmt.Fprintf(stderr, "ctconv stats: the table's counters: %v\n", err)
 		} else {
 			for i := range all {
 				counters.add(&all[i])
 			}
-		}
-		live, err := liveSource(*from)
-		if err != nil {
-			return c.fail("--source: %v", err)
 		}
 		files = []string{live}
 		if err := c.fromUnused(files); err != nil {
