@@ -531,6 +531,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if f, _ := sr.h.Source.Format(); f.Statistics() {
 		sr.h.Stats = true
 	}
+	if sr.h.Stats && sr.h.Expectations {
+		return nil, corrupt("a header of both expectations and the table's counters", nil)
+	}
 	// Two goroutines: a block decompresses while the last is decoded.
 	sr.after = &tail{r: br}
 	zr, err := zstd.NewReader(sr.after, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxWindow(maxWindow),

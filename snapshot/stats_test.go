@@ -2,7 +2,9 @@ package snapshot_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +193,27 @@ func TestStatsJSONErrors(t *testing.T) {
 	var pe *format.ParseError
 	if !errors.As(err, &pe) || pe.Line != 2 || pe.File != "capture" || !errors.Is(err, format.ErrRange) {
 		t.Errorf("%v", err)
+	}
+}
+
+// TestStatsHeaderExpectations reads a snapshot of counters whose header
+// also says expectations, which no writer writes: a corrupt file.
+func TestStatsHeaderExpectations(t *testing.T) {
+	data, _ := os.ReadFile("../testdata/stats/conntrack-S.txt")
+	all, _, err := readStats(t, data, snapshot.Text(format.ConntrackStats))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := writeStats(t, all, snapshot.File, snapshot.Header{Source: snapshot.Text(format.ConntrackStats)})
+	key := []byte("\xacexpectations\xc2") // fixstr of 12, false
+	i := bytes.Index(snap, key)
+	if i < 0 {
+		t.Fatal("no expectations key")
+	}
+	snap[i+len(key)-1] = 0xc3 // true
+	l := int(binary.BigEndian.Uint32(snap[20:]))
+	binary.BigEndian.PutUint32(snap[24+l:], crc32.Checksum(snap[8:24+l], crc32.MakeTable(crc32.Castagnoli)))
+	if _, err := snapshot.NewReader(bytes.NewReader(snap)); !errors.Is(err, snapshot.ErrCorrupt) {
+		t.Errorf("%v, want a corrupt file", err)
 	}
 }
