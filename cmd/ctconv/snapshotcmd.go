@@ -118,8 +118,9 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}()
 	}
 	enc := *c.from
-	if source == liveTable || source == netlinkSource {
-		meta.live, meta.netlink = true, source == netlinkSource
+	// Set for this run alone: tests run several in one process.
+	meta.live, meta.netlink = source == liveTable || source == netlinkSource, source == netlinkSource
+	if meta.live {
 		if enc == "auto" && source == liveTable {
 			enc = "proc" // so that an empty table is known as one too
 		}
