@@ -75,3 +75,33 @@ func ExampleMsgpackEncoder() {
 	// 192.168.1.6 -> 192.168.1.9 reply to 192.168.1.6
 	// 192.168.1.6 -> 192.168.1.9 reply to 203.0.113.7
 }
+
+// A line of conntrack -S as a line of JSON, and back: the record keeps
+// the counters conntrack printed, by their names.
+func ExampleAppendJSONStats() {
+	p := format.Parser{Format: format.ConntrackStats}
+	var s format.Stats
+	if err := p.ParseStats([]byte("cpu=0   \tfound=0 invalid=400 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=0 clash_resolve=0 chaintoolong=0 "), &s); err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := codec.AppendJSONStats(nil, &s)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(string(out))
+
+	var d codec.JSONDecoder
+	var back format.Stats
+	if err := d.DecodeStats(out, &back); err != nil {
+		fmt.Println(err)
+		return
+	}
+	invalid, ok := back.Value(format.StatInvalid)
+	_, entries := back.Value(format.StatEntries)
+	fmt.Println("cpu", back.CPU, "invalid", invalid, ok, "entries", entries)
+	// Output:
+	// {"cpu":0,"found":0,"invalid":400,"insert":0,"insert_failed":0,"drop":0,"early_drop":0,"error":0,"search_restart":0,"clash_resolve":0,"chaintoolong":0}
+	// cpu 0 invalid 400 true entries false
+}

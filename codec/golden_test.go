@@ -127,8 +127,19 @@ func TestCompatGolden(t *testing.T) {
 		var d codec.JSONDecoder
 		var f format.Flow
 		var e format.Expect
+		var s format.Stats
+		counters := bytes.HasPrefix(old, []byte(`{"cpu":`))
+		var text2 bytes.Buffer // what the counters print as
+		w := format.NewWriter(&text2, format.Printer{Format: fm})
 		for line := range bytes.Lines(old) {
-			if expectations {
+			if counters {
+				if err = d.DecodeStats(line, &s); err == nil {
+					js, err = codec.AppendJSONStats(js, &s)
+				}
+				if err == nil && sc != nil {
+					err = w.WriteStats(&s)
+				}
+			} else if expectations {
 				if err = d.DecodeExpect(line, &e); err == nil {
 					js, err = codec.AppendJSONExpect(js, &e)
 				}
@@ -143,6 +154,12 @@ func TestCompatGolden(t *testing.T) {
 			t.Errorf("%s does not encode back as it was", file)
 		}
 		if sc == nil {
+			continue
+		}
+		if counters {
+			if !bytes.Equal(text2.Bytes(), text) {
+				t.Errorf("%s prints differently from %s", file, source)
+			}
 			continue
 		}
 		for !fm.Expectations() && sc.Scan(&f) { // for the options the text shows

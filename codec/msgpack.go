@@ -727,9 +727,17 @@ func (d *MsgpackDecoder) l4(k format.Layer4, t *format.Tuple) error {
 
 // Decode reads the next record into f, if it is a flow, or into e, if it is
 // an expectation, and returns its kind; for an end record, Count tells the
-// count it carries. Records of kinds it does not know are skipped. At the end of the stream it returns io.EOF; errors about
+// count it carries. Records of kinds it does not know are skipped, and
+// so are the table's counters (see DecodeRecord). At the end of the stream it returns io.EOF; errors about
 // the stream's content wrap ErrCorrupt.
 func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) {
+	return d.DecodeRecord(f, e, nil)
+}
+
+// DecodeRecord is Decode that also reads a record of the table's counters
+// into s, if s is not nil, and returns KindStats for it. A record that
+// holds only counters a later writer added is skipped.
+func (d *MsgpackDecoder) DecodeRecord(f *format.Flow, e *format.Expect, s *format.Stats) (Kind, error) {
 	for {
 		n, err := d.dec.DecodeArrayLen()
 		if err == io.EOF {
@@ -762,6 +770,13 @@ func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) 
 				return 0, corrupt("an expectation where flows were expected")
 			}
 			return KindExpect, d.expect(e)
+		case KindStats:
+			if s == nil {
+				break
+			}
+			if err := d.stats(s); err != errLaterStats {
+				return KindStats, err
+			}
 		}
 		if err := d.skipRest(); err != nil {
 			return 0, err

@@ -80,6 +80,16 @@ var version1 = map[string]map[string]uint64{
 		"DCCPOpen": 4, "DCCPCloseReq": 5, "DCCPClosing": 6, "DCCPTimeWait": 7,
 		"DCCPIgnore": 8, "DCCPInvalid": 9,
 	},
+	// The table's counters: the bit of a counters record's mask that
+	// carries each; the per-CPU ones are the kernel's CTA_STATS_* numbers.
+	"Stat": {
+		"StatSearched": 1, "StatFound": 2, "StatNew": 3, "StatInvalid": 4,
+		"StatIgnore": 5, "StatDelete": 6, "StatDeleteList": 7, "StatInsert": 8,
+		"StatInsertFailed": 9, "StatDrop": 10, "StatEarlyDrop": 11, "StatError": 12,
+		"StatSearchRestart": 13, "StatClashResolve": 14, "StatChainTooLong": 15,
+		"StatEntries": 16, "StatMaxEntries": 17, "StatExpectNew": 18,
+		"StatExpectCreate": 19, "StatExpectDelete": 20,
+	},
 	"Event":  {"EventNone": 0, "EventNew": 1, "EventUpdate": 2, "EventDestroy": 3},
 	"Layer4": {"L4None": 0, "L4Ports": 1, "L4Keys": 2, "L4ICMP": 3},
 	"Slot": {
@@ -120,6 +130,9 @@ var version1Record = []struct {
 // fields of a record share a bit.
 func TestWireNumbering(t *testing.T) {
 	consts := formatConstants(t)
+	if n := uint64(wireStatsVersion); n != slices.Max(slices.Collect(maps.Values(version1["Stat"]))) {
+		t.Errorf("the highest counter bit known is %d, version 1's %d", n, slices.Max(slices.Collect(maps.Values(version1["Stat"]))))
+	}
 	for typ, spec := range version1 {
 		got := consts[typ]
 		if len(got) == 0 {

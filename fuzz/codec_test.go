@@ -141,7 +141,8 @@ func msgpackOf(f *testing.F, file string, n int) []byte {
 	return buf.Bytes()
 }
 
-// FuzzSnapshot opens a snapshot file. It never panics; it either reads the
+// FuzzSnapshot opens a snapshot file (of flows, expectations or the
+// table's counters). It never panics; it either reads the
 // records to a clean end or fails with an error that wraps one of the
 // package's three; and it allocates less than the 32 MiB the package
 // documents.
@@ -150,6 +151,11 @@ func FuzzSnapshot(f *testing.F) {
 		data, _ := os.ReadFile("../testdata/corpus/" + file)
 		lines := bytes.SplitAfterN(data, []byte("\n"), 5)
 		f.Add(snapshotOf(f, bytes.Join(lines[:len(lines)-1], nil)))
+	}
+	counters, _ := filepath.Glob("../testdata/compat/*/stats-proc-stat.ctsnap")
+	for _, file := range counters {
+		data, _ := os.ReadFile(file)
+		f.Add(data)
 	}
 	hostile, _ := filepath.Glob("../testdata/hostile/*.ctsnap")
 	for _, file := range hostile {
@@ -167,8 +173,9 @@ func FuzzSnapshot(f *testing.F) {
 		if err == nil {
 			var fl format.Flow
 			var e format.Expect
+			var st format.Stats
 			h := r.Header()
-			for (h.Expectations && r.ScanExpect(&e)) || (!h.Expectations && r.Scan(&fl)) {
+			for (h.Stats && r.ScanStats(&st)) || (!h.Stats && h.Expectations && r.ScanExpect(&e)) || (!h.Stats && !h.Expectations && r.Scan(&fl)) {
 			}
 			err = r.Err()
 			r.Close()

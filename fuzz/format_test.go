@@ -21,6 +21,7 @@ import (
 
 var cmpOpts = []cmp.Option{
 	cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
+	cmp.AllowUnexported(format.Stats{}),
 }
 
 // corpusLines adds every line of the corpus files whose names start with

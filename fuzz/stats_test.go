@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 )
 
@@ -77,4 +79,85 @@ func scanStats(r io.Reader, f format.Format) ([]format.Stats, format.Format, str
 		errs += sc.Err().Error()
 	}
 	return all, fm, errs
+}
+
+// FuzzStatsJSON decodes a JSON line as a record of the table's counters:
+// what decodes encodes to JSON that decodes to the same record and
+// encodes the same again, and goes through msgpack unchanged; what does
+// not gives a *format.ParseError inside the line. Seeds: the goldens of
+// testdata/stats/json.
+func FuzzStatsJSON(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/stats/json/*.jsonl")
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		for line := range bytes.Lines(data) {
+			f.Add(bytes.TrimSuffix(line, []byte("\n")))
+		}
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var d codec.JSONDecoder
+		var s format.Stats
+		err := d.DecodeStats(line, &s)
+		checkJSON(t, line, err, &s, func(b []byte, v *format.Stats) ([]byte, error) { return codec.AppendJSONStats(b, v) },
+			func(b []byte, v *format.Stats) error { return d.DecodeStats(b, v) })
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := codec.NewMsgpackEncoder(&buf).EncodeStats(&s); err != nil {
+			t.Fatalf("decoded but does not encode as msgpack: %v", err)
+		}
+		var again format.Stats
+		if k, err := codec.NewMsgpackDecoder(&buf).DecodeRecord(nil, nil, &again); k != codec.KindStats || err != nil {
+			t.Fatalf("msgpack record does not decode: %v, %v", k, err)
+		}
+		if d := cmp.Diff(s, again, cmp.AllowUnexported(format.Stats{})); d != "" {
+			t.Fatalf("msgpack changes the record:\n%s", d)
+		}
+	})
+}
+
+// FuzzMsgpackStats decodes a msgpack stream with records of counters
+// among flows: it never panics, each error wraps codec.ErrCorrupt or is an
+// end of input, and each record of counters encodes and decodes back to
+// itself.
+func FuzzMsgpackStats(f *testing.F) {
+	data, _ := os.ReadFile("../testdata/stats/proc-stat.txt")
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.ProcStats)
+	var seed bytes.Buffer
+	enc := codec.NewMsgpackEncoder(&seed)
+	var s format.Stats
+	for sc.ScanStats(&s) {
+		enc.EncodeStats(&s)
+	}
+	enc.EncodeEnd(0)
+	f.Add(seed.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dec := codec.NewMsgpackDecoder(bytes.NewReader(data))
+		var fl format.Flow
+		var e format.Expect
+		for {
+			k, err := dec.DecodeRecord(&fl, &e, &s)
+			if err != nil {
+				if err != io.EOF && err != io.ErrUnexpectedEOF && !errors.Is(err, codec.ErrCorrupt) {
+					t.Fatalf("error %v (%T) is not corruption", err, err)
+				}
+				return
+			}
+			if k != codec.KindStats {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := codec.NewMsgpackEncoder(&buf).EncodeStats(&s); err != nil {
+				t.Fatalf("decoded but does not encode: %v", err)
+			}
+			var again format.Stats
+			if _, err := codec.NewMsgpackDecoder(&buf).DecodeRecord(nil, nil, &again); err != nil {
+				t.Fatalf("encoded record does not decode: %v", err)
+			}
+			if d := cmp.Diff(s, again, cmp.AllowUnexported(format.Stats{})); d != "" {
+				t.Fatalf("record differs after encoding again:\n%s", d)
+			}
+		}
+	})
 }

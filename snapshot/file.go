@@ -87,6 +87,11 @@ type Header struct {
 	Tool string
 	// Expectations says that the records are expectations, not flows.
 	Expectations bool
+	// Stats says that the records are the table's counters, which
+	// ScanStats reads (a capture of conntrack -S, /proc/net/stat/nf_conntrack
+	// or their JSON Lines), not flows. NewWriter sets it for a Source of
+	// format.ConntrackStats or format.ProcStats; a reader, for those too.
+	Stats bool
 	// Sorted says that the flows are in the order of their identities in
 	// the kernel's table (family, protocol, zone, original tuple), not
 	// the source's, so that a Diff of two sorted snapshots streams both.
@@ -136,6 +141,7 @@ type Writer struct {
 	err    error
 	closed bool
 	lf     bool // a record without format.QuirkCRLF was written
+	stats  int  // records of the table's counters written
 
 	sort *store      // with Header.Sorted, the flows until Close sorts them
 	cur  *batch      // the batch being filled
@@ -147,6 +153,7 @@ type Writer struct {
 
 // batch is records handed from a Writer to its encoding goroutine.
 type batch struct {
+	stats []format.Stats // encoded before the flows or expectations
 	flows []format.Flow
 	exps  []format.Expect
 	n     int
@@ -165,8 +172,14 @@ const (
 // is set to the current time. A header that would not read back as given,
 // without a Source say, is an *OptionError, and NewWriter writes nothing.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
-	if h.Sorted && h.Expectations {
+	if f, _ := h.Source.Format(); f.Statistics() {
+		h.Stats = true
+	}
+	if h.Sorted && (h.Expectations || h.Stats) {
 		return nil, errors.New("snapshot: only flows can be sorted")
+	}
+	if h.Stats && h.Expectations {
+		return nil, errors.New("snapshot: records of the table's counters are not expectations")
 	}
 	if h.Created.IsZero() {
 		h.Created = time.Now()
@@ -228,6 +241,10 @@ func (w *Writer) encode(zw *zstd.Encoder, expectations bool) {
 	enc := codec.NewMsgpackEncoder(bw)
 	var err error
 	for b := range w.work {
+		for i := 0; i < len(b.stats) && err == nil; i++ {
+			err = enc.EncodeStats(&b.stats[i])
+		}
+		b.stats = b.stats[:0]
 		for i := 0; i < b.n && err == nil; i++ {
 			if expectations {
 				err = enc.EncodeExpect(&b.exps[i])
@@ -317,6 +334,12 @@ func encodeHeaderPad(h *Header, pad int) []byte {
 		{"sorted", h.Sorted},
 		{"pad", make([]byte, pad)},
 	}
+	if h.Stats { // a key of its own after version 1's, and only where it says so
+		fields = append(fields[:len(fields)-1], struct {
+			key string
+			val any
+		}{"stats", true}, fields[len(fields)-1])
+	}
 	e.EncodeMapLen(len(fields))
 	for _, f := range fields {
 		e.EncodeString(f.key)
@@ -328,8 +351,8 @@ func encodeHeaderPad(h *Header, pad int) []byte {
 // WriteFlow writes a flow. An error of the underlying writer may come
 // from a later call, or from Close.
 func (w *Writer) WriteFlow(f *format.Flow) error {
-	if w.err == nil && w.h.Expectations {
-		w.err = errors.New("snapshot: a flow in a snapshot of expectations")
+	if w.err == nil && (w.h.Expectations || w.h.Stats) {
+		w.err = errors.New("snapshot: a flow in a snapshot of " + map[bool]string{false: "expectations", true: "the table's counters"}[w.h.Stats])
 	}
 	if w.err != nil {
 		return w.err
@@ -371,7 +394,7 @@ func (w *Writer) flushSorted() error {
 // WriteExpect writes an expectation; see WriteFlow.
 func (w *Writer) WriteExpect(e *format.Expect) error {
 	if w.err == nil && !w.h.Expectations {
-		w.err = errors.New("snapshot: an expectation in a snapshot of flows")
+		w.err = errors.New("snapshot: an expectation in a snapshot of " + map[bool]string{false: "flows", true: "the table's counters"}[w.h.Stats])
 	}
 	if w.err != nil {
 		return w.err
@@ -385,8 +408,26 @@ func (w *Writer) WriteExpect(e *format.Expect) error {
 	return nil
 }
 
-// Count returns the number of records written.
+// Count returns the number of flows or expectations written.
 func (w *Writer) Count() uint64 { return w.count }
+
+// WriteStats writes a record of the table's counters: those of the
+// moment a capture of the live table was taken, before its flows, or the
+// records of a capture of counters (a Header.Source of
+// format.ConntrackStats or format.ProcStats). They come before every
+// flow or expectation, and are not counted: readers of the files written
+// before them skip them, and count what they read.
+func (w *Writer) WriteStats(s *format.Stats) error {
+	if w.err == nil && w.count > 0 {
+		w.err = errors.New("snapshot: the table's counters after its records: write them first")
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.cur.stats = append(w.cur.stats, *s)
+	w.stats++
+	return nil
+}
 
 // SetHeader replaces the header's options and Footer, which a writer may
 // know only at the end; Close writes them where the underlying writer can
@@ -405,7 +446,7 @@ func (w *Writer) Close() error {
 	if w.err == nil && w.sort != nil {
 		w.err = w.flushSorted()
 	}
-	if w.err == nil && w.cur.n > 0 {
+	if w.err == nil && (w.cur.n > 0 || len(w.cur.stats) > 0) {
 		w.next()
 	}
 	w.end = w.count
@@ -442,6 +483,15 @@ type Reader struct {
 	count uint64
 	err   error
 	done  bool
+	stats []format.Stats // the table's counters before the records
+
+	// begun says that a Scan came; held that Stats read the first record
+	// after the counters ahead, and keeps it, or its error, for Scan.
+	begun, held bool
+	heldKind    codec.Kind
+	heldErr     error
+	heldFlow    format.Flow
+	heldExpect  format.Expect
 }
 
 // NewReader reads and checks the header of a snapshot file from r.
@@ -478,6 +528,12 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, corrupt("malformed header", err)
 	}
 	sr.h.Count = count
+	if f, _ := sr.h.Source.Format(); f.Statistics() {
+		sr.h.Stats = true
+	}
+	if sr.h.Stats && sr.h.Expectations {
+		return nil, corrupt("a header of both expectations and the table's counters", nil)
+	}
 	// Two goroutines: a block decompresses while the last is decoded.
 	sr.after = &tail{r: br}
 	zr, err := zstd.NewReader(sr.after, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxWindow(maxWindow),
@@ -550,6 +606,8 @@ func decodeHeader(b []byte, h *Header) error {
 			h.Expectations, err = d.DecodeBool()
 		case "sorted":
 			h.Sorted, err = d.DecodeBool()
+		case "stats":
+			h.Stats, err = d.DecodeBool()
 		default:
 			err = d.Skip()
 		}
@@ -560,28 +618,93 @@ func decodeHeader(b []byte, h *Header) error {
 	return nil
 }
 
+// kind names what the file holds.
+func (r *Reader) kind() string {
+	switch {
+	case r.h.Stats:
+		return "the table's counters"
+	case r.h.Expectations:
+		return "expectations"
+	}
+	return "flows"
+}
+
 // Header returns the file's header.
 func (r *Reader) Header() Header { return r.h }
 
 // Scan reads the next flow into f. It returns false at the end of the
-// records or at an error, which Err returns.
-func (r *Reader) Scan(f *format.Flow) bool { return r.next(f, nil) }
+// records or at an error, which Err returns. The table's counters that
+// come before the flows are kept for Stats.
+func (r *Reader) Scan(f *format.Flow) bool { return r.next(f, nil, nil) }
 
 // ScanExpect reads the next expectation into e; see Scan.
-func (r *Reader) ScanExpect(e *format.Expect) bool { return r.next(nil, e) }
+func (r *Reader) ScanExpect(e *format.Expect) bool { return r.next(nil, e, nil) }
 
-func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
+// ScanStats reads the next record of the table's counters into s, from a
+// snapshot of a capture of counters (Header.Stats); see Scan.
+func (r *Reader) ScanStats(s *format.Stats) bool { return r.next(nil, nil, s) }
+
+// Stats returns the table's counters that a file of flows or
+// expectations carries: in a snapshot of the live table, those of the
+// moment it was taken. They come before the records: called before the
+// first Scan, Stats reads ahead to the first record, which Scan then
+// returns. A file of counters (Header.Stats) carries none besides its
+// records.
+func (r *Reader) Stats() []format.Stats {
+	if !r.begun && !r.held && !r.h.Stats && r.err == nil {
+		r.heldKind, r.heldErr = r.decode(&r.heldFlow, &r.heldExpect, nil)
+		r.held = true
+	}
+	return r.stats
+}
+
+// decode reads the next record into f, e or s: the one Stats held, or the
+// next of the stream. With s nil, the counters before it are kept in
+// r.stats.
+func (r *Reader) decode(f *format.Flow, e *format.Expect, s *format.Stats) (codec.Kind, error) {
+	if r.held {
+		r.held = false
+		k, err := r.heldKind, r.heldErr
+		switch {
+		case k == codec.KindFlow && f == nil || k == codec.KindExpect && e == nil:
+			return 0, corrupt("a "+map[bool]string{false: "flow", true: "expectation"}[k == codec.KindExpect]+" in a file of "+r.kind(), nil)
+		case k == codec.KindFlow:
+			*f = r.heldFlow
+		case k == codec.KindExpect:
+			*e = r.heldExpect
+		}
+		return k, err
+	}
+	var st format.Stats
+	own := s == nil
+	if own {
+		s = &st
+	}
+	k, err := r.dec.DecodeRecord(f, e, s)
+	for own && err == nil && k == codec.KindStats {
+		r.stats = append(r.stats, st)
+		k, err = r.dec.DecodeRecord(f, e, s)
+	}
+	return k, err
+}
+
+func (r *Reader) next(f *format.Flow, e *format.Expect, s *format.Stats) bool {
 	if r.err != nil || r.done {
 		return false
 	}
-	if (e != nil) != r.h.Expectations {
-		r.err = errors.New("snapshot: the file holds " + map[bool]string{false: "flows", true: "expectations"}[r.h.Expectations])
+	switch {
+	case (s != nil) != r.h.Stats:
+		r.err = errors.New("snapshot: the file holds " + r.kind())
+		return false
+	case s == nil && (e != nil) != r.h.Expectations:
+		r.err = errors.New("snapshot: the file holds " + r.kind())
 		return false
 	}
 	// The decompressed stream may fail ahead of the records: those
 	// before the failure are read first, and counted, unless the failure
 	// is the checksum's, which says that they are wrong.
-	k, err := r.dec.Decode(f, e)
+	r.begun = true
+	k, err := r.decode(f, e, s)
 	switch {
 	case err != nil || errors.Is(r.src.err, zstd.ErrCRCMismatch):
 		r.err = r.damage(err)
@@ -600,6 +723,8 @@ func (r *Reader) next(f *format.Flow, e *format.Expect) bool {
 			}
 		}
 		return false
+	case k == codec.KindStats:
+		return true
 	case r.count == r.h.Count:
 		// Count is UnknownCount only for files written to a pipe.
 		r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)

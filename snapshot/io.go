@@ -81,6 +81,9 @@ type Input struct {
 	// Expectations says that the records are expectations, which ScanExpect
 	// reads, not flows.
 	Expectations bool
+	// Stats says that the records are the table's counters, which
+	// ScanStats reads.
+	Stats bool
 	// Scanner reads text and JSON inputs, Snapshot snapshot files, Source
 	// any other source of flows. One of them is set.
 	Scanner  *format.Scanner
@@ -91,6 +94,7 @@ type Input struct {
 	Compression string
 
 	closers []func()
+	stats   *statsDecoder // JSON Lines of counters
 }
 
 // Open opens a capture for reading. A capture compressed with gzip or zstd
@@ -130,13 +134,20 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		if in.Snapshot, err = NewReader(br); err != nil {
 			return nil, err
 		}
-		in.Expectations = in.Snapshot.Header().Expectations
+		h := in.Snapshot.Header()
+		in.Expectations, in.Stats = h.Expectations, h.Stats
 	case kindJSON:
 		in.Expectations = jsonExpectations(br)
+		in.Stats = jsonStats(br)
 		// JSON spells a record out at length: a line of text the default
 		// bound takes makes a JSON line of up to some 9 times its length.
 		// A caller's WithMaxLine, after this one, overrides it.
-		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(&codec.JSONDecoder{})}, opts...)
+		var dec format.Decoder = &codec.JSONDecoder{}
+		if in.Stats {
+			in.stats = &statsDecoder{}
+			dec = in.stats
+		}
+		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec)}, opts...)
 		in.Scanner, err = format.NewScanner(br, format.Auto, jsonOpts...)
 	default:
 		if in.Scanner, err = format.NewScanner(br, from.text, opts...); err != nil {
@@ -144,7 +155,7 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		}
 		var f format.Format
 		if f, err = in.Scanner.Detect(); err == nil {
-			in.Encoding, in.Expectations = Text(f), f.Expectations()
+			in.Encoding, in.Expectations, in.Stats = Text(f), f.Expectations(), f.Statistics()
 		}
 	}
 	if err != nil {
@@ -240,6 +251,29 @@ func jsonExpectations(br *bufio.Reader) bool {
 	return bytes.Contains(line, []byte(`"tuple":`)) && !bytes.Contains(line, []byte(`"tuple-orig":`))
 }
 
+// jsonStats reports whether JSON Lines hold the table's counters: their
+// objects start with "cpu" (codec.AppendJSONStats).
+func jsonStats(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Size())
+	line, _, _ := bytes.Cut(bytes.TrimLeft(b, " \t\r\n"), []byte("\n"))
+	line = bytes.TrimLeft(bytes.TrimPrefix(line, []byte("{")), " \t")
+	return bytes.HasPrefix(line, []byte(`"cpu":`)) || bytes.HasPrefix(line, []byte(`"cpu" `))
+}
+
+// statsDecoder lets a format.Scanner read JSON Lines of counters, with
+// its line numbers, bounds and options: each line it is given as a flow's
+// decodes into the record ScanStats asked for, and the flow stays empty.
+type statsDecoder struct {
+	codec.JSONDecoder
+	s *format.Stats
+}
+
+func (d *statsDecoder) DecodeFlow(line []byte, _ *format.Flow) error { return d.DecodeStats(line, d.s) }
+
+func (d *statsDecoder) DecodeExpect(line []byte, _ *format.Expect) error {
+	return d.DecodeStats(line, d.s)
+}
+
 // sorted reports whether the input is a snapshot of flows in identity
 // order.
 func (in *Input) sorted() bool { return in.Snapshot != nil && in.Snapshot.Header().Sorted }
@@ -275,6 +309,22 @@ func (in *Input) ScanExpect(e *format.Expect) bool {
 		return false
 	}
 	return in.Scanner.ScanExpect(e)
+}
+
+// ScanStats reads the next record of the table's counters into s, from an
+// input of them (Stats).
+func (in *Input) ScanStats(s *format.Stats) bool {
+	switch {
+	case in.Snapshot != nil:
+		return in.Snapshot.ScanStats(s)
+	case in.Scanner == nil:
+		return false
+	case in.stats != nil:
+		var f format.Flow
+		in.stats.s = s
+		return in.Scanner.Scan(&f)
+	}
+	return in.Scanner.ScanStats(s)
 }
 
 // Err returns the error that stopped reading, nil at a clean end.
@@ -367,6 +417,26 @@ func (o *Output) WriteExpect(e *format.Expect) error {
 		}
 	default:
 		err = o.text.WriteExpect(e)
+	}
+	if err == nil {
+		o.count++
+	}
+	return err
+}
+
+// WriteStats writes a record of the table's counters: to a snapshot, see
+// Writer.WriteStats.
+func (o *Output) WriteStats(s *format.Stats) error {
+	var err error
+	switch o.to.kind {
+	case kindFile:
+		err = o.file.WriteStats(s)
+	case kindJSON:
+		if o.buf, err = codec.AppendJSONStats(o.buf[:0], s); err == nil {
+			_, err = o.w.Write(o.buf)
+		}
+	default:
+		err = o.text.WriteStats(s)
 	}
 	if err == nil {
 		o.count++

@@ -49,7 +49,7 @@ func TestSpecReader(t *testing.T) {
 			"created": h.Created.UnixNano(), "host": h.Host, "kernel": h.Kernel,
 			"source": h.Source.String(), "options": h.Options.String(), "location": h.Location,
 			"crlf": h.CRLF, "footer": h.Footer, "tool": h.Tool, "expectations": h.Expectations,
-			"sorted": h.Sorted, "count": h.Count,
+			"sorted": h.Sorted, "count": h.Count, "stats": h.Stats,
 		}
 		for key, v := range got {
 			if fmt.Sprint(spec.header[key]) != fmt.Sprint(v) {
@@ -59,10 +59,17 @@ func TestSpecReader(t *testing.T) {
 		var js []byte
 		var f format.Flow
 		var e format.Expect
+		var st format.Stats
+		for h.Stats && r.ScanStats(&st) {
+			js, _ = codec.AppendJSONStats(js, &st)
+		}
+		for _, c := range r.Stats() { // the counters before the flows
+			js, _ = codec.AppendJSONStats(js, &c)
+		}
 		for h.Expectations && r.ScanExpect(&e) {
 			js, _ = codec.AppendJSONExpect(js, &e)
 		}
-		for !h.Expectations && r.Scan(&f) {
+		for !h.Expectations && !h.Stats && r.Scan(&f) {
 			js, _ = codec.AppendJSON(js, &f)
 		}
 		if err := r.Err(); err != nil {
@@ -122,7 +129,7 @@ func readSpec(b []byte) (*specFile, error) {
 		return nil, fmt.Errorf("header checksum")
 	}
 	s := &specFile{header: map[string]any{"count": count, "created": int64(0), "options": "", "crlf": false,
-		"footer": false, "expectations": false, "sorted": false, "host": "", "kernel": "", "location": "", "tool": ""}}
+		"footer": false, "expectations": false, "sorted": false, "host": "", "kernel": "", "location": "", "tool": "", "stats": false}}
 	d := msgpack.NewDecoder(bytes.NewReader(b[24 : 24+l]))
 	n, err := d.DecodeMapLen()
 	for range n {
@@ -134,7 +141,7 @@ func readSpec(b []byte) (*specFile, error) {
 		switch key {
 		case "created":
 			v, err = d.DecodeInt64()
-		case "crlf", "footer", "expectations", "sorted":
+		case "crlf", "footer", "expectations", "sorted", "stats":
 			v, err = d.DecodeBool()
 		case "pad":
 			err = d.Skip()
@@ -158,10 +165,13 @@ func readSpec(b []byte) (*specFile, error) {
 	}
 	r := &specRecords{d: msgpack.NewDecoder(bytes.NewReader(records)), crlf: s.header["crlf"] == true}
 	expectations := s.header["expectations"] == true
-	for n := uint64(0); ; n++ {
-		end, err := r.record(expectations, &s.json)
+	for n := uint64(0); ; {
+		end, counted, err := r.record(expectations, &s.json)
 		if err != nil {
 			return nil, fmt.Errorf("record %d: %v", n, err)
+		}
+		if counted {
+			n++ // flows and expectations: counter records are not counted
 		}
 		if end >= 0 {
 			if uint64(end) != n || count != 1<<64-1 && count != n {
@@ -282,19 +292,31 @@ func specICMPBase(p format.Proto, t uint8) uint8 {
 
 // record reads a record and appends it to js as JSON; for the end record,
 // it returns its count, -1 otherwise.
-func (r *specRecords) record(expectations bool, js *[]byte) (int64, error) {
+func (r *specRecords) record(expectations bool, js *[]byte) (end int64, counted bool, err error) {
 	n, err := r.d.DecodeArrayLen()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	r.left = n
-	var end int64 = -1
+	end = -1
 	switch kind := r.uint(); kind {
 	case 3:
 		end = int64(r.uint())
+	case 4: // the table's counters: [4, cpu, mask, values in the order of the bits 1 to 20]
+		s := format.Stats{CPU: int(r.int())}
+		mask := r.uint()
+		for bit := 1; bit <= 20; bit++ {
+			if mask&(1<<bit) != 0 {
+				s.Set(format.Stat(bit), r.uint())
+			}
+		}
+		if r.err == nil {
+			*js, r.err = codec.AppendJSONStats(*js, &s)
+		}
 	case 1:
+		counted = true
 		if expectations {
-			return 0, fmt.Errorf("a flow among expectations")
+			return 0, false, fmt.Errorf("a flow among expectations")
 		}
 		var f format.Flow
 		r.flow(&f)
@@ -302,6 +324,7 @@ func (r *specRecords) record(expectations bool, js *[]byte) (int64, error) {
 			*js, r.err = codec.AppendJSON(*js, &f)
 		}
 	case 2:
+		counted = true
 		var x format.Expect
 		r.expect(&x)
 		if r.err == nil {
@@ -311,7 +334,7 @@ func (r *specRecords) record(expectations bool, js *[]byte) (int64, error) {
 	for ; r.left > 0 && r.err == nil; r.left-- {
 		r.err = r.d.Skip()
 	}
-	return end, r.err
+	return end, counted, r.err
 }
 
 func (r *specRecords) flow(f *format.Flow) {

@@ -23,7 +23,10 @@ typed, ^C, markdown fences) are counted, and are not bad; --strict counts
 all but blank lines and conntrack's messages as bad. A record wrapped with
 a backslash, as documentation prints it, is read joined (not with
 --strict). netlink: as a FILE reads the running kernel's table, over
-netlink.
+netlink. Captures of the table's counters (conntrack -S, -S expect, -C,
+/proc/net/stat/nf_conntrack; formats conntrack-stats and proc-stats) are
+checked as well: their records are one CPU's counters each (conntrack -C's
+count, and conntrack 1.2's list of counters, one record).
 
 Fields the parser does not know (vendor kernels print some) are counted but
 allowed; --strict counts them as bad.
@@ -36,6 +39,7 @@ Examples:
   conntrack -L -o extended 2>&1 | ctconv check -
   ctconv check --strict testdata/corpus/*.txt
   ctconv check netlink:
+  conntrack -S | ctconv check -
 `
 
 func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -96,7 +100,13 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	}
 	defer in.Close()
 	n := 0
-	if in.Expectations {
+	if in.Stats {
+		var s format.Stats
+		for in.ScanStats(&s) {
+			n++
+			r.prog.entry()
+		}
+	} else if in.Expectations {
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			n++
@@ -110,7 +120,10 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		}
 	}
 	what := "flow"
-	if in.Expectations {
+	switch {
+	case in.Stats:
+		what = "counter record"
+	case in.Expectations:
 		what = "expectation"
 	}
 	detected := in.Encoding.String()

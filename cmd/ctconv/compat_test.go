@@ -28,7 +28,7 @@ func TestCompatSnapshots(t *testing.T) {
 	for _, file := range files {
 		dir, name := filepath.Split(strings.TrimSuffix(file, ".ctsnap"))
 		t.Run(filepath.Base(dir)+"/"+name, func(t *testing.T) {
-			h, n := readHeader(t, file)
+			h, n, counters := readHeader(t, file)
 			golden, text := dir+name+".jsonl", dir+name+".txt"
 			if h.Source == snapshot.JSON {
 				text = golden
@@ -42,15 +42,16 @@ func TestCompatSnapshots(t *testing.T) {
 				t.Errorf("exit %d, %s; JSON equal to %s: %v", code, errs, golden, out == string(want))
 			}
 			if info := dir + name + ".info"; fileExists(info) {
-				checkInfo(t, file, h, n, info)
+				checkInfo(t, file, h, n, counters, info)
 			}
 		})
 	}
 }
 
-// readHeader returns the header of the snapshot file and the number of
-// its records, which it checks against the header's count.
-func readHeader(t *testing.T, file string) (snapshot.Header, uint64) {
+// readHeader returns the header of the snapshot file, the number of its
+// records, which it checks against the header's count, and of its records
+// of counters.
+func readHeader(t *testing.T, file string) (snapshot.Header, uint64, int) {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
@@ -63,23 +64,30 @@ func readHeader(t *testing.T, file string) (snapshot.Header, uint64) {
 	}
 	defer r.Close()
 	h := r.Header()
-	if err := readAll(r, h.Expectations); err != nil {
+	counters, err := readAll(r, &h)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if h.Count != r.Count() && h.Count != snapshot.UnknownCount {
 		t.Errorf("the header counts %d records, the file holds %d", h.Count, r.Count())
 	}
-	return h, r.Count()
+	return h, r.Count(), counters
 }
 
 // checkInfo checks header h of file, which holds n records, against what
 // the version that wrote it printed of it with snapshot --info, kept in
 // info: "key: value" lines.
-func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, info string) {
+func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, counters int, info string) {
 	t.Helper()
 	kind := "flows"
 	if h.Expectations {
 		kind = "expectations"
+	}
+	if h.Stats { // a capture of the table's counters: its records
+		n, kind = uint64(counters), "records of the table's counters"
+		if counters == 1 {
+			kind = "record of the table's counters"
+		}
 	}
 	source := h.Source.String()
 	if h.Source.IsAuto() {
@@ -97,6 +105,9 @@ func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, info stri
 	}
 	if h.Sorted {
 		got["order"] = "sorted by identity (family, protocol, zone, original tuple)"
+	}
+	if counters > 0 && !h.Stats {
+		got["counters"] = plural(counters, "record") + " of the table's counters, of the moment it was taken"
 	}
 	want := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(readFile(t, info)))

@@ -66,7 +66,7 @@ func bashCompletion() string {
 	b.WriteString("    case $prev in\n")
 	fmt.Fprintf(&b, "    --from) words=%q ;;\n", "auto "+strings.Join(formats, " ")+" json snapshot")
 	fmt.Fprintf(&b, "    --to) words=%q ;;\n", strings.Join(formats, " ")+" json snapshot")
-	b.WriteString("    --format) words=\"text json\" ;;\n")
+	b.WriteString("    --format) words=\"text json openmetrics\" ;;\n")
 	b.WriteString("    --with) words=\"extended id ktimestamp labels timestamp\" ;;\n")
 	b.WriteString("    --family) words=\"ipv4 ipv6\" ;;\n")
 	b.WriteString("    --proto) words=\"tcp udp udplite sctp dccp gre icmp icmpv6\" ;;\n")

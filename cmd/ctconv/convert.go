@@ -59,6 +59,16 @@ refuse conntrackd's flows, which have no timeout.
 (the first; those left out are reported), and the labels only with --with
 labels, as conntrack 1.4.7 crashes on a file of two lines or more with one.
 
+The table's counters (conntrack -S, conntrack -S expect, conntrack -C:
+format conntrack-stats; /proc/net/stat/nf_conntrack: proc-stats) convert
+between those two, json and snapshot, never to or from flows. /proc's
+line of a CPU holds what conntrack -S, -S expect and -C print apart: give
+the three together to make it ("conntrack -S; conntrack -S expect;
+conntrack -C" in one file, or three FILEs), and it prints back as the
+three. A record that the target cannot show whole, or needs more for, is
+reported, and not printed (exit status 1); docs/CONVERSIONS.md says what
+each conversion keeps.
+
 Examples:
   ctconv convert testdata/corpus/proc.txt
   ctconv convert --to conntrack --proto tcp --state ESTABLISHED --dport 443 /proc/net/nf_conntrack
@@ -66,6 +76,8 @@ Examples:
   ctconv convert --to json testdata/corpus/conntrack-L-ktimestamp.txt
   ctconv convert --to snapshot -o table.ctsnap /proc/net/nf_conntrack
   ctconv convert --keep-going -o clean.txt damaged.txt
+  ctconv convert --to proc-stats counters-S.txt counters-S-expect.txt count-C.txt
+  ctconv convert --to conntrack-stats /proc/net/stat/nf_conntrack
 `
 
 // convert runs the convert command, or the conversion of the command name
@@ -157,6 +169,12 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		}
 		err = c.start(&snapshot.Input{Encoding: from})
 	}
+	if err == nil && c.out != nil && c.stats {
+		if !c.writeStats(name) {
+			ok = false
+		}
+		err = c.werr
+	}
 	if c.out != nil {
 		c.out.SetHeader(c.options, c.footer)
 		if cerr := c.out.Close(); err == nil {
@@ -199,6 +217,9 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		}
 	}
 	c.ids.report(stderr, name)
+	if c.uncarried > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": left out %s of the table's counters that the snapshot carries: %s has no place for them (--to snapshot keeps them; ctconv stats shows them)\n", plural(c.uncarried, "record"), c.to)
+	}
 	if !ok && !c.keepGoing {
 		return 1
 	}
@@ -243,8 +264,13 @@ type converter struct {
 	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
 	spool  *spool    // a snapshot bound for a stream, until its header is complete
 	out    *snapshot.Output
-	expect bool          // the records are expectations
-	textTo format.Format // the text format written, if any
+	expect bool // the records are expectations
+	stats  bool // the records are the table's counters, in counters until the end
+	// counters are the records of counters read, which convert prints at
+	// the end, as the target can show them all together (statsconv.go).
+	counters  []format.Stats
+	uncarried int           // counter records of snapshots of flows not written
+	textTo    format.Format // the text format written, if any
 
 	options  format.Options // what the inputs showed, for a snapshot's header
 	footer   bool
@@ -298,8 +324,8 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	if in.Scanner != nil && in.Encoding.IsAuto() {
 		return true // an empty input
 	}
-	if in.Expectations && c.filter != nil {
-		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: holds expectations, and filters select flows\n", display)
+	if (in.Expectations || in.Stats) && c.filter != nil {
+		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: holds %s, and filters select flows\n", display, inputKind(in))
 		return false
 	}
 	if err := c.start(in); err != nil {
@@ -309,7 +335,13 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: %v\n", display, err)
 		return false
 	}
-	if c.expect {
+	if c.stats {
+		var s format.Stats
+		for in.ScanStats(&s) {
+			prog.entry()
+			c.counters = append(c.counters, s)
+		}
+	} else if c.expect {
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			prog.entry()
@@ -319,6 +351,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 		}
 	} else {
+		if in.Snapshot != nil {
+			c.carry(in.Snapshot.Stats())
+		}
 		src := in.Encoding
 		if in.Snapshot != nil {
 			src = in.Snapshot.Header().Source
@@ -395,6 +430,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	} else if in.Snapshot != nil && !in.Snapshot.Header().Footer {
 		c.footer = false
 	}
+
 	if t := c.out.Text(); t != nil {
 		t.Footer = c.footer
 	}
@@ -436,13 +472,13 @@ func (c *converter) line(in *snapshot.Input) int {
 // in werr too.
 func (c *converter) start(in *snapshot.Input) error {
 	if c.out != nil {
-		if in.Expectations != c.expect {
-			return errors.New("holds " + kind(in.Expectations) + ", the inputs before " + kind(c.expect))
+		if in.Expectations != c.expect || in.Stats != c.stats {
+			return errors.New("holds " + inputKind(in) + ", the inputs before " + c.kind())
 		}
 		return nil
 	}
-	c.expect, c.footer = in.Expectations, true
-	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect}
+	c.expect, c.stats, c.footer = in.Expectations, in.Stats, true
+	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
 	if meta.live {
 		liveHeader(&h)
 	}
@@ -464,6 +500,9 @@ func (c *converter) start(in *snapshot.Input) error {
 		c.to = in.Encoding
 	}
 	if f, ok := c.to.Format(); ok {
+		if c.stats != f.Statistics() {
+			return errors.New("holds " + c.kind() + ", which " + c.to.String() + " does not list: " + statsTargets(f))
+		}
 		if c.expect {
 			if f = f.ForExpectations(); f == format.Auto {
 				return errors.New("holds expectations, which " + c.to.String() + " does not list")
@@ -494,8 +533,12 @@ func (c *converter) start(in *snapshot.Input) error {
 	var err error
 	if c.out, err = snapshot.NewOutput(w, c.to, format.Printer{Location: c.loc}, h); err != nil {
 		c.werr = err // a snapshot's header could not be written
+		return err
 	}
-	return err
+	if meta.live && c.to == snapshot.File && !c.expect && !c.stats {
+		c.carryLive() // the counters of the moment, before the flows
+	}
+	return c.werr
 }
 
 func kind(expect bool) string {
@@ -503,6 +546,22 @@ func kind(expect bool) string {
 		return "expectations"
 	}
 	return "flows"
+}
+
+// inputKind names what an input holds.
+func inputKind(in *snapshot.Input) string {
+	if in.Stats {
+		return "the table's counters"
+	}
+	return kind(in.Expectations)
+}
+
+// kind names what the run converts.
+func (c *converter) kind() string {
+	if c.stats {
+		return "the table's counters"
+	}
+	return kind(c.expect)
 }
 
 // A restoreNote says how a flow restores otherwise than its source has it,

@@ -57,6 +57,21 @@ in the order of the flows' identities.
 An event stream (conntrack -E, in any format, or ctconv watch) is not a
 table: diff refuses it.
 
+Two captures of the table's counters (conntrack -S, -S expect, -C,
+/proc/net/stat/nf_conntrack, or their JSON Lines or snapshots) compare
+counter by counter: each that changed, by how much in all and on each CPU
+that changed it, old→new, then a summary line; with --format json, a JSON
+object a changed counter. So "what did the table drop in between":
+
+  $ conntrack -S >before.txt; ...; conntrack -S >after.txt
+  $ ctconv diff before.txt after.txt
+  invalid                  +400   0→400
+    cpu=0                  +400   0→400
+  diff: 1 counter changed, 9 unchanged
+
+Counters that only one capture holds (conntrack -S against /proc) are not
+compared, and named on standard error.
+
 Exit status: 0 when the captures match, 1 when they differ, 2 on trouble.
 
 Examples:
@@ -64,6 +79,7 @@ Examples:
   ctconv diff --ignore counters before.txt /proc/net/nf_conntrack
   ctconv diff before.ctsnap netlink:    (the running kernel's table, over netlink)
   conntrack -L | ctconv diff --format json before.ctsnap -
+  ctconv diff --format json before-S.txt after-S.txt | jq .counter
 `
 
 func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -121,6 +137,9 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if in.Snapshot != nil {
 			sizes[i] = int64(min(in.Snapshot.Header().Count, 1<<40)) * 150 // about a text line's bytes
 		}
+	}
+	if inputs[0].Stats || inputs[1].Stats {
+		return c.diffStats(inputs, [2]string{rs[0].name, rs[1].name}, x, *out == "json")
 	}
 	opts.HoldNew = sizes[1] < sizes[0]
 

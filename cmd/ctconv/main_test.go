@@ -308,6 +308,9 @@ func TestMain(m *testing.M) {
 	if built.bin != "" {
 		os.RemoveAll(filepath.Dir(built.bin))
 	}
+	if omcheck.bin != "" {
+		os.RemoveAll(filepath.Dir(omcheck.bin))
+	}
 	os.Exit(code)
 }
 

@@ -118,8 +118,9 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}()
 	}
 	enc := *c.from
-	if source == liveTable || source == netlinkSource {
-		meta.live = true
+	// Set for this run alone: tests run several in one process.
+	meta.live, meta.netlink = source == liveTable || source == netlinkSource, source == netlinkSource
+	if meta.live {
 		if enc == "auto" && source == liveTable {
 			enc = "proc" // so that an empty table is known as one too
 		}
@@ -175,7 +176,8 @@ func liveSource(from string) (string, error) {
 
 // meta says what convert puts in a snapshot's header beyond its source.
 var meta struct {
-	live bool // the source is the running kernel's table: note its host and release
+	live    bool // the source is the running kernel's table: note its host and release
+	netlink bool // read over netlink: its counters too
 }
 
 // liveHeader fills in the host and kernel release of the machine.
@@ -201,8 +203,9 @@ func infoText(name string, verify bool) (string, error) {
 	}
 	defer r.Close()
 	h := r.Header()
+	counters := 0
 	if verify {
-		if err := readAll(r, h.Expectations); err != nil {
+		if counters, err = readAll(r, &h); err != nil {
 			return "", err
 		}
 	}
@@ -212,6 +215,10 @@ func infoText(name string, verify bool) (string, error) {
 	}
 	var records string
 	switch {
+	case verify && h.Stats:
+		records = plural(counters, "record") + " of the table's counters"
+	case h.Stats:
+		records = "the table's counters, not read (--header-only)"
 	case verify && h.Count == snapshot.UnknownCount:
 		records = fmt.Sprintf("%d %s, counted (written to a pipe, the header has no count)", r.Count(), kind)
 	case verify:
@@ -235,6 +242,9 @@ func infoText(name string, verify bool) (string, error) {
 		fmt.Fprintf(&b, "options:  %s\n", h.Options)
 	}
 	fmt.Fprintf(&b, "records:  %s\n", records)
+	if counters > 0 && !h.Stats {
+		fmt.Fprintf(&b, "counters: %s of the table's counters, of the moment it was taken\n", plural(counters, "record"))
+	}
 	if h.Sorted {
 		fmt.Fprintf(&b, "order:    sorted by identity (family, protocol, zone, original tuple)\n")
 	}
@@ -242,16 +252,23 @@ func infoText(name string, verify bool) (string, error) {
 	return b.String(), nil
 }
 
-// readAll reads the records of r to their end, which checks them.
-func readAll(r *snapshot.Reader, expectations bool) error {
-	if expectations {
+// readAll reads the records of r, whose header is h, to their end,
+// which checks them, and returns the number of records of counters.
+func readAll(r *snapshot.Reader, h *snapshot.Header) (int, error) {
+	n := 0
+	switch {
+	case h.Stats:
+		for s := (format.Stats{}); r.ScanStats(&s); n++ {
+		}
+		return n, r.Err()
+	case h.Expectations:
 		for e := (format.Expect{}); r.ScanExpect(&e); {
 		}
-	} else {
+	default:
 		for f := (format.Flow{}); r.Scan(&f); {
 		}
 	}
-	return r.Err()
+	return len(r.Stats()), r.Err()
 }
 
 // orUnknown returns s, a header's text, escaped for a terminal, or

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/atomicfile"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
@@ -28,14 +29,45 @@ source and destination addresses and ports; the packets and bytes counted;
 and, for the running kernel's table, how full it is (nf_conntrack_max).
 Without FILE, it reads the running kernel's table, over netlink or from
 /proc/net/nf_conntrack as --source says (see ctconv snapshot --help);
-netlink: names that table as a FILE. Several FILEs are summed. Text for
-people, --format json for programs.
+netlink: names that table as a FILE. Several FILEs are summed.
+
+Beside the flows, it shows the kernel's counters of the table (found,
+invalid, insert_failed, drop, early_drop, clash_resolve, chaintoolong...:
+what to read when the table drops packets or connections fail), in all and
+CPU by CPU: the running kernel's, with its table; those a snapshot of a
+live table carries; or those of FILEs that are captures of them
+(conntrack -S, conntrack -S expect, conntrack -C, /proc/net/stat/nf_conntrack,
+or their JSON Lines or snapshots), joined CPU by CPU. Given only such
+FILEs, it shows only the counters.
+
+Text for people; --format json for programs; --format openmetrics for
+Prometheus: the OpenMetrics text format (# TYPE, # HELP, # UNIT, # EOF),
+ready for node_exporter's textfile collector (write it to a .prom file
+there, atomically, with -o; that collector reads the Prometheus text
+format, which takes the file as it is, and the counters' samples as
+untyped). Its metrics:
+
+  ctconv_flows                              flows in the table
+  ctconv_flows_by_family{family}            ... by family, protocol,
+  ctconv_flows_by_protocol{protocol}        state, zone and flag
+  ctconv_flows_by_state{protocol,state}     (assured, unreplied,
+  ctconv_flows_by_zone{zone}                offloaded)
+  ctconv_flows_by_flag{flag}
+  ctconv_flow_packets{direction}            the flows' packets and bytes
+  ctconv_flow_bytes{direction}              (original, reply), if counted
+  ctconv_table_max, ctconv_table_usage_ratio  nf_conntrack_max, how full
+  ctconv_conntrack_COUNTER_total{cpu}       each kernel counter, a CPU a
+                                            sample (counters)
+  ctconv_conntrack_entries, ctconv_conntrack_max_entries  the count, max
 
 Examples:
   ctconv stats
   ctconv stats --source netlink --proto tcp
   ctconv stats --top 5 --proto udp capture.ctsnap
   ctconv stats --format json /proc/net/nf_conntrack | jq .top.src
+  ctconv stats /proc/net/stat/nf_conntrack
+  conntrack -S | ctconv stats -
+  ctconv stats --format openmetrics -o /var/lib/node_exporter/textfile/conntrack.prom
 `
 
 // stats is the summary of a table.
@@ -50,7 +82,9 @@ type stats struct {
 	Bytes     *directions               `json:"bytes,omitempty"`
 	Top       map[string][]topEntry     `json:"top"`
 	Table     *tableShare               `json:"table,omitempty"`
+	Counters  *countersJSON             `json:"counters,omitempty"`
 	counts    map[string]map[string]int // the top lists' counts, by list
+	noFlows   bool                      // only captures of counters were given
 }
 
 type directions struct {
@@ -150,7 +184,8 @@ func (s *stats) finish(n int) {
 func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("stats", statsHelp, stdout, stderr)
 	c.readFlags("the captures", true)
-	out := c.fs.String("format", "text", "output `form`: text or json")
+	out := c.fs.String("format", "text", "output `form`: text, json or openmetrics")
+	to := c.fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
 	top := c.intFlag("top", 10, 0, math.MaxInt, "the `number` of addresses and ports in each top list")
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no FILE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	max := c.intFlag("max", 0, 0, math.MaxInt, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
@@ -158,17 +193,25 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	if *out != "text" && *out != "json" {
-		return c.fail("--format: %q is neither text nor json", *out)
+	if *out != "text" && *out != "json" && *out != "openmetrics" {
+		return c.fail("--format: %q is not text, json or openmetrics", *out)
 	}
 	enc, loc, x, err := c.reading()
 	if err != nil {
 		return c.fail("%v", err)
 	}
+	counters := newCounterSet()
 	if len(files) == 0 {
 		live, err := liveSource(*from)
 		if err != nil {
 			return c.fail("--source: %v", err)
+		}
+		if all, err := liveCounters(live == netlinkSource); err != nil {
+			fmt.Fprintf(stderr, "ctconv stats: the table's counters: %v\n", err)
+		} else {
+			for i := range all {
+				counters.add(&all[i])
+			}
 		}
 		files = []string{live}
 		if err := c.fromUnused(files); err != nil {
@@ -176,6 +219,7 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	s := newStats()
+	s.noFlows = true
 	for _, name := range files {
 		switch {
 		case *max != 0:
@@ -186,27 +230,55 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case name == netlinkSource:
 			_, *max, _ = ctnetlink.TableSize()
 		}
-		if err := c.statsFile(s, name, stdin, enc, loc, x); err != nil {
+		if err := c.statsFile(s, counters, name, stdin, enc, loc, x); err != nil {
 			fmt.Fprintln(stderr, "ctconv stats:", err)
 			return 1
 		}
 	}
 	s.finish(*top)
-	if *max > 0 {
+	if *max > 0 && !s.noFlows {
 		s.Table = &tableShare{Max: *max, Share: float64(s.Flows) / float64(*max)}
 	}
-	bw := bufio.NewWriter(stdout)
-	if *out == "json" {
-		b, _ := json.Marshal(s)
-		fmt.Fprintf(bw, "%s\n", b)
-	} else {
-		printStats(bw, s)
+	s.Counters = counters.json()
+	var w io.Writer = stdout
+	var af atomicfile.File
+	if *to != "" && *to != "-" {
+		if af, err = atomicfile.Create(*to); err != nil {
+			fmt.Fprintln(stderr, "ctconv stats:", err)
+			return 1
+		}
+		defer af.Abort() // after a Commit, does nothing
+		w = af
 	}
-	return wrote(stderr, "stats", bw.Flush(), 0)
+	bw := bufio.NewWriter(w)
+	switch *out {
+	case "json":
+		var v any = s
+		if s.noFlows {
+			v = struct {
+				Counters *countersJSON `json:"counters"`
+			}{s.Counters}
+		}
+		b, _ := json.Marshal(v)
+		fmt.Fprintf(bw, "%s\n", b)
+	case "openmetrics":
+		writeOpenMetrics(bw, s, counters)
+	default:
+		if !s.noFlows {
+			printStats(bw, s)
+		}
+		counters.print(bw)
+	}
+	err = bw.Flush()
+	if err == nil && af != nil {
+		err = af.Commit()
+	}
+	return wrote(stderr, "stats", err, 0)
 }
 
-// statsFile counts the flows of one capture.
-func (c *command) statsFile(s *stats, name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
+// statsFile counts the flows of one capture, or adds the counters it
+// holds or carries.
+func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin io.Reader, enc snapshot.Encoding, loc *time.Location, x *format.Filter) error {
 	r, err := c.open(name, stdin, x)
 	if err != nil {
 		return err
@@ -219,6 +291,19 @@ func (c *command) statsFile(s *stats, name string, stdin io.Reader, enc snapshot
 	defer in.Close()
 	if in.Expectations {
 		return fmt.Errorf("%s: holds expectations; stats summarises flows", r.name)
+	}
+	if in.Stats {
+		var st format.Stats
+		for in.ScanStats(&st) {
+			counters.add(&st)
+		}
+		return in.Err()
+	}
+	s.noFlows = false
+	if in.Snapshot != nil {
+		for _, st := range in.Snapshot.Stats() {
+			counters.add(&st)
+		}
 	}
 	var f format.Flow
 	for in.Scan(&f) {

@@ -5,11 +5,13 @@
 # X.ctsnap that version made of it, its JSON Lines (X.jsonl) and its
 # header (X.info); the same of the text formats the corpus lacks
 # (iplegacy.*, restore.*), which that version prints from corpus tables;
-# snapshots of JSON Lines (json-X.*, made from the corpus's X.jsonl); a
+# snapshots of JSON Lines (json-X.*, made from the corpus's X.jsonl);
+# snapshots of the table's counters (stats-X.*, of testdata/stats); a
 # sorted snapshot (sorted-proc.*, with the text it prints, sorted-proc.txt);
 # a snapshot of a live table read over netlink (netlink.*, with
-# netlink.txt), and one of its events, written to a pipe by ctconv watch
-# (watch.*, with watch.txt). README.md says what the tests check.
+# netlink.txt; it carries the table's counters), and one of its events,
+# written to a pipe by ctconv watch (watch.*, with watch.txt). README.md
+# says what the tests check.
 #
 # The files of a version are made once, by that version, and never again:
 # the script refuses a folder that exists. It needs root, for the netlink
@@ -77,6 +79,23 @@ for n in conntrack-L-extended-id-ktimestamp-labels conntrack-E-extended-id-ktime
 	"$ct" convert --tz UTC --to snapshot -o "json-$n.ctsnap" "$corpus/$n.jsonl"
 	keep "json-$n" "$corpus/$n.jsonl"
 done
+
+# The table's counters (record kind 4): a snapshot of each capture of
+# testdata/stats and of its older layouts (stats-X.*, X the capture's
+# name, older ones older-X), which prints as it, and one of JSON Lines of
+# them (json-stats-conntrack-S.*).
+stats=$tmp/src/testdata/stats
+for txt in "$stats"/conntrack-S*.txt "$stats"/conntrack-C*.txt "$stats"/proc-stat.txt "$stats"/proc-stat-before.txt \
+	"$stats"/proc-stat-after.txt "$stats"/older/*.txt; do
+	n=stats-$(basename "$txt" .txt)
+	case $txt in */older/*) n=stats-older-$(basename "$txt" .txt) ;; esac
+	cp "$txt" "$n.txt"
+	"$ct" convert --tz UTC --to snapshot -o "$n.ctsnap" "$n.txt"
+	keep "$n" "$n.txt"
+done
+"$ct" convert --tz UTC --to json -o "$tmp/stats.jsonl" "$stats/conntrack-S.txt"
+"$ct" convert --tz UTC --to snapshot -o json-stats-conntrack-S.ctsnap "$tmp/stats.jsonl"
+keep json-stats-conntrack-S "$tmp/stats.jsonl"
 
 # A sorted snapshot: the same lines, in the order of identities.
 "$ct" snapshot --sort --tz UTC -o sorted-proc.ctsnap "$corpus/proc.txt"

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+// readLiveCounters is the hook for the netlink read of the running
+// kernel's counters (internal/ctnetlink: IPCTNL_MSG_CT_GET_STATS_CPU, the
+// expectations' IPCTNL_MSG_EXP_GET_STATS_CPU and IPCTNL_MSG_CT_GET_STATS:
+// per-CPU counters, expectation counters, the table's count and maximum).
+// Until it is set, liveCounters reads /proc/net/stat/nf_conntrack; a live
+// snapshot and ctconv stats take whichever answers.
+var readLiveCounters func() ([]format.Stats, error)
+
+// procStatsFile is the running kernel's /proc file of counters, of this
+// process's network namespace.
+const procStatsFile = "/proc/net/stat/nf_conntrack"
+
+// liveCounters returns the running kernel's counters: over netlink, if
+// asked to, where readLiveCounters is set and answers, else from
+// /proc/net/stat/nf_conntrack.
+func liveCounters(netlink bool) ([]format.Stats, error) {
+	if netlink && readLiveCounters != nil {
+		if all, err := readLiveCounters(); err == nil {
+			return all, nil
+		}
+	}
+	f, err := os.Open(procStatsFile)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc, err := format.NewScanner(f, format.ProcStats, format.WithName(procStatsFile))
+	if err != nil {
+		return nil, err
+	}
+	var all []format.Stats
+	var s format.Stats
+	for sc.ScanStats(&s) {
+		all = append(all, s)
+	}
+	return all, sc.Err()
+}
+
+// carryLive writes the running kernel's counters of the moment into a
+// snapshot of its live table; a failure to read them is said, and the
+// snapshot holds the flows without them.
+func (c *converter) carryLive() {
+	all, err := liveCounters(meta.netlink)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "ctconv %s: the table's counters: %v (the snapshot holds the flows without them)\n", c.cmd.name, err)
+		return
+	}
+	c.carry(all)
+}
+
+// countersJSON is how ctconv stats --format json shows the counters: in
+// all ("total", the table's, without a CPU), and CPU by CPU, each object
+// as a line of ctconv's JSON Lines of counters (codec.AppendJSONStats).
+type countersJSON struct {
+	Total json.RawMessage   `json:"total"`
+	CPUs  []json.RawMessage `json:"cpus"`
+}
+
+// totals returns the counters of the whole table, as a record without a
+// CPU.
+func (cs *counterSet) totals() format.Stats {
+	t := format.Stats{CPU: -1}
+	for st := format.StatSearched; st <= format.StatExpectDelete; st++ {
+		if v, ok := cs.total(st); ok {
+			t.Set(st, v)
+		}
+	}
+	return t
+}
+
+// json returns the counters as stats --format json shows them, nil for
+// none.
+func (cs *counterSet) json() *countersJSON {
+	t := cs.totals()
+	if empty(&t) {
+		return nil
+	}
+	raw := func(s *format.Stats) json.RawMessage {
+		b, _ := codec.AppendJSONStats(nil, s)
+		return bytes.TrimSuffix(b, []byte("\n"))
+	}
+	j := &countersJSON{Total: raw(&t), CPUs: []json.RawMessage{}}
+	for _, cpu := range cs.cpus {
+		j.CPUs = append(j.CPUs, raw(cs.byCPU[cpu]))
+	}
+	return j
+}
+
+// print writes the counters as stats shows them to people: in all, then
+// CPU by CPU, each in the kernel's order.
+func (cs *counterSet) print(w io.Writer) {
+	t := cs.totals()
+	if empty(&t) {
+		return
+	}
+	line := func(title string, s *format.Stats) {
+		var b strings.Builder
+		for st, v := range s.All() {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s %d", st, v)
+		}
+		fmt.Fprintf(w, "%-22s %s\n", title, b.String())
+	}
+	line("kernel counters", &t)
+	for _, cpu := range cs.cpus {
+		line(fmt.Sprintf("  cpu=%d", cpu), cs.byCPU[cpu])
+	}
+}
