@@ -70,7 +70,7 @@ func FuzzNetlinkStats(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		var s format.Stats
-		err := ctnetlink.DecodeStats(msg, &s)
+		_, err := ctnetlink.DecodeStats(msg, &s)
 		var de *ctnetlink.DecodeError
 		if errors.As(err, &de) {
 			return

@@ -10,26 +10,26 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/ctnetlink"
 )
-
-// readLiveCounters is the hook for the netlink read of the running
-// kernel's counters (internal/ctnetlink: IPCTNL_MSG_CT_GET_STATS_CPU, the
-// expectations' IPCTNL_MSG_EXP_GET_STATS_CPU and IPCTNL_MSG_CT_GET_STATS:
-// per-CPU counters, expectation counters, the table's count and maximum).
-// Until it is set, liveCounters reads /proc/net/stat/nf_conntrack; a live
-// snapshot and ctconv stats take whichever answers.
-var readLiveCounters func() ([]format.Stats, error)
 
 // procStatsFile is the running kernel's /proc file of counters, of this
 // process's network namespace.
 const procStatsFile = "/proc/net/stat/nf_conntrack"
 
-// liveCounters returns the running kernel's counters: over netlink, if
-// asked to, where readLiveCounters is set and answers, else from
-// /proc/net/stat/nf_conntrack.
-func liveCounters(netlink bool) ([]format.Stats, error) {
-	if netlink && readLiveCounters != nil {
-		if all, err := readLiveCounters(); err == nil {
+// liveCounters returns the running kernel's counters: over netlink
+// (ctnetlink.ReadStats: each CPU's counters and expectation counters, the
+// table's count and maximum), if asked to and it answers, else from
+// /proc/net/stat/nf_conntrack. Counters of a later kernel than ctconv
+// knows, which netlink sends and the records leave out, are said on
+// stderr.
+func liveCounters(netlink bool, cmd string, stderr io.Writer) ([]format.Stats, error) {
+	if netlink {
+		all, newer, err := ctnetlink.ReadStats()
+		if newer > 0 {
+			fmt.Fprintf(stderr, "ctconv %s: left out %s of a later kernel than this ctconv knows\n", cmd, plural(newer, "counter"))
+		}
+		if err == nil {
 			return all, nil
 		}
 	}
@@ -54,7 +54,7 @@ func liveCounters(netlink bool) ([]format.Stats, error) {
 // snapshot of its live table; a failure to read them is said, and the
 // snapshot holds the flows without them.
 func (c *converter) carryLive() {
-	all, err := liveCounters(meta.netlink)
+	all, err := liveCounters(meta.netlink, c.cmd.name, c.stderr)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv %s: the table's counters: %v (the snapshot holds the flows without them)\n", c.cmd.name, err)
 		return

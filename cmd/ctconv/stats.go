@@ -206,7 +206,7 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return c.fail("--source: %v", err)
 		}
-		if all, err := liveCounters(live == netlinkSource); err != nil {
+		if all, err := liveCounters(live == netlinkSource, "stats", stderr); err != nil {
 			fmt.Fprintf(stderr, "ctconv stats: the table's counters: %v\n", err)
 		} else {
 			for i := range all {

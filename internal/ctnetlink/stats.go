@@ -37,10 +37,10 @@ var statsRequests = [...]struct {
 
 // ReadStats returns the table's counters in the network namespace of the
 // calling thread, as Conn.Stats does.
-func ReadStats() ([]format.Stats, error) {
+func ReadStats() ([]format.Stats, int, error) {
 	c, err := Dial()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer c.Close()
 	return c.Stats()
@@ -52,17 +52,19 @@ func ReadStats() ([]format.Stats, error) {
 // the reply's resource id, as conntrack prints it), then the table's
 // count and maximum (entries, max_entries) with CPU -1. Each record holds
 // exactly the counters the kernel sent, so its column set is the kernel's:
-// that of conntrack -S on the same kernel.
-func (c *Conn) Stats() ([]format.Stats, error) {
-	var all []format.Stats
-	err := c.statsMessages(func(msg []byte) error {
+// that of conntrack -S on the same kernel. newer counts the counters of a
+// later kernel than this code knows, which the records leave out.
+func (c *Conn) Stats() (all []format.Stats, newer int, err error) {
+	err = c.statsMessages(func(msg []byte) error {
 		all = append(all, format.Stats{})
-		return DecodeStats(msg, &all[len(all)-1])
+		n, err := DecodeStats(msg, &all[len(all)-1])
+		newer += n
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return all, nil
+	return all, newer, nil
 }
 
 // statsMessages makes the requests of Stats and calls each with every
@@ -93,12 +95,12 @@ func (c *Conn) statsMessages(each func(msg []byte) error) error {
 // header and payload) into s: a CPU's conntrack or expectation counters,
 // or the table's count and maximum. s holds the counters the message
 // carries and no others; a counter this code does not know yet (a later
-// kernel's attribute) is skipped, as conntrack 1.4.2 skips those newer
-// than it.
-func DecodeStats(msg []byte, s *format.Stats) error {
+// kernel's attribute) is left out, and counted in newer, as conntrack
+// 1.4.2 leaves out those newer than it.
+func DecodeStats(msg []byte, s *format.Stats) (newer int, err error) {
 	*s = format.Stats{CPU: -1}
 	if len(msg) < 16+4 {
-		return &DecodeError{Msg: "message too short"}
+		return 0, &DecodeError{Msg: "message too short"}
 	}
 	typ := binary.NativeEndian.Uint16(msg[4:])
 	i := 0
@@ -106,7 +108,7 @@ func DecodeStats(msg []byte, s *format.Stats) error {
 		i++
 	}
 	if i == len(statsRequests) {
-		return &DecodeError{Msg: fmt.Sprintf("message type %#04x is not a reply of counters", typ)}
+		return 0, &DecodeError{Msg: fmt.Sprintf("message type %#04x is not a reply of counters", typ)}
 	}
 	r := statsRequests[i]
 	if r.perCPU {
@@ -115,27 +117,31 @@ func DecodeStats(msg []byte, s *format.Stats) error {
 	a := attrs{b: msg[20:]}
 	counters := false
 	for a.next() {
-		if a.typ == 0 || a.typ > uint16(r.last-r.first)+1 {
+		if a.typ == 0 {
+			continue
+		}
+		if a.typ > uint16(r.last-r.first)+1 {
+			newer++
 			continue
 		}
 		st := r.first + format.Stat(a.typ-1)
 		if s.Has(st) {
-			return &DecodeError{Attr: st.String(), Msg: "repeated"}
+			return 0, &DecodeError{Attr: st.String(), Msg: "repeated"}
 		}
 		v, err := u32(a.val, "", st.String())
 		if err != nil {
-			return err
+			return 0, err
 		}
 		s.Set(st, uint64(v))
 		counters = true
 	}
 	if a.err != nil {
-		return a.err
+		return 0, a.err
 	}
 	if !counters {
-		return &DecodeError{Msg: "no counters"}
+		return 0, &DecodeError{Msg: "no counters"}
 	}
-	return nil
+	return newer, nil
 }
 
 // TableSize returns how many flows the kernel's table holds and how many
@@ -143,7 +149,7 @@ func DecodeStats(msg []byte, s *format.Stats) error {
 // *Error, which says why netlink cannot be used here: no permission
 // (CAP_NET_ADMIN), or a kernel without ctnetlink.
 func TableSize() (entries, max int, err error) {
-	all, err := ReadStats()
+	all, _, err := ReadStats()
 	if err != nil {
 		return 0, 0, err
 	}

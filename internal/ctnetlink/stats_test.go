@@ -55,27 +55,28 @@ func show(s *format.Stats) string {
 // each record holds the counters of the message and no others.
 func TestDecodeStats(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		msg  []byte
-		want string
+		name  string
+		msg   []byte
+		want  string
+		newer int // counters of a later kernel, left out
 	}{
 		{"6.18 CPU", kernelMessage(t, "cpu"),
-			"cpu 1: found=0 invalid=0 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=0 clash_resolve=0 chaintoolong=0"},
-		{"6.18 expectations", kernelMessage(t, "exp"), "cpu 1: expect_new=0 expect_create=0 expect_delete=0"},
-		{"6.18 table", kernelMessage(t, "all"), "cpu -1: entries=0 max_entries=262144"},
+			"cpu 1: found=0 invalid=0 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=0 clash_resolve=0 chaintoolong=0", 0},
+		{"6.18 expectations", kernelMessage(t, "exp"), "cpu 1: expect_new=0 expect_create=0 expect_delete=0", 0},
+		{"6.18 table", kernelMessage(t, "all"), "cpu -1: entries=0 max_entries=262144", 0},
 		{"before 4.9", statsMessage(0x0104, 12,
 			attr(1, be32(1)), attr(2, be32(2)), attr(3, be32(3)), attr(4, be32(4)), attr(5, be32(5)), attr(6, be32(6)), attr(7, be32(7)),
 			attr(8, be32(8)), attr(9, be32(9)), attr(10, be32(10)), attr(11, be32(11)), attr(12, be32(12)), attr(13, be32(4294967295))),
-			"cpu 12: searched=1 found=2 new=3 invalid=4 ignore=5 delete=6 delete_list=7 insert=8 insert_failed=9 drop=10 early_drop=11 error=12 search_restart=4294967295"},
-		{"a later kernel's counter", statsMessage(0x0104, 0, attr(4, be32(516)), attr(16, be32(9)), attr(0, be32(9))), "cpu 0: invalid=516"},
-		{"a later kernel's expectation counter", statsMessage(0x0103, 65535, attr(4, be32(1)), attr(3, be32(7))), "cpu 65535: expect_delete=7"},
-		{"the table's count", statsMessage(0x0105, 3, attr(1, be32(59))), "cpu -1: entries=59"},
+			"cpu 12: searched=1 found=2 new=3 invalid=4 ignore=5 delete=6 delete_list=7 insert=8 insert_failed=9 drop=10 early_drop=11 error=12 search_restart=4294967295", 0},
+		{"a later kernel's counter", statsMessage(0x0104, 0, attr(4, be32(516)), attr(16, be32(9)), attr(0, be32(9))), "cpu 0: invalid=516", 1},
+		{"a later kernel's expectation counter", statsMessage(0x0103, 65535, attr(4, be32(1)), attr(3, be32(7))), "cpu 65535: expect_delete=7", 1},
+		{"the table's count", statsMessage(0x0105, 3, attr(1, be32(59))), "cpu -1: entries=59", 0},
 	} {
 		var s format.Stats
-		if err := DecodeStats(c.msg, &s); err != nil {
+		if newer, err := DecodeStats(c.msg, &s); err != nil {
 			t.Errorf("%s: %v", c.name, err)
-		} else if got := show(&s); got != c.want {
-			t.Errorf("%s: got  %s\nwant %s", c.name, got, c.want)
+		} else if got := show(&s); got != c.want || newer != c.newer {
+			t.Errorf("%s: got  %s, %d newer\nwant %s, %d newer", c.name, got, newer, c.want, c.newer)
 		}
 	}
 }
@@ -100,7 +101,7 @@ func TestDecodeStatsErrors(t *testing.T) {
 		{"attribute length out of range", append(statsMessage(0x0104, 0, attr(4, be32(1))), 200, 0, 4, 0)},
 	} {
 		var s format.Stats
-		err := DecodeStats(c.msg, &s)
+		_, err := DecodeStats(c.msg, &s)
 		var de *DecodeError
 		if !errors.As(err, &de) {
 			t.Errorf("%s: %v, want a *DecodeError (%s)", c.name, err, show(&s))
