@@ -198,21 +198,11 @@ func (p *parser) procExpect(e *Expect) error {
 	if err := p.lit(" "); err != nil {
 		return err
 	}
-	if n, err = p.uint(kProto, math.MaxUint8); err != nil {
+	if err := p.procTuple(e); err != nil {
 		return err
 	}
-	e.Proto = Proto(n)
-	if err := p.lit(" "); err != nil {
-		return err
-	}
-	if err := p.expectTuple(e, &e.Tuple, kSrc, kDst, e.Proto.Layer4()); err != nil {
-		return err
-	}
-	// The tuple ends with a space; then the flags, a space if there were
-	// flags, and the helper with its policy.
-	if err := p.lit(" "); err != nil {
-		return err
-	}
+	// Then the flags, a space if there were flags, and the helper with its
+	// policy.
 	rest := p.line[p.pos:]
 	if len(rest) > 0 && rest[0] >= 'A' && rest[0] <= 'Z' {
 		end := p.tokenEnd(p.pos)
@@ -248,6 +238,23 @@ func (p *parser) procExpect(e *Expect) error {
 	}
 	p.pos = len(p.line)
 	return nil
+}
+
+// procTuple parses "proto=N " and the expected tuple as /proc prints it,
+// with the space that ends it.
+func (p *parser) procTuple(e *Expect) error {
+	n, err := p.uint(kProto, math.MaxUint8)
+	if err != nil {
+		return err
+	}
+	e.Proto = Proto(n)
+	if err := p.lit(" "); err != nil {
+		return err
+	}
+	if err := p.expectTuple(e, &e.Tuple, kSrc, kDst, e.Proto.Layer4()); err != nil {
+		return err
+	}
+	return p.lit(" ")
 }
 
 // expectTuple parses "SRC DST" and the layer-4 part of the given kind, with

@@ -38,21 +38,7 @@ func blankAt(line []byte, i int) int {
 // change. It reports false when the result is line itself, which then needs
 // no second parse.
 func (p *parser) relayout(fm Format, line []byte) bool {
-	p.nbuf, p.cols = p.nbuf[:0], p.cols[:0]
-	toks := p.toks[:0]
-	for i := 0; i < len(line); {
-		for n := 1; i < len(line) && n > 0; i += n {
-			n = blankAt(line, i)
-		}
-		start := i
-		for i < len(line) && blankAt(line, i) == 0 {
-			i++
-		}
-		if i > start {
-			toks = append(toks, [2]int32{int32(start), int32(i)})
-		}
-	}
-	p.toks = toks
+	toks := p.tokens(line)
 	if len(toks) == 0 {
 		return false
 	}
@@ -137,6 +123,27 @@ func (p *parser) relayout(fm Format, line []byte) bool {
 	}
 	p.cols = append(p.cols, toks[len(toks)-1][1])
 	return !bytes.Equal(p.nbuf, line)
+}
+
+// tokens starts a new layout of line: it empties p.nbuf and p.cols, and
+// returns the start and end of each token of line in p.toks.
+func (p *parser) tokens(line []byte) [][2]int32 {
+	p.nbuf, p.cols = p.nbuf[:0], p.cols[:0]
+	toks := p.toks[:0]
+	for i := 0; i < len(line); {
+		for n := 1; i < len(line) && n > 0; i += n {
+			n = blankAt(line, i)
+		}
+		start := i
+		for i < len(line) && blankAt(line, i) == 0 {
+			i++
+		}
+		if i > start {
+			toks = append(toks, [2]int32{int32(start), int32(i)})
+		}
+	}
+	p.toks = toks
+	return toks
 }
 
 // emit copies line[start:end] to the relaid line.

@@ -96,18 +96,7 @@ func (p *parser) ipConntrackTuple(e *Expect) error {
 			}
 		}
 	}
-	n, err := p.uint(kProto, math.MaxUint8)
-	if err != nil {
-		return err
-	}
-	e.Proto = Proto(n)
-	if err := p.lit(" "); err != nil {
-		return err
-	}
-	if err := p.expectTuple(e, &e.Tuple, kSrc, kDst, e.Proto.Layer4()); err != nil {
-		return err
-	}
-	if err := p.lit(" "); err != nil {
+	if err := p.procTuple(e); err != nil {
 		return err
 	}
 	if p.pos != len(p.line) {

@@ -235,21 +235,7 @@ func (p *parser) parseStats1(fm Format, line []byte, s *Stats) error {
 // with the columns of line in p.cols, as relayout does for flows. It
 // reports false when that changes nothing.
 func (p *parser) statsRelayout(fm Format, line []byte) bool {
-	p.nbuf, p.cols = p.nbuf[:0], p.cols[:0]
-	toks := p.toks[:0]
-	for i := 0; i < len(line); {
-		for n := 1; i < len(line) && n > 0; i += n {
-			n = blankAt(line, i)
-		}
-		start := i
-		for i < len(line) && blankAt(line, i) == 0 {
-			i++
-		}
-		if i > start {
-			toks = append(toks, [2]int32{int32(start), int32(i)})
-		}
-	}
-	p.toks = toks
+	toks := p.tokens(line)
 	if len(toks) == 0 {
 		return false
 	}
