@@ -29,6 +29,7 @@ var statsFiles = []struct {
 	{"proc-stat.txt", format.ProcStats, 2},
 	{"proc-stat-before.txt", format.ProcStats, 2},
 	{"proc-stat-after.txt", format.ProcStats, 2},
+	{"older/proc-stat-netdata-161-2016.txt", format.ProcStats, 3},
 	{"older/proc-stat-2.6.31.txt", format.ProcStats, 2},
 	{"older/proc-stat-3.6.txt", format.ProcStats, 2},
 	{"older/proc-stat-5.10.txt", format.ProcStats, 1},
