@@ -144,6 +144,7 @@ var pastedCorpus = []struct {
 	{file: "more/105-cloud-api-adaptor-2015-L-vxlan-unreplied-summary-first.txt", want: format.Conntrack},
 	{file: "more/106-openwrt-17915-E-extended-destroy-obfuscated.txt", want: format.Conntrack, rejected: []int{1}},
 	{file: "more/107-openwrt-17915-E-extended-time-prefix-obfuscated.txt", f: format.Conntrack, rejected: []int{2, 3, 4}, undetected: true},
+	{file: "more/108-google-nftables-138-conntrack-S-debian11.txt", want: format.ConntrackStats},
 }
 
 // TestPastedCorpus reads every file of testdata/pasted as ctconv convert
