@@ -53,6 +53,12 @@ func appendConntrackdXML(dst []byte, f *Flow) ([]byte, error) {
 	c := *f
 	c.Fields &= cacheFlowFields
 	c.Event = EventNone
+	// XML shows no offload flag, which is what lets a TCP flow go without
+	// its state: read back, such a flow lacks it.
+	c.Status &^= StatusOffload | StatusHWOffload
+	if lacksTCPState(&c) {
+		return dst, &PrintError{Format: ConntrackdXML, Msg: "an offloaded tcp flow without its state: conntrackd's XML shows no offload flag, and prints a state for every other tcp flow"}
+	}
 	return appendXML(dst, &c, ConntrackdXML, 0, nil)
 }
 

@@ -406,3 +406,33 @@ func TestConntrackdExpectTimes(t *testing.T) {
 		t.Errorf("conntrack -L expect as conntrackd's: %q, %v", out, err)
 	}
 }
+
+// TestConntrackdIncomplete prints flows that conntrackd's caches never hold
+// (a TCP flow without its state, TCP or UDP without ports, as events and
+// netlink may give them): conntrackd's formats refuse them with a
+// *PrintError, as their readers refuse such lines, rather than print what
+// does not read back (FuzzNetlink).
+func TestConntrackdIncomplete(t *testing.T) {
+	p := format.Parser{Format: format.Conntrack}
+	for _, c := range []struct {
+		line    string
+		formats []format.Format
+	}{
+		{"tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", []format.Format{format.Conntrackd, format.ConntrackdXML}},
+		{"udp      17 29 src=10.0.0.1 dst=10.0.0.2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1", []format.Format{format.Conntrackd, format.ConntrackdXML}},
+		// XML shows no [OFFLOAD], which excuses the missing state.
+		{"tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=2", []format.Format{format.ConntrackdXML}},
+	} {
+		var f format.Flow
+		if err := p.Parse([]byte(c.line), &f); err != nil {
+			t.Fatalf("%s: %v", c.line, err)
+		}
+		for _, fm := range c.formats {
+			out, err := (&format.Printer{Format: fm}).Append(nil, &f)
+			var pe *format.PrintError
+			if !errors.As(err, &pe) {
+				t.Errorf("%v: printed %q, %v; want a *PrintError", fm, out, err)
+			}
+		}
+	}
+}
