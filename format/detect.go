@@ -118,6 +118,9 @@ func Detect(prefix []byte) (Format, error) {
 			line = append(line, bytes.TrimLeft(next, " \t")...)
 			prefix = after
 		}
+		if blank(line) {
+			continue // a blank line continued onto a blank one
+		}
 		if guessed == Auto {
 			guessed = guess(line)
 		}

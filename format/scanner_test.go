@@ -239,6 +239,13 @@ func TestDetect(t *testing.T) {
 			t.Errorf("Detect(%.40q) = %v, %v; want %v", c.text, got, err, c.want)
 		}
 	}
+	// A backslash that continues a blank line onto a blank one leaves
+	// nothing to look at.
+	for _, in := range []string{" \\\n\n", "\t\\\n  \n", " \\"} {
+		if f, err := format.Detect([]byte(in)); err == nil && f != format.Auto {
+			t.Errorf("Detect(%q) = %v", in, f)
+		}
+	}
 	_, err := format.Detect([]byte("ipv4 flows, and then some\n"))
 	var de *format.DetectError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "considered proc") || !strings.Contains(err.Error(), "iplegacy") {

@@ -28,6 +28,12 @@ func FuzzDetect(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	f.Add([]byte(" \\\n\n")) // a blank line continued onto a blank one: Detect indexed past it
+	stats, _ := filepath.Glob("../testdata/stats/*.txt")
+	for _, file := range stats {
+		data, _ := os.ReadFile(file)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		reads := map[format.Format][]any{}
 		for _, fm := range format.Formats() {
