@@ -633,9 +633,9 @@ func (s *Scanner) xmlRecordEnd(i int) (int, bool) {
 			return len(w.src), true
 		}
 		switch tag := w.src[j:end]; {
-		case bytes.HasPrefix(tag, []byte("</flow")) && xmlNameEnd(tag[6]):
+		case xmlTagIs(tag, "</flow"):
 			return end, true
-		case bytes.HasPrefix(tag, []byte("<flow")) && xmlNameEnd(tag[5]):
+		case xmlTagIs(tag, "<flow"):
 			for j > i && xmlSpace(w.src[j-1]) {
 				j--
 			}
@@ -646,6 +646,12 @@ func (s *Scanner) xmlRecordEnd(i int) (int, bool) {
 }
 
 func xmlNameEnd(c byte) bool { return !xmlNameByte(c) }
+
+// xmlTagIs reports whether tag, a tag or what is left of one where the
+// next '<' cut it, is "<name" or "</name": its name ends after them.
+func xmlTagIs(tag []byte, start string) bool {
+	return bytes.HasPrefix(tag, []byte(start)) && (len(tag) == len(start) || xmlNameEnd(tag[len(start)]))
+}
 
 // The tags around records.
 const (
