@@ -345,7 +345,7 @@ func (s *Scanner) next(k kind) ([]byte, bool) {
 		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + kindNames[s.format.kind()] + "; read it with Scan for flows, ScanExpect for expectations, ScanStats for the table's counters")
 	}
 	for s.err == nil {
-		s.xw.back = 0 // the rest handed out last, if any, was read
+		s.xw.back = 0          // the rest handed out last, if any, was read
 		if len(s.xw.src) > 0 { // a line shared by XML records
 			if rest, ok := s.xmlRest(); ok {
 				return rest, true
