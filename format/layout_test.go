@@ -221,13 +221,7 @@ func TestPastedLayoutErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := format.Parser{Format: c.f}
 			var err error
-			if c.f.Expectations() {
-				var e format.Expect
-				err = p.ParseExpect([]byte(c.line), &e)
-			} else {
-				var f format.Flow
-				err = p.Parse([]byte(c.line), &f)
-			}
+			err = parseAny(&p, []byte(c.line))
 			var pe *format.ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("got %v, want a *ParseError", err)
@@ -296,13 +290,7 @@ func TestPastedLayoutEnds(t *testing.T) {
 	} {
 		var err error
 		p := format.Parser{Format: c.f}
-		if c.f.Expectations() {
-			var e format.Expect
-			err = p.ParseExpect([]byte(c.line), &e)
-		} else {
-			var f format.Flow
-			err = p.Parse([]byte(c.line), &f)
-		}
+		err = parseAny(&p, []byte(c.line))
 		var pe *format.ParseError
 		if !errors.As(err, &pe) {
 			t.Fatalf("%q: got %v, want a *ParseError", c.line, err)
@@ -330,4 +318,15 @@ func TestPastedLayoutOptions(t *testing.T) {
 			t.Errorf("%q (%v): options %v, want none", line, err, p.Options())
 		}
 	}
+}
+
+// parseAny parses line with p into a record of the kind p's format holds.
+func parseAny(p *format.Parser, line []byte) error {
+	switch {
+	case p.Format.Statistics():
+		return p.ParseStats(line, new(format.Stats))
+	case p.Format.Expectations():
+		return p.ParseExpect(line, new(format.Expect))
+	}
+	return p.Parse(line, new(format.Flow))
 }

@@ -207,16 +207,7 @@ func TestPastedCorpus(t *testing.T) {
 				}
 				exact := sc.Normalized() == n && sc.Unknown() == u
 				strict := format.Parser{Format: fm, Strict: true, Location: time.UTC}
-				var err error
-				switch {
-				case fm.Statistics():
-					err = strict.ParseStats(in, new(format.Stats))
-				case fm.Expectations():
-					err = strict.ParseExpect(in, new(format.Expect))
-				default:
-					err = strict.Parse(in, new(format.Flow))
-				}
-				if (err == nil) != exact {
+				if err := parseAny(&strict, in); (err == nil) != exact {
 					t.Errorf("line %d: WithStrict: %v; normalised %d, unknown tokens %d", sc.Line(), err, sc.Normalized()-n, sc.Unknown()-u)
 				}
 			}

@@ -171,6 +171,19 @@ var procColumns = [...][2]Stat{
 	{StatExpectCreate}, {StatExpectDelete}, {StatSearchRestart},
 }
 
+// procSep returns the blanks before column i of /proc/net/stat/nf_conntrack,
+// its header's and its lines': two after entries and before expect_new
+// (column 13 in every layout), one elsewhere.
+func procSep(i int) string {
+	switch i {
+	case 0:
+		return ""
+	case 1, 13:
+		return "  "
+	}
+	return " "
+}
+
 // procSet returns the counters of a /proc/net/stat/nf_conntrack header
 // whose columns are cols, in their order, or false if the kernel never
 // printed such a header.
@@ -242,26 +255,15 @@ func (p *parser) statsRelayout(fm Format, line []byte) bool {
 	tok := func(k int) []byte { return line[toks[k][0]:toks[k][1]] }
 	last := toks[len(toks)-1][1]
 	switch {
-	case fm == ProcStats && !isHex(tok(0)):
-		// The header: two blanks after the first name and after icmp_error.
+	case fm == ProcStats:
 		for k := range toks {
-			if k > 0 {
+			for range len(procSep(k)) {
 				p.pad(toks[k][0], ' ')
-				if k == 1 || string(tok(k-1)) == "icmp_error" {
-					p.pad(toks[k][0], ' ')
-				}
 			}
 			p.emit(line, toks[k][0], toks[k][1])
 		}
-	case fm == ProcStats:
-		for k := range toks {
-			if k == 1 || k == 13 {
-				p.pad(toks[k][0], ' ')
-			}
-			if k > 0 {
-				p.pad(toks[k][0], ' ')
-			}
-			p.emit(line, toks[k][0], toks[k][1])
+		if !isHex(tok(0)) {
+			break // the header
 		}
 		if len(toks) == len(procColumns)-1 {
 			p.pad(last, ' ') // before 2.6.35
@@ -445,14 +447,7 @@ func (p *parser) procStats(s *Stats) error {
 	*s = Stats{CPU: p.statCPU}
 	cols := procLayout(p.statCols)
 	for i, st := range cols {
-		sep := " "
-		switch {
-		case i == 0:
-			sep = ""
-		case i == 1 || st == StatExpectNew:
-			sep = "  "
-		}
-		if err := p.lit(sep); err != nil {
+		if err := p.lit(procSep(i)); err != nil {
 			return err
 		}
 		start := p.pos
@@ -493,25 +488,21 @@ func (p *parser) procHeader() error {
 	var cols [len(procColumns)]Stat
 	n := 0
 	line := p.line
-	for i := 0; i < len(line); {
-		end := p.tokenEnd(i)
-		st, ok := statByName(line[i:end])
-		if !ok || st.procName() != string(line[i:end]) || n == len(cols) {
-			return p.errAt(i, end, "header", ErrUnknownName, "unknown column "+quote(line[i:end])+" in the header")
+	for p.pos < len(line) && n < len(cols) {
+		if err := p.lit(procSep(n)); err != nil {
+			return p.errAt(p.pos, p.pos+1, "header", ErrSyntax, "the header's blanks are not the kernel's (two after entries and before expect_new, one elsewhere)")
 		}
-		cols[n] = st
+		end := p.tokenEnd(p.pos)
+		st, ok := statByName(line[p.pos:end])
+		if !ok || st.procName() != string(line[p.pos:end]) {
+			return p.errAt(p.pos, end, "header", ErrUnknownName, "unknown column "+quote(line[p.pos:end])+" in the header")
+		}
+		cols[n], p.pos = st, end
 		n++
-		i = end
-		for i < len(line) && line[i] == ' ' {
-			i++
-		}
 	}
 	set, ok := procSet(cols[:n])
-	if !ok {
+	if !ok || p.pos != len(line) {
 		return p.errAt(0, len(line), "header", ErrSyntax, "not a header of /proc/net/stat/nf_conntrack that a kernel printed")
-	}
-	if want := appendProcHeader(p.nbuf[:0], set); string(want[:len(want)-1]) != string(line) {
-		return p.errAt(0, len(line), "header", ErrSyntax, "the header's blanks are not the kernel's (two after entries and after icmp_error)")
 	}
 	p.statCols, p.statCPU = set, 0
 	return &ParseError{Col: 1, Len: len(line), Err: ErrNoRecord, Msg: "the header of /proc/net/stat/nf_conntrack, not a record", Text: string(line)}
@@ -548,12 +539,7 @@ func hexDigit(c byte) (byte, bool) {
 // the counters of set, and its newline.
 func appendProcHeader(dst []byte, set uint32) []byte {
 	for i, st := range procLayout(set) {
-		switch {
-		case i == 1 || st == StatExpectNew:
-			dst = append(dst, "  "...)
-		case i > 0:
-			dst = append(dst, ' ')
-		}
+		dst = append(dst, procSep(i)...)
 		dst = append(dst, st.procName()...)
 	}
 	return append(dst, '\n')
@@ -570,12 +556,7 @@ func appendStats(dst []byte, s *Stats, fm Format) ([]byte, error) {
 			return dst, &PrintError{Format: fm, Msg: "the counters are not the columns of a /proc/net/stat/nf_conntrack (it has entries and every counter but max_entries, in one kernel's names)"}
 		}
 		for i, st := range cols {
-			switch {
-			case i == 1 || st == StatExpectNew:
-				dst = append(dst, "  "...)
-			case i > 0:
-				dst = append(dst, ' ')
-			}
+			dst = append(dst, procSep(i)...)
 			dst = appendHex8(dst, s.values[st])
 		}
 		if s.set&(1<<StatSearchRestart) == 0 {
