@@ -46,7 +46,7 @@ const (
 	XMLExpect
 	// ConntrackStats is the table's counters as conntrack prints them:
 	// conntrack -S and -S expect, one CPU a line; conntrack -C, the count;
-	// and conntrack -S of conntrack 1.2 and older, a counter a line. Its records are
+	// and conntrack 1.2's -S, a counter a line. Its records are
 	// Stats, as are those of ProcStats.
 	ConntrackStats
 	// ProcStats is /proc/net/stat/nf_conntrack (and ip_conntrack): a
@@ -491,7 +491,7 @@ func (pr *Printer) AppendExpect(dst []byte, e *Expect) ([]byte, error) {
 
 // AppendStats appends s as a record of the printer's format, which must be
 // a format of the table's counters, with its newline: one line, or for
-// conntrack -S of conntrack 1.2 and older (Stats.CPU -1), one line a counter. For
+// conntrack 1.2's -S (Stats.CPU -1), one line a counter. For
 // ProcStats, a Writer prints the header.
 func (pr *Printer) AppendStats(dst []byte, s *Stats) ([]byte, error) {
 	if !pr.Format.Statistics() {

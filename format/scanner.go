@@ -147,8 +147,8 @@ func (s *Scanner) ScanExpect(e *Expect) bool { return s.scan(rec{e: e}) }
 // ScanStats reads the next record of the table's counters into st, from a
 // stream of ConntrackStats or ProcStats; see Scan. The header of
 // /proc/net/stat/nf_conntrack is not a record: it says what the lines
-// after it hold. The lines of conntrack -S of conntrack 1.2 and older, a counter a line,
-// are one record.
+// after it hold. The lines of conntrack 1.2's -S, a counter a line, are
+// one record.
 func (s *Scanner) ScanStats(st *Stats) bool { return s.scan(rec{st: st}) }
 
 // A rec is where a Scanner reads a record to: one of its fields is set.
@@ -194,10 +194,10 @@ func (s *Scanner) scan(r rec) bool {
 				s.normalized++
 			}
 			if perr == nil && r.st != nil {
+				s.count() // before statsList parses the lines after it
 				if s.format == ConntrackStats && r.st.CPU < 0 && !isDigits(bytes.TrimSpace(line)) {
 					s.statsList(r.st)
 				}
-				s.count()
 			} else if perr == nil {
 				var q *Quirks
 				if expect {
@@ -245,8 +245,8 @@ func (s *Scanner) parse(line []byte, r rec) error {
 	return s.ps.Parse(line, r.f)
 }
 
-// statsList joins to st, a record of conntrack -S of conntrack 1.2 and older (a counter a
-// line), the lines after it that list the other counters of its block.
+// statsList joins to st, a line of conntrack 1.2's -S (a counter a line),
+// the lines after it that list the other counters of its block.
 func (s *Scanner) statsList(st *Stats) {
 	var next Stats
 	for {

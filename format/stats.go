@@ -207,7 +207,7 @@ type statsLayout uint8
 const (
 	statsLines statsLayout = iota // conntrack -S: "cpu=0   \tfound=0 ... "
 	statsCount                    // conntrack -C: the count alone
-	statsList                     // conntrack -S of conntrack 1.2 and older: a counter a line
+	statsList                     // conntrack 1.2's -S: a counter a line
 )
 
 func (s *Stats) layout() statsLayout {
@@ -269,7 +269,7 @@ func (p *parser) statsRelayout(fm Format, line []byte) bool {
 			p.pad(last, ' ') // before 2.6.35
 		}
 	case len(toks) == 2 && !bytes.HasPrefix(tok(0), []byte("cpu=")):
-		// A counter of conntrack -S of conntrack 1.2 and older: "%-10s\t\t%-8u".
+		// A counter of conntrack 1.2's -S: "%-10s\t\t%-8u".
 		p.emit(line, toks[0][0], toks[0][1])
 		for n := len(tok(0)); n < 10; n++ {
 			p.pad(toks[0][1], ' ')
@@ -307,7 +307,7 @@ func isHex(t []byte) bool {
 }
 
 // conntrackStats parses a line of conntrack -S ("cpu=0   \tfound=0 ... "),
-// of conntrack -C ("59"), or of conntrack -S of conntrack 1.2 and older ("found     \t\t0       ").
+// of conntrack -C ("59"), or of conntrack 1.2's -S ("found     \t\t0       ").
 func (p *parser) conntrackStats(s *Stats) error {
 	*s = Stats{CPU: -1}
 	line := p.line
@@ -395,7 +395,7 @@ func listLine(line []byte) bool {
 	return ok && bytes.HasPrefix(bytes.TrimLeft(line[end:], " "), []byte("\t\t"))
 }
 
-// statsList parses a line of conntrack -S of conntrack 1.2 and older: a counter of the
+// statsList parses a line of conntrack 1.2's -S: a counter of the
 // first line of /proc/net/stat/nf_conntrack, "%-10s\t\t%-8u", named as
 // /proc names it.
 func (p *parser) statsList(s *Stats) error {
@@ -569,7 +569,7 @@ func appendStats(dst []byte, s *Stats, fm Format) ([]byte, error) {
 		return append(appendUint(dst, s.values[StatEntries]), '\n'), nil
 	case statsList:
 		if s.Has(StatMaxEntries) {
-			return dst, &PrintError{Format: fm, Msg: "conntrack -S of conntrack 1.2 and older lists no " + StatMaxEntries.String()}
+			return dst, &PrintError{Format: fm, Msg: "conntrack 1.2's -S lists no " + StatMaxEntries.String()}
 		}
 		for _, st := range procLayout(s.set) {
 			v := s.values[st]
