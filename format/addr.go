@@ -251,11 +251,9 @@ func appendHex(dst []byte, v uint16) []byte {
 	return dst
 }
 
-// ParseAddr parses an IPv4 address in dotted-decimal form or an IPv6 address
-// in any form of RFC 4291, without a zone, from bytes and without
-// allocating. The address parsers of the formats accept only the form their
-// producer prints; this one is for encodings such as JSON.
-func ParseAddr(b []byte) (netip.Addr, bool) {
+// parseAddr parses an IPv4 address in dotted-decimal form or an IPv6
+// address in any form of RFC 4291, without a zone.
+func parseAddr(b []byte) (netip.Addr, bool) {
 	if bytes.IndexByte(b, ':') >= 0 {
 		return parseIPv6(b)
 	}

@@ -35,9 +35,9 @@ func TestZeroAlloc(t *testing.T) {
 	}
 	for _, s := range ss {
 		var r record
-		p := format.Parser{Format: s.f, Location: time.UTC}
+		p := format.Dialect{Format: s.f, Location: time.UTC}
 		if n := testing.AllocsPerRun(100, func() {
-			if err := s.parse(&p, &r); err != nil {
+			if err := s.parse(p, &r); err != nil {
 				t.Fatal(err)
 			}
 		}); n != 0 {

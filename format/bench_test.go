@@ -16,11 +16,11 @@ func BenchmarkParse(b *testing.B) {
 	for _, s := range samples(b) {
 		b.Run(s.name, func(b *testing.B) {
 			var r record
-			p := format.Parser{Format: s.f, Location: time.UTC}
+			p := format.Dialect{Format: s.f, Location: time.UTC}
 			b.SetBytes(int64(len(s.line) + 1))
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := s.parse(&p, &r); err != nil {
+				if err := s.parse(p, &r); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -32,8 +32,8 @@ func BenchmarkAppend(b *testing.B) {
 	for _, s := range samples(b) {
 		b.Run(s.name, func(b *testing.B) {
 			var r record
-			p := format.Parser{Format: s.f, Location: time.UTC}
-			if err := s.parse(&p, &r); err != nil {
+			p := format.Dialect{Format: s.f, Location: time.UTC}
+			if err := s.parse(p, &r); err != nil {
 				b.Fatal(err)
 			}
 			buf := make([]byte, 0, 2048)
@@ -74,7 +74,7 @@ func TestBaseline(t *testing.T) {
 			continue
 		}
 		var want, got format.Flow
-		if err := format.ParseProc(s.line, &want); err != nil {
+		if err := (format.Dialect{Format: format.Proc}).Parse(s.line, &want); err != nil {
 			t.Fatal(err)
 		}
 		if err := baselineParse(s.line, &got); err != nil {
@@ -99,7 +99,7 @@ func BenchmarkScan(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				sc, err := format.NewScanner(bytes.NewReader(data), format.Proc)
+				sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Proc})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -162,8 +162,8 @@ func baselineParse(line []byte, f *format.Flow) error {
 			case "[ASSURED]":
 				f.Status |= format.StatusAssured
 			default:
-				st, ok := format.ParseState(f.Proto, fld)
-				if !ok {
+				st, err := f.Proto.ParseState(fld)
+				if err != nil {
 					return errors.New("bad token " + fld)
 				}
 				f.State = st

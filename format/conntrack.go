@@ -3,7 +3,7 @@ package format
 import (
 	"bytes"
 	"math"
-	"strings"
+
 	"time"
 )
 
@@ -288,35 +288,6 @@ func appendLib(dst []byte, f *Flow, s Slot, o Options, loc *time.Location) []byt
 		}
 	}
 	return dst
-}
-
-// ParseOptions parses conntrack's -o option list, such as "extended,id".
-// "userspace", a no-op since conntrack 1.4.7, is accepted; "xml" and "save"
-// are formats of their own.
-func ParseOptions(s string) (Options, error) {
-	var o Options
-	for _, name := range strings.Split(s, ",") {
-		switch name {
-		case "", "userspace":
-			continue
-		}
-		i := 0
-		for i < len(optionNames) && optionNames[i] != name {
-			i++
-		}
-		if i == len(optionNames) {
-			return 0, &OptionError{Name: name}
-		}
-		o |= 1 << i
-	}
-	return o, nil
-}
-
-// OptionError reports an -o option conntrack does not have.
-type OptionError struct{ Name string }
-
-func (e *OptionError) Error() string {
-	return "unknown conntrack option " + `"` + e.Name + `"` + " (want " + strings.Join(optionNames[:], ", ") + ")"
 }
 
 // location returns loc, or time.Local if it is nil.

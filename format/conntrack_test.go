@@ -38,16 +38,16 @@ var conntrackLines = []struct {
 func TestConntrackLines(t *testing.T) {
 	for _, c := range conntrackLines {
 		line := c.line
-		p := format.Parser{Format: format.Conntrack, Location: time.UTC}
+		p := format.Dialect{Format: format.Conntrack, Location: time.UTC}
 		var f format.Flow
 		if err := p.Parse([]byte(line), &f); err != nil {
 			t.Errorf("%v\n%s", err, err.(*format.ParseError).Underline())
 			continue
 		}
-		if got := p.Options().String(); got != c.opts {
+		if got := shown(t, p, []byte(line)).String(); got != c.opts {
 			t.Errorf("%.50q: options %q, want %q", line, got, c.opts)
 		}
-		pr := format.Printer{Format: format.Conntrack, Options: p.Options(), Location: time.UTC}
+		pr := format.Dialect{Format: format.Conntrack, Options: shown(t, p, []byte(line)), Location: time.UTC}
 		out, err := pr.Append(nil, &f)
 		if err != nil || string(out) != line+"\n" {
 			t.Errorf("round trip:\n got: %q %v\nwant: %q", out, err, line)
@@ -71,7 +71,7 @@ func TestConntrackWild(t *testing.T) {
 		{"029-weave-scope-conntrack-o-id.txt", 8, 0, 1},
 	} {
 		data := readFile(t, filepath.Join(dir, c.file))
-		sc, err := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithName(c.file))
+		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto}, format.WithName(c.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,12 +80,12 @@ func TestConntrackWild(t *testing.T) {
 		n := 0
 		for sc.Scan(&f) {
 			n++
-			pr := format.Printer{Format: sc.Format(), Options: sc.Options()}
+			pr := format.Dialect{Format: sc.Dialect().Format, Options: sc.Dialect().Options}
 			out, err = pr.Append(out[:0], &f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sc.CR() {
+			if f.Quirks&format.QuirkCRLF != 0 {
 				out = append(out[:len(out)-1], "\r\n"...)
 			}
 			if !bytes.Contains(data, out) {
@@ -95,8 +95,8 @@ func TestConntrackWild(t *testing.T) {
 				}
 			}
 		}
-		if sc.Err() != nil || sc.Format() != format.Conntrack {
-			t.Errorf("%s: %v, format %v", c.file, sc.Err(), sc.Format())
+		if sc.Err() != nil || sc.Dialect().Format != format.Conntrack {
+			t.Errorf("%s: %v, format %v", c.file, sc.Err(), sc.Dialect().Format)
 		}
 		if n != c.records || sc.Messages() != c.messages {
 			t.Errorf("%s: %d records, %d messages; want %d, %d", c.file, n, sc.Messages(), c.records, c.messages)
@@ -109,12 +109,12 @@ func TestConntrackWild(t *testing.T) {
 func TestConntrackSplitRecord(t *testing.T) {
 	data := "udp      17 50 src=0:0:1:: dst=2001:db8::99 sport=107 dport=9 packets=0 bytes=0 [UNREPLIED] src=2001:db8::99 dst=0:conntrack v1.4.7 (conntrack-tools): 27 flow entries have been shown.\n" +
 		"0:1:: sport=9 dport=107 packets=0 bytes=0 mark=0 delta-time=10 use=1\n"
-	sc, _ := format.NewScanner(strings.NewReader(data), format.Conntrack)
+	sc, _ := format.NewScanner(strings.NewReader(data), format.Dialect{Format: format.Conntrack})
 	var f format.Flow
 	if !sc.Scan(&f) {
 		t.Fatal(sc.Err())
 	}
-	out, _ := format.Conntrack.Append(nil, &f)
+	out, _ := format.Dialect{Format: format.Conntrack}.Append(nil, &f)
 	want := "udp      17 50 src=0:0:1:: dst=2001:db8::99 sport=107 dport=9 packets=0 bytes=0 [UNREPLIED] src=2001:db8::99 dst=0:0:1:: sport=9 dport=107 packets=0 bytes=0 mark=0 delta-time=10 use=1\n"
 	if string(out) != want || sc.Messages() != 1 || sc.Scan(&f) {
 		t.Errorf("got %q, %d messages", out, sc.Messages())
@@ -125,9 +125,9 @@ func TestConntrackSplitRecord(t *testing.T) {
 // family as conntrack -o extended's do, does not make a printer of
 // conntrack's text print the family.
 func TestOptionsFromProc(t *testing.T) {
-	sc, _ := format.NewScanner(strings.NewReader(good+"\n"), format.Proc)
+	sc, _ := format.NewScanner(strings.NewReader(good+"\n"), format.Dialect{Format: format.Proc})
 	var f format.Flow
-	if !sc.Scan(&f) || sc.Options() != 0 {
-		t.Fatalf("options %q, err %v", sc.Options(), sc.Err())
+	if !sc.Scan(&f) || sc.Dialect().Options != 0 {
+		t.Fatalf("options %q, err %v", sc.Dialect().Options, sc.Err())
 	}
 }

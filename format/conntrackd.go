@@ -39,7 +39,7 @@ func (p *parser) cacheFlow(f *Flow) error {
 func (p *parser) cacheComplete(f *Flow) error {
 	switch {
 	case portsAlways(f.Proto) && lacksL4(f):
-		return p.errAt(0, len(p.line), "", ErrMissing, "no ports, which conntrackd prints for every "+f.Proto.String()+" flow")
+		return p.errAt(0, len(p.line), "", ErrMissing, "no ports, which conntrackd prints for every "+f.Proto.name()+" flow")
 	case lacksTCPState(f):
 		return p.errAt(0, len(p.line), "state", ErrMissing, "no TCP state, which conntrackd prints for every tcp flow")
 	}
@@ -57,7 +57,7 @@ func appendConntrackdXML(dst []byte, f *Flow) ([]byte, error) {
 	// its state: read back, such a flow lacks it.
 	c.Status &^= StatusOffload | StatusHWOffload
 	if lacksTCPState(&c) {
-		return dst, &PrintError{Format: ConntrackdXML, Msg: "an offloaded tcp flow without its state: conntrackd's XML shows no offload flag, and prints a state for every other tcp flow"}
+		return dst, &printError{Format: ConntrackdXML, Msg: "an offloaded tcp flow without its state: conntrackd's XML shows no offload flag, and prints a state for every other tcp flow"}
 	}
 	return appendXML(dst, &c, ConntrackdXML, 0, nil)
 }

@@ -35,9 +35,9 @@ var conntrackdFiles = []struct {
 // readConntrackd reads every record of data in format f (Auto detects it),
 // flows or expectations as the format holds, and prints them back with a
 // Writer. It returns the flows read, for the flow formats.
-func readConntrackd(t *testing.T, data []byte, f format.Format, opts ...format.ScanOption) ([]format.Flow, int, []byte, *format.Scanner, error) {
+func readConntrackd(t *testing.T, data []byte, d format.Dialect, opts ...format.ScanOption) ([]format.Flow, int, []byte, *format.Scanner, error) {
 	t.Helper()
-	sc, err := format.NewScanner(bytes.NewReader(data), f, opts...)
+	sc, err := format.NewScanner(bytes.NewReader(data), d, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func readConntrackd(t *testing.T, data []byte, f format.Format, opts ...format.S
 		return nil, 0, nil, sc, err
 	}
 	var out bytes.Buffer
-	w := format.NewWriter(&out, format.Printer{Format: fm})
+	w := format.NewWriter(&out, format.Dialect{Format: fm})
 	var flows []format.Flow
 	n := 0
 	if fm.Expectations() {
@@ -94,13 +94,9 @@ func TestConntrackdRoundTrip(t *testing.T) {
 		}
 		for _, f := range []format.Format{c.f, format.Auto} {
 			for _, strict := range []bool{true, false} {
-				var opts []format.ScanOption
-				if strict {
-					opts = append(opts, format.WithStrict())
-				}
-				_, n, out, sc, err := readConntrackd(t, data, f, opts...)
-				if err != nil || n != want || sc.Format() != c.f {
-					t.Errorf("%s as %v (strict %v): %d records of %v, %v; want %d of %v", c.file, f, strict, n, sc.Format(), err, want, c.f)
+				_, n, out, sc, err := readConntrackd(t, data, format.Dialect{Format: f, Strict: strict})
+				if err != nil || n != want || sc.Dialect().Format != c.f {
+					t.Errorf("%s as %v (strict %v): %d records of %v, %v; want %d of %v", c.file, f, strict, n, sc.Dialect().Format, err, want, c.f)
 					continue
 				}
 				if !bytes.Equal(out, data) {
@@ -152,7 +148,7 @@ func agree(a, b *format.Flow) []string {
 // flows. The flows of the peer's -e are those of -i.
 func TestConntrackdAgrees(t *testing.T) {
 	read := func(file string, f format.Format) map[flowKey]format.Flow {
-		flows, _, _, _, err := readConntrackd(t, conntrackdCapture(t, file), f)
+		flows, _, _, _, err := readConntrackd(t, conntrackdCapture(t, file), format.Dialect{Format: f})
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
@@ -252,7 +248,7 @@ func TestConntrackdErrors(t *testing.T) {
 		case c.f == format.XML:
 			first = goodX + replyX + "<meta direction=\"independent\"><timeout>30</timeout></meta></flow>\n"
 		}
-		sc, err := format.NewScanner(strings.NewReader(first+c.line+"\n"), c.f, format.WithName("x.txt"), format.WithStrict())
+		sc, err := format.NewScanner(strings.NewReader(first+c.line+"\n"), format.Dialect{Format: c.f, Strict: true}, format.WithName("x.txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,9 +283,9 @@ func TestConntrackdPasted(t *testing.T) {
 			data := conntrackdCapture(t, c.file)
 			pasted := xmlMangle.Replace(string(data))
 			for _, f := range []format.Format{c.f, format.Auto} {
-				_, _, out, sc, err := readConntrackd(t, []byte(pasted), f)
-				if err != nil || sc.Format() != c.f || !bytes.Equal(out, data) {
-					t.Errorf("%s re-serialised as %v: %v, %v; prints\n%s", c.file, f, sc.Format(), err, out)
+				_, _, out, sc, err := readConntrackd(t, []byte(pasted), format.Dialect{Format: f})
+				if err != nil || sc.Dialect().Format != c.f || !bytes.Equal(out, data) {
+					t.Errorf("%s re-serialised as %v: %v, %v; prints\n%s", c.file, f, sc.Dialect().Format, err, out)
 				}
 			}
 			continue
@@ -304,9 +300,9 @@ func TestConntrackdPasted(t *testing.T) {
 				pasted.WriteString(mangle(strings.TrimSuffix(l, "\n")) + "\n")
 			}
 			for _, f := range []format.Format{c.f, format.Auto} {
-				_, _, out, sc, err := readConntrackd(t, []byte(pasted.String()), f)
-				if err != nil || sc.Format() != c.f || !bytes.Equal(out, data) {
-					t.Errorf("%s pasted %d as %v: %v, %v; prints\n%s", c.file, i, f, sc.Format(), err, out)
+				_, _, out, sc, err := readConntrackd(t, []byte(pasted.String()), format.Dialect{Format: f})
+				if err != nil || sc.Dialect().Format != c.f || !bytes.Equal(out, data) {
+					t.Errorf("%s pasted %d as %v: %v, %v; prints\n%s", c.file, i, f, sc.Dialect().Format, err, out)
 				}
 			}
 		}
@@ -320,7 +316,7 @@ func TestConntrackdPasted(t *testing.T) {
 // printed as conntrackd's is active since its delta-time.
 func TestConntrackdConvert(t *testing.T) {
 	for _, file := range []string{"conntrackd-i.txt", "conntrackd-e.txt", "alarm-conntrackd-e.txt"} {
-		flows, _, _, _, err := readConntrackd(t, conntrackdCapture(t, file), format.Conntrackd)
+		flows, _, _, _, err := readConntrackd(t, conntrackdCapture(t, file), format.Dialect{Format: format.Conntrackd})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,16 +330,15 @@ func TestConntrackdConvert(t *testing.T) {
 			for i := range flows {
 				n := len(out)
 				var err error
-				out, err = (&format.Printer{Format: to}).Append(out, &flows[i])
-				var pe *format.PrintError
+				out, err = (&format.Dialect{Format: to}).Append(out, &flows[i])
 				switch {
 				case err == nil:
 					printed++
 					var back format.Flow
-					if err := (&format.Parser{Format: to, Strict: true}).Parse(out[n:], &back); err != nil {
+					if err := (&format.Dialect{Format: to, Strict: true}).Parse(out[n:], &back); err != nil {
 						t.Errorf("%s to %v: %q does not read back: %v", file, to, out[n:], err)
 					}
-				case !errors.As(err, &pe):
+				case !errors.Is(err, format.ErrUnprintable):
 					t.Errorf("%s to %v: %v is not a *PrintError", file, to, err)
 				case external && to != format.Conntrackd && to != format.ConntrackdXML && !strings.Contains(err.Error(), "no reply tuple"):
 					t.Errorf("%s to %v: %v", file, to, err)
@@ -364,11 +359,11 @@ func TestConntrackdConvert(t *testing.T) {
 	}
 	var f format.Flow
 	line := "tcp      6 431997 ESTABLISHED src=::1 dst=::1 sport=51266 dport=33929 packets=4 bytes=300 src=::1 dst=::1 sport=33929 dport=51266 packets=3 bytes=228 [ASSURED] mark=0 delta-time=3 use=1"
-	if err := format.Conntrack.Parse([]byte(line), &f); err != nil {
+	if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	want := "tcp      6 ESTABLISHED src=::1 dst=::1 sport=51266 dport=33929 src=::1 dst=::1 sport=33929 dport=51266 [ASSURED] mark=0 [active since 3s]\n"
-	if out, err := format.Conntrackd.Append(nil, &f); err != nil || string(out) != want {
+	if out, err := (format.Dialect{Format: format.Conntrackd}).Append(nil, &f); err != nil || string(out) != want {
 		t.Errorf("conntrack -L as conntrackd: %q, %v; want %q", out, err, want)
 	}
 }
@@ -380,7 +375,7 @@ func TestConntrackdConvert(t *testing.T) {
 func TestConntrackdExpectTimes(t *testing.T) {
 	const line = "proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=127.0.0.1 master-dst=127.0.0.1 sport=43288 dport=2121 class=0 helper=ftp"
 	var e format.Expect
-	p := format.Parser{Format: format.ConntrackdExpect, Strict: true}
+	p := format.Dialect{Format: format.ConntrackdExpect, Strict: true}
 	if err := p.ParseExpect([]byte(line+" [expires in 118s] [active since 2s]"), &e); err != nil {
 		t.Fatal(err)
 	}
@@ -394,15 +389,15 @@ func TestConntrackdExpectTimes(t *testing.T) {
 		{format.ConntrackdExpect, line + " [expires in 118s] [active since 2s]\n"},
 		{format.ConntrackExpect, line + "\n"},
 	} {
-		out, err := (&format.Printer{Format: c.f}).AppendExpect(nil, &e)
+		out, err := (&format.Dialect{Format: c.f}).AppendExpect(nil, &e)
 		if err != nil || string(out) != c.want {
 			t.Errorf("%v: %q, %v; want %q", c.f, out, err, c.want)
 		}
 	}
-	if err := (&format.Parser{Format: format.ConntrackExpect}).ParseExpect([]byte("300 "+line), &e); err != nil {
+	if err := (&format.Dialect{Format: format.ConntrackExpect}).ParseExpect([]byte("300 "+line), &e); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := (&format.Printer{Format: format.ConntrackdExpect}).AppendExpect(nil, &e); err != nil || string(out) != line+" [active since 0s]\n" {
+	if out, err := (&format.Dialect{Format: format.ConntrackdExpect}).AppendExpect(nil, &e); err != nil || string(out) != line+" [active since 0s]\n" {
 		t.Errorf("conntrack -L expect as conntrackd's: %q, %v", out, err)
 	}
 }
@@ -413,7 +408,7 @@ func TestConntrackdExpectTimes(t *testing.T) {
 // *PrintError, as their readers refuse such lines, rather than print what
 // does not read back (FuzzNetlink).
 func TestConntrackdIncomplete(t *testing.T) {
-	p := format.Parser{Format: format.Conntrack}
+	p := format.Dialect{Format: format.Conntrack}
 	for _, c := range []struct {
 		line    string
 		formats []format.Format
@@ -428,9 +423,8 @@ func TestConntrackdIncomplete(t *testing.T) {
 			t.Fatalf("%s: %v", c.line, err)
 		}
 		for _, fm := range c.formats {
-			out, err := (&format.Printer{Format: fm}).Append(nil, &f)
-			var pe *format.PrintError
-			if !errors.As(err, &pe) {
+			out, err := (&format.Dialect{Format: fm}).Append(nil, &f)
+			if !errors.Is(err, format.ErrUnprintable) {
 				t.Errorf("%v: printed %q, %v; want a *PrintError", fm, out, err)
 			}
 		}

@@ -1,6 +1,7 @@
 package format_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,19 +67,18 @@ func TestConvertMissing(t *testing.T) {
 			"-I -t 94 -u UNSET -s 10.0.0.3 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.3 -p dccp --sport 0 --dport 0 --reply-port-src 0 --reply-port-dst 0 --state OPEN --role client -m 0"},
 	} {
 		var f format.Flow
-		p := format.Parser{Format: c.from, Location: time.UTC}
+		p := format.Dialect{Format: c.from, Location: time.UTC}
 		if err := p.Parse([]byte(c.line), &f); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		pr := format.Printer{Format: c.to, Location: time.UTC}
+		pr := format.Dialect{Format: c.to, Location: time.UTC}
 		out, err := pr.Append(nil, &f)
-		var pe *format.PrintError
 		switch {
-		case errors.As(err, &pe):
-			if !strings.Contains(pe.Error(), c.want) {
+		case errors.Is(err, format.ErrUnprintable):
+			if !strings.Contains(err.Error(), c.want) {
 				t.Errorf("%s: %v, want %q", c.name, err, c.want)
 			}
-			if c.from != format.XML && strings.Contains(pe.Error(), "XML") {
+			if c.from != format.XML && strings.Contains(err.Error(), "XML") {
 				t.Errorf("%s: %v: blames XML, which is not the source", c.name, err)
 			}
 		case err != nil:
@@ -88,37 +88,45 @@ func TestConvertMissing(t *testing.T) {
 				t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
 			}
 			var back format.Flow
-			if err := (&format.Parser{Format: c.to}).Parse([]byte(strings.TrimSuffix(string(out), "\n")), &back); err != nil {
+			if err := (&format.Dialect{Format: c.to}).Parse([]byte(strings.TrimSuffix(string(out), "\n")), &back); err != nil {
 				t.Errorf("%s: the printed line does not parse: %v", c.name, err)
 			}
 		}
 	}
 }
 
-// TestExtrasBuilder checks that the builder gives what adding each token
-// with Extras.Add gives, in any order of slots.
-func TestExtrasBuilder(t *testing.T) {
+// TestExtrasBinary checks that Extras read from their binary form, with
+// tokens in any order of slots, equal adding each token with Extras.Add;
+// that the form reads back without allocating where it is unchanged; and
+// that a malformed form is an error.
+func TestExtrasBinary(t *testing.T) {
 	for _, slots := range [][]format.Slot{
 		{}, {format.SlotUse}, {format.SlotHeader, format.SlotMark, format.SlotMark, format.SlotUse},
 		{format.SlotUse, format.SlotMark, format.SlotUse, format.SlotHeader, format.SlotMark},
 	} {
-		var want format.Extras
-		var b format.ExtrasBuilder
+		var want, got format.Extras
+		var b []byte
 		for i, s := range slots {
 			tok := fmt.Sprintf("t%d=%d", i, s)
 			want = want.Add(s, tok)
-			b.Add(s, tok)
+			b = append(binary.AppendUvarint(append(b, byte(s)), uint64(len(tok))), tok...)
 		}
-		if got := b.Extras(format.Extras{}); !got.Equal(want) {
-			t.Errorf("%v: builder %v, Add %v", slots, got, want)
+		if err := got.UnmarshalBinary(b); err != nil || !got.Equal(want) {
+			t.Errorf("%v: read %v, %v; Add %v", slots, got, err, want)
 		}
-		old := want
-		b.Reset()
-		for s, tok := range want.All() {
-			b.Add(s, tok)
+		m, _ := want.MarshalBinary()
+		if n := testing.AllocsPerRun(10, func() {
+			if err := got.UnmarshalBinary(m); err != nil || !got.Equal(want) {
+				t.Errorf("%v: read back %v, %v", slots, got, err)
+			}
+		}); n != 0 {
+			t.Errorf("%v: reading the same tokens again allocates %v times", slots, n)
 		}
-		if got := b.Extras(old); !got.Equal(old) {
-			t.Errorf("%v: rebuilt %v", slots, got)
+	}
+	for _, b := range []string{"\x02", "\x02\x05ab", "\x7f\x01a", "\x02\xff"} {
+		var e format.Extras
+		if err := e.UnmarshalBinary([]byte(b)); err == nil || e.Len() != 0 {
+			t.Errorf("%q: read %v, %v", b, e, err)
 		}
 	}
 }
@@ -140,14 +148,13 @@ func TestPrintUnreadableNames(t *testing.T) {
 		{"secctx with a control byte", func(f *format.Flow) { f.Secctx = "a\tb" }, []format.Format{format.Proc, format.Conntrack, format.XML}},
 	} {
 		var f format.Flow
-		if err := format.Conntrack.Parse([]byte(line), &f); err != nil {
+		if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
 			t.Fatal(err)
 		}
 		c.set(&f)
 		for _, fm := range c.in {
-			_, err := fm.Append(nil, &f)
-			var pe *format.PrintError
-			if !errors.As(err, &pe) {
+			_, err := format.Dialect{Format: fm}.Append(nil, &f)
+			if !errors.Is(err, format.ErrUnprintable) {
 				t.Errorf("%s in %v: %v, want a PrintError", c.name, fm, err)
 			}
 		}

@@ -5,13 +5,15 @@ import (
 	"strings"
 )
 
-// DetectError says that no format fits the start of a stream, and which
-// formats were considered.
-type DetectError struct {
+// A detectError says that no format fits the start of a stream, and which
+// formats were considered. It wraps ErrNoFormat.
+type detectError struct {
 	Considered []Format
 }
 
-func (e *DetectError) Error() string {
+func (e *detectError) Unwrap() error { return ErrNoFormat }
+
+func (e *detectError) Error() string {
 	names := make([]string, len(e.Considered))
 	for i, f := range e.Considered {
 		names[i] = f.String() + " (" + detectHints[f] + ")"
@@ -91,7 +93,7 @@ func Detect(prefix []byte) (Format, error) {
 	var score [numFormats]int
 	var f Flow
 	var e Expect
-	var p Parser
+	var p lineParser
 	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
 	guessed := Auto // from the first line that looks like a record
 	prefix = bytes.TrimPrefix(prefix, utf8BOM)
@@ -196,7 +198,7 @@ func Detect(prefix []byte) (Format, error) {
 		if guessed != Auto {
 			return guessed, nil
 		}
-		return Auto, &DetectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
+		return Auto, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
 	}
 	// conntrack reads what ip_conntrack prints (and /proc without zone= as
 	// -o extended); the use= counts tell them apart.

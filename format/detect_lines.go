@@ -74,7 +74,7 @@ func tupleToken(line []byte) bool {
 			}
 		}
 		if string(prev) == "-s" || string(prev) == "-d" {
-			if _, ok := ParseAddr(tok); ok {
+			if _, ok := parseAddr(tok); ok {
 				addrs++
 			}
 		}

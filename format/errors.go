@@ -8,20 +8,21 @@ import (
 
 // Sentinel errors. Every error of a parser is a *ParseError that wraps one of
 // them, so callers can test the kind with errors.Is and get the position
-// with errors.As.
+// with errors.As; the other errors of the package wrap one too.
 var (
-	ErrSyntax      = errors.New("syntax error")                          // a token is not what the grammar allows here
-	ErrRange       = errors.New("value out of range")                    // a number does not fit its field
-	ErrAddress     = errors.New("malformed address")                     // an address is not in the printer's form
-	ErrUnknownName = errors.New("unknown name")                          // a protocol or state name that does not exist
-	ErrUnknownKey  = errors.New("unknown field")                         // a well-formed field the parser does not know (strict mode)
-	ErrDuplicate   = errors.New("duplicate field")                       // a field that occurs once occurs again
-	ErrOrder       = errors.New("field out of order")                    // a known field in a place the format never prints it
-	ErrMissing     = errors.New("missing field")                         // a field the format always prints is absent
-	ErrMismatch    = errors.New("contradictory fields")                  // fields that contradict each other
-	ErrLineTooLong = errors.New("line too long")                         // a line exceeds the scanner's bound
-	ErrNoRecord    = errors.New("not a record")                          // a header or footer line of a document
-	ErrUnprintable = errors.New("flow cannot be printed in this format") // returned by printers
+	ErrSyntax      = errors.New("format: syntax error")                            // a token is not what the grammar allows here
+	ErrRange       = errors.New("format: value out of range")                      // a number does not fit its field
+	ErrAddress     = errors.New("format: malformed address")                       // an address is not in the printer's form
+	ErrUnknownName = errors.New("format: unknown name")                            // a name of a protocol, state, format, option... that does not exist
+	ErrUnknownKey  = errors.New("format: unknown field")                           // a well-formed field the parser does not know (strict mode)
+	ErrDuplicate   = errors.New("format: duplicate field")                         // a field that occurs once occurs again
+	ErrOrder       = errors.New("format: field out of order")                      // a known field in a place the format never prints it
+	ErrMissing     = errors.New("format: missing field")                           // a field the format always prints is absent
+	ErrMismatch    = errors.New("format: contradictory fields")                    // fields that contradict each other
+	ErrLineTooLong = errors.New("format: line too long")                           // a line exceeds the scanner's bound
+	ErrNoRecord    = errors.New("format: not a record")                            // a header or footer line of a document
+	ErrNoFormat    = errors.New("format: no format fits the input")                // Detect, or a Scanner given Auto, found none
+	ErrUnprintable = errors.New("format: record cannot be printed in this format") // a printer refuses the record: the error says why
 )
 
 // ParseError describes a line that a parser rejected: where, in which field,
@@ -138,16 +139,15 @@ func visible(c byte) string {
 	return `\x` + string(hex[c>>4]) + string(hex[c&15])
 }
 
-// PrintError says why a record cannot be printed in a format. It wraps
+// A printError says why a record cannot be printed in a format. It wraps
 // ErrUnprintable.
-type PrintError struct {
+type printError struct {
 	Format Format
 	Msg    string
 }
 
-func (e *PrintError) Error() string {
+func (e *printError) Error() string {
 	return "cannot print as " + e.Format.String() + ": " + e.Msg
 }
 
-// Unwrap returns ErrUnprintable.
-func (e *PrintError) Unwrap() error { return ErrUnprintable }
+func (e *printError) Unwrap() error { return ErrUnprintable }

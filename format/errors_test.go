@@ -179,7 +179,7 @@ func TestParseErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var f format.Flow
-			p := format.Parser{Format: c.f, Strict: true}
+			p := format.Dialect{Format: c.f, Strict: true}
 			err := p.Parse([]byte(c.line), &f)
 			var pe *format.ParseError
 			if !errors.As(err, &pe) {
@@ -209,7 +209,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestUnderline(t *testing.T) {
 	var f format.Flow
-	err := format.ParseProc([]byte(strings.Replace(good, "sport=32775", "sport=99999", 1)), &f)
+	err := format.Dialect{Format: format.Proc}.Parse([]byte(strings.Replace(good, "sport=32775", "sport=99999", 1)), &f)
 	var pe *format.ParseError
 	if !errors.As(err, &pe) {
 		t.Fatal(err)
@@ -268,7 +268,7 @@ func TestUnderlineLong(t *testing.T) {
 	}
 
 	line := good + strings.Repeat("x", 200000)
-	sc, _ := format.NewScanner(strings.NewReader(line+"\n"), format.Proc)
+	sc, _ := format.NewScanner(strings.NewReader(line+"\n"), format.Dialect{Format: format.Proc})
 	var f format.Flow
 	var pe *format.ParseError
 	if sc.Scan(&f) || !errors.As(sc.Err(), &pe) {
@@ -289,18 +289,18 @@ func TestUnderlineLong(t *testing.T) {
 func TestLenient(t *testing.T) {
 	line := strings.Replace(good, "mark=0 ", "mark=0 hwid=12 ", 1)
 	var f format.Flow
-	if err := format.ParseProc([]byte(line), &f); err != nil {
+	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	if f.Extras.Len() != 1 {
 		t.Errorf("kept %d extras, want 1", f.Extras.Len())
 	}
 	var strict format.Flow
-	p := format.Parser{Format: format.Proc, Strict: true}
+	p := format.Dialect{Format: format.Proc, Strict: true}
 	if err := p.Parse([]byte(line), &strict); !errors.Is(err, format.ErrUnknownKey) {
 		t.Errorf("strict: got %v, want ErrUnknownKey", err)
 	}
-	out, _ := format.AppendProc(nil, &f)
+	out, _ := format.Dialect{Format: format.Proc}.Append(nil, &f)
 	if string(out) != line+"\n" {
 		t.Errorf("got %q", out)
 	}

@@ -9,28 +9,28 @@ import (
 	"github.com/ctconv/ctconv/format"
 )
 
-func ExampleParseProc() {
+func ExampleDialect_Parse() {
 	line := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 delta-time=12 use=2"
 	var f format.Flow
-	if err := format.ParseProc([]byte(line), &f); err != nil {
+	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(f.Proto, format.StateName(f.Proto, f.State), f.Orig.Src, "->", f.Orig.Dst, "NAT'd to", f.Reply.Dst)
+	fmt.Println(f.Proto, f.Proto.StateName(f.State), f.Orig.Src, "->", f.Orig.Dst, "NAT'd to", f.Reply.Dst)
 	fmt.Println("assured:", f.Status&format.StatusAssured != 0, "reply bytes:", f.ReplyCounters.Bytes)
 	// Output:
 	// tcp ESTABLISHED 192.168.1.10 -> 203.0.113.5 NAT'd to 198.51.100.1
 	// assured: true reply bytes: 3001
 }
 
-func ExampleAppendIPLegacy() {
+func ExampleDialect_Append() {
 	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2"
 	var f format.Flow
-	if err := format.ParseProc([]byte(line), &f); err != nil {
+	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		fmt.Println(err)
 		return
 	}
-	out, err := format.AppendIPLegacy(nil, &f)
+	out, err := format.Dialect{Format: format.IPLegacy}.Append(nil, &f)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -45,7 +45,7 @@ func ExampleScanner() {
 ipv4     2 tcp      6 70000 ESTABLISHED src=127.0.0.1 dst=127.0.0.1 sport=1 dport=65536 src=127.0.0.1 dst=127.0.0.1 sport=65536 dport=1 mark=0 zone=0 use=2
 ipv6     10 udp      17 28 src=0000:0000:0000:0000:0000:0000:0000:0001 dst=0000:0000:0000:0000:0000:0000:0000:0001 sport=40564 dport=53 src=0000:0000:0000:0000:0000:0000:0000:0001 dst=0000:0000:0000:0000:0000:0000:0000:0001 sport=53 dport=40564 mark=0 zone=0 use=2
 `
-	sc, err := format.NewScanner(strings.NewReader(table), format.Auto,
+	sc, err := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Auto},
 		format.WithName("nf_conntrack"),
 		format.WithSkip(func(e *format.ParseError) { fmt.Fprintln(os.Stdout, "skipped:", e) }))
 	if err != nil {
@@ -56,7 +56,7 @@ ipv6     10 udp      17 28 src=0000:0000:0000:0000:0000:0000:0000:0001 dst=0000:
 	for sc.Scan(&f) {
 		fmt.Println(f.Family, f.Proto, f.Orig.Dst, f.Orig.DstPort)
 	}
-	fmt.Println("format:", sc.Format(), "skipped:", sc.Skipped(), "err:", sc.Err())
+	fmt.Println("format:", sc.Dialect().Format, "skipped:", sc.Skipped(), "err:", sc.Err())
 	// Output:
 	// ipv4 icmp 127.0.0.1 0
 	// skipped: nf_conntrack:2:83: original dport: 65536 is out of range (want 0 to 65535)
@@ -66,7 +66,7 @@ ipv6     10 udp      17 28 src=0000:0000:0000:0000:0000:0000:0000:0001 dst=0000:
 
 func ExampleParseError_Underline() {
 	var f format.Flow
-	err := format.ParseIPLegacy([]byte("tcp      6 117 SYN_SENT src= dst= sport=50291 dport=25"), &f)
+	err := format.Dialect{Format: format.IPLegacy}.Parse([]byte("tcp      6 117 SYN_SENT src= dst= sport=50291 dport=25"), &f)
 	if pe, ok := err.(*format.ParseError); ok {
 		fmt.Println(pe)
 		fmt.Println(pe.Underline())
@@ -87,7 +87,7 @@ func ExampleProto_Flow() {
 	f.State, f.Timeout = format.TCPEstablished, 431999
 	f.Reply.Dst = netip.MustParseAddr("198.51.100.1") // masqueraded
 	for _, fm := range []format.Format{format.Proc, format.Conntrack} {
-		line, err := fm.Append(nil, &f)
+		line, err := format.Dialect{Format: fm}.Append(nil, &f)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -96,7 +96,7 @@ func ExampleProto_Flow() {
 	}
 	// A flow without its ports is refused, not printed without them.
 	f.Fields &^= format.FieldL4
-	if _, err := format.Conntrack.Append(nil, &f); err != nil {
+	if _, err := (format.Dialect{Format: format.Conntrack}).Append(nil, &f); err != nil {
 		fmt.Println(err)
 	}
 	// Output:

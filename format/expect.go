@@ -487,7 +487,7 @@ func (p *parser) xmlExpect(e *Expect) error {
 	if err = p.lit(`" protoname="`); err != nil {
 		return err
 	}
-	if err = p.lit(e.Proto.String()); err != nil {
+	if err = p.lit(e.Proto.name()); err != nil {
 		return err
 	}
 	if err = p.lit(`">`); err != nil {
@@ -714,7 +714,7 @@ func appendXMLExpect(dst []byte, e *Expect, fm Format, o Options, loc *time.Loca
 	dst = append(dst, `><layer3 protonum="`...)
 	dst = appendUint(dst, uint64(e.Family))
 	dst = append(dst, `" protoname="`...)
-	dst = append(dst, e.Family.String()...)
+	dst = append(dst, e.Family.name()...)
 	dst = append(dst, `">`...)
 	tuples := [...]*Tuple{&e.Tuple, &e.Mask, &e.Master}
 	kinds := [...]Layer4{e.Proto.Layer4(), e.Proto.Layer4(), e.MasterL4}
@@ -730,7 +730,7 @@ func appendXMLExpect(dst []byte, e *Expect, fm Format, o Options, loc *time.Loca
 	dst = append(dst, `</layer3><layer4 protonum="`...)
 	dst = appendUint(dst, uint64(e.Proto))
 	dst = append(dst, `" protoname="`...)
-	dst = append(dst, e.Proto.String()...)
+	dst = append(dst, e.Proto.name()...)
 	dst = append(dst, `">`...)
 	for i, t := range tuples {
 		dst = append(dst, expectParts[i].open...)
@@ -773,18 +773,18 @@ func appendXMLExpect(dst []byte, e *Expect, fm Format, o Options, loc *time.Loca
 
 func expectPrintable(fm Format, e *Expect) error {
 	if e.Family != IPv4 && e.Family != IPv6 {
-		return &PrintError{Format: fm, Msg: "family " + itoa(uint64(e.Family)) + " is neither IPv4 nor IPv6"}
+		return &printError{Format: fm, Msg: "family " + itoa(uint64(e.Family)) + " is neither IPv4 nor IPv6"}
 	}
 	for _, a := range [...]netip.Addr{e.Tuple.Src, e.Tuple.Dst, e.Mask.Src, e.Mask.Dst, e.Master.Src, e.Master.Dst} {
 		if a.IsValid() && !(e.Family == IPv4 && a.Is4() || e.Family == IPv6 && a.Is6() && a.Zone() == "") {
-			return &PrintError{Format: fm, Msg: "address " + a.String() + " does not belong to family " + e.Family.String()}
+			return &printError{Format: fm, Msg: "address " + a.String() + " does not belong to family " + e.Family.name()}
 		}
 	}
 	if !e.Tuple.Src.IsValid() || !e.Tuple.Dst.IsValid() {
-		return &PrintError{Format: fm, Msg: "the expected tuple has no addresses"}
+		return &printError{Format: fm, Msg: "the expected tuple has no addresses"}
 	}
 	if fm != ProcExpect && (!e.Has(ExpectMask) || !e.Has(ExpectMaster)) && !(fm == ConntrackExpect && libnfct09Layout(e)) {
-		return &PrintError{Format: fm, Msg: "conntrack prints the mask and the master, which the expectation lacks (it comes from /proc, or from libnetfilter_conntrack 0.9)"}
+		return &printError{Format: fm, Msg: "conntrack prints the mask and the master, which the expectation lacks (it comes from /proc, or from libnetfilter_conntrack 0.9)"}
 	}
 	return nil
 }

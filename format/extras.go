@@ -2,6 +2,7 @@ package format
 
 import (
 	"encoding/binary"
+	"errors"
 	"iter"
 	"slices"
 )
@@ -44,14 +45,6 @@ var slotNames = [slotCount]string{
 	"reply-zone", "reply-counters", "flag", "unconfirmed", "mark", "secmark",
 	"secctx", "zone", "delta-time", "start", "stop", "helper", "use", "id",
 	"labels", "userspace", "expires", "active-since",
-}
-
-// String returns the slot's name, such as "reply-counters".
-func (s Slot) String() string {
-	if s < slotCount {
-		return slotNames[s]
-	}
-	return "slot" + itoa(uint64(s))
 }
 
 // Extras are tokens of a record that its parser did not know, each with the
@@ -98,55 +91,50 @@ func (e Extras) Add(s Slot, tok string) Extras {
 	return Extras{e.s[:i] + string(rec) + e.s[i:]}
 }
 
-// ExtrasBuilder makes Extras a token at a time, in time linear in the
-// tokens, where adding each with Add takes time quadratic in them. The
-// zero value is ready to use.
-type ExtrasBuilder struct {
-	buf      []byte
-	last     Slot
-	unsorted bool
-}
+// AppendBinary appends the binary form of e: for each token in print
+// order, its slot as a byte, its length as a uvarint, and its bytes.
+func (e Extras) AppendBinary(b []byte) ([]byte, error) { return append(b, e.s...), nil }
 
-// Reset empties b, keeping its buffer.
-func (b *ExtrasBuilder) Reset() { *b = ExtrasBuilder{buf: b.buf[:0]} }
+// MarshalBinary returns the binary form of e (see AppendBinary).
+func (e Extras) MarshalBinary() ([]byte, error) { return e.AppendBinary(nil) }
 
-// Add adds tok at slot s, after the tokens already at s.
-func (b *ExtrasBuilder) Add(s Slot, tok string) {
-	if s < b.last {
-		b.unsorted = true
+// UnmarshalBinary sets e to the tokens of b, in the binary form of
+// AppendBinary, whose tokens may come in any order of slots: a slot's
+// tokens keep their order. Where e already holds the same tokens it is
+// left as it is, so that a decoder reusing a Flow does not allocate.
+func (e *Extras) UnmarshalBinary(b []byte) error {
+	if string(b) == e.s {
+		return nil
 	}
-	b.last = max(b.last, s)
-	b.buf = appendExtra(b.buf, s, tok)
-}
-
-// Extras returns the tokens added, in slot order, and old if it holds the
-// same, so that a decoder reusing a Flow does not allocate.
-func (b *ExtrasBuilder) Extras(old Extras) Extras {
-	if len(b.buf) == 0 {
-		return Extras{}
+	sorted := true
+	for i, last := 0, Slot(0); i < len(b); {
+		s := Slot(b[i])
+		n, k := binary.Uvarint(b[i+1:])
+		if s >= slotCount || k <= 0 || n > uint64(len(b)-i-1-k) {
+			return errors.New("format: malformed binary Extras")
+		}
+		sorted = sorted && s >= last
+		last, i = s, i+1+k+int(n)
 	}
-	if b.unsorted {
-		// Rare (a hostile input): sort the tokens by slot, stably.
-		e := Extras{string(b.buf)}
+	x := Extras{string(b)}
+	if !sorted { // rare: sort the tokens by slot, stably
 		type tok struct {
 			s Slot
 			t string
 		}
 		var toks []tok
-		for s, t := range e.All() {
+		for s, t := range x.All() {
 			toks = append(toks, tok{s, t})
 		}
 		slices.SortStableFunc(toks, func(a, b tok) int { return int(a.s) - int(b.s) })
-		b.buf = b.buf[:0]
+		var buf []byte
 		for _, t := range toks {
-			b.buf = appendExtra(b.buf, t.s, t.t)
+			buf = appendExtra(buf, t.s, t.t)
 		}
-		b.unsorted = false
+		x = Extras{string(buf)}
 	}
-	if old.s == string(b.buf) {
-		return old
-	}
-	return Extras{string(b.buf)}
+	*e = x
+	return nil
 }
 
 // at decodes the token at offset i and returns the offset of the next.

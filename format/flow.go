@@ -207,20 +207,6 @@ const (
 	EventDestroy
 )
 
-// String returns the event type as conntrack's XML spells it: "new",
-// "update", "destroy", or "" for EventNone.
-func (e Event) String() string {
-	switch e {
-	case EventNew:
-		return "new"
-	case EventUpdate:
-		return "update"
-	case EventDestroy:
-		return "destroy"
-	}
-	return ""
-}
-
 // hasReply reports whether f has a reply tuple, which only conntrackd -e
 // leaves out.
 func (f *Flow) hasReply() bool { return f.Reply.Src.IsValid() || f.Reply.Dst.IsValid() }
@@ -257,7 +243,7 @@ const MaxLabels = 128
 // a terminal), an empty label name, more than MaxLabels labels. It returns
 // "" and "" for a flow whose text is sound. The text parsers check this as
 // they read; decoders of JSON and msgpack call it on each flow.
-func CheckText(f *Flow) (field, reason string) {
+func (f *Flow) CheckText() (field, reason string) {
 	for _, s := range [...]struct {
 		has   Fields
 		field string

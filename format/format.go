@@ -1,8 +1,7 @@
 package format
 
 import (
-	"errors"
-	"strings"
+	"sync"
 	"time"
 )
 
@@ -76,24 +75,6 @@ const (
 var formatNames = [numFormats]string{"auto", "proc", "iplegacy", "conntrack", "xml", "save", "restore",
 	"proc-expect", "conntrack-expect", "xml-expect", "conntrack-stats", "proc-stats",
 	"conntrackd", "conntrackd-expect", "conntrackd-xml", "conntrackd-xml-expect"}
-
-// String returns the format's name as the command line spells it.
-func (f Format) String() string {
-	if f < numFormats {
-		return formatNames[f]
-	}
-	return "format(" + itoa(uint64(f)) + ")"
-}
-
-// ParseFormat returns the format named name (see Format.String).
-func ParseFormat(name string) (Format, error) {
-	for i, n := range formatNames {
-		if n == name {
-			return Format(i), nil
-		}
-	}
-	return 0, errors.New("unknown format " + `"` + name + `"` + " (want one of " + strings.Join(formatNames[:], ", ") + ")")
-}
 
 // Formats returns the formats that Parse and Append accept, without Auto.
 func Formats() []Format {
@@ -261,90 +242,149 @@ const (
 
 var optionNames = [...]string{"extended", "id", "ktimestamp", "labels", "timestamp"}
 
-// String returns the options as conntrack's -o takes them: "extended,id".
-func (o Options) String() string {
-	var names []string
-	for i, n := range optionNames {
-		if o&(1<<i) != 0 {
-			names = append(names, n)
-		}
-	}
-	return strings.Join(names, ",")
-}
-
-// A Parser parses lines of one format into flows. Its zero value, given a
-// Format, is ready to use; reusing it (and the Flow) avoids allocations.
-type Parser struct {
+// A Dialect is a text format as one producer printed it: the format, and
+// what else decides the bytes of its records. Parsing and printing take
+// one; a Scanner reports the Dialect of the text it read, and a Writer
+// given that Dialect prints the records back as they were. It is the one
+// value that carries a capture's text through a round trip, as snapshots
+// keep it. The zero value of each field but Format is the default.
+type Dialect struct {
 	Format Format
+	// Options are conntrack's -o options, for the formats of conntrack;
+	// for Restore, OptLabels prints the labels.
+	Options Options
+	// Location is the time zone of the local times conntrack prints
+	// ([start=...], XML's <when>); nil means time.Local.
+	Location *time.Location
 	// Strict reads the producer's exact layout only, and rejects tokens
 	// the parser does not know, instead of keeping them in Flow.Extras.
 	// Without it, a line in another layout (runs of blanks, TABs,
 	// indentation, trailing blanks, as pasted captures have them; XML as
 	// tools re-serialise it) is read as the same line in its producer's
-	// layout.
+	// layout, and a Scanner skips the lines around records that are not
+	// records (see Scanner.NotRecords).
 	Strict bool
-	// Location is the time zone of the local times conntrack prints
-	// ([start=...], XML's <when>); nil means time.Local.
-	Location *time.Location
+	// CRLF ends every line with CR LF, as captures pasted into Windows
+	// documents have them. A Scanner reports it when every line it read
+	// ended so; a record read from such a line has QuirkCRLF, which makes
+	// a Writer end its line so whatever CRLF says.
+	CRLF bool
+	// NoFooter leaves out the footer of an XML document (</conntrack>),
+	// which conntrack -E prints only when it is interrupted. A Scanner
+	// reports it for an XML document that ended without one.
+	NoFooter bool
+}
 
+// Parse parses one line of d's format into f, with or without its line
+// end: LF, as every Append writes it, or CR LF, which f records as
+// QuirkCRLF. It reuses f's strings where they are unchanged, so that
+// parsing into the same Flow again and again does not allocate. Errors
+// are *ParseError; their Line and File are left for the caller to fill.
+// After an error, f holds part of the line. A record of XML laid out
+// otherwise than conntrack prints it, as XML tools write it out again
+// (blanks between tags, attributes in another order or quotes, <x /> for
+// <x/>, character references), is read as the record it holds, unless
+// d.Strict. To read a stream, use a Scanner.
+func (d Dialect) Parse(line []byte, f *Flow) error { return d.parse(line, rec{f: f}) }
+
+// ParseExpect parses one line of an expectation format into e, as Parse
+// does for flows.
+func (d Dialect) ParseExpect(line []byte, e *Expect) error { return d.parse(line, rec{e: e}) }
+
+// ParseStats parses one line of a format of the table's counters into s,
+// as Parse does for flows. A line of /proc/net/stat/nf_conntrack says
+// what it holds only in the header above it (an error of ErrNoRecord to
+// ParseStats): read such a file with a Scanner.
+func (d Dialect) ParseStats(line []byte, s *Stats) error {
+	p := parser{strict: d.Strict}
+	return p.parseStatsLine(d.Format, line, s)
+}
+
+// parse parses line into r with a parser of its own, which makes its
+// strings anew where r's are not the same. A record of XML that is not in
+// conntrack's layout is read again as re-serialised XML.
+func (d Dialect) parse(line []byte, r rec) error {
+	line, cr := trimEOL(line)
+	if err := formatCheck(d.Format, line, r.kind()); err != nil {
+		return err
+	}
+	p := parser{strict: d.Strict, loc: location(d.Location)}
+	var err error
+	if r.e != nil {
+		err = p.parseExpect(d.Format, line, r.e)
+	} else {
+		err = p.parseLine(d.Format, line, r.f)
+	}
+	if err != nil && !d.Strict && d.Format.isXML() {
+		ps := retryParsers.Get().(*lineParser)
+		ps.Dialect = d
+		err = ps.retryXML(line, r.f, r.e, err)
+		retryParsers.Put(ps)
+	}
+	if cr && err == nil {
+		r.setQuirk(QuirkCRLF)
+	}
+	return err
+}
+
+// retryParsers keep the buffers that reading re-serialised XML needs, so
+// that Parse does not make them again for each such record.
+var retryParsers = sync.Pool{New: func() any { return new(lineParser) }}
+
+// A lineParser parses the lines of a stream, as a Scanner reads them: it
+// keeps the strings it made, to make them once, the options the lines
+// show, and the columns of /proc/net/stat/nf_conntrack's last header.
+type lineParser struct {
+	Dialect
 	p         parser
 	in        interner
 	canon     xmlCanon // an XML record rewritten in conntrack's layout
 	rewritten bool     // the last record read was XML that needed rewriting
 }
 
-// Parse parses one line into f, with or without its line end: LF, as
-// every Append writes it, or CR LF, which f records as QuirkCRLF, as a
-// Scanner does. It reuses f's strings where they are unchanged. Errors are
-// *ParseError; their Line and File are left for the caller to fill. After
-// an error, f holds part of the line. A record of XML laid out otherwise
-// than conntrack prints it, as XML tools write it out again (blanks between
-// tags, attributes in another order or quotes, <x /> for <x/>, character
-// references), is read as the record it holds, unless Strict.
-func (ps *Parser) Parse(line []byte, f *Flow) error {
+// parse parses line into r, making strings with in (nil to make each
+// anew). A record of XML that is not in conntrack's layout is read again
+// as re-serialised XML.
+func (ps *lineParser) parse(line []byte, r rec, in *interner) error {
 	line, cr := trimEOL(line)
-	if err := formatCheck(ps.Format, line, kindFlow); err != nil {
+	if err := formatCheck(ps.Format, line, r.kind()); err != nil {
 		return err
 	}
-	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
-	err := ps.p.parseLine(ps.Format, line, f)
+	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), in
+	var err error
+	if r.e != nil {
+		err = ps.p.parseExpect(ps.Format, line, r.e)
+	} else {
+		err = ps.p.parseLine(ps.Format, line, r.f)
+	}
 	if err != nil && !ps.Strict && ps.Format.isXML() {
-		err = ps.retryXML(line, f, nil, err)
+		err = ps.retryXML(line, r.f, r.e, err)
 	}
 	if cr && err == nil {
-		f.Quirks |= QuirkCRLF
+		r.setQuirk(QuirkCRLF)
 	}
 	return err
 }
 
-// ParseExpect parses one line of an expectation format into e, as Parse
-// does for flows.
-func (ps *Parser) ParseExpect(line []byte, e *Expect) error {
-	line, cr := trimEOL(line)
-	if err := formatCheck(ps.Format, line, kindExpect); err != nil {
-		return err
-	}
-	ps.p.strict, ps.p.loc, ps.p.in = ps.Strict, location(ps.Location), &ps.in
-	err := ps.p.parseExpect(ps.Format, line, e)
-	if err != nil && !ps.Strict && ps.Format.isXML() {
-		err = ps.retryXML(line, nil, e, err)
-	}
-	if cr && err == nil {
-		e.Quirks |= QuirkCRLF
-	}
-	return err
+// Parse, ParseExpect and ParseStats parse a line of the stream.
+func (ps *lineParser) Parse(line []byte, f *Flow) error { return ps.parse(line, rec{f: f}, &ps.in) }
+
+func (ps *lineParser) ParseExpect(line []byte, e *Expect) error {
+	return ps.parse(line, rec{e: e}, &ps.in)
 }
 
-// ParseStats parses one line of a format of the table's counters into s,
-// as Parse does for flows. A header of /proc/net/stat/nf_conntrack is an
-// error of ErrNoRecord, and its columns are those of the lines after it.
-func (ps *Parser) ParseStats(line []byte, s *Stats) error {
-	line, _ = trimEOL(line)
-	if err := formatCheck(ps.Format, line, kindStats); err != nil {
-		return err
-	}
+func (ps *lineParser) ParseStats(line []byte, s *Stats) error {
 	ps.p.strict = ps.Strict
-	return ps.p.parseStats(ps.Format, line, s)
+	return ps.p.parseStatsLine(ps.Format, line, s)
+}
+
+// parseStatsLine parses a line of a format of the table's counters.
+func (p *parser) parseStatsLine(fm Format, line []byte, s *Stats) error {
+	line, _ = trimEOL(line)
+	if err := formatCheck(fm, line, kindStats); err != nil {
+		return err
+	}
+	return p.parseStats(fm, line, s)
 }
 
 // trimEOL returns line without its line end, LF or CR LF, and whether the
@@ -381,46 +421,31 @@ func formatCheck(f Format, line []byte, k kind) error {
 	return nil
 }
 
-// Options returns conntrack's -o options that the lines parsed so far show:
-// a Printer with these prints them as they were.
-func (ps *Parser) Options() Options { return ps.p.opts }
-
-// A Printer prints flows in one format, with the options of its producer.
-type Printer struct {
-	Format Format
-	// Options are conntrack's -o options, for the formats of conntrack;
-	// for Restore, OptLabels prints the labels.
-	Options Options
-	// Location is the time zone of the local times conntrack prints; nil
-	// means time.Local.
-	Location *time.Location
-}
-
-// Append appends f as a line of the printer's format, with its newline. It
+// Append appends f as a line of d's format, with its newline. It
 // prints the fields of f that the format has and that f holds; a
-// *PrintError says why a flow cannot be printed at all (an IPv6 flow in an
+// *printError says why a flow cannot be printed at all (an IPv6 flow in an
 // IPv4-only format, say).
-func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
+func (d Dialect) Append(dst []byte, f *Flow) ([]byte, error) {
 	start := len(dst)
 	var err error
 	switch {
-	case pr.Format == XML:
-		dst, err = appendXML(dst, f, XML, pr.Options, pr.Location)
-	case pr.Format == ConntrackdXML:
+	case d.Format == XML:
+		dst, err = appendXML(dst, f, XML, d.Options, d.Location)
+	case d.Format == ConntrackdXML:
 		dst, err = appendConntrackdXML(dst, f)
-	case pr.Format == Save, pr.Format == Restore:
-		dst, err = appendSave(dst, f, pr.Format, pr.Options, pr.Location)
-	case pr.Format.Expectations():
-		return dst, &PrintError{Format: pr.Format, Msg: "a format of expectations, not of flows"}
+	case d.Format == Save, d.Format == Restore:
+		dst, err = appendSave(dst, f, d.Format, d.Options, d.Location)
+	case d.Format.Expectations():
+		return dst, &printError{Format: d.Format, Msg: "a format of expectations, not of flows"}
 	default:
-		d := pr.Format.dialect()
-		if d == nil {
-			return dst, &PrintError{Format: pr.Format, Msg: "not a format that can be printed"}
+		g := d.Format.dialect()
+		if g == nil {
+			return dst, &printError{Format: d.Format, Msg: "not a format that can be printed"}
 		}
-		dst, err = appendKV(dst, f, d, pr.Options, pr.Location)
+		dst, err = appendKV(dst, f, g, d.Options, d.Location)
 	}
 	if err == nil {
-		err = checkLine(pr.Format, dst[start:])
+		err = checkLine(d.Format, dst[start:])
 	}
 	if err != nil {
 		return dst[:start], err
@@ -428,39 +453,14 @@ func (pr *Printer) Append(dst []byte, f *Flow) ([]byte, error) {
 	return dst, nil
 }
 
-// checkLine returns a *PrintError if line, a record of format f as a
+// checkLine returns a *printError if line, a record of format f as a
 // printer made it, is longer than a Scanner reads by default: what ctconv
 // prints must read back.
 func checkLine(f Format, line []byte) error {
 	if n := len(line) - 1; n > DefaultMaxLine {
-		return &PrintError{Format: f, Msg: "the line would be " + itoa(uint64(n)) + " bytes long, more than the " + itoa(DefaultMaxLine) + " a reader takes"}
+		return &printError{Format: f, Msg: "the line would be " + itoa(uint64(n)) + " bytes long, more than the " + itoa(DefaultMaxLine) + " a reader takes"}
 	}
 	return nil
-}
-
-// Parse parses one line of format f into fl, as a Parser with default
-// settings does, with or without its line end. It reuses fl's strings
-// where they are unchanged, so that parsing into the same Flow again and
-// again does not allocate. Unknown well-formed tokens are kept in
-// fl.Extras.
-func (f Format) Parse(line []byte, fl *Flow) error {
-	line, cr := trimEOL(line)
-	if err := formatCheck(f, line, kindFlow); err != nil {
-		return err
-	}
-	p := parser{loc: time.Local}
-	err := p.parseLine(f, line, fl)
-	if cr && err == nil {
-		fl.Quirks |= QuirkCRLF
-	}
-	return err
-}
-
-// Append appends fl as a line of format f, as a Printer without options
-// does.
-func (f Format) Append(dst []byte, fl *Flow) ([]byte, error) {
-	p := Printer{Format: f}
-	return p.Append(dst, fl)
 }
 
 // Shows reports whether the producer of format f lists fl at all:
@@ -473,45 +473,29 @@ func (f Format) Shows(fl *Flow) bool {
 	return true
 }
 
-// AppendExpect appends e as a line of the printer's format, which must be
+// AppendExpect appends e as a line of d's format, which must be
 // an expectation format, with its newline.
-func (pr *Printer) AppendExpect(dst []byte, e *Expect) ([]byte, error) {
-	switch pr.Format {
+func (d Dialect) AppendExpect(dst []byte, e *Expect) ([]byte, error) {
+	switch d.Format {
 	case ProcExpect:
 		return appendProcExpect(dst, e)
 	case ConntrackExpect:
-		return appendConntrackExpect(dst, e, ConntrackExpect, pr.Options)
+		return appendConntrackExpect(dst, e, ConntrackExpect, d.Options)
 	case XMLExpect:
-		return appendXMLExpect(dst, e, XMLExpect, pr.Options, pr.Location)
+		return appendXMLExpect(dst, e, XMLExpect, d.Options, d.Location)
 	case ConntrackdExpect, ConntrackdXMLExpect:
-		return appendConntrackdExpect(dst, e, pr.Format)
+		return appendConntrackdExpect(dst, e, d.Format)
 	}
-	return dst, &PrintError{Format: pr.Format, Msg: "not a format of expectations"}
+	return dst, &printError{Format: d.Format, Msg: "not a format of expectations"}
 }
 
-// AppendStats appends s as a record of the printer's format, which must be
+// AppendStats appends s as a record of d's format, which must be
 // a format of the table's counters, with its newline: one line, or for
 // conntrack 1.2's -S (Stats.CPU -1), one line a counter. For
 // ProcStats, a Writer prints the header.
-func (pr *Printer) AppendStats(dst []byte, s *Stats) ([]byte, error) {
-	if !pr.Format.Statistics() {
-		return dst, &PrintError{Format: pr.Format, Msg: "not a format of the table's counters"}
+func (d Dialect) AppendStats(dst []byte, s *Stats) ([]byte, error) {
+	if !d.Format.Statistics() {
+		return dst, &printError{Format: d.Format, Msg: "not a format of the table's counters"}
 	}
-	return appendStats(dst, s, pr.Format)
-}
-
-// ParseProc parses a line of /proc/net/nf_conntrack; see Format.Parse.
-func ParseProc(line []byte, f *Flow) error { return Proc.Parse(line, f) }
-
-// AppendProc appends f as a line of /proc/net/nf_conntrack; see
-// Format.Append.
-func AppendProc(dst []byte, f *Flow) ([]byte, error) { return appendKV(dst, f, procDialect, 0, nil) }
-
-// ParseIPLegacy parses a line of /proc/net/ip_conntrack; see Format.Parse.
-func ParseIPLegacy(line []byte, f *Flow) error { return IPLegacy.Parse(line, f) }
-
-// AppendIPLegacy appends f as a line of /proc/net/ip_conntrack; see
-// Format.Append.
-func AppendIPLegacy(dst []byte, f *Flow) ([]byte, error) {
-	return appendKV(dst, f, legacyDialect, 0, nil)
+	return appendStats(dst, s, d.Format)
 }

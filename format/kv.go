@@ -217,7 +217,7 @@ func (p *parser) header(f *Flow) error {
 			return p.errAt(start, p.pos, "family", ErrUnknownName, "layer-3 protocol "+itoa(n)+" is not IPv4 or IPv6")
 		}
 		f.Family = Family(n)
-		if f.Family.String() != string(name) {
+		if f.Family.name() != string(name) {
 			return p.errAt(start, p.pos, "family", ErrMismatch, "layer-3 protocol "+string(name)+" has number "+itoa(uint64(familyNumber(name)))+", not "+itoa(n))
 		}
 		if f.Family == IPv6 && !p.d.v6 {
@@ -245,7 +245,7 @@ func (p *parser) header(f *Flow) error {
 	case named && pn != f.Proto:
 		return p.errAt(start, p.pos, "protocol", ErrMismatch, "protocol "+string(name)+" is number "+itoa(uint64(pn))+", not "+itoa(n))
 	case !named && f.Proto.Named() && p.d.lib:
-		return p.errAt(start, p.pos, "protocol", ErrMismatch, "conntrack prints protocol "+itoa(n)+" as "+f.Proto.String()+", not unknown")
+		return p.errAt(start, p.pos, "protocol", ErrMismatch, "conntrack prints protocol "+itoa(n)+" as "+f.Proto.name()+", not unknown")
 	case !named && f.Proto.Named():
 		f.Quirks |= QuirkUnknownName
 	}
@@ -288,7 +288,7 @@ func (p *parser) private(f *Flow) error {
 		word := p.line[p.pos:end]
 		s, ok := parseState(f.Proto, word)
 		if !ok {
-			return p.errAt(p.pos, end, "state", ErrUnknownName, "unknown "+f.Proto.String()+" state "+quote(word))
+			return p.errAt(p.pos, end, "state", ErrUnknownName, "unknown "+f.Proto.name()+" state "+quote(word))
 		}
 		if string(word) == "LISTEN" {
 			f.Quirks |= QuirkListen
@@ -950,7 +950,7 @@ func (p *parser) check(f *Flow) error {
 	case !off && !f.Has(FieldTimeout):
 		return at("missing timeout after the protocol number")
 	case f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && !f.Has(FieldState) && !(off && f.Proto == TCP):
-		return at("missing " + f.Proto.String() + " state after the timeout")
+		return at("missing " + f.Proto.name() + " state after the timeout")
 	case off && f.Proto == TCP && f.Has(FieldState):
 		return at("an offloaded TCP flow has no state in this format")
 	}

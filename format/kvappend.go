@@ -24,9 +24,9 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 		}
 	}
 	if d.l3 == l3Always || d.l3 == l3Maybe && o&OptExtended != 0 && !d.cache {
-		dst = appendNameNum(dst, f.Family.String(), uint64(f.Family))
+		dst = appendNameNum(dst, f.Family.name(), uint64(f.Family))
 	}
-	name := f.Proto.String()
+	name := f.Proto.name()
 	if f.Quirks&QuirkUnknownName != 0 && !d.lib {
 		name = "unknown"
 	}
@@ -39,7 +39,7 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 	if f.Has(FieldState) && !(off && f.Proto == TCP) {
 		if f.Proto == TCP && f.State == TCPSynSent2 && f.Quirks&QuirkListen != 0 {
 			dst = append(dst, "LISTEN"...)
-		} else if n := StateName(f.Proto, f.State); n != "" || !d.lib {
+		} else if n := f.Proto.StateName(f.State); n != "" || !d.lib {
 			dst = append(dst, n...)
 		} else {
 			dst = append(dst, "NONE"...) // the library's name for states it does not know
@@ -83,7 +83,7 @@ func (d *dialect) offloaded(f *Flow) bool { return !d.lib && !d.old && f.Status.
 
 // printable reports why f cannot be printed in dialect d, if it cannot.
 func (d *dialect) printable(f *Flow) error {
-	if field, r := CheckText(f); r != "" {
+	if field, r := f.CheckText(); r != "" {
 		return unprintable(d, field+": "+r)
 	}
 	switch {
@@ -93,20 +93,20 @@ func (d *dialect) printable(f *Flow) error {
 		return unprintable(d, noReply)
 	case f.Family == IPv6 && !d.v6:
 		return unprintable(d, "the format has IPv4 flows only")
-	case f.Has(FieldState) && StateName(f.Proto, f.State) == "":
-		return unprintable(d, "state "+itoa(uint64(f.State))+" is not a "+f.Proto.String()+" state")
+	case f.Has(FieldState) && f.Proto.StateName(f.State) == "":
+		return unprintable(d, "state "+itoa(uint64(f.State))+" is not a "+f.Proto.name()+" state")
 	case d.old && !f.Has(FieldTimeout):
 		return unprintable(d, "the flow has no timeout (it is offloaded, or its source did not print one), and this format always prints one")
 	case !d.lib && !f.Has(FieldTimeout) && !d.offloaded(f):
 		return unprintable(d, "the flow has no timeout (its source did not print one: a destroy event has none, conntrackd never prints one), which the kernel prints unless the flow is offloaded")
 	case !d.lib && !f.Has(FieldState) && f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && !(f.Proto == TCP && d.offloaded(f)):
-		return unprintable(d, "the flow has no "+f.Proto.String()+" state (its source did not print one: an update event may have none), which the kernel prints")
+		return unprintable(d, "the flow has no "+f.Proto.name()+" state (its source did not print one: an update event may have none), which the kernel prints")
 	case f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, ' ') >= 0, d.lib && f.Has(FieldHelper) && strings.IndexByte(f.Helper, ' ') >= 0:
 		return unprintable(d, "a secctx or helper name with a space, which this format cannot show")
 	case !d.lib && lacksL4(f):
 		return unprintable(d, missingL4(f)+", which the kernel always prints")
 	case d.lib && portsAlways(f.Proto) && lacksL4(f):
-		return unprintable(d, missingL4(f)+", which conntrack always prints for "+f.Proto.String())
+		return unprintable(d, missingL4(f)+", which conntrack always prints for "+f.Proto.name())
 	case d.lib && lacksTCPState(f):
 		return unprintable(d, "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints")
 	}
@@ -116,7 +116,7 @@ func (d *dialect) printable(f *Flow) error {
 // noReply says why a flow without a reply tuple does not print.
 const noReply = "the flow has no reply tuple (conntrackd -e prints the original tuple only, and inferring one would print a table the kernel may not have held: NAT changes the reply), which this format always prints"
 
-// familyCheck returns a *PrintError of format fm if an address of f is not
+// familyCheck returns a *printError of format fm if an address of f is not
 // of its family. A flow without a reply tuple has none to check.
 func familyCheck(fm Format, f *Flow) error {
 	addrs := [...]netip.Addr{f.Orig.Src, f.Orig.Dst, f.Reply.Src, f.Reply.Dst}
@@ -126,7 +126,7 @@ func familyCheck(fm Format, f *Flow) error {
 	}
 	for _, a := range addrs[:n] {
 		if !(f.Family == IPv4 && a.Is4() || f.Family == IPv6 && a.Is6() && a.Zone() == "") {
-			return &PrintError{Format: fm, Msg: "address " + a.String() + " does not belong to family " + f.Family.String()}
+			return &printError{Format: fm, Msg: "address " + a.String() + " does not belong to family " + f.Family.name()}
 		}
 	}
 	return nil
@@ -152,7 +152,7 @@ func missingL4(f *Flow) string {
 	why := "FieldL4: its source did not print them"
 	switch {
 	case f.Quirks&QuirkUnknownName != 0:
-		why = "the kernel tracked it without its " + f.Proto.String() + ` tracker, as /proc's "unknown" shows`
+		why = "the kernel tracked it without its " + f.Proto.name() + ` tracker, as /proc's "unknown" shows`
 	case f.Proto.Layer4() == L4ICMP:
 		why = "its source did not print them: conntrack's XML has none"
 	}
@@ -181,7 +181,7 @@ func lacksTCPState(f *Flow) bool {
 }
 
 func unprintable(d *dialect, msg string) error {
-	return &PrintError{Format: d.format, Msg: msg}
+	return &printError{Format: d.format, Msg: msg}
 }
 
 // appendNameNum appends a "%-8s %u " header pair.

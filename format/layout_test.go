@@ -103,12 +103,12 @@ var pastedExpects = []struct {
 func TestPastedLayout(t *testing.T) {
 	for _, c := range pastedLayouts {
 		t.Run(c.name, func(t *testing.T) {
-			strict := format.Parser{Format: c.f, Strict: true, Location: time.UTC}
+			strict := format.Dialect{Format: c.f, Strict: true, Location: time.UTC}
 			var want format.Flow
-			if err := (&format.Parser{Format: c.f, Location: time.UTC}).Parse([]byte(c.canonical), &want); err != nil {
+			if err := (&format.Dialect{Format: c.f, Location: time.UTC}).Parse([]byte(c.canonical), &want); err != nil {
 				t.Fatalf("canonical line: %v", err)
 			}
-			p := format.Parser{Format: c.f, Location: time.UTC}
+			p := format.Dialect{Format: c.f, Location: time.UTC}
 			var got format.Flow
 			if err := p.Parse([]byte(c.pasted), &got); err != nil {
 				t.Fatalf("pasted line: %v", err)
@@ -116,7 +116,7 @@ func TestPastedLayout(t *testing.T) {
 			if d := cmp.Diff(want, got, cmpOpts...); d != "" {
 				t.Errorf("pasted line reads otherwise than its producer's (-want +got):\n%s", d)
 			}
-			pr := format.Printer{Format: c.f, Options: p.Options(), Location: time.UTC}
+			pr := format.Dialect{Format: c.f, Options: shown(t, p, []byte(c.pasted)), Location: time.UTC}
 			out, err := pr.Append(nil, &got)
 			if err != nil {
 				t.Fatal(err)
@@ -131,7 +131,7 @@ func TestPastedLayout(t *testing.T) {
 			if err := strict.Parse([]byte(c.pasted), &got); (err == nil) != (relaid == 0) {
 				t.Errorf("Strict: %v", err)
 			}
-			sc, err := format.NewScanner(strings.NewReader(c.canonical+"\n"+c.pasted+"\n"), c.f, format.WithLocation(time.UTC))
+			sc, err := format.NewScanner(strings.NewReader(c.canonical+"\n"+c.pasted+"\n"), format.Dialect{Format: c.f, Location: time.UTC})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,19 +144,19 @@ func TestPastedLayout(t *testing.T) {
 	}
 	for _, c := range pastedExpects {
 		t.Run(c.name, func(t *testing.T) {
-			strict := format.Parser{Format: c.f, Strict: true}
+			strict := format.Dialect{Format: c.f, Strict: true}
 			var want, got format.Expect
 			if err := strict.ParseExpect([]byte(c.canonical), &want); err != nil {
 				t.Fatalf("canonical line: %v", err)
 			}
-			p := format.Parser{Format: c.f}
+			p := format.Dialect{Format: c.f}
 			if err := p.ParseExpect([]byte(c.pasted), &got); err != nil {
 				t.Fatalf("pasted line: %v", err)
 			}
 			if d := cmp.Diff(want, got, cmpOpts...); d != "" {
 				t.Errorf("pasted line reads otherwise than its producer's (-want +got):\n%s", d)
 			}
-			pr := format.Printer{Format: c.f, Options: p.Options()}
+			pr := format.Dialect{Format: c.f, Options: shown(t, p, []byte(c.pasted))}
 			out, err := pr.AppendExpect(nil, &got)
 			if err != nil {
 				t.Fatal(err)
@@ -167,7 +167,7 @@ func TestPastedLayout(t *testing.T) {
 			if err := strict.ParseExpect([]byte(c.pasted), &got); err == nil {
 				t.Errorf("Strict took the pasted line")
 			}
-			sc, err := format.NewScanner(strings.NewReader(c.pasted+"\n"+c.canonical+"\n"), c.f)
+			sc, err := format.NewScanner(strings.NewReader(c.pasted+"\n"+c.canonical+"\n"), format.Dialect{Format: c.f})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,9 +219,9 @@ func TestPastedLayoutErrors(t *testing.T) {
 			"192.0.2.300", format.ErrAddress},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := format.Parser{Format: c.f}
+			p := format.Dialect{Format: c.f}
 			var err error
-			err = parseAny(&p, []byte(c.line))
+			err = parseAny(p, []byte(c.line))
 			var pe *format.ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("got %v, want a *ParseError", err)
@@ -256,18 +256,18 @@ func TestVendorTokens(t *testing.T) {
 			[]extra{{format.SlotMark, "nmark=0"}, {format.SlotMark, "sc=0"}, {format.SlotMark, "ifl=31"}, {format.SlotMark, "mac=50:ff:20:b2:75:78"}, {format.SlotMark, "slan"}, {format.SlotMark, "attrs="}}},
 	} {
 		var f format.Flow
-		p := format.Parser{Format: c.f}
+		p := format.Dialect{Format: c.f}
 		if err := p.Parse([]byte(c.line), &f); err != nil {
 			t.Fatalf("%v\n%s", err, c.line)
 		}
 		if d := cmp.Diff(c.want, extrasList(f.Extras)); d != "" {
 			t.Errorf("extras (-want +got):\n%s", d)
 		}
-		out, err := (&format.Printer{Format: c.f, Options: p.Options()}).Append(nil, &f)
+		out, err := (format.Dialect{Format: c.f, Options: shown(t, p, []byte(c.line))}).Append(nil, &f)
 		if err != nil || string(out) != c.line+"\n" {
 			t.Errorf("printed %q, %v\nwant %q", out, err, c.line)
 		}
-		strict := format.Parser{Format: c.f, Strict: true}
+		strict := format.Dialect{Format: c.f, Strict: true}
 		if err := strict.Parse([]byte(c.line), &f); err == nil {
 			t.Errorf("Strict took vendor tokens: %s", c.line)
 		}
@@ -289,8 +289,8 @@ func TestPastedLayoutEnds(t *testing.T) {
 		{format.ProcExpect, "297  l3proto = 2 proto=6 src=192.0.2.10"},
 	} {
 		var err error
-		p := format.Parser{Format: c.f}
-		err = parseAny(&p, []byte(c.line))
+		p := format.Dialect{Format: c.f}
+		err = parseAny(p, []byte(c.line))
 		var pe *format.ParseError
 		if !errors.As(err, &pe) {
 			t.Fatalf("%q: got %v, want a *ParseError", c.line, err)
@@ -311,17 +311,17 @@ func TestPastedLayoutOptions(t *testing.T) {
 		"unknown  0   src=0.0.0.0 dst=0.0.0.0  src=0.0.0.0   dst=0.0.0.0",
 		"unknown  0 src=0.0.0.0 bad",
 	} {
-		p := format.Parser{Format: format.Conntrack}
+		p := format.Dialect{Format: format.Conntrack}
 		var f format.Flow
 		err := p.Parse([]byte(line), &f)
-		if p.Options() != 0 {
-			t.Errorf("%q (%v): options %v, want none", line, err, p.Options())
+		if o := shown(t, p, []byte(line)); o != 0 {
+			t.Errorf("%q (%v): options %v, want none", line, err, o)
 		}
 	}
 }
 
 // parseAny parses line with p into a record of the kind p's format holds.
-func parseAny(p *format.Parser, line []byte) error {
+func parseAny(p format.Dialect, line []byte) error {
 	switch {
 	case p.Format.Statistics():
 		return p.ParseStats(line, new(format.Stats))

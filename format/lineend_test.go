@@ -15,32 +15,32 @@ import (
 func TestParseLineEnd(t *testing.T) {
 	formats := map[format.Format]bool{}
 	for _, s := range samples(t) {
-		p := format.Parser{Format: s.f, Location: time.UTC}
+		p := format.Dialect{Format: s.f, Location: time.UTC}
 		var r record
-		if err := s.parse(&p, &r); err != nil {
+		if err := s.parse(p, &r); err != nil {
 			t.Fatal(err)
 		}
 		line, err := s.print(nil, &r)
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		check(t, s.name, s.f, line, r, &p)
+		check(t, s.name, s.f, line, r, p)
 		if s.f.Expectations() {
 			continue
 		}
 		// The flow in every format of flows that prints it.
 		for _, f := range format.Formats() {
-			line, err := (&format.Printer{Format: f, Options: s.opts, Location: time.UTC}).Append(nil, &r.f)
+			line, err := (&format.Dialect{Format: f, Options: s.opts, Location: time.UTC}).Append(nil, &r.f)
 			if f.Expectations() || err != nil {
 				continue
 			}
 			formats[f] = true
-			p := format.Parser{Format: f, Location: time.UTC}
+			p := format.Dialect{Format: f, Location: time.UTC}
 			var want record
 			if err := p.Parse(bytes.TrimSuffix(line, []byte("\n")), &want.f); err != nil {
 				t.Fatalf("%s as %s: %v", s.name, f, err)
 			}
-			check(t, s.name+" as "+f.String(), f, line, want, &p)
+			check(t, s.name+" as "+f.String(), f, line, want, p)
 		}
 	}
 	for _, f := range format.Formats() {
@@ -52,7 +52,7 @@ func TestParseLineEnd(t *testing.T) {
 
 // check parses line, a record of format f with its newline, as is and
 // with CR LF, and compares with want, without allocating.
-func check(t *testing.T, name string, f format.Format, line []byte, want record, p *format.Parser) {
+func check(t *testing.T, name string, f format.Format, line []byte, want record, p format.Dialect) {
 	t.Helper()
 	crlf := append(bytes.TrimSuffix(bytes.Clone(line), []byte("\n")), "\r\n"...)
 	for _, c := range []struct {

@@ -27,7 +27,7 @@ const (
 // TestScannerContinuation checks that a record wrapped with backslashes,
 // as documentation prints long lines, reads as the record on one line.
 func TestScannerContinuation(t *testing.T) {
-	want, _, err := scanAll(t, strings.NewReader(tutorial+"\n"), format.IPLegacy)
+	want, _, err := scanAll(t, strings.NewReader(tutorial+"\n"), format.Dialect{Format: format.IPLegacy})
 	if err != nil || len(want) != 1 {
 		t.Fatalf("one line: %d flows, %v", len(want), err)
 	}
@@ -43,7 +43,7 @@ func TestScannerContinuation(t *testing.T) {
 		{"no newline at the end", strings.TrimSuffix(wrapped, "\n"), 1},
 		{"a line of its own", strings.Replace(wrapped, "sport=22 \\\n", "sport=22 \\\n  \\\n", 1), 1},
 	} {
-		got, bad, err := scanAll(t, strings.NewReader(c.in), format.IPLegacy)
+		got, bad, err := scanAll(t, strings.NewReader(c.in), format.Dialect{Format: format.IPLegacy})
 		if err != nil || len(bad) > 0 || len(got) != c.n {
 			t.Errorf("%s: %d flows, bad %v, err %v", c.name, len(got), bad, err)
 			continue
@@ -56,7 +56,7 @@ func TestScannerContinuation(t *testing.T) {
 		}
 	}
 	// Auto detection reads past the wrap too.
-	if got, _, err := scanAll(t, strings.NewReader(wrapped), format.Auto); err != nil || len(got) != 1 {
+	if got, _, err := scanAll(t, strings.NewReader(wrapped), format.Dialect{Format: format.Auto}); err != nil || len(got) != 1 {
 		t.Errorf("auto: %d flows, %v", len(got), err)
 	}
 }
@@ -83,11 +83,7 @@ func TestScannerContinuationErrors(t *testing.T) {
 		{"no blank before the backslash", strings.Replace(wrapped, "32775 \\", "32775\\", 1), false,
 			1, 68, "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775\\", "backslash"},
 	} {
-		opts := []format.ScanOption{format.WithName("p.txt")}
-		if c.strict {
-			opts = append(opts, format.WithStrict())
-		}
-		sc, _ := format.NewScanner(strings.NewReader(c.in), format.IPLegacy, opts...)
+		sc, _ := format.NewScanner(strings.NewReader(c.in), format.Dialect{Format: format.IPLegacy, Strict: c.strict}, format.WithName("p.txt"))
 		var f format.Flow
 		for sc.Scan(&f) {
 		}
@@ -117,7 +113,7 @@ const retyped = "tcp 6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 
 // first starts with a key or a [FLAG], which no record starts with; and
 // that such records count as normalised.
 func TestScannerRetyped(t *testing.T) {
-	want, _, err := scanAll(t, strings.NewReader(tutorial+"\n"), format.IPLegacy)
+	want, _, err := scanAll(t, strings.NewReader(tutorial+"\n"), format.Dialect{Format: format.IPLegacy})
 	if err != nil || len(want) != 1 {
 		t.Fatalf("one line: %d flows, %v", len(want), err)
 	}
@@ -140,7 +136,7 @@ func TestScannerRetyped(t *testing.T) {
 			name string
 			r    io.Reader
 		}{{"", strings.NewReader(c.in)}, {", one byte at a time", iotest.OneByteReader(strings.NewReader(c.in))}} {
-			sc, _ := format.NewScanner(r.r, c.f)
+			sc, _ := format.NewScanner(r.r, format.Dialect{Format: c.f})
 			var got []format.Flow
 			var f format.Flow
 			for sc.Scan(&f) {
@@ -190,15 +186,11 @@ func TestScannerRetypedErrors(t *testing.T) {
 			`p.txt:2:1: protocol: unknown protocol name "[UNREPLIED]" (a protocol without a name is printed as "unknown")`,
 			`p.txt:3:1: protocol: unknown protocol name "use=2" (a protocol without a name is printed as "unknown")`}},
 	} {
-		opts := []format.ScanOption{format.WithName("p.txt")}
-		if c.strict {
-			opts = append(opts, format.WithStrict())
-		}
 		fm := format.IPLegacy
 		if strings.Contains(c.in, "[NEW]") {
 			fm = format.Conntrack
 		}
-		got, bad, err := scanAll(t, strings.NewReader(c.in), fm, opts...)
+		got, bad, err := scanAll(t, strings.NewReader(c.in), format.Dialect{Format: fm, Strict: c.strict}, format.WithName("p.txt"))
 		if err != nil || len(got) != c.flows || !cmp.Equal(bad, c.bad) {
 			t.Errorf("%s: %d flows, err %v, bad\n%s\nwant\n%s", c.name, len(got), err, strings.Join(bad, "\n"), strings.Join(c.bad, "\n"))
 		}
@@ -208,7 +200,7 @@ func TestScannerRetypedErrors(t *testing.T) {
 // TestScannerContinuationAllocs pins the Scanner's steady state at no
 // allocation for wrapped records, as for records on one line.
 func TestScannerContinuationAllocs(t *testing.T) {
-	sc, _ := format.NewScanner(strings.NewReader(strings.Repeat(wrapped, 300)), format.IPLegacy)
+	sc, _ := format.NewScanner(strings.NewReader(strings.Repeat(wrapped, 300)), format.Dialect{Format: format.IPLegacy})
 	var f format.Flow
 	if n := testing.AllocsPerRun(200, func() {
 		if !sc.Scan(&f) {
@@ -273,7 +265,7 @@ func TestScannerNotRecords(t *testing.T) {
 		in.WriteString(l + "\n" + tutorial + "\n")
 	}
 	for _, fm := range []format.Format{format.Auto, format.IPLegacy, format.Conntrack} {
-		sc, _ := format.NewScanner(strings.NewReader(in.String()), fm)
+		sc, _ := format.NewScanner(strings.NewReader(in.String()), format.Dialect{Format: fm})
 		var f format.Flow
 		n := 0
 		for sc.Scan(&f) {
@@ -285,7 +277,7 @@ func TestScannerNotRecords(t *testing.T) {
 	}
 	for _, l := range skipped {
 		// --strict skips none of them.
-		sc, _ := format.NewScanner(strings.NewReader(l+"\n"+tutorial+"\n"), format.IPLegacy, format.WithStrict())
+		sc, _ := format.NewScanner(strings.NewReader(l+"\n"+tutorial+"\n"), format.Dialect{Format: format.IPLegacy, Strict: true})
 		var f format.Flow
 		var pe *format.ParseError
 		if sc.Scan(&f) || !errors.As(sc.Err(), &pe) || pe.Line != 1 {
@@ -293,7 +285,7 @@ func TestScannerNotRecords(t *testing.T) {
 		}
 	}
 	for _, l := range bad {
-		_, errs, err := scanAll(t, strings.NewReader(tutorial+"\n"+l+"\n"+tutorial+"\n"), format.IPLegacy)
+		_, errs, err := scanAll(t, strings.NewReader(tutorial+"\n"+l+"\n"+tutorial+"\n"), format.Dialect{Format: format.IPLegacy})
 		if err != nil || len(errs) != 1 || !strings.HasPrefix(errs[0], "2:") {
 			t.Errorf("%q: errors %q, %v; want one on line 2", l, errs, err)
 		}
@@ -303,7 +295,7 @@ func TestScannerNotRecords(t *testing.T) {
 	// /proc's layouts too, which conntrack -L's lines can read as.
 	for _, fm := range []format.Format{format.Conntrack, format.IPLegacy} {
 		for _, m := range []string{"^Cconntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.", "      conntrack v1.4.6 (conntrack-tools): 5 flow entries have been shown."} {
-			sc, _ := format.NewScanner(strings.NewReader(tutorial+"\n"+m+"\n"), fm)
+			sc, _ := format.NewScanner(strings.NewReader(tutorial+"\n"+m+"\n"), format.Dialect{Format: fm})
 			var f format.Flow
 			for sc.Scan(&f) {
 			}
@@ -324,12 +316,12 @@ func TestScannerByteOrderMark(t *testing.T) {
 			t.Fatal(err)
 		}
 		marked := append([]byte("\xef\xbb\xbf"), data...)
-		want := scanRecords(t, data)
-		got := scanRecords(t, marked)
+		want := scanRecords(t, data, format.Dialect{Format: format.Auto})
+		got := scanRecords(t, marked, format.Dialect{Format: format.Auto})
 		if got.err != nil || !cmp.Equal(got.out, want.out) || got.normalized != want.normalized+boolInt(!strings.HasPrefix(file, "xml")) {
 			t.Errorf("%s: %v, %d records normalised; want %d, and the records read without the mark", file, got.err, got.normalized, want.normalized)
 		}
-		if strict := scanRecords(t, marked, format.WithStrict()); strict.err == nil {
+		if strict := scanRecords(t, marked, format.Dialect{Format: format.Auto, Strict: true}); strict.err == nil {
 			t.Errorf("%s: WithStrict took the byte-order mark", file)
 		}
 	}
@@ -344,8 +336,8 @@ type scanned struct {
 
 // scanRecords reads every record of data, detecting its format, and prints
 // each back.
-func scanRecords(t *testing.T, data []byte, opts ...format.ScanOption) scanned {
-	sc, err := format.NewScanner(bytes.NewReader(data), format.Auto, opts...)
+func scanRecords(t *testing.T, data []byte, d format.Dialect, opts ...format.ScanOption) scanned {
+	sc, err := format.NewScanner(bytes.NewReader(data), d, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,14 +127,10 @@ func TestOlderExpectLayouts(t *testing.T) {
 			}
 			var es []format.Expect
 			for _, strict := range []bool{false, true} {
-				opts := []format.ScanOption{format.WithName(c.file)}
-				if strict {
-					opts = append(opts, format.WithStrict())
-				}
-				sc, _ := format.NewScanner(bytes.NewReader(data), c.f, opts...)
+				sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: c.f, Strict: strict}, format.WithName(c.file))
 				es = es[:0]
 				var got []byte
-				pr := format.Printer{Format: c.f}
+				pr := format.Dialect{Format: c.f}
 				for e := (format.Expect{}); sc.ScanExpect(&e); {
 					es = append(es, e)
 					var err error
@@ -154,7 +150,7 @@ func TestOlderExpectLayouts(t *testing.T) {
 				c.check(t, es)
 			}
 			buf := make([]byte, 0, 512)
-			pr := format.Printer{Format: c.f}
+			pr := format.Dialect{Format: c.f}
 			for i := range es {
 				if n := testing.AllocsPerRun(20, func() { buf, _ = pr.AppendExpect(buf[:0], &es[i]) }); n != 0 {
 					t.Errorf("record %d: print allocates %v times", i+1, n)
@@ -165,14 +161,14 @@ func TestOlderExpectLayouts(t *testing.T) {
 				// Each line alone too: 0.9's first line, without its blank,
 				// is ip_conntrack's /proc line laid out again.
 				for line := range bytes.Lines(data) {
-					sc, _ := format.NewScanner(bytes.NewReader(line), format.Auto)
+					sc, _ := format.NewScanner(bytes.NewReader(line), format.Dialect{Format: format.Auto})
 					if fm, err := sc.Detect(); fm != c.f || err != nil {
 						t.Errorf("%q: detected %v, %v; want %v", line, fm, err, c.f)
 					}
 				}
 			}
 
-			ps := format.Parser{Format: c.f}
+			ps := format.Dialect{Format: c.f}
 			var e format.Expect
 			if err := ps.ParseExpect([]byte(c.pasted), &e); err != nil {
 				t.Errorf("pasted: %v", err)
@@ -186,11 +182,7 @@ func TestOlderExpectLayouts(t *testing.T) {
 
 			for line, want := range c.damaged {
 				for _, strict := range []bool{false, true} {
-					opts := []format.ScanOption{format.WithName("damaged.txt")}
-					if strict {
-						opts = append(opts, format.WithStrict())
-					}
-					sc, _ := format.NewScanner(strings.NewReader(line+"\n"), c.f, opts...)
+					sc, _ := format.NewScanner(strings.NewReader(line+"\n"), format.Dialect{Format: c.f, Strict: strict}, format.WithName("damaged.txt"))
 					for sc.ScanExpect(&e) {
 						t.Errorf("damaged line %q reads", line)
 					}
@@ -228,13 +220,13 @@ func TestOlderMixed24(t *testing.T) {
 				flows = append(flows, line...)
 			}
 		}
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
 		if fm, err := sc.Detect(); fm != format.IPLegacy || err != nil {
 			t.Fatalf("%s: detected %v, %v; want iplegacy", file, fm, err)
 		}
 		var got []byte
 		for f := (format.Flow{}); sc.Scan(&f); {
-			got, _ = format.IPLegacy.Append(got, &f)
+			got, _ = format.Dialect{Format: format.IPLegacy}.Append(got, &f)
 		}
 		if err := sc.Err(); err != nil || !bytes.Equal(got, flows) || sc.Others() != bytes.Count(expects, []byte("\n")) {
 			t.Errorf("%s: %v, %d EXPECTING: lines passed over; prints\n%s", file, err, sc.Others(), got)
@@ -242,7 +234,7 @@ func TestOlderMixed24(t *testing.T) {
 
 		// Damaged: the EXPECTING: line's error, in its layout.
 		bad := bytes.Replace(data, []byte("EXPECTING: "), []byte("EXPECTING: x"), 1)
-		sc, _ = format.NewScanner(bytes.NewReader(bad), format.IPLegacy, format.WithName(file))
+		sc, _ = format.NewScanner(bytes.NewReader(bad), format.Dialect{Format: format.IPLegacy}, format.WithName(file))
 		for f := (format.Flow{}); sc.Scan(&f); {
 		}
 		line := bytes.Count(flows, []byte("\n")) + 1
@@ -253,7 +245,7 @@ func TestOlderMixed24(t *testing.T) {
 
 	// A connection of a later kernel (no trailing space) in proc-expect is
 	// no line of a 2.4 file: it is bad, as before.
-	sc, _ := format.NewScanner(strings.NewReader("tcp      6 117 SYN_SENT src=192.0.2.1 dst=192.0.2.2 sport=1 dport=2 [UNREPLIED] src=192.0.2.2 dst=192.0.2.1 sport=2 dport=1 use=2\n"), format.ProcExpect)
+	sc, _ := format.NewScanner(strings.NewReader("tcp      6 117 SYN_SENT src=192.0.2.1 dst=192.0.2.2 sport=1 dport=2 [UNREPLIED] src=192.0.2.2 dst=192.0.2.1 sport=2 dport=1 use=2\n"), format.Dialect{Format: format.ProcExpect})
 	for e := (format.Expect{}); sc.ScanExpect(&e); {
 	}
 	if sc.Err() == nil || sc.Others() != 0 {
@@ -293,7 +285,7 @@ func TestOlderLayoutsNotForOthers(t *testing.T) {
 				Fields: format.ExpectMask | format.ExpectMaster | format.ExpectFlagsSet | format.ExpectClass | format.ExpectHelper, Flags: format.ExpectPermanent, Helper: "ftp"},
 			"proto=6 src=192.0.2.1 dst=192.0.2.2 sport=0 dport=21 mask-src=192.0.2.1 mask-dst=192.0.2.2 sport=0 dport=21 master-src=192.0.2.1 master-dst=192.0.2.2 PERMANENT class=0 helper=ftp\n"},
 	} {
-		pr := format.Printer{Format: c.f}
+		pr := format.Dialect{Format: c.f}
 		got, err := pr.AppendExpect(nil, &c.e)
 		if err != nil || string(got) != c.want {
 			t.Errorf("%s: %q, %v; want %q", c.name, got, err, c.want)
@@ -303,7 +295,7 @@ func TestOlderLayoutsNotForOthers(t *testing.T) {
 	// had none.
 	e := format.Expect{Quirks: format.QuirkOldLibnfct, Family: format.IPv4, Proto: format.TCP, Tuple: tuple,
 		Fields: format.ExpectTimeout | format.ExpectHelper, Helper: "ftp"}
-	pr := format.Printer{Format: format.ConntrackExpect}
+	pr := format.Dialect{Format: format.ConntrackExpect}
 	if got, err := pr.AppendExpect(nil, &e); err == nil {
 		t.Errorf("0.9.1's layout with a helper prints %q", got)
 	}

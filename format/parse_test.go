@@ -148,13 +148,13 @@ func TestParse(t *testing.T) {
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			var got format.Flow
-			if err := c.f.Parse([]byte(c.line), &got); err != nil {
+			if err := (format.Dialect{Format: c.f}).Parse([]byte(c.line), &got); err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(c.want, got, cmpOpts...); d != "" {
 				t.Errorf("parse (-want +got):\n%s", d)
 			}
-			out, err := c.f.Append(nil, &c.want)
+			out, err := format.Dialect{Format: c.f}.Append(nil, &c.want)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,10 +176,10 @@ func TestParseReuse(t *testing.T) {
 	for range 2 {
 		for _, l := range lines {
 			var fresh format.Flow
-			if err := format.ParseProc([]byte(l), &fresh); err != nil {
+			if err := (format.Dialect{Format: format.Proc}).Parse([]byte(l), &fresh); err != nil {
 				t.Fatal(err)
 			}
-			if err := format.ParseProc([]byte(l), &reused); err != nil {
+			if err := (format.Dialect{Format: format.Proc}).Parse([]byte(l), &reused); err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(fresh, reused, cmpOpts...); d != "" {

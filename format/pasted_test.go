@@ -168,15 +168,14 @@ func TestPastedCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c.undetected {
-				sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
-				var de *format.DetectError
-				if _, err := sc.Detect(); !errors.As(err, &de) {
+				sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
+				if _, err := sc.Detect(); !errors.Is(err, format.ErrNoFormat) {
 					t.Errorf("detected, %v", err)
 				}
 			}
 			lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 			var rejected []int
-			sc, _ := format.NewScanner(bytes.NewReader(data), c.f, format.WithName(name), format.WithLocation(time.UTC),
+			sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: c.f, Location: time.UTC}, format.WithName(name),
 				format.WithSkip(func(pe *format.ParseError) {
 					if pe.File != name || pe.Line < 1 || pe.Line > len(lines) || pe.Col < 1 || pe.Text != lines[pe.Line-1] {
 						t.Errorf("error not placed in its line: %v (%q)", pe, pe.Text)
@@ -206,8 +205,8 @@ func TestPastedCorpus(t *testing.T) {
 					continue // joined from lines, which WithStrict does not join
 				}
 				exact := sc.Normalized() == n && sc.Unknown() == u
-				strict := format.Parser{Format: fm, Strict: true, Location: time.UTC}
-				if err := parseAny(&strict, in); (err == nil) != exact {
+				strict := format.Dialect{Format: fm, Strict: true, Location: time.UTC}
+				if err := parseAny(strict, in); (err == nil) != exact {
 					t.Errorf("line %d: WithStrict: %v; normalised %d, unknown tokens %d", sc.Line(), err, sc.Normalized()-n, sc.Unknown()-u)
 				}
 			}
@@ -227,7 +226,7 @@ func TestPastedCorpus(t *testing.T) {
 // scanPrint scans the next record, a flow or an expectation as fm holds,
 // and prints it as the Scanner's options say.
 func scanPrint(t *testing.T, sc *format.Scanner, fm format.Format) ([]byte, bool) {
-	pr := format.Printer{Format: fm, Location: time.UTC}
+	pr := format.Dialect{Format: fm, Location: time.UTC}
 	var out []byte
 	var err error
 	switch {
@@ -242,14 +241,14 @@ func scanPrint(t *testing.T, sc *format.Scanner, fm format.Format) ([]byte, bool
 		if !sc.ScanExpect(&e) {
 			return nil, false
 		}
-		pr.Options = sc.Options()
+		pr.Options = sc.Dialect().Options
 		out, err = pr.AppendExpect(nil, &e)
 	default:
 		var f format.Flow
 		if !sc.Scan(&f) {
 			return nil, false
 		}
-		pr.Options = sc.Options()
+		pr.Options = sc.Dialect().Options
 		out, err = pr.Append(nil, &f)
 	}
 	if err != nil {

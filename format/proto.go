@@ -10,18 +10,6 @@ const (
 	IPv6 Family = 10
 )
 
-// String returns the name the kernel prints for f: "ipv4", "ipv6" or
-// "unknown".
-func (f Family) String() string {
-	switch f {
-	case IPv4:
-		return "ipv4"
-	case IPv6:
-		return "ipv6"
-	}
-	return "unknown"
-}
-
 // Proto is a layer-4 protocol number, as assigned by IANA. Every number is
 // valid; the ones below are those the kernel and conntrack-tools name.
 type Proto uint8
@@ -38,37 +26,13 @@ const (
 	UDPLite Proto = 136
 )
 
-// String returns the name the kernel and conntrack print for p, or
-// "unknown" for a protocol they do not name.
-func (p Proto) String() string {
-	switch p {
-	case ICMP:
-		return "icmp"
-	case TCP:
-		return "tcp"
-	case UDP:
-		return "udp"
-	case DCCP:
-		return "dccp"
-	case GRE:
-		return "gre"
-	case ICMPv6:
-		return "icmpv6"
-	case SCTP:
-		return "sctp"
-	case UDPLite:
-		return "udplite"
-	}
-	return "unknown"
-}
-
 // Flow returns a flow of protocol p whose original tuple is orig, with
 // what every listing of such a flow has: the family of orig's addresses,
 // the reply tuple the kernel makes without NAT (Flow.Mirror), a timeout,
 // and for a protocol that has them, the layer-4 part (FieldL4: orig's
 // ports, GRE keys or ICMP type, code and id) and the state, NONE. Set
 // Timeout, State and the other fields to what the flow is; a printer
-// refuses a flow that lacks what its format prints (a *PrintError).
+// refuses a flow that lacks what its format prints (a *printError).
 func (p Proto) Flow(orig Tuple) Flow {
 	f := Flow{Fields: FieldTimeout, Family: IPv6, Proto: p, Orig: orig}
 	if orig.Src.Is4() {
@@ -83,10 +47,6 @@ func (p Proto) Flow(orig Tuple) Flow {
 	f.Reply = f.Mirror()
 	return f
 }
-
-// Named reports whether p has a name of its own, that is, whether String
-// returns something other than "unknown".
-func (p Proto) Named() bool { return p.String() != "unknown" }
 
 // Layer4 says what a tuple holds after its addresses.
 type Layer4 uint8

@@ -64,12 +64,11 @@ func TestPrintRequires(t *testing.T) {
 		{"gre without its tracker", with(format.GRE, 0), []format.Format{format.Conntrack, format.XML}, true},
 	} {
 		for _, fm := range c.fm {
-			line, err := fm.Append(nil, &c.f)
-			var pe *format.PrintError
+			line, err := format.Dialect{Format: fm}.Append(nil, &c.f)
 			switch {
 			case c.ok && err != nil:
 				t.Errorf("%s as %s: %v", c.name, fm, err)
-			case !c.ok && !errors.As(err, &pe):
+			case !c.ok && !errors.Is(err, format.ErrUnprintable):
 				t.Errorf("%s as %s: %q, %v; want a *PrintError", c.name, fm, line, err)
 			}
 		}
@@ -103,7 +102,7 @@ func TestProtoFlow(t *testing.T) {
 				t.Errorf("%v %v: %+v", p, fam, f)
 			}
 			for _, fm := range []format.Format{format.Proc, format.Conntrack, format.XML, format.Save} {
-				line, err := fm.Append(nil, &f)
+				line, err := format.Dialect{Format: fm}.Append(nil, &f)
 				if err != nil {
 					t.Errorf("%v %v as %s: %v", p, fam, fm, err)
 					continue
@@ -113,7 +112,7 @@ func TestProtoFlow(t *testing.T) {
 				if fm == format.XML && p.Layer4() == format.L4ICMP {
 					want = format.Tuple{Src: want.Src, Dst: want.Dst} // XML has no ICMP part
 				}
-				if err := fm.Parse(line, &g); err != nil || g.Orig != want || g.Proto != p || g.Family != fam {
+				if err := (format.Dialect{Format: fm}).Parse(line, &g); err != nil || g.Orig != want || g.Proto != p || g.Family != fam {
 					t.Errorf("%v %v as %s: %q reads back as %+v, %v", p, fam, fm, line, g, err)
 				}
 			}

@@ -57,10 +57,10 @@ func TestRestorePrintsWhatLoads(t *testing.T) {
 			"-I -t 29 -u SEEN_REPLY -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1"},
 	} {
 		var f format.Flow
-		if err := (&format.Parser{Format: c.from, Location: time.UTC}).Parse([]byte(c.line), &f); err != nil {
+		if err := (&format.Dialect{Format: c.from, Location: time.UTC}).Parse([]byte(c.line), &f); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		pr := format.Printer{Format: format.Restore, Options: c.opts}
+		pr := format.Dialect{Format: format.Restore, Options: c.opts}
 		out, err := pr.Append(nil, &f)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
@@ -88,22 +88,22 @@ func TestRestoreRefuses(t *testing.T) {
 		{"-I -t 0 -s 0.0.0.0 -d 0.0.0.0 -r 0.0.0.0 -q 0.0.0.0 -p dccp --state OPEN --role client", "--sport"},
 	} {
 		var f format.Flow
-		err := format.Restore.Parse([]byte(c.line), &f)
+		err := format.Dialect{Format: format.Restore}.Parse([]byte(c.line), &f)
 		var pe *format.ParseError
 		if !errors.As(err, &pe) || pe.Field != c.field {
 			t.Errorf("%q: %v, want a *ParseError in %s", c.line, err, c.field)
 		}
 	}
-	p := format.Parser{Format: format.Restore}
+	p := format.Dialect{Format: format.Restore}
 	var f format.Flow
 	line := "-I -t 29 -u UNSET" + tail + " -m 0 --label-add a,b"
 	if err := p.Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
-	if p.Options() != format.OptLabels {
-		t.Errorf("options %v after a line with labels, want labels", p.Options())
+	if shown(t, p, []byte(line)) != format.OptLabels {
+		t.Errorf("options %v after a line with labels, want labels", shown(t, p, []byte(line)))
 	}
-	out, err := (&format.Printer{Format: format.Restore, Options: p.Options()}).Append(nil, &f)
+	out, err := (&format.Dialect{Format: format.Restore, Options: shown(t, p, []byte(line))}).Append(nil, &f)
 	if err != nil || string(out) != line+"\n" {
 		t.Errorf("printed back as %q, %v", out, err)
 	}

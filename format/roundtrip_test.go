@@ -56,7 +56,7 @@ func roundTrip(t *testing.T, name string, f format.Format, data []byte) int {
 	var fl format.Flow
 	var out []byte
 	n := 0
-	p := format.Parser{Format: f, Location: time.UTC}
+	p := format.Dialect{Format: f, Location: time.UTC}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	var e format.Expect
 	for sc.Scan() {
@@ -73,7 +73,7 @@ func roundTrip(t *testing.T, name string, f format.Format, data []byte) int {
 			t.Errorf("%s:%d: %v", name, n, err)
 			continue
 		}
-		pr := format.Printer{Format: f, Options: p.Options(), Location: time.UTC}
+		pr := format.Dialect{Format: f, Options: shown(t, p, sc.Bytes()), Location: time.UTC}
 		if f.Expectations() {
 			out, err = pr.AppendExpect(out[:0], &e)
 		} else {
@@ -116,24 +116,24 @@ func TestCorpusScanner(t *testing.T) {
 			t.Fatal(err)
 		}
 		want, _ := corpusFormat(file)
-		sc, err := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithName(file), format.WithLocation(time.UTC))
+		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC}, format.WithName(file))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var fl format.Flow
 		var e format.Expect
 		var out bytes.Buffer
-		w := format.NewWriter(&out, format.Printer{Location: time.UTC})
+		w := format.NewWriter(&out, format.Dialect{Location: time.UTC})
 		if want.Expectations() {
 			for sc.ScanExpect(&e) {
-				w.Format, w.Options = sc.Format(), sc.Options()
+				w.Dialect = sc.Dialect()
 				if err := w.WriteExpect(&e); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		for !want.Expectations() && sc.Scan(&fl) {
-			w.Format, w.Options = sc.Format(), sc.Options()
+			w.Dialect = sc.Dialect()
 			if err := w.Write(&fl); err != nil {
 				t.Fatal(err)
 			}
@@ -141,12 +141,12 @@ func TestCorpusScanner(t *testing.T) {
 		if err := sc.Err(); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		w.Footer = sc.Footer()
+		w.Dialect = sc.Dialect()
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if sc.Format() != want {
-			t.Errorf("%s: detected %v, want %v", file, sc.Format(), want)
+		if sc.Dialect().Format != want {
+			t.Errorf("%s: detected %v, want %v", file, sc.Dialect().Format, want)
 		}
 		if !bytes.Equal(out.Bytes(), data) {
 			t.Errorf("%s: scanner round trip differs", file)

@@ -28,7 +28,7 @@ type record struct {
 }
 
 // parse parses the sample's line into r.
-func (s *sample) parse(p *format.Parser, r *record) error {
+func (s *sample) parse(p format.Dialect, r *record) error {
 	if s.f.Expectations() {
 		return p.ParseExpect(s.line, &r.e)
 	}
@@ -37,7 +37,7 @@ func (s *sample) parse(p *format.Parser, r *record) error {
 
 // print appends r in the sample's format and options.
 func (s *sample) print(dst []byte, r *record) ([]byte, error) {
-	pr := format.Printer{Format: s.f, Options: s.opts, Location: time.UTC}
+	pr := format.Dialect{Format: s.f, Options: s.opts, Location: time.UTC}
 	if s.f.Expectations() {
 		return pr.AppendExpect(dst, &r.e)
 	}
@@ -70,14 +70,14 @@ func samples(t testing.TB) []sample {
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		for sc.Scan() {
 			s := sample{f: f, line: bytes.Clone(sc.Bytes())}
-			p := format.Parser{Format: f, Location: time.UTC}
+			p := format.Dialect{Format: f, Location: time.UTC}
 			var r record
-			if err := s.parse(&p, &r); errors.Is(err, format.ErrNoRecord) {
+			if err := s.parse(p, &r); errors.Is(err, format.ErrNoRecord) {
 				continue
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			s.opts = p.Options()
+			s.opts = shown(t, p, s.line)
 			proto, fam, kind := r.f.Proto, r.f.Family, ""
 			if f.Expectations() {
 				proto, fam = r.e.Proto, r.e.Family
@@ -85,7 +85,11 @@ func samples(t testing.TB) []sample {
 			if r.f.Quirks&format.QuirkUnknownName != 0 {
 				kind = "unknown-"
 			}
-			s.name = f.String() + "/" + kind + proto.String() + "/" + fam.String()
+			name := proto.String()
+			if !proto.Named() {
+				name = "unknown" // as the kernel names them: one sample for all
+			}
+			s.name = f.String() + "/" + kind + name + "/" + fam.String()
 			if s.opts != 0 {
 				s.name += "/" + s.opts.String()
 			}
@@ -104,4 +108,21 @@ func readFile(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// shown returns conntrack's -o options that line, a record of d's format,
+// shows, as a Scanner learns them.
+func shown(t testing.TB, d format.Dialect, line []byte) format.Options {
+	t.Helper()
+	sc, err := format.NewScanner(bytes.NewReader(line), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r record
+	if d.Format.Expectations() {
+		sc.ScanExpect(&r.e)
+	} else {
+		sc.Scan(&r.f)
+	}
+	return sc.Dialect().Options
 }

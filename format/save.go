@@ -97,7 +97,7 @@ func (p *parser) argAddr(f *Flow, name string) (netip.Addr, error) {
 		a, ok = parseIPv6Glibc(v)
 	}
 	if !ok {
-		return a, p.errAt(at, at+len(v), name, ErrAddress, "malformed "+f.Family.String()+" address "+quote(v)+" (want the form conntrack prints)")
+		return a, p.errAt(at, at+len(v), name, ErrAddress, "malformed "+f.Family.name()+" address "+quote(v)+" (want the form conntrack prints)")
 	}
 	return a, nil
 }
@@ -367,7 +367,7 @@ func (p *parser) saveProto(f *Flow, restore bool) error {
 		// kernel makes the reply's from them.
 		reply, ok := icmpReply(f.Proto, uint8(v[0]))
 		if !ok {
-			return p.errAt(typeAt, typeAt+len(itoa(v[0])), names[0], ErrRange, "the kernel tracks no "+f.Proto.String()+" type "+itoa(v[0])+" (only requests and replies: "+icmpTypes(f.Proto)+")")
+			return p.errAt(typeAt, typeAt+len(itoa(v[0])), names[0], ErrRange, "the kernel tracks no "+f.Proto.name()+" type "+itoa(v[0])+" (only requests and replies: "+icmpTypes(f.Proto)+")")
 		}
 		f.Orig.Type, f.Orig.Code, f.Orig.ID = uint8(v[0]), uint8(v[1]), uint16(v[2])
 		f.Reply.Type, f.Reply.Code, f.Reply.ID = reply, uint8(v[1]), uint16(v[2])
@@ -410,7 +410,7 @@ func (p *parser) saveState(f *Flow) error {
 			return nil
 		}
 	}
-	return p.errAt(at, at+len(v), "--state", ErrUnknownName, "unknown "+f.Proto.String()+" state "+quote(v))
+	return p.errAt(at, at+len(v), "--state", ErrUnknownName, "unknown "+f.Proto.name()+" state "+quote(v))
 }
 
 // offloadTimeout returns the timeout to restore an offloaded flow with,
@@ -492,11 +492,11 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 		if fm == Restore {
 			needs = "conntrack -I needs"
 		}
-		return dst, &PrintError{Format: fm, Msg: missingL4(f) + ", which " + needs}
+		return dst, &printError{Format: fm, Msg: missingL4(f) + ", which " + needs}
 	}
 	if f.Has(FieldL4) && f.Proto.Layer4() == L4ICMP {
 		if _, ok := icmpReply(f.Proto, f.Orig.Type); !ok {
-			return dst, &PrintError{Format: fm, Msg: "the kernel tracks no " + f.Proto.String() + " type " + itoa(uint64(f.Orig.Type)) + ", and this format prints the original's type alone"}
+			return dst, &printError{Format: fm, Msg: "the kernel tracks no " + f.Proto.name() + " type " + itoa(uint64(f.Orig.Type)) + ", and this format prints the original's type alone"}
 		}
 	}
 	restore := fm == Restore
@@ -506,9 +506,9 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	}
 	switch {
 	case restore && !hasTimeout:
-		return dst, &PrintError{Format: fm, Msg: "the flow has no timeout (it is offloaded, or it ended), which conntrack -I needs"}
+		return dst, &printError{Format: fm, Msg: "the flow has no timeout (it is offloaded, or it ended), which conntrack -I needs"}
 	case restore && o&OptLabels != 0 && f.Has(FieldLabels) && strings.IndexByte(f.Labels, ' ') >= 0:
-		return dst, &PrintError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + quote(f.Labels)}
+		return dst, &printError{Format: fm, Msg: "a label's name has a space, which conntrack -R cannot read: " + quote(f.Labels)}
 	}
 	switch {
 	case restore:
@@ -569,7 +569,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 	}
 	dst = append(dst, "-p "...)
 	if f.Proto.Named() {
-		dst = append(dst, f.Proto.String()...)
+		dst = append(dst, f.Proto.name()...)
 	} else {
 		dst = appendUint(dst, uint64(f.Proto))
 	}
@@ -623,7 +623,7 @@ func appendSave(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) (
 			// established: a flow table takes no other.
 			dst = append(dst, "--state ESTABLISHED "...)
 		case restore:
-			return dst[:start], &PrintError{Format: fm, Msg: "the flow has no " + f.Proto.String() + " state that conntrack -I can set"}
+			return dst[:start], &printError{Format: fm, Msg: "the flow has no " + f.Proto.name() + " state that conntrack -I can set"}
 		}
 		if restore && f.Proto == DCCP {
 			dst = append(dst, "--role client "...) // which no format shows

@@ -26,23 +26,23 @@ var saveLines = []string{
 func TestSaveLines(t *testing.T) {
 	for _, line := range saveLines {
 		var f format.Flow
-		if err := format.Save.Parse([]byte(line), &f); err != nil {
+		if err := (format.Dialect{Format: format.Save}).Parse([]byte(line), &f); err != nil {
 			t.Errorf("%v\n%s", err, err.(*format.ParseError).Underline())
 			continue
 		}
-		out, err := format.Save.Append(nil, &f)
+		out, err := format.Dialect{Format: format.Save}.Append(nil, &f)
 		if err != nil || string(out) != line+"\n" {
 			t.Errorf("round trip:\n got: %q %v\nwant: %q", out, err, line)
 		}
 	}
 	// NAT flags and the ICMP reply the kernel would make.
 	var f format.Flow
-	format.Save.Parse([]byte(saveLines[0]), &f)
+	format.Dialect{Format: format.Save}.Parse([]byte(saveLines[0]), &f)
 	if f.Status&format.StatusSrcNAT == 0 || f.Status&format.StatusDstNAT != 0 {
 		t.Errorf("status %v, want src-nat", f.Status)
 	}
-	format.Save.Parse([]byte("-A -t 26 -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id 48879"), &f)
-	text, _ := format.Conntrack.Append(nil, &f)
+	format.Dialect{Format: format.Save}.Parse([]byte("-A -t 26 -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id 48879"), &f)
+	text, _ := format.Dialect{Format: format.Conntrack}.Append(nil, &f)
 	if !strings.Contains(string(text), "type=128 code=0 id=48879 src=::1 dst=::1 type=129 code=0 id=48879") {
 		t.Errorf("ICMPv6 reply: %s", text)
 	}
@@ -73,13 +73,13 @@ func TestSaveICMPReply(t *testing.T) {
 			addrs = "-s ::1 -d ::2 -r ::2 -q ::1 "
 		}
 		var f format.Flow
-		if err := format.Save.Parse([]byte("-A -t 99 -u UNSET "+addrs+c.save), &f); err != nil {
+		if err := (format.Dialect{Format: format.Save}).Parse([]byte("-A -t 99 -u UNSET "+addrs+c.save), &f); err != nil {
 			t.Errorf("%s: %v", c.save, err)
 			continue
 		}
 		f.Fields |= format.FieldMark | format.FieldUse // conntrack -L prints them, save does not
 		f.Use = 1
-		got, err := format.Conntrack.Append(nil, &f)
+		got, err := format.Dialect{Format: format.Conntrack}.Append(nil, &f)
 		if err != nil || string(got) != c.list+"\n" {
 			t.Errorf("%s:\n got: %q %v\nwant: %q", c.save, got, err, c.list)
 		}
@@ -112,7 +112,7 @@ func TestSaveErrors(t *testing.T) {
 		{"trailing", good + " --mark 1", format.ErrSyntax, `unexpected "--mark"`},
 	} {
 		var f format.Flow
-		err := format.Save.Parse([]byte(c.line), &f)
+		err := format.Dialect{Format: format.Save}.Parse([]byte(c.line), &f)
 		var pe *format.ParseError
 		if !errors.As(err, &pe) || !errors.Is(err, c.err) || !strings.Contains(pe.Msg, c.msg) {
 			t.Errorf("%s: %v", c.name, err)

@@ -23,7 +23,7 @@ func BenchmarkScanFile(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				sc, err := format.NewScanner(bytes.NewReader(data), f)
+				sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: f})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"time"
 )
 
 // DefaultMaxLine is the longest line a Scanner accepts unless told
@@ -31,6 +30,7 @@ const readSize = 64 << 10
 // splits the stream.
 type Scanner struct {
 	r       io.Reader
+	given   Format // the format NewScanner was given
 	format  Format
 	name    string
 	skip    func(*ParseError)
@@ -44,8 +44,8 @@ type Scanner struct {
 	long       int // the length of the last line too long to read
 	lineNo     int
 	err        error
-	ps         Parser
-	dec        Decoder
+	ps         lineParser
+	dec        *decoder
 	skipped    int
 	unknown    int
 	normalized int
@@ -53,6 +53,8 @@ type Scanner struct {
 	blank      int
 	notRecords int
 	cr         bool   // the last line ended with CR LF
+	lines      int    // lines read
+	lf         bool   // a line ended with LF alone
 	footer     bool   // an XML document's footer was read
 	join       []byte // a record joined from several lines
 	segs       []seg  // where join's bytes come from; empty for a record of one line
@@ -74,38 +76,25 @@ func WithName(name string) ScanOption {
 	return func(s *Scanner) error { s.name = name; return nil }
 }
 
-// WithStrict makes the Scanner read its producer's exact layout only, and
-// reject a line with a token it does not know, instead of keeping the token
-// in Flow.Extras; it skips no line that NotRecords counts, and joins no
-// line that a backslash continues.
-func WithStrict() ScanOption {
-	return func(s *Scanner) error { s.ps.Strict = true; return nil }
-}
-
-// WithLocation sets the time zone of the local times conntrack prints
-// ([start=...], XML's <when>). The default is time.Local.
-func WithLocation(loc *time.Location) ScanOption {
-	return func(s *Scanner) error { s.ps.Location = loc; return nil }
-}
-
 // WithSkip makes the Scanner skip bad lines instead of stopping at the
 // first. It calls fn, if not nil, with the error of each line it skips.
 func WithSkip(fn func(*ParseError)) ScanOption {
 	return func(s *Scanner) error { s.skipOn, s.skip = true, fn; return nil }
 }
 
-// A Decoder decodes the records of a line-based encoding that is not one of
-// this package's formats, such as JSON Lines (see package codec).
-type Decoder interface {
-	DecodeFlow(line []byte, f *Flow) error
-	DecodeExpect(line []byte, e *Expect) error
+// WithDecoder makes the Scanner read a line-based encoding that is not one
+// of this package's formats, such as JSON Lines (see package codec): it
+// decodes each line with flow, or with expect when it reads expectations.
+// Their errors should be *ParseError, which the Scanner gives the line's
+// position.
+func WithDecoder(flow func(line []byte, f *Flow) error, expect func(line []byte, e *Expect) error) ScanOption {
+	return func(s *Scanner) error { s.dec = &decoder{flow, expect}; return nil }
 }
 
-// WithDecoder makes the Scanner decode each line with d instead of a
-// format's parser: Scan reads flows, ScanExpect expectations. d's errors
-// should be *ParseError, which the Scanner gives the line's position.
-func WithDecoder(d Decoder) ScanOption {
-	return func(s *Scanner) error { s.dec = d; return nil }
+// A decoder decodes the records of a line-based encoding.
+type decoder struct {
+	flow   func(line []byte, f *Flow) error
+	expect func(line []byte, e *Expect) error
 }
 
 // WithMaxLine sets the longest line, in bytes without its newline, that the
@@ -121,19 +110,33 @@ func WithMaxLine(n int) ScanOption {
 	}
 }
 
-// NewScanner returns a Scanner that reads flows of format f from r. Given
-// Auto, it detects the format from the first line.
-func NewScanner(r io.Reader, f Format, opts ...ScanOption) (*Scanner, error) {
-	if f != Auto && !f.parses() {
-		return nil, errors.New("format: NewScanner: cannot parse format " + f.String())
+// NewScanner returns a Scanner that reads records of d's format from r,
+// with d's Location and Strict. Given Auto, it detects the format from the
+// first lines.
+func NewScanner(r io.Reader, d Dialect, opts ...ScanOption) (*Scanner, error) {
+	if d.Format != Auto && !d.Format.parses() {
+		return nil, errors.New("format: NewScanner: cannot parse format " + d.Format.String())
 	}
-	s := &Scanner{r: r, format: f, maxLine: DefaultMaxLine}
+	s := &Scanner{r: r, given: d.Format, format: d.Format, maxLine: DefaultMaxLine}
+	s.ps.Dialect = Dialect{Location: d.Location, Strict: d.Strict}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// Reset makes s read r, from its start, as the Scanner NewScanner made:
+// with the same Dialect and options, but keeping the buffers and strings it
+// made, so that reading many inputs one after another does not make them
+// again.
+func (s *Scanner) Reset(r io.Reader) {
+	p := &s.ps.p
+	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
+	ps.p = parser{xbuf: p.xbuf[:0], src: p.src[:0], nbuf: p.nbuf[:0], cols: p.cols[:0]}
+	*s = Scanner{r: r, given: s.given, format: s.given, name: s.name, skip: s.skip, skipOn: s.skipOn,
+		maxLine: s.maxLine, dec: s.dec, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0]}
 }
 
 // Scan reads the next flow into f. It returns false at the end of the input
@@ -156,6 +159,16 @@ type rec struct {
 	f  *Flow
 	e  *Expect
 	st *Stats
+}
+
+// setQuirk sets q in the record's quirks.
+func (r rec) setQuirk(q Quirks) {
+	switch {
+	case r.f != nil:
+		r.f.Quirks |= q
+	case r.e != nil:
+		r.e.Quirks |= q
+	}
 }
 
 func (r rec) kind() kind {
@@ -231,9 +244,9 @@ func (s *Scanner) parse(line []byte, r rec) error {
 	case s.dec != nil && r.st != nil:
 		return &ParseError{Col: 1, Len: len(line), Err: ErrSyntax, Msg: "the decoder reads flows and expectations, not the table's counters", Text: string(line)}
 	case s.dec != nil && r.e != nil:
-		return s.dec.DecodeExpect(line, r.e)
+		return s.dec.expect(line, r.e)
 	case s.dec != nil:
-		return s.dec.DecodeFlow(line, r.f)
+		return s.dec.flow(line, r.f)
 	}
 	s.ps.Format = s.format
 	switch {
@@ -422,7 +435,10 @@ func (s *Scanner) physLine() ([]byte, bool) {
 	}
 	// Windows line ends, as in captures pasted into documents, are read;
 	// CR() and QuirkCRLF tell the caller.
-	if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; s.cr {
+	s.lines++
+	if s.cr = len(line) > 0 && line[len(line)-1] == '\r'; !s.cr {
+		s.lf = true
+	} else {
 		line = line[:len(line)-1]
 	}
 	return line, true
@@ -707,13 +723,19 @@ func (s *Scanner) Detect() (Format, error) {
 	return s.format, s.err
 }
 
-// Format returns the format being read; with Auto, the one detected, once
-// the first line has been read.
-func (s *Scanner) Format() Format { return s.format }
-
-// Options returns conntrack's -o options that the lines read so far show; a
-// Printer with them prints the lines as they were.
-func (s *Scanner) Options() Options { return s.ps.Options() }
+// Dialect returns the Dialect of the text read so far, which a Writer
+// prints the records back with as they were: the format (with Auto, the one
+// detected, once the first line has been read), the options the lines
+// show, whether every line ended with CR LF, and whether an XML document
+// ended without its footer (</conntrack>), as conntrack -E's does unless
+// interrupted.
+func (s *Scanner) Dialect() Dialect {
+	d := s.ps.Dialect
+	d.Format, d.Options = s.format, s.ps.p.opts
+	d.CRLF = s.lines > 0 && !s.lf
+	d.NoFooter = s.format.root() != "" && s.dec == nil && !s.footer
+	return d
+}
 
 // Line returns the number of the line Scan read last: of a record joined
 // from several lines, the last of them.
@@ -726,17 +748,6 @@ func (s *Scanner) Bytes() []byte { return s.line }
 
 // Skipped returns the number of bad lines skipped (see WithSkip).
 func (s *Scanner) Skipped() int { return s.skipped }
-
-// CR reports whether the line Scan read last ended with CR LF, as lines of
-// captures pasted into Windows documents do. The CR is not part of the
-// line that was parsed; the record read from a line of text has QuirkCRLF,
-// so that a Writer ends its line the same. A Decoder's records have the
-// quirks the Decoder gives them: a JSON line's end is not the text's.
-func (s *Scanner) CR() bool { return s.cr }
-
-// Footer reports whether the input, an XML document, had its footer
-// (</conntrack>), which conntrack -E prints only when it is interrupted.
-func (s *Scanner) Footer() bool { return s.footer }
 
 // Messages returns the number of conntrack's stderr messages ("N flow
 // entries have been shown.") met and skipped in the input.

@@ -71,22 +71,6 @@ func stateNames(p Proto) []string {
 // kernel prints a state for its flows.
 func (p Proto) HasStates() bool { return stateNames(p) != nil }
 
-// StateName returns the name the kernel prints for state s of protocol p,
-// or "" when p has no state machine or s is out of its range.
-func StateName(p Proto, s State) string {
-	names := stateNames(p)
-	if int(s) >= len(names) {
-		return ""
-	}
-	return names[s]
-}
-
-// ParseState returns the state of protocol p that the kernel names name.
-// The TCP state SYN_SENT2 is also known by its old name LISTEN.
-func ParseState(p Proto, name string) (State, bool) {
-	return parseState(p, []byte(name))
-}
-
 func parseState(p Proto, name []byte) (State, bool) {
 	if p == TCP { // the common case, without a loop of compares
 		switch string(name) {

@@ -70,7 +70,7 @@ func (s Stat) String() string {
 // MarshalText returns the counter's name.
 func (s Stat) MarshalText() ([]byte, error) {
 	if s == 0 || s >= numStats {
-		return nil, &PrintError{Msg: "no counter " + s.String()}
+		return nil, &printError{Msg: "no counter " + s.String()}
 	}
 	return []byte(statNames[s]), nil
 }
@@ -548,12 +548,12 @@ func appendProcHeader(dst []byte, set uint32) []byte {
 // appendStats appends s as a record of format fm with its newline(s).
 func appendStats(dst []byte, s *Stats, fm Format) ([]byte, error) {
 	if s.set == 0 {
-		return dst, &PrintError{Format: fm, Msg: "no counters"}
+		return dst, &printError{Format: fm, Msg: "no counters"}
 	}
 	if fm == ProcStats {
 		cols := procLayout(s.set)
 		if set, ok := procSet(cols); !ok || set != s.set {
-			return dst, &PrintError{Format: fm, Msg: "the counters are not the columns of a /proc/net/stat/nf_conntrack (it has entries and every counter but max_entries, in one kernel's names)"}
+			return dst, &printError{Format: fm, Msg: "the counters are not the columns of a /proc/net/stat/nf_conntrack (it has entries and every counter but max_entries, in one kernel's names)"}
 		}
 		for i, st := range cols {
 			dst = append(dst, procSep(i)...)
@@ -569,7 +569,7 @@ func appendStats(dst []byte, s *Stats, fm Format) ([]byte, error) {
 		return append(appendUint(dst, s.values[StatEntries]), '\n'), nil
 	case statsList:
 		if s.Has(StatMaxEntries) {
-			return dst, &PrintError{Format: fm, Msg: "conntrack 1.2's -S lists no " + StatMaxEntries.String()}
+			return dst, &printError{Format: fm, Msg: "conntrack 1.2's -S lists no " + StatMaxEntries.String()}
 		}
 		for _, st := range procLayout(s.set) {
 			v := s.values[st]
@@ -597,7 +597,7 @@ func appendStats(dst []byte, s *Stats, fm Format) ([]byte, error) {
 	dst = append(dst, '\t')
 	for st, v := range s.All() {
 		if st >= StatEntries && st <= StatMaxEntries {
-			return dst, &PrintError{Format: fm, Msg: "conntrack -S prints no " + st.String() + " in a CPU's line"}
+			return dst, &printError{Format: fm, Msg: "conntrack -S prints no " + st.String() + " in a CPU's line"}
 		}
 		dst = append(dst, statNames[st]...)
 		dst = append(dst, '=')

@@ -1,7 +1,5 @@
 package format
 
-import "strings"
-
 // Status holds a flow's status bits, numbered as the kernel numbers them
 // (enum ip_conntrack_status). Text formats show only some of them:
 // SEEN_REPLY (as the absence of [UNREPLIED]), ASSURED, OFFLOAD, HW_OFFLOAD
@@ -34,30 +32,6 @@ var statusNames = [...]string{
 	"expected", "seen-reply", "assured", "confirmed", "src-nat", "dst-nat",
 	"seq-adj", "src-nat-done", "dst-nat-done", "dying", "fixed-timeout",
 	"template", "nat-clash", "helper", "offload", "hw-offload",
-}
-
-// String returns the names of the set bits, joined with "|", as in
-// "seen-reply|assured|confirmed". Bits without a name print as "bitN".
-func (s Status) String() string {
-	if s == 0 {
-		return "none"
-	}
-	var b strings.Builder
-	for i := range 32 {
-		if s&(1<<i) == 0 {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('|')
-		}
-		if i < len(statusNames) {
-			b.WriteString(statusNames[i])
-		} else {
-			b.WriteString("bit")
-			b.WriteString(itoa(uint64(i)))
-		}
-	}
-	return b.String()
 }
 
 // flagWord returns the flag word that the kernel and conntrack print for s

@@ -46,7 +46,7 @@ func TestLabelsRead(t *testing.T) {
 		{"restore, an escape", format.Restore, save + "a\x1b[31m", false},
 	} {
 		var f format.Flow
-		err := c.fm.Parse([]byte(c.line), &f)
+		err := format.Dialect{Format: c.fm}.Parse([]byte(c.line), &f)
 		var pe *format.ParseError
 		switch {
 		case c.ok && err != nil:
@@ -54,7 +54,7 @@ func TestLabelsRead(t *testing.T) {
 		case !c.ok && !errors.As(err, &pe):
 			t.Errorf("%s: read as labels %q, want a *ParseError", c.name, f.Labels)
 		case c.ok:
-			if _, err := c.fm.Append(nil, &f); err != nil {
+			if _, err := (format.Dialect{Format: c.fm}).Append(nil, &f); err != nil {
 				t.Errorf("%s: does not print back: %v", c.name, err)
 			}
 		}
@@ -66,7 +66,7 @@ func TestLabelsRead(t *testing.T) {
 // that reaches a terminal's escape sequences.
 func TestCheckText(t *testing.T) {
 	var base format.Flow
-	if err := format.Conntrack.Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
+	if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -83,16 +83,16 @@ func TestCheckText(t *testing.T) {
 	} {
 		f := base
 		c.set(&f)
-		if field, reason := format.CheckText(&f); field != c.field || reason == "" {
+		if field, reason := f.CheckText(); field != c.field || reason == "" {
 			t.Errorf("%s: CheckText = %q, %q; want field %q", c.name, field, reason, c.field)
 		}
 		for _, fm := range []format.Format{format.Proc, format.Conntrack, format.XML, format.Save} {
-			if out, err := fm.Append(nil, &f); err == nil {
+			if out, err := (format.Dialect{Format: fm}).Append(nil, &f); err == nil {
 				t.Errorf("%s: %s printed %q", c.name, fm, out)
 			}
 		}
 	}
-	if field, reason := format.CheckText(&base); field != "" || reason != "" {
+	if field, reason := base.CheckText(); field != "" || reason != "" {
 		t.Errorf("a sound flow: %q, %q", field, reason)
 	}
 }
@@ -103,16 +103,15 @@ func TestCheckText(t *testing.T) {
 func TestLongLine(t *testing.T) {
 	var f format.Flow
 	line := "udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"
-	if err := format.Conntrack.Parse([]byte(line), &f); err != nil {
+	if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < format.DefaultMaxLine/8; i++ {
 		f.Extras = f.Extras.Add(format.SlotUse, "vendor=1")
 	}
 	for _, fm := range []format.Format{format.Proc, format.Conntrack} {
-		out, err := fm.Append(nil, &f)
-		var pe *format.PrintError
-		if !errors.As(err, &pe) || len(out) != 0 {
+		out, err := format.Dialect{Format: fm}.Append(nil, &f)
+		if !errors.Is(err, format.ErrUnprintable) || len(out) != 0 {
 			t.Errorf("%s: printed %d bytes, error %v; want a *PrintError and nothing", fm, len(out), err)
 		}
 	}

@@ -7,13 +7,15 @@ import "io"
 // record and a footer after the last, and no output at all without records.
 //
 // A record's line ends with CR LF when it has QuirkCRLF, as a Scanner reads
-// it from such a line, and with LF otherwise; the lines of an XML header end
-// as the first record's, the footer as the last's.
+// it from such a line, or the Writer's Dialect has CRLF, and with LF
+// otherwise; the lines of an XML header end as the first record's, the
+// footer as the last's.
 type Writer struct {
-	Printer
-	// Footer says whether Close writes the XML footer, as conntrack -L does,
-	// and conntrack -E when it is interrupted. NewWriter sets it.
-	Footer bool
+	// Dialect is what the records are printed in. A program that converts
+	// a stream sets it again as its Scanner learns more of its input's
+	// (Scanner.Dialect): the options the lines show, and at the end whether
+	// an XML document had its footer, before Close.
+	Dialect Dialect
 
 	w        io.Writer
 	buf      []byte
@@ -22,18 +24,18 @@ type Writer struct {
 	statCols uint32 // the counters of the last /proc/net/stat header written
 }
 
-// NewWriter returns a Writer of flows to w with p.
-func NewWriter(w io.Writer, p Printer) *Writer {
-	return &Writer{Printer: p, Footer: true, w: w}
+// NewWriter returns a Writer of records to w in Dialect d.
+func NewWriter(w io.Writer, d Dialect) *Writer {
+	return &Writer{Dialect: d, w: w}
 }
 
-// Write writes f as one record. A *PrintError means f was not written and
+// Write writes f as one record. A *printError means f was not written and
 // the Writer can go on.
 func (w *Writer) Write(f *Flow) error {
 	var err error
-	crlf := f.Quirks&QuirkCRLF != 0
+	crlf := f.Quirks&QuirkCRLF != 0 || w.Dialect.CRLF
 	w.buf = w.header(w.buf[:0], crlf)
-	if w.buf, err = w.Append(w.buf, f); err != nil {
+	if w.buf, err = w.Dialect.Append(w.buf, f); err != nil {
 		return err
 	}
 	return w.flush(crlf)
@@ -42,9 +44,9 @@ func (w *Writer) Write(f *Flow) error {
 // WriteExpect writes e as one record of an expectation format.
 func (w *Writer) WriteExpect(e *Expect) error {
 	var err error
-	crlf := e.Quirks&QuirkCRLF != 0
+	crlf := e.Quirks&QuirkCRLF != 0 || w.Dialect.CRLF
 	w.buf = w.header(w.buf[:0], crlf)
-	if w.buf, err = w.AppendExpect(w.buf, e); err != nil {
+	if w.buf, err = w.Dialect.AppendExpect(w.buf, e); err != nil {
 		return err
 	}
 	return w.flush(crlf)
@@ -56,23 +58,23 @@ func (w *Writer) WriteExpect(e *Expect) error {
 func (w *Writer) WriteStats(st *Stats) error {
 	var err error
 	w.buf = w.buf[:0]
-	header := w.Format == ProcStats && (w.records == 0 || st.set != w.statCols)
+	header := w.Dialect.Format == ProcStats && (w.records == 0 || st.set != w.statCols)
 	if header {
 		w.buf = appendProcHeader(w.buf, st.set)
 	}
-	if w.buf, err = w.AppendStats(w.buf, st); err != nil {
+	if w.buf, err = w.Dialect.AppendStats(w.buf, st); err != nil {
 		return err
 	}
 	if header {
 		w.statCols = st.set
 	}
-	return w.flush(false)
+	return w.flush(w.Dialect.CRLF)
 }
 
 // header appends the document's header before the first record, its lines
 // ended as the record's.
 func (w *Writer) header(dst []byte, crlf bool) []byte {
-	if root := w.Format.root(); w.records == 0 && root != "" {
+	if root := w.Dialect.Format.root(); w.records == 0 && root != "" {
 		dst = eol(append(dst, xmlHeader...), crlf)
 		dst = eol(append(append(append(dst, '<'), root...), '>'), crlf)
 	}
@@ -104,8 +106,8 @@ func (w *Writer) Records() int { return w.records }
 // Close writes what ends the document, if anything; it does not close the
 // underlying writer.
 func (w *Writer) Close() error {
-	root := w.Format.root()
-	if w.records == 0 || root == "" || !w.Footer {
+	root := w.Dialect.Format.root()
+	if w.records == 0 || root == "" || w.Dialect.NoFooter {
 		return nil
 	}
 	w.buf = eol(append(append(append(w.buf[:0], "</"...), root...), '>'), w.crlf)

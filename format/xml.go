@@ -257,8 +257,8 @@ func (p *parser) xmlTuple(f *Flow, t *Tuple, first bool) error {
 	nameAt := p.pos
 	name := p.quoted()
 	proto := Proto(n)
-	if string(name) != proto.String() {
-		return p.errAt(nameAt, p.pos, "protocol", ErrMismatch, "conntrack names protocol "+itoa(n)+" "+quote([]byte(proto.String()))+", not "+quote(name))
+	if string(name) != proto.name() {
+		return p.errAt(nameAt, p.pos, "protocol", ErrMismatch, "conntrack names protocol "+itoa(n)+" "+quote([]byte(proto.name()))+", not "+quote(name))
 	}
 	if first {
 		f.Proto = proto
@@ -338,7 +338,7 @@ func (p *parser) xmlAddr(f *Flow, field string) (netip.Addr, error) {
 		a, ok = parseIPv6Glibc(v)
 	}
 	if !ok {
-		return a, p.errAt(at, p.pos, field, ErrAddress, "malformed "+f.Family.String()+" address "+quote(v)+" (want the form conntrack prints)")
+		return a, p.errAt(at, p.pos, field, ErrAddress, "malformed "+f.Family.name()+" address "+quote(v)+" (want the form conntrack prints)")
 	}
 	return a, nil
 }
@@ -355,7 +355,7 @@ func (p *parser) xmlIndependent(f *Flow) error {
 		// conntrack looks SCTP and DCCP states up in its TCP table.
 		s, ok := parseState(TCP, v)
 		if !ok || !f.Proto.HasStates() || int(s) >= len(stateNames(f.Proto)) {
-			return p.errAt(at, p.pos, "state", ErrUnknownName, "unknown state "+quote(v)+" for "+f.Proto.String()+" (conntrack's XML names every state from the TCP table)")
+			return p.errAt(at, p.pos, "state", ErrUnknownName, "unknown state "+quote(v)+" for "+f.Proto.name()+" (conntrack's XML names every state from the TCP table)")
 		}
 		if string(v) == "LISTEN" {
 			f.Quirks |= QuirkListen
@@ -487,7 +487,11 @@ func (p *parser) xmlOutsideMeta(f *Flow) error {
 func (p *parser) xmlLabels(f *Flow) error {
 	p.opts |= OptLabels
 	f.Fields |= FieldLabels
+	// The names are joined in p.xbuf, but where they are the flow's labels
+	// before this line (see parseLine), as they are line after line of a
+	// table, only compared with them.
 	start := len(p.xbuf)
+	old, n, same := p.old[2], 0, true // the names so far are old[:n]
 	for p.opt("<label>") {
 		at := p.pos
 		v, err := p.textElement("label", "</label>")
@@ -497,12 +501,28 @@ func (p *parser) xmlLabels(f *Flow) error {
 		if len(v) == 0 {
 			return p.errAt(at, at, "label", ErrSyntax, "an empty label name, which conntrack does not print")
 		}
+		if same {
+			sep := min(n, 1)
+			if end := n + sep + len(v); end <= len(old) && (sep == 0 || old[n] == ',') && old[n+sep:end] == string(v) {
+				n = end
+				continue
+			}
+			same = false
+			p.xbuf = append(p.xbuf, old[:n]...)
+		}
 		if len(p.xbuf) > start {
 			p.xbuf = append(p.xbuf, ',')
 		}
 		p.xbuf = append(p.xbuf, v...)
 	}
-	f.Labels = p.intern(p.xbuf[start:])
+	switch {
+	case same && n == len(old):
+		f.Labels = old
+	case same:
+		f.Labels = p.intern(append(p.xbuf, old[:n]...)[start:])
+	default:
+		f.Labels = p.intern(p.xbuf[start:])
+	}
 	p.xbuf = p.xbuf[:start]
 	if r := labelsProblem(f.Labels); r != "" {
 		return p.errAt(p.pos, p.pos, "labels", ErrSyntax, r)
@@ -552,7 +572,7 @@ func appendXML(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) ([
 	}
 	if f.Has(FieldSecctx) && strings.IndexByte(f.Secctx, '<') >= 0 || f.Has(FieldHelper) && strings.IndexByte(f.Helper, '<') >= 0 ||
 		f.Has(FieldLabels) && strings.IndexByte(f.Labels, '<') >= 0 {
-		return dst, &PrintError{Format: fm, Msg: "a secctx, helper or label name with '<', which conntrack's XML cannot show"}
+		return dst, &printError{Format: fm, Msg: "a secctx, helper or label name with '<', which conntrack's XML cannot show"}
 	}
 	dst = append(dst, "<flow"...)
 	if f.Event != EventNone {
@@ -600,26 +620,26 @@ func appendWhen(dst []byte, usec int64, loc *time.Location) []byte {
 	return appendNumTag(dst, "<year>", uint64(t.Year()), "</year></when>")
 }
 
-// xmlPrintable returns a *PrintError of format fm (conntrack's XML, -o
+// xmlPrintable returns a *printError of format fm (conntrack's XML, -o
 // save, or conntrackd's XML) if f cannot be printed in it.
 func xmlPrintable(fm Format, f *Flow) error {
-	if field, r := CheckText(f); r != "" {
-		return &PrintError{Format: fm, Msg: field + ": " + r}
+	if field, r := f.CheckText(); r != "" {
+		return &printError{Format: fm, Msg: field + ": " + r}
 	}
 	if f.Family != IPv4 && f.Family != IPv6 {
-		return &PrintError{Format: fm, Msg: "family " + itoa(uint64(f.Family)) + " is neither IPv4 nor IPv6"}
+		return &printError{Format: fm, Msg: "family " + itoa(uint64(f.Family)) + " is neither IPv4 nor IPv6"}
 	}
 	if !f.hasReply() && fm != ConntrackdXML {
-		return &PrintError{Format: fm, Msg: noReply}
+		return &printError{Format: fm, Msg: noReply}
 	}
-	if f.Has(FieldState) && StateName(f.Proto, f.State) == "" {
-		return &PrintError{Format: fm, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.String() + " state"}
+	if f.Has(FieldState) && f.Proto.StateName(f.State) == "" {
+		return &printError{Format: fm, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.name() + " state"}
 	}
 	if portsAlways(f.Proto) && lacksL4(f) {
-		return &PrintError{Format: fm, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.String()}
+		return &printError{Format: fm, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.name()}
 	}
 	if lacksTCPState(f) {
-		return &PrintError{Format: fm, Msg: "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints"}
+		return &printError{Format: fm, Msg: "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints"}
 	}
 	return familyCheck(fm, f)
 }
@@ -629,7 +649,7 @@ func appendXMLDir(dst []byte, f *Flow, t *Tuple, open string, hasZone bool, zone
 	dst = append(dst, `<layer3 protonum="`...)
 	dst = appendUint(dst, uint64(f.Family))
 	dst = append(dst, `" protoname="`...)
-	dst = append(dst, f.Family.String()...)
+	dst = append(dst, f.Family.name()...)
 	dst = append(dst, `"><src>`...)
 	dst = appendLibAddr(dst, t.Src)
 	dst = append(dst, "</src><dst>"...)
@@ -637,7 +657,7 @@ func appendXMLDir(dst []byte, f *Flow, t *Tuple, open string, hasZone bool, zone
 	dst = append(dst, `</dst></layer3><layer4 protonum="`...)
 	dst = appendUint(dst, uint64(f.Proto))
 	dst = append(dst, `" protoname="`...)
-	dst = append(dst, f.Proto.String()...)
+	dst = append(dst, f.Proto.name()...)
 	dst = append(dst, `">`...)
 	if f.Has(FieldL4) || f.Proto == DCCP {
 		switch f.Proto.Layer4() {

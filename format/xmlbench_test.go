@@ -18,7 +18,7 @@ func BenchmarkScanXML(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				sc, err := format.NewScanner(bytes.NewReader(data), format.XML)
+				sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.XML})
 				if err != nil {
 					b.Fatal(err)
 				}

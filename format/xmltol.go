@@ -355,7 +355,7 @@ func xmlEntity(b []byte) (rune, int) {
 // tolerant parses src, a record of an XML format in any layout, into f or
 // e, by rewriting it in conntrack's layout. It reports whether the rewrite
 // changed anything. An error's Col and Len are in src, and its Text is src.
-func (ps *Parser) tolerant(src []byte, f *Flow, e *Expect) (bool, error) {
+func (ps *lineParser) tolerant(src []byte, f *Flow, e *Expect) (bool, error) {
 	c := &ps.canon
 	if perr := c.rewrite(src); perr != nil {
 		return true, perr
@@ -385,7 +385,7 @@ func (ps *Parser) tolerant(src []byte, f *Flow, e *Expect) (bool, error) {
 
 // retryXML parses line, which the exact parser rejected with err, as XML
 // in another layout. It returns err if the line is in conntrack's layout.
-func (ps *Parser) retryXML(line []byte, f *Flow, e *Expect, err error) error {
+func (ps *lineParser) retryXML(line []byte, f *Flow, e *Expect, err error) error {
 	changed, terr := ps.tolerant(line, f, e)
 	if !changed {
 		return err

@@ -23,23 +23,25 @@ type xmlDoc struct {
 	err        error
 }
 
-func readXMLDoc(data []byte, fm format.Format, opts ...format.ScanOption) xmlDoc {
+func readXMLDoc(data []byte, dl format.Dialect, opts ...format.ScanOption) xmlDoc {
 	var d xmlDoc
-	sc, err := format.NewScanner(bytes.NewReader(data), fm, append(opts, format.WithLocation(time.UTC))...)
+	dl.Location = time.UTC
+	sc, err := format.NewScanner(bytes.NewReader(data), dl, opts...)
 	if err != nil {
 		d.err = err
 		return d
 	}
-	if fm, err = sc.Detect(); err != nil {
+	fm, err := sc.Detect()
+	if err != nil {
 		d.err = err
 		return d
 	}
 	var out bytes.Buffer
-	w := format.NewWriter(&out, format.Printer{Format: fm, Location: time.UTC})
+	w := format.NewWriter(&out, format.Dialect{Format: fm, Location: time.UTC})
 	if fm.Expectations() {
 		var e format.Expect
 		for sc.ScanExpect(&e) {
-			w.Options = sc.Options()
+			w.Dialect = sc.Dialect()
 			d.expects = append(d.expects, e)
 			if err := w.WriteExpect(&e); err != nil {
 				d.err = err
@@ -49,7 +51,7 @@ func readXMLDoc(data []byte, fm format.Format, opts ...format.ScanOption) xmlDoc
 	} else {
 		var f format.Flow
 		for sc.Scan(&f) {
-			w.Options = sc.Options()
+			w.Dialect = sc.Dialect()
 			d.flows = append(d.flows, f)
 			if err := w.Write(&f); err != nil {
 				d.err = err
@@ -57,7 +59,7 @@ func readXMLDoc(data []byte, fm format.Format, opts ...format.ScanOption) xmlDoc
 			}
 		}
 	}
-	w.Footer = sc.Footer()
+	w.Dialect = sc.Dialect()
 	w.Close()
 	d.out, d.normalized = out.Bytes(), sc.Normalized()
 	if d.err == nil {
@@ -81,14 +83,14 @@ func TestXMLReserialised(t *testing.T) {
 		fm  format.Format
 	}{{"L", format.XML}, {"E", format.XML}, {"expect", format.XMLExpect}} {
 		orig := readFile(t, filepath.Join(dir, c.doc+".xml"))
-		want := readXMLDoc(orig, c.fm)
+		want := readXMLDoc(orig, format.Dialect{Format: c.fm})
 		if want.err != nil || want.normalized != 0 || !bytes.Equal(want.out, orig) {
 			t.Fatalf("%s: conntrack's own document: %v, %d normalised, round trip equal %v", c.doc, want.err, want.normalized, bytes.Equal(want.out, orig))
 		}
 		for _, v := range []string{"minidom", "minidom-tab-UTF-8", "go-indent", "hand"} {
 			name := c.doc + "." + v + ".xml"
 			data := readFile(t, filepath.Join(dir, name))
-			got := readXMLDoc(data, c.fm)
+			got := readXMLDoc(data, format.Dialect{Format: c.fm})
 			if got.err != nil {
 				t.Errorf("%s: %v", name, got.err)
 				continue
@@ -102,10 +104,10 @@ func TestXMLReserialised(t *testing.T) {
 			if !bytes.Equal(got.out, orig) {
 				t.Errorf("%s: prints\n%s\nwant conntrack's\n%s", name, got.out, orig)
 			}
-			if auto := readXMLDoc(data, format.Auto); auto.err != nil || !bytes.Equal(auto.out, orig) {
+			if auto := readXMLDoc(data, format.Dialect{Format: format.Auto}); auto.err != nil || !bytes.Equal(auto.out, orig) {
 				t.Errorf("%s: detected: %v", name, auto.err)
 			}
-			strict := readXMLDoc(data, c.fm, format.WithStrict())
+			strict := readXMLDoc(data, format.Dialect{Format: c.fm, Strict: true})
 			if strict.err == nil {
 				t.Errorf("%s: read with WithStrict, which keeps conntrack's exact layout", name)
 			}
@@ -136,7 +138,7 @@ func TestXMLPasted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := readXMLDoc(data, format.Auto)
+		d := readXMLDoc(data, format.Dialect{Format: format.Auto})
 		if d.err != nil || len(d.flows) != c.records || d.normalized != c.normalized {
 			t.Errorf("%s: %v, %d records, %d normalised; want %d, %d", c.file, d.err, len(d.flows), d.normalized, c.records, c.normalized)
 		}
@@ -213,7 +215,7 @@ func TestXMLTolerantErrors(t *testing.T) {
 		{"deep on a line", head + "<flow>" + strings.Repeat("<a>", 1<<20), format.ErrLineTooLong, 3, 65537, "line longer than", 0},
 		{"huge attribute", head + `<flow type="` + big + `">` + "\n" + prettyRecord, format.ErrLineTooLong, 3, 65537, "longer than", 1},
 	} {
-		d := readXMLDoc([]byte(c.doc), format.XML)
+		d := readXMLDoc([]byte(c.doc), format.Dialect{Format: format.XML})
 		var pe *format.ParseError
 		if !errors.As(d.err, &pe) || !errors.Is(d.err, c.err) || pe.Line != c.line || pe.Col != c.col || !strings.Contains(pe.Msg, c.msg) {
 			t.Errorf("%s: %v, want %v at %d:%d, %q", c.name, d.err, c.err, c.line, c.col, c.msg)
@@ -223,7 +225,7 @@ func TestXMLTolerantErrors(t *testing.T) {
 			t.Errorf("%s: text %q is not line %d", c.name, pe.Text, pe.Line)
 		}
 		skipped := 0
-		d = readXMLDoc([]byte(c.doc), format.XML, format.WithSkip(func(*format.ParseError) { skipped++ }))
+		d = readXMLDoc([]byte(c.doc), format.Dialect{Format: format.XML}, format.WithSkip(func(*format.ParseError) { skipped++ }))
 		if d.err != nil || len(d.flows) != c.records || skipped == 0 {
 			t.Errorf("%s, skipping bad records: %v, %d records, %d skipped; want %d records", c.name, d.err, len(d.flows), skipped, c.records)
 		}
@@ -234,12 +236,12 @@ func TestXMLTolerantErrors(t *testing.T) {
 // a whole document on one line, several records a line, and CR LF.
 func TestXMLLayouts(t *testing.T) {
 	orig := readFile(t, filepath.Join("testdata", "xml-reserialised", "L.xml"))
-	want := readXMLDoc(orig, format.XML)
+	want := readXMLDoc(orig, format.Dialect{Format: format.XML})
 	oneLine := bytes.ReplaceAll(orig, []byte("\n"), nil)
 	twoALine := bytes.Replace(orig, []byte("</flow>\n<flow"), []byte("</flow><flow"), -1)
 	crlf := bytes.ReplaceAll(readFile(t, filepath.Join("testdata", "xml-reserialised", "L.minidom.xml")), []byte("\n"), []byte("\r\n"))
 	for name, data := range map[string][]byte{"one line": oneLine, "records sharing lines": twoALine, "CR LF": crlf} {
-		got := readXMLDoc(data, format.Auto)
+		got := readXMLDoc(data, format.Dialect{Format: format.Auto})
 		if got.err != nil || len(got.flows) != len(want.flows) {
 			t.Errorf("%s: %v, %d records", name, got.err, len(got.flows))
 			continue
@@ -260,11 +262,7 @@ func TestXMLLayouts(t *testing.T) {
 func TestXMLOlderIDOutsideMeta(t *testing.T) {
 	data := readFile(t, "../testdata/pasted/older/xml-libnfct-before-0.9.1-id-outside-meta.txt")
 	for _, strict := range []bool{false, true} {
-		var opts []format.ScanOption
-		if strict {
-			opts = append(opts, format.WithStrict()) // an older producer's exact layout
-		}
-		d := readXMLDoc(data, format.Auto, opts...)
+		d := readXMLDoc(data, format.Dialect{Format: format.Auto, Strict: strict}) // strict: an older producer's exact layout
 		if d.err != nil || len(d.flows) != 1 {
 			t.Fatalf("strict %v: %v, %d flows", strict, d.err, len(d.flows))
 		}
@@ -290,7 +288,7 @@ func TestXMLOlderIDOutsideMeta(t *testing.T) {
 	} {
 		line := strings.Replace(rec, "<id>453281439</id>", c.elems, 1)
 		var f format.Flow
-		if err := (&format.Parser{Format: format.XML, Strict: true}).Parse([]byte(line), &f); (err == nil) != c.ok {
+		if err := (&format.Dialect{Format: format.XML, Strict: true}).Parse([]byte(line), &f); (err == nil) != c.ok {
 			t.Errorf("%s: %v", c.elems, err)
 		}
 	}
@@ -310,7 +308,7 @@ func TestXMLAfterPretty(t *testing.T) {
 		{"prose", "That was all.\n", 1},
 	} {
 		var bad []int
-		sc, _ := format.NewScanner(strings.NewReader(head+prettyRecord+c.after), format.XML, format.WithSkip(func(pe *format.ParseError) { bad = append(bad, pe.Line) }))
+		sc, _ := format.NewScanner(strings.NewReader(head+prettyRecord+c.after), format.Dialect{Format: format.XML}, format.WithSkip(func(pe *format.ParseError) { bad = append(bad, pe.Line) }))
 		var f format.Flow
 		n := 0
 		for sc.Scan(&f) {
@@ -330,7 +328,7 @@ func TestXMLCutTags(t *testing.T) {
 		// The second line, the rest of the first's window, reads exactly;
 		// the third then started a window of its own at the old offset.
 		"<flow>\n" + xmlRecord + "\nt"} {
-		sc, _ := format.NewScanner(strings.NewReader(in), format.XML, format.WithSkip(func(*format.ParseError) {}))
+		sc, _ := format.NewScanner(strings.NewReader(in), format.Dialect{Format: format.XML}, format.WithSkip(func(*format.ParseError) {}))
 		var f format.Flow
 		n := 0
 		for sc.Scan(&f) {
