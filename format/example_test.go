@@ -1,9 +1,13 @@
 package format_test
 
 import (
+	"cmp"
 	"fmt"
+	"log"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ctconv/ctconv/format"
@@ -40,28 +44,109 @@ func ExampleDialect_Append() {
 	// udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 use=2
 }
 
-func ExampleScanner() {
-	table := `ipv4     2 icmp     1 29 src=127.0.0.1 dst=127.0.0.1 type=8 code=0 id=48879 packets=1 bytes=84 src=127.0.0.1 dst=127.0.0.1 type=0 code=0 id=48879 packets=1 bytes=84 mark=0 zone=0 delta-time=0 use=2
-ipv4     2 tcp      6 70000 ESTABLISHED src=127.0.0.1 dst=127.0.0.1 sport=1 dport=65536 src=127.0.0.1 dst=127.0.0.1 sport=65536 dport=1 mark=0 zone=0 use=2
-ipv6     10 udp      17 28 src=0000:0000:0000:0000:0000:0000:0000:0001 dst=0000:0000:0000:0000:0000:0000:0000:0001 sport=40564 dport=53 src=0000:0000:0000:0000:0000:0000:0000:0001 dst=0000:0000:0000:0000:0000:0000:0000:0001 sport=53 dport=40564 mark=0 zone=0 use=2
+const table = `ipv6     10 tcp      6 598 ESTABLISHED src=0000:0000:0000:0000:0000:0000:0000:0001 dst=0000:0000:0000:0000:0000:0000:0000:0002 sport=50000 dport=22 src=0000:0000:0000:0000:0000:0000:0000:0002 dst=0000:0000:0000:0000:0000:0000:0000:0001 sport=22 dport=50000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431997 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 zone=0 use=2
+ipv4     2 tcp      6 117 SYN_SENT src=192.168.1.10 dst=203.0.113.9 sport=51002 dport=443 [UNREPLIED] src=203.0.113.9 dst=192.168.1.10 sport=443 dport=51002 mark=0 zone=0 use=2
 `
-	sc, err := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Auto},
-		format.WithName("nf_conntrack"),
-		format.WithSkip(func(e *format.ParseError) { fmt.Fprintln(os.Stdout, "skipped:", e) }))
+
+// Example converts a table of /proc/net/nf_conntrack into conntrack -L's
+// text, as conntrack would have printed the same flows.
+func Example() {
+	sc, err := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Auto})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
-	var f format.Flow // reused: scanning allocates nothing per line
-	for sc.Scan(&f) {
-		fmt.Println(f.Family, f.Proto, f.Orig.Dst, f.Orig.DstPort)
+	w := format.NewWriter(os.Stdout, format.Dialect{Format: format.Conntrack})
+	for f, err := range sc.Flows() {
+		if err != nil {
+			log.Fatal(err) // a *ParseError says which line, and where in it
+		}
+		if err := w.Write(f); err != nil {
+			log.Fatal(err)
+		}
 	}
-	fmt.Println("format:", sc.Dialect().Format, "skipped:", sc.Skipped(), "err:", sc.Err())
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
 	// Output:
-	// ipv4 icmp 127.0.0.1 0
-	// skipped: nf_conntrack:2:83: original dport: 65536 is out of range (want 0 to 65535)
-	// ipv6 udp ::1 53
-	// format: proc skipped: 1 err: <nil>
+	// tcp      6 598 ESTABLISHED src=::1 dst=::2 sport=50000 dport=22 src=::2 dst=::1 sport=22 dport=50000 [ASSURED] mark=0 use=2
+	// tcp      6 431997 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 [ASSURED] mark=0 use=2
+	// udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 use=2
+	// tcp      6 117 SYN_SENT src=192.168.1.10 dst=203.0.113.9 sport=51002 dport=443 [UNREPLIED] src=203.0.113.9 dst=192.168.1.10 sport=443 dport=51002 mark=0 use=2
+}
+
+// Example_topPorts counts a table's flows by protocol and destination port,
+// the busiest first. The enumerations print themselves, as map keys too.
+func Example_topPorts() {
+	type service struct {
+		Proto format.Proto
+		Port  uint16
+	}
+	count := map[service]int{}
+	sc, _ := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Proc})
+	for f, err := range sc.Flows() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		count[service{f.Proto, f.Orig.DstPort}]++
+	}
+	top := slices.SortedFunc(maps.Keys(count), func(a, b service) int {
+		return cmp.Or(count[b]-count[a], cmp.Compare(a.Port, b.Port))
+	})
+	for _, s := range top {
+		fmt.Printf("%v/%d: %d\n", s.Proto, s.Port, count[s])
+	}
+	// Output:
+	// tcp/443: 2
+	// tcp/22: 1
+	// udp/53: 1
+}
+
+// Example_nat selects the established TCP flows whose reply does not
+// mirror their original tuple, which NAT rewrote, and prints each as
+// conntrack -L does.
+func Example_nat() {
+	established := format.Filter{Proto: new(format.TCP), State: new(format.TCPEstablished)}
+	sc, _ := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Proc})
+	for f, err := range sc.Flows() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if established.Match(f) && f.Reply != f.Mirror() {
+			fmt.Println(f)
+			fmt.Println("  seen from outside as", f.Reply.DstAddrPort())
+		}
+	}
+	// Output:
+	// tcp      6 431997 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 [ASSURED] mark=0 use=2
+	//   seen from outside as 198.51.100.1:61000
+}
+
+// ExampleScanner reads a capture with a bad line, reports the line and goes
+// on, and learns the capture's Dialect.
+func ExampleScanner() {
+	capture := `tcp      6 117 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1 mark=0 use=1
+tcp      6 117 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=2 dport=65536 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=65536 dport=2 mark=0 use=1
+udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 use=1
+`
+	sc, err := format.NewScanner(strings.NewReader(capture), format.Dialect{Format: format.Auto}, format.WithName("capture.txt"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for f, err := range sc.Flows() {
+		if err != nil {
+			fmt.Println("skipped:", err)
+			continue
+		}
+		fmt.Println(f.Proto, f.Orig.DstAddrPort())
+	}
+	fmt.Println("format:", sc.Dialect().Format, "bad lines:", sc.Skipped())
+	// Output:
+	// tcp 10.0.0.2:80
+	// skipped: capture.txt:2:65: original dport: 65536 is out of range (want 0 to 65535)
+	// udp 10.0.0.53:53
+	// format: conntrack bad lines: 1
 }
 
 func ExampleParseError_Underline() {

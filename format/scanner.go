@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"iter"
 )
 
 // DefaultMaxLine is the longest line a Scanner accepts unless told
@@ -62,6 +63,14 @@ type Scanner struct {
 	rejoined   bool   // the record's lines were laid out anew: joined, or a byte-order mark dropped
 	xw         xmlWindow
 	mixed      mixed // records of the other kind passed over (older.go)
+
+	own struct {
+		f  Flow
+		e  Expect
+		st Stats
+	} // where the iterators read to
+	iterating bool        // an iterator yields bad lines
+	pending   *ParseError // the bad line it yields next
 }
 
 // A seg is a piece of a joined record: join[at:at+n] is the bytes
@@ -125,6 +134,65 @@ func NewScanner(r io.Reader, d Dialect, opts ...ScanOption) (*Scanner, error) {
 		}
 	}
 	return s, nil
+}
+
+// Flows returns an iterator over the flows of the input, read into a Flow
+// of the Scanner's that the next iteration overwrites (copy it to keep it),
+// so that reading allocates nothing per line:
+//
+//	for f, err := range sc.Flows() {
+//		if err != nil {
+//			return err // or log it and go on: see below
+//		}
+//		// use f
+//	}
+//
+// A bad line yields its *ParseError, and the iteration goes on with the
+// next line if the loop does; any other error, such as the reader's, ends
+// it. Flows, Expects and Stats read the same input: call the one that fits
+// its format (see Detect).
+func (s *Scanner) Flows() iter.Seq2[*Flow, error] { return scanAll(s, &s.own.f) }
+
+// Expects returns an iterator over the expectations of the input, from a
+// stream of one of the expectation formats; see Flows.
+func (s *Scanner) Expects() iter.Seq2[*Expect, error] { return scanAll(s, &s.own.e) }
+
+// Stats returns an iterator over the records of the table's counters, from
+// a stream of ConntrackStats or ProcStats; see Flows. The header of
+// /proc/net/stat/nf_conntrack is not a record: it says what the lines after
+// it hold. The lines of conntrack 1.2's -S, a counter a line, are one
+// record.
+func (s *Scanner) Stats() iter.Seq2[*Stats, error] { return scanAll(s, &s.own.st) }
+
+// scanAll iterates over the records that s reads into r.
+func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		var to rec
+		switch r := any(r).(type) {
+		case *Flow:
+			to.f = r
+		case *Expect:
+			to.e = r
+		case *Stats:
+			to.st = r
+		}
+		s.iterating = true
+		for {
+			if s.scan(to) {
+				if !yield(r, nil) {
+					return
+				}
+				continue
+			}
+			err := s.err
+			if s.pending != nil {
+				err, s.pending = s.pending, nil
+			}
+			if err == nil || !yield(nil, err) || err == s.err {
+				return
+			}
+		}
+	}
 }
 
 // Reset makes s read r, from its start, as the Scanner NewScanner made:
@@ -569,6 +637,11 @@ func (s *Scanner) lineErr(line []byte) *ParseError {
 // bad handles the error of a line: it reports whether scanning goes on.
 func (s *Scanner) bad(perr *ParseError) bool {
 	s.place(perr)
+	if s.iterating {
+		s.skipped++
+		s.pending = perr
+		return false
+	}
 	if !s.skipOn {
 		s.err = perr
 		return false

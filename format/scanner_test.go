@@ -3,13 +3,16 @@ package format_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -289,4 +292,110 @@ func TestScannerLineEnds(t *testing.T) {
 			t.Errorf("%s: CRLF %v, want %v; printed\n%q\nwant\n%q", c.name, got, c.crlf, out.String(), c.out)
 		}
 	}
+}
+
+// TestIterators checks that the iterators read what Scan, ScanExpect and
+// ScanStats read, with WithSkip, from every capture of the corpus, the
+// pasted ones with their bad lines, and the counters: the same records,
+// and the bad lines' errors in their place; and that a loop that stops at
+// an error stops the reading.
+func TestIterators(t *testing.T) {
+	files := corpusFiles(t)
+	for _, dir := range []string{"../testdata/pasted/*.txt", "../testdata/pasted/more/*.txt", "../testdata/stats/*.txt"} {
+		more, _ := filepath.Glob(dir)
+		files = append(files, more...)
+	}
+	checked, withBad := 0, 0
+	for _, file := range files {
+		data := readFile(t, file)
+		var want []string
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Location: time.UTC},
+			format.WithSkip(func(e *format.ParseError) { want = append(want, "error "+e.Error()) }))
+		fm, err := sc.Detect()
+		if err != nil {
+			continue // not a capture of one format: not the question here
+		}
+		var r record
+		var st format.Stats
+		switch {
+		case fm.Expectations():
+			for sc.ScanExpect(&r.e) {
+				want = append(want, fmt.Sprint(r.e))
+			}
+		case fm.Statistics():
+			for sc.ScanStats(&st) {
+				want = append(want, fmt.Sprint(st))
+			}
+		default:
+			for sc.Scan(&r.f) {
+				want = append(want, fmt.Sprint(r.f))
+			}
+		}
+		if sc.Err() != nil {
+			want = append(want, "end "+sc.Err().Error())
+		}
+
+		var got []string
+		bad := 0
+		it, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Location: time.UTC})
+		add := func(v any, err error) {
+			var pe *format.ParseError
+			switch {
+			case errors.As(err, &pe):
+				got = append(got, "error "+err.Error())
+				bad++
+			case err != nil:
+				got = append(got, "end "+err.Error())
+			default:
+				got = append(got, fmt.Sprint(v))
+			}
+		}
+		switch {
+		case fm.Expectations():
+			for e, err := range it.Expects() {
+				add(deref(e), err)
+			}
+		case fm.Statistics():
+			for s, err := range it.Stats() {
+				add(deref(s), err)
+			}
+		default:
+			for f, err := range it.Flows() {
+				add(deref(f), err)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the iterator read\n%s\nScan read\n%s", file, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if it.Skipped() != bad || it.Dialect() != sc.Dialect() {
+			t.Errorf("%s: %d bad lines, skipped %d; dialect %+v, Scan's %+v", file, bad, it.Skipped(), it.Dialect(), sc.Dialect())
+		}
+		checked++
+		if bad == 0 {
+			continue
+		}
+		withBad++
+		// A loop that stops at the first error reads no further.
+		it, _ = format.NewScanner(bytes.NewReader(data), format.Dialect{Location: time.UTC})
+		n := 0
+		for _, err := range it.Flows() {
+			if n++; err != nil {
+				break
+			}
+		}
+		if n > len(got) || it.Skipped() != 1 {
+			t.Errorf("%s: a loop that stopped at the first error went on: %d iterations, %d skipped", file, n, it.Skipped())
+		}
+	}
+	if checked < len(files)*3/4 || withBad < 10 {
+		t.Errorf("%d of %d captures compared, %d with bad lines", checked, len(files), withBad)
+	}
+}
+
+// deref returns *p, or nil for a nil p.
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
