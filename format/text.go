@@ -158,10 +158,10 @@ var (
 func (f Family) String() string { return enum(uint64(f), familyNames[:]) }
 
 // AppendText appends the name of f, as String returns it.
-func (f Family) AppendText(b []byte) []byte { return append(b, f.String()...) }
+func (f Family) AppendText(b []byte) ([]byte, error) { return append(b, f.String()...), nil }
 
 // MarshalText returns the name of f, as String returns it.
-func (f Family) MarshalText() ([]byte, error) { return f.AppendText(nil), nil }
+func (f Family) MarshalText() ([]byte, error) { return f.AppendText(nil) }
 
 // UnmarshalText reads a family's name or number.
 func (f *Family) UnmarshalText(b []byte) error {
@@ -176,10 +176,10 @@ func (f *Family) UnmarshalText(b []byte) error {
 func (p Proto) String() string { return enum(uint64(p), protoNames[:]) }
 
 // AppendText appends the name of p, as String returns it.
-func (p Proto) AppendText(b []byte) []byte { return append(b, p.String()...) }
+func (p Proto) AppendText(b []byte) ([]byte, error) { return append(b, p.String()...), nil }
 
 // MarshalText returns the name of p, as String returns it.
-func (p Proto) MarshalText() ([]byte, error) { return p.AppendText(nil), nil }
+func (p Proto) MarshalText() ([]byte, error) { return p.AppendText(nil) }
 
 // UnmarshalText reads a protocol's name or number.
 func (p *Proto) UnmarshalText(b []byte) error {
@@ -232,10 +232,10 @@ func (e Event) String() string {
 }
 
 // AppendText appends the name of e, as String returns it.
-func (e Event) AppendText(b []byte) []byte { return append(b, e.String()...) }
+func (e Event) AppendText(b []byte) ([]byte, error) { return append(b, e.String()...), nil }
 
 // MarshalText returns the name of e, as String returns it.
-func (e Event) MarshalText() ([]byte, error) { return e.AppendText(nil), nil }
+func (e Event) MarshalText() ([]byte, error) { return e.AppendText(nil) }
 
 // UnmarshalText reads an event type's name; "" is EventNone.
 func (e *Event) UnmarshalText(b []byte) error {
@@ -252,13 +252,15 @@ func (e *Event) UnmarshalText(b []byte) error {
 // specification spells them, joined with "|", as in
 // "seen-reply|assured|confirmed"; "none" for no bits; a bit without a name
 // as "bitN".
-func (s Status) String() string { return string(s.AppendText(nil)) }
+func (s Status) String() string { return string(appendSet(nil, uint64(s), statusNames[:])) }
 
 // AppendText appends the bits of s, as String returns them.
-func (s Status) AppendText(b []byte) []byte { return appendSet(b, uint64(s), statusNames[:]) }
+func (s Status) AppendText(b []byte) ([]byte, error) {
+	return appendSet(b, uint64(s), statusNames[:]), nil
+}
 
 // MarshalText returns the bits of s, as String returns them.
-func (s Status) MarshalText() ([]byte, error) { return s.AppendText(nil), nil }
+func (s Status) MarshalText() ([]byte, error) { return s.AppendText(nil) }
 
 // UnmarshalText reads status bits as String prints them, or as conntrack's
 // --status takes them: "ASSURED,SEEN_REPLY".
@@ -269,13 +271,15 @@ func (s *Status) UnmarshalText(b []byte) error {
 }
 
 // String returns the names of the quirks, joined with "|", or "none".
-func (q Quirks) String() string { return string(q.AppendText(nil)) }
+func (q Quirks) String() string { return string(appendSet(nil, uint64(q), quirkNames[:])) }
 
 // AppendText appends the quirks, as String returns them.
-func (q Quirks) AppendText(b []byte) []byte { return appendSet(b, uint64(q), quirkNames[:]) }
+func (q Quirks) AppendText(b []byte) ([]byte, error) {
+	return appendSet(b, uint64(q), quirkNames[:]), nil
+}
 
 // MarshalText returns the quirks, as String returns them.
-func (q Quirks) MarshalText() ([]byte, error) { return q.AppendText(nil), nil }
+func (q Quirks) MarshalText() ([]byte, error) { return q.AppendText(nil) }
 
 // UnmarshalText reads quirks as String prints them.
 func (q *Quirks) UnmarshalText(b []byte) error {
@@ -286,15 +290,17 @@ func (q *Quirks) UnmarshalText(b []byte) error {
 
 // String returns the flags' names, as conntrack prints them, joined with
 // "|", or "none".
-func (fl ExpectFlags) String() string { return string(fl.AppendText(nil)) }
+func (fl ExpectFlags) String() string {
+	return string(appendSet(nil, uint64(fl), expectFlagNames[:]))
+}
 
 // AppendText appends the flags, as String returns them.
-func (fl ExpectFlags) AppendText(b []byte) []byte {
-	return appendSet(b, uint64(fl), expectFlagNames[:])
+func (fl ExpectFlags) AppendText(b []byte) ([]byte, error) {
+	return appendSet(b, uint64(fl), expectFlagNames[:]), nil
 }
 
 // MarshalText returns the flags, as String returns them.
-func (fl ExpectFlags) MarshalText() ([]byte, error) { return fl.AppendText(nil), nil }
+func (fl ExpectFlags) MarshalText() ([]byte, error) { return fl.AppendText(nil) }
 
 // UnmarshalText reads flags as String prints them, or as conntrack does:
 // "PERMANENT,INACTIVE".
@@ -308,10 +314,10 @@ func (fl *ExpectFlags) UnmarshalText(b []byte) error {
 func (s Slot) String() string { return enum(uint64(s), slotNames[:]) }
 
 // AppendText appends the slot's name, as String returns it.
-func (s Slot) AppendText(b []byte) []byte { return append(b, s.String()...) }
+func (s Slot) AppendText(b []byte) ([]byte, error) { return append(b, s.String()...), nil }
 
 // MarshalText returns the slot's name, as String returns it.
-func (s Slot) MarshalText() ([]byte, error) { return s.AppendText(nil), nil }
+func (s Slot) MarshalText() ([]byte, error) { return s.AppendText(nil) }
 
 // UnmarshalText reads a slot's name.
 func (s *Slot) UnmarshalText(b []byte) error {
@@ -325,10 +331,10 @@ func (s *Slot) UnmarshalText(b []byte) error {
 func (f Format) String() string { return enum(uint64(f), formatNames[:]) }
 
 // AppendText appends the format's name, as String returns it.
-func (f Format) AppendText(b []byte) []byte { return append(b, f.String()...) }
+func (f Format) AppendText(b []byte) ([]byte, error) { return append(b, f.String()...), nil }
 
 // MarshalText returns the format's name, as String returns it.
-func (f Format) MarshalText() ([]byte, error) { return f.AppendText(nil), nil }
+func (f Format) MarshalText() ([]byte, error) { return f.AppendText(nil) }
 
 // UnmarshalText reads a format's name, as String returns it.
 func (f *Format) UnmarshalText(b []byte) error {
@@ -341,10 +347,13 @@ func (f *Format) UnmarshalText(b []byte) error {
 }
 
 // String returns the options as conntrack's -o takes them: "extended,id".
-func (o Options) String() string { return string(o.AppendText(nil)) }
+func (o Options) String() string {
+	b, _ := o.AppendText(nil)
+	return string(b)
+}
 
 // AppendText appends the options, as String returns them.
-func (o Options) AppendText(b []byte) []byte {
+func (o Options) AppendText(b []byte) ([]byte, error) {
 	start := len(b)
 	for i, n := range optionNames {
 		if o&(1<<i) != 0 {
@@ -354,11 +363,11 @@ func (o Options) AppendText(b []byte) []byte {
 			b = append(b, n...)
 		}
 	}
-	return b
+	return b, nil
 }
 
 // MarshalText returns the options, as String returns them.
-func (o Options) MarshalText() ([]byte, error) { return o.AppendText(nil), nil }
+func (o Options) MarshalText() ([]byte, error) { return o.AppendText(nil) }
 
 // UnmarshalText reads conntrack's -o option list, such as "extended,id".
 // "userspace", a no-op since conntrack 1.4.7, is accepted; "xml" and "save"
@@ -385,4 +394,12 @@ func (f Family) name() string {
 		return familyNames[f]
 	}
 	return "unknown"
+}
+
+// AppendText appends the counter's name, as MarshalText returns it.
+func (s Stat) AppendText(b []byte) ([]byte, error) {
+	if s == 0 || s >= numStats {
+		return b, &printError{Msg: "no counter " + s.String()}
+	}
+	return append(b, statNames[s]...), nil
 }
