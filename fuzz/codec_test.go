@@ -201,13 +201,13 @@ func snapshotOf(f *testing.F, text []byte) []byte {
 		f.Fatal(err)
 	}
 	var buf bytes.Buffer
-	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Printer{}, snapshot.Header{Source: in.Encoding, Expectations: in.Expectations})
+	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Printer{}, snapshot.Header{Source: in.Encoding(), Expectations: in.Expectations()})
 	if err != nil {
 		f.Fatal(err)
 	}
 	var fl format.Flow
 	var e format.Expect
-	for (in.Expectations && in.ScanExpect(&e) && out.WriteExpect(&e) == nil) || (!in.Expectations && in.Scan(&fl) && out.Write(&fl) == nil) {
+	for (in.Expectations() && in.ScanExpect(&e) && out.WriteExpect(&e) == nil) || (!in.Expectations() && in.Scan(&fl) && out.Write(&fl) == nil) {
 	}
 	if err := out.Close(); err != nil || in.Err() != nil {
 		f.Fatal(err, in.Err())

@@ -167,7 +167,8 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		if from.IsAuto() {
 			from = snapshot.Text(format.Proc)
 		}
-		err = c.start(&snapshot.Input{Encoding: from})
+		empty, _ := snapshot.Open(strings.NewReader(""), from)
+		err = c.start(empty)
 	}
 	if err == nil && c.out != nil && c.stats {
 		if !c.writeStats(name) {
@@ -321,10 +322,10 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 func (c *converter) input(r *input, in *snapshot.Input) bool {
 	display, prog := r.name, r.prog
 	c.clean = true
-	if in.Scanner != nil && in.Encoding.IsAuto() {
+	if in.Encoding().IsAuto() {
 		return true // an empty input
 	}
-	if (in.Expectations || in.Stats) && c.filter != nil {
+	if (in.Expectations() || in.Stats()) && c.filter != nil {
 		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: holds %s, and filters select flows\n", display, inputKind(in))
 		return false
 	}
@@ -345,26 +346,21 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			prog.entry()
-			c.setPrinter(in.Scanner, 0)
-			if !c.written(c.out.WriteExpect(&e), display, c.line(in)) {
+			c.setPrinter(in.Options())
+			if !c.written(c.out.WriteExpect(&e), display, in.Line()) {
 				return c.clean
 			}
 		}
 	} else {
-		if in.Snapshot != nil {
-			c.carry(in.Snapshot.Stats())
-		}
-		src := in.Encoding
-		if in.Snapshot != nil {
-			src = in.Snapshot.Header().Source
+		c.carry(in.CarriedStats())
+		src := in.Encoding()
+		if h, ok := in.Header(); ok {
+			src = h.Source
 		}
 		c.restored = src == snapshot.Text(format.Restore)
 		fm, _ := src.Format()
 		c.natTold = fm == format.Save || fm == format.Restore
-		file := 0
-		if c.textTo == format.Restore {
-			file = c.ids.file(display, in.Scanner == nil)
-		}
+		file := -1 // of c.ids, once a flow is restored
 		fr := in.Prefetch(nil)
 		defer fr.Stop()
 		n := 0
@@ -380,6 +376,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				line = n // a snapshot's record
 			}
 			if c.textTo == format.Restore {
+				if file < 0 {
+					file = c.ids.file(display, rec.Line == 0)
+				}
 				if held, ok := c.ids.clash(f); ok {
 					c.ids.duplicate(file, line, held)
 					continue
@@ -395,7 +394,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				c.unshown++
 				continue
 			}
-			c.setPrinter(in.Scanner, rec.Options)
+			c.setPrinter(rec.Options)
 			if !c.written(c.out.Write(f), display, rec.Line) {
 				return c.clean
 			}
@@ -419,16 +418,13 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 		}
 	}
-	if in.Scanner != nil {
-		c.unknown += in.Scanner.Unknown()
-		c.pasted += in.Scanner.Normalized()
-		c.others += in.Scanner.Others()
-		c.skipped.add(in.Scanner)
-		if f, ok := in.Encoding.Format(); ok && f.Expectations() == c.expect && (f == format.XML || f == format.XMLExpect) && !in.Scanner.Footer() {
-			c.footer = false // conntrack -E -o xml prints it only when interrupted
-		}
-	} else if in.Snapshot != nil && !in.Snapshot.Header().Footer {
-		c.footer = false
+	counts := in.Counts()
+	c.unknown += counts.Unknown
+	c.pasted += counts.Normalized
+	c.others += counts.Others
+	c.skipped.add(counts)
+	if !in.Footer() {
+		c.footer = false // conntrack -E -o xml prints it only when interrupted
 	}
 
 	if t := c.out.Text(); t != nil {
@@ -459,31 +455,23 @@ func (c *converter) written(err error, display string, line int) bool {
 	return c.keepGoing
 }
 
-// line returns the line an input read last, 0 for a snapshot.
-func (c *converter) line(in *snapshot.Input) int {
-	if in.Scanner != nil {
-		return in.Scanner.Line()
-	}
-	return 0
-}
-
 // start sets the output up for the first input; later inputs must hold
 // records of the same kind. An error writing the output's start is kept
 // in werr too.
 func (c *converter) start(in *snapshot.Input) error {
 	if c.out != nil {
-		if in.Expectations != c.expect || in.Stats != c.stats {
+		if in.Expectations() != c.expect || in.Stats() != c.stats {
 			return errors.New("holds " + inputKind(in) + ", the inputs before " + c.kind())
 		}
 		return nil
 	}
-	c.expect, c.stats, c.footer = in.Expectations, in.Stats, true
-	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
+	c.expect, c.stats, c.footer = in.Expectations(), in.Stats(), true
+	h := snapshot.Header{Created: time.Now(), Source: in.Encoding(), Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
 	if meta.live {
 		liveHeader(&h)
 	}
-	if in.Snapshot != nil {
-		sh := in.Snapshot.Header()
+	sh, snap := in.Header()
+	if snap {
 		h = sh
 		h.Tool = "ctconv " + version()
 		if h.Source.IsAuto() {
@@ -496,8 +484,8 @@ func (c *converter) start(in *snapshot.Input) error {
 			c.opts, c.withSet = sh.Options, true
 		}
 	}
-	if !c.toSet && in.Snapshot == nil {
-		c.to = in.Encoding
+	if !c.toSet && !snap {
+		c.to = in.Encoding()
 	}
 	if f, ok := c.to.Format(); ok {
 		if c.stats != f.Statistics() {
@@ -550,10 +538,10 @@ func kind(expect bool) string {
 
 // inputKind names what an input holds.
 func inputKind(in *snapshot.Input) string {
-	if in.Stats {
+	if in.Stats() {
 		return "the table's counters"
 	}
-	return kind(in.Expectations)
+	return kind(in.Expectations())
 }
 
 // kind names what the run converts.
@@ -613,21 +601,16 @@ func flagNAT(f *format.Flow) bool {
 	return f.Status != old
 }
 
-// setPrinter sets the text writer's options for a record that a text
-// input read with the scanner then showing options; sc is nil for a
+// setPrinter sets the text writer's options for a record that an input
+// read when its lines showed shown: none for an input without lines, a
 // snapshot, whose header gave them. A record's line end is its own
 // (format.QuirkCRLF).
-func (c *converter) setPrinter(sc *format.Scanner, scanOpts format.Options) {
-	if sc != nil && c.expect {
-		scanOpts = sc.Options()
-	}
+func (c *converter) setPrinter(shown format.Options) {
 	opts := c.opts
-	if sc != nil {
-		if !c.withSet {
-			opts = scanOpts
-		}
-		c.options |= scanOpts
+	if !c.withSet {
+		opts = shown // c.opts is 0
 	}
+	c.options |= shown
 	if c.textTo == format.Restore && !c.withLabels && !c.restored {
 		// conntrack 1.4.7 crashes on a file of labels: only on demand.
 		opts &^= format.OptLabels
