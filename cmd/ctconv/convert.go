@@ -80,11 +80,9 @@ Examples:
   ctconv convert --to conntrack-stats /proc/net/stat/nf_conntrack
 `
 
-// convert runs the convert command, or the conversion of the command name
-// (snapshot), whose name its messages then carry.
-func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stderr = &lockedWriter{w: stderr} // the reading goroutine reports bad lines too
-	cmd := newCommand(name, convertHelp, stdout, stderr)
+	cmd := newCommand("convert", convertHelp, stdout, stderr)
 	cmd.readFlags("the inputs", true)
 	fs := cmd.fs
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
@@ -98,35 +96,66 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if !ok {
 		return status
 	}
-	c := &converter{cmd: cmd, keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: stderr, bad: bad}
+	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad}
 	var err error
-	if c.from, c.loc, c.filter, err = cmd.reading(); err != nil {
+	if req.from, req.loc, req.filter, err = cmd.reading(); err != nil {
 		return cmd.fail("%v", err)
 	}
 	if *to != "" {
-		if c.to, err = snapshot.ParseEncoding(*to); err != nil || c.to.IsAuto() {
+		if req.to, err = snapshot.ParseEncoding(*to); err != nil || req.to.IsAuto() {
 			return cmd.fail("--to: %q is not an output format (want %s)", *to, encodings())
 		}
-		c.toSet = true
+		req.toSet = true
 	}
-	if c.sort && c.to != snapshot.File {
+	if req.sort && req.to != snapshot.File {
 		return cmd.fail("--sort sorts a snapshot: give --to snapshot")
 	}
 	if *with != "" {
-		if c.opts, err = format.ParseOptions(*with); err != nil {
+		if req.opts, err = format.ParseOptions(*with); err != nil {
 			return cmd.fail("--with: %v", err)
 		}
-		c.withSet, c.withLabels = true, c.opts&format.OptLabels != 0
+		req.withSet = true
 	}
-	if len(files) == 0 {
-		files = []string{"-"}
+	if len(req.inputs) == 0 {
+		req.inputs = []string{"-"}
 	}
+	return cmd.convert(req, stdin)
+}
+
+// conversion is what a run of convert or snapshot converts, and how.
+type conversion struct {
+	inputs []string          // files, "-" for standard input, netlink:
+	from   snapshot.Encoding // the inputs' encoding, or auto
+	to     snapshot.Encoding // the output's; without toSet, the first input's
+	toSet  bool
+	output string // the file written; "" or "-": standard output
+	// opts are conntrack's -o options to print with, if withSet;
+	// otherwise those the input shows.
+	opts      format.Options
+	withSet   bool
+	loc       *time.Location // of conntrack's local times
+	filter    *format.Filter // the flows to convert, if not all
+	keepGoing bool           // report bad lines and convert the rest
+	strict    bool           // reject fields the parser does not know
+	sort      bool           // write a sorted snapshot
+	bad       *badLines      // reports bad lines, with keepGoing, and records not printed
+	// live says that the input is the running kernel's table: a
+	// snapshot's header names the host and kernel release, and carries the
+	// table's counters of the moment, read over netlink if netlink.
+	live, netlink bool
+}
+
+// convert runs the conversion req, whose messages name the command c; it
+// returns the exit status.
+func (cmd *command) convert(req conversion, stdin io.Reader) int {
+	name, stdout, stderr := cmd.name, cmd.stdout, cmd.stderr
+	c := &converter{conversion: req, cmd: cmd, stderr: stderr, withLabels: req.withSet && req.opts&format.OptLabels != 0}
 	var w io.Writer = stdout
 	var af atomicfile.File
-	if *out != "" && *out != "-" {
+	if out := req.output; out != "" && out != "-" {
 		cancel, err := guarded(func() (func(), error) {
 			var err error
-			af, err = atomicfile.Create(*out)
+			af, err = atomicfile.Create(out)
 			if err != nil {
 				return nil, err
 			}
@@ -145,8 +174,8 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	}
 	c.bw = bufio.NewWriterSize(w, 64<<10)
 	c.dst = w
-	ok = true
-	for _, name := range files {
+	ok := true
+	for _, name := range c.inputs {
 		if !c.file(name, stdin) {
 			ok = false
 			if !c.keepGoing {
@@ -157,8 +186,8 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 			break
 		}
 	}
-	bad.finish(name)
-	err = c.werr
+	c.bad.finish(name)
+	err := c.werr
 	if err == nil && c.out == nil && c.to == snapshot.File && ok {
 		// Only empty inputs: an empty table is still a capture. Without
 		// --from, its source is /proc's format, the kernel's listing, of
@@ -245,21 +274,13 @@ func encodings() string {
 	return strings.Join(append(names, "json", "snapshot"), ", ")
 }
 
-// converter holds the state of one convert run.
+// converter holds the state of one conversion. Of the request, to, opts
+// and withSet change where the first input is a snapshot, which gives them.
 type converter struct {
+	conversion
 	cmd        *command
-	from, to   snapshot.Encoding
-	toSet      bool
-	opts       format.Options // conntrack's -o options to print with
-	withSet    bool           // opts come from --with, not from the input
-	withLabels bool           // --with labels: restore lines with --label-add
-	loc        *time.Location
-	keepGoing  bool
-	strict     bool
-	sort       bool           // write a sorted snapshot
-	filter     *format.Filter // the flows to convert, if not all
+	withLabels bool // --with labels: restore lines with --label-add
 	stderr     io.Writer
-	bad        *badLines // reports bad lines, with --keep-going
 
 	bw     *bufio.Writer
 	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
@@ -467,7 +488,7 @@ func (c *converter) start(in *snapshot.Input) error {
 	}
 	c.expect, c.stats, c.footer = in.Expectations(), in.Stats(), true
 	h := snapshot.Header{Created: time.Now(), Source: in.Encoding(), Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
-	if meta.live {
+	if c.live {
 		liveHeader(&h)
 	}
 	sh, snap := in.Header()
@@ -523,7 +544,7 @@ func (c *converter) start(in *snapshot.Input) error {
 		c.werr = err // a snapshot's header could not be written
 		return err
 	}
-	if meta.live && c.to == snapshot.File && !c.expect && !c.stats {
+	if c.live && c.to == snapshot.File && !c.expect && !c.stats {
 		c.carryLive() // the counters of the moment, before the flows
 	}
 	return c.werr
