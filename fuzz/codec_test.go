@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -22,9 +23,8 @@ import (
 // decodes encodes to JSON that decodes to the same record and encodes the
 // same again; what does not gives a *format.ParseError inside the line.
 func FuzzJSON(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/corpus/*.jsonl")
-	for _, file := range files {
-		data, _ := os.ReadFile(file)
+	for _, c := range corpustest.Captures(f) {
+		data, _ := os.ReadFile(c.Golden)
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {

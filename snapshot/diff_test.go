@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -156,8 +157,8 @@ func TestDiffErrors(t *testing.T) {
 // and with itself through every other encoding, conntrack's XML included:
 // no change, and an event stream refused as one.
 func TestDiffCorpus(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	for _, file := range files {
+	for _, c := range corpustest.Captures(t) {
+		file := c.Path
 		data, _ := os.ReadFile(file)
 		if in := open(t, string(data)); in.Expectations() {
 			continue
