@@ -80,6 +80,8 @@ Examples:
   ctconv convert --to conntrack-stats /proc/net/stat/nf_conntrack
 `
 
+// convertCmd runs the convert command: it turns the flags into a
+// conversion.
 func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stderr = &lockedWriter{w: stderr} // the reading goroutine reports bad lines too
 	cmd := newCommand("convert", convertHelp, stdout, stderr)
@@ -196,8 +198,10 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 		if from.IsAuto() {
 			from = snapshot.Text(format.Proc)
 		}
-		empty, _ := snapshot.Open(strings.NewReader(""), from)
-		err = c.start(empty)
+		var empty *snapshot.Input
+		if empty, err = snapshot.Open(strings.NewReader(""), from); err == nil {
+			err = c.start(empty)
+		}
 	}
 	if err == nil && c.out != nil && c.stats {
 		if !c.writeStats(name) {
