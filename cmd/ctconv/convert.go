@@ -147,7 +147,7 @@ type conversion struct {
 	live, netlink bool
 }
 
-// convert runs the conversion req, whose messages name the command c; it
+// convert runs the conversion req, whose messages name the command cmd; it
 // returns the exit status.
 func (cmd *command) convert(req conversion, stdin io.Reader) int {
 	name, stdout, stderr := cmd.name, cmd.stdout, cmd.stderr
