@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 // sample is one record of the corpus: a flow or an expectation.
@@ -24,8 +25,7 @@ type sample struct {
 // samples returns the first IPv4 and the first IPv6 record of each corpus
 // file, in a fixed order.
 func samples(t testing.TB) []sample {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	files = append(files, conntrackdFiles(t)...)
+	files := append(corpustest.Paths(t, "*"), conntrackdFiles(t)...)
 	var ss []sample
 	for _, file := range files {
 		data, _ := os.ReadFile(file)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden JSON files of the corpus")
@@ -20,10 +21,9 @@ var update = flag.Bool("update", false, "rewrite the golden JSON files of the co
 // prints as the text. The pairs are a conformance suite for other
 // implementations of the schema.
 func TestGolden(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	for _, file := range files {
+	for _, c := range corpustest.Captures(t) {
+		file, golden := c.Path, c.Golden
 		text, _ := os.ReadFile(file)
-		golden := strings.TrimSuffix(file, ".txt") + ".jsonl"
 
 		// Text to JSON.
 		sc, _ := format.NewScanner(bytes.NewReader(text), format.Auto, format.WithLocation(time.UTC))

@@ -13,17 +13,14 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 
 // corpus returns the records of every corpus file: flows, or expectations.
 func corpus(t testing.TB) map[string][]format.Flow {
-	files, err := filepath.Glob("../testdata/corpus/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatal("no corpus")
-	}
-	files = append(files, conntrackdFiles(t)...)
+	files := append(corpustest.Paths(t, "*"), conntrackdFiles(t)...)
 	out := map[string][]format.Flow{}
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
@@ -82,7 +79,7 @@ func TestJSONShape(t *testing.T) {
 }
 
 func TestJSONExpectRoundTrip(t *testing.T) {
-	files := expectFiles()
+	files := expectFiles(t)
 	var d codec.JSONDecoder
 	n := 0
 	for file, fm := range files {
@@ -125,8 +122,13 @@ func conntrackdFiles(t testing.TB) []string {
 // expectFiles returns the files of expectations, with the format to read
 // each in: the corpus's, and the older producers' layouts of
 // testdata/pasted/older, which have a use= count and quirks of their own.
-func expectFiles() map[string]format.Format {
-	files, _ := filepath.Glob("../testdata/corpus/*expect*.txt")
+func expectFiles(t testing.TB) map[string]format.Format {
+	var files []string
+	for _, c := range corpustest.Captures(t) {
+		if c.Format.Expectations() {
+			files = append(files, c.Path)
+		}
+	}
 	m := map[string]format.Format{}
 	conntrackd, _ := filepath.Glob("../testdata/conntrackd/conntrackd-[ie]-expect*.txt")
 	for _, f := range append(files, conntrackd...) {

@@ -50,7 +50,7 @@ func TestMsgpackExpectRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	enc := codec.NewMsgpackEncoder(&buf)
 	var all []format.Expect
-	for file, fm := range expectFiles() {
+	for file, fm := range expectFiles(t) {
 		data, _ := os.ReadFile(file)
 		sc, _ := format.NewScanner(bytes.NewReader(data), fm, format.WithLocation(time.UTC))
 		var e format.Expect

@@ -6,35 +6,16 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
-
-// corpusFormat returns the format of a corpus file by its name, which
-// starts with the format's name: the longest that fits.
-func corpusFormat(name string) (format.Format, bool) {
-	base := filepath.Base(name)
-	best, ok := format.Auto, false
-	for _, f := range format.Formats() {
-		if strings.HasPrefix(base, f.String()+"-") || strings.HasPrefix(base, f.String()+".") {
-			if !ok || len(f.String()) > len(best.String()) {
-				best, ok = f, true
-			}
-		}
-	}
-	return best, ok
-}
 
 // corpusFiles returns the real captures and the hand-written legacy lines.
 func corpusFiles(t testing.TB) []string {
-	files, err := filepath.Glob("../testdata/corpus/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus files: %v", err)
-	}
-	return append(files, "testdata/iplegacy.txt", "testdata/proc-other-kernels.txt")
+	return append(corpustest.Paths(t, "*"), "testdata/iplegacy.txt", "testdata/proc-other-kernels.txt")
 }
 
 // wildDir is where the third-party captures are; tests skip when it is absent.
@@ -92,7 +73,7 @@ func roundTrip(t *testing.T, name string, f format.Format, data []byte) int {
 
 func TestCorpusRoundTrip(t *testing.T) {
 	for _, file := range corpusFiles(t) {
-		f, ok := corpusFormat(file)
+		f, ok := corpustest.FormatOf(file)
 		if !ok {
 			t.Errorf("%s: no format has this name's prefix", file)
 			continue
@@ -115,7 +96,7 @@ func TestCorpusScanner(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := corpusFormat(file)
+		want, _ := corpustest.FormatOf(file)
 		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC}, format.WithName(file))
 		if err != nil {
 			t.Fatal(err)

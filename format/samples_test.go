@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 // sample is one line of a format, for the allocation tests and benchmarks:
@@ -55,7 +56,7 @@ func samples(t testing.TB) []sample {
 	}
 	var sources []source
 	for _, file := range corpusFiles(t) {
-		f, _ := corpusFormat(file)
+		f, _ := corpustest.FormatOf(file)
 		sources = append(sources, source{file, f})
 	}
 	for _, c := range conntrackdFiles {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 // BenchmarkScanFile reads each corpus file whole through a Scanner in its
@@ -15,7 +16,7 @@ import (
 // older commit's parser.
 func BenchmarkScanFile(b *testing.B) {
 	for _, file := range corpusFiles(b) {
-		f, _ := corpusFormat(file)
+		f, _ := corpustest.FormatOf(file)
 		data := readFile(b, file)
 		b.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(b *testing.B) {
 			var fl format.Flow

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -22,9 +23,8 @@ import (
 // decodes encodes to JSON that decodes to the same record and encodes the
 // same again; what does not gives a *format.ParseError inside the line.
 func FuzzJSON(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/corpus/*.jsonl")
-	for _, file := range files {
-		data, _ := os.ReadFile(file)
+	for _, c := range corpustest.Captures(f) {
+		data, _ := os.ReadFile(c.Golden)
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
@@ -201,13 +201,13 @@ func snapshotOf(f *testing.F, text []byte) []byte {
 		f.Fatal(err)
 	}
 	var buf bytes.Buffer
-	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Printer{}, snapshot.Header{Source: in.Encoding, Expectations: in.Expectations})
+	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Printer{}, snapshot.Header{Source: in.Encoding(), Expectations: in.Expectations()})
 	if err != nil {
 		f.Fatal(err)
 	}
 	var fl format.Flow
 	var e format.Expect
-	for (in.Expectations && in.ScanExpect(&e) && out.WriteExpect(&e) == nil) || (!in.Expectations && in.Scan(&fl) && out.Write(&fl) == nil) {
+	for (in.Expectations() && in.ScanExpect(&e) && out.WriteExpect(&e) == nil) || (!in.Expectations() && in.Scan(&fl) && out.Write(&fl) == nil) {
 	}
 	if err := out.Close(); err != nil || in.Err() != nil {
 		f.Fatal(err, in.Err())

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 // FuzzDetect reads an input with each explicit format, strictly (no field
@@ -17,7 +18,7 @@ import (
 // whole input, detection succeeds, picks one that does, and reads the same
 // records as it.
 func FuzzDetect(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	files := corpustest.Paths(f, "*")
 	older, _ := filepath.Glob("../testdata/pasted/older/*.txt") // older producers' layouts; 2.4's mixed files
 	conntrackd, _ := filepath.Glob("../testdata/conntrackd/*conntrackd-[ie]*.txt")
 	files = append(files, conntrackd...)

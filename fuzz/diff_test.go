@@ -3,11 +3,11 @@ package fuzz
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -15,7 +15,7 @@ import (
 // without error diffed with itself has no added, removed or changed flow
 // (only duplicates, where it holds an identity twice).
 func FuzzDiff(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	files := corpustest.Paths(f, "*")
 	for i, file := range files {
 		a, _ := os.ReadFile(file)
 		b, _ := os.ReadFile(files[(i+1)%len(files)])

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 var cmpOpts = []cmp.Option{
@@ -27,8 +28,8 @@ var cmpOpts = []cmp.Option{
 // corpusLines adds every line of the corpus files whose names start with
 // prefix and a dash or dot as a seed.
 func corpusLines(f *testing.F, prefix string) {
-	files, _ := filepath.Glob("../testdata/corpus/" + prefix + "[-.]*txt")
-	more, _ := filepath.Glob("../format/testdata/" + prefix + "[-.]*txt")
+	files := corpustest.Paths(f, prefix+`[\-.]*txt`)
+	more, _ := filepath.Glob("../format/testdata/" + prefix + `[\-.]*txt`)
 	for _, file := range append(files, more...) {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -193,7 +194,7 @@ func FuzzSave(f *testing.F) {
 // FuzzRestore reads conntrack -R's input; its seeds are the corpus's
 // flows, printed as ctconv prints them for conntrack -R.
 func FuzzRestore(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	files := corpustest.Paths(f, "*")
 	pr := format.Printer{Format: format.Restore}
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
@@ -239,7 +240,7 @@ func FuzzExpect(f *testing.F) {
 	conntrackdLines(f, "conntrackd-[ie]-expect.txt", 3)
 	conntrackdLines(f, "conntrackd-[ie]-expect-x.txt", 4)
 	for i, prefix := range []string{"proc-expect", "conntrack-expect", "xml-expect"} {
-		files, _ := filepath.Glob("../testdata/corpus/" + prefix + "*.txt")
+		files := corpustest.Paths(f, prefix+"*.txt")
 		for _, file := range files {
 			data, _ := os.ReadFile(file)
 			for _, line := range bytes.Split(data, []byte("\n")) {
@@ -284,7 +285,7 @@ var olderExpect = map[string]int{
 // the reader splits it, as a pipe from conntrack -E would, and whatever the
 // format detection decides.
 func FuzzScanner(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
+	files := corpustest.Paths(f, "*")
 	reserialised, _ := filepath.Glob("../format/testdata/xml-reserialised/*.xml")                                                          // XML over many lines
 	files = append(files, "../testdata/pasted/older/proc-ip_conntrack-2.4.0.txt", "../testdata/pasted/older/proc-ip_conntrack-2.4.32.txt") // EXPECTING: lines
 	conntrackd, _ := filepath.Glob("../testdata/conntrackd/*conntrackd-[ie]*.txt")
@@ -376,7 +377,7 @@ func FuzzRelayout(f *testing.F) {
 		}
 	}
 	for i, fm := range formats {
-		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + "[-.]*txt")
+		files := corpustest.Paths(f, fm.String()+`[\-.]*txt`)
 		more, _ := filepath.Glob("../testdata/pasted/older/*" + fm.String() + "*.txt")
 		more2, _ := filepath.Glob("../format/testdata/" + fm.String() + "*.txt")
 		for _, file := range append(append(files, more...), more2...) {

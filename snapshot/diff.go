@@ -140,8 +140,8 @@ func NewDiff(old, new *Input, opts DiffOptions) (*Diff, error) {
 			return nil, &OptionError{Option: in.name, Value: "nil", Msg: "no input"}
 		case !in.in.made():
 			return nil, &OptionError{Option: in.name, Value: "Input{}", Msg: notMade}
-		case in.in.Expectations:
-			return nil, &OptionError{Option: in.name, Value: in.in.Encoding.String(), Msg: "holds expectations, and a Diff compares flows"}
+		case in.in.expect:
+			return nil, &OptionError{Option: in.name, Value: in.in.enc.String(), Msg: "holds expectations, and a Diff compares flows"}
 		}
 	}
 	fields, err := selectFields(opts)

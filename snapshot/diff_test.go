@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -156,10 +157,10 @@ func TestDiffErrors(t *testing.T) {
 // and with itself through every other encoding, conntrack's XML included:
 // no change, and an event stream refused as one.
 func TestDiffCorpus(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	for _, file := range files {
+	for _, c := range corpustest.Captures(t) {
+		file := c.Path
 		data, _ := os.ReadFile(file)
-		if in := open(t, string(data)); in.Expectations {
+		if in := open(t, string(data)); in.Expectations() {
 			continue
 		}
 		snap, _ := snapshotOf(t, data)
@@ -211,7 +212,7 @@ func sortedSnapshot(t *testing.T, text string, sorted bool) *snapshot.Input {
 	t.Helper()
 	in := open(t, text)
 	var buf bytes.Buffer
-	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: in.Encoding, Sorted: sorted})
+	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: in.Encoding(), Sorted: sorted})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestDiffSorted(t *testing.T) {
 	new := strings.Join(ls[5:], "") + lines(flowD, flowA2, flowB2, flowBz)
 
 	s := sortedSnapshot(t, old, true)
-	if !s.Snapshot.Header().Sorted {
+	if h, _ := s.Header(); !h.Sorted {
 		t.Fatal("the header does not say sorted")
 	}
 	var prev string

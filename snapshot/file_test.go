@@ -17,6 +17,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -84,8 +85,8 @@ func textOf(t testing.TB, snap []byte, h snapshot.Header) []byte {
 }
 
 func TestCorpusSnapshots(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/corpus/*.txt")
-	for _, file := range files {
+	for _, c := range corpustest.Captures(t) {
+		file := c.Path
 		data, _ := os.ReadFile(file)
 		snap, h := snapshotOf(t, data)
 		if got := textOf(t, snap, h); !bytes.Equal(got, data) {

@@ -73,28 +73,17 @@ func (e Encoding) Format() (format.Format, bool) { return e.text, e.kind == kind
 // IsAuto reports whether e is Text(format.Auto).
 func (e Encoding) IsAuto() bool { return e.kind == kindText && e.text == format.Auto }
 
-// Input is a capture opened for reading: text of any format, JSON Lines or
-// a snapshot file.
+// Input is a capture opened for reading: text of any format, JSON Lines, a
+// snapshot file, or another Source of flows. Its methods answer alike
+// whatever it reads: an input without lines has no line numbers, an
+// input that is not a snapshot file no header.
 type Input struct {
-	// Encoding is the input's, detected if Open was given Text(format.Auto).
-	Encoding Encoding
-	// Expectations says that the records are expectations, which ScanExpect
-	// reads, not flows.
-	Expectations bool
-	// Stats says that the records are the table's counters, which
-	// ScanStats reads.
-	Stats bool
-	// Scanner reads text and JSON inputs, Snapshot snapshot files, Source
-	// any other source of flows. One of them is set.
-	Scanner  *format.Scanner
-	Snapshot *Reader
-	Source   Source
-	// Compression is "gzip" or "zstd" for a compressed input, which Open
-	// recognised by its magic bytes, "" otherwise.
-	Compression string
-
-	closers []func()
-	stats   *statsDecoder // JSON Lines of counters
+	r           records // what reads the records; nil in an Input that Open or FromSource did not make
+	enc         Encoding
+	expect      bool
+	stats       bool
+	compression string
+	closers     []func()
 }
 
 // Open opens a capture for reading. A capture compressed with gzip or zstd
@@ -112,7 +101,7 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		if err != nil {
 			return nil, decompressor{name: "gzip"}.named(err)
 		}
-		in.Compression, in.closers = "gzip", append(in.closers, func() { zr.Close() })
+		in.compression, in.closers = "gzip", append(in.closers, func() { zr.Close() })
 		br = bufio.NewReaderSize(decompressor{zr, "gzip"}, 64<<10)
 	case isZstd(b):
 		// A stream's memory is its window, which the decoder keeps.
@@ -121,41 +110,47 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		if err != nil {
 			return nil, err
 		}
-		in.Compression, in.closers = "zstd", append(in.closers, zr.Close)
+		in.compression, in.closers = "zstd", append(in.closers, zr.Close)
 		br = bufio.NewReaderSize(decompressor{zr, "zstd"}, 64<<10)
 	}
 	if from.IsAuto() {
 		from = sniff(br)
 	}
-	in.Encoding = from
+	in.enc = from
 	var err error
 	switch from.kind {
 	case kindFile:
-		if in.Snapshot, err = NewReader(br); err != nil {
-			return nil, err
+		var r *Reader
+		if r, err = NewReader(br); err != nil {
+			break
 		}
-		h := in.Snapshot.Header()
-		in.Expectations, in.Stats = h.Expectations, h.Stats
+		in.r = fileRecords{r}
+		in.expect, in.stats = r.h.Expectations, r.h.Stats
 	case kindJSON:
-		in.Expectations = jsonExpectations(br)
-		in.Stats = jsonStats(br)
+		in.expect = jsonExpectations(br)
+		in.stats = jsonStats(br)
 		// JSON spells a record out at length: a line of text the default
 		// bound takes makes a JSON line of up to some 9 times its length.
 		// A caller's WithMaxLine, after this one, overrides it.
+		lr := &lineRecords{}
 		var dec format.Decoder = &codec.JSONDecoder{}
-		if in.Stats {
-			in.stats = &statsDecoder{}
-			dec = in.stats
+		if in.stats {
+			lr.stats = &statsDecoder{}
+			dec = lr.stats
 		}
 		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec)}, opts...)
-		in.Scanner, err = format.NewScanner(br, format.Auto, jsonOpts...)
-	default:
-		if in.Scanner, err = format.NewScanner(br, from.text, opts...); err != nil {
-			return nil, err
+		if lr.sc, err = format.NewScanner(br, format.Auto, jsonOpts...); err == nil {
+			in.r = lr
 		}
+	default:
+		var sc *format.Scanner
+		if sc, err = format.NewScanner(br, from.text, opts...); err != nil {
+			break
+		}
+		in.r = &lineRecords{sc: sc}
 		var f format.Format
-		if f, err = in.Scanner.Detect(); err == nil {
-			in.Encoding, in.Expectations, in.Stats = Text(f), f.Expectations(), f.Statistics()
+		if f, err = sc.Detect(); err == nil {
+			in.enc, in.expect, in.stats = Text(f), f.Expectations(), f.Statistics()
 		}
 	}
 	if err != nil {
@@ -179,7 +174,7 @@ type Source interface {
 // FromSource returns an Input of the flows of src, which print by default
 // in encoding enc.
 func FromSource(src Source, enc Encoding) *Input {
-	return &Input{Encoding: enc, Source: src}
+	return &Input{enc: enc, r: sourceRecords{src}}
 }
 
 // MaxZstdWindow is the largest window of a zstd input that Open
@@ -274,9 +269,109 @@ func (d *statsDecoder) DecodeExpect(line []byte, _ *format.Expect) error {
 	return d.DecodeStats(line, d.s)
 }
 
+// records reads the records of one kind of input, and tells what it
+// knows of them besides: text and JSON Lines (lineRecords), a snapshot
+// file (fileRecords), a Source (sourceRecords).
+type records interface {
+	Scan(f *format.Flow) bool
+	ScanExpect(e *format.Expect) bool
+	ScanStats(s *format.Stats) bool
+	Err() error
+	close()
+	// position returns the conntrack options shown up to the last record
+	// read, and the number of its line: 0 without lines.
+	position() (format.Options, int)
+	counts() LineCounts
+	footer() bool
+	header() (Header, bool)
+	carried() []format.Stats
+}
+
+// lineRecords reads text and JSON Lines through a format.Scanner.
+type lineRecords struct {
+	sc    *format.Scanner
+	stats *statsDecoder // JSON Lines of counters
+}
+
+func (r *lineRecords) Scan(f *format.Flow) bool         { return r.sc.Scan(f) }
+func (r *lineRecords) ScanExpect(e *format.Expect) bool { return r.sc.ScanExpect(e) }
+
+func (r *lineRecords) ScanStats(s *format.Stats) bool {
+	if r.stats != nil {
+		var f format.Flow
+		r.stats.s = s
+		return r.sc.Scan(&f)
+	}
+	return r.sc.ScanStats(s)
+}
+
+func (r *lineRecords) Err() error                      { return r.sc.Err() }
+func (r *lineRecords) close()                          {}
+func (r *lineRecords) position() (format.Options, int) { return r.sc.Options(), r.sc.Line() }
+func (r *lineRecords) header() (Header, bool)          { return Header{}, false }
+func (r *lineRecords) carried() []format.Stats         { return nil }
+
+func (r *lineRecords) counts() LineCounts {
+	return LineCounts{Unknown: r.sc.Unknown(), Normalized: r.sc.Normalized(), Others: r.sc.Others(),
+		NotRecords: r.sc.NotRecords(), Blank: r.sc.Blank(), Messages: r.sc.Messages()}
+}
+
+// footer: only XML has one to lack.
+func (r *lineRecords) footer() bool {
+	f := r.sc.Format()
+	return f != format.XML && f != format.XMLExpect || r.sc.Footer()
+}
+
+// fileRecords reads a snapshot file.
+type fileRecords struct{ r *Reader }
+
+func (r fileRecords) Scan(f *format.Flow) bool         { return r.r.Scan(f) }
+func (r fileRecords) ScanExpect(e *format.Expect) bool { return r.r.ScanExpect(e) }
+func (r fileRecords) ScanStats(s *format.Stats) bool   { return r.r.ScanStats(s) }
+func (r fileRecords) Err() error                       { return r.r.Err() }
+func (r fileRecords) close()                           { r.r.Close() }
+func (r fileRecords) position() (format.Options, int)  { return 0, 0 }
+func (r fileRecords) counts() LineCounts               { return LineCounts{} }
+func (r fileRecords) footer() bool                     { return r.r.h.Footer }
+func (r fileRecords) header() (Header, bool)           { return r.r.h, true }
+func (r fileRecords) carried() []format.Stats          { return r.r.Stats() }
+
+// sourceRecords reads the flows of a Source.
+type sourceRecords struct{ src Source }
+
+func (r sourceRecords) Scan(f *format.Flow) bool         { return r.src.Scan(f) }
+func (r sourceRecords) ScanExpect(e *format.Expect) bool { return false }
+func (r sourceRecords) ScanStats(s *format.Stats) bool   { return false }
+func (r sourceRecords) Err() error                       { return r.src.Err() }
+func (r sourceRecords) close()                           { r.src.Close() }
+func (r sourceRecords) position() (format.Options, int)  { return 0, 0 }
+func (r sourceRecords) counts() LineCounts               { return LineCounts{} }
+func (r sourceRecords) footer() bool                     { return true }
+func (r sourceRecords) header() (Header, bool)           { return Header{}, false }
+func (r sourceRecords) carried() []format.Stats          { return nil }
+
+// unmade stands for the records of an Input that Open or FromSource did
+// not make: there are none, and reading them is an error.
+type unmade struct{ sourceRecords }
+
+func (unmade) Scan(*format.Flow) bool { return false }
+func (unmade) Err() error             { return errNotMade }
+func (unmade) close()                 {}
+
+// records returns what reads the input's records.
+func (in *Input) records() records {
+	if in.r == nil {
+		return unmade{}
+	}
+	return in.r
+}
+
 // sorted reports whether the input is a snapshot of flows in identity
 // order.
-func (in *Input) sorted() bool { return in.Snapshot != nil && in.Snapshot.Header().Sorted }
+func (in *Input) sorted() bool {
+	h, ok := in.records().header()
+	return ok && h.Sorted
+}
 
 // errNotMade is the error of an Input that Open or FromSource did not make,
 // which has nothing to read.
@@ -285,69 +380,84 @@ var errNotMade = errors.New("snapshot: " + notMade)
 const notMade = "an Input that Open or FromSource did not make"
 
 // made reports whether Open or FromSource made in.
-func (in *Input) made() bool { return in.Scanner != nil || in.Snapshot != nil || in.Source != nil }
+func (in *Input) made() bool { return in.r != nil }
+
+// Encoding returns the input's encoding: as Open was given it or detected
+// it, Text(format.Auto) still for an empty text input of no format given.
+func (in *Input) Encoding() Encoding { return in.enc }
+
+// Expectations reports that the records are expectations, which
+// ScanExpect reads, not flows.
+func (in *Input) Expectations() bool { return in.expect }
+
+// Stats reports that the records are the table's counters, which
+// ScanStats reads, not flows.
+func (in *Input) Stats() bool { return in.stats }
+
+// Compression returns "gzip" or "zstd" for a compressed input, which Open
+// recognised by its magic bytes, "" otherwise.
+func (in *Input) Compression() string { return in.compression }
+
+// Header returns the header of a snapshot file, and whether the input is
+// one.
+func (in *Input) Header() (Header, bool) { return in.records().header() }
+
+// CarriedStats returns the table's counters that a snapshot file of flows
+// or expectations carries (see Reader.Stats); other inputs carry none.
+func (in *Input) CarriedStats() []format.Stats { return in.records().carried() }
+
+// Options returns the conntrack options that the lines read so far show
+// (format.Scanner.Options): 0 for an input without lines, a snapshot
+// file, whose Header has the options of its source, or a Source.
+func (in *Input) Options() format.Options {
+	o, _ := in.records().position()
+	return o
+}
+
+// Line returns the number of the line that the last record read ended on:
+// 0 for an input without lines.
+func (in *Input) Line() int {
+	_, n := in.records().position()
+	return n
+}
+
+// LineCounts counts what the lines of an input held besides their records,
+// or how they held them; an input without lines has none. See
+// format.Scanner's methods of the same names.
+type LineCounts struct {
+	Unknown    int // fields kept verbatim, which the parser does not know
+	Normalized int // records read in a pasted layout, not their producer's
+	Others     int // lines of records of the other kind (flows, expectations) passed over
+	NotRecords int // lines that hold no data: shell prompts, typed commands, ^C, fences
+	Blank      int // blank lines
+	Messages   int // conntrack's messages
+}
+
+// Counts returns what the lines read so far held besides records.
+func (in *Input) Counts() LineCounts { return in.records().counts() }
+
+// Footer reports whether the input ends as its producer ends a complete
+// capture: an XML document read to its footer (conntrack -E -o xml prints
+// it only when interrupted), or a snapshot file whose source was one
+// (Header.Footer). Inputs of the other encodings have no footer to lack.
+func (in *Input) Footer() bool { return in.records().footer() }
 
 // Scan reads the next flow into f; see format.Scanner.Scan.
-func (in *Input) Scan(f *format.Flow) bool {
-	switch {
-	case in.Snapshot != nil:
-		return in.Snapshot.Scan(f)
-	case in.Source != nil:
-		return in.Source.Scan(f)
-	case in.Scanner == nil:
-		return false
-	}
-	return in.Scanner.Scan(f)
-}
+func (in *Input) Scan(f *format.Flow) bool { return in.records().Scan(f) }
 
 // ScanExpect reads the next expectation into e.
-func (in *Input) ScanExpect(e *format.Expect) bool {
-	switch {
-	case in.Snapshot != nil:
-		return in.Snapshot.ScanExpect(e)
-	case in.Source != nil, in.Scanner == nil:
-		return false
-	}
-	return in.Scanner.ScanExpect(e)
-}
+func (in *Input) ScanExpect(e *format.Expect) bool { return in.records().ScanExpect(e) }
 
 // ScanStats reads the next record of the table's counters into s, from an
 // input of them (Stats).
-func (in *Input) ScanStats(s *format.Stats) bool {
-	switch {
-	case in.Snapshot != nil:
-		return in.Snapshot.ScanStats(s)
-	case in.Scanner == nil:
-		return false
-	case in.stats != nil:
-		var f format.Flow
-		in.stats.s = s
-		return in.Scanner.Scan(&f)
-	}
-	return in.Scanner.ScanStats(s)
-}
+func (in *Input) ScanStats(s *format.Stats) bool { return in.records().ScanStats(s) }
 
 // Err returns the error that stopped reading, nil at a clean end.
-func (in *Input) Err() error {
-	switch {
-	case in.Snapshot != nil:
-		return in.Snapshot.Err()
-	case in.Source != nil:
-		return in.Source.Err()
-	case in.Scanner == nil:
-		return errNotMade
-	}
-	return in.Scanner.Err()
-}
+func (in *Input) Err() error { return in.records().Err() }
 
 // Close releases what the input holds.
 func (in *Input) Close() {
-	if in.Snapshot != nil {
-		in.Snapshot.Close()
-	}
-	if in.Source != nil {
-		in.Source.Close()
-	}
+	in.records().close()
 	for _, c := range in.closers {
 		c()
 	}

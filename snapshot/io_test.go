@@ -65,8 +65,8 @@ func TestOpenCompressed(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if in.Compression != c.compression || in.Encoding.String() != c.encoding {
-			t.Errorf("%s: compression %q, encoding %v", c.name, in.Compression, in.Encoding)
+		if in.Compression() != c.compression || in.Encoding().String() != c.encoding {
+			t.Errorf("%s: compression %q, encoding %v", c.name, in.Compression(), in.Encoding())
 		}
 		if d := cmp.Diff(want, got, addrCmp); d != "" {
 			t.Errorf("%s: flows differ:\n%s", c.name, d)
@@ -105,8 +105,8 @@ func TestOpenZstdWindows(t *testing.T) {
 			for f := (format.Flow{}); in.Scan(&f); n++ {
 			}
 			err = in.Err()
-			if in.Compression != "zstd" {
-				t.Errorf("%s: compression %q", c.name, in.Compression)
+			if in.Compression() != "zstd" {
+				t.Errorf("%s: compression %q", c.name, in.Compression())
 			}
 			in.Close()
 		}
@@ -145,4 +145,104 @@ func skippable(low byte, payload []byte) []byte {
 	b := []byte{low, 0x2a, 0x4d, 0x18}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(payload)))
 	return append(b, payload...)
+}
+
+// fakeSource is a Source of the flows of a text.
+type fakeSource struct{ sc *format.Scanner }
+
+func (s fakeSource) Scan(f *format.Flow) bool { return s.sc.Scan(f) }
+func (s fakeSource) Err() error               { return s.sc.Err() }
+func (s fakeSource) Close() error             { return nil }
+
+// TestInputAnswers reads an Input of each kind to its end, and checks
+// what it tells of itself besides its records: the same methods answer
+// for text, JSON Lines, a snapshot file and a Source.
+func TestInputAnswers(t *testing.T) {
+	ext, _ := os.ReadFile("../testdata/corpus/conntrack-L-extended-id.txt")
+	first := strings.SplitAfterN(string(ext), "\n", 3)
+	pasted := "root@gw:~# conntrack -L -o extended,id\n\n" +
+		strings.Replace(first[0], "mark=0 ", "mark=0 hwid=12 ", 1) + // a field of a vendor's
+		strings.Replace(first[1], " src=", "  src=", 1) + // a pasted layout
+		"conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\n"
+	older, _ := os.ReadFile("../testdata/pasted/older/proc-ip_conntrack-2.4.32.txt")
+	xmlL, _ := os.ReadFile("../testdata/corpus/xml-L.txt")
+	xmlE, _ := os.ReadFile("../testdata/corpus/xml-E.txt")
+	xmlE = bytes.TrimSuffix(xmlE, []byte("</conntrack>\n")) // conntrack -E -o xml, not interrupted
+	expect, _ := os.ReadFile("../testdata/corpus/conntrack-expect-L.jsonl")
+	counters, _ := os.ReadFile("../testdata/stats/conntrack-S.txt")
+	snap, _ := snapshotOf(t, xmlL) // no footer in its header
+	cpus, _, _ := readStats(t, counters, snapshot.Text(format.Auto))
+	var withStats bytes.Buffer
+	w, err := snapshot.NewWriter(&withStats, snapshot.Header{Source: snapshot.Text(format.XML), Options: format.OptID, Footer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cpus {
+		if err := w.WriteStats(&cpus[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	source := func() *snapshot.Input {
+		sc, _ := format.NewScanner(bytes.NewReader(ext), format.Auto)
+		return snapshot.FromSource(fakeSource{sc}, snapshot.Text(format.Conntrack))
+	}
+	openText := func(b []byte) func() *snapshot.Input {
+		return func() *snapshot.Input {
+			in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.WithLocation(time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in
+		}
+	}
+	type answers struct {
+		Encoding            string
+		Expectations, Stats bool
+		Header              bool
+		Source              string // the header's
+		Carried             int
+		Options             format.Options
+		Line                int
+		Counts              snapshot.LineCounts
+		Footer              bool
+	}
+	for _, c := range []struct {
+		name string
+		in   func() *snapshot.Input
+		want answers
+	}{
+		{"pasted text", openText([]byte(pasted)), answers{Encoding: "conntrack", Options: format.OptExtended | format.OptID, Line: 5,
+			Counts: snapshot.LineCounts{Unknown: 1, Normalized: 1, NotRecords: 1, Blank: 1, Messages: 1}, Footer: true}},
+		{"2.4 kernel", openText(older), answers{Encoding: "iplegacy", Line: 3, Counts: snapshot.LineCounts{Others: 2}, Footer: true}},
+		{"XML listing", openText(xmlL), answers{Encoding: "xml", Line: strings.Count(string(xmlL), "\n"), Footer: true}},
+		{"XML events", openText(xmlE), answers{Encoding: "xml", Line: strings.Count(string(xmlE), "\n")}},
+		{"JSON of expectations", openText(expect), answers{Encoding: "json", Expectations: true, Line: strings.Count(string(expect), "\n"), Footer: true}},
+		{"counters", openText(counters), answers{Encoding: "conntrack-stats", Stats: true, Line: strings.Count(string(counters), "\n"), Footer: true}},
+		{"snapshot", openText(snap), answers{Encoding: "snapshot", Header: true, Source: "xml"}},
+		{"snapshot with counters", openText(withStats.Bytes()), answers{Encoding: "snapshot", Header: true, Source: "xml", Carried: len(cpus), Footer: true}},
+		{"source", source, answers{Encoding: "conntrack", Footer: true}},
+	} {
+		in := c.in()
+		var f format.Flow
+		var e format.Expect
+		var s format.Stats
+		for in.Expectations() && in.ScanExpect(&e) || in.Stats() && in.ScanStats(&s) || !in.Expectations() && !in.Stats() && in.Scan(&f) {
+		}
+		if err := in.Err(); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		h, ok := in.Header()
+		got := answers{Encoding: in.Encoding().String(), Expectations: in.Expectations(), Stats: in.Stats(), Header: ok,
+			Carried: len(in.CarriedStats()), Options: in.Options(), Line: in.Line(), Counts: in.Counts(), Footer: in.Footer()}
+		if ok {
+			got.Source = h.Source.String()
+		}
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("%s: answers differ (-want +got):\n%s", c.name, d)
+		}
+		in.Close()
+	}
 }

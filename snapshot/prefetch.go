@@ -41,6 +41,7 @@ func (in *Input) Prefetch(filter *format.Filter) *Prefetcher {
 
 func (p *Prefetcher) read(in *Input, filter *format.Filter) {
 	defer close(p.full)
+	r := in.records()
 	for {
 		var b *scanBatch
 		select {
@@ -51,20 +52,18 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter) {
 		b.n = 0
 		for b.n < len(b.recs) {
 			rec := &b.recs[b.n]
-			if !in.Scan(&rec.Flow) {
+			if !r.Scan(&rec.Flow) {
 				break
 			}
 			if filter != nil && !filter.Match(&rec.Flow) {
 				continue
 			}
-			if in.Scanner != nil {
-				rec.Options, rec.Line = in.Scanner.Options(), in.Scanner.Line()
-			}
+			rec.Options, rec.Line = r.position()
 			b.n++
 		}
 		last := b.n < len(b.recs)
 		if last {
-			b.err = in.Err()
+			b.err = r.Err()
 		}
 		select {
 		case p.full <- b:

@@ -17,9 +17,12 @@ type badLines struct {
 	n   int
 }
 
+// defaultMaxErrors is how many bad lines a run reports, by default.
+const defaultMaxErrors = 100
+
 // maxErrorsFlag adds --max-errors, the max of the returned badLines.
 func (c *command) maxErrorsFlag() *badLines {
-	return &badLines{w: c.stderr, max: c.intFlag("max-errors", 100, 0, math.MaxInt,
+	return &badLines{w: c.stderr, max: c.intFlag("max-errors", defaultMaxErrors, 0, math.MaxInt,
 		"report at most `N` bad lines, then how many more there were (0: all)")}
 }
 

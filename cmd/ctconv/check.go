@@ -100,13 +100,13 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	}
 	defer in.Close()
 	n := 0
-	if in.Stats {
+	if in.Stats() {
 		var s format.Stats
 		for in.ScanStats(&s) {
 			n++
 			r.prog.entry()
 		}
-	} else if in.Expectations {
+	} else if in.Expectations() {
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			n++
@@ -121,13 +121,13 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	}
 	what := "flow"
 	switch {
-	case in.Stats:
+	case in.Stats():
 		what = "counter record"
-	case in.Expectations:
+	case in.Expectations():
 		what = "expectation"
 	}
-	detected := in.Encoding.String()
-	if in.Encoding.IsAuto() {
+	detected := in.Encoding().String()
+	if in.Encoding().IsAuto() {
 		detected = "empty"
 	}
 	err = in.Err()
@@ -141,25 +141,24 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	default:
 		fmt.Fprintf(&sum, "%s: %s, %s, %s", r.name, detected, plural(n, what), plural(bad, "bad line"))
 	}
-	if in.Scanner != nil {
-		if u := in.Scanner.Unknown(); u > 0 {
-			fmt.Fprintf(&sum, ", %s", plural(u, "unknown field"))
-		}
-		if n := in.Scanner.Normalized(); n > 0 {
-			fmt.Fprintf(&sum, ", %s in a pasted layout", plural(n, "record"))
-		}
-		if m := in.Scanner.Messages(); m > 0 {
-			fmt.Fprintf(&sum, ", %s", plural(m, "conntrack message"))
-		}
-		if b := in.Scanner.Blank(); b > 0 {
-			fmt.Fprintf(&sum, ", %s", plural(b, "blank line"))
-		}
-		if n := in.Scanner.Others(); n > 0 {
-			fmt.Fprintf(&sum, ", passed over %s", othersNote(n, in.Expectations))
-		}
-		if n := in.Scanner.NotRecords(); n > 0 {
-			fmt.Fprintf(&sum, ", %s (prompts, typed commands, ^C, fences)", notRecords(n))
-		}
+	counts := in.Counts()
+	if u := counts.Unknown; u > 0 {
+		fmt.Fprintf(&sum, ", %s", plural(u, "unknown field"))
+	}
+	if n := counts.Normalized; n > 0 {
+		fmt.Fprintf(&sum, ", %s in a pasted layout", plural(n, "record"))
+	}
+	if m := counts.Messages; m > 0 {
+		fmt.Fprintf(&sum, ", %s", plural(m, "conntrack message"))
+	}
+	if b := counts.Blank; b > 0 {
+		fmt.Fprintf(&sum, ", %s", plural(b, "blank line"))
+	}
+	if n := counts.Others; n > 0 {
+		fmt.Fprintf(&sum, ", passed over %s", othersNote(n, in.Expectations()))
+	}
+	if n := counts.NotRecords; n > 0 {
+		fmt.Fprintf(&sum, ", %s (prompts, typed commands, ^C, fences)", notRecords(n))
 	}
 	sum.WriteByte('\n')
 	_, werr := io.WriteString(c.stdout, sum.String())
@@ -186,10 +185,10 @@ func plural(n int, what string) string {
 // kind.
 type skippedLines struct{ notRecords, blank, messages int }
 
-func (k *skippedLines) add(sc *format.Scanner) {
-	k.notRecords += sc.NotRecords()
-	k.blank += sc.Blank()
-	k.messages += sc.Messages()
+func (k *skippedLines) add(c snapshot.LineCounts) {
+	k.notRecords += c.NotRecords
+	k.blank += c.Blank
+	k.messages += c.Messages
 }
 
 func (k skippedLines) total() int { return k.notRecords + k.blank + k.messages }

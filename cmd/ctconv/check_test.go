@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 func TestCheck(t *testing.T) {
@@ -47,7 +49,7 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	// Every corpus file is clean.
-	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	files := corpustest.Paths(t, "*")
 	if code, out, errs := ctconv(t, "", append([]string{"check", "--strict", "--tz", "UTC"}, files...)...); code != 0 || strings.Count(out, ", 0 bad lines") != len(files) {
 		t.Errorf("corpus: exit %d\n%s%s", code, out, errs)
 	}

@@ -80,11 +80,11 @@ Examples:
   ctconv convert --to conntrack-stats /proc/net/stat/nf_conntrack
 `
 
-// convert runs the convert command, or the conversion of the command name
-// (snapshot), whose name its messages then carry.
-func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// convertCmd runs the convert command: it turns the flags into a
+// conversion.
+func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stderr = &lockedWriter{w: stderr} // the reading goroutine reports bad lines too
-	cmd := newCommand(name, convertHelp, stdout, stderr)
+	cmd := newCommand("convert", convertHelp, stdout, stderr)
 	cmd.readFlags("the inputs", true)
 	fs := cmd.fs
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
@@ -98,35 +98,66 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	if !ok {
 		return status
 	}
-	c := &converter{cmd: cmd, keepGoing: *keepGoing, strict: *strict, sort: *sorted, stderr: stderr, bad: bad}
+	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad}
 	var err error
-	if c.from, c.loc, c.filter, err = cmd.reading(); err != nil {
+	if req.from, req.loc, req.filter, err = cmd.reading(); err != nil {
 		return cmd.fail("%v", err)
 	}
 	if *to != "" {
-		if c.to, err = snapshot.ParseEncoding(*to); err != nil || c.to.IsAuto() {
+		if req.to, err = snapshot.ParseEncoding(*to); err != nil || req.to.IsAuto() {
 			return cmd.fail("--to: %q is not an output format (want %s)", *to, encodings())
 		}
-		c.toSet = true
+		req.toSet = true
 	}
-	if c.sort && c.to != snapshot.File {
+	if req.sort && req.to != snapshot.File {
 		return cmd.fail("--sort sorts a snapshot: give --to snapshot")
 	}
 	if *with != "" {
-		if c.opts, err = format.ParseOptions(*with); err != nil {
+		if req.opts, err = format.ParseOptions(*with); err != nil {
 			return cmd.fail("--with: %v", err)
 		}
-		c.withSet, c.withLabels = true, c.opts&format.OptLabels != 0
+		req.withSet = true
 	}
-	if len(files) == 0 {
-		files = []string{"-"}
+	if len(req.inputs) == 0 {
+		req.inputs = []string{"-"}
 	}
+	return cmd.convert(req, stdin)
+}
+
+// conversion is what a run of convert or snapshot converts, and how.
+type conversion struct {
+	inputs []string          // files, "-" for standard input, netlink:
+	from   snapshot.Encoding // the inputs' encoding, or auto
+	to     snapshot.Encoding // the output's; without toSet, the first input's
+	toSet  bool
+	output string // the file written; "" or "-": standard output
+	// opts are conntrack's -o options to print with, if withSet;
+	// otherwise those the input shows.
+	opts      format.Options
+	withSet   bool
+	loc       *time.Location // of conntrack's local times
+	filter    *format.Filter // the flows to convert, if not all
+	keepGoing bool           // report bad lines and convert the rest
+	strict    bool           // reject fields the parser does not know
+	sort      bool           // write a sorted snapshot
+	bad       *badLines      // reports bad lines, with keepGoing, and records not printed
+	// live says that the input is the running kernel's table: a
+	// snapshot's header names the host and kernel release, and carries the
+	// table's counters of the moment, read over netlink if netlink.
+	live, netlink bool
+}
+
+// convert runs the conversion req, whose messages name the command cmd; it
+// returns the exit status.
+func (cmd *command) convert(req conversion, stdin io.Reader) int {
+	name, stdout, stderr := cmd.name, cmd.stdout, cmd.stderr
+	c := &converter{conversion: req, cmd: cmd, stderr: stderr, withLabels: req.withSet && req.opts&format.OptLabels != 0}
 	var w io.Writer = stdout
 	var af atomicfile.File
-	if *out != "" && *out != "-" {
+	if out := req.output; out != "" && out != "-" {
 		cancel, err := guarded(func() (func(), error) {
 			var err error
-			af, err = atomicfile.Create(*out)
+			af, err = atomicfile.Create(out)
 			if err != nil {
 				return nil, err
 			}
@@ -145,8 +176,8 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	}
 	c.bw = bufio.NewWriterSize(w, 64<<10)
 	c.dst = w
-	ok = true
-	for _, name := range files {
+	ok := true
+	for _, name := range c.inputs {
 		if !c.file(name, stdin) {
 			ok = false
 			if !c.keepGoing {
@@ -157,8 +188,8 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 			break
 		}
 	}
-	bad.finish(name)
-	err = c.werr
+	c.bad.finish(name)
+	err := c.werr
 	if err == nil && c.out == nil && c.to == snapshot.File && ok {
 		// Only empty inputs: an empty table is still a capture. Without
 		// --from, its source is /proc's format, the kernel's listing, of
@@ -167,7 +198,10 @@ func convert(name string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		if from.IsAuto() {
 			from = snapshot.Text(format.Proc)
 		}
-		err = c.start(&snapshot.Input{Encoding: from})
+		var empty *snapshot.Input
+		if empty, err = snapshot.Open(strings.NewReader(""), from); err == nil {
+			err = c.start(empty)
+		}
 	}
 	if err == nil && c.out != nil && c.stats {
 		if !c.writeStats(name) {
@@ -244,21 +278,13 @@ func encodings() string {
 	return strings.Join(append(names, "json", "snapshot"), ", ")
 }
 
-// converter holds the state of one convert run.
+// converter holds the state of one conversion. Of the request, to, opts
+// and withSet change where the first input is a snapshot, which gives them.
 type converter struct {
+	conversion
 	cmd        *command
-	from, to   snapshot.Encoding
-	toSet      bool
-	opts       format.Options // conntrack's -o options to print with
-	withSet    bool           // opts come from --with, not from the input
-	withLabels bool           // --with labels: restore lines with --label-add
-	loc        *time.Location
-	keepGoing  bool
-	strict     bool
-	sort       bool           // write a sorted snapshot
-	filter     *format.Filter // the flows to convert, if not all
+	withLabels bool // --with labels: restore lines with --label-add
 	stderr     io.Writer
-	bad        *badLines // reports bad lines, with --keep-going
 
 	bw     *bufio.Writer
 	dst    io.Writer // under bw: a snapshot writes there itself, to set its header at the end
@@ -321,10 +347,10 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 func (c *converter) input(r *input, in *snapshot.Input) bool {
 	display, prog := r.name, r.prog
 	c.clean = true
-	if in.Scanner != nil && in.Encoding.IsAuto() {
+	if in.Encoding().IsAuto() {
 		return true // an empty input
 	}
-	if (in.Expectations || in.Stats) && c.filter != nil {
+	if (in.Expectations() || in.Stats()) && c.filter != nil {
 		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: holds %s, and filters select flows\n", display, inputKind(in))
 		return false
 	}
@@ -345,26 +371,21 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		var e format.Expect
 		for in.ScanExpect(&e) {
 			prog.entry()
-			c.setPrinter(in.Scanner, 0)
-			if !c.written(c.out.WriteExpect(&e), display, c.line(in)) {
+			c.setPrinter(in.Options())
+			if !c.written(c.out.WriteExpect(&e), display, in.Line()) {
 				return c.clean
 			}
 		}
 	} else {
-		if in.Snapshot != nil {
-			c.carry(in.Snapshot.Stats())
-		}
-		src := in.Encoding
-		if in.Snapshot != nil {
-			src = in.Snapshot.Header().Source
+		c.carry(in.CarriedStats())
+		src := in.Encoding()
+		if h, ok := in.Header(); ok {
+			src = h.Source
 		}
 		c.restored = src == snapshot.Text(format.Restore)
 		fm, _ := src.Format()
 		c.natTold = fm == format.Save || fm == format.Restore
-		file := 0
-		if c.textTo == format.Restore {
-			file = c.ids.file(display, in.Scanner == nil)
-		}
+		file := -1 // of c.ids, once a flow is restored
 		fr := in.Prefetch(nil)
 		defer fr.Stop()
 		n := 0
@@ -380,6 +401,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				line = n // a snapshot's record
 			}
 			if c.textTo == format.Restore {
+				if file < 0 {
+					file = c.ids.file(display, rec.Line == 0)
+				}
 				if held, ok := c.ids.clash(f); ok {
 					c.ids.duplicate(file, line, held)
 					continue
@@ -395,7 +419,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				c.unshown++
 				continue
 			}
-			c.setPrinter(in.Scanner, rec.Options)
+			c.setPrinter(rec.Options)
 			if !c.written(c.out.Write(f), display, rec.Line) {
 				return c.clean
 			}
@@ -419,16 +443,13 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 		}
 	}
-	if in.Scanner != nil {
-		c.unknown += in.Scanner.Unknown()
-		c.pasted += in.Scanner.Normalized()
-		c.others += in.Scanner.Others()
-		c.skipped.add(in.Scanner)
-		if f, ok := in.Encoding.Format(); ok && f.Expectations() == c.expect && (f == format.XML || f == format.XMLExpect) && !in.Scanner.Footer() {
-			c.footer = false // conntrack -E -o xml prints it only when interrupted
-		}
-	} else if in.Snapshot != nil && !in.Snapshot.Header().Footer {
-		c.footer = false
+	counts := in.Counts()
+	c.unknown += counts.Unknown
+	c.pasted += counts.Normalized
+	c.others += counts.Others
+	c.skipped.add(counts)
+	if !in.Footer() {
+		c.footer = false // conntrack -E -o xml prints it only when interrupted
 	}
 
 	if t := c.out.Text(); t != nil {
@@ -459,31 +480,23 @@ func (c *converter) written(err error, display string, line int) bool {
 	return c.keepGoing
 }
 
-// line returns the line an input read last, 0 for a snapshot.
-func (c *converter) line(in *snapshot.Input) int {
-	if in.Scanner != nil {
-		return in.Scanner.Line()
-	}
-	return 0
-}
-
 // start sets the output up for the first input; later inputs must hold
 // records of the same kind. An error writing the output's start is kept
 // in werr too.
 func (c *converter) start(in *snapshot.Input) error {
 	if c.out != nil {
-		if in.Expectations != c.expect || in.Stats != c.stats {
+		if in.Expectations() != c.expect || in.Stats() != c.stats {
 			return errors.New("holds " + inputKind(in) + ", the inputs before " + c.kind())
 		}
 		return nil
 	}
-	c.expect, c.stats, c.footer = in.Expectations, in.Stats, true
-	h := snapshot.Header{Created: time.Now(), Source: in.Encoding, Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
-	if meta.live {
+	c.expect, c.stats, c.footer = in.Expectations(), in.Stats(), true
+	h := snapshot.Header{Created: time.Now(), Source: in.Encoding(), Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
+	if c.live {
 		liveHeader(&h)
 	}
-	if in.Snapshot != nil {
-		sh := in.Snapshot.Header()
+	sh, snap := in.Header()
+	if snap {
 		h = sh
 		h.Tool = "ctconv " + version()
 		if h.Source.IsAuto() {
@@ -496,8 +509,8 @@ func (c *converter) start(in *snapshot.Input) error {
 			c.opts, c.withSet = sh.Options, true
 		}
 	}
-	if !c.toSet && in.Snapshot == nil {
-		c.to = in.Encoding
+	if !c.toSet && !snap {
+		c.to = in.Encoding()
 	}
 	if f, ok := c.to.Format(); ok {
 		if c.stats != f.Statistics() {
@@ -535,7 +548,7 @@ func (c *converter) start(in *snapshot.Input) error {
 		c.werr = err // a snapshot's header could not be written
 		return err
 	}
-	if meta.live && c.to == snapshot.File && !c.expect && !c.stats {
+	if c.live && c.to == snapshot.File && !c.expect && !c.stats {
 		c.carryLive() // the counters of the moment, before the flows
 	}
 	return c.werr
@@ -550,10 +563,10 @@ func kind(expect bool) string {
 
 // inputKind names what an input holds.
 func inputKind(in *snapshot.Input) string {
-	if in.Stats {
+	if in.Stats() {
 		return "the table's counters"
 	}
-	return kind(in.Expectations)
+	return kind(in.Expectations())
 }
 
 // kind names what the run converts.
@@ -613,21 +626,16 @@ func flagNAT(f *format.Flow) bool {
 	return f.Status != old
 }
 
-// setPrinter sets the text writer's options for a record that a text
-// input read with the scanner then showing options; sc is nil for a
+// setPrinter sets the text writer's options for a record that an input
+// read when its lines showed shown: none for an input without lines, a
 // snapshot, whose header gave them. A record's line end is its own
 // (format.QuirkCRLF).
-func (c *converter) setPrinter(sc *format.Scanner, scanOpts format.Options) {
-	if sc != nil && c.expect {
-		scanOpts = sc.Options()
-	}
+func (c *converter) setPrinter(shown format.Options) {
 	opts := c.opts
-	if sc != nil {
-		if !c.withSet {
-			opts = scanOpts
-		}
-		c.options |= scanOpts
+	if !c.withSet {
+		opts = shown // c.opts is 0
 	}
+	c.options |= shown
 	if c.textTo == format.Restore && !c.withLabels && !c.restored {
 		// conntrack 1.4.7 crashes on a file of labels: only on demand.
 		opts &^= format.OptLabels

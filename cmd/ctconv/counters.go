@@ -54,7 +54,7 @@ func liveCounters(netlink bool, cmd string, stderr io.Writer) ([]format.Stats, e
 // snapshot of its live table; a failure to read them is said, and the
 // snapshot holds the flows without them.
 func (c *converter) carryLive() {
-	all, err := liveCounters(meta.netlink, c.cmd.name, c.stderr)
+	all, err := liveCounters(c.netlink, c.cmd.name, c.stderr)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv %s: the table's counters: %v (the snapshot holds the flows without them)\n", c.cmd.name, err)
 		return

@@ -7,20 +7,21 @@ import (
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 // TestConvertMixedLineEnds takes the corpus's captures whose lines end
 // with CR LF and LF mixed through every path back to their format: each
 // gives the capture back byte for byte, each line with its own end.
 func TestConvertMixedLineEnds(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/corpus/*crlf.txt")
+	files := corpustest.Paths(t, "*crlf.txt")
 	if len(files) < 3 {
 		t.Fatalf("%d captures with mixed line ends", len(files))
 	}
 	dir := t.TempDir()
 	for _, file := range files {
 		want := string(readFile(t, file))
-		fm, _ := corpusFormat(file)
+		fm, _ := corpustest.FormatOf(file)
 		to := fm.String()
 		if fm.Expectations() {
 			to = strings.TrimSuffix(to, "-expect")

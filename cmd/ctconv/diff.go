@@ -134,11 +134,11 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer in.Close()
 		inputs[i] = in
-		if in.Snapshot != nil {
-			sizes[i] = int64(min(in.Snapshot.Header().Count, 1<<40)) * 150 // about a text line's bytes
+		if h, ok := in.Header(); ok {
+			sizes[i] = int64(min(h.Count, 1<<40)) * 150 // about a text line's bytes
 		}
 	}
-	if inputs[0].Stats || inputs[1].Stats {
+	if inputs[0].Stats() || inputs[1].Stats() {
 		return c.diffStats(inputs, [2]string{rs[0].name, rs[1].name}, x, *out == "json")
 	}
 	opts.HoldNew = sizes[1] < sizes[0]
@@ -190,8 +190,8 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		werr = bw.Flush()
 	}
 	for i, in := range inputs {
-		if in.Scanner != nil && in.Scanner.Others() > 0 { // a 2.4 kernel's EXPECTING: lines
-			fmt.Fprintf(stderr, "ctconv diff: %s: passed over %s\n", operands[i], othersNote(in.Scanner.Others(), false))
+		if n := in.Counts().Others; n > 0 { // a 2.4 kernel's EXPECTING: lines
+			fmt.Fprintf(stderr, "ctconv diff: %s: passed over %s\n", operands[i], othersNote(n, false))
 		}
 	}
 	if sum.Unchecked > 0 {

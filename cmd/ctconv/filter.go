@@ -192,19 +192,3 @@ func portInto(p **uint16) func(string) error {
 		return nil
 	}
 }
-
-// args returns the flags that are set, as arguments of another command.
-func (ff *filterFlags) args() []string {
-	var a []string
-	for _, f := range []struct {
-		name  string
-		value *string
-	}{{"family", ff.family}, {"proto", ff.proto}, {"state", ff.state}, {"src", ff.src}, {"dst", ff.dst},
-		{"addr", ff.addr}, {"sport", ff.sport}, {"dport", ff.dport}, {"port", ff.port}, {"zone", ff.zone},
-		{"mark", ff.mark}, {"status", ff.status}} {
-		if *f.value != "" {
-			a = append(a, "--"+f.name, *f.value)
-		}
-	}
-	return a
-}

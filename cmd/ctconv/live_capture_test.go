@@ -156,3 +156,34 @@ func helpCommands(t *testing.T) []string {
 	}
 	return names
 }
+
+// TestLiveSnapshotThenConvert runs ctconv snapshot of a namespace's table,
+// then ctconv convert of a file to a snapshot, in one process: the second
+// snapshot is of the file alone, without the host, kernel and counters of
+// the live table that the first run noted.
+func TestLiveSnapshotThenConvert(t *testing.T) {
+	l := newLab(t)
+	if err := l.Insert(lab.Fixed()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	live, file := filepath.Join(dir, "live.ctsnap"), filepath.Join(dir, "file.ctsnap")
+	var codes [2]int
+	var errs [2]string
+	l.Do(func() error { // the netlink socket is the namespace's
+		codes[0], _, errs[0] = ctconv(t, "", "snapshot", "-o", live, netlinkSource)
+		codes[1], _, errs[1] = ctconv(t, "", "convert", "--to", "snapshot", "-o", file, corpusProc)
+		return nil
+	})
+	if codes != [2]int{} {
+		t.Fatalf("exit %v: %q", codes, errs)
+	}
+	_, info, _ := ctconv(t, "", "snapshot", "--info", live)
+	if !strings.Contains(info, "\ncounters: ") || strings.Contains(info, "host:     unknown") {
+		t.Errorf("the live table's snapshot:\n%s", info)
+	}
+	_, info, _ = ctconv(t, "", "snapshot", "--info", file)
+	if strings.Contains(info, "\ncounters: ") || !strings.Contains(info, "host:     unknown\nkernel:   unknown\n") {
+		t.Errorf("the file's snapshot, after one of the live table:\n%s", info)
+	}
+}

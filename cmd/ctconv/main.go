@@ -101,7 +101,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		_, err := fmt.Fprintln(stdout, "ctconv", version())
 		return wrote(stderr, "version", err, 0)
 	case "convert":
-		return convert("convert", args[1:], stdin, stdout, stderr)
+		return convertCmd(args[1:], stdin, stdout, stderr)
 	case "snapshot":
 		return snapshotCmd(args[1:], stdin, stdout, stderr)
 	case "diff":

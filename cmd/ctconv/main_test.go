@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 // ctconv runs the command in-process and returns its exit status and output.
@@ -31,14 +32,13 @@ func ctconv(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 const corpusProc = "../../testdata/corpus/proc.txt"
 
 func TestConvertRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
-	files = append(files, "../../format/testdata/iplegacy.txt", "../../format/testdata/proc-other-kernels.txt")
+	files := append(corpustest.Paths(t, "*"), "../../format/testdata/iplegacy.txt", "../../format/testdata/proc-other-kernels.txt")
 	for _, file := range files {
 		want, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, ok := corpusFormat(file)
+		f, ok := corpustest.FormatOf(file)
 		if !ok {
 			continue
 		}
@@ -52,21 +52,6 @@ func TestConvertRoundTrip(t *testing.T) {
 			t.Errorf("%s via stdin: exit %d", file, code)
 		}
 	}
-}
-
-// corpusFormat returns the format a corpus file's name starts with, the
-// longest that fits; false for formats still being written.
-func corpusFormat(file string) (format.Format, bool) {
-	base := filepath.Base(file)
-	best, ok := format.Auto, false
-	for _, f := range format.Formats() {
-		if strings.HasPrefix(base, f.String()+"-") || strings.HasPrefix(base, f.String()+".") {
-			if !ok || len(f.String()) > len(best.String()) {
-				best, ok = f, true
-			}
-		}
-	}
-	return best, ok
 }
 
 func TestConvertLegacy(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
 // omcheck is internal/omcheck, built once: Prometheus' own OpenMetrics
@@ -107,10 +108,10 @@ func (f omFamily) value(labels ...string) (float64, bool) {
 // Prometheus' parsers: both take it, and their numbers are ctconv's (its
 // JSON summary's, the captures' counters, CPU by CPU).
 func TestStatsOpenMetrics(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	files := corpustest.Paths(t, "*")
 	n := 0
 	for _, file := range files {
-		if f, ok := corpusFormat(file); !ok || f.Expectations() || strings.Contains(file, "-E") {
+		if f, ok := corpustest.FormatOf(file); !ok || f.Expectations() || strings.Contains(file, "-E") {
 			continue
 		}
 		args := []string{"stats", "--tz", "UTC", "--max", "1000", file, statsDir + "proc-stat.txt"}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/corpustest"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
 )
@@ -19,10 +20,10 @@ import (
 // TestSnapshotRoundTrip takes every corpus file through a snapshot and
 // through JSON, and back to its own format.
 func TestSnapshotRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	files := corpustest.Paths(t, "*")
 	dir := t.TempDir()
 	for _, file := range files {
-		f, ok := corpusFormat(file)
+		f, ok := corpustest.FormatOf(file)
 		if !ok {
 			t.Fatalf("%s: no format", file)
 		}
@@ -268,7 +269,7 @@ func TestSnapshotMessages(t *testing.T) {
 // XML footer that only the end of the input tells, and --info counts its
 // records from the header.
 func TestSnapshotToStream(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/corpus/*.txt")
+	files := corpustest.Paths(t, "*")
 	for _, file := range files {
 		code, snap, errs := ctconv(t, "", "convert", "--tz", "UTC", "--to", "snapshot", file) // stdout: a bytes.Buffer
 		if code != 0 {

@@ -57,6 +57,7 @@ Examples:
 const liveTable = "/proc/net/nf_conntrack"
 
 func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stderr = &lockedWriter{w: stderr} // the reading goroutine reports bad lines too
 	c := newCommand("snapshot", snapshotHelp, stdout, stderr)
 	out := c.fs.String("o", "", "write the snapshot to `FILE`")
 	info := c.fs.Bool("info", false, "print the header of each FILE instead, once its records are checked")
@@ -101,7 +102,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	name, cancel := *out, func() {}
 	if name == "" {
-		// convert replaces the empty file; a run that fails removes it.
+		// The conversion replaces the empty file; a run that fails removes it.
 		cancel, err = guarded(func() (func(), error) {
 			var err error
 			name, err = reserveName(time.Now())
@@ -117,20 +118,20 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	enc := *c.from
-	// Set for this run alone: tests run several in one process.
-	meta.live, meta.netlink = source == liveTable || source == netlinkSource, source == netlinkSource
-	if meta.live {
-		if enc == "auto" && source == liveTable {
-			enc = "proc" // so that an empty table is known as one too
+	req := conversion{inputs: []string{source}, to: snapshot.File, toSet: true, output: name, sort: *sorted,
+		bad:  &badLines{w: stderr, max: new(defaultMaxErrors)},
+		live: source == liveTable || source == netlinkSource, netlink: source == netlinkSource}
+	if err = c.fromUnused(req.inputs); err == nil {
+		req.from, req.loc, req.filter, err = c.reading()
+	}
+	if err != nil {
+		status = c.fail("%v", err)
+	} else {
+		if req.from.IsAuto() && source == liveTable {
+			req.from = snapshot.Text(format.Proc) // so that an empty table is known as one too
 		}
+		status = c.convert(req, stdin)
 	}
-	cargs := append(c.filters.args(), "--to", "snapshot", "--from", enc, "--tz", *c.tz, "-o", name)
-	if *sorted {
-		cargs = append(cargs, "--sort")
-	}
-	cargs = append(cargs, source)
-	status = convert("snapshot", cargs, stdin, stdout, stderr)
 	cancel() // converted: the file is the snapshot now, or removed below
 	if status == 0 && *out == "" {
 		fmt.Fprintln(stderr, "ctconv snapshot: wrote", name)
@@ -172,12 +173,6 @@ func liveSource(from string) (string, error) {
 		return liveTable, nil
 	}
 	return "", fmt.Errorf("%q is not a source (want auto, netlink or proc)", from)
-}
-
-// meta says what convert puts in a snapshot's header beyond its source.
-var meta struct {
-	live    bool // the source is the running kernel's table: note its host and release
-	netlink bool // read over netlink: its counters too
 }
 
 // liveHeader fills in the host and kernel release of the machine.

@@ -289,10 +289,10 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 		return fmt.Errorf("%s: %w", r.name, err)
 	}
 	defer in.Close()
-	if in.Expectations {
+	if in.Expectations() {
 		return fmt.Errorf("%s: holds expectations; stats summarises flows", r.name)
 	}
-	if in.Stats {
+	if in.Stats() {
 		var st format.Stats
 		for in.ScanStats(&st) {
 			counters.add(&st)
@@ -300,10 +300,8 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 		return in.Err()
 	}
 	s.noFlows = false
-	if in.Snapshot != nil {
-		for _, st := range in.Snapshot.Stats() {
-			counters.add(&st)
-		}
+	for _, st := range in.CarriedStats() {
+		counters.add(&st)
 	}
 	var f format.Flow
 	for in.Scan(&f) {

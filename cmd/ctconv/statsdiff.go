@@ -207,9 +207,9 @@ func statList(sts []format.Stat) string {
 // diffStats compares two captures of the table's counters, with diff(1)'s
 // exit statuses.
 func (c *command) diffStats(inputs [2]*snapshot.Input, names [2]string, x *format.Filter, asJSON bool) int {
-	if inputs[0].Stats != inputs[1].Stats {
+	if inputs[0].Stats() != inputs[1].Stats() {
 		i := 0
-		if inputs[1].Stats {
+		if inputs[1].Stats() {
 			i = 1
 		}
 		return c.fail("%s holds the table's counters, %s %s: diff compares two captures of the same kind", names[i], names[1-i], inputKind(inputs[1-i]))

@@ -16,7 +16,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Lab is a network namespace with connection tracking switched on, with
@@ -251,8 +252,8 @@ func (l *Lab) Do(fn func() error) error {
 }
 
 func setns(f *os.File) error {
-	if _, _, e := syscall.RawSyscall(sysSetns, f.Fd(), syscall.CLONE_NEWNET, 0); e != 0 {
-		return fmt.Errorf("setns: %w", e)
+	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("setns: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -61,5 +62,40 @@ func TestLiveClose(t *testing.T) {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
 			t.Errorf("%s is left: %v", f, err)
 		}
+	}
+}
+
+// TestLiveDo checks that Do runs its function in the lab's network
+// namespace, and that the thread comes back to the test's afterwards.
+func TestLiveDo(t *testing.T) {
+	l := ForTest(t, "ctconv-lab", "entering the lab's namespace")
+	ns := func(name string) string {
+		t.Helper()
+		s, err := os.Readlink(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	var lab os.FileInfo
+	target, err := os.Stat("/var/run/netns/" + l.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	before := ns("/proc/thread-self/ns/net")
+	if err := l.Do(func() error {
+		var err error
+		lab, err = os.Stat("/proc/thread-self/ns/net")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(lab, target) {
+		t.Errorf("Do ran its function outside the lab's namespace %s", l.NS)
+	}
+	if after := ns("/proc/thread-self/ns/net"); after != before {
+		t.Errorf("after Do, the thread is in %s; want %s, where it was", after, before)
 	}
 }

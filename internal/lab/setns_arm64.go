@@ -1,3 +1,0 @@
-package lab
-
-const sysSetns uintptr = 268
