@@ -46,7 +46,7 @@ func AppendJSONStats(dst []byte, s *format.Stats) ([]byte, error) {
 	}
 	n := 0
 	for st, v := range s.All() {
-		w.uint(st.String(), v)
+		w.member(st.String(), v)
 		n++
 	}
 	w.close()
