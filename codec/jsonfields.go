@@ -60,17 +60,7 @@ var flowJSON = newJSONObject([]jsonField[format.Flow]{
 		}},
 	countersJSON("counters-orig", format.FieldOrigCounters, func(f *format.Flow) *format.Counters { return &f.OrigCounters }),
 	countersJSON("counters-reply", format.FieldReplyCounters, func(f *format.Flow) *format.Counters { return &f.ReplyCounters }),
-	{key: "status", has: uint64(format.FieldStatus),
-		put: func(b []byte, f *format.Flow) ([]byte, error) {
-			w := jsonWriter{b: b}
-			if err := w.names(statusJSON[:], uint64(f.Status), "status bit"); err != nil {
-				return b, err
-			}
-			return w.b, w.err
-		},
-		get: func(d *JSONDecoder, f *format.Flow, key string) error {
-			return d.names(key, statusJSON[:], "status bit", func(i int) { f.Status |= 1 << i })
-		}},
+	bitsJSON("status", format.FieldStatus, statusJSON[:], 1<<32-1, "status bit", func(f *format.Flow) *format.Status { return &f.Status }),
 	uintJSON("mark", format.FieldMark, func(f *format.Flow) *uint32 { return &f.Mark }),
 	uintJSON("secmark", format.FieldSecmark, func(f *format.Flow) *uint32 { return &f.Secmark }),
 	stringJSON("secctx", format.FieldSecctx, func(f *format.Flow) *string { return &f.Secctx }),
@@ -148,17 +138,10 @@ var expectJSON = newJSONObject([]jsonField[format.Expect]{
 			return d.r.fail(format.ErrUnknownName, key, "unknown kind "+quote(v)+" (want none, ports, keys or icmp)")
 		}},
 	uintJSON("zone", format.ExpectZone, func(x *format.Expect) *uint16 { return &x.Zone }),
-	{key: "flags", has: uint64(format.ExpectFlagsSet), present: func(x *format.Expect) bool { return x.Has(format.ExpectFlagsSet) || x.Flags != 0 },
-		put: func(b []byte, x *format.Expect) ([]byte, error) {
-			w := jsonWriter{b: b}
-			if err := w.names(expectFlagJSON[:], uint64(x.Flags)&(1<<len(expectFlagJSON)-1), "flag"); err != nil {
-				return b, err
-			}
-			return w.b, w.err
-		},
-		get: func(d *JSONDecoder, x *format.Expect, key string) error {
-			return d.names(key, expectFlagJSON[:], "flag", func(i int) { x.Flags |= 1 << i })
-		}},
+	// The flags, even none, where ExpectFlagsSet says so; bits without a
+	// name are left out.
+	ownJSON(func(x *format.Expect) bool { return x.Has(format.ExpectFlagsSet) || x.Flags != 0 },
+		bitsJSON("flags", format.ExpectFlagsSet, expectFlagJSON[:], 1<<len(expectFlagJSON)-1, "flag", func(x *format.Expect) *format.ExpectFlags { return &x.Flags })),
 	uintJSON("class", format.ExpectClass, func(x *format.Expect) *uint32 { return &x.Class }),
 	stringJSON("help-name", format.ExpectHelper, func(x *format.Expect) *string { return &x.Helper }),
 	stringJSON("policy", format.ExpectPolicy, func(x *format.Expect) *string { return &x.Policy }),
@@ -222,48 +205,59 @@ type fieldSet interface {
 
 // uintJSON is a member whose value is an unsigned integer as wide as N.
 func uintJSON[R any, N ~uint8 | ~uint16 | ~uint32 | ~uint64, S fieldSet](key string, has S, at func(*R) *N) jsonField[R] {
-	return jsonField[R]{key: key, has: uint64(has),
-		put: func(b []byte, r *R) ([]byte, error) {
-			w := jsonWriter{b: b}
-			w.uint(uint64(*at(r)))
-			return w.b, w.err
-		},
-		get: func(d *JSONDecoder, r *R, key string) error {
+	return valueJSON(key, has, at, func(b []byte, n N) ([]byte, error) { return strconv.AppendUint(b, uint64(n), 10), nil },
+		func(d *JSONDecoder, key string) (N, error) {
 			n, err := d.r.uint(key, uint64(^N(0)))
-			*at(r) = N(n)
-			return err
-		},
-	}
+			return N(n), err
+		})
 }
 
 // intJSON is a member whose value is a signed integer.
 func intJSON[R any, S fieldSet](key string, has S, at func(*R) *int64) jsonField[R] {
+	return valueJSON(key, has, at, func(b []byte, n int64) ([]byte, error) { return strconv.AppendInt(b, n, 10), nil },
+		func(d *JSONDecoder, key string) (int64, error) { return d.r.int(key) })
+}
+
+// stringJSON is a member whose value is a string.
+func stringJSON[R any, S fieldSet](key string, has S, at func(*R) *string) jsonField[R] {
+	return valueJSON(key, has, at, AppendJSONString, (*JSONDecoder).string)
+}
+
+// valueJSON is a member whose value, of type V, put appends and get
+// reads.
+func valueJSON[R, V any, S fieldSet](key string, has S, at func(*R) *V, put func([]byte, V) ([]byte, error), get func(*JSONDecoder, string) (V, error)) jsonField[R] {
 	return jsonField[R]{key: key, has: uint64(has),
-		put: func(b []byte, r *R) ([]byte, error) {
-			w := jsonWriter{b: b}
-			w.int(*at(r))
-			return w.b, w.err
-		},
+		put: func(b []byte, r *R) ([]byte, error) { return put(b, *at(r)) },
 		get: func(d *JSONDecoder, r *R, key string) (err error) {
-			*at(r), err = d.r.int(key)
+			*at(r), err = get(d, key)
 			return err
 		},
 	}
 }
 
-// stringJSON is a member whose value is a string.
-func stringJSON[R any, S fieldSet](key string, has S, at func(*R) *string) jsonField[R] {
+// bitsJSON is a member whose value is a set of bits as an array of
+// names, each of names by the bit's number: of the bits of known, and an
+// EncodeError for a bit of known without a name; what names a bit in
+// errors.
+func bitsJSON[R any, N ~uint8 | ~uint32, S fieldSet](key string, has S, names []string, known uint64, what string, at func(*R) *N) jsonField[R] {
 	return jsonField[R]{key: key, has: uint64(has),
 		put: func(b []byte, r *R) ([]byte, error) {
 			w := jsonWriter{b: b}
-			w.string(*at(r))
+			if err := w.names(names, uint64(*at(r))&known, what); err != nil {
+				return b, err
+			}
 			return w.b, w.err
 		},
-		get: func(d *JSONDecoder, r *R, key string) (err error) {
-			*at(r), err = d.string(key)
-			return err
+		get: func(d *JSONDecoder, r *R, key string) error {
+			return d.names(key, names, what, func(i int) { *at(r) |= 1 << i })
 		},
 	}
+}
+
+// ownJSON is f, there where present says.
+func ownJSON[R any](present func(*R) bool, f jsonField[R]) jsonField[R] {
+	f.present = present
+	return f
 }
 
 // trueJSON is a member that is its presence alone, with the value true.

@@ -59,10 +59,20 @@ func (d *MsgpackDecoder) Reset(r io.Reader) {
 	d.addrs.reset()
 }
 
+// element counts an element read from the record, which must have it.
+func (d *MsgpackDecoder) element() error {
+	if d.left--; d.left < 0 {
+		return errEarlyEnd
+	}
+	return nil
+}
+
+var errEarlyEnd = corrupt("record ends early")
+
 // uint reads an element, an unsigned integer of at most max.
 func (d *MsgpackDecoder) uint(max uint64) (uint64, error) {
-	if d.left--; d.left < 0 {
-		return 0, corrupt("record ends early")
+	if err := d.element(); err != nil {
+		return 0, err
 	}
 	n, err := d.dec.DecodeUint64()
 	if err != nil {
@@ -75,8 +85,8 @@ func (d *MsgpackDecoder) uint(max uint64) (uint64, error) {
 }
 
 func (d *MsgpackDecoder) int() (int64, error) {
-	if d.left--; d.left < 0 {
-		return 0, corrupt("record ends early")
+	if err := d.element(); err != nil {
+		return 0, err
 	}
 	n, err := d.dec.DecodeInt64()
 	return n, d.wrap(err)
@@ -101,8 +111,8 @@ func (d *MsgpackDecoder) wrap(err error) error {
 // bytes reads a string or binary element of at most limit bytes into
 // scratch.
 func (d *MsgpackDecoder) bytes(limit int) ([]byte, error) {
-	if d.left--; d.left < 0 {
-		return nil, corrupt("record ends early")
+	if err := d.element(); err != nil {
+		return nil, err
 	}
 	return d.readBytes(limit)
 }
@@ -342,11 +352,8 @@ func (d *MsgpackDecoder) skip(depth int) error {
 // flow reads the rest of a flow record into f.
 func (d *MsgpackDecoder) flow(f *format.Flow) error {
 	d.kept.flow(f)
-	mask, err := d.uint(math.MaxUint64)
+	mask, err := d.head(&f.Family, &f.Proto)
 	if err != nil {
-		return err
-	}
-	if f.Family, f.Proto, err = d.familyProto(); err != nil {
 		return err
 	}
 	f.Fields = format.Fields(flowWire.model(mask))
@@ -381,11 +388,8 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 // expect reads the rest of an expectation record into x.
 func (d *MsgpackDecoder) expect(x *format.Expect) error {
 	d.kept.expect(x)
-	mask, err := d.uint(math.MaxUint64)
+	mask, err := d.head(&x.Family, &x.Proto)
 	if err != nil {
-		return err
-	}
-	if x.Family, x.Proto, err = d.familyProto(); err != nil {
 		return err
 	}
 	x.Fields = format.ExpectFields(expectWire.model(mask))
@@ -398,13 +402,20 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 	return d.skipRest()
 }
 
-func (d *MsgpackDecoder) familyProto() (format.Family, format.Proto, error) {
-	fam, err := d.uint(math.MaxUint8)
-	if err != nil {
-		return 0, 0, err
+// head reads what follows the kind of every flow and expectation record
+// (see MsgpackEncoder.head): the mask, the family and the protocol.
+func (d *MsgpackDecoder) head(fam *format.Family, proto *format.Proto) (mask uint64, err error) {
+	if mask, err = d.uint(math.MaxUint64); err != nil {
+		return 0, err
 	}
-	proto, err := d.uint(math.MaxUint8)
-	return format.Family(fam), format.Proto(proto), err
+	n, err := d.uint(math.MaxUint8)
+	if err != nil {
+		return 0, err
+	}
+	*fam = format.Family(n)
+	n, err = d.uint(math.MaxUint8)
+	*proto = format.Proto(n)
+	return mask, err
 }
 
 // getFields reads the values of the fields of mask that the table knows,
@@ -422,8 +433,8 @@ func getFields[R any](d *MsgpackDecoder, fields []wireField[R], mask uint64, r *
 
 // extras reads the slot and text pairs of Flow.Extras.
 func (d *MsgpackDecoder) extras(f *format.Flow) error {
-	if d.left--; d.left < 0 {
-		return corrupt("record ends early")
+	if err := d.element(); err != nil {
+		return err
 	}
 	n, err := d.dec.DecodeArrayLen()
 	if err != nil {
