@@ -214,83 +214,83 @@ func (d *JSONDecoder) checkExpect(e *format.Expect) error {
 // A zone in it sets zoneField in fields.
 func (d *JSONDecoder) tuple(field string, t *format.Tuple, zone *uint16, fields *format.Fields, zoneField format.Fields) (format.Layer4, error) {
 	r := &d.r
-	var seen uint64
+	var seen uint64 // the members read, by index
 	l4 := format.L4None
 	err := r.object(field, func(key []byte) error {
-		bit := keyIndex(tupleKeys[:], key)
-		if bit&seen != 0 {
+		i := 0
+		for i < len(tupleJSON) && tupleJSON[i].key != string(key) {
+			i++
+		}
+		if i == len(tupleJSON) {
+			return r.skip(field)
+		}
+		if seen&(1<<i) != 0 {
 			return r.fail(format.ErrDuplicate, field, "duplicate key "+quote(key))
 		}
-		seen |= bit
-		var n uint64
-		var err error
-		switch bit {
-		case 0:
-			return r.skip(field)
-		case 1 << 0, 1 << 1:
-			var v []byte
-			if v, err = r.str(field); err != nil {
+		seen |= 1 << i
+		m := &tupleJSON[i]
+		if m.part == partAddr {
+			v, err := r.str(field)
+			if err != nil {
 				return err
 			}
 			a, ok := format.ParseAddr(v)
 			if !ok {
 				return r.fail(format.ErrAddress, field, "malformed address "+quote(v))
 			}
-			if bit == 1<<0 {
-				t.Src = a
-			} else {
-				t.Dst = a
-			}
-		case 1 << 2:
-			n, err = r.uint(field, math.MaxUint16)
-			t.SrcPort = uint16(n)
-			l4 = format.L4Ports
-		case 1 << 3:
-			n, err = r.uint(field, math.MaxUint16)
-			t.DstPort = uint16(n)
-		case 1 << 4, 1 << 7:
-			n, err = r.uint(field, math.MaxUint8)
-			t.Type = uint8(n)
-			l4 = format.L4ICMP
-			d.icmpv6 = bit == 1<<7
-		case 1 << 5, 1 << 8:
-			n, err = r.uint(field, math.MaxUint8)
-			t.Code = uint8(n)
-		case 1 << 6, 1 << 9:
-			n, err = r.uint(field, math.MaxUint16)
-			t.ID = uint16(n)
-		case 1 << 10:
-			n, err = r.uint(field, math.MaxUint16)
+			*m.addr(t) = a
+			return nil
+		}
+		n, err := r.uint(field, m.max)
+		switch {
+		case m.part == partZone:
 			*zone = uint16(n)
 			*fields |= zoneField
+		case m.first:
+			if l4 = m.part.layer4(); l4 == format.L4ICMP {
+				d.icmpv6 = m.part == partICMPv6
+			}
+			fallthrough
+		default:
+			m.set(t, n)
 		}
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	switch {
-	case l4 == format.L4Ports && seen&(1<<3) == 0,
-		l4 == format.L4ICMP && (seen&(1<<5|1<<6) != 1<<5|1<<6 && seen&(1<<8|1<<9) != 1<<8|1<<9),
-		l4 == format.L4None && seen&(1<<3|1<<5|1<<6|1<<8|1<<9) != 0:
+	if !tupleComplete(l4, seen) {
 		return 0, r.fail(format.ErrMissing, field, "incomplete layer-4 part")
 	}
 	return l4, nil
 }
 
-// keyIndex returns the bit of key in keys, or 0 for a key it does not know.
-func keyIndex(keys []string, key []byte) uint64 {
-	for i, k := range keys {
-		if k == string(key) {
-			return 1 << i
+// tupleNeed holds, for each layer-4 part, the indices of its members
+// after the first, a bit an index.
+var tupleNeed = func() (need [partZone]uint64) {
+	for i, m := range tupleJSON {
+		if m.part != partAddr && m.part != partZone && !m.first {
+			need[m.part] |= 1 << i
 		}
 	}
-	return 0
-}
+	return need
+}()
 
-var tupleKeys = [...]string{"src", "dst", "proto-src-port", "proto-dst-port",
-	"proto-icmp-type", "proto-icmp-code", "proto-icmp-id",
-	"proto-icmpv6-type", "proto-icmpv6-code", "proto-icmpv6-id", "zone"}
+// tupleComplete reports whether the members seen, by index, complete a
+// layer-4 part of kind l4: all the members of a part of that kind that
+// follow its first, or none of any part for L4None.
+func tupleComplete(l4 format.Layer4, seen uint64) bool {
+	need := &tupleNeed
+	if l4 == format.L4None {
+		return seen&(need[partPorts]|need[partICMP]|need[partICMPv6]) == 0
+	}
+	for p, n := range need {
+		if n != 0 && tuplePart(p).layer4() == l4 && seen&n == n {
+			return true
+		}
+	}
+	return false
+}
 
 func (d *JSONDecoder) counters(field string, c *format.Counters) error {
 	r := &d.r

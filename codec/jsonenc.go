@@ -140,34 +140,32 @@ func (w *jsonWriter) string(s string) {
 
 const hex = "0123456789abcdef"
 
-// tuple appends a tuple object with the layer-4 part of kind l4.
+// tuple appends a tuple object with the layer-4 part of kind l4, and
+// zone where hasZone.
 func (w *jsonWriter) tuple(t *format.Tuple, l4 format.Layer4, icmpv6, hasZone bool, zone uint16) {
-	w.open()
-	if t.Src.IsValid() {
-		w.key("src")
-		w.addr(t.Src)
-	}
-	if t.Dst.IsValid() {
-		w.key("dst")
-		w.addr(t.Dst)
-	}
+	part := partAddr // none
 	switch l4 {
 	case format.L4Ports, format.L4Keys:
-		w.member("proto-src-port", uint64(t.SrcPort))
-		w.member("proto-dst-port", uint64(t.DstPort))
+		part = partPorts
 	case format.L4ICMP:
+		part = partICMP
 		if icmpv6 {
-			w.member("proto-icmpv6-type", uint64(t.Type))
-			w.member("proto-icmpv6-code", uint64(t.Code))
-			w.member("proto-icmpv6-id", uint64(t.ID))
-		} else {
-			w.member("proto-icmp-type", uint64(t.Type))
-			w.member("proto-icmp-code", uint64(t.Code))
-			w.member("proto-icmp-id", uint64(t.ID))
+			part = partICMPv6
 		}
 	}
-	if hasZone {
-		w.member("zone", uint64(zone))
+	w.open()
+	for i := range tupleJSON {
+		switch m := &tupleJSON[i]; {
+		case m.part == partAddr:
+			if a := *m.addr(t); a.IsValid() {
+				w.key(m.key)
+				w.addr(a)
+			}
+		case m.part == part:
+			w.member(m.key, m.get(t))
+		case m.part == partZone && hasZone:
+			w.member(m.key, uint64(zone))
+		}
 	}
 	w.close()
 }

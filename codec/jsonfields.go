@@ -1,6 +1,8 @@
 package codec
 
 import (
+	"math"
+	"net/netip"
 	"strconv"
 
 	"github.com/ctconv/ctconv/format"
@@ -405,6 +407,68 @@ func expectTupleJSON(key string, has format.ExpectFields, i int, at func(*format
 			d.l4[i], err = d.tuple(key, t, &zone, &fields, 0)
 			return err
 		},
+	}
+}
+
+// tupleJSON is the object of a tuple: each member, with the part of the
+// tuple it belongs to.
+var tupleJSON = [...]tupleMember{
+	{key: "src", part: partAddr, addr: func(t *format.Tuple) *netip.Addr { return &t.Src }},
+	{key: "dst", part: partAddr, addr: func(t *format.Tuple) *netip.Addr { return &t.Dst }},
+	tupleUint("proto-src-port", partPorts, true, func(t *format.Tuple) *uint16 { return &t.SrcPort }),
+	tupleUint("proto-dst-port", partPorts, false, func(t *format.Tuple) *uint16 { return &t.DstPort }),
+	tupleUint("proto-icmp-type", partICMP, true, func(t *format.Tuple) *uint8 { return &t.Type }),
+	tupleUint("proto-icmp-code", partICMP, false, func(t *format.Tuple) *uint8 { return &t.Code }),
+	tupleUint("proto-icmp-id", partICMP, false, func(t *format.Tuple) *uint16 { return &t.ID }),
+	tupleUint("proto-icmpv6-type", partICMPv6, true, func(t *format.Tuple) *uint8 { return &t.Type }),
+	tupleUint("proto-icmpv6-code", partICMPv6, false, func(t *format.Tuple) *uint8 { return &t.Code }),
+	tupleUint("proto-icmpv6-id", partICMPv6, false, func(t *format.Tuple) *uint16 { return &t.ID }),
+	{key: "zone", part: partZone, max: math.MaxUint16},
+}
+
+// A tupleMember is a member of a tuple's object.
+type tupleMember struct {
+	key  string
+	part tuplePart
+	// first: the member that says which layer-4 part the tuple has; the
+	// others of its part must come with it.
+	first bool
+	// addr is an address member's; the others are unsigned integers of at
+	// most max, which get and set.
+	addr func(*format.Tuple) *netip.Addr
+	max  uint64
+	get  func(*format.Tuple) uint64
+	set  func(*format.Tuple, uint64)
+}
+
+// A tuplePart is a part of a tuple that members of its object hold: the
+// addresses, one of the kinds of layer-4 part, or the zone of a flow's
+// direction.
+type tuplePart uint8
+
+const (
+	partAddr tuplePart = iota
+	partPorts
+	partICMP
+	partICMPv6
+	partZone
+)
+
+// layer4 returns the kind of layer-4 part a part is.
+func (p tuplePart) layer4() format.Layer4 {
+	switch p {
+	case partPorts:
+		return format.L4Ports
+	case partICMP, partICMPv6:
+		return format.L4ICMP
+	}
+	return format.L4None
+}
+
+func tupleUint[N ~uint8 | ~uint16](key string, part tuplePart, first bool, at func(*format.Tuple) *N) tupleMember {
+	return tupleMember{key: key, part: part, first: first, max: uint64(^N(0)),
+		get: func(t *format.Tuple) uint64 { return uint64(*at(t)) },
+		set: func(t *format.Tuple, v uint64) { *at(t) = N(v) },
 	}
 }
 
