@@ -14,13 +14,9 @@ import (
 // document them.
 
 // flowJSON is the object of a flow.
-var flowJSON = newJSONObject([]jsonField[format.Flow]{
-	familyJSON(func(f *format.Flow) *format.Family { return &f.Family }),
-	protoJSON(func(f *format.Flow) *format.Proto { return &f.Proto }),
-	protoNumJSON(func(f *format.Flow) *format.Proto { return &f.Proto }),
-	eventJSON(func(f *format.Flow) *format.Event { return &f.Event }),
-	intJSON("event-time", format.FieldEventTime, func(f *format.Flow) *int64 { return &f.EventTime }),
-	intJSON("timeout", format.FieldTimeout, func(f *format.Flow) *int64 { return &f.Timeout }),
+var flowJSON = newJSONObject(headJSON(format.FieldEventTime, format.FieldTimeout, func(f *format.Flow) head {
+	return head{&f.Family, &f.Proto, &f.Event, &f.EventTime, &f.Timeout}
+}), []jsonField[format.Flow]{
 	{key: "state", has: uint64(format.FieldState),
 		put: func(b []byte, f *format.Flow) ([]byte, error) {
 			w := jsonWriter{b: b}
@@ -110,13 +106,9 @@ var flowJSON = newJSONObject([]jsonField[format.Flow]{
 })
 
 // expectJSON is the object of an expectation.
-var expectJSON = newJSONObject([]jsonField[format.Expect]{
-	familyJSON(func(x *format.Expect) *format.Family { return &x.Family }),
-	protoJSON(func(x *format.Expect) *format.Proto { return &x.Proto }),
-	protoNumJSON(func(x *format.Expect) *format.Proto { return &x.Proto }),
-	eventJSON(func(x *format.Expect) *format.Event { return &x.Event }),
-	intJSON("event-time", format.ExpectEventTime, func(x *format.Expect) *int64 { return &x.EventTime }),
-	intJSON("timeout", format.ExpectTimeout, func(x *format.Expect) *int64 { return &x.Timeout }),
+var expectJSON = newJSONObject(headJSON(format.ExpectEventTime, format.ExpectTimeout, func(x *format.Expect) head {
+	return head{&x.Family, &x.Proto, &x.Event, &x.EventTime, &x.Timeout}
+}), []jsonField[format.Expect]{
 	expectTupleJSON("tuple", 0, 0, func(x *format.Expect) (*format.Tuple, format.Layer4) { return &x.Tuple, x.Proto.Layer4() }),
 	expectTupleJSON("mask", format.ExpectMask, 1, func(x *format.Expect) (*format.Tuple, format.Layer4) { return &x.Mask, x.Proto.Layer4() }),
 	expectTupleJSON("master", format.ExpectMaster, 2, func(x *format.Expect) (*format.Tuple, format.Layer4) { return &x.Master, x.MasterL4 }),
@@ -166,7 +158,9 @@ type jsonObject[R any] struct {
 	together [][2]int
 }
 
-func newJSONObject[R any](fields []jsonField[R]) *jsonObject[R] {
+// newJSONObject returns the object of the members of head, then rest.
+func newJSONObject[R any](head, rest []jsonField[R]) *jsonObject[R] {
+	fields := append(head, rest...)
 	o := &jsonObject[R]{fields: fields}
 	for i, f := range fields {
 		fields[i].member = `,"` + f.key + `":`
@@ -288,6 +282,30 @@ func countersJSON[R any, S fieldSet](key string, has S, at func(*R) *format.Coun
 			return w.b, w.err
 		},
 		get: func(d *JSONDecoder, r *R, key string) error { return d.counters(key, at(r)) },
+	}
+}
+
+// head is the fields of a flow or an expectation that their objects
+// start with.
+type head struct {
+	family    *format.Family
+	proto     *format.Proto
+	event     *format.Event
+	eventTime *int64
+	timeout   *int64
+}
+
+// headJSON returns the members that the objects of flows and expectations
+// start with, of the fields at gives; eventTime and timeout are the bits
+// that say those are present.
+func headJSON[R any, S fieldSet](eventTime, timeout S, at func(*R) head) []jsonField[R] {
+	return []jsonField[R]{
+		familyJSON(func(r *R) *format.Family { return at(r).family }),
+		protoJSON(func(r *R) *format.Proto { return at(r).proto }),
+		protoNumJSON(func(r *R) *format.Proto { return at(r).proto }),
+		eventJSON(func(r *R) *format.Event { return at(r).event }),
+		intJSON("event-time", eventTime, func(r *R) *int64 { return at(r).eventTime }),
+		intJSON("timeout", timeout, func(r *R) *int64 { return at(r).timeout }),
 	}
 }
 
