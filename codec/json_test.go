@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -183,5 +184,34 @@ func TestDecodeText(t *testing.T) {
 	var f format.Flow
 	if err := d.DecodeFlow([]byte(line+`,"help-name":"ftp","labels":["a","b c"]}`), &f); err != nil {
 		t.Errorf("a sound flow: %v", err)
+	}
+}
+
+// TestJSONHints: a flow and an expectation, which share the members that
+// say their family and event, get the same error for a bad one, naming
+// what it wants (expectations got none).
+func TestJSONHints(t *testing.T) {
+	const tuple = `"src":"10.0.0.1","dst":"10.0.0.2","proto-src-port":1,"proto-dst-port":2}`
+	lines := map[string]string{
+		"flow":   `{"family":%s,"proto":"udp","proto-num":17,"event":%s,"tuple-orig":{` + tuple + `}`,
+		"expect": `{"family":%s,"proto":"udp","proto-num":17,"event":%s,"tuple":{` + tuple + `}`,
+	}
+	var d codec.JSONDecoder
+	for kind, line := range lines {
+		for _, c := range []struct{ family, event, want string }{
+			{`"ipv5"`, `"new"`, "(want ipv4 or ipv6)"},
+			{`"ipv4"`, `"old"`, "(want new, update or destroy)"},
+		} {
+			in := []byte(fmt.Sprintf(line, c.family, c.event))
+			var err error
+			if kind == "flow" {
+				err = d.DecodeFlow(in, new(format.Flow))
+			} else {
+				err = d.DecodeExpect(in, new(format.Expect))
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s %s: %v, want an error saying %s", kind, in, err, c.want)
+			}
+		}
 	}
 }

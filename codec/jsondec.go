@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"math"
+	"math/bits"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -12,282 +13,126 @@ import (
 // into the same struct again does not allocate; its zero value is ready.
 type JSONDecoder struct {
 	r      jsonReader
-	old    [4]string
+	kept   kept
 	buf    []byte
 	state  []byte // the state's name, until the protocol is known
 	proto  []byte // the protocol's name, likewise
 	icmpv6 bool   // the last tuple's ICMP fields were ICMPv6's
-	// oldExtras and extrasB let a decoder reusing a Flow keep its extras.
-	oldExtras format.Extras
-	extrasB   format.ExtrasBuilder
-}
-
-// keys of a flow object, as bits to find duplicates.
-const (
-	kFamily = 1 << iota
-	kProto
-	kProtoNum
-	kEvent
-	kEventTime
-	kTimeout
-	kState
-	kGRETimeout
-	kGREStreamTimeout
-	kTupleOrig
-	kTupleReply
-	kCountersOrig
-	kCountersReply
-	kStatus
-	kMark
-	kSecmark
-	kSecctx
-	kZone
-	kDeltaTime
-	kStart
-	kStop
-	kHelper
-	kUse
-	kID
-	kLabels
-	kVtagOriginal
-	kVtagReply
-	kUserspace
-	kPortID
-	kProgname
-	kQuirks
-	kExtras
-	kExpires
-	kActiveSince
-)
-
-var flowKeys = [...]string{"family", "proto", "proto-num", "event", "event-time", "timeout", "state",
-	"gre-timeout", "gre-stream-timeout", "tuple-orig", "tuple-reply", "counters-orig", "counters-reply",
-	"status", "mark", "secmark", "secctx", "zone", "delta-time", "timestamp-start", "timestamp-stop",
-	"help-name", "use", "id", "labels", "vtag-original", "vtag-reply", "userspace", "portid", "progname",
-	"quirks", "extras", "expires", "active-since"}
-
-// keyIndex returns the bit of key in keys, or 0 for a key it does not know.
-func keyIndex(keys []string, key []byte) uint64 {
-	for i, k := range keys {
-		if k == string(key) {
-			return 1 << i
-		}
-	}
-	return 0
+	// What the record's members tell each other, once it is read: the
+	// names of its protocol and state (nil where absent), the layer-4 parts
+	// of its tuples, whether a flow has a reply tuple, an expectation's
+	// master-l4.
+	protoName, stateName []byte
+	l4                   [3]format.Layer4
+	reply                bool
+	masterL4             format.Layer4
 }
 
 // DecodeFlow decodes one line of JSON, as AppendJSON writes it, into f.
 // Keys it does not know are skipped, so that newer writers can add some.
 func (d *JSONDecoder) DecodeFlow(line []byte, f *format.Flow) error {
-	d.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
-	d.oldExtras = f.Extras
-	*f = format.Flow{}
-	r := &d.r
-	r.reset(line)
-	var seen uint64
-	var stateName, protoName []byte
-	var l4 [2]format.Layer4
-	err := r.object("", func(key []byte) error {
-		bit := keyIndex(flowKeys[:], key)
-		if bit&seen != 0 {
-			return r.fail(format.ErrDuplicate, string(key), "duplicate key")
-		}
-		seen |= bit
-		var err error
-		var n uint64
-		switch bit {
-		case 0:
-			return r.skip(string(key))
-		case kFamily:
-			var v []byte
-			if v, err = r.str("family"); err == nil {
-				switch string(v) {
-				case "ipv4":
-					f.Family = format.IPv4
-				case "ipv6":
-					f.Family = format.IPv6
-				default:
-					return r.fail(format.ErrUnknownName, "family", "unknown family "+quote(v)+" (want ipv4 or ipv6)")
-				}
-			}
-		case kProto:
-			var v []byte
-			if v, err = r.str("proto"); err == nil {
-				d.proto = append(d.proto[:0], v...)
-				protoName = d.proto
-			}
-		case kProtoNum:
-			n, err = r.uint("proto-num", math.MaxUint8)
-			f.Proto = format.Proto(n)
-		case kEvent:
-			var v []byte
-			if v, err = r.str("event"); err == nil {
-				if f.Event = event(v); f.Event == format.EventNone {
-					return r.fail(format.ErrUnknownName, "event", "unknown event "+quote(v)+" (want new, update or destroy)")
-				}
-			}
-		case kEventTime:
-			f.EventTime, err = r.int("event-time")
-			f.Fields |= format.FieldEventTime
-		case kTimeout:
-			f.Timeout, err = r.int("timeout")
-			f.Fields |= format.FieldTimeout
-		case kState:
-			var v []byte
-			if v, err = r.str("state"); err == nil {
-				d.state = append(d.state[:0], v...) // checked once the protocol is known
-				stateName = d.state
-			}
-			f.Fields |= format.FieldState
-		case kGRETimeout:
-			n, err = r.uint("gre-timeout", math.MaxUint32)
-			f.GRETimeout = uint32(n)
-			f.Fields |= format.FieldGRETimeouts
-		case kGREStreamTimeout:
-			n, err = r.uint("gre-stream-timeout", math.MaxUint32)
-			f.GREStreamTimeout = uint32(n)
-		case kTupleOrig:
-			l4[0], err = d.tuple("tuple-orig", &f.Orig, &f.OrigZone, f, format.FieldOrigZone)
-		case kTupleReply:
-			l4[1], err = d.tuple("tuple-reply", &f.Reply, &f.ReplyZone, f, format.FieldReplyZone)
-		case kCountersOrig:
-			err = d.counters("counters-orig", &f.OrigCounters)
-			f.Fields |= format.FieldOrigCounters
-		case kCountersReply:
-			err = d.counters("counters-reply", &f.ReplyCounters)
-			f.Fields |= format.FieldReplyCounters
-		case kStatus:
-			f.Fields |= format.FieldStatus
-			err = r.array("status", func() error {
-				v, err := r.str("status")
-				if err != nil {
-					return err
-				}
-				bit, ok := format.ParseStatus(string(v))
-				if !ok {
-					return r.fail(format.ErrUnknownName, "status", "unknown status bit "+quote(v))
-				}
-				f.Status |= bit
-				return nil
-			})
-		case kMark:
-			n, err = r.uint("mark", math.MaxUint32)
-			f.Mark = uint32(n)
-			f.Fields |= format.FieldMark
-		case kSecmark:
-			n, err = r.uint("secmark", math.MaxUint32)
-			f.Secmark = uint32(n)
-			f.Fields |= format.FieldSecmark
-		case kSecctx:
-			f.Secctx, err = d.string("secctx")
-			f.Fields |= format.FieldSecctx
-		case kZone:
-			n, err = r.uint("zone", math.MaxUint16)
-			f.Zone = uint16(n)
-			f.Fields |= format.FieldZone
-		case kDeltaTime:
-			f.DeltaTime, err = r.uint("delta-time", math.MaxUint64)
-			f.Fields |= format.FieldDeltaTime
-		case kStart:
-			f.Start, err = r.uint("timestamp-start", math.MaxUint64)
-			f.Fields |= format.FieldStart
-		case kStop:
-			f.Stop, err = r.uint("timestamp-stop", math.MaxUint64)
-			f.Fields |= format.FieldStop
-		case kHelper:
-			f.Helper, err = d.string("help-name")
-			f.Fields |= format.FieldHelper
-		case kUse:
-			n, err = r.uint("use", math.MaxUint32)
-			f.Use = uint32(n)
-			f.Fields |= format.FieldUse
-		case kID:
-			n, err = r.uint("id", math.MaxUint32)
-			f.ID = uint32(n)
-			f.Fields |= format.FieldID
-		case kLabels:
-			f.Fields |= format.FieldLabels
-			f.Labels, err = d.labels()
-		case kVtagOriginal:
-			n, err = r.uint("vtag-original", math.MaxUint32)
-			f.OrigVtag = uint32(n)
-			f.Fields |= format.FieldVtags
-		case kVtagReply:
-			n, err = r.uint("vtag-reply", math.MaxUint32)
-			f.ReplyVtag = uint32(n)
-		case kUserspace:
-			if !r.lit("true") {
-				return r.fail(format.ErrSyntax, "userspace", "want true")
-			}
-			f.Fields |= format.FieldUserspace
-		case kPortID:
-			n, err = r.uint("portid", math.MaxUint32)
-			f.PortID = uint32(n)
-			f.Fields |= format.FieldPortID
-		case kProgname:
-			f.Progname, err = d.string("progname")
-			f.Fields |= format.FieldProgname
-		case kQuirks:
-			err = r.array("quirks", func() error {
-				v, err := r.str("quirks")
-				if err != nil {
-					return err
-				}
-				for i := range 8 {
-					if q := format.Quirks(1) << i; format.QuirkName(q) == string(v) {
-						f.Quirks |= q
-						return nil
-					}
-				}
-				return r.fail(format.ErrUnknownName, "quirks", "unknown quirk "+quote(v))
-			})
-		case kExtras:
-			err = d.extras(f)
-		case kExpires:
-			f.Expires, err = r.int("expires")
-			f.Fields |= format.FieldExpires
-		case kActiveSince:
-			f.ActiveSince, err = r.int("active-since")
-			f.Fields |= format.FieldActiveSince
-		}
-		return err
-	})
-	if err == nil {
-		err = r.end()
-	}
+	d.kept.flow(f)
+	has, err := readObject(d, line, flowJSON, f)
+	f.Fields |= format.Fields(has)
 	if err != nil {
 		return err
 	}
-	return d.checkFlow(f, seen, protoName, stateName, l4)
+	return d.checkFlow(f)
 }
 
-// checkFlow checks what a flow needs and what its keys must agree on.
-func (d *JSONDecoder) checkFlow(f *format.Flow, seen uint64, protoName, stateName []byte, l4 [2]format.Layer4) error {
-	r := &d.r
-	r.i = len(r.b)
-	for _, k := range [...]uint64{kFamily, kProtoNum, kTupleOrig} { // no tuple-reply: conntrackd -e's
-		if seen&k == 0 {
-			return r.fail(format.ErrMissing, flowKeys[bitIndex(k)], "missing key "+quote([]byte(flowKeys[bitIndex(k)])))
+// DecodeExpect decodes one line of JSON, as AppendJSONExpect writes it,
+// into e.
+func (d *JSONDecoder) DecodeExpect(line []byte, e *format.Expect) error {
+	d.kept.expect(e)
+	d.masterL4 = noLayer4
+	has, err := readObject(d, line, expectJSON, e)
+	e.Fields |= format.ExpectFields(has)
+	if err != nil {
+		return err
+	}
+	return d.checkExpect(e)
+}
+
+// noLayer4 is the masterL4 of an expectation without master-l4.
+const noLayer4 = format.Layer4(255)
+
+// readObject reads the object of line into r, a member at a time by
+// fields, and returns the bits of R's set of fields that its members
+// say are present. It checks that the members are there once at most,
+// and those required at least; the rest is for the kind of record to
+// check.
+func readObject[R any](d *JSONDecoder, line []byte, o *jsonObject[R], r *R) (has uint64, err error) {
+	fields := o.fields
+	d.r.reset(line)
+	d.protoName, d.stateName, d.l4, d.reply = nil, nil, [3]format.Layer4{}, false
+	var seen uint64 // the members read, by index
+	next := 0       // the index of the member a writer lists next
+	err = d.r.object("", func(key []byte) error {
+		i := lookup(fields, key, next)
+		if i < 0 {
+			return d.r.skip(string(key))
+		}
+		if seen&(1<<i) != 0 {
+			return d.r.fail(format.ErrDuplicate, string(key), "duplicate key")
+		}
+		seen |= 1 << i
+		next = i + 1
+		f := &fields[i]
+		has |= f.has
+		return f.get(d, r, f.key)
+	})
+	if err == nil {
+		err = d.r.end()
+	}
+	if err != nil {
+		return has, err
+	}
+	d.r.i = len(d.r.b)
+	if missing := o.required &^ seen; missing != 0 {
+		key := fields[bits.TrailingZeros64(missing)].key
+		return has, d.r.fail(format.ErrMissing, key, "missing key "+quote([]byte(key)))
+	}
+	for _, p := range o.together {
+		if (seen>>p[0]^seen>>p[1])&1 != 0 {
+			a, b := fields[p[0]].key, fields[p[1]].key
+			return has, d.r.fail(format.ErrMissing, a, a+" and "+b+" come together")
 		}
 	}
-	if seen&(kGRETimeout|kGREStreamTimeout) == kGRETimeout || seen&(kGRETimeout|kGREStreamTimeout) == kGREStreamTimeout {
-		return r.fail(format.ErrMissing, "gre-timeout", "gre-timeout and gre-stream-timeout come together")
+	return has, nil
+}
+
+// lookup returns the index of the member key in fields, or -1. It looks
+// from next on first, where a writer's next member is.
+func lookup[R any](fields []jsonField[R], key []byte, next int) int {
+	for i := next; i < len(fields); i++ {
+		if fields[i].key == string(key) {
+			return i
+		}
 	}
-	if seen&(kVtagOriginal|kVtagReply) == kVtagOriginal || seen&(kVtagOriginal|kVtagReply) == kVtagReply {
-		return r.fail(format.ErrMissing, "vtag-original", "vtag-original and vtag-reply come together")
+	for i := range min(next, len(fields)) {
+		if fields[i].key == string(key) {
+			return i
+		}
 	}
-	if protoName != nil && string(protoName) != f.Proto.String() {
-		return r.fail(format.ErrMismatch, "proto", "proto "+quote(protoName)+" is not the name of proto-num "+itoa(uint64(f.Proto)))
+	return -1
+}
+
+// checkFlow checks what a flow's members must agree on.
+func (d *JSONDecoder) checkFlow(f *format.Flow) error {
+	r := &d.r
+	if err := d.checkProto(f.Proto); err != nil {
+		return err
 	}
-	if stateName != nil {
-		s, ok := state(f.Proto, stateName)
+	if d.stateName != nil {
+		s, ok := state(f.Proto, d.stateName)
 		if !ok {
-			return r.fail(format.ErrUnknownName, "state", "unknown "+f.Proto.String()+" state "+quote(stateName))
+			return r.fail(format.ErrUnknownName, "state", "unknown "+f.Proto.String()+" state "+quote(d.stateName))
 		}
 		f.State = s
 	}
+	l4 := d.l4
 	tuples := []*format.Tuple{&f.Orig, &f.Reply}
-	if seen&kTupleReply == 0 {
+	if !d.reply {
 		tuples, l4[1] = tuples[:1], l4[0]
 		if f.Has(format.FieldReplyZone) {
 			return r.fail(format.ErrMismatch, "tuple-reply", "a reply zone without the reply tuple")
@@ -318,85 +163,134 @@ func (d *JSONDecoder) checkFlow(f *format.Flow, seen uint64, protoName, stateNam
 	return nil
 }
 
-func bitIndex(b uint64) int {
-	for i := range 64 {
-		if b == 1<<i {
-			return i
+// checkProto checks that the protocol's name, if there, is p's.
+func (d *JSONDecoder) checkProto(p format.Proto) error {
+	if d.protoName != nil && string(d.protoName) != p.String() {
+		return d.r.fail(format.ErrMismatch, "proto", "proto "+quote(d.protoName)+" is not the name of proto-num "+itoa(uint64(p)))
+	}
+	return nil
+}
+
+// checkExpect checks what an expectation's members must agree on.
+func (d *JSONDecoder) checkExpect(e *format.Expect) error {
+	r := &d.r
+	if err := d.checkProto(e.Proto); err != nil {
+		return err
+	}
+	kind := e.Proto.Layer4()
+	if kind == format.L4Keys {
+		kind = format.L4Ports // GRE keys are in the port attributes
+	}
+	if d.l4[0] != kind || e.Has(format.ExpectMask) && d.l4[1] != kind {
+		return r.fail(format.ErrMismatch, "tuple", "the layer-4 part does not fit "+e.Proto.String())
+	}
+	if e.Has(format.ExpectMaster) {
+		if d.masterL4 == noLayer4 {
+			return r.fail(format.ErrMissing, "master-l4", "the master needs master-l4")
+		}
+		if got := d.l4[2]; got != d.masterL4 && !(got == format.L4Ports && d.masterL4 == format.L4Keys) {
+			return r.fail(format.ErrMismatch, "master", "the master's layer-4 part does not fit master-l4")
+		}
+		e.MasterL4 = d.masterL4
+	}
+	for _, t := range [...]*format.Tuple{&e.Tuple, &e.Mask, &e.Master} {
+		if t.Src.IsValid() && (e.Family == format.IPv4) != t.Src.Is4() || t.Dst.IsValid() && (e.Family == format.IPv4) != t.Dst.Is4() {
+			return r.fail(format.ErrAddress, "tuple", "an address is not of family "+e.Family.String())
 		}
 	}
-	return -1
+	for _, t := range [...]struct {
+		has   bool
+		field string
+		t     *format.Tuple
+	}{{true, "tuple", &e.Tuple}, {e.Has(format.ExpectMask), "mask", &e.Mask}, {e.Has(format.ExpectMaster), "master", &e.Master}} {
+		if t.has && (!t.t.Src.IsValid() || !t.t.Dst.IsValid()) {
+			return r.fail(format.ErrMissing, t.field, "the "+t.field+" lacks src or dst")
+		}
+	}
+	return nil
 }
 
 // tuple decodes a tuple object and returns the kind of its layer-4 part.
-func (d *JSONDecoder) tuple(field string, t *format.Tuple, zone *uint16, f *format.Flow, zoneField format.Fields) (format.Layer4, error) {
+// A zone in it sets zoneField in fields.
+func (d *JSONDecoder) tuple(field string, t *format.Tuple, zone *uint16, fields *format.Fields, zoneField format.Fields) (format.Layer4, error) {
 	r := &d.r
-	var seen uint64
+	var seen uint64 // the members read, by index
 	l4 := format.L4None
 	err := r.object(field, func(key []byte) error {
-		bit := keyIndex(tupleKeys[:], key)
-		if bit&seen != 0 {
+		i := 0
+		for i < len(tupleJSON) && tupleJSON[i].key != string(key) {
+			i++
+		}
+		if i == len(tupleJSON) {
+			return r.skip(field)
+		}
+		if seen&(1<<i) != 0 {
 			return r.fail(format.ErrDuplicate, field, "duplicate key "+quote(key))
 		}
-		seen |= bit
-		var n uint64
-		var err error
-		switch bit {
-		case 0:
-			return r.skip(field)
-		case 1 << 0, 1 << 1:
-			var v []byte
-			if v, err = r.str(field); err != nil {
+		seen |= 1 << i
+		m := &tupleJSON[i]
+		if m.part == partAddr {
+			v, err := r.str(field)
+			if err != nil {
 				return err
 			}
 			a, ok := format.ParseAddr(v)
 			if !ok {
 				return r.fail(format.ErrAddress, field, "malformed address "+quote(v))
 			}
-			if bit == 1<<0 {
-				t.Src = a
-			} else {
-				t.Dst = a
-			}
-		case 1 << 2:
-			n, err = r.uint(field, math.MaxUint16)
-			t.SrcPort = uint16(n)
-			l4 = format.L4Ports
-		case 1 << 3:
-			n, err = r.uint(field, math.MaxUint16)
-			t.DstPort = uint16(n)
-		case 1 << 4, 1 << 7:
-			n, err = r.uint(field, math.MaxUint8)
-			t.Type = uint8(n)
-			l4 = format.L4ICMP
-			d.icmpv6 = bit == 1<<7
-		case 1 << 5, 1 << 8:
-			n, err = r.uint(field, math.MaxUint8)
-			t.Code = uint8(n)
-		case 1 << 6, 1 << 9:
-			n, err = r.uint(field, math.MaxUint16)
-			t.ID = uint16(n)
-		case 1 << 10:
-			n, err = r.uint(field, math.MaxUint16)
+			*m.addr(t) = a
+			return nil
+		}
+		n, err := r.uint(field, m.max)
+		switch {
+		case m.part == partZone:
 			*zone = uint16(n)
-			f.Fields |= zoneField
+			*fields |= zoneField
+		case m.first:
+			if l4 = m.part.layer4(); l4 == format.L4ICMP {
+				d.icmpv6 = m.part == partICMPv6
+			}
+			fallthrough
+		default:
+			m.set(t, n)
 		}
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	switch {
-	case l4 == format.L4Ports && seen&(1<<3) == 0,
-		l4 == format.L4ICMP && (seen&(1<<5|1<<6) != 1<<5|1<<6 && seen&(1<<8|1<<9) != 1<<8|1<<9),
-		l4 == format.L4None && seen&(1<<3|1<<5|1<<6|1<<8|1<<9) != 0:
+	if !tupleComplete(l4, seen) {
 		return 0, r.fail(format.ErrMissing, field, "incomplete layer-4 part")
 	}
 	return l4, nil
 }
 
-var tupleKeys = [...]string{"src", "dst", "proto-src-port", "proto-dst-port",
-	"proto-icmp-type", "proto-icmp-code", "proto-icmp-id",
-	"proto-icmpv6-type", "proto-icmpv6-code", "proto-icmpv6-id", "zone"}
+// tupleNeed holds, for each layer-4 part, the indices of its members
+// after the first, a bit an index.
+var tupleNeed = func() (need [partZone]uint64) {
+	for i, m := range tupleJSON {
+		if m.part != partAddr && m.part != partZone && !m.first {
+			need[m.part] |= 1 << i
+		}
+	}
+	return need
+}()
+
+// tupleComplete reports whether the members seen, by index, complete a
+// layer-4 part of kind l4: all the members of a part of that kind that
+// follow its first, or none of any part for L4None.
+func tupleComplete(l4 format.Layer4, seen uint64) bool {
+	need := &tupleNeed
+	if l4 == format.L4None {
+		return seen&(need[partPorts]|need[partICMP]|need[partICMPv6]) == 0
+	}
+	for p, n := range need {
+		if n != 0 && tuplePart(p).layer4() == l4 && seen&n == n {
+			return true
+		}
+	}
+	return false
+}
 
 func (d *JSONDecoder) counters(field string, c *format.Counters) error {
 	r := &d.r
@@ -427,29 +321,20 @@ func (d *JSONDecoder) string(field string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return d.reuse(v), nil
-}
-
-func (d *JSONDecoder) reuse(v []byte) string {
-	for _, s := range d.old {
-		if s == string(v) {
-			return s
-		}
-	}
-	return string(v)
+	return d.kept.string(v), nil
 }
 
 // labels reads the labels' names and joins them with commas.
-func (d *JSONDecoder) labels() (string, error) {
+func (d *JSONDecoder) labels(field string) (string, error) {
 	r := &d.r
 	d.buf = d.buf[:0]
-	err := r.array("labels", func() error {
-		v, err := r.str("labels")
+	err := r.array(field, func() error {
+		v, err := r.str(field)
 		if err != nil {
 			return err
 		}
 		if len(v) == 0 || bytes.IndexByte(v, ',') >= 0 {
-			return r.fail(format.ErrSyntax, "labels", "a label name is empty or holds a comma")
+			return r.fail(format.ErrSyntax, field, "a label name is empty or holds a comma")
 		}
 		if len(d.buf) > 0 {
 			d.buf = append(d.buf, ',')
@@ -457,39 +342,39 @@ func (d *JSONDecoder) labels() (string, error) {
 		d.buf = append(d.buf, v...)
 		return nil
 	})
-	return d.reuse(d.buf), err
+	return d.kept.string(d.buf), err
 }
 
 // extras reads the tokens of Flow.Extras, in slot order.
-func (d *JSONDecoder) extras(f *format.Flow) error {
+func (d *JSONDecoder) extras(field string, f *format.Flow) error {
 	r := &d.r
 	last := format.Slot(0)
-	d.extrasB.Reset()
-	defer func() { f.Extras = d.extrasB.Extras(d.oldExtras) }()
-	return r.array("extras", func() error {
+	d.kept.extras.Reset()
+	defer func() { f.Extras = d.kept.extras.Extras(d.kept.oldExtras) }()
+	return r.array(field, func() error {
 		var slot format.Slot
 		var text string
 		var seen int
-		err := r.object("extras", func(key []byte) error {
+		err := r.object(field, func(key []byte) error {
 			switch string(key) {
 			case "slot":
-				v, err := r.str("extras")
+				v, err := r.str(field)
 				if err != nil {
 					return err
 				}
 				s, ok := format.ParseSlot(string(v))
 				if !ok {
-					return r.fail(format.ErrUnknownName, "extras", "unknown slot "+quote(v))
+					return r.fail(format.ErrUnknownName, field, "unknown slot "+quote(v))
 				}
 				slot, seen = s, seen|1
 			case "text":
-				v, err := r.str("extras")
+				v, err := r.str(field)
 				if err != nil {
 					return err
 				}
 				text, seen = string(v), seen|2
 			default:
-				return r.skip("extras")
+				return r.skip(field)
 			}
 			return nil
 		})
@@ -497,10 +382,10 @@ func (d *JSONDecoder) extras(f *format.Flow) error {
 			return err
 		}
 		if seen != 3 || text == "" || slot < last {
-			return r.fail(format.ErrSyntax, "extras", "an extra needs a slot and a text, in slot order")
+			return r.fail(format.ErrSyntax, field, "an extra needs a slot and a text, in slot order")
 		}
 		last = slot
-		d.extrasB.Add(slot, text)
+		d.kept.extras.Add(slot, text)
 		return nil
 	})
 }
@@ -515,13 +400,22 @@ func (r *jsonReader) lit(s string) bool {
 	return false
 }
 
-func event(v []byte) format.Event {
-	for e := format.EventNew; e <= format.EventDestroy; e++ {
-		if e.String() == string(v) {
-			return e
+// names reads an array of names, each of names, and calls set with the
+// index of each; what names to speak of in an error.
+func (d *JSONDecoder) names(field string, names []string, what string, set func(i int)) error {
+	return d.r.array(field, func() error {
+		v, err := d.r.str(field)
+		if err != nil {
+			return err
 		}
-	}
-	return format.EventNone
+		for i, name := range names {
+			if name != "" && name == string(v) {
+				set(i)
+				return nil
+			}
+		}
+		return d.r.fail(format.ErrUnknownName, field, "unknown "+what+" "+quote(v))
+	})
 }
 
 // state returns the state of p named name.

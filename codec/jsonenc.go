@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"unicode/utf8"
@@ -13,7 +14,51 @@ type EncodeError struct{ Msg string }
 
 func (e *EncodeError) Error() string { return "codec: " + e.Msg }
 
-// jsonWriter appends the members of a JSON object.
+// AppendJSON appends f as one line of JSON, with its newline.
+func AppendJSON(dst []byte, f *format.Flow) ([]byte, error) {
+	return appendObject(dst, flowJSON, uint64(f.Fields), f)
+}
+
+// AppendJSONExpect appends e as one line of JSON, with its newline.
+func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
+	return appendObject(dst, expectJSON, uint64(e.Fields), e)
+}
+
+// appendObject appends the object of r, whose set of fields is has, as
+// one line: the members of o that it has, in their order. It stops
+// at the first member that cannot be encoded.
+func appendObject[R any](dst []byte, o *jsonObject[R], has uint64, r *R) ([]byte, error) {
+	b := append(dst, '{')
+	sep := 1 // no comma before the first member
+	for i := range o.fields {
+		f := &o.fields[i]
+		switch {
+		case f.present != nil:
+			if !f.present(r) {
+				continue
+			}
+		case has&f.has != f.has:
+			continue
+		}
+		b = append(b, f.member[sep:]...)
+		sep = 0
+		var err error
+		if b, err = f.put(b, r); err != nil {
+			return dst, err
+		}
+	}
+	return append(b, '}', '\n'), nil
+}
+
+// AppendJSONString appends s as a JSON string, escaped as AppendJSON
+// escapes the model's strings; s must be valid UTF-8.
+func AppendJSONString(dst []byte, s string) ([]byte, error) {
+	w := jsonWriter{b: dst}
+	w.string(s)
+	return w.b, w.err
+}
+
+// jsonWriter appends JSON values: objects a member at a time.
 type jsonWriter struct {
 	b     []byte
 	first bool
@@ -24,6 +69,7 @@ func (w *jsonWriter) open() { w.b = append(w.b, '{'); w.first = true }
 
 func (w *jsonWriter) close() { w.b = append(w.b, '}') }
 
+// key appends the key of the next member of the object.
 func (w *jsonWriter) key(k string) {
 	if !w.first {
 		w.b = append(w.b, ',')
@@ -34,53 +80,32 @@ func (w *jsonWriter) key(k string) {
 	w.b = append(w.b, '"', ':')
 }
 
-func (w *jsonWriter) uint(k string, n uint64) {
-	w.key(k)
-	w.b = strconv.AppendUint(w.b, n, 10)
-}
+func (w *jsonWriter) uint(n uint64) { w.b = strconv.AppendUint(w.b, n, 10) }
 
-func (w *jsonWriter) int(k string, n int64) {
-	w.key(k)
-	w.b = strconv.AppendInt(w.b, n, 10)
-}
+func (w *jsonWriter) int(n int64) { w.b = strconv.AppendInt(w.b, n, 10) }
 
-func (w *jsonWriter) str(k, s string) {
-	w.key(k)
-	w.string(s)
-}
-
-func (w *jsonWriter) addr(k string, a netip.Addr) {
-	w.key(k)
+func (w *jsonWriter) addr(a netip.Addr) {
 	w.b = append(w.b, '"')
 	w.b = a.AppendTo(w.b)
 	w.b = append(w.b, '"')
 }
 
-// quirks writes the "quirks" member of q, if any: their names in the
-// order of version 1 (quirkWire's, then expectQuirkWire's), whatever the
-// order of format's constants, so that the JSON of a record stays as it
-// was. A flow has quirkWire's only.
-func (w *jsonWriter) quirks(q format.Quirks, expect bool) {
-	sets := [2]*wireSet{quirkWire, expectQuirkWire}
-	n := 0
-	for i, set := range sets {
-		for _, p := range set.pairs {
-			if q&format.Quirks(p.model) == 0 || i > 0 && !expect {
-				continue
-			}
-			if n == 0 {
-				w.key("quirks")
-				w.b = append(w.b, '[')
-			} else {
-				w.b = append(w.b, ',')
-			}
-			w.string(format.QuirkName(format.Quirks(p.model)))
-			n++
+// names appends an array of the names of the indices set in set, a bit
+// an index; a name that is "" is an EncodeError.
+func (w *jsonWriter) names(names []string, set uint64, what string) error {
+	w.b = append(w.b, '[')
+	for m := set; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros64(m)
+		if i >= len(names) || names[i] == "" {
+			return &EncodeError{Msg: what + " " + strconv.Itoa(i) + " has no name"}
 		}
+		if m != set {
+			w.b = append(w.b, ',')
+		}
+		w.string(names[i])
 	}
-	if n > 0 {
-		w.b = append(w.b, ']')
-	}
+	w.b = append(w.b, ']')
+	return nil
 }
 
 // string appends s as a JSON string. The model's strings are valid UTF-8;
@@ -115,202 +140,65 @@ func (w *jsonWriter) string(s string) {
 
 const hex = "0123456789abcdef"
 
-// AppendJSONString appends s as a JSON string, escaped as AppendJSON
-// escapes the model's strings; s must be valid UTF-8.
-func AppendJSONString(dst []byte, s string) ([]byte, error) {
-	w := jsonWriter{b: dst}
-	w.string(s)
-	return w.b, w.err
-}
-
-// AppendJSON appends f as one line of JSON, with its newline.
-func AppendJSON(dst []byte, f *format.Flow) ([]byte, error) {
-	w := jsonWriter{b: dst}
-	w.open()
-	w.str("family", f.Family.String())
-	w.str("proto", f.Proto.String())
-	w.uint("proto-num", uint64(f.Proto))
-	if f.Event != format.EventNone {
-		w.str("event", f.Event.String())
-	}
-	if f.Has(format.FieldEventTime) {
-		w.int("event-time", f.EventTime)
-	}
-	if f.Has(format.FieldTimeout) {
-		w.int("timeout", f.Timeout)
-	}
-	if f.Has(format.FieldState) {
-		name := format.StateName(f.Proto, f.State)
-		if name == "" {
-			return dst, &EncodeError{Msg: "state " + strconv.Itoa(int(f.State)) + " of " + f.Proto.String() + " has no name"}
-		}
-		w.str("state", name)
-	}
-	if f.Has(format.FieldGRETimeouts) {
-		w.uint("gre-timeout", uint64(f.GRETimeout))
-		w.uint("gre-stream-timeout", uint64(f.GREStreamTimeout))
-	}
-	l4 := format.L4None
-	if f.Has(format.FieldL4) {
-		l4 = f.Proto.Layer4()
-	}
-	icmpv6 := f.Proto == format.ICMPv6
-	w.tuple("tuple-orig", &f.Orig, l4, icmpv6, f.Has(format.FieldOrigZone), f.OrigZone)
-	if !noReply(f) { // conntrackd -e has none
-		w.tuple("tuple-reply", &f.Reply, l4, icmpv6, f.Has(format.FieldReplyZone), f.ReplyZone)
-	}
-	if f.Has(format.FieldOrigCounters) {
-		w.counters("counters-orig", f.OrigCounters)
-	}
-	if f.Has(format.FieldReplyCounters) {
-		w.counters("counters-reply", f.ReplyCounters)
-	}
-	if f.Has(format.FieldStatus) {
-		w.key("status")
-		w.b = append(w.b, '[')
-		n := 0
-		for i := range 32 {
-			bit := format.Status(1) << i
-			if f.Status&bit == 0 {
-				continue
-			}
-			name := format.StatusName(bit)
-			if name == "" {
-				return dst, &EncodeError{Msg: "status bit " + strconv.Itoa(i) + " has no name"}
-			}
-			if n > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.string(name)
-			n++
-		}
-		w.b = append(w.b, ']')
-	}
-	if f.Has(format.FieldMark) {
-		w.uint("mark", uint64(f.Mark))
-	}
-	if f.Has(format.FieldSecmark) {
-		w.uint("secmark", uint64(f.Secmark))
-	}
-	if f.Has(format.FieldSecctx) {
-		w.str("secctx", f.Secctx)
-	}
-	if f.Has(format.FieldZone) {
-		w.uint("zone", uint64(f.Zone))
-	}
-	if f.Has(format.FieldDeltaTime) {
-		w.uint("delta-time", f.DeltaTime)
-	}
-	if f.Has(format.FieldStart) {
-		w.uint("timestamp-start", f.Start)
-	}
-	if f.Has(format.FieldStop) {
-		w.uint("timestamp-stop", f.Stop)
-	}
-	if f.Has(format.FieldHelper) {
-		w.str("help-name", f.Helper)
-	}
-	if f.Has(format.FieldUse) {
-		w.uint("use", uint64(f.Use))
-	}
-	if f.Has(format.FieldID) {
-		w.uint("id", uint64(f.ID))
-	}
-	if f.Has(format.FieldLabels) {
-		w.key("labels")
-		w.b = append(w.b, '[')
-		for i, rest := 0, f.Labels; rest != ""; i++ {
-			var name string
-			name, rest = cut(rest, ',')
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.string(name)
-		}
-		w.b = append(w.b, ']')
-	}
-	if f.Has(format.FieldVtags) {
-		w.uint("vtag-original", uint64(f.OrigVtag))
-		w.uint("vtag-reply", uint64(f.ReplyVtag))
-	}
-	if f.Has(format.FieldUserspace) {
-		w.key("userspace")
-		w.b = append(w.b, "true"...)
-	}
-	if f.Has(format.FieldPortID) {
-		w.uint("portid", uint64(f.PortID))
-	}
-	if f.Has(format.FieldProgname) {
-		w.str("progname", f.Progname)
-	}
-	if f.Has(format.FieldExpires) {
-		w.int("expires", f.Expires)
-	}
-	if f.Has(format.FieldActiveSince) {
-		w.int("active-since", f.ActiveSince)
-	}
-	w.quirks(f.Quirks, false)
-	if f.Extras.Len() > 0 {
-		w.key("extras")
-		w.b = append(w.b, '[')
-		n := 0
-		for slot, tok := range f.Extras.All() {
-			if n > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = append(w.b, `{"slot":`...)
-			w.string(slot.String())
-			w.b = append(w.b, `,"text":`...)
-			w.string(tok)
-			w.b = append(w.b, '}')
-			n++
-		}
-		w.b = append(w.b, ']')
-	}
-	w.close()
-	if w.err != nil {
-		return dst, w.err
-	}
-	return append(w.b, '\n'), nil
-}
-
-// tuple appends a tuple object with the layer-4 part of kind l4.
-func (w *jsonWriter) tuple(k string, t *format.Tuple, l4 format.Layer4, icmpv6, hasZone bool, zone uint16) {
-	w.key(k)
-	w.open()
-	if t.Src.IsValid() {
-		w.addr("src", t.Src)
-	}
-	if t.Dst.IsValid() {
-		w.addr("dst", t.Dst)
-	}
+// tuple appends a tuple object with the layer-4 part of kind l4, and
+// zone where hasZone.
+func (w *jsonWriter) tuple(t *format.Tuple, l4 format.Layer4, icmpv6, hasZone bool, zone uint16) {
+	part := partAddr // none
 	switch l4 {
 	case format.L4Ports, format.L4Keys:
-		w.uint("proto-src-port", uint64(t.SrcPort))
-		w.uint("proto-dst-port", uint64(t.DstPort))
+		part = partPorts
 	case format.L4ICMP:
+		part = partICMP
 		if icmpv6 {
-			w.uint("proto-icmpv6-type", uint64(t.Type))
-			w.uint("proto-icmpv6-code", uint64(t.Code))
-			w.uint("proto-icmpv6-id", uint64(t.ID))
-		} else {
-			w.uint("proto-icmp-type", uint64(t.Type))
-			w.uint("proto-icmp-code", uint64(t.Code))
-			w.uint("proto-icmp-id", uint64(t.ID))
+			part = partICMPv6
 		}
 	}
-	if hasZone {
-		w.uint("zone", uint64(zone))
+	w.open()
+	for i := range tupleJSON {
+		switch m := &tupleJSON[i]; {
+		case m.part == partAddr:
+			if a := *m.addr(t); a.IsValid() {
+				w.key(m.key)
+				w.addr(a)
+			}
+		case m.part == part:
+			w.member(m.key, m.get(t))
+		case m.part == partZone && hasZone:
+			w.member(m.key, uint64(zone))
+		}
 	}
 	w.close()
 }
 
-func (w *jsonWriter) counters(k string, c format.Counters) {
+// member appends a member whose value is an unsigned integer.
+func (w *jsonWriter) member(k string, n uint64) {
 	w.key(k)
+	w.uint(n)
+}
+
+func (w *jsonWriter) counters(c format.Counters) {
 	w.open()
-	w.uint("packets", c.Packets)
-	w.uint("bytes", c.Bytes)
+	w.member("packets", c.Packets)
+	w.member("bytes", c.Bytes)
 	w.close()
+}
+
+// extras appends the tokens of e, each with its slot.
+func (w *jsonWriter) extras(e format.Extras) {
+	w.b = append(w.b, '[')
+	n := 0
+	for slot, tok := range e.All() {
+		if n > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = append(w.b, `{"slot":`...)
+		w.string(slot.String())
+		w.b = append(w.b, `,"text":`...)
+		w.string(tok)
+		w.b = append(w.b, '}')
+		n++
+	}
+	w.b = append(w.b, ']')
 }
 
 func cut(s string, sep byte) (before, after string) {

@@ -161,21 +161,12 @@ func (r *jsonReader) hex4() (uint16, bool) {
 	if r.i+4 > len(r.b) {
 		return 0, false
 	}
-	var u uint16
-	for _, c := range r.b[r.i : r.i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			u = u<<4 | uint16(c-'0')
-		case c >= 'a' && c <= 'f':
-			u = u<<4 | uint16(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			u = u<<4 | uint16(c-'A'+10)
-		default:
-			return 0, false
-		}
+	u, err := strconv.ParseUint(string(r.b[r.i:r.i+4]), 16, 16)
+	if err != nil {
+		return 0, false
 	}
 	r.i += 4
-	return u, true
+	return uint16(u), true
 }
 
 // number returns the bytes of a JSON number that is an integer.

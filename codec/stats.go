@@ -46,7 +46,7 @@ func AppendJSONStats(dst []byte, s *format.Stats) ([]byte, error) {
 	}
 	n := 0
 	for st, v := range s.All() {
-		w.uint(st.String(), v)
+		w.member(st.String(), v)
 		n++
 	}
 	w.close()
@@ -141,8 +141,8 @@ func (e *MsgpackEncoder) EncodeStats(s *format.Stats) error {
 // stats reads the rest of a record of the table's counters.
 func (d *MsgpackDecoder) stats(s *format.Stats) error {
 	*s = format.Stats{}
-	if d.left--; d.left < 0 {
-		return corrupt("record ends early")
+	if err := d.element(); err != nil {
+		return err
 	}
 	cpu, err := d.dec.DecodeInt64()
 	if err != nil {

@@ -1,130 +1,154 @@
 package codec
 
 import (
+	"encoding/binary"
 	"math/bits"
+	"net/netip"
 
 	"github.com/ctconv/ctconv/format"
 )
 
-// The wire numbering of the msgpack records: which mask bit carries which
-// field. It is part of the format (docs/SNAPSHOT.md), frozen as version 1
-// has it, and does not follow the order of package format's constants,
-// which may change: flowWire, expectWire and quirkWire tie the two, and
-// TestWireNumbering holds them to version 1. A later field takes a bit
-// above the version's highest (wireVersion, wireExpectVersion), since a
-// record's values follow the order of its bits and a reader skips those
-// after the bits it knows.
+// The msgpack encoding of the model is a stream of records, each a msgpack
+// array: its kind, a mask of the fields present, and the fields, in the
+// order of the mask's bits. A newer writer adds fields at higher bits,
+// after all others, so a reader skips the elements it does not know; it
+// also skips records of kinds it does not know. docs/SNAPSHOT.md
+// specifies it.
+//
+// The stream spends no bits on what it can infer: absent fields cost
+// nothing; of the reply tuple, only what differs from the mirror of the
+// original is there; an address used lately is a back-reference into a
+// table of the last 65536 addresses used, which writer and reader keep
+// alike. What repeats from record to record, zstd takes care of.
+//
+// This file is the layout: which mask bit carries which field, as a
+// table per kind of record that MsgpackEncoder and MsgpackDecoder both
+// walk, and what writer and reader keep alike. The numbering is part of
+// the format, frozen as version 1 has it, and does not follow the order
+// of package format's constants, which may change: TestWireNumbering
+// holds the tables to version 1. A later field takes a bit above the
+// version's highest (wireVersion, wireExpectVersion), since a record's
+// values follow the order of its bits and a reader skips those after the
+// bits it knows.
 
-// The bits of a flow record's mask.
+// Kind is the kind of a msgpack record.
+type Kind uint8
+
+// The kinds of record.
 const (
-	wireTimeout       = 1 << 0
-	wireState         = 1 << 1
-	wireL4            = 1 << 2 // the tuples' layer-4 parts; no value of its own
-	wireOrigZone      = 1 << 3
-	wireReplyZone     = 1 << 4
-	wireZone          = 1 << 5
-	wireOrigCounters  = 1 << 6
-	wireReplyCounters = 1 << 7
-	wireStatus        = 1 << 8
-	wireMark          = 1 << 9
-	wireSecmark       = 1 << 10
-	wireSecctx        = 1 << 11
-	wireUse           = 1 << 12
-	wireID            = 1 << 13
-	wireDeltaTime     = 1 << 14
-	wireStart         = 1 << 15
-	wireStop          = 1 << 16
-	wireGRETimeouts   = 1 << 17
-	wireHelper        = 1 << 18
-	wireLabels        = 1 << 19
-	wireEventTime     = 1 << 20
-	wireUserspace     = 1 << 21 // no value of its own
-	wirePortID        = 1 << 22
-	wireProgname      = 1 << 23
-	wireVtags         = 1 << 24
-	wireEvent         = 1 << 25
-	wireQuirks        = 1 << 26
-	wireExtras        = 1 << 27
-	wireReply         = 1 << 28 // the reply tuple differs from the mirror of the original
-	wireExpires       = 1 << 29
-	wireActiveSince   = 1 << 30
-	wireNoReply       = 1 << 31 // no reply tuple (conntrackd -e); no value of its own
-	wireVersion       = 31      // the highest bit this version knows
+	KindFlow   Kind = 1
+	KindExpect Kind = 2
+	// KindEnd ends a stream and tells how many records it holds; see
+	// MsgpackEncoder.EncodeEnd.
+	KindEnd Kind = 3
 )
 
-// flowWire is the mask bit of each of format.Fields.
-var flowWire = newWireSet([]wirePair{
-	{uint64(format.FieldTimeout), wireTimeout},
-	{uint64(format.FieldState), wireState},
-	{uint64(format.FieldL4), wireL4},
-	{uint64(format.FieldOrigZone), wireOrigZone},
-	{uint64(format.FieldReplyZone), wireReplyZone},
-	{uint64(format.FieldZone), wireZone},
-	{uint64(format.FieldOrigCounters), wireOrigCounters},
-	{uint64(format.FieldReplyCounters), wireReplyCounters},
-	{uint64(format.FieldStatus), wireStatus},
-	{uint64(format.FieldMark), wireMark},
-	{uint64(format.FieldSecmark), wireSecmark},
-	{uint64(format.FieldSecctx), wireSecctx},
-	{uint64(format.FieldUse), wireUse},
-	{uint64(format.FieldID), wireID},
-	{uint64(format.FieldDeltaTime), wireDeltaTime},
-	{uint64(format.FieldStart), wireStart},
-	{uint64(format.FieldStop), wireStop},
-	{uint64(format.FieldGRETimeouts), wireGRETimeouts},
-	{uint64(format.FieldHelper), wireHelper},
-	{uint64(format.FieldLabels), wireLabels},
-	{uint64(format.FieldEventTime), wireEventTime},
-	{uint64(format.FieldUserspace), wireUserspace},
-	{uint64(format.FieldPortID), wirePortID},
-	{uint64(format.FieldProgname), wireProgname},
-	{uint64(format.FieldVtags), wireVtags},
-	{uint64(format.FieldExpires), wireExpires},
-	{uint64(format.FieldActiveSince), wireActiveSince},
-})
+// The bits of a flow record's mask that are the record's own, not a bit
+// of format.Fields.
+const (
+	wireEvent   = 1 << 25
+	wireQuirks  = 1 << 26
+	wireExtras  = 1 << 27
+	wireReply   = 1 << 28 // the reply tuple differs from the mirror of the original
+	wireNoReply = 1 << 31 // no reply tuple (conntrackd -e); no value of its own
+	wireVersion = 31      // the highest bit this version knows
+)
+
+// flowFields is the layout of a flow record: the field at each bit of
+// its mask, after the family, the protocol and the tuples (see
+// EncodeFlow).
+var flowFields = [wireVersion + 1]wireField[format.Flow]{
+	0:  intField(format.FieldTimeout, func(f *format.Flow) *int64 { return &f.Timeout }),
+	1:  uintField(format.FieldState, func(f *format.Flow) *format.State { return &f.State }),
+	2:  flagField[format.Flow](format.FieldL4), // carried by the tuples
+	3:  uintField(format.FieldOrigZone, func(f *format.Flow) *uint16 { return &f.OrigZone }),
+	4:  uintField(format.FieldReplyZone, func(f *format.Flow) *uint16 { return &f.ReplyZone }),
+	5:  uintField(format.FieldZone, func(f *format.Flow) *uint16 { return &f.Zone }),
+	6:  pairField(format.FieldOrigCounters, func(f *format.Flow) (*uint64, *uint64) { return &f.OrigCounters.Packets, &f.OrigCounters.Bytes }),
+	7:  pairField(format.FieldReplyCounters, func(f *format.Flow) (*uint64, *uint64) { return &f.ReplyCounters.Packets, &f.ReplyCounters.Bytes }),
+	8:  uintField(format.FieldStatus, func(f *format.Flow) *format.Status { return &f.Status }),
+	9:  uintField(format.FieldMark, func(f *format.Flow) *uint32 { return &f.Mark }),
+	10: uintField(format.FieldSecmark, func(f *format.Flow) *uint32 { return &f.Secmark }),
+	11: stringField(format.FieldSecctx, func(f *format.Flow) *string { return &f.Secctx }),
+	12: uintField(format.FieldUse, func(f *format.Flow) *uint32 { return &f.Use }),
+	13: uintField(format.FieldID, func(f *format.Flow) *uint32 { return &f.ID }),
+	14: uintField(format.FieldDeltaTime, func(f *format.Flow) *uint64 { return &f.DeltaTime }),
+	15: uintField(format.FieldStart, func(f *format.Flow) *uint64 { return &f.Start }),
+	16: uintField(format.FieldStop, func(f *format.Flow) *uint64 { return &f.Stop }),
+	17: pairField(format.FieldGRETimeouts, func(f *format.Flow) (*uint32, *uint32) { return &f.GRETimeout, &f.GREStreamTimeout }),
+	18: stringField(format.FieldHelper, func(f *format.Flow) *string { return &f.Helper }),
+	19: stringField(format.FieldLabels, func(f *format.Flow) *string { return &f.Labels }),
+	20: intField(format.FieldEventTime, func(f *format.Flow) *int64 { return &f.EventTime }),
+	21: flagField[format.Flow](format.FieldUserspace),
+	22: uintField(format.FieldPortID, func(f *format.Flow) *uint32 { return &f.PortID }),
+	23: stringField(format.FieldProgname, func(f *format.Flow) *string { return &f.Progname }),
+	24: pairField(format.FieldVtags, func(f *format.Flow) (*uint32, *uint32) { return &f.OrigVtag, &f.ReplyVtag }),
+	25: eventField(func(f *format.Flow) *format.Event { return &f.Event }),
+	26: quirksField(quirkWire, func(f *format.Flow) *format.Quirks { return &f.Quirks }),
+	27: {present: func(f *format.Flow) bool { return f.Extras.Len() > 0 }, n: 1,
+		put: (*MsgpackEncoder).extras, get: (*MsgpackDecoder).extras},
+	28: {}, // wireReply: carried by the tuples
+	29: intField(format.FieldExpires, func(f *format.Flow) *int64 { return &f.Expires }),
+	30: intField(format.FieldActiveSince, func(f *format.Flow) *int64 { return &f.ActiveSince }),
+	31: {}, // wireNoReply: carried by the tuples
+}
 
 // The bits of an expectation record's mask.
 const (
-	wireExpectTimeout   = 1 << 0
-	wireExpectMask      = 1 << 1
-	wireExpectMaster    = 1 << 2
-	wireExpectZone      = 1 << 3
-	wireExpectFlagsSet  = 1 << 4 // no value of its own
-	wireExpectClass     = 1 << 5
-	wireExpectHelper    = 1 << 6
-	wireExpectPolicy    = 1 << 7
-	wireExpectEventTime = 1 << 8
-	wireExpectUserspace = 1 << 9 // no value of its own
-	wireExpectPortID    = 1 << 10
-	wireExpectProgname  = 1 << 11
-	wireExpectEvent     = 1 << 12
-	wireExpectQuirks    = 1 << 13
-	wireExpectFlags     = 1 << 14
-	wireExpectUse       = 1 << 15
-	wireExpectQuirks2   = 1 << 16 // the quirks above version 1's 8, by expectQuirkWire
-	wireExpectExpires   = 1 << 17
-	wireExpectActive    = 1 << 18
-	wireExpectVersion   = 18
+	wireExpectMask    = 1 << 1
+	wireExpectMaster  = 1 << 2
+	wireExpectEvent   = 1 << 12
+	wireExpectQuirks  = 1 << 13
+	wireExpectFlags   = 1 << 14
+	wireExpectQuirks2 = 1 << 16 // the quirks above version 1's 8, by expectQuirkWire
+	wireExpectVersion = 18
 )
 
-// expectWire is the mask bit of each of format.ExpectFields.
-var expectWire = newWireSet([]wirePair{
-	{uint64(format.ExpectTimeout), wireExpectTimeout},
-	{uint64(format.ExpectMask), wireExpectMask},
-	{uint64(format.ExpectMaster), wireExpectMaster},
-	{uint64(format.ExpectZone), wireExpectZone},
-	{uint64(format.ExpectFlagsSet), wireExpectFlagsSet},
-	{uint64(format.ExpectClass), wireExpectClass},
-	{uint64(format.ExpectHelper), wireExpectHelper},
-	{uint64(format.ExpectPolicy), wireExpectPolicy},
-	{uint64(format.ExpectEventTime), wireExpectEventTime},
-	{uint64(format.ExpectUserspace), wireExpectUserspace},
-	{uint64(format.ExpectPortID), wireExpectPortID},
-	{uint64(format.ExpectProgname), wireExpectProgname},
-	{uint64(format.ExpectUse), wireExpectUse},
-	{uint64(format.ExpectExpires), wireExpectExpires},
-	{uint64(format.ExpectActiveSince), wireExpectActive},
-})
+// expectFields is the layout of an expectation record, as flowFields of
+// a flow's.
+var expectFields = [wireExpectVersion + 1]wireField[format.Expect]{
+	0: intField(format.ExpectTimeout, func(x *format.Expect) *int64 { return &x.Timeout }),
+	1: {model: uint64(format.ExpectMask), n: 2, more: func(x *format.Expect) int { return l4Len(x.Proto.Layer4()) },
+		put: func(e *MsgpackEncoder, x *format.Expect) { e.tuple(x.Proto.Layer4(), &x.Mask) },
+		get: func(d *MsgpackDecoder, x *format.Expect) error { return d.tuple(x.Proto.Layer4(), &x.Mask) }},
+	2: {model: uint64(format.ExpectMaster), n: 3, more: func(x *format.Expect) int { return l4Len(x.MasterL4) },
+		put: func(e *MsgpackEncoder, x *format.Expect) {
+			e.enc.EncodeUint(uint64(x.MasterL4))
+			e.tuple(x.MasterL4, &x.Master)
+		},
+		get: func(d *MsgpackDecoder, x *format.Expect) error {
+			n, err := d.uint(uint64(format.L4ICMP))
+			if err != nil {
+				return err
+			}
+			x.MasterL4 = format.Layer4(n)
+			return d.tuple(x.MasterL4, &x.Master)
+		}},
+	3:  uintField(format.ExpectZone, func(x *format.Expect) *uint16 { return &x.Zone }),
+	4:  flagField[format.Expect](format.ExpectFlagsSet),
+	5:  uintField(format.ExpectClass, func(x *format.Expect) *uint32 { return &x.Class }),
+	6:  stringField(format.ExpectHelper, func(x *format.Expect) *string { return &x.Helper }),
+	7:  stringField(format.ExpectPolicy, func(x *format.Expect) *string { return &x.Policy }),
+	8:  intField(format.ExpectEventTime, func(x *format.Expect) *int64 { return &x.EventTime }),
+	9:  flagField[format.Expect](format.ExpectUserspace),
+	10: uintField(format.ExpectPortID, func(x *format.Expect) *uint32 { return &x.PortID }),
+	11: stringField(format.ExpectProgname, func(x *format.Expect) *string { return &x.Progname }),
+	12: eventField(func(x *format.Expect) *format.Event { return &x.Event }),
+	13: quirksField(quirkWire, func(x *format.Expect) *format.Quirks { return &x.Quirks }),
+	14: ownField(func(x *format.Expect) bool { return x.Flags != 0 },
+		uintField(format.ExpectFields(0), func(x *format.Expect) *format.ExpectFlags { return &x.Flags })),
+	15: uintField(format.ExpectUse, func(x *format.Expect) *uint32 { return &x.Use }),
+	16: quirksField(expectQuirkWire, func(x *format.Expect) *format.Quirks { return &x.Quirks }),
+	17: intField(format.ExpectExpires, func(x *format.Expect) *int64 { return &x.Expires }),
+	18: intField(format.ExpectActiveSince, func(x *format.Expect) *int64 { return &x.ActiveSince }),
+}
+
+// flowWire and expectWire translate the model's sets of fields to their
+// bits on the wire and back, as the tables lay them out.
+var (
+	flowWire   = tableWireSet(flowFields[:])
+	expectWire = tableWireSet(expectFields[:])
+)
 
 // quirkWire is the bit of each of format.Quirks in the quirks value of a
 // flow or expectation record.
@@ -148,6 +172,141 @@ var expectQuirkWire = newWireSet([]wirePair{
 	{uint64(format.QuirkExpecting), 1 << 2},
 })
 
+// A wireField is the field of a record of R (format.Flow or
+// format.Expect) at a bit of the record's mask: what says it is present,
+// how many values it takes, and how they are put on the wire and got back.
+type wireField[R any] struct {
+	// model is the bit of R's set of fields that says the field is
+	// present; present says it for the record's own bits, which have none.
+	model   uint64
+	present func(*R) bool
+	// n is the number of values; more, where not nil, adds those that
+	// depend on the record.
+	n    int
+	more func(*R) int
+	// put writes the values and get reads them; nil for a field that is
+	// its bit alone, or carried by the tuples.
+	put func(*MsgpackEncoder, *R)
+	get func(*MsgpackDecoder, *R) error
+}
+
+// flagField is a field that is its bit alone.
+func flagField[R any, S format.Fields | format.ExpectFields](model S) wireField[R] {
+	return wireField[R]{model: uint64(model)}
+}
+
+// uintField is a field of one unsigned value, as wide as N.
+func uintField[R any, N ~uint8 | ~uint16 | ~uint32 | ~uint64, S format.Fields | format.ExpectFields](model S, at func(*R) *N) wireField[R] {
+	return wireField[R]{model: uint64(model), n: 1,
+		put: func(e *MsgpackEncoder, r *R) { e.enc.EncodeUint(uint64(*at(r))) },
+		get: func(d *MsgpackDecoder, r *R) error {
+			v, err := d.uint(uint64(^N(0)))
+			*at(r) = N(v)
+			return err
+		},
+	}
+}
+
+// pairField is a field of two unsigned values, each as wide as N.
+func pairField[R any, N ~uint32 | ~uint64, S format.Fields | format.ExpectFields](model S, at func(*R) (*N, *N)) wireField[R] {
+	return wireField[R]{model: uint64(model), n: 2,
+		put: func(e *MsgpackEncoder, r *R) {
+			a, b := at(r)
+			e.enc.EncodeUint(uint64(*a))
+			e.enc.EncodeUint(uint64(*b))
+		},
+		get: func(d *MsgpackDecoder, r *R) error {
+			a, b := at(r)
+			v, err := d.uint(uint64(^N(0)))
+			if err != nil {
+				return err
+			}
+			w, err := d.uint(uint64(^N(0)))
+			*a, *b = N(v), N(w)
+			return err
+		},
+	}
+}
+
+// intField is a field of one signed value.
+func intField[R any, S format.Fields | format.ExpectFields](model S, at func(*R) *int64) wireField[R] {
+	return wireField[R]{model: uint64(model), n: 1,
+		put: func(e *MsgpackEncoder, r *R) { e.enc.EncodeInt(*at(r)) },
+		get: func(d *MsgpackDecoder, r *R) (err error) {
+			*at(r), err = d.int()
+			return err
+		},
+	}
+}
+
+// stringField is a field of one string.
+func stringField[R any, S format.Fields | format.ExpectFields](model S, at func(*R) *string) wireField[R] {
+	return wireField[R]{model: uint64(model), n: 1,
+		put: func(e *MsgpackEncoder, r *R) { e.enc.EncodeString(*at(r)) },
+		get: func(d *MsgpackDecoder, r *R) (err error) {
+			*at(r), err = d.string()
+			return err
+		},
+	}
+}
+
+// ownField is f at one of the record's own bits, there where present
+// says.
+func ownField[R any](present func(*R) bool, f wireField[R]) wireField[R] {
+	f.present = present
+	return f
+}
+
+// eventField is the record's event type, there unless EventNone.
+func eventField[R any](at func(*R) *format.Event) wireField[R] {
+	return wireField[R]{n: 1,
+		present: func(r *R) bool { return *at(r) != format.EventNone },
+		put:     func(e *MsgpackEncoder, r *R) { e.enc.EncodeUint(uint64(*at(r))) },
+		get: func(d *MsgpackDecoder, r *R) error {
+			v, err := d.uint(uint64(format.EventDestroy))
+			*at(r) = format.Event(v)
+			return err
+		},
+	}
+}
+
+// quirksField is the record's quirks that set carries, there unless it
+// has none of them.
+func quirksField[R any](set *wireSet, at func(*R) *format.Quirks) wireField[R] {
+	return wireField[R]{n: 1,
+		present: func(r *R) bool { return set.wire(uint64(*at(r))) != 0 },
+		put:     func(e *MsgpackEncoder, r *R) { e.enc.EncodeUint(set.wire(uint64(*at(r)))) },
+		get: func(d *MsgpackDecoder, r *R) error {
+			v, err := d.uint(set.all)
+			*at(r) |= format.Quirks(set.model(v))
+			return err
+		},
+	}
+}
+
+// tableWireSet returns the wireSet of the model's bits of a table.
+func tableWireSet[R any](fields []wireField[R]) *wireSet {
+	var pairs []wirePair
+	for i, f := range fields {
+		if f.model != 0 {
+			pairs = append(pairs, wirePair{f.model, 1 << i})
+		}
+	}
+	return newWireSet(pairs)
+}
+
+// ownBits returns the mask bits of a table's fields that R says are
+// present by their own test.
+func ownBits[R any](fields []wireField[R]) []int {
+	var own []int
+	for i, f := range fields {
+		if f.present != nil {
+			own = append(own, i)
+		}
+	}
+	return own
+}
+
 // wirePair is a bit of the model and the bit that stands for it on the
 // wire.
 type wirePair struct{ model, wire uint64 }
@@ -156,6 +315,7 @@ type wirePair struct{ model, wire uint64 }
 // at a time through tables: a few loads a record.
 type wireSet struct {
 	pairs []wirePair
+	all   uint64 // the wire's bits of the set
 	// toWire holds, for each byte of the model's bits and each of its
 	// values, the wire's bits that stand for them; toModel the same the
 	// other way.
@@ -172,6 +332,7 @@ func newWireSet(pairs []wirePair) *wireSet {
 	for _, p := range pairs {
 		s.toWire.add(p.model, p.wire)
 		s.toModel.add(p.wire, p.model)
+		s.all |= p.wire
 	}
 	return s
 }
@@ -196,3 +357,123 @@ func (s *wireSet) model(w uint64) uint64 { return s.toModel.translate(w) }
 func (t *byteTables) translate(m uint64) uint64 {
 	return t[0][byte(m)] | t[1][byte(m>>8)] | t[2][byte(m>>16)] | t[3][byte(m>>24)]
 }
+
+// addrTableSize is how many recent addresses back-references reach.
+const addrTableSize = 1 << 16
+
+// addrTable holds the last addresses a stream carried, by their number in
+// the stream.
+type addrTable struct {
+	ring []netip.Addr // grows to addrTableSize, as short streams need little
+	n    uint64       // addresses carried so far
+	// index is the writer's way to an address in the ring: a hash table
+	// with one entry a bucket, the number+1 of the address that hashed
+	// there last. The ring confirms a find, so a collision costs only a
+	// back-reference not taken; a map costs more than the rest of a record.
+	index []uint64
+}
+
+const indexBits = 17 // twice the ring's size
+
+func hashAddr(a netip.Addr) uint64 {
+	b := a.As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	return (hi*0x9e3779b97f4a7c15 ^ lo*0xc2b2ae3d27d4eb4f) >> (64 - indexBits)
+}
+
+// find returns the number of a in the ring, if it is there, and a's hash
+// for add.
+func (t *addrTable) find(a netip.Addr) (n, hash uint64, ok bool) {
+	hash = hashAddr(a)
+	v := t.index[hash]
+	n = v - 1
+	return n, hash, v != 0 && t.n-n <= addrTableSize && t.ring[n%addrTableSize] == a
+}
+
+// add adds a to the ring; the writer gives its hash.
+func (t *addrTable) add(a netip.Addr, hash uint64) {
+	if len(t.ring) < addrTableSize {
+		t.ring = append(t.ring, a)
+	} else {
+		t.ring[t.n%addrTableSize] = a
+	}
+	if t.index != nil {
+		t.index[hash] = t.n + 1
+	}
+	t.n++
+}
+
+func (t *addrTable) reset() {
+	t.n = 0
+	t.ring = t.ring[:0]
+	clear(t.index)
+}
+
+// l4Value packs the layer-4 part of t, of kind k, into one value: ports
+// and keys as source<<16 | destination, ICMP as type<<24 | code<<16 | id.
+// One value costs a reader half what two do. It reports false for
+// L4None, which carries nothing.
+func l4Value(k format.Layer4, t *format.Tuple) (uint64, bool) {
+	switch k {
+	case format.L4Ports, format.L4Keys:
+		return uint64(t.SrcPort)<<16 | uint64(t.DstPort), true
+	case format.L4ICMP:
+		return uint64(t.Type)<<24 | uint64(t.Code)<<16 | uint64(t.ID), true
+	}
+	return 0, false
+}
+
+func setL4(k format.Layer4, t *format.Tuple, v uint64) {
+	switch k {
+	case format.L4Ports, format.L4Keys:
+		t.SrcPort, t.DstPort = uint16(v>>16), uint16(v)
+	case format.L4ICMP:
+		t.Type, t.Code, t.ID = uint8(v>>24), uint8(v>>16), uint16(v)
+	}
+}
+
+// l4Len returns the number of values of a layer-4 part of kind k: 0 or 1.
+func l4Len(k format.Layer4) int {
+	if k == format.L4None {
+		return 0
+	}
+	return 1
+}
+
+// replyBase returns what a record's reply tuple is told against: the
+// mirror of the original, with a layer-4 part only if the record has one.
+// The mirror is part of the format, so it is made here as version 1 made
+// it, not by format.Flow.Mirror, which follows the kernel as ctconv learns
+// it (it turned an echo request into type 9 until a later version made it
+// 0): a record decodes as it did when it was written.
+func replyBase(f *format.Flow, k format.Layer4) format.Tuple {
+	o := &f.Orig
+	m := format.Tuple{Src: o.Dst, Dst: o.Src}
+	if !f.Has(format.FieldL4) || k == format.L4None {
+		return m
+	}
+	switch f.Proto.Layer4() {
+	case format.L4ICMP:
+		m.Type, m.Code, m.ID = wireICMPReply(f.Proto, o.Type), o.Code, o.ID
+	case format.L4Ports, format.L4Keys:
+		m.SrcPort, m.DstPort = o.DstPort, o.SrcPort
+	}
+	return m
+}
+
+// wireICMPReply is the ICMP type replyBase mirrors type t to, frozen as
+// version 1 of the format has it.
+func wireICMPReply(p format.Proto, t uint8) uint8 {
+	switch {
+	case p == format.ICMPv6 && (t == 128 || t == 139), p == format.ICMP && (t == 8 || t == 13 || t == 15 || t == 17):
+		return t + 1
+	case p == format.ICMPv6 && (t == 129 || t == 140), p == format.ICMP && (t == 14 || t == 16 || t == 18):
+		return t - 1
+	case p == format.ICMP && t == 0:
+		return 8
+	}
+	return t
+}
+
+// replyDiff returns which elements of f's reply tuple differ from its base:
+// bit 0 the source, bit 1 the destination, bit 2 the layer-4 part. NAT

@@ -23,7 +23,7 @@ import (
 // its constants: a bit's number for the sets of bits (Fields,
 // ExpectFields, Quirks, ExpectFlags, Status), the value for the others.
 // It is the specification: these numbers never change. A new constant
-// gets a new number here, and in codec's tables (flowWire, expectWire,
+// gets a new number here, and in codec's tables (flowFields, expectFields,
 // quirkWire) for the sets that have one; where the order of format's
 // constants changes, this test fails, and the sets of bits keep their
 // numbers through codec's tables; a changed enumeration needs a table of

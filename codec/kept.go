@@ -1,0 +1,35 @@
+package codec
+
+import "github.com/ctconv/ctconv/format"
+
+// kept is what a decoder keeps of the record it filled last, its strings
+// and extras, so that decoding into the same struct again reuses them
+// where they are unchanged instead of allocating.
+type kept struct {
+	old       [4]string
+	oldExtras format.Extras
+	extras    format.ExtrasBuilder // the extras being read
+}
+
+// flow keeps f's strings and extras, and empties f for the next record.
+func (k *kept) flow(f *format.Flow) {
+	k.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	k.oldExtras = f.Extras
+	*f = format.Flow{}
+}
+
+// expect keeps x's strings, and empties x for the next record.
+func (k *kept) expect(x *format.Expect) {
+	k.old = [4]string{x.Helper, x.Policy, x.Progname, ""}
+	*x = format.Expect{}
+}
+
+// string returns b as a string: a kept one where it is the same.
+func (k *kept) string(b []byte) string {
+	for _, s := range k.old {
+		if s == string(b) {
+			return s
+		}
+	}
+	return string(b)
+}
