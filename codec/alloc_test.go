@@ -29,7 +29,7 @@ func samples(t testing.TB) []sample {
 	var ss []sample
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
 		fm, _ := sc.Detect()
 		seen := map[format.Family]bool{}
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")

@@ -26,7 +26,7 @@ func TestGolden(t *testing.T) {
 		text, _ := os.ReadFile(file)
 
 		// Text to JSON.
-		sc, _ := format.NewScanner(bytes.NewReader(text), format.Auto, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(text), format.Dialect{Format: format.Auto, Location: time.UTC})
 		fm, err := sc.Detect()
 		if err != nil {
 			t.Fatal(err)
@@ -59,18 +59,19 @@ func TestGolden(t *testing.T) {
 		}
 
 		// JSON to text, with the options the text shows.
-		if got := printJSON(t, want, fm, sc.Options(), sc.Footer()); !bytes.Equal(got, text) {
+		if got := printJSON(t, want, sc.Dialect()); !bytes.Equal(got, text) {
 			t.Errorf("%s prints differently from %s", golden, file)
 		}
 	}
 }
 
-// printJSON prints JSON Lines in text format fm, with options o.
-func printJSON(t *testing.T, jsonl []byte, fm format.Format, o format.Options, footer bool) []byte {
+// printJSON prints JSON Lines in Dialect d, the text's.
+func printJSON(t *testing.T, jsonl []byte, text format.Dialect) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	w := format.NewWriter(&out, format.Printer{Format: fm, Options: o, Location: time.UTC})
-	w.Footer = footer
+	text.Location, text.CRLF = time.UTC, false // the records' quirks say how each line ends
+	fm := text.Format
+	w := format.NewWriter(&out, text)
 	var d codec.JSONDecoder
 	var f format.Flow
 	var e format.Expect
@@ -115,7 +116,7 @@ func TestCompatGolden(t *testing.T) {
 		var sc *format.Scanner
 		expectations := bytes.Contains(old, []byte(`"tuple":`)) && !bytes.Contains(old, []byte(`"tuple-orig":`))
 		if err == nil {
-			sc, _ = format.NewScanner(bytes.NewReader(text), format.Auto, format.WithLocation(time.UTC))
+			sc, _ = format.NewScanner(bytes.NewReader(text), format.Dialect{Format: format.Auto, Location: time.UTC})
 			if fm, err = sc.Detect(); err != nil {
 				t.Fatalf("%s: %v", source, err)
 			}
@@ -130,7 +131,7 @@ func TestCompatGolden(t *testing.T) {
 		var s format.Stats
 		counters := bytes.HasPrefix(old, []byte(`{"cpu":`))
 		var text2 bytes.Buffer // what the counters print as
-		w := format.NewWriter(&text2, format.Printer{Format: fm})
+		w := format.NewWriter(&text2, format.Dialect{Format: fm})
 		for line := range bytes.Lines(old) {
 			if counters {
 				if err = d.DecodeStats(line, &s); err == nil {
@@ -166,7 +167,7 @@ func TestCompatGolden(t *testing.T) {
 		}
 		for fm.Expectations() && sc.ScanExpect(&e) {
 		}
-		if got := printJSON(t, old, fm, sc.Options(), sc.Footer()); !bytes.Equal(got, text) {
+		if got := printJSON(t, old, sc.Dialect()); !bytes.Equal(got, text) {
 			t.Errorf("%s prints differently from %s", file, source)
 		}
 	}

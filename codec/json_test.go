@@ -25,7 +25,7 @@ func corpus(t testing.TB) map[string][]format.Flow {
 	out := map[string][]format.Flow{}
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
 		if fm, _ := sc.Detect(); fm.Expectations() {
 			continue
 		}
@@ -62,7 +62,7 @@ func TestJSONRoundTrip(t *testing.T) {
 func TestJSONShape(t *testing.T) {
 	var f format.Flow
 	line := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 delta-time=12 use=2"
-	if err := format.ParseProc([]byte(line), &f); err != nil {
+	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := codec.AppendJSON(nil, &f)
@@ -85,7 +85,7 @@ func TestJSONExpectRoundTrip(t *testing.T) {
 	n := 0
 	for file, fm := range files {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), fm, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm, Location: time.UTC})
 		var e format.Expect
 		for sc.ScanExpect(&e) {
 			n++

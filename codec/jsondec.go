@@ -6,6 +6,7 @@ import (
 	"math/bits"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/netaddr"
 )
 
 // A JSONDecoder decodes lines of JSON into flows and expectations. It keeps
@@ -126,7 +127,7 @@ func (d *JSONDecoder) checkFlow(f *format.Flow) error {
 	if d.stateName != nil {
 		s, ok := state(f.Proto, d.stateName)
 		if !ok {
-			return r.fail(format.ErrUnknownName, "state", "unknown "+f.Proto.String()+" state "+quote(d.stateName))
+			return r.fail(format.ErrUnknownName, "state", "unknown "+protoName(f.Proto)+" state "+quote(d.stateName))
 		}
 		f.State = s
 	}
@@ -151,13 +152,13 @@ func (d *JSONDecoder) checkFlow(f *format.Flow) error {
 		return r.fail(format.ErrMismatch, "tuple-reply", "the tuples' layer-4 parts differ")
 	case l4[0] == format.L4None:
 	case l4[0] != f.Proto.Layer4() && !(l4[0] == format.L4Ports && f.Proto.Layer4() == format.L4Keys):
-		return r.fail(format.ErrMismatch, "tuple-orig", "the tuples' layer-4 part does not fit "+f.Proto.String())
+		return r.fail(format.ErrMismatch, "tuple-orig", "the tuples' layer-4 part does not fit "+protoName(f.Proto))
 	case l4[0] == format.L4ICMP && (f.Proto == format.ICMPv6) != d.icmpv6:
 		return r.fail(format.ErrMismatch, "tuple-orig", "ICMP fields of the other ICMP version")
 	default:
 		f.Fields |= format.FieldL4
 	}
-	if field, msg := format.CheckText(f); msg != "" {
+	if field, msg := f.CheckText(); msg != "" {
 		return r.fail(format.ErrSyntax, field, msg)
 	}
 	return nil
@@ -165,7 +166,7 @@ func (d *JSONDecoder) checkFlow(f *format.Flow) error {
 
 // checkProto checks that the protocol's name, if there, is p's.
 func (d *JSONDecoder) checkProto(p format.Proto) error {
-	if d.protoName != nil && string(d.protoName) != p.String() {
+	if d.protoName != nil && string(d.protoName) != protoName(p) {
 		return d.r.fail(format.ErrMismatch, "proto", "proto "+quote(d.protoName)+" is not the name of proto-num "+itoa(uint64(p)))
 	}
 	return nil
@@ -182,7 +183,7 @@ func (d *JSONDecoder) checkExpect(e *format.Expect) error {
 		kind = format.L4Ports // GRE keys are in the port attributes
 	}
 	if d.l4[0] != kind || e.Has(format.ExpectMask) && d.l4[1] != kind {
-		return r.fail(format.ErrMismatch, "tuple", "the layer-4 part does not fit "+e.Proto.String())
+		return r.fail(format.ErrMismatch, "tuple", "the layer-4 part does not fit "+protoName(e.Proto))
 	}
 	if e.Has(format.ExpectMaster) {
 		if d.masterL4 == noLayer4 {
@@ -234,7 +235,7 @@ func (d *JSONDecoder) tuple(field string, t *format.Tuple, zone *uint16, fields 
 			if err != nil {
 				return err
 			}
-			a, ok := format.ParseAddr(v)
+			a, ok := netaddr.Parse(v)
 			if !ok {
 				return r.fail(format.ErrAddress, field, "malformed address "+quote(v))
 			}
@@ -349,11 +350,10 @@ func (d *JSONDecoder) labels(field string) (string, error) {
 func (d *JSONDecoder) extras(field string, f *format.Flow) error {
 	r := &d.r
 	last := format.Slot(0)
-	d.kept.extras.Reset()
-	defer func() { f.Extras = d.kept.extras.Extras(d.kept.oldExtras) }()
-	return r.array(field, func() error {
+	d.kept.extras = d.kept.extras[:0]
+	err := r.array(field, func() error {
 		var slot format.Slot
-		var text string
+		var text []byte
 		var seen int
 		err := r.object(field, func(key []byte) error {
 			switch string(key) {
@@ -362,8 +362,8 @@ func (d *JSONDecoder) extras(field string, f *format.Flow) error {
 				if err != nil {
 					return err
 				}
-				s, ok := format.ParseSlot(string(v))
-				if !ok {
+				var s format.Slot
+				if s.UnmarshalText(v) != nil {
 					return r.fail(format.ErrUnknownName, field, "unknown slot "+quote(v))
 				}
 				slot, seen = s, seen|1
@@ -372,7 +372,7 @@ func (d *JSONDecoder) extras(field string, f *format.Flow) error {
 				if err != nil {
 					return err
 				}
-				text, seen = string(v), seen|2
+				text, seen = append(text[:0], v...), seen|2
 			default:
 				return r.skip(field)
 			}
@@ -381,13 +381,20 @@ func (d *JSONDecoder) extras(field string, f *format.Flow) error {
 		if err != nil {
 			return err
 		}
-		if seen != 3 || text == "" || slot < last {
+		if seen != 3 || len(text) == 0 || slot < last {
 			return r.fail(format.ErrSyntax, field, "an extra needs a slot and a text, in slot order")
 		}
 		last = slot
-		d.kept.extras.Add(slot, text)
+		d.kept.addExtra(slot, text)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if err := d.kept.extrasRead(&f.Extras); err != nil {
+		return r.fail(format.ErrSyntax, field, err.Error())
+	}
+	return nil
 }
 
 // lit reads the literal s.
@@ -421,7 +428,7 @@ func (d *JSONDecoder) names(field string, names []string, what string, set func(
 // state returns the state of p named name.
 func state(p format.Proto, name []byte) (format.State, bool) {
 	for s := range format.State(16) {
-		if n := format.StateName(p, s); n != "" && n == string(name) {
+		if n := p.StateName(s); n != "" && n == string(name) {
 			return s, true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -20,9 +21,9 @@ var flowJSON = newJSONObject(headJSON(format.FieldEventTime, format.FieldTimeout
 	{key: "state", has: uint64(format.FieldState),
 		put: func(b []byte, f *format.Flow) ([]byte, error) {
 			w := jsonWriter{b: b}
-			name := format.StateName(f.Proto, f.State)
+			name := f.Proto.StateName(f.State)
 			if name == "" {
-				return b, &EncodeError{Msg: "state " + strconv.Itoa(int(f.State)) + " of " + f.Proto.String() + " has no name"}
+				return b, &EncodeError{Msg: "state " + strconv.Itoa(int(f.State)) + " of " + protoName(f.Proto) + " has no name"}
 			}
 			w.string(name)
 			return w.b, w.err
@@ -339,7 +340,7 @@ func protoJSON[R any](at func(*R) *format.Proto) jsonField[R] {
 	return jsonField[R]{key: "proto",
 		put: func(b []byte, r *R) ([]byte, error) {
 			w := jsonWriter{b: b}
-			w.string(at(r).String())
+			w.string(protoName(*at(r)))
 			return w.b, w.err
 		},
 		get: func(d *JSONDecoder, _ *R, key string) error {
@@ -349,6 +350,15 @@ func protoJSON[R any](at func(*R) *format.Proto) jsonField[R] {
 			return err
 		},
 	}
+}
+
+// protoName returns the name the kernel and conntrack print for p:
+// "unknown" for a protocol without one, as JSON Lines have always named it.
+func protoName(p format.Proto) string {
+	if p.Named() {
+		return p.String()
+	}
+	return "unknown"
 }
 
 func protoNumJSON[R any](at func(*R) *format.Proto) jsonField[R] {
@@ -387,7 +397,7 @@ func quirksJSON[R any](pairs []wirePair, at func(*R) *format.Quirks) jsonField[R
 	var names []string
 	var mask format.Quirks
 	for _, p := range pairs {
-		names = append(names, format.QuirkName(format.Quirks(p.model)))
+		names = append(names, format.Quirks(p.model).String())
 		mask |= format.Quirks(p.model)
 	}
 	return jsonField[R]{key: "quirks", present: func(r *R) bool { return *at(r)&mask != 0 },
@@ -499,10 +509,13 @@ func flowL4(f *format.Flow) format.Layer4 {
 }
 
 // statusJSON names each status bit, as the kernel's netlink
-// specification does.
+// specification does; a bit without a name, which Status prints as
+// "bitN", has none here.
 var statusJSON = func() (names [32]string) {
 	for i := range names {
-		names[i] = format.StatusName(1 << i)
+		if s := format.Status(1 << i); !strings.HasPrefix(s.String(), "bit") {
+			names[i] = s.String()
+		}
 	}
 	return names
 }()

@@ -1,6 +1,10 @@
 package codec
 
-import "github.com/ctconv/ctconv/format"
+import (
+	"encoding/binary"
+
+	"github.com/ctconv/ctconv/format"
+)
 
 // kept is what a decoder keeps of the record it filled last, its strings
 // and extras, so that decoding into the same struct again reuses them
@@ -8,7 +12,22 @@ import "github.com/ctconv/ctconv/format"
 type kept struct {
 	old       [4]string
 	oldExtras format.Extras
-	extras    format.ExtrasBuilder // the extras being read
+	extras    []byte // the extras being read, in their binary form
+}
+
+// addExtra adds tok at slot s to the extras being read.
+func (k *kept) addExtra(s format.Slot, tok []byte) {
+	k.extras = binary.AppendUvarint(append(k.extras, byte(s)), uint64(len(tok)))
+	k.extras = append(k.extras, tok...)
+}
+
+// extrasRead sets e to the extras read, in slot order: those kept where
+// they are the same, so that decoding does not allocate them again.
+func (k *kept) extrasRead(e *format.Extras) error {
+	*e = k.oldExtras
+	err := e.UnmarshalBinary(k.extras)
+	k.extras = k.extras[:0]
+	return err
 }
 
 // flow keeps f's strings and extras, and empties f for the next record.

@@ -52,7 +52,7 @@ func TestMsgpackExpectRoundTrip(t *testing.T) {
 	var all []format.Expect
 	for file, fm := range expectFiles(t) {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), fm, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm, Location: time.UTC})
 		var e format.Expect
 		for sc.ScanExpect(&e) {
 			enc.EncodeExpect(&e)
@@ -77,7 +77,7 @@ func TestMsgpackExpectRoundTrip(t *testing.T) {
 func TestMsgpackFuture(t *testing.T) {
 	var f format.Flow
 	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=5 zone=0 use=2"
-	if err := format.ParseProc([]byte(line), &f); err != nil {
+	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	var cur bytes.Buffer

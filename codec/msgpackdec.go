@@ -379,7 +379,7 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 	if err := getFields(d, flowFields[:], mask, f); err != nil {
 		return err
 	}
-	if field, r := format.CheckText(f); r != "" {
+	if field, r := f.CheckText(); r != "" {
 		return corrupt(field + ": " + r)
 	}
 	return d.skipRest()
@@ -443,7 +443,6 @@ func (d *MsgpackDecoder) extras(f *format.Flow) error {
 	if n < 0 || n%2 != 0 || n > 2*maxString {
 		return corrupt("malformed extras")
 	}
-	d.kept.extras.Reset()
 	for i := 0; i < n; i += 2 {
 		d.left += 2 // the pair's elements are inside the array
 		slot, err := d.uint(math.MaxUint8)
@@ -454,8 +453,10 @@ func (d *MsgpackDecoder) extras(f *format.Flow) error {
 		if err != nil {
 			return err
 		}
-		d.kept.extras.Add(format.Slot(slot), string(tok))
+		d.kept.addExtra(format.Slot(slot), tok)
 	}
-	f.Extras = d.kept.extras.Extras(d.kept.oldExtras)
+	if d.kept.extrasRead(&f.Extras) != nil {
+		return corrupt("malformed extras")
+	}
 	return nil
 }

@@ -80,7 +80,7 @@ func TestSchema(t *testing.T) {
 	// -e without a reply tuple.
 	for _, file := range conntrackdFiles(t) {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
 		fm, _ := sc.Detect()
 		var f format.Flow
 		var e format.Expect

@@ -26,7 +26,7 @@ func statsCaptures(t *testing.T) map[string]format.Format {
 	out := map[string]format.Format{}
 	for _, file := range append(files, older...) {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
 		if fm, err := sc.Detect(); err == nil && fm.Statistics() {
 			out[file] = fm
 		}
@@ -40,7 +40,7 @@ func statsCaptures(t *testing.T) map[string]format.Format {
 // readCaptureStats reads every record of counters of data, in format fm.
 func readCaptureStats(t *testing.T, data []byte, fm format.Format) []format.Stats {
 	t.Helper()
-	sc, _ := format.NewScanner(bytes.NewReader(data), fm)
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm})
 	var all []format.Stats
 	var s format.Stats
 	for sc.ScanStats(&s) {
@@ -96,7 +96,7 @@ func TestStatsGolden(t *testing.T) {
 		}
 
 		var out bytes.Buffer
-		w := format.NewWriter(&out, format.Printer{Format: fm})
+		w := format.NewWriter(&out, format.Dialect{Format: fm})
 		var d codec.JSONDecoder
 		var s format.Stats
 		var back []format.Stats
