@@ -11,7 +11,7 @@ import (
 func ExampleAppendJSON() {
 	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 zone=0 use=2"
 	var f format.Flow
-	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -43,7 +43,7 @@ func ExampleMsgpackEncoder() {
 		"ipv4     2 tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775 mark=0 zone=0 use=2",
 		"ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.6 dst=192.168.1.9 sport=32776 dport=22 src=192.168.1.9 dst=203.0.113.7 sport=22 dport=32776 [ASSURED] mark=0 zone=0 use=2",
 	} {
-		if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
+		if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 			fmt.Println(err)
 			return
 		}

@@ -24,7 +24,7 @@ func TestLinearTime(t *testing.T) {
 		}
 		b.WriteString(" use=2")
 		var f format.Flow
-		if err := (format.Dialect{Format: format.Proc}).Parse([]byte(b.String()), &f); err != nil {
+		if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(b.String()), &f); err != nil {
 			t.Fatal(err)
 		}
 		return f

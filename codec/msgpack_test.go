@@ -77,7 +77,7 @@ func TestMsgpackExpectRoundTrip(t *testing.T) {
 func TestMsgpackFuture(t *testing.T) {
 	var f format.Flow
 	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=5 zone=0 use=2"
-	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	var cur bytes.Buffer

@@ -74,7 +74,7 @@ func TestBaseline(t *testing.T) {
 			continue
 		}
 		var want, got format.Flow
-		if err := (format.Dialect{Format: format.Proc}).Parse(s.line, &want); err != nil {
+		if err := new(format.Dialect{Format: format.Proc}).Parse(s.line, &want); err != nil {
 			t.Fatal(err)
 		}
 		if err := baselineParse(s.line, &got); err != nil {

@@ -359,7 +359,7 @@ func TestConntrackdConvert(t *testing.T) {
 	}
 	var f format.Flow
 	line := "tcp      6 431997 ESTABLISHED src=::1 dst=::1 sport=51266 dport=33929 packets=4 bytes=300 src=::1 dst=::1 sport=33929 dport=51266 packets=3 bytes=228 [ASSURED] mark=0 delta-time=3 use=1"
-	if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	want := "tcp      6 ESTABLISHED src=::1 dst=::1 sport=51266 dport=33929 src=::1 dst=::1 sport=33929 dport=51266 [ASSURED] mark=0 [active since 3s]\n"

@@ -148,7 +148,7 @@ func TestPrintUnreadableNames(t *testing.T) {
 		{"secctx with a control byte", func(f *format.Flow) { f.Secctx = "a\tb" }, []format.Format{format.Proc, format.Conntrack, format.XML}},
 	} {
 		var f format.Flow
-		if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
+		if err := new(format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
 			t.Fatal(err)
 		}
 		c.set(&f)

@@ -209,7 +209,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestUnderline(t *testing.T) {
 	var f format.Flow
-	err := format.Dialect{Format: format.Proc}.Parse([]byte(strings.Replace(good, "sport=32775", "sport=99999", 1)), &f)
+	err := new(format.Dialect{Format: format.Proc}).Parse([]byte(strings.Replace(good, "sport=32775", "sport=99999", 1)), &f)
 	var pe *format.ParseError
 	if !errors.As(err, &pe) {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestUnderlineLong(t *testing.T) {
 func TestLenient(t *testing.T) {
 	line := strings.Replace(good, "mark=0 ", "mark=0 hwid=12 ", 1)
 	var f format.Flow
-	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	if f.Extras.Len() != 1 {

@@ -3,7 +3,6 @@ package format_test
 import (
 	"cmp"
 	"fmt"
-	"log"
 	"maps"
 	"net/netip"
 	"os"
@@ -16,7 +15,7 @@ import (
 func ExampleDialect_Parse() {
 	line := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 delta-time=12 use=2"
 	var f format.Flow
-	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -30,7 +29,7 @@ func ExampleDialect_Parse() {
 func ExampleDialect_Append() {
 	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2"
 	var f format.Flow
-	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -55,19 +54,23 @@ ipv4     2 tcp      6 117 SYN_SENT src=192.168.1.10 dst=203.0.113.9 sport=51002 
 func Example() {
 	sc, err := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Auto})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	w := format.NewWriter(os.Stdout, format.Dialect{Format: format.Conntrack})
 	for f, err := range sc.Flows() {
 		if err != nil {
-			log.Fatal(err) // a *ParseError says which line, and where in it
+			fmt.Println(err) // a *ParseError says which line, and where in it
+			return
 		}
 		if err := w.Write(f); err != nil {
-			log.Fatal(err)
+			fmt.Println(err)
+			return
 		}
 	}
 	if err := w.Close(); err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	// Output:
 	// tcp      6 598 ESTABLISHED src=::1 dst=::2 sport=50000 dport=22 src=::2 dst=::1 sport=22 dport=50000 [ASSURED] mark=0 use=2
@@ -84,10 +87,15 @@ func Example_topPorts() {
 		Port  uint16
 	}
 	count := map[service]int{}
-	sc, _ := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Proc})
+	sc, err := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Proc})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for f, err := range sc.Flows() {
 		if err != nil {
-			log.Fatal(err)
+			fmt.Println(err)
+			return
 		}
 		count[service{f.Proto, f.Orig.DstPort}]++
 	}
@@ -108,10 +116,15 @@ func Example_topPorts() {
 // conntrack -L does.
 func Example_nat() {
 	established := format.Filter{Proto: new(format.TCP), State: new(format.TCPEstablished)}
-	sc, _ := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Proc})
+	sc, err := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Proc})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for f, err := range sc.Flows() {
 		if err != nil {
-			log.Fatal(err)
+			fmt.Println(err)
+			return
 		}
 		if established.Match(f) && f.Reply != f.Mirror() {
 			fmt.Println(f)
@@ -132,7 +145,8 @@ udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10
 `
 	sc, err := format.NewScanner(strings.NewReader(capture), format.Dialect{Format: format.Auto}, format.WithName("capture.txt"))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	for f, err := range sc.Flows() {
 		if err != nil {
@@ -151,7 +165,7 @@ udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10
 
 func ExampleParseError_Underline() {
 	var f format.Flow
-	err := format.Dialect{Format: format.IPLegacy}.Parse([]byte("tcp      6 117 SYN_SENT src= dst= sport=50291 dport=25"), &f)
+	err := new(format.Dialect{Format: format.IPLegacy}).Parse([]byte("tcp      6 117 SYN_SENT src= dst= sport=50291 dport=25"), &f)
 	if pe, ok := err.(*format.ParseError); ok {
 		fmt.Println(pe)
 		fmt.Println(pe.Underline())

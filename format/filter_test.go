@@ -10,7 +10,7 @@ import (
 func TestFilter(t *testing.T) {
 	var f format.Flow
 	line := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=61000 packets=4 bytes=3001 [ASSURED] mark=6 zone=3 delta-time=12 use=2"
-	if err := (format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	prefix := netip.MustParsePrefix

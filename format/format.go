@@ -284,18 +284,20 @@ type Dialect struct {
 // otherwise than conntrack prints it, as XML tools write it out again
 // (blanks between tags, attributes in another order or quotes, <x /> for
 // <x/>, character references), is read as the record it holds, unless
-// d.Strict. To read a stream, use a Scanner.
-func (d Dialect) Parse(line []byte, f *Flow) error { return d.parse(line, rec{f: f}) }
+// d.Strict. Parse adds to d.Options the options of conntrack that the line
+// shows, so that d prints the record back as it was. To read a stream, use
+// a Scanner.
+func (d *Dialect) Parse(line []byte, f *Flow) error { return d.parse(line, rec{f: f}) }
 
 // ParseExpect parses one line of an expectation format into e, as Parse
 // does for flows.
-func (d Dialect) ParseExpect(line []byte, e *Expect) error { return d.parse(line, rec{e: e}) }
+func (d *Dialect) ParseExpect(line []byte, e *Expect) error { return d.parse(line, rec{e: e}) }
 
 // ParseStats parses one line of a format of the table's counters into s,
 // as Parse does for flows. A line of /proc/net/stat/nf_conntrack says
 // what it holds only in the header above it (an error of ErrNoRecord to
 // ParseStats): read such a file with a Scanner.
-func (d Dialect) ParseStats(line []byte, s *Stats) error {
+func (d *Dialect) ParseStats(line []byte, s *Stats) error {
 	p := parser{strict: d.Strict}
 	return p.parseStatsLine(d.Format, line, s)
 }
@@ -303,7 +305,7 @@ func (d Dialect) ParseStats(line []byte, s *Stats) error {
 // parse parses line into r with a parser of its own, which makes its
 // strings anew where r's are not the same. A record of XML that is not in
 // conntrack's layout is read again as re-serialised XML.
-func (d Dialect) parse(line []byte, r rec) error {
+func (d *Dialect) parse(line []byte, r rec) error {
 	line, cr := trimEOL(line)
 	if err := formatCheck(d.Format, line, r.kind()); err != nil {
 		return err
@@ -315,16 +317,22 @@ func (d Dialect) parse(line []byte, r rec) error {
 	} else {
 		err = p.parseLine(d.Format, line, r.f)
 	}
+	opts := p.opts
 	if err != nil && !d.Strict && d.Format.isXML() {
 		ps := retryParsers.Get().(*lineParser)
-		ps.Dialect = d
+		ps.Dialect, ps.p.opts = *d, 0
 		err = ps.retryXML(line, r.f, r.e, err)
+		opts = ps.p.opts
 		retryParsers.Put(ps)
 	}
-	if cr && err == nil {
+	if err != nil {
+		return err
+	}
+	d.Options |= opts
+	if cr {
 		r.setQuirk(QuirkCRLF)
 	}
-	return err
+	return nil
 }
 
 // retryParsers keep the buffers that reading re-serialised XML needs, so

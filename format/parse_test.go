@@ -148,7 +148,7 @@ func TestParse(t *testing.T) {
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			var got format.Flow
-			if err := (format.Dialect{Format: c.f}).Parse([]byte(c.line), &got); err != nil {
+			if err := new(format.Dialect{Format: c.f}).Parse([]byte(c.line), &got); err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(c.want, got, cmpOpts...); d != "" {
@@ -176,10 +176,10 @@ func TestParseReuse(t *testing.T) {
 	for range 2 {
 		for _, l := range lines {
 			var fresh format.Flow
-			if err := (format.Dialect{Format: format.Proc}).Parse([]byte(l), &fresh); err != nil {
+			if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(l), &fresh); err != nil {
 				t.Fatal(err)
 			}
-			if err := (format.Dialect{Format: format.Proc}).Parse([]byte(l), &reused); err != nil {
+			if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(l), &reused); err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(fresh, reused, cmpOpts...); d != "" {

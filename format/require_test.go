@@ -112,7 +112,7 @@ func TestProtoFlow(t *testing.T) {
 				if fm == format.XML && p.Layer4() == format.L4ICMP {
 					want = format.Tuple{Src: want.Src, Dst: want.Dst} // XML has no ICMP part
 				}
-				if err := (format.Dialect{Format: fm}).Parse(line, &g); err != nil || g.Orig != want || g.Proto != p || g.Family != fam {
+				if err := new(format.Dialect{Format: fm}).Parse(line, &g); err != nil || g.Orig != want || g.Proto != p || g.Family != fam {
 					t.Errorf("%v %v as %s: %q reads back as %+v, %v", p, fam, fm, line, g, err)
 				}
 			}

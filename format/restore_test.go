@@ -88,7 +88,7 @@ func TestRestoreRefuses(t *testing.T) {
 		{"-I -t 0 -s 0.0.0.0 -d 0.0.0.0 -r 0.0.0.0 -q 0.0.0.0 -p dccp --state OPEN --role client", "--sport"},
 	} {
 		var f format.Flow
-		err := format.Dialect{Format: format.Restore}.Parse([]byte(c.line), &f)
+		err := new(format.Dialect{Format: format.Restore}).Parse([]byte(c.line), &f)
 		var pe *format.ParseError
 		if !errors.As(err, &pe) || pe.Field != c.field {
 			t.Errorf("%q: %v, want a *ParseError in %s", c.line, err, c.field)

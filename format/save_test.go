@@ -26,7 +26,7 @@ var saveLines = []string{
 func TestSaveLines(t *testing.T) {
 	for _, line := range saveLines {
 		var f format.Flow
-		if err := (format.Dialect{Format: format.Save}).Parse([]byte(line), &f); err != nil {
+		if err := new(format.Dialect{Format: format.Save}).Parse([]byte(line), &f); err != nil {
 			t.Errorf("%v\n%s", err, err.(*format.ParseError).Underline())
 			continue
 		}
@@ -37,11 +37,11 @@ func TestSaveLines(t *testing.T) {
 	}
 	// NAT flags and the ICMP reply the kernel would make.
 	var f format.Flow
-	format.Dialect{Format: format.Save}.Parse([]byte(saveLines[0]), &f)
+	new(format.Dialect{Format: format.Save}).Parse([]byte(saveLines[0]), &f)
 	if f.Status&format.StatusSrcNAT == 0 || f.Status&format.StatusDstNAT != 0 {
 		t.Errorf("status %v, want src-nat", f.Status)
 	}
-	format.Dialect{Format: format.Save}.Parse([]byte("-A -t 26 -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id 48879"), &f)
+	new(format.Dialect{Format: format.Save}).Parse([]byte("-A -t 26 -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id 48879"), &f)
 	text, _ := format.Dialect{Format: format.Conntrack}.Append(nil, &f)
 	if !strings.Contains(string(text), "type=128 code=0 id=48879 src=::1 dst=::1 type=129 code=0 id=48879") {
 		t.Errorf("ICMPv6 reply: %s", text)
@@ -73,7 +73,7 @@ func TestSaveICMPReply(t *testing.T) {
 			addrs = "-s ::1 -d ::2 -r ::2 -q ::1 "
 		}
 		var f format.Flow
-		if err := (format.Dialect{Format: format.Save}).Parse([]byte("-A -t 99 -u UNSET "+addrs+c.save), &f); err != nil {
+		if err := new(format.Dialect{Format: format.Save}).Parse([]byte("-A -t 99 -u UNSET "+addrs+c.save), &f); err != nil {
 			t.Errorf("%s: %v", c.save, err)
 			continue
 		}
@@ -112,7 +112,7 @@ func TestSaveErrors(t *testing.T) {
 		{"trailing", good + " --mark 1", format.ErrSyntax, `unexpected "--mark"`},
 	} {
 		var f format.Flow
-		err := format.Dialect{Format: format.Save}.Parse([]byte(c.line), &f)
+		err := new(format.Dialect{Format: format.Save}).Parse([]byte(c.line), &f)
 		var pe *format.ParseError
 		if !errors.As(err, &pe) || !errors.Is(err, c.err) || !strings.Contains(pe.Msg, c.msg) {
 			t.Errorf("%s: %v", c.name, err)

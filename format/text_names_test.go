@@ -155,7 +155,7 @@ func deref2(v any) any {
 func TestFlowString(t *testing.T) {
 	const line = "[1764590000.123456]\t    [NEW] tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1 id=7"
 	var f format.Flow
-	if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.String(); got != line {
@@ -180,5 +180,23 @@ func TestFlowString(t *testing.T) {
 	f.Fields &^= format.FieldL4
 	if got := f.String(); !strings.HasPrefix(got, "(cannot print as conntrack: ") {
 		t.Errorf("a flow conntrack cannot print: %s", got)
+	}
+}
+
+// TestDialectRoundTrip checks that Parse adds to the Dialect the options
+// the line shows, and only when it reads the line, so that the same
+// Dialect prints the record back as it was.
+func TestDialectRoundTrip(t *testing.T) {
+	const line = "ipv6     10 tcp      6 595 ESTABLISHED src=2001:db8:0:1:1:1:1:1 dst=2001:db8::1:0:0:1 sport=50003 dport=22 packets=0 bytes=0 src=2001:db8::1:0:0:1 dst=2001:db8:0:1:1:1:1:1 sport=22 dport=50003 packets=0 bytes=0 [ASSURED] mark=0 delta-time=5 use=1 id=4173404476"
+	d := format.Dialect{Format: format.Conntrack}
+	var f format.Flow
+	if err := d.Parse([]byte(line[:len(line)-5]+"x"), &f); err == nil || d.Options != 0 {
+		t.Errorf("a bad line: %v, options %v", err, d.Options)
+	}
+	if err := d.Parse([]byte(line), &f); err != nil || d.Options != format.OptExtended|format.OptID {
+		t.Fatalf("%v, options %v", err, d.Options)
+	}
+	if out, err := d.Append(nil, &f); err != nil || string(out) != line+"\n" {
+		t.Errorf("printed back:\n%s%v", out, err)
 	}
 }

@@ -46,7 +46,7 @@ func TestLabelsRead(t *testing.T) {
 		{"restore, an escape", format.Restore, save + "a\x1b[31m", false},
 	} {
 		var f format.Flow
-		err := format.Dialect{Format: c.fm}.Parse([]byte(c.line), &f)
+		err := new(format.Dialect{Format: c.fm}).Parse([]byte(c.line), &f)
 		var pe *format.ParseError
 		switch {
 		case c.ok && err != nil:
@@ -66,7 +66,7 @@ func TestLabelsRead(t *testing.T) {
 // that reaches a terminal's escape sequences.
 func TestCheckText(t *testing.T) {
 	var base format.Flow
-	if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
+	if err := new(format.Dialect{Format: format.Conntrack}).Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -103,7 +103,7 @@ func TestCheckText(t *testing.T) {
 func TestLongLine(t *testing.T) {
 	var f format.Flow
 	line := "udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"
-	if err := (format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < format.DefaultMaxLine/8; i++ {

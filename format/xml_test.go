@@ -49,7 +49,7 @@ func TestXMLWild(t *testing.T) {
 func TestXMLState(t *testing.T) {
 	line := `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="132" protoname="sctp"><sport>1</sport><dport>2</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="132" protoname="sctp"><sport>2</sport><dport>1</dport></layer4></meta><meta direction="independent"><state>FIN_WAIT</state><timeout>29</timeout><mark>0</mark><use>1</use><id>1865928279</id><unreplied/></meta></flow>`
 	var f format.Flow
-	if err := (format.Dialect{Format: format.XML}).Parse([]byte(line), &f); err != nil {
+	if err := new(format.Dialect{Format: format.XML}).Parse([]byte(line), &f); err != nil {
 		t.Fatal(err)
 	}
 	if f.Proto != format.SCTP || f.State != format.SCTPEstablished {
@@ -68,7 +68,7 @@ func TestXMLState(t *testing.T) {
 func TestXMLErrors(t *testing.T) {
 	good := `<flow type="new"><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>40000</sport><dport>80</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>80</sport><dport>40000</dport></layer4></meta><meta direction="independent"><state>NONE</state><timeout>100</timeout><mark>0</mark><id>2563558459</id><unreplied/></meta><when><hour>22</hour><min>54</min><sec>28</sec><wday>4</wday><day>25</day><month>11</month><year>2026</year></when></flow> [USERSPACE] portid=30591`
 	var f format.Flow
-	if err := (format.Dialect{Format: format.XML}).Parse([]byte(good), &f); err != nil {
+	if err := new(format.Dialect{Format: format.XML}).Parse([]byte(good), &f); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -87,7 +87,7 @@ func TestXMLErrors(t *testing.T) {
 		{"order", strings.Replace(good, "<timeout>100</timeout><mark>0</mark>", "<mark>0</mark><timeout>100</timeout>", 1), format.ErrSyntax, `expected "</meta>"`},
 		{"header", `<?xml version="1.0" encoding="utf-8"?>`, format.ErrNoRecord, "header or footer"},
 	} {
-		err := format.Dialect{Format: format.XML}.Parse([]byte(c.line), &f)
+		err := new(format.Dialect{Format: format.XML}).Parse([]byte(c.line), &f)
 		var pe *format.ParseError
 		if !errors.As(err, &pe) || !errors.Is(err, c.err) || !strings.Contains(pe.Msg, c.msg) {
 			t.Errorf("%s: %v", c.name, err)
@@ -100,7 +100,7 @@ func TestXMLErrors(t *testing.T) {
 // another state. FuzzNetlink found it.
 func TestXMLUnknownState(t *testing.T) {
 	var f format.Flow
-	if err := (format.Dialect{Format: format.Proc}).Parse([]byte("ipv4     2 tcp      6 119 TIME_WAIT src=127.0.0.1 dst=127.0.0.1 sport=51256 dport=8080 src=127.0.0.1 dst=127.0.0.1 sport=8080 dport=51256 [ASSURED] mark=0 zone=0 use=2"), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte("ipv4     2 tcp      6 119 TIME_WAIT src=127.0.0.1 dst=127.0.0.1 sport=51256 dport=8080 src=127.0.0.1 dst=127.0.0.1 sport=8080 dport=51256 [ASSURED] mark=0 zone=0 use=2"), &f); err != nil {
 		t.Fatal(err)
 	}
 	f.State = 48

@@ -124,7 +124,7 @@ func msgpackOf(f *testing.F, file string, n int) []byte {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
 	fm, _ := sc.Detect()
 	var buf bytes.Buffer
 	enc := codec.NewMsgpackEncoder(&buf)
@@ -196,12 +196,12 @@ func allocated() uint64 {
 
 // snapshotOf returns a snapshot of a text capture.
 func snapshotOf(f *testing.F, text []byte) []byte {
-	in, err := snapshot.Open(bytes.NewReader(text), snapshot.Text(format.Auto), format.WithLocation(time.UTC))
+	in, err := snapshot.Open(bytes.NewReader(text), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
 	if err != nil {
 		f.Fatal(err)
 	}
 	var buf bytes.Buffer
-	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Printer{}, snapshot.Header{Source: in.Encoding(), Expectations: in.Expectations()})
+	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Dialect{}, snapshot.Header{Source: in.Encoding(), Expectations: in.Expectations()})
 	if err != nil {
 		f.Fatal(err)
 	}

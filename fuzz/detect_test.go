@@ -41,14 +41,14 @@ func FuzzDetect(f *testing.F) {
 			if fm.Statistics() {
 				continue // FuzzStats
 			}
-			if recs, _, err := readAll(data, fm, format.WithStrict()); err == nil && len(recs) > 0 {
+			if recs, _, err := readAll(data, fm); err == nil && len(recs) > 0 {
 				reads[fm] = recs
 			}
 		}
 		if len(reads) == 0 {
 			return
 		}
-		auto, detected, err := readAll(data, format.Auto, format.WithStrict())
+		auto, detected, err := readAll(data, format.Auto)
 		if err != nil {
 			t.Fatalf("%d formats read the input, auto detection fails: %v", len(reads), err)
 		}
@@ -62,10 +62,10 @@ func FuzzDetect(f *testing.F) {
 	})
 }
 
-// readAll reads every record of data in format fm, flows or
+// readAll reads every record of data in format fm, strictly, flows or
 // expectations, and returns the format read.
-func readAll(data []byte, fm format.Format, opts ...format.ScanOption) ([]any, format.Format, error) {
-	sc, err := format.NewScanner(bytes.NewReader(data), fm, append(opts, format.WithLocation(time.UTC), format.WithMaxLine(4096))...)
+func readAll(data []byte, fm format.Format) ([]any, format.Format, error) {
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm, Location: time.UTC, Strict: true}, format.WithMaxLine(4096))
 	if err != nil {
 		return nil, fm, err
 	}

@@ -33,7 +33,7 @@ func FuzzDiff(f *testing.F) {
 // diff returns the ops of a diff of a and b other than duplicates.
 func diff(a, b []byte) ([]string, error) {
 	open := func(data []byte) (*snapshot.Input, error) {
-		return snapshot.Open(bytes.NewReader(data), snapshot.Text(format.Auto), format.WithLocation(time.UTC), format.WithMaxLine(1024))
+		return snapshot.Open(bytes.NewReader(data), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC}, format.WithMaxLine(1024))
 	}
 	old, err := open(a)
 	if err != nil {

@@ -55,9 +55,9 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 	}
 	var f format.Flow
 	var e format.Expect
-	tolerant := format.Parser{Format: fm, Location: time.UTC}
+	tolerant := format.Dialect{Format: fm, Location: time.UTC}
 	relaid := parse(&tolerant, line, &f, &e) == nil
-	p := format.Parser{Format: fm, Location: time.UTC, Strict: true}
+	p := format.Dialect{Format: fm, Location: time.UTC, Strict: true}
 	err := parse(&p, line, &f, &e)
 	if err != nil && relaid {
 		// Another layout: the tolerant parser reads what the strict one
@@ -70,7 +70,7 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		if rewrittenXML(t, fm, line, &f, &e) {
 			return // XML re-serialised: conntrack's bytes, not the line's tokens
 		}
-		out := printRecord(t, &format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}, &f, &e)
+		out := printRecord(t, format.Dialect{Format: fm, Options: p.Options, Location: time.UTC}, &f, &e)
 		if !slices.EqualFunc(blankFields(line), blankFields(out[:len(out)-1]), bytes.Equal) {
 			t.Fatalf("tokens differ:\n in: %q\nout: %q", line, out)
 		}
@@ -98,19 +98,19 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		_ = pe.Underline()
 		return
 	}
-	pr := format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}
-	out := printRecord(t, &pr, &f, &e)
+	pr := format.Dialect{Format: fm, Options: p.Options, Location: time.UTC}
+	out := printRecord(t, pr, &f, &e)
 	if string(out) != string(line)+"\n" && !((fm == format.Conntrack || fm == format.ConntrackExpect) && sameBut(line, out[:len(out)-1], "]")) {
 		t.Fatalf("round trip differs:\n in: %q\nout: %q", line, out)
 	}
 	readsBack(t, &p, out, &f, &e)
-	if again := printRecord(t, &pr, &f, &e); string(again) != string(out) {
+	if again := printRecord(t, pr, &f, &e); string(again) != string(out) {
 		t.Fatalf("printing again differs:\n%q\n%q", out, again)
 	}
 }
 
 // printRecord prints f, or e for an expectation format, with pr.
-func printRecord(t *testing.T, pr *format.Printer, f *format.Flow, e *format.Expect) []byte {
+func printRecord(t *testing.T, pr format.Dialect, f *format.Flow, e *format.Expect) []byte {
 	t.Helper()
 	out, err := appendRecord(pr, f, e)
 	if err != nil {
@@ -121,7 +121,7 @@ func printRecord(t *testing.T, pr *format.Printer, f *format.Flow, e *format.Exp
 
 // readsBack parses out, a printed record of f or e, with p into f or e:
 // it must read as the same record.
-func readsBack(t *testing.T, p *format.Parser, out []byte, f *format.Flow, e *format.Expect) {
+func readsBack(t *testing.T, p *format.Dialect, out []byte, f *format.Flow, e *format.Expect) {
 	t.Helper()
 	f0, e0 := *f, *e
 	if err := parse(p, out[:len(out)-1], f, e); err != nil {
@@ -138,7 +138,7 @@ func readsBack(t *testing.T, p *format.Parser, out []byte, f *format.Flow, e *fo
 // exactLayout reports whether a Scanner reads line, a record, without
 // laying it out anew.
 func exactLayout(fm format.Format, line []byte) bool {
-	sc, err := format.NewScanner(bytes.NewReader(line), fm, format.WithLocation(time.UTC))
+	sc, err := format.NewScanner(bytes.NewReader(line), format.Dialect{Format: fm, Location: time.UTC})
 	if err != nil {
 		panic(err)
 	}
@@ -195,10 +195,10 @@ func FuzzSave(f *testing.F) {
 // flows, printed as ctconv prints them for conntrack -R.
 func FuzzRestore(f *testing.F) {
 	files := corpustest.Paths(f, "*")
-	pr := format.Printer{Format: format.Restore}
+	pr := format.Dialect{Format: format.Restore}
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
 		var fl format.Flow
 		for sc.Scan(&fl) {
 			if line, err := pr.Append(nil, &fl); err == nil {
@@ -310,7 +310,7 @@ func FuzzScanner(f *testing.F) {
 
 func scan(r io.Reader) ([]format.Flow, string) {
 	var errs []string
-	sc, err := format.NewScanner(r, format.Auto, format.WithMaxLine(512),
+	sc, err := format.NewScanner(r, format.Dialect{Format: format.Auto}, format.WithMaxLine(512),
 		format.WithSkip(func(e *format.ParseError) { errs = append(errs, e.Error()) }))
 	if err != nil {
 		panic(err)
@@ -466,15 +466,15 @@ type record struct {
 // parseStrict parses line, strictly or not, and prints what it read.
 func parseStrict(fm format.Format, line []byte, strict bool) (record, bool) {
 	var r record
-	p := format.Parser{Format: fm, Strict: strict, Location: time.UTC}
-	pr := format.Printer{Format: fm, Location: time.UTC}
+	p := format.Dialect{Format: fm, Strict: strict, Location: time.UTC}
+	pr := format.Dialect{Format: fm, Location: time.UTC}
 	if fm.Expectations() {
 		if r.err = p.ParseExpect(line, &r.e); r.err == nil {
-			pr.Options = p.Options()
+			pr.Options = p.Options
 			r.out, r.err = pr.AppendExpect(nil, &r.e)
 		}
 	} else if r.err = p.Parse(line, &r.f); r.err == nil {
-		pr.Options = p.Options()
+		pr.Options = p.Options
 		r.out, r.err = pr.Append(nil, &r.f)
 	}
 	return r, r.err == nil

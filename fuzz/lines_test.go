@@ -76,7 +76,7 @@ func FuzzPaste(f *testing.F) {
 			return
 		}
 		fm := pasteFormats[int(choices[0])%len(pasteFormats)]
-		p := format.Parser{Format: fm, Location: time.UTC}
+		p := format.Dialect{Format: fm, Location: time.UTC}
 		var want format.Flow
 		if p.Parse(line, &want) != nil {
 			return
@@ -112,7 +112,7 @@ func FuzzPaste(f *testing.F) {
 			}
 			in.WriteString(wrapped.String() + "\n")
 		}
-		sc, err := format.NewScanner(strings.NewReader(in.String()), fm, format.WithLocation(time.UTC))
+		sc, err := format.NewScanner(strings.NewReader(in.String()), format.Dialect{Format: fm, Location: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}

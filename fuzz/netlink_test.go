@@ -45,7 +45,7 @@ func FuzzNetlink(f *testing.F) {
 				}
 				p.Location = time.UTC
 				got, line, err := roundTrip(p, &fl)
-				if _, ok := err.(*format.PrintError); ok {
+				if errors.Is(err, format.ErrUnprintable) {
 					continue
 				}
 				if err != nil {
@@ -80,9 +80,9 @@ func FuzzNetlinkStats(f *testing.F) {
 		}
 		for _, fm := range []format.Format{format.ConntrackStats, format.ProcStats} {
 			var out bytes.Buffer
-			w := format.NewWriter(&out, format.Printer{Format: fm})
+			w := format.NewWriter(&out, format.Dialect{Format: fm})
 			err := w.WriteStats(&s)
-			if _, ok := err.(*format.PrintError); ok {
+			if errors.Is(err, format.ErrUnprintable) {
 				continue
 			}
 			if err == nil {

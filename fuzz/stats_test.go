@@ -37,7 +37,7 @@ func FuzzStats(f *testing.F) {
 			return
 		}
 		var out bytes.Buffer
-		w := format.NewWriter(&out, format.Printer{Format: fm})
+		w := format.NewWriter(&out, format.Dialect{Format: fm})
 		for i := range want {
 			if err := w.WriteStats(&want[i]); err != nil {
 				t.Fatalf("record %d of %v read, not printed: %v\n%q", i, fm, err, data)
@@ -52,7 +52,7 @@ func FuzzStats(f *testing.F) {
 			t.Fatalf("printed %v reads otherwise: %s\n%s\n%q", fm, err, cmp.Diff(want, again, cmp.AllowUnexported(format.Stats{})), out.Bytes())
 		}
 		var out2 bytes.Buffer
-		w = format.NewWriter(&out2, format.Printer{Format: fm})
+		w = format.NewWriter(&out2, format.Dialect{Format: fm})
 		for i := range again {
 			w.WriteStats(&again[i])
 		}
@@ -65,7 +65,7 @@ func FuzzStats(f *testing.F) {
 // scanStats reads the counters of r, skipping bad lines.
 func scanStats(r io.Reader, f format.Format) ([]format.Stats, format.Format, string) {
 	var errs string
-	sc, err := format.NewScanner(r, f, format.WithMaxLine(512),
+	sc, err := format.NewScanner(r, format.Dialect{Format: f}, format.WithMaxLine(512),
 		format.WithSkip(func(e *format.ParseError) { errs += e.Error() + "\n" }))
 	if err != nil {
 		panic(err)
@@ -127,7 +127,7 @@ func FuzzStatsJSON(f *testing.F) {
 // itself.
 func FuzzMsgpackStats(f *testing.F) {
 	data, _ := os.ReadFile("../testdata/stats/proc-stat.txt")
-	sc, _ := format.NewScanner(bytes.NewReader(data), format.ProcStats)
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.ProcStats})
 	var seed bytes.Buffer
 	enc := codec.NewMsgpackEncoder(&seed)
 	var s format.Stats

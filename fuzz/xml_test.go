@@ -20,16 +20,16 @@ func rewrittenXML(t *testing.T, fm format.Format, line []byte, f *format.Flow, e
 	if fm != format.XML && fm != format.XMLExpect {
 		return false
 	}
-	strict := format.Parser{Format: fm, Strict: true, Location: time.UTC}
+	strict := format.Dialect{Format: fm, Strict: true, Location: time.UTC}
 	var f2 format.Flow
 	var e2 format.Expect
 	if parse(&strict, line, &f2, &e2) == nil {
 		return false
 	}
-	p := format.Parser{Format: fm, Location: time.UTC}
+	p := format.Dialect{Format: fm, Location: time.UTC}
 	parse(&p, line, &f2, &e2) // the options the line shows
-	pr := format.Printer{Format: fm, Options: p.Options(), Location: time.UTC}
-	out, err := appendRecord(&pr, f, e)
+	pr := format.Dialect{Format: fm, Options: p.Options, Location: time.UTC}
+	out, err := appendRecord(pr, f, e)
 	if err != nil {
 		t.Fatalf("rewritten XML parsed but does not print: %v", err)
 	}
@@ -45,14 +45,14 @@ func rewrittenXML(t *testing.T, fm format.Format, line []byte, f *format.Flow, e
 	return true
 }
 
-func parse(p *format.Parser, line []byte, f *format.Flow, e *format.Expect) error {
+func parse(p *format.Dialect, line []byte, f *format.Flow, e *format.Expect) error {
 	if p.Format.Expectations() {
 		return p.ParseExpect(line, e)
 	}
 	return p.Parse(line, f)
 }
 
-func appendRecord(pr *format.Printer, f *format.Flow, e *format.Expect) ([]byte, error) {
+func appendRecord(pr format.Dialect, f *format.Flow, e *format.Expect) ([]byte, error) {
 	if pr.Format.Expectations() {
 		return pr.AppendExpect(nil, e)
 	}
@@ -65,7 +65,7 @@ func appendRecord(pr *format.Printer, f *format.Flow, e *format.Expect) ([]byte,
 // written otherwise), reads through a Scanner as the same record, and
 // prints as the line. The line's hash picks the layout.
 func reserialisedXML(t *testing.T, fm format.Format, line []byte) {
-	strict := format.Parser{Format: fm, Strict: true, Location: time.UTC}
+	strict := format.Dialect{Format: fm, Strict: true, Location: time.UTC}
 	var f, f2 format.Flow
 	var e, e2 format.Expect
 	if bytes.IndexByte(line, '\n') >= 0 || parse(&strict, line, &f, &e) != nil {
@@ -74,7 +74,7 @@ func reserialisedXML(t *testing.T, fm format.Format, line []byte) {
 	h := fnv.New64a()
 	h.Write(line)
 	doc := reserialise(line, h.Sum64())
-	sc, err := format.NewScanner(bytes.NewReader(doc), fm, format.WithLocation(time.UTC))
+	sc, err := format.NewScanner(bytes.NewReader(doc), format.Dialect{Format: fm, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +104,8 @@ func reserialisedXML(t *testing.T, fm format.Format, line []byte) {
 	if ok || sc.Err() != nil {
 		t.Fatalf("more after the record: %v\n%s", sc.Err(), doc)
 	}
-	pr := format.Printer{Format: fm, Options: sc.Options(), Location: time.UTC}
-	out, err := appendRecord(&pr, &f2, &e2)
+	pr := format.Dialect{Format: fm, Options: sc.Dialect().Options, Location: time.UTC}
+	out, err := appendRecord(pr, &f2, &e2)
 	if err != nil || string(out) != string(line)+"\n" {
 		t.Fatalf("re-serialised record prints otherwise: %v\n%q\n%q", err, out, line)
 	}

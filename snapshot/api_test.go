@@ -209,7 +209,7 @@ func describeChange(c *snapshot.Change) string {
 	for _, f := range []*format.Flow{c.Old, c.New} {
 		if f != nil {
 			b = append(b, ' ')
-			b, _ = format.Proc.Append(b, f)
+			b, _ = format.Dialect{Format: format.Proc}.Append(b, f)
 		}
 	}
 	for _, fc := range c.Fields {

@@ -83,7 +83,7 @@ func TestCRLFHeader(t *testing.T) {
 			t.Fatal(err)
 		}
 		var f format.Flow
-		if err := format.Proc.Parse([]byte(flowA), &f); err != nil {
+		if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(flowA), &f); err != nil {
 			t.Fatal(err)
 		}
 		for _, q := range c.quirk {

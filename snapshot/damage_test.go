@@ -66,7 +66,7 @@ func TestDamage(t *testing.T) {
 // whose writer could go back to set the count if seekable.
 func writeSnapshot(t *testing.T, data []byte, seekable bool) []byte {
 	t.Helper()
-	sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
 	fm, err := sc.Detect()
 	if err != nil {
 		t.Fatal(err)

@@ -553,7 +553,7 @@ var diffFields = []diffField{
 	replyL4("reply.id", format.L4ICMP, func(t *format.Tuple) uint64 { return uint64(t.ID) }),
 	{name: "state", fields: format.FieldState, diff: func(dst []FieldChange, name string, a, b *format.Flow) []FieldChange {
 		if a.State != b.State {
-			dst = append(dst, FieldChange{Field: name, Old: format.StateName(a.Proto, a.State), New: format.StateName(b.Proto, b.State)})
+			dst = append(dst, FieldChange{Field: name, Old: a.Proto.StateName(a.State), New: b.Proto.StateName(b.State)})
 		}
 		return dst
 	}},

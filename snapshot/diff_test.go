@@ -36,7 +36,7 @@ const (
 
 func open(t *testing.T, text string) *snapshot.Input {
 	t.Helper()
-	in, err := snapshot.Open(strings.NewReader(text), snapshot.Text(format.Auto), format.WithLocation(time.UTC))
+	in, err := snapshot.Open(strings.NewReader(text), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestDiffCorpus(t *testing.T) {
 		}{
 			{"itself", func() *snapshot.Input { return open(t, string(data)) }},
 			{"its snapshot", func() *snapshot.Input {
-				in, err := snapshot.Open(bytes.NewReader(snap), snapshot.Text(format.Auto))
+				in, err := snapshot.Open(bytes.NewReader(snap), snapshot.Text(format.Auto), format.Dialect{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -223,7 +223,7 @@ func sortedSnapshot(t *testing.T, text string, sorted bool) *snapshot.Input {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := snapshot.Open(bytes.NewReader(buf.Bytes()), snapshot.File)
+	out, err := snapshot.Open(bytes.NewReader(buf.Bytes()), snapshot.File, format.Dialect{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ const (
 func convert(t *testing.T, text string) (xml, json string) {
 	t.Helper()
 	var x bytes.Buffer
-	w := format.NewWriter(&x, format.Printer{Format: format.XML})
+	w := format.NewWriter(&x, format.Dialect{Format: format.XML})
 	in := open(t, text)
 	var f format.Flow
 	for in.Scan(&f) {
@@ -461,7 +461,7 @@ func TestDiffNATStatus(t *testing.T) {
 		moved = "ipv4     2 tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80 src=10.0.0.2 dst=192.0.2.7 sport=80 dport=2000 mark=0 zone=0 use=2"
 	)
 	var f format.Flow
-	if err := format.Proc.Parse([]byte(proc), &f); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(proc), &f); err != nil {
 		t.Fatal(err)
 	}
 	f.Status |= format.StatusSrcNAT | format.StatusSrcNATDone | format.StatusDstNATDone

@@ -19,7 +19,7 @@ type flows struct {
 
 func newFlows(t testing.TB, n, dup int, base [4]byte) *flows {
 	s := &flows{n: n, dup: dup, base: base}
-	if err := format.ParseProc([]byte(flowA), &s.tmpl); err != nil {
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(flowA), &s.tmpl); err != nil {
 		t.Fatal(err)
 	}
 	return s

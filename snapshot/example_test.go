@@ -26,7 +26,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	sc, err := format.NewScanner(strings.NewReader(table), format.Proc)
+	sc, err := format.NewScanner(strings.NewReader(table), format.Dialect{Format: format.Proc})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -58,7 +58,7 @@ func Example() {
 	fmt.Println(h.Host, h.Source, h.Created.Format(time.DateOnly))
 	var line []byte
 	for r.Scan(&f) {
-		if line, err = format.AppendProc(line[:0], &f); err != nil {
+		if line, err = (format.Dialect{Format: format.Proc}).Append(line[:0], &f); err != nil {
 			fmt.Println(err) // a flow /proc cannot show
 			continue
 		}
@@ -77,13 +77,13 @@ func ExampleNewDiff() {
 	before := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 use=2\n" +
 		"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 use=2\n"
 	after := "ipv4     2 tcp      6 118 TIME_WAIT src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=17 bytes=1420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=14 bytes=9001 [ASSURED] mark=5 zone=0 use=2\n"
-	old, err := snapshot.Open(strings.NewReader(before), snapshot.Text(format.Auto))
+	old, err := snapshot.Open(strings.NewReader(before), snapshot.Text(format.Auto), format.Dialect{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer old.Close()
-	new, err := snapshot.Open(strings.NewReader(after), snapshot.Text(format.Auto))
+	new, err := snapshot.Open(strings.NewReader(after), snapshot.Text(format.Auto), format.Dialect{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -102,6 +104,20 @@ type Header struct {
 	Sorted bool
 	// Count is the number of records, or UnknownCount.
 	Count uint64
+}
+
+// Dialect returns the source's text as the header tells it, which prints
+// the records back as the source had them: its format (Auto for JSON),
+// options, time zone (nil where the zone is not known here), line ends
+// and footer.
+func (h Header) Dialect() format.Dialect {
+	f, _ := h.Source.Format()
+	xml := f == format.XML || f == format.XMLExpect
+	d := format.Dialect{Format: f, Options: h.Options, CRLF: h.CRLF, NoFooter: xml && !h.Footer}
+	if loc, err := time.LoadLocation(h.Location); err == nil && h.Location != "" {
+		d.Location = loc
+	}
+	return d
 }
 
 // Errors of a Reader; each error it returns wraps one.
@@ -227,7 +243,7 @@ func checkHeader(h *Header) error {
 			Msg: "outside the years 1678 to 2262: the file holds nanoseconds since 1970"}
 	}
 	f, text := h.Source.Format()
-	if _, err := format.ParseFormat(f.String()); h.Source.kind == kindFile || text && (f == format.Auto || err != nil) {
+	if h.Source.kind == kindFile || text && (f == format.Auto || !slices.Contains(format.Formats(), f)) {
 		return &OptionError{Option: "Header.Source", Value: h.Source.String(),
 			Msg: "not the encoding of a source: give the text format, or JSON, that the records were read from"}
 	}
@@ -429,11 +445,12 @@ func (w *Writer) WriteStats(s *format.Stats) error {
 	return nil
 }
 
-// SetHeader replaces the header's options and Footer, which a writer may
-// know only at the end; Close writes them where the underlying writer can
-// seek.
-func (w *Writer) SetHeader(options format.Options, footer bool) {
-	w.h.Options, w.h.Footer = options, footer
+// SetDialect sets what the header says of the source's text that a writer
+// may know only at the end, as a Scanner learns it (format.Scanner.Dialect):
+// the options the lines showed, and whether an XML document had its
+// footer. Close writes them where the underlying writer can seek.
+func (w *Writer) SetDialect(d format.Dialect) {
+	w.h.Options, w.h.Footer = d.Options, !d.NoFooter
 }
 
 // Close ends the records and, where the underlying writer can seek (a
@@ -586,10 +603,11 @@ func decodeHeader(b []byte, h *Header) error {
 		case "options":
 			var s string
 			if s, err = d.DecodeString(); err == nil {
-				if h.Options, err = format.ParseOptions(s); err != nil {
-					var oe *format.OptionError
-					if errors.As(err, &oe) {
-						return newer("conntrack option " + strconv.Quote(oe.Name))
+				if err = h.Options.UnmarshalText([]byte(s)); err != nil {
+					for name := range strings.SplitSeq(s, ",") {
+						if new(format.Options).UnmarshalText([]byte(name)) != nil {
+							return newer("conntrack option " + strconv.Quote(name))
+						}
 					}
 					return err
 				}

@@ -24,7 +24,7 @@ import (
 // snapshotOf writes the records of a text capture to a snapshot in memory.
 func snapshotOf(t testing.TB, data []byte) ([]byte, snapshot.Header) {
 	t.Helper()
-	sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto, format.WithLocation(time.UTC))
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
 	fm, err := sc.Detect()
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func snapshotOf(t testing.TB, data []byte) ([]byte, snapshot.Header) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	h.Options, h.Footer = sc.Options(), sc.Footer()
+	h.Options, h.Footer = sc.Dialect().Options, !sc.Dialect().NoFooter
 	return buf.Bytes(), h
 }
 
@@ -66,9 +66,9 @@ func textOf(t testing.TB, snap []byte, h snapshot.Header) []byte {
 	}
 	defer r.Close()
 	var out bytes.Buffer
-	src, _ := h.Source.Format()
-	w := format.NewWriter(&out, format.Printer{Format: src, Options: h.Options, Location: time.UTC})
-	w.Footer = h.Footer
+	d := h.Dialect()
+	d.Location = time.UTC
+	w := format.NewWriter(&out, d)
 	var f format.Flow
 	var e format.Expect
 	for h.Expectations && r.ScanExpect(&e) {
@@ -285,7 +285,7 @@ func snapshotRecords(t *testing.T, n int) []byte {
 	var buf bytes.Buffer
 	enc := codec.NewMsgpackEncoder(&buf)
 	for _, line := range bytes.SplitN(data, []byte("\n"), n+1)[:n] {
-		if err := format.ParseProc(line, &f); err != nil {
+		if err := new(format.Dialect{Format: format.Proc}).Parse(line, &f); err != nil {
 			t.Fatal(err)
 		}
 		enc.EncodeFlow(&f)

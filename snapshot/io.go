@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -49,11 +50,20 @@ func ParseEncoding(name string) (Encoding, error) {
 	case "snapshot":
 		return File, nil
 	}
-	f, err := format.ParseFormat(name)
-	if err != nil {
-		return Encoding{}, errors.New(strings.TrimSuffix(err.Error(), ")") + ", json, snapshot)")
+	var f format.Format
+	if err := f.UnmarshalText([]byte(name)); err != nil || f.String() != name {
+		return Encoding{}, errors.New("unknown format " + strconv.Quote(name) + " (want one of " + formatList() + ", json, snapshot)")
 	}
 	return Text(f), nil
+}
+
+// formatList lists the names of the text formats, Auto first.
+func formatList() string {
+	names := []string{format.Auto.String()}
+	for _, f := range format.Formats() {
+		names = append(names, f.String())
+	}
+	return strings.Join(names, ", ")
 }
 
 // String returns the encoding's name, as ParseEncoding takes it.
@@ -90,9 +100,10 @@ type Input struct {
 // is decompressed as it is read, whatever the encoding; zstd with a window
 // of up to MaxZstdWindow. Given
 // Text(format.Auto), Open detects the encoding from the first bytes, and a
-// text format from the first lines. The scan options apply to text and
-// JSON inputs. Close releases what the Input holds.
-func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error) {
+// text format from the first lines. A text input is read with text's
+// Location and Strict (its format is from's); the scan options apply to
+// text and JSON inputs. Close releases what the Input holds.
+func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOption) (*Input, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	in := &Input{}
 	switch b, _ := br.Peek(4); {
@@ -133,18 +144,22 @@ func Open(r io.Reader, from Encoding, opts ...format.ScanOption) (*Input, error)
 		// bound takes makes a JSON line of up to some 9 times its length.
 		// A caller's WithMaxLine, after this one, overrides it.
 		lr := &lineRecords{}
-		var dec format.Decoder = &codec.JSONDecoder{}
+		var dec interface {
+			DecodeFlow([]byte, *format.Flow) error
+			DecodeExpect([]byte, *format.Expect) error
+		} = &codec.JSONDecoder{}
 		if in.stats {
 			lr.stats = &statsDecoder{}
 			dec = lr.stats
 		}
-		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec)}, opts...)
-		if lr.sc, err = format.NewScanner(br, format.Auto, jsonOpts...); err == nil {
+		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec.DecodeFlow, dec.DecodeExpect)}, opts...)
+		if lr.sc, err = format.NewScanner(br, format.Dialect{Format: format.Auto}, jsonOpts...); err == nil {
 			in.r = lr
 		}
 	default:
 		var sc *format.Scanner
-		if sc, err = format.NewScanner(br, from.text, opts...); err != nil {
+		text.Format = from.text
+		if sc, err = format.NewScanner(br, text, opts...); err != nil {
 			break
 		}
 		in.r = &lineRecords{sc: sc}
@@ -307,7 +322,7 @@ func (r *lineRecords) ScanStats(s *format.Stats) bool {
 
 func (r *lineRecords) Err() error                      { return r.sc.Err() }
 func (r *lineRecords) close()                          {}
-func (r *lineRecords) position() (format.Options, int) { return r.sc.Options(), r.sc.Line() }
+func (r *lineRecords) position() (format.Options, int) { return r.sc.Dialect().Options, r.sc.Line() }
 func (r *lineRecords) header() (Header, bool)          { return Header{}, false }
 func (r *lineRecords) carried() []format.Stats         { return nil }
 
@@ -318,8 +333,7 @@ func (r *lineRecords) counts() LineCounts {
 
 // footer: only XML has one to lack.
 func (r *lineRecords) footer() bool {
-	f := r.sc.Format()
-	return f != format.XML && f != format.XMLExpect || r.sc.Footer()
+	return !r.sc.Dialect().NoFooter
 }
 
 // fileRecords reads a snapshot file.
@@ -477,7 +491,7 @@ type Output struct {
 // NewOutput returns an Output of records to w in encoding to. The printer
 // gives the options and zone of the text formats; h is the header of a
 // snapshot file.
-func NewOutput(w io.Writer, to Encoding, p format.Printer, h Header) (*Output, error) {
+func NewOutput(w io.Writer, to Encoding, p format.Dialect, h Header) (*Output, error) {
 	o := &Output{to: to, w: w}
 	switch to.kind {
 	case kindFile:
@@ -557,11 +571,11 @@ func (o *Output) WriteStats(s *format.Stats) error {
 // Count returns the number of records written.
 func (o *Output) Count() int { return o.count }
 
-// SetHeader sets what a snapshot's header can tell only at the end; see
-// Writer.SetHeader. For other encodings it does nothing.
-func (o *Output) SetHeader(options format.Options, footer bool) {
+// SetDialect sets what a snapshot's header can tell only at the end; see
+// Writer.SetDialect. For other encodings it does nothing.
+func (o *Output) SetDialect(d format.Dialect) {
 	if o.file != nil {
-		o.file.SetHeader(options, footer)
+		o.file.SetDialect(d)
 	}
 }
 

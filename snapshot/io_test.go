@@ -36,7 +36,7 @@ func TestOpenCompressed(t *testing.T) {
 		return w.EncodeAll(b, nil)
 	}
 	read := func(b []byte) ([]format.Flow, *snapshot.Input, error) {
-		in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.WithLocation(time.UTC))
+		in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -99,7 +99,7 @@ func TestOpenZstdWindows(t *testing.T) {
 			append(skippable(0x5a, make([]byte, 4)), zstdWindow(t, data[len(data)/2:], 23)...)...), ""},
 		{"window of 256 MiB", zstdWindow(t, data, 28), "zstd -d --long=31"},
 	} {
-		in, err := snapshot.Open(bytes.NewReader(c.zst), snapshot.Text(format.Auto))
+		in, err := snapshot.Open(bytes.NewReader(c.zst), snapshot.Text(format.Auto), format.Dialect{})
 		n := 0
 		if err == nil {
 			for f := (format.Flow{}); in.Scan(&f); n++ {
@@ -186,12 +186,12 @@ func TestInputAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	source := func() *snapshot.Input {
-		sc, _ := format.NewScanner(bytes.NewReader(ext), format.Auto)
+		sc, _ := format.NewScanner(bytes.NewReader(ext), format.Dialect{Format: format.Auto})
 		return snapshot.FromSource(fakeSource{sc}, snapshot.Text(format.Conntrack))
 	}
 	openText := func(b []byte) func() *snapshot.Input {
 		return func() *snapshot.Input {
-			in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.WithLocation(time.UTC))
+			in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
 			if err != nil {
 				t.Fatal(err)
 			}

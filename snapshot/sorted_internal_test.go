@@ -22,7 +22,7 @@ func TestDiffUnsorted(t *testing.T) {
 		if lie {
 			w.sort = nil // the flows go out as they come
 		}
-		in, _ := Open(strings.NewReader(text), Text(format.Proc))
+		in, _ := Open(strings.NewReader(text), Text(format.Proc), format.Dialect{})
 		var f format.Flow
 		for in.Scan(&f) {
 			w.WriteFlow(&f)
@@ -30,7 +30,7 @@ func TestDiffUnsorted(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		out, err := Open(&buf, File)
+		out, err := Open(&buf, File, format.Dialect{})
 		if err != nil {
 			t.Fatal(err)
 		}

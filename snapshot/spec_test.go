@@ -430,12 +430,11 @@ func (r *specRecords) flow(f *format.Flow) {
 				r.err = err
 				return
 			}
-			var b format.ExtrasBuilder
+			f.Extras = format.Extras{}
 			for range n / 2 {
 				r.left += 2
-				b.Add(format.Slot(r.uint()), r.str())
+				f.Extras = f.Extras.Add(format.Slot(r.uint()), r.str())
 			}
-			f.Extras = b.Extras(format.Extras{})
 		}
 	}
 	if r.crlf {

@@ -17,7 +17,7 @@ import (
 // readStats opens data from enc and reads its counters.
 func readStats(t *testing.T, data []byte, enc snapshot.Encoding) ([]format.Stats, *snapshot.Input, error) {
 	t.Helper()
-	in, err := snapshot.Open(bytes.NewReader(data), enc, format.WithName("capture"))
+	in, err := snapshot.Open(bytes.NewReader(data), enc, format.Dialect{}, format.WithName("capture"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +55,7 @@ func countStats(t *testing.T, data []byte) uint64 {
 func writeStats(t *testing.T, all []format.Stats, to snapshot.Encoding, h snapshot.Header) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	out, err := snapshot.NewOutput(&buf, to, format.Printer{}, h)
+	out, err := snapshot.NewOutput(&buf, to, format.Dialect{}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestStatsEncodings(t *testing.T) {
 	n := 0
 	for _, file := range append(files, older...) {
 		data, _ := os.ReadFile(file)
-		in, err := snapshot.Open(bytes.NewReader(data), snapshot.Text(format.Auto))
+		in, err := snapshot.Open(bytes.NewReader(data), snapshot.Text(format.Auto), format.Dialect{})
 		if err != nil || !in.Stats() {
 			continue // a table or a listing, not counters
 		}
@@ -130,7 +130,7 @@ func TestSnapshotCarriesStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, _ := format.NewScanner(bytes.NewReader(table), format.Conntrack)
+	sc, _ := format.NewScanner(bytes.NewReader(table), format.Dialect{Format: format.Conntrack})
 	var flows []format.Flow
 	var f format.Flow
 	for sc.Scan(&f) {
@@ -170,7 +170,7 @@ func TestSnapshotCarriesStats(t *testing.T) {
 		t.Errorf("before the flows, %d counter records, want %d", len(r.Stats()), len(stats))
 	}
 	var out bytes.Buffer
-	tw := format.NewWriter(&out, format.Printer{Format: format.Conntrack})
+	tw := format.NewWriter(&out, format.Dialect{Format: format.Conntrack})
 	for r.Scan(&f) {
 		tw.Write(&f)
 	}

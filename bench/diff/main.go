@@ -107,7 +107,7 @@ func capture(a, b string, n int) error {
 			return err
 		}
 		bw := bufio.NewWriterSize(f, 1<<16)
-		if err := gen.WriteTable(format.NewWriter(bw, format.Printer{Format: format.Proc}), n, 1, uint64(2*i)); err != nil {
+		if err := gen.WriteTable(format.NewWriter(bw, format.Dialect{Format: format.Proc}), n, 1, uint64(2*i)); err != nil {
 			return err
 		}
 		if err := bw.Flush(); err != nil {

@@ -114,7 +114,7 @@ func write(file, snap string) (uint64, error) {
 		return 0, err
 	}
 	defer in.Close()
-	sc, err := format.NewScanner(in, format.Auto)
+	sc, err := format.NewScanner(in, format.Dialect{Format: format.Auto})
 	if err != nil {
 		return 0, err
 	}
@@ -140,7 +140,7 @@ func write(file, snap string) (uint64, error) {
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	w.SetHeader(sc.Options(), sc.Footer())
+	w.SetDialect(sc.Dialect())
 	if err := w.Close(); err != nil {
 		return 0, err
 	}
@@ -173,7 +173,7 @@ func read(snap string, want uint64) error {
 
 // parse parses the text from memory, for a sense of scale.
 func parse(text []byte) error {
-	sc, err := format.NewScanner(bytes.NewReader(text), format.Auto)
+	sc, err := format.NewScanner(bytes.NewReader(text), format.Dialect{Format: format.Auto})
 	if err != nil {
 		return err
 	}

@@ -85,15 +85,11 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	}
 	defer r.Close()
 	bad := 0
-	opts := []format.ScanOption{format.WithLocation(loc),
+	in, err := r.records(enc, format.Dialect{Location: loc, Strict: strict},
 		format.WithSkip(func(e *format.ParseError) {
 			bad++
 			lines.report(e)
-		})}
-	if strict {
-		opts = append(opts, format.WithStrict())
-	}
-	in, err := r.records(enc, opts...)
+		}))
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
 		return false, nil

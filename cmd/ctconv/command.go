@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -169,13 +170,14 @@ func (in *input) track(p *progress) {
 }
 
 // records returns the input's records: netlink:'s table, or the capture
-// as snapshot.Open reads it from enc, named by the input, with opts.
-func (in *input) records(enc snapshot.Encoding, opts ...format.ScanOption) (*snapshot.Input, error) {
+// as snapshot.Open reads it from enc, text in Dialect d, named by the
+// input, with opts.
+func (in *input) records(enc snapshot.Encoding, d format.Dialect, opts ...format.ScanOption) (*snapshot.Input, error) {
 	if t := in.table; t != nil {
 		in.table = nil
 		return t, nil
 	}
-	return snapshot.Open(in, enc, append([]format.ScanOption{format.WithName(in.name)}, opts...)...)
+	return snapshot.Open(in, enc, d, append([]format.ScanOption{format.WithName(in.name)}, opts...)...)
 }
 
 // Close ends the progress bar and closes the file, or the table that
@@ -208,7 +210,12 @@ func (c *command) netlink(x *format.Filter) (*input, error) {
 	}
 	var kf ctnetlink.DumpFilter
 	if x != nil {
-		kf = ctnetlink.DumpFilter{Family: x.Family, Mark: x.Mark, MarkMask: x.MarkMask}
+		if x.Family != nil {
+			kf.Family = *x.Family
+		}
+		if x.Mark != nil {
+			kf.Mark, kf.MarkMask = *x.Mark, cmp.Or(x.MarkMask, ^uint32(0))
+		}
 		if x.Zone != nil {
 			kf.Zone = *x.Zone
 		}

@@ -113,7 +113,7 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmd.fail("--sort sorts a snapshot: give --to snapshot")
 	}
 	if *with != "" {
-		if req.opts, err = format.ParseOptions(*with); err != nil {
+		if req.opts, err = parseWith(*with); err != nil {
 			return cmd.fail("--with: %v", err)
 		}
 		req.withSet = true
@@ -199,7 +199,7 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 			from = snapshot.Text(format.Proc)
 		}
 		var empty *snapshot.Input
-		if empty, err = snapshot.Open(strings.NewReader(""), from); err == nil {
+		if empty, err = snapshot.Open(strings.NewReader(""), from, format.Dialect{}); err == nil {
 			err = c.start(empty)
 		}
 	}
@@ -210,7 +210,7 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 		err = c.werr
 	}
 	if c.out != nil {
-		c.out.SetHeader(c.options, c.footer)
+		c.out.SetDialect(format.Dialect{Options: c.options, NoFooter: !c.footer})
 		if cerr := c.out.Close(); err == nil {
 			err = cerr
 		}
@@ -323,17 +323,14 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	defer r.Close()
 	display := r.name
 	var skipped atomic.Bool // a bad line, on the reading goroutine
-	opts := []format.ScanOption{format.WithLocation(c.loc)}
-	if c.strict {
-		opts = append(opts, format.WithStrict())
-	}
+	var opts []format.ScanOption
 	if c.keepGoing {
 		opts = append(opts, format.WithSkip(func(e *format.ParseError) {
 			skipped.Store(true)
 			c.bad.report(e)
 		}))
 	}
-	in, err := r.records(c.from, opts...)
+	in, err := r.records(c.from, format.Dialect{Location: c.loc, Strict: c.strict}, opts...)
 	if err != nil {
 		c.readErr(display, err)
 		return false
@@ -437,7 +434,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				if f.Proto.Layer4() == format.L4ICMP && f.Has(format.FieldL4) && f.Reply.ID != f.Orig.ID {
 					c.notes[icmpReplyID]++
 				}
-				if t := c.out.Text(); f.Has(format.FieldLabels) && f.Labels != "" && t.Options&format.OptLabels == 0 {
+				if t := c.out.Text(); f.Has(format.FieldLabels) && f.Labels != "" && t.Dialect.Options&format.OptLabels == 0 {
 					c.notes[noLabels]++
 				}
 			}
@@ -453,7 +450,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	}
 
 	if t := c.out.Text(); t != nil {
-		t.Footer = c.footer
+		t.Dialect.NoFooter = !c.footer
 	}
 	if err := in.Err(); err != nil {
 		c.readErr(display, err)
@@ -470,8 +467,7 @@ func (c *converter) written(err error, display string, line int) bool {
 	if err == nil {
 		return true
 	}
-	var pe *format.PrintError
-	if !errors.As(err, &pe) {
+	if !errors.Is(err, format.ErrUnprintable) {
 		c.werr = err
 		return false
 	}
@@ -544,7 +540,7 @@ func (c *converter) start(in *snapshot.Input) error {
 		}
 	}
 	var err error
-	if c.out, err = snapshot.NewOutput(w, c.to, format.Printer{Location: c.loc}, h); err != nil {
+	if c.out, err = snapshot.NewOutput(w, c.to, format.Dialect{Location: c.loc}, h); err != nil {
 		c.werr = err // a snapshot's header could not be written
 		return err
 	}
@@ -641,7 +637,7 @@ func (c *converter) setPrinter(shown format.Options) {
 		opts &^= format.OptLabels
 	}
 	if t := c.out.Text(); t != nil {
-		t.Options = opts
+		t.Dialect.Options = opts
 	}
 }
 

@@ -38,7 +38,7 @@ func liveCounters(netlink bool, cmd string, stderr io.Writer) ([]format.Stats, e
 		return nil, err
 	}
 	defer f.Close()
-	sc, err := format.NewScanner(f, format.ProcStats, format.WithName(procStatsFile))
+	sc, err := format.NewScanner(f, format.Dialect{Format: format.ProcStats}, format.WithName(procStatsFile))
 	if err != nil {
 		return nil, err
 	}

@@ -128,7 +128,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if n := fileSize(r.file); n > 0 {
 			sizes[i] = n
 		}
-		in, err := r.records(enc, format.WithLocation(loc))
+		in, err := r.records(enc, format.Dialect{Location: loc})
 		if err != nil {
 			return fail("%s: %v", r.name, err)
 		}
@@ -144,7 +144,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts.HoldNew = sizes[1] < sizes[0]
 
 	bw := bufio.NewWriterSize(stdout, 64<<10)
-	p := &diffPrinter{w: bw, json: *out == "json", pr: format.Printer{Format: format.Conntrack, Location: loc}}
+	p := &diffPrinter{w: bw, json: *out == "json", pr: format.Dialect{Format: format.Conntrack, Location: loc}}
 	d, err := snapshot.NewDiff(inputs[0], inputs[1], opts)
 	var oe *snapshot.OptionError
 	switch {
@@ -214,7 +214,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 type diffPrinter struct {
 	w    *bufio.Writer
 	json bool
-	pr   format.Printer
+	pr   format.Dialect
 	buf  []byte
 }
 
@@ -254,7 +254,7 @@ func (p *diffPrinter) change(c *snapshot.Change) error {
 	p.buf = append(p.buf[:0], opSigns[c.Op]...)
 	line, err := p.pr.Append(p.buf, f)
 	if err != nil { // a flow conntrack would not list: as /proc has it
-		line, err = format.AppendProc(p.buf, f)
+		line, err = format.Dialect{Format: format.Proc}.Append(p.buf, f)
 	}
 	if err != nil { // nor /proc: as JSON, which shows every field, escaped
 		line, err = codec.AppendJSON(p.buf, f)

@@ -19,7 +19,7 @@ import (
 // printer refuses is shown in another form, never as an empty "+ ".
 func TestDiffEscapes(t *testing.T) {
 	var base format.Flow
-	if err := format.Conntrack.Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
+	if err := new(format.Dialect{Format: format.Conntrack}).Parse([]byte("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"), &base); err != nil {
 		t.Fatal(err)
 	}
 	forged := base
@@ -38,7 +38,7 @@ func TestDiffEscapes(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		bw := bufio.NewWriter(&out)
-		p := &diffPrinter{w: bw, pr: format.Printer{Format: format.Conntrack, Location: time.UTC}}
+		p := &diffPrinter{w: bw, pr: format.Dialect{Format: format.Conntrack, Location: time.UTC}}
 		if err := p.change(&c.ch); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,23 +54,20 @@ func (ff *filterFlags) build() (*format.Filter, error) {
 		value string
 		parse func(string) error
 	}{
-		{"--family", *ff.family, func(v string) (err error) {
-			var ok bool
-			if x.Family, ok = format.ParseFamily(strings.ToLower(v)); !ok {
-				err = errors.New("want ipv4 or ipv6")
+		{"--family", *ff.family, func(v string) error {
+			var f format.Family
+			if f.UnmarshalText([]byte(v)) != nil || !strings.EqualFold(f.String(), v) { // a name, not a number
+				return errors.New("want ipv4 or ipv6")
 			}
-			return err
+			x.Family = &f
+			return nil
 		}},
 		{"--proto", *ff.proto, func(v string) error {
-			p, ok := format.ParseProto(strings.ToLower(v))
-			if !ok {
-				n, err := strconv.ParseUint(v, 10, 8)
-				if err != nil {
-					return errors.New("not a protocol name or number")
-				}
-				p = format.Proto(n)
+			var p format.Proto
+			if p.UnmarshalText([]byte(v)) != nil {
+				return errors.New("not a protocol name or number")
 			}
-			x.Proto, x.HasProto = p, true
+			x.Proto = &p
 			return nil
 		}},
 		{"--src", *ff.src, prefixInto(&x.Src)},
@@ -85,7 +83,7 @@ func (ff *filterFlags) build() (*format.Filter, error) {
 			if err != nil {
 				return errors.New("not a 32-bit number")
 			}
-			x.Mark, x.MarkMask = uint32(m), ^uint32(0)
+			x.Mark, x.MarkMask = new(uint32(m)), ^uint32(0)
 			if hasMask {
 				if m, err = strconv.ParseUint(mask, 0, 32); err != nil || m == 0 {
 					return errors.New("the mask is not a 32-bit number other than 0")
@@ -142,28 +140,41 @@ func statusFlag(name string) (format.Status, bool) {
 	if n == "unreplied" {
 		return format.StatusSeenReply, true
 	}
-	return format.ParseStatus(n)
+	var s format.Status
+	if s.UnmarshalText([]byte(n)) != nil || s.String() != n || strings.HasPrefix(n, "bit") { // one named bit
+		return 0, false
+	}
+	return s, true
 }
 
 // stateInto sets the state of x: one of its protocol's, or, without
 // --proto, of the one protocol of TCP, SCTP and DCCP that has the name.
 func stateInto(x *format.Filter, name string) error {
 	name = strings.ToUpper(name)
-	if x.HasProto {
-		s, ok := format.ParseState(x.Proto, name)
-		if !ok {
-			return fmt.Errorf("not a state of %v", x.Proto)
+	if x.Proto != nil {
+		s, err := x.Proto.ParseState(name)
+		if err != nil {
+			return fmt.Errorf("not a state of %v", protoName(*x.Proto))
 		}
-		x.State, x.HasState = s, true
+		x.State = &s
 		return nil
 	}
 	for _, p := range []format.Proto{format.TCP, format.SCTP, format.DCCP} {
-		if s, ok := format.ParseState(p, name); ok {
-			x.Proto, x.HasProto, x.State, x.HasState = p, true, s, true
+		if s, err := p.ParseState(name); err == nil {
+			x.Proto, x.State = &p, &s
 			return nil
 		}
 	}
 	return errors.New("not a state of TCP, SCTP or DCCP")
+}
+
+// protoName returns the name conntrack prints for p: "unknown" where it
+// has none.
+func protoName(p format.Proto) string {
+	if p.Named() {
+		return p.String()
+	}
+	return "unknown"
 }
 
 func prefixInto(p *netip.Prefix) func(string) error {
@@ -191,4 +202,21 @@ func portInto(p **uint16) func(string) error {
 		*p = &u
 		return nil
 	}
+}
+
+// withOptions are conntrack's -o options that --with takes, as conntrack
+// spells them.
+var withOptions = []string{"extended", "id", "ktimestamp", "labels", "timestamp"}
+
+// parseWith parses --with: conntrack's -o options, such as "extended,id";
+// "userspace", a no-op since conntrack 1.4.7, is taken too.
+func parseWith(s string) (format.Options, error) {
+	for name := range strings.SplitSeq(s, ",") {
+		if name != "" && name != "userspace" && !slices.Contains(withOptions, name) {
+			return 0, fmt.Errorf("unknown conntrack option %q (want %s)", name, strings.Join(withOptions, ", "))
+		}
+	}
+	var o format.Options
+	err := o.UnmarshalText([]byte(s))
+	return o, err
 }

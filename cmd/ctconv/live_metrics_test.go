@@ -50,7 +50,7 @@ func TestLiveStatsCounters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, _ := format.NewScanner(bytes.NewReader(proc), format.ProcStats)
+	sc, _ := format.NewScanner(bytes.NewReader(proc), format.Dialect{Format: format.ProcStats})
 	var cpus []format.Stats
 	var s format.Stats
 	for sc.ScanStats(&s) {

@@ -44,7 +44,7 @@ func TestLiveDiffStats(t *testing.T) {
 		}
 		// The counters that rose, by reading the captures here.
 		sum := func(file string) map[format.Stat]uint64 {
-			sc, _ := format.NewScanner(bytes.NewReader(readFile(t, file)), format.Auto)
+			sc, _ := format.NewScanner(bytes.NewReader(readFile(t, file)), format.Dialect{Format: format.Auto})
 			m := map[format.Stat]uint64{}
 			var s format.Stats
 			for sc.ScanStats(&s) {

@@ -86,7 +86,7 @@ var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 // parseAll parses data, of format fm, into flows.
 func parseAll(t *testing.T, fm format.Format, data []byte) []format.Flow {
 	t.Helper()
-	sc, err := format.NewScanner(bytes.NewReader(data), fm)
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -174,7 +174,7 @@ func TestStatsOpenMetrics(t *testing.T) {
 		if _, ok := om["ctconv_flows"]; ok {
 			t.Errorf("%s: flows in a summary of counters alone", file)
 		}
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Auto)
+		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
 		var s format.Stats
 		samples := 0
 		for sc.ScanStats(&s) {

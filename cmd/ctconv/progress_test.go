@@ -32,7 +32,7 @@ func TestProgress(t *testing.T) {
 	f, _ := os.Create(capture)
 	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
 	bw := bufio.NewWriterSize(zw, 1<<16)
-	w := format.NewWriter(bw, format.Printer{Format: format.Proc})
+	w := format.NewWriter(bw, format.Dialect{Format: format.Proc})
 	g := gen.New(1)
 	var fl format.Flow
 	for range 1000000 {

@@ -122,7 +122,7 @@ func (s *stats) add(f *format.Flow) {
 	s.Families[f.Family.String()]++
 	s.Protocols[protoLabel(f.Proto)]++
 	if f.Has(format.FieldState) {
-		s.States[f.Proto.String()+" "+format.StateName(f.Proto, f.State)]++
+		s.States[f.Proto.String()+" "+f.Proto.StateName(f.State)]++
 	}
 	zone := uint16(0)
 	if f.Has(format.FieldZone) {
@@ -158,8 +158,8 @@ func (s *stats) add(f *format.Flow) {
 
 // protoLabel names a protocol, by its number where it has no name.
 func protoLabel(p format.Proto) string {
-	if name := p.String(); name != "unknown" {
-		return name
+	if p.Named() {
+		return p.String()
 	}
 	return "proto " + strconv.Itoa(int(p))
 }
@@ -284,7 +284,7 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 		return err
 	}
 	defer r.Close()
-	in, err := r.records(enc, format.WithLocation(loc))
+	in, err := r.records(enc, format.Dialect{Location: loc})
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.name, err)
 	}

@@ -14,7 +14,7 @@ import (
 // here, flow by flow.
 func TestStats(t *testing.T) {
 	for _, file := range []string{corpusProc, "../../testdata/corpus/xml-L.txt", "../../testdata/corpus/conntrack-L-extended-id.txt"} {
-		sc, _ := format.NewScanner(strings.NewReader(string(readFile(t, file))), format.Auto, format.WithLocation(time.UTC))
+		sc, _ := format.NewScanner(strings.NewReader(string(readFile(t, file))), format.Dialect{Format: format.Auto, Location: time.UTC})
 		want := map[string]int{}
 		var packets uint64
 		var f format.Flow

@@ -89,8 +89,7 @@ func (c *converter) writeStats(name string) bool {
 	}
 	for i := range recs {
 		if err := c.out.WriteStats(&recs[i]); err != nil {
-			var pe *format.PrintError
-			if !errors.As(err, &pe) {
+			if !errors.Is(err, format.ErrUnprintable) {
 				c.werr = err
 				return false
 			}
@@ -108,7 +107,7 @@ func (c *converter) writeStats(name string) bool {
 
 // fits reports whether every record prints in f as it is.
 func fits(recs []format.Stats, f format.Format) bool {
-	pr := format.Printer{Format: f}
+	pr := format.Dialect{Format: f}
 	var buf [512]byte
 	for i := range recs {
 		if _, err := pr.AppendStats(buf[:0], &recs[i]); err != nil {

@@ -186,7 +186,7 @@ func TestConvertStatsMax(t *testing.T) {
 // record, which counters, lacking or left out.
 func TestConvertStatsLosses(t *testing.T) {
 	read := func(file string) []format.Stats {
-		sc, _ := format.NewScanner(bytes.NewReader(readFile(t, statsDir+file)), format.Auto)
+		sc, _ := format.NewScanner(bytes.NewReader(readFile(t, statsDir+file)), format.Dialect{Format: format.Auto})
 		var all []format.Stats
 		var s format.Stats
 		for sc.ScanStats(&s) {

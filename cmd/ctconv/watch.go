@@ -64,7 +64,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var opts format.Options
 	if *with != "" {
-		if opts, err = format.ParseOptions(*with); err != nil {
+		if opts, err = parseWith(*with); err != nil {
 			return c.fail("--with: %v", err)
 		}
 	}
@@ -124,13 +124,13 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if enc == snapshot.File {
 		dst = w // a snapshot compresses itself, and goes back to set its header
 	}
-	o, err := snapshot.NewOutput(dst, enc, format.Printer{Location: loc, Options: opts}, h)
+	o, err := snapshot.NewOutput(dst, enc, format.Dialect{Location: loc, Options: opts}, h)
 	if err != nil {
 		fmt.Fprintln(stderr, "ctconv watch:", err)
 		return 1
 	}
 	if t := o.Text(); t != nil {
-		t.Options = opts
+		t.Dialect.Options = opts
 	}
 	follow := *out == "" && enc != snapshot.File // show each event as it comes
 	n, lost := 0, 0

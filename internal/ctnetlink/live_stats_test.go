@@ -42,7 +42,7 @@ func readStats(t *testing.T, l *lab.Lab) []format.Stats {
 // parseStats reads text, a capture of the counters in format fm.
 func parseStats(t *testing.T, text []byte, fm format.Format) []format.Stats {
 	t.Helper()
-	sc, err := format.NewScanner(bytes.NewReader(text), fm)
+	sc, err := format.NewScanner(bytes.NewReader(text), format.Dialect{Format: fm})
 	if err != nil {
 		t.Fatal(err)
 	}

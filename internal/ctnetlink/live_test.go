@@ -77,7 +77,7 @@ func dump(t *testing.T, l *lab.Lab) []format.Flow {
 }
 
 // print prints flows as a file of p's format.
-func print(t *testing.T, flows []format.Flow, p format.Printer) string {
+func print(t *testing.T, flows []format.Flow, p format.Dialect) string {
 	t.Helper()
 	var b bytes.Buffer
 	w := format.NewWriter(&b, p)
@@ -166,15 +166,15 @@ func compare(t *testing.T, l *lab.Lab) []string {
 	for _, c := range []struct {
 		what string
 		want []byte
-		p    format.Printer
+		p    format.Dialect
 		mask []*regexp.Regexp
 	}{
-		{"conntrack -L -o extended,id,labels", list, format.Printer{Location: time.UTC, Format: format.Conntrack, Options: format.OptExtended | format.OptID | format.OptLabels}, nil},
+		{"conntrack -L -o extended,id,labels", list, format.Dialect{Location: time.UTC, Format: format.Conntrack, Options: format.OptExtended | format.OptID | format.OptLabels}, nil},
 		// The kernel tells the GRE timeouts only in /proc, and a zone
 		// of 0 over netlink by not telling it.
-		{"/proc/net/nf_conntrack", proc, format.Printer{Format: format.Proc}, []*regexp.Regexp{procOnly}},
-		{"conntrack -L -o save", save, format.Printer{Format: format.Save}, []*regexp.Regexp{saveTimeout}},
-		{"conntrack -L -o xml,id", xml, format.Printer{Format: format.XML, Options: format.OptID}, []*regexp.Regexp{xmlVolatile}},
+		{"/proc/net/nf_conntrack", proc, format.Dialect{Format: format.Proc}, []*regexp.Regexp{procOnly}},
+		{"conntrack -L -o save", save, format.Dialect{Format: format.Save}, []*regexp.Regexp{saveTimeout}},
+		{"conntrack -L -o xml,id", xml, format.Dialect{Format: format.XML, Options: format.OptID}, []*regexp.Regexp{xmlVolatile}},
 	} {
 		got := print(t, flows, c.p)
 		if d := cmp.Diff(lines(string(c.want), c.mask...), lines(got, c.mask...)); d != "" {

@@ -18,10 +18,10 @@ func TestFlows(t *testing.T) {
 	for range n {
 		g.Flow(&f)
 		var err error
-		if line, err = format.AppendProc(line[:0], &f); err != nil {
+		if line, err = (format.Dialect{Format: format.Proc}).Append(line[:0], &f); err != nil {
 			t.Fatal(err)
 		}
-		if err := format.ParseProc(line[:len(line)-1], &back); err != nil {
+		if err := new(format.Dialect{Format: format.Proc}).Parse(line[:len(line)-1], &back); err != nil {
 			t.Fatalf("%v\n%s", err, line)
 		}
 		if back != f {

@@ -20,14 +20,14 @@ func main() {
 	to := flag.String("to", "proc", "text `format` to print")
 	churn := flag.Uint64("churn", 0, "if not 0, print the table as read later, churned with this `seed`\n(gen.Churn), with a flow in twenty new")
 	flag.Parse()
-	fm, err := format.ParseFormat(*to)
-	if err != nil || fm == format.Auto || fm.Expectations() {
+	var fm format.Format
+	if err := fm.UnmarshalText([]byte(*to)); err != nil || fm == format.Auto || fm.Expectations() || fm.Statistics() {
 		fmt.Fprintln(os.Stderr, "ctgen: -to: want a format of flows")
 		os.Exit(2)
 	}
 	bw := bufio.NewWriterSize(os.Stdout, 1<<16)
-	w := format.NewWriter(bw, format.Printer{Format: fm})
-	err = gen.WriteTable(w, *n, *seed, *churn)
+	w := format.NewWriter(bw, format.Dialect{Format: fm})
+	err := gen.WriteTable(w, *n, *seed, *churn)
 	if err == nil {
 		err = bw.Flush()
 	}
