@@ -352,7 +352,9 @@ func (s *Scanner) statsList(st *Stats) {
 // line). It returns the line it parsed last.
 func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 	err := s.parse(line, r)
-	if err == nil || s.ps.Strict || s.dec != nil || s.format.root() != "" || !cutShort(err, line) {
+	// A record cut short goes on on the next lines; so may any record
+	// joined from lines, as a paste wraps them.
+	if s.ps.Strict || s.dec != nil || s.format.root() != "" || len(s.segs) == 0 && (err == nil || !cutShort(err, line)) {
 		return line, err
 	}
 	if len(s.segs) == 0 {
@@ -368,6 +370,18 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 		s.lineNo++
 		joined := s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
 		s.lineNo--
+		if continuation(joined) >= 0 {
+			// The wrapped line goes on with a backslash: join what it
+			// continues, as a record's first line would. The lines are
+			// read: a record that does not read with them is a bad one.
+			s.physLine()
+			if joined = s.continued(joined); joined == nil {
+				return line, err // too long to read
+			}
+			s.line, s.rejoined = s.join, true
+			line, err = joined, s.parse(joined, r)
+			continue
+		}
 		perr := s.parse(joined, r)
 		if err == nil && perr != nil { // the record read without the line
 			s.join, s.segs, s.phys = s.join[:n], s.segs[:segs], s.phys[:phys]

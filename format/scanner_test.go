@@ -399,3 +399,29 @@ func deref[T any](p *T) any {
 	}
 	return *p
 }
+
+// TestWrappedThenContinued reads a record that a paste wraps without a
+// backslash and then continues with backslashes, as FuzzPaste's seeds of
+// the corpus have it: both ways of cutting a record join in one.
+func TestWrappedThenContinued(t *testing.T) {
+	const line = "ipv4     2 icmp     1 28 src=10.0.0.1 dst=10.0.0.2 type=13 code=0 id=65535 src=10.0.0.2 dst=10.0.0.1 type=14 code=0 id=65535 mark=0 zone=0 use=2"
+	paste := "ipv4     2 icmp     1 \\\n28 \n   src=10.0.0.1 \\\ndst=10.0.0.2 type=13 code=0 \\\n    id=65535 src=10.0.0.2 \\\n\tdst=10.0.0.1 \\\n  type=14 \\\n  code=0 id=65535 \\\n  mark=0 zone=0 use=2\n"
+	d := format.Dialect{Format: format.Proc, Location: time.UTC}
+	var want format.Flow
+	if err := d.Parse([]byte(line), &want); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := format.NewScanner(strings.NewReader(paste+paste), d)
+	n := 0
+	for f, err := range sc.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; f.String() != want.String() {
+			t.Errorf("record %d: %s", n, f)
+		}
+	}
+	if n != 2 || sc.Line() != 18 {
+		t.Errorf("%d records, to line %d", n, sc.Line())
+	}
+}

@@ -60,7 +60,7 @@ func continues(rest []byte) bool {
 // the wraps, the indentation and the lines between.
 func FuzzPaste(f *testing.F) {
 	for i, fm := range pasteFormats {
-		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + "[-.]*txt")
+		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + `[\-.]*txt`)
 		for _, file := range files {
 			data, _ := os.ReadFile(file)
 			for j, line := range bytes.Split(data, []byte("\n")) {
