@@ -417,10 +417,11 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				continue
 			}
 			c.setPrinter(rec.Options)
-			if !c.written(c.out.Write(f), display, rec.Line) {
+			err := c.out.Write(f)
+			if !c.written(err, display, rec.Line) {
 				return c.clean
 			}
-			if c.textTo == format.Restore {
+			if c.textTo == format.Restore && err == nil { // a record restore shows
 				c.ids.add(f, file, line)
 				if !f.Has(format.FieldTimeout) && f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
 					c.notes[offloaded]++

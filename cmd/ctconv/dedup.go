@@ -104,6 +104,9 @@ func addr16(t *format.Tuple) (src, dst [16]byte) { return t.Src.As16(), t.Dst.As
 // one of f's in the same direction and zone, or in the other direction,
 // where f's two directions share their zone.
 func (ids *tupleSet) clash(f *format.Flow) (origin, bool) {
+	if !f.Reply.Src.IsValid() {
+		return 0, false // conntrackd -e's: no line of restore, as its printer says
+	}
 	if f.Family == format.IPv4 {
 		return clash(ids.v4, f, addr4)
 	}

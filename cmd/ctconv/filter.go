@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -141,7 +142,7 @@ func statusFlag(name string) (format.Status, bool) {
 		return format.StatusSeenReply, true
 	}
 	var s format.Status
-	if s.UnmarshalText([]byte(n)) != nil || s.String() != n || strings.HasPrefix(n, "bit") { // one named bit
+	if s.UnmarshalText([]byte(n)) != nil || bits.OnesCount32(uint32(s)) != 1 || s.String() != n || strings.HasPrefix(n, "bit") { // one named bit
 		return 0, false
 	}
 	return s, true

@@ -198,3 +198,18 @@ func TestRestoreNotes(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, want none", code, errs)
 	}
 }
+
+// TestRestoreWithoutReply converts conntrackd -e's flows, which have no
+// reply tuple, to restore: each is reported as a record restore cannot
+// show, and the run exits 1, where the check for duplicate tuples used to
+// panic on the missing reply.
+func TestRestoreWithoutReply(t *testing.T) {
+	for _, file := range []string{"conntrackd-e.txt", "conntrackd-e-x.txt", "alarm-conntrackd-e.txt"} {
+		path := filepath.Join("..", "..", "testdata", "conntrackd", file)
+		code, out, errs := ctconv(t, "", "convert", "--keep-going", "--to", "restore", path)
+		lines := strings.Count(string(readFile(t, path)), "\n")
+		if code != 1 || out != "" || strings.Count(errs, "cannot print as restore: the flow has no reply tuple") != lines || strings.Contains(errs, "panic") {
+			t.Errorf("%s: exit %d, stdout %q, stderr\n%s", file, code, out, errs)
+		}
+	}
+}
