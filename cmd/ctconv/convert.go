@@ -378,6 +378,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		src := in.Encoding()
 		if h, ok := in.Header(); ok {
 			src = h.Source
+			c.options |= h.Options // what its source showed, as a text input's lines show it
 		}
 		c.restored = src == snapshot.Text(format.Restore)
 		fm, _ := src.Format()

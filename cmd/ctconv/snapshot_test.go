@@ -286,3 +286,22 @@ func TestSnapshotToStream(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotOfSnapshot converts a snapshot into another: the new one's
+// header keeps the options of the text the first was made from, so that it
+// prints that text back, as the first does.
+func TestSnapshotOfSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "testdata", "corpus", "conntrack-L-ktimestamp.txt")
+	a, b := filepath.Join(dir, "a.ctsnap"), filepath.Join(dir, "b.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "-o", a, src); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := ctconv(t, "", "convert", "--to", "snapshot", "-o", b, a); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := ctconv(t, "", "convert", b)
+	if want := string(readFile(t, src)); code != 0 || out != want {
+		t.Errorf("exit %d, %s\nprinted\n%s\nwant\n%s", code, errs, out, want)
+	}
+}
