@@ -189,7 +189,7 @@ func (p *parser) header(f *Flow) error {
 				}
 			}
 			f.Proto = h.p
-			p.l4, p.l4opt = f.Proto.Layer4(), p.d.lib
+			p.l4.kind, p.l4.opt = f.Proto.Layer4(), p.d.lib
 			return p.private(f)
 		}
 	}
@@ -249,11 +249,11 @@ func (p *parser) header(f *Flow) error {
 	case !named && f.Proto.Named():
 		f.Quirks |= QuirkUnknownName
 	}
-	p.l4 = f.Proto.Layer4()
+	p.l4.kind = f.Proto.Layer4()
 	// The kernel leaves the layer-4 part out for a protocol it prints as
 	// "unknown"; conntrack's is absent where its source lacked it (XML has no
 	// ICMP fields).
-	p.l4opt = f.Quirks&QuirkUnknownName != 0 || p.d.lib
+	p.l4.opt = f.Quirks&QuirkUnknownName != 0 || p.d.lib
 	if err := p.sep(&f.Quirks); err != nil {
 		return err
 	}
@@ -586,6 +586,12 @@ func (p *parser) mark(f *Flow) error {
 	return nil
 }
 
+// l4Part is the layer-4 part of a line's tuples, as its header gives it.
+type l4Part struct {
+	kind Layer4
+	opt  bool // it may be absent (protocol printed as "unknown")
+}
+
 // tuple parses "src=A dst=A" and the layer-4 part of the flow's protocol.
 func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
 	p.dir = dir
@@ -606,8 +612,8 @@ func (p *parser) tuple1(f *Flow, t *Tuple) error {
 	if t.Dst, err = p.addr(&f.Family, kDst); err != nil {
 		return err
 	}
-	kind := p.l4
-	if p.l4opt {
+	kind := p.l4.kind
+	if p.l4.opt {
 		// An "unknown" protocol has its layer-4 part only if the kernel still
 		// printed one (icmpv6 on some 5.x kernels) and then in both tuples.
 		has := p.pos+1 < len(p.line) && bytes.HasPrefix(p.line[p.pos+1:], l4FirstKey(kind))
@@ -967,4 +973,50 @@ func (p *parser) check(f *Flow) error {
 		return at("use= before mark= (2.4 kernels) without the trailing space of those kernels")
 	}
 	return nil
+}
+
+// sep consumes the space after a token, if the line goes on.
+func (p *parser) sep(q *Quirks) error {
+	if b := p.line[p.pos:]; len(b) > 1 && b[0] == ' ' && b[1] != ' ' {
+		p.pos++
+		return nil
+	}
+	return p.sepSlow(q)
+}
+
+func (p *parser) sepSlow(q *Quirks) error {
+	if p.pos == len(p.line) {
+		return nil
+	}
+	if p.line[p.pos] != ' ' {
+		end := p.tokenEnd(p.pos)
+		return p.errAt(p.pos, end, "", ErrSyntax, "expected a space before "+quote(p.line[p.pos:end]))
+	}
+	p.pos++
+	switch {
+	case p.pos == len(p.line):
+		if !p.d.old {
+			return p.errAt(p.pos-1, p.pos, "", ErrSyntax, "trailing space at the end of the line")
+		}
+		*q |= QuirkTrailingSpace
+	case p.line[p.pos] == ' ':
+		return p.errAt(p.pos, p.pos+1, "", ErrSyntax, "two spaces in a row")
+	}
+	return nil
+}
+
+// expectTuple parses "SRC DST" and the layer-4 part of the given kind, with
+// the keys given for the addresses.
+func (p *parser) expectTuple(e *Expect, t *Tuple, src, dst *key, kind Layer4) error {
+	var err error
+	if t.Src, err = p.addr(&e.Family, src); err != nil {
+		return err
+	}
+	if err = p.sep(&e.Quirks); err != nil {
+		return err
+	}
+	if t.Dst, err = p.addr(&e.Family, dst); err != nil {
+		return err
+	}
+	return p.l4part(kind, t, &e.Quirks)
 }
