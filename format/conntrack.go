@@ -155,8 +155,8 @@ func appendPadded(dst []byte, n uint64, width int, pad byte) []byte {
 
 // extended reports whether the line goes on at the cursor with the family
 // columns of conntrack -o extended.
-func (p *parser) extended() bool {
-	rest := p.line[p.pos:]
+func (c *cursor) extended() bool {
+	rest := c.line[c.pos:]
 	return bytes.HasPrefix(rest, []byte("ipv4 ")) || bytes.HasPrefix(rest, []byte("ipv6 ")) ||
 		bytes.HasPrefix(rest, []byte("unknown ")) && bytes.Count(rest[:bytes.IndexByte(rest, '=')+1], []byte(" ")) > 4
 }
@@ -180,11 +180,11 @@ func (p *parser) ktime(k *key) (uint64, error) {
 
 // labelsEnd returns where the labels= value that starts at i ends: at the
 // [USERSPACE] suffix or at the end of the line, as names may hold spaces.
-func (p *parser) labelsEnd(i int) int {
-	if j := bytes.Index(p.line[i:], []byte(" [USERSPACE]")); j >= 0 {
+func (c *cursor) labelsEnd(i int) int {
+	if j := bytes.Index(c.line[i:], []byte(" [USERSPACE]")); j >= 0 {
 		return i + j
 	}
-	return len(p.line)
+	return len(c.line)
 }
 
 // labels parses "labels=NAME,NAME" (names may hold spaces), or the bare
@@ -580,9 +580,9 @@ func (p *parser) libnfct09Tail(e *Expect) error {
 // gluedHelper returns the end of the flags in the token at the cursor,
 // which ends at end, where libnetfilter_conntrack 1.0.0 glued "helper=" to
 // them ("PERMANENThelper=sip"), and whether it did.
-func (p *parser) gluedHelper(end int) (int, bool) {
-	if i := bytes.Index(p.line[p.pos:end], []byte("helper=")); i > 0 {
-		return p.pos + i, true
+func (c *cursor) gluedHelper(end int) (int, bool) {
+	if i := bytes.Index(c.line[c.pos:end], []byte("helper=")); i > 0 {
+		return c.pos + i, true
 	}
 	return end, false
 }

@@ -127,36 +127,36 @@ var slotFields = [slotCount]Fields{
 func (d *dialect) required(s Slot) bool { return d.req&(1<<s) != 0 }
 
 // name parses the name of a "%-8s %u " header pair, without its padding.
-func (p *parser) name(field string) ([]byte, error) {
-	start := p.pos
-	end := p.tokenEnd(start)
+func (c *cursor) name(field string) ([]byte, error) {
+	start := c.pos
+	end := c.tokenEnd(start)
 	if end == start {
-		return nil, p.errAt(start, start+1, field, ErrSyntax, "expected a protocol name")
+		return nil, c.errAt(start, start+1, field, ErrSyntax, "expected a protocol name")
 	}
-	p.pos = end
-	return p.line[start:end], nil
+	c.pos = end
+	return c.line[start:end], nil
 }
 
 // num parses the padding and number of a "%-8s %u " header pair whose name
 // is name.
-func (p *parser) num(name []byte, field string, maxNum uint64) (uint64, error) {
+func (c *cursor) num(name []byte, field string, maxNum uint64) (uint64, error) {
 	pad := max(8-len(name), 0) + 1
-	end, i := p.pos, p.pos
-	for i < len(p.line) && p.line[i] == ' ' {
+	end, i := c.pos, c.pos
+	for i < len(c.line) && c.line[i] == ' ' {
 		i++
 	}
-	if i == len(p.line) {
-		return 0, p.errAt(end, i, field, ErrMissing, "line ends after the name "+quote(name)+" (truncated line?)")
+	if i == len(c.line) {
+		return 0, c.errAt(end, i, field, ErrMissing, "line ends after the name "+quote(name)+" (truncated line?)")
 	}
 	if i-end != pad {
-		return 0, p.errAt(end, i, field, ErrSyntax, "expected "+itoa(uint64(pad))+" spaces after "+quote(name)+" (names are padded to 8 columns), found "+itoa(uint64(i-end)))
+		return 0, c.errAt(end, i, field, ErrSyntax, "expected "+itoa(uint64(pad))+" spaces after "+quote(name)+" (names are padded to 8 columns), found "+itoa(uint64(i-end)))
 	}
-	numEnd := p.tokenEnd(i)
-	n, e := parseUint(p.line[i:numEnd], maxNum)
+	numEnd := c.tokenEnd(i)
+	n, e := parseUint(c.line[i:numEnd], maxNum)
 	if e != numOK {
-		return 0, p.numErr(p.line[i:numEnd], i, field+" number", e, false, "0 to "+itoa(maxNum))
+		return 0, c.numErr(c.line[i:numEnd], i, field+" number", e, false, "0 to "+itoa(maxNum))
 	}
-	p.pos = numEnd
+	c.pos = numEnd
 	return n, nil
 }
 
@@ -539,17 +539,17 @@ func (p *parser) elem(f *Flow, s Slot) error {
 }
 
 // secs parses conntrackd's "[KEY Ns]" (%ld seconds) at the cursor.
-func (p *parser) secs(k *key) (int64, error) {
-	v, at, err := p.value(k)
+func (c *cursor) secs(k *key) (int64, error) {
+	v, at, err := c.value(k)
 	if err != nil {
 		return 0, err
 	}
 	if len(v) < 3 || string(v[len(v)-2:]) != "s]" {
-		return 0, p.errAt(at, at+len(v), k.field, ErrSyntax, "expected seconds and \"s]\" after "+quote(k.s)+", found "+quote(v))
+		return 0, c.errAt(at, at+len(v), k.field, ErrSyntax, "expected seconds and \"s]\" after "+quote(k.s)+", found "+quote(v))
 	}
 	n, e := parseInt(v[:len(v)-2], math.MinInt64, math.MaxInt64)
 	if e != numOK {
-		return 0, p.numErr(v[:len(v)-2], at, k.field, e, true, "seconds")
+		return 0, c.numErr(v[:len(v)-2], at, k.field, e, true, "seconds")
 	}
 	return n, nil
 }
@@ -757,8 +757,8 @@ func (p *parser) addr(fam *Family, k *key) (a netip.Addr, err error) {
 // ipv4 parses a dotted-decimal address at the cursor, followed by a space or
 // the end of the line, in one pass. It reports false for anything else,
 // which addr then explains.
-func (p *parser) ipv4() (netip.Addr, bool) {
-	line, i := p.line, p.pos
+func (c *cursor) ipv4() (netip.Addr, bool) {
+	line, i := c.line, c.pos
 	var a [4]byte
 	for k := range 4 {
 		if k > 0 {
@@ -791,7 +791,7 @@ func (p *parser) ipv4() (netip.Addr, bool) {
 	if i < len(line) && line[i] != ' ' {
 		return netip.Addr{}, false
 	}
-	p.pos = i
+	c.pos = i
 	return netip.AddrFrom4(a), true
 }
 

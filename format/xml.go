@@ -31,36 +31,36 @@ func xmlFraming(line []byte, root string) (framing, footer bool) {
 }
 
 // content returns the text up to the next '<'.
-func (p *parser) content() []byte {
-	start := p.pos
-	if i := bytes.IndexByte(p.line[start:], '<'); i >= 0 {
-		p.pos += i
+func (c *cursor) content() []byte {
+	start := c.pos
+	if i := bytes.IndexByte(c.line[start:], '<'); i >= 0 {
+		c.pos += i
 	} else {
-		p.pos = len(p.line)
+		c.pos = len(c.line)
 	}
-	return p.line[start:p.pos]
+	return c.line[start:c.pos]
 }
 
 // element parses "<name>N</name>" with a number of at most max; open is
 // "<name>", which the caller has matched.
-func (p *parser) element(field, closeTag string, max uint64) (uint64, error) {
-	at := p.pos
-	v := p.content()
+func (c *cursor) element(field, closeTag string, max uint64) (uint64, error) {
+	at := c.pos
+	v := c.content()
 	n, e := parseUint(v, max)
 	if e != numOK {
-		return 0, p.numErr(v, at, field, e, false, "0 to "+itoa(max))
+		return 0, c.numErr(v, at, field, e, false, "0 to "+itoa(max))
 	}
-	return n, p.lit(closeTag)
+	return n, c.lit(closeTag)
 }
 
 // textElement parses free text up to closeTag.
-func (p *parser) textElement(field, closeTag string) ([]byte, error) {
-	at := p.pos
-	v := p.content()
-	if err := p.text(v, at, field); err != nil {
+func (c *cursor) textElement(field, closeTag string) ([]byte, error) {
+	at := c.pos
+	v := c.content()
+	if err := c.text(v, at, field); err != nil {
 		return nil, err
 	}
-	return v, p.lit(closeTag)
+	return v, c.lit(closeTag)
 }
 
 // parseXML parses one <flow> record.
@@ -273,24 +273,24 @@ func (p *parser) xmlTuple(f *Flow, t *Tuple, first bool) error {
 }
 
 // quoted returns the text up to the next '"'.
-func (p *parser) quoted() []byte {
-	start := p.pos
-	if i := bytes.IndexByte(p.line[start:], '"'); i >= 0 {
-		p.pos += i
+func (c *cursor) quoted() []byte {
+	start := c.pos
+	if i := bytes.IndexByte(c.line[start:], '"'); i >= 0 {
+		c.pos += i
 	} else {
-		p.pos = len(p.line)
+		c.pos = len(c.line)
 	}
-	return p.line[start:p.pos]
+	return c.line[start:c.pos]
 }
 
-func (p *parser) xmlKey(field, closeTag string) (uint16, error) {
-	at := p.pos
-	v := p.content()
+func (c *cursor) xmlKey(field, closeTag string) (uint16, error) {
+	at := c.pos
+	v := c.content()
 	n, e := parseHex16(v)
 	if e != numOK {
-		return 0, p.errAt(at, p.pos, field, ErrSyntax, "want 0x and 1 to 4 lowercase hex digits")
+		return 0, c.errAt(at, c.pos, field, ErrSyntax, "want 0x and 1 to 4 lowercase hex digits")
 	}
-	return n, p.lit(closeTag)
+	return n, c.lit(closeTag)
 }
 
 func (p *parser) xmlAddr(f *Flow, field string) (netip.Addr, error) {
