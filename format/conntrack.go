@@ -407,32 +407,11 @@ func (p *parser) conntrackExpect(e *Expect) error {
 	if err := p.sep(&e.Quirks); err != nil {
 		return err
 	}
-	if p.at(kExpectZone) {
-		if n, err = p.expectDigits("zone", math.MaxUint16); err != nil {
-			return err
-		}
-		e.Zone, e.Fields = uint16(n), e.Fields|ExpectZone
-		if err := p.sep(&e.Quirks); err != nil {
-			return err
-		}
+	if err := p.expectZone(e); err != nil {
+		return err
 	}
-	if p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
-		end := p.tokenEnd(p.pos)
-		fl, ok := parseExpectFlags(p.line[p.pos:end])
-		glued := false
-		if !ok && p.older {
-			end, glued = p.gluedHelper(end)
-			fl, ok = parseExpectFlags(p.line[p.pos:end])
-		}
-		if !ok {
-			return p.errAt(p.pos, end, "flags", ErrUnknownName, "unknown flags "+quote(p.line[p.pos:end]))
-		}
-		e.Flags, e.Fields, p.pos = fl, e.Fields|ExpectFlagsSet, end
-		if glued {
-			e.Quirks |= QuirkOldLibnfct
-		} else if err := p.sep(&e.Quirks); err != nil {
-			return err
-		}
+	if err := p.expectFlags(e, p.older); err != nil {
+		return err
 	}
 	if p.at(kClass) {
 		if n, err = p.expectDigits("class", math.MaxUint32); err != nil {
@@ -474,6 +453,45 @@ func (p *parser) conntrackExpect(e *Expect) error {
 		return p.errAt(p.pos, end, "", ErrSyntax, "unexpected "+quote(p.line[p.pos:end]))
 	}
 	return nil
+}
+
+// expectZone parses "zone=N" and the blank after it, where the line goes
+// on with them.
+func (p *parser) expectZone(e *Expect) error {
+	if !p.at(kExpectZone) {
+		return nil
+	}
+	n, err := p.expectDigits("zone", math.MaxUint16)
+	if err != nil {
+		return err
+	}
+	e.Zone, e.Fields = uint16(n), e.Fields|ExpectZone
+	return p.sep(&e.Quirks)
+}
+
+// expectFlags parses the flags and the blank after them, where the line
+// goes on with them; with glue, also flags glued to "helper=", as
+// libnetfilter_conntrack 1.0.0 printed them.
+func (p *parser) expectFlags(e *Expect, glue bool) error {
+	if p.pos == len(p.line) || p.line[p.pos] < 'A' || p.line[p.pos] > 'Z' {
+		return nil
+	}
+	end := p.tokenEnd(p.pos)
+	fl, ok := parseExpectFlags(p.line[p.pos:end])
+	glued := false
+	if !ok && glue {
+		end, glued = p.gluedHelper(end)
+		fl, ok = parseExpectFlags(p.line[p.pos:end])
+	}
+	if !ok {
+		return p.errAt(p.pos, end, "flags", ErrUnknownName, "unknown flags "+quote(p.line[p.pos:end]))
+	}
+	e.Flags, e.Fields, p.pos = fl, e.Fields|ExpectFlagsSet, end
+	if glued {
+		e.Quirks |= QuirkOldLibnfct
+		return nil
+	}
+	return p.sep(&e.Quirks)
 }
 
 // appendConntrackExpect appends e as conntrack -L expect (or -E expect)
@@ -549,26 +567,11 @@ func (p *parser) libnfct09Tail(e *Expect) error {
 	if !e.Has(ExpectTimeout) { // which it always printed
 		return p.errAt(p.pos, p.tokenEnd(p.pos), "mask-src", ErrMissing, "no mask-src=, in a line without a timeout")
 	}
-	if p.at(kExpectZone) {
-		n, err := p.expectDigits("zone", math.MaxUint16)
-		if err != nil {
-			return err
-		}
-		e.Zone, e.Fields = uint16(n), e.Fields|ExpectZone
-		if err := p.sep(&e.Quirks); err != nil {
-			return err
-		}
+	if err := p.expectZone(e); err != nil {
+		return err
 	}
-	if p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
-		end := p.tokenEnd(p.pos)
-		fl, ok := parseExpectFlags(p.line[p.pos:end])
-		if !ok {
-			return p.errAt(p.pos, end, "flags", ErrUnknownName, "unknown flags "+quote(p.line[p.pos:end]))
-		}
-		e.Flags, e.Fields, p.pos = fl, e.Fields|ExpectFlagsSet, end
-		if err := p.sep(&e.Quirks); err != nil {
-			return err
-		}
+	if err := p.expectFlags(e, false); err != nil {
+		return err
 	}
 	if p.pos != len(p.line) {
 		end := p.tokenEnd(p.pos)

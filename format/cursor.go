@@ -207,6 +207,8 @@ func (c *cursor) text(v []byte, at int, field string) error {
 	return nil
 }
 
+// hex parses the value of k as the kernel prints a GRE key: 0x and 1 to 4
+// lowercase hex digits.
 func (c *cursor) hex(k *key) (uint16, error) {
 	v, at, err := c.value(k)
 	if err != nil {

@@ -63,21 +63,30 @@ func (c *cursor) textElement(field, closeTag string) ([]byte, error) {
 	return v, c.lit(closeTag)
 }
 
-// parseXML parses one <flow> record.
-func (p *parser) parseXML(f *Flow) error {
-	if err := p.lit("<flow"); err != nil {
-		return err
+// flowStart parses the start of a <flow> record, of a flow or of an
+// expectation, and returns its event type.
+func (c *cursor) flowStart() (Event, error) {
+	if err := c.lit("<flow"); err != nil {
+		return EventNone, err
 	}
 	switch {
-	case p.opt(">"):
-	case p.opt(` type="new">`):
-		f.Event = EventNew
-	case p.opt(` type="update">`):
-		f.Event = EventUpdate
-	case p.opt(` type="destroy">`):
-		f.Event = EventDestroy
-	default:
-		return p.expected(`>, or a type of "new", "update" or "destroy"`)
+	case c.opt(">"):
+		return EventNone, nil
+	case c.opt(` type="new">`):
+		return EventNew, nil
+	case c.opt(` type="update">`):
+		return EventUpdate, nil
+	case c.opt(` type="destroy">`):
+		return EventDestroy, nil
+	}
+	return EventNone, c.expected(`>, or a type of "new", "update" or "destroy"`)
+}
+
+// parseXML parses one <flow> record.
+func (p *parser) parseXML(f *Flow) error {
+	var err error
+	if f.Event, err = p.flowStart(); err != nil {
+		return err
 	}
 	f.Fields &^= FieldStatus
 	f.Status = 0
@@ -742,19 +751,9 @@ func cutComma(s string) (before, after string, found bool) {
 
 // xmlExpect parses one <flow> record of conntrack -L expect -o xml.
 func (p *parser) xmlExpect(e *Expect) error {
-	if err := p.lit("<flow"); err != nil {
+	var err error
+	if e.Event, err = p.flowStart(); err != nil {
 		return err
-	}
-	switch {
-	case p.opt(">"):
-	case p.opt(` type="new">`):
-		e.Event = EventNew
-	case p.opt(` type="update">`):
-		e.Event = EventUpdate
-	case p.opt(` type="destroy">`):
-		e.Event = EventDestroy
-	default:
-		return p.expected(`>, or a type of "new", "update" or "destroy"`)
 	}
 	if err := p.lit(`<layer3 protonum="`); err != nil {
 		return err
@@ -767,7 +766,6 @@ func (p *parser) xmlExpect(e *Expect) error {
 		return p.expected(`2" protoname="ipv4"> or 10" protoname="ipv6">`)
 	}
 	f := Flow{Family: e.Family}
-	var err error
 	for i, t := range [...]*Tuple{&e.Tuple, &e.Mask, &e.Master} {
 		if err = p.lit(expectParts[i].open); err != nil {
 			return err
