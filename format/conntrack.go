@@ -19,6 +19,14 @@ var (
 	kUserspace = mkKey("[USERSPACE]", "userspace")
 	kPortID    = mkKey("portid=", "portid")
 	kProgname  = mkKey("progname=", "progname")
+
+	// The keys of expectations.
+	kMaskSrc    = mkKey("mask-src=", "mask-src")
+	kMaskDst    = mkKey("mask-dst=", "mask-dst")
+	kMasterSrc  = mkKey("master-src=", "master-src")
+	kMasterDst  = mkKey("master-dst=", "master-dst")
+	kClass      = mkKey("class=", "class")
+	kExpectZone = mkKey("zone=", "zone")
 )
 
 // eventWords are the event prefixes, right-aligned in 9 columns (%9s).
@@ -147,8 +155,8 @@ func appendPadded(dst []byte, n uint64, width int, pad byte) []byte {
 
 // extended reports whether the line goes on at the cursor with the family
 // columns of conntrack -o extended.
-func (p *parser) extended() bool {
-	rest := p.line[p.pos:]
+func (c *cursor) extended() bool {
+	rest := c.line[c.pos:]
 	return bytes.HasPrefix(rest, []byte("ipv4 ")) || bytes.HasPrefix(rest, []byte("ipv6 ")) ||
 		bytes.HasPrefix(rest, []byte("unknown ")) && bytes.Count(rest[:bytes.IndexByte(rest, '=')+1], []byte(" ")) > 4
 }
@@ -172,11 +180,11 @@ func (p *parser) ktime(k *key) (uint64, error) {
 
 // labelsEnd returns where the labels= value that starts at i ends: at the
 // [USERSPACE] suffix or at the end of the line, as names may hold spaces.
-func (p *parser) labelsEnd(i int) int {
-	if j := bytes.Index(p.line[i:], []byte(" [USERSPACE]")); j >= 0 {
+func (c *cursor) labelsEnd(i int) int {
+	if j := bytes.Index(c.line[i:], []byte(" [USERSPACE]")); j >= 0 {
 		return i + j
 	}
-	return len(p.line)
+	return len(c.line)
 }
 
 // labels parses "labels=NAME,NAME" (names may hold spaces), or the bare
@@ -296,4 +304,267 @@ func location(loc *time.Location) *time.Location {
 		return time.Local
 	}
 	return loc
+}
+
+// Expectations, as conntrack -L expect and -E expect print them: the
+// tuples of the key=value lines, with conntrack's prefixes and suffix.
+
+// conntrackExpect parses a line of conntrack -L expect or -E expect.
+func (p *parser) conntrackExpect(e *Expect) error {
+	var f Flow // the prefixes' fields
+	if err := p.prefixes(&f); err != nil {
+		return err
+	}
+	e.Event, e.EventTime = f.Event, f.EventTime
+	if f.Has(FieldEventTime) {
+		e.Fields |= ExpectEventTime
+		if f.Quirks&QuirkSpacedMicros == 0 && f.EventTime%1e6 < 1e5 {
+			return p.errAt(0, p.pos, "event time", ErrSyntax, "zero-padded microseconds, which conntrack does not print for expectations")
+		}
+	}
+	p.family = false
+	if p.pos < len(p.line) && p.line[p.pos] >= '0' && p.line[p.pos] <= '9' {
+		end := p.tokenEnd(p.pos)
+		t, er := parseUint(p.line[p.pos:end], math.MaxUint32)
+		if er != numOK {
+			return p.numErr(p.line[p.pos:end], p.pos, "timeout", er, false, "seconds")
+		}
+		e.Timeout, e.Fields, p.pos = int64(t), e.Fields|ExpectTimeout, end
+		if err := p.sep(&e.Quirks); err != nil {
+			return err
+		}
+	}
+	n, err := p.uint(kProto, math.MaxUint8)
+	if err != nil {
+		return err
+	}
+	e.Proto = Proto(n)
+	if err := p.sep(&e.Quirks); err != nil {
+		return err
+	}
+	if err := p.expectTuple(e, &e.Tuple, kSrc, kDst, e.Proto.Layer4()); err != nil {
+		return err
+	}
+	if err := p.sep(&e.Quirks); err != nil {
+		return err
+	}
+	if p.older && !kMaskSrc.match(p.line[p.pos:]) {
+		return p.libnfct09Tail(e)
+	}
+	if err := p.expectTuple(e, &e.Mask, kMaskSrc, kMaskDst, e.Proto.Layer4()); err != nil {
+		return err
+	}
+	e.Fields |= ExpectMask
+	if err := p.sep(&e.Quirks); err != nil {
+		return err
+	}
+	// The master's layer-4 part is of the master's protocol, which the line
+	// does not name: its first key tells.
+	if err := p.expectTuple(e, &e.Master, kMasterSrc, kMasterDst, L4None); err != nil {
+		return err
+	}
+	if p.pos+1 < len(p.line) {
+		for _, k := range [...]Layer4{L4Ports, L4Keys, L4ICMP} {
+			if bytes.HasPrefix(p.line[p.pos+1:], l4FirstKey(k)) {
+				e.MasterL4 = k
+				if err := p.l4part(k, &e.Master, &e.Quirks); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	e.Fields |= ExpectMaster
+	if err := p.sep(&e.Quirks); err != nil {
+		return err
+	}
+	if err := p.expectZone(e); err != nil {
+		return err
+	}
+	if err := p.expectFlags(e, p.older); err != nil {
+		return err
+	}
+	if p.at(kClass) {
+		if n, err = p.expectDigits("class", math.MaxUint32); err != nil {
+			return err
+		}
+		e.Class, e.Fields = uint32(n), e.Fields|ExpectClass
+		if err := p.sep(&e.Quirks); err != nil {
+			return err
+		}
+	}
+	if kHelper.match(p.line[p.pos:]) {
+		v, at, err := p.value(kHelper)
+		if err != nil {
+			return err
+		}
+		if err := p.text(v, at, "helper"); err != nil {
+			return err
+		}
+		e.Helper, e.Fields = p.intern(v), e.Fields|ExpectHelper
+		if err := p.sep(&e.Quirks); err != nil {
+			return err
+		}
+	}
+	if p.pos < len(p.line) && kUserspace.match(p.line[p.pos:]) {
+		var g Flow
+		if err := p.userspace(&g); err != nil {
+			return err
+		}
+		e.Fields |= ExpectUserspace
+		if g.Has(FieldPortID) {
+			e.PortID, e.Fields = g.PortID, e.Fields|ExpectPortID
+		}
+		if g.Has(FieldProgname) {
+			e.Progname, e.Fields = g.Progname, e.Fields|ExpectProgname
+		}
+	}
+	if p.pos != len(p.line) {
+		end := p.tokenEnd(p.pos)
+		return p.errAt(p.pos, end, "", ErrSyntax, "unexpected "+quote(p.line[p.pos:end]))
+	}
+	return nil
+}
+
+// expectZone parses "zone=N" and the blank after it, where the line goes
+// on with them.
+func (p *parser) expectZone(e *Expect) error {
+	if !p.at(kExpectZone) {
+		return nil
+	}
+	n, err := p.expectDigits("zone", math.MaxUint16)
+	if err != nil {
+		return err
+	}
+	e.Zone, e.Fields = uint16(n), e.Fields|ExpectZone
+	return p.sep(&e.Quirks)
+}
+
+// expectFlags parses the flags and the blank after them, where the line
+// goes on with them; with glue, also flags glued to "helper=", as
+// libnetfilter_conntrack 1.0.0 printed them.
+func (p *parser) expectFlags(e *Expect, glue bool) error {
+	if p.pos == len(p.line) || p.line[p.pos] < 'A' || p.line[p.pos] > 'Z' {
+		return nil
+	}
+	end := p.tokenEnd(p.pos)
+	fl, ok := parseExpectFlags(p.line[p.pos:end])
+	glued := false
+	if !ok && glue {
+		end, glued = p.gluedHelper(end)
+		fl, ok = parseExpectFlags(p.line[p.pos:end])
+	}
+	if !ok {
+		return p.errAt(p.pos, end, "flags", ErrUnknownName, "unknown flags "+quote(p.line[p.pos:end]))
+	}
+	e.Flags, e.Fields, p.pos = fl, e.Fields|ExpectFlagsSet, end
+	if glued {
+		e.Quirks |= QuirkOldLibnfct
+		return nil
+	}
+	return p.sep(&e.Quirks)
+}
+
+// appendConntrackExpect appends e as conntrack -L expect (or -E expect)
+// prints it.
+func appendConntrackExpect(dst []byte, e *Expect, fm Format, o Options) ([]byte, error) {
+	if err := expectPrintable(fm, e); err != nil {
+		return dst, err
+	}
+	if o&OptTimestamp != 0 && e.Has(ExpectEventTime) {
+		dst = appendEventTime(dst, &Flow{EventTime: e.EventTime, Quirks: QuirkSpacedMicros})
+	}
+	if e.Event != EventNone {
+		dst = append(dst, eventWords[e.Event]...)
+	}
+	if e.Has(ExpectTimeout) {
+		dst = appendKey(dst, "", uint64(e.Timeout))
+	}
+	dst = appendKey(dst, "proto=", uint64(e.Proto))
+	dst = appendExpectTuple(dst, "src=", " dst=", &e.Tuple, e.Proto.Layer4())
+	if e.Has(ExpectMask) {
+		dst = appendExpectTuple(dst, "mask-src=", " mask-dst=", &e.Mask, e.Proto.Layer4())
+	}
+	if e.Has(ExpectMaster) {
+		dst = appendExpectTuple(dst, "master-src=", " master-dst=", &e.Master, e.MasterL4)
+	}
+	if e.Has(ExpectZone) {
+		dst = appendKey(dst, "zone=", uint64(e.Zone))
+	}
+	if e.Flags != 0 {
+		dst = appendExpectFlags(dst, e.Flags)
+		// libnetfilter_conntrack 1.0.0 printed no space before helper=.
+		if e.Quirks&QuirkOldLibnfct == 0 || e.Fields&(ExpectHelper|ExpectClass) != ExpectHelper || !e.Has(ExpectMask) {
+			dst = append(dst, ' ')
+		}
+	}
+	if e.Has(ExpectClass) {
+		dst = appendKey(dst, "class=", uint64(e.Class))
+	}
+	if e.Has(ExpectHelper) {
+		dst = append(dst, "helper="...)
+		dst = append(dst, e.Helper...)
+		dst = append(dst, ' ')
+	}
+	if e.Has(ExpectUserspace) {
+		f := Flow{Fields: FieldUserspace, PortID: e.PortID, Progname: e.Progname}
+		if e.Has(ExpectPortID) {
+			f.Fields |= FieldPortID
+		}
+		if e.Has(ExpectProgname) {
+			f.Fields |= FieldProgname
+		}
+		dst = appendLib(dst, &f, SlotUserspace, o, nil)
+	}
+	return append(dst[:len(dst)-1], '\n'), nil
+}
+
+func appendExpectTuple(dst []byte, src, dstKey string, t *Tuple, kind Layer4) []byte {
+	dst = append(dst, src...)
+	dst = appendLibAddr(dst, t.Src)
+	dst = append(dst, dstKey...)
+	dst = appendLibAddr(dst, t.Dst)
+	dst = append(dst, ' ')
+	return appendL4(dst, kind, t)
+}
+
+// The layouts of older libnetfilter_conntrack (see older.go).
+
+// libnfct09Tail parses what follows the expected tuple in the layout of
+// libnetfilter_conntrack 0.9.1 and before, which printed neither mask nor
+// master, nor class nor helper: the zone and the flags (0.9.1).
+func (p *parser) libnfct09Tail(e *Expect) error {
+	e.Quirks |= QuirkOldLibnfct
+	if !e.Has(ExpectTimeout) { // which it always printed
+		return p.errAt(p.pos, p.tokenEnd(p.pos), "mask-src", ErrMissing, "no mask-src=, in a line without a timeout")
+	}
+	if err := p.expectZone(e); err != nil {
+		return err
+	}
+	if err := p.expectFlags(e, false); err != nil {
+		return err
+	}
+	if p.pos != len(p.line) {
+		end := p.tokenEnd(p.pos)
+		return p.errAt(p.pos, end, "", ErrSyntax, "unexpected "+quote(p.line[p.pos:end])+" (a line without mask and master, as libnetfilter_conntrack 0.9 printed it, ends with the zone and the flags)")
+	}
+	return nil
+}
+
+// gluedHelper returns the end of the flags in the token at the cursor,
+// which ends at end, where libnetfilter_conntrack 1.0.0 glued "helper=" to
+// them ("PERMANENThelper=sip"), and whether it did.
+func (c *cursor) gluedHelper(end int) (int, bool) {
+	if i := bytes.Index(c.line[c.pos:end], []byte("helper=")); i > 0 {
+		return c.pos + i, true
+	}
+	return end, false
+}
+
+// libnfct09Layout reports whether e prints in the layout of
+// libnetfilter_conntrack 0.9.1 and before: it has QuirkOldLibnfct, neither
+// mask nor master, and nothing that the layout lacks.
+func libnfct09Layout(e *Expect) bool {
+	return e.Quirks&QuirkOldLibnfct != 0 && e.Fields&(ExpectMask|ExpectMaster) == 0 && e.Has(ExpectTimeout) &&
+		e.Fields&(ExpectClass|ExpectHelper|ExpectPolicy|ExpectUserspace) == 0
 }

@@ -56,6 +56,7 @@ var (
 	kSecctx        = mkKey("secctx=", "secctx")
 	kDeltaTime     = mkKey("delta-time=", "delta-time")
 	kUse           = mkKey("use=", "use")
+	kProto         = mkKey("proto=", "proto")
 	kGRETimeout    = mkKey("timeout=", "gre timeout")
 	kStreamTimeout = mkKey("stream_timeout=", "gre stream_timeout")
 	kExpires       = mkKey("[expires in ", "expires")

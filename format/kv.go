@@ -127,36 +127,36 @@ var slotFields = [slotCount]Fields{
 func (d *dialect) required(s Slot) bool { return d.req&(1<<s) != 0 }
 
 // name parses the name of a "%-8s %u " header pair, without its padding.
-func (p *parser) name(field string) ([]byte, error) {
-	start := p.pos
-	end := p.tokenEnd(start)
+func (c *cursor) name(field string) ([]byte, error) {
+	start := c.pos
+	end := c.tokenEnd(start)
 	if end == start {
-		return nil, p.errAt(start, start+1, field, ErrSyntax, "expected a protocol name")
+		return nil, c.errAt(start, start+1, field, ErrSyntax, "expected a protocol name")
 	}
-	p.pos = end
-	return p.line[start:end], nil
+	c.pos = end
+	return c.line[start:end], nil
 }
 
 // num parses the padding and number of a "%-8s %u " header pair whose name
 // is name.
-func (p *parser) num(name []byte, field string, maxNum uint64) (uint64, error) {
+func (c *cursor) num(name []byte, field string, maxNum uint64) (uint64, error) {
 	pad := max(8-len(name), 0) + 1
-	end, i := p.pos, p.pos
-	for i < len(p.line) && p.line[i] == ' ' {
+	end, i := c.pos, c.pos
+	for i < len(c.line) && c.line[i] == ' ' {
 		i++
 	}
-	if i == len(p.line) {
-		return 0, p.errAt(end, i, field, ErrMissing, "line ends after the name "+quote(name)+" (truncated line?)")
+	if i == len(c.line) {
+		return 0, c.errAt(end, i, field, ErrMissing, "line ends after the name "+quote(name)+" (truncated line?)")
 	}
 	if i-end != pad {
-		return 0, p.errAt(end, i, field, ErrSyntax, "expected "+itoa(uint64(pad))+" spaces after "+quote(name)+" (names are padded to 8 columns), found "+itoa(uint64(i-end)))
+		return 0, c.errAt(end, i, field, ErrSyntax, "expected "+itoa(uint64(pad))+" spaces after "+quote(name)+" (names are padded to 8 columns), found "+itoa(uint64(i-end)))
 	}
-	numEnd := p.tokenEnd(i)
-	n, e := parseUint(p.line[i:numEnd], maxNum)
+	numEnd := c.tokenEnd(i)
+	n, e := parseUint(c.line[i:numEnd], maxNum)
 	if e != numOK {
-		return 0, p.numErr(p.line[i:numEnd], i, field+" number", e, false, "0 to "+itoa(maxNum))
+		return 0, c.numErr(c.line[i:numEnd], i, field+" number", e, false, "0 to "+itoa(maxNum))
 	}
-	p.pos = numEnd
+	c.pos = numEnd
 	return n, nil
 }
 
@@ -189,7 +189,7 @@ func (p *parser) header(f *Flow) error {
 				}
 			}
 			f.Proto = h.p
-			p.l4, p.l4opt = f.Proto.Layer4(), p.d.lib
+			p.l4.kind, p.l4.opt = f.Proto.Layer4(), p.d.lib
 			return p.private(f)
 		}
 	}
@@ -249,11 +249,11 @@ func (p *parser) header(f *Flow) error {
 	case !named && f.Proto.Named():
 		f.Quirks |= QuirkUnknownName
 	}
-	p.l4 = f.Proto.Layer4()
+	p.l4.kind = f.Proto.Layer4()
 	// The kernel leaves the layer-4 part out for a protocol it prints as
 	// "unknown"; conntrack's is absent where its source lacked it (XML has no
 	// ICMP fields).
-	p.l4opt = f.Quirks&QuirkUnknownName != 0 || p.d.lib
+	p.l4.opt = f.Quirks&QuirkUnknownName != 0 || p.d.lib
 	if err := p.sep(&f.Quirks); err != nil {
 		return err
 	}
@@ -539,17 +539,17 @@ func (p *parser) elem(f *Flow, s Slot) error {
 }
 
 // secs parses conntrackd's "[KEY Ns]" (%ld seconds) at the cursor.
-func (p *parser) secs(k *key) (int64, error) {
-	v, at, err := p.value(k)
+func (c *cursor) secs(k *key) (int64, error) {
+	v, at, err := c.value(k)
 	if err != nil {
 		return 0, err
 	}
 	if len(v) < 3 || string(v[len(v)-2:]) != "s]" {
-		return 0, p.errAt(at, at+len(v), k.field, ErrSyntax, "expected seconds and \"s]\" after "+quote(k.s)+", found "+quote(v))
+		return 0, c.errAt(at, at+len(v), k.field, ErrSyntax, "expected seconds and \"s]\" after "+quote(k.s)+", found "+quote(v))
 	}
 	n, e := parseInt(v[:len(v)-2], math.MinInt64, math.MaxInt64)
 	if e != numOK {
-		return 0, p.numErr(v[:len(v)-2], at, k.field, e, true, "seconds")
+		return 0, c.numErr(v[:len(v)-2], at, k.field, e, true, "seconds")
 	}
 	return n, nil
 }
@@ -586,6 +586,12 @@ func (p *parser) mark(f *Flow) error {
 	return nil
 }
 
+// l4Part is the layer-4 part of a line's tuples, as its header gives it.
+type l4Part struct {
+	kind Layer4
+	opt  bool // it may be absent (protocol printed as "unknown")
+}
+
 // tuple parses "src=A dst=A" and the layer-4 part of the flow's protocol.
 func (p *parser) tuple(f *Flow, t *Tuple, dir string) error {
 	p.dir = dir
@@ -606,8 +612,8 @@ func (p *parser) tuple1(f *Flow, t *Tuple) error {
 	if t.Dst, err = p.addr(&f.Family, kDst); err != nil {
 		return err
 	}
-	kind := p.l4
-	if p.l4opt {
+	kind := p.l4.kind
+	if p.l4.opt {
 		// An "unknown" protocol has its layer-4 part only if the kernel still
 		// printed one (icmpv6 on some 5.x kernels) and then in both tuples.
 		has := p.pos+1 < len(p.line) && bytes.HasPrefix(p.line[p.pos+1:], l4FirstKey(kind))
@@ -751,8 +757,8 @@ func (p *parser) addr(fam *Family, k *key) (a netip.Addr, err error) {
 // ipv4 parses a dotted-decimal address at the cursor, followed by a space or
 // the end of the line, in one pass. It reports false for anything else,
 // which addr then explains.
-func (p *parser) ipv4() (netip.Addr, bool) {
-	line, i := p.line, p.pos
+func (c *cursor) ipv4() (netip.Addr, bool) {
+	line, i := c.line, c.pos
 	var a [4]byte
 	for k := range 4 {
 		if k > 0 {
@@ -785,7 +791,7 @@ func (p *parser) ipv4() (netip.Addr, bool) {
 	if i < len(line) && line[i] != ' ' {
 		return netip.Addr{}, false
 	}
-	p.pos = i
+	c.pos = i
 	return netip.AddrFrom4(a), true
 }
 
@@ -967,4 +973,50 @@ func (p *parser) check(f *Flow) error {
 		return at("use= before mark= (2.4 kernels) without the trailing space of those kernels")
 	}
 	return nil
+}
+
+// sep consumes the space after a token, if the line goes on.
+func (p *parser) sep(q *Quirks) error {
+	if b := p.line[p.pos:]; len(b) > 1 && b[0] == ' ' && b[1] != ' ' {
+		p.pos++
+		return nil
+	}
+	return p.sepSlow(q)
+}
+
+func (p *parser) sepSlow(q *Quirks) error {
+	if p.pos == len(p.line) {
+		return nil
+	}
+	if p.line[p.pos] != ' ' {
+		end := p.tokenEnd(p.pos)
+		return p.errAt(p.pos, end, "", ErrSyntax, "expected a space before "+quote(p.line[p.pos:end]))
+	}
+	p.pos++
+	switch {
+	case p.pos == len(p.line):
+		if !p.d.old {
+			return p.errAt(p.pos-1, p.pos, "", ErrSyntax, "trailing space at the end of the line")
+		}
+		*q |= QuirkTrailingSpace
+	case p.line[p.pos] == ' ':
+		return p.errAt(p.pos, p.pos+1, "", ErrSyntax, "two spaces in a row")
+	}
+	return nil
+}
+
+// expectTuple parses "SRC DST" and the layer-4 part of the given kind, with
+// the keys given for the addresses.
+func (p *parser) expectTuple(e *Expect, t *Tuple, src, dst *key, kind Layer4) error {
+	var err error
+	if t.Src, err = p.addr(&e.Family, src); err != nil {
+		return err
+	}
+	if err = p.sep(&e.Quirks); err != nil {
+		return err
+	}
+	if t.Dst, err = p.addr(&e.Family, dst); err != nil {
+		return err
+	}
+	return p.l4part(kind, t, &e.Quirks)
 }

@@ -32,13 +32,21 @@ func blankAt(line []byte, i int) int {
 	return 0
 }
 
+// layout is a line laid out again: nbuf, with the column in the line given
+// of each of its bytes in cols (and one more, for the end), made from the
+// line's tokens, toks.
+type layout struct {
+	nbuf []byte
+	cols []int32
+	toks [][2]int32
+}
+
 // relayout lays out line, a record of format fm, as its producer prints it,
-// into p.nbuf, with the column in line of each byte in p.cols (and one more,
-// for the end). Tokens are kept as they are; only the blanks between them
+// into l. Tokens are kept as they are; only the blanks between them
 // change. It reports false when the result is line itself, which then needs
 // no second parse.
-func (p *parser) relayout(fm Format, line []byte) bool {
-	toks := p.tokens(line)
+func (l *layout) relayout(fm Format, line []byte) bool {
+	toks := l.tokens(line)
 	if len(toks) == 0 {
 		return false
 	}
@@ -53,15 +61,15 @@ func (p *parser) relayout(fm Format, line []byte) bool {
 			if dot := bytes.IndexByte(t, '.'); t[len(t)-1] != ']' && dot >= 0 && len(t)-dot-1 < 6 && len(toks) > 1 && string(tok(1)) == "]" {
 				end = 2 // "[1712662404.5732 ]": spaced microseconds, fewer than 6 digits
 			}
-			p.emit(line, toks[0][0], toks[0][1])
+			l.emit(line, toks[0][0], toks[0][1])
 			if end == 2 {
 				for n := len(t) - bytes.IndexByte(t, '.') - 1; n < 6; n++ {
-					p.pad(toks[0][1], ' ')
+					l.pad(toks[0][1], ' ')
 				}
-				p.emit(line, toks[1][0], toks[1][1])
+				l.emit(line, toks[1][0], toks[1][1])
 			}
 			if end < len(toks) {
-				p.pad(toks[end-1][1], '\t')
+				l.pad(toks[end-1][1], '\t')
 			}
 			k = end
 		}
@@ -70,11 +78,11 @@ func (p *parser) relayout(fm Format, line []byte) bool {
 			switch string(tok(k)) {
 			case "[NEW]", "[UPDATE]", "[DESTROY]":
 				for n := len(tok(k)); n < 9; n++ {
-					p.pad(toks[k][0], ' ')
+					l.pad(toks[k][0], ' ')
 				}
-				p.emit(line, toks[k][0], toks[k][1])
+				l.emit(line, toks[k][0], toks[k][1])
 				if k++; k < len(toks) {
-					p.pad(toks[k-1][1], ' ')
+					l.pad(toks[k-1][1], ' ')
 				}
 			}
 		}
@@ -88,26 +96,26 @@ func (p *parser) relayout(fm Format, line []byte) bool {
 		}
 	}
 	for ; pairs > 0 && k+1 < len(toks) && isName(tok(k)) && isDigits(tok(k+1)); pairs-- {
-		p.emit(line, toks[k][0], toks[k][1])
+		l.emit(line, toks[k][0], toks[k][1])
 		for n := len(tok(k)); n < 8; n++ {
-			p.pad(toks[k][1], ' ')
+			l.pad(toks[k][1], ' ')
 		}
-		p.pad(toks[k][1], ' ')
-		p.emit(line, toks[k+1][0], toks[k+1][1])
+		l.pad(toks[k][1], ' ')
+		l.emit(line, toks[k+1][0], toks[k+1][1])
 		if k += 2; k < len(toks) {
-			p.pad(toks[k-1][1], ' ')
+			l.pad(toks[k-1][1], ' ')
 		}
 	}
 	for ; k < len(toks); k++ {
-		p.emit(line, toks[k][0], toks[k][1])
+		l.emit(line, toks[k][0], toks[k][1])
 		if k+1 == len(toks) {
 			break
 		}
-		p.pad(toks[k][1], ' ')
+		l.pad(toks[k][1], ' ')
 		// ctime pads a day of one digit with a space: "[start=Sun Nov  5".
 		if k > 0 && lib && (kStart.match(tok(k-1)) || kStop.match(tok(k-1))) &&
 			len(tok(k+1)) == 1 && isDigits(tok(k+1)) {
-			p.pad(toks[k][1], ' ')
+			l.pad(toks[k][1], ' ')
 		}
 	}
 	last := tok(len(toks) - 1)
@@ -115,21 +123,21 @@ func (p *parser) relayout(fm Format, line []byte) bool {
 	case fm == ProcExpect && bytes.IndexByte(last, '=') >= 0:
 		// The kernel ends the tuple with a space, and the line with it
 		// where no flags and no helper follow.
-		p.pad(toks[len(toks)-1][1], ' ')
+		l.pad(toks[len(toks)-1][1], ' ')
 	case fm == IPLegacy && legacyUseMark(line, toks):
 		// use= before mark= is of 2.4 kernels, which end every line with a
 		// space; a pasted trailing blank is not taken for one.
-		p.pad(toks[len(toks)-1][1], ' ')
+		l.pad(toks[len(toks)-1][1], ' ')
 	}
-	p.cols = append(p.cols, toks[len(toks)-1][1])
-	return !bytes.Equal(p.nbuf, line)
+	l.cols = append(l.cols, toks[len(toks)-1][1])
+	return !bytes.Equal(l.nbuf, line)
 }
 
-// tokens starts a new layout of line: it empties p.nbuf and p.cols, and
-// returns the start and end of each token of line in p.toks.
-func (p *parser) tokens(line []byte) [][2]int32 {
-	p.nbuf, p.cols = p.nbuf[:0], p.cols[:0]
-	toks := p.toks[:0]
+// tokens starts a new layout of line: it empties l, and returns the start
+// and end of each token of line in l.toks.
+func (l *layout) tokens(line []byte) [][2]int32 {
+	l.nbuf, l.cols = l.nbuf[:0], l.cols[:0]
+	toks := l.toks[:0]
 	for i := 0; i < len(line); {
 		for n := 1; i < len(line) && n > 0; i += n {
 			n = blankAt(line, i)
@@ -142,22 +150,22 @@ func (p *parser) tokens(line []byte) [][2]int32 {
 			toks = append(toks, [2]int32{int32(start), int32(i)})
 		}
 	}
-	p.toks = toks
+	l.toks = toks
 	return toks
 }
 
 // emit copies line[start:end] to the relaid line.
-func (p *parser) emit(line []byte, start, end int32) {
-	p.nbuf = append(p.nbuf, line[start:end]...)
+func (l *layout) emit(line []byte, start, end int32) {
+	l.nbuf = append(l.nbuf, line[start:end]...)
 	for i := start; i < end; i++ {
-		p.cols = append(p.cols, i)
+		l.cols = append(l.cols, i)
 	}
 }
 
 // pad adds the blank c to the relaid line, at column col of the original.
-func (p *parser) pad(col int32, c byte) {
-	p.nbuf = append(p.nbuf, c)
-	p.cols = append(p.cols, col)
+func (l *layout) pad(col int32, c byte) {
+	l.nbuf = append(l.nbuf, c)
+	l.cols = append(l.cols, col)
 }
 
 // isName reports whether t can be the name of a "%-8s %u " column: a

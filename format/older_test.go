@@ -40,8 +40,10 @@ var olderExpectLayouts = []struct {
 		damaged: map[string]string{
 			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT,BOGUS":      `damaged.txt:1:72: flags: unknown flags "PERMANENT,BOGUS"`,
 			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT helper=sip": `damaged.txt:1:82: unexpected "helper=sip" (a line without mask and master, as libnetfilter_conntrack 0.9 printed it, ends with the zone and the flags)`,
-			"proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1":                          `damaged.txt:1:61: mask-src: expected mask-src=, found "zone=1"`,
-			"300 proto=17 src=198.51.100.9 dst=192.0.2.256 sport=0 dport=5062":                            `damaged.txt:1:35: dst: malformed IPv4 address "192.0.2.256" (want four numbers 0 to 255, as in 192.0.2.1)`,
+			// Flags glued to helper= are of 1.0.0, which printed the mask.
+			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENThelper=sip": `damaged.txt:1:72: flags: unknown flags "PERMANENThelper=sip"`,
+			"proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1":                         `damaged.txt:1:61: mask-src: expected mask-src=, found "zone=1"`,
+			"300 proto=17 src=198.51.100.9 dst=192.0.2.256 sport=0 dport=5062":                           `damaged.txt:1:35: dst: malformed IPv4 address "192.0.2.256" (want four numbers 0 to 255, as in 192.0.2.1)`,
 		},
 	},
 	{

@@ -33,23 +33,23 @@ func saveStates(p Proto) []string {
 
 // word returns the next space-delimited token and moves past it and the
 // space after it.
-func (p *parser) word() []byte {
-	start := p.pos
-	end := p.tokenEnd(start)
-	p.pos = end
-	if p.pos < len(p.line) {
-		p.pos++
+func (c *cursor) word() []byte {
+	start := c.pos
+	end := c.tokenEnd(start)
+	c.pos = end
+	if c.pos < len(c.line) {
+		c.pos++
 	}
-	return p.line[start:end]
+	return c.line[start:end]
 }
 
 // flag reports whether the option name is next and, if so, moves past it.
-func (p *parser) flag(name string) bool {
-	rest := p.line[p.pos:]
+func (c *cursor) flag(name string) bool {
+	rest := c.line[c.pos:]
 	if len(rest) >= len(name) && string(rest[:len(name)]) == name && (len(rest) == len(name) || rest[len(name)] == ' ') {
-		p.pos += len(name)
-		if p.pos < len(p.line) {
-			p.pos++
+		c.pos += len(name)
+		if c.pos < len(c.line) {
+			c.pos++
 		}
 		return true
 	}
@@ -57,23 +57,23 @@ func (p *parser) flag(name string) bool {
 }
 
 // arg returns the argument of the option just matched.
-func (p *parser) arg(name string) ([]byte, int, error) {
-	at := p.pos
-	v := p.word()
+func (c *cursor) arg(name string) ([]byte, int, error) {
+	at := c.pos
+	v := c.word()
 	if len(v) == 0 {
-		return nil, at, p.errAt(at, at, name, ErrMissing, "no value after "+name)
+		return nil, at, c.errAt(at, at, name, ErrMissing, "no value after "+name)
 	}
 	return v, at, nil
 }
 
-func (p *parser) argUint(name string, max uint64) (uint64, error) {
-	v, at, err := p.arg(name)
+func (c *cursor) argUint(name string, max uint64) (uint64, error) {
+	v, at, err := c.arg(name)
 	if err != nil {
 		return 0, err
 	}
 	n, e := parseUint(v, max)
 	if e != numOK {
-		return 0, p.numErr(v, at, name, e, false, "0 to "+itoa(max))
+		return 0, c.numErr(v, at, name, e, false, "0 to "+itoa(max))
 	}
 	return n, nil
 }

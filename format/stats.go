@@ -226,9 +226,8 @@ func (s *Stats) layout() statsLayout {
 func (p *parser) parseStats(fm Format, line []byte, s *Stats) error {
 	p.relaid = false
 	err := p.parseStats1(fm, line, s)
-	if err != nil && !errors.Is(err, ErrNoRecord) && !p.strict && p.statsRelayout(fm, line) {
-		p.src, p.relaid = line, true
-		err = p.parseStats1(fm, p.nbuf, s)
+	if err != nil && !errors.Is(err, ErrNoRecord) && !p.strict && p.lay.statsRelayout(fm, line) {
+		err = p.parseStats1(fm, p.relay(line), s)
 		p.src = nil
 	}
 	return err
@@ -244,11 +243,11 @@ func (p *parser) parseStats1(fm Format, line []byte, s *Stats) error {
 
 // statsRelayout lays out line, a record of the table's counters that a
 // paste laid out otherwise (runs of blanks, the TAB after cpu= turned into
-// spaces, the trailing blank lost), as its producer prints it, into p.nbuf
-// with the columns of line in p.cols, as relayout does for flows. It
+// spaces, the trailing blank lost), as its producer prints it, into l, as
+// relayout does for flows. It
 // reports false when that changes nothing.
-func (p *parser) statsRelayout(fm Format, line []byte) bool {
-	toks := p.tokens(line)
+func (l *layout) statsRelayout(fm Format, line []byte) bool {
+	toks := l.tokens(line)
 	if len(toks) == 0 {
 		return false
 	}
@@ -258,43 +257,43 @@ func (p *parser) statsRelayout(fm Format, line []byte) bool {
 	case fm == ProcStats:
 		for k := range toks {
 			for range len(procSep(k)) {
-				p.pad(toks[k][0], ' ')
+				l.pad(toks[k][0], ' ')
 			}
-			p.emit(line, toks[k][0], toks[k][1])
+			l.emit(line, toks[k][0], toks[k][1])
 		}
 		if !isHex(tok(0)) {
 			break // the header
 		}
 		if len(toks) == len(procColumns)-1 {
-			p.pad(last, ' ') // before 2.6.35
+			l.pad(last, ' ') // before 2.6.35
 		}
 	case len(toks) == 2 && !bytes.HasPrefix(tok(0), []byte("cpu=")):
 		// A counter of conntrack 1.2's -S: "%-10s\t\t%-8u".
-		p.emit(line, toks[0][0], toks[0][1])
+		l.emit(line, toks[0][0], toks[0][1])
 		for n := len(tok(0)); n < 10; n++ {
-			p.pad(toks[0][1], ' ')
+			l.pad(toks[0][1], ' ')
 		}
-		p.pad(toks[0][1], '\t')
-		p.pad(toks[0][1], '\t')
-		p.emit(line, toks[1][0], toks[1][1])
+		l.pad(toks[0][1], '\t')
+		l.pad(toks[0][1], '\t')
+		l.emit(line, toks[1][0], toks[1][1])
 		for n := len(tok(1)); n < 8; n++ {
-			p.pad(last, ' ')
+			l.pad(last, ' ')
 		}
 	default:
 		for k := range toks {
-			p.emit(line, toks[k][0], toks[k][1])
+			l.emit(line, toks[k][0], toks[k][1])
 			if k == 0 && bytes.HasPrefix(tok(0), []byte("cpu=")) {
 				for n := len(tok(0)) - len("cpu="); n < 4; n++ {
-					p.pad(toks[0][1], ' ')
+					l.pad(toks[0][1], ' ')
 				}
-				p.pad(toks[0][1], '\t')
+				l.pad(toks[0][1], '\t')
 			} else if len(toks) > 1 {
-				p.pad(toks[k][1], ' ') // after each counter, the last too
+				l.pad(toks[k][1], ' ') // after each counter, the last too
 			}
 		}
 	}
-	p.cols = append(p.cols, last)
-	return !bytes.Equal(p.nbuf, line)
+	l.cols = append(l.cols, last)
+	return !bytes.Equal(l.nbuf, line)
 }
 
 func isHex(t []byte) bool {
@@ -433,6 +432,13 @@ func (p *parser) statsList(s *Stats) error {
 	return nil
 }
 
+// statsHead is what the last header of /proc/net/stat/nf_conntrack said,
+// for the lines after it.
+type statsHead struct {
+	cols uint32 // its counters
+	cpu  int    // the CPU of the next line
+}
+
 // procStats parses a line of /proc/net/stat/nf_conntrack: the header,
 // whose columns it keeps for the lines after it, or one CPU's line of
 // "%08x" columns.
@@ -441,11 +447,11 @@ func (p *parser) procStats(s *Stats) error {
 	if !isHex(line[:p.tokenEnd(0)]) {
 		return p.procHeader()
 	}
-	if p.statCols == 0 {
+	if p.head.cols == 0 {
 		return p.errAt(0, p.tokenEnd(0), "", ErrMissing, "a line of counters before the header (entries  searched found ...)")
 	}
-	*s = Stats{CPU: p.statCPU}
-	cols := procLayout(p.statCols)
+	*s = Stats{CPU: p.head.cpu}
+	cols := procLayout(p.head.cols)
 	for i, st := range cols {
 		if err := p.lit(procSep(i)); err != nil {
 			return err
@@ -470,7 +476,7 @@ func (p *parser) procStats(s *Stats) error {
 		p.pos = end
 	}
 	// Kernels before 2.6.35 end the line with a blank.
-	if p.statCols&(1<<StatSearchRestart) == 0 {
+	if p.head.cols&(1<<StatSearchRestart) == 0 {
 		if err := p.lit(" "); err != nil {
 			return err
 		}
@@ -478,7 +484,7 @@ func (p *parser) procStats(s *Stats) error {
 	if p.pos != len(line) {
 		return p.errAt(p.pos, len(line), "", ErrSyntax, "unexpected "+quote(line[p.pos:])+" after the last column")
 	}
-	p.statCPU++
+	p.head.cpu++
 	return nil
 }
 
@@ -504,7 +510,7 @@ func (p *parser) procHeader() error {
 	if !ok || p.pos != len(line) {
 		return p.errAt(0, len(line), "header", ErrSyntax, "not a header of /proc/net/stat/nf_conntrack that a kernel printed")
 	}
-	p.statCols, p.statCPU = set, 0
+	p.head.cols, p.head.cpu = set, 0
 	return &ParseError{Col: 1, Len: len(line), Err: ErrNoRecord, Msg: "the header of /proc/net/stat/nf_conntrack, not a record", Text: string(line)}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -31,87 +30,63 @@ func xmlFraming(line []byte, root string) (framing, footer bool) {
 	return false, false
 }
 
-// lit expects the literal s at the cursor and moves past it.
-func (p *parser) lit(s string) error {
-	rest := p.line[p.pos:]
-	if len(rest) >= len(s) && string(rest[:len(s)]) == s {
-		p.pos += len(s)
-		return nil
-	}
-	return p.xmlErr(s)
-}
-
-// opt reports whether the literal s is at the cursor and, if so, moves past it.
-func (p *parser) opt(s string) bool {
-	rest := p.line[p.pos:]
-	if len(rest) >= len(s) && string(rest[:len(s)]) == s {
-		p.pos += len(s)
-		return true
-	}
-	return false
-}
-
-// xmlErr explains what is at the cursor instead of want.
-func (p *parser) xmlErr(want string) error {
-	rest := p.line[p.pos:]
-	if len(rest) < len(want) && want[:len(rest)] == string(rest) {
-		return p.errAt(p.pos, len(p.line), "", ErrMissing, "line ends where "+strconv.Quote(want)+" was expected (a truncated record? conntrack cuts XML events at 1023 bytes)")
-	}
-	end := p.pos + 1
-	for end < len(p.line) && p.line[end] != '<' && end-p.pos < 40 {
-		end++
-	}
-	return p.errAt(p.pos, end, "", ErrSyntax, "expected "+strconv.Quote(want)+", found "+quote(p.line[p.pos:end]))
-}
-
 // content returns the text up to the next '<'.
-func (p *parser) content() []byte {
-	start := p.pos
-	if i := bytes.IndexByte(p.line[start:], '<'); i >= 0 {
-		p.pos += i
+func (c *cursor) content() []byte {
+	start := c.pos
+	if i := bytes.IndexByte(c.line[start:], '<'); i >= 0 {
+		c.pos += i
 	} else {
-		p.pos = len(p.line)
+		c.pos = len(c.line)
 	}
-	return p.line[start:p.pos]
+	return c.line[start:c.pos]
 }
 
 // element parses "<name>N</name>" with a number of at most max; open is
 // "<name>", which the caller has matched.
-func (p *parser) element(field, closeTag string, max uint64) (uint64, error) {
-	at := p.pos
-	v := p.content()
+func (c *cursor) element(field, closeTag string, max uint64) (uint64, error) {
+	at := c.pos
+	v := c.content()
 	n, e := parseUint(v, max)
 	if e != numOK {
-		return 0, p.numErr(v, at, field, e, false, "0 to "+itoa(max))
+		return 0, c.numErr(v, at, field, e, false, "0 to "+itoa(max))
 	}
-	return n, p.lit(closeTag)
+	return n, c.lit(closeTag)
 }
 
 // textElement parses free text up to closeTag.
-func (p *parser) textElement(field, closeTag string) ([]byte, error) {
-	at := p.pos
-	v := p.content()
-	if err := p.text(v, at, field); err != nil {
+func (c *cursor) textElement(field, closeTag string) ([]byte, error) {
+	at := c.pos
+	v := c.content()
+	if err := c.text(v, at, field); err != nil {
 		return nil, err
 	}
-	return v, p.lit(closeTag)
+	return v, c.lit(closeTag)
+}
+
+// flowStart parses the start of a <flow> record, of a flow or of an
+// expectation, and returns its event type.
+func (c *cursor) flowStart() (Event, error) {
+	if err := c.lit("<flow"); err != nil {
+		return EventNone, err
+	}
+	switch {
+	case c.opt(">"):
+		return EventNone, nil
+	case c.opt(` type="new">`):
+		return EventNew, nil
+	case c.opt(` type="update">`):
+		return EventUpdate, nil
+	case c.opt(` type="destroy">`):
+		return EventDestroy, nil
+	}
+	return EventNone, c.expected(`>, or a type of "new", "update" or "destroy"`)
 }
 
 // parseXML parses one <flow> record.
 func (p *parser) parseXML(f *Flow) error {
-	if err := p.lit("<flow"); err != nil {
+	var err error
+	if f.Event, err = p.flowStart(); err != nil {
 		return err
-	}
-	switch {
-	case p.opt(">"):
-	case p.opt(` type="new">`):
-		f.Event = EventNew
-	case p.opt(` type="update">`):
-		f.Event = EventUpdate
-	case p.opt(` type="destroy">`):
-		f.Event = EventDestroy
-	default:
-		return p.xmlErr(`>, or a type of "new", "update" or "destroy"`)
 	}
 	f.Fields &^= FieldStatus
 	f.Status = 0
@@ -196,14 +171,14 @@ func (p *parser) parseXML(f *Flow) error {
 			return err
 		}
 		if !kUserspace.match(p.line[p.pos:]) {
-			return p.xmlErr("[USERSPACE], or the end of the line")
+			return p.expected("[USERSPACE], or the end of the line")
 		}
 		f.Fields |= FieldUserspace
 		if err := p.userspace(f); err != nil {
 			return err
 		}
 		if p.pos != len(p.line) {
-			return p.xmlErr("the end of the line")
+			return p.expected("the end of the line")
 		}
 	}
 	return nil
@@ -307,24 +282,24 @@ func (p *parser) xmlTuple(f *Flow, t *Tuple, first bool) error {
 }
 
 // quoted returns the text up to the next '"'.
-func (p *parser) quoted() []byte {
-	start := p.pos
-	if i := bytes.IndexByte(p.line[start:], '"'); i >= 0 {
-		p.pos += i
+func (c *cursor) quoted() []byte {
+	start := c.pos
+	if i := bytes.IndexByte(c.line[start:], '"'); i >= 0 {
+		c.pos += i
 	} else {
-		p.pos = len(p.line)
+		c.pos = len(c.line)
 	}
-	return p.line[start:p.pos]
+	return c.line[start:c.pos]
 }
 
-func (p *parser) xmlKey(field, closeTag string) (uint16, error) {
-	at := p.pos
-	v := p.content()
+func (c *cursor) xmlKey(field, closeTag string) (uint16, error) {
+	at := c.pos
+	v := c.content()
 	n, e := parseHex16(v)
 	if e != numOK {
-		return 0, p.errAt(at, p.pos, field, ErrSyntax, "want 0x and 1 to 4 lowercase hex digits")
+		return 0, c.errAt(at, c.pos, field, ErrSyntax, "want 0x and 1 to 4 lowercase hex digits")
 	}
-	return n, p.lit(closeTag)
+	return n, c.lit(closeTag)
 }
 
 func (p *parser) xmlAddr(f *Flow, field string) (netip.Addr, error) {
@@ -789,4 +764,248 @@ func cutComma(s string) (before, after string, found bool) {
 		}
 	}
 	return s, "", false
+}
+
+// Expectations, as conntrack -L expect -o xml prints them: a <flow> of
+// three tuples, expected, mask and master, each of its own layer-4 kind.
+
+// xmlExpect parses one <flow> record of conntrack -L expect -o xml.
+func (p *parser) xmlExpect(e *Expect) error {
+	var err error
+	if e.Event, err = p.flowStart(); err != nil {
+		return err
+	}
+	if err := p.lit(`<layer3 protonum="`); err != nil {
+		return err
+	}
+	switch {
+	case p.opt(`2" protoname="ipv4">`):
+	case p.opt(`10" protoname="ipv6">`):
+		e.Family = IPv6
+	default:
+		return p.expected(`2" protoname="ipv4"> or 10" protoname="ipv6">`)
+	}
+	f := Flow{Family: e.Family}
+	for i, t := range [...]*Tuple{&e.Tuple, &e.Mask, &e.Master} {
+		if err = p.lit(expectParts[i].open); err != nil {
+			return err
+		}
+		if err = p.lit("<src>"); err != nil {
+			return err
+		}
+		if t.Src, err = p.xmlAddr(&f, "src"); err != nil {
+			return err
+		}
+		if err = p.lit("</src><dst>"); err != nil {
+			return err
+		}
+		if t.Dst, err = p.xmlAddr(&f, "dst"); err != nil {
+			return err
+		}
+		if err = p.lit("</dst>"); err != nil {
+			return err
+		}
+		if err = p.lit(expectParts[i].close); err != nil {
+			return err
+		}
+	}
+	e.Fields |= ExpectMask | ExpectMaster
+	if err = p.lit(`</layer3><layer4 protonum="`); err != nil {
+		return err
+	}
+	at := p.pos
+	n, er := parseUint(p.quoted(), math.MaxUint8)
+	if er != numOK {
+		return p.errAt(at, p.pos, "protocol", ErrSyntax, "want a protocol number 0 to 255")
+	}
+	e.Proto = Proto(n)
+	if err = p.lit(`" protoname="`); err != nil {
+		return err
+	}
+	if err = p.lit(e.Proto.name()); err != nil {
+		return err
+	}
+	if err = p.lit(`">`); err != nil {
+		return err
+	}
+	// Each part's layer-4 content follows its own protocol; the master's is
+	// told by its first element.
+	for i, t := range [...]*Tuple{&e.Tuple, &e.Mask, &e.Master} {
+		if err = p.lit(expectParts[i].open); err != nil {
+			return err
+		}
+		kind := e.Proto.Layer4()
+		if i == 2 {
+			kind = L4None
+			switch {
+			case bytes.HasPrefix(p.line[p.pos:], []byte("<sport>")):
+				kind = L4Ports
+			case bytes.HasPrefix(p.line[p.pos:], []byte("<srckey>")):
+				kind = L4Keys
+			}
+			e.MasterL4 = kind
+		}
+		if err = p.xmlL4(kind, t); err != nil {
+			return err
+		}
+		if err = p.lit(expectParts[i].close); err != nil {
+			return err
+		}
+	}
+	if err = p.lit("</layer4><meta>"); err != nil {
+		return err
+	}
+	if p.opt("<helper-name>") {
+		v, err := p.textElement("helper", "</helper-name>")
+		if err != nil {
+			return err
+		}
+		e.Helper, e.Fields = p.intern(v), e.Fields|ExpectHelper
+	}
+	if p.opt("<timeout>") {
+		if n, err = p.element("timeout", "</timeout>", math.MaxUint32); err != nil {
+			return err
+		}
+		e.Timeout, e.Fields = int64(n), e.Fields|ExpectTimeout
+	}
+	if p.opt("<class>") {
+		if n, err = p.element("class", "</class>", math.MaxUint32); err != nil {
+			return err
+		}
+		e.Class, e.Fields = uint32(n), e.Fields|ExpectClass
+	}
+	if p.opt("<zone>") {
+		if n, err = p.element("zone", "</zone>", math.MaxUint16); err != nil {
+			return err
+		}
+		e.Zone, e.Fields = uint16(n), e.Fields|ExpectZone
+	}
+	if p.opt("<when>") {
+		if err := p.xmlWhen(&f); err != nil {
+			return err
+		}
+		e.EventTime, e.Fields = f.EventTime, e.Fields|ExpectEventTime
+	}
+	for i, tag := range [...]string{"<permanent/>", "<inactive/>", "<userspace/>"} {
+		if p.opt(tag) {
+			e.Flags |= 1 << i
+		}
+	}
+	if err := p.lit("</meta></flow>"); err != nil {
+		return err
+	}
+	if p.pos != len(p.line) {
+		return p.expected("the end of the line")
+	}
+	return nil
+}
+
+// expectParts are the elements of an expectation's three tuples in XML.
+var expectParts = [3]struct{ open, close string }{
+	{"<expected>", "</expected>"}, {"<mask>", "</mask>"}, {"<master>", "</master>"},
+}
+
+// xmlL4 parses the layer-4 elements of the given kind.
+func (p *parser) xmlL4(kind Layer4, t *Tuple) error {
+	var err error
+	switch kind {
+	case L4Ports:
+		var sp, dp uint64
+		if err = p.lit("<sport>"); err != nil {
+			return err
+		}
+		if sp, err = p.element("sport", "</sport>", math.MaxUint16); err != nil {
+			return err
+		}
+		if err = p.lit("<dport>"); err != nil {
+			return err
+		}
+		if dp, err = p.element("dport", "</dport>", math.MaxUint16); err != nil {
+			return err
+		}
+		t.SrcPort, t.DstPort = uint16(sp), uint16(dp)
+	case L4Keys:
+		if err = p.lit("<srckey>"); err != nil {
+			return err
+		}
+		if t.SrcPort, err = p.xmlKey("srckey", "</srckey>"); err != nil {
+			return err
+		}
+		if err = p.lit("<dstkey>"); err != nil {
+			return err
+		}
+		t.DstPort, err = p.xmlKey("dstkey", "</dstkey>")
+	}
+	return err
+}
+
+// appendXMLExpect appends e as a record of conntrack -L expect -o xml.
+func appendXMLExpect(dst []byte, e *Expect, fm Format, o Options, loc *time.Location) ([]byte, error) {
+	if err := expectPrintable(fm, e); err != nil {
+		return dst, err
+	}
+	dst = append(dst, "<flow"...)
+	if e.Event != EventNone {
+		dst = append(dst, ` type="`...)
+		dst = append(dst, e.Event.String()...)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `><layer3 protonum="`...)
+	dst = appendUint(dst, uint64(e.Family))
+	dst = append(dst, `" protoname="`...)
+	dst = append(dst, e.Family.name()...)
+	dst = append(dst, `">`...)
+	tuples := [...]*Tuple{&e.Tuple, &e.Mask, &e.Master}
+	kinds := [...]Layer4{e.Proto.Layer4(), e.Proto.Layer4(), e.MasterL4}
+	for i, t := range tuples {
+		dst = append(dst, expectParts[i].open...)
+		dst = append(dst, "<src>"...)
+		dst = appendLibAddr(dst, t.Src)
+		dst = append(dst, "</src><dst>"...)
+		dst = appendLibAddr(dst, t.Dst)
+		dst = append(dst, "</dst>"...)
+		dst = append(dst, expectParts[i].close...)
+	}
+	dst = append(dst, `</layer3><layer4 protonum="`...)
+	dst = appendUint(dst, uint64(e.Proto))
+	dst = append(dst, `" protoname="`...)
+	dst = append(dst, e.Proto.name()...)
+	dst = append(dst, `">`...)
+	for i, t := range tuples {
+		dst = append(dst, expectParts[i].open...)
+		switch kinds[i] {
+		case L4Ports:
+			dst = appendNumTag(dst, "<sport>", uint64(t.SrcPort), "</sport>")
+			dst = appendNumTag(dst, "<dport>", uint64(t.DstPort), "</dport>")
+		case L4Keys:
+			dst = append(dst, "<srckey>"...)
+			dst = appendHex16(dst, t.SrcPort)
+			dst = append(dst, "</srckey><dstkey>"...)
+			dst = appendHex16(dst, t.DstPort)
+			dst = append(dst, "</dstkey>"...)
+		}
+		dst = append(dst, expectParts[i].close...)
+	}
+	dst = append(dst, "</layer4><meta>"...)
+	if e.Has(ExpectHelper) {
+		dst = appendTag(dst, "<helper-name>", e.Helper, "</helper-name>")
+	}
+	if e.Has(ExpectTimeout) {
+		dst = appendNumTag(dst, "<timeout>", uint64(e.Timeout), "</timeout>")
+	}
+	if e.Has(ExpectClass) {
+		dst = appendNumTag(dst, "<class>", uint64(e.Class), "</class>")
+	}
+	if e.Has(ExpectZone) {
+		dst = appendNumTag(dst, "<zone>", uint64(e.Zone), "</zone>")
+	}
+	if o&OptTimestamp != 0 && e.Has(ExpectEventTime) {
+		dst = appendWhen(dst, e.EventTime, loc)
+	}
+	for i, tag := range [...]string{"<permanent/>", "<inactive/>", "<userspace/>"} {
+		if e.Flags&(1<<i) != 0 {
+			dst = append(dst, tag...)
+		}
+	}
+	return append(dst, "</meta></flow>\n"...), nil
 }
