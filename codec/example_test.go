@@ -8,7 +8,9 @@ import (
 	"github.com/ctconv/ctconv/format"
 )
 
-func ExampleAppendJSON() {
+// Example converts a line of /proc/net/nf_conntrack into a line of JSON
+// Lines, and back.
+func Example() {
 	line := "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 zone=0 use=2"
 	var f format.Flow
 	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(line), &f); err != nil {
