@@ -320,7 +320,8 @@ func (d *Dialect) parse(line []byte, r rec) error {
 	opts := p.opts
 	if err != nil && !d.Strict && d.Format.isXML() {
 		ps := retryParsers.Get().(*lineParser)
-		ps.Dialect, ps.p.opts = *d, 0
+		ps.Dialect = *d
+		ps.p.strict, ps.p.loc, ps.p.in, ps.p.opts = false, p.loc, &ps.in, 0
 		err = ps.retryXML(line, r.f, r.e, err)
 		opts = ps.p.opts
 		retryParsers.Put(ps)

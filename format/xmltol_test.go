@@ -342,3 +342,28 @@ func TestXMLCutTags(t *testing.T) {
 
 // xmlRecord is a record of conntrack -L -o xml.
 const xmlRecord = `<flow><meta direction="original"><layer3 protonum="10" protoname="ipv6"><src>::</src><dst>::</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>5</sport><dport>2</dport></layer4><counters><packets>0</packets><bytes>0</bytes></counters></meta><meta direction="reply"><layer3 protonum="10" protoname="ipv6"><src>::</src><dst>::</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>2</sport><dport>5</dport></layer4><counters><packets>0</packets><bytes>0</bytes></counters></meta><meta direction="independent"><state>ESTABLISHED</state><timeout>7</timeout><mark>0</mark><use>1</use><id>3</id><assured/><deltatime>3</deltatime></meta></flow>`
+
+// TestParseRewrittenXMLTime parses with Dialect.Parse a record of XML with
+// its event time, laid out as XML tools write it out again: the time is
+// read in the Dialect's zone, where a parser of its own once had none and
+// panicked (random mutations of the captures found it).
+func TestParseRewrittenXMLTime(t *testing.T) {
+	data := readFile(t, "../testdata/corpus/xml-E-timestamp.txt")
+	lines := bytes.Split(data, []byte("\n"))
+	line := lines[2]
+	if !bytes.Contains(line, []byte("<when>")) {
+		t.Fatalf("no event time in %q", line)
+	}
+	want := format.Dialect{Format: format.XML, Location: time.UTC}
+	var f format.Flow
+	if err := want.Parse(line, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []*time.Location{nil, time.UTC} {
+		d := format.Dialect{Format: format.XML, Location: loc}
+		var g format.Flow
+		if err := d.Parse(bytes.ReplaceAll(line, []byte("><"), []byte("> <")), &g); err != nil || !g.When().Equal(f.When()) && loc != nil {
+			t.Errorf("zone %v: %v, event time %v, want %v", loc, err, g.When(), f.When())
+		}
+	}
+}
