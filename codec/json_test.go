@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
@@ -213,5 +214,18 @@ func TestJSONHints(t *testing.T) {
 				t.Errorf("%s %s: %v, want an error saying %s", kind, in, err, c.want)
 			}
 		}
+	}
+}
+
+// TestJSONEmptyTuple: a tuple without members, as a Flow made in a
+// program may have, is an empty object followed by a comma, as any other
+// (the writer left the comma out, which made the line invalid JSON).
+func TestJSONEmptyTuple(t *testing.T) {
+	b, err := codec.AppendJSON(nil, &format.Flow{Fields: format.FieldMark, Mark: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(b) {
+		t.Errorf("invalid JSON: %s", b)
 	}
 }

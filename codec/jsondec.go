@@ -425,16 +425,6 @@ func (d *JSONDecoder) names(field string, names []string, what string, set func(
 	})
 }
 
-// state returns the state of p named name.
-func state(p format.Proto, name []byte) (format.State, bool) {
-	for s := range format.State(16) {
-		if n := p.StateName(s); n != "" && n == string(name) {
-			return s, true
-		}
-	}
-	return 0, false
-}
-
 func quote(b []byte) string {
 	if len(b) > 40 {
 		b = b[:40]

@@ -29,19 +29,14 @@ func AppendJSONExpect(dst []byte, e *format.Expect) ([]byte, error) {
 // at the first member that cannot be encoded.
 func appendObject[R any](dst []byte, o *jsonObject[R], has uint64, r *R) ([]byte, error) {
 	b := append(dst, '{')
-	sep := 1 // no comma before the first member
-	for i := range o.fields {
-		f := &o.fields[i]
-		switch {
-		case f.present != nil:
-			if !f.present(r) {
-				continue
-			}
-		case has&f.has != f.has:
-			continue
+	members := o.members(has, r)
+	for m := members; m != 0; m &= m - 1 {
+		f := &o.fields[bits.TrailingZeros64(m)]
+		if m == members {
+			b = append(b, f.member[1:]...) // no comma before the first
+		} else {
+			b = append(b, f.member...)
 		}
-		b = append(b, f.member[sep:]...)
-		sep = 0
 		var err error
 		if b, err = f.put(b, r); err != nil {
 			return dst, err
@@ -58,26 +53,11 @@ func AppendJSONString(dst []byte, s string) ([]byte, error) {
 	return w.b, w.err
 }
 
-// jsonWriter appends JSON values: objects a member at a time.
+// jsonWriter appends JSON values; err says why a string among them
+// cannot be encoded.
 type jsonWriter struct {
-	b     []byte
-	first bool
-	err   error
-}
-
-func (w *jsonWriter) open() { w.b = append(w.b, '{'); w.first = true }
-
-func (w *jsonWriter) close() { w.b = append(w.b, '}') }
-
-// key appends the key of the next member of the object.
-func (w *jsonWriter) key(k string) {
-	if !w.first {
-		w.b = append(w.b, ',')
-	}
-	w.first = false
-	w.b = append(w.b, '"')
-	w.b = append(w.b, k...)
-	w.b = append(w.b, '"', ':')
+	b   []byte
+	err error
 }
 
 func (w *jsonWriter) uint(n uint64) { w.b = strconv.AppendUint(w.b, n, 10) }
@@ -153,34 +133,37 @@ func (w *jsonWriter) tuple(t *format.Tuple, l4 format.Layer4, icmpv6, hasZone bo
 			part = partICMPv6
 		}
 	}
-	w.open()
-	for i := range tupleJSON {
-		switch m := &tupleJSON[i]; {
-		case m.part == partAddr:
-			if a := *m.addr(t); a.IsValid() {
-				w.key(m.key)
-				w.addr(a)
-			}
-		case m.part == part:
-			w.member(m.key, m.get(t))
-		case m.part == partZone && hasZone:
-			w.member(m.key, uint64(zone))
+	w.b = append(w.b, '{')
+	sep := 1 // no comma before the first member
+	for _, m := range tupleParts[partAddr] {
+		if a := *m.addr(t); a.IsValid() {
+			w.b = append(w.b, m.member[sep:]...)
+			w.addr(a)
+			sep = 0
 		}
 	}
-	w.close()
-}
-
-// member appends a member whose value is an unsigned integer.
-func (w *jsonWriter) member(k string, n uint64) {
-	w.key(k)
-	w.uint(n)
+	if part != partAddr {
+		for _, m := range tupleParts[part] {
+			w.b = append(w.b, m.member[sep:]...)
+			w.uint(m.get(t))
+			sep = 0
+		}
+	}
+	if hasZone {
+		for _, m := range tupleParts[partZone] {
+			w.b = append(w.b, m.member[sep:]...)
+			w.uint(uint64(zone))
+		}
+	}
+	w.b = append(w.b, '}')
 }
 
 func (w *jsonWriter) counters(c format.Counters) {
-	w.open()
-	w.member("packets", c.Packets)
-	w.member("bytes", c.Bytes)
-	w.close()
+	w.b = append(w.b, `{"packets":`...)
+	w.uint(c.Packets)
+	w.b = append(w.b, `,"bytes":`...)
+	w.uint(c.Bytes)
+	w.b = append(w.b, '}')
 }
 
 // extras appends the tokens of e, each with its slot.

@@ -152,9 +152,14 @@ var expectJSON = newJSONObject(headJSON(format.ExpectEventTime, format.ExpectTim
 // A jsonObject is the table of the members of R's object.
 type jsonObject[R any] struct {
 	fields []jsonField[R]
-	// required holds the indices of the members every object has, a bit
-	// an index; together the pairs of indices of members that stand for
-	// one field and so come together.
+	// Which members an object has, as bits of their indices: always,
+	// those every object has; byField, those of each bit of R's set of
+	// fields; own, the indices of those whose present says.
+	always  uint64
+	byField byteTables
+	own     []int
+	// required holds the members every object must have; together the
+	// pairs of members that stand for one field and so come together.
 	required uint64
 	together [][2]int
 }
@@ -165,6 +170,14 @@ func newJSONObject[R any](head, rest []jsonField[R]) *jsonObject[R] {
 	o := &jsonObject[R]{fields: fields}
 	for i, f := range fields {
 		fields[i].member = `,"` + f.key + `":`
+		switch {
+		case f.present != nil:
+			o.own = append(o.own, i)
+		case f.has != 0:
+			o.byField.add(f.has, 1<<i)
+		default:
+			o.always |= 1 << i
+		}
 		if f.required {
 			o.required |= 1 << i
 		}
@@ -175,6 +188,18 @@ func newJSONObject[R any](head, rest []jsonField[R]) *jsonObject[R] {
 		}
 	}
 	return o
+}
+
+// members returns the members of the object of r, whose set of fields
+// is has, as bits of their indices.
+func (o *jsonObject[R]) members(has uint64, r *R) uint64 {
+	m := o.always | o.byField.translate(has)
+	for _, i := range o.own {
+		if o.fields[i].present(r) {
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 // A jsonField is a member of the object of R (format.Flow or
@@ -440,7 +465,7 @@ func expectTupleJSON(key string, has format.ExpectFields, i int, at func(*format
 
 // tupleJSON is the object of a tuple: each member, with the part of the
 // tuple it belongs to.
-var tupleJSON = [...]tupleMember{
+var tupleJSON = quoteTuple([]tupleMember{
 	{key: "src", part: partAddr, addr: func(t *format.Tuple) *netip.Addr { return &t.Src }},
 	{key: "dst", part: partAddr, addr: func(t *format.Tuple) *netip.Addr { return &t.Dst }},
 	tupleUint("proto-src-port", partPorts, true, func(t *format.Tuple) *uint16 { return &t.SrcPort }),
@@ -452,12 +477,30 @@ var tupleJSON = [...]tupleMember{
 	tupleUint("proto-icmpv6-code", partICMPv6, false, func(t *format.Tuple) *uint8 { return &t.Code }),
 	tupleUint("proto-icmpv6-id", partICMPv6, false, func(t *format.Tuple) *uint16 { return &t.ID }),
 	{key: "zone", part: partZone, max: math.MaxUint16},
+})
+
+// tupleParts holds the members of each part of a tuple, in their order.
+var tupleParts = func() (parts [partZone + 1][]*tupleMember) {
+	for i := range tupleJSON {
+		m := &tupleJSON[i]
+		parts[m.part] = append(parts[m.part], m)
+	}
+	return parts
+}()
+
+// quoteTuple sets what precedes each member's value.
+func quoteTuple(ms []tupleMember) []tupleMember {
+	for i := range ms {
+		ms[i].member = `,"` + ms[i].key + `":`
+	}
+	return ms
 }
 
 // A tupleMember is a member of a tuple's object.
 type tupleMember struct {
-	key  string
-	part tuplePart
+	key    string
+	member string // what precedes the value: a comma, the key and a colon
+	part   tuplePart
 	// first: the member that says which layer-4 part the tuple has; the
 	// others of its part must come with it.
 	first bool
@@ -498,6 +541,16 @@ func tupleUint[N ~uint8 | ~uint16](key string, part tuplePart, first bool, at fu
 		get: func(t *format.Tuple) uint64 { return uint64(*at(t)) },
 		set: func(t *format.Tuple, v uint64) { *at(t) = N(v) },
 	}
+}
+
+// state returns the state of p named name.
+func state(p format.Proto, name []byte) (format.State, bool) {
+	for s := range format.State(16) {
+		if n := p.StateName(s); n != "" && n == string(name) {
+			return s, true
+		}
+	}
+	return 0, false
 }
 
 // flowL4 returns the kind of layer-4 part f's tuples have.

@@ -376,7 +376,7 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 			return err
 		}
 	}
-	if err := getFields(d, flowFields[:], mask, f); err != nil {
+	if err := getFields(d, flowLayout, flowFields[:], mask, f); err != nil {
 		return err
 	}
 	if field, r := f.CheckText(); r != "" {
@@ -396,7 +396,7 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 	if err = d.tuple(x.Proto.Layer4(), &x.Tuple); err != nil {
 		return err
 	}
-	if err := getFields(d, expectFields[:], mask, x); err != nil {
+	if err := getFields(d, expectLayout, expectFields[:], mask, x); err != nil {
 		return err
 	}
 	return d.skipRest()
@@ -420,12 +420,10 @@ func (d *MsgpackDecoder) head(fam *format.Family, proto *format.Proto) (mask uin
 
 // getFields reads the values of the fields of mask that the table knows,
 // in the order of its bits.
-func getFields[R any](d *MsgpackDecoder, fields []wireField[R], mask uint64, r *R) error {
-	for m := mask & (1<<len(fields) - 1); m != 0; m &= m - 1 {
-		if f := &fields[bits.TrailingZeros64(m)]; f.get != nil {
-			if err := f.get(d, r); err != nil {
-				return err
-			}
+func getFields[R any](d *MsgpackDecoder, l *wireLayout, fields []wireField[R], mask uint64, r *R) error {
+	for m := mask & l.values; m != 0; m &= m - 1 {
+		if err := fields[bits.TrailingZeros64(m)].get(d, r); err != nil {
+			return err
 		}
 	}
 	return nil

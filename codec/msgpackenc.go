@@ -127,7 +127,7 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 			return err
 		}
 	}
-	mask := fieldsMask(flowWire, flowOwn, flowFields[:], uint64(f.Fields), f)
+	mask := fieldsMask(flowWire, flowLayout, flowFields[:], uint64(f.Fields), f)
 	l4 := format.L4None
 	if f.Has(format.FieldL4) {
 		l4 = f.Proto.Layer4()
@@ -140,7 +140,7 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 		mask |= wireReply
 		n += 1 + bits.OnesCount64(diff)
 	}
-	e.head(KindFlow, n+countValues(flowFields[:], mask, f), mask, f.Family, f.Proto)
+	e.head(KindFlow, n+countValues(flowLayout, flowFields[:], mask, f), mask, f.Family, f.Proto)
 	e.tuple(l4, &f.Orig)
 	if diff != 0 {
 		e.enc.EncodeUint(diff)
@@ -155,7 +155,7 @@ func (e *MsgpackEncoder) EncodeFlow(f *format.Flow) error {
 			e.enc.EncodeUint(v)
 		}
 	}
-	putFields(e, flowFields[:], mask, f)
+	putFields(e, flowLayout, flowFields[:], mask, f)
 	return e.flush()
 }
 
@@ -171,22 +171,19 @@ func (e *MsgpackEncoder) EncodeExpect(x *format.Expect) error {
 	if err != nil {
 		return err
 	}
-	mask := fieldsMask(expectWire, expectOwn, expectFields[:], uint64(x.Fields), x)
+	mask := fieldsMask(expectWire, expectLayout, expectFields[:], uint64(x.Fields), x)
 	l4 := x.Proto.Layer4()
-	e.head(KindExpect, 6+l4Len(l4)+countValues(expectFields[:], mask, x), mask, x.Family, x.Proto)
+	e.head(KindExpect, 6+l4Len(l4)+countValues(expectLayout, expectFields[:], mask, x), mask, x.Family, x.Proto)
 	e.tuple(l4, &x.Tuple)
-	putFields(e, expectFields[:], mask, x)
+	putFields(e, expectLayout, expectFields[:], mask, x)
 	return e.flush()
 }
 
-// The bits of each table that the record's own tests say are present.
-var flowOwn, expectOwn = ownBits(flowFields[:]), ownBits(expectFields[:])
-
 // fieldsMask returns the mask of r's fields: the wire's bits of its set
 // of fields, has, and the record's own bits that are present.
-func fieldsMask[R any](set *wireSet, own []int, fields []wireField[R], has uint64, r *R) uint64 {
+func fieldsMask[R any](set *wireSet, l *wireLayout, fields []wireField[R], has uint64, r *R) uint64 {
 	mask := set.wire(has)
-	for _, i := range own {
+	for _, i := range l.own {
 		if fields[i].present(r) {
 			mask |= 1 << i
 		}
@@ -195,25 +192,19 @@ func fieldsMask[R any](set *wireSet, own []int, fields []wireField[R], has uint6
 }
 
 // countValues returns how many values the fields of mask take.
-func countValues[R any](fields []wireField[R], mask uint64, r *R) int {
-	n := 0
-	for m := mask; m != 0; m &= m - 1 {
-		f := &fields[bits.TrailingZeros64(m)]
-		n += f.n
-		if f.more != nil {
-			n += f.more(r)
-		}
+func countValues[R any](l *wireLayout, fields []wireField[R], mask uint64, r *R) int {
+	n := l.count(mask)
+	for m := mask & l.more; m != 0; m &= m - 1 {
+		n += fields[bits.TrailingZeros64(m)].more(r)
 	}
 	return n
 }
 
 // putFields writes the values of the fields of mask, in the order of its
 // bits.
-func putFields[R any](e *MsgpackEncoder, fields []wireField[R], mask uint64, r *R) {
-	for m := mask; m != 0; m &= m - 1 {
-		if f := &fields[bits.TrailingZeros64(m)]; f.put != nil {
-			f.put(e, r)
-		}
+func putFields[R any](e *MsgpackEncoder, l *wireLayout, fields []wireField[R], mask uint64, r *R) {
+	for m := mask & l.values; m != 0; m &= m - 1 {
+		fields[bits.TrailingZeros64(m)].put(e, r)
 	}
 }
 

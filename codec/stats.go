@@ -36,20 +36,21 @@ const wireStatsVersion = 20
 
 // AppendJSONStats appends s as one line of JSON, with its newline.
 func AppendJSONStats(dst []byte, s *format.Stats) ([]byte, error) {
-	w := jsonWriter{b: dst}
-	w.open()
-	w.key("cpu")
+	w := jsonWriter{b: append(dst, `{"cpu":`...)}
 	if s.CPU < 0 {
 		w.b = append(w.b, "null"...)
 	} else {
-		w.b = strconv.AppendInt(w.b, int64(s.CPU), 10)
+		w.int(int64(s.CPU))
 	}
 	n := 0
 	for st, v := range s.All() {
-		w.member(st.String(), v)
+		w.b = append(w.b, ',', '"')
+		w.b = append(w.b, st.String()...)
+		w.b = append(w.b, '"', ':')
+		w.uint(v)
 		n++
 	}
-	w.close()
+	w.b = append(w.b, '}')
 	if n == 0 {
 		return dst, &EncodeError{Msg: "a record of the table's counters without counters"}
 	}

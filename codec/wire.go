@@ -150,6 +150,13 @@ var (
 	expectWire = tableWireSet(expectFields[:])
 )
 
+// flowLayout and expectLayout are what the tables say the encoder and
+// decoder walk.
+var (
+	flowLayout   = newWireLayout(flowFields[:])
+	expectLayout = newWireLayout(expectFields[:])
+)
+
 // quirkWire is the bit of each of format.Quirks in the quirks value of a
 // flow or expectation record.
 var quirkWire = newWireSet([]wirePair{
@@ -295,16 +302,43 @@ func tableWireSet[R any](fields []wireField[R]) *wireSet {
 	return newWireSet(pairs)
 }
 
-// ownBits returns the mask bits of a table's fields that R says are
-// present by their own test.
-func ownBits[R any](fields []wireField[R]) []int {
-	var own []int
+// A wireLayout is what the encoder and the decoder derive from a table:
+// the bits of fields that the record's own test says are present (own),
+// whose number of values the record tells (more), that have values to
+// put and get (values), and the number of values of each byte of a mask
+// (counts).
+type wireLayout struct {
+	own          []int
+	more, values uint64
+	counts       [4][256]uint8
+}
+
+func newWireLayout[R any](fields []wireField[R]) *wireLayout {
+	l := new(wireLayout)
 	for i, f := range fields {
 		if f.present != nil {
-			own = append(own, i)
+			l.own = append(l.own, i)
+		}
+		if f.more != nil {
+			l.more |= 1 << i
+		}
+		if f.put != nil {
+			l.values |= 1 << i
+		}
+		for v := range 256 {
+			if v>>(i%8)&1 != 0 {
+				l.counts[i/8][v] += uint8(f.n)
+			}
 		}
 	}
-	return own
+	return l
+}
+
+// count returns the number of values of the fields of mask, but for
+// those of more.
+func (l *wireLayout) count(mask uint64) int {
+	c := &l.counts
+	return int(c[0][byte(mask)]) + int(c[1][byte(mask>>8)]) + int(c[2][byte(mask>>16)]) + int(c[3][byte(mask>>24)])
 }
 
 // wirePair is a bit of the model and the bit that stands for it on the
