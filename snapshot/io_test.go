@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"iter"
 	"net/netip"
 	"os"
 	"strings"
@@ -42,11 +43,13 @@ func TestOpenCompressed(t *testing.T) {
 		}
 		defer in.Close()
 		var flows []format.Flow
-		var f format.Flow
-		for in.Scan(&f) {
-			flows = append(flows, f)
+		for f, err := range in.Flows() {
+			if err != nil {
+				return flows, in, err
+			}
+			flows = append(flows, *f)
 		}
-		return flows, in, in.Err()
+		return flows, in, nil
 	}
 	want, _, err := read(data)
 	if err != nil || len(want) == 0 {
@@ -102,9 +105,7 @@ func TestOpenZstdWindows(t *testing.T) {
 		in, err := snapshot.Open(bytes.NewReader(c.zst), snapshot.Text(format.Auto), format.Dialect{})
 		n := 0
 		if err == nil {
-			for f := (format.Flow{}); in.Scan(&f); n++ {
-			}
-			err = in.Err()
+			n, _, err = readTo(in.Flows(), -1)
 			if in.Compression() != "zstd" {
 				t.Errorf("%s: compression %q", c.name, in.Compression())
 			}
@@ -150,9 +151,8 @@ func skippable(low byte, payload []byte) []byte {
 // fakeSource is a Source of the flows of a text.
 type fakeSource struct{ sc *format.Scanner }
 
-func (s fakeSource) Scan(f *format.Flow) bool { return s.sc.Scan(f) }
-func (s fakeSource) Err() error               { return s.sc.Err() }
-func (s fakeSource) Close() error             { return nil }
+func (s fakeSource) Flows() iter.Seq2[*format.Flow, error] { return s.sc.Flows() }
+func (s fakeSource) Close() error                          { return nil }
 
 // TestInputAnswers reads an Input of each kind to its end, and checks
 // what it tells of itself besides its records: the same methods answer
@@ -226,16 +226,20 @@ func TestInputAnswers(t *testing.T) {
 		{"source", source, answers{Encoding: "conntrack", Footer: true}},
 	} {
 		in := c.in()
-		var f format.Flow
-		var e format.Expect
-		var s format.Stats
-		for in.Expectations() && in.ScanExpect(&e) || in.Stats() && in.ScanStats(&s) || !in.Expectations() && !in.Stats() && in.Scan(&f) {
+		var err error
+		switch {
+		case in.Expectations():
+			_, _, err = readTo(in.Expects(), -1)
+		case in.Statistics():
+			_, _, err = readTo(in.Stats(), -1)
+		default:
+			_, _, err = readTo(in.Flows(), -1)
 		}
-		if err := in.Err(); err != nil {
+		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
 		h, ok := in.Header()
-		got := answers{Encoding: in.Encoding().String(), Expectations: in.Expectations(), Stats: in.Stats(), Header: ok,
+		got := answers{Encoding: in.Encoding().String(), Expectations: in.Expectations(), Stats: in.Statistics(), Header: ok,
 			Carried: len(in.CarriedStats()), Options: in.Options(), Line: in.Line(), Counts: in.Counts(), Footer: in.Footer()}
 		if ok {
 			got.Source = h.Source.String()
