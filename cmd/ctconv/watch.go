@@ -103,7 +103,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer signal.Stop(stop)
 	go func() {
 		if _, ok := <-stop; ok {
-			conn.Close() // ends the Scan below
+			conn.Close() // ends the loop over the events below
 		}
 	}()
 

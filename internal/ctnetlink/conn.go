@@ -62,7 +62,7 @@ func Dial() (*Conn, error) {
 	return &Conn{s: s, buf: make([]byte, 1<<16)}, nil
 }
 
-// Close closes the socket; a Scan blocked on it returns.
+// Close closes the socket; a loop over a Scanner blocked on it ends.
 func (c *Conn) Close() error {
 	c.closed.Store(true)
 	return c.s.Close()
@@ -157,7 +157,7 @@ type Scanner struct {
 	events bool
 	ack    bool   // the reply ends with the kernel's acknowledgment
 	msgs   []byte // the rest of the datagram read last
-	msg    []byte // the message Scan decoded last
+	msg    []byte // the message of the flow decoded last
 	err    error
 	done   bool
 	lost   int
