@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"iter"
 	"net/netip"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,6 +249,82 @@ func TestInputAnswers(t *testing.T) {
 		}
 		if d := cmp.Diff(c.want, got); d != "" {
 			t.Errorf("%s: answers differ (-want +got):\n%s", c.name, d)
+		}
+		in.Close()
+	}
+}
+
+// TestPrefetchBadLines reads text with bad lines, among more flows than a
+// batch holds, through a Prefetcher and through the Input: each bad line
+// yields its *format.ParseError in its place, a loop that goes on reads
+// every flow, and a loop that stops at the first leaves the Input at that
+// line, read no further.
+func TestPrefetchBadLines(t *testing.T) {
+	var text []string
+	bad := map[int]bool{2: true, 300: true, 301: true, 700: true}
+	for i := 1; i <= 800; i++ {
+		if bad[i] {
+			text = append(text, "tcp 6 garbage")
+		} else {
+			text = append(text, flowA)
+		}
+	}
+	want := make([]string, len(text))
+	for i, l := range text {
+		want[i] = "flow " + strconv.Itoa(i+1)
+		if l != flowA {
+			want[i] = "error " + strconv.Itoa(i+1)
+		}
+	}
+	for _, prefetch := range []bool{false, true} {
+		// read returns what the loop met, going on after errors or not.
+		read := func(goOn bool) ([]string, *snapshot.Input) {
+			in := open(t, lines(text...))
+			var seq iter.Seq2[int, error] = func(yield func(int, error) bool) {
+				for _, err := range in.Flows() {
+					if !yield(in.Line(), err) {
+						return
+					}
+				}
+			}
+			if prefetch {
+				seq = func(yield func(int, error) bool) {
+					for rec, err := range in.Prefetch(nil).Flows() {
+						line := 0
+						if rec != nil {
+							line = rec.Line
+						}
+						if !yield(line, err) {
+							return
+						}
+					}
+				}
+			}
+			var got []string
+			for line, err := range seq {
+				var pe *format.ParseError
+				switch {
+				case errors.As(err, &pe):
+					got = append(got, "error "+strconv.Itoa(pe.Line))
+				case err != nil:
+					t.Fatal(err)
+				default:
+					got = append(got, "flow "+strconv.Itoa(line))
+				}
+				if err != nil && !goOn {
+					break
+				}
+			}
+			return got, in
+		}
+		got, in := read(true)
+		if !slices.Equal(got, want) {
+			t.Errorf("prefetch %v, going on: read\n%q\nwant\n%q", prefetch, got, want)
+		}
+		in.Close()
+		got, in = read(false)
+		if !slices.Equal(got, want[:2]) || in.Line() != 2 {
+			t.Errorf("prefetch %v, stopping: read %q, the input at line %d; want %q, line 2", prefetch, got, in.Line(), want[:2])
 		}
 		in.Close()
 	}
