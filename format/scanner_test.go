@@ -413,3 +413,27 @@ func deref[T any](p *T) any {
 	}
 	return *p
 }
+
+// TestScannerResetAllocs checks that a Scanner reset to read more inputs
+// of expectations makes nothing again: its records keep the strings they
+// were given (helper, policy, program names), which the next reuse.
+func TestScannerResetAllocs(t *testing.T) {
+	for file, fm := range map[string]format.Format{"conntrack-expect-L.txt": format.ConntrackExpect, "proc-expect.txt": format.ProcExpect, "xml-expect-L.txt": format.XMLExpect} {
+		data := readFile(t, "../testdata/corpus/"+file)
+		r := bytes.NewReader(data)
+		sc, _ := format.NewScanner(r, format.Dialect{Format: fm})
+		n := 0
+		if a := testing.AllocsPerRun(10, func() {
+			r.Reset(data)
+			sc.Reset(r)
+			for _, err := range sc.Expects() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+		}); a != 0 || n == 0 {
+			t.Errorf("%s: %d expectations, %v allocations an input", file, n, a)
+		}
+	}
+}
