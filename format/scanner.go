@@ -195,8 +195,7 @@ func (s *Scanner) Reset(r io.Reader) {
 	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
 	ps.p = parser{xbuf: p.xbuf[:0], src: p.src[:0], nbuf: p.nbuf[:0], cols: p.cols[:0]}
 	*s = Scanner{r: r, given: s.given, format: s.given, name: s.name,
-		maxLine: s.maxLine, dec: s.dec, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0],
-		own: s.own} // the records' strings, which records of the same names reuse
+		maxLine: s.maxLine, dec: s.dec, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0]}
 }
 
 // A rec is where a Scanner reads a record to: one of its fields is set.
