@@ -297,20 +297,20 @@ type converter struct {
 	uncarried int           // counter records of snapshots of flows not written
 	textTo    format.Format // the text format written, if any
 
-	options    format.Options // what the inputs showed, for a snapshot's header
-	footer     bool
-	clean      bool  // no record of the current input failed to print
-	skippedBad bool  // a bad line of the current input was skipped
-	werr       error // the write error that ended the run, reported at its end
-	unknown    int
-	pasted     int // records read in a layout not their producer's
-	others     int // lines of records of the other kind passed over
-	unshown    int
-	skipped    skippedLines         // lines that are not records
-	notes      [numRestoreNotes]int // flows restored otherwise than their source has them, by note
-	restored   bool                 // the current input is itself a restore file: its labels stay
-	natTold    bool                 // the current input's format tells NAT's flags (save, restore)
-	ids        tupleSet             // of the flows restored, which conntrack -R takes once each
+	options  format.Options // what the inputs showed, for a snapshot's header
+	footer   bool
+	clean    bool  // no record of the current input failed to print
+	badLine  bool  // a bad line of the current input was skipped
+	werr     error // the write error that ended the run, reported at its end
+	unknown  int
+	pasted   int // records read in a layout not their producer's
+	others   int // lines of records of the other kind passed over
+	unshown  int
+	skipped  skippedLines         // lines that are not records
+	notes    [numRestoreNotes]int // flows restored otherwise than their source has them, by note
+	restored bool                 // the current input is itself a restore file: its labels stay
+	natTold  bool                 // the current input's format tells NAT's flags (save, restore)
+	ids      tupleSet             // of the flows restored, which conntrack -R takes once each
 }
 
 // file converts one input and reports whether it was clean.
@@ -328,8 +328,8 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 		return false
 	}
 	defer in.Close()
-	c.skippedBad = false
-	return c.input(r, in) && !c.skippedBad
+	c.badLine = false
+	return c.input(r, in) && !c.badLine
 }
 
 // skip reports whether reading goes on after err, an error of the
@@ -340,7 +340,7 @@ func (c *converter) skip(err error) bool {
 	if !c.keepGoing || !errors.As(err, &pe) {
 		return false
 	}
-	c.skippedBad = true
+	c.badLine = true
 	c.bad.report(pe)
 	return true
 }
