@@ -250,7 +250,7 @@ func TestZeroInput(t *testing.T) {
 	if n, _, err := readTo(in.Flows(), -1); n != 0 || err == nil {
 		t.Errorf("Flows of a zero Input: %d, %v", n, err)
 	}
-	if n, _, err := readTo(in.Prefetch(nil).Flows(), -1); n != 0 || err == nil {
+	if n, _, err := readTo(in.Prefetch(nil, false).Flows(), -1); n != 0 || err == nil {
 		t.Errorf("Prefetch of a zero Input: %d, %v", n, err)
 	}
 }

@@ -259,7 +259,7 @@ func (d *Diff) hashJoin(e *emitter) {
 	j := newJoin()
 	// The streamed capture's first flow, read first, so that an event
 	// stream is refused before any change.
-	sp := stream.Prefetch(d.opts.Filter)
+	sp := stream.Prefetch(d.opts.Filter, false)
 	defer sp.Stop()
 	first, firstErr := sp.next()
 	if first != nil {
@@ -267,7 +267,7 @@ func (d *Diff) hashJoin(e *emitter) {
 			return
 		}
 	}
-	hp := hold.Prefetch(d.opts.Filter)
+	hp := hold.Prefetch(d.opts.Filter, false)
 	defer hp.Stop()
 	for rec, err := hp.next(); rec != nil || err != nil; rec, err = hp.next() {
 		if d.err = err; err != nil {
@@ -402,8 +402,8 @@ func (c *cursor) next() error {
 // grow with them but for the ICMP flows of the same hosts (icmpGroup); the
 // changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: d.old.Prefetch(d.opts.Filter), which: "old"}
-	n := cursor{p: d.new.Prefetch(d.opts.Filter), which: "new"}
+	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), which: "old"}
+	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), which: "new"}
 	defer o.p.Stop()
 	defer n.p.Stop()
 	if d.err = o.next(); d.err != nil {

@@ -289,7 +289,7 @@ func TestPrefetchBadLines(t *testing.T) {
 			}
 			if prefetch {
 				seq = func(yield func(int, error) bool) {
-					for rec, err := range in.Prefetch(nil).Flows() {
+					for rec, err := range in.Prefetch(nil, false).Flows() {
 						line := 0
 						if rec != nil {
 							line = rec.Line
@@ -327,5 +327,33 @@ func TestPrefetchBadLines(t *testing.T) {
 			t.Errorf("prefetch %v, stopping: read %q, the input at line %d; want %q, line 2", prefetch, got, in.Line(), want[:2])
 		}
 		in.Close()
+	}
+	// A Prefetcher that skips bad lines gives their errors a batch (256
+	// flows) ahead, as a report made while reading.
+	var ahead, flows, errs []string
+	for _, w := range want {
+		if strings.HasPrefix(w, "error") {
+			errs = append(errs, w)
+		} else if flows = append(flows, w); len(flows) == 256 {
+			ahead, flows, errs = append(append(ahead, errs...), flows...), nil, nil
+		}
+	}
+	ahead = append(append(ahead, errs...), flows...)
+	in := open(t, lines(text...))
+	var got []string
+	for rec, err := range in.Prefetch(nil, true).Flows() {
+		var pe *format.ParseError
+		switch {
+		case errors.As(err, &pe):
+			got = append(got, "error "+strconv.Itoa(pe.Line))
+		case err != nil:
+			t.Fatal(err)
+		default:
+			got = append(got, "flow "+strconv.Itoa(rec.Line))
+		}
+	}
+	in.Close()
+	if !slices.Equal(got, ahead) {
+		t.Errorf("skipping bad lines: read\n%q\nwant\n%q", got, ahead)
 	}
 }

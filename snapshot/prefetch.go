@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"errors"
 	"iter"
 
 	"github.com/ctconv/ctconv/format"
@@ -23,34 +24,39 @@ type Prefetcher struct {
 	resume     chan struct{} // the loop goes on after an error
 	done       chan struct{}
 	cur        *scanBatch
-	i          int
+	i, bad     int  // the next flow and bad line of cur
 	waiting    bool // the reading goroutine waits on resume
 }
 
 // A scanBatch is flows read, and the error after them, if any: the
 // reading goroutine then waits to be told to go on, so that a loop that
-// stops at a bad line reads no further. The last batch says so.
+// stops at a bad line reads no further. The last batch says so. Bad lines
+// that the reading skips are kept apart, to come before the flows.
 type scanBatch struct {
 	recs [256]Scanned
 	n    int
+	bad  []error
 	err  error
 	last bool
 }
 
 // Prefetch starts reading the input's flows, those filter selects if it
 // is not nil. The Prefetcher must be read to the end of its loop, or
-// stopped.
-func (in *Input) Prefetch(filter *format.Filter) *Prefetcher {
+// stopped. A bad line stops the reading until the loop goes on after its
+// error, unless skipBad: then the reading skips it, and its error comes
+// ahead of the flows, before those read with it, a batch of up to 256 at
+// a time, as a report of bad lines while the input is read.
+func (in *Input) Prefetch(filter *format.Filter, skipBad bool) *Prefetcher {
 	p := &Prefetcher{full: make(chan *scanBatch, 2), free: make(chan *scanBatch, 4),
 		resume: make(chan struct{}), done: make(chan struct{})}
 	for range 4 {
 		p.free <- new(scanBatch)
 	}
-	go p.read(in, filter)
+	go p.read(in, filter, skipBad)
 	return p
 }
 
-func (p *Prefetcher) read(in *Input, filter *format.Filter) {
+func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 	defer close(p.full)
 	r := in.records()
 	b := p.take()
@@ -58,6 +64,11 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter) {
 		return
 	}
 	for f, err := range r.flows() {
+		var pe *format.ParseError
+		if skipBad && errors.As(err, &pe) {
+			b.bad = append(b.bad, err)
+			continue
+		}
 		if err == nil {
 			if filter != nil && !filter.Match(f) {
 				continue
@@ -92,7 +103,7 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter) {
 func (p *Prefetcher) take() *scanBatch {
 	select {
 	case b := <-p.free:
-		b.n, b.err, b.last = 0, nil, false
+		b.n, b.bad, b.err, b.last = 0, b.bad[:0], nil, false
 		return b
 	case <-p.done:
 		return nil
@@ -115,7 +126,7 @@ func (p *Prefetcher) send(b *scanBatch) bool {
 // them: the loop may go on after a bad line. The loop's end, by a break
 // too, stops the Prefetcher.
 //
-//	p := in.Prefetch(nil)
+//	p := in.Prefetch(nil, false)
 //	for rec, err := range p.Flows() {
 //		if err != nil {
 //			return err
@@ -138,6 +149,10 @@ func (p *Prefetcher) Flows() iter.Seq2[*Scanned, error] {
 // error after the flows before it; nil and nil at the end of the flows.
 // After an error, the call that follows goes on with the flows after it.
 func (p *Prefetcher) next() (*Scanned, error) {
+	if p.cur != nil && p.bad < len(p.cur.bad) {
+		p.bad++
+		return nil, p.cur.bad[p.bad-1]
+	}
 	for p.cur == nil || p.i == p.cur.n {
 		if b := p.cur; b != nil {
 			p.cur = nil
@@ -158,7 +173,11 @@ func (p *Prefetcher) next() (*Scanned, error) {
 		if !ok {
 			return nil, nil
 		}
-		p.cur, p.i = b, 0
+		p.cur, p.i, p.bad = b, 0, 0
+		if len(b.bad) > 0 {
+			p.bad++
+			return nil, b.bad[0]
+		}
 	}
 	p.i++
 	return &p.cur.recs[p.i-1], nil

@@ -403,7 +403,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		c.natTold = fm == format.Save || fm == format.Restore
 		file := -1 // of c.ids, once a flow is restored
 		n := 0
-		for rec, err := range in.Prefetch(nil).Flows() {
+		for rec, err := range in.Prefetch(nil, c.keepGoing).Flows() {
 			if err != nil {
 				if c.skip(err) {
 					continue
