@@ -64,8 +64,7 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 		return
 	}
 	for f, err := range r.flows() {
-		var pe *format.ParseError
-		if skipBad && errors.As(err, &pe) {
+		if err != nil && skipBad && badLine(err) {
 			b.bad = append(b.bad, err)
 			continue
 		}
@@ -194,4 +193,10 @@ func (p *Prefetcher) Stop() {
 	close(p.done)
 	for range p.full {
 	}
+}
+
+// badLine reports whether err is a bad line's, which a loop may skip.
+func badLine(err error) bool {
+	var pe *format.ParseError
+	return errors.As(err, &pe)
 }
