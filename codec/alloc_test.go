@@ -33,30 +33,29 @@ func samples(t testing.TB) []sample {
 		fm, _ := sc.Detect()
 		seen := map[format.Family]bool{}
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")
-		for {
-			var s sample
-			var fam format.Family
-			if fm.Expectations() {
-				s.exp = new(format.Expect)
-				if !sc.ScanExpect(s.exp) {
-					break
-				}
-				fam = s.exp.Family
-			} else {
-				s.flow = new(format.Flow)
-				if !sc.Scan(s.flow) {
-					break
-				}
-				fam = s.flow.Family
-			}
+		add := func(s sample, fam format.Family) {
 			if !seen[fam] {
 				seen[fam] = true
 				s.name = name + "/" + fam.String()
 				ss = append(ss, s)
 			}
 		}
-		if sc.Err() != nil {
-			t.Fatal(sc.Err())
+		if fm.Expectations() {
+			for e, err := range sc.Expects() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				e := *e
+				add(sample{exp: &e}, e.Family)
+			}
+		} else {
+			for f, err := range sc.Flows() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				f := *f
+				add(sample{flow: &f}, f.Family)
+			}
 		}
 	}
 	sort.Slice(ss, func(i, j int) bool { return ss[i].name < ss[j].name })

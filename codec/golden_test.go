@@ -32,20 +32,24 @@ func TestGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		var js []byte
-		var f format.Flow
-		var e format.Expect
-		for fm.Expectations() && sc.ScanExpect(&e) {
-			if js, err = codec.AppendJSONExpect(js, &e); err != nil {
-				t.Fatal(err)
+		if fm.Expectations() {
+			for e, err := range sc.Expects() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if js, err = codec.AppendJSONExpect(js, e); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		for !fm.Expectations() && sc.Scan(&f) {
-			if js, err = codec.AppendJSON(js, &f); err != nil {
-				t.Fatal(err)
+		} else {
+			for f, err := range sc.Flows() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if js, err = codec.AppendJSON(js, f); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		if sc.Err() != nil {
-			t.Fatal(sc.Err())
 		}
 		if *update {
 			os.WriteFile(golden, js, 0o644)
@@ -163,9 +167,12 @@ func TestCompatGolden(t *testing.T) {
 			}
 			continue
 		}
-		for !fm.Expectations() && sc.Scan(&f) { // for the options the text shows
-		}
-		for fm.Expectations() && sc.ScanExpect(&e) {
+		if fm.Expectations() { // for the options the text shows
+			for range sc.Expects() {
+			}
+		} else {
+			for range sc.Flows() {
+			}
 		}
 		if got := printJSON(t, old, sc.Dialect()); !bytes.Equal(got, text) {
 			t.Errorf("%s prints differently from %s", file, source)

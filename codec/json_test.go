@@ -30,12 +30,11 @@ func corpus(t testing.TB) map[string][]format.Flow {
 		if fm, _ := sc.Detect(); fm.Expectations() {
 			continue
 		}
-		var f format.Flow
-		for sc.Scan(&f) {
-			out[file] = append(out[file], f)
-		}
-		if sc.Err() != nil {
-			t.Fatal(sc.Err())
+		for f, err := range sc.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[file] = append(out[file], *f)
 		}
 	}
 	return out
@@ -87,10 +86,12 @@ func TestJSONExpectRoundTrip(t *testing.T) {
 	for file, fm := range files {
 		data, _ := os.ReadFile(file)
 		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm, Location: time.UTC})
-		var e format.Expect
-		for sc.ScanExpect(&e) {
+		for e, err := range sc.Expects() {
+			if err != nil {
+				t.Fatal(err)
+			}
 			n++
-			line, err := codec.AppendJSONExpect(nil, &e)
+			line, err := codec.AppendJSONExpect(nil, e)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,12 +99,9 @@ func TestJSONExpectRoundTrip(t *testing.T) {
 			if err := d.DecodeExpect(line, &g); err != nil {
 				t.Fatalf("%s: %v\n%s", file, err, line)
 			}
-			if diff := cmp.Diff(e, g, addrEqual); diff != "" {
+			if diff := cmp.Diff(*e, g, addrEqual); diff != "" {
 				t.Fatalf("%s: JSON round trip differs:\n%s\n%s", file, diff, line)
 			}
-		}
-		if sc.Err() != nil {
-			t.Fatal(sc.Err())
 		}
 	}
 	if n == 0 {

@@ -53,10 +53,12 @@ func TestMsgpackExpectRoundTrip(t *testing.T) {
 	for file, fm := range expectFiles(t) {
 		data, _ := os.ReadFile(file)
 		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm, Location: time.UTC})
-		var e format.Expect
-		for sc.ScanExpect(&e) {
-			enc.EncodeExpect(&e)
-			all = append(all, e)
+		for e, err := range sc.Expects() {
+			if err != nil {
+				break
+			}
+			enc.EncodeExpect(e)
+			all = append(all, *e)
 		}
 	}
 	dec := codec.NewMsgpackDecoder(&buf)

@@ -82,18 +82,33 @@ func TestSchema(t *testing.T) {
 		data, _ := os.ReadFile(file)
 		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
 		fm, _ := sc.Detect()
-		var f format.Flow
-		var e format.Expect
-		for fm.Expectations() && sc.ScanExpect(&e) || !fm.Expectations() && sc.Scan(&f) {
-			line, err := codec.AppendJSON(nil, &f)
-			schema := flow
-			if fm.Expectations() {
-				line, err = codec.AppendJSONExpect(nil, &e)
-				schema = expect
+		var lines [][]byte
+		schema := flow
+		if fm.Expectations() {
+			schema = expect
+			for e, err := range sc.Expects() {
+				if err != nil {
+					break
+				}
+				line, err := codec.AppendJSONExpect(nil, e)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines = append(lines, line)
 			}
-			if err != nil {
-				t.Fatal(err)
+		} else {
+			for f, err := range sc.Flows() {
+				if err != nil {
+					break
+				}
+				line, err := codec.AppendJSON(nil, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines = append(lines, line)
 			}
+		}
+		for _, line := range lines {
 			v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(line))
 			if err := schema.Validate(v); err != nil {
 				t.Errorf("%s: %s: %v", file, line, err)

@@ -42,12 +42,11 @@ func readCaptureStats(t *testing.T, data []byte, fm format.Format) []format.Stat
 	t.Helper()
 	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: fm})
 	var all []format.Stats
-	var s format.Stats
-	for sc.ScanStats(&s) {
-		all = append(all, s)
-	}
-	if sc.Err() != nil {
-		t.Fatal(sc.Err())
+	for s, err := range sc.Stats() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, *s)
 	}
 	return all
 }

@@ -95,7 +95,6 @@ func BenchmarkScan(b *testing.B) {
 	for _, fam := range []string{"ipv4", "ipv6"} {
 		b.Run("proc/"+fam, func(b *testing.B) {
 			data := corpusLines(b, "../testdata/corpus/proc.txt", fam, 1<<20)
-			var f format.Flow
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -103,10 +102,10 @@ func BenchmarkScan(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for sc.Scan(&f) {
-				}
-				if sc.Err() != nil {
-					b.Fatal(sc.Err())
+				for _, err := range sc.Flows() {
+					if err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 		})

@@ -75,13 +75,15 @@ func TestConntrackWild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var f format.Flow
 		var out []byte
 		n := 0
-		for sc.Scan(&f) {
+		for f, ferr := range sc.Flows() {
+			if err = ferr; err != nil {
+				break
+			}
 			n++
 			pr := format.Dialect{Format: sc.Dialect().Format, Options: sc.Dialect().Options}
-			out, err = pr.Append(out[:0], &f)
+			out, err = pr.Append(out[:0], f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,8 +97,8 @@ func TestConntrackWild(t *testing.T) {
 				}
 			}
 		}
-		if sc.Err() != nil || sc.Dialect().Format != format.Conntrack {
-			t.Errorf("%s: %v, format %v", c.file, sc.Err(), sc.Dialect().Format)
+		if err != nil || sc.Dialect().Format != format.Conntrack {
+			t.Errorf("%s: %v, format %v", c.file, err, sc.Dialect().Format)
 		}
 		if n != c.records || sc.Messages() != c.messages {
 			t.Errorf("%s: %d records, %d messages; want %d, %d", c.file, n, sc.Messages(), c.records, c.messages)
@@ -110,13 +112,13 @@ func TestConntrackSplitRecord(t *testing.T) {
 	data := "udp      17 50 src=0:0:1:: dst=2001:db8::99 sport=107 dport=9 packets=0 bytes=0 [UNREPLIED] src=2001:db8::99 dst=0:conntrack v1.4.7 (conntrack-tools): 27 flow entries have been shown.\n" +
 		"0:1:: sport=9 dport=107 packets=0 bytes=0 mark=0 delta-time=10 use=1\n"
 	sc, _ := format.NewScanner(strings.NewReader(data), format.Dialect{Format: format.Conntrack})
-	var f format.Flow
-	if !sc.Scan(&f) {
-		t.Fatal(sc.Err())
+	n, f, err := readTo(sc.Flows())
+	if n != 1 || err != nil {
+		t.Fatal(n, err)
 	}
 	out, _ := format.Dialect{Format: format.Conntrack}.Append(nil, &f)
 	want := "udp      17 50 src=0:0:1:: dst=2001:db8::99 sport=107 dport=9 packets=0 bytes=0 [UNREPLIED] src=2001:db8::99 dst=0:0:1:: sport=9 dport=107 packets=0 bytes=0 mark=0 delta-time=10 use=1\n"
-	if string(out) != want || sc.Messages() != 1 || sc.Scan(&f) {
+	if string(out) != want || sc.Messages() != 1 {
 		t.Errorf("got %q, %d messages", out, sc.Messages())
 	}
 }
@@ -126,8 +128,7 @@ func TestConntrackSplitRecord(t *testing.T) {
 // conntrack's text print the family.
 func TestOptionsFromProc(t *testing.T) {
 	sc, _ := format.NewScanner(strings.NewReader(good+"\n"), format.Dialect{Format: format.Proc})
-	var f format.Flow
-	if !sc.Scan(&f) || sc.Dialect().Options != 0 {
-		t.Fatalf("options %q, err %v", sc.Dialect().Options, sc.Err())
+	if n, _, err := readTo(sc.Flows()); n != 1 || err != nil || sc.Dialect().Options != 0 {
+		t.Fatalf("options %q, %d flows, err %v", sc.Dialect().Options, n, err)
 	}
 }

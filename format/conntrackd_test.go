@@ -49,20 +49,25 @@ func readConntrackd(t *testing.T, data []byte, d format.Dialect, opts ...format.
 	w := format.NewWriter(&out, format.Dialect{Format: fm})
 	var flows []format.Flow
 	n := 0
+	var rerr error
 	if fm.Expectations() {
-		var e format.Expect
-		for sc.ScanExpect(&e) {
+		for e, err := range sc.Expects() {
+			if rerr = err; err != nil {
+				break
+			}
 			n++
-			if err := w.WriteExpect(&e); err != nil {
+			if err := w.WriteExpect(e); err != nil {
 				t.Fatalf("record %d: %v", n, err)
 			}
 		}
 	} else {
-		var fl format.Flow
-		for sc.Scan(&fl) {
+		for fl, err := range sc.Flows() {
+			if rerr = err; err != nil {
+				break
+			}
 			n++
-			flows = append(flows, fl)
-			if err := w.Write(&fl); err != nil {
+			flows = append(flows, *fl)
+			if err := w.Write(fl); err != nil {
 				t.Fatalf("record %d: %v", n, err)
 			}
 		}
@@ -70,7 +75,7 @@ func readConntrackd(t *testing.T, data []byte, d format.Dialect, opts ...format.
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return flows, n, out.Bytes(), sc, sc.Err()
+	return flows, n, out.Bytes(), sc, rerr
 }
 
 func conntrackdCapture(t *testing.T, file string) []byte {
@@ -252,15 +257,15 @@ func TestConntrackdErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var fl format.Flow
-		var e format.Expect
-		n := 0
-		for c.f.Expectations() && sc.ScanExpect(&e) || !c.f.Expectations() && sc.Scan(&fl) {
-			n++
+		var n int
+		if c.f.Expectations() {
+			n, _, err = readTo(sc.Expects())
+		} else {
+			n, _, err = readTo(sc.Flows())
 		}
 		var pe *format.ParseError
-		if !errors.As(sc.Err(), &pe) || n != 1 || !strings.HasPrefix(pe.Error(), "x.txt:2:"+c.want) || !errors.Is(pe, c.err) {
-			t.Errorf("%v %q:\n got %d records, %v\nwant x.txt:2:%s (%v)", c.f, c.line, n, sc.Err(), c.want, c.err)
+		if !errors.As(err, &pe) || n != 1 || !strings.HasPrefix(pe.Error(), "x.txt:2:"+c.want) || !errors.Is(pe, c.err) {
+			t.Errorf("%v %q:\n got %d records, %v\nwant x.txt:2:%s (%v)", c.f, c.line, n, err, c.want, c.err)
 		}
 	}
 }

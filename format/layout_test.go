@@ -135,9 +135,7 @@ func TestPastedLayout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for sc.Scan(&got) {
-			}
-			if err := sc.Err(); err != nil || sc.Normalized() != relaid {
+			if _, _, err := readTo(sc.Flows()); err != nil || sc.Normalized() != relaid {
 				t.Errorf("Scanner: %v, Normalized %d, want %d", err, sc.Normalized(), relaid)
 			}
 		})
@@ -171,9 +169,7 @@ func TestPastedLayout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for sc.ScanExpect(&got) {
-			}
-			if err := sc.Err(); err != nil || sc.Normalized() != 1 {
+			if _, _, err := readTo(sc.Expects()); err != nil || sc.Normalized() != 1 {
 				t.Errorf("Scanner: %v, Normalized %d, want 1", err, sc.Normalized())
 			}
 		})

@@ -84,12 +84,10 @@ func TestScannerContinuationErrors(t *testing.T) {
 			1, 68, "tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775\\", "backslash"},
 	} {
 		sc, _ := format.NewScanner(strings.NewReader(c.in), format.Dialect{Format: format.IPLegacy, Strict: c.strict}, format.WithName("p.txt"))
-		var f format.Flow
-		for sc.Scan(&f) {
-		}
+		_, _, err := readTo(sc.Flows())
 		var pe *format.ParseError
-		if !errors.As(sc.Err(), &pe) {
-			t.Errorf("%s: err %v", c.name, sc.Err())
+		if !errors.As(err, &pe) {
+			t.Errorf("%s: err %v", c.name, err)
 			continue
 		}
 		if pe.File != "p.txt" || pe.Line != c.line || pe.Col != c.col || pe.Text != c.text || !strings.Contains(pe.Msg, c.msg) {
@@ -138,13 +136,16 @@ func TestScannerRetyped(t *testing.T) {
 		}{{"", strings.NewReader(c.in)}, {", one byte at a time", iotest.OneByteReader(strings.NewReader(c.in))}} {
 			sc, _ := format.NewScanner(r.r, format.Dialect{Format: c.f})
 			var got []format.Flow
-			var f format.Flow
-			for sc.Scan(&f) {
+			var err error
+			for f, ferr := range sc.Flows() {
+				if err = ferr; err != nil {
+					break
+				}
 				f.Quirks &^= format.QuirkCRLF
-				got = append(got, f)
+				got = append(got, *f)
 			}
-			if sc.Err() != nil || len(got) != c.n {
-				t.Errorf("%s%s: %d flows, %v", c.name, r.name, len(got), sc.Err())
+			if err != nil || len(got) != c.n {
+				t.Errorf("%s%s: %d flows, %v", c.name, r.name, len(got), err)
 				continue
 			}
 			for i := range got {
@@ -200,14 +201,19 @@ func TestScannerRetypedErrors(t *testing.T) {
 // TestScannerContinuationAllocs pins the Scanner's steady state at no
 // allocation for wrapped records, as for records on one line.
 func TestScannerContinuationAllocs(t *testing.T) {
-	sc, _ := format.NewScanner(strings.NewReader(strings.Repeat(wrapped, 300)), format.Dialect{Format: format.IPLegacy})
-	var f format.Flow
-	if n := testing.AllocsPerRun(200, func() {
-		if !sc.Scan(&f) {
-			t.Fatal(sc.Err())
+	data := strings.Repeat(wrapped, 300)
+	r := strings.NewReader(data)
+	sc, _ := format.NewScanner(r, format.Dialect{Format: format.IPLegacy})
+	if n := testing.AllocsPerRun(10, func() {
+		r.Reset(data)
+		sc.Reset(r)
+		for _, err := range sc.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	}); n != 0 {
-		t.Errorf("Scan of a wrapped record allocates %v times", n)
+		t.Errorf("reading 300 wrapped records allocates %v times", n)
 	}
 }
 
@@ -266,22 +272,17 @@ func TestScannerNotRecords(t *testing.T) {
 	}
 	for _, fm := range []format.Format{format.Auto, format.IPLegacy, format.Conntrack} {
 		sc, _ := format.NewScanner(strings.NewReader(in.String()), format.Dialect{Format: fm})
-		var f format.Flow
-		n := 0
-		for sc.Scan(&f) {
-			n++
-		}
-		if sc.Err() != nil || n != len(skipped) || sc.NotRecords() != len(skipped) {
-			t.Errorf("%v: %d flows, %d lines not records, err %v; want %d", fm, n, sc.NotRecords(), sc.Err(), len(skipped))
+		n, _, err := readTo(sc.Flows())
+		if err != nil || n != len(skipped) || sc.NotRecords() != len(skipped) {
+			t.Errorf("%v: %d flows, %d lines not records, err %v; want %d", fm, n, sc.NotRecords(), err, len(skipped))
 		}
 	}
 	for _, l := range skipped {
 		// --strict skips none of them.
 		sc, _ := format.NewScanner(strings.NewReader(l+"\n"+tutorial+"\n"), format.Dialect{Format: format.IPLegacy, Strict: true})
-		var f format.Flow
 		var pe *format.ParseError
-		if sc.Scan(&f) || !errors.As(sc.Err(), &pe) || pe.Line != 1 {
-			t.Errorf("strict: %q: err %v", l, sc.Err())
+		if n, _, err := readTo(sc.Flows()); n != 0 || !errors.As(err, &pe) || pe.Line != 1 {
+			t.Errorf("strict: %q: err %v", l, err)
 		}
 	}
 	for _, l := range bad {
@@ -296,11 +297,8 @@ func TestScannerNotRecords(t *testing.T) {
 	for _, fm := range []format.Format{format.Conntrack, format.IPLegacy} {
 		for _, m := range []string{"^Cconntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.", "      conntrack v1.4.6 (conntrack-tools): 5 flow entries have been shown."} {
 			sc, _ := format.NewScanner(strings.NewReader(tutorial+"\n"+m+"\n"), format.Dialect{Format: fm})
-			var f format.Flow
-			for sc.Scan(&f) {
-			}
-			if sc.Err() != nil || sc.Messages() != 1 {
-				t.Errorf("%v: %q: %d messages, err %v", fm, m, sc.Messages(), sc.Err())
+			if _, _, err := readTo(sc.Flows()); err != nil || sc.Messages() != 1 {
+				t.Errorf("%v: %q: %d messages, err %v", fm, m, sc.Messages(), err)
 			}
 		}
 	}
@@ -346,14 +344,13 @@ func scanRecords(t *testing.T, data []byte, d format.Dialect, opts ...format.Sca
 		return scanned{err: err}
 	}
 	var r scanned
-	for {
-		out, ok := scanPrint(t, sc, fm)
-		if !ok {
+	for out, err := range printed(t, sc, fm) {
+		if r.err = err; err != nil {
 			break
 		}
 		r.out = append(r.out, string(out))
 	}
-	r.normalized, r.err = sc.Normalized(), sc.Err()
+	r.normalized = sc.Normalized()
 	return r
 }
 

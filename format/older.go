@@ -102,8 +102,8 @@ var errNotMixed = errors.New("not a line of a file that lists both kinds")
 // Others returns the number of lines passed over that hold records of the
 // other kind, which the same file lists: a 2.4 kernel's
 // /proc/net/ip_conntrack has its expectations on EXPECTING: lines after its
-// connections. Scan over such a file (iplegacy) reads the connections and
-// counts the EXPECTING: lines here; ScanExpect with ProcExpect reads the
+// connections. Flows over such a file (iplegacy) reads the connections and
+// counts the EXPECTING: lines here; Expects with ProcExpect reads the
 // EXPECTING: lines and counts the connections. Each line is read to be
 // counted: one that does not read in its layout is a bad line.
 func (s *Scanner) Others() int { return s.mixed.n }

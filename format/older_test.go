@@ -133,15 +133,14 @@ func TestOlderExpectLayouts(t *testing.T) {
 				es = es[:0]
 				var got []byte
 				pr := format.Dialect{Format: c.f}
-				for e := (format.Expect{}); sc.ScanExpect(&e); {
-					es = append(es, e)
-					var err error
-					if got, err = pr.AppendExpect(got, &e); err != nil {
+				for e, err := range sc.Expects() {
+					if err != nil {
+						t.Fatalf("strict %v: %v", strict, err)
+					}
+					es = append(es, *e)
+					if got, err = pr.AppendExpect(got, e); err != nil {
 						t.Fatal(err)
 					}
-				}
-				if err := sc.Err(); err != nil {
-					t.Fatalf("strict %v: %v", strict, err)
 				}
 				if sc.Others() != c.others || sc.Normalized() != 0 {
 					t.Errorf("strict %v: %d lines of the other kind, %d normalized; want %d, 0", strict, sc.Others(), sc.Normalized(), c.others)
@@ -185,10 +184,11 @@ func TestOlderExpectLayouts(t *testing.T) {
 			for line, want := range c.damaged {
 				for _, strict := range []bool{false, true} {
 					sc, _ := format.NewScanner(strings.NewReader(line+"\n"), format.Dialect{Format: c.f, Strict: strict}, format.WithName("damaged.txt"))
-					for sc.ScanExpect(&e) {
+					n, _, err := readTo(sc.Expects())
+					if n > 0 {
 						t.Errorf("damaged line %q reads", line)
 					}
-					if err := sc.Err(); err == nil || err.Error() != want {
+					if err == nil || err.Error() != want {
 						t.Errorf("strict %v: %q: got error\n%v\nwant\n%s", strict, line, err, want)
 					}
 				}
@@ -227,20 +227,23 @@ func TestOlderMixed24(t *testing.T) {
 			t.Fatalf("%s: detected %v, %v; want iplegacy", file, fm, err)
 		}
 		var got []byte
-		for f := (format.Flow{}); sc.Scan(&f); {
-			got, _ = format.Dialect{Format: format.IPLegacy}.Append(got, &f)
+		var err error
+		for f, ferr := range sc.Flows() {
+			if err = ferr; err != nil {
+				break
+			}
+			got, _ = format.Dialect{Format: format.IPLegacy}.Append(got, f)
 		}
-		if err := sc.Err(); err != nil || !bytes.Equal(got, flows) || sc.Others() != bytes.Count(expects, []byte("\n")) {
+		if err != nil || !bytes.Equal(got, flows) || sc.Others() != bytes.Count(expects, []byte("\n")) {
 			t.Errorf("%s: %v, %d EXPECTING: lines passed over; prints\n%s", file, err, sc.Others(), got)
 		}
 
 		// Damaged: the EXPECTING: line's error, in its layout.
 		bad := bytes.Replace(data, []byte("EXPECTING: "), []byte("EXPECTING: x"), 1)
 		sc, _ = format.NewScanner(bytes.NewReader(bad), format.Dialect{Format: format.IPLegacy}, format.WithName(file))
-		for f := (format.Flow{}); sc.Scan(&f); {
-		}
+		_, _, err = readTo(sc.Flows())
 		line := bytes.Count(flows, []byte("\n")) + 1
-		if err := sc.Err(); err == nil || !strings.HasPrefix(err.Error(), file+":"+strconv.Itoa(line)+":12: timeout: ") {
+		if err == nil || !strings.HasPrefix(err.Error(), file+":"+strconv.Itoa(line)+":12: timeout: ") {
 			t.Errorf("%s: damaged EXPECTING: line: %v", file, err)
 		}
 	}
@@ -248,10 +251,8 @@ func TestOlderMixed24(t *testing.T) {
 	// A connection of a later kernel (no trailing space) in proc-expect is
 	// no line of a 2.4 file: it is bad, as before.
 	sc, _ := format.NewScanner(strings.NewReader("tcp      6 117 SYN_SENT src=192.0.2.1 dst=192.0.2.2 sport=1 dport=2 [UNREPLIED] src=192.0.2.2 dst=192.0.2.1 sport=2 dport=1 use=2\n"), format.Dialect{Format: format.ProcExpect})
-	for e := (format.Expect{}); sc.ScanExpect(&e); {
-	}
-	if sc.Err() == nil || sc.Others() != 0 {
-		t.Errorf("a 2.6 connection line in proc-expect: %v, %d passed over", sc.Err(), sc.Others())
+	if _, _, err := readTo(sc.Expects()); err == nil || sc.Others() != 0 {
+		t.Errorf("a 2.6 connection line in proc-expect: %v, %d passed over", err, sc.Others())
 	}
 }
 

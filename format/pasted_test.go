@@ -3,6 +3,7 @@ package format_test
 import (
 	"bytes"
 	"errors"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,23 +176,25 @@ func TestPastedCorpus(t *testing.T) {
 			}
 			lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 			var rejected []int
-			sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: c.f, Location: time.UTC}, format.WithName(name),
-				format.WithSkip(func(pe *format.ParseError) {
-					if pe.File != name || pe.Line < 1 || pe.Line > len(lines) || pe.Col < 1 || pe.Text != lines[pe.Line-1] {
-						t.Errorf("error not placed in its line: %v (%q)", pe, pe.Text)
-					}
-					rejected = append(rejected, pe.Line)
-				}))
+			sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: c.f, Location: time.UTC}, format.WithName(name))
 			fm, _ := sc.Detect()
 			if !c.undetected && fm != c.want {
 				t.Errorf("detected %v, want %v", fm, c.want)
 			}
 			records := 0
-			for {
-				n, u := sc.Normalized(), sc.Unknown()
-				out, ok := scanPrint(t, sc, fm)
-				if !ok {
-					break
+			n, u := sc.Normalized(), sc.Unknown() // before the record
+			for out, err := range printed(t, sc, fm) {
+				n0, u0 := n, u
+				n, u = sc.Normalized(), sc.Unknown()
+				var pe *format.ParseError
+				if errors.As(err, &pe) {
+					if pe.File != name || pe.Line < 1 || pe.Line > len(lines) || pe.Col < 1 || pe.Text != lines[pe.Line-1] {
+						t.Errorf("error not placed in its line: %v (%q)", pe, pe.Text)
+					}
+					rejected = append(rejected, pe.Line)
+					continue
+				} else if err != nil {
+					t.Fatal(err)
 				}
 				records++
 				if fm == format.XML {
@@ -204,14 +207,11 @@ func TestPastedCorpus(t *testing.T) {
 				if string(in) != strings.TrimSuffix(lines[sc.Line()-1], "\r") {
 					continue // joined from lines, which WithStrict does not join
 				}
-				exact := sc.Normalized() == n && sc.Unknown() == u
+				exact := sc.Normalized() == n0 && sc.Unknown() == u0
 				strict := format.Dialect{Format: fm, Strict: true, Location: time.UTC}
 				if err := parseAny(strict, in); (err == nil) != exact {
-					t.Errorf("line %d: WithStrict: %v; normalised %d, unknown tokens %d", sc.Line(), err, sc.Normalized()-n, sc.Unknown()-u)
+					t.Errorf("line %d: WithStrict: %v; normalised %d, unknown tokens %d", sc.Line(), err, sc.Normalized()-n0, sc.Unknown()-u0)
 				}
-			}
-			if sc.Err() != nil {
-				t.Fatal(sc.Err())
 			}
 			if !slices.Equal(rejected, c.rejected) {
 				t.Errorf("rejected lines %v, want %v", rejected, c.rejected)
@@ -223,36 +223,44 @@ func TestPastedCorpus(t *testing.T) {
 	}
 }
 
-// scanPrint scans the next record, a flow or an expectation as fm holds,
-// and prints it as the Scanner's options say.
-func scanPrint(t *testing.T, sc *format.Scanner, fm format.Format) ([]byte, bool) {
-	pr := format.Dialect{Format: fm, Location: time.UTC}
-	var out []byte
-	var err error
-	switch {
-	case fm.Statistics():
-		var st format.Stats
-		if !sc.ScanStats(&st) {
-			return nil, false
+// printed returns an iterator over the records of sc, flows,
+// expectations or counters as fm holds, each printed as the Scanner's
+// options say, and over the errors of its lines.
+func printed(t *testing.T, sc *format.Scanner, fm format.Format) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		pr := format.Dialect{Format: fm, Location: time.UTC}
+		// print yields the record that app prints, or the error of its line.
+		print := func(err error, app func() ([]byte, error)) bool {
+			if err != nil {
+				return yield(nil, err)
+			}
+			out, err := app()
+			if err != nil {
+				t.Fatalf("line %d: %v", sc.Line(), err)
+			}
+			return yield(out, nil)
 		}
-		out, err = pr.AppendStats(nil, &st)
-	case fm.Expectations():
-		var e format.Expect
-		if !sc.ScanExpect(&e) {
-			return nil, false
+		switch {
+		case fm.Statistics():
+			for st, err := range sc.Stats() {
+				if !print(err, func() ([]byte, error) { return pr.AppendStats(nil, st) }) {
+					return
+				}
+			}
+		case fm.Expectations():
+			for e, err := range sc.Expects() {
+				pr.Options = sc.Dialect().Options
+				if !print(err, func() ([]byte, error) { return pr.AppendExpect(nil, e) }) {
+					return
+				}
+			}
+		default:
+			for f, err := range sc.Flows() {
+				pr.Options = sc.Dialect().Options
+				if !print(err, func() ([]byte, error) { return pr.Append(nil, f) }) {
+					return
+				}
+			}
 		}
-		pr.Options = sc.Dialect().Options
-		out, err = pr.AppendExpect(nil, &e)
-	default:
-		var f format.Flow
-		if !sc.Scan(&f) {
-			return nil, false
-		}
-		pr.Options = sc.Dialect().Options
-		out, err = pr.Append(nil, &f)
 	}
-	if err != nil {
-		t.Fatalf("line %d: %v", sc.Line(), err)
-	}
-	return out, true
 }

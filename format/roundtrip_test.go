@@ -101,26 +101,28 @@ func TestCorpusScanner(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var fl format.Flow
-		var e format.Expect
 		var out bytes.Buffer
 		w := format.NewWriter(&out, format.Dialect{Location: time.UTC})
 		if want.Expectations() {
-			for sc.ScanExpect(&e) {
+			for e, err := range sc.Expects() {
+				if err != nil {
+					t.Fatalf("%s: %v", file, err)
+				}
 				w.Dialect = sc.Dialect()
-				if err := w.WriteExpect(&e); err != nil {
+				if err := w.WriteExpect(e); err != nil {
 					t.Fatal(err)
 				}
 			}
-		}
-		for !want.Expectations() && sc.Scan(&fl) {
-			w.Dialect = sc.Dialect()
-			if err := w.Write(&fl); err != nil {
-				t.Fatal(err)
+		} else {
+			for fl, err := range sc.Flows() {
+				if err != nil {
+					t.Fatalf("%s: %v", file, err)
+				}
+				w.Dialect = sc.Dialect()
+				if err := w.Write(fl); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		if err := sc.Err(); err != nil {
-			t.Fatalf("%s: %v", file, err)
 		}
 		w.Dialect = sc.Dialect()
 		if err := w.Close(); err != nil {

@@ -119,11 +119,14 @@ func shown(t testing.TB, d format.Dialect, line []byte) format.Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r record
 	if d.Format.Expectations() {
-		sc.ScanExpect(&r.e)
+		for range sc.Expects() {
+			break
+		}
 	} else {
-		sc.Scan(&r.f)
+		for range sc.Flows() {
+			break
+		}
 	}
 	return sc.Dialect().Options
 }

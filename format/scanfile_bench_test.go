@@ -19,8 +19,6 @@ func BenchmarkScanFile(b *testing.B) {
 		f, _ := corpustest.FormatOf(file)
 		data := readFile(b, file)
 		b.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(b *testing.B) {
-			var fl format.Flow
-			var e format.Expect
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -30,16 +28,22 @@ func BenchmarkScanFile(b *testing.B) {
 				}
 				n := 0
 				if f.Expectations() {
-					for sc.ScanExpect(&e) {
+					for _, err = range sc.Expects() {
+						if err != nil {
+							break
+						}
 						n++
 					}
 				} else {
-					for sc.Scan(&fl) {
+					for _, err = range sc.Flows() {
+						if err != nil {
+							break
+						}
 						n++
 					}
 				}
-				if sc.Err() != nil || n == 0 {
-					b.Fatalf("%d records: %v", n, sc.Err())
+				if err != nil || n == 0 {
+					b.Fatalf("%d records: %v", n, err)
 				}
 			}
 		})

@@ -14,28 +14,27 @@ const DefaultMaxLine = 64 << 10
 
 const readSize = 64 << 10
 
-// Scanner reads flows from a stream, one line at a time, into a Flow that
-// the caller reuses:
+// Scanner reads the records of a stream, one line at a time, into a record
+// of its own that each iteration overwrites:
 //
-//	sc, err := format.NewScanner(r, format.Auto)
+//	sc, err := format.NewScanner(r, format.Dialect{Format: format.Auto})
 //	...
-//	var f format.Flow
-//	for sc.Scan(&f) {
+//	for f, err := range sc.Flows() {
+//		if err != nil {
+//			return err
+//		}
 //		// use f
 //	}
-//	if err := sc.Err(); err != nil { ... }
 //
-// A Scanner stops at the first bad line unless WithSkip tells it to skip
-// bad lines. Its memory is bounded by the longest line it accepts plus a
-// 64 KiB read buffer, and its results do not depend on how the reader
-// splits the stream.
+// A bad line yields its *ParseError, and a loop that goes on after it
+// skips the line. Its memory is bounded by the longest line it accepts
+// plus a 64 KiB read buffer, and its results do not depend on how the
+// reader splits the stream.
 type Scanner struct {
 	r       io.Reader
 	given   Format // the format NewScanner was given
 	format  Format
 	name    string
-	skip    func(*ParseError)
-	skipOn  bool
 	maxLine int
 
 	buf        []byte
@@ -69,8 +68,7 @@ type Scanner struct {
 		e  Expect
 		st Stats
 	} // where the iterators read to
-	iterating bool        // an iterator yields bad lines
-	pending   *ParseError // the bad line it yields next
+	pending *ParseError // the bad line the iterator yields next
 }
 
 // A seg is a piece of a joined record: join[at:at+n] is the bytes
@@ -83,12 +81,6 @@ type ScanOption func(*Scanner) error
 // WithName sets the input's name that errors report, usually a file name.
 func WithName(name string) ScanOption {
 	return func(s *Scanner) error { s.name = name; return nil }
-}
-
-// WithSkip makes the Scanner skip bad lines instead of stopping at the
-// first. It calls fn, if not nil, with the error of each line it skips.
-func WithSkip(fn func(*ParseError)) ScanOption {
-	return func(s *Scanner) error { s.skipOn, s.skip = true, fn; return nil }
 }
 
 // WithDecoder makes the Scanner read a line-based encoding that is not one
@@ -176,7 +168,6 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 		case *Stats:
 			to.st = r
 		}
-		s.iterating = true
 		for {
 			if s.scan(to) {
 				if !yield(r, nil) {
@@ -203,24 +194,9 @@ func (s *Scanner) Reset(r io.Reader) {
 	p := &s.ps.p
 	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
 	ps.p = parser{xbuf: p.xbuf[:0], lay: p.lay}
-	*s = Scanner{r: r, given: s.given, format: s.given, name: s.name, skip: s.skip, skipOn: s.skipOn,
+	*s = Scanner{r: r, given: s.given, format: s.given, name: s.name,
 		maxLine: s.maxLine, dec: s.dec, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0]}
 }
-
-// Scan reads the next flow into f. It returns false at the end of the input
-// or at an error, which Err then returns.
-func (s *Scanner) Scan(f *Flow) bool { return s.scan(rec{f: f}) }
-
-// ScanExpect reads the next expectation into e, from a stream of one of the
-// expectation formats; see Scan.
-func (s *Scanner) ScanExpect(e *Expect) bool { return s.scan(rec{e: e}) }
-
-// ScanStats reads the next record of the table's counters into st, from a
-// stream of ConntrackStats or ProcStats; see Scan. The header of
-// /proc/net/stat/nf_conntrack is not a record: it says what the lines
-// after it hold. The lines of conntrack 1.2's -S, a counter a line, are
-// one record.
-func (s *Scanner) ScanStats(st *Stats) bool { return s.scan(rec{st: st}) }
 
 // A rec is where a Scanner reads a record to: one of its fields is set.
 type rec struct {
@@ -298,10 +274,8 @@ func (s *Scanner) scan(r rec) bool {
 		if perr == nil {
 			return true
 		}
-		if !s.bad(perr) {
-			return false
-		}
-		line, ok = s.next(r.kind())
+		s.bad(perr)
+		return false
 	}
 	return false
 }
@@ -437,7 +411,7 @@ func (s *Scanner) next(k kind) ([]byte, bool) {
 		return nil, false
 	}
 	if s.err == nil && s.format != Auto && s.format.kind() != k {
-		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + kindNames[s.format.kind()] + "; read it with Scan for flows, ScanExpect for expectations, ScanStats for the table's counters")
+		s.err = errors.New("format: the input (" + s.format.String() + ") holds " + kindNames[s.format.kind()] + "; read it with Flows for flows, Expects for expectations, Stats for the table's counters")
 	}
 	for s.err == nil {
 		s.xw.back = 0          // the rest handed out last, if any, was read
@@ -648,23 +622,11 @@ func (s *Scanner) lineErr(line []byte) *ParseError {
 		Text: string(s.line)}
 }
 
-// bad handles the error of a line: it reports whether scanning goes on.
-func (s *Scanner) bad(perr *ParseError) bool {
+// bad places the error of a line and keeps it for the iterator to yield.
+func (s *Scanner) bad(perr *ParseError) {
 	s.place(perr)
-	if s.iterating {
-		s.skipped++
-		s.pending = perr
-		return false
-	}
-	if !s.skipOn {
-		s.err = perr
-		return false
-	}
 	s.skipped++
-	if s.skip != nil {
-		s.skip(perr)
-	}
-	return true
+	s.pending = perr
 }
 
 // detect reads until the buffer holds the lines Detect looks at, or the end
@@ -796,13 +758,9 @@ func (s *Scanner) fill() error {
 	return io.ErrNoProgress
 }
 
-// Err returns the error that stopped the Scanner, nil at a clean end. With
-// WithSkip, bad lines do not stop it; Skipped counts them.
-func (s *Scanner) Err() error { return s.err }
-
 // Detect detects the input's format, if the Scanner was given Auto, from
-// its first lines, and returns it. Scan and ScanExpect detect it on their
-// first call; Detect tells beforehand which of them to call.
+// its first lines, and returns it. The iterators detect it on their first
+// step; Detect tells beforehand which of Flows, Expects and Stats to call.
 func (s *Scanner) Detect() (Format, error) {
 	if s.format == Auto && s.dec == nil && s.err == nil {
 		s.detect()
@@ -824,16 +782,16 @@ func (s *Scanner) Dialect() Dialect {
 	return d
 }
 
-// Line returns the number of the line Scan read last: of a record joined
-// from several lines, the last of them.
+// Line returns the number of the line read last: of a record joined from
+// several lines, the last of them.
 func (s *Scanner) Line() int { return s.lineNo }
 
-// Bytes returns the line Scan read last, without its newline; a record
-// joined from several lines, joined. It is valid until the next call of
-// Scan.
+// Bytes returns the line read last, without its newline; a record joined
+// from several lines, joined. It is valid until the next iteration.
 func (s *Scanner) Bytes() []byte { return s.line }
 
-// Skipped returns the number of bad lines skipped (see WithSkip).
+// Skipped returns the number of bad lines yielded so far, with their
+// *ParseError, by the iterators.
 func (s *Scanner) Skipped() int { return s.skipped }
 
 // Messages returns the number of conntrack's stderr messages ("N flow

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -22,21 +23,36 @@ import (
 // scanAll reads every flow of data and returns them and the errors of the
 // lines it skipped, or the error that stopped it.
 func scanAll(t testing.TB, r io.Reader, d format.Dialect, opts ...format.ScanOption) ([]format.Flow, []string, error) {
-	var bad []string
-	opts = append(opts, format.WithSkip(func(e *format.ParseError) { bad = append(bad, e.Error()) }))
 	sc, err := format.NewScanner(r, d, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []format.Flow
-	var fl format.Flow
-	for sc.Scan(&fl) {
-		out = append(out, fl)
+	var bad []string
+	for f, err := range sc.Flows() {
+		var pe *format.ParseError
+		switch {
+		case errors.As(err, &pe) && sc.Skipped() > len(bad):
+			bad = append(bad, pe.Error())
+		case err != nil:
+			return out, bad, err
+		default:
+			out = append(out, *f)
+		}
 	}
-	if sc.Skipped() != len(bad) {
-		t.Errorf("Skipped() = %d, but %d errors reported", sc.Skipped(), len(bad))
+	return out, bad, nil
+}
+
+// readTo reads the records of seq up to the first error, and returns how
+// many it read, a copy of the last, and the error.
+func readTo[T any](seq iter.Seq2[*T, error]) (n int, last T, err error) {
+	for r, err := range seq {
+		if err != nil {
+			return n, last, err
+		}
+		n, last = n+1, *r
 	}
-	return out, bad, sc.Err()
+	return n, last, nil
 }
 
 // splitReader returns the bytes of data in pieces of random sizes.
@@ -92,20 +108,22 @@ func slicesEqual(a, b []string) bool { return strings.Join(a, "\n") == strings.J
 func TestScannerStops(t *testing.T) {
 	data := good + "\n" + good + "x\n" + good + "\n"
 	sc, _ := format.NewScanner(strings.NewReader(data), format.Dialect{Format: format.Auto}, format.WithName("t.txt"))
-	var f format.Flow
 	n := 0
-	for sc.Scan(&f) {
+	var pe *format.ParseError
+	for _, err := range sc.Flows() {
+		if err != nil {
+			if !errors.As(err, &pe) {
+				t.Fatal(err)
+			}
+			break
+		}
 		n++
 	}
-	var pe *format.ParseError
-	if n != 1 || !errors.As(sc.Err(), &pe) || pe.Line != 2 || pe.File != "t.txt" {
-		t.Fatalf("read %d flows, err %v", n, sc.Err())
+	if n != 1 || pe == nil || pe.Line != 2 || pe.File != "t.txt" {
+		t.Fatalf("read %d flows, err %v", n, pe)
 	}
 	if !strings.HasPrefix(pe.Error(), "t.txt:2:") {
 		t.Errorf("error %q does not start with the position", pe.Error())
-	}
-	if sc.Scan(&f) {
-		t.Error("Scan goes on after an error")
 	}
 }
 
@@ -123,9 +141,11 @@ func TestScannerLongLine(t *testing.T) {
 	}
 	// Without skipping, the error stops the scanner and wraps ErrLineTooLong.
 	sc, _ := format.NewScanner(strings.NewReader(long+"\n"), format.Dialect{Format: format.Proc}, format.WithMaxLine(250))
-	var f format.Flow
-	if sc.Scan(&f) || !errors.Is(sc.Err(), format.ErrLineTooLong) {
-		t.Errorf("err = %v", sc.Err())
+	for _, err := range sc.Flows() {
+		if !errors.Is(err, format.ErrLineTooLong) {
+			t.Errorf("err = %v", err)
+		}
+		break
 	}
 	if _, err := format.NewScanner(strings.NewReader(""), format.Dialect{Format: format.Proc}, format.WithMaxLine(0)); err == nil {
 		t.Error("WithMaxLine(0) accepted")
@@ -136,12 +156,15 @@ func TestScannerLongLine(t *testing.T) {
 // scanner's buffer grow beyond its bound.
 func TestScannerMemory(t *testing.T) {
 	r := io.LimitReader(infinite('a'), 64<<20)
-	sc, _ := format.NewScanner(r, format.Dialect{Format: format.Proc}, format.WithSkip(nil))
-	var f format.Flow
-	for sc.Scan(&f) {
+	sc, _ := format.NewScanner(r, format.Dialect{Format: format.Proc})
+	n := 0
+	for _, err := range sc.Flows() {
+		if n++; !errors.Is(err, format.ErrLineTooLong) {
+			t.Fatalf("err %v", err)
+		}
 	}
-	if sc.Err() != nil || sc.Skipped() != 1 {
-		t.Fatalf("err %v, skipped %d", sc.Err(), sc.Skipped())
+	if n != 1 || sc.Skipped() != 1 {
+		t.Fatalf("%d records and errors, skipped %d", n, sc.Skipped())
 	}
 }
 
@@ -194,11 +217,13 @@ func TestScannerBlankLines(t *testing.T) {
 		}
 		sc, _ := format.NewScanner(strings.NewReader(b.String()), format.Dialect{Format: format.Auto})
 		var got []format.Flow
-		var f format.Flow
-		for sc.Scan(&f) {
-			got = append(got, f)
+		for f, ferr := range sc.Flows() {
+			if err = ferr; err != nil {
+				break
+			}
+			got = append(got, *f)
 		}
-		if err := sc.Err(); err != nil {
+		if err != nil {
 			t.Errorf("%s with blank lines: %v", file, err)
 			continue
 		}
@@ -278,15 +303,14 @@ func TestScannerLineEnds(t *testing.T) {
 		var out bytes.Buffer
 		w := format.NewWriter(&out, format.Dialect{Format: c.fm})
 		var got []bool
-		var f format.Flow
-		for sc.Scan(&f) {
+		for f, err := range sc.Flows() {
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
 			got = append(got, f.Quirks&format.QuirkCRLF != 0)
-			if err := w.Write(&f); err != nil {
+			if err := w.Write(f); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if sc.Err() != nil {
-			t.Fatalf("%s: %v", c.name, sc.Err())
 		}
 		if !slices.Equal(got, c.crlf) || out.String() != c.out {
 			t.Errorf("%s: CRLF %v, want %v; printed\n%q\nwant\n%q", c.name, got, c.crlf, out.String(), c.out)
@@ -294,11 +318,12 @@ func TestScannerLineEnds(t *testing.T) {
 	}
 }
 
-// TestIterators checks that the iterators read what Scan, ScanExpect and
-// ScanStats read, with WithSkip, from every capture of the corpus, the
-// pasted ones with their bad lines, and the counters: the same records,
-// and the bad lines' errors in their place; and that a loop that stops at
-// an error stops the reading.
+// TestIterators checks, on every capture of the corpus, the pasted ones
+// with their bad lines, and the counters, that a loop that goes on after a
+// bad line reads every record and the bad lines' errors in their place,
+// alike whether the reader gives the input at once or a byte at a time;
+// that Skipped counts the bad lines yielded; and that a loop that stops
+// at an error stops the reading.
 func TestIterators(t *testing.T) {
 	files := corpusFiles(t)
 	for _, dir := range []string{"../testdata/pasted/*.txt", "../testdata/pasted/more/*.txt", "../testdata/stats/*.txt"} {
@@ -308,67 +333,19 @@ func TestIterators(t *testing.T) {
 	checked, withBad := 0, 0
 	for _, file := range files {
 		data := readFile(t, file)
-		var want []string
-		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Location: time.UTC},
-			format.WithSkip(func(e *format.ParseError) { want = append(want, "error "+e.Error()) }))
+		sc, _ := format.NewScanner(iotest.OneByteReader(bytes.NewReader(data)), format.Dialect{Location: time.UTC})
 		fm, err := sc.Detect()
 		if err != nil {
 			continue // not a capture of one format: not the question here
 		}
-		var r record
-		var st format.Stats
-		switch {
-		case fm.Expectations():
-			for sc.ScanExpect(&r.e) {
-				want = append(want, fmt.Sprint(r.e))
-			}
-		case fm.Statistics():
-			for sc.ScanStats(&st) {
-				want = append(want, fmt.Sprint(st))
-			}
-		default:
-			for sc.Scan(&r.f) {
-				want = append(want, fmt.Sprint(r.f))
-			}
-		}
-		if sc.Err() != nil {
-			want = append(want, "end "+sc.Err().Error())
-		}
-
-		var got []string
-		bad := 0
+		want, _ := readAll(sc, fm)
 		it, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Location: time.UTC})
-		add := func(v any, err error) {
-			var pe *format.ParseError
-			switch {
-			case errors.As(err, &pe):
-				got = append(got, "error "+err.Error())
-				bad++
-			case err != nil:
-				got = append(got, "end "+err.Error())
-			default:
-				got = append(got, fmt.Sprint(v))
-			}
-		}
-		switch {
-		case fm.Expectations():
-			for e, err := range it.Expects() {
-				add(deref(e), err)
-			}
-		case fm.Statistics():
-			for s, err := range it.Stats() {
-				add(deref(s), err)
-			}
-		default:
-			for f, err := range it.Flows() {
-				add(deref(f), err)
-			}
-		}
+		got, bad := readAll(it, fm)
 		if !slices.Equal(got, want) {
-			t.Errorf("%s: the iterator read\n%s\nScan read\n%s", file, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			t.Errorf("%s: read at once\n%s\nread a byte at a time\n%s", file, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		if it.Skipped() != bad || it.Dialect() != sc.Dialect() {
-			t.Errorf("%s: %d bad lines, skipped %d; dialect %+v, Scan's %+v", file, bad, it.Skipped(), it.Dialect(), sc.Dialect())
+			t.Errorf("%s: %d bad lines, skipped %d; dialect %+v, a byte at a time %+v", file, bad, it.Skipped(), it.Dialect(), sc.Dialect())
 		}
 		checked++
 		if bad == 0 {
@@ -376,6 +353,7 @@ func TestIterators(t *testing.T) {
 		}
 		withBad++
 		// A loop that stops at the first error reads no further.
+		first := slices.IndexFunc(got, func(s string) bool { return strings.HasPrefix(s, "error ") })
 		it, _ = format.NewScanner(bytes.NewReader(data), format.Dialect{Location: time.UTC})
 		n := 0
 		for _, err := range it.Flows() {
@@ -383,13 +361,49 @@ func TestIterators(t *testing.T) {
 				break
 			}
 		}
-		if n > len(got) || it.Skipped() != 1 {
-			t.Errorf("%s: a loop that stopped at the first error went on: %d iterations, %d skipped", file, n, it.Skipped())
+		if fm.Expectations() || fm.Statistics() {
+			first = 0 // the kind's error, at once
+		}
+		if n != first+1 || it.Skipped() > 1 {
+			t.Errorf("%s: a loop that stopped at the first error went on: %d iterations, want %d, %d skipped", file, n, first+1, it.Skipped())
 		}
 	}
 	if checked < len(files)*3/4 || withBad < 10 {
 		t.Errorf("%d of %d captures compared, %d with bad lines", checked, len(files), withBad)
 	}
+}
+
+// readAll reads the records of sc, of format fm, to the end, going on
+// after bad lines, and returns them printed, with the errors in their
+// place, and the number of bad lines.
+func readAll(sc *format.Scanner, fm format.Format) (got []string, bad int) {
+	add := func(v any, err error) {
+		var pe *format.ParseError
+		switch {
+		case errors.As(err, &pe):
+			got = append(got, "error "+err.Error())
+			bad++
+		case err != nil:
+			got = append(got, "end "+err.Error())
+		default:
+			got = append(got, fmt.Sprint(v))
+		}
+	}
+	switch {
+	case fm.Expectations():
+		for e, err := range sc.Expects() {
+			add(deref(e), err)
+		}
+	case fm.Statistics():
+		for s, err := range sc.Stats() {
+			add(deref(s), err)
+		}
+	default:
+		for f, err := range sc.Flows() {
+			add(deref(f), err)
+		}
+	}
+	return got, bad
 }
 
 // deref returns *p, or nil for a nil p.
@@ -423,5 +437,29 @@ func TestWrappedThenContinued(t *testing.T) {
 	}
 	if n != 2 || sc.Line() != 18 {
 		t.Errorf("%d records, to line %d", n, sc.Line())
+	}
+}
+
+// TestScannerResetAllocs checks that a Scanner reset to read more inputs
+// of expectations makes nothing again: its records keep the strings they
+// were given (helper, policy, program names), which the next reuse.
+func TestScannerResetAllocs(t *testing.T) {
+	for file, fm := range map[string]format.Format{"conntrack-expect-L.txt": format.ConntrackExpect, "proc-expect.txt": format.ProcExpect, "xml-expect-L.txt": format.XMLExpect} {
+		data := readFile(t, "../testdata/corpus/"+file)
+		r := bytes.NewReader(data)
+		sc, _ := format.NewScanner(r, format.Dialect{Format: fm})
+		n := 0
+		if a := testing.AllocsPerRun(10, func() {
+			r.Reset(data)
+			sc.Reset(r)
+			for _, err := range sc.Expects() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+		}); a != 0 || n == 0 {
+			t.Errorf("%s: %d expectations, %v allocations an input", file, n, a)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package format_test
 import (
 	"bytes"
 	"errors"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,14 +54,16 @@ func readStats(t *testing.T, data []byte, d format.Dialect, opts ...format.ScanO
 	var out bytes.Buffer
 	w := format.NewWriter(&out, format.Dialect{Format: fm})
 	var all []format.Stats
-	var st format.Stats
-	for sc.ScanStats(&st) {
-		all = append(all, st)
-		if err := w.WriteStats(&st); err != nil {
+	for st, err := range sc.Stats() {
+		if err != nil {
+			return all, out.Bytes(), sc, err
+		}
+		all = append(all, *st)
+		if err := w.WriteStats(st); err != nil {
 			t.Fatalf("record %d: %v", len(all), err)
 		}
 	}
-	return all, out.Bytes(), sc, sc.Err()
+	return all, out.Bytes(), sc, nil
 }
 
 // TestStatsRoundTrip reads each capture of counters, named and detected,
@@ -202,12 +205,10 @@ func TestStatsErrors(t *testing.T) {
 		{"short column", format.ProcStats, header + "3b  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000028 00000000 00000000 00000000 00000000  00000000 00000004 00000002 00000000\n", format.ErrSyntax, "3b"},
 	} {
 		sc, _ := format.NewScanner(strings.NewReader(c.in), format.Dialect{Format: c.f}, format.WithName("s.txt"))
-		var st format.Stats
-		for sc.ScanStats(&st) {
-		}
+		_, _, err := readTo(sc.Stats())
 		var pe *format.ParseError
-		if !errors.As(sc.Err(), &pe) || !errors.Is(pe, c.err) || pe.File != "s.txt" {
-			t.Errorf("%s: %v, want %v", c.name, sc.Err(), c.err)
+		if !errors.As(err, &pe) || !errors.Is(pe, c.err) || pe.File != "s.txt" {
+			t.Errorf("%s: %v, want %v", c.name, err, c.err)
 			continue
 		}
 		if got := pe.Text[pe.Col-1 : min(pe.Col-1+pe.Len, len(pe.Text))]; c.at != "" && got != c.at {
@@ -237,26 +238,28 @@ func TestStatsAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A record at a time: the header's columns are the input's, read once.
+		next, stop := iter.Pull2(sc.Stats())
 		p := format.Dialect{Format: c.f}
 		line := []byte(c.line)
-		var st format.Stats
 		buf := make([]byte, 0, 512)
 		if n := testing.AllocsPerRun(100, func() {
-			if !sc.ScanStats(&st) {
-				t.Fatal(sc.Err())
+			st, err, ok := next()
+			if !ok || err != nil {
+				t.Fatal(err)
 			}
 			if c.header == "" {
-				if err := p.ParseStats(line, &st); err != nil {
+				if err := p.ParseStats(line, st); err != nil {
 					t.Fatal(err)
 				}
 			}
-			var err error
-			if buf, err = p.AppendStats(buf[:0], &st); err != nil {
+			if buf, err = p.AppendStats(buf[:0], st); err != nil {
 				t.Fatal(err)
 			}
 		}); n != 0 {
 			t.Errorf("%v %q: %v allocations", c.f, c.line, n)
 		}
+		stop()
 		if string(bytes.TrimSuffix(buf, []byte("\n"))) != c.line {
 			t.Errorf("%v: prints %q", c.f, buf)
 		}

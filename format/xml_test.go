@@ -26,17 +26,20 @@ func TestXMLWild(t *testing.T) {
 		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
 		var out bytes.Buffer
 		w := format.NewWriter(&out, format.Dialect{Format: format.XML})
-		var f format.Flow
-		for sc.Scan(&f) {
+		var err error
+		for f, ferr := range sc.Flows() {
+			if err = ferr; err != nil {
+				break
+			}
 			w.Dialect = sc.Dialect()
-			if err := w.Write(&f); err != nil {
+			if err := w.Write(f); err != nil {
 				t.Fatal(err)
 			}
 		}
 		w.Dialect = sc.Dialect()
 		w.Close()
-		if sc.Err() != nil || sc.Dialect().Format != format.XML || w.Records() != c.records {
-			t.Errorf("%s: %v, %v, %d records", c.file, sc.Err(), sc.Dialect().Format, w.Records())
+		if err != nil || sc.Dialect().Format != format.XML || w.Records() != c.records {
+			t.Errorf("%s: %v, %v, %d records", c.file, err, sc.Dialect().Format, w.Records())
 		}
 		if !bytes.Equal(out.Bytes(), data) {
 			t.Errorf("%s: round trip differs", c.file)

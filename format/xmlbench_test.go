@@ -14,7 +14,6 @@ func BenchmarkScanXML(b *testing.B) {
 	for _, c := range []struct{ name, file string }{{"L", "xml-L.txt"}, {"E", "xml-E-timestamp.txt"}} {
 		b.Run(c.name, func(b *testing.B) {
 			data := corpusLines(b, "../testdata/corpus/"+c.file, "<flow", 1<<20)
-			var f format.Flow
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -22,10 +21,10 @@ func BenchmarkScanXML(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for sc.Scan(&f) {
-				}
-				if sc.Err() != nil {
-					b.Fatal(sc.Err())
+				for _, err := range sc.Flows() {
+					if err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 		})

@@ -20,13 +20,20 @@ type xmlDoc struct {
 	expects    []format.Expect
 	out        []byte
 	normalized int
+	skipped    int // bad lines skipped
 	err        error
 }
 
-func readXMLDoc(data []byte, dl format.Dialect, opts ...format.ScanOption) xmlDoc {
+// readXMLDoc reads data to its end, or to its first error, and prints its
+// records back.
+func readXMLDoc(data []byte, dl format.Dialect) xmlDoc { return readXML(data, dl, false) }
+
+// readXML reads data as readXMLDoc does, but going on after bad lines if
+// skip.
+func readXML(data []byte, dl format.Dialect, skip bool) xmlDoc {
 	var d xmlDoc
 	dl.Location = time.UTC
-	sc, err := format.NewScanner(bytes.NewReader(data), dl, opts...)
+	sc, err := format.NewScanner(bytes.NewReader(data), dl)
 	if err != nil {
 		d.err = err
 		return d
@@ -38,22 +45,42 @@ func readXMLDoc(data []byte, dl format.Dialect, opts ...format.ScanOption) xmlDo
 	}
 	var out bytes.Buffer
 	w := format.NewWriter(&out, format.Dialect{Format: fm, Location: time.UTC})
+	// stop reports whether err, an error of the input, ends the reading.
+	stop := func(err error) bool {
+		var pe *format.ParseError
+		if skip && errors.As(err, &pe) {
+			d.skipped++
+			return false
+		}
+		d.err = err
+		return true
+	}
 	if fm.Expectations() {
-		var e format.Expect
-		for sc.ScanExpect(&e) {
+		for e, err := range sc.Expects() {
+			if err != nil {
+				if stop(err) {
+					break
+				}
+				continue
+			}
 			w.Dialect = sc.Dialect()
-			d.expects = append(d.expects, e)
-			if err := w.WriteExpect(&e); err != nil {
+			d.expects = append(d.expects, *e)
+			if err := w.WriteExpect(e); err != nil {
 				d.err = err
 				return d
 			}
 		}
 	} else {
-		var f format.Flow
-		for sc.Scan(&f) {
+		for f, err := range sc.Flows() {
+			if err != nil {
+				if stop(err) {
+					break
+				}
+				continue
+			}
 			w.Dialect = sc.Dialect()
-			d.flows = append(d.flows, f)
-			if err := w.Write(&f); err != nil {
+			d.flows = append(d.flows, *f)
+			if err := w.Write(f); err != nil {
 				d.err = err
 				return d
 			}
@@ -62,9 +89,6 @@ func readXMLDoc(data []byte, dl format.Dialect, opts ...format.ScanOption) xmlDo
 	w.Dialect = sc.Dialect()
 	w.Close()
 	d.out, d.normalized = out.Bytes(), sc.Normalized()
-	if d.err == nil {
-		d.err = sc.Err()
-	}
 	return d
 }
 
@@ -197,7 +221,7 @@ func TestXMLTolerantErrors(t *testing.T) {
 		err       error
 		line, col int
 		msg       string
-		records   int // read with WithSkip
+		records   int // read skipping bad lines
 	}{
 		{"address", head + strings.Replace(prettyRecord, "<dst>192.168.65.1<", "<dst>192.168.65.300<", 1), format.ErrAddress, 7, 18, "malformed ipv4 address", 0},
 		{"attribute", head + strings.Replace(prettyRecord, `protoname="udp"`, `protoname="tcp"`, 1), format.ErrMismatch, 9, 43, `not "tcp"`, 0},
@@ -224,10 +248,9 @@ func TestXMLTolerantErrors(t *testing.T) {
 		if pe.Line > 2 && c.err != format.ErrLineTooLong && pe.Text != strings.Split(c.doc, "\n")[pe.Line-1] {
 			t.Errorf("%s: text %q is not line %d", c.name, pe.Text, pe.Line)
 		}
-		skipped := 0
-		d = readXMLDoc([]byte(c.doc), format.Dialect{Format: format.XML}, format.WithSkip(func(*format.ParseError) { skipped++ }))
-		if d.err != nil || len(d.flows) != c.records || skipped == 0 {
-			t.Errorf("%s, skipping bad records: %v, %d records, %d skipped; want %d records", c.name, d.err, len(d.flows), skipped, c.records)
+		d = readXML([]byte(c.doc), format.Dialect{Format: format.XML}, true)
+		if d.err != nil || len(d.flows) != c.records || d.skipped == 0 {
+			t.Errorf("%s, skipping bad records: %v, %d records, %d skipped; want %d records", c.name, d.err, len(d.flows), d.skipped, c.records)
 		}
 	}
 }
@@ -308,14 +331,22 @@ func TestXMLAfterPretty(t *testing.T) {
 		{"prose", "That was all.\n", 1},
 	} {
 		var bad []int
-		sc, _ := format.NewScanner(strings.NewReader(head+prettyRecord+c.after), format.Dialect{Format: format.XML}, format.WithSkip(func(pe *format.ParseError) { bad = append(bad, pe.Line) }))
-		var f format.Flow
+		var err error
+		sc, _ := format.NewScanner(strings.NewReader(head+prettyRecord+c.after), format.Dialect{Format: format.XML})
 		n := 0
-		for sc.Scan(&f) {
-			n++
+		for _, ferr := range sc.Flows() {
+			var pe *format.ParseError
+			switch {
+			case errors.As(ferr, &pe):
+				bad = append(bad, pe.Line)
+			case ferr != nil:
+				err = ferr
+			default:
+				n++
+			}
 		}
-		if n != 1 || len(bad) != c.bad || sc.Err() != nil || c.bad > 0 && bad[0] != 30 {
-			t.Errorf("%s: %d records, bad lines %v, %v", c.name, n, bad, sc.Err())
+		if n != 1 || len(bad) != c.bad || err != nil || c.bad > 0 && bad[0] != 30 {
+			t.Errorf("%s: %d records, bad lines %v, %v", c.name, n, bad, err)
 		}
 	}
 }
@@ -328,14 +359,9 @@ func TestXMLCutTags(t *testing.T) {
 		// The second line, the rest of the first's window, reads exactly;
 		// the third then started a window of its own at the old offset.
 		"<flow>\n" + xmlRecord + "\nt"} {
-		sc, _ := format.NewScanner(strings.NewReader(in), format.Dialect{Format: format.XML}, format.WithSkip(func(*format.ParseError) {}))
-		var f format.Flow
-		n := 0
-		for sc.Scan(&f) {
-			n++
-		}
-		if n != strings.Count(in, "</flow>") || sc.Err() != nil || sc.Skipped() == 0 {
-			t.Errorf("%q: %d records, %d bad, %v", in, n, sc.Skipped(), sc.Err())
+		d := readXML([]byte(in), format.Dialect{Format: format.XML}, true)
+		if len(d.flows) != strings.Count(in, "</flow>") || d.err != nil || d.skipped == 0 {
+			t.Errorf("%q: %d records, %d bad, %v", in, len(d.flows), d.skipped, d.err)
 		}
 	}
 }

@@ -128,12 +128,14 @@ func msgpackOf(f *testing.F, file string, n int) []byte {
 	fm, _ := sc.Detect()
 	var buf bytes.Buffer
 	enc := codec.NewMsgpackEncoder(&buf)
-	var fl format.Flow
-	var e format.Expect
-	for i := 0; i < n; i++ {
-		if fm.Expectations() && sc.ScanExpect(&e) {
+	if fm.Expectations() {
+		es, _ := records(sc.Expects())
+		for _, e := range es[:min(n, len(es))] {
 			enc.EncodeExpect(&e)
-		} else if !fm.Expectations() && sc.Scan(&fl) {
+		}
+	} else {
+		fs, _ := records(sc.Flows())
+		for _, fl := range fs[:min(n, len(fs))] {
 			enc.EncodeFlow(&fl)
 		}
 	}
@@ -171,13 +173,14 @@ func FuzzSnapshot(f *testing.F) {
 		}()
 		r, err := snapshot.NewReader(bytes.NewReader(data))
 		if err == nil {
-			var fl format.Flow
-			var e format.Expect
-			var st format.Stats
-			h := r.Header()
-			for (h.Stats && r.ScanStats(&st)) || (!h.Stats && h.Expectations && r.ScanExpect(&e)) || (!h.Stats && !h.Expectations && r.Scan(&fl)) {
+			switch h := r.Header(); {
+			case h.Stats:
+				_, err = records(r.Stats())
+			case h.Expectations:
+				_, err = records(r.Expects())
+			default:
+				_, err = records(r.Flows())
 			}
-			err = r.Err()
 			r.Close()
 		}
 		if err != nil && !errors.Is(err, snapshot.ErrCorrupt) && !errors.Is(err, snapshot.ErrNotSnapshot) && !errors.Is(err, snapshot.ErrVersion) {
@@ -205,12 +208,22 @@ func snapshotOf(f *testing.F, text []byte) []byte {
 	if err != nil {
 		f.Fatal(err)
 	}
-	var fl format.Flow
-	var e format.Expect
-	for (in.Expectations() && in.ScanExpect(&e) && out.WriteExpect(&e) == nil) || (!in.Expectations() && in.Scan(&fl) && out.Write(&fl) == nil) {
+	var rerr error
+	if in.Expectations() {
+		for e, err := range in.Expects() {
+			if rerr = err; err != nil || out.WriteExpect(e) != nil {
+				break
+			}
+		}
+	} else {
+		for fl, err := range in.Flows() {
+			if rerr = err; err != nil || out.Write(fl) != nil {
+				break
+			}
+		}
 	}
-	if err := out.Close(); err != nil || in.Err() != nil {
-		f.Fatal(err, in.Err())
+	if err := out.Close(); err != nil || rerr != nil {
+		f.Fatal(err, rerr)
 	}
 	return buf.Bytes()
 }

@@ -395,16 +395,14 @@ func lineEnds(t *testing.T, p format.Dialect, f *format.Flow) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flows = flows[:0]
-	var g format.Flow
-	for sc.Scan(&g) {
-		if got := g.Quirks&format.QuirkCRLF != 0; len(flows) >= len(crlf) || got != crlf[len(flows)] {
-			t.Fatalf("%v %v: record %d reads with QuirkCRLF %v\n%q", p.Format, p.Options, len(flows), got, doc)
+	flows, err = records(sc.Flows())
+	for i, g := range flows {
+		if got := g.Quirks&format.QuirkCRLF != 0; i >= len(crlf) || got != crlf[i] {
+			t.Fatalf("%v %v: record %d reads with QuirkCRLF %v\n%q", p.Format, p.Options, i, got, doc)
 		}
-		flows = append(flows, g)
 	}
-	if sc.Err() != nil || len(flows) != len(crlf) {
-		t.Fatalf("%v %v: %d records, %v\n%q", p.Format, p.Options, len(flows), sc.Err(), doc)
+	if err != nil || len(flows) != len(crlf) {
+		t.Fatalf("%v %v: %d records, %v\n%q", p.Format, p.Options, len(flows), err, doc)
 	}
 	if again := write(flows); !bytes.Equal(again, doc) {
 		t.Fatalf("%v %v: written again differs:\n%q\n%q", p.Format, p.Options, doc, again)

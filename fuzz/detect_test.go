@@ -74,15 +74,15 @@ func readAll(data []byte, fm format.Format) ([]any, format.Format, error) {
 	}
 	var recs []any
 	if fm.Expectations() {
-		var e format.Expect
-		for sc.ScanExpect(&e) {
+		es, err := records(sc.Expects())
+		for _, e := range es {
 			recs = append(recs, e)
 		}
-	} else {
-		var f format.Flow
-		for sc.Scan(&f) {
-			recs = append(recs, f)
-		}
+		return recs, fm, err
 	}
-	return recs, fm, sc.Err()
+	fs, err := records(sc.Flows())
+	for _, f := range fs {
+		recs = append(recs, f)
+	}
+	return recs, fm, err
 }

@@ -50,10 +50,13 @@ func diff(a, b []byte) ([]string, error) {
 		return nil, err
 	}
 	var ops []string
-	for c := range d.Changes() {
+	for c, err := range d.Changes() {
+		if err != nil {
+			return ops, err
+		}
 		if c.Op != snapshot.Duplicate {
 			ops = append(ops, c.Op.String())
 		}
 	}
-	return ops, d.Err()
+	return ops, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"iter"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -135,6 +136,19 @@ func readsBack(t *testing.T, p *format.Dialect, out []byte, f *format.Flow, e *f
 	}
 }
 
+// records returns copies of the records of seq up to its first error, and
+// the error.
+func records[T any](seq iter.Seq2[*T, error]) ([]T, error) {
+	var all []T
+	for r, err := range seq {
+		if err != nil {
+			return all, err
+		}
+		all = append(all, *r)
+	}
+	return all, nil
+}
+
 // exactLayout reports whether a Scanner reads line, a record, without
 // laying it out anew.
 func exactLayout(fm format.Format, line []byte) bool {
@@ -142,12 +156,12 @@ func exactLayout(fm format.Format, line []byte) bool {
 	if err != nil {
 		panic(err)
 	}
-	var f format.Flow
-	var e format.Expect
 	if fm.Expectations() {
-		return sc.ScanExpect(&e) && sc.Normalized() == 0
+		_, err = records(sc.Expects())
+	} else {
+		_, err = records(sc.Flows())
 	}
-	return sc.Scan(&f) && sc.Normalized() == 0
+	return err == nil && sc.Normalized() == 0
 }
 
 // blankFields splits a line at runs of spaces and TABs, the blanks of a
@@ -199,9 +213,11 @@ func FuzzRestore(f *testing.F) {
 	for _, file := range files {
 		data, _ := os.ReadFile(file)
 		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
-		var fl format.Flow
-		for sc.Scan(&fl) {
-			if line, err := pr.Append(nil, &fl); err == nil {
+		for fl, err := range sc.Flows() {
+			if err != nil {
+				break
+			}
+			if line, err := pr.Append(nil, fl); err == nil {
 				f.Add(bytes.TrimSuffix(line, []byte("\n")))
 			}
 		}
@@ -310,24 +326,32 @@ func FuzzScanner(f *testing.F) {
 
 func scan(r io.Reader) ([]format.Flow, string) {
 	var errs []string
-	sc, err := format.NewScanner(r, format.Dialect{Format: format.Auto}, format.WithMaxLine(512),
-		format.WithSkip(func(e *format.ParseError) { errs = append(errs, e.Error()) }))
+	sc, err := format.NewScanner(r, format.Dialect{Format: format.Auto}, format.WithMaxLine(512))
 	if err != nil {
 		panic(err)
 	}
 	var flows []format.Flow
-	var f format.Flow
-	var e format.Expect
-	if fm, err := sc.Detect(); err == nil && fm.Expectations() {
-		for sc.ScanExpect(&e) {
+	// A bad line's error is kept, and the loop goes on; any other error
+	// ends the records.
+	switch fm, err := sc.Detect(); {
+	case err != nil:
+		errs = append(errs, err.Error())
+	case fm.Expectations():
+		for e, err := range sc.Expects() {
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
 			flows = append(flows, format.Flow{Family: e.Family, Proto: e.Proto, Orig: e.Tuple, Reply: e.Master})
 		}
-	}
-	for sc.Scan(&f) {
-		flows = append(flows, f)
-	}
-	if sc.Err() != nil {
-		errs = append(errs, sc.Err().Error())
+	default:
+		for f, err := range sc.Flows() {
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			flows = append(flows, *f)
+		}
 	}
 	if n := sc.Others(); n > 0 { // lines of the other kind passed over
 		errs = append(errs, strconv.Itoa(n)+" others")

@@ -116,16 +116,14 @@ func FuzzPaste(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		var got format.Flow
-		for sc.Scan(&got) {
-			n++
-			if d := cmp.Diff(want, got, cmpOpts...); d != "" {
-				t.Fatalf("record %d differs:\n%s\nread from\n%s", n, d, in.String())
+		got, err := records(sc.Flows())
+		for i, g := range got {
+			if d := cmp.Diff(want, g, cmpOpts...); d != "" {
+				t.Fatalf("record %d differs:\n%s\nread from\n%s", i+1, d, in.String())
 			}
 		}
-		if sc.Err() != nil || n != 3 {
-			t.Fatalf("%d records, err %v; read from\n%s", n, sc.Err(), in.String())
+		if err != nil || len(got) != 3 {
+			t.Fatalf("%d records, err %v; read from\n%s", len(got), err, in.String())
 		}
 		if got := [3]int{sc.NotRecords(), sc.Blank(), sc.Messages()}; got != counts {
 			t.Fatalf("skipped %v, want %v; read from\n%s", got, counts, in.String())

@@ -65,8 +65,7 @@ func FuzzStats(f *testing.F) {
 // scanStats reads the counters of r, skipping bad lines.
 func scanStats(r io.Reader, f format.Format) ([]format.Stats, format.Format, string) {
 	var errs string
-	sc, err := format.NewScanner(r, format.Dialect{Format: f}, format.WithMaxLine(512),
-		format.WithSkip(func(e *format.ParseError) { errs += e.Error() + "\n" }))
+	sc, err := format.NewScanner(r, format.Dialect{Format: f}, format.WithMaxLine(512))
 	if err != nil {
 		panic(err)
 	}
@@ -75,12 +74,16 @@ func scanStats(r io.Reader, f format.Format) ([]format.Stats, format.Format, str
 		return nil, fm, errs
 	}
 	var all []format.Stats
-	var st format.Stats
-	for sc.ScanStats(&st) {
-		all = append(all, st)
-	}
-	if sc.Err() != nil {
-		errs += sc.Err().Error()
+	for st, err := range sc.Stats() {
+		var pe *format.ParseError
+		switch {
+		case errors.As(err, &pe):
+			errs += err.Error() + "\n" // a bad line, skipped
+		case err != nil:
+			errs += err.Error()
+		default:
+			all = append(all, *st)
+		}
 	}
 	return all, fm, errs
 }
@@ -130,12 +133,15 @@ func FuzzMsgpackStats(f *testing.F) {
 	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.ProcStats})
 	var seed bytes.Buffer
 	enc := codec.NewMsgpackEncoder(&seed)
-	var s format.Stats
-	for sc.ScanStats(&s) {
-		enc.EncodeStats(&s)
+	for s, err := range sc.Stats() {
+		if err != nil {
+			f.Fatal(err)
+		}
+		enc.EncodeStats(s)
 	}
 	enc.EncodeEnd(0)
 	f.Add(seed.Bytes())
+	var s format.Stats
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dec := codec.NewMsgpackDecoder(bytes.NewReader(data))
 		var fl format.Flow

@@ -3,6 +3,7 @@ package snapshot_test
 import (
 	"bytes"
 	"errors"
+	"iter"
 	"os"
 	"slices"
 	"strings"
@@ -114,13 +115,14 @@ func TestNewDiffIgnoresEveryField(t *testing.T) {
 			return nil
 		}
 		var fs []string
-		for c := range d.Changes() {
+		for c, err := range d.Changes() {
+			if err != nil {
+				t.Errorf("Ignore %q: %v", ignore, err)
+				break
+			}
 			for _, fc := range c.Fields {
 				fs = append(fs, fc.Field)
 			}
-		}
-		if err := d.Err(); err != nil {
-			t.Errorf("Ignore %q: %v", ignore, err)
 		}
 		return fs
 	}
@@ -185,7 +187,10 @@ func TestChangesCollect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for c := range d.Changes() {
+		for c, err := range d.Changes() {
+			if err != nil {
+				t.Fatal(err)
+			}
 			seen = append(seen, describeChange(c))
 		}
 		d, err = snapshot.NewDiff(open(t, old), open(t, new), opts)
@@ -193,7 +198,11 @@ func TestChangesCollect(t *testing.T) {
 			t.Fatal(err)
 		}
 		var collected []string
-		for _, c := range slices.Collect(d.Changes()) {
+		kept, err := changes(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range kept {
 			collected = append(collected, describeChange(c))
 		}
 		if len(seen) != 3 || !slices.Equal(seen, collected) {
@@ -218,17 +227,30 @@ func describeChange(c *snapshot.Change) string {
 	return string(b)
 }
 
+// readTo reads the records of seq up to the first error, or the first
+// max if max is not negative, and returns how many it read, a copy of the
+// last, and the error.
+func readTo[T any](seq iter.Seq2[*T, error], max int) (n int, last T, err error) {
+	for r, err := range seq {
+		if err != nil {
+			return n, last, err
+		}
+		n, last = n+1, *r
+		if n == max {
+			break
+		}
+	}
+	return n, last, nil
+}
+
 // TestZeroInput reads an Input that Open did not make: it has nothing to
 // read and says why, without a panic, also through a Prefetcher.
 func TestZeroInput(t *testing.T) {
 	var in snapshot.Input
-	var f format.Flow
-	if in.Scan(&f) || in.Err() == nil {
-		t.Errorf("Scan of a zero Input: %v", in.Err())
+	if n, _, err := readTo(in.Flows(), -1); n != 0 || err == nil {
+		t.Errorf("Flows of a zero Input: %d, %v", n, err)
 	}
-	p := in.Prefetch(nil)
-	defer p.Stop()
-	if rec := p.Next(); rec != nil || in.Err() == nil {
-		t.Errorf("Prefetch of a zero Input: %v, %v", rec, in.Err())
+	if n, _, err := readTo(in.Prefetch(nil, false).Flows(), -1); n != 0 || err == nil {
+		t.Errorf("Prefetch of a zero Input: %d, %v", n, err)
 	}
 }

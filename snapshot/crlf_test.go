@@ -35,24 +35,32 @@ func TestCRLFBeforeQuirk(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := r.Header()
-		var f format.Flow
-		var e format.Expect
 		n := 0
-		for h.Expectations && r.ScanExpect(&e) {
-			n++
-			if e.Quirks&format.QuirkCRLF == 0 {
-				t.Errorf("%s: expectation %d without QuirkCRLF", c.snap, n)
+		var rerr error
+		if h.Expectations {
+			for e, err := range r.Expects() {
+				if rerr = err; err != nil {
+					break
+				}
+				n++
+				if e.Quirks&format.QuirkCRLF == 0 {
+					t.Errorf("%s: expectation %d without QuirkCRLF", c.snap, n)
+				}
 			}
-		}
-		for !h.Expectations && r.Scan(&f) {
-			n++
-			if f.Quirks&format.QuirkCRLF == 0 {
-				t.Errorf("%s: flow %d without QuirkCRLF", c.snap, n)
+		} else {
+			for f, err := range r.Flows() {
+				if rerr = err; err != nil {
+					break
+				}
+				n++
+				if f.Quirks&format.QuirkCRLF == 0 {
+					t.Errorf("%s: flow %d without QuirkCRLF", c.snap, n)
+				}
 			}
 		}
 		r.Close()
-		if r.Err() != nil || !h.CRLF || n == 0 {
-			t.Fatalf("%s: %d records, header CRLF %v, %v", c.snap, n, h.CRLF, r.Err())
+		if rerr != nil || !h.CRLF || n == 0 {
+			t.Fatalf("%s: %d records, header CRLF %v, %v", c.snap, n, h.CRLF, rerr)
 		}
 		if got := textOf(t, snap, h); !bytes.Equal(got, want) {
 			t.Errorf("%s prints\n%q\nwant\n%q", c.snap, got, want)
@@ -106,13 +114,17 @@ func TestCRLFHeader(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []bool
-		for r.Scan(&f) {
+		var rerr error
+		for f, err := range r.Flows() {
+			if rerr = err; err != nil {
+				break
+			}
 			got = append(got, f.Quirks&format.QuirkCRLF != 0)
 		}
 		r.Close()
 		file.Close()
-		if r.Err() != nil || r.Header().CRLF != c.crlf || len(got) != len(c.quirk) {
-			t.Errorf("%s: header CRLF %v, want %v; %d records; %v", c.name, r.Header().CRLF, c.crlf, len(got), r.Err())
+		if rerr != nil || r.Header().CRLF != c.crlf || len(got) != len(c.quirk) {
+			t.Errorf("%s: header CRLF %v, want %v; %d records; %v", c.name, r.Header().CRLF, c.crlf, len(got), rerr)
 		}
 		for i := range got {
 			if got[i] != c.quirk[i] {

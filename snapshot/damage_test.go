@@ -82,13 +82,16 @@ func writeSnapshot(t *testing.T, data []byte, seekable bool) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for f := (format.Flow{}); sc.Scan(&f); {
-		if err := w.WriteFlow(&f); err != nil {
+	for f, err := range sc.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFlow(f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Close(); err != nil || sc.Err() != nil {
-		t.Fatal(err, sc.Err())
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 	return buf.b.Bytes()
 }
@@ -116,14 +119,17 @@ func readAll(b []byte) (contents, error) {
 	}
 	defer r.Close()
 	c := contents{Header: r.Header()}
-	for f := (format.Flow{}); r.Scan(&f); {
-		js, err := codec.AppendJSON(nil, &f)
-		if err != nil { // a flow that damage made, which only Err can tell
+	for f, err := range r.Flows() {
+		if err != nil {
+			return c, err
+		}
+		js, err := codec.AppendJSON(nil, f)
+		if err != nil { // a flow that damage made, which only the JSON can tell
 			js = []byte(err.Error())
 		}
 		c.Flows = append(c.Flows, string(js))
 	}
-	return c, r.Err()
+	return c, nil
 }
 
 var encodingCmp = cmp.AllowUnexported(snapshot.Encoding{})

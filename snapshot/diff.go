@@ -171,25 +171,33 @@ func table(f *format.Flow, old bool) error {
 	return nil
 }
 
-// Err returns the error that stopped the Diff, if any.
-func (d *Diff) Err() error { return d.err }
-
 // Summary returns the counts of what the Diff found so far.
 func (d *Diff) Summary() Summary { return d.sum }
 
-// Changes returns the changes, computed as the loop asks for them. Each
-// Change, its flows and its fields are the loop's to keep: a Diff does not
-// reuse them, so that slices.Collect(d.Changes()) holds every change.
-func (d *Diff) Changes() iter.Seq[*Change] {
-	return func(yield func(*Change) bool) {
-		if d.err != nil {
-			return
-		}
+// Changes returns the changes, computed as the loop asks for them, and
+// at their end the error that stopped the Diff, if any:
+//
+//	for c, err := range d.Changes() {
+//		if err != nil {
+//			return err
+//		}
+//		// use c
+//	}
+//
+// Each Change, its flows and its fields are the loop's to keep: a Diff
+// does not reuse them.
+func (d *Diff) Changes() iter.Seq2[*Change, error] {
+	return func(yield func(*Change, error) bool) {
 		e := emitter{d: d, yield: yield}
-		if d.old.sorted() && d.new.sorted() {
-			d.merge(&e)
-		} else {
-			d.hashJoin(&e)
+		if d.err == nil {
+			if d.old.sorted() && d.new.sorted() {
+				d.merge(&e)
+			} else {
+				d.hashJoin(&e)
+			}
+		}
+		if d.err != nil && !e.done {
+			yield(nil, d.err)
 		}
 	}
 }
@@ -197,7 +205,7 @@ func (d *Diff) Changes() iter.Seq[*Change] {
 // emitter yields a Diff's changes and counts them.
 type emitter struct {
 	d      *Diff
-	yield  func(*Change) bool
+	yield  func(*Change, error) bool
 	fields []FieldChange // reused by each compare
 	done   bool          // the loop stopped asking
 }
@@ -224,7 +232,7 @@ func (e *emitter) only(op Op, f *format.Flow, old bool) bool {
 	} else {
 		c.New = &c.f
 	}
-	e.done = !e.yield(&c.Change)
+	e.done = !e.yield(&c.Change, nil)
 	return !e.done
 }
 
@@ -237,7 +245,7 @@ func (e *emitter) both(old, new *format.Flow) bool {
 	e.d.sum.Changed++
 	c := &twoFlows{Change: Change{Op: Changed, Fields: slices.Clone(e.fields)}, old: *old, new: *new}
 	c.Old, c.New = &c.old, &c.new
-	e.done = !e.yield(&c.Change)
+	e.done = !e.yield(&c.Change, nil)
 	return !e.done
 }
 
@@ -251,17 +259,20 @@ func (d *Diff) hashJoin(e *emitter) {
 	j := newJoin()
 	// The streamed capture's first flow, read first, so that an event
 	// stream is refused before any change.
-	sp := stream.Prefetch(d.opts.Filter)
+	sp := stream.Prefetch(d.opts.Filter, false)
 	defer sp.Stop()
-	first := sp.Next()
+	first, firstErr := sp.next()
 	if first != nil {
 		if d.err = table(&first.Flow, !heldOld); d.err != nil {
 			return
 		}
 	}
-	hp := hold.Prefetch(d.opts.Filter)
+	hp := hold.Prefetch(d.opts.Filter, false)
 	defer hp.Stop()
-	for rec := hp.Next(); rec != nil; rec = hp.Next() {
+	for rec, err := hp.next(); rec != nil || err != nil; rec, err = hp.next() {
+		if d.err = err; err != nil {
+			return
+		}
 		f := &rec.Flow
 		if d.err = table(f, heldOld); d.err != nil {
 			return
@@ -271,14 +282,14 @@ func (d *Diff) hashJoin(e *emitter) {
 			return
 		}
 	}
-	if d.err = hp.Err(); d.err != nil {
-		return
-	}
 	// The identities only the streamed capture has, to find those it holds
 	// twice: as many as the held capture has flows, so that memory grows
 	// with the held capture only; the flows beyond go unchecked.
 	j.ready(max(j.s.keys.n, minOnly))
-	for rec := first; rec != nil; rec = sp.Next() {
+	for rec, err := first, firstErr; rec != nil || err != nil; rec, err = sp.next() {
+		if d.err = err; err != nil {
+			return
+		}
 		b := &rec.Flow
 		if d.err = table(b, !heldOld); d.err != nil {
 			return
@@ -287,9 +298,6 @@ func (d *Diff) hashJoin(e *emitter) {
 		if !e.stream(j, b, &k, heldOld) {
 			return
 		}
-	}
-	if d.err = sp.Err(); d.err != nil {
-		return
 	}
 	e.rest(j, heldOld)
 }
@@ -367,10 +375,10 @@ type cursor struct {
 
 func (c *cursor) next() error {
 	prev, had := c.k, c.f != nil
-	rec := c.p.Next()
+	rec, err := c.p.next()
 	if rec == nil {
 		c.f = nil
-		return c.p.Err()
+		return err
 	}
 	c.f = &rec.Flow
 	if err := table(c.f, c.which == "old"); err != nil {
@@ -394,8 +402,8 @@ func (c *cursor) next() error {
 // grow with them but for the ICMP flows of the same hosts (icmpGroup); the
 // changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: d.old.Prefetch(d.opts.Filter), which: "old"}
-	n := cursor{p: d.new.Prefetch(d.opts.Filter), which: "new"}
+	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), which: "old"}
+	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), which: "new"}
 	defer o.p.Stop()
 	defer n.p.Stop()
 	if d.err = o.next(); d.err != nil {

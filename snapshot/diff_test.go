@@ -57,7 +57,8 @@ func runDiff(t *testing.T, old, new string, opts snapshot.DiffOptions) ([]change
 	t.Helper()
 	d := mustDiff(t, open(t, old), open(t, new), opts)
 	var got []change
-	for c := range d.Changes() {
+	cs, derr := changes(d)
+	for _, c := range cs {
 		f := c.New
 		if f == nil {
 			f = c.Old
@@ -72,7 +73,7 @@ func runDiff(t *testing.T, old, new string, opts snapshot.DiffOptions) ([]change
 		}
 		got = append(got, ch)
 	}
-	if err := d.Err(); err != nil {
+	if err := derr; err != nil {
 		t.Fatal(err)
 	}
 	return got, d.Summary()
@@ -129,14 +130,22 @@ func TestDiff(t *testing.T) {
 
 func TestDiffSides(t *testing.T) {
 	d := mustDiff(t, open(t, lines(flowA)), open(t, lines(flowA2)), snapshot.DiffOptions{})
-	for c := range d.Changes() {
+	cs, derr := changes(d)
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	for _, c := range cs {
 		if c.Old == nil || c.New == nil || c.Old.State != format.TCPEstablished || c.New.State != format.TCPTimeWait {
 			t.Errorf("changed: old %v, new %v", c.Old, c.New)
 		}
 	}
 	for _, opts := range []snapshot.DiffOptions{{}, {HoldNew: true}} {
 		d = mustDiff(t, open(t, lines(flowA)), open(t, lines(flowB)), opts)
-		for c := range d.Changes() {
+		cs, derr := changes(d)
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		for _, c := range cs {
 			if (c.Op == snapshot.Added) != (c.New != nil && c.Old == nil) || (c.Op == snapshot.Removed) != (c.Old != nil && c.New == nil) {
 				t.Errorf("%+v: %v with old %v, new %v", opts, c.Op, c.Old != nil, c.New != nil)
 			}
@@ -146,10 +155,9 @@ func TestDiffSides(t *testing.T) {
 
 func TestDiffErrors(t *testing.T) {
 	d := mustDiff(t, open(t, lines(flowA)), open(t, lines(flowB, "tcp 6 garbage")), snapshot.DiffOptions{})
-	for range d.Changes() {
-	}
-	if d.Err() == nil || !strings.HasPrefix(d.Err().Error(), "2:1: family") {
-		t.Errorf("err %v", d.Err())
+	_, derr := changes(d)
+	if derr == nil || !strings.HasPrefix(derr.Error(), "2:1: family") {
+		t.Errorf("err %v", derr)
 	}
 }
 
@@ -183,15 +191,16 @@ func TestDiffCorpus(t *testing.T) {
 			for _, hold := range []bool{false, true} {
 				d := mustDiff(t, open(t, string(data)), other.in(), snapshot.DiffOptions{HoldNew: hold, Volatile: true})
 				var ops []string
-				for c := range d.Changes() {
+				cs, derr := changes(d)
+				for _, c := range cs {
 					if c.Op != snapshot.Duplicate {
 						ops = append(ops, c.Op.String())
 					}
 				}
 				var ee *snapshot.EventsError
 				events := strings.Contains(filepath.Base(file), "-E")
-				if events && !errors.As(d.Err(), &ee) || !events && d.Err() != nil || len(ops) > 0 {
-					t.Errorf("%s against %s: %v, %v", filepath.Base(file), other.name, d.Err(), ops)
+				if events && !errors.As(derr, &ee) || !events && derr != nil || len(ops) > 0 {
+					t.Errorf("%s against %s: %v, %v", filepath.Base(file), other.name, derr, ops)
 				}
 			}
 		}
@@ -216,9 +225,11 @@ func sortedSnapshot(t *testing.T, text string, sorted bool) *snapshot.Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f format.Flow
-	for in.Scan(&f) {
-		w.WriteFlow(&f)
+	for f, err := range in.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteFlow(f)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -243,8 +254,10 @@ func TestDiffSorted(t *testing.T) {
 		t.Fatal("the header does not say sorted")
 	}
 	var prev string
-	var f format.Flow
-	for s.Scan(&f) {
+	for f, err := range s.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
 		zone := f.Zone
 		if !f.Has(format.FieldZone) {
 			zone = f.OrigZone // the zone of the original direction is the identity's
@@ -259,7 +272,11 @@ func TestDiffSorted(t *testing.T) {
 	want := func() []string {
 		d := mustDiff(t, open(t, old), open(t, new), snapshot.DiffOptions{})
 		var ops []string
-		for c := range d.Changes() {
+		cs, derr := changes(d)
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		for _, c := range cs {
 			ops = append(ops, describe(c))
 		}
 		slices.Sort(ops)
@@ -267,11 +284,12 @@ func TestDiffSorted(t *testing.T) {
 	}()
 	d := mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, true), snapshot.DiffOptions{})
 	var got []string
-	for c := range d.Changes() {
+	cs, derr := changes(d)
+	for _, c := range cs {
 		got = append(got, describe(c))
 	}
-	if d.Err() != nil {
-		t.Fatal(d.Err())
+	if derr != nil {
+		t.Fatal(derr)
 	}
 	if len(got) == 0 {
 		t.Fatal("no changes")
@@ -284,7 +302,8 @@ func TestDiffSorted(t *testing.T) {
 	// One of them unsorted: the hash join, the same changes.
 	d = mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, false), snapshot.DiffOptions{})
 	var mixed []string
-	for c := range d.Changes() {
+	cs, derr = changes(d)
+	for _, c := range cs {
 		mixed = append(mixed, describe(c))
 	}
 	slices.Sort(mixed)
@@ -324,28 +343,29 @@ func convert(t *testing.T, text string) (xml, json string) {
 	var x bytes.Buffer
 	w := format.NewWriter(&x, format.Dialect{Format: format.XML})
 	in := open(t, text)
-	var f format.Flow
-	for in.Scan(&f) {
-		if err := w.Write(&f); err != nil {
+	for f, err := range in.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := errors.Join(in.Err(), w.Close()); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	var j []byte
 	in = open(t, x.String())
-	for in.Scan(&f) {
+	for f, err := range in.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
 		if f.Proto.Layer4() == format.L4ICMP && f.Has(format.FieldL4) {
 			t.Fatalf("an ICMP flow of XML has ICMP fields: %+v", f.Orig)
 		}
-		var err error
-		if j, err = codec.AppendJSON(j, &f); err != nil {
+		if j, err = codec.AppendJSON(j, f); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if in.Err() != nil {
-		t.Fatal(in.Err())
 	}
 	return x.String(), string(j)
 }
@@ -377,11 +397,12 @@ func TestDiffICMPWithoutFields(t *testing.T) {
 				for _, hold := range []bool{false, true} {
 					d := mustDiff(t, a.in(), b.in(), snapshot.DiffOptions{HoldNew: hold})
 					var got []string
-					for c := range d.Changes() {
+					cs, derr := changes(d)
+					for _, c := range cs {
 						got = append(got, describe(c))
 					}
-					if d.Err() != nil || len(got) > 0 {
-						t.Errorf("%s against %s, holding the new %v: %v\n%s", a.name, b.name, hold, d.Err(), strings.Join(got, "\n"))
+					if derr != nil || len(got) > 0 {
+						t.Errorf("%s against %s, holding the new %v: %v\n%s", a.name, b.name, hold, derr, strings.Join(got, "\n"))
 					}
 					if sum := d.Summary(); sum.Unchanged != strings.Count(text, "\n") {
 						t.Errorf("%s against %s, holding the new %v: %+v", a.name, b.name, hold, sum)
@@ -426,16 +447,29 @@ func TestDiffICMP(t *testing.T) {
 				}
 				d := mustDiff(t, old, new, snapshot.DiffOptions{HoldNew: hold})
 				var got []string
-				for ch := range d.Changes() {
+				cs, derr := changes(d)
+				for _, ch := range cs {
 					got = append(got, describe(ch))
 				}
 				slices.Sort(got)
-				if d.Err() != nil || !slices.Equal(got, c.want) || d.Summary() != c.sum {
-					t.Errorf("%s, sorted %v, holding the new %v: %v, %+v\n got %q\nwant %q", c.name, sorted, hold, d.Err(), d.Summary(), got, c.want)
+				if derr != nil || !slices.Equal(got, c.want) || d.Summary() != c.sum {
+					t.Errorf("%s, sorted %v, holding the new %v: %v, %+v\n got %q\nwant %q", c.name, sorted, hold, derr, d.Summary(), got, c.want)
 				}
 			}
 		}
 	}
+}
+
+// changes returns the changes of d, and the error that ended them.
+func changes(d *snapshot.Diff) ([]*snapshot.Change, error) {
+	var cs []*snapshot.Change
+	for c, err := range d.Changes() {
+		if err != nil {
+			return cs, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
 }
 
 // mustDiff returns NewDiff's Diff, or fails the test.
@@ -481,13 +515,14 @@ func TestDiffNATStatus(t *testing.T) {
 	} {
 		d := mustDiff(t, open(t, lines(c.old)), open(t, lines(c.new)), snapshot.DiffOptions{Volatile: true})
 		var got []string
-		for ch := range d.Changes() {
+		cs, derr := changes(d)
+		for _, ch := range cs {
 			for _, fc := range ch.Fields {
 				got = append(got, fc.Field)
 			}
 		}
-		if d.Err() != nil || !slices.Equal(got, c.want) {
-			t.Errorf("%s against %s: %v %v, want %v", c.old, c.new, got, d.Err(), c.want)
+		if derr != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s against %s: %v %v, want %v", c.old, c.new, got, derr, c.want)
 		}
 	}
 }

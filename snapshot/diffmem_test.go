@@ -1,6 +1,7 @@
 package snapshot_test
 
 import (
+	"iter"
 	"net/netip"
 	"runtime"
 	"testing"
@@ -25,21 +26,24 @@ func newFlows(t testing.TB, n, dup int, base [4]byte) *flows {
 	return s
 }
 
-func (s *flows) Scan(f *format.Flow) bool {
-	if s.i == s.n*s.dup {
-		return false
+func (s *flows) Flows() iter.Seq2[*format.Flow, error] {
+	return func(yield func(*format.Flow, error) bool) {
+		var f format.Flow
+		for ; s.i < s.n*s.dup; s.i++ {
+			i := s.i / s.dup
+			f = s.tmpl
+			a := s.base
+			a[2], a[3] = byte(i>>16), byte(i>>8)
+			f.Orig.Src = netip.AddrFrom4(a)
+			f.Orig.SrcPort = uint16(i)
+			if !yield(&f, nil) {
+				s.i++
+				return
+			}
+		}
 	}
-	i := s.i / s.dup
-	s.i++
-	*f = s.tmpl
-	a := s.base
-	a[2], a[3] = byte(i>>16), byte(i>>8)
-	f.Orig.Src = netip.AddrFrom4(a)
-	f.Orig.SrcPort = uint16(i)
-	return true
 }
 
-func (s *flows) Err() error   { return nil }
 func (s *flows) Close() error { return nil }
 
 // TestDiffMemory diffs a capture of 1,000 flows against one of 100,000
@@ -67,15 +71,15 @@ func diffHeap(t *testing.T, held, streamed int) int64 {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	peak, n := uint64(0), 0
-	for range d.Changes() {
+	for _, err := range d.Changes() {
+		if err != nil {
+			t.Fatal(err)
+		}
 		if n++; n%25_000 == 0 {
 			runtime.GC() // what the Diff holds, not its garbage
 			runtime.ReadMemStats(&m)
 			peak = max(peak, m.HeapAlloc)
 		}
-	}
-	if err := d.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if sum := d.Summary(); sum.Added != streamed || sum.Removed != held {
 		t.Fatalf("%+v", sum)
@@ -99,12 +103,11 @@ func TestDiffDuplicatesBound(t *testing.T) {
 		old := snapshot.FromSource(newFlows(t, c.held, 1, [4]byte{10, 1}), snapshot.Text(format.Proc))
 		new := snapshot.FromSource(newFlows(t, c.streamed, 2, [4]byte{10, 2}), snapshot.Text(format.Proc))
 		d := mustDiff(t, old, new, snapshot.DiffOptions{})
-		for range d.Changes() {
-		}
+		_, err := changes(d)
 		unchecked := 2 * (c.streamed - c.checked)
 		want := snapshot.Summary{Added: c.checked + unchecked, Removed: c.held, Duplicates: c.checked, Unchecked: unchecked}
-		if sum := d.Summary(); d.Err() != nil || sum != want {
-			t.Errorf("%d held, %d streamed twice: %+v, %v; want %+v", c.held, c.streamed, sum, d.Err(), want)
+		if sum := d.Summary(); err != nil || sum != want {
+			t.Errorf("%d held, %d streamed twice: %+v, %v; want %+v", c.held, c.streamed, sum, err, want)
 		}
 	}
 }
@@ -116,10 +119,10 @@ func BenchmarkDiffChanges(b *testing.B) {
 		old := snapshot.FromSource(newFlows(b, 1000, 1, [4]byte{10, 1}), snapshot.Text(format.Proc))
 		new := snapshot.FromSource(newFlows(b, 100_000, 1, [4]byte{10, 2}), snapshot.Text(format.Proc))
 		d := mustDiff(b, old, new, snapshot.DiffOptions{})
-		for range d.Changes() {
-		}
-		if err := d.Err(); err != nil {
-			b.Fatal(err)
+		for _, err := range d.Changes() {
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }

@@ -31,16 +31,15 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	var f format.Flow
-	for sc.Scan(&f) {
-		if err := w.WriteFlow(&f); err != nil {
+	for f, err := range sc.Flows() {
+		if err != nil {
 			fmt.Println(err)
 			return
 		}
-	}
-	if err := sc.Err(); err != nil {
-		fmt.Println(err)
-		return
+		if err := w.WriteFlow(f); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	if err := w.Close(); err != nil {
 		fmt.Println(err)
@@ -57,15 +56,16 @@ func Example() {
 	h := r.Header()
 	fmt.Println(h.Host, h.Source, h.Created.Format(time.DateOnly))
 	var line []byte
-	for r.Scan(&f) {
-		if line, err = (format.Dialect{Format: format.Proc}).Append(line[:0], &f); err != nil {
+	for f, err := range r.Flows() {
+		if err != nil {
+			fmt.Println(err)
+			break
+		}
+		if line, err = (format.Dialect{Format: format.Proc}).Append(line[:0], f); err != nil {
 			fmt.Println(err) // a flow /proc cannot show
 			continue
 		}
 		fmt.Print(string(line))
-	}
-	if err := r.Err(); err != nil {
-		fmt.Println(err)
 	}
 	// Output:
 	// router proc 2026-11-25
@@ -95,7 +95,11 @@ func ExampleNewDiff() {
 		fmt.Println(err)
 		return
 	}
-	for c := range d.Changes() {
+	for c, err := range d.Changes() {
+		if err != nil {
+			fmt.Println(err)
+			break
+		}
 		f := c.New
 		if f == nil {
 			f = c.Old
@@ -104,9 +108,6 @@ func ExampleNewDiff() {
 		for _, fc := range c.Fields {
 			fmt.Printf("  %s: %s -> %s\n", fc.Field, fc.Old, fc.New)
 		}
-	}
-	if err := d.Err(); err != nil {
-		fmt.Println(err)
 	}
 	fmt.Printf("%+v\n", d.Summary())
 	// Output:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,7 +91,7 @@ type Header struct {
 	// Expectations says that the records are expectations, not flows.
 	Expectations bool
 	// Stats says that the records are the table's counters, which
-	// ScanStats reads (a capture of conntrack -S, /proc/net/stat/nf_conntrack
+	// Reader.Stats reads (a capture of conntrack -S, /proc/net/stat/nf_conntrack
 	// or their JSON Lines), not flows. NewWriter sets it for a Source of
 	// format.ConntrackStats or format.ProcStats; a reader, for those too.
 	Stats bool
@@ -502,13 +503,20 @@ type Reader struct {
 	done  bool
 	stats []format.Stats // the table's counters before the records
 
-	// begun says that a Scan came; held that Stats read the first record
-	// after the counters ahead, and keeps it, or its error, for Scan.
+	// begun says that reading the records began; held that CarriedStats
+	// read the first record after the counters ahead, and keeps it, or its
+	// error, for the iteration.
 	begun, held bool
 	heldKind    codec.Kind
 	heldErr     error
 	heldFlow    format.Flow
 	heldExpect  format.Expect
+
+	own struct {
+		f  format.Flow
+		e  format.Expect
+		st format.Stats
+	} // where the iterators read to
 }
 
 // NewReader reads and checks the header of a snapshot file from r.
@@ -650,25 +658,53 @@ func (r *Reader) kind() string {
 // Header returns the file's header.
 func (r *Reader) Header() Header { return r.h }
 
-// Scan reads the next flow into f. It returns false at the end of the
-// records or at an error, which Err returns. The table's counters that
-// come before the flows are kept for Stats.
-func (r *Reader) Scan(f *format.Flow) bool { return r.next(f, nil, nil) }
+// Flows returns an iterator over the file's flows, each read into a Flow
+// of the Reader's that the next iteration overwrites (copy it to keep it).
+// An error, which says what is wrong with the file, ends it. The table's
+// counters that come before the flows are kept for CarriedStats.
+//
+//	for f, err := range r.Flows() {
+//		if err != nil {
+//			return err
+//		}
+//		// use f
+//	}
+func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
+	return readAll(r, &r.own.f, func() bool { return r.next(&r.own.f, nil, nil) })
+}
 
-// ScanExpect reads the next expectation into e; see Scan.
-func (r *Reader) ScanExpect(e *format.Expect) bool { return r.next(nil, e, nil) }
+// Expects returns an iterator over the file's expectations; see Flows.
+func (r *Reader) Expects() iter.Seq2[*format.Expect, error] {
+	return readAll(r, &r.own.e, func() bool { return r.next(nil, &r.own.e, nil) })
+}
 
-// ScanStats reads the next record of the table's counters into s, from a
-// snapshot of a capture of counters (Header.Stats); see Scan.
-func (r *Reader) ScanStats(s *format.Stats) bool { return r.next(nil, nil, s) }
+// Stats returns an iterator over the records of the table's counters of a
+// snapshot of a capture of them (Header.Stats); see Flows.
+func (r *Reader) Stats() iter.Seq2[*format.Stats, error] {
+	return readAll(r, &r.own.st, func() bool { return r.next(nil, nil, &r.own.st) })
+}
 
-// Stats returns the table's counters that a file of flows or
+// readAll iterates over the records that next reads into rec.
+func readAll[T any](r *Reader, rec *T, next func() bool) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		for next() {
+			if !yield(rec, nil) {
+				return
+			}
+		}
+		if r.err != nil {
+			yield(nil, r.err)
+		}
+	}
+}
+
+// CarriedStats returns the table's counters that a file of flows or
 // expectations carries: in a snapshot of the live table, those of the
 // moment it was taken. They come before the records: called before the
-// first Scan, Stats reads ahead to the first record, which Scan then
-// returns. A file of counters (Header.Stats) carries none besides its
-// records.
-func (r *Reader) Stats() []format.Stats {
+// first iteration, CarriedStats reads ahead to the first record, which the
+// iteration then yields. A file of counters (Header.Stats) carries none
+// besides its records.
+func (r *Reader) CarriedStats() []format.Stats {
 	if !r.begun && !r.held && !r.h.Stats && r.err == nil {
 		r.heldKind, r.heldErr = r.decode(&r.heldFlow, &r.heldExpect, nil)
 		r.held = true
@@ -676,7 +712,7 @@ func (r *Reader) Stats() []format.Stats {
 	return r.stats
 }
 
-// decode reads the next record into f, e or s: the one Stats held, or the
+// decode reads the next record into f, e or s: the one CarriedStats held, or the
 // next of the stream. With s nil, the counters before it are kept in
 // r.stats.
 func (r *Reader) decode(f *format.Flow, e *format.Expect, s *format.Stats) (codec.Kind, error) {
@@ -789,9 +825,6 @@ func (r *Reader) trailer(err error) error {
 	}
 	return corrupt("data after the end record", err)
 }
-
-// Err returns the error that stopped the Reader, nil at a clean end.
-func (r *Reader) Err() error { return r.err }
 
 // errReader remembers the error, other than io.EOF, that its reader
 // returned.

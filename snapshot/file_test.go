@@ -35,20 +35,24 @@ func snapshotOf(t testing.TB, data []byte) ([]byte, snapshot.Header) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f format.Flow
-	var e format.Expect
-	for fm.Expectations() && sc.ScanExpect(&e) {
-		if err := w.WriteExpect(&e); err != nil {
-			t.Fatal(err)
+	if fm.Expectations() {
+		for e, err := range sc.Expects() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.WriteExpect(e); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	for !fm.Expectations() && sc.Scan(&f) {
-		if err := w.WriteFlow(&f); err != nil {
-			t.Fatal(err)
+	} else {
+		for f, err := range sc.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.WriteFlow(f); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if sc.Err() != nil {
-		t.Fatal(sc.Err())
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -69,16 +73,20 @@ func textOf(t testing.TB, snap []byte, h snapshot.Header) []byte {
 	d := h.Dialect()
 	d.Location = time.UTC
 	w := format.NewWriter(&out, d)
-	var f format.Flow
-	var e format.Expect
-	for h.Expectations && r.ScanExpect(&e) {
-		w.WriteExpect(&e)
-	}
-	for !h.Expectations && r.Scan(&f) {
-		w.Write(&f)
-	}
-	if r.Err() != nil {
-		t.Fatal(r.Err())
+	if h.Expectations {
+		for e, err := range r.Expects() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.WriteExpect(e)
+		}
+	} else {
+		for f, err := range r.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(f)
+		}
 	}
 	w.Close()
 	return out.Bytes()
@@ -237,10 +245,7 @@ func TestHostile(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		r, err := snapshot.NewReader(bytes.NewReader(data))
 		if err == nil {
-			var f format.Flow
-			for r.Scan(&f) {
-			}
-			err = r.Err()
+			_, _, err = readTo(r.Flows(), -1)
 			r.Close()
 		}
 		runtime.ReadMemStats(&after)

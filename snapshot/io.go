@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -149,8 +150,8 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 			DecodeExpect([]byte, *format.Expect) error
 		} = &codec.JSONDecoder{}
 		if in.stats {
-			lr.stats = &statsDecoder{}
-			dec = lr.stats
+			lr.statsDec = &statsDecoder{}
+			dec = lr.statsDec
 		}
 		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec.DecodeFlow, dec.DecodeExpect)}, opts...)
 		if lr.sc, err = format.NewScanner(br, format.Dialect{Format: format.Auto}, jsonOpts...); err == nil {
@@ -178,10 +179,9 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 // Source is a source of flows that is neither text nor a snapshot file,
 // such as the kernel's table read over netlink.
 type Source interface {
-	// Scan reads the next flow into f and reports whether there was one.
-	Scan(f *format.Flow) bool
-	// Err returns the error that ended the flows, nil at their clean end.
-	Err() error
+	// Flows returns an iterator over the flows, as Input.Flows does: an
+	// error other than a *format.ParseError ends them.
+	Flows() iter.Seq2[*format.Flow, error]
 	// Close releases the source.
 	Close() error
 }
@@ -272,26 +272,27 @@ func jsonStats(br *bufio.Reader) bool {
 
 // statsDecoder lets a format.Scanner read JSON Lines of counters, with
 // its line numbers, bounds and options: each line it is given as a flow's
-// decodes into the record ScanStats asked for, and the flow stays empty.
+// decodes into the decoder's record of counters, and the flow stays empty.
 type statsDecoder struct {
 	codec.JSONDecoder
-	s *format.Stats
+	s format.Stats
 }
 
-func (d *statsDecoder) DecodeFlow(line []byte, _ *format.Flow) error { return d.DecodeStats(line, d.s) }
+func (d *statsDecoder) DecodeFlow(line []byte, _ *format.Flow) error {
+	return d.DecodeStats(line, &d.s)
+}
 
 func (d *statsDecoder) DecodeExpect(line []byte, _ *format.Expect) error {
-	return d.DecodeStats(line, d.s)
+	return d.DecodeStats(line, &d.s)
 }
 
 // records reads the records of one kind of input, and tells what it
 // knows of them besides: text and JSON Lines (lineRecords), a snapshot
 // file (fileRecords), a Source (sourceRecords).
 type records interface {
-	Scan(f *format.Flow) bool
-	ScanExpect(e *format.Expect) bool
-	ScanStats(s *format.Stats) bool
-	Err() error
+	flows() iter.Seq2[*format.Flow, error]
+	expects() iter.Seq2[*format.Expect, error]
+	stats() iter.Seq2[*format.Stats, error]
 	close()
 	// position returns the conntrack options shown up to the last record
 	// read, and the number of its line: 0 without lines.
@@ -304,23 +305,30 @@ type records interface {
 
 // lineRecords reads text and JSON Lines through a format.Scanner.
 type lineRecords struct {
-	sc    *format.Scanner
-	stats *statsDecoder // JSON Lines of counters
+	sc       *format.Scanner
+	statsDec *statsDecoder // JSON Lines of counters
 }
 
-func (r *lineRecords) Scan(f *format.Flow) bool         { return r.sc.Scan(f) }
-func (r *lineRecords) ScanExpect(e *format.Expect) bool { return r.sc.ScanExpect(e) }
+func (r *lineRecords) flows() iter.Seq2[*format.Flow, error]     { return r.sc.Flows() }
+func (r *lineRecords) expects() iter.Seq2[*format.Expect, error] { return r.sc.Expects() }
 
-func (r *lineRecords) ScanStats(s *format.Stats) bool {
-	if r.stats != nil {
-		var f format.Flow
-		r.stats.s = s
-		return r.sc.Scan(&f)
+func (r *lineRecords) stats() iter.Seq2[*format.Stats, error] {
+	if r.statsDec == nil {
+		return r.sc.Stats()
 	}
-	return r.sc.ScanStats(s)
+	return func(yield func(*format.Stats, error) bool) {
+		for _, err := range r.sc.Flows() {
+			s := &r.statsDec.s
+			if err != nil {
+				s = nil
+			}
+			if !yield(s, err) {
+				return
+			}
+		}
+	}
 }
 
-func (r *lineRecords) Err() error                      { return r.sc.Err() }
 func (r *lineRecords) close()                          {}
 func (r *lineRecords) position() (format.Options, int) { return r.sc.Dialect().Options, r.sc.Line() }
 func (r *lineRecords) header() (Header, bool)          { return Header{}, false }
@@ -339,38 +347,46 @@ func (r *lineRecords) footer() bool {
 // fileRecords reads a snapshot file.
 type fileRecords struct{ r *Reader }
 
-func (r fileRecords) Scan(f *format.Flow) bool         { return r.r.Scan(f) }
-func (r fileRecords) ScanExpect(e *format.Expect) bool { return r.r.ScanExpect(e) }
-func (r fileRecords) ScanStats(s *format.Stats) bool   { return r.r.ScanStats(s) }
-func (r fileRecords) Err() error                       { return r.r.Err() }
-func (r fileRecords) close()                           { r.r.Close() }
-func (r fileRecords) position() (format.Options, int)  { return 0, 0 }
-func (r fileRecords) counts() LineCounts               { return LineCounts{} }
-func (r fileRecords) footer() bool                     { return r.r.h.Footer }
-func (r fileRecords) header() (Header, bool)           { return r.r.h, true }
-func (r fileRecords) carried() []format.Stats          { return r.r.Stats() }
+func (r fileRecords) flows() iter.Seq2[*format.Flow, error]     { return r.r.Flows() }
+func (r fileRecords) expects() iter.Seq2[*format.Expect, error] { return r.r.Expects() }
+func (r fileRecords) stats() iter.Seq2[*format.Stats, error]    { return r.r.Stats() }
+func (r fileRecords) close()                                    { r.r.Close() }
+func (r fileRecords) position() (format.Options, int)           { return 0, 0 }
+func (r fileRecords) counts() LineCounts                        { return LineCounts{} }
+func (r fileRecords) footer() bool                              { return r.r.h.Footer }
+func (r fileRecords) header() (Header, bool)                    { return r.r.h, true }
+func (r fileRecords) carried() []format.Stats                   { return r.r.CarriedStats() }
 
-// sourceRecords reads the flows of a Source.
+// sourceRecords reads the flows of a Source; it has no other records.
 type sourceRecords struct{ src Source }
 
-func (r sourceRecords) Scan(f *format.Flow) bool         { return r.src.Scan(f) }
-func (r sourceRecords) ScanExpect(e *format.Expect) bool { return false }
-func (r sourceRecords) ScanStats(s *format.Stats) bool   { return false }
-func (r sourceRecords) Err() error                       { return r.src.Err() }
-func (r sourceRecords) close()                           { r.src.Close() }
-func (r sourceRecords) position() (format.Options, int)  { return 0, 0 }
-func (r sourceRecords) counts() LineCounts               { return LineCounts{} }
-func (r sourceRecords) footer() bool                     { return true }
-func (r sourceRecords) header() (Header, bool)           { return Header{}, false }
-func (r sourceRecords) carried() []format.Stats          { return nil }
+func (r sourceRecords) flows() iter.Seq2[*format.Flow, error]     { return r.src.Flows() }
+func (r sourceRecords) expects() iter.Seq2[*format.Expect, error] { return none[format.Expect](nil) }
+func (r sourceRecords) stats() iter.Seq2[*format.Stats, error]    { return none[format.Stats](nil) }
+func (r sourceRecords) close()                                    { r.src.Close() }
+func (r sourceRecords) position() (format.Options, int)           { return 0, 0 }
+func (r sourceRecords) counts() LineCounts                        { return LineCounts{} }
+func (r sourceRecords) footer() bool                              { return true }
+func (r sourceRecords) header() (Header, bool)                    { return Header{}, false }
+func (r sourceRecords) carried() []format.Stats                   { return nil }
 
 // unmade stands for the records of an Input that Open or FromSource did
 // not make: there are none, and reading them is an error.
 type unmade struct{ sourceRecords }
 
-func (unmade) Scan(*format.Flow) bool { return false }
-func (unmade) Err() error             { return errNotMade }
-func (unmade) close()                 {}
+func (unmade) flows() iter.Seq2[*format.Flow, error]     { return none[format.Flow](errNotMade) }
+func (unmade) expects() iter.Seq2[*format.Expect, error] { return none[format.Expect](errNotMade) }
+func (unmade) stats() iter.Seq2[*format.Stats, error]    { return none[format.Stats](errNotMade) }
+func (unmade) close()                                    {}
+
+// none returns an iterator over no records, which yields err if not nil.
+func none[T any](err error) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}
 
 // records returns what reads the input's records.
 func (in *Input) records() records {
@@ -400,13 +416,13 @@ func (in *Input) made() bool { return in.r != nil }
 // it, Text(format.Auto) still for an empty text input of no format given.
 func (in *Input) Encoding() Encoding { return in.enc }
 
-// Expectations reports that the records are expectations, which
-// ScanExpect reads, not flows.
+// Expectations reports that the records are expectations, which Expects
+// reads, not flows.
 func (in *Input) Expectations() bool { return in.expect }
 
-// Stats reports that the records are the table's counters, which
-// ScanStats reads, not flows.
-func (in *Input) Stats() bool { return in.stats }
+// Statistics reports that the records are the table's counters, which
+// Stats reads, not flows.
+func (in *Input) Statistics() bool { return in.stats }
 
 // Compression returns "gzip" or "zstd" for a compressed input, which Open
 // recognised by its magic bytes, "" otherwise.
@@ -417,7 +433,8 @@ func (in *Input) Compression() string { return in.compression }
 func (in *Input) Header() (Header, bool) { return in.records().header() }
 
 // CarriedStats returns the table's counters that a snapshot file of flows
-// or expectations carries (see Reader.Stats); other inputs carry none.
+// or expectations carries (see Reader.CarriedStats); other inputs carry
+// none.
 func (in *Input) CarriedStats() []format.Stats { return in.records().carried() }
 
 // Options returns the conntrack options that the lines read so far show
@@ -456,18 +473,27 @@ func (in *Input) Counts() LineCounts { return in.records().counts() }
 // (Header.Footer). Inputs of the other encodings have no footer to lack.
 func (in *Input) Footer() bool { return in.records().footer() }
 
-// Scan reads the next flow into f; see format.Scanner.Scan.
-func (in *Input) Scan(f *format.Flow) bool { return in.records().Scan(f) }
+// Flows returns an iterator over the input's flows, as
+// format.Scanner.Flows does: each is the Input's own, overwritten by the
+// next iteration (copy it to keep it); a bad line of text or JSON yields
+// its *format.ParseError, and the loop may go on; any other error ends the
+// iteration.
+//
+//	for f, err := range in.Flows() {
+//		if err != nil {
+//			return err
+//		}
+//		// use f
+//	}
+func (in *Input) Flows() iter.Seq2[*format.Flow, error] { return in.records().flows() }
 
-// ScanExpect reads the next expectation into e.
-func (in *Input) ScanExpect(e *format.Expect) bool { return in.records().ScanExpect(e) }
+// Expects returns an iterator over the input's expectations
+// (Expectations); see Flows.
+func (in *Input) Expects() iter.Seq2[*format.Expect, error] { return in.records().expects() }
 
-// ScanStats reads the next record of the table's counters into s, from an
-// input of them (Stats).
-func (in *Input) ScanStats(s *format.Stats) bool { return in.records().ScanStats(s) }
-
-// Err returns the error that stopped reading, nil at a clean end.
-func (in *Input) Err() error { return in.records().Err() }
+// Stats returns an iterator over the records of the table's counters of an
+// input of them (Statistics); see Flows.
+func (in *Input) Stats() iter.Seq2[*format.Stats, error] { return in.records().stats() }
 
 // Close releases what the input holds.
 func (in *Input) Close() {

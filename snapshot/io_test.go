@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
+	"iter"
 	"net/netip"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,11 +46,13 @@ func TestOpenCompressed(t *testing.T) {
 		}
 		defer in.Close()
 		var flows []format.Flow
-		var f format.Flow
-		for in.Scan(&f) {
-			flows = append(flows, f)
+		for f, err := range in.Flows() {
+			if err != nil {
+				return flows, in, err
+			}
+			flows = append(flows, *f)
 		}
-		return flows, in, in.Err()
+		return flows, in, nil
 	}
 	want, _, err := read(data)
 	if err != nil || len(want) == 0 {
@@ -102,9 +108,7 @@ func TestOpenZstdWindows(t *testing.T) {
 		in, err := snapshot.Open(bytes.NewReader(c.zst), snapshot.Text(format.Auto), format.Dialect{})
 		n := 0
 		if err == nil {
-			for f := (format.Flow{}); in.Scan(&f); n++ {
-			}
-			err = in.Err()
+			n, _, err = readTo(in.Flows(), -1)
 			if in.Compression() != "zstd" {
 				t.Errorf("%s: compression %q", c.name, in.Compression())
 			}
@@ -150,9 +154,8 @@ func skippable(low byte, payload []byte) []byte {
 // fakeSource is a Source of the flows of a text.
 type fakeSource struct{ sc *format.Scanner }
 
-func (s fakeSource) Scan(f *format.Flow) bool { return s.sc.Scan(f) }
-func (s fakeSource) Err() error               { return s.sc.Err() }
-func (s fakeSource) Close() error             { return nil }
+func (s fakeSource) Flows() iter.Seq2[*format.Flow, error] { return s.sc.Flows() }
+func (s fakeSource) Close() error                          { return nil }
 
 // TestInputAnswers reads an Input of each kind to its end, and checks
 // what it tells of itself besides its records: the same methods answer
@@ -226,16 +229,20 @@ func TestInputAnswers(t *testing.T) {
 		{"source", source, answers{Encoding: "conntrack", Footer: true}},
 	} {
 		in := c.in()
-		var f format.Flow
-		var e format.Expect
-		var s format.Stats
-		for in.Expectations() && in.ScanExpect(&e) || in.Stats() && in.ScanStats(&s) || !in.Expectations() && !in.Stats() && in.Scan(&f) {
+		var err error
+		switch {
+		case in.Expectations():
+			_, _, err = readTo(in.Expects(), -1)
+		case in.Statistics():
+			_, _, err = readTo(in.Stats(), -1)
+		default:
+			_, _, err = readTo(in.Flows(), -1)
 		}
-		if err := in.Err(); err != nil {
+		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
 		h, ok := in.Header()
-		got := answers{Encoding: in.Encoding().String(), Expectations: in.Expectations(), Stats: in.Stats(), Header: ok,
+		got := answers{Encoding: in.Encoding().String(), Expectations: in.Expectations(), Stats: in.Statistics(), Header: ok,
 			Carried: len(in.CarriedStats()), Options: in.Options(), Line: in.Line(), Counts: in.Counts(), Footer: in.Footer()}
 		if ok {
 			got.Source = h.Source.String()
@@ -244,5 +251,109 @@ func TestInputAnswers(t *testing.T) {
 			t.Errorf("%s: answers differ (-want +got):\n%s", c.name, d)
 		}
 		in.Close()
+	}
+}
+
+// TestPrefetchBadLines reads text with bad lines, among more flows than a
+// batch holds, through a Prefetcher and through the Input: each bad line
+// yields its *format.ParseError in its place, a loop that goes on reads
+// every flow, and a loop that stops at the first leaves the Input at that
+// line, read no further.
+func TestPrefetchBadLines(t *testing.T) {
+	var text []string
+	bad := map[int]bool{2: true, 300: true, 301: true, 700: true}
+	for i := 1; i <= 800; i++ {
+		if bad[i] {
+			text = append(text, "tcp 6 garbage")
+		} else {
+			text = append(text, flowA)
+		}
+	}
+	want := make([]string, len(text))
+	for i, l := range text {
+		want[i] = "flow " + strconv.Itoa(i+1)
+		if l != flowA {
+			want[i] = "error " + strconv.Itoa(i+1)
+		}
+	}
+	for _, prefetch := range []bool{false, true} {
+		// read returns what the loop met, going on after errors or not.
+		read := func(goOn bool) ([]string, *snapshot.Input) {
+			in := open(t, lines(text...))
+			var seq iter.Seq2[int, error] = func(yield func(int, error) bool) {
+				for _, err := range in.Flows() {
+					if !yield(in.Line(), err) {
+						return
+					}
+				}
+			}
+			if prefetch {
+				seq = func(yield func(int, error) bool) {
+					for rec, err := range in.Prefetch(nil, false).Flows() {
+						line := 0
+						if rec != nil {
+							line = rec.Line
+						}
+						if !yield(line, err) {
+							return
+						}
+					}
+				}
+			}
+			var got []string
+			for line, err := range seq {
+				var pe *format.ParseError
+				switch {
+				case errors.As(err, &pe):
+					got = append(got, "error "+strconv.Itoa(pe.Line))
+				case err != nil:
+					t.Fatal(err)
+				default:
+					got = append(got, "flow "+strconv.Itoa(line))
+				}
+				if err != nil && !goOn {
+					break
+				}
+			}
+			return got, in
+		}
+		got, in := read(true)
+		if !slices.Equal(got, want) {
+			t.Errorf("prefetch %v, going on: read\n%q\nwant\n%q", prefetch, got, want)
+		}
+		in.Close()
+		got, in = read(false)
+		if !slices.Equal(got, want[:2]) || in.Line() != 2 {
+			t.Errorf("prefetch %v, stopping: read %q, the input at line %d; want %q, line 2", prefetch, got, in.Line(), want[:2])
+		}
+		in.Close()
+	}
+	// A Prefetcher that skips bad lines gives their errors a batch (256
+	// flows) ahead, as a report made while reading.
+	var ahead, flows, errs []string
+	for _, w := range want {
+		if strings.HasPrefix(w, "error") {
+			errs = append(errs, w)
+		} else if flows = append(flows, w); len(flows) == 256 {
+			ahead, flows, errs = append(append(ahead, errs...), flows...), nil, nil
+		}
+	}
+	ahead = append(append(ahead, errs...), flows...)
+	in := open(t, lines(text...))
+	var got []string
+	for rec, err := range in.Prefetch(nil, true).Flows() {
+		var pe *format.ParseError
+		switch {
+		case errors.As(err, &pe):
+			got = append(got, "error "+strconv.Itoa(pe.Line))
+		case err != nil:
+			t.Fatal(err)
+		default:
+			got = append(got, "flow "+strconv.Itoa(rec.Line))
+		}
+	}
+	in.Close()
+	if !slices.Equal(got, ahead) {
+		t.Errorf("skipping bad lines: read\n%q\nwant\n%q", got, ahead)
 	}
 }

@@ -57,22 +57,33 @@ func TestSpecReader(t *testing.T) {
 			}
 		}
 		var js []byte
-		var f format.Flow
-		var e format.Expect
-		var st format.Stats
-		for h.Stats && r.ScanStats(&st) {
-			js, _ = codec.AppendJSONStats(js, &st)
-		}
-		for _, c := range r.Stats() { // the counters before the flows
+		for _, c := range r.CarriedStats() { // the counters before the flows
 			js, _ = codec.AppendJSONStats(js, &c)
 		}
-		for h.Expectations && r.ScanExpect(&e) {
-			js, _ = codec.AppendJSONExpect(js, &e)
+		switch {
+		case h.Stats:
+			for st, serr := range r.Stats() {
+				if err = serr; err != nil {
+					break
+				}
+				js, _ = codec.AppendJSONStats(js, st)
+			}
+		case h.Expectations:
+			for e, eerr := range r.Expects() {
+				if err = eerr; err != nil {
+					break
+				}
+				js, _ = codec.AppendJSONExpect(js, e)
+			}
+		default:
+			for f, ferr := range r.Flows() {
+				if err = ferr; err != nil {
+					break
+				}
+				js, _ = codec.AppendJSON(js, f)
+			}
 		}
-		for !h.Expectations && !h.Stats && r.Scan(&f) {
-			js, _ = codec.AppendJSON(js, &f)
-		}
-		if err := r.Err(); err != nil {
+		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		r.Close()

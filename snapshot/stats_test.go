@@ -22,15 +22,17 @@ func readStats(t *testing.T, data []byte, enc snapshot.Encoding) ([]format.Stats
 		return nil, nil, err
 	}
 	t.Cleanup(in.Close)
-	if !in.Stats() {
+	if !in.Statistics() {
 		t.Fatalf("%v input: not counters", in.Encoding())
 	}
 	var all []format.Stats
-	var s format.Stats
-	for in.ScanStats(&s) {
-		all = append(all, s)
+	for s, err := range in.Stats() {
+		if err != nil {
+			return all, in, err
+		}
+		all = append(all, *s)
 	}
-	return all, in, in.Err()
+	return all, in, nil
 }
 
 // countStats reads the counters of a snapshot file to their end and
@@ -42,10 +44,10 @@ func countStats(t *testing.T, data []byte) uint64 {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	for s := (format.Stats{}); r.ScanStats(&s); {
-	}
-	if err := r.Err(); err != nil {
-		t.Fatal(err)
+	for _, err := range r.Stats() {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	return r.Count()
 }
@@ -80,7 +82,7 @@ func TestStatsEncodings(t *testing.T) {
 	for _, file := range append(files, older...) {
 		data, _ := os.ReadFile(file)
 		in, err := snapshot.Open(bytes.NewReader(data), snapshot.Text(format.Auto), format.Dialect{})
-		if err != nil || !in.Stats() {
+		if err != nil || !in.Statistics() {
 			continue // a table or a listing, not counters
 		}
 		in.Close()
@@ -132,9 +134,11 @@ func TestSnapshotCarriesStats(t *testing.T) {
 	}
 	sc, _ := format.NewScanner(bytes.NewReader(table), format.Dialect{Format: format.Conntrack})
 	var flows []format.Flow
-	var f format.Flow
-	for sc.Scan(&f) {
-		flows = append(flows, f)
+	for f, err := range sc.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		flows = append(flows, *f)
 	}
 	var buf bytes.Buffer
 	w, _ := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
@@ -166,41 +170,43 @@ func TestSnapshotCarriesStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Stats()) != len(stats) {
-		t.Errorf("before the flows, %d counter records, want %d", len(r.Stats()), len(stats))
+	if len(r.CarriedStats()) != len(stats) {
+		t.Errorf("before the flows, %d counter records, want %d", len(r.CarriedStats()), len(stats))
 	}
 	var out bytes.Buffer
 	tw := format.NewWriter(&out, format.Dialect{Format: format.Conntrack})
-	for r.Scan(&f) {
-		tw.Write(&f)
+	for f, err := range r.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(f)
 	}
 	tw.Close()
-	if r.Err() != nil || r.Count() != uint64(len(flows)) {
-		t.Errorf("%v; read %d flows, want %d", r.Err(), r.Count(), len(flows))
+	if r.Count() != uint64(len(flows)) {
+		t.Errorf("read %d flows, want %d", r.Count(), len(flows))
 	}
 	if !bytes.Equal(out.Bytes(), table) {
 		t.Error("the flows print otherwise")
 	}
 	var js []byte
-	for _, s := range r.Stats() {
+	for _, s := range r.CarriedStats() {
 		js = append(js, writeStats(t, []format.Stats{s}, snapshot.Text(format.ConntrackStats), snapshot.Header{})...)
 	}
 	if !bytes.Equal(js, counters) {
 		t.Errorf("the counters print as\n%s", js)
 	}
 	r, _ = snapshot.NewReader(bytes.NewReader(buf.Bytes()))
-	if !r.Scan(&f) || len(r.Stats()) != len(stats) {
-		t.Errorf("after the first flow, %d counter records, want %d", len(r.Stats()), len(stats))
+	if n, _, err := readTo(r.Flows(), 1); n != 1 || err != nil || len(r.CarriedStats()) != len(stats) {
+		t.Errorf("after the first flow, %d counter records, want %d; %v", len(r.CarriedStats()), len(stats), err)
 	}
-	var s format.Stats
 	r, _ = snapshot.NewReader(bytes.NewReader(buf.Bytes()))
-	if r.ScanStats(&s) || !strings.Contains(r.Err().Error(), "holds flows") {
-		t.Errorf("ScanStats of a snapshot of flows: %v", r.Err())
+	if n, _, err := readTo(r.Stats(), -1); n != 0 || err == nil || !strings.Contains(err.Error(), "holds flows") {
+		t.Errorf("Stats of a snapshot of flows: %d, %v", n, err)
 	}
 	snap := writeStats(t, stats, snapshot.File, snapshot.Header{Source: snapshot.Text(format.ConntrackStats)})
 	r, _ = snapshot.NewReader(bytes.NewReader(snap))
-	if r.Scan(&f) || !strings.Contains(r.Err().Error(), "holds the table's counters") {
-		t.Errorf("Scan of a snapshot of counters: %v", r.Err())
+	if n, _, err := readTo(r.Flows(), -1); n != 0 || err == nil || !strings.Contains(err.Error(), "holds the table's counters") {
+		t.Errorf("Flows of a snapshot of counters: %d, %v", n, err)
 	}
 }
 

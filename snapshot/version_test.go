@@ -47,8 +47,8 @@ func TestVersionRules(t *testing.T) {
 
 		r, err := snapshot.NewReader(bytes.NewReader(file))
 		if err == nil {
-			if r.Scan(nil) || r.Err() != nil {
-				t.Errorf("%s: %v", c.name, r.Err())
+			if n, _, err := readTo(r.Flows(), -1); n != 0 || err != nil {
+				t.Errorf("%s: %d flows, %v", c.name, n, err)
 			}
 			r.Close()
 		}

@@ -131,14 +131,13 @@ func write(file, snap string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var f format.Flow
-	for sc.Scan(&f) {
-		if err := w.WriteFlow(&f); err != nil {
+	for f, err := range sc.Flows() {
+		if err != nil {
 			return 0, err
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
+		if err := w.WriteFlow(f); err != nil {
+			return 0, err
+		}
 	}
 	w.SetDialect(sc.Dialect())
 	if err := w.Close(); err != nil {
@@ -159,11 +158,10 @@ func read(snap string, want uint64) error {
 		return err
 	}
 	defer r.Close()
-	var f format.Flow
-	for r.Scan(&f) {
-	}
-	if r.Err() != nil {
-		return r.Err()
+	for _, err := range r.Flows() {
+		if err != nil {
+			return err
+		}
 	}
 	if r.Count() != want {
 		return fmt.Errorf("read %d records, wrote %d", r.Count(), want)
@@ -177,10 +175,12 @@ func parse(text []byte) error {
 	if err != nil {
 		return err
 	}
-	var f format.Flow
-	for sc.Scan(&f) {
+	for _, err := range sc.Flows() {
+		if err != nil {
+			return err
+		}
 	}
-	return sc.Err()
+	return nil
 }
 
 // zstdRun runs the zstd command on file and returns the CPU time it took.

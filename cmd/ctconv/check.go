@@ -84,40 +84,53 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		return false, nil
 	}
 	defer r.Close()
-	bad := 0
-	in, err := r.records(enc, format.Dialect{Location: loc, Strict: strict},
-		format.WithSkip(func(e *format.ParseError) {
-			bad++
-			lines.report(e)
-		}))
+	in, err := r.records(enc, format.Dialect{Location: loc, Strict: strict})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
 		return false, nil
 	}
 	defer in.Close()
-	n := 0
-	if in.Stats() {
-		var s format.Stats
-		for in.ScanStats(&s) {
+	var n, bad int
+	// read counts a record, or reports a bad line and goes on; it keeps
+	// any other error, which ends the records, in err.
+	read := func(e error) bool {
+		var pe *format.ParseError
+		switch {
+		case e == nil:
 			n++
 			r.prog.entry()
+		case errors.As(e, &pe):
+			bad++
+			lines.report(pe)
+		default:
+			err = e
+			return false
 		}
-	} else if in.Expectations() {
-		var e format.Expect
-		for in.ScanExpect(&e) {
-			n++
-			r.prog.entry()
+		return true
+	}
+	switch {
+	case in.Statistics():
+		for _, e := range in.Stats() {
+			if !read(e) {
+				break
+			}
 		}
-	} else {
-		var f format.Flow
-		for in.Scan(&f) {
-			n++
-			r.prog.entry()
+	case in.Expectations():
+		for _, e := range in.Expects() {
+			if !read(e) {
+				break
+			}
+		}
+	default:
+		for _, e := range in.Flows() {
+			if !read(e) {
+				break
+			}
 		}
 	}
 	what := "flow"
 	switch {
-	case in.Stats():
+	case in.Statistics():
 		what = "counter record"
 	case in.Expectations():
 		what = "expectation"
@@ -126,7 +139,6 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	if in.Encoding().IsAuto() {
 		detected = "empty"
 	}
-	err = in.Err()
 	var pe *format.ParseError
 	var sum strings.Builder
 	switch {

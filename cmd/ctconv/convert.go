@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/term"
@@ -301,6 +300,7 @@ type converter struct {
 	options  format.Options // what the inputs showed, for a snapshot's header
 	footer   bool
 	clean    bool  // no record of the current input failed to print
+	badLine  bool  // a bad line of the current input was skipped
 	werr     error // the write error that ended the run, reported at its end
 	unknown  int
 	pasted   int // records read in a layout not their producer's
@@ -322,21 +322,27 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	}
 	defer r.Close()
 	display := r.name
-	var skipped atomic.Bool // a bad line, on the reading goroutine
-	var opts []format.ScanOption
-	if c.keepGoing {
-		opts = append(opts, format.WithSkip(func(e *format.ParseError) {
-			skipped.Store(true)
-			c.bad.report(e)
-		}))
-	}
-	in, err := r.records(c.from, format.Dialect{Location: c.loc, Strict: c.strict}, opts...)
+	in, err := r.records(c.from, format.Dialect{Location: c.loc, Strict: c.strict})
 	if err != nil {
 		c.readErr(display, err)
 		return false
 	}
 	defer in.Close()
-	return c.input(r, in) && !skipped.Load()
+	c.badLine = false
+	return c.input(r, in) && !c.badLine
+}
+
+// skip reports whether reading goes on after err, an error of the
+// records: with --keep-going, a bad line is reported and skipped; any
+// other error, and every error without it, ends the records.
+func (c *converter) skip(err error) bool {
+	var pe *format.ParseError
+	if !c.keepGoing || !errors.As(err, &pe) {
+		return false
+	}
+	c.badLine = true
+	c.bad.report(pe)
+	return true
 }
 
 // input converts the records of one input and reports whether they were
@@ -347,7 +353,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	if in.Encoding().IsAuto() {
 		return true // an empty input
 	}
-	if (in.Expectations() || in.Stats()) && c.filter != nil {
+	if (in.Expectations() || in.Statistics()) && c.filter != nil {
 		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: holds %s, and filters select flows\n", display, inputKind(in))
 		return false
 	}
@@ -358,18 +364,31 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: %v\n", display, err)
 		return false
 	}
+	var rerr error // the error that ended the records
 	if c.stats {
-		var s format.Stats
-		for in.ScanStats(&s) {
+		for s, err := range in.Stats() {
+			if err != nil {
+				if c.skip(err) {
+					continue
+				}
+				rerr = err
+				break
+			}
 			prog.entry()
-			c.counters = append(c.counters, s)
+			c.counters = append(c.counters, *s)
 		}
 	} else if c.expect {
-		var e format.Expect
-		for in.ScanExpect(&e) {
+		for e, err := range in.Expects() {
+			if err != nil {
+				if c.skip(err) {
+					continue
+				}
+				rerr = err
+				break
+			}
 			prog.entry()
 			c.setPrinter(in.Options())
-			if !c.written(c.out.WriteExpect(&e), display, in.Line()) {
+			if !c.written(c.out.WriteExpect(e), display, in.Line()) {
 				return c.clean
 			}
 		}
@@ -384,10 +403,15 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		fm, _ := src.Format()
 		c.natTold = fm == format.Save || fm == format.Restore
 		file := -1 // of c.ids, once a flow is restored
-		fr := in.Prefetch(nil)
-		defer fr.Stop()
 		n := 0
-		for rec := fr.Next(); rec != nil; rec = fr.Next() {
+		for rec, err := range in.Prefetch(nil, c.keepGoing).Flows() {
+			if err != nil {
+				if c.skip(err) {
+					continue
+				}
+				rerr = err
+				break
+			}
 			prog.entry()
 			n++
 			f := &rec.Flow
@@ -454,8 +478,8 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 	if t := c.out.Text(); t != nil {
 		t.Dialect.NoFooter = !c.footer
 	}
-	if err := in.Err(); err != nil {
-		c.readErr(display, err)
+	if rerr != nil {
+		c.readErr(display, rerr)
 		return false
 	}
 	return c.clean
@@ -483,12 +507,12 @@ func (c *converter) written(err error, display string, line int) bool {
 // in werr too.
 func (c *converter) start(in *snapshot.Input) error {
 	if c.out != nil {
-		if in.Expectations() != c.expect || in.Stats() != c.stats {
+		if in.Expectations() != c.expect || in.Statistics() != c.stats {
 			return errors.New("holds " + inputKind(in) + ", the inputs before " + c.kind())
 		}
 		return nil
 	}
-	c.expect, c.stats, c.footer = in.Expectations(), in.Stats(), true
+	c.expect, c.stats, c.footer = in.Expectations(), in.Statistics(), true
 	h := snapshot.Header{Created: time.Now(), Source: in.Encoding(), Location: c.loc.String(), Tool: "ctconv " + version(), Expectations: c.expect, Stats: c.stats}
 	if c.live {
 		liveHeader(&h)
@@ -561,7 +585,7 @@ func kind(expect bool) string {
 
 // inputKind names what an input holds.
 func inputKind(in *snapshot.Input) string {
-	if in.Stats() {
+	if in.Statistics() {
 		return "the table's counters"
 	}
 	return kind(in.Expectations())

@@ -43,11 +43,13 @@ func liveCounters(netlink bool, cmd string, stderr io.Writer) ([]format.Stats, e
 		return nil, err
 	}
 	var all []format.Stats
-	var s format.Stats
-	for sc.ScanStats(&s) {
-		all = append(all, s)
+	for s, err := range sc.Stats() {
+		if err != nil {
+			return all, err
+		}
+		all = append(all, *s)
 	}
-	return all, sc.Err()
+	return all, nil
 }
 
 // carryLive writes the running kernel's counters of the moment into a

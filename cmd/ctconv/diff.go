@@ -138,7 +138,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			sizes[i] = int64(min(h.Count, 1<<40)) * 150 // about a text line's bytes
 		}
 	}
-	if inputs[0].Stats() || inputs[1].Stats() {
+	if inputs[0].Statistics() || inputs[1].Statistics() {
 		return c.diffStats(inputs, [2]string{rs[0].name, rs[1].name}, x, *out == "json")
 	}
 	opts.HoldNew = sizes[1] < sizes[0]
@@ -156,12 +156,16 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	var werr error
-	for c := range d.Changes() {
+	for c, derr := range d.Changes() {
+		if derr != nil {
+			err = derr
+			break
+		}
 		if werr = p.change(c); werr != nil {
 			break
 		}
 	}
-	if err := d.Err(); err != nil {
+	if err != nil {
 		bw.Flush()
 		var ee *snapshot.EventsError
 		if errors.As(err, &ee) {

@@ -52,12 +52,14 @@ func TestLiveStatsCounters(t *testing.T) {
 	}
 	sc, _ := format.NewScanner(bytes.NewReader(proc), format.Dialect{Format: format.ProcStats})
 	var cpus []format.Stats
-	var s format.Stats
-	for sc.ScanStats(&s) {
-		cpus = append(cpus, s)
+	for s, err := range sc.Stats() {
+		if err != nil {
+			t.Fatalf("/proc/net/stat/nf_conntrack: %v", err)
+		}
+		cpus = append(cpus, *s)
 	}
-	if sc.Err() != nil || len(cpus) == 0 {
-		t.Fatalf("/proc/net/stat/nf_conntrack: %v", sc.Err())
+	if len(cpus) == 0 {
+		t.Fatal("/proc/net/stat/nf_conntrack: no records")
 	}
 	var invalid uint64
 	for _, c := range cpus {

@@ -46,8 +46,10 @@ func TestLiveDiffStats(t *testing.T) {
 		sum := func(file string) map[format.Stat]uint64 {
 			sc, _ := format.NewScanner(bytes.NewReader(readFile(t, file)), format.Dialect{Format: format.Auto})
 			m := map[format.Stat]uint64{}
-			var s format.Stats
-			for sc.ScanStats(&s) {
+			for s, err := range sc.Stats() {
+				if err != nil {
+					t.Fatal(err)
+				}
 				for st, v := range s.All() {
 					if st == format.StatEntries {
 						m[st] = v
@@ -55,9 +57,6 @@ func TestLiveDiffStats(t *testing.T) {
 						m[st] += v
 					}
 				}
-			}
-			if sc.Err() != nil {
-				t.Fatal(sc.Err())
 			}
 			return m
 		}

@@ -91,12 +91,11 @@ func parseAll(t *testing.T, fm format.Format, data []byte) []format.Flow {
 		t.Fatal(err)
 	}
 	var out []format.Flow
-	var f format.Flow
-	for sc.Scan(&f) {
-		out = append(out, f)
-	}
-	if sc.Err() != nil {
-		t.Fatal(sc.Err())
+	for f, err := range sc.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, *f)
 	}
 	return out
 }

@@ -175,9 +175,11 @@ func TestStatsOpenMetrics(t *testing.T) {
 			t.Errorf("%s: flows in a summary of counters alone", file)
 		}
 		sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto})
-		var s format.Stats
 		samples := 0
-		for sc.ScanStats(&s) {
+		for s, err := range sc.Stats() {
+			if err != nil {
+				t.Fatal(err)
+			}
 			for st, v := range s.All() {
 				name := "ctconv_conntrack_" + st.String()
 				var labels []string

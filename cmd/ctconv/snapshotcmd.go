@@ -251,19 +251,32 @@ func infoText(name string, verify bool) (string, error) {
 // which checks them, and returns the number of records of counters.
 func readAll(r *snapshot.Reader, h *snapshot.Header) (int, error) {
 	n := 0
+	var err error
 	switch {
 	case h.Stats:
-		for s := (format.Stats{}); r.ScanStats(&s); n++ {
+		for _, err := range r.Stats() {
+			if err != nil {
+				return n, err
+			}
+			n++
 		}
-		return n, r.Err()
+		return n, nil
 	case h.Expectations:
-		for e := (format.Expect{}); r.ScanExpect(&e); {
+		for _, e := range r.Expects() {
+			if e != nil {
+				err = e
+				break
+			}
 		}
 	default:
-		for f := (format.Flow{}); r.Scan(&f); {
+		for _, e := range r.Flows() {
+			if e != nil {
+				err = e
+				break
+			}
 		}
 	}
-	return len(r.Stats()), r.Err()
+	return len(r.CarriedStats()), err
 }
 
 // orUnknown returns s, a header's text, escaped for a terminal, or

@@ -292,25 +292,29 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 	if in.Expectations() {
 		return fmt.Errorf("%s: holds expectations; stats summarises flows", r.name)
 	}
-	if in.Stats() {
-		var st format.Stats
-		for in.ScanStats(&st) {
-			counters.add(&st)
+	if in.Statistics() {
+		for st, err := range in.Stats() {
+			if err != nil {
+				return err
+			}
+			counters.add(st)
 		}
-		return in.Err()
+		return nil
 	}
 	s.noFlows = false
 	for _, st := range in.CarriedStats() {
 		counters.add(&st)
 	}
-	var f format.Flow
-	for in.Scan(&f) {
+	for f, err := range in.Flows() {
+		if err != nil {
+			return err
+		}
 		r.prog.entry()
-		if x == nil || x.Match(&f) {
-			s.add(&f)
+		if x == nil || x.Match(f) {
+			s.add(f)
 		}
 	}
-	return in.Err()
+	return nil
 }
 
 func printStats(w io.Writer, s *stats) {

@@ -17,8 +17,10 @@ func TestStats(t *testing.T) {
 		sc, _ := format.NewScanner(strings.NewReader(string(readFile(t, file))), format.Dialect{Format: format.Auto, Location: time.UTC})
 		want := map[string]int{}
 		var packets uint64
-		var f format.Flow
-		for sc.Scan(&f) {
+		for f, err := range sc.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
 			want["flows"]++
 			want["family "+f.Family.String()]++
 			if f.Proto == format.TCP {

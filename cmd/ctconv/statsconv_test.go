@@ -188,9 +188,11 @@ func TestConvertStatsLosses(t *testing.T) {
 	read := func(file string) []format.Stats {
 		sc, _ := format.NewScanner(bytes.NewReader(readFile(t, statsDir+file)), format.Dialect{Format: format.Auto})
 		var all []format.Stats
-		var s format.Stats
-		for sc.ScanStats(&s) {
-			all = append(all, s)
+		for s, err := range sc.Stats() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, *s)
 		}
 		return all
 	}

@@ -21,11 +21,13 @@ type counterSet struct {
 // readCounters reads the counters of an input of them.
 func readCounters(in *snapshot.Input) (*counterSet, error) {
 	cs := newCounterSet()
-	var s format.Stats
-	for in.ScanStats(&s) {
-		cs.add(&s)
+	for s, err := range in.Stats() {
+		if err != nil {
+			return cs, err
+		}
+		cs.add(s)
 	}
-	return cs, in.Err()
+	return cs, nil
 }
 
 func newCounterSet() *counterSet {
@@ -207,9 +209,9 @@ func statList(sts []format.Stat) string {
 // diffStats compares two captures of the table's counters, with diff(1)'s
 // exit statuses.
 func (c *command) diffStats(inputs [2]*snapshot.Input, names [2]string, x *format.Filter, asJSON bool) int {
-	if inputs[0].Stats() != inputs[1].Stats() {
+	if inputs[0].Statistics() != inputs[1].Statistics() {
 		i := 0
-		if inputs[1].Stats() {
+		if inputs[1].Statistics() {
 			i = 1
 		}
 		return c.fail("%s holds the table's counters, %s %s: diff compares two captures of the same kind", names[i], names[1-i], inputKind(inputs[1-i]))

@@ -103,7 +103,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer signal.Stop(stop)
 	go func() {
 		if _, ok := <-stop; ok {
-			conn.Close() // ends the Scan below
+			conn.Close() // ends the loop over the events below
 		}
 	}()
 
@@ -141,19 +141,22 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	var f format.Flow
-	for (*count == 0 || n < *count) && events.Scan(&f) {
+	for f, err := range events.Flows() {
+		if err != nil {
+			fmt.Fprintln(stderr, "ctconv watch:", err)
+			return 1
+		}
 		if l := events.Lost(); l > lost {
 			lost = l
 			fmt.Fprintln(stderr, "ctconv watch: the kernel dropped events: its socket buffer overflowed (raise --buffer)")
 		}
-		if x != nil && !x.Match(&f) {
+		if x != nil && !x.Match(f) {
 			continue
 		}
 		if opts&format.OptTimestamp != 0 {
 			f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
 		}
-		if err := o.Write(&f); err != nil {
+		if err := o.Write(f); err != nil {
 			return wrote(stderr, "watch", err, earned())
 		}
 		n++
@@ -162,10 +165,9 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return wrote(stderr, "watch", err, earned())
 			}
 		}
-	}
-	if err := events.Err(); err != nil {
-		fmt.Fprintln(stderr, "ctconv watch:", err)
-		return 1
+		if n == *count {
+			break
+		}
 	}
 	if err = o.Close(); err == nil {
 		err = bw.Flush()

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"sync/atomic"
 	"syscall"
 
@@ -61,7 +62,7 @@ func Dial() (*Conn, error) {
 	return &Conn{s: s, buf: make([]byte, 1<<16)}, nil
 }
 
-// Close closes the socket; a Scan blocked on it returns.
+// Close closes the socket; a loop over a Scanner blocked on it ends.
 func (c *Conn) Close() error {
 	c.closed.Store(true)
 	return c.s.Close()
@@ -147,7 +148,7 @@ func (c *Conn) Listen(bytes int, d *Decoder) (*Scanner, error) {
 }
 
 // A Scanner reads the flows of a dump, or the events of a listening Conn,
-// one at a time.
+// one at a time, into a Flow of its own.
 type Scanner struct {
 	c      *Conn
 	d      *Decoder
@@ -156,17 +157,34 @@ type Scanner struct {
 	events bool
 	ack    bool   // the reply ends with the kernel's acknowledgment
 	msgs   []byte // the rest of the datagram read last
-	msg    []byte // the message Scan decoded last
+	msg    []byte // the message of the flow decoded last
 	err    error
 	done   bool
 	lost   int
+	f      format.Flow // where Flows decodes to
 }
 
-// Scan decodes the next flow into f. It returns false at the end of a dump,
-// or when an error stops the scan: Err tells which. Messages that are not
-// flows are skipped. An event scanner whose socket overflowed (the reader
-// was too slow: events were lost) counts the loss, see Lost, and goes on.
-func (s *Scanner) Scan(f *format.Flow) bool {
+// Flows returns an iterator over the flows of the dump, or the events,
+// each decoded into a Flow of the Scanner's that the next iteration
+// overwrites. An error ends it. Messages that are not flows are skipped.
+// An event scanner whose socket overflowed (the reader was too slow:
+// events were lost) counts the loss, see Lost, and goes on.
+func (s *Scanner) Flows() iter.Seq2[*format.Flow, error] {
+	return func(yield func(*format.Flow, error) bool) {
+		for s.scan(&s.f) {
+			if !yield(&s.f, nil) {
+				return
+			}
+		}
+		if s.err != nil {
+			yield(nil, s.err)
+		}
+	}
+}
+
+// scan decodes the next flow into f. It returns false at the end of a
+// dump, or when an error, s.err, stops the scan.
+func (s *Scanner) scan(f *format.Flow) bool {
 	for {
 		msg, ok := s.next()
 		if !ok {
@@ -244,12 +262,9 @@ func (s *Scanner) fail(err error) bool {
 	return false
 }
 
-// Message returns the netlink message Scan decoded last, valid until the
-// next call.
+// Message returns the netlink message of the flow yielded last, valid
+// until the next iteration.
 func (s *Scanner) Message() []byte { return s.msg }
-
-// Err returns the error that stopped the scan, nil at its clean end.
-func (s *Scanner) Err() error { return s.err }
 
 // Lost returns how often the socket's buffer overflowed: each time, the
 // kernel dropped one or more events.

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/ctconv/ctconv/format"
 )
 
 // TestProgname looks up the test's own ctnetlink socket: its port id
@@ -54,21 +52,22 @@ func TestListenClose(t *testing.T) {
 		c.Close()
 		t.Skipf("cannot listen to conntrack events (needs CAP_NET_ADMIN): %v", err)
 	}
-	done := make(chan bool)
+	done := make(chan error)
 	go func() {
-		var f format.Flow
-		for sc.Scan(&f) {
+		var last error
+		for _, err := range sc.Flows() {
+			last = err
 		}
-		done <- true
+		done <- last
 	}()
 	time.Sleep(50 * time.Millisecond)
 	c.Close()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Errorf("error after Close: %v", err)
+		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("Scan still waits after Close")
-	}
-	if err := sc.Err(); err != nil {
-		t.Errorf("Err after Close: %v", err)
+		t.Fatal("the loop still waits after Close")
 	}
 }

@@ -47,12 +47,11 @@ func parseStats(t *testing.T, text []byte, fm format.Format) []format.Stats {
 		t.Fatal(err)
 	}
 	var all []format.Stats
-	var s format.Stats
-	for sc.ScanStats(&s) {
-		all = append(all, s)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%v: %v\n%s", fm, err, text)
+	for s, err := range sc.Stats() {
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", fm, err, text)
+		}
+		all = append(all, *s)
 	}
 	return all
 }

@@ -60,15 +60,17 @@ func dump(t *testing.T, l *lab.Lab) []format.Flow {
 		if err != nil {
 			return err
 		}
-		var f format.Flow
-		for sc.Scan(&f) {
-			flows = append(flows, f)
-			if *seeds != "" && !seen[shape(&f)] {
-				seen[shape(&f)] = true
+		for f, err := range sc.Flows() {
+			if err != nil {
+				return err
+			}
+			flows = append(flows, *f)
+			if *seeds != "" && !seen[shape(f)] {
+				seen[shape(f)] = true
 				writeSeed(t, *seeds, sc.Message())
 			}
 		}
-		return sc.Err()
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
