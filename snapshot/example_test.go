@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -73,10 +74,12 @@ func Example() {
 	// ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.6 dst=192.168.1.9 sport=32776 dport=22 src=192.168.1.9 dst=203.0.113.7 sport=22 dport=32776 [ASSURED] mark=0 zone=0 use=2
 }
 
+// before and after are two captures of a table, a minute apart.
+const before = "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 use=2\n" +
+	"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 use=2\n"
+const after = "ipv4     2 tcp      6 118 TIME_WAIT src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=17 bytes=1420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=14 bytes=9001 [ASSURED] mark=5 zone=0 use=2\n"
+
 func ExampleNewDiff() {
-	before := "ipv4     2 tcp      6 431999 ESTABLISHED src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=5 bytes=420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=4 bytes=3001 [ASSURED] mark=0 zone=0 use=2\n" +
-		"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 packets=0 bytes=0 mark=0 zone=0 use=2\n"
-	after := "ipv4     2 tcp      6 118 TIME_WAIT src=192.168.1.10 dst=203.0.113.5 sport=51000 dport=443 packets=17 bytes=1420 src=203.0.113.5 dst=198.51.100.1 sport=443 dport=51000 packets=14 bytes=9001 [ASSURED] mark=5 zone=0 use=2\n"
 	old, err := snapshot.Open(strings.NewReader(before), snapshot.Text(format.Auto), format.Dialect{})
 	if err != nil {
 		fmt.Println(err)
@@ -100,10 +103,7 @@ func ExampleNewDiff() {
 			fmt.Println(err)
 			break
 		}
-		f := c.New
-		if f == nil {
-			f = c.Old
-		}
+		f := cmp.Or(c.New, c.Old)
 		fmt.Println(c.Op, f.Proto, f.Orig.Src, "->", f.Orig.Dst)
 		for _, fc := range c.Fields {
 			fmt.Printf("  %s: %s -> %s\n", fc.Field, fc.Old, fc.New)

@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -63,4 +64,37 @@ func callName(e ast.Expr) string {
 		return callName(e.X) + "." + e.Sel.Name
 	}
 	return "a function"
+}
+
+// TestExamplesShort pins issue 17's five small programs, which show the
+// library as a new user writes against it, at under 40 lines each: the top
+// ports of a table, proc to JSON and back, NAT'd established flows printed
+// as conntrack prints them, a diff of two captures, one line and its error.
+func TestExamplesShort(t *testing.T) {
+	fset := token.NewFileSet()
+	for _, key := range []string{
+		"../format/example_test.go:Example_topPorts",
+		"../codec/example_test.go:Example",
+		"../format/example_test.go:Example_nat",
+		"../snapshot/example_test.go:ExampleNewDiff",
+		"../format/example_test.go:ExampleParseError_Underline",
+	} {
+		file, name, _ := strings.Cut(key, ":")
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == name {
+				found = true
+				if n := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1; n >= 40 {
+					t.Errorf("%s: %d lines", key, n)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no such Example", key)
+		}
+	}
 }
