@@ -430,13 +430,8 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 					c.ids.duplicate(file, line, held)
 					continue
 				}
-				if f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
-					c.notes[noVtags]++
-				}
-				if !c.natTold && flagNAT(f) {
-					c.notes[natFlagged]++
-				}
 			}
+			natted := c.textTo == format.Restore && !c.natTold && flagNAT(f) // sets the flags it prints
 			if c.textTo != format.Auto && !c.textTo.Shows(f) {
 				c.unshown++
 				continue
@@ -448,6 +443,12 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 			if c.textTo == format.Restore && err == nil { // a record restore shows
 				c.ids.add(f, file, line)
+				if f.Proto == format.SCTP && !f.Has(format.FieldVtags) {
+					c.notes[noVtags]++
+				}
+				if natted {
+					c.notes[natFlagged]++
+				}
 				if !f.Has(format.FieldTimeout) && f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
 					c.notes[offloaded]++
 				}
