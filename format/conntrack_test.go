@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,5 +131,40 @@ func TestOptionsFromProc(t *testing.T) {
 	sc, _ := format.NewScanner(strings.NewReader(good+"\n"), format.Dialect{Format: format.Proc})
 	if n, _, err := readTo(sc.Flows()); n != 1 || err != nil || sc.Dialect().Options != 0 {
 		t.Fatalf("options %q, %d flows, err %v", sc.Dialect().Options, n, err)
+	}
+}
+
+// TestConntrackTCPWithoutState reads a TCP line of conntrack without a
+// state only as an event, which may lack it: conntrack lists every TCP flow
+// of the table with its state, and its printer refuses one without, so a
+// table's line without one reads as an error, not as a flow that does not
+// print (FuzzConntrack found it).
+func TestConntrackTCPWithoutState(t *testing.T) {
+	const tuples = "src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1"
+	for _, c := range []struct {
+		line string
+		ok   bool
+	}{
+		{"tcp      6 " + tuples, false},
+		{"tcp      6 " + tuples + " [ASSURED] mark=0 use=1", false},
+		{"[DESTROY] tcp      6 " + tuples, true},
+		{" [UPDATE] tcp      6 " + tuples + " [ASSURED]", true},
+		{"udp      17 " + tuples, true},
+	} {
+		d := format.Dialect{Format: format.Conntrack}
+		var f format.Flow
+		err := d.Parse([]byte(c.line), &f)
+		if c.ok != (err == nil) {
+			t.Errorf("%q: %v", c.line, err)
+			continue
+		}
+		if err != nil && !errors.Is(err, format.ErrMissing) {
+			t.Errorf("%q: %v, want an error of ErrMissing", c.line, err)
+		}
+		if err == nil {
+			if out, err := d.Append(nil, &f); err != nil || string(out) != c.line+"\n" {
+				t.Errorf("%q prints as %q, %v", c.line, out, err)
+			}
+		}
 	}
 }

@@ -100,6 +100,7 @@ func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) e
 	if fm == XML || fm == Conntrack || fm == Conntrackd || fm == ConntrackdXML {
 		untrackedDCCP(f)
 	}
+
 	if len(p.xbuf) > 0 {
 		if oldExtras.s == string(p.xbuf) {
 			f.Extras = oldExtras
@@ -107,7 +108,17 @@ func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) e
 			f.Extras = Extras{string(p.xbuf)}
 		}
 	}
-	return p.check(f)
+	if err := p.check(f); err != nil {
+		return err
+	}
+	if p.d != nil && fm.dialect() == p.d {
+		// What a key=value format's line holds, its printer prints: a
+		// record it would refuse is one its producer never printed.
+		if err := p.d.printable(f); err != nil {
+			return p.errAt(0, len(p.line), "", ErrMissing, err.(*printError).Msg)
+		}
+	}
+	return nil
 }
 
 // untrackedDCCP marks a DCCP flow of a kernel without the DCCP tracker
