@@ -111,12 +111,15 @@ func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) e
 	if err := p.check(f); err != nil {
 		return err
 	}
+	// What a line of a key=value format holds, its printer prints: a
+	// record it would refuse is one the producer never printed. (XML and
+	// -o save show no offload, which excuses a TCP flow without its state:
+	// their readers take what their printers may refuse.)
 	if p.d != nil && fm.dialect() == p.d {
-		// What a key=value format's line holds, its printer prints: a
-		// record it would refuse is one its producer never printed.
-		if err := p.d.printable(f); err != nil {
-			return p.errAt(0, len(p.line), "", ErrMissing, err.(*printError).Msg)
-		}
+		err = p.d.printable(f)
+	}
+	if err != nil {
+		return p.errAt(0, len(p.line), "", ErrMissing, err.(*printError).Msg)
 	}
 	return nil
 }

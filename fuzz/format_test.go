@@ -68,7 +68,7 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		if err != nil {
 			t.Fatalf("parsed once, then not: %v", err)
 		}
-		if rewrittenXML(t, fm, line, &f, &e) {
+		if offloadExcused(fm, &f) || rewrittenXML(t, fm, line, &f, &e) {
 			return // XML re-serialised: conntrack's bytes, not the line's tokens
 		}
 		out := printRecord(t, format.Dialect{Format: fm, Options: p.Options, Location: time.UTC}, &f, &e)
@@ -99,6 +99,9 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 		_ = pe.Underline()
 		return
 	}
+	if offloadExcused(fm, &f) {
+		return
+	}
 	pr := format.Dialect{Format: fm, Options: p.Options, Location: time.UTC}
 	out := printRecord(t, pr, &f, &e)
 	if string(out) != string(line)+"\n" && !((fm == format.Conntrack || fm == format.ConntrackExpect) && sameBut(line, out[:len(out)-1], "]")) {
@@ -108,6 +111,13 @@ func lineProperties(t *testing.T, fm format.Format, line []byte) {
 	if again := printRecord(t, pr, &f, &e); string(again) != string(out) {
 		t.Fatalf("printing again differs:\n%q\n%q", out, again)
 	}
+}
+
+// offloadExcused reports whether f, read from format fm, is a TCP flow of
+// a table without its state, which XML and -o save read but their printers
+// refuse: they show no offload, which alone excuses the missing state.
+func offloadExcused(fm format.Format, f *format.Flow) bool {
+	return (fm == format.XML || fm == format.Save) && f.Proto == format.TCP && !f.Has(format.FieldState) && f.Event == format.EventNone
 }
 
 // printRecord prints f, or e for an expectation format, with pr.
