@@ -3,6 +3,7 @@ package codec_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -225,5 +226,21 @@ func TestJSONEmptyTuple(t *testing.T) {
 	}
 	if !json.Valid(b) {
 		t.Errorf("invalid JSON: %s", b)
+	}
+}
+
+// TestJSONEmptyState reads a flow whose state is "": no state has that
+// name, so it is an error, where a decoder's first record took it as no
+// state and then could not write the flow back (FuzzJSON).
+func TestJSONEmptyState(t *testing.T) {
+	for _, line := range []string{
+		`{"family":"ipv4","proto-num":0,"state":"","tuple-orig":{"src":"0.0.0.0","dst":"0.0.0.0"}}`,
+		`{"family":"ipv4","proto":"tcp","proto-num":6,"state":"","tuple-orig":{"src":"10.0.0.1","dst":"10.0.0.2","proto-src-port":1,"proto-dst-port":2}}`,
+	} {
+		var d codec.JSONDecoder
+		var f format.Flow
+		if err := d.DecodeFlow([]byte(line), &f); !errors.Is(err, format.ErrUnknownName) {
+			t.Errorf("%s: %v, want an error of ErrUnknownName", line, err)
+		}
 	}
 }

@@ -32,6 +32,9 @@ var flowJSON = newJSONObject(headJSON(format.FieldEventTime, format.FieldTimeout
 			v, err := d.r.str(key)
 			d.state = append(d.state[:0], v...) // checked once the protocol is known
 			d.stateName = d.state
+			if d.stateName == nil {
+				d.stateName = []byte{} // "": a state, and none has that name
+			}
 			return err
 		}},
 	uintJSON("gre-timeout", format.FieldGRETimeouts, func(f *format.Flow) *uint32 { return &f.GRETimeout }),
