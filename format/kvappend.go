@@ -86,6 +86,16 @@ func (d *dialect) printable(f *Flow) error {
 	if field, r := f.CheckText(); r != "" {
 		return unprintable(d, field+": "+r)
 	}
+	if err := d.complete(f); err != nil {
+		return err
+	}
+	return familyCheck(d.format, f)
+}
+
+// complete reports why f lacks what d always prints, or holds what d cannot
+// show, if it does: what a line of d's that its parser read may still get
+// wrong, where its text and addresses were checked as they were read.
+func (d *dialect) complete(f *Flow) error {
 	switch {
 	case f.Family != IPv4 && f.Family != IPv6:
 		return unprintable(d, "family "+itoa(uint64(f.Family))+" is neither IPv4 nor IPv6")
@@ -110,7 +120,7 @@ func (d *dialect) printable(f *Flow) error {
 	case d.lib && lacksTCPState(f):
 		return unprintable(d, "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints")
 	}
-	return familyCheck(d.format, f)
+	return nil
 }
 
 // noReply says why a flow without a reply tuple does not print.

@@ -116,7 +116,7 @@ func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) e
 	// -o save show no offload, which excuses a TCP flow without its state:
 	// their readers take what their printers may refuse.)
 	if p.d != nil && fm.dialect() == p.d {
-		err = p.d.printable(f)
+		err = p.d.complete(f)
 	}
 	if err != nil {
 		return p.errAt(0, len(p.line), "", ErrMissing, err.(*printError).Msg)

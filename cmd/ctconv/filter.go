@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/bits"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -205,19 +204,18 @@ func portInto(p **uint16) func(string) error {
 	}
 }
 
-// withOptions are conntrack's -o options that --with takes, as conntrack
-// spells them.
-var withOptions = []string{"extended", "id", "ktimestamp", "labels", "timestamp"}
-
-// parseWith parses --with: conntrack's -o options, such as "extended,id";
-// "userspace", a no-op since conntrack 1.4.7, is taken too.
+// parseWith parses --with: conntrack's -o options, such as "extended,id",
+// as conntrack spells them; "userspace", a no-op since conntrack 1.4.7, is
+// taken too.
 func parseWith(s string) (format.Options, error) {
-	for name := range strings.SplitSeq(s, ",") {
-		if name != "" && name != "userspace" && !slices.Contains(withOptions, name) {
-			return 0, fmt.Errorf("unknown conntrack option %q (want %s)", name, strings.Join(withOptions, ", "))
-		}
-	}
 	var o format.Options
-	err := o.UnmarshalText([]byte(s))
-	return o, err
+	for name := range strings.SplitSeq(s, ",") {
+		var one format.Options
+		if name != strings.ToLower(name) || one.UnmarshalText([]byte(name)) != nil {
+			all := format.OptExtended | format.OptID | format.OptKTimestamp | format.OptLabels | format.OptTimestamp
+			return 0, fmt.Errorf("unknown conntrack option %q (want %s)", name, strings.ReplaceAll(all.String(), ",", ", "))
+		}
+		o |= one
+	}
+	return o, nil
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -55,7 +54,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 func withOf(file string) string {
 	var opts []string
 	for _, part := range strings.Split(strings.TrimSuffix(filepath.Base(file), ".txt"), "-") {
-		if slices.Contains(withOptions, part) {
+		if o, err := parseWith(part); err == nil && o != 0 {
 			opts = append(opts, part)
 		}
 	}
