@@ -13,11 +13,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/ctconv/ctconv/internal/netns"
 )
 
 // Lab is a network namespace with connection tracking switched on, with
@@ -227,35 +226,12 @@ func (l *Lab) Flush() error {
 // Do runs fn on a thread that is in the namespace, so that the sockets fn
 // opens belong to it.
 func (l *Lab) Do(fn func() error) error {
-	runtime.LockOSThread()
-	self, err := os.Open("/proc/thread-self/ns/net")
+	ns, err := netns.Open(l.NS)
 	if err != nil {
-		runtime.UnlockOSThread()
 		return err
 	}
-	defer self.Close()
-	target, err := os.Open("/var/run/netns/" + l.NS)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := setns(target); err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	err = fn()
-	if setns(self) == nil {
-		runtime.UnlockOSThread() // else the thread dies with this goroutine
-	}
-	return err
-}
-
-func setns(f *os.File) error {
-	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-		return fmt.Errorf("setns: %w", err)
-	}
-	return nil
+	defer ns.Close()
+	return ns.Do(fn)
 }
 
 // run runs cmd with stdin and returns its stdout, or an error with its
