@@ -8,35 +8,69 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestProgname looks up the test's own ctnetlink socket: its port id
-// leads to this process's name, as conntrack -E finds the name of the
-// process behind a [USERSPACE] event.
-func TestProgname(t *testing.T) {
+// netlinkPort opens a ctnetlink socket bound to port (0: the kernel's
+// choice) and returns it with its port.
+func netlinkPort(t *testing.T, port uint32) (fd int, portid uint32) {
+	t.Helper()
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_NETFILTER)
 	if err != nil {
 		t.Skipf("no netlink socket: %v", err)
 	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Pid: port}); err != nil {
+		unix.Close(fd)
 		t.Fatal(err)
 	}
 	sa, err := unix.Getsockname(fd)
 	if err != nil {
+		unix.Close(fd)
 		t.Fatal(err)
 	}
-	portid := sa.(*unix.SockaddrNetlink).Pid
+	return fd, sa.(*unix.SockaddrNetlink).Pid
+}
+
+// TestProgname looks up the test's own ctnetlink socket: its port id
+// leads to this process's name, as conntrack -E finds the name of the
+// process behind a [USERSPACE] event. A burst of events from the port
+// looks at /proc once, found or not; a port whose program has closed its
+// socket keeps its name; a port that another socket took is looked up
+// anew.
+func TestProgname(t *testing.T) {
+	fd, portid := netlinkPort(t, 0)
 	want := comm(os.Getpid())
 	if want == "" {
+		unix.Close(fd)
 		t.Fatal("no name in /proc/self/stat")
 	}
-	var p Prognames
-	for range 2 { // the second answer is the kept one
+	looks := 0
+	p := Prognames{inode: func(portid uint32) uint64 { looks++; return netlinkInode(portid) }}
+	for range 100000 {
 		if got := p.Lookup(portid); got != want {
-			t.Errorf("Lookup(%d) = %q, want %q", portid, got, want)
+			t.Fatalf("Lookup(%d) = %q, want %q", portid, got, want)
 		}
 	}
-	if got := p.Lookup(portid + 12345); got != "" {
-		t.Errorf("Lookup of a port nobody holds = %q", got)
+	if looks != 1 {
+		t.Errorf("100,000 lookups of one port read /proc/net/netlink %d times, want 1", looks)
+	}
+	first := p.ports[portid].inode
+	unix.Close(fd)
+	p.ports[portid].checked = time.Time{}
+	if got := p.Lookup(portid); got != want || looks != 2 {
+		t.Errorf("Lookup of a port whose socket closed = %q after %d looks, want the kept %q after 2", got, looks, want)
+	}
+	fd, _ = netlinkPort(t, portid)
+	defer unix.Close(fd)
+	p.ports[portid].checked = time.Time{}
+	if got := p.Lookup(portid); got != want || p.ports[portid].inode == first {
+		t.Errorf("Lookup of a port another socket took = %q, inode %d (the old socket's: %d)", got, p.ports[portid].inode, first)
+	}
+	looks = 0
+	for range 1000 {
+		if got := p.Lookup(portid + 12345); got != "" {
+			t.Fatalf("Lookup of a port nobody holds = %q", got)
+		}
+	}
+	if looks != 1 {
+		t.Errorf("1,000 lookups of a port nobody holds read /proc/net/netlink %d times, want 1", looks)
 	}
 }
 
@@ -47,7 +81,7 @@ func TestListenClose(t *testing.T) {
 	if err != nil {
 		t.Skipf("no netlink socket: %v", err)
 	}
-	sc, err := c.Listen(0, &Decoder{})
+	sc, err := c.Listen(Events{}, &Decoder{})
 	if err != nil {
 		c.Close()
 		t.Skipf("cannot listen to conntrack events (needs CAP_NET_ADMIN): %v", err)

@@ -3,24 +3,44 @@ package ctnetlink
 import (
 	"bufio"
 	"bytes"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Prognames looks up the name of the process that holds a netlink port,
 // as conntrack -E does for [USERSPACE] events: the socket's inode from
 // /proc/net/netlink, the process whose descriptors include that socket
 // (first the one whose pid is the port id, as most netlink users bind),
-// and its name from /proc/PID/stat. A process that has already exited is
-// not found. The last answer is kept, so that a flush, which sends an
-// event for every flow, is looked up once. Its zero value is ready to use.
+// and its name from /proc/PID/stat.
+//
+// A flush or a restore sends hundreds of thousands of events from one
+// port, faster than /proc can be read for each, so each port's answer is
+// kept, and the port is looked at again (its socket's inode) at most once
+// a Recheck: only a port whose socket has changed is looked up anew. A
+// port that no socket holds any more keeps its last answer, as the events
+// still queued were caused by the process that held it; a port that was
+// not found is not looked for again until a Recheck has passed. Its zero
+// value is ready to use.
 type Prognames struct {
-	mu     sync.Mutex
-	portid uint32
-	inode  uint64
-	name   string
+	mu    sync.Mutex
+	ports map[uint32]*holding
+	inode func(portid uint32) uint64 // netlinkInode, or a test's count of it
+}
+
+// Recheck is how long Prognames trusts a port's answer before it looks at
+// the port's socket again.
+const Recheck = time.Second
+
+// holding is what Prognames knows of a port: the inode of the socket that
+// held it, and the name of its process, when it last looked.
+type holding struct {
+	inode   uint64
+	name    string
+	checked time.Time
 }
 
 // Lookup returns the name of the process holding netlink port portid, or
@@ -28,29 +48,54 @@ type Prognames struct {
 func (p *Prognames) Lookup(portid uint32) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	inode := netlinkInode(portid)
-	if inode == 0 {
+	now := time.Now()
+	h := p.ports[portid]
+	if h != nil && now.Sub(h.checked) < Recheck {
+		return h.name
+	}
+	if p.inode == nil {
+		p.inode = netlinkInode
+	}
+	inode := p.inode(portid)
+	if h != nil && (inode == 0 || inode == h.inode) {
+		h.checked = now
+		return h.name
+	}
+	name := ""
+	if inode != 0 {
+		name = findHolder(portid, inode)
+	}
+	if p.ports == nil {
+		p.ports = map[uint32]*holding{}
+	}
+	if len(p.ports) >= 256 { // the ports of programs that have ended
+		maps.DeleteFunc(p.ports, func(_ uint32, h *holding) bool { return now.Sub(h.checked) > Recheck })
+	}
+	p.ports[portid] = &holding{inode: inode, name: name, checked: now}
+	return name
+}
+
+// findHolder returns the name of the process that holds socket inode,
+// bound to portid: first the process whose pid is the port id, as most
+// netlink users bind, then any.
+func findHolder(portid uint32, inode uint64) string {
+	if name := holder(int(portid), inode); name != "" {
+		return name
+	}
+	dir, err := os.ReadDir("/proc")
+	if err != nil {
 		return ""
 	}
-	if portid == p.portid && inode == p.inode {
-		return p.name
-	}
-	name := holder(int(portid), inode)
-	if name == "" {
-		if dir, err := os.ReadDir("/proc"); err == nil {
-			for _, e := range dir {
-				pid, err := strconv.Atoi(e.Name())
-				if err != nil || pid <= 1 || pid == int(portid) {
-					continue
-				}
-				if name = holder(pid, inode); name != "" {
-					break
-				}
-			}
+	for _, e := range dir {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 1 || pid == int(portid) {
+			continue
+		}
+		if name := holder(pid, inode); name != "" {
+			return name
 		}
 	}
-	p.portid, p.inode, p.name = portid, inode, name
-	return name
+	return ""
 }
 
 // netlinkInode returns the inode of the NETLINK_NETFILTER socket bound to
