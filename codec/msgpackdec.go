@@ -41,6 +41,7 @@ type MsgpackDecoder struct {
 	elems   int    // elements the record may still have, nested ones included
 	room    int    // bytes the record's strings may still take
 	count   uint64 // the count of the end record
+	lastGap Gap    // the gap record read last
 }
 
 // Count returns the number of records that the stream's end record, which
@@ -230,15 +231,20 @@ func (d *MsgpackDecoder) l4(k format.Layer4, t *format.Tuple) error {
 // Decode reads the next record into f, if it is a flow, or into e, if it is
 // an expectation, and returns its kind; for an end record, Count tells the
 // count it carries. Records of kinds it does not know are skipped, and
-// so are the table's counters (see DecodeRecord). At the end of the stream it returns io.EOF; errors about
+// so are the table's counters and gaps (see DecodeRecord). At the end of the stream it returns io.EOF; errors about
 // the stream's content wrap ErrCorrupt.
 func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) {
-	return d.DecodeRecord(f, e, nil)
+	for {
+		if k, err := d.DecodeRecord(f, e, nil); k != KindGap || err != nil {
+			return k, err
+		}
+	}
 }
 
 // DecodeRecord is Decode that also reads a record of the table's counters
-// into s, if s is not nil, and returns KindStats for it. A record that
-// holds only counters a later writer added is skipped.
+// into s, if s is not nil, and returns KindStats for it, and returns
+// KindGap for a gap record, which Gap then tells. A record that holds
+// only counters a later writer added is skipped.
 func (d *MsgpackDecoder) DecodeRecord(f *format.Flow, e *format.Expect, s *format.Stats) (Kind, error) {
 	for {
 		n, err := d.dec.DecodeArrayLen()
@@ -272,6 +278,8 @@ func (d *MsgpackDecoder) DecodeRecord(f *format.Flow, e *format.Expect, s *forma
 				return 0, corrupt("an expectation where flows were expected")
 			}
 			return KindExpect, d.expect(e)
+		case KindGap:
+			return KindGap, d.decodeGap()
 		case KindStats:
 			if s == nil {
 				break

@@ -77,12 +77,15 @@ func FuzzMsgpack(f *testing.F) {
 	for _, file := range []string{"proc.txt", "conntrack-L-extended-id-ktimestamp-labels.txt", "xml-E-timestamp.txt", "proc-expect.txt", "conntrack-expect-L-ipv6.txt"} {
 		f.Add(msgpackOf(f, "../testdata/corpus/"+file, 6))
 	}
+	var gap bytes.Buffer // a gap of ctconv watch's, before events
+	codec.NewMsgpackEncoder(&gap).EncodeGap(codec.Gap{Events: 1234, Time: time.Unix(1764612000, 5)})
+	f.Add(append(gap.Bytes(), msgpackOf(f, "../testdata/corpus/conntrack-E.txt", 3)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dec := codec.NewMsgpackDecoder(bytes.NewReader(data))
 		var fl format.Flow
 		var e format.Expect
 		for {
-			k, err := dec.Decode(&fl, &e)
+			k, err := dec.DecodeRecord(&fl, &e, nil)
 			if err != nil {
 				if err != io.EOF && err != io.ErrUnexpectedEOF && !errors.Is(err, codec.ErrCorrupt) {
 					t.Fatalf("error %v (%T) is not corruption", err, err)
@@ -100,6 +103,14 @@ func FuzzMsgpack(f *testing.F) {
 				err = enc.EncodeExpect(&e)
 			case codec.KindEnd:
 				return
+			case codec.KindGap:
+				g := dec.Gap()
+				enc.EncodeGap(g)
+				d := codec.NewMsgpackDecoder(&buf)
+				if k, err := d.DecodeRecord(nil, nil, nil); err != nil || k != codec.KindGap || d.Gap().Events != g.Events || !d.Gap().Time.Equal(g.Time) {
+					t.Fatalf("gap %+v encodes as %+v, %v", g, d.Gap(), err)
+				}
+				continue
 			}
 			if err != nil {
 				t.Fatalf("decoded but does not encode: %v", err)

@@ -171,6 +171,7 @@ type Writer struct {
 // batch is records handed from a Writer to its encoding goroutine.
 type batch struct {
 	stats []format.Stats // encoded before the flows or expectations
+	gaps  []Gap          // each before the record of the batch at its After
 	flows []format.Flow
 	exps  []format.Expect
 	n     int
@@ -262,14 +263,20 @@ func (w *Writer) encode(zw *zstd.Encoder, expectations bool) {
 			err = enc.EncodeStats(&b.stats[i])
 		}
 		b.stats = b.stats[:0]
-		for i := 0; i < b.n && err == nil; i++ {
-			if expectations {
+		gaps := b.gaps
+		for i := 0; i <= b.n && err == nil; i++ {
+			for ; len(gaps) > 0 && gaps[0].After == uint64(i) && err == nil; gaps = gaps[1:] {
+				err = enc.EncodeGap(codec.Gap{Events: gaps[0].Events, Time: gaps[0].Time})
+			}
+			switch {
+			case i == b.n || err != nil:
+			case expectations:
 				err = enc.EncodeExpect(&b.exps[i])
-			} else {
+			default:
 				err = enc.EncodeFlow(&b.flows[i])
 			}
 		}
-		b.n, b.err = 0, err
+		b.n, b.err, b.gaps = 0, err, b.gaps[:0]
 		w.free <- b
 	}
 	if err == nil {
@@ -425,6 +432,33 @@ func (w *Writer) WriteExpect(e *format.Expect) error {
 	return nil
 }
 
+// A Gap is where a capture of events has a gap: the kernel dropped
+// events there, because the reader was behind (ctconv watch writes them).
+// A Diff of such a capture knows that it may lack what the gap held.
+type Gap struct {
+	// After is the number of records before the gap.
+	After uint64
+	// Events is how many events were lost, or -1 if the kernel did not
+	// say.
+	Events int64
+	// Time is when the reader learnt of the loss.
+	Time time.Time
+}
+
+// WriteGap marks a gap after the records written so far (g.After is not
+// read). Readers written before gap records skip them.
+func (w *Writer) WriteGap(g Gap) error {
+	if w.err == nil && (w.sort != nil || w.h.Stats) {
+		w.err = errors.New("snapshot: a gap in a " + map[bool]string{false: "sorted snapshot", true: "snapshot of the table's counters"}[w.h.Stats])
+	}
+	if w.err != nil {
+		return w.err
+	}
+	g.After = uint64(w.cur.n)
+	w.cur.gaps = append(w.cur.gaps, g)
+	return nil
+}
+
 // Count returns the number of flows or expectations written.
 func (w *Writer) Count() uint64 { return w.count }
 
@@ -502,6 +536,7 @@ type Reader struct {
 	err   error
 	done  bool
 	stats []format.Stats // the table's counters before the records
+	gaps  []Gap          // the gaps read so far
 
 	// begun says that reading the records began; held that CarriedStats
 	// read the first record after the counters ahead, and keeps it, or its
@@ -712,6 +747,11 @@ func (r *Reader) CarriedStats() []format.Stats {
 	return r.stats
 }
 
+// Gaps returns the gaps of a capture of events that the records read so
+// far have passed (all of them, once the records are read): where the
+// capture lost events.
+func (r *Reader) Gaps() []Gap { return r.gaps }
+
 // decode reads the next record into f, e or s: the one CarriedStats held, or the
 // next of the stream. With s nil, the counters before it are kept in
 // r.stats.
@@ -734,12 +774,18 @@ func (r *Reader) decode(f *format.Flow, e *format.Expect, s *format.Stats) (code
 	if own {
 		s = &st
 	}
-	k, err := r.dec.DecodeRecord(f, e, s)
-	for own && err == nil && k == codec.KindStats {
-		r.stats = append(r.stats, st)
-		k, err = r.dec.DecodeRecord(f, e, s)
+	for {
+		k, err := r.dec.DecodeRecord(f, e, s)
+		switch {
+		case err == nil && k == codec.KindGap:
+			g := r.dec.Gap()
+			r.gaps = append(r.gaps, Gap{After: r.count, Events: g.Events, Time: g.Time})
+		case own && err == nil && k == codec.KindStats:
+			r.stats = append(r.stats, st)
+		default:
+			return k, err
+		}
 	}
-	return k, err
 }
 
 func (r *Reader) next(f *format.Flow, e *format.Expect, s *format.Stats) bool {

@@ -301,6 +301,7 @@ type records interface {
 	footer() bool
 	header() (Header, bool)
 	carried() []format.Stats
+	gaps() []Gap
 }
 
 // lineRecords reads text and JSON Lines through a format.Scanner.
@@ -333,6 +334,7 @@ func (r *lineRecords) close()                          {}
 func (r *lineRecords) position() (format.Options, int) { return r.sc.Dialect().Options, r.sc.Line() }
 func (r *lineRecords) header() (Header, bool)          { return Header{}, false }
 func (r *lineRecords) carried() []format.Stats         { return nil }
+func (r *lineRecords) gaps() []Gap                     { return nil }
 
 func (r *lineRecords) counts() LineCounts {
 	return LineCounts{Unknown: r.sc.Unknown(), Normalized: r.sc.Normalized(), Others: r.sc.Others(),
@@ -356,6 +358,7 @@ func (r fileRecords) counts() LineCounts                        { return LineCou
 func (r fileRecords) footer() bool                              { return r.r.h.Footer }
 func (r fileRecords) header() (Header, bool)                    { return r.r.h, true }
 func (r fileRecords) carried() []format.Stats                   { return r.r.CarriedStats() }
+func (r fileRecords) gaps() []Gap                               { return r.r.Gaps() }
 
 // sourceRecords reads the flows of a Source; it has no other records.
 type sourceRecords struct{ src Source }
@@ -369,6 +372,7 @@ func (r sourceRecords) counts() LineCounts                        { return LineC
 func (r sourceRecords) footer() bool                              { return true }
 func (r sourceRecords) header() (Header, bool)                    { return Header{}, false }
 func (r sourceRecords) carried() []format.Stats                   { return nil }
+func (r sourceRecords) gaps() []Gap                               { return nil }
 
 // unmade stands for the records of an Input that Open or FromSource did
 // not make: there are none, and reading them is an error.
@@ -436,6 +440,11 @@ func (in *Input) Header() (Header, bool) { return in.records().header() }
 // or expectations carries (see Reader.CarriedStats); other inputs carry
 // none.
 func (in *Input) CarriedStats() []format.Stats { return in.records().carried() }
+
+// Gaps returns the gaps that the records read so far have passed, of a
+// snapshot of events that has them (see Reader.Gaps); other inputs have
+// none.
+func (in *Input) Gaps() []Gap { return in.records().gaps() }
 
 // Options returns the conntrack options that the lines read so far show
 // (format.Scanner.Options): 0 for an input without lines, a snapshot
@@ -592,6 +601,17 @@ func (o *Output) WriteStats(s *format.Stats) error {
 		o.count++
 	}
 	return err
+}
+
+// WriteGap marks a gap of a capture of events after the records written so
+// far, and reports whether the encoding kept it: a snapshot does (see
+// Writer.WriteGap); text and JSON Lines have no way to say it, and the
+// caller must.
+func (o *Output) WriteGap(g Gap) (kept bool, err error) {
+	if o.to.kind != kindFile {
+		return false, nil
+	}
+	return true, o.file.WriteGap(g)
 }
 
 // Count returns the number of records written.

@@ -9,11 +9,15 @@ import (
 
 // Scanned is a flow as an Input read it, with what its Scanner knew then:
 // the conntrack options the input showed so far, and the line's number. A
-// snapshot's flows have neither.
+// snapshot's flows have neither, but may come after gaps.
 type Scanned struct {
 	Flow    format.Flow
 	Options format.Options
 	Line    int
+	// Gaps are those of a capture of events between the flow before and
+	// this one (see Input.Gaps); the gaps after the last flow are the
+	// Input's, once the loop has ended.
+	Gaps []Gap
 }
 
 // A Prefetcher reads an Input's flows on a goroutine of its own, a batch
@@ -63,6 +67,7 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 	if b == nil {
 		return
 	}
+	gaps := 0 // the gaps handed out
 	for f, err := range r.flows() {
 		if err != nil && skipBad && badLine(err) {
 			b.bad = append(b.bad, err)
@@ -75,6 +80,8 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 			rec := &b.recs[b.n]
 			rec.Flow = *f
 			rec.Options, rec.Line = r.position()
+			all := r.gaps()
+			rec.Gaps, gaps = all[gaps:len(all):len(all)], len(all)
 			if b.n++; b.n < len(b.recs) {
 				continue
 			}
