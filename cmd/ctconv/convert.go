@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -250,6 +251,10 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 		}
 	}
 	c.ids.report(stderr, name)
+	if c.lost.gaps > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": the capture has %s, where the kernel dropped %s events as ctconv watch was behind; %s cannot mark them (--to snapshot keeps them)\n",
+			plural(c.lost.gaps, "gap"), map[bool]string{false: "", true: "at least "}[c.lost.unknown]+strconv.FormatInt(c.lost.events, 10), c.to)
+	}
 	if c.uncarried > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": left out %s of the table's counters that the snapshot carries: %s has no place for them (--to snapshot keeps them; ctconv stats shows them)\n", plural(c.uncarried, "record"), c.to)
 	}
@@ -294,8 +299,14 @@ type converter struct {
 	// counters are the records of counters read, which convert prints at
 	// the end, as the target can show them all together (statsconv.go).
 	counters  []format.Stats
-	uncarried int           // counter records of snapshots of flows not written
-	textTo    format.Format // the text format written, if any
+	uncarried int      // counter records of snapshots of flows not written
+	gapsRead  int      // of the input read now, the gaps passed on
+	lost      struct { // the gaps of captures of events not kept
+		gaps    int
+		events  int64
+		unknown bool // a gap of an unknown count
+	}
+	textTo format.Format // the text format written, if any
 
 	options  format.Options // what the inputs showed, for a snapshot's header
 	footer   bool
@@ -414,6 +425,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 			prog.entry()
 			n++
+			if !c.gaps(rec.Gaps) {
+				return c.clean
+			}
 			f := &rec.Flow
 			if c.filter != nil && !c.filter.Match(f) {
 				continue
@@ -467,6 +481,10 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 		}
 	}
+	if rerr == nil && !c.expect && !c.stats && !c.gaps(in.Gaps()[c.gapsRead:]) {
+		return c.clean
+	}
+	c.gapsRead = 0
 	counts := in.Counts()
 	c.unknown += counts.Unknown
 	c.pasted += counts.Normalized
@@ -484,6 +502,28 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		return false
 	}
 	return c.clean
+}
+
+// gaps passes on the gaps of a capture of events before the next record:
+// a snapshot keeps them; for other outputs they are counted, for convert
+// to say. It reports whether to go on.
+func (c *converter) gaps(gaps []snapshot.Gap) bool {
+	for _, g := range gaps {
+		c.gapsRead++
+		kept, err := c.out.WriteGap(g)
+		if err != nil {
+			c.werr = err
+			return false
+		}
+		if !kept {
+			c.lost.gaps++
+			if g.Events < 0 {
+				c.lost.unknown = true
+			}
+			c.lost.events += max(g.Events, 0)
+		}
+	}
+	return true
 }
 
 // written reports whether to go on after writing a record with err: a

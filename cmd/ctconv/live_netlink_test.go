@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -299,7 +300,42 @@ func TestLiveWatchLoss(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	n := <-done
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 3 || !strings.Contains(stderr.String(), "the kernel dropped events") {
+	if code := cmd.ProcessState.ExitCode(); code != 3 || !strings.Contains(stderr.String(), "ctconv watch: overrun 1: the kernel dropped ") {
 		t.Errorf("exit %d after %d bytes of events, stderr:\n%s", code, n, stderr.String())
+	}
+}
+
+// TestLiveWatchGaps loses events into a snapshot: a watch with the
+// smallest buffer, during a burst of real flows. The snapshot marks each
+// overrun as a gap, with the count of events lost, which snapshot --info
+// lists and convert reports as it prints the events in a format that
+// cannot mark them.
+func TestLiveWatchGaps(t *testing.T) {
+	l := newLab(t)
+	bin := build(t)
+	snap := filepath.Join(t.TempDir(), "events.ctsnap")
+	w := startWatch(t, l, bin, "--buffer", "1", "--max-buffer", "1", "--to", "snapshot", "-o", snap)
+	time.Sleep(200 * time.Millisecond)
+	if err := l.Bulk(3000, 1); err != nil {
+		t.Fatal(err)
+	}
+	if code := w.stop(); code != 3 {
+		t.Fatalf("watch: exit %d, want 3: %s", code, w.stderr.String())
+	}
+	overruns := strings.Count(w.stderr.String(), "ctconv watch: overrun ")
+	code, info, errs := ctconv(t, "", "snapshot", "--info", snap)
+	if code != 0 || overruns == 0 || !strings.Contains(info, fmt.Sprintf("gaps:     %d, where the kernel dropped ", overruns)) {
+		t.Fatalf("%d overruns; snapshot --info: exit %d: %s%s", overruns, code, info, errs)
+	}
+	code, _, errs = ctconv(t, "", "convert", snap)
+	if code != 0 || !strings.Contains(errs, fmt.Sprintf("the capture has %s, where the kernel dropped ", plural(overruns, "gap"))) {
+		t.Errorf("convert: exit %d: %s", code, errs)
+	}
+	code, _, errs = ctconv(t, "", "convert", "--to", "snapshot", "-o", snap+"2", snap)
+	if code != 0 || errs != "" {
+		t.Errorf("convert --to snapshot: exit %d: %s", code, errs)
+	}
+	if _, again, _ := ctconv(t, "", "snapshot", "--info", snap+"2"); !strings.Contains(again, info[strings.Index(info, "gaps:"):strings.Index(info, "tool:")]) {
+		t.Errorf("the snapshot of the snapshot lists other gaps:\n%s\nwant\n%s", again, info)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -240,11 +241,33 @@ func infoText(name string, verify bool) (string, error) {
 	if counters > 0 && !h.Stats {
 		fmt.Fprintf(&b, "counters: %s of the table's counters, of the moment it was taken\n", plural(counters, "record"))
 	}
+	if gaps := r.Gaps(); len(gaps) > 0 {
+		fmt.Fprintf(&b, "gaps:     %s\n", gapsText(gaps))
+	}
 	if h.Sorted {
 		fmt.Fprintf(&b, "order:    sorted by identity (family, protocol, zone, original tuple)\n")
 	}
 	fmt.Fprintf(&b, "tool:     %s\n", orUnknown(h.Tool))
 	return b.String(), nil
+}
+
+// gapsText says where a capture of events lost events: "2, where the
+// kernel dropped 1200 events (ctconv watch was behind): after records 10
+// (1000) and 500 (200)".
+func gapsText(gaps []snapshot.Gap) string {
+	var total int64
+	unknown := false
+	var where []string
+	for _, g := range gaps {
+		lost := "?"
+		if g.Events >= 0 {
+			lost = strconv.FormatInt(g.Events, 10)
+		}
+		total, unknown = total+max(g.Events, 0), unknown || g.Events < 0
+		where = append(where, fmt.Sprintf("%d (%s at %s)", g.After, lost, g.Time.UTC().Format(time.RFC3339Nano)))
+	}
+	atLeast := map[bool]string{false: "", true: "at least "}[unknown]
+	return fmt.Sprintf("%d, where the kernel dropped %s%d events (ctconv watch was behind): after records %s", len(gaps), atLeast, total, strings.Join(where, ", "))
 }
 
 // readAll reads the records of r, whose header is h, to their end,

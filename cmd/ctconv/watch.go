@@ -2,17 +2,21 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/snapshot"
+	"golang.org/x/sys/unix"
 )
 
 const watchHelp = `Usage: ctconv watch [flags]
@@ -26,10 +30,24 @@ It runs until interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) or until
 --count events; then it completes the output, and a file given with -o
 appears whole, atomically ("-o -" is standard output).
 
-When events come faster than they are read, the kernel's socket buffer
-overflows and the kernel drops events. watch never hides it: it says so on
-standard error each time, counts the overruns at the end, and exits with
-status 3. A larger --buffer makes it rarer.
+Events come as fast as the kernel makes them: a flush, a restore or
+kube-proxy's deletions send hundreds of thousands in a second. The
+kernel holds those that wait in the socket's receive buffer, which watch
+sizes by default to hold a flush of a full table (net.netfilter.
+nf_conntrack_max events, about 1 KiB each, at most a quarter of the
+memory): the kernel charges it only for the events that wait. If it
+overflows all the same, the kernel drops events until watch has caught
+up. watch never hides it: it says on standard error how many events
+each overrun lost, marks the gap in a snapshot (-o, --to snapshot) for
+convert and diff to see, doubles the buffer up to --max-buffer, and
+exits with status 3.
+
+--reliable asks the kernel not to drop destroyed flows' events but to
+keep the flows until it can deliver them, as conntrackd's
+NetlinkEventsReliable does. The cost is the kernel's: while watch is
+behind, destroyed flows stay in memory, and other events of a flow that
+the kernel cannot deliver merge into that flow's next event (a NEW may
+come only as its DESTROY). watch counts those on standard error.
 
 Like conntrack -E, it needs CAP_NET_ADMIN, and reports the events of the
 network namespace it runs in.
@@ -38,7 +56,7 @@ Examples:
   ctconv watch
   ctconv watch --with timestamp --proto tcp
   ctconv watch --to json | jq .
-  ctconv watch -o events.ctsnap --count 100000
+  ctconv watch --to snapshot -o events.ctsnap --count 100000
 `
 
 func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -47,7 +65,11 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	with := c.fs.String("with", "", "conntrack's -o `options`: extended, id, ktimestamp, labels, timestamp")
 	out := c.fs.String("o", "", "write to `FILE`, atomically, when the watch ends")
 	count := c.intFlag("count", 0, 0, math.MaxInt, "stop after `N` events (0: run until interrupted)")
-	buffer := c.intFlag("buffer", 8<<20, 0, 1<<30, "the socket's receive buffer, in `bytes` (0: the system's default)")
+	buffer := &sizeFlag{}
+	c.fs.Var(buffer, "buffer", "the socket's receive `size` in bytes, or with K, M or G (KiB, MiB, GiB) (default: room for a flush of a full table)")
+	maxBuffer := &sizeFlag{n: 1 << 30}
+	c.fs.Var(maxBuffer, "max-buffer", "each overrun doubles the buffer, up to this `size`")
+	reliable := c.fs.Bool("reliable", false, "reliable delivery: the kernel keeps destroyed flows until their events are read")
 	tz := c.fs.String("tz", "Local", "time `zone` of the local times printed (<when>, [start=...])")
 	c.filters = addFilterFlags(c.fs)
 	c.help += filterHelp
@@ -93,10 +115,17 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer conn.Close()
-	events, err := conn.Listen(*buffer, &ctnetlink.Decoder{Labels: labels, Progname: new(ctnetlink.Prognames).Lookup})
+	ev := ctnetlink.Events{Buffer: buffer.n, MaxBuffer: maxBuffer.n, Reliable: *reliable}
+	if !buffer.set {
+		ev.Buffer = burstBuffer()
+	}
+	events, err := conn.Listen(ev, &ctnetlink.Decoder{Labels: labels, Progname: new(ctnetlink.Prognames).Lookup})
 	if err != nil {
 		fmt.Fprintln(stderr, "ctconv watch:", err)
 		return 1
+	}
+	if got := events.Buffer(); ev.Buffer > 0 && got < ev.Buffer {
+		fmt.Fprintf(stderr, "ctconv watch: the socket's buffer is %s, not the %s asked: net.core.rmem_max caps it without CAP_NET_ADMIN\n", sizeText(got), sizeText(ev.Buffer))
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, endingSignals()...)
@@ -132,40 +161,50 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if t := o.Text(); t != nil {
 		t.Dialect.Options = opts
 	}
-	follow := *out == "" && enc != snapshot.File // show each event as it comes
-	n, lost := 0, 0
+	// Show each event as it comes, or with those received with it.
+	follow := *out == "" && enc != snapshot.File
+	n, lost, unknown := 0, int64(0), false
+	buffered := events.Buffer() // the buffer before each overrun
 	// earned is the exit status of a watch that ends here.
 	earned := func() int {
-		if events.Lost() > 0 {
+		if events.Overruns() > 0 {
 			return 3
 		}
 		return 0
 	}
 	for f, err := range events.Flows() {
+		var ov *ctnetlink.Overrun
+		if errors.As(err, &ov) {
+			lost, unknown = lost+max(int64(ov.Events), 0), unknown || ov.Events < 0
+			fmt.Fprintf(stderr, "ctconv watch: overrun %d: %s\n", events.Overruns(), overrunText(ov, buffered))
+			buffered = ov.Buffer
+			if ov.Reliable {
+				continue // the events come later, or merged: there is no gap
+			}
+			if _, err := o.WriteGap(snapshot.Gap{Events: int64(ov.Events), Time: time.Now()}); err != nil {
+				return wrote(stderr, "watch", err, 3)
+			}
+			continue
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "ctconv watch:", err)
 			return 1
 		}
-		if l := events.Lost(); l > lost {
-			lost = l
-			fmt.Fprintln(stderr, "ctconv watch: the kernel dropped events: its socket buffer overflowed (raise --buffer)")
+		if x == nil || x.Match(f) {
+			if opts&format.OptTimestamp != 0 {
+				f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
+			}
+			if err := o.Write(f); err != nil {
+				return wrote(stderr, "watch", err, earned())
+			}
+			n++
 		}
-		if x != nil && !x.Match(f) {
-			continue
-		}
-		if opts&format.OptTimestamp != 0 {
-			f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
-		}
-		if err := o.Write(f); err != nil {
-			return wrote(stderr, "watch", err, earned())
-		}
-		n++
-		if follow {
+		if follow && !events.Buffered() && bw.Buffered() > 0 {
 			if err := bw.Flush(); err != nil {
 				return wrote(stderr, "watch", err, earned())
 			}
 		}
-		if n == *count {
+		if n == *count && n > 0 {
 			break
 		}
 	}
@@ -182,8 +221,95 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stderr, "ctconv watch: %d flow events\n", n)
-	if lost := events.Lost(); lost > 0 {
-		fmt.Fprintf(stderr, "ctconv watch: events were lost: the socket buffer overflowed %d times\n", lost)
+	if k := events.Overruns(); k > 0 {
+		what, when := "dropped", ""
+		if *reliable {
+			what, when = "could not deliver", " at once"
+		}
+		fmt.Fprintf(stderr, "ctconv watch: the kernel %s %s events%s in %s of the socket's buffer\n", what, map[bool]string{false: "", true: "at least "}[unknown]+strconv.FormatInt(lost, 10), when, plural(k, "overrun"))
 	}
 	return earned()
+}
+
+// overrunText says what an overrun lost, and what the buffer became.
+func overrunText(ov *ctnetlink.Overrun, was int) string {
+	n := "events"
+	if ov.Events >= 0 {
+		n = strconv.Itoa(ov.Events) + " events"
+	}
+	lost := "the kernel dropped " + n
+	if ov.Reliable {
+		lost = "the kernel could not deliver " + n + " at once: it resends DESTROY events, and merges the others into their flow's next event"
+	}
+	if ov.Buffer > was {
+		return lost + "; the socket's buffer is now " + sizeText(ov.Buffer) + " (--max-buffer)"
+	}
+	if ov.Reliable {
+		return lost + " (raise --buffer)"
+	}
+	return lost + " (raise --buffer, or try --reliable)"
+}
+
+// burstBuffer returns the default receive buffer: room for a flush of a
+// full table, at most a quarter of the memory, and 8 MiB if the table's
+// size cannot be read.
+func burstBuffer() int {
+	_, max, err := ctnetlink.TableSize()
+	if err != nil || max <= 0 {
+		return 8 << 20
+	}
+	size := ctnetlink.BufferFor(max)
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) == nil {
+		size = min(size, int(min(uint64(si.Totalram)*uint64(si.Unit)/4, 1<<40)))
+	}
+	return size
+}
+
+// sizeFlag is a flag of bytes, given as a number and an optional K, M or
+// G (KiB, MiB, GiB).
+type sizeFlag struct {
+	n   int
+	set bool
+}
+
+func (s *sizeFlag) String() string {
+	if s == nil || s.n == 0 {
+		return ""
+	}
+	return sizeText(s.n)
+}
+
+func (s *sizeFlag) Set(v string) error {
+	num, shift := v, 0
+	for i, unit := range []string{"K", "M", "G"} {
+		for _, suffix := range []string{unit + "iB", unit + "B", unit, strings.ToLower(unit)} {
+			if cut, ok := strings.CutSuffix(v, suffix); ok && cut != "" {
+				num, shift = cut, 10*(i+1)
+				break
+			}
+		}
+		if shift != 0 {
+			break
+		}
+	}
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || n > 1<<40>>shift {
+		return fmt.Errorf("want bytes, or a number with K, M or G (KiB, MiB, GiB), up to 1T: %q", v)
+	}
+	s.n, s.set = int(n<<shift), true
+	return nil
+}
+
+// sizeText prints bytes in the largest unit that divides them.
+func sizeText(n int) string {
+	for _, u := range []struct {
+		shift int
+		unit  string
+	}{{30, " GiB"}, {20, " MiB"}, {10, " KiB"}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return strconv.Itoa(n>>u.shift) + u.unit
+		}
+	}
+	return strconv.Itoa(n) + " bytes"
 }

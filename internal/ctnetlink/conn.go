@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strconv"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"github.com/mdlayher/socket"
 	"golang.org/x/sys/unix"
@@ -127,15 +129,40 @@ func appendU32Attr(b []byte, typ uint16, v uint32) []byte {
 	return binary.BigEndian.AppendUint32(b, v)
 }
 
+// Events says how a Conn listens to events.
+type Events struct {
+	// Buffer is the socket's receive buffer, in bytes: what the kernel
+	// holds for a reader that is behind; 0 leaves the system's default
+	// (net.core.rmem_default). Root's goes beyond net.core.rmem_max.
+	// The kernel charges it only for the events it holds.
+	Buffer int
+	// MaxBuffer is how far the buffer grows: each overrun doubles it, as
+	// conntrackd's NetlinkBufferSizeMaxGrowth does, up to MaxBuffer; 0
+	// (or less than Buffer) keeps Buffer.
+	MaxBuffer int
+	// Reliable asks the kernel to deliver reliably, as conntrackd's
+	// NetlinkEventsReliable does (NETLINK_BROADCAST_ERROR and
+	// NETLINK_NO_ENOBUFS): while the reader is behind, the kernel keeps
+	// destroyed flows, and their DESTROY events, until it can deliver
+	// them, and reports no overrun. The kernel may still drop NEW and
+	// UPDATE events, which the Scanner counts (see Overrun).
+	Reliable bool
+}
+
 // Listen joins the event groups: new flows, updates, and destroyed flows,
 // as conntrack -E reports them, and returns the scanner of the events,
-// which d decodes. It sets the receive buffer to bytes, if not 0 (beyond
-// net.core.rmem_max when the caller may).
-func (c *Conn) Listen(bytes int, d *Decoder) (*Scanner, error) {
-	if bytes > 0 {
-		if err := c.s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bytes); err != nil {
-			if err := c.s.SetReadBuffer(bytes); err != nil {
-				return nil, err
+// which d decodes.
+func (c *Conn) Listen(ev Events, d *Decoder) (*Scanner, error) {
+	s := &Scanner{c: c, d: d, events: true, op: "events", ev: ev}
+	if ev.Buffer > 0 {
+		if err := s.setBuffer(ev.Buffer); err != nil {
+			return nil, err
+		}
+	}
+	if ev.Reliable {
+		for _, opt := range []int{unix.NETLINK_BROADCAST_ERROR, unix.NETLINK_NO_ENOBUFS} {
+			if err := c.s.SetsockoptInt(unix.SOL_NETLINK, opt, 1); err != nil {
+				return nil, &Error{Op: "reliable delivery", Err: err}
 			}
 		}
 	}
@@ -144,7 +171,62 @@ func (c *Conn) Listen(bytes int, d *Decoder) (*Scanner, error) {
 			return nil, fmt.Errorf("ctnetlink: join event group %d: %w", g, err)
 		}
 	}
-	return &Scanner{c: c, d: d, events: true, op: "events"}, nil
+	raw, err := c.s.SyscallConn()
+	if err != nil {
+		return nil, &Error{Op: "events", Err: err}
+	}
+	s.batch = newBatch(raw)
+	return s, nil
+}
+
+// setBuffer sets the socket's receive buffer to bytes, beyond
+// net.core.rmem_max when the caller may, and keeps the size the kernel
+// took: half the double it counts with, at least its minimum.
+func (s *Scanner) setBuffer(bytes int) error {
+	if err := s.c.s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bytes); err != nil {
+		if err := s.c.s.SetReadBuffer(bytes); err != nil {
+			return &Error{Op: "receive buffer", Err: err}
+		}
+	}
+	s.buffer = bytes
+	if got, err := s.c.s.ReadBuffer(); err == nil {
+		s.buffer = got / 2
+	}
+	return nil
+}
+
+// Buffer returns the socket's receive buffer, in bytes, as the kernel took
+// it: less than Events.Buffer where net.core.rmem_max capped it, for a
+// caller without CAP_NET_ADMIN; 0 for the system's default.
+func (s *Scanner) Buffer() int { return s.buffer }
+
+// Overrun is the error a Scanner of events yields, and goes on after,
+// when the socket's buffer overflowed: the reader was too slow, and the
+// kernel dropped events, from there until the reader had emptied the
+// buffer.
+type Overrun struct {
+	// Events is how many events the kernel dropped (the socket's drop
+	// count, SK_MEMINFO_DROPS), or -1 on a kernel that does not say.
+	Events int
+	// Buffer is the receive buffer from now on, in bytes: grown, if the
+	// Scanner may grow it (Events.MaxBuffer).
+	Buffer int
+	// Reliable says that the Scanner asked for reliable delivery
+	// (Events.Reliable): the kernel resends the DESTROY events it
+	// dropped, and merges the other events it dropped into the next
+	// event of their flow.
+	Reliable bool
+}
+
+func (o *Overrun) Error() string {
+	lost := "events"
+	if o.Events >= 0 {
+		lost = strconv.Itoa(o.Events) + " events"
+	}
+	if o.Reliable {
+		return "ctnetlink: the socket's buffer was full: the kernel could not deliver " + lost + " at once (it resends DESTROY events, and merges the others into their flow's next event)"
+	}
+	return "ctnetlink: the socket's buffer overflowed: the kernel dropped " + lost
 }
 
 // A Scanner reads the flows of a dump, or the events of a listening Conn,
@@ -160,24 +242,37 @@ type Scanner struct {
 	msg    []byte // the message of the flow decoded last
 	err    error
 	done   bool
-	lost   int
 	f      format.Flow // where Flows decodes to
+
+	// Events only:
+	ev       Events
+	batch    *batch // the datagrams received last
+	buffer   int    // the receive buffer set, 0 for the system's default
+	overruns int
+	drops    int // the kernel's count of dropped events when last asked
 }
 
 // Flows returns an iterator over the flows of the dump, or the events,
 // each decoded into a Flow of the Scanner's that the next iteration
-// overwrites. An error ends it. Messages that are not flows are skipped.
-// An event scanner whose socket overflowed (the reader was too slow:
-// events were lost) counts the loss, see Lost, and goes on.
+// overwrites. Messages that are not flows are skipped. An error ends it,
+// but for an *Overrun of an event scanner, after which the loop may go
+// on: the events that follow come after a gap.
 func (s *Scanner) Flows() iter.Seq2[*format.Flow, error] {
 	return func(yield func(*format.Flow, error) bool) {
-		for s.scan(&s.f) {
-			if !yield(&s.f, nil) {
+		for {
+			for s.scan(&s.f) {
+				if !yield(&s.f, nil) {
+					return
+				}
+			}
+			if s.err == nil {
 				return
 			}
-		}
-		if s.err != nil {
-			yield(nil, s.err)
+			_, overrun := s.err.(*Overrun)
+			if !yield(nil, s.err) || !overrun {
+				return
+			}
+			s.err, s.done = nil, false
 		}
 	}
 }
@@ -209,18 +304,29 @@ func (s *Scanner) scan(f *format.Flow) bool {
 func (s *Scanner) next() ([]byte, bool) {
 	for !s.done {
 		if len(s.msgs) == 0 {
-			n, _, err := s.c.s.Recvfrom(context.Background(), s.c.buf, 0)
+			var err error
+			if s.events {
+				s.msgs, err = s.batch.next()
+			} else {
+				var n int
+				n, _, err = s.c.s.Recvfrom(context.Background(), s.c.buf, 0)
+				s.msgs = s.c.buf[:max(n, 0)]
+			}
 			switch {
 			case s.events && errors.Is(err, unix.ENOBUFS):
-				s.lost++
-				continue
+				return nil, s.fail(s.overrun())
+			case err == nil && s.ev.Reliable && s.batch.i == 1: // a batch received
+				// No ENOBUFS tells of events the kernel could not deliver:
+				// its count of them does.
+				if drops, ok := s.dropped(); ok && drops > s.drops {
+					return nil, s.fail(s.overrun())
+				}
 			case err != nil && s.c.closed.Load():
 				s.done = true
 				return nil, false
 			case err != nil:
 				return nil, s.fail(&Error{Op: s.op + " receive", Err: err})
 			}
-			s.msgs = s.c.buf[:n]
 		}
 		if len(s.msgs) < 16 {
 			return nil, s.fail(&DecodeError{Msg: "truncated message header"})
@@ -266,9 +372,58 @@ func (s *Scanner) fail(err error) bool {
 // until the next iteration.
 func (s *Scanner) Message() []byte { return s.msg }
 
-// Lost returns how often the socket's buffer overflowed: each time, the
-// kernel dropped one or more events.
-func (s *Scanner) Lost() int { return s.lost }
+// overrun counts an overrun, and the events the kernel dropped since the
+// last one, and grows the buffer if it may.
+func (s *Scanner) overrun() *Overrun {
+	s.overruns++
+	o := &Overrun{Events: -1, Buffer: s.buffer, Reliable: s.ev.Reliable}
+	if drops, ok := s.dropped(); ok {
+		o.Events, s.drops = drops-s.drops, drops
+	}
+	if grown := min(max(s.buffer, s.ev.Buffer)*2, s.ev.MaxBuffer); grown > s.buffer && s.setBuffer(grown) == nil {
+		o.Buffer = grown
+	}
+	return o
+}
+
+// dropped returns the kernel's count of the events it dropped for the
+// socket (SK_MEMINFO_DROPS of SO_MEMINFO).
+func (s *Scanner) dropped() (int, bool) {
+	var info [16]uint32 // SK_MEMINFO_VARS is 9 on Linux 6.18
+	size := uint32(len(info) * 4)
+	var errno syscall.Errno
+	err := s.batch.raw.Control(func(fd uintptr) {
+		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&size)), 0)
+	})
+	if err != nil || errno != 0 || size <= skMeminfoDrops*4 {
+		return 0, false
+	}
+	return int(info[skMeminfoDrops]), true
+}
+
+// skMeminfoDrops is the index of the drop count in SO_MEMINFO's answer
+// (linux/sock_diag.h).
+const skMeminfoDrops = 8
+
+// Buffered reports whether events that the Scanner has received wait to
+// be yielded: a caller that shows each event as it comes flushes its
+// output when none does, once for a burst.
+func (s *Scanner) Buffered() bool {
+	return len(s.msgs) > 0 || s.batch != nil && s.batch.i < s.batch.n
+}
+
+// Overruns returns how often the socket's buffer overflowed.
+func (s *Scanner) Overruns() int { return s.overruns }
 
 // Close closes the scanner's connection.
 func (s *Scanner) Close() error { return s.c.Close() }
+
+// EventSize is the most that an event takes of a socket's buffer, for
+// sizing one: the kernel charges each event the memory of its datagram,
+// about 1.25 KiB for an IPv4 flow's, up to 2.25 KiB for the largest.
+const EventSize = 2 << 10
+
+// BufferFor returns the receive buffer that holds n events. The kernel
+// doubles the size it is given, for its bookkeeping, and counts the
+// events' memory against the double.
+func BufferFor(n int) int { return n * EventSize / 2 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/ctconv/ctconv/internal/ctnetlink"
+)
+
+func TestSizeFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		text string
+	}{
+		{"0", 0, ""},
+		{"1", 1, "1 bytes"},
+		{"1536", 1536, "1536 bytes"},
+		{"1K", 1 << 10, "1 KiB"},
+		{"1k", 1 << 10, "1 KiB"},
+		{"3KiB", 3 << 10, "3 KiB"},
+		{"1M", 1 << 20, "1 MiB"},
+		{"256MB", 256 << 20, "256 MiB"},
+		{"1G", 1 << 30, "1 GiB"},
+		{"1024G", 1 << 40, "1024 GiB"},
+		{"2048M", 2 << 30, "2 GiB"},
+	} {
+		var s sizeFlag
+		if err := s.Set(tc.in); err != nil || s.n != tc.want || !s.set || s.String() != tc.text {
+			t.Errorf("Set(%q): %v, %d %q, want %d %q", tc.in, err, s.n, s.String(), tc.want, tc.text)
+		}
+	}
+	for _, in := range []string{"", "K", "-1", "1T", "1025G", "1.5M", "1 M", "0x10", "1MiBs"} {
+		var s sizeFlag
+		if err := s.Set(in); err == nil {
+			t.Errorf("Set(%q) = %d, want an error", in, s.n)
+		}
+	}
+}
+
+// TestOverrunText: what watch says of an overrun, by what the kernel said
+// and what the buffer became.
+func TestOverrunText(t *testing.T) {
+	for _, tc := range []struct {
+		ov   ctnetlink.Overrun
+		was  int
+		want string
+	}{
+		{ctnetlink.Overrun{Events: 12, Buffer: 4 << 20}, 2 << 20, "the kernel dropped 12 events; the socket's buffer is now 4 MiB (--max-buffer)"},
+		{ctnetlink.Overrun{Events: 12, Buffer: 2 << 20}, 2 << 20, "the kernel dropped 12 events (raise --buffer, or try --reliable)"},
+		{ctnetlink.Overrun{Events: -1, Buffer: 2 << 20}, 2 << 20, "the kernel dropped events (raise --buffer, or try --reliable)"},
+		{ctnetlink.Overrun{Events: 3, Buffer: 2 << 20, Reliable: true}, 2 << 20, "the kernel could not deliver 3 events at once: it resends DESTROY events, and merges the others into their flow's next event (raise --buffer)"},
+	} {
+		if got := overrunText(&tc.ov, tc.was); got != tc.want {
+			t.Errorf("%+v after %d:\n got %s\nwant %s", tc.ov, tc.was, got, tc.want)
+		}
+	}
+}
