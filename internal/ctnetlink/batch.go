@@ -2,6 +2,7 @@ package ctnetlink
 
 import (
 	"errors"
+	"net"
 	"syscall"
 	"unsafe"
 
@@ -16,7 +17,8 @@ type batch struct {
 	hdrs []mmsghdr
 	iovs []unix.Iovec
 	bufs [][]byte
-	n, i int // datagrams received, and handed out
+	n, i int   // datagrams received, and handed out
+	err  error // why receive failed
 }
 
 // mmsghdr is struct mmsghdr of recvmmsg(2).
@@ -26,16 +28,17 @@ type mmsghdr struct {
 	_   [4]byte
 }
 
-// The batch's size: datagrams at a time, and the room for each. An event
-// is one datagram of less than a page (ctnetlink sizes each for its
-// flow).
+// The batch's size: datagrams at a time, and the room for each, and the
+// batches of a feed. An event is one datagram of less than a page
+// (ctnetlink sizes each for its flow).
 const (
 	batchLen  = 64
-	batchRoom = 16 << 10
+	batchRoom = 8 << 10
+	batches   = 4
 )
 
 // errTruncated is a datagram larger than a batch's room.
-var errTruncated = errors.New("an event larger than 16 KiB")
+var errTruncated = errors.New("an event larger than 8 KiB")
 
 func newBatch(raw syscall.RawConn) *batch {
 	b := &batch{raw: raw, hdrs: make([]mmsghdr, batchLen), iovs: make([]unix.Iovec, batchLen), bufs: make([][]byte, batchLen)}
@@ -50,20 +53,80 @@ func newBatch(raw syscall.RawConn) *batch {
 	return b
 }
 
-// next returns the next datagram, valid until the batch is received
-// again, waiting for one if none is left.
-func (b *batch) next() ([]byte, error) {
-	if b.i == b.n {
-		if err := b.receive(); err != nil {
-			return nil, err
+// A feed receives batches on a goroutine of its own, ahead of their
+// decoding: the socket is emptied while the events before are decoded
+// and printed, on another core, so that the kernel drops fewer.
+type feed struct {
+	full, free chan *batch
+	stop       <-chan struct{} // closed when the socket is
+	cur        *batch          // the batch being handed out
+}
+
+func newFeed(raw syscall.RawConn, stop <-chan struct{}) *feed {
+	f := &feed{full: make(chan *batch, batches), free: make(chan *batch, batches), stop: stop}
+	for range batches {
+		f.free <- newBatch(raw)
+	}
+	go f.receive()
+	return f
+}
+
+// receive receives batches until an error other than an overrun, or the
+// socket's close.
+func (f *feed) receive() {
+	for {
+		var b *batch
+		select {
+		case b = <-f.free:
+		case <-f.stop:
+			return
+		}
+		b.err = b.receive()
+		select {
+		case f.full <- b:
+		case <-f.stop:
+			return
+		}
+		if b.err != nil && !errors.Is(b.err, unix.ENOBUFS) {
+			return
 		}
 	}
+}
+
+// next returns the next datagram, valid until the next call but one, and
+// whether it is the first of a batch received, waiting for one if none
+// is left. After the socket's close it returns net.ErrClosed.
+func (f *feed) next() (msg []byte, first bool, err error) {
+	for f.cur == nil || f.cur.i == f.cur.n {
+		if f.cur != nil {
+			f.free <- f.cur
+			f.cur = nil
+		}
+		var b *batch
+		select {
+		case b = <-f.full:
+		case <-f.stop:
+			return nil, false, net.ErrClosed
+		}
+		if b.err != nil {
+			err, b.err = b.err, nil
+			f.free <- b
+			return nil, false, err
+		}
+		f.cur, first = b, true
+	}
+	b := f.cur
 	h := &b.hdrs[b.i]
 	b.i++
 	if h.hdr.Flags&unix.MSG_TRUNC != 0 {
-		return nil, errTruncated
+		return nil, first, errTruncated
 	}
-	return b.bufs[b.i-1][:h.len], nil
+	return b.bufs[b.i-1][:h.len], first, nil
+}
+
+// buffered reports whether datagrams received wait to be handed out.
+func (f *feed) buffered() bool {
+	return f.cur != nil && f.cur.i < f.cur.n || len(f.full) > 0
 }
 
 // receive receives the datagrams waiting, at least one.

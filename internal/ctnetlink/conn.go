@@ -47,6 +47,7 @@ type Conn struct {
 	buf    []byte // one datagram
 	seq    uint32
 	closed atomic.Bool
+	stop   chan struct{} // closed by Close
 }
 
 // Dial opens a ctnetlink socket in the network namespace of the calling
@@ -61,12 +62,14 @@ func Dial() (*Conn, error) {
 		return nil, &Error{Op: "bind", Err: err}
 	}
 	// Large dump datagrams are cheaper to read; the kernel fills what fits.
-	return &Conn{s: s, buf: make([]byte, 1<<16)}, nil
+	return &Conn{s: s, buf: make([]byte, 1<<16), stop: make(chan struct{})}, nil
 }
 
 // Close closes the socket; a loop over a Scanner blocked on it ends.
 func (c *Conn) Close() error {
-	c.closed.Store(true)
+	if c.closed.CompareAndSwap(false, true) {
+		close(c.stop)
+	}
 	return c.s.Close()
 }
 
@@ -175,7 +178,7 @@ func (c *Conn) Listen(ev Events, d *Decoder) (*Scanner, error) {
 	if err != nil {
 		return nil, &Error{Op: "events", Err: err}
 	}
-	s.batch = newBatch(raw)
+	s.raw, s.feed = raw, newFeed(raw, c.stop)
 	return s, nil
 }
 
@@ -246,8 +249,9 @@ type Scanner struct {
 
 	// Events only:
 	ev       Events
-	batch    *batch // the datagrams received last
-	buffer   int    // the receive buffer set, 0 for the system's default
+	raw      syscall.RawConn
+	feed     *feed // the datagrams received
+	buffer   int   // the receive buffer set, 0 for the system's default
 	overruns int
 	drops    int // the kernel's count of dropped events when last asked
 }
@@ -305,8 +309,9 @@ func (s *Scanner) next() ([]byte, bool) {
 	for !s.done {
 		if len(s.msgs) == 0 {
 			var err error
+			first := false
 			if s.events {
-				s.msgs, err = s.batch.next()
+				s.msgs, first, err = s.feed.next()
 			} else {
 				var n int
 				n, _, err = s.c.s.Recvfrom(context.Background(), s.c.buf, 0)
@@ -315,7 +320,7 @@ func (s *Scanner) next() ([]byte, bool) {
 			switch {
 			case s.events && errors.Is(err, unix.ENOBUFS):
 				return nil, s.fail(s.overrun())
-			case err == nil && s.ev.Reliable && s.batch.i == 1: // a batch received
+			case err == nil && s.ev.Reliable && first:
 				// No ENOBUFS tells of events the kernel could not deliver:
 				// its count of them does.
 				if drops, ok := s.dropped(); ok && drops > s.drops {
@@ -392,7 +397,7 @@ func (s *Scanner) dropped() (int, bool) {
 	var info [16]uint32 // SK_MEMINFO_VARS is 9 on Linux 6.18
 	size := uint32(len(info) * 4)
 	var errno syscall.Errno
-	err := s.batch.raw.Control(func(fd uintptr) {
+	err := s.raw.Control(func(fd uintptr) {
 		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&size)), 0)
 	})
 	if err != nil || errno != 0 || size <= skMeminfoDrops*4 {
@@ -409,7 +414,7 @@ const skMeminfoDrops = 8
 // be yielded: a caller that shows each event as it comes flushes its
 // output when none does, once for a burst.
 func (s *Scanner) Buffered() bool {
-	return len(s.msgs) > 0 || s.batch != nil && s.batch.i < s.batch.n
+	return len(s.msgs) > 0 || s.feed != nil && s.feed.buffered()
 }
 
 // Overruns returns how often the socket's buffer overflowed.
