@@ -27,6 +27,7 @@ command -v valgrind >/dev/null || { echo "bench/instr.sh: needs valgrind (apt-ge
 out=$(mktemp -d)
 trees=
 trap 'for t in $trees; do git worktree remove --force "$t"; done; rm -rf "$out"' EXIT
+trap 'exit 1' INT TERM
 for side in base head; do
 	rev=$1
 	[ $side = head ] && rev=${2:-.}
