@@ -66,7 +66,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := c.fs.String("o", "", "write to `FILE`, atomically, when the watch ends")
 	count := c.intFlag("count", 0, 0, math.MaxInt, "stop after `N` events (0: run until interrupted)")
 	buffer := &sizeFlag{}
-	c.fs.Var(buffer, "buffer", "the socket's receive `size` in bytes, or with K, M or G (KiB, MiB, GiB) (default: room for a flush of a full table)")
+	c.fs.Var(buffer, "buffer", "the socket's receive `size` in bytes, or with K, M or G (KiB, MiB, GiB); 0: the system's default (default: room for a flush of a full table)")
 	maxBuffer := &sizeFlag{n: 1 << 30}
 	c.fs.Var(maxBuffer, "max-buffer", "each overrun doubles the buffer, up to this `size`")
 	reliable := c.fs.Bool("reliable", false, "reliable delivery: the kernel keeps destroyed flows until their events are read")
