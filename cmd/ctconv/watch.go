@@ -65,10 +65,8 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	with := c.fs.String("with", "", "conntrack's -o `options`: extended, id, ktimestamp, labels, timestamp")
 	out := c.fs.String("o", "", "write to `FILE`, atomically, when the watch ends")
 	count := c.intFlag("count", 0, 0, math.MaxInt, "stop after `N` events (0: run until interrupted)")
-	buffer := &sizeFlag{}
-	c.fs.Var(buffer, "buffer", "the socket's receive `size` in bytes, or with K, M or G (KiB, MiB, GiB); 0: the system's default (default: room for a flush of a full table)")
-	maxBuffer := &sizeFlag{n: 1 << 30}
-	c.fs.Var(maxBuffer, "max-buffer", "each overrun doubles the buffer, up to this `size`")
+	buffer := c.fs.String("buffer", "", "the socket's receive `size` in bytes, or with K, M or G (KiB, MiB, GiB); 0: the system's default (default: room for a flush of a full table)")
+	maxBuf := c.fs.String("max-buffer", "1G", "each overrun doubles the buffer, up to this `size`")
 	reliable := c.fs.Bool("reliable", false, "reliable delivery: the kernel keeps destroyed flows until their events are read")
 	tz := c.fs.String("tz", "Local", "time `zone` of the local times printed (<when>, [start=...])")
 	c.filters = addFilterFlags(c.fs)
@@ -88,6 +86,15 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *with != "" {
 		if opts, err = parseWith(*with); err != nil {
 			return c.fail("--with: %v", err)
+		}
+	}
+	var sizes [2]int
+	for i, f := range []struct{ name, value string }{{"buffer", *buffer}, {"max-buffer", *maxBuf}} {
+		if f.value == "" {
+			continue
+		}
+		if sizes[i], err = parseSize(f.value); err != nil {
+			return c.fail("--%s %s: %v", f.name, f.value, err)
 		}
 	}
 	loc, err := time.LoadLocation(*tz)
@@ -115,8 +122,8 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer conn.Close()
-	ev := ctnetlink.Events{Buffer: buffer.n, MaxBuffer: maxBuffer.n, Reliable: *reliable}
-	if !buffer.set {
+	ev := ctnetlink.Events{Buffer: sizes[0], MaxBuffer: sizes[1], Reliable: *reliable}
+	if *buffer == "" {
 		ev.Buffer = burstBuffer()
 	}
 	events, err := conn.Listen(ev, &ctnetlink.Decoder{Labels: labels, Progname: new(ctnetlink.Prognames).Lookup})
@@ -258,29 +265,21 @@ func burstBuffer() int {
 	if err != nil || max <= 0 {
 		return 8 << 20
 	}
-	size := ctnetlink.BufferFor(max)
+	size := min(ctnetlink.BufferFor(max), maxBuffer)
 	var si unix.Sysinfo_t
 	if unix.Sysinfo(&si) == nil {
-		size = min(size, int(min(uint64(si.Totalram)*uint64(si.Unit)/4, 1<<40)))
+		size = min(size, int(min(uint64(si.Totalram)*uint64(si.Unit)/4, maxBuffer)))
 	}
 	return size
 }
 
-// sizeFlag is a flag of bytes, given as a number and an optional K, M or
-// G (KiB, MiB, GiB).
-type sizeFlag struct {
-	n   int
-	set bool
-}
+// maxBuffer is the largest receive buffer: the kernel takes an int, and
+// doubles it.
+const maxBuffer = 1 << 30
 
-func (s *sizeFlag) String() string {
-	if s == nil || s.n == 0 {
-		return ""
-	}
-	return sizeText(s.n)
-}
-
-func (s *sizeFlag) Set(v string) error {
+// parseSize parses a size in bytes: a number, and an optional K, M or G
+// (KiB, MiB, GiB), up to maxBuffer.
+func parseSize(v string) (int, error) {
 	num, shift := v, 0
 	for i, unit := range []string{"K", "M", "G"} {
 		for _, suffix := range []string{unit + "iB", unit + "B", unit, strings.ToLower(unit)} {
@@ -294,11 +293,10 @@ func (s *sizeFlag) Set(v string) error {
 		}
 	}
 	n, err := strconv.ParseUint(num, 10, 64)
-	if err != nil || n > 1<<40>>shift {
-		return fmt.Errorf("want bytes, or a number with K, M or G (KiB, MiB, GiB), up to 1T: %q", v)
+	if err != nil || n > maxBuffer>>shift {
+		return 0, errors.New("not bytes, nor a number with K, M or G (KiB, MiB, GiB), up to 1G, the kernel's most")
 	}
-	s.n, s.set = int(n<<shift), true
-	return nil
+	return int(n << shift), nil
 }
 
 // sizeText prints bytes in the largest unit that divides them.
