@@ -228,7 +228,8 @@ func (f Format) isXML() bool {
 	return f.root() != "" || f == ConntrackdXML || f == ConntrackdXMLExpect
 }
 
-// Options are conntrack's -o options that change what it prints.
+// Options are conntrack's -o options that change what it prints, and the
+// version of conntrack to print as where versions differ.
 type Options uint8
 
 // The options.
@@ -238,9 +239,15 @@ const (
 	OptKTimestamp                     // [start=...] [stop=...] (-o ktimestamp); XML <timestamp>
 	OptLabels                         // labels= (-o labels); XML <labels>
 	OptTimestamp                      // the event time in front (-o timestamp); XML <when>
+	// OptConntrack149 prints events as conntrack 1.4.9 does (1.4.7 is the
+	// default): XML without [USERSPACE]. Its -o timestamp shows the
+	// kernel's event time where the kernel sends one, which only a
+	// reader of the kernel's events (ctconv watch) can take. Reading does
+	// not show it: 1.4.9's lines read as the same lines of 1.4.7 would.
+	OptConntrack149
 )
 
-var optionNames = [...]string{"extended", "id", "ktimestamp", "labels", "timestamp"}
+var optionNames = [...]string{"extended", "id", "ktimestamp", "labels", "timestamp", "conntrack-1.4.9"}
 
 // A Dialect is a text format as one producer printed it: the format, and
 // what else decides the bytes of its records. Parsing and printing take

@@ -69,7 +69,7 @@ func TestTextRoundTrip(t *testing.T) {
 	textRoundTrip(t, each(256, func(i int) format.Event { return format.Event(i) }))
 	textRoundTrip(t, each(24, func(i int) format.Slot { return format.Slot(i) }))
 	textRoundTrip(t, each(len(format.Formats())+1, func(i int) format.Format { return format.Format(i) }))
-	textRoundTrip(t, each(32, func(i int) format.Options { return format.Options(i) }))
+	textRoundTrip(t, each(64, func(i int) format.Options { return format.Options(i) }))
 	textRoundTrip(t, append(each(32, func(i int) format.Status { return 1 << i }), 0, 0xffffffff, format.StatusAssured|format.StatusSeenReply))
 	textRoundTrip(t, append(each(16, func(i int) format.Quirks { return 1 << i }), 0, 0xffff))
 	textRoundTrip(t, append(each(8, func(i int) format.ExpectFlags { return 1 << i }), 0, 7))
@@ -98,6 +98,7 @@ func TestNames(t *testing.T) {
 		{"NEW", new(format.Event), "new"},
 		{"Conntrack-Expect", new(format.Format), "conntrack-expect"},
 		{"extended,ID,userspace", new(format.Options), "extended,id"},
+		{"Conntrack_1.4.9,timestamp", new(format.Options), "timestamp,conntrack-1.4.9"},
 		{"Reply-Counters", new(format.Slot), "reply-counters"},
 	} {
 		if err := c.v.UnmarshalText([]byte(c.text)); err != nil || fmt.Sprint(c.v) != "&"+c.want && fmt.Sprint(deref2(c.v)) != c.want {

@@ -573,7 +573,7 @@ func appendXML(dst []byte, f *Flow, fm Format, o Options, loc *time.Location) ([
 		dst = appendTag(dst, "<helper>", f.Helper, "</helper>")
 	}
 	dst = append(dst, "</flow>"...)
-	if f.Has(FieldUserspace) {
+	if f.Has(FieldUserspace) && o&OptConntrack149 == 0 {
 		dst = append(dst, ' ')
 		dst = appendLib(dst, f, SlotUserspace, o, loc)
 		dst = dst[:len(dst)-1]

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -144,6 +145,51 @@ func TestXMLTrailing(t *testing.T) {
 		var pe *format.ParseError
 		if !errors.As(err, &pe) || pe.Col != len(record)+1 {
 			t.Errorf("%s with trailing bytes: %v, want an error at column %d", c.file, err, len(record)+1)
+		}
+	}
+}
+
+// TestXMLConntrack149 checks that with OptConntrack149 an event of a
+// process prints without [USERSPACE], as conntrack 1.4.9's -o xml has it,
+// and that both conntrack's lines read, each printing back as it was.
+func TestXMLConntrack149(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", "xml-E-timestamp.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old []byte
+	for l := range bytes.Lines(data) {
+		if bytes.Contains(l, []byte("</flow> [USERSPACE] portid=")) {
+			old = l
+			break
+		}
+	}
+	if old == nil {
+		t.Fatal("no event of a process in xml-E-timestamp.txt")
+	}
+	new149 := append(bytes.Clone(old[:bytes.Index(old, []byte("</flow>"))+len("</flow>")]), '\n')
+	for _, c := range []struct {
+		line []byte
+		opts format.Options
+		want []byte
+	}{
+		{old, 0, old},
+		{old, format.OptConntrack149, new149},
+		{new149, 0, new149},
+		{new149, format.OptConntrack149, new149},
+	} {
+		d := format.Dialect{Format: format.XML, Location: time.UTC}
+		var f format.Flow
+		if err := d.Parse(c.line, &f); err != nil {
+			t.Fatalf("%s: %v", c.line, err)
+		}
+		if d.Options&format.OptConntrack149 != 0 {
+			t.Errorf("%s: reading showed %v, but conntrack 1.4.9's lines look like others", c.line, d.Options)
+		}
+		d.Options |= c.opts
+		got, err := d.Append(nil, &f)
+		if err != nil || !bytes.Equal(got, c.want) {
+			t.Errorf("with %v:\n%s\nprints\n%s(%v), want\n%s", d.Options, c.line, got, err, c.want)
 		}
 	}
 }

@@ -162,6 +162,7 @@ var printers = []format.Dialect{
 	{Format: format.Conntrack, Options: format.OptExtended | format.OptID | format.OptKTimestamp | format.OptLabels},
 	{Format: format.XML},
 	{Format: format.XML, Options: format.OptKTimestamp | format.OptLabels},
+	{Format: format.XML, Options: format.OptConntrack149},
 	{Format: format.Save},
 	{Format: format.Restore},
 	{Format: format.Conntrackd},

@@ -67,7 +67,7 @@ func bashCompletion() string {
 	fmt.Fprintf(&b, "    --from) words=%q ;;\n", "auto "+strings.Join(formats, " ")+" json snapshot")
 	fmt.Fprintf(&b, "    --to) words=%q ;;\n", strings.Join(formats, " ")+" json snapshot")
 	b.WriteString("    --format) words=\"text json openmetrics\" ;;\n")
-	b.WriteString("    --with) words=\"extended id ktimestamp labels timestamp\" ;;\n")
+	fmt.Fprintf(&b, "    --with) words=%q ;;\n", strings.ReplaceAll(allOptions.String(), ",", " "))
 	b.WriteString("    --family) words=\"ipv4 ipv6\" ;;\n")
 	b.WriteString("    --proto) words=\"tcp udp udplite sctp dccp gre icmp icmpv6\" ;;\n")
 	b.WriteString("    --status) words=\"ASSURED UNREPLIED SEEN_REPLY OFFLOAD HW_OFFLOAD\" ;;\n")

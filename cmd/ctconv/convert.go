@@ -48,7 +48,8 @@ where the old one was the writer's.
 Printing in conntrack's formats follows conntrack's -o options: those the
 input shows, or those --with names (extended, id, ktimestamp, labels,
 timestamp). Its local times ([start=...], <when>) are read and printed in
-the zone --tz names.
+the zone --tz names. It prints as conntrack 1.4.7 does; --with
+conntrack-1.4.9 prints XML events as 1.4.9 does, without [USERSPACE].
 
 conntrackd -e lists the peer's flows without their reply tuple: they
 print in conntrackd's formats and JSON, and any other format refuses them
@@ -89,7 +90,7 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := cmd.fs
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output (\"-\")")
-	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows)")
+	with := fs.String("with", "", "conntrack's -o `options` to print with: extended, id, ktimestamp,\nlabels, timestamp (default: those the input shows); conntrack-1.4.9\nto print as conntrack 1.4.9")
 	keepGoing := fs.Bool("keep-going", false, "report bad lines and convert the rest")
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	bad := cmd.maxErrorsFlag()

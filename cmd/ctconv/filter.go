@@ -204,16 +204,19 @@ func portInto(p **uint16) func(string) error {
 	}
 }
 
+// allOptions are the options --with takes; each bit that has a name
+// prints as it.
+const allOptions = ^format.Options(0)
+
 // parseWith parses --with: conntrack's -o options, such as "extended,id",
-// as conntrack spells them; "userspace", a no-op since conntrack 1.4.7, is
-// taken too.
+// as conntrack spells them, and conntrack-1.4.9; "userspace", a no-op
+// since conntrack 1.4.7, is taken too.
 func parseWith(s string) (format.Options, error) {
 	var o format.Options
 	for name := range strings.SplitSeq(s, ",") {
 		var one format.Options
 		if name != strings.ToLower(name) || one.UnmarshalText([]byte(name)) != nil {
-			all := format.OptExtended | format.OptID | format.OptKTimestamp | format.OptLabels | format.OptTimestamp
-			return 0, fmt.Errorf("unknown conntrack option %q (want %s)", name, strings.ReplaceAll(all.String(), ",", ", "))
+			return 0, fmt.Errorf("unknown conntrack option %q (want %s)", name, strings.ReplaceAll(allOptions.String(), ",", ", "))
 		}
 		o |= one
 	}

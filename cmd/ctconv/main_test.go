@@ -226,6 +226,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"convert", "--help"}, 0, "--keep-going"},
 		{[]string{"convert", "--from", "bogus"}, 2, `unknown format "bogus"`},
 		{[]string{"convert", "--with", "bogus"}, 2, `unknown conntrack option "bogus"`},
+		{[]string{"watch", "--with", "bogus"}, 2, "(want extended, id, ktimestamp, labels, timestamp, conntrack-1.4.9)"},
+		{[]string{"watch", "--help"}, 0, "conntrack-1.4.9"},
 		{[]string{"convert", "--tz", "Mars/Olympus"}, 2, `unknown time zone Mars/Olympus`},
 		{[]string{"convert", "--to", "auto"}, 2, "not an output format"},
 		{[]string{"convert", "--bogus"}, 2, "flag provided but not defined"},

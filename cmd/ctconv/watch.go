@@ -52,6 +52,11 @@ come only as its DESTROY). watch counts those on standard error.
 Like conntrack -E, it needs CAP_NET_ADMIN, and reports the events of the
 network namespace it runs in.
 
+It prints as conntrack 1.4.7 does; --with conntrack-1.4.9 as 1.4.9 does:
+-o timestamp shows the kernel's time of each event (Linux 6.14 and later,
+with net.netfilter.nf_conntrack_timestamp=1; otherwise the time watch reads
+it), and XML no [USERSPACE] after the events that processes caused.
+
 Examples:
   ctconv watch
   ctconv watch --with timestamp --proto tcp
@@ -62,7 +67,7 @@ Examples:
 func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("watch", watchHelp, stdout, stderr)
 	to := c.fs.String("to", "conntrack", "output `format`: conntrack, xml, save, json, snapshot")
-	with := c.fs.String("with", "", "conntrack's -o `options`: extended, id, ktimestamp, labels, timestamp")
+	with := c.fs.String("with", "", "conntrack's -o `options`: extended, id, ktimestamp, labels, timestamp;\nconntrack-1.4.9 to print as conntrack 1.4.9")
 	out := c.fs.String("o", "", "write to `FILE`, atomically, when the watch ends")
 	count := c.intFlag("count", 0, 0, math.MaxInt, "stop after `N` events (0: run until interrupted)")
 	buffer := c.fs.String("buffer", "", "the socket's receive `size` in bytes, or with K, M or G (KiB, MiB, GiB); 0: the system's default (default: room for a flush of a full table)")
@@ -198,9 +203,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		if x == nil || x.Match(f) {
-			if opts&format.OptTimestamp != 0 {
-				f.EventTime, f.Fields = time.Now().UnixMicro(), f.Fields|format.FieldEventTime
-			}
+			eventTime(f, opts, enc == snapshot.Text(format.XML), time.Now)
 			if err := o.Write(f); err != nil {
 				return wrote(stderr, "watch", err, earned())
 			}

@@ -164,6 +164,12 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 	for a.next() {
 		var err error
 		v := a.val
+		if len(v) == 0 {
+			// Padding that aligns the 64-bit value after it, as the kernel
+			// adds on CPUs that need it (nla_put_64bit): before
+			// CTA_TIMESTAMP_EVENT, with the type of CTA_STATUS.
+			continue
+		}
 		switch a.typ {
 		case ctaTupleOrig:
 			gotOrig = true
@@ -223,6 +229,13 @@ func (d *Decoder) Decode(msg []byte, isEvent bool, f *format.Flow) error {
 			}
 		case ctaLabels:
 			labels = v
+		case ctaTimestampEvent:
+			// The kernel's time of the event (Linux 6.14+, with
+			// nf_conntrack_timestamp on), in ns; conntrack 1.4.9 prints it
+			// to the microsecond.
+			var ns uint64
+			ns, err = u64(v, "", "timestamp-event")
+			f.EventTime, f.Fields = int64(ns/1000), f.Fields|format.FieldEventTime
 		}
 		if err != nil {
 			return err

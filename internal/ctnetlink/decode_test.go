@@ -151,6 +151,20 @@ func TestDecodeAttributes(t *testing.T) {
 			attr(4, be16(0x2323)), attr(5, be16(0x2323))))}, false, func(f *format.Flow) {
 			f.State, f.Fields = format.TCPTimeWait, f.Fields|format.FieldState
 		}},
+		// Linux 6.14 and later, with nf_conntrack_timestamp on: the time of
+		// the event, in ns; conntrack 1.4.9 prints it to the microsecond.
+		{"event time", [][]byte{attr(ctaTimestampEvent, be64(start))}, true, func(f *format.Flow) {
+			f.Event, f.EventTime, f.PortID, f.Progname = format.EventUpdate, start/1000, 30591, "conntrack"
+			f.Fields |= format.FieldEventTime | format.FieldUserspace | format.FieldPortID | format.FieldProgname
+		}},
+		// A kernel on a CPU that needs 64-bit values aligned puts a
+		// zero-length attribute before one that is not (nla_put_64bit's
+		// padding), of the type CTA_TIMESTAMP_PAD, 3, which at the top
+		// level is CTA_STATUS's.
+		{"padding before the event time", [][]byte{attr(ctaStatus), attr(ctaTimestampEvent, be64(start))}, true, func(f *format.Flow) {
+			f.Event, f.EventTime, f.PortID, f.Progname = format.EventUpdate, start/1000, 30591, "conntrack"
+			f.Fields |= format.FieldEventTime | format.FieldUserspace | format.FieldPortID | format.FieldProgname
+		}},
 		{"event from a process", nil, true, func(f *format.Flow) {
 			f.Event, f.PortID, f.Progname = format.EventUpdate, 30591, "conntrack"
 			f.Fields |= format.FieldUserspace | format.FieldPortID | format.FieldProgname
@@ -253,6 +267,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"attribute past the end", append(message(msgNew, 0, 0, format.IPv4, orig, reply), 0xff, 0, 1, 0)},
 		{"IPv6 tuple in an IPv4 message", message(msgNew, 0, 0, format.IPv4, tupleAttr(ctaTupleOrig, "::1", "::2", 6, 1, 2), tupleAttr(ctaTupleReply, "::2", "::1", 6, 2, 1))},
 		{"mark of two bytes", message(msgNew, 0, 0, format.IPv4, orig, reply, attr(ctaMark, be16(1)))},
+		{"event time of four bytes", message(msgNew, 0, 0, format.IPv4, orig, reply, status, attr(ctaTimestampEvent, be32(1)))},
 		{"ICMP fields of a TCP flow", message(msgNew, 0, 0, format.IPv4, orig, reply, attr(ctaTupleOrig|0x8000, attr(ctaTupleProto|0x8000, attr(ctaProtoICMPType, []byte{8}))))},
 		{"protocols differ", message(msgNew, 0, 0, format.IPv4, orig, tupleAttr(ctaTupleReply, "10.0.0.2", "10.0.0.1", 17, 80, 40000))},
 	} {

@@ -182,7 +182,13 @@ func (l *Lab) Conntrack(args ...string) ([]byte, error) {
 // interrupted) with args in the namespace; stop interrupts it and returns
 // what it printed on stdout.
 func (l *Lab) Listen(args ...string) (stop func() ([]byte, error), err error) {
-	cmd := l.Command(append([]string{"conntrack"}, args...)...)
+	return l.ListenWith("conntrack", args...)
+}
+
+// ListenWith is Listen with the conntrack program at bin, such as
+// another version's.
+func (l *Lab) ListenWith(bin string, args ...string) (stop func() ([]byte, error), err error) {
+	cmd := l.Command(append([]string{bin}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -191,7 +197,7 @@ func (l *Lab) Listen(args ...string) (stop func() ([]byte, error), err error) {
 	return func() ([]byte, error) {
 		cmd.Process.Signal(os.Interrupt)
 		if err := cmd.Wait(); err != nil && cmd.ProcessState.ExitCode() != 0 && !strings.Contains(err.Error(), "interrupt") {
-			return out.Bytes(), fmt.Errorf("conntrack %s: %w: %s", strings.Join(args, " "), err, errb.String())
+			return out.Bytes(), fmt.Errorf("%s %s: %w: %s", bin, strings.Join(args, " "), err, errb.String())
 		}
 		return out.Bytes(), nil
 	}, nil

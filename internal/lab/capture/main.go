@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -19,11 +20,15 @@ import (
 func main() {
 	out := flag.String("out", "testdata/corpus", "folder to write the captures to")
 	bulk := flag.Int("bulk", 0, "instead, capture /proc/net/nf_conntrack of a table of `N` UDP flows (lab.Bulk) to stdout")
+	by := flag.String("events", "", "instead, capture the events only, as the conntrack program at `PATH` prints them, each to NAME-VERSION.txt")
 	flag.Parse()
 	err := error(nil)
-	if *bulk > 0 {
+	switch {
+	case *bulk > 0:
 		err = captureBulk(*bulk)
-	} else {
+	case *by != "":
+		err = captureEvents(*out, *by)
+	default:
 		err = capture(*out)
 	}
 	if err != nil {
@@ -157,6 +162,59 @@ func churn(l *lab.Lab) error {
 		}
 	}
 	time.Sleep(3 * time.Second) // the two short-lived entries expire
+	return nil
+}
+
+// captureEvents writes the events of the table's filling as the conntrack
+// at bin prints them, another version than the one on PATH, which fills
+// the table: conntrack-E.txt is conntrack-E-1.4.9.txt for conntrack
+// 1.4.9.
+func captureEvents(out, bin string) error {
+	v, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		return fmt.Errorf("%s --version: %w", bin, err)
+	}
+	// "conntrack v1.4.9 (conntrack-tools)"
+	words := strings.Fields(string(v))
+	version, ok := "", len(words) > 1
+	if ok {
+		version, ok = strings.CutPrefix(words[1], "v")
+	}
+	if !ok {
+		return fmt.Errorf("%s --version: %q shows no version", bin, v)
+	}
+	l, err := lab.New("ctconv-capture", lab.Options{})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	stops := map[string]func() ([]byte, error){}
+	for name, args := range events {
+		stop, err := l.ListenWith(bin, args...)
+		if err != nil {
+			return err
+		}
+		stops[strings.TrimSuffix(name, ".txt")+"-"+version+".txt"] = stop
+	}
+	time.Sleep(200 * time.Millisecond) // let the listeners subscribe
+	closeAll, err := fill(l)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if err := churn(l); err != nil {
+		return err
+	}
+	for name, stop := range stops {
+		text, err := stop()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, name), text, 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("%-48s %6d bytes\n", name, len(text))
+	}
 	return nil
 }
 
