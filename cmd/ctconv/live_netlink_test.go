@@ -145,26 +145,58 @@ func TestLiveWatch(t *testing.T) {
 	l := newLab(t)
 	bin := build(t)
 	snap := filepath.Join(t.TempDir(), "events.ctsnap")
-	forms := []struct {
-		conntrack []string
-		ctconv    []string
-	}{
+	forms := []watchForm{
 		{[]string{"-E"}, nil},
 		{[]string{"-E", "-o", "extended,id"}, []string{"--with", "extended,id"}},
 		{[]string{"-E", "-o", "xml"}, []string{"--to", "xml"}},
 		{[]string{"-E", "-o", "save"}, []string{"--to", "save"}},
 	}
+	mask := func(s string) []string { return strings.Split(progname.ReplaceAllString(s, ""), "\n") }
+	first, toFile := watchBeside(t, l, bin, l.Listen, forms, mask, "-o", snap)
+	if code := toFile.stop(); code != 0 {
+		t.Fatalf("ctconv watch -o: exit %d: %s", code, toFile.stderr.String())
+	}
+	code, got, errs := ctconv(t, "", "convert", snap)
+	if code != 0 {
+		t.Fatalf("convert the snapshot: exit %d: %s", code, errs)
+	}
+	// Two sockets may see events of different CPUs at the same moment in
+	// different orders (a flow's FIN_WAIT and CLOSE_WAIT, say): the two
+	// captures hold the same events, each in the order its socket saw.
+	printed, snapped := mask(first), mask(got)
+	slices.Sort(printed)
+	slices.Sort(snapped)
+	if d := cmp.Diff(printed, snapped); d != "" {
+		t.Errorf("the snapshot of the events prints otherwise than watch printed them (-watch +snapshot, sorted):\n%s", d)
+	}
+}
+
+// A watchForm is a form of conntrack -E's output, and the flags that make
+// ctconv watch print it.
+type watchForm struct{ conntrack, ctconv []string }
+
+// watchBeside starts conntrack -E (listen) and ctconv watch in each of
+// the forms, and one more ctconv watch with args if any, and makes the same events
+// for all: scripted inserts, updates and deletes, real traffic, a flush.
+// Each watch's output must equal its conntrack's, compared line by line
+// after mask. It returns what the first watch printed, and the watch with
+// args, still running, or nil.
+func watchBeside(t *testing.T, l *lab.Lab, bin string, listen func(args ...string) (func() ([]byte, error), error), forms []watchForm, mask func(string) []string, args ...string) (string, *watcher) {
+	t.Helper()
 	var stops []func() ([]byte, error)
 	var watchers []*watcher
 	for _, f := range forms {
-		stop, err := l.Listen(f.conntrack...)
+		stop, err := listen(f.conntrack...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		stops = append(stops, stop)
 		watchers = append(watchers, startWatch(t, l, bin, f.ctconv...))
 	}
-	toFile := startWatch(t, l, bin, "-o", snap)
+	var more *watcher
+	if len(args) > 0 {
+		more = startWatch(t, l, bin, args...)
+	}
 	time.Sleep(300 * time.Millisecond)
 
 	if err := l.Insert(lab.Fixed()); err != nil {
@@ -200,28 +232,11 @@ func TestLiveWatch(t *testing.T) {
 		if n := bytes.Count(want, []byte("\n")); n < 100 {
 			t.Fatalf("conntrack %v printed only %d lines", f.conntrack, n)
 		}
-		if d := cmp.Diff(strings.Split(progname.ReplaceAllString(string(want), ""), "\n"),
-			strings.Split(progname.ReplaceAllString(w.stdout.String(), ""), "\n")); d != "" {
+		if d := cmp.Diff(mask(string(want)), mask(w.stdout.String())); d != "" {
 			t.Errorf("ctconv watch %v differs from conntrack %v (-want +got):\n%s", f.ctconv, f.conntrack, d)
 		}
 	}
-	if code := toFile.stop(); code != 0 {
-		t.Fatalf("ctconv watch -o: exit %d: %s", code, toFile.stderr.String())
-	}
-	code, got, errs := ctconv(t, "", "convert", snap)
-	if code != 0 {
-		t.Fatalf("convert the snapshot: exit %d: %s", code, errs)
-	}
-	// Two sockets may see events of different CPUs at the same moment in
-	// different orders (a flow's FIN_WAIT and CLOSE_WAIT, say): the two
-	// captures hold the same events, each in the order its socket saw.
-	printed := strings.Split(progname.ReplaceAllString(watchers[0].stdout.String(), ""), "\n")
-	snapped := strings.Split(progname.ReplaceAllString(got, ""), "\n")
-	slices.Sort(printed)
-	slices.Sort(snapped)
-	if d := cmp.Diff(printed, snapped); d != "" {
-		t.Errorf("the snapshot of the events prints otherwise than watch printed them (-watch +snapshot, sorted):\n%s", d)
-	}
+	return watchers[0].stdout.String(), more
 }
 
 // exchange makes traffic that ends at once: a TCP connection, opened,

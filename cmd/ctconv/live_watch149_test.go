@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"regexp"
@@ -36,68 +35,18 @@ func TestLiveWatchConntrack149(t *testing.T) {
 	}
 	l := newLab(t)
 	bin := build(t)
-	forms := []struct {
-		conntrack []string
-		ctconv    []string
-	}{
+	forms := []watchForm{
 		{[]string{"-E"}, []string{"--with", "conntrack-1.4.9"}},
 		{[]string{"-E", "-o", "timestamp"}, []string{"--with", "timestamp,conntrack-1.4.9"}},
 		{[]string{"-E", "-o", "xml"}, []string{"--to", "xml", "--with", "conntrack-1.4.9"}},
 		{[]string{"-E", "-o", "xml,timestamp"}, []string{"--to", "xml", "--with", "timestamp,conntrack-1.4.9"}},
 		{[]string{"-E", "-o", "save"}, []string{"--to", "save", "--with", "conntrack-1.4.9"}},
 	}
-	var stops []func() ([]byte, error)
-	var watchers []*watcher
-	for _, f := range forms {
-		stop, err := l.ListenWith(conntrack149, f.conntrack...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stops = append(stops, stop)
-		watchers = append(watchers, startWatch(t, l, bin, f.ctconv...))
+	listen := func(args ...string) (func() ([]byte, error), error) { return l.ListenWith(conntrack149, args...) }
+	mask := func(s string) []string {
+		return strings.Split(when.ReplaceAllString(progname.ReplaceAllString(s, ""), "<when/>"), "\n")
 	}
-	time.Sleep(300 * time.Millisecond)
-
-	if err := l.Insert(lab.Fixed()); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"-U", "-s", "10.0.0.1", "-m", "77"},
-		{"-D", "-p", "sctp"},
-		{"-D", "-s", "10.1.0.1"},
-	} {
-		if _, err := l.Conntrack(args...); err != nil {
-			t.Fatalf("conntrack %v: %v", args, err)
-		}
-	}
-	if err := l.Do(exchange); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond)
-	if _, err := l.Conntrack("-F"); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond)
-
-	for i, f := range forms {
-		want, err := stops[i]()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := watchers[i]
-		if code := w.stop(); code != 0 {
-			t.Fatalf("ctconv watch %v: exit %d: %s", f.ctconv, code, w.stderr.String())
-		}
-		if n := bytes.Count(want, []byte("\n")); n < 100 {
-			t.Fatalf("conntrack 1.4.9 %v printed only %d lines", f.conntrack, n)
-		}
-		mask := func(s string) []string {
-			return strings.Split(when.ReplaceAllString(progname.ReplaceAllString(s, ""), "<when/>"), "\n")
-		}
-		if d := cmp.Diff(mask(string(want)), mask(w.stdout.String())); d != "" {
-			t.Errorf("ctconv watch %v differs from conntrack 1.4.9 %v (-want +got):\n%s", f.ctconv, f.conntrack, d)
-		}
-	}
+	watchBeside(t, l, bin, listen, forms, mask)
 }
 
 // newStamp is the event time conntrack -E -o timestamp prints before a
