@@ -38,9 +38,9 @@ nf_conntrack_max events, about 1 KiB each, at most a quarter of the
 memory): the kernel charges it only for the events that wait. If it
 overflows all the same, the kernel drops events until watch has caught
 up. watch never hides it: it says on standard error how many events
-each overrun lost, marks the gap in a snapshot (-o, --to snapshot) for
-convert and diff to see, doubles the buffer up to --max-buffer, and
-exits with status 3.
+each overrun lost, marks the gap in a snapshot (--to snapshot), which
+snapshot --info lists and convert reports, doubles the buffer up to
+--max-buffer, and exits with status 3.
 
 --reliable asks the kernel not to drop destroyed flows' events but to
 keep the flows until it can deliver them, as conntrackd's
