@@ -432,6 +432,22 @@ func (in *Input) Compression() string { return in.compression }
 // one.
 func (in *Input) Header() (Header, bool) { return in.records().header() }
 
+// Filter returns the filter that selects x's flows of the input: x,
+// but where the input's header names the namespace x selects, whose
+// flows name none (Header.Netns), x without that condition. A nil x
+// stays nil.
+func (in *Input) Filter(x *format.Filter) *format.Filter {
+	if x == nil || x.Netns == "" {
+		return x
+	}
+	if h, ok := in.Header(); ok && h.Netns == x.Netns {
+		y := *x
+		y.Netns = ""
+		return &y
+	}
+	return x
+}
+
 // CarriedStats returns the table's counters that a snapshot file of flows
 // or expectations carries (see Reader.CarriedStats); other inputs carry
 // none.
