@@ -187,7 +187,8 @@ type Source interface {
 }
 
 // FromSource returns an Input of the flows of src, which print by default
-// in encoding enc.
+// in encoding enc. A src with a method Netns() string names the network
+// namespace of its flows (Input.Netns).
 func FromSource(src Source, enc Encoding) *Input {
 	return &Input{enc: enc, r: sourceRecords{src}}
 }
@@ -432,20 +433,31 @@ func (in *Input) Compression() string { return in.compression }
 // one.
 func (in *Input) Header() (Header, bool) { return in.records().header() }
 
+// Netns returns the network namespace of the input's flows that name
+// none: a snapshot's Header.Netns, or what the Source of FromSource says,
+// if it has a method Netns() string; "" where the input does not say.
+func (in *Input) Netns() string {
+	if h, ok := in.Header(); ok {
+		return h.Netns
+	}
+	if r, ok := in.r.(sourceRecords); ok {
+		if s, ok := r.src.(interface{ Netns() string }); ok {
+			return s.Netns()
+		}
+	}
+	return ""
+}
+
 // Filter returns the filter that selects x's flows of the input: x,
-// but where the input's header names the namespace x selects, whose
-// flows name none (Header.Netns), x without that condition. A nil x
-// stays nil.
+// but where the input is of the namespace x selects (Input.Netns), whose
+// flows name none, x without that condition. A nil x stays nil.
 func (in *Input) Filter(x *format.Filter) *format.Filter {
-	if x == nil || x.Netns == "" {
+	if x == nil || x.Netns == "" || in.Netns() != x.Netns {
 		return x
 	}
-	if h, ok := in.Header(); ok && h.Netns == x.Netns {
-		y := *x
-		y.Netns = ""
-		return &y
-	}
-	return x
+	y := *x
+	y.Netns = ""
+	return &y
 }
 
 // CarriedStats returns the table's counters that a snapshot file of flows

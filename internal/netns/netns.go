@@ -23,8 +23,9 @@ const RunDir = "/run/netns"
 // NS is an open network namespace.
 type NS struct {
 	f *os.File
-	// Name is how the namespace was named: its ip netns name, a path, or
-	// "pid N".
+	// Name is how the namespace was named, as All names what it finds:
+	// its ip netns name (for a file of RunDir too), "pid N" (for
+	// /proc/N/ns/net too), or another path.
 	Name string
 	// Inode is the namespace's inode number, its identity while it lives,
 	// as ip netns identify, lsns and /proc/PID/ns/net (net:[INODE]) show it.
@@ -56,6 +57,11 @@ func Open(spec string) (*NS, error) {
 	case spec == "":
 		return nil, &Error{Spec: spec, Err: errors.New("empty name")}
 	case strings.ContainsRune(spec, '/'):
+		if dir, base := filepath.Split(filepath.Clean(spec)); filepath.Clean(dir) == RunDir {
+			name = base
+		} else if pid, ok := strings.CutSuffix(strings.TrimPrefix(filepath.Clean(spec), "/proc/"), "/ns/net"); ok && isPID(pid) {
+			name = "pid " + pid
+		}
 	case exists(filepath.Join(RunDir, spec)):
 		path = filepath.Join(RunDir, spec)
 	case isPID(spec):

@@ -66,14 +66,16 @@ func TestOpen(t *testing.T) {
 		}
 		exec.Command("sleep", "0.02").Run()
 	}
-	for _, spec := range []string{RunDir + "/" + name, pid, "/proc/" + pid + "/ns/net"} {
+	// Each form is named as All names what it finds: a file of RunDir by
+	// its ip netns name, a process's namespace as "pid N".
+	for spec, want := range map[string]string{RunDir + "/" + name: name, pid: "pid " + pid, "/proc/" + pid + "/ns/net": "pid " + pid} {
 		ns, err := Open(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ns.Close()
-		if ns.Inode != byName.Inode {
-			t.Errorf("Open(%q) is net:[%d], want net:[%d]", spec, ns.Inode, byName.Inode)
+		if ns.Inode != byName.Inode || ns.Name != want {
+			t.Errorf("Open(%q) is %s, want %s (net:[%d])", spec, ns, want, byName.Inode)
 		}
 	}
 	var inside uint64
