@@ -81,3 +81,54 @@ func TestNetns(t *testing.T) {
 		t.Errorf("an empty namespace: %v, want ErrCorrupt", err)
 	}
 }
+
+// TestStatsNetns: the counters of a namespace of a capture of several
+// carry its name, in JSON after the counters and in msgpack as the value
+// of mask bit 32, after theirs; records without one are as before.
+func TestStatsNetns(t *testing.T) {
+	s := format.Stats{CPU: 1}
+	s.Set(format.StatFound, 7)
+	s.Set(format.StatInvalid, 400)
+	plain, _ := codec.AppendJSONStats(nil, &s)
+	s.Netns = "blue"
+	j, err := codec.AppendJSONStats(nil, &s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(plain[:len(plain)-2]) + `,"netns":"blue"}` + "\n"; string(j) != want {
+		t.Errorf("JSON:\n got %s\nwant %s", j, want)
+	}
+	var d codec.JSONDecoder
+	var g format.Stats
+	if err := d.DecodeStats(j, &g); err != nil || g != s {
+		t.Errorf("JSON decodes %+v, %v; want %+v", g, err, s)
+	}
+	for _, bad := range []string{`"netns":""`, `"netns":"a\u0007"`} {
+		if err := d.DecodeStats(bytes.Replace(j, []byte(`"netns":"blue"`), []byte(bad), 1), &g); err == nil {
+			t.Errorf("JSON with %s: no error", bad)
+		}
+	}
+	var buf bytes.Buffer
+	enc := codec.NewMsgpackEncoder(&buf)
+	s2 := s
+	s2.Netns = ""
+	for _, r := range []*format.Stats{&s, &s2} {
+		if err := enc.EncodeStats(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dec := codec.NewMsgpackDecoder(&buf)
+	for _, want := range []format.Stats{s, s2} {
+		var got format.Stats
+		if k, err := dec.DecodeRecord(nil, nil, &got); err != nil || k != codec.KindStats || got != want {
+			t.Errorf("msgpack: %v %v %+v, want %+v", k, err, got, want)
+		}
+	}
+	// A reader that knows no namespace (as one before it, which skips the
+	// values after the counters it knows) still reads the counters.
+	var rec bytes.Buffer
+	codec.NewMsgpackEncoder(&rec).EncodeStats(&s)
+	if !bytes.HasSuffix(rec.Bytes(), []byte("\xa4blue")) {
+		t.Errorf("the namespace is not the record's last value: % x", rec.Bytes())
+	}
+}
