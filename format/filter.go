@@ -32,7 +32,8 @@ type Filter struct {
 	// UNREPLIED is StatusSeenReply in NotStatus.
 	Status, NotStatus Status
 	// Netns is the network namespace of the flows, as Flow.Netns names
-	// it; "" sets no condition.
+	// it; "" sets no condition. A flow that names none passes: a capture
+	// of one table does not say whose it is.
 	Netns string
 }
 
@@ -49,7 +50,7 @@ func (x *Filter) Match(f *Flow) bool {
 		x.Mark != nil && (!f.Has(FieldMark) || f.Mark&x.markMask() != *x.Mark&x.markMask()),
 		x.Status != 0 && f.Status&x.Status != x.Status,
 		x.NotStatus != 0 && f.Status&x.NotStatus != 0,
-		x.Netns != "" && f.Netns != x.Netns:
+		x.Netns != "" && f.Netns != "" && f.Netns != x.Netns:
 		return false
 	}
 	if x.SrcPort != nil || x.DstPort != nil || x.Port != nil {

@@ -66,7 +66,7 @@ type DiffOptions struct {
 	// table: timeout, use and delta-time.
 	Volatile bool
 	// Filter, if not nil, selects the flows to compare, in both captures
-	// (as Input.Filter says). Where it selects a namespace, flows match
+	// (as Input.Match says). Where it selects a namespace, flows match
 	// without it: a capture of several namespaces compares its flows of
 	// that one with a capture of that namespace alone.
 	Filter *format.Filter

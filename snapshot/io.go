@@ -95,6 +95,7 @@ type Input struct {
 	stats       bool
 	compression string
 	closers     []func()
+	netns       string // SetNetns's
 }
 
 // Open opens a capture for reading. A capture compressed with gzip or zstd
@@ -187,8 +188,7 @@ type Source interface {
 }
 
 // FromSource returns an Input of the flows of src, which print by default
-// in encoding enc. A src with a method Netns() string names the network
-// namespace of its flows (Input.Netns).
+// in encoding enc.
 func FromSource(src Source, enc Encoding) *Input {
 	return &Input{enc: enc, r: sourceRecords{src}}
 }
@@ -434,30 +434,33 @@ func (in *Input) Compression() string { return in.compression }
 func (in *Input) Header() (Header, bool) { return in.records().header() }
 
 // Netns returns the network namespace of the input's flows that name
-// none: a snapshot's Header.Netns, or what the Source of FromSource says,
-// if it has a method Netns() string; "" where the input does not say.
+// none: as SetNetns set it, or a snapshot's Header.Netns; "" where
+// nothing says.
 func (in *Input) Netns() string {
-	if h, ok := in.Header(); ok {
+	if h, ok := in.Header(); ok && in.netns == "" {
 		return h.Netns
 	}
-	if r, ok := in.r.(sourceRecords); ok {
-		if s, ok := r.src.(interface{ Netns() string }); ok {
-			return s.Netns()
-		}
-	}
-	return ""
+	return in.netns
 }
 
-// Filter returns the filter that selects x's flows of the input: x,
-// but where the input is of the namespace x selects (Input.Netns), whose
-// flows name none, x without that condition. A nil x stays nil.
-func (in *Input) Filter(x *format.Filter) *format.Filter {
-	if x == nil || x.Netns == "" || in.Netns() != x.Netns {
-		return x
+// SetNetns says that the input's flows that name no namespace are of the
+// namespace name, as a table read in that namespace is (Input.Netns).
+func (in *Input) SetNetns(name string) { in.netns = name }
+
+// Match reports whether x, if not nil, selects f, a flow of the input,
+// as x.Match does, but that a flow that names no namespace is of the
+// input's, where it names one (Input.Netns): a capture of namespace red
+// holds no flow of blue.
+func (in *Input) Match(x *format.Filter, f *format.Flow) bool {
+	if x == nil {
+		return true
 	}
-	y := *x
-	y.Netns = ""
-	return &y
+	if x.Netns != "" && f.Netns == "" {
+		if ns := in.Netns(); ns != "" && ns != x.Netns {
+			return false
+		}
+	}
+	return x.Match(f)
 }
 
 // CarriedStats returns the table's counters that a snapshot file of flows

@@ -77,6 +77,12 @@ func TestDiffNetns(t *testing.T) {
 		if len(cs) != 0 {
 			t.Errorf("sorted %v: blue's flows against blue alone: %d changes, %v", sorted, len(cs), cs[0])
 		}
+		// A capture that names no namespace (read inside it, ip netns
+		// exec) compares with any one namespace's flows.
+		cs, err = changes(mustDiff(t, all(), open(t, lines(flowA, flowB)), snapshot.DiffOptions{Filter: &format.Filter{Netns: "red"}}))
+		if err != nil || len(cs) != 0 {
+			t.Errorf("sorted %v: red's flows against a capture naming none: %v, %v", sorted, cs, err)
+		}
 		// Selecting red, blue alone holds none of them.
 		d = mustDiff(t, all(), blue(), snapshot.DiffOptions{Filter: &format.Filter{Netns: "red"}})
 		if _, err := changes(d); err != nil {
@@ -89,7 +95,8 @@ func TestDiffNetns(t *testing.T) {
 }
 
 // TestHeaderNetns: the header's namespace is read back, and a header
-// without one is as before (no key), which the compat files check too.
+// without one is as before (no key), which the compat files check too; a
+// capture of one namespace holds none of another's flows.
 func TestHeaderNetns(t *testing.T) {
 	var with, without bytes.Buffer
 	h := snapshot.Header{Created: time.Unix(1, 0), Source: snapshot.Text(format.Proc)}
@@ -116,15 +123,31 @@ func TestHeaderNetns(t *testing.T) {
 	if strings.Contains(without.String(), "netns") {
 		t.Error("a header without a namespace has the key")
 	}
-	in := nsSnapshot(t, lines(flowA), snapshot.Header{Netns: "blue"}, nil)
-	for x, want := range map[*format.Filter]*format.Filter{
-		nil:                                     nil,
-		{Netns: "blue", Proto: new(format.TCP)}: {Proto: new(format.TCP)},
-		{Netns: "red"}:                          {Netns: "red"},
+	// A capture of blue alone holds blue's flows, none of red's; one that
+	// names no namespace may be anyone's.
+	blue := nsSnapshot(t, lines(flowA), snapshot.Header{Netns: "blue"}, nil)
+	unnamed := open(t, lines(flowA))
+	var f format.Flow
+	if err := new(format.Dialect{Format: format.Proc}).Parse([]byte(flowA), &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		in    *snapshot.Input
+		x     *format.Filter
+		netns string // the flow's
+		want  bool
+	}{
+		{blue, nil, "", true},
+		{blue, &format.Filter{Netns: "blue", Proto: new(format.TCP)}, "", true},
+		{blue, &format.Filter{Netns: "blue", Proto: new(format.UDP)}, "", false},
+		{blue, &format.Filter{Netns: "red"}, "", false},
+		{unnamed, &format.Filter{Netns: "red"}, "", true},
+		{unnamed, &format.Filter{Netns: "red"}, "blue", false},
+		{unnamed, &format.Filter{Netns: "blue"}, "blue", true},
 	} {
-		got := in.Filter(x)
-		if (got == nil) != (want == nil) || got != nil && (got.Netns != want.Netns || (got.Proto == nil) != (want.Proto == nil)) {
-			t.Errorf("Filter(%+v) = %+v, want %+v", x, got, want)
+		f.Netns = c.netns
+		if got := c.in.Match(c.x, &f); got != c.want {
+			t.Errorf("capture of %q, Match(%+v) of a flow of %q: %v, want %v", c.in.Netns(), c.x, c.netns, got, c.want)
 		}
 	}
 }

@@ -41,8 +41,7 @@ type scanBatch struct {
 }
 
 // Prefetch starts reading the input's flows, those filter selects if it
-// is not nil (as in.Filter(filter) does: the flows of a capture whose
-// header names a namespace are that namespace's). The Prefetcher must be read to the end of its loop, or
+// is not nil (as in.Match says). The Prefetcher must be read to the end of its loop, or
 // stopped. A bad line stops the reading until the loop goes on after its
 // error, unless skipBad: then the reading skips it, and its error comes
 // ahead of the flows, before those read with it, a batch of up to 256 at
@@ -53,7 +52,7 @@ func (in *Input) Prefetch(filter *format.Filter, skipBad bool) *Prefetcher {
 	for range 4 {
 		p.free <- new(scanBatch)
 	}
-	go p.read(in, in.Filter(filter), skipBad)
+	go p.read(in, filter, skipBad)
 	return p
 }
 
@@ -70,7 +69,7 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 			continue
 		}
 		if err == nil {
-			if filter != nil && !filter.Match(f) {
+			if !in.Match(filter, f) {
 				continue
 			}
 			rec := &b.recs[b.n]
