@@ -337,6 +337,7 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 		}
 		r.prog.entry()
 		if in.Match(x, f) {
+			picked(x, f)
 			s.add(f)
 		}
 	}
