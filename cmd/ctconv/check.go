@@ -49,7 +49,7 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c.readFlags("the captures", false)
 	strict := c.fs.Bool("strict", false, "count fields the parser does not know as bad")
 	bad := c.maxErrorsFlag()
-	c.netnsFlag()
+	c.netnsFlag(false)
 	files, status, ok := c.parse(args)
 	if !ok {
 		return status

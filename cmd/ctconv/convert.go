@@ -96,7 +96,7 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	bad := cmd.maxErrorsFlag()
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
-	cmd.netnsFlag()
+	cmd.netnsFlag(true)
 	files, status, ok := cmd.parse(args)
 	if !ok {
 		return status

@@ -39,6 +39,9 @@ changed flow), then a summary line:
                           status +assured, orig.packets +12
   ! FLOW | duplicate in OLD   a capture holds the identity more than once
 
+A flow of a capture of several namespaces shows its namespace before it:
+"+ [netns blue] tcp ...".
+
 Compared: the reply tuple (a NAT mapping that moved), state, status, mark,
 secmark, secctx, labels, helper, id, start and stop, the reply zone, GRE
 timeouts and counters, each where both captures have it. Timeout, use and
@@ -93,7 +96,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := c.fs.String("format", "text", "output `form`: text, or json (a JSON object a line, with \"op\"\nadded, removed, changed or duplicate)")
 	ignore := c.fs.String("ignore", "", "`fields` not to compare, comma-separated")
 	volatile := c.fs.Bool("include-volatile", false, "compare timeout, use and delta-time too")
-	c.netnsFlag()
+	c.netnsFlag(true)
 	operands, status, ok := c.parse(args)
 	if !ok {
 		return status
@@ -263,6 +266,9 @@ func (p *diffPrinter) change(c *snapshot.Change) error {
 		return err
 	}
 	p.buf = append(p.buf[:0], opSigns[c.Op]...)
+	if f.Netns != "" { // a capture of several namespaces: no text format shows it
+		p.buf = append(appendEscaped(append(p.buf, "[netns "...), f.Netns), "] "...)
+	}
 	line, err := p.pr.Append(p.buf, f)
 	if err != nil { // a flow conntrack would not list: as /proc has it
 		line, err = format.Dialect{Format: format.Proc}.Append(p.buf, f)

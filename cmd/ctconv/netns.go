@@ -11,24 +11,35 @@ import (
 	"github.com/ctconv/ctconv/internal/netns"
 )
 
-// netnsHelp is the part of a command's help about --netns.
-const netnsHelp = `
+// netnsHelp is the part of a command's help about --netns; netnsFilesHelp
+// follows it where the command reads capture FILEs.
+const (
+	netnsHelp = `
 --netns NAME|PATH|PID reads the running kernel's table (and its counters)
 in another network namespace than ctconv's own: one named by ip netns
 (NAME), a /proc/PID/ns/net or a bind mount of one (PATH), or the
 namespace of a process (PID). It reads what ip netns exec NAME ctconv ...
 reads, label names included (/etc/netns/NAME/xtables/connlabel.conf where
-ip netns exec would mount it); it needs CAP_SYS_ADMIN. Given with a
-capture FILE, it selects the records of that namespace: those a capture
-of several (ctconv snapshot --all-netns) names so, or all of a capture
-taken with --netns NAME.
+ip netns exec would mount it; a PID's namespace is read as nsenter --net
+enters it); it needs CAP_SYS_ADMIN.
 `
+	netnsFilesHelp = `Given with a capture FILE, it selects the records of
+that namespace: those a capture of several (ctconv snapshot --all-netns)
+names so, or all of a capture taken with --netns NAME (or one that names
+no namespace).
+`
+)
 
-// netnsFlag adds --netns, the namespace of the live sources, and for
-// captures of several, the one to select.
-func (c *command) netnsFlag() {
-	c.netns = c.fs.String("netns", "", "read the running kernel's table in network namespace `NAME|PATH|PID`,\nor select that namespace's records of a capture")
+// netnsFlag adds --netns, the namespace of the live sources, and, where
+// the command reads captures, the one to select of a capture of several.
+func (c *command) netnsFlag(captures bool) {
+	usage := "read the running kernel's table in network namespace `NAME|PATH|PID`"
 	c.help += netnsHelp
+	if captures {
+		usage += ",\nor select that namespace's records of a capture"
+		c.help += netnsFilesHelp
+	}
+	c.netns = c.fs.String("netns", "", usage)
 }
 
 // netnsName returns the name of the namespace --netns names, as a

@@ -86,6 +86,10 @@ func TestDiffStatsNetns(t *testing.T) {
 	if want := fmt.Sprintf("diff: %d added, 0 removed, 0 changed, %d unchanged\n", len(byNS["blue"]), strings.Count(all, "\n")); code != 1 || !strings.HasSuffix(out, want) || strings.Contains(out, "duplicate") {
 		t.Errorf("diff (%d, %s):\n%s\nwant the summary %s", code, errs, out, want)
 	}
+	// Each line says which namespace's flow it is.
+	if n := strings.Count(out, "\n+ [netns pid 42] "); n+1 != len(byNS["blue"]) || !strings.HasPrefix(out, "+ [netns pid 42] ") {
+		t.Errorf("diff names the namespace of %d added flows, want %d:\n%s", n+1, len(byNS["blue"]), out)
+	}
 	if code, out, errs := ctconv(t, "", "diff", "--netns", "blue", a, b); code != 0 {
 		t.Errorf("diff --netns blue (%d, %s):\n%s", code, errs, out)
 	}

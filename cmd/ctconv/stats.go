@@ -199,7 +199,7 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	top := c.intFlag("top", 10, 0, math.MaxInt, "the `number` of addresses and ports in each top list")
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no FILE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	max := c.intFlag("max", 0, 0, math.MaxInt, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
-	c.netnsFlag()
+	c.netnsFlag(true)
 	files, status, ok := c.parse(args)
 	if !ok {
 		return status
