@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -102,6 +103,22 @@ func TestLiveNetns(t *testing.T) {
 				t.Errorf("the header of ctconv snapshot --netns %s does not name %q:\n%s", spec, name, info)
 			}
 		})
+	}
+	// /proc/net/nf_conntrack of the namespace, read from outside: the
+	// namespace's, not this process's.
+	procSnap, procText := filepath.Join(dir, "proc.ctsnap"), filepath.Join(dir, "proc.txt")
+	if code, _, errs := ctconv(t, "", "snapshot", "--source", "proc", "--netns", l.NS, "-o", procSnap); code != 0 {
+		t.Fatalf("snapshot --source proc --netns %s: %s", l.NS, errs)
+	}
+	proc, err := l.Proc()
+	if err == nil {
+		err = os.WriteFile(procText, proc, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := ctconv(t, "", "diff", procText, procSnap); code != 0 || strings.Count(string(proc), "\n") != len(entries) {
+		t.Errorf("snapshot --source proc --netns %s against the namespace's /proc/net/nf_conntrack (%d):\n%s%s%s", l.NS, code, out, errs, proc)
 	}
 	// The live table in the namespace is the same over netlink: (diff;
 	// this process reads the lab's other label names, $CTCONV_CONNLABEL),
