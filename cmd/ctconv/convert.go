@@ -438,6 +438,8 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		c.natTold = fm == format.Save || fm == format.Restore
 		file := -1 // of c.ids, once a flow is restored
 		n := 0
+		anon := newUnnamed(c.filter, in)
+		defer anon.report(c.stderr, c.cmd.name, display)
 		for rec, err := range in.Prefetch(nil, c.keepGoing).Flows() {
 			if err != nil {
 				if c.skip(err) {
@@ -455,6 +457,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			if !in.Match(c.filter, f) {
 				continue
 			}
+			anon.count(f)
 			picked(c.filter, f)
 			line := rec.Line
 			if line == 0 {

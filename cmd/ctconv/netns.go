@@ -2,6 +2,8 @@ package main
 
 import (
 	"cmp"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/internal/netns"
+	"github.com/ctconv/ctconv/snapshot"
 )
 
 // netnsHelp is the part of a command's help about --netns; netnsFilesHelp
@@ -143,6 +146,35 @@ func (c *command) labels() (ctnetlink.Labels, error) {
 		return ctnetlink.LoadNetnsLabels(ns.Name)
 	}
 	return ctnetlink.LoadLabels()
+}
+
+// unnamed counts the flows of an input that names no namespace (read
+// inside one, not by --all-netns), which a filter of one namespace takes
+// as that namespace's (format.Filter.Netns), to say so.
+type unnamed struct {
+	netns string // the namespace selected, if the input names none
+	n     int
+}
+
+func newUnnamed(x *format.Filter, in *snapshot.Input) unnamed {
+	if x == nil || in.Netns() != "" {
+		return unnamed{}
+	}
+	return unnamed{netns: x.Netns}
+}
+
+// count counts f, a flow the filter selected.
+func (u *unnamed) count(f *format.Flow) {
+	if u.netns != "" && f.Netns == "" {
+		u.n++
+	}
+}
+
+// report says on w that the flows counted were taken as the namespace's.
+func (u *unnamed) report(w io.Writer, cmd, input string) {
+	if u.n > 0 {
+		fmt.Fprintf(w, "ctconv %s: %s names no network namespace: took its %s as %s's\n", cmd, input, plural(u.n, "flow"), u.netns)
+	}
 }
 
 // picked takes f, which filter x selected, out of its capture of several

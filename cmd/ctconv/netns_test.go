@@ -48,6 +48,15 @@ func TestConvertNetns(t *testing.T) {
 			t.Errorf("convert --netns %q --to json (%d, %s):\n%s\nwant\n%s", ns, code, errs, out, strings.Join(lines, ""))
 		}
 	}
+	// A capture that names no namespace, read inside one, is taken
+	// whole, and convert and stats say so.
+	const corpus = "../../testdata/corpus/conntrack-L.txt"
+	for _, cmd := range []string{"convert", "stats"} {
+		code, out, errs = ctconv(t, "", cmd, "--netns", "blue", corpus)
+		if want := fmt.Sprintf("ctconv %s: %s names no network namespace: took its %d flows as blue's\n", cmd, corpus, strings.Count(text, "\n")); code != 0 || cmd == "convert" && out != text || !strings.Contains(errs, want) {
+			t.Errorf("%s --netns blue of a capture of one table (%d): %s\nwant %s", cmd, code, errs, want)
+		}
+	}
 	snap := filepath.Join(t.TempDir(), "pid.ctsnap")
 	if code, _, errs := ctconv(t, all, "convert", "--netns", "pid 42", "--to", "snapshot", "-o", snap, "-"); code != 0 {
 		t.Fatal(errs)

@@ -331,16 +331,19 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 	for _, st := range carried {
 		counters.add(&st)
 	}
+	anon := newUnnamed(x, in)
 	for f, err := range in.Flows() {
 		if err != nil {
 			return err
 		}
 		r.prog.entry()
 		if in.Match(x, f) {
+			anon.count(f)
 			picked(x, f)
 			s.add(f)
 		}
 	}
+	anon.report(c.stderr, c.name, r.name)
 	return nil
 }
 
