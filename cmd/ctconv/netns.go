@@ -26,10 +26,9 @@ reads, label names included (/etc/netns/NAME/xtables/connlabel.conf where
 ip netns exec would mount it; a PID's namespace is read as nsenter --net
 enters it); it needs CAP_SYS_ADMIN.
 `
-	netnsFilesHelp = `Given with a capture FILE, it selects the records of
-that namespace: those a capture of several (ctconv snapshot --all-netns)
-names so, or all of a capture taken with --netns NAME (or one that names
-no namespace).
+	netnsFilesHelp = `Given with a capture FILE, it selects the records of that namespace:
+those a capture of several (ctconv snapshot --all-netns) names so, or all
+of a capture taken with --netns NAME, or of one that names none.
 `
 )
 

@@ -52,24 +52,40 @@ var ErrNotNetns = errors.New("not a network namespace")
 // (a file of RunDir), a path (one with a '/': /proc/PID/ns/net, or a bind
 // mount of one), or a process's id, in that order of preference.
 func Open(spec string) (*NS, error) {
-	path, name := spec, spec
+	path := spec
 	switch {
 	case spec == "":
 		return nil, &Error{Spec: spec, Err: errors.New("empty name")}
 	case strings.ContainsRune(spec, '/'):
-		if dir, base := filepath.Split(filepath.Clean(spec)); filepath.Clean(dir) == RunDir {
-			name = base
-		} else if pid, ok := strings.CutSuffix(strings.TrimPrefix(filepath.Clean(spec), "/proc/"), "/ns/net"); ok && isPID(pid) {
-			name = "pid " + pid
-		}
 	case exists(filepath.Join(RunDir, spec)):
 		path = filepath.Join(RunDir, spec)
 	case isPID(spec):
-		path, name = "/proc/"+spec+"/ns/net", "pid "+spec
+		path = "/proc/" + spec + "/ns/net"
 	default:
 		return nil, &Error{Spec: spec, Err: fmt.Errorf("no such name in %s (ip netns list), nor a path or a process id", RunDir)}
 	}
-	return open(spec, path, name)
+	return open(spec, path, NameOf(spec))
+}
+
+// NameOf returns the name that Open gives the namespace spec names
+// (NS.Name), without opening it: a file of RunDir is named by its ip
+// netns name, a process's namespace (a pid that is not an ip netns name,
+// or /proc/PID/ns/net) "pid PID", another path by itself.
+func NameOf(spec string) string {
+	if !strings.ContainsRune(spec, '/') {
+		if isPID(spec) && !exists(filepath.Join(RunDir, spec)) {
+			return "pid " + spec
+		}
+		return spec
+	}
+	clean := filepath.Clean(spec)
+	if dir, base := filepath.Split(clean); filepath.Clean(dir) == RunDir {
+		return base
+	}
+	if pid, ok := strings.CutSuffix(strings.TrimPrefix(clean, "/proc/"), "/ns/net"); ok && isPID(pid) {
+		return "pid " + pid
+	}
+	return spec
 }
 
 // open opens the namespace file path, which spec named, under name.
