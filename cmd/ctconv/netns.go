@@ -14,6 +14,12 @@ import (
 	"github.com/ctconv/ctconv/snapshot"
 )
 
+// The plumbing of --netns, which every command that reads the live table
+// shares: netnsFlag adds the flag; inNetns runs what opens a socket, or a
+// file of /proc/net (procNet) or /proc/sys/net, in the namespace it names;
+// labels loads the label names conntrack would print there; liveName
+// names it for a header; closeNetns closes it when the command ends.
+
 // netnsHelp is the part of a command's help about --netns; netnsFilesHelp
 // follows it where the command reads capture FILEs.
 const (
