@@ -123,3 +123,22 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNameOf: a namespace is named as All names it, however it was
+// given, without opening it (a capture of another machine names its).
+func TestNameOf(t *testing.T) {
+	for spec, want := range map[string]string{
+		"blue":               "blue",
+		RunDir + "/blue":     "blue",
+		RunDir + "//blue/":   "blue",
+		"4242":               "pid 4242",
+		"/proc/4242/ns/net":  "pid 4242",
+		"/proc/self/ns/net":  "/proc/self/ns/net",
+		"/var/run/pods/x/ns": "/var/run/pods/x/ns",
+		"pid 42":             "pid 42",
+	} {
+		if got := NameOf(spec); got != want {
+			t.Errorf("NameOf(%q) = %q, want %q", spec, got, want)
+		}
+	}
+}
