@@ -107,6 +107,15 @@ var flowJSON = newJSONObject(headJSON(format.FieldEventTime, format.FieldTimeout
 			return w.b, w.err
 		},
 		get: func(d *JSONDecoder, f *format.Flow, key string) error { return d.extras(key, f) }},
+	// Added within version 1: the namespace of a capture of several.
+	{key: "netns", present: func(f *format.Flow) bool { return f.Netns != "" },
+		put: func(b []byte, f *format.Flow) ([]byte, error) { return AppendJSONString(b, f.Netns) },
+		get: func(d *JSONDecoder, f *format.Flow, key string) (err error) {
+			if f.Netns, err = d.string(key); err == nil && f.Netns == "" {
+				err = d.r.fail(format.ErrSyntax, key, `an empty name ("" is no namespace: leave the member out)`)
+			}
+			return err
+		}},
 })
 
 // expectJSON is the object of an expectation.

@@ -10,7 +10,7 @@ import (
 // and extras, so that decoding into the same struct again reuses them
 // where they are unchanged instead of allocating.
 type kept struct {
-	old       [4]string
+	old       [5]string
 	oldExtras format.Extras
 	extras    []byte // the extras being read, in their binary form
 }
@@ -32,14 +32,14 @@ func (k *kept) extrasRead(e *format.Extras) error {
 
 // flow keeps f's strings and extras, and empties f for the next record.
 func (k *kept) flow(f *format.Flow) {
-	k.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	k.old = [5]string{f.Secctx, f.Helper, f.Labels, f.Progname, f.Netns}
 	k.oldExtras = f.Extras
 	*f = format.Flow{}
 }
 
 // expect keeps x's strings, and empties x for the next record.
 func (k *kept) expect(x *format.Expect) {
-	k.old = [4]string{x.Helper, x.Policy, x.Progname, ""}
+	k.old = [5]string{x.Helper, x.Policy, x.Progname}
 	*x = format.Expect{}
 }
 

@@ -34,6 +34,12 @@ const KindStats Kind = 4
 // wireStatsVersion is the highest counter's bit version 1 knows.
 const wireStatsVersion = 20
 
+// wireStatsNetns is the bit of a counters record's mask that says its
+// last value is the counters' namespace (format.Stats.Netns), a str: the
+// highest bit this version knows, added after the counters' (a later
+// counter takes a bit above it).
+const wireStatsNetns = 1 << 32
+
 // AppendJSONStats appends s as one line of JSON, with its newline.
 func AppendJSONStats(dst []byte, s *format.Stats) ([]byte, error) {
 	w := jsonWriter{b: append(dst, `{"cpu":`...)}
@@ -50,11 +56,15 @@ func AppendJSONStats(dst []byte, s *format.Stats) ([]byte, error) {
 		w.uint(v)
 		n++
 	}
+	if s.Netns != "" { // added within version 1, after the counters
+		w.b = append(w.b, `,"netns":`...)
+		w.string(s.Netns)
+	}
 	w.b = append(w.b, '}')
 	if n == 0 {
 		return dst, &EncodeError{Msg: "a record of the table's counters without counters"}
 	}
-	return append(w.b, '\n'), nil
+	return append(w.b, '\n'), w.err
 }
 
 // statByJSONName returns the counter that JSON names name: conntrack -S's
@@ -87,6 +97,17 @@ func (d *JSONDecoder) DecodeStats(line []byte, s *format.Stats) error {
 			}
 			n, err := r.uint("cpu", math.MaxInt32)
 			s.CPU = int(n)
+			return err
+		}
+		if string(key) == "netns" {
+			if s.Netns != "" {
+				return r.fail(format.ErrDuplicate, "netns", "duplicate key")
+			}
+			v, err := r.str("netns")
+			if err == nil && !validNetns(v) {
+				err = r.fail(format.ErrSyntax, "netns", "empty, or holds control bytes or invalid UTF-8")
+			}
+			s.Netns = string(v)
 			return err
 		}
 		st, ok := statByJSONName(key)
@@ -129,12 +150,19 @@ func (e *MsgpackEncoder) EncodeStats(s *format.Stats) error {
 	if n == 0 {
 		return &EncodeError{Msg: "a record of the table's counters without counters"}
 	}
+	if s.Netns != "" {
+		mask |= wireStatsNetns
+		n++
+	}
 	e.enc.EncodeArrayLen(3 + n)
 	e.enc.EncodeUint(uint64(KindStats))
 	e.enc.EncodeInt(int64(max(s.CPU, -1)))
 	e.enc.EncodeUint(mask)
 	for _, v := range s.All() {
 		e.enc.EncodeUint(v)
+	}
+	if s.Netns != "" {
+		e.enc.EncodeString(s.Netns)
 	}
 	return e.flush()
 }
@@ -173,9 +201,27 @@ func (d *MsgpackDecoder) stats(s *format.Stats) error {
 	if mask&(1<<wireStatsVersion<<1-2) == 0 {
 		return errLaterStats // only counters a later writer added
 	}
+	if mask&wireStatsNetns != 0 {
+		v, err := d.bytes(maxString)
+		if err != nil {
+			return err
+		}
+		if !validNetns(v) {
+			return corrupt("a namespace that is empty, or holds control bytes or invalid UTF-8")
+		}
+		s.Netns = string(v)
+	}
 	return d.skipRest()
 }
 
 // errLaterStats says that a record of counters holds none this version
 // knows: DecodeRecord skips it.
 var errLaterStats = corrupt("no counter known")
+
+// validNetns reports whether b is a namespace's name as a record holds
+// it: text, not empty (format.Flow.CheckText's rule).
+func validNetns(b []byte) bool {
+	f := format.Flow{Netns: string(b)}
+	field, _ := f.CheckText()
+	return len(b) > 0 && field == ""
+}

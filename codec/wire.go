@@ -51,7 +51,8 @@ const (
 	wireExtras  = 1 << 27
 	wireReply   = 1 << 28 // the reply tuple differs from the mirror of the original
 	wireNoReply = 1 << 31 // no reply tuple (conntrackd -e); no value of its own
-	wireVersion = 31      // the highest bit this version knows
+	wireNetns   = 1 << 32 // the flow's network namespace (Flow.Netns)
+	wireVersion = 32      // the highest bit this version knows
 )
 
 // flowFields is the layout of a flow record: the field at each bit of
@@ -91,6 +92,14 @@ var flowFields = [wireVersion + 1]wireField[format.Flow]{
 	29: intField(format.FieldExpires, func(f *format.Flow) *int64 { return &f.Expires }),
 	30: intField(format.FieldActiveSince, func(f *format.Flow) *int64 { return &f.ActiveSince }),
 	31: {}, // wireNoReply: carried by the tuples
+	32: {present: func(f *format.Flow) bool { return f.Netns != "" }, n: 1,
+		put: func(e *MsgpackEncoder, f *format.Flow) { e.enc.EncodeString(f.Netns) },
+		get: func(d *MsgpackDecoder, f *format.Flow) (err error) {
+			if f.Netns, err = d.string(); err == nil && f.Netns == "" {
+				err = corrupt("an empty network namespace")
+			}
+			return err
+		}},
 }
 
 // The bits of an expectation record's mask.
@@ -310,7 +319,7 @@ func tableWireSet[R any](fields []wireField[R]) *wireSet {
 type wireLayout struct {
 	own          []int
 	more, values uint64
-	counts       [4][256]uint8
+	counts       [5][256]uint8 // a flow's mask has 33 bits
 }
 
 func newWireLayout[R any](fields []wireField[R]) *wireLayout {
@@ -338,7 +347,7 @@ func newWireLayout[R any](fields []wireField[R]) *wireLayout {
 // those of more.
 func (l *wireLayout) count(mask uint64) int {
 	c := &l.counts
-	return int(c[0][byte(mask)]) + int(c[1][byte(mask>>8)]) + int(c[2][byte(mask>>16)]) + int(c[3][byte(mask>>24)])
+	return int(c[0][byte(mask)]) + int(c[1][byte(mask>>8)]) + int(c[2][byte(mask>>16)]) + int(c[3][byte(mask>>24)]) + int(c[4][byte(mask>>32)])
 }
 
 // wirePair is a bit of the model and the bit that stands for it on the
@@ -358,7 +367,8 @@ type wireSet struct {
 
 // byteTables translate 32 bits: those of the model's sets (format.Fields
 // is a uint32), and those that stand for them on the wire, below 32 in
-// version 1 (a field at bit 32 or above needs a fifth byte: add panics).
+// version 1 (a field of the model's at bit 32 or above needs a fifth
+// byte: add panics; bit 32, the namespace, is a record's own).
 type byteTables [4][256]uint64
 
 func newWireSet(pairs []wirePair) *wireSet {

@@ -31,6 +31,10 @@ type Filter struct {
 	// Status are bits that must be set, and NotStatus bits that must not:
 	// UNREPLIED is StatusSeenReply in NotStatus.
 	Status, NotStatus Status
+	// Netns is the network namespace of the flows, as Flow.Netns names
+	// it; "" sets no condition. A flow that names none passes: a capture
+	// of one table does not say whose it is.
+	Netns string
 }
 
 // Match reports whether f passes every condition of the filter.
@@ -45,7 +49,8 @@ func (x *Filter) Match(f *Flow) bool {
 			x.Addr.Contains(f.Reply.Src) || x.Addr.Contains(f.Reply.Dst)),
 		x.Mark != nil && (!f.Has(FieldMark) || f.Mark&x.markMask() != *x.Mark&x.markMask()),
 		x.Status != 0 && f.Status&x.Status != x.Status,
-		x.NotStatus != 0 && f.Status&x.NotStatus != 0:
+		x.NotStatus != 0 && f.Status&x.NotStatus != 0,
+		x.Netns != "" && f.Netns != "" && f.Netns != x.Netns:
 		return false
 	}
 	if x.SrcPort != nil || x.DstPort != nil || x.Port != nil {

@@ -51,7 +51,17 @@ func TestFilter(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
-	x := format.Filter{Family: new(format.IPv4), Proto: new(format.TCP), Src: prefix("192.168.0.0/16"), Addr: prefix("198.51.100.0/24"), Port: new(uint16(443)), Zone: new(uint16(3)), Mark: new(uint32(6)), MarkMask: 7, Status: format.StatusAssured}
+	// A capture of one table names no namespace: it may be blue's.
+	if !(&format.Filter{Netns: "blue"}).Match(&f) {
+		t.Error("a flow that names no namespace does not match Netns blue")
+	}
+	f.Netns = "blue"
+	for ns, want := range map[string]bool{"": true, "blue": true, "red": false, "pid 1": false} {
+		if got := (&format.Filter{Netns: ns}).Match(&f); got != want {
+			t.Errorf("a flow of blue, Filter{Netns: %q}: %v, want %v", ns, got, want)
+		}
+	}
+	x := format.Filter{Family: new(format.IPv4), Proto: new(format.TCP), Src: prefix("192.168.0.0/16"), Addr: prefix("198.51.100.0/24"), Port: new(uint16(443)), Zone: new(uint16(3)), Mark: new(uint32(6)), MarkMask: 7, Status: format.StatusAssured, Netns: "blue"}
 	if n := testing.AllocsPerRun(100, func() { x.Match(&f) }); n != 0 {
 		t.Errorf("Match allocates %v times", n)
 	}

@@ -93,6 +93,13 @@ type Flow struct {
 	// Extras holds the tokens the parser did not know, each with its
 	// position, so the line prints back as it was read.
 	Extras Extras
+
+	// Netns is the network namespace whose table the flow was read from,
+	// in a capture of several (ctconv snapshot --all-netns): its ip netns
+	// name, or "pid N" for one found through a process. It is "" for a
+	// capture of one table, which no text format names; no text format
+	// prints it, JSON and snapshots carry it.
+	Netns string
 }
 
 // Tuple is the address and layer-4 identity of one direction of a flow.
@@ -252,6 +259,9 @@ func (f *Flow) CheckText() (field, reason string) {
 		if f.Has(s.has) && !isText(s.v) {
 			return s.field, "empty, or holds control bytes or invalid UTF-8: " + quote(s.v)
 		}
+	}
+	if f.Netns != "" && !isText(f.Netns) { // "": none
+		return "netns", "holds control bytes or invalid UTF-8: " + quote(f.Netns)
 	}
 	if f.Has(FieldLabels) {
 		if r := labelsProblem(f.Labels); r != "" {

@@ -119,7 +119,10 @@ type Stats struct {
 	// older (and of later ones on kernels without netlink statistics),
 	// which lists the first line of /proc/net/stat/nf_conntrack one counter
 	// a line.
-	CPU    int
+	CPU int
+	// Netns is the network namespace whose table the counters are of, in
+	// a capture of several (as Flow.Netns); "" in a capture of one.
+	Netns  string
 	values [numStats]uint64
 	set    uint32 // the counters printed, by bit
 }

@@ -80,6 +80,7 @@ func TestCheckText(t *testing.T) {
 		{"an empty helper", "helper", func(f *format.Flow) { f.Fields |= format.FieldHelper; f.Helper = "" }},
 		{"invalid UTF-8", "progname", func(f *format.Flow) { f.Fields |= format.FieldProgname; f.Progname = "\xff" }},
 		{"a control byte in an unknown field", "extras", func(f *format.Flow) { f.Extras = f.Extras.Add(format.SlotUse, "x=\x1b") }},
+		{"a newline in the namespace", "netns", func(f *format.Flow) { f.Netns = "blue\nudp 17 FAKE" }},
 	} {
 		f := base
 		c.set(&f)
@@ -94,6 +95,10 @@ func TestCheckText(t *testing.T) {
 	}
 	if field, reason := base.CheckText(); field != "" || reason != "" {
 		t.Errorf("a sound flow: %q, %q", field, reason)
+	}
+	base.Netns = "pid 1"
+	if field, reason := base.CheckText(); field != "" || reason != "" {
+		t.Errorf("a flow of a namespace: %q, %q", field, reason)
 	}
 }
 

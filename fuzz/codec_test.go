@@ -31,6 +31,8 @@ func FuzzJSON(f *testing.F) {
 			f.Add(bytes.Clone(sc.Bytes()))
 		}
 	}
+	// A flow of a capture of several namespaces (snapshot --all-netns).
+	f.Add([]byte(`{"family":"ipv4","proto":"udp","proto-num":17,"timeout":29,"tuple-orig":{"src":"10.0.0.1","dst":"10.0.0.2","proto-src-port":1,"proto-dst-port":2},"tuple-reply":{"src":"10.0.0.2","dst":"10.0.0.1","proto-src-port":2,"proto-dst-port":1},"netns":"pid 42"}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var d codec.JSONDecoder
 		var fl format.Flow
@@ -80,6 +82,15 @@ func FuzzMsgpack(f *testing.F) {
 	var gap bytes.Buffer // a gap of ctconv watch's, before events
 	codec.NewMsgpackEncoder(&gap).EncodeGap(codec.Gap{Events: 1234, Time: time.Unix(1764612000, 5)})
 	f.Add(append(gap.Bytes(), msgpackOf(f, "../testdata/corpus/conntrack-E.txt", 3)...))
+	// Flows of a capture of several namespaces (snapshot --all-netns).
+	var ns bytes.Buffer
+	enc := codec.NewMsgpackEncoder(&ns)
+	for i, fl := range flowsOf(f, "../testdata/corpus/proc.txt")[:4] {
+		fl.Netns = []string{"blue", "pid 42"}[i%2]
+		enc.EncodeFlow(&fl)
+	}
+	enc.EncodeEnd(4)
+	f.Add(ns.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dec := codec.NewMsgpackDecoder(bytes.NewReader(data))
 		var fl format.Flow
@@ -127,6 +138,17 @@ func FuzzMsgpack(f *testing.F) {
 			}
 		}
 	})
+}
+
+// flowsOf returns the flows of a corpus file.
+func flowsOf(f *testing.F, file string) []format.Flow {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Auto, Location: time.UTC})
+	fs, _ := records(sc.Flows())
+	return fs
 }
 
 // msgpackOf returns the first n records of a corpus file as msgpack.

@@ -101,6 +101,7 @@ func FuzzStatsJSON(f *testing.F) {
 			f.Add(bytes.TrimSuffix(line, []byte("\n")))
 		}
 	}
+	f.Add([]byte(`{"cpu":0,"found":1,"invalid":400,"netns":"blue"}`)) // of a capture of several namespaces
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var d codec.JSONDecoder
 		var s format.Stats
@@ -137,6 +138,8 @@ func FuzzMsgpackStats(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
+		enc.EncodeStats(s)
+		s.Netns = "pid 42" // and as a capture of several namespaces carries them
 		enc.EncodeStats(s)
 	}
 	enc.EncodeEnd(0)

@@ -65,7 +65,10 @@ type DiffOptions struct {
 	// Volatile compares too the fields that move on every read of a
 	// table: timeout, use and delta-time.
 	Volatile bool
-	// Filter, if not nil, selects the flows to compare, in both captures.
+	// Filter, if not nil, selects the flows to compare, in both captures
+	// (as Input.Match says). Where it selects a namespace, flows match
+	// without it: a capture of several namespaces compares its flows of
+	// that one with a capture of that namespace alone.
 	Filter *format.Filter
 	// HoldNew makes the Diff hold the new capture in memory and read the
 	// old one as a stream, where it holds the old one by default: memory
@@ -92,7 +95,8 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 
 // A Diff compares two captures of flows, in any encodings: text of any
 // format, JSON Lines, snapshot files. It matches flows by their identity in
-// the kernel's table (family, protocol, zone and original tuple) and
+// the kernel's table (family, protocol, zone and original tuple, and the
+// namespace where a capture of several names it on the flow) and
 // compares the rest: the reply tuple (a NAT mapping that moved), state,
 // status (but NAT's flags and those of its setup, which the reply tuple
 // tells), mark, secmark, secctx, labels, helper, id, start and stop times,
@@ -277,7 +281,7 @@ func (d *Diff) hashJoin(e *emitter) {
 		if d.err = table(f, heldOld); d.err != nil {
 			return
 		}
-		k := keyOf(f)
+		k := identity(f, d.opts.Filter)
 		if !e.hold(j, f, &k, heldOld) {
 			return
 		}
@@ -294,7 +298,7 @@ func (d *Diff) hashJoin(e *emitter) {
 		if d.err = table(b, !heldOld); d.err != nil {
 			return
 		}
-		k := keyOf(b)
+		k := identity(b, d.opts.Filter)
 		if !e.stream(j, b, &k, heldOld) {
 			return
 		}
@@ -364,9 +368,21 @@ func (e *emitter) rest(j *join, heldOld bool) bool {
 	return true
 }
 
+// identity returns f's identity in a Diff that selects with x: where x
+// selects one namespace, without it, as a capture of that namespace alone
+// names none (Header.Netns) and one of several names it on each flow.
+func identity(f *format.Flow, x *format.Filter) flowKey {
+	k := keyOf(f)
+	if x != nil && x.Netns != "" {
+		k.netns = ""
+	}
+	return k
+}
+
 // cursor walks a sorted capture, checking its order.
 type cursor struct {
 	p     *Prefetcher
+	x     *format.Filter // the Diff's
 	f     *format.Flow
 	k     flowKey
 	dup   bool // f has the identity of the flow before
@@ -384,7 +400,7 @@ func (c *cursor) next() error {
 	if err := table(c.f, c.which == "old"); err != nil {
 		return err
 	}
-	c.k = keyOf(c.f)
+	c.k = identity(c.f, c.x)
 	if had {
 		switch compareKeys(&prev, &c.k) {
 		case 1:
@@ -402,8 +418,8 @@ func (c *cursor) next() error {
 // grow with them but for the ICMP flows of the same hosts (icmpGroup); the
 // changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), which: "old"}
-	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), which: "new"}
+	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "old"}
+	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "new"}
 	defer o.p.Stop()
 	defer n.p.Stop()
 	if d.err = o.next(); d.err != nil {

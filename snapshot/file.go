@@ -105,6 +105,13 @@ type Header struct {
 	Sorted bool
 	// Count is the number of records, or UnknownCount.
 	Count uint64
+	// Netns names the network namespace of a capture of one that is not
+	// the writer's own (ctconv snapshot --netns): its ip netns name, a
+	// path, or "pid N". Its flows name none, as those of the same table
+	// read in the namespace itself (ip netns exec): they compare equal. A
+	// capture of several namespaces names none here, and each flow its
+	// own (format.Flow.Netns).
+	Netns string
 }
 
 // Dialect returns the source's text as the header tells it, which prints
@@ -358,12 +365,23 @@ func encodeHeaderPad(h *Header, pad int) []byte {
 		{"sorted", h.Sorted},
 		{"pad", make([]byte, pad)},
 	}
-	if h.Stats { // a key of its own after version 1's, and only where it says so
-		fields = append(fields[:len(fields)-1], struct {
+	// Keys added after version 1's, each only where it says something,
+	// before the pad.
+	padding := fields[len(fields)-1]
+	fields = fields[:len(fields)-1]
+	if h.Stats {
+		fields = append(fields, struct {
 			key string
 			val any
-		}{"stats", true}, fields[len(fields)-1])
+		}{"stats", true})
 	}
+	if h.Netns != "" {
+		fields = append(fields, struct {
+			key string
+			val any
+		}{"netns", h.Netns})
+	}
+	fields = append(fields, padding)
 	e.EncodeMapLen(len(fields))
 	for _, f := range fields {
 		e.EncodeString(f.key)
@@ -669,6 +687,8 @@ func decodeHeader(b []byte, h *Header) error {
 			h.Sorted, err = d.DecodeBool()
 		case "stats":
 			h.Stats, err = d.DecodeBool()
+		case "netns":
+			h.Netns, err = d.DecodeString()
 		default:
 			err = d.Skip()
 		}

@@ -95,6 +95,7 @@ type Input struct {
 	stats       bool
 	compression string
 	closers     []func()
+	netns       string // SetNetns's
 }
 
 // Open opens a capture for reading. A capture compressed with gzip or zstd
@@ -435,6 +436,36 @@ func (in *Input) Compression() string { return in.compression }
 // Header returns the header of a snapshot file, and whether the input is
 // one.
 func (in *Input) Header() (Header, bool) { return in.records().header() }
+
+// Netns returns the network namespace of the input's flows that name
+// none: as SetNetns set it, or a snapshot's Header.Netns; "" where
+// nothing says.
+func (in *Input) Netns() string {
+	if h, ok := in.Header(); ok && in.netns == "" {
+		return h.Netns
+	}
+	return in.netns
+}
+
+// SetNetns says that the input's flows that name no namespace are of the
+// namespace name, as a table read in that namespace is (Input.Netns).
+func (in *Input) SetNetns(name string) { in.netns = name }
+
+// Match reports whether x, if not nil, selects f, a flow of the input,
+// as x.Match does, but that a flow that names no namespace is of the
+// input's, where it names one (Input.Netns): a capture of namespace red
+// holds no flow of blue.
+func (in *Input) Match(x *format.Filter, f *format.Flow) bool {
+	if x == nil {
+		return true
+	}
+	if x.Netns != "" && f.Netns == "" {
+		if ns := in.Netns(); ns != "" && ns != x.Netns {
+			return false
+		}
+	}
+	return x.Match(f)
+}
 
 // CarriedStats returns the table's counters that a snapshot file of flows
 // or expectations carries (see Reader.CarriedStats); other inputs carry

@@ -45,7 +45,7 @@ type scanBatch struct {
 }
 
 // Prefetch starts reading the input's flows, those filter selects if it
-// is not nil. The Prefetcher must be read to the end of its loop, or
+// is not nil (as in.Match says). The Prefetcher must be read to the end of its loop, or
 // stopped. A bad line stops the reading until the loop goes on after its
 // error, unless skipBad: then the reading skips it, and its error comes
 // ahead of the flows, before those read with it, a batch of up to 256 at
@@ -74,7 +74,7 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 			continue
 		}
 		if err == nil {
-			if filter != nil && !filter.Match(f) {
+			if !in.Match(filter, f) {
 				continue
 			}
 			rec := &b.recs[b.n]

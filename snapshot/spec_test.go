@@ -49,7 +49,7 @@ func TestSpecReader(t *testing.T) {
 			"created": h.Created.UnixNano(), "host": h.Host, "kernel": h.Kernel,
 			"source": h.Source.String(), "options": h.Options.String(), "location": h.Location,
 			"crlf": h.CRLF, "footer": h.Footer, "tool": h.Tool, "expectations": h.Expectations,
-			"sorted": h.Sorted, "count": h.Count, "stats": h.Stats,
+			"sorted": h.Sorted, "count": h.Count, "stats": h.Stats, "netns": h.Netns,
 		}
 		for key, v := range got {
 			if fmt.Sprint(spec.header[key]) != fmt.Sprint(v) {
@@ -140,7 +140,7 @@ func readSpec(b []byte) (*specFile, error) {
 		return nil, fmt.Errorf("header checksum")
 	}
 	s := &specFile{header: map[string]any{"count": count, "created": int64(0), "options": "", "crlf": false,
-		"footer": false, "expectations": false, "sorted": false, "host": "", "kernel": "", "location": "", "tool": "", "stats": false}}
+		"footer": false, "expectations": false, "sorted": false, "host": "", "kernel": "", "location": "", "tool": "", "stats": false, "netns": ""}}
 	d := msgpack.NewDecoder(bytes.NewReader(b[24 : 24+l]))
 	n, err := d.DecodeMapLen()
 	for range n {
@@ -313,13 +313,16 @@ func (r *specRecords) record(expectations bool, js *[]byte) (end int64, counted 
 	switch kind := r.uint(); kind {
 	case 3:
 		end = int64(r.uint())
-	case 4: // the table's counters: [4, cpu, mask, values in the order of the bits 1 to 20]
+	case 4: // the table's counters: [4, cpu, mask, values in the order of the bits 1 to 20, then 32's]
 		s := format.Stats{CPU: int(r.int())}
 		mask := r.uint()
 		for bit := 1; bit <= 20; bit++ {
 			if mask&(1<<bit) != 0 {
 				s.Set(format.Stat(bit), r.uint())
 			}
+		}
+		if mask&(1<<32) != 0 {
+			s.Netns = r.str()
 		}
 		if r.err == nil {
 			*js, r.err = codec.AppendJSONStats(*js, &s)
@@ -447,6 +450,19 @@ func (r *specRecords) flow(f *format.Flow) {
 				f.Extras = f.Extras.Add(format.Slot(r.uint()), r.str())
 			}
 		}
+	}
+	// The bits after 28, their values after the others'.
+	if mask&(1<<29) != 0 {
+		f.Fields, f.Expires = f.Fields|format.FieldExpires, r.int()
+	}
+	if mask&(1<<30) != 0 {
+		f.Fields, f.ActiveSince = f.Fields|format.FieldActiveSince, r.int()
+	}
+	if mask&(1<<31) != 0 {
+		f.Reply = format.Tuple{}
+	}
+	if mask&(1<<32) != 0 {
+		f.Netns = r.str()
 	}
 	if r.crlf {
 		f.Quirks |= format.QuirkCRLF

@@ -7,15 +7,19 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 )
 
 // flowKey is a flow's identity in the kernel's table: family, protocol,
-// zone and original tuple. An ICMP flow read from conntrack's XML lacks
-// its type, code and id: its key has only the rest, and says so.
+// zone and original tuple, and the table's namespace where the capture
+// names one a flow (the same tuple in two namespaces is two flows). An
+// ICMP flow read from conntrack's XML lacks its type, code and id: its
+// key has only the rest, and says so.
 type flowKey struct {
+	netns     string
 	src, dst  [16]byte
 	l4        uint32
 	zone      uint16
@@ -25,7 +29,7 @@ type flowKey struct {
 }
 
 func keyOf(f *format.Flow) flowKey {
-	k := flowKey{src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
+	k := flowKey{netns: f.Netns, src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
 	if f.Has(format.FieldL4) {
 		t := &f.Orig
 		switch f.Proto.Layer4() {
@@ -53,6 +57,9 @@ func (k *flowKey) hash() uint64 {
 	h = (h^h>>29)*m ^ w(k.dst[:8])
 	h = (h^h>>29)*m ^ w(k.dst[8:])
 	h = (h^h>>29)*m ^ (uint64(k.l4) | uint64(k.zone)<<32 | uint64(k.family)<<48 | uint64(k.proto)<<56)
+	for i := 0; i < len(k.netns); i++ { // most captures name none
+		h = (h^uint64(k.netns[i]))*m ^ h>>29
+	}
 	return (h ^ h>>31) * m
 }
 
@@ -67,13 +74,17 @@ func (k *flowKey) hosts() flowKey {
 	return h
 }
 
-// compareKeys orders identities as a sorted snapshot holds them: by family,
-// protocol, zone, source, destination, then ports or keys. ICMP flows of
+// compareKeys orders identities as a sorted snapshot holds them: by
+// namespace, family, protocol, zone, source, destination, then ports or
+// keys. ICMP flows of
 // the same hosts compare equal, whatever their type, code and id, so that
 // a stable sort keeps them in capture order: the order by which a Diff
 // pairs those of a capture that lacks their ICMP fields (conntrack's XML)
 // with those of one that has them.
 func compareKeys(a, b *flowKey) int {
+	if c := strings.Compare(a.netns, b.netns); c != 0 {
+		return c
+	}
 	if c := cmp.Compare(a.family, b.family); c != 0 {
 		return c
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ Examples:
   conntrack -L -o extended 2>&1 | ctconv check -
   ctconv check --strict testdata/corpus/*.txt
   ctconv check netlink:
+  ctconv check --netns blue netlink:
   conntrack -S | ctconv check -
 `
 
@@ -47,9 +49,14 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c.readFlags("the captures", false)
 	strict := c.fs.Bool("strict", false, "count fields the parser does not know as bad")
 	bad := c.maxErrorsFlag()
+	c.netnsFlag(false)
 	files, status, ok := c.parse(args)
 	if !ok {
 		return status
+	}
+	defer c.closeNetns()
+	if *c.netns != "" && !slices.Contains(files, netlinkSource) {
+		return c.fail("--netns %s: names the namespace of netlink:, which no FILE is (check selects no records)", *c.netns)
 	}
 	enc, loc, _, err := c.reading()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
+	"github.com/ctconv/ctconv/internal/netns"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -26,6 +27,8 @@ type command struct {
 	from, tz       *string
 	filters        *filterFlags
 	ints           []intFlag // checked by parse
+	netns          *string   // --netns, where the command has it
+	ns             *netns.NS // where live sources are read (liveNS); nil: here
 }
 
 // intFlag is a flag of a whole number, and the range it must be in.
@@ -127,6 +130,12 @@ func (c *command) reading() (snapshot.Encoding, *time.Location, *format.Filter, 
 		if x, err = c.filters.build(); err != nil {
 			return enc, loc, nil, err
 		}
+		if name := c.netnsName(); name != "" {
+			if x == nil {
+				x = new(format.Filter)
+			}
+			x.Netns = name
+		}
 	}
 	return enc, loc, x, nil
 }
@@ -138,13 +147,15 @@ type input struct {
 	prog  *progress
 	file  *os.File
 	table *snapshot.Input // netlink:'s records, until records hands them out
+	netns string          // the namespace of a live table read in another (--netns)
 }
 
 // open opens the capture name: the file, standard input for "-", or the
 // running kernel's table for netlink:, which the kernel filters by x's
 // family, mark and zone (the caller still applies x). A large file shows
 // its progress on a terminal. Every command opens its captures here, so
-// that each takes the same names.
+// that each takes the same names. The kernel's table, over netlink or
+// /proc/net/nf_conntrack, is the live namespace's (see inNetns).
 func (c *command) open(name string, stdin io.Reader, x *format.Filter) (*input, error) {
 	switch name {
 	case "-":
@@ -152,11 +163,18 @@ func (c *command) open(name string, stdin io.Reader, x *format.Filter) (*input, 
 	case netlinkSource:
 		return c.netlink(x)
 	}
-	f, err := os.Open(name)
+	open := os.Open
+	if name == liveTable {
+		open = c.openLive
+	}
+	f, err := open(name)
 	if err != nil {
 		return nil, err
 	}
 	in := &input{name: name, file: f}
+	if name == liveTable {
+		in.netns = c.liveName()
+	}
 	in.track(newProgress(c.stderr, fileSize(f), name))
 	return in, nil
 }
@@ -173,11 +191,18 @@ func (in *input) track(p *progress) {
 // as snapshot.Open reads it from enc, text in Dialect d, named by the
 // input, with opts.
 func (in *input) records(enc snapshot.Encoding, d format.Dialect, opts ...format.ScanOption) (*snapshot.Input, error) {
-	if t := in.table; t != nil {
-		in.table = nil
-		return t, nil
+	t := in.table
+	in.table = nil
+	if t == nil {
+		var err error
+		if t, err = snapshot.Open(in, enc, d, append([]format.ScanOption{format.WithName(in.name)}, opts...)...); err != nil {
+			return nil, err
+		}
 	}
-	return snapshot.Open(in, enc, d, append([]format.ScanOption{format.WithName(in.name)}, opts...)...)
+	if in.netns != "" {
+		t.SetNetns(in.netns)
+	}
+	return t, nil
 }
 
 // Close ends the progress bar and closes the file, or the table that
@@ -200,12 +225,15 @@ const netlinkSource = "netlink:"
 // netlink opens the kernel's table over netlink as an input; the kernel
 // leaves out flows of other families, marks and zones than x selects.
 func (c *command) netlink(x *format.Filter) (*input, error) {
-	labels, err := ctnetlink.LoadLabels()
+	labels, err := c.labels()
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ctconv %s: label names: %v\n", c.name, err)
 	}
-	conn, err := ctnetlink.Dial()
-	if err != nil {
+	var conn *ctnetlink.Conn
+	if err := c.inNetns(func() (err error) {
+		conn, err = ctnetlink.Dial()
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("netlink: %w", err)
 	}
 	var kf ctnetlink.DumpFilter
@@ -225,5 +253,5 @@ func (c *command) netlink(x *format.Filter) (*input, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &input{name: "netlink", table: snapshot.FromSource(sc, snapshot.Text(format.Conntrack))}, nil
+	return &input{name: "netlink", table: snapshot.FromSource(sc, snapshot.Text(format.Conntrack)), netns: c.liveName()}, nil
 }

@@ -106,6 +106,9 @@ func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, counters 
 	if h.Sorted {
 		got["order"] = "sorted by identity (family, protocol, zone, original tuple)"
 	}
+	if h.Netns != "" {
+		got["netns"] = h.Netns
+	}
 	if counters > 0 && !h.Stats {
 		got["counters"] = plural(counters, "record") + " of the table's counters, of the moment it was taken"
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
+	"github.com/ctconv/ctconv/internal/netns"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -79,6 +80,8 @@ Examples:
   ctconv convert --keep-going -o clean.txt damaged.txt
   ctconv convert --to proc-stats counters-S.txt counters-S-expect.txt count-C.txt
   ctconv convert --to conntrack-stats /proc/net/stat/nf_conntrack
+  ctconv convert --netns blue --to conntrack netlink:   (ip netns's blue, live)
+  ctconv convert --netns blue --to conntrack all-netns.ctsnap
 `
 
 // convertCmd runs the convert command: it turns the flags into a
@@ -95,10 +98,12 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	bad := cmd.maxErrorsFlag()
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
+	cmd.netnsFlag(true)
 	files, status, ok := cmd.parse(args)
 	if !ok {
 		return status
 	}
+	defer cmd.closeNetns()
 	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad}
 	var err error
 	if req.from, req.loc, req.filter, err = cmd.reading(); err != nil {
@@ -146,6 +151,10 @@ type conversion struct {
 	// snapshot's header names the host and kernel release, and carries the
 	// table's counters of the moment, read over netlink if netlink.
 	live, netlink bool
+	// namespaces, for snapshot --all-netns, are the namespaces whose live
+	// tables the inputs are read in, each in turn, each flow named by its
+	// own.
+	namespaces []*netns.NS
 }
 
 // convert runs the conversion req, whose messages name the command cmd; it
@@ -178,16 +187,29 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 	c.bw = bufio.NewWriterSize(w, 64<<10)
 	c.dst = w
 	ok := true
-	for _, name := range c.inputs {
-		if !c.file(name, stdin) {
-			ok = false
-			if !c.keepGoing {
-				break
+	rounds := []*netns.NS{nil} // the inputs once, in the live namespace
+	if len(c.namespaces) > 0 {
+		rounds = c.namespaces
+	}
+rounds:
+	for _, ns := range rounds {
+		if ns != nil {
+			c.cmd.ns, c.stamp = ns, ns.Name
+		}
+		for _, name := range c.inputs {
+			if !c.file(name, stdin) {
+				ok = false
+				if !c.keepGoing {
+					break rounds
+				}
+			}
+			if c.werr != nil {
+				break rounds
 			}
 		}
-		if c.werr != nil {
-			break
-		}
+	}
+	if len(c.namespaces) > 0 {
+		c.cmd.ns = nil // the namespaces are the caller's to close
 	}
 	c.bad.finish(name)
 	err := c.werr
@@ -256,6 +278,9 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 		fmt.Fprintf(stderr, "ctconv "+name+": the capture has %s, where the kernel dropped %s events as ctconv watch was behind; %s cannot mark them (--to snapshot keeps them)\n",
 			plural(c.lost.gaps, "gap"), map[bool]string{false: "", true: "at least "}[c.lost.unknown]+strconv.FormatInt(c.lost.events, 10), c.to)
 	}
+	if c.unnamed > 0 {
+		fmt.Fprintf(stderr, "ctconv "+name+": printed %s without the network namespace each names, which %s cannot show (--to json or --to snapshot keeps it; --netns NAME selects one namespace's)\n", plural(c.unnamed, "flow"), c.to)
+	}
 	if c.uncarried > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": left out %s of the table's counters that the snapshot carries: %s has no place for them (--to snapshot keeps them; ctconv stats shows them)\n", plural(c.uncarried, "record"), c.to)
 	}
@@ -307,7 +332,9 @@ type converter struct {
 		events  int64
 		unknown bool // a gap of an unknown count
 	}
-	textTo format.Format // the text format written, if any
+	textTo  format.Format // the text format written, if any
+	stamp   string        // the namespace of the flows read, with --all-netns
+	unnamed int           // flows printed in text without their namespace
 
 	options  format.Options // what the inputs showed, for a snapshot's header
 	footer   bool
@@ -405,7 +432,14 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			}
 		}
 	} else {
-		c.carry(in.CarriedStats())
+		carried := in.CarriedStats()
+		if c.filter != nil && c.filter.Netns != "" { // the namespace's, as its flows
+			carried = ofNetns(carried, in.Netns(), c.filter.Netns)
+			for i := range carried {
+				carried[i].Netns = ""
+			}
+		}
+		c.carry(carried)
 		src := in.Encoding()
 		if h, ok := in.Header(); ok {
 			src = h.Source
@@ -416,6 +450,8 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		c.natTold = fm == format.Save || fm == format.Restore
 		file := -1 // of c.ids, once a flow is restored
 		n := 0
+		anon := newUnnamed(c.filter, in)
+		defer anon.report(c.stderr, c.cmd.name, display)
 		for rec, err := range in.Prefetch(nil, c.keepGoing).Flows() {
 			if err != nil {
 				if c.skip(err) {
@@ -430,9 +466,14 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				return c.clean
 			}
 			f := &rec.Flow
-			if c.filter != nil && !c.filter.Match(f) {
+			if c.stamp != "" {
+				f.Netns = c.stamp
+			}
+			if !in.Match(c.filter, f) {
 				continue
 			}
+			anon.count(f)
+			picked(c.filter, f)
 			line := rec.Line
 			if line == 0 {
 				line = n // a snapshot's record
@@ -455,6 +496,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 			err := c.out.Write(f)
 			if !c.written(err, display, rec.Line) {
 				return c.clean
+			}
+			if err == nil && f.Netns != "" && c.textTo != format.Auto {
+				c.unnamed++
 			}
 			if c.textTo == format.Restore && err == nil { // a record restore shows
 				c.ids.add(f, file, line)
@@ -563,6 +607,16 @@ func (c *converter) start(in *snapshot.Input) error {
 	if snap {
 		h = sh
 		h.Tool = "ctconv " + version()
+	}
+	switch {
+	case len(c.namespaces) > 0: // each flow names its own
+		h.Netns = ""
+	case c.filter != nil && c.filter.Netns != "": // the one selected
+		h.Netns = c.filter.Netns
+	default:
+		h.Netns = in.Netns()
+	}
+	if snap {
 		if h.Source.IsAuto() {
 			h.Source = snapshot.Text(format.Proc) // an empty input, as earlier versions recorded it
 		}

@@ -5,35 +5,40 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
+	"github.com/ctconv/ctconv/internal/netns"
 )
 
-// procStatsFile is the running kernel's /proc file of counters, of this
-// process's network namespace.
+// procStatsFile is the running kernel's /proc file of counters, of the
+// live namespace (see command.openLive).
 const procStatsFile = "/proc/net/stat/nf_conntrack"
 
-// liveCounters returns the running kernel's counters: over netlink
-// (ctnetlink.ReadStats: each CPU's counters and expectation counters, the
-// table's count and maximum), if asked to and it answers, else from
-// /proc/net/stat/nf_conntrack. Counters of a later kernel than ctconv
-// knows, which netlink sends and the records leave out, are said on
-// stderr.
-func liveCounters(netlink bool, cmd string, stderr io.Writer) ([]format.Stats, error) {
+// liveCounters returns the running kernel's counters, of the live
+// namespace (see inNetns): over netlink (ctnetlink.ReadStats: each CPU's
+// counters and expectation counters, the table's count and maximum), if
+// asked to and it answers, else from /proc/net/stat/nf_conntrack.
+// Counters of a later kernel than ctconv knows, which netlink sends and
+// the records leave out, are said on stderr.
+func (c *command) liveCounters(netlink bool) ([]format.Stats, error) {
 	if netlink {
-		all, newer, err := ctnetlink.ReadStats()
+		var all []format.Stats
+		var newer int
+		err := c.inNetns(func() (err error) {
+			all, newer, err = ctnetlink.ReadStats()
+			return err
+		})
 		if newer > 0 {
-			fmt.Fprintf(stderr, "ctconv %s: left out %s of a later kernel than this ctconv knows\n", cmd, plural(newer, "counter"))
+			fmt.Fprintf(c.stderr, "ctconv %s: left out %s of a later kernel than this ctconv knows\n", c.name, plural(newer, "counter"))
 		}
 		if err == nil {
 			return all, nil
 		}
 	}
-	f, err := os.Open(procStatsFile)
+	f, err := c.openLive(procStatsFile)
 	if err != nil {
 		return nil, err
 	}
@@ -53,13 +58,32 @@ func liveCounters(netlink bool, cmd string, stderr io.Writer) ([]format.Stats, e
 }
 
 // carryLive writes the running kernel's counters of the moment into a
-// snapshot of its live table; a failure to read them is said, and the
-// snapshot holds the flows without them.
+// snapshot of its live table, or of each namespace's with --all-netns,
+// each record naming its namespace; a failure to read them is said, and
+// the snapshot holds the flows without them.
 func (c *converter) carryLive() {
-	all, err := liveCounters(c.netlink, c.cmd.name, c.stderr)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "ctconv %s: the table's counters: %v (the snapshot holds the flows without them)\n", c.cmd.name, err)
+	if len(c.namespaces) == 0 {
+		all, err := c.cmd.liveCounters(c.netlink)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "ctconv %s: the table's counters: %v (the snapshot holds the flows without them)\n", c.cmd.name, err)
+			return
+		}
+		c.carry(all)
 		return
+	}
+	defer func(ns *netns.NS) { c.cmd.ns = ns }(c.cmd.ns)
+	var all []format.Stats
+	for _, ns := range c.namespaces {
+		c.cmd.ns = ns
+		some, err := c.cmd.liveCounters(c.netlink)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "ctconv %s: the table's counters of %s: %v (the snapshot holds its flows without them)\n", c.cmd.name, ns, err)
+			continue
+		}
+		for i := range some {
+			some[i].Netns = ns.Name
+		}
+		all = append(all, some...)
 	}
 	c.carry(all)
 }

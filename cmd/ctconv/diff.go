@@ -22,7 +22,10 @@ which vanished, and what changed in the ones that stayed. The captures may
 be of any formats: text of any kind, JSON Lines, snapshot files ("-" reads
 one of them from standard input, netlink: the running kernel's table, over
 netlink). Flows are matched by their identity in the kernel's table:
-family, protocol, zone and original tuple. An ICMP flow of conntrack's
+family, protocol, zone and original tuple, and the namespace where a
+capture of several (ctconv snapshot --all-netns) names it on each flow:
+--netns NAME compares one namespace's flows, and those of a capture of
+that namespace alone. An ICMP flow of conntrack's
 XML, which has no ICMP type, code and id, matches one of the same
 addresses, the first left in capture order.
 
@@ -35,6 +38,9 @@ changed flow), then a summary line:
                           state ESTABLISHED→TIME_WAIT, reply.dport 51000→61000,
                           status +assured, orig.packets +12
   ! FLOW | duplicate in OLD   a capture holds the identity more than once
+
+A flow of a capture of several namespaces shows its namespace before it:
+"+ [netns blue] tcp ...".
 
 Compared: the reply tuple (a NAT mapping that moved), state, status, mark,
 secmark, secctx, labels, helper, id, start and stop, the reply zone, GRE
@@ -80,6 +86,8 @@ Examples:
   ctconv diff before.ctsnap netlink:    (the running kernel's table, over netlink)
   conntrack -L | ctconv diff --format json before.ctsnap -
   ctconv diff --format json before-S.txt after-S.txt | jq .counter
+  ctconv diff --netns blue before.ctsnap netlink:   (ip netns's blue, live)
+  ctconv diff --netns blue all-netns.ctsnap blue.ctsnap
 `
 
 func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -88,10 +96,12 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := c.fs.String("format", "text", "output `form`: text, or json (a JSON object a line, with \"op\"\nadded, removed, changed or duplicate)")
 	ignore := c.fs.String("ignore", "", "`fields` not to compare, comma-separated")
 	volatile := c.fs.Bool("include-volatile", false, "compare timeout, use and delta-time too")
+	c.netnsFlag(true)
 	operands, status, ok := c.parse(args)
 	if !ok {
 		return status
 	}
+	defer c.closeNetns()
 	fail := c.fail
 	if len(operands) != 2 {
 		return fail("want two captures, OLD and NEW (ctconv diff --help)")
@@ -256,6 +266,9 @@ func (p *diffPrinter) change(c *snapshot.Change) error {
 		return err
 	}
 	p.buf = append(p.buf[:0], opSigns[c.Op]...)
+	if f.Netns != "" { // a capture of several namespaces: no text format shows it
+		p.buf = append(appendEscaped(append(p.buf, "[netns "...), f.Netns), "] "...)
+	}
 	line, err := p.pr.Append(p.buf, f)
 	if err != nil { // a flow conntrack would not list: as /proc has it
 		line, err = format.Dialect{Format: format.Proc}.Append(p.buf, f)

@@ -124,15 +124,20 @@ func writeOpenMetrics(w io.Writer, s *stats, cs *counterSet) error {
 	if !s.noFlows {
 		m.family("ctconv_flows", "gauge", "Flows in the connection-tracking table.", "")
 		m.sample("ctconv_flows", strconv.Itoa(s.Flows))
-		for _, g := range []struct {
+		type group struct {
 			name, label, help string
 			counts            map[string]int
-		}{
+		}
+		groups := []group{
 			{"ctconv_flows_by_family", "family", "Flows by address family.", s.Families},
 			{"ctconv_flows_by_protocol", "protocol", "Flows by layer-4 protocol.", s.Protocols},
 			{"ctconv_flows_by_zone", "zone", "Flows by conntrack zone.", s.Zones},
 			{"ctconv_flows_by_flag", "flag", "Flows that are assured, unreplied, offloaded.", s.Flags},
-		} {
+		}
+		if len(s.Namespaces) > 0 { // a capture of several (snapshot --all-netns)
+			groups = append(groups, group{"ctconv_flows_by_netns", "netns", "Flows by network namespace.", s.Namespaces})
+		}
+		for _, g := range groups {
 			m.family(g.name, "gauge", g.help, "")
 			for _, k := range byCount(g.counts) {
 				m.sample(g.name, strconv.Itoa(g.counts[k]), g.label, k)

@@ -14,6 +14,7 @@ import (
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
+	"github.com/ctconv/ctconv/internal/netns"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -53,6 +54,20 @@ Examples:
   ctconv snapshot --source proc --proto tcp -o tcp.ctsnap
   conntrack -L -o extended,id | ctconv snapshot -o table.ctsnap -
   ctconv snapshot --info before.ctsnap
+  ctconv snapshot --netns blue -o blue.ctsnap       (ip netns's blue)
+  ctconv snapshot --netns 4242 -o pod.ctsnap        (process 4242's namespace)
+  ctconv snapshot --all-netns -o host.ctsnap
+`
+
+// allNetnsHelp is the part of snapshot's help about --all-netns.
+const allNetnsHelp = `
+--all-netns captures the tables of every network namespace it finds into
+one snapshot: those ip netns names (/run/netns), then those of running
+processes, each once (by its inode), under the first name found: its ip
+netns name, or "pid N". Each flow carries the name of its namespace
+(JSON: "netns"), and ctconv convert, diff and stats select one with
+--netns NAME; text formats cannot show it (convert says so). The
+counters of each namespace come with them.
 `
 
 const liveTable = "/proc/net/nf_conntrack"
@@ -66,10 +81,14 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c.readFlags("the source", true)
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no SOURCE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	sorted := c.fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
+	c.netnsFlag(true)
+	allNetns := c.fs.Bool("all-netns", false, "capture the tables of every network namespace found (ip netns's, and\nthose of running processes), each flow with the name of its own")
+	c.help += allNetnsHelp
 	operands, status, ok := c.parse(args)
 	if !ok {
 		return status
 	}
+	defer c.closeNetns()
 	if *headerOnly && !*info {
 		return c.fail("--header-only goes with --info")
 	}
@@ -94,7 +113,28 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(operands) > 1 {
 		return c.fail("one SOURCE at a time (ctconv convert --to snapshot takes several)")
 	}
-	source, err := liveSource(*from)
+	if *allNetns && (*c.netns != "" || len(operands) > 0) {
+		return c.fail("--all-netns captures the running kernel's tables: it takes neither --netns nor a SOURCE")
+	}
+	var namespaces []*netns.NS
+	if *allNetns {
+		var err error
+		if namespaces, err = netns.All(); err != nil {
+			fmt.Fprintln(stderr, "ctconv snapshot: network namespaces:", err)
+			return 1
+		}
+		defer func() {
+			for _, ns := range namespaces {
+				ns.Close()
+			}
+		}()
+	} else if len(operands) == 0 {
+		if _, err := c.liveNS(); err != nil { // say so before anything else
+			fmt.Fprintln(stderr, "ctconv snapshot:", err)
+			return 1
+		}
+	}
+	source, err := c.liveSource(*from)
 	if err != nil {
 		return c.fail("--source: %v", err)
 	}
@@ -121,7 +161,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	req := conversion{inputs: []string{source}, to: snapshot.File, toSet: true, output: name, sort: *sorted,
 		bad:  &badLines{w: stderr, max: new(defaultMaxErrors)},
-		live: source == liveTable || source == netlinkSource, netlink: source == netlinkSource}
+		live: source == liveTable || source == netlinkSource, netlink: source == netlinkSource, namespaces: namespaces}
 	if err = c.fromUnused(req.inputs); err == nil {
 		req.from, req.loc, req.filter, err = c.reading()
 	}
@@ -160,15 +200,16 @@ func reserveName(t time.Time) (string, error) {
 
 // liveSource returns the operand that reads the running kernel's table from
 // where --source says: netlink, proc, or auto, which is netlink where the
-// kernel answers this process over it, and proc otherwise.
-func liveSource(from string) (string, error) {
+// kernel answers this process over it in the live namespace, and proc
+// otherwise.
+func (c *command) liveSource(from string) (string, error) {
 	switch from {
 	case "netlink":
 		return netlinkSource, nil
 	case "proc":
 		return liveTable, nil
 	case "auto":
-		if _, _, err := ctnetlink.TableSize(); err == nil {
+		if c.inNetns(func() error { _, _, err := ctnetlink.TableSize(); return err }) == nil {
 			return netlinkSource, nil
 		}
 		return liveTable, nil
@@ -229,6 +270,9 @@ func infoText(name string, verify bool) (string, error) {
 	fmt.Fprintf(&b, "created:  %s\n", h.Created.Format(time.RFC3339))
 	fmt.Fprintf(&b, "host:     %s\n", orUnknown(h.Host))
 	fmt.Fprintf(&b, "kernel:   %s\n", orUnknown(h.Kernel))
+	if h.Netns != "" {
+		fmt.Fprintf(&b, "netns:    %s\n", appendEscaped(nil, h.Netns))
+	}
 	source := h.Source.String()
 	if h.Source.IsAuto() {
 		source = "unknown (an empty input)"

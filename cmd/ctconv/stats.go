@@ -9,7 +9,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,23 +67,28 @@ Examples:
   ctconv stats /proc/net/stat/nf_conntrack
   conntrack -S | ctconv stats -
   ctconv stats --format openmetrics -o /var/lib/node_exporter/textfile/conntrack.prom
+  ctconv stats --netns blue
+  ctconv stats --netns blue all-netns.ctsnap
 `
 
 // stats is the summary of a table.
 type stats struct {
-	Flows     int                       `json:"flows"`
-	Families  map[string]int            `json:"families"`
-	Protocols map[string]int            `json:"protocols"`
-	States    map[string]int            `json:"states"`
-	Zones     map[string]int            `json:"zones"`
-	Flags     map[string]int            `json:"flags"`
-	Packets   *directions               `json:"packets,omitempty"`
-	Bytes     *directions               `json:"bytes,omitempty"`
-	Top       map[string][]topEntry     `json:"top"`
-	Table     *tableShare               `json:"table,omitempty"`
-	Counters  *countersJSON             `json:"counters,omitempty"`
-	counts    map[string]map[string]int // the top lists' counts, by list
-	noFlows   bool                      // only captures of counters were given
+	Flows     int                   `json:"flows"`
+	Families  map[string]int        `json:"families"`
+	Protocols map[string]int        `json:"protocols"`
+	States    map[string]int        `json:"states"`
+	Zones     map[string]int        `json:"zones"`
+	Flags     map[string]int        `json:"flags"`
+	Packets   *directions           `json:"packets,omitempty"`
+	Bytes     *directions           `json:"bytes,omitempty"`
+	Top       map[string][]topEntry `json:"top"`
+	Table     *tableShare           `json:"table,omitempty"`
+	Counters  *countersJSON         `json:"counters,omitempty"`
+	// Namespaces counts the flows of a capture of several namespaces
+	// (snapshot --all-netns) by namespace.
+	Namespaces map[string]int            `json:"namespaces,omitempty"`
+	counts     map[string]map[string]int // the top lists' counts, by list
+	noFlows    bool                      // only captures of counters were given
 }
 
 type directions struct {
@@ -147,6 +151,12 @@ func (s *stats) add(f *format.Flow) {
 		s.Packets.Reply += f.ReplyCounters.Packets
 		s.Bytes.Reply += f.ReplyCounters.Bytes
 	}
+	if f.Netns != "" {
+		if s.Namespaces == nil {
+			s.Namespaces = map[string]int{}
+		}
+		s.Namespaces[f.Netns]++
+	}
 	s.counts["src"][f.Orig.Src.String()]++
 	s.counts["dst"][f.Orig.Dst.String()]++
 	if f.Has(format.FieldL4) && f.Proto.Layer4() == format.L4Ports {
@@ -189,10 +199,12 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	top := c.intFlag("top", 10, 0, math.MaxInt, "the `number` of addresses and ports in each top list")
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no FILE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	max := c.intFlag("max", 0, 0, math.MaxInt, "the table's size, `nf_conntrack_max`, for a capture of another machine\n(default: the running kernel's, for its own table)")
+	c.netnsFlag(true)
 	files, status, ok := c.parse(args)
 	if !ok {
 		return status
 	}
+	defer c.closeNetns()
 	if *out != "text" && *out != "json" && *out != "openmetrics" {
 		return c.fail("--format: %q is not text, json or openmetrics", *out)
 	}
@@ -202,11 +214,15 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	counters := newCounterSet()
 	if len(files) == 0 {
-		live, err := liveSource(*from)
+		if _, err := c.liveNS(); err != nil {
+			fmt.Fprintln(stderr, "ctconv stats:", err)
+			return 1
+		}
+		live, err := c.liveSource(*from)
 		if err != nil {
 			return c.fail("--source: %v", err)
 		}
-		if all, err := liveCounters(live == netlinkSource, "stats", stderr); err != nil {
+		if all, err := c.liveCounters(live == netlinkSource); err != nil {
 			fmt.Fprintf(stderr, "ctconv stats: the table's counters: %v\n", err)
 		} else {
 			for i := range all {
@@ -224,11 +240,14 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		switch {
 		case *max != 0:
 		case name == liveTable:
-			if b, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_max"); err == nil {
+			if b, err := c.readLive("/proc/sys/net/netfilter/nf_conntrack_max"); err == nil {
 				*max, _ = strconv.Atoi(string(bytes.TrimSpace(b)))
 			}
 		case name == netlinkSource:
-			_, *max, _ = ctnetlink.TableSize()
+			c.inNetns(func() (err error) {
+				_, *max, err = ctnetlink.TableSize()
+				return err
+			})
 		}
 		if err := c.statsFile(s, counters, name, stdin, enc, loc, x); err != nil {
 			fmt.Fprintln(stderr, "ctconv stats:", err)
@@ -302,18 +321,29 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 		return nil
 	}
 	s.noFlows = false
-	for _, st := range in.CarriedStats() {
+	carried := in.CarriedStats()
+	if x != nil && x.Netns != "" {
+		carried = ofNetns(carried, in.Netns(), x.Netns)
+	} else if n := namespaces(carried); n > 1 {
+		fmt.Fprintf(c.stderr, "ctconv stats: %s: left out the counters of %d network namespaces, which do not add up: --netns NAME shows one's\n", r.name, n)
+		carried = nil
+	}
+	for _, st := range carried {
 		counters.add(&st)
 	}
+	anon := newUnnamed(x, in)
 	for f, err := range in.Flows() {
 		if err != nil {
 			return err
 		}
 		r.prog.entry()
-		if x == nil || x.Match(f) {
+		if in.Match(x, f) {
+			anon.count(f)
+			picked(x, f)
 			s.add(f)
 		}
 	}
+	anon.report(c.stderr, c.name, r.name)
 	return nil
 }
 
@@ -336,6 +366,9 @@ func printStats(w io.Writer, s *stats) {
 	line("protocols", s.Protocols)
 	line("states", s.States)
 	line("zones", s.Zones)
+	if len(s.Namespaces) > 0 {
+		line("namespaces", s.Namespaces)
+	}
 	fmt.Fprintf(w, "%-22s assured %d, unreplied %d, offloaded %d\n", "flags", s.Flags["assured"], s.Flags["unreplied"], s.Flags["offloaded"])
 	if s.Packets != nil {
 		fmt.Fprintf(w, "%-22s original %d, reply %d\n", "packets", s.Packets.Orig, s.Packets.Reply)

@@ -18,14 +18,17 @@ type counterSet struct {
 	table format.Stats
 }
 
-// readCounters reads the counters of an input of them.
-func readCounters(in *snapshot.Input) (*counterSet, error) {
+// readCounters reads the counters of an input of them, those of
+// namespace netns if it is not "" (see ofNetns).
+func readCounters(in *snapshot.Input, netns string) (*counterSet, error) {
 	cs := newCounterSet()
 	for s, err := range in.Stats() {
 		if err != nil {
 			return cs, err
 		}
-		cs.add(s)
+		if netns == "" || isOfNetns(s, in.Netns(), netns) {
+			cs.add(s)
+		}
 	}
 	return cs, nil
 }
@@ -216,13 +219,16 @@ func (c *command) diffStats(inputs [2]*snapshot.Input, names [2]string, x *forma
 		}
 		return c.fail("%s holds the table's counters, %s %s: diff compares two captures of the same kind", names[i], names[1-i], inputKind(inputs[1-i]))
 	}
+	netns := ""
 	if x != nil {
-		return c.fail("filters select flows, and the captures hold the table's counters")
+		if netns = x.Netns; *x != (format.Filter{Netns: netns}) {
+			return c.fail("filters select flows, and the captures hold the table's counters")
+		}
 	}
 	var sets [2]*counterSet
 	for i, in := range inputs {
 		var err error
-		if sets[i], err = readCounters(in); err != nil {
+		if sets[i], err = readCounters(in, netns); err != nil {
 			if pe, ok := err.(*format.ParseError); ok {
 				fmt.Fprintln(c.stderr, pe)
 				fmt.Fprintln(c.stderr, indent(pe.Underline()))

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -53,19 +54,40 @@ func ParseLabels(b []byte) (Labels, error) {
 // LoadLabels reads the file that $CTCONV_CONNLABEL names, or else
 // LabelFile, which may be missing: then no bit has a name, as for
 // conntrack.
-func LoadLabels() (Labels, error) {
+func LoadLabels() (Labels, error) { return loadLabels("/etc", "") }
+
+// LoadNetnsLabels is LoadLabels for the namespace of ip netns that name
+// names, as conntrack run by ip netns exec NAME finds them: ip netns
+// exec mounts each file of /etc/netns/NAME over the same of /etc, so
+// where /etc/netns/NAME/xtables exists, conntrack reads its
+// connlabel.conf (and where that is missing, no names), and LabelFile
+// elsewhere. $CTCONV_CONNLABEL still comes first.
+func LoadNetnsLabels(name string) (Labels, error) { return loadLabels("/etc", name) }
+
+// loadLabels is LoadNetnsLabels with /etc at etc; a netns of "" is the
+// process's own namespace.
+func loadLabels(etc, netns string) (Labels, error) {
 	file := os.Getenv(LabelEnv)
-	if file == "" {
-		file = LabelFile
+	optional := file == ""
+	if optional {
+		file = filepath.Join(etc, strings.TrimPrefix(LabelFile, "/etc/"))
+		if dir := filepath.Join(etc, "netns", netns, "xtables"); netns != "" && exists(dir) {
+			file = filepath.Join(dir, filepath.Base(LabelFile))
+		}
 	}
 	b, err := os.ReadFile(file)
-	if os.IsNotExist(err) && file == LabelFile {
+	if os.IsNotExist(err) && optional {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	return ParseLabels(b)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // any reports whether a CTA_LABELS bitmap has a bit set.

@@ -167,6 +167,16 @@ func (l *Lab) Command(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// MountCommand returns the command that runs args in the lab's mount
+// namespace (see Command), but in the caller's network namespace, as a
+// command that names the lab's from outside (ctconv --netns) runs: ip
+// netns exec is not there to mount /etc/netns/NS over /etc.
+func (l *Lab) MountCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command("nsenter", append([]string{"--mount=/proc/" + strconv.Itoa(l.mounts.cmd.Process.Pid) + "/ns/mnt", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	return cmd
+}
+
 // Exec runs a command in the namespace (see Command) with stdin and
 // returns its stdout.
 func (l *Lab) Exec(stdin []byte, args ...string) ([]byte, error) {

@@ -23,8 +23,9 @@ const RunDir = "/run/netns"
 // NS is an open network namespace.
 type NS struct {
 	f *os.File
-	// Name is how the namespace was named: its ip netns name, a path, or
-	// "pid N".
+	// Name is how the namespace was named, as All names what it finds:
+	// its ip netns name (for a file of RunDir too), "pid N" (for
+	// /proc/N/ns/net too), or another path.
 	Name string
 	// Inode is the namespace's inode number, its identity while it lives,
 	// as ip netns identify, lsns and /proc/PID/ns/net (net:[INODE]) show it.
@@ -51,7 +52,7 @@ var ErrNotNetns = errors.New("not a network namespace")
 // (a file of RunDir), a path (one with a '/': /proc/PID/ns/net, or a bind
 // mount of one), or a process's id, in that order of preference.
 func Open(spec string) (*NS, error) {
-	path, name := spec, spec
+	path := spec
 	switch {
 	case spec == "":
 		return nil, &Error{Spec: spec, Err: errors.New("empty name")}
@@ -59,11 +60,32 @@ func Open(spec string) (*NS, error) {
 	case exists(filepath.Join(RunDir, spec)):
 		path = filepath.Join(RunDir, spec)
 	case isPID(spec):
-		path, name = "/proc/"+spec+"/ns/net", "pid "+spec
+		path = "/proc/" + spec + "/ns/net"
 	default:
 		return nil, &Error{Spec: spec, Err: fmt.Errorf("no such name in %s (ip netns list), nor a path or a process id", RunDir)}
 	}
-	return open(spec, path, name)
+	return open(spec, path, NameOf(spec))
+}
+
+// NameOf returns the name that Open gives the namespace spec names
+// (NS.Name), without opening it: a file of RunDir is named by its ip
+// netns name, a process's namespace (a pid that is not an ip netns name,
+// or /proc/PID/ns/net) "pid PID", another path by itself.
+func NameOf(spec string) string {
+	if !strings.ContainsRune(spec, '/') {
+		if isPID(spec) && !exists(filepath.Join(RunDir, spec)) {
+			return "pid " + spec
+		}
+		return spec
+	}
+	clean := filepath.Clean(spec)
+	if dir, base := filepath.Split(clean); filepath.Clean(dir) == RunDir {
+		return base
+	}
+	if pid, ok := strings.CutSuffix(strings.TrimPrefix(clean, "/proc/"), "/ns/net"); ok && isPID(pid) {
+		return "pid " + pid
+	}
+	return spec
 }
 
 // open opens the namespace file path, which spec named, under name.

@@ -66,14 +66,16 @@ func TestOpen(t *testing.T) {
 		}
 		exec.Command("sleep", "0.02").Run()
 	}
-	for _, spec := range []string{RunDir + "/" + name, pid, "/proc/" + pid + "/ns/net"} {
+	// Each form is named as All names what it finds: a file of RunDir by
+	// its ip netns name, a process's namespace as "pid N".
+	for spec, want := range map[string]string{RunDir + "/" + name: name, pid: "pid " + pid, "/proc/" + pid + "/ns/net": "pid " + pid} {
 		ns, err := Open(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ns.Close()
-		if ns.Inode != byName.Inode {
-			t.Errorf("Open(%q) is net:[%d], want net:[%d]", spec, ns.Inode, byName.Inode)
+		if ns.Inode != byName.Inode || ns.Name != want {
+			t.Errorf("Open(%q) is %s, want %s (net:[%d])", spec, ns, want, byName.Inode)
 		}
 	}
 	var inside uint64
@@ -118,6 +120,25 @@ func TestOpenErrors(t *testing.T) {
 		var e *Error
 		if err == nil || !errors.As(err, &e) || tc.want != nil && !errors.Is(err, tc.want) {
 			t.Errorf("Open(%q) = %v, %v; want an *Error of %v", tc.spec, ns, err, tc.want)
+		}
+	}
+}
+
+// TestNameOf: a namespace is named as All names it, however it was
+// given, without opening it (a capture of another machine names its).
+func TestNameOf(t *testing.T) {
+	for spec, want := range map[string]string{
+		"blue":               "blue",
+		RunDir + "/blue":     "blue",
+		RunDir + "//blue/":   "blue",
+		"4242":               "pid 4242",
+		"/proc/4242/ns/net":  "pid 4242",
+		"/proc/self/ns/net":  "/proc/self/ns/net",
+		"/var/run/pods/x/ns": "/var/run/pods/x/ns",
+		"pid 42":             "pid 42",
+	} {
+		if got := NameOf(spec); got != want {
+			t.Errorf("NameOf(%q) = %q, want %q", spec, got, want)
 		}
 	}
 }

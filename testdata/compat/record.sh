@@ -9,7 +9,10 @@
 # snapshots of the table's counters (stats-X.*, of testdata/stats); a
 # sorted snapshot (sorted-proc.*, with the text it prints, sorted-proc.txt);
 # a snapshot of a live table read over netlink (netlink.*, with
-# netlink.txt; it carries the table's counters), and one of its events,
+# netlink.txt; it carries the table's counters), the same read from
+# outside its namespace (netns.*, --netns: the header names it), flows and
+# counters of several namespaces, each naming its own (json-all-netns.*,
+# json-stats-all-netns.*, made from JSON Lines), and one of its events,
 # written to a pipe by ctconv watch (watch.*, with watch.txt). README.md
 # says what the tests check.
 #
@@ -133,6 +136,26 @@ ip netns exec "$ns" "$ct" snapshot --source netlink -o netlink.ctsnap
 "$ct" convert --tz UTC netlink.ctsnap >netlink.txt
 [ "$(wc -l <netlink.txt)" -ge 13 ] || die "netlink.ctsnap holds $(wc -l <netlink.txt) flows, not 13"
 keep netlink netlink.txt
+
+# The same table read from outside its namespace (--netns): the header
+# names the namespace, the flows do not.
+if "$ct" snapshot --help | grep -q -- --all-netns; then
+	"$ct" snapshot --source netlink --netns "$ns" -o netns.ctsnap
+	"$ct" convert --tz UTC netns.ctsnap >netns.txt
+	[ "$(wc -l <netns.txt)" -eq "$(wc -l <netlink.txt)" ] || die "netns.ctsnap holds $(wc -l <netns.txt) flows, netlink.ctsnap $(wc -l <netlink.txt)"
+	keep netns netns.txt
+	grep -qx "netns: *$ns" netns.info || die "netns.info names no namespace: $(cat netns.info)"
+	# Flows and counters of several namespaces, each naming its own, as
+	# --all-netns writes them (made from JSON Lines, as a capture of the
+	# host's namespaces is no file for a repository).
+	awk '{ sub(/}$/, ",\"netns\":\"" (NR % 2 ? "blue" : "pid 42") "\"}"); print }' \
+		"$corpus/conntrack-L-extended-id-ktimestamp-labels.jsonl" >"$tmp/netns.jsonl"
+	"$ct" convert --tz UTC --to snapshot -o json-all-netns.ctsnap "$tmp/netns.jsonl"
+	keep json-all-netns "$tmp/netns.jsonl"
+	awk '{ sub(/}$/, ",\"netns\":\"pid 42\"}"); print }' "$tmp/stats.jsonl" >"$tmp/stats-netns.jsonl"
+	"$ct" convert --tz UTC --to snapshot -o json-stats-all-netns.ctsnap "$tmp/stats-netns.jsonl"
+	keep json-stats-all-netns "$tmp/stats-netns.jsonl"
+fi
 
 # Events over netlink, written to a pipe: a header without the count.
 ip netns exec "$ns" timeout 60 "$ct" watch --to snapshot --count 4 >watch.ctsnap &
