@@ -354,3 +354,47 @@ func TestLiveWatchGaps(t *testing.T) {
 		t.Errorf("the snapshot of the snapshot lists other gaps:\n%s\nwant\n%s", again, info)
 	}
 }
+
+// TestLiveWatchNetns watches a lab's events from outside it, with
+// --netns, beside a watch inside it: both print the same events, the
+// names of the programs behind [USERSPACE] events too, looked up in the
+// lab's table of netlink sockets, where the port ids are the lab's.
+func TestLiveWatchNetns(t *testing.T) {
+	l := newLab(t)
+	bin := build(t)
+	inside := startWatch(t, l, bin)
+	outside := &watcher{cmd: l.MountCommand(bin, "watch", "--netns", l.NS)}
+	outside.cmd.Stdout, outside.cmd.Stderr = &outside.stdout, &outside.stderr
+	if err := outside.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	// A program that holds its socket until both have read its events, so
+	// that both find its name.
+	hold := l.Command("sh", "-c", "conntrack -I -p tcp -s 10.9.0.1 -d 10.9.0.2 --sport 1 --dport 2 --state ESTABLISHED -t 50 && sleep 1")
+	if err := l.Insert(lab.Fixed()); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := hold.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if _, err := l.Conntrack("-F"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	for _, w := range []*watcher{inside, outside} {
+		if code := w.stop(); code != 0 {
+			t.Fatalf("watch: exit %d: %s", code, w.stderr.String())
+		}
+	}
+	mask := func(s string) []string { return strings.Split(progname.ReplaceAllString(s, ""), "\n") }
+	if n := strings.Count(inside.stdout.String(), "\n"); n < 20 {
+		t.Fatalf("watch printed only %d events", n)
+	}
+	if d := cmp.Diff(mask(inside.stdout.String()), mask(outside.stdout.String())); d != "" {
+		t.Errorf("watch --netns differs from watch inside the namespace (-inside +outside):\n%s", d)
+	}
+	if !strings.Contains(outside.stdout.String(), "progname=") {
+		t.Errorf("watch --netns names no program behind [USERSPACE] events:\n%s", outside.stdout.String())
+	}
+}

@@ -24,8 +24,8 @@ import (
 // follows it where the command reads capture FILEs.
 const (
 	netnsHelp = `
---netns NAME|PATH|PID reads the running kernel's table (and its counters)
-in another network namespace than ctconv's own: one named by ip netns
+--netns NAME|PATH|PID reads the running kernel's table, its counters or its
+events in another network namespace than ctconv's own: one named by ip netns
 (NAME), a /proc/PID/ns/net or a bind mount of one (PATH), or the
 namespace of a process (PID). It reads what ip netns exec NAME ctconv ...
 reads, label names included (/etc/netns/NAME/xtables/connlabel.conf where
@@ -41,7 +41,7 @@ of a capture taken with --netns NAME, or of one that names none.
 // netnsFlag adds --netns, the namespace of the live sources, and, where
 // the command reads captures, the one to select of a capture of several.
 func (c *command) netnsFlag(captures bool) {
-	usage := "read the running kernel's table in network namespace `NAME|PATH|PID`"
+	usage := "read the running kernel's table or events in network namespace `NAME|PATH|PID`"
 	c.help += netnsHelp
 	if captures {
 		usage += ",\nor select that namespace's records of a capture"

@@ -50,7 +50,7 @@ the kernel cannot deliver merge into that flow's next event (a NEW may
 come only as its DESTROY). watch counts those on standard error.
 
 Like conntrack -E, it needs CAP_NET_ADMIN, and reports the events of the
-network namespace it runs in.
+network namespace it runs in, or of the one --netns names.
 
 It prints as conntrack 1.4.7 does; --with conntrack-1.4.9 as 1.4.9 does:
 -o timestamp shows the kernel's time of each event (Linux 6.14 and later,
@@ -74,12 +74,14 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxBuf := c.fs.String("max-buffer", "1G", "each overrun doubles the buffer, up to this `size`")
 	reliable := c.fs.Bool("reliable", false, "reliable delivery: the kernel keeps destroyed flows until their events are read")
 	tz := c.fs.String("tz", "Local", "time `zone` of the local times printed (<when>, [start=...])")
+	c.netnsFlag(false)
 	c.filters = addFilterFlags(c.fs)
 	c.help += filterHelp
 	operands, status, ok := c.parse(args)
 	if !ok {
 		return status
 	}
+	defer c.closeNetns()
 	if len(operands) > 0 {
 		return c.fail("takes no operands; it reads the kernel's events")
 	}
@@ -117,21 +119,39 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.fail("a snapshot is binary; write it to a file with -o FILE, or to a pipe")
 	}
 
-	labels, err := ctnetlink.LoadLabels()
+	labels, err := c.labels()
 	if err != nil {
 		fmt.Fprintln(stderr, "ctconv watch: label names:", err)
 	}
-	conn, err := ctnetlink.Dial()
+	// The socket, the table's size and the netlink sockets' table, in the
+	// namespace of --netns.
+	var conn *ctnetlink.Conn
+	ev := ctnetlink.Events{Buffer: sizes[0], MaxBuffer: sizes[1], Reliable: *reliable}
+	var programs ctnetlink.Prognames
+	err = c.inNetns(func() (err error) {
+		if conn, err = ctnetlink.Dial(); err != nil {
+			return fmt.Errorf("netlink: %w", err)
+		}
+		if *buffer == "" {
+			ev.Buffer = burstBuffer()
+		}
+		if c.liveName() != "" {
+			programs.Table, err = os.Open("/proc/thread-self/net/netlink")
+		}
+		return err
+	})
 	if err != nil {
-		fmt.Fprintln(stderr, "ctconv watch: netlink:", err)
+		fmt.Fprintln(stderr, "ctconv watch:", err)
+		if conn != nil {
+			conn.Close()
+		}
 		return 1
 	}
 	defer conn.Close()
-	ev := ctnetlink.Events{Buffer: sizes[0], MaxBuffer: sizes[1], Reliable: *reliable}
-	if *buffer == "" {
-		ev.Buffer = burstBuffer()
+	if programs.Table != nil {
+		defer programs.Table.Close()
 	}
-	events, err := conn.Listen(ev, &ctnetlink.Decoder{Labels: labels, Progname: new(ctnetlink.Prognames).Lookup})
+	events, err := conn.Listen(ev, &ctnetlink.Decoder{Labels: labels, Progname: programs.Lookup})
 	if err != nil {
 		fmt.Fprintln(stderr, "ctconv watch:", err)
 		return 1
@@ -161,6 +181,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	h := snapshot.Header{Created: time.Now(), Source: snapshot.Text(format.Conntrack), Options: opts, Location: loc.String(), Tool: "ctconv " + version()}
 	liveHeader(&h)
+	h.Netns = c.liveName()
 	dst := io.Writer(bw)
 	if enc == snapshot.File {
 		dst = w // a snapshot compresses itself, and goes back to set its header

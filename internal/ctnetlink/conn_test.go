@@ -42,7 +42,7 @@ func TestProgname(t *testing.T) {
 		t.Fatal("no name in /proc/self/stat")
 	}
 	looks := 0
-	p := Prognames{inode: func(portid uint32) uint64 { looks++; return netlinkInode(portid) }}
+	p := Prognames{inode: func(portid uint32) uint64 { looks++; return netlinkInode(nil, portid) }}
 	for range 100000 {
 		if got := p.Lookup(portid); got != want {
 			t.Fatalf("Lookup(%d) = %q, want %q", portid, got, want)

@@ -3,7 +3,9 @@ package ctnetlink
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"maps"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -26,6 +28,12 @@ import (
 // not found is not looked for again until a Recheck has passed. Its zero
 // value is ready to use.
 type Prognames struct {
+	// Table is the netlink sockets' table of the namespace whose events
+	// are looked up, /proc/thread-self/net/netlink opened inside it; nil
+	// for the caller's own, /proc/net/netlink. Port ids are a
+	// namespace's.
+	Table *os.File
+
 	mu    sync.Mutex
 	ports map[uint32]*holding
 	inode func(portid uint32) uint64 // netlinkInode, or a test's count of it
@@ -54,7 +62,7 @@ func (p *Prognames) Lookup(portid uint32) string {
 		return h.name
 	}
 	if p.inode == nil {
-		p.inode = netlinkInode
+		p.inode = func(portid uint32) uint64 { return netlinkInode(p.Table, portid) }
 	}
 	inode := p.inode(portid)
 	if h != nil && (inode == 0 || inode == h.inode) {
@@ -99,10 +107,16 @@ func findHolder(portid uint32, inode uint64) string {
 }
 
 // netlinkInode returns the inode of the NETLINK_NETFILTER socket bound to
-// portid, from /proc/net/netlink (columns: sk Eth Pid Groups Rmem Wmem Dump
-// Locks Drops Inode), or 0.
-func netlinkInode(portid uint32) uint64 {
-	b, err := os.ReadFile("/proc/net/netlink")
+// portid, from table, or /proc/net/netlink if nil (columns: sk Eth Pid
+// Groups Rmem Wmem Dump Locks Drops Inode), or 0.
+func netlinkInode(table *os.File, portid uint32) uint64 {
+	var b []byte
+	var err error
+	if table == nil {
+		b, err = os.ReadFile("/proc/net/netlink")
+	} else {
+		b, err = io.ReadAll(io.NewSectionReader(table, 0, math.MaxInt64)) // the file anew
+	}
 	if err != nil {
 		return 0
 	}
