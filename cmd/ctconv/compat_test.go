@@ -28,7 +28,7 @@ func TestCompatSnapshots(t *testing.T) {
 	for _, file := range files {
 		dir, name := filepath.Split(strings.TrimSuffix(file, ".ctsnap"))
 		t.Run(filepath.Base(dir)+"/"+name, func(t *testing.T) {
-			h, n, counters := readHeader(t, file)
+			h, n, counters, gaps := readHeader(t, file)
 			golden, text := dir+name+".jsonl", dir+name+".txt"
 			if h.Source == snapshot.JSON {
 				text = golden
@@ -42,7 +42,7 @@ func TestCompatSnapshots(t *testing.T) {
 				t.Errorf("exit %d, %s; JSON equal to %s: %v", code, errs, golden, out == string(want))
 			}
 			if info := dir + name + ".info"; fileExists(info) {
-				checkInfo(t, file, h, n, counters, info)
+				checkInfo(t, file, h, n, counters, gaps, info)
 			}
 		})
 	}
@@ -50,8 +50,8 @@ func TestCompatSnapshots(t *testing.T) {
 
 // readHeader returns the header of the snapshot file, the number of its
 // records, which it checks against the header's count, and of its records
-// of counters.
-func readHeader(t *testing.T, file string) (snapshot.Header, uint64, int) {
+// of counters, and its gaps.
+func readHeader(t *testing.T, file string) (snapshot.Header, uint64, int, []snapshot.Gap) {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
@@ -71,13 +71,14 @@ func readHeader(t *testing.T, file string) (snapshot.Header, uint64, int) {
 	if h.Count != r.Count() && h.Count != snapshot.UnknownCount {
 		t.Errorf("the header counts %d records, the file holds %d", h.Count, r.Count())
 	}
-	return h, r.Count(), counters
+	return h, r.Count(), counters, r.Gaps()
 }
 
 // checkInfo checks header h of file, which holds n records, against what
 // the version that wrote it printed of it with snapshot --info, kept in
-// info: "key: value" lines.
-func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, counters int, info string) {
+// info: "key: value" lines; the gaps of a capture of events, as it listed
+// them, too.
+func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, counters int, gaps []snapshot.Gap, info string) {
 	t.Helper()
 	kind := "flows"
 	if h.Expectations {
@@ -108,6 +109,9 @@ func checkInfo(t *testing.T, file string, h snapshot.Header, n uint64, counters 
 	}
 	if h.Netns != "" {
 		got["netns"] = h.Netns
+	}
+	if len(gaps) > 0 {
+		got["gaps"] = gapsText(gaps)
 	}
 	if counters > 0 && !h.Stats {
 		got["counters"] = plural(counters, "record") + " of the table's counters, of the moment it was taken"
