@@ -295,23 +295,34 @@ func infoText(name string, verify bool) (string, error) {
 	return b.String(), nil
 }
 
-// gapsText says where a capture of events lost events: "2, where the
-// kernel dropped 1200 events (ctconv watch was behind): after records 10
-// (1000) and 500 (200)".
+// gapsText says where a capture of events lost events, the first few
+// gaps of many: "2, where the kernel dropped 1200 events (ctconv watch was
+// behind): after records 10 (1000 at TIME) and 500 (200 at TIME)".
 func gapsText(gaps []snapshot.Gap) string {
+	const shown = 5
 	var total int64
 	unknown := false
 	var where []string
-	for _, g := range gaps {
+	for i, g := range gaps {
+		total, unknown = total+max(g.Events, 0), unknown || g.Events < 0
+		if i >= shown {
+			continue
+		}
 		lost := "?"
 		if g.Events >= 0 {
 			lost = strconv.FormatInt(g.Events, 10)
 		}
-		total, unknown = total+max(g.Events, 0), unknown || g.Events < 0
 		where = append(where, fmt.Sprintf("%d (%s at %s)", g.After, lost, g.Time.UTC().Format(time.RFC3339Nano)))
 	}
+	list := strings.Join(where, ", ")
+	switch {
+	case len(gaps) > shown:
+		list += fmt.Sprintf(" and %d more", len(gaps)-shown)
+	case len(where) > 1:
+		list = strings.Join(where[:len(where)-1], ", ") + " and " + where[len(where)-1]
+	}
 	atLeast := map[bool]string{false: "", true: "at least "}[unknown]
-	return fmt.Sprintf("%d, where the kernel dropped %s%d events (ctconv watch was behind): after records %s", len(gaps), atLeast, total, strings.Join(where, ", "))
+	return fmt.Sprintf("%d, where the kernel dropped %s%d events (ctconv watch was behind): after records %s", len(gaps), atLeast, total, list)
 }
 
 // readAll reads the records of r, whose header is h, to their end,

@@ -2,8 +2,10 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/internal/ctnetlink"
+	"github.com/ctconv/ctconv/snapshot"
 )
 
 func TestParseSize(t *testing.T) {
@@ -49,6 +51,27 @@ func TestOverrunText(t *testing.T) {
 	} {
 		if got := overrunText(&tc.ov, tc.was); got != tc.want {
 			t.Errorf("%+v after %d:\n got %s\nwant %s", tc.ov, tc.was, got, tc.want)
+		}
+	}
+}
+
+// TestGapsText: snapshot --info lists the first gaps of a capture, and
+// counts them all.
+func TestGapsText(t *testing.T) {
+	at := time.Date(2026, 12, 1, 19, 0, 0, 5, time.UTC)
+	gap := func(after uint64, events int64) snapshot.Gap {
+		return snapshot.Gap{After: after, Events: events, Time: at}
+	}
+	for _, tc := range []struct {
+		gaps []snapshot.Gap
+		want string
+	}{
+		{[]snapshot.Gap{gap(10, 1000)}, "1, where the kernel dropped 1000 events (ctconv watch was behind): after records 10 (1000 at 2026-12-01T19:00:00.000000005Z)"},
+		{[]snapshot.Gap{gap(10, 1000), gap(500, -1)}, "2, where the kernel dropped at least 1000 events (ctconv watch was behind): after records 10 (1000 at 2026-12-01T19:00:00.000000005Z) and 500 (? at 2026-12-01T19:00:00.000000005Z)"},
+		{[]snapshot.Gap{gap(1, 1), gap(2, 1), gap(3, 1), gap(4, 1), gap(5, 1), gap(6, 1), gap(7, 1)}, "7, where the kernel dropped 7 events (ctconv watch was behind): after records 1 (1 at 2026-12-01T19:00:00.000000005Z), 2 (1 at 2026-12-01T19:00:00.000000005Z), 3 (1 at 2026-12-01T19:00:00.000000005Z), 4 (1 at 2026-12-01T19:00:00.000000005Z), 5 (1 at 2026-12-01T19:00:00.000000005Z) and 2 more"},
+	} {
+		if got := gapsText(tc.gaps); got != tc.want {
+			t.Errorf("gapsText(%v) =\n%s\nwant\n%s", tc.gaps, got, tc.want)
 		}
 	}
 }

@@ -185,7 +185,7 @@ if "$ct" watch --help | grep -q -- --max-buffer; then
 	sleep 1 # let it subscribe
 	ip netns exec "$ns" conntrack -R "$tmp/burst.save" 2>"$tmp/err" || die "conntrack -R: $(cat "$tmp/err")"
 	sleep 1
-	kill -INT "$watcher"
+	kill -TERM "$watcher" # a background job of sh ignores SIGINT
 	status=0
 	wait "$watcher" || status=$?
 	[ "$status" -eq 3 ] || die "ctconv watch --buffer 1: exit $status, not 3: $(cat "$tmp/gaps.err")"
