@@ -81,13 +81,14 @@ func (f *feed) receive() {
 		case <-f.stop:
 			return
 		}
-		b.err = b.receive()
+		err := b.receive()
+		b.err = err // b is the reader's once sent
 		select {
 		case f.full <- b:
 		case <-f.stop:
 			return
 		}
-		if b.err != nil && !errors.Is(b.err, unix.ENOBUFS) {
+		if err != nil && !errors.Is(err, unix.ENOBUFS) {
 			return
 		}
 	}
