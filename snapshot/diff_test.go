@@ -219,26 +219,7 @@ func TestDiffFields(t *testing.T) {
 // sortedSnapshot writes the flows of text to a snapshot, sorted or not.
 func sortedSnapshot(t *testing.T, text string, sorted bool) *snapshot.Input {
 	t.Helper()
-	in := open(t, text)
-	var buf bytes.Buffer
-	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: in.Encoding(), Sorted: sorted})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f, err := range in.Flows() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.WriteFlow(f)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := snapshot.Open(bytes.NewReader(buf.Bytes()), snapshot.File, format.Dialect{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return nsSnapshot(t, text, snapshot.Header{Sorted: sorted}, nil)
 }
 
 // TestDiffSorted diffs sorted snapshots, which a Diff streams side by side:
