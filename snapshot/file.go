@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"iter"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -452,7 +453,6 @@ func (w *Writer) WriteExpect(e *format.Expect) error {
 
 // A Gap is where a capture of events has a gap: the kernel dropped
 // events there, because the reader was behind (ctconv watch writes them).
-// A Diff of such a capture knows that it may lack what the gap held.
 type Gap struct {
 	// After is the number of records before the gap.
 	After uint64
@@ -516,7 +516,7 @@ func (w *Writer) Close() error {
 	if w.err == nil && w.sort != nil {
 		w.err = w.flushSorted()
 	}
-	if w.err == nil && (w.cur.n > 0 || len(w.cur.stats) > 0) {
+	if w.err == nil && (w.cur.n > 0 || len(w.cur.stats) > 0 || len(w.cur.gaps) > 0) {
 		w.next()
 	}
 	w.end = w.count
@@ -769,8 +769,35 @@ func (r *Reader) CarriedStats() []format.Stats {
 
 // Gaps returns the gaps of a capture of events that the records read so
 // far have passed (all of them, once the records are read): where the
-// capture lost events.
+// capture lost events. A Reader keeps MaxGaps of them: it adds the events
+// of those after into the last.
 func (r *Reader) Gaps() []Gap { return r.gaps }
+
+// MaxGaps is the most gaps a Reader keeps apart, so that its memory stays
+// bounded whatever a file holds.
+const MaxGaps = 1 << 16
+
+// gap keeps a gap read after r.count records.
+func (r *Reader) gap(g codec.Gap) {
+	if len(r.gaps) < MaxGaps {
+		r.gaps = append(r.gaps, Gap{After: r.count, Events: g.Events, Time: g.Time})
+		return
+	}
+	last := &r.gaps[len(r.gaps)-1]
+	last.Events = addLost(last.Events, g.Events)
+}
+
+// addLost adds two counts of lost events, -1 where either is unknown, and
+// stops at the most an int64 holds.
+func addLost(a, b int64) int64 {
+	if a < 0 || b < 0 {
+		return -1
+	}
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
 
 // decode reads the next record into f, e or s: the one CarriedStats held, or the
 // next of the stream. With s nil, the counters before it are kept in
@@ -798,8 +825,7 @@ func (r *Reader) decode(f *format.Flow, e *format.Expect, s *format.Stats) (code
 		k, err := r.dec.DecodeRecord(f, e, s)
 		switch {
 		case err == nil && k == codec.KindGap:
-			g := r.dec.Gap()
-			r.gaps = append(r.gaps, Gap{After: r.count, Events: g.Events, Time: g.Time})
+			r.gap(r.dec.Gap())
 		case own && err == nil && k == codec.KindStats:
 			r.stats = append(r.stats, st)
 		default:

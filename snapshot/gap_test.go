@@ -121,3 +121,75 @@ func TestGapRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestGapsAtTheEnd: gaps after the last full batch of records, or in a
+// capture without records, are written too.
+func TestGapsAtTheEnd(t *testing.T) {
+	flows := events(t)
+	at := time.Unix(1764612000, 0)
+	for _, n := range []int{0, 1024, 2048} {
+		var buf bytes.Buffer
+		w, _ := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
+		for i := range n {
+			w.WriteFlow(&flows[i%len(flows)])
+		}
+		w.WriteGap(snapshot.Gap{Events: 7, Time: at})
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r, err := snapshot.NewReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range r.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if g := r.Gaps(); len(g) != 1 || g[0].After != uint64(n) || g[0].Events != 7 {
+			t.Errorf("%d records, then a gap: read %v", n, g)
+		}
+		r.Close()
+	}
+}
+
+// TestGapsBounded: a Reader keeps MaxGaps gaps apart, and adds the events
+// of those after into the last, as many as a file holds.
+func TestGapsBounded(t *testing.T) {
+	var buf bytes.Buffer
+	w, _ := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
+	for range snapshot.MaxGaps + 10 {
+		w.WriteGap(snapshot.Gap{Events: 1 << 62, Time: time.Unix(1764612000, 0)})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := snapshot.NewReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, err := range r.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g := r.Gaps(); len(g) != snapshot.MaxGaps || g[0].Events != 1<<62 || g[len(g)-1].Events != 1<<63-1 {
+		t.Errorf("%d gaps kept, the first of %d events, the last of %d", len(g), g[0].Events, g[len(g)-1].Events)
+	}
+}
+
+// TestGapSorted: a sorted snapshot has no order for a gap to stand in, so
+// an Output of one does not keep them, and says so.
+func TestGapSorted(t *testing.T) {
+	o, err := snapshot.NewOutput(new(bytes.Buffer), snapshot.File, format.Dialect{}, snapshot.Header{Source: snapshot.Text(format.Conntrack), Sorted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := o.WriteGap(snapshot.Gap{Events: 1, Time: time.Now()}); kept || err != nil {
+		t.Errorf("WriteGap to a sorted snapshot: kept %v, %v", kept, err)
+	}
+	if err := o.Close(); err != nil {
+		t.Error(err)
+	}
+}

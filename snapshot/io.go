@@ -636,11 +636,11 @@ func (o *Output) WriteStats(s *format.Stats) error {
 
 // WriteGap marks a gap of a capture of events after the records written so
 // far, and reports whether the encoding kept it: a snapshot does (see
-// Writer.WriteGap); text and JSON Lines have no way to say it, and the
-// caller must.
+// Writer.WriteGap), unless sorted; text and JSON Lines have no way to say
+// it, and the caller must.
 func (o *Output) WriteGap(g Gap) (kept bool, err error) {
-	if o.to.kind != kindFile {
-		return false, nil
+	if o.to.kind != kindFile || o.file.h.Sorted {
+		return false, nil // a sorted snapshot has no order for it
 	}
 	return true, o.file.WriteGap(g)
 }
