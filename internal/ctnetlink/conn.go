@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -48,6 +49,10 @@ type Conn struct {
 	seq    uint32
 	closed atomic.Bool
 	stop   chan struct{} // closed by Close
+	// lastDrops is the kernel's count of the events it dropped for the
+	// socket, read as Close closes it (-1 if unknown), for the scanner of
+	// events to report those it had not yet: set before stop closes.
+	lastDrops int
 }
 
 // Dial opens a ctnetlink socket in the network namespace of the calling
@@ -68,6 +73,12 @@ func Dial() (*Conn, error) {
 // Close closes the socket; a loop over a Scanner blocked on it ends.
 func (c *Conn) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
+		c.lastDrops = -1
+		if raw, err := c.s.SyscallConn(); err == nil {
+			if n, ok := dropped(raw); ok {
+				c.lastDrops = n
+			}
+		}
 		close(c.stop)
 	}
 	return c.s.Close()
@@ -161,6 +172,8 @@ func (c *Conn) Listen(ev Events, d *Decoder) (*Scanner, error) {
 		if err := s.setBuffer(ev.Buffer); err != nil {
 			return nil, err
 		}
+	} else if got, err := c.s.ReadBuffer(); err == nil {
+		s.buffer = got / 2 // the system's default, to grow from
 	}
 	if ev.Reliable {
 		for _, opt := range []int{unix.NETLINK_BROADCAST_ERROR, unix.NETLINK_NO_ENOBUFS} {
@@ -200,7 +213,7 @@ func (s *Scanner) setBuffer(bytes int) error {
 
 // Buffer returns the socket's receive buffer, in bytes, as the kernel took
 // it: less than Events.Buffer where net.core.rmem_max capped it, for a
-// caller without CAP_NET_ADMIN; 0 for the system's default.
+// caller without CAP_NET_ADMIN, or where it is above MaxBuffer.
 func (s *Scanner) Buffer() int { return s.buffer }
 
 // Overrun is the error a Scanner of events yields, and goes on after,
@@ -320,13 +333,18 @@ func (s *Scanner) next() ([]byte, bool) {
 			switch {
 			case s.events && errors.Is(err, unix.ENOBUFS):
 				return nil, s.fail(s.overrun())
-			case err == nil && s.ev.Reliable && first:
-				// No ENOBUFS tells of events the kernel could not deliver:
-				// its count of them does.
-				if drops, ok := s.dropped(); ok && drops > s.drops {
+			case err == nil && first:
+				// The kernel goes on dropping after the ENOBUFS that tells
+				// of an overrun, until the buffer is empty, and says nothing
+				// with --reliable: its count tells of every event it dropped,
+				// once a batch.
+				if drops, ok := dropped(s.raw); ok && drops > s.drops {
 					return nil, s.fail(s.overrun())
 				}
 			case err != nil && s.c.closed.Load():
+				if s.events && s.c.lastDrops > s.drops { // those since the last batch
+					return nil, s.fail(s.overrun())
+				}
 				s.done = true
 				return nil, false
 			case err != nil:
@@ -381,23 +399,28 @@ func (s *Scanner) Message() []byte { return s.msg }
 // last one, and grows the buffer if it may.
 func (s *Scanner) overrun() *Overrun {
 	s.overruns++
-	o := &Overrun{Events: -1, Buffer: s.buffer, Reliable: s.ev.Reliable}
-	if drops, ok := s.dropped(); ok {
+	o := &Overrun{Events: -1, Reliable: s.ev.Reliable}
+	drops, ok := dropped(s.raw)
+	if s.c.closed.Load() {
+		drops, ok = s.c.lastDrops, s.c.lastDrops >= 0
+	}
+	if ok {
 		o.Events, s.drops = drops-s.drops, drops
 	}
-	if grown := min(max(s.buffer, s.ev.Buffer)*2, s.ev.MaxBuffer); grown > s.buffer && s.setBuffer(grown) == nil {
-		o.Buffer = grown
+	if grown := min(s.buffer*2, s.ev.MaxBuffer); grown > s.buffer && !s.c.closed.Load() {
+		s.setBuffer(grown)
 	}
+	o.Buffer = s.buffer
 	return o
 }
 
 // dropped returns the kernel's count of the events it dropped for the
-// socket (SK_MEMINFO_DROPS of SO_MEMINFO).
-func (s *Scanner) dropped() (int, bool) {
+// socket raw (SK_MEMINFO_DROPS of SO_MEMINFO).
+func dropped(raw syscall.RawConn) (int, bool) {
 	var info [16]uint32 // SK_MEMINFO_VARS is 9 on Linux 6.18
 	size := uint32(len(info) * 4)
 	var errno syscall.Errno
-	err := s.raw.Control(func(fd uintptr) {
+	err := raw.Control(func(fd uintptr) {
 		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&size)), 0)
 	})
 	if err != nil || errno != 0 || size <= skMeminfoDrops*4 {
@@ -405,6 +428,10 @@ func (s *Scanner) dropped() (int, bool) {
 	}
 	return int(info[skMeminfoDrops]), true
 }
+
+// MaxBuffer is the largest receive buffer the kernel takes: it doubles
+// the int it is given, up to the most an int32 holds.
+const MaxBuffer = math.MaxInt32 / 2
 
 // skMeminfoDrops is the index of the drop count in SO_MEMINFO's answer
 // (linux/sock_diag.h).
