@@ -88,7 +88,18 @@ func (c *command) parse(args []string) (operands []string, status int, ok bool) 
 	if err := c.fromUnused(operands); err != nil {
 		return nil, c.fail("%v", err), false
 	}
+	if c.netns != nil && *c.netns == "" && flagSet(c.fs, "netns") {
+		// An unset shell variable, most often: not ctconv's own namespace.
+		return nil, c.fail("--netns: an empty name (give a name of ip netns, a path, or a process id)"), false
+	}
 	return operands, 0, true
+}
+
+// flagSet reports whether the command line gave the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // fromUnused returns an error if --from names a format although every

@@ -565,7 +565,7 @@ func (c *converter) gaps(gaps []snapshot.Gap) bool {
 			if g.Events < 0 {
 				c.lost.unknown = true
 			}
-			c.lost.events += max(g.Events, 0)
+			c.lost.events = addLost(c.lost.events, g.Events)
 		}
 	}
 	return true

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -14,6 +16,9 @@ import (
 
 	"github.com/ctconv/ctconv/internal/lab"
 )
+
+// droppedTotal is watch's last word on what the kernel dropped.
+var droppedTotal = regexp.MustCompile(`ctconv watch: the kernel dropped (\d+) events in `)
 
 // burstFlows is the size of the burst: a table of a busy node, as
 // kube-proxy's and conntrackd's users have them.
@@ -131,6 +136,13 @@ func TestLiveWatchBurst(t *testing.T) {
 	got := c.new.Load() + c.destroy.Load()
 	if code != 3 || got == 2*burstFlows || !strings.Contains(stderr, "ctconv watch: overrun 1: the kernel dropped ") {
 		t.Errorf("watch --buffer 1M: exit %d after %d of %d events, stderr:\n%s", code, got, 2*burstFlows, stderr)
+	}
+	// Every event is printed, or counted as dropped, by the kernel's count.
+	var dropped int64
+	if m := droppedTotal.FindStringSubmatch(stderr); m == nil {
+		t.Errorf("watch --buffer 1M: no total of the events dropped: %s", stderr)
+	} else if dropped, _ = strconv.ParseInt(m[1], 10, 64); got+dropped != 2*burstFlows {
+		t.Errorf("watch --buffer 1M: %d events printed and %d dropped, not %d", got, dropped, 2*burstFlows)
 	}
 
 	c, _, code, stderr = burst(t, l, bin, file, true, "--buffer", "1M", "--reliable")

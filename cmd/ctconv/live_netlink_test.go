@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -321,7 +322,7 @@ func TestLiveWatchLoss(t *testing.T) {
 }
 
 // TestLiveWatchGaps loses events into a snapshot: a watch with the
-// smallest buffer, during a burst of real flows. The snapshot marks each
+// smallest buffer, during a restore of 3,000 flows and their flush. The snapshot marks each
 // overrun as a gap, with the count of events lost, which snapshot --info
 // lists and convert reports as it prints the events in a format that
 // cannot mark them.
@@ -329,11 +330,16 @@ func TestLiveWatchGaps(t *testing.T) {
 	l := newLab(t)
 	bin := build(t)
 	snap := filepath.Join(t.TempDir(), "events.ctsnap")
-	w := startWatch(t, l, bin, "--buffer", "1", "--max-buffer", "1", "--to", "snapshot", "-o", snap)
+	w := startWatch(t, l, bin, "--buffer", "1", "--to", "snapshot", "-o", snap)
 	time.Sleep(200 * time.Millisecond)
-	if err := l.Bulk(3000, 1); err != nil {
+	const flows = 3000
+	if _, err := l.Conntrack("-R", burstFile(t, flows)); err != nil {
 		t.Fatal(err)
 	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
 	if code := w.stop(); code != 3 {
 		t.Fatalf("watch: exit %d, want 3: %s", code, w.stderr.String())
 	}
@@ -341,6 +347,12 @@ func TestLiveWatchGaps(t *testing.T) {
 	code, info, errs := ctconv(t, "", "snapshot", "--info", snap)
 	if code != 0 || overruns == 0 || !strings.Contains(info, fmt.Sprintf("gaps:     %d, where the kernel dropped ", overruns)) {
 		t.Fatalf("%d overruns; snapshot --info: exit %d: %s%s", overruns, code, info, errs)
+	}
+	// Each of the 2 × 3,000 events is in the snapshot, or counted in a gap.
+	m := droppedTotal.FindStringSubmatch(w.stderr.String())
+	kept := regexp.MustCompile(`records: +(\d+) flows`).FindStringSubmatch(info)
+	if m == nil || kept == nil || atoi(t, m[1])+atoi(t, kept[1]) != 2*flows {
+		t.Errorf("%v dropped and %v kept, not %d in all:\n%s", m, kept, 2*flows, info)
 	}
 	code, _, errs = ctconv(t, "", "convert", snap)
 	if code != 0 || !strings.Contains(errs, fmt.Sprintf("the capture has %s, where the kernel dropped ", plural(overruns, "gap"))) {
@@ -397,4 +409,13 @@ func TestLiveWatchNetns(t *testing.T) {
 	if !strings.Contains(outside.stdout.String(), "progname=") {
 		t.Errorf("watch --netns names no program behind [USERSPACE] events:\n%s", outside.stdout.String())
 	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -137,7 +137,7 @@ func TestDiffStatsNetns(t *testing.T) {
 // with an example; check, which selects no records, takes it only for
 // netlink:.
 func TestNetnsFlag(t *testing.T) {
-	for _, cmd := range []string{"snapshot", "stats", "convert", "check", "diff"} {
+	for _, cmd := range []string{"watch", "snapshot", "stats", "convert", "check", "diff"} {
 		_, help, _ := ctconv(t, "", cmd, "--help")
 		if !strings.Contains(help, "  --netns NAME|PATH|PID") || !strings.Contains(help, "ctconv "+cmd+" --netns ") {
 			t.Errorf("ctconv %s --help teaches no --netns:\n%s", cmd, help)
@@ -153,5 +153,13 @@ func TestNetnsFlag(t *testing.T) {
 	code, _, errs = ctconv(t, "", "snapshot", "--all-netns", "--netns", "blue")
 	if code != 2 {
 		t.Errorf("snapshot --all-netns --netns: %d, %s", code, errs)
+	}
+	// An empty name, as of an unset shell variable, is no namespace: not
+	// ctconv's own, which its events or table would be read from.
+	for _, cmd := range []string{"watch", "snapshot", "stats", "convert", "check", "diff"} {
+		code, _, errs = ctconv(t, "", cmd, "--netns", "")
+		if code != 2 || !strings.Contains(errs, "ctconv "+cmd+": --netns: an empty name") {
+			t.Errorf("%s --netns \"\": %d, %s", cmd, code, errs)
+		}
 	}
 }

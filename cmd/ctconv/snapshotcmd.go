@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -304,7 +305,7 @@ func gapsText(gaps []snapshot.Gap) string {
 	unknown := false
 	var where []string
 	for i, g := range gaps {
-		total, unknown = total+max(g.Events, 0), unknown || g.Events < 0
+		total, unknown = addLost(total, g.Events), unknown || g.Events < 0
 		if i >= shown {
 			continue
 		}
@@ -323,6 +324,15 @@ func gapsText(gaps []snapshot.Gap) string {
 	}
 	atLeast := map[bool]string{false: "", true: "at least "}[unknown]
 	return fmt.Sprintf("%d, where the kernel dropped %s%d events (ctconv watch was behind): after records %s", len(gaps), atLeast, total, list)
+}
+
+// addLost adds n lost events to total, n < 0 (unknown) as none, and
+// stops at the most an int64 holds: a hostile file's counts must not wrap.
+func addLost(total, n int64) int64 {
+	if n <= 0 {
+		return total
+	}
+	return total + min(n, math.MaxInt64-total)
 }
 
 // readAll reads the records of r, whose header is h, to their end,

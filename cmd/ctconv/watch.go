@@ -47,7 +47,8 @@ keep the flows until it can deliver them, as conntrackd's
 NetlinkEventsReliable does. The cost is the kernel's: while watch is
 behind, destroyed flows stay in memory, and other events of a flow that
 the kernel cannot deliver merge into that flow's next event (a NEW may
-come only as its DESTROY). watch counts those on standard error.
+come only as its DESTROY). watch counts those on standard error, and
+marks them as a gap in a snapshot, as it marks what it lost.
 
 Like conntrack -E, it needs CAP_NET_ADMIN, and reports the events of the
 network namespace it runs in, or of the one --netns names.
@@ -62,6 +63,7 @@ Examples:
   ctconv watch --with timestamp --proto tcp
   ctconv watch --to json | jq .
   ctconv watch --to snapshot -o events.ctsnap --count 100000
+  ctconv watch --netns blue           (the events of ip netns's namespace blue)
 `
 
 func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -156,7 +158,7 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctconv watch:", err)
 		return 1
 	}
-	if got := events.Buffer(); ev.Buffer > 0 && got < ev.Buffer {
+	if got := events.Buffer(); ev.Buffer > 0 && got < min(ev.Buffer, ctnetlink.MaxBuffer) {
 		fmt.Fprintf(stderr, "ctconv watch: the socket's buffer is %s, not the %s asked: net.core.rmem_max caps it without CAP_NET_ADMIN\n", sizeText(got), sizeText(ev.Buffer))
 	}
 	stop := make(chan os.Signal, 1)
@@ -208,12 +210,9 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for f, err := range events.Flows() {
 		var ov *ctnetlink.Overrun
 		if errors.As(err, &ov) {
-			lost, unknown = lost+max(int64(ov.Events), 0), unknown || ov.Events < 0
+			lost, unknown = addLost(lost, int64(ov.Events)), unknown || ov.Events < 0
 			fmt.Fprintf(stderr, "ctconv watch: overrun %d: %s\n", events.Overruns(), overrunText(ov, buffered))
 			buffered = ov.Buffer
-			if ov.Reliable {
-				continue // the events come later, or merged: there is no gap
-			}
 			if _, err := o.WriteGap(snapshot.Gap{Events: int64(ov.Events), Time: time.Now()}); err != nil {
 				return wrote(stderr, "watch", err, 3)
 			}
@@ -302,12 +301,13 @@ func burstBuffer() int {
 const maxBuffer = 1 << 30
 
 // parseSize parses a size in bytes: a number, and an optional K, M or G
-// (KiB, MiB, GiB), up to maxBuffer.
+// (KiB, MiB, GiB; KB, K, kb and k alike), up to maxBuffer.
 func parseSize(v string) (int, error) {
 	num, shift := v, 0
+	upper := strings.ToUpper(v)
 	for i, unit := range []string{"K", "M", "G"} {
-		for _, suffix := range []string{unit + "iB", unit + "B", unit, strings.ToLower(unit)} {
-			if cut, ok := strings.CutSuffix(v, suffix); ok && cut != "" {
+		for _, suffix := range []string{unit + "IB", unit + "B", unit} {
+			if cut, ok := strings.CutSuffix(upper, suffix); ok && cut != "" {
 				num, shift = cut, 10*(i+1)
 				break
 			}

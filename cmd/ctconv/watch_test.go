@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ func TestParseSize(t *testing.T) {
 		{"1", 1, "1 bytes"},
 		{"1536", 1536, "1536 bytes"},
 		{"1K", 1 << 10, "1 KiB"},
+		{"1kb", 1 << 10, "1 KiB"},
+		{"2mib", 2 << 20, "2 MiB"},
 		{"1k", 1 << 10, "1 KiB"},
 		{"3KiB", 3 << 10, "3 KiB"},
 		{"1M", 1 << 20, "1 MiB"},
@@ -72,6 +75,18 @@ func TestGapsText(t *testing.T) {
 	} {
 		if got := gapsText(tc.gaps); got != tc.want {
 			t.Errorf("gapsText(%v) =\n%s\nwant\n%s", tc.gaps, got, tc.want)
+		}
+	}
+}
+
+// TestAddLost: counts of lost events add up without wrapping, whatever a
+// hostile file says.
+func TestAddLost(t *testing.T) {
+	for _, tc := range []struct{ total, n, want int64 }{
+		{0, 5, 5}, {5, -1, 5}, {math.MaxInt64 - 1, 5, math.MaxInt64}, {math.MaxInt64, math.MaxInt64, math.MaxInt64},
+	} {
+		if got := addLost(tc.total, tc.n); got != tc.want {
+			t.Errorf("addLost(%d, %d) = %d, want %d", tc.total, tc.n, got, tc.want)
 		}
 	}
 }
