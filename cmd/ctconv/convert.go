@@ -275,8 +275,12 @@ rounds:
 	}
 	c.ids.report(stderr, name)
 	if c.lost.gaps > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": the capture has %s, where the kernel dropped %s events as ctconv watch was behind; %s cannot mark them (--to snapshot keeps them)\n",
-			plural(c.lost.gaps, "gap"), map[bool]string{false: "", true: "at least "}[c.lost.unknown]+strconv.FormatInt(c.lost.events, 10), c.to)
+		target, keep := c.to.String(), "--to snapshot keeps them"
+		if c.to == snapshot.File { // a sorted one
+			target, keep = "a sorted snapshot", "a snapshot without --sort keeps them"
+		}
+		fmt.Fprintf(stderr, "ctconv "+name+": the capture has %s, where the kernel dropped %s events as ctconv watch was behind; %s cannot mark them (%s)\n",
+			plural(c.lost.gaps, "gap"), map[bool]string{false: "", true: "at least "}[c.lost.unknown]+strconv.FormatInt(c.lost.events, 10), target, keep)
 	}
 	if c.unnamed > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": printed %s without the network namespace each names, which %s cannot show (--to json or --to snapshot keeps it; --netns NAME selects one namespace's)\n", plural(c.unnamed, "flow"), c.to)

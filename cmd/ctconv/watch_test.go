@@ -2,6 +2,9 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +90,36 @@ func TestAddLost(t *testing.T) {
 	} {
 		if got := addLost(tc.total, tc.n); got != tc.want {
 			t.Errorf("addLost(%d, %d) = %d, want %d", tc.total, tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestConvertGaps converts a capture of events with gaps: a snapshot
+// keeps them, also of the flows a filter selects; a sorted one, which has
+// no order for them, and text say how many events the capture lost.
+func TestConvertGaps(t *testing.T) {
+	const capture = "../../testdata/compat/856bbdd/gaps.ctsnap"
+	snap := filepath.Join(t.TempDir(), "x.ctsnap")
+	for _, tc := range []struct {
+		args []string
+		note string // on stderr; "" for none
+		gaps bool   // the snapshot written keeps the gaps
+	}{
+		{[]string{"--to", "snapshot", "-o", snap}, "", true},
+		{[]string{"--proto", "icmp", "--to", "snapshot", "-o", snap}, "", true},
+		{[]string{"--sort", "--to", "snapshot", "-o", snap}, "a sorted snapshot cannot mark them (a snapshot without --sort keeps them)", false},
+		{[]string{"--to", "json"}, "the capture has 321 gaps, where the kernel dropped 2250 events as ctconv watch was behind; json cannot mark them (--to snapshot keeps them)", false},
+	} {
+		os.Remove(snap)
+		code, _, errs := ctconv(t, "", append(append([]string{"convert"}, tc.args...), capture)...)
+		if code != 0 || tc.note == "" && errs != "" || !strings.Contains(errs, tc.note) {
+			t.Errorf("convert %v: exit %d, stderr %q, want %q", tc.args, code, errs, tc.note)
+		}
+		if !tc.gaps || tc.args[len(tc.args)-1] != snap {
+			continue
+		}
+		if _, info, _ := ctconv(t, "", "snapshot", "--info", snap); !strings.Contains(info, "gaps:     321, where the kernel dropped 2250 events") {
+			t.Errorf("convert %v: the snapshot lists other gaps:\n%s", tc.args, info)
 		}
 	}
 }
