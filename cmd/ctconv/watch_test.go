@@ -96,7 +96,8 @@ func TestAddLost(t *testing.T) {
 
 // TestConvertGaps converts a capture of events with gaps: a snapshot
 // keeps them, also of the flows a filter selects; a sorted one, which has
-// no order for them, and text say how many events the capture lost.
+// no order for them, and text say how many events the capture lost, as
+// check does.
 func TestConvertGaps(t *testing.T) {
 	const capture = "../../testdata/compat/856bbdd/gaps.ctsnap"
 	snap := filepath.Join(t.TempDir(), "x.ctsnap")
@@ -121,5 +122,8 @@ func TestConvertGaps(t *testing.T) {
 		if _, info, _ := ctconv(t, "", "snapshot", "--info", snap); !strings.Contains(info, "gaps:     321, where the kernel dropped 2250 events") {
 			t.Errorf("convert %v: the snapshot lists other gaps:\n%s", tc.args, info)
 		}
+	}
+	if code, out, errs := ctconv(t, "", "check", capture); code != 0 || !strings.HasSuffix(out, ", 321 gaps where the kernel dropped 2250 events\n") {
+		t.Errorf("check: exit %d, %q, %s", code, out, errs)
 	}
 }
