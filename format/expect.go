@@ -103,7 +103,10 @@ func parseExpectFlags(b []byte) (ExpectFlags, bool) {
 	var fl ExpectFlags
 	next := 0
 	for len(b) > 0 {
-		name, rest, _ := bytes.Cut(b, []byte(","))
+		name, rest, comma := bytes.Cut(b, []byte(","))
+		if comma && len(rest) == 0 {
+			return 0, false // a name after the comma, or none
+		}
 		i := next
 		for i < len(expectFlagNames) && expectFlagNames[i] != string(name) {
 			i++

@@ -39,6 +39,7 @@ var olderExpectLayouts = []struct {
 		pasted: "300  proto=17\tsrc=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1   PERMANENT,INACTIVE  ",
 		damaged: map[string]string{
 			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT,BOGUS":      `damaged.txt:1:72: flags: unknown flags "PERMANENT,BOGUS"`,
+			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT,":           `damaged.txt:1:72: flags: unknown flags "PERMANENT,"`,
 			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENT helper=sip": `damaged.txt:1:82: unexpected "helper=sip" (a line without mask and master, as libnetfilter_conntrack 0.9 printed it, ends with the zone and the flags)`,
 			// Flags glued to helper= are of 1.0.0, which printed the mask.
 			"300 proto=17 src=198.51.100.9 dst=192.0.2.20 sport=0 dport=5062 zone=1 PERMANENThelper=sip": `damaged.txt:1:72: flags: unknown flags "PERMANENThelper=sip"`,
