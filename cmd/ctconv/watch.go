@@ -208,8 +208,12 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	for f, err := range events.Flows() {
-		var ov *ctnetlink.Overrun
-		if errors.As(err, &ov) {
+		if err != nil { // apart, so that ov is not made for each event
+			var ov *ctnetlink.Overrun
+			if !errors.As(err, &ov) {
+				fmt.Fprintln(stderr, "ctconv watch:", err)
+				return 1
+			}
 			lost, unknown = addLost(lost, int64(ov.Events)), unknown || ov.Events < 0
 			fmt.Fprintf(stderr, "ctconv watch: overrun %d: %s\n", events.Overruns(), overrunText(ov, buffered))
 			buffered = ov.Buffer
@@ -217,10 +221,6 @@ func watchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return wrote(stderr, "watch", err, 3)
 			}
 			continue
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "ctconv watch:", err)
-			return 1
 		}
 		if x == nil || x.Match(f) {
 			eventTime(f, opts, enc == snapshot.Text(format.XML), time.Now)

@@ -13,12 +13,14 @@ import (
 // recvmmsg call for all that are waiting: at the rate a flush sends
 // events, a call for each would cost more than decoding it.
 type batch struct {
-	raw  syscall.RawConn
-	hdrs []mmsghdr
-	iovs []unix.Iovec
-	bufs [][]byte
-	n, i int   // datagrams received, and handed out
-	err  error // why receive failed
+	raw   syscall.RawConn
+	hdrs  []mmsghdr
+	iovs  []unix.Iovec
+	bufs  [][]byte
+	n, i  int   // datagrams received, and handed out
+	err   error // why receive failed
+	errno syscall.Errno
+	call  func(fd uintptr) bool // recvmmsg, bound once
 }
 
 // mmsghdr is struct mmsghdr of recvmmsg(2).
@@ -50,6 +52,7 @@ func newBatch(raw syscall.RawConn) *batch {
 		b.hdrs[i].hdr.Iov = &b.iovs[i]
 		b.hdrs[i].hdr.SetIovlen(1)
 	}
+	b.call = b.recvmmsg
 	return b
 }
 
@@ -132,28 +135,31 @@ func (f *feed) buffered() bool {
 
 // receive receives the datagrams waiting, at least one.
 func (b *batch) receive() error {
-	b.n, b.i = 0, 0
-	var errno syscall.Errno
-	err := b.raw.Read(func(fd uintptr) bool {
-		for i := range b.hdrs {
-			b.hdrs[i].hdr.Flags = 0
-		}
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)), unix.MSG_DONTWAIT, 0, 0)
-		for e == unix.EINTR {
-			r, _, e = unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)), unix.MSG_DONTWAIT, 0, 0)
-		}
-		if e == unix.EAGAIN {
-			return false // the poller waits until the socket is readable
-		}
-		b.n, errno = int(r), e
-		return true
-	})
-	switch {
-	case err != nil:
+	b.n, b.i, b.errno = 0, 0, 0
+	if err := b.raw.Read(b.call); err != nil {
 		return err
-	case errno != 0:
+	}
+	if b.errno != 0 {
 		b.n = 0
-		return errno
+		return b.errno
 	}
 	return nil
+}
+
+// recvmmsg receives the datagrams waiting on fd, if any, as receive's
+// RawConn.Read calls it; a method value made once, so that a batch
+// received allocates nothing.
+func (b *batch) recvmmsg(fd uintptr) bool {
+	for i := range b.hdrs {
+		b.hdrs[i].hdr.Flags = 0
+	}
+	r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+	for e == unix.EINTR {
+		r, _, e = unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+	}
+	if e == unix.EAGAIN {
+		return false // the poller waits until the socket is readable
+	}
+	b.n, b.errno = int(r), e
+	return true
 }

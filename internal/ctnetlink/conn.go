@@ -75,7 +75,7 @@ func (c *Conn) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		c.lastDrops = -1
 		if raw, err := c.s.SyscallConn(); err == nil {
-			if n, ok := dropped(raw); ok {
+			if n, ok := newMeminfo(raw).dropped(); ok {
 				c.lastDrops = n
 			}
 		}
@@ -191,7 +191,7 @@ func (c *Conn) Listen(ev Events, d *Decoder) (*Scanner, error) {
 	if err != nil {
 		return nil, &Error{Op: "events", Err: err}
 	}
-	s.raw, s.feed = raw, newFeed(raw, c.stop)
+	s.mem, s.feed = newMeminfo(raw), newFeed(raw, c.stop)
 	return s, nil
 }
 
@@ -262,9 +262,9 @@ type Scanner struct {
 
 	// Events only:
 	ev       Events
-	raw      syscall.RawConn
-	feed     *feed // the datagrams received
-	buffer   int   // the receive buffer set, 0 for the system's default
+	mem      *meminfo // the kernel's count of what it dropped
+	feed     *feed    // the datagrams received
+	buffer   int      // the receive buffer set, 0 for the system's default
 	overruns int
 	drops    int // the kernel's count of dropped events when last asked
 }
@@ -338,7 +338,7 @@ func (s *Scanner) next() ([]byte, bool) {
 				// of an overrun, until the buffer is empty, and says nothing
 				// with --reliable: its count tells of every event it dropped,
 				// once a batch.
-				if drops, ok := dropped(s.raw); ok && drops > s.drops {
+				if drops, ok := s.mem.dropped(); ok && drops > s.drops {
 					return nil, s.fail(s.overrun())
 				}
 			case err != nil && s.c.closed.Load():
@@ -400,7 +400,7 @@ func (s *Scanner) Message() []byte { return s.msg }
 func (s *Scanner) overrun() *Overrun {
 	s.overruns++
 	o := &Overrun{Events: -1, Reliable: s.ev.Reliable}
-	drops, ok := dropped(s.raw)
+	drops, ok := s.mem.dropped()
 	if s.c.closed.Load() {
 		drops, ok = s.c.lastDrops, s.c.lastDrops >= 0
 	}
@@ -414,19 +414,34 @@ func (s *Scanner) overrun() *Overrun {
 	return o
 }
 
-// dropped returns the kernel's count of the events it dropped for the
-// socket raw (SK_MEMINFO_DROPS of SO_MEMINFO).
-func dropped(raw syscall.RawConn) (int, bool) {
-	var info [16]uint32 // SK_MEMINFO_VARS is 9 on Linux 6.18
-	size := uint32(len(info) * 4)
-	var errno syscall.Errno
-	err := raw.Control(func(fd uintptr) {
-		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&size)), 0)
-	})
-	if err != nil || errno != 0 || size <= skMeminfoDrops*4 {
+// A meminfo reads the kernel's count of the events it dropped for a
+// socket (SK_MEMINFO_DROPS of SO_MEMINFO), with what the system call
+// needs made once, as a Scanner reads it for each batch.
+type meminfo struct {
+	raw   syscall.RawConn
+	info  [16]uint32 // SK_MEMINFO_VARS is 9 on Linux 6.18
+	size  uint32
+	errno syscall.Errno
+	call  func(fd uintptr) // getsockopt, bound once
+}
+
+func newMeminfo(raw syscall.RawConn) *meminfo {
+	m := &meminfo{raw: raw}
+	m.call = m.getsockopt
+	return m
+}
+
+func (m *meminfo) getsockopt(fd uintptr) {
+	_, _, m.errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&m.info[0])), uintptr(unsafe.Pointer(&m.size)), 0)
+}
+
+// dropped returns the count, and whether the kernel gave it.
+func (m *meminfo) dropped() (int, bool) {
+	m.size = uint32(len(m.info) * 4)
+	if err := m.raw.Control(m.call); err != nil || m.errno != 0 || m.size <= skMeminfoDrops*4 {
 		return 0, false
 	}
-	return int(info[skMeminfoDrops]), true
+	return int(m.info[skMeminfoDrops]), true
 }
 
 // MaxBuffer is the largest receive buffer the kernel takes: it doubles

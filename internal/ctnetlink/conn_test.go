@@ -105,3 +105,36 @@ func TestListenClose(t *testing.T) {
 		t.Fatal("the loop still waits after Close")
 	}
 }
+
+// TestReceiveZeroAlloc: receiving a batch of datagrams, and reading the
+// kernel's count of what it dropped, as the scanner of events does for
+// each batch, allocate nothing (on a datagram socket pair, which serves as
+// well as netlink's).
+func TestReceiveZeroAlloc(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Skipf("no socket pair: %v", err)
+	}
+	defer unix.Close(fds[1])
+	f := os.NewFile(uintptr(fds[0]), "pair")
+	defer f.Close()
+	raw, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, m := newBatch(raw), newMeminfo(raw)
+	msg := []byte("an event")
+	allocs := testing.AllocsPerRun(100, func() {
+		unix.Write(fds[1], msg)
+		unix.Write(fds[1], msg)
+		if err := b.receive(); err != nil || b.n != 2 {
+			t.Fatalf("received %d datagrams, %v", b.n, err)
+		}
+		if _, ok := m.dropped(); !ok {
+			t.Fatal("no drop count")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations a batch", allocs)
+	}
+}
