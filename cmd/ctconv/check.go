@@ -176,14 +176,7 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		fmt.Fprintf(&sum, ", %s (prompts, typed commands, ^C, fences)", notRecords(n))
 	}
 	if gaps := in.Gaps(); len(gaps) > 0 {
-		var lost int64
-		unknown := ""
-		for _, g := range gaps {
-			if lost = addLost(lost, g.Events); g.Events < 0 {
-				unknown = "at least "
-			}
-		}
-		fmt.Fprintf(&sum, ", %s where the kernel dropped %s%d events", plural(len(gaps), "gap"), unknown, lost)
+		fmt.Fprintf(&sum, ", %s where the kernel dropped %s events", plural(len(gaps), "gap"), lostIn(gaps))
 	}
 	sum.WriteByte('\n')
 	_, werr := io.WriteString(c.stdout, sum.String())

@@ -301,14 +301,8 @@ func infoText(name string, verify bool) (string, error) {
 // behind): after records 10 (1000 at TIME) and 500 (200 at TIME)".
 func gapsText(gaps []snapshot.Gap) string {
 	const shown = 5
-	var total int64
-	unknown := false
 	var where []string
-	for i, g := range gaps {
-		total, unknown = addLost(total, g.Events), unknown || g.Events < 0
-		if i >= shown {
-			continue
-		}
+	for _, g := range gaps[:min(len(gaps), shown)] {
 		lost := "?"
 		if g.Events >= 0 {
 			lost = strconv.FormatInt(g.Events, 10)
@@ -322,8 +316,20 @@ func gapsText(gaps []snapshot.Gap) string {
 	case len(where) > 1:
 		list = strings.Join(where[:len(where)-1], ", ") + " and " + where[len(where)-1]
 	}
-	atLeast := map[bool]string{false: "", true: "at least "}[unknown]
-	return fmt.Sprintf("%d, where the kernel dropped %s%d events (ctconv watch was behind): after records %s", len(gaps), atLeast, total, list)
+	return fmt.Sprintf("%d, where the kernel dropped %s events (ctconv watch was behind): after records %s", len(gaps), lostIn(gaps), list)
+}
+
+// lostIn says how many events the gaps lost: "1200", or "at least 1200"
+// where a gap's count is unknown.
+func lostIn(gaps []snapshot.Gap) string {
+	var total int64
+	atLeast := ""
+	for _, g := range gaps {
+		if total = addLost(total, g.Events); g.Events < 0 {
+			atLeast = "at least "
+		}
+	}
+	return atLeast + strconv.FormatInt(total, 10)
 }
 
 // addLost adds n lost events to total, n < 0 (unknown) as none, and

@@ -102,15 +102,10 @@ func full(files map[string][]byte) error {
 		return err
 	}
 	defer l.Close()
-	stops := map[string]func() ([]byte, error){}
-	for name, args := range events {
-		stop, err := l.Listen(args...)
-		if err != nil {
-			return err
-		}
-		stops[name] = stop
+	stops, err := listenAll(l, "conntrack")
+	if err != nil {
+		return err
 	}
-	time.Sleep(200 * time.Millisecond) // let the listeners subscribe
 	closeAll, err := fill(l)
 	if err != nil {
 		return err
@@ -136,6 +131,21 @@ func full(files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// listenAll starts conntrack -E, the program at bin, in each form of
+// events, keyed by the name of its file, and lets them subscribe.
+func listenAll(l *lab.Lab, bin string) (map[string]func() ([]byte, error), error) {
+	stops := map[string]func() ([]byte, error){}
+	for name, args := range events {
+		stop, err := l.ListenWith(bin, args...)
+		if err != nil {
+			return nil, err
+		}
+		stops[name] = stop
+	}
+	time.Sleep(200 * time.Millisecond)
+	return stops, nil
 }
 
 // fill inserts the fixed entries and makes traffic; the returned function
@@ -188,15 +198,10 @@ func captureEvents(out, bin string) error {
 		return err
 	}
 	defer l.Close()
-	stops := map[string]func() ([]byte, error){}
-	for name, args := range events {
-		stop, err := l.ListenWith(bin, args...)
-		if err != nil {
-			return err
-		}
-		stops[strings.TrimSuffix(name, ".txt")+"-"+version+".txt"] = stop
+	stops, err := listenAll(l, bin)
+	if err != nil {
+		return err
 	}
-	time.Sleep(200 * time.Millisecond) // let the listeners subscribe
 	closeAll, err := fill(l)
 	if err != nil {
 		return err
@@ -210,6 +215,7 @@ func captureEvents(out, bin string) error {
 		if err != nil {
 			return err
 		}
+		name = strings.TrimSuffix(name, ".txt") + "-" + version + ".txt"
 		if err := os.WriteFile(filepath.Join(out, name), text, 0o644); err != nil {
 			return err
 		}
