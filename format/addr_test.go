@@ -1,7 +1,9 @@
 package format
 
 import (
+	"bytes"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -55,9 +57,51 @@ func TestIPv6Glibc(t *testing.T) {
 	}
 }
 
+// TestIPv6GlibcFast checks parseIPv6Glibc's one-pass path against the
+// comparison with what glibc prints, and parseIPv6Full against netip's
+// expanded form, on every address whose groups are 0, 1 or ffff, in
+// glibc's form, netip's, the expanded one and upper case.
+func TestIPv6GlibcFast(t *testing.T) {
+	vals := [...]uint16{0, 1, 0xffff}
+	var w [8]int
+	for {
+		var a [16]byte
+		for k, i := range w {
+			a[2*k], a[2*k+1] = byte(vals[i]>>8), byte(vals[i])
+		}
+		addr := netip.AddrFrom16(a)
+		forms := []string{string(appendIPv6Glibc(nil, addr)), addr.StringExpanded(), addr.String()}
+		forms = append(forms, strings.ToUpper(forms[0]), strings.Replace(forms[0], "::", ":0:", 1))
+		for _, s := range forms {
+			ref, rok := parseIPv6([]byte(s))
+			rok = rok && string(appendIPv6Glibc(nil, ref)) == s
+			got, ok := parseIPv6Glibc([]byte(s))
+			if ok != rok || ok && got != ref {
+				t.Fatalf("parseIPv6Glibc(%q) = %v %v, want %v %v", s, got, ok, ref, rok)
+			}
+			if fa, fok := parseIPv6GlibcFast([]byte(s)); fok && (!rok || fa != ref) {
+				t.Fatalf("parseIPv6GlibcFast(%q) = %v, want %v %v", s, fa, ref, rok)
+			}
+			if fa, fok := parseIPv6Full([]byte(s)); fok != (s == addr.StringExpanded()) || fok && fa != addr {
+				t.Fatalf("parseIPv6Full(%q) = %v %v", s, fa, fok)
+			}
+		}
+		k := 0
+		for k < len(w) && w[k] == len(vals)-1 {
+			w[k] = 0
+			k++
+		}
+		if k == len(w) {
+			return
+		}
+		w[k]++
+	}
+}
+
 func FuzzIPv6(f *testing.F) {
 	f.Add([]byte("::ffff:1.2.3.4"))
 	f.Add([]byte("2001:db8::1"))
+	f.Add([]byte("2001:0db8:0000:0000:0000:0000:0000:0001"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, ok := parseIPv6(b)
 		want, err := netip.ParseAddr(string(b))
@@ -66,6 +110,12 @@ func FuzzIPv6(f *testing.F) {
 		}
 		if ok && a != want {
 			t.Fatalf("%q: %v, netip %v", b, a, want)
+		}
+		if fa, fok := parseIPv6GlibcFast(b); fok != (ok && string(appendIPv6Glibc(nil, a)) == string(b) && !bytes.Contains(b, []byte("."))) || fok && fa != a {
+			t.Fatalf("%q: fast path %v %v, parseIPv6 %v %v", b, fa, fok, a, ok)
+		}
+		if fa, fok := parseIPv6Full(b); fok != (ok && a.StringExpanded() == string(b)) || fok && fa != a {
+			t.Fatalf("%q: parseIPv6Full %v %v, parseIPv6 %v %v", b, fa, fok, a, ok)
 		}
 		if ok {
 			p := appendIPv6Glibc(nil, a)
