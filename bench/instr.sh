@@ -1,17 +1,23 @@
 #!/bin/sh
 # Count the instructions of format's benchmarks at two commits, side by
 # side: where bench/compare.sh times them, and two shared cores blur
-# differences of a few percent, this counts what each run executes, under
-# valgrind, which gives the same figure run after run.
+# differences of a few percent, this counts what each operation executes,
+# under valgrind's cachegrind, to a few parts in ten thousand.
 #   bench/instr.sh [-b REGEXP] BASE [HEAD]
 # For each group of REGEXP (default: the Parse and Append groups, one per
 # format, and ScanFile's, one per capture), it prints the instructions of
 # one operation, base and head, and their ratio, then the geometric mean.
-# Parse and Append count the sample's parse or print call alone
-# (callgrind's inclusive count of format_test's sample.parse and
-# sample.print, which call the API); ScanFile, the difference of two runs
-# of 10 and 50 operations, which cancels the setup. Needs valgrind; takes
-# about 15 minutes.
+# An operation is one pass over the group's benchmarks: a line of each of
+# its samples (Parse, Append), or the whole capture (ScanFile).
+#
+# How: each group runs N1 and N2 times; the difference, over N2 - N1,
+# cancels the setup. Only the code an operation runs is counted: ctconv's
+# and the standard library's functions that it calls, not the runtime's
+# own (garbage collection, the page allocator, the scheduler, write
+# barriers), whose amount varies from run to run with the timing of the
+# collector. What an operation allocates, the ScanFile rows say as
+# allocations and bytes per operation (go test -benchmem), for both sides.
+# Needs valgrind; takes about 20 minutes.
 set -eu
 cd "$(dirname "$0")/.."
 re='^Benchmark(Parse|Append|ScanFile)$'
@@ -44,36 +50,38 @@ for side in base head; do
 	(cd format && "$out/$side.test" -test.run '^$' -test.bench "$re" -test.benchtime 1x) |
 		sed -n 's/^\(Benchmark[^/ \t]*\/[^/ \t]*\).*/\1/p' | sed 's/-[0-9]*$//' | sort -u >"$out/groups.$side"
 done
-# run SIDE GROUP N TOOL prints the instructions valgrind's TOOL counted.
-run() {
-	g=$2 r="^${2%%/*}\$/^${2#*/}\$"
-	sim=
-	[ "$4" = cachegrind ] && sim=--cache-sim=no
-	(cd format && GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool="$4" $sim --"$4"-out-file="$out/$1.$(echo "$g" | tr / _).$3" \
-		"$out/$1.test" -test.run '^$' -test.bench "$r" -test.benchtime "$3"x 2>&1) | sed -n 's/.*refs: *//p' | tr -d ,
+# count SIDE GROUP N prints the instructions of N operations of GROUP and
+# the setup, in the functions an operation runs.
+count() {
+	f=$out/$1.$(echo "$2" | tr / _).$3
+	(cd format && GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$f" \
+		"$out/$1.test" -test.run '^$' -test.bench "^${2%%/*}\$/^${2#*/}\$" -test.benchtime "$3"x >/dev/null 2>&1)
+	cg_annotate --threshold=0 --auto=no --show-percs=no "$f" | awk '
+		/file:function/ { on = 1; next }
+		on && NF >= 2 && $1 ~ /^[0-9,]+$/ {
+			v = $1; gsub(",", "", v); fn = $2; sub(/.*:/, "", fn)
+			if (fn ~ /^(github\.com\/ctconv\/|bytes\.|strconv\.|strings\.|unicode|net\/netip\.|time\.|internal\/bytealg\.|memeqbody|indexbytebody|countbody|cmpbody|runtime\.memmove|runtime\.memequal|encoding\/binary\.|slices\.|sync\.|iter\.|io\.|bufio\.)/)
+				s += v
+		}
+		END { print s }'
 }
 # perop SIDE GROUP prints the instructions of one operation of GROUP.
 perop() {
-	case $2 in
-	BenchmarkParse/* | BenchmarkAppend/*)
-		run "$1" "$2" 3000 callgrind >/dev/null
-		fn=parse
-		case $2 in BenchmarkAppend/*) fn=print ;; esac
-		# The sample's calls, inclusive, over the operations and the
-		# setup's one parse (Append) of each sample.
-		calls=$((3000 + 1))
-		callgrind_annotate --inclusive=yes "$out/$1.$(echo "$2" | tr / _).3000" 2>/dev/null |
-			grep -v '=>' | grep "format_test\.(\*sample)\.$fn\b" | head -1 | awk -v c=$calls '{gsub(",", "", $1); print $1 / c}'
-		;;
-	*)
-		a=$(run "$1" "$2" 10 cachegrind) b=$(run "$1" "$2" 50 cachegrind)
-		echo "$a $b" | awk '{print ($2 - $1) / 40}'
-		;;
-	esac
+	n1=1000 n2=5000
+	case $2 in BenchmarkScanFile/*) n1=20 n2=100 ;; esac
+	a=$(count "$1" "$2" $n1) b=$(count "$1" "$2" $n2)
+	echo "$a $b" | awk -v d=$((n2 - n1)) '{print ($2 - $1) / d}'
 }
-printf '%-60s %14s %14s %8s\n' group base head ratio
+# allocs SIDE GROUP prints its allocations and bytes per operation.
+allocs() {
+	(cd format && "$out/$1.test" -test.run '^$' -test.bench "^${2%%/*}\$/^${2#*/}\$" -test.benchtime 100x -test.benchmem) |
+		awk '/allocs\/op/ {for (i = 1; i < NF; i++) {if ($(i+1) == "B/op") b = $i; if ($(i+1) == "allocs/op") a = $i}} END {printf "%s/%s", a, b}'
+}
+printf '%-60s %14s %14s %8s %16s %16s\n' group base head ratio 'base allocs/B' 'head allocs/B'
 for g in $(comm -12 "$out/groups.base" "$out/groups.head"); do
 	b=$(perop base "$g") h=$(perop head "$g")
-	printf '%-60s %14.0f %14.0f %+7.2f%%\n' "$g" "$b" "$h" "$(echo "$b $h" | awk '{print ($2 / $1 - 1) * 100}')"
+	ab=- ah=-
+	case $g in BenchmarkScanFile/*) ab=$(allocs base "$g") ah=$(allocs head "$g") ;; esac
+	printf '%-60s %14.0f %14.0f %+7.2f%% %16s %16s\n' "$g" "$b" "$h" "$(echo "$b $h" | awk '{print ($2 / $1 - 1) * 100}')" "$ab" "$ah"
 done | tee "$out/table"
 awk '{s += log(1 + $4 / 100); n++} END {printf "geomean %+.2f%% over %d groups\n", (exp(s / n) - 1) * 100, n}' "$out/table"

@@ -15,11 +15,10 @@ type cursor struct {
 	pos  int
 	dir  string // the direction being read, which an error's field names
 	// A line laid out again after its own layout failed (see relayout):
-	// src is the line given, and cols maps each column of line to src's,
-	// so that errors point into the line given.
+	// lay.src is the line given, and lay.cols maps each column of line to
+	// its, so that errors point into the line given.
 	relaid bool
-	src    []byte
-	cols   []int32
+	lay    *layout
 }
 
 // errAt returns a ParseError for the bytes line[start:end], with the
@@ -30,7 +29,7 @@ func (c *cursor) errAt(start, end int, field string, err error, msg string) erro
 	}
 	text := c.line
 	if c.relaid {
-		start, end, text = c.col(start), c.col(end), c.src
+		start, end, text = c.col(start), c.col(end), c.lay.src
 	}
 	return &ParseError{Col: start + 1, Len: max(end-start, 1), Field: field, Err: err, Msg: msg, Text: string(text)}
 }
@@ -38,11 +37,12 @@ func (c *cursor) errAt(start, end int, field string, err error, msg string) erro
 // col returns the column of the line given that column i of the re-laid
 // line comes from; past the end, the columns go on past the last token.
 func (c *cursor) col(i int) int {
-	last := len(c.cols) - 1
+	cols := c.lay.cols
+	last := len(cols) - 1
 	if i > last {
-		return int(c.cols[last]) + i - last
+		return int(cols[last]) + i - last
 	}
-	return int(c.cols[i])
+	return int(cols[i])
 }
 
 // tokenEnd returns the end of the space-delimited token at i.
@@ -123,19 +123,22 @@ func (c *cursor) at(k *key) bool {
 // or the end of the line. It reports false for anything else, which the
 // slow path then explains.
 func (c *cursor) digits(max uint64) (uint64, bool) {
-	line, k := c.line, c.pos
-	j := k
+	s := c.line[c.pos:]
+	t := s
+	if len(t) > 19 {
+		t = t[:19]
+	}
 	var n uint64
-	for j < len(line) && j-k < 19 {
-		d := line[j] - '0'
+	j := 0
+	for ; j < len(t); j++ {
+		d := t[j] - '0'
 		if d > 9 {
 			break
 		}
 		n = n*10 + uint64(d)
-		j++
 	}
-	if j > k && (j == len(line) || line[j] == ' ') && n <= max && (line[k] != '0' || j == k+1) {
-		c.pos = j
+	if j > 0 && (j == len(s) || s[j] == ' ') && n <= max && (s[0] != '0' || j == 1) {
+		c.pos += j
 		return n, true
 	}
 	return 0, false
@@ -196,12 +199,14 @@ func quote[T ~string | ~[]byte](b T) string {
 
 // text checks a free-form value: printable, valid UTF-8, no control bytes.
 func (c *cursor) text(v []byte, at int, field string) error {
+	var all byte // the OR of the bytes: ASCII text needs no UTF-8 check
 	for i, b := range v {
 		if b < 0x20 || b == 0x7f {
 			return c.errAt(at+i, at+i+1, field, ErrSyntax, "unexpected "+describe(v, i))
 		}
+		all |= b
 	}
-	if !utf8.Valid(v) {
+	if all >= utf8.RuneSelf && !utf8.Valid(v) {
 		return c.errAt(at, at+len(v), field, ErrSyntax, "invalid UTF-8 in "+quote(v))
 	}
 	return nil
@@ -227,9 +232,8 @@ func (c *cursor) hex(k *key) (uint16, error) {
 
 // lit expects the literal s at the cursor and moves past it.
 func (c *cursor) lit(s string) error {
-	rest := c.line[c.pos:]
-	if len(rest) >= len(s) && string(rest[:len(s)]) == s {
-		c.pos += len(s)
+	if end := c.pos + len(s); end <= len(c.line) && string(c.line[c.pos:end]) == s {
+		c.pos = end
 		return nil
 	}
 	return c.expected(s)
@@ -237,9 +241,8 @@ func (c *cursor) lit(s string) error {
 
 // opt reports whether the literal s is at the cursor and, if so, moves past it.
 func (c *cursor) opt(s string) bool {
-	rest := c.line[c.pos:]
-	if len(rest) >= len(s) && string(rest[:len(s)]) == s {
-		c.pos += len(s)
+	if end := c.pos + len(s); end <= len(c.line) && string(c.line[c.pos:end]) == s {
+		c.pos = end
 		return true
 	}
 	return false

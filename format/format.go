@@ -306,6 +306,7 @@ func (d *Dialect) ParseExpect(line []byte, e *Expect) error { return d.parse(lin
 // ParseStats): read such a file with a Scanner.
 func (d *Dialect) ParseStats(line []byte, s *Stats) error {
 	p := parser{strict: d.Strict}
+	defer p.release()
 	return p.parseStatsLine(d.Format, line, s)
 }
 
@@ -323,6 +324,9 @@ func (d *Dialect) parse(line []byte, r rec) error {
 		err = p.parseExpect(d.Format, line, r.e)
 	} else {
 		err = p.parseLine(d.Format, line, r.f)
+	}
+	if p.lay != nil {
+		p.release()
 	}
 	opts := p.opts
 	if err != nil && !d.Strict && d.Format.isXML() {

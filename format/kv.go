@@ -977,7 +977,7 @@ func (p *parser) check(f *Flow) error {
 
 // sep consumes the space after a token, if the line goes on.
 func (p *parser) sep(q *Quirks) error {
-	if b := p.line[p.pos:]; len(b) > 1 && b[0] == ' ' && b[1] != ' ' {
+	if line, i := p.line, uint(p.pos); i+1 < uint(len(line)) && line[i] == ' ' && line[i+1] != ' ' {
 		p.pos++
 		return nil
 	}

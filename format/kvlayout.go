@@ -39,6 +39,7 @@ type layout struct {
 	nbuf []byte
 	cols []int32
 	toks [][2]int32
+	src  []byte // the line given, while nbuf is parsed in its place
 }
 
 // relayout lays out line, a record of format fm, as its producer prints it,

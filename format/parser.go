@@ -1,6 +1,9 @@
 package format
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // parser reads the records of every text format, a line at a time. Each
 // format's grammar, of its flows and of its expectations, is a set of the
@@ -31,14 +34,16 @@ type parser struct {
 	older  bool           // read older producers' layouts too (see parseExpectOlder)
 	cache  bool           // the XML is conntrackd's: -e's reply is an empty shell (xml.go)
 	head   statsHead      // the last header of /proc/net/stat/nf_conntrack (stats.go)
-	lay    layout         // the line laid out again (kvlayout.go)
 }
 
 // parseLine parses a whole line of format fm into f: as the producer
 // printed it, or else, unless strict, laid out again as the producer would
 // have printed it (see relayout).
 func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
-	p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	if len(f.Secctx)|len(f.Helper)|len(f.Labels)|len(f.Progname) != 0 {
+		// What p.old held before is as good: intern compares text.
+		p.old = [4]string{f.Secctx, f.Helper, f.Labels, f.Progname}
+	}
 	oldExtras := f.Extras
 	p.relaid = false
 	opts := p.opts
@@ -46,7 +51,7 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 	if err != nil && p.relays(fm, line) {
 		p.opts = opts
 		err = p.parseLine1(fm, p.relay(line), f, oldExtras)
-		p.src = nil
+		p.lay.src = nil
 	}
 	if err != nil {
 		p.opts = opts // what a bad line seemed to show, it did not
@@ -57,20 +62,42 @@ func (p *parser) parseLine(fm Format, line []byte, f *Flow) error {
 // relays reports whether a line of format fm that failed to parse is to
 // be parsed again in its producer's layout, which relayout then made.
 func (p *parser) relays(fm Format, line []byte) bool {
-	return !p.strict && !fm.isXML() && p.lay.relayout(fm, line)
+	return !p.strict && !fm.isXML() && p.layout().relayout(fm, line)
+}
+
+// layout returns the buffers in which the parser lays out a line again,
+// which it takes from layouts the first time it needs them: most lines
+// need none.
+func (p *parser) layout() *layout {
+	if p.lay == nil {
+		p.lay = layouts.Get().(*layout)
+	}
+	return p.lay
+}
+
+var layouts = sync.Pool{New: func() any { return new(layout) }}
+
+// release gives back the buffers that a parser of Dialect's methods took.
+func (p *parser) release() {
+	if p.lay != nil {
+		p.lay.src = nil
+		layouts.Put(p.lay)
+		p.lay = nil
+	}
 }
 
 // relay returns the line that p.lay laid line out as, to be parsed in its
 // place, and points the cursor's errors at line.
 func (p *parser) relay(line []byte) []byte {
-	p.src, p.cols, p.relaid = line, p.lay.cols, true
+	p.lay.src, p.relaid = line, true
 	return p.lay.nbuf
 }
 
 func (p *parser) parseLine1(fm Format, line []byte, f *Flow, oldExtras Extras) error {
 	p.line, p.pos, p.l4.opt = line, 0, false
 	p.xbuf = p.xbuf[:0]
-	*f = Flow{Fields: FieldStatus, Status: StatusConfirmed | StatusSeenReply}
+	*f = Flow{} // zeroed in place, where a literal with fields set is copied
+	f.Fields, f.Status = FieldStatus, StatusConfirmed|StatusSeenReply
 	var err error
 	switch fm {
 	case XML, ConntrackdXML:
@@ -138,14 +165,16 @@ func untrackedDCCP(f *Flow) {
 // parseExpect parses one line of an expectation format into e, in the
 // producer's layout or else laid out again, as parseLine does.
 func (p *parser) parseExpect(fm Format, line []byte, e *Expect) error {
-	p.old = [4]string{e.Helper, e.Policy, e.Progname, ""}
+	if len(e.Helper)|len(e.Policy)|len(e.Progname) != 0 {
+		p.old = [4]string{e.Helper, e.Policy, e.Progname, ""}
+	}
 	p.relaid = false
 	opts := p.opts
 	err := p.parseExpectOlder(fm, line, e)
 	if err != nil && p.relays(fm, line) {
 		p.opts = opts
 		err = p.parseExpectOlder(fm, p.relay(line), e)
-		p.src = nil
+		p.lay.src = nil
 	}
 	if err != nil {
 		p.opts = opts
@@ -155,7 +184,8 @@ func (p *parser) parseExpect(fm Format, line []byte, e *Expect) error {
 
 func (p *parser) parseExpect1(fm Format, line []byte, e *Expect) error {
 	p.line, p.pos, p.dir = line, 0, ""
-	*e = Expect{Family: IPv4}
+	*e = Expect{}
+	e.Family = IPv4
 	switch fm {
 	case ProcExpect:
 		p.d = procDialect
@@ -182,6 +212,29 @@ func (p *parser) intern(b []byte) string {
 	return p.in.get(b)
 }
 
+// newString returns b as a string: one of commonNames, or a copy.
+func newString(b []byte) string {
+	if s, ok := commonNames[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
+// commonNames are strings that many tables hold, which newString need not
+// copy: the names of the kernel's helpers and of their expectation
+// policies, and the security context of an unlabeled flow.
+var commonNames = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range [...]string{
+		"amanda", "ftp", "irc", "netbios-ns", "pptp", "sane", "sip", "snmp", "tftp", "H.245", "Q.931", "RAS",
+		"signalling", "audio", "video", "image",
+		"system_u:object_r:unlabeled_t:s0",
+	} {
+		m[s] = s
+	}
+	return m
+}()
+
 // interner is a bounded table of strings seen before.
 type interner struct {
 	m    map[string]string
@@ -190,14 +243,16 @@ type interner struct {
 
 const maxInternBytes = 1 << 20
 
+// get returns b as a string: one that in holds, or a new one that it keeps
+// while it has room. A nil in keeps none.
 func (in *interner) get(b []byte) string {
 	if in == nil {
-		return string(b)
+		return newString(b)
 	}
 	if s, ok := in.m[string(b)]; ok {
 		return s
 	}
-	s := string(b)
+	s := newString(b)
 	if in.size+len(s) <= maxInternBytes {
 		if in.m == nil {
 			in.m = make(map[string]string)

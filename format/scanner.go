@@ -193,7 +193,7 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 func (s *Scanner) Reset(r io.Reader) {
 	p := &s.ps.p
 	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
-	ps.p = parser{xbuf: p.xbuf[:0], lay: p.lay}
+	ps.p = parser{cursor: cursor{lay: p.lay}, xbuf: p.xbuf[:0]}
 	*s = Scanner{r: r, given: s.given, format: s.given, name: s.name,
 		maxLine: s.maxLine, dec: s.dec, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0]}
 }

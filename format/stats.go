@@ -229,9 +229,9 @@ func (s *Stats) layout() statsLayout {
 func (p *parser) parseStats(fm Format, line []byte, s *Stats) error {
 	p.relaid = false
 	err := p.parseStats1(fm, line, s)
-	if err != nil && !errors.Is(err, ErrNoRecord) && !p.strict && p.lay.statsRelayout(fm, line) {
+	if err != nil && !errors.Is(err, ErrNoRecord) && !p.strict && p.layout().statsRelayout(fm, line) {
 		err = p.parseStats1(fm, p.relay(line), s)
-		p.src = nil
+		p.lay.src = nil
 	}
 	return err
 }

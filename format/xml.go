@@ -32,13 +32,13 @@ func xmlFraming(line []byte, root string) (framing, footer bool) {
 
 // content returns the text up to the next '<'.
 func (c *cursor) content() []byte {
-	start := c.pos
-	if i := bytes.IndexByte(c.line[start:], '<'); i >= 0 {
-		c.pos += i
-	} else {
-		c.pos = len(c.line)
+	rest := c.line[c.pos:]
+	i := bytes.IndexByte(rest, '<')
+	if i < 0 {
+		i = len(rest)
 	}
-	return c.line[start:c.pos]
+	c.pos += i
+	return rest[:i]
 }
 
 // element parses "<name>N</name>" with a number of at most max; open is
