@@ -212,15 +212,7 @@ func (p *parser) intern(b []byte) string {
 	return p.in.get(b)
 }
 
-// newString returns b as a string: one of commonNames, or a copy.
-func newString(b []byte) string {
-	if s, ok := commonNames[string(b)]; ok {
-		return s
-	}
-	return string(b)
-}
-
-// commonNames are strings that many tables hold, which newString need not
+// commonNames are strings that many tables hold, which get need not
 // copy: the names of the kernel's helpers and of their expectation
 // policies, and the security context of an unlabeled flow.
 var commonNames = func() map[string]string {
@@ -243,8 +235,8 @@ type interner struct {
 
 const maxInternBytes = 1 << 20
 
-// get returns b as a string: one that in holds, or a new one that it keeps
-// while it has room. A nil in keeps none.
+// get returns b as a string: one that in holds, one of commonNames, or a
+// new one that in keeps while it has room. A nil in keeps none.
 func (in *interner) get(b []byte) string {
 	if in == nil {
 		return newString(b)
@@ -253,7 +245,7 @@ func (in *interner) get(b []byte) string {
 		return s
 	}
 	s := newString(b)
-	if in.size+len(s) <= maxInternBytes {
+	if in.size+len(s) <= maxInternBytes && commonNames[s] == "" {
 		if in.m == nil {
 			in.m = make(map[string]string)
 		}
@@ -261,4 +253,12 @@ func (in *interner) get(b []byte) string {
 		in.size += len(s)
 	}
 	return s
+}
+
+// newString returns b as a string: one of commonNames, or a copy.
+func newString(b []byte) string {
+	if s, ok := commonNames[string(b)]; ok {
+		return s
+	}
+	return string(b)
 }
