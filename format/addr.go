@@ -95,13 +95,27 @@ func appendIPv6Full(dst []byte, a netip.Addr) []byte {
 // accepts upper-case digits and leading zeros; callers that want one form
 // compare with what they would print.
 func parseIPv6(b []byte) (netip.Addr, bool) {
+	a, _, ok := scanIPv6(b)
+	return a, ok
+}
+
+// An ipv6Form says how an address that scanIPv6 read was written.
+type ipv6Form struct {
+	plain  bool // every group in lowercase, without leading zeros, and no dotted tail
+	gap    int  // the group at which "::" stands, or -1
+	groups int  // the zero groups "::" stands for
+}
+
+// scanIPv6 is parseIPv6, and says how the address was written.
+func scanIPv6(b []byte) (netip.Addr, ipv6Form, bool) {
 	var a [16]byte
+	form := ipv6Form{plain: true, gap: -1}
 	ellipsis := -1 // byte index of "::"
 	i, n := 0, 0   // position in b, bytes of a filled
 	if len(b) >= 2 && b[0] == ':' && b[1] == ':' {
 		ellipsis, i = 0, 2
 		if i == len(b) {
-			return netip.AddrFrom16(a), true
+			return netip.AddrFrom16(a), ipv6Form{plain: true, gap: 0, groups: 8}, true
 		}
 	}
 	for n < 16 {
@@ -115,6 +129,7 @@ func parseIPv6(b []byte) (netip.Addr, bool) {
 				v = v<<4 | int(c-'a'+10)
 			case c >= 'A' && c <= 'F':
 				v = v<<4 | int(c-'A'+10)
+				form.plain = false
 			default:
 				goto end
 			}
@@ -122,21 +137,25 @@ func parseIPv6(b []byte) (netip.Addr, bool) {
 		}
 	end:
 		if i == start {
-			return netip.Addr{}, false
+			return netip.Addr{}, form, false
 		}
 		if i < len(b) && b[i] == '.' { // a dotted IPv4 tail
 			if n > 12 {
-				return netip.Addr{}, false
+				return netip.Addr{}, form, false
 			}
 			v4, ok := parseIPv4(b[start:])
 			if !ok {
-				return netip.Addr{}, false
+				return netip.Addr{}, form, false
 			}
 			b4 := v4.As4()
 			copy(a[n:], b4[:])
 			n += 4
 			i = len(b)
+			form.plain = false
 			break
+		}
+		if b[start] == '0' && i-start > 1 {
+			form.plain = false // a leading zero
 		}
 		a[n], a[n+1] = byte(v>>8), byte(v)
 		n += 2
@@ -144,12 +163,12 @@ func parseIPv6(b []byte) (netip.Addr, bool) {
 			break
 		}
 		if b[i] != ':' || i+1 == len(b) {
-			return netip.Addr{}, false
+			return netip.Addr{}, form, false
 		}
 		i++
 		if b[i] == ':' {
 			if ellipsis >= 0 {
-				return netip.Addr{}, false
+				return netip.Addr{}, form, false
 			}
 			ellipsis = n
 			i++
@@ -159,107 +178,51 @@ func parseIPv6(b []byte) (netip.Addr, bool) {
 		}
 	}
 	if i != len(b) {
-		return netip.Addr{}, false
+		return netip.Addr{}, form, false
 	}
 	if ellipsis >= 0 {
 		if n == 16 {
-			return netip.Addr{}, false // "::" must stand for at least one group
+			return netip.Addr{}, form, false // "::" must stand for at least one group
 		}
 		gap := 16 - n
 		copy(a[ellipsis+gap:], a[ellipsis:n])
 		clear(a[ellipsis : ellipsis+gap])
+		form.gap, form.groups = ellipsis/2, gap/2
 	} else if n != 16 {
-		return netip.Addr{}, false
+		return netip.Addr{}, form, false
 	}
-	return netip.AddrFrom16(a), true
+	return netip.AddrFrom16(a), form, true
 }
 
 // parseIPv6Glibc parses an IPv6 address in the one form glibc's inet_ntop
-// prints for it. The forms of most addresses it reads in one pass; the
-// others (a dotted tail, a form that is not glibc's) it compares with what
-// appendIPv6Glibc prints.
+// prints for it. Most forms it judges from how the address was written;
+// those with a dotted tail it compares with what appendIPv6Glibc prints.
 func parseIPv6Glibc(b []byte) (netip.Addr, bool) {
-	if a, ok := parseIPv6GlibcFast(b); ok {
-		return a, true
+	a, form, ok := scanIPv6(b)
+	if !ok || form.plain {
+		return a, ok && glibcForm(a, form)
 	}
-	a, ok := parseIPv6(b)
-	if !ok {
-		return a, false
-	}
-	var buf [64]byte
+	var buf [64]byte // a dotted tail, upper case or a leading zero
 	return a, string(appendIPv6Glibc(buf[:0], a)) == string(b)
 }
 
-// parseIPv6GlibcFast parses b if it is in glibc's form without a dotted
-// tail: groups of lowercase hex without leading zeros, and "::" for the
-// first longest run of two or more zero groups. It reports false for
-// anything else, which may still be glibc's form.
-func parseIPv6GlibcFast(b []byte) (netip.Addr, bool) {
-	var w [8]uint16
-	n, gap := 0, -1 // groups read; the group at which "::" stands
-	i := 0
-	if len(b) >= 2 && b[0] == ':' && b[1] == ':' {
-		gap, i = 0, 2
-	}
-	for i < len(b) {
-		if n == 8 {
-			return netip.Addr{}, false
-		}
-		start := i
-		var v uint16
-		for i < len(b) && i-start < 4 {
-			c := b[i]
-			switch {
-			case c-'0' <= 9:
-				v = v<<4 | uint16(c-'0')
-			case c-'a' <= 5:
-				v = v<<4 | uint16(c-'a'+10)
-			default:
-				goto end
-			}
-			i++
-		}
-	end:
-		if i == start || b[start] == '0' && i-start > 1 {
-			return netip.Addr{}, false
-		}
-		w[n] = v
-		n++
-		if i == len(b) {
-			break
-		}
-		if b[i] != ':' || i+1 == len(b) {
-			return netip.Addr{}, false
-		}
-		i++
-		if b[i] == ':' {
-			if gap >= 0 {
-				return netip.Addr{}, false
-			}
-			gap = n
-			i++
-		}
-	}
-	run := 8 - n // zero groups that "::" stands for
-	if gap >= 0 {
-		if run < 2 {
-			return netip.Addr{}, false
-		}
-		copy(w[gap+run:], w[gap:n])
-		clear(w[gap : gap+run])
-	} else if n != 8 {
-		return netip.Addr{}, false
-	}
+// glibcForm reports whether an address written plain, as form says, is in
+// glibc's form: "::" for the first longest run of two or more zero groups,
+// and no dotted tail where glibc prints one.
+func glibcForm(a netip.Addr, form ipv6Form) bool {
+	w := words(a)
 	best, bestLen := zeroRun(&w)
-	if best != gap || best >= 0 && bestLen != run ||
-		best == 0 && (bestLen == 6 || bestLen == 5 && w[5] == 0xffff) {
-		return netip.Addr{}, false // not glibc's "::", or glibc prints a dotted tail
+	return best == form.gap && (best < 0 || bestLen == form.groups) &&
+		!(best == 0 && (bestLen == 6 || bestLen == 5 && w[5] == 0xffff))
+}
+
+// words returns the eight 16-bit groups of an IPv6 address.
+func words(a netip.Addr) (w [8]uint16) {
+	b := a.As16()
+	for i := range w {
+		w[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
 	}
-	var a [16]byte
-	for k, v := range w {
-		a[2*k], a[2*k+1] = byte(v>>8), byte(v)
-	}
-	return netip.AddrFrom16(a), true
+	return w
 }
 
 // zeroRun returns the start and length of the first longest run of two or
@@ -289,11 +252,7 @@ func zeroRun(w *[8]uint16) (best, bestLen int) {
 // groups (the first of equals) as "::", and a dotted tail for addresses whose
 // first 96 bits are zero, or 80 bits zero and then ffff.
 func appendIPv6Glibc(dst []byte, a netip.Addr) []byte {
-	b := a.As16()
-	var w [8]uint16
-	for i := range w {
-		w[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-	}
+	w := words(a)
 	best, bestLen := zeroRun(&w)
 	for i := 0; i < 8; i++ {
 		if i == best {
@@ -308,7 +267,7 @@ func appendIPv6Glibc(dst []byte, a netip.Addr) []byte {
 			dst = append(dst, ':')
 		}
 		if i == 6 && best == 0 && (bestLen == 6 || bestLen == 5 && w[5] == 0xffff) {
-			return appendIPv4(dst, netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
+			return appendIPv4(dst, netip.AddrFrom4([4]byte{byte(w[6] >> 8), byte(w[6]), byte(w[7] >> 8), byte(w[7])}))
 		}
 		dst = appendHex(dst, w[i])
 	}
