@@ -153,9 +153,9 @@ func checkFlowsByState(t *testing.T, dir string, rows [][]any) {
 
 // moved is a row of the nat-moved query.
 type moved struct {
-	host, proto            string
-	origSrc, origDst       netip.Addr
-	origSport, origDport   uint16
+	host, proto             string
+	origSrc, origDst        netip.Addr
+	origSport, origDport    uint16
 	replyBefore, replyAfter netip.AddrPort
 }
 
