@@ -18,10 +18,12 @@ import (
 )
 
 // Encoding is a way records are written down: one of package format's text
-// formats, JSON Lines, or a snapshot file.
+// formats, JSON Lines, a snapshot file, or an encoding of another package
+// (External).
 type Encoding struct {
 	kind encKind
 	text format.Format
+	name string // an external encoding's
 }
 
 type encKind uint8
@@ -30,6 +32,7 @@ const (
 	kindText encKind = iota
 	kindJSON
 	kindFile
+	kindExternal
 )
 
 // The encodings beyond the text formats.
@@ -37,6 +40,12 @@ var (
 	JSON = Encoding{kind: kindJSON}
 	File = Encoding{kind: kindFile}
 )
+
+// External returns the encoding named name that package snapshot neither
+// reads nor writes itself, such as Parquet, whose package depends on this
+// one: its records come in through FromSource, and go out through
+// NewSinkOutput.
+func External(name string) Encoding { return Encoding{kind: kindExternal, name: name} }
 
 // Text returns the encoding of text format f; Text(format.Auto) detects
 // the encoding of an input.
@@ -74,6 +83,8 @@ func (e Encoding) String() string {
 		return "json"
 	case kindFile:
 		return "snapshot"
+	case kindExternal:
+		return e.name
 	}
 	return e.text.String()
 }
@@ -544,11 +555,29 @@ func (in *Input) Close() {
 	in.closers = nil
 }
 
+// Sink writes records in an external encoding (see External).
+type Sink interface {
+	// WriteFlow, WriteExpect and WriteStats write a record, as Output's
+	// methods do: an error that wraps format.ErrUnprintable means that
+	// the record was not written, and the Sink can go on.
+	WriteFlow(*format.Flow) error
+	WriteExpect(*format.Expect) error
+	WriteStats(*format.Stats) error
+	// Close ends the records; it does not close what the Sink writes to.
+	Close() error
+}
+
+// NewSinkOutput returns an Output of records to s, in the external
+// encoding to. Gaps of a capture of events are not kept: WriteGap says so,
+// for the caller to report.
+func NewSinkOutput(s Sink, to Encoding) *Output { return &Output{to: to, sink: s} }
+
 // Output writes records in an encoding.
 type Output struct {
 	to    Encoding
 	text  *format.Writer
 	file  *Writer
+	sink  Sink
 	w     io.Writer
 	buf   []byte
 	count int
@@ -580,6 +609,8 @@ func (o *Output) Text() *format.Writer { return o.text }
 func (o *Output) Write(f *format.Flow) error {
 	var err error
 	switch o.to.kind {
+	case kindExternal:
+		err = o.sink.WriteFlow(f)
 	case kindFile:
 		err = o.file.WriteFlow(f)
 	case kindJSON:
@@ -599,6 +630,8 @@ func (o *Output) Write(f *format.Flow) error {
 func (o *Output) WriteExpect(e *format.Expect) error {
 	var err error
 	switch o.to.kind {
+	case kindExternal:
+		err = o.sink.WriteExpect(e)
 	case kindFile:
 		err = o.file.WriteExpect(e)
 	case kindJSON:
@@ -619,6 +652,8 @@ func (o *Output) WriteExpect(e *format.Expect) error {
 func (o *Output) WriteStats(s *format.Stats) error {
 	var err error
 	switch o.to.kind {
+	case kindExternal:
+		err = o.sink.WriteStats(s)
 	case kindFile:
 		err = o.file.WriteStats(s)
 	case kindJSON:
@@ -664,6 +699,8 @@ func (o *Output) Close() error {
 		return o.file.Close()
 	case kindText:
 		return o.text.Close()
+	case kindExternal:
+		return o.sink.Close()
 	}
 	return nil
 }

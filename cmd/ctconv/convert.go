@@ -110,7 +110,7 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmd.fail("%v", err)
 	}
 	if *to != "" {
-		if req.to, err = snapshot.ParseEncoding(*to); err != nil || req.to.IsAuto() {
+		if req.to, err = parseEncoding(*to); err != nil || req.to.IsAuto() {
 			return cmd.fail("--to: %q is not an output format (want %s)", *to, encodings())
 		}
 		req.toSet = true
@@ -180,8 +180,8 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 		defer cancel()
 		defer af.Abort() // after a Commit, does nothing
 		w = af
-	} else if c.toSet && c.to == snapshot.File && isTerminal(stdout) {
-		fmt.Fprintln(stderr, "ctconv "+name+": a snapshot is binary; write it to a file with -o FILE, or to a pipe")
+	} else if c.toSet && (c.to == snapshot.File || c.to == parquetEncoding) && isTerminal(stdout) {
+		fmt.Fprintln(stderr, "ctconv "+name+": a "+map[bool]string{true: "snapshot", false: "Parquet file"}[c.to == snapshot.File]+" is binary; write it to a file with -o FILE, or to a pipe")
 		return 2
 	}
 	c.bw = bufio.NewWriterSize(w, 64<<10)
@@ -309,7 +309,7 @@ func encodings() string {
 	for _, f := range format.Formats() {
 		names = append(names, f.String())
 	}
-	return strings.Join(append(names, "json", "snapshot"), ", ")
+	return strings.Join(append(names, "json", "snapshot", parquetEncoding.String()), ", ")
 }
 
 // converter holds the state of one conversion. Of the request, to, opts
@@ -664,6 +664,10 @@ func (c *converter) start(in *snapshot.Input) error {
 			}
 			h.Sorted = true
 		}
+	}
+	if c.to == parquetEncoding {
+		c.out = snapshot.NewSinkOutput(newParquetSink(c.bw, h), c.to)
+		return c.werr
 	}
 	var err error
 	if c.out, err = snapshot.NewOutput(w, c.to, format.Dialect{Location: c.loc}, h); err != nil {
