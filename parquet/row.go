@@ -12,10 +12,7 @@ import (
 // their order. A nil pointer or slice is NULL. The names are fixed
 // (testdata/flow.schema.txt pins them): later versions only add columns.
 type flowRow struct {
-	// The capture's.
-	Host         *string `parquet:"host,dict"`
-	CapturedAt   *int64  `parquet:"captured_at,timestamp(microsecond:utc)"`
-	SourceFormat *string `parquet:"source_format,dict"`
+	capture
 
 	Family   string  `parquet:"family,dict"`
 	Proto    string  `parquet:"proto,dict"`
@@ -75,6 +72,13 @@ type flowRow struct {
 	Netns            *string  `parquet:"netns,dict"`
 }
 
+// capture is the columns of the capture that every row starts with.
+type capture struct {
+	Host         *string `parquet:"host,dict"`
+	CapturedAt   *int64  `parquet:"captured_at,timestamp(microsecond:utc)"`
+	SourceFormat *string `parquet:"source_format,dict"`
+}
+
 // extra is a token of a flow that its parser did not know, with the slot
 // it followed (format.Extras).
 type extra struct {
@@ -103,7 +107,7 @@ type flowVals struct {
 // capture's columns as they are. It fails where f has a state without a
 // name.
 func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
-	*row = flowRow{Host: row.Host, CapturedAt: row.CapturedAt, SourceFormat: row.SourceFormat}
+	*row = flowRow{capture: row.capture}
 	row.Family, row.Proto, row.ProtoNum = f.Family.String(), protoName(f.Proto), uint8(f.Proto)
 	if f.Has(format.FieldState) {
 		if v.state = f.Proto.StateName(f.State); v.state == "" {
@@ -383,7 +387,7 @@ func optString(col **string, s *string, has bool) {
 	}
 }
 
-func get[T any, S ~uint32](x *T, col *T, fields *S, bit S) {
+func get[T any, S ~uint16 | ~uint32](x *T, col *T, fields *S, bit S) {
 	if col != nil {
 		*x, *fields = *col, *fields|bit
 	}

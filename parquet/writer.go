@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"errors"
 	"io"
 	"time"
 
@@ -8,6 +9,27 @@ import (
 
 	"github.com/ctconv/ctconv/format"
 )
+
+// Kind is the kind of records a file holds: each has its own columns.
+type Kind uint8
+
+// The kinds of records.
+const (
+	Flows Kind = iota
+	Expectations
+	Stats // the table's counters
+)
+
+var kindNames = [...]string{Flows: "flows", Expectations: "expectations", Stats: "stats"}
+
+// String returns the kind's name, as the footer's metadata holds it
+// (key "ctconv.records").
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind " + itoa(int64(k))
+}
 
 // Meta is what a file says of the capture its records were read from: it
 // goes on every row (host, captured_at, source_format), so that the files
@@ -33,83 +55,152 @@ const RowGroupRows = 128 << 10
 // library.
 const batch = 1024
 
-// Writer writes flows to a Parquet file, one row each. Close writes the
-// file's footer; the file is incomplete until then.
+// recordsKey is the key of the footer's metadata that says which kind of
+// records a file holds.
+const recordsKey = "ctconv.records"
+
+// ErrKind says that a record is not of the kind a Writer writes.
+var ErrKind = errors.New("parquet: a record of another kind than the file's")
+
+// Writer writes records of one kind to a Parquet file, one row each.
+// Close writes the file's footer; the file is incomplete until then.
 type Writer struct {
-	w     *pq.GenericWriter[flowRow]
-	rows  []flowRow
-	vals  []flowVals
-	addrs addrCache
-	n     int
-	meta  struct {
-		host, source *string
-		at           *int64
-	}
-	err error
+	kind    Kind
+	flows   *table[flowRow, flowVals]
+	expects *table[expectRow, expectVals]
+	stats   *table[statsRow, statsVals]
+	capture capture
+	addrs   addrCache
 }
 
-// NewWriter returns a Writer of flows to w, whose rows carry m.
-func NewWriter(w io.Writer, m Meta) *Writer {
-	pw := &Writer{
-		w: pq.NewGenericWriter[flowRow](w,
-			pq.Compression(&pq.Zstd),
-			pq.MaxRowsPerRowGroup(RowGroupRows),
-			pq.CreatedBy("ctconv", "", ""),
-			pq.KeyValueMetadata(recordsKey, "flows"),
-		),
-		rows: make([]flowRow, batch),
-		vals: make([]flowVals, batch),
-	}
+// NewWriter returns a Writer of records of kind k to w, whose rows carry
+// m.
+func NewWriter(w io.Writer, k Kind, m Meta) *Writer {
+	pw := &Writer{kind: k}
 	if m.Host != "" {
-		pw.meta.host = &m.Host
+		pw.capture.Host = &m.Host
 	}
 	if m.Source != "" {
-		pw.meta.source = &m.Source
+		pw.capture.SourceFormat = &m.Source
 	}
 	if !m.CapturedAt.IsZero() {
 		at := m.CapturedAt.UnixMicro()
-		pw.meta.at = &at
+		pw.capture.CapturedAt = &at
+	}
+	switch k {
+	case Expectations:
+		pw.expects = newTable[expectRow, expectVals](w, k)
+	case Stats:
+		pw.stats = newTable[statsRow, statsVals](w, k)
+	default:
+		pw.flows = newTable[flowRow, flowVals](w, Flows)
 	}
 	return pw
 }
 
-// recordsKey is the key of the footer's metadata that says which records
-// a file holds.
-const recordsKey = "ctconv.records"
+// Kind returns the kind of records the Writer writes.
+func (w *Writer) Kind() Kind { return w.kind }
 
 // Write writes the flow f. An error that wraps format.ErrUnprintable
 // means that f was not written, and the Writer can go on: a flow whose
 // state has no name.
 func (w *Writer) Write(f *format.Flow) error {
-	if w.err != nil {
-		return w.err
+	if w.flows == nil {
+		return ErrKind
 	}
-	row := &w.rows[w.n]
-	row.Host, row.CapturedAt, row.SourceFormat = w.meta.host, w.meta.at, w.meta.source
-	if err := row.set(f, &w.vals[w.n], &w.addrs); err != nil {
-		return err
-	}
-	if w.n++; w.n == batch {
-		return w.flush()
-	}
-	return nil
+	return put(w.flows, w.capture, func(row *flowRow, v *flowVals) error { return row.set(f, v, &w.addrs) })
 }
 
-// flush hands the rows filled to the library.
-func (w *Writer) flush() error {
-	if w.n > 0 {
-		_, w.err = w.w.Write(w.rows[:w.n])
-		w.n = 0
+// WriteExpect writes the expectation x, as Write writes a flow.
+func (w *Writer) WriteExpect(x *format.Expect) error {
+	if w.expects == nil {
+		return ErrKind
 	}
-	return w.err
+	return put(w.expects, w.capture, func(row *expectRow, v *expectVals) error { return row.set(x, v, &w.addrs) })
+}
+
+// WriteStats writes a record of the table's counters, as Write writes a
+// flow.
+func (w *Writer) WriteStats(s *format.Stats) error {
+	if w.stats == nil {
+		return ErrKind
+	}
+	return put(w.stats, w.capture, func(row *statsRow, v *statsVals) error { return row.set(s, v, &w.addrs) })
 }
 
 // Close writes the rows not yet written and the file's footer. It does
 // not close the underlying writer.
 func (w *Writer) Close() error {
-	if err := w.flush(); err != nil {
+	switch {
+	case w.flows != nil:
+		return w.flows.close()
+	case w.expects != nil:
+		return w.expects.close()
+	}
+	return w.stats.close()
+}
+
+// table writes rows of type Row, a batch at a time, each filled through
+// values V of its own, so that no row allocates.
+type table[Row, V any] struct {
+	w    *pq.GenericWriter[Row]
+	rows []Row
+	vals []V
+	n    int
+	err  error
+}
+
+func newTable[Row, V any](w io.Writer, k Kind) *table[Row, V] {
+	return &table[Row, V]{
+		w: pq.NewGenericWriter[Row](w,
+			pq.Compression(&pq.Zstd),
+			pq.MaxRowsPerRowGroup(RowGroupRows),
+			pq.CreatedBy("ctconv", "", ""),
+			pq.KeyValueMetadata(recordsKey, k.String()),
+		),
+		rows: make([]Row, batch),
+		vals: make([]V, batch),
+	}
+}
+
+// capturer is a row, whose capture's columns put sets.
+type capturer interface{ setCapture(capture) }
+
+func (c *capture) setCapture(v capture) { *c = v }
+
+// put fills the next row with c and set, and hands the batch to the
+// library when it is full.
+func put[Row any, V any, P interface {
+	*Row
+	capturer
+}](t *table[Row, V], c capture, set func(*Row, *V) error) error {
+	if t.err != nil {
+		return t.err
+	}
+	row := &t.rows[t.n]
+	P(row).setCapture(c)
+	if err := set(row, &t.vals[t.n]); err != nil {
 		return err
 	}
-	w.err = w.w.Close()
-	return w.err
+	if t.n++; t.n == batch {
+		return t.flush()
+	}
+	return nil
+}
+
+// flush hands the rows filled to the library.
+func (t *table[Row, V]) flush() error {
+	if t.n > 0 && t.err == nil {
+		_, t.err = t.w.Write(t.rows[:t.n])
+	}
+	t.n = 0
+	return t.err
+}
+
+func (t *table[Row, V]) close() error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	t.err = t.w.Close()
+	return t.err
 }

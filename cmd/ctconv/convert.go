@@ -14,6 +14,7 @@ import (
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
 	"github.com/ctconv/ctconv/internal/netns"
+	"github.com/ctconv/ctconv/parquet"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -213,7 +214,7 @@ rounds:
 	}
 	c.bad.finish(name)
 	err := c.werr
-	if err == nil && c.out == nil && c.to == snapshot.File && ok {
+	if err == nil && c.out == nil && (c.to == snapshot.File || c.to == parquetEncoding) && ok {
 		// Only empty inputs: an empty table is still a capture. Without
 		// --from, its source is /proc's format, the kernel's listing, of
 		// which an empty input is an empty table.
@@ -666,7 +667,14 @@ func (c *converter) start(in *snapshot.Input) error {
 		}
 	}
 	if c.to == parquetEncoding {
-		c.out = snapshot.NewSinkOutput(newParquetSink(c.bw, h), c.to)
+		k := parquet.Flows
+		switch {
+		case c.expect:
+			k = parquet.Expectations
+		case c.stats:
+			k = parquet.Stats
+		}
+		c.out = snapshot.NewSinkOutput(newParquetSink(c.bw, k, h), c.to)
 		return c.werr
 	}
 	var err error

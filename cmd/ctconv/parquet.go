@@ -89,27 +89,24 @@ func statRegular(f *os.File) (os.FileInfo, error) {
 // parquetSource is a Parquet file's flows, as snapshot's Source.
 type parquetSource struct{ r *parquet.Reader }
 
-func (s parquetSource) Flows() iter.Seq2[*format.Flow, error] { return s.r.Flows() }
-func (s parquetSource) Close() error                          { return nil }
+func (s parquetSource) Flows() iter.Seq2[*format.Flow, error]     { return s.r.Flows() }
+func (s parquetSource) Expects() iter.Seq2[*format.Expect, error] { return s.r.Expects() }
+func (s parquetSource) Stats() iter.Seq2[*format.Stats, error]    { return s.r.Stats() }
+func (s parquetSource) Expectations() bool                        { return s.r.Kind() == parquet.Expectations }
+func (s parquetSource) Statistics() bool                          { return s.r.Kind() == parquet.Stats }
+func (s parquetSource) Close() error                              { return nil }
 
 // parquetSink writes records to a Parquet file, as snapshot's Sink.
-type parquetSink struct{ w *parquet.Writer }
+type parquetSink struct{ *parquet.Writer }
 
-// newParquetSink returns a Sink of a Parquet file written to w, whose
-// rows carry what h says of the capture.
-func newParquetSink(w io.Writer, h snapshot.Header) parquetSink {
+// newParquetSink returns a Sink of a Parquet file of records of kind k
+// written to w, whose rows carry what h says of the capture.
+func newParquetSink(w io.Writer, k parquet.Kind, h snapshot.Header) parquetSink {
 	m := parquet.Meta{Host: h.Host, CapturedAt: h.Created.UTC(), Source: h.Source.String()}
 	if h.Source.IsAuto() {
 		m.Source = ""
 	}
-	return parquetSink{parquet.NewWriter(w, m)}
+	return parquetSink{parquet.NewWriter(w, k, m)}
 }
 
-func (s parquetSink) WriteFlow(f *format.Flow) error { return s.w.Write(f) }
-func (s parquetSink) WriteExpect(*format.Expect) error {
-	return errors.New("parquet: expectations have no Parquet form yet")
-}
-func (s parquetSink) WriteStats(*format.Stats) error {
-	return errors.New("parquet: the table's counters have no Parquet form yet")
-}
-func (s parquetSink) Close() error { return s.w.Close() }
+func (s parquetSink) WriteFlow(f *format.Flow) error { return s.Write(f) }
