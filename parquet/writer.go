@@ -6,6 +6,7 @@ import (
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -141,27 +142,45 @@ func (w *Writer) Close() error {
 }
 
 // table writes rows of type Row, a batch at a time, each filled through
-// values V of its own, so that no row allocates.
+// values V of its own, so that no row allocates. While the library
+// encodes and compresses one batch, in a goroutine of its own, the
+// caller fills the other.
 type table[Row, V any] struct {
 	w    *pq.GenericWriter[Row]
-	rows []Row
-	vals []V
-	n    int
+	bufs [2]tableBuf[Row, V]
+	cur  int // the batch being filled
+	n    int // its rows filled
+	// done gives the result of the batch in the library's hands, if
+	// busy.
+	done chan error
+	busy bool
 	err  error
 }
 
+type tableBuf[Row, V any] struct {
+	rows []Row
+	vals []V
+}
+
 func newTable[Row, V any](w io.Writer, k Kind) *table[Row, V] {
-	return &table[Row, V]{
+	t := &table[Row, V]{
 		w: pq.NewGenericWriter[Row](w,
-			pq.Compression(&pq.Zstd),
+			pq.Compression(&zstdCodec),
 			pq.MaxRowsPerRowGroup(RowGroupRows),
 			pq.CreatedBy("ctconv", "", ""),
 			pq.KeyValueMetadata(recordsKey, k.String()),
 		),
-		rows: make([]Row, batch),
-		vals: make([]V, batch),
+		done: make(chan error, 1),
 	}
+	for i := range t.bufs {
+		t.bufs[i] = tableBuf[Row, V]{make([]Row, batch), make([]V, batch)}
+	}
+	return t
 }
+
+// zstdCodec compresses pages at zstd's fastest level: the columns are
+// repetitive, and the file is written as fast as JSON Lines.
+var zstdCodec = zstd.Codec{Level: zstd.SpeedFastest}
 
 // capturer is a row, whose capture's columns put sets.
 type capturer interface{ setCapture(capture) }
@@ -177,9 +196,10 @@ func put[Row any, V any, P interface {
 	if t.err != nil {
 		return t.err
 	}
-	row := &t.rows[t.n]
+	b := &t.bufs[t.cur]
+	row := &b.rows[t.n]
 	P(row).setCapture(c)
-	if err := set(row, &t.vals[t.n]); err != nil {
+	if err := set(row, &b.vals[t.n]); err != nil {
 		return err
 	}
 	if t.n++; t.n == batch {
@@ -188,17 +208,38 @@ func put[Row any, V any, P interface {
 	return nil
 }
 
-// flush hands the rows filled to the library.
-func (t *table[Row, V]) flush() error {
-	if t.n > 0 && t.err == nil {
-		_, t.err = t.w.Write(t.rows[:t.n])
+// wait waits for the batch in the library's hands.
+func (t *table[Row, V]) wait() error {
+	if t.busy {
+		t.busy = false
+		if err := <-t.done; t.err == nil {
+			t.err = err
+		}
 	}
-	t.n = 0
 	return t.err
+}
+
+// flush hands the rows filled to the library, and goes on to fill the
+// other batch once the library is done with it.
+func (t *table[Row, V]) flush() error {
+	if t.wait() != nil || t.n == 0 {
+		return t.err
+	}
+	rows := t.bufs[t.cur].rows[:t.n]
+	t.busy = true
+	go func() {
+		_, err := t.w.Write(rows)
+		t.done <- err
+	}()
+	t.cur, t.n = 1-t.cur, 0
+	return nil
 }
 
 func (t *table[Row, V]) close() error {
 	if err := t.flush(); err != nil {
+		return err
+	}
+	if err := t.wait(); err != nil {
 		return err
 	}
 	t.err = t.w.Close()
