@@ -90,6 +90,7 @@ type extra struct {
 // rows without allocating them.
 type flowVals struct {
 	state, origSrc, origDst, replySrc, replyDst, event string
+	helper, secctx, progname, netns                    string
 	timeout, eventTime, expires, activeSince           int64
 	origSport, origDport, replySport, replyDport       uint16
 	origID, replyID, origZone, replyZone, zone         uint16
@@ -158,8 +159,8 @@ func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
 		row.Event = &v.event
 	}
 	opt(&row.EventTime, &v.eventTime, f.EventTime, f.Has(format.FieldEventTime))
-	optString(&row.Helper, &f.Helper, f.Has(format.FieldHelper))
-	optString(&row.Secctx, &f.Secctx, f.Has(format.FieldSecctx))
+	opt(&row.Helper, &v.helper, f.Helper, f.Has(format.FieldHelper))
+	opt(&row.Secctx, &v.secctx, f.Secctx, f.Has(format.FieldSecctx))
 	if f.Has(format.FieldGRETimeouts) {
 		v.greTimeout, v.greStream = f.GRETimeout, f.GREStreamTimeout
 		row.GRETimeout, row.GREStreamTimeout = &v.greTimeout, &v.greStream
@@ -175,7 +176,7 @@ func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
 	}
 	opt(&row.Userspace, &v.userspace, true, f.Has(format.FieldUserspace))
 	opt(&row.PortID, &v.portID, f.PortID, f.Has(format.FieldPortID))
-	optString(&row.Progname, &f.Progname, f.Has(format.FieldProgname))
+	opt(&row.Progname, &v.progname, f.Progname, f.Has(format.FieldProgname))
 	opt(&row.Expires, &v.expires, f.Expires, f.Has(format.FieldExpires))
 	opt(&row.ActiveSince, &v.activeSince, f.ActiveSince, f.Has(format.FieldActiveSince))
 	if f.Quirks != 0 {
@@ -189,7 +190,7 @@ func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
 		}
 		row.Extras = v.extras
 	}
-	optString(&row.Netns, &f.Netns, f.Netns != "")
+	opt(&row.Netns, &v.netns, f.Netns, f.Netns != "")
 	return nil
 }
 
@@ -374,16 +375,12 @@ func (c *addrCache) string(a netip.Addr) string {
 	return c.text[i]
 }
 
+// opt points col at v, set to x, if has: the row's own copy, as the
+// record it was read from is overwritten before the row is written.
 func opt[T any](col **T, v *T, x T, has bool) {
 	if has {
 		*v = x
 		*col = v
-	}
-}
-
-func optString(col **string, s *string, has bool) {
-	if has {
-		*col = s
 	}
 }
 

@@ -39,6 +39,7 @@ type statsRow struct {
 // statsVals holds the values a statsRow points to.
 type statsVals struct {
 	cpu    int32
+	netns  string
 	values [statCount]uint64
 }
 
@@ -65,7 +66,7 @@ func (row *statsRow) set(s *format.Stats, v *statsVals, _ *addrCache) error {
 		v.cpu = int32(s.CPU)
 		row.CPU = &v.cpu
 	}
-	optString(&row.Netns, &s.Netns, s.Netns != "")
+	opt(&row.Netns, &v.netns, s.Netns, s.Netns != "")
 	cols := row.counters()
 	n := 0
 	for st, x := range s.All() {
