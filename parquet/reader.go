@@ -154,8 +154,8 @@ func pathName(path []string) string {
 	return s
 }
 
-// Meta returns what the first row says of the capture; the zero Meta for
-// a file of no rows.
+// Meta returns what the first row says of the capture, and the footer's
+// metadata: the zero Meta for a file of no rows that says nothing.
 func (r *Reader) Meta() Meta {
 	var c capture
 	for row, err := range rows[capture](r.f) {
@@ -174,6 +174,10 @@ func (r *Reader) Meta() Meta {
 	if c.CapturedAt != nil {
 		m.CapturedAt = time.UnixMicro(*c.CapturedAt).UTC()
 	}
+	if v, ok := r.f.Lookup(optionsKey); ok {
+		m.Options.UnmarshalText([]byte(v)) // options of a later version: none
+	}
+	m.Location, _ = r.f.Lookup(locationKey)
 	return m
 }
 

@@ -45,6 +45,12 @@ type Meta struct {
 	// ctconv's --from takes it ("conntrack", "proc", "json"); "" (NULL)
 	// when unknown.
 	Source string
+	// Options are the conntrack -o options the source showed, and
+	// Location the zone of its local times (a name, as time.Location's
+	// String): with them, the records print back as the source's text.
+	// The footer's metadata holds them (ctconv.options, ctconv.location).
+	Options  format.Options
+	Location string
 }
 
 // RowGroupRows is the number of rows of a row group: large enough for
@@ -56,9 +62,13 @@ const RowGroupRows = 128 << 10
 // library.
 const batch = 1024
 
-// recordsKey is the key of the footer's metadata that says which kind of
-// records a file holds.
-const recordsKey = "ctconv.records"
+// The keys of the footer's metadata: the kind of records a file holds,
+// and Meta's Options and Location.
+const (
+	recordsKey  = "ctconv.records"
+	optionsKey  = "ctconv.options"
+	locationKey = "ctconv.location"
+)
 
 // ErrKind says that a record is not of the kind a Writer writes.
 var ErrKind = errors.New("parquet: a record of another kind than the file's")
@@ -72,6 +82,8 @@ type Writer struct {
 	stats   *table[statsRow, statsVals]
 	capture capture
 	addrs   addrCache
+	// pw is the table's, for the footer's metadata.
+	pw interface{ SetKeyValueMetadata(key, value string) }
 }
 
 // NewWriter returns a Writer of records of kind k to w, whose rows carry
@@ -91,12 +103,25 @@ func NewWriter(w io.Writer, k Kind, m Meta) *Writer {
 	switch k {
 	case Expectations:
 		pw.expects = newTable[expectRow, expectVals](w, k)
+		pw.pw = pw.expects.w
 	case Stats:
 		pw.stats = newTable[statsRow, statsVals](w, k)
+		pw.pw = pw.stats.w
 	default:
 		pw.flows = newTable[flowRow, flowVals](w, Flows)
+		pw.pw = pw.flows.w
+	}
+	pw.SetOptions(m.Options)
+	if m.Location != "" {
+		pw.pw.SetKeyValueMetadata(locationKey, m.Location)
 	}
 	return pw
+}
+
+// SetOptions sets the conntrack options the source showed (Meta.Options),
+// which a caller may know only once it has read the records.
+func (w *Writer) SetOptions(o format.Options) {
+	w.pw.SetKeyValueMetadata(optionsKey, o.String())
 }
 
 // Kind returns the kind of records the Writer writes.

@@ -210,7 +210,10 @@ type KindSource interface {
 }
 
 // FromSource returns an Input of the records of src, which print by
-// default in encoding enc: flows, or what a KindSource says it holds.
+// default in encoding enc: flows, or what a KindSource says it holds. A
+// Source with a method Header() (Header, bool) gives the Input a header,
+// as a snapshot file has one (Input.Header): a Parquet file's says the
+// capture's host, time, source and options.
 func FromSource(src Source, enc Encoding) *Input {
 	in := &Input{enc: enc, r: sourceRecords{src}}
 	if k, ok := src.(KindSource); ok {
@@ -409,9 +412,17 @@ func (r sourceRecords) close()                          { r.src.Close() }
 func (r sourceRecords) position() (format.Options, int) { return 0, 0 }
 func (r sourceRecords) counts() LineCounts              { return LineCounts{} }
 func (r sourceRecords) footer() bool                    { return true }
-func (r sourceRecords) header() (Header, bool)          { return Header{}, false }
 func (r sourceRecords) carried() []format.Stats         { return nil }
-func (r sourceRecords) gaps() []Gap                     { return nil }
+
+// header is a Source's own, if it has one (FromSource).
+func (r sourceRecords) header() (Header, bool) {
+	if h, ok := r.src.(interface{ Header() (Header, bool) }); ok {
+		return h.Header()
+	}
+	return Header{}, false
+}
+
+func (r sourceRecords) gaps() []Gap { return nil }
 
 // unmade stands for the records of an Input that Open or FromSource did
 // not make: there are none, and reading them is an error.
@@ -711,10 +722,14 @@ func (o *Output) WriteGap(g Gap) (kept bool, err error) {
 func (o *Output) Count() int { return o.count }
 
 // SetDialect sets what a snapshot's header can tell only at the end; see
-// Writer.SetDialect. For other encodings it does nothing.
+// Writer.SetDialect. A Sink with a method SetDialect is given d too. For
+// other encodings it does nothing.
 func (o *Output) SetDialect(d format.Dialect) {
 	if o.file != nil {
 		o.file.SetDialect(d)
+	}
+	if s, ok := o.sink.(interface{ SetDialect(format.Dialect) }); ok {
+		s.SetDialect(d)
 	}
 }
 
