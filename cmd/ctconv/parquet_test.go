@@ -3,7 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/parquet"
 )
 
 // parquetInputs are the captures whose round trip through Parquet is
@@ -70,5 +74,44 @@ func TestParquetRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParquetMeta checks that --host and --time go on every row, that a
+// Parquet file written to standard output (a pipe) reads back, and that
+// a snapshot made of it keeps the capture's host and time.
+func TestParquetMeta(t *testing.T) {
+	code, out, errs := ctconv(t, "", "convert", "--host", "gw7", "--time", "2026-12-01T21:00:00.5Z", "--to", "parquet", corpusProc)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	r, err := parquet.NewReader(strings.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parquet.Meta{Host: "gw7", CapturedAt: time.Date(2026, 12, 1, 21, 0, 0, 5e8, time.UTC), Source: "proc", Location: "Local"}
+	if m := r.Meta(); m != want {
+		t.Errorf("Meta %+v, want %+v", m, want)
+	}
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "s.ctsnap")
+	if code, _, errs := ctconv(t, out, "convert", "--to", "snapshot", "-o", snap, "-"); code != 0 {
+		t.Fatalf("--to snapshot: exit %d: %s", code, errs)
+	}
+	code, info, _ := ctconv(t, "", "snapshot", "--info", snap)
+	if code != 0 || !strings.Contains(info, "created:  2026-12-01T21:00:00Z") || !strings.Contains(info, "host:     gw7") || !strings.Contains(info, "source:   proc") {
+		t.Errorf("snapshot of the Parquet file: exit %d\n%s", code, info)
+	}
+	if code, _, errs := ctconv(t, "", "convert", "--time", "noon", "--to", "parquet", corpusProc); code != 2 || !strings.Contains(errs, "--time") {
+		t.Errorf("--time noon: exit %d, %s", code, errs)
+	}
+}
+
+// TestParquetKinds checks that a Parquet file holds one kind of records:
+// a later input of another kind is refused, as for other targets.
+func TestParquetKinds(t *testing.T) {
+	code, _, errs := ctconv(t, "", "convert", "--to", "parquet", "-o", filepath.Join(t.TempDir(), "x.parquet"), corpusProc, "../../testdata/corpus/proc-expect.txt")
+	if code != 1 || !strings.Contains(errs, "holds expectations, the inputs before flows") {
+		t.Errorf("exit %d, %s", code, errs)
 	}
 }
