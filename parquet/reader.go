@@ -24,11 +24,11 @@ const (
 	MaxChunk  = 512 << 20
 )
 
-// Reader reads the flows of a Parquet file that Writer wrote, or any file
-// with its columns.
+// Reader reads the records of a Parquet file that Writer wrote, or of any
+// file with their columns.
 type Reader struct {
 	f    *pq.File
-	meta Meta
+	kind Kind
 }
 
 // NewReader opens the Parquet file r of size bytes. It reads the footer
@@ -60,20 +60,43 @@ func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
 	if err != nil {
 		return nil, &FileError{Msg: "damaged or cut", Err: err}
 	}
-	if err := check(f, size); err != nil {
-		return nil, err
+	rd = &Reader{f: f, kind: Flows}
+	if v, ok := f.Lookup(recordsKey); ok {
+		k, ok := index(kindNames[:], v)
+		if !ok {
+			return nil, &FileError{Msg: "holds records of kind " + v + ", which this version does not know"}
+		}
+		rd.kind = Kind(k)
 	}
-	rd = &Reader{f: f}
-	if v, ok := f.Lookup(recordsKey); ok && v != "flows" {
-		return nil, &FileError{Msg: "holds " + v + ", which this version reads not"}
+	var want *pq.Schema
+	switch rd.kind {
+	case Flows:
+		want = flowSchema
+	case Expectations:
+		want = expectSchema
+	case Stats:
+		want = statsSchema
+	}
+	if err := check(f, want, size); err != nil {
+		return nil, err
 	}
 	return rd, nil
 }
 
+// The schemas of the kinds of records.
+var (
+	flowSchema   = pq.SchemaOf(flowRow{})
+	expectSchema = pq.SchemaOf(expectRow{})
+	statsSchema  = pq.SchemaOf(statsRow{})
+)
+
+// Kind returns the kind of records the file holds, as its footer says
+// (Flows where it says nothing).
+func (r *Reader) Kind() Kind { return r.kind }
+
 // check checks that f has the columns of flows, of their types, and
 // declares no more than a reader takes.
-func check(f *pq.File, size int64) error {
-	want := pq.SchemaOf(flowRow{})
+func check(f *pq.File, want *pq.Schema, size int64) error {
 	got := f.Schema()
 	for _, path := range want.Columns() {
 		wl, _ := want.Lookup(path...)
@@ -131,43 +154,42 @@ func pathName(path []string) string {
 	return s
 }
 
-// Meta returns what the first row says of the capture; the zero Meta for
-// a file of no rows.
+// Meta returns what the first row says of the capture, and the footer's
+// metadata: the zero Meta for a file of no rows that says nothing.
 func (r *Reader) Meta() Meta {
-	var m Meta
-	for f, err := range r.rows() {
+	var c capture
+	for row, err := range rows[capture](r.f) {
 		if err == nil {
-			m = f.meta()
+			c = *row
 		}
 		break
 	}
-	return m
-}
-
-func (row *flowRow) meta() Meta {
 	var m Meta
-	if row.Host != nil {
-		m.Host = *row.Host
+	if c.Host != nil {
+		m.Host = *c.Host
 	}
-	if row.SourceFormat != nil {
-		m.Source = *row.SourceFormat
+	if c.SourceFormat != nil {
+		m.Source = *c.SourceFormat
 	}
-	if row.CapturedAt != nil {
-		m.CapturedAt = time.UnixMicro(*row.CapturedAt).UTC()
+	if c.CapturedAt != nil {
+		m.CapturedAt = time.UnixMicro(*c.CapturedAt).UTC()
 	}
+	if v, ok := r.f.Lookup(optionsKey); ok {
+		m.Options.UnmarshalText([]byte(v)) // options of a later version: none
+	}
+	m.Location, _ = r.f.Lookup(locationKey)
 	return m
 }
 
 // NumRows returns the number of rows the footer declares.
 func (r *Reader) NumRows() int64 { return r.f.NumRows() }
 
-// rows yields each row of the file; a damaged page ends them with a
-// *FileError.
-func (r *Reader) rows() iter.Seq2[*flowRow, error] {
-	return func(yield func(*flowRow, error) bool) {
-		rows := make([]flowRow, 256)
-		var err error
-		gr := pq.NewGenericReader[flowRow](r.f)
+// rows yields each row of the file f, as a Row; a damaged page ends them
+// with a *FileError.
+func rows[Row any](f *pq.File) iter.Seq2[*Row, error] {
+	return func(yield func(*Row, error) bool) {
+		buf := make([]Row, 256)
+		gr := pq.NewGenericReader[Row](f)
 		defer gr.Close()
 		read := func() (n int, err error) {
 			defer func() {
@@ -175,19 +197,17 @@ func (r *Reader) rows() iter.Seq2[*flowRow, error] {
 					n, err = 0, &FileError{Msg: fmt.Sprint("damaged page: ", p)}
 				}
 			}()
-			clear(rows)
-			return gr.Read(rows)
+			clear(buf)
+			return gr.Read(buf)
 		}
-		for {
+		var err error
+		for err == nil {
 			var n int
 			n, err = read()
 			for i := range n {
-				if !yield(&rows[i], nil) {
+				if !yield(&buf[i], nil) {
 					return
 				}
-			}
-			if err != nil {
-				break
 			}
 		}
 		if !errors.Is(err, io.EOF) {
@@ -200,20 +220,25 @@ func (r *Reader) rows() iter.Seq2[*flowRow, error] {
 	}
 }
 
-// Flows returns an iterator over the file's flows. Each is the Reader's
-// own, overwritten by the next iteration. A row that holds no flow
-// yields a *ColumnError, and the loop may go on; a damaged file ends
-// with a *FileError.
-func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
-	return func(yield func(*format.Flow, error) bool) {
-		var f format.Flow
+// records yields each record of the file, read from its row by get into
+// the Reader's own R, which the next iteration overwrites. A row that
+// holds no record yields a *ColumnError, and the loop may go on; a
+// damaged file ends with a *FileError. A file of another kind yields
+// ErrKind.
+func records[Row, R any](r *Reader, k Kind, get func(*Row, *R) error) iter.Seq2[*R, error] {
+	return func(yield func(*R, error) bool) {
+		if r.kind != k {
+			yield(nil, ErrKind)
+			return
+		}
+		var rec R
 		var i int64
-		for row, err := range r.rows() {
+		for row, err := range rows[Row](r.f) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			if err := row.flow(&f); err != nil {
+			if err := get(row, &rec); err != nil {
 				var ce *ColumnError
 				if errors.As(err, &ce) {
 					ce.Row = i
@@ -221,10 +246,30 @@ func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
 				if !yield(nil, err) {
 					return
 				}
-			} else if !yield(&f, nil) {
+			} else if !yield(&rec, nil) {
 				return
 			}
 			i++
 		}
 	}
+}
+
+// Flows returns an iterator over the flows of a file of them. Each is the
+// Reader's own, overwritten by the next iteration (copy it to keep it).
+// A row that holds no flow yields a *ColumnError, and the loop may go
+// on; a damaged file ends with a *FileError.
+func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
+	return records(r, Flows, (*flowRow).flow)
+}
+
+// Expects returns an iterator over the expectations of a file of them;
+// see Flows.
+func (r *Reader) Expects() iter.Seq2[*format.Expect, error] {
+	return records(r, Expectations, (*expectRow).expect)
+}
+
+// Stats returns an iterator over the records of the table's counters of a
+// file of them; see Flows.
+func (r *Reader) Stats() iter.Seq2[*format.Stats, error] {
+	return records(r, Stats, (*statsRow).stats)
 }

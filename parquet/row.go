@@ -12,10 +12,7 @@ import (
 // their order. A nil pointer or slice is NULL. The names are fixed
 // (testdata/flow.schema.txt pins them): later versions only add columns.
 type flowRow struct {
-	// The capture's.
-	Host         *string `parquet:"host,dict"`
-	CapturedAt   *int64  `parquet:"captured_at,timestamp(microsecond:utc)"`
-	SourceFormat *string `parquet:"source_format,dict"`
+	capture
 
 	Family   string  `parquet:"family,dict"`
 	Proto    string  `parquet:"proto,dict"`
@@ -75,6 +72,13 @@ type flowRow struct {
 	Netns            *string  `parquet:"netns,dict"`
 }
 
+// capture is the columns of the capture that every row starts with.
+type capture struct {
+	Host         *string `parquet:"host,dict"`
+	CapturedAt   *int64  `parquet:"captured_at,timestamp(microsecond:utc)"`
+	SourceFormat *string `parquet:"source_format,dict"`
+}
+
 // extra is a token of a flow that its parser did not know, with the slot
 // it followed (format.Extras).
 type extra struct {
@@ -86,6 +90,7 @@ type extra struct {
 // rows without allocating them.
 type flowVals struct {
 	state, origSrc, origDst, replySrc, replyDst, event string
+	helper, secctx, progname, netns                    string
 	timeout, eventTime, expires, activeSince           int64
 	origSport, origDport, replySport, replyDport       uint16
 	origID, replyID, origZone, replyZone, zone         uint16
@@ -103,7 +108,7 @@ type flowVals struct {
 // capture's columns as they are. It fails where f has a state without a
 // name.
 func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
-	*row = flowRow{Host: row.Host, CapturedAt: row.CapturedAt, SourceFormat: row.SourceFormat}
+	*row = flowRow{capture: row.capture}
 	row.Family, row.Proto, row.ProtoNum = f.Family.String(), protoName(f.Proto), uint8(f.Proto)
 	if f.Has(format.FieldState) {
 		if v.state = f.Proto.StateName(f.State); v.state == "" {
@@ -154,8 +159,8 @@ func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
 		row.Event = &v.event
 	}
 	opt(&row.EventTime, &v.eventTime, f.EventTime, f.Has(format.FieldEventTime))
-	optString(&row.Helper, &f.Helper, f.Has(format.FieldHelper))
-	optString(&row.Secctx, &f.Secctx, f.Has(format.FieldSecctx))
+	opt(&row.Helper, &v.helper, f.Helper, f.Has(format.FieldHelper))
+	opt(&row.Secctx, &v.secctx, f.Secctx, f.Has(format.FieldSecctx))
 	if f.Has(format.FieldGRETimeouts) {
 		v.greTimeout, v.greStream = f.GRETimeout, f.GREStreamTimeout
 		row.GRETimeout, row.GREStreamTimeout = &v.greTimeout, &v.greStream
@@ -171,7 +176,7 @@ func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
 	}
 	opt(&row.Userspace, &v.userspace, true, f.Has(format.FieldUserspace))
 	opt(&row.PortID, &v.portID, f.PortID, f.Has(format.FieldPortID))
-	optString(&row.Progname, &f.Progname, f.Has(format.FieldProgname))
+	opt(&row.Progname, &v.progname, f.Progname, f.Has(format.FieldProgname))
 	opt(&row.Expires, &v.expires, f.Expires, f.Has(format.FieldExpires))
 	opt(&row.ActiveSince, &v.activeSince, f.ActiveSince, f.Has(format.FieldActiveSince))
 	if f.Quirks != 0 {
@@ -185,7 +190,7 @@ func (row *flowRow) set(f *format.Flow, v *flowVals, addrs *addrCache) error {
 		}
 		row.Extras = v.extras
 	}
-	optString(&row.Netns, &f.Netns, f.Netns != "")
+	opt(&row.Netns, &v.netns, f.Netns, f.Netns != "")
 	return nil
 }
 
@@ -370,6 +375,8 @@ func (c *addrCache) string(a netip.Addr) string {
 	return c.text[i]
 }
 
+// opt points col at v, set to x, if has: the row's own copy, as the
+// record it was read from is overwritten before the row is written.
 func opt[T any](col **T, v *T, x T, has bool) {
 	if has {
 		*v = x
@@ -377,13 +384,7 @@ func opt[T any](col **T, v *T, x T, has bool) {
 	}
 }
 
-func optString(col **string, s *string, has bool) {
-	if has {
-		*col = s
-	}
-}
-
-func get[T any, S ~uint32](x *T, col *T, fields *S, bit S) {
+func get[T any, S ~uint16 | ~uint32](x *T, col *T, fields *S, bit S) {
 	if col != nil {
 		*x, *fields = *col, *fields|bit
 	}

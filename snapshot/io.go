@@ -198,10 +198,28 @@ type Source interface {
 	Close() error
 }
 
-// FromSource returns an Input of the flows of src, which print by default
-// in encoding enc.
+// KindSource is a Source that may hold expectations or the table's
+// counters instead of flows, as a Parquet file does: Expectations and
+// Statistics say which it holds, and Expects or Stats read them.
+type KindSource interface {
+	Source
+	Expectations() bool
+	Statistics() bool
+	Expects() iter.Seq2[*format.Expect, error]
+	Stats() iter.Seq2[*format.Stats, error]
+}
+
+// FromSource returns an Input of the records of src, which print by
+// default in encoding enc: flows, or what a KindSource says it holds. A
+// Source with a method Header() (Header, bool) gives the Input a header,
+// as a snapshot file has one (Input.Header): a Parquet file's says the
+// capture's host, time, source and options.
 func FromSource(src Source, enc Encoding) *Input {
-	return &Input{enc: enc, r: sourceRecords{src}}
+	in := &Input{enc: enc, r: sourceRecords{src}}
+	if k, ok := src.(KindSource); ok {
+		in.expect, in.stats = k.Expectations(), k.Statistics()
+	}
+	return in
 }
 
 // MaxZstdWindow is the largest window of a zstd input that Open
@@ -372,19 +390,39 @@ func (r fileRecords) header() (Header, bool)                    { return r.r.h, 
 func (r fileRecords) carried() []format.Stats                   { return r.r.CarriedStats() }
 func (r fileRecords) gaps() []Gap                               { return r.r.Gaps() }
 
-// sourceRecords reads the flows of a Source; it has no other records.
+// sourceRecords reads the records of a Source: flows, or those of a
+// KindSource.
 type sourceRecords struct{ src Source }
 
-func (r sourceRecords) flows() iter.Seq2[*format.Flow, error]     { return r.src.Flows() }
-func (r sourceRecords) expects() iter.Seq2[*format.Expect, error] { return none[format.Expect](nil) }
-func (r sourceRecords) stats() iter.Seq2[*format.Stats, error]    { return none[format.Stats](nil) }
-func (r sourceRecords) close()                                    { r.src.Close() }
-func (r sourceRecords) position() (format.Options, int)           { return 0, 0 }
-func (r sourceRecords) counts() LineCounts                        { return LineCounts{} }
-func (r sourceRecords) footer() bool                              { return true }
-func (r sourceRecords) header() (Header, bool)                    { return Header{}, false }
-func (r sourceRecords) carried() []format.Stats                   { return nil }
-func (r sourceRecords) gaps() []Gap                               { return nil }
+func (r sourceRecords) flows() iter.Seq2[*format.Flow, error] { return r.src.Flows() }
+func (r sourceRecords) expects() iter.Seq2[*format.Expect, error] {
+	if k, ok := r.src.(KindSource); ok {
+		return k.Expects()
+	}
+	return none[format.Expect](nil)
+}
+
+func (r sourceRecords) stats() iter.Seq2[*format.Stats, error] {
+	if k, ok := r.src.(KindSource); ok {
+		return k.Stats()
+	}
+	return none[format.Stats](nil)
+}
+func (r sourceRecords) close()                          { r.src.Close() }
+func (r sourceRecords) position() (format.Options, int) { return 0, 0 }
+func (r sourceRecords) counts() LineCounts              { return LineCounts{} }
+func (r sourceRecords) footer() bool                    { return true }
+func (r sourceRecords) carried() []format.Stats         { return nil }
+
+// header is a Source's own, if it has one (FromSource).
+func (r sourceRecords) header() (Header, bool) {
+	if h, ok := r.src.(interface{ Header() (Header, bool) }); ok {
+		return h.Header()
+	}
+	return Header{}, false
+}
+
+func (r sourceRecords) gaps() []Gap { return nil }
 
 // unmade stands for the records of an Input that Open or FromSource did
 // not make: there are none, and reading them is an error.
@@ -684,10 +722,14 @@ func (o *Output) WriteGap(g Gap) (kept bool, err error) {
 func (o *Output) Count() int { return o.count }
 
 // SetDialect sets what a snapshot's header can tell only at the end; see
-// Writer.SetDialect. For other encodings it does nothing.
+// Writer.SetDialect. A Sink with a method SetDialect is given d too. For
+// other encodings it does nothing.
 func (o *Output) SetDialect(d format.Dialect) {
 	if o.file != nil {
 		o.file.SetDialect(d)
+	}
+	if s, ok := o.sink.(interface{ SetDialect(format.Dialect) }); ok {
+		s.SetDialect(d)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
 	"github.com/ctconv/ctconv/internal/netns"
+	"github.com/ctconv/ctconv/parquet"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -98,13 +99,22 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	bad := cmd.maxErrorsFlag()
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
+	host := fs.String("host", "", "the `name` of the host captured, for the host column of --to parquet\nand a snapshot's header (default: a snapshot's; of netlink: this host)")
+	at := fs.String("time", "", "when the capture was taken, as `RFC3339` (2026-12-01T22:00:00Z), for the\ncaptured_at column of --to parquet and a snapshot's header\n(default: a snapshot's; now)")
 	cmd.netnsFlag(true)
 	files, status, ok := cmd.parse(args)
 	if !ok {
 		return status
 	}
 	defer cmd.closeNetns()
-	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad}
+	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad, host: *host}
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339Nano, *at)
+		if err != nil {
+			return cmd.fail("--time: %q is not a time as RFC 3339 writes it (2026-12-01T22:00:00Z)", *at)
+		}
+		req.at = t
+	}
 	var err error
 	if req.from, req.loc, req.filter, err = cmd.reading(); err != nil {
 		return cmd.fail("%v", err)
@@ -151,6 +161,10 @@ type conversion struct {
 	// snapshot's header names the host and kernel release, and carries the
 	// table's counters of the moment, read over netlink if netlink.
 	live, netlink bool
+	// host and at, if set, are the capture's host and time (--host,
+	// --time), for a snapshot's header and Parquet's columns.
+	host string
+	at   time.Time
 	// namespaces, for snapshot --all-netns, are the namespaces whose live
 	// tables the inputs are read in, each in turn, each flow named by its
 	// own.
@@ -213,7 +227,7 @@ rounds:
 	}
 	c.bad.finish(name)
 	err := c.werr
-	if err == nil && c.out == nil && c.to == snapshot.File && ok {
+	if err == nil && c.out == nil && (c.to == snapshot.File || c.to == parquetEncoding) && ok {
 		// Only empty inputs: an empty table is still a capture. Without
 		// --from, its source is /proc's format, the kernel's listing, of
 		// which an empty input is an empty table.
@@ -612,6 +626,12 @@ func (c *converter) start(in *snapshot.Input) error {
 		h = sh
 		h.Tool = "ctconv " + version()
 	}
+	if c.host != "" {
+		h.Host = c.host
+	}
+	if !c.at.IsZero() {
+		h.Created = c.at
+	}
 	switch {
 	case len(c.namespaces) > 0: // each flow names its own
 		h.Netns = ""
@@ -666,7 +686,14 @@ func (c *converter) start(in *snapshot.Input) error {
 		}
 	}
 	if c.to == parquetEncoding {
-		c.out = snapshot.NewSinkOutput(newParquetSink(c.bw, h), c.to)
+		k := parquet.Flows
+		switch {
+		case c.expect:
+			k = parquet.Expectations
+		case c.stats:
+			k = parquet.Stats
+		}
+		c.out = snapshot.NewSinkOutput(newParquetSink(c.bw, k, h), c.to)
 		return c.werr
 	}
 	var err error

@@ -66,11 +66,15 @@ func (in *input) parquet() (*snapshot.Input, error) {
 	if err != nil {
 		return nil, err
 	}
+	m := r.Meta()
 	enc := snapshot.JSON // what the records print as without --to: their source's
-	if e, err := snapshot.ParseEncoding(r.Meta().Source); err == nil && !e.IsAuto() {
+	if e, err := snapshot.ParseEncoding(m.Source); err == nil && !e.IsAuto() {
 		enc = e
 	}
-	return snapshot.FromSource(parquetSource{r}, enc), nil
+	h := snapshot.Header{Created: m.CapturedAt, Host: m.Host, Source: enc, Options: m.Options, Location: m.Location,
+		Footer: true, Tool: "ctconv", Expectations: r.Kind() == parquet.Expectations, Stats: r.Kind() == parquet.Stats,
+		Count: uint64(r.NumRows())}
+	return snapshot.FromSource(parquetSource{r, h}, enc), nil
 }
 
 // statRegular returns the FileInfo of f if it is a regular file whose
@@ -87,29 +91,34 @@ func statRegular(f *os.File) (os.FileInfo, error) {
 }
 
 // parquetSource is a Parquet file's flows, as snapshot's Source.
-type parquetSource struct{ r *parquet.Reader }
+type parquetSource struct {
+	r *parquet.Reader
+	h snapshot.Header // as a snapshot's, of what the file says of its capture
+}
 
-func (s parquetSource) Flows() iter.Seq2[*format.Flow, error] { return s.r.Flows() }
-func (s parquetSource) Close() error                          { return nil }
+func (s parquetSource) Header() (snapshot.Header, bool) { return s.h, true }
+
+func (s parquetSource) Flows() iter.Seq2[*format.Flow, error]     { return s.r.Flows() }
+func (s parquetSource) Expects() iter.Seq2[*format.Expect, error] { return s.r.Expects() }
+func (s parquetSource) Stats() iter.Seq2[*format.Stats, error]    { return s.r.Stats() }
+func (s parquetSource) Expectations() bool                        { return s.r.Kind() == parquet.Expectations }
+func (s parquetSource) Statistics() bool                          { return s.r.Kind() == parquet.Stats }
+func (s parquetSource) Close() error                              { return nil }
 
 // parquetSink writes records to a Parquet file, as snapshot's Sink.
-type parquetSink struct{ w *parquet.Writer }
+type parquetSink struct{ *parquet.Writer }
 
-// newParquetSink returns a Sink of a Parquet file written to w, whose
-// rows carry what h says of the capture.
-func newParquetSink(w io.Writer, h snapshot.Header) parquetSink {
-	m := parquet.Meta{Host: h.Host, CapturedAt: h.Created.UTC(), Source: h.Source.String()}
+// newParquetSink returns a Sink of a Parquet file of records of kind k
+// written to w, whose rows carry what h says of the capture.
+func newParquetSink(w io.Writer, k parquet.Kind, h snapshot.Header) parquetSink {
+	m := parquet.Meta{Host: h.Host, CapturedAt: h.Created.UTC(), Source: h.Source.String(), Options: h.Options, Location: h.Location}
 	if h.Source.IsAuto() {
 		m.Source = ""
 	}
-	return parquetSink{parquet.NewWriter(w, m)}
+	return parquetSink{parquet.NewWriter(w, k, m)}
 }
 
-func (s parquetSink) WriteFlow(f *format.Flow) error { return s.w.Write(f) }
-func (s parquetSink) WriteExpect(*format.Expect) error {
-	return errors.New("parquet: expectations have no Parquet form yet")
-}
-func (s parquetSink) WriteStats(*format.Stats) error {
-	return errors.New("parquet: the table's counters have no Parquet form yet")
-}
-func (s parquetSink) Close() error { return s.w.Close() }
+func (s parquetSink) WriteFlow(f *format.Flow) error { return s.Write(f) }
+
+// SetDialect sets the options the inputs showed, known at the end.
+func (s parquetSink) SetDialect(d format.Dialect) { s.SetOptions(d.Options) }
