@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -57,6 +58,7 @@ func TestFleetRecipe(t *testing.T) {
 		"flows-by-state": checkFlowsByState,
 		"nat-moved":      checkNATMoved,
 		"near-max":       checkNearMax,
+		"captures":       checkCaptures,
 	}
 	ran := map[string]bool{}
 	for _, b := range recipe(t) {
@@ -275,4 +277,35 @@ func checkNearMax(t *testing.T, dir string, rows [][]any) {
 	if !slices.Equal(got, want) {
 		t.Errorf("hosts near their maximum:\n got %+v\nwant %+v", got, want)
 	}
+}
+
+func checkCaptures(t *testing.T, dir string, rows [][]any) {
+	var want []string
+	for _, host := range hosts {
+		for _, hour := range hours {
+			name := filepath.Join(dir, host+"-"+hour+".ctsnap")
+			h, ok := capture(t, name).Header()
+			at := time.Date(2026, 12, 1, atoi(t, hour), 0, 0, 0, time.UTC)
+			if !ok || h.Host != host || !h.Created.Equal(at) {
+				t.Fatalf("%s: header %+v, want host %s, created %v", name, h, host, at)
+			}
+			want = append(want, line(h.Host, h.Created.UTC(), h.Source, len(snap(t, dir, host, hour))))
+		}
+	}
+	var got []string
+	for _, r := range rows {
+		at, _ := r[1].(time.Time)
+		got = append(got, line(r[0], at.UTC(), r[2], num(t, r[3])))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("captures:\n got %q\nwant %q", got, want)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
