@@ -71,10 +71,23 @@ func main() {
 		took string
 	}
 	rows := []row{{"text (/proc)", size(text), ""}}
-	for _, tg := range targets {
-		out := filepath.Join(dir, tg.file)
-		d := median(*runs, func() { run(*ctconv, "convert", "--to", tg.to, "-o", out, text) })
-		rows = append(rows, row{tg.to, size(out), fmt.Sprintf("%.2f s", d.Seconds())})
+	// The conversions take turns, run by run, so that a machine whose
+	// speed drifts slows each alike.
+	times := make([][2][]time.Duration, len(targets)) // wall, CPU
+	for range *runs {
+		for i, tg := range targets {
+			start := time.Now()
+			cpu := run(*ctconv, "convert", "--to", tg.to, "-o", filepath.Join(dir, tg.file), text)
+			times[i][0] = append(times[i][0], time.Since(start))
+			times[i][1] = append(times[i][1], cpu)
+		}
+	}
+	for i, tg := range targets {
+		for _, ds := range times[i] {
+			slices.Sort(ds)
+		}
+		wall, cpu := times[i][0][*runs/2], times[i][1][*runs/2]
+		rows = append(rows, row{tg.to, size(filepath.Join(dir, tg.file)), fmt.Sprintf("%.2f s (CPU %.2f s)", wall.Seconds(), cpu.Seconds())})
 	}
 	if *zstd19 {
 		out := filepath.Join(dir, "table.txt.zst")
@@ -82,7 +95,7 @@ func main() {
 		rows = append(rows, row{"zstd -19 of the text", size(out), fmt.Sprintf("%.0f s (one run, one core)", d.Seconds())})
 	}
 	snap := size(filepath.Join(dir, "table.ctsnap"))
-	fmt.Printf("| file | size | ÷ snapshot | ctconv convert --to it, from the text (median of %d) |\n|---|---|---|---|\n", *runs)
+	fmt.Printf("| file | size | ÷ snapshot | ctconv convert --to it, from the text: wall (CPU), median of %d |\n|---|---|---|---|\n", *runs)
 	for _, r := range rows {
 		fmt.Printf("| %s | %.1f MB | %.2f | %s |\n", r.name, float64(r.size)/1e6, float64(r.size)/float64(snap), r.took)
 	}
@@ -121,12 +134,14 @@ func ask(view, q string) {
 	rows.Close()
 }
 
-func run(name string, args ...string) {
+// run runs the command and returns the CPU time it took, user and system.
+func run(name string, args ...string) time.Duration {
 	cmd := exec.Command(name, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		log.Fatalf("%s %q: %v", name, args, err)
 	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 // median runs f n times and returns the median of its times.
