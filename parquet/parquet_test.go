@@ -14,6 +14,8 @@ import (
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	pqformat "github.com/parquet-go/parquet-go/format"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -280,6 +282,12 @@ func TestHostile(t *testing.T) {
 			clear(b[4 : len(b)/2])
 			return b
 		}()},
+		{"more rows declared", declareRows(t, good, 1000)},
+		{"a huge chunk declared", func() []byte {
+			return patchFooter(t, good, func(m *pqformat.FileMetaData) {
+				m.RowGroups[0].Columns[0].MetaData.TotalUncompressedSize = 1 << 40
+			})
+		}()},
 		{"pages flipped", func() []byte {
 			b := bytes.Clone(good)
 			for i := 4; i < len(b)/2; i += 7 {
@@ -289,7 +297,14 @@ func TestHostile(t *testing.T) {
 		}()},
 	} {
 		start := time.Now()
-		err := readAll(c.file)
+		done := make(chan error, 1)
+		go func() { done <- readAll(c.file) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still reading after 10 s", c.name)
+		}
 		if err == nil {
 			t.Errorf("%s: read without error", c.name)
 			continue
@@ -303,6 +318,34 @@ func TestHostile(t *testing.T) {
 			t.Errorf("%s: took %v", c.name, d)
 		}
 	}
+}
+
+// patchFooter returns file with its footer changed by patch.
+func patchFooter(t *testing.T, file []byte, patch func(*pqformat.FileMetaData)) []byte {
+	t.Helper()
+	n := int(binary.LittleEndian.Uint32(file[len(file)-8:]))
+	body, footer := file[:len(file)-8-n], file[len(file)-8-n:len(file)-8]
+	var m pqformat.FileMetaData
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), footer, &m); err != nil {
+		t.Fatal(err)
+	}
+	patch(&m)
+	b, err := thrift.Marshal(new(thrift.CompactProtocol), &m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append(bytes.Clone(body), b...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(b)))
+	return append(out, Magic...)
+}
+
+// declareRows returns file with a footer that declares n rows more than
+// its pages hold.
+func declareRows(t *testing.T, file []byte, n int64) []byte {
+	return patchFooter(t, file, func(m *pqformat.FileMetaData) {
+		m.NumRows += n
+		m.RowGroups[0].NumRows += n
+	})
 }
 
 // readAll reads every record of a file, and returns the first error.
