@@ -361,3 +361,27 @@ func readAll(file []byte) error {
 	}
 	return nil
 }
+
+// TestFooterStatistics checks that the footer holds each column chunk's
+// minimum and maximum, which engines skip row groups by, and that a file
+// is compressed with zstd.
+func TestFooterStatistics(t *testing.T) {
+	file, _ := convert(t, "../testdata/corpus/conntrack-L-extended-id.txt", Meta{Host: "h", CapturedAt: time.Unix(1e9, 0)})
+	f, err := pq.OpenFile(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, path := range f.Schema().Columns() {
+		col[strings.Join(path, ".")] = i
+	}
+	for _, name := range []string{"orig_bytes", "orig_dport", "orig_src", "captured_at"} {
+		c := f.Metadata().RowGroups[0].Columns[col[name]].MetaData
+		if len(c.Statistics.MinValue) == 0 || len(c.Statistics.MaxValue) == 0 {
+			t.Errorf("%s: no minimum or maximum in the footer: %+v", name, c.Statistics)
+		}
+		if c.Codec != pqformat.Zstd {
+			t.Errorf("%s: compressed with %v", name, c.Codec)
+		}
+	}
+}
