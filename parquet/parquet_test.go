@@ -14,6 +14,8 @@ import (
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	pqformat "github.com/parquet-go/parquet-go/format"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -280,6 +282,12 @@ func TestHostile(t *testing.T) {
 			clear(b[4 : len(b)/2])
 			return b
 		}()},
+		{"more rows declared", declareRows(t, good, 1000)},
+		{"a huge chunk declared", func() []byte {
+			return patchFooter(t, good, func(m *pqformat.FileMetaData) {
+				m.RowGroups[0].Columns[0].MetaData.TotalUncompressedSize = 1 << 40
+			})
+		}()},
 		{"pages flipped", func() []byte {
 			b := bytes.Clone(good)
 			for i := 4; i < len(b)/2; i += 7 {
@@ -289,7 +297,14 @@ func TestHostile(t *testing.T) {
 		}()},
 	} {
 		start := time.Now()
-		err := readAll(c.file)
+		done := make(chan error, 1)
+		go func() { done <- readAll(c.file) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still reading after 10 s", c.name)
+		}
 		if err == nil {
 			t.Errorf("%s: read without error", c.name)
 			continue
@@ -305,6 +320,34 @@ func TestHostile(t *testing.T) {
 	}
 }
 
+// patchFooter returns file with its footer changed by patch.
+func patchFooter(t *testing.T, file []byte, patch func(*pqformat.FileMetaData)) []byte {
+	t.Helper()
+	n := int(binary.LittleEndian.Uint32(file[len(file)-8:]))
+	body, footer := file[:len(file)-8-n], file[len(file)-8-n:len(file)-8]
+	var m pqformat.FileMetaData
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), footer, &m); err != nil {
+		t.Fatal(err)
+	}
+	patch(&m)
+	b, err := thrift.Marshal(new(thrift.CompactProtocol), &m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append(bytes.Clone(body), b...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(b)))
+	return append(out, Magic...)
+}
+
+// declareRows returns file with a footer that declares n rows more than
+// its pages hold.
+func declareRows(t *testing.T, file []byte, n int64) []byte {
+	return patchFooter(t, file, func(m *pqformat.FileMetaData) {
+		m.NumRows += n
+		m.RowGroups[0].NumRows += n
+	})
+}
+
 // readAll reads every record of a file, and returns the first error.
 func readAll(file []byte) error {
 	r, err := NewReader(bytes.NewReader(file), int64(len(file)))
@@ -317,4 +360,28 @@ func readAll(file []byte) error {
 		}
 	}
 	return nil
+}
+
+// TestFooterStatistics checks that the footer holds each column chunk's
+// minimum and maximum, which engines skip row groups by, and that a file
+// is compressed with zstd.
+func TestFooterStatistics(t *testing.T) {
+	file, _ := convert(t, "../testdata/corpus/conntrack-L-extended-id.txt", Meta{Host: "h", CapturedAt: time.Unix(1e9, 0)})
+	f, err := pq.OpenFile(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, path := range f.Schema().Columns() {
+		col[strings.Join(path, ".")] = i
+	}
+	for _, name := range []string{"orig_bytes", "orig_dport", "orig_src", "captured_at"} {
+		c := f.Metadata().RowGroups[0].Columns[col[name]].MetaData
+		if len(c.Statistics.MinValue) == 0 || len(c.Statistics.MaxValue) == 0 {
+			t.Errorf("%s: no minimum or maximum in the footer: %+v", name, c.Statistics)
+		}
+		if c.Codec != pqformat.Zstd {
+			t.Errorf("%s: compressed with %v", name, c.Codec)
+		}
+	}
 }

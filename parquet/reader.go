@@ -191,7 +191,7 @@ func rows[Row any](f *pq.File) iter.Seq2[*Row, error] {
 		buf := make([]Row, 256)
 		gr := pq.NewGenericReader[Row](f)
 		defer gr.Close()
-		read := func() (n int, err error) {
+		read1 := func() (n int, err error) {
 			defer func() {
 				if p := recover(); p != nil {
 					n, err = 0, &FileError{Msg: fmt.Sprint("damaged page: ", p)}
@@ -201,14 +201,22 @@ func rows[Row any](f *pq.File) iter.Seq2[*Row, error] {
 			return gr.Read(buf)
 		}
 		var err error
+		var read int64
 		for err == nil {
 			var n int
-			n, err = read()
+			n, err = read1()
+			if n == 0 && err == nil {
+				err = io.EOF // no progress: the count below tells
+			}
+			read += int64(n)
 			for i := range n {
 				if !yield(&buf[i], nil) {
 					return
 				}
 			}
+		}
+		if errors.Is(err, io.EOF) && read != f.NumRows() {
+			err = &FileError{Msg: fmt.Sprintf("%d rows, where the footer declares %d (a damaged file?)", read, f.NumRows())}
 		}
 		if !errors.Is(err, io.EOF) {
 			var fe *FileError

@@ -58,6 +58,11 @@ print in conntrackd's formats and JSON, and any other format refuses them
 (a reply inferred would be wrong for NAT). The kernel's formats and restore
 refuse conntrackd's flows, which have no timeout.
 
+--to parquet writes an Apache Parquet file for DuckDB, Spark or Trino: a
+row a record, the capture's host and time on every row (a snapshot's, or
+--host and --time); docs/PARQUET.md lists its columns. A Parquet file,
+as a snapshot, prints by default as the text it was made from.
+
 --to restore prints what conntrack -R loads whole: one line per identity
 (the first; those left out are reported), and the labels only with --with
 labels, as conntrack 1.4.7 crashes on a file of two lines or more with one.
@@ -78,6 +83,7 @@ Examples:
   ctconv convert --from proc --to conntrack --with extended,id /proc/net/nf_conntrack
   ctconv convert --to json testdata/corpus/conntrack-L-ktimestamp.txt
   ctconv convert --to snapshot -o table.ctsnap /proc/net/nf_conntrack
+  ctconv convert --to parquet --host gw1 -o gw1.parquet /proc/net/nf_conntrack
   ctconv convert --keep-going -o clean.txt damaged.txt
   ctconv convert --to proc-stats counters-S.txt counters-S-expect.txt count-C.txt
   ctconv convert --to conntrack-stats /proc/net/stat/nf_conntrack
@@ -99,7 +105,7 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	bad := cmd.maxErrorsFlag()
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
-	host := fs.String("host", "", "the `name` of the host captured, for the host column of --to parquet\nand a snapshot's header (default: a snapshot's; of netlink: this host)")
+	host := fs.String("host", "", "the `name` of the host captured, for the host column of --to parquet\nand a snapshot's header (default: a snapshot's)")
 	at := fs.String("time", "", "when the capture was taken, as `RFC3339` (2026-12-01T22:00:00Z), for the\ncaptured_at column of --to parquet and a snapshot's header\n(default: a snapshot's; now)")
 	cmd.netnsFlag(true)
 	files, status, ok := cmd.parse(args)
