@@ -19,6 +19,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/gen"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -383,5 +384,50 @@ func TestFooterStatistics(t *testing.T) {
 		if c.Codec != pqformat.Zstd {
 			t.Errorf("%s: compressed with %v", name, c.Codec)
 		}
+	}
+}
+
+// TestSizeAgainstSnapshot checks issue 19's bar on size: the Parquet file
+// of a busy gateway's table is at most 1.5 times its snapshot.
+func TestSizeAgainstSnapshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 100,000 flows")
+	}
+	var text bytes.Buffer
+	if err := gen.WriteTable(format.NewWriter(&text, format.Dialect{Format: format.Proc}), 100_000, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	in, err := snapshot.Open(bytes.NewReader(text.Bytes()), snapshot.Text(format.Proc), format.Dialect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var snap, pqf bytes.Buffer
+	sw, err := snapshot.NewWriter(&snap, snapshot.Header{Source: snapshot.Text(format.Proc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := NewWriter(&pqf, Flows, Meta{Host: "gw1", CapturedAt: time.Now(), Source: "proc"})
+	for f, err := range in.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.WriteFlow(f); err != nil {
+			t.Fatal(err)
+		}
+		if err := pw.Write(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ratio := float64(pqf.Len()) / float64(snap.Len())
+	t.Logf("Parquet %d bytes, snapshot %d: %.2f×", pqf.Len(), snap.Len(), ratio)
+	if ratio > 1.5 {
+		t.Errorf("the Parquet file is %.2f× the snapshot (at most 1.5×)", ratio)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"strconv"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/parquet"
@@ -25,12 +26,10 @@ func parseEncoding(name string) (snapshot.Encoding, error) {
 	}
 	enc, err := snapshot.ParseEncoding(name)
 	if err != nil {
-		err = errors.New("unknown format " + quote(name) + " (want one of auto, " + encodings() + ")")
+		err = errors.New("unknown format " + strconv.Quote(name) + " (want one of auto, " + encodings() + ")")
 	}
 	return enc, err
 }
-
-func quote(s string) string { return `"` + s + `"` }
 
 // isParquet reports whether the input is a Parquet file, given as enc
 // or, with auto, by its magic; it keeps what it peeked at for the reader.
