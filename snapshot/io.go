@@ -18,10 +18,12 @@ import (
 )
 
 // Encoding is a way records are written down: one of package format's text
-// formats, JSON Lines, or a snapshot file.
+// formats, JSON Lines, a snapshot file, or an encoding of another package
+// (External).
 type Encoding struct {
 	kind encKind
 	text format.Format
+	name string // an external encoding's
 }
 
 type encKind uint8
@@ -30,6 +32,7 @@ const (
 	kindText encKind = iota
 	kindJSON
 	kindFile
+	kindExternal
 )
 
 // The encodings beyond the text formats.
@@ -37,6 +40,12 @@ var (
 	JSON = Encoding{kind: kindJSON}
 	File = Encoding{kind: kindFile}
 )
+
+// External returns the encoding named name that package snapshot neither
+// reads nor writes itself, such as Parquet, whose package depends on this
+// one: its records come in through FromSource, and go out through
+// NewSinkOutput.
+func External(name string) Encoding { return Encoding{kind: kindExternal, name: name} }
 
 // Text returns the encoding of text format f; Text(format.Auto) detects
 // the encoding of an input.
@@ -74,6 +83,8 @@ func (e Encoding) String() string {
 		return "json"
 	case kindFile:
 		return "snapshot"
+	case kindExternal:
+		return e.name
 	}
 	return e.text.String()
 }
@@ -187,10 +198,28 @@ type Source interface {
 	Close() error
 }
 
-// FromSource returns an Input of the flows of src, which print by default
-// in encoding enc.
+// KindSource is a Source that may hold expectations or the table's
+// counters instead of flows, as a Parquet file does: Expectations and
+// Statistics say which it holds, and Expects or Stats read them.
+type KindSource interface {
+	Source
+	Expectations() bool
+	Statistics() bool
+	Expects() iter.Seq2[*format.Expect, error]
+	Stats() iter.Seq2[*format.Stats, error]
+}
+
+// FromSource returns an Input of the records of src, which print by
+// default in encoding enc: flows, or what a KindSource says it holds. A
+// Source with a method Header() (Header, bool) gives the Input a header,
+// as a snapshot file has one (Input.Header): a Parquet file's says the
+// capture's host, time, source and options.
 func FromSource(src Source, enc Encoding) *Input {
-	return &Input{enc: enc, r: sourceRecords{src}}
+	in := &Input{enc: enc, r: sourceRecords{src}}
+	if k, ok := src.(KindSource); ok {
+		in.expect, in.stats = k.Expectations(), k.Statistics()
+	}
+	return in
 }
 
 // MaxZstdWindow is the largest window of a zstd input that Open
@@ -361,19 +390,39 @@ func (r fileRecords) header() (Header, bool)                    { return r.r.h, 
 func (r fileRecords) carried() []format.Stats                   { return r.r.CarriedStats() }
 func (r fileRecords) gaps() []Gap                               { return r.r.Gaps() }
 
-// sourceRecords reads the flows of a Source; it has no other records.
+// sourceRecords reads the records of a Source: flows, or those of a
+// KindSource.
 type sourceRecords struct{ src Source }
 
-func (r sourceRecords) flows() iter.Seq2[*format.Flow, error]     { return r.src.Flows() }
-func (r sourceRecords) expects() iter.Seq2[*format.Expect, error] { return none[format.Expect](nil) }
-func (r sourceRecords) stats() iter.Seq2[*format.Stats, error]    { return none[format.Stats](nil) }
-func (r sourceRecords) close()                                    { r.src.Close() }
-func (r sourceRecords) position() (format.Options, int)           { return 0, 0 }
-func (r sourceRecords) counts() LineCounts                        { return LineCounts{} }
-func (r sourceRecords) footer() bool                              { return true }
-func (r sourceRecords) header() (Header, bool)                    { return Header{}, false }
-func (r sourceRecords) carried() []format.Stats                   { return nil }
-func (r sourceRecords) gaps() []Gap                               { return nil }
+func (r sourceRecords) flows() iter.Seq2[*format.Flow, error] { return r.src.Flows() }
+func (r sourceRecords) expects() iter.Seq2[*format.Expect, error] {
+	if k, ok := r.src.(KindSource); ok {
+		return k.Expects()
+	}
+	return none[format.Expect](nil)
+}
+
+func (r sourceRecords) stats() iter.Seq2[*format.Stats, error] {
+	if k, ok := r.src.(KindSource); ok {
+		return k.Stats()
+	}
+	return none[format.Stats](nil)
+}
+func (r sourceRecords) close()                          { r.src.Close() }
+func (r sourceRecords) position() (format.Options, int) { return 0, 0 }
+func (r sourceRecords) counts() LineCounts              { return LineCounts{} }
+func (r sourceRecords) footer() bool                    { return true }
+func (r sourceRecords) carried() []format.Stats         { return nil }
+
+// header is a Source's own, if it has one (FromSource).
+func (r sourceRecords) header() (Header, bool) {
+	if h, ok := r.src.(interface{ Header() (Header, bool) }); ok {
+		return h.Header()
+	}
+	return Header{}, false
+}
+
+func (r sourceRecords) gaps() []Gap { return nil }
 
 // unmade stands for the records of an Input that Open or FromSource did
 // not make: there are none, and reading them is an error.
@@ -544,11 +593,29 @@ func (in *Input) Close() {
 	in.closers = nil
 }
 
+// Sink writes records in an external encoding (see External).
+type Sink interface {
+	// WriteFlow, WriteExpect and WriteStats write a record, as Output's
+	// methods do: an error that wraps format.ErrUnprintable means that
+	// the record was not written, and the Sink can go on.
+	WriteFlow(*format.Flow) error
+	WriteExpect(*format.Expect) error
+	WriteStats(*format.Stats) error
+	// Close ends the records; it does not close what the Sink writes to.
+	Close() error
+}
+
+// NewSinkOutput returns an Output of records to s, in the external
+// encoding to. Gaps of a capture of events are not kept: WriteGap says so,
+// for the caller to report.
+func NewSinkOutput(s Sink, to Encoding) *Output { return &Output{to: to, sink: s} }
+
 // Output writes records in an encoding.
 type Output struct {
 	to    Encoding
 	text  *format.Writer
 	file  *Writer
+	sink  Sink
 	w     io.Writer
 	buf   []byte
 	count int
@@ -580,6 +647,8 @@ func (o *Output) Text() *format.Writer { return o.text }
 func (o *Output) Write(f *format.Flow) error {
 	var err error
 	switch o.to.kind {
+	case kindExternal:
+		err = o.sink.WriteFlow(f)
 	case kindFile:
 		err = o.file.WriteFlow(f)
 	case kindJSON:
@@ -599,6 +668,8 @@ func (o *Output) Write(f *format.Flow) error {
 func (o *Output) WriteExpect(e *format.Expect) error {
 	var err error
 	switch o.to.kind {
+	case kindExternal:
+		err = o.sink.WriteExpect(e)
 	case kindFile:
 		err = o.file.WriteExpect(e)
 	case kindJSON:
@@ -619,6 +690,8 @@ func (o *Output) WriteExpect(e *format.Expect) error {
 func (o *Output) WriteStats(s *format.Stats) error {
 	var err error
 	switch o.to.kind {
+	case kindExternal:
+		err = o.sink.WriteStats(s)
 	case kindFile:
 		err = o.file.WriteStats(s)
 	case kindJSON:
@@ -649,10 +722,14 @@ func (o *Output) WriteGap(g Gap) (kept bool, err error) {
 func (o *Output) Count() int { return o.count }
 
 // SetDialect sets what a snapshot's header can tell only at the end; see
-// Writer.SetDialect. For other encodings it does nothing.
+// Writer.SetDialect. A Sink with a method SetDialect is given d too. For
+// other encodings it does nothing.
 func (o *Output) SetDialect(d format.Dialect) {
 	if o.file != nil {
 		o.file.SetDialect(d)
+	}
+	if s, ok := o.sink.(interface{ SetDialect(format.Dialect) }); ok {
+		s.SetDialect(d)
 	}
 }
 
@@ -664,6 +741,8 @@ func (o *Output) Close() error {
 		return o.file.Close()
 	case kindText:
 		return o.text.Close()
+	case kindExternal:
+		return o.sink.Close()
 	}
 	return nil
 }

@@ -108,7 +108,7 @@ func (c *command) fromUnused(captures []string) error {
 	if c.from == nil || len(captures) == 0 {
 		return nil
 	}
-	if enc, err := snapshot.ParseEncoding(*c.from); err != nil || enc.IsAuto() {
+	if enc, err := parseEncoding(*c.from); err != nil || enc.IsAuto() {
 		return nil // reading reports a --from that names no format
 	}
 	for _, name := range captures {
@@ -128,7 +128,7 @@ func (c *command) fail(format string, a ...any) int {
 // reading returns what the reading flags give: the inputs' encoding, the
 // zone of their local times, and the filter, if any.
 func (c *command) reading() (snapshot.Encoding, *time.Location, *format.Filter, error) {
-	enc, err := snapshot.ParseEncoding(*c.from)
+	enc, err := parseEncoding(*c.from)
 	if err != nil {
 		return enc, nil, nil, fmt.Errorf("--from: %w", err)
 	}
@@ -204,6 +204,12 @@ func (in *input) track(p *progress) {
 func (in *input) records(enc snapshot.Encoding, d format.Dialect, opts ...format.ScanOption) (*snapshot.Input, error) {
 	t := in.table
 	in.table = nil
+	if t == nil && in.isParquet(enc) {
+		var err error
+		if t, err = in.parquet(); err != nil {
+			return nil, err
+		}
+	}
 	if t == nil {
 		var err error
 		if t, err = snapshot.Open(in, enc, d, append([]format.ScanOption{format.WithName(in.name)}, opts...)...); err != nil {

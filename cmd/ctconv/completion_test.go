@@ -36,6 +36,8 @@ func TestCompletion(t *testing.T) {
 		{"ctconv diff --inc", "--include-volatile"},
 		{"ctconv convert --to x", "xml xml-expect"},
 		{"ctconv convert --to res", "restore"},
+		{"ctconv convert --to par", "parquet"},
+		{"ctconv check --from par", "parquet"},
 		{"ctconv stats --family ipv", "ipv4 ipv6"},
 		{"ctconv completion z", "zsh"},
 	} {

@@ -14,6 +14,7 @@ import (
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/atomicfile"
 	"github.com/ctconv/ctconv/internal/netns"
+	"github.com/ctconv/ctconv/parquet"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -57,6 +58,11 @@ print in conntrackd's formats and JSON, and any other format refuses them
 (a reply inferred would be wrong for NAT). The kernel's formats and restore
 refuse conntrackd's flows, which have no timeout.
 
+--to parquet writes an Apache Parquet file for DuckDB, Spark or Trino: a
+row a record, the capture's host and time on every row (a snapshot's, or
+--host and --time); docs/PARQUET.md lists its columns. A Parquet file,
+as a snapshot, prints by default as the text it was made from.
+
 --to restore prints what conntrack -R loads whole: one line per identity
 (the first; those left out are reported), and the labels only with --with
 labels, as conntrack 1.4.7 crashes on a file of two lines or more with one.
@@ -77,6 +83,7 @@ Examples:
   ctconv convert --from proc --to conntrack --with extended,id /proc/net/nf_conntrack
   ctconv convert --to json testdata/corpus/conntrack-L-ktimestamp.txt
   ctconv convert --to snapshot -o table.ctsnap /proc/net/nf_conntrack
+  ctconv convert --to parquet --host gw1 -o gw1.parquet /proc/net/nf_conntrack
   ctconv convert --keep-going -o clean.txt damaged.txt
   ctconv convert --to proc-stats counters-S.txt counters-S-expect.txt count-C.txt
   ctconv convert --to conntrack-stats /proc/net/stat/nf_conntrack
@@ -98,19 +105,28 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	bad := cmd.maxErrorsFlag()
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
+	host := fs.String("host", "", "the `name` of the host captured, for the host column of --to parquet\nand a snapshot's header (default: a snapshot's)")
+	at := fs.String("time", "", "when the capture was taken, as `RFC3339` (2026-12-01T22:00:00Z), for the\ncaptured_at column of --to parquet and a snapshot's header\n(default: a snapshot's; now)")
 	cmd.netnsFlag(true)
 	files, status, ok := cmd.parse(args)
 	if !ok {
 		return status
 	}
 	defer cmd.closeNetns()
-	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad}
+	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad, host: *host}
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339Nano, *at)
+		if err != nil {
+			return cmd.fail("--time: %q is not a time as RFC 3339 writes it (2026-12-01T22:00:00Z)", *at)
+		}
+		req.at = t
+	}
 	var err error
 	if req.from, req.loc, req.filter, err = cmd.reading(); err != nil {
 		return cmd.fail("%v", err)
 	}
 	if *to != "" {
-		if req.to, err = snapshot.ParseEncoding(*to); err != nil || req.to.IsAuto() {
+		if req.to, err = parseEncoding(*to); err != nil || req.to.IsAuto() {
 			return cmd.fail("--to: %q is not an output format (want %s)", *to, encodings())
 		}
 		req.toSet = true
@@ -151,6 +167,10 @@ type conversion struct {
 	// snapshot's header names the host and kernel release, and carries the
 	// table's counters of the moment, read over netlink if netlink.
 	live, netlink bool
+	// host and at, if set, are the capture's host and time (--host,
+	// --time), for a snapshot's header and Parquet's columns.
+	host string
+	at   time.Time
 	// namespaces, for snapshot --all-netns, are the namespaces whose live
 	// tables the inputs are read in, each in turn, each flow named by its
 	// own.
@@ -180,8 +200,8 @@ func (cmd *command) convert(req conversion, stdin io.Reader) int {
 		defer cancel()
 		defer af.Abort() // after a Commit, does nothing
 		w = af
-	} else if c.toSet && c.to == snapshot.File && isTerminal(stdout) {
-		fmt.Fprintln(stderr, "ctconv "+name+": a snapshot is binary; write it to a file with -o FILE, or to a pipe")
+	} else if c.toSet && (c.to == snapshot.File || c.to == parquetEncoding) && isTerminal(stdout) {
+		fmt.Fprintln(stderr, "ctconv "+name+": a "+map[bool]string{true: "snapshot", false: "Parquet file"}[c.to == snapshot.File]+" is binary; write it to a file with -o FILE, or to a pipe")
 		return 2
 	}
 	c.bw = bufio.NewWriterSize(w, 64<<10)
@@ -213,7 +233,7 @@ rounds:
 	}
 	c.bad.finish(name)
 	err := c.werr
-	if err == nil && c.out == nil && c.to == snapshot.File && ok {
+	if err == nil && c.out == nil && (c.to == snapshot.File || c.to == parquetEncoding) && ok {
 		// Only empty inputs: an empty table is still a capture. Without
 		// --from, its source is /proc's format, the kernel's listing, of
 		// which an empty input is an empty table.
@@ -309,7 +329,7 @@ func encodings() string {
 	for _, f := range format.Formats() {
 		names = append(names, f.String())
 	}
-	return strings.Join(append(names, "json", "snapshot"), ", ")
+	return strings.Join(append(names, "json", "snapshot", parquetEncoding.String()), ", ")
 }
 
 // converter holds the state of one conversion. Of the request, to, opts
@@ -612,6 +632,12 @@ func (c *converter) start(in *snapshot.Input) error {
 		h = sh
 		h.Tool = "ctconv " + version()
 	}
+	if c.host != "" {
+		h.Host = c.host
+	}
+	if !c.at.IsZero() {
+		h.Created = c.at
+	}
 	switch {
 	case len(c.namespaces) > 0: // each flow names its own
 		h.Netns = ""
@@ -664,6 +690,17 @@ func (c *converter) start(in *snapshot.Input) error {
 			}
 			h.Sorted = true
 		}
+	}
+	if c.to == parquetEncoding {
+		k := parquet.Flows
+		switch {
+		case c.expect:
+			k = parquet.Expectations
+		case c.stats:
+			k = parquet.Stats
+		}
+		c.out = snapshot.NewSinkOutput(newParquetSink(c.bw, k, h), c.to)
+		return c.werr
 	}
 	var err error
 	if c.out, err = snapshot.NewOutput(w, c.to, format.Dialect{Location: c.loc}, h); err != nil {

@@ -370,7 +370,8 @@ func TestOutputTarget(t *testing.T) {
 	}
 }
 
-// TestTerminalCheck checks that a snapshot is refused on a terminal only:
+// TestTerminalCheck checks that a snapshot, or a Parquet file, is refused
+// on a terminal only:
 // /dev/null, a character device too, takes it.
 func TestTerminalCheck(t *testing.T) {
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
@@ -390,6 +391,10 @@ func TestTerminalCheck(t *testing.T) {
 	errs.Reset()
 	if code := run([]string{"convert", "--to", "snapshot", corpusProc}, nil, stdoutStream{pty}, &errs); code != 2 || !strings.Contains(errs.String(), "a snapshot is binary") {
 		t.Errorf("on a terminal: exit %d, stderr %q", code, errs.String())
+	}
+	errs.Reset()
+	if code := run([]string{"convert", "--to", "parquet", corpusProc}, nil, stdoutStream{pty}, &errs); code != 2 || !strings.Contains(errs.String(), "a Parquet file is binary") {
+		t.Errorf("parquet on a terminal: exit %d, stderr %q", code, errs.String())
 	}
 }
 

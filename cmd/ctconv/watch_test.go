@@ -110,6 +110,7 @@ func TestConvertGaps(t *testing.T) {
 		{[]string{"--proto", "icmp", "--to", "snapshot", "-o", snap}, "", true},
 		{[]string{"--sort", "--to", "snapshot", "-o", snap}, "a sorted snapshot cannot mark them (a snapshot without --sort keeps them)", false},
 		{[]string{"--to", "json"}, "the capture has 321 gaps, where the kernel dropped 2250 events as ctconv watch was behind; json cannot mark them (--to snapshot keeps them)", false},
+		{[]string{"--to", "parquet", "-o", snap + ".parquet"}, "the capture has 321 gaps, where the kernel dropped 2250 events as ctconv watch was behind; parquet cannot mark them (--to snapshot keeps them)", false},
 	} {
 		os.Remove(snap)
 		code, _, errs := ctconv(t, "", append(append([]string{"convert"}, tc.args...), capture)...)

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"iter"
+	"os"
+	"strconv"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/parquet"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// parquetEncoding is Parquet, which package parquet reads and writes, and
+// package snapshot knows only by name: the seam between them is here.
+var parquetEncoding = snapshot.External("parquet")
+
+// parseEncoding returns the encoding named name: Parquet, or one of
+// package snapshot's.
+func parseEncoding(name string) (snapshot.Encoding, error) {
+	if name == parquetEncoding.String() {
+		return parquetEncoding, nil
+	}
+	enc, err := snapshot.ParseEncoding(name)
+	if err != nil {
+		err = errors.New("unknown format " + strconv.Quote(name) + " (want one of auto, " + encodings() + ")")
+	}
+	return enc, err
+}
+
+// isParquet reports whether the input is a Parquet file, given as enc
+// or, with auto, by its magic; it keeps what it peeked at for the reader.
+func (in *input) isParquet(enc snapshot.Encoding) bool {
+	if enc == parquetEncoding {
+		return true
+	}
+	if !enc.IsAuto() {
+		return false
+	}
+	br := bufio.NewReaderSize(in.Reader, 64<<10) // snapshot.Open takes it as it is
+	in.Reader = br
+	b, _ := br.Peek(len(parquet.Magic))
+	return string(b) == parquet.Magic
+}
+
+// parquet opens the input as a Parquet file: a regular file where it is,
+// any other input (a pipe) read into memory first, as Parquet's footer
+// is at its end.
+func (in *input) parquet() (*snapshot.Input, error) {
+	var ra io.ReaderAt
+	var size int64
+	if fi, err := statRegular(in.file); err == nil && fi != nil {
+		ra, size = in.file, fi.Size()
+	} else {
+		b, err := io.ReadAll(in.Reader)
+		if err != nil {
+			return nil, err
+		}
+		ra, size = bytes.NewReader(b), int64(len(b))
+	}
+	r, err := parquet.NewReader(ra, size)
+	if err != nil {
+		return nil, err
+	}
+	m := r.Meta()
+	enc := snapshot.JSON // what the records print as without --to: their source's
+	if e, err := snapshot.ParseEncoding(m.Source); err == nil && !e.IsAuto() {
+		enc = e
+	}
+	h := snapshot.Header{Created: m.CapturedAt, Host: m.Host, Source: enc, Options: m.Options, Location: m.Location,
+		Footer: true, Tool: "ctconv", Expectations: r.Kind() == parquet.Expectations, Stats: r.Kind() == parquet.Stats,
+		Count: uint64(r.NumRows())}
+	return snapshot.FromSource(parquetSource{r, h}, enc), nil
+}
+
+// statRegular returns the FileInfo of f if it is a regular file whose
+// position is at its start (not a pipe, nor a file read in part).
+func statRegular(f *os.File) (os.FileInfo, error) {
+	if f == nil {
+		return nil, nil
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, err
+	}
+	return fi, nil
+}
+
+// parquetSource is a Parquet file's flows, as snapshot's Source.
+type parquetSource struct {
+	r *parquet.Reader
+	h snapshot.Header // as a snapshot's, of what the file says of its capture
+}
+
+func (s parquetSource) Header() (snapshot.Header, bool) { return s.h, true }
+
+func (s parquetSource) Flows() iter.Seq2[*format.Flow, error]     { return s.r.Flows() }
+func (s parquetSource) Expects() iter.Seq2[*format.Expect, error] { return s.r.Expects() }
+func (s parquetSource) Stats() iter.Seq2[*format.Stats, error]    { return s.r.Stats() }
+func (s parquetSource) Expectations() bool                        { return s.r.Kind() == parquet.Expectations }
+func (s parquetSource) Statistics() bool                          { return s.r.Kind() == parquet.Stats }
+func (s parquetSource) Close() error                              { return nil }
+
+// parquetSink writes records to a Parquet file, as snapshot's Sink.
+type parquetSink struct{ *parquet.Writer }
+
+// newParquetSink returns a Sink of a Parquet file of records of kind k
+// written to w, whose rows carry what h says of the capture.
+func newParquetSink(w io.Writer, k parquet.Kind, h snapshot.Header) parquetSink {
+	m := parquet.Meta{Host: h.Host, CapturedAt: h.Created.UTC(), Source: h.Source.String(), Options: h.Options, Location: h.Location}
+	if h.Source.IsAuto() {
+		m.Source = ""
+	}
+	return parquetSink{parquet.NewWriter(w, k, m)}
+}
+
+func (s parquetSink) WriteFlow(f *format.Flow) error { return s.Write(f) }
+
+// SetDialect sets the options the inputs showed, known at the end.
+func (s parquetSink) SetDialect(d format.Dialect) { s.SetOptions(d.Options) }

@@ -1,0 +1,234 @@
+package parquet
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// expectRow is the row of an expectation, as flowRow is a flow's: the
+// columns are named after the members of its JSON object, a tuple's
+// with the tuple's name before them (tuple_src, mask_dport, master_icmp_id).
+type expectRow struct {
+	capture
+
+	Family    string  `parquet:"family,dict"`
+	Proto     string  `parquet:"proto,dict"`
+	ProtoNum  uint8   `parquet:"proto_num"`
+	Event     *string `parquet:"event,dict"`
+	EventTime *int64  `parquet:"event_time,timestamp(microsecond:utc)"`
+	Timeout   *int64  `parquet:"timeout"`
+
+	TupleSrc      *string `parquet:"tuple_src,dict"`
+	TupleDst      *string `parquet:"tuple_dst,dict"`
+	TupleSport    *uint16 `parquet:"tuple_sport"`
+	TupleDport    *uint16 `parquet:"tuple_dport"`
+	TupleICMPType *uint8  `parquet:"tuple_icmp_type"`
+	TupleICMPCode *uint8  `parquet:"tuple_icmp_code"`
+	TupleICMPID   *uint16 `parquet:"tuple_icmp_id"`
+
+	MaskSrc      *string `parquet:"mask_src,dict"`
+	MaskDst      *string `parquet:"mask_dst,dict"`
+	MaskSport    *uint16 `parquet:"mask_sport"`
+	MaskDport    *uint16 `parquet:"mask_dport"`
+	MaskICMPType *uint8  `parquet:"mask_icmp_type"`
+	MaskICMPCode *uint8  `parquet:"mask_icmp_code"`
+	MaskICMPID   *uint16 `parquet:"mask_icmp_id"`
+
+	MasterSrc      *string `parquet:"master_src,dict"`
+	MasterDst      *string `parquet:"master_dst,dict"`
+	MasterSport    *uint16 `parquet:"master_sport"`
+	MasterDport    *uint16 `parquet:"master_dport"`
+	MasterICMPType *uint8  `parquet:"master_icmp_type"`
+	MasterICMPCode *uint8  `parquet:"master_icmp_code"`
+	MasterICMPID   *uint16 `parquet:"master_icmp_id"`
+	MasterL4       *string `parquet:"master_l4,dict"`
+
+	Zone        *uint16  `parquet:"zone"`
+	Flags       []string `parquet:"flags,optional,list"`
+	Class       *uint32  `parquet:"class"`
+	Helper      *string  `parquet:"helper,dict"`
+	Policy      *string  `parquet:"policy,dict"`
+	Userspace   *bool    `parquet:"userspace"`
+	PortID      *uint32  `parquet:"portid"`
+	Progname    *string  `parquet:"progname,dict"`
+	Use         *uint32  `parquet:"use"`
+	Expires     *int64   `parquet:"expires"`
+	ActiveSince *int64   `parquet:"active_since"`
+	Quirks      []string `parquet:"quirks,optional,list"`
+}
+
+// expectVals holds the values an expectRow points to.
+type expectVals struct {
+	event                               string
+	eventTime, timeout, expires, active int64
+	addrs                               [6]string
+	ports, ids                          [6]uint16
+	types                               [6]uint8
+	zone                                uint16
+	class, portID, use                  uint32
+	userspace                           bool
+	masterL4, helper, policy, progname  string
+	flags, quirks                       []string
+}
+
+// tuples returns the columns of x's tuple, mask and master.
+func (row *expectRow) tuples() [3]tupleCols {
+	return [3]tupleCols{
+		{&row.TupleSrc, &row.TupleDst, &row.TupleSport, &row.TupleDport, &row.TupleICMPType, &row.TupleICMPCode, &row.TupleICMPID},
+		{&row.MaskSrc, &row.MaskDst, &row.MaskSport, &row.MaskDport, &row.MaskICMPType, &row.MaskICMPCode, &row.MaskICMPID},
+		{&row.MasterSrc, &row.MasterDst, &row.MasterSport, &row.MasterDport, &row.MasterICMPType, &row.MasterICMPCode, &row.MasterICMPID},
+	}
+}
+
+// set fills row with x, through v; it keeps the capture's columns.
+func (row *expectRow) set(x *format.Expect, v *expectVals, addrs *addrCache) error {
+	*row = expectRow{capture: row.capture}
+	row.Family, row.Proto, row.ProtoNum = x.Family.String(), protoName(x.Proto), uint8(x.Proto)
+	if x.Event != format.EventNone {
+		v.event = x.Event.String()
+		row.Event = &v.event
+	}
+	opt(&row.EventTime, &v.eventTime, x.EventTime, x.Has(format.ExpectEventTime))
+	opt(&row.Timeout, &v.timeout, x.Timeout, x.Has(format.ExpectTimeout))
+	cols := row.tuples()
+	for i, t := range [...]struct {
+		t   *format.Tuple
+		l4  format.Layer4
+		has bool
+	}{{&x.Tuple, x.Proto.Layer4(), true}, {&x.Mask, x.Proto.Layer4(), x.Has(format.ExpectMask)}, {&x.Master, x.MasterL4, x.Has(format.ExpectMaster)}} {
+		if t.has {
+			cols[i].set(t.t, t.l4, addrs, &v.addrs[2*i], &v.addrs[2*i+1], &v.ports[2*i], &v.ports[2*i+1], &v.types[2*i], &v.types[2*i+1], &v.ids[i])
+		}
+	}
+	if x.Has(format.ExpectMaster) {
+		if int(x.MasterL4) >= len(layer4Names) {
+			return &unprintable{"master's layer-4 kind " + strconv.Itoa(int(x.MasterL4)) + " has no name"}
+		}
+		v.masterL4 = layer4Names[x.MasterL4]
+		row.MasterL4 = &v.masterL4
+	}
+	opt(&row.Zone, &v.zone, x.Zone, x.Has(format.ExpectZone))
+	if x.Has(format.ExpectFlagsSet) || x.Flags != 0 {
+		v.flags = bitNames(v.flags[:0], uint64(x.Flags), expectFlagNames[:])
+		row.Flags = v.flags
+	}
+	opt(&row.Class, &v.class, x.Class, x.Has(format.ExpectClass))
+	opt(&row.Helper, &v.helper, x.Helper, x.Has(format.ExpectHelper))
+	opt(&row.Policy, &v.policy, x.Policy, x.Has(format.ExpectPolicy))
+	opt(&row.Userspace, &v.userspace, true, x.Has(format.ExpectUserspace))
+	opt(&row.PortID, &v.portID, x.PortID, x.Has(format.ExpectPortID))
+	opt(&row.Progname, &v.progname, x.Progname, x.Has(format.ExpectProgname))
+	opt(&row.Use, &v.use, x.Use, x.Has(format.ExpectUse))
+	opt(&row.Expires, &v.expires, x.Expires, x.Has(format.ExpectExpires))
+	opt(&row.ActiveSince, &v.active, x.ActiveSince, x.Has(format.ExpectActiveSince))
+	if x.Quirks != 0 {
+		v.quirks = bitNames(v.quirks[:0], uint64(x.Quirks), quirkNames[:])
+		row.Quirks = v.quirks
+	}
+	return nil
+}
+
+// expect sets x to the expectation of row.
+func (row *expectRow) expect(x *format.Expect) error {
+	*x = format.Expect{}
+	if err := x.Family.UnmarshalText([]byte(row.Family)); err != nil {
+		return columnErr("family", err)
+	}
+	x.Proto = format.Proto(row.ProtoNum)
+	if row.Event != nil {
+		if err := x.Event.UnmarshalText([]byte(*row.Event)); err != nil || x.Event == format.EventNone {
+			return columnErr("event", errorString("unknown event "+strconv.Quote(*row.Event)))
+		}
+	}
+	get(&x.EventTime, row.EventTime, &x.Fields, format.ExpectEventTime)
+	get(&x.Timeout, row.Timeout, &x.Fields, format.ExpectTimeout)
+	cols := row.tuples()
+	for i, t := range [...]struct {
+		t    *format.Tuple
+		name string
+	}{{&x.Tuple, "tuple"}, {&x.Mask, "mask"}, {&x.Master, "master"}} {
+		l4, err := cols[i].get(t.t, t.name)
+		if err != nil {
+			return err
+		}
+		if i == 1 && (l4 || x.Mask.Src.IsValid() || x.Mask.Dst.IsValid()) {
+			x.Fields |= format.ExpectMask
+		}
+	}
+	if row.MasterL4 != nil {
+		l4, ok := index(layer4Names[:], *row.MasterL4)
+		if !ok {
+			return columnErr("master_l4", errorString("unknown kind "+strconv.Quote(*row.MasterL4)+" (want none, ports, keys or icmp)"))
+		}
+		x.MasterL4, x.Fields = format.Layer4(l4), x.Fields|format.ExpectMaster
+	}
+	get(&x.Zone, row.Zone, &x.Fields, format.ExpectZone)
+	if row.Flags != nil {
+		fl, err := namedBits(row.Flags, expectFlagNames[:], "flags")
+		if err != nil {
+			return err
+		}
+		x.Flags, x.Fields = format.ExpectFlags(fl), x.Fields|format.ExpectFlagsSet
+	}
+	get(&x.Class, row.Class, &x.Fields, format.ExpectClass)
+	get(&x.Helper, row.Helper, &x.Fields, format.ExpectHelper)
+	get(&x.Policy, row.Policy, &x.Fields, format.ExpectPolicy)
+	if row.Userspace != nil {
+		if !*row.Userspace {
+			return columnErr("userspace", errorString("false (true or NULL)"))
+		}
+		x.Fields |= format.ExpectUserspace
+	}
+	get(&x.PortID, row.PortID, &x.Fields, format.ExpectPortID)
+	get(&x.Progname, row.Progname, &x.Fields, format.ExpectProgname)
+	get(&x.Use, row.Use, &x.Fields, format.ExpectUse)
+	get(&x.Expires, row.Expires, &x.Fields, format.ExpectExpires)
+	get(&x.ActiveSince, row.ActiveSince, &x.Fields, format.ExpectActiveSince)
+	if row.Quirks != nil {
+		q, err := namedBits(row.Quirks, quirkNames[:], "quirks")
+		if err != nil {
+			return err
+		}
+		x.Quirks = format.Quirks(q)
+	}
+	for _, s := range [...]struct {
+		has  format.ExpectFields
+		col  string
+		text string
+	}{{format.ExpectHelper, "helper", x.Helper}, {format.ExpectPolicy, "policy", x.Policy}, {format.ExpectProgname, "progname", x.Progname}} {
+		if x.Has(s.has) && !isText(s.text) && s.text != "" { // "": as JSON Lines take it
+			return columnErr(s.col, errorString("holds control bytes or invalid UTF-8: "+strconv.Quote(s.text)))
+		}
+	}
+	return nil
+}
+
+// The names of the kinds of layer-4 part, and of the flags of
+// expectations, as JSON Lines name them.
+var (
+	layer4Names     = [...]string{format.L4None: "none", format.L4Ports: "ports", format.L4Keys: "keys", format.L4ICMP: "icmp"}
+	expectFlagNames = [8]string{"permanent", "inactive", "userspace", "bit3", "bit4", "bit5", "bit6", "bit7"}
+)
+
+func index(names []string, name string) (int, bool) {
+	for i, n := range names {
+		if n == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// isText reports whether s prints as a value its parser reads back, as
+// format requires of a flow's text (format.Flow.CheckText): not empty,
+// valid UTF-8, without control bytes.
+func isText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return s != "" && utf8.ValidString(s)
+}

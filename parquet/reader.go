@@ -1,0 +1,283 @@
+package parquet
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// Magic is what a Parquet file starts and ends with.
+const Magic = "PAR1"
+
+// The bounds of what a Reader takes, so that a hostile file costs little
+// memory: a footer of at most MaxFooter bytes, column chunks of at most
+// MaxChunk bytes each, uncompressed (a decompression bomb declares more).
+const (
+	MaxFooter = 64 << 20
+	MaxChunk  = 512 << 20
+)
+
+// Reader reads the records of a Parquet file that Writer wrote, or of any
+// file with their columns.
+type Reader struct {
+	f    *pq.File
+	kind Kind
+}
+
+// NewReader opens the Parquet file r of size bytes. It reads the footer
+// and checks the schema; Flows reads the rows.
+func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
+	var tail [8]byte
+	if size < 12 {
+		return nil, ErrNotParquet
+	}
+	var head [4]byte
+	if _, err := r.ReadAt(head[:], 0); err != nil {
+		return nil, &FileError{Msg: "reading its start", Err: err}
+	}
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return nil, &FileError{Msg: "reading its end", Err: err}
+	}
+	if string(head[:]) != Magic || string(tail[4:]) != Magic {
+		return nil, ErrNotParquet
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 || n > MaxFooter {
+		return nil, &FileError{Msg: fmt.Sprintf("the footer declares %d bytes, more than the file's %d or the bound of %d (a cut or damaged file?)", n, size, MaxFooter)}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			rd, err = nil, &FileError{Msg: fmt.Sprint("damaged footer: ", p)}
+		}
+	}()
+	f, err := pq.OpenFile(r, size, pq.SkipPageIndex(true), pq.SkipBloomFilters(true), pq.ReadBufferSize(64<<10))
+	if err != nil {
+		return nil, &FileError{Msg: "damaged or cut", Err: err}
+	}
+	rd = &Reader{f: f, kind: Flows}
+	if v, ok := f.Lookup(recordsKey); ok {
+		k, ok := index(kindNames[:], v)
+		if !ok {
+			return nil, &FileError{Msg: "holds records of kind " + v + ", which this version does not know"}
+		}
+		rd.kind = Kind(k)
+	}
+	var want *pq.Schema
+	switch rd.kind {
+	case Flows:
+		want = flowSchema
+	case Expectations:
+		want = expectSchema
+	case Stats:
+		want = statsSchema
+	}
+	if err := check(f, want, size); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// The schemas of the kinds of records.
+var (
+	flowSchema   = pq.SchemaOf(flowRow{})
+	expectSchema = pq.SchemaOf(expectRow{})
+	statsSchema  = pq.SchemaOf(statsRow{})
+)
+
+// Kind returns the kind of records the file holds, as its footer says
+// (Flows where it says nothing).
+func (r *Reader) Kind() Kind { return r.kind }
+
+// check checks that f has the columns of flows, of their types, and
+// declares no more than a reader takes.
+func check(f *pq.File, want *pq.Schema, size int64) error {
+	got := f.Schema()
+	for _, path := range want.Columns() {
+		wl, _ := want.Lookup(path...)
+		gl, ok := got.Lookup(path...)
+		if !ok {
+			if isNullable(want, path) {
+				continue // NULL in every row: a file of an earlier version
+			}
+			return &FileError{Msg: "no column " + pathName(path)}
+		}
+		if wl.Node.Type().Kind() != gl.Node.Type().Kind() || wl.MaxRepetitionLevel != gl.MaxRepetitionLevel {
+			return &FileError{Msg: "column " + pathName(path) + " is of type " + gl.Node.Type().String() + ", not " + wl.Node.Type().String()}
+		}
+	}
+	md := f.Metadata()
+	if md.NumRows < 0 {
+		return &FileError{Msg: "a negative number of rows"}
+	}
+	for _, rg := range md.RowGroups {
+		for _, c := range rg.Columns {
+			m := c.MetaData
+			if m.TotalUncompressedSize < 0 || m.TotalUncompressedSize > MaxChunk || m.TotalCompressedSize < 0 || m.TotalCompressedSize > size {
+				return &FileError{Msg: fmt.Sprintf("a column chunk declares %d bytes (%d compressed), more than the bound of %d or the file's %d", m.TotalUncompressedSize, m.TotalCompressedSize, MaxChunk, size)}
+			}
+		}
+	}
+	return nil
+}
+
+// isNullable reports whether the column at path of s may be NULL.
+func isNullable(s *pq.Schema, path []string) bool {
+	var n pq.Node = s
+	for _, name := range path {
+		for _, f := range n.Fields() {
+			if f.Name() == name {
+				n = f
+				break
+			}
+		}
+		if n.Optional() {
+			return true
+		}
+	}
+	return false
+}
+
+func pathName(path []string) string {
+	s := ""
+	for i, p := range path {
+		if i > 0 {
+			s += "."
+		}
+		s += p
+	}
+	return s
+}
+
+// Meta returns what the first row says of the capture, and the footer's
+// metadata: the zero Meta for a file of no rows that says nothing.
+func (r *Reader) Meta() Meta {
+	var c capture
+	for row, err := range rows[capture](r.f) {
+		if err == nil {
+			c = *row
+		}
+		break
+	}
+	var m Meta
+	if c.Host != nil {
+		m.Host = *c.Host
+	}
+	if c.SourceFormat != nil {
+		m.Source = *c.SourceFormat
+	}
+	if c.CapturedAt != nil {
+		m.CapturedAt = time.UnixMicro(*c.CapturedAt).UTC()
+	}
+	if v, ok := r.f.Lookup(optionsKey); ok {
+		m.Options.UnmarshalText([]byte(v)) // options of a later version: none
+	}
+	m.Location, _ = r.f.Lookup(locationKey)
+	return m
+}
+
+// NumRows returns the number of rows the footer declares.
+func (r *Reader) NumRows() int64 { return r.f.NumRows() }
+
+// rows yields each row of the file f, as a Row; a damaged page ends them
+// with a *FileError.
+func rows[Row any](f *pq.File) iter.Seq2[*Row, error] {
+	return func(yield func(*Row, error) bool) {
+		buf := make([]Row, 256)
+		gr := pq.NewGenericReader[Row](f)
+		defer gr.Close()
+		read1 := func() (n int, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					n, err = 0, &FileError{Msg: fmt.Sprint("damaged page: ", p)}
+				}
+			}()
+			clear(buf)
+			return gr.Read(buf)
+		}
+		var err error
+		var read int64
+		for err == nil {
+			var n int
+			n, err = read1()
+			if n == 0 && err == nil {
+				err = io.EOF // no progress: the count below tells
+			}
+			read += int64(n)
+			for i := range n {
+				if !yield(&buf[i], nil) {
+					return
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) && read != f.NumRows() {
+			err = &FileError{Msg: fmt.Sprintf("%d rows, where the footer declares %d (a damaged file?)", read, f.NumRows())}
+		}
+		if !errors.Is(err, io.EOF) {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				err = &FileError{Msg: "damaged or cut", Err: err}
+			}
+			yield(nil, err)
+		}
+	}
+}
+
+// records yields each record of the file, read from its row by get into
+// the Reader's own R, which the next iteration overwrites. A row that
+// holds no record yields a *ColumnError, and the loop may go on; a
+// damaged file ends with a *FileError. A file of another kind yields
+// ErrKind.
+func records[Row, R any](r *Reader, k Kind, get func(*Row, *R) error) iter.Seq2[*R, error] {
+	return func(yield func(*R, error) bool) {
+		if r.kind != k {
+			yield(nil, ErrKind)
+			return
+		}
+		var rec R
+		var i int64
+		for row, err := range rows[Row](r.f) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if err := get(row, &rec); err != nil {
+				var ce *ColumnError
+				if errors.As(err, &ce) {
+					ce.Row = i
+				}
+				if !yield(nil, err) {
+					return
+				}
+			} else if !yield(&rec, nil) {
+				return
+			}
+			i++
+		}
+	}
+}
+
+// Flows returns an iterator over the flows of a file of them. Each is the
+// Reader's own, overwritten by the next iteration (copy it to keep it).
+// A row that holds no flow yields a *ColumnError, and the loop may go
+// on; a damaged file ends with a *FileError.
+func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
+	return records(r, Flows, (*flowRow).flow)
+}
+
+// Expects returns an iterator over the expectations of a file of them;
+// see Flows.
+func (r *Reader) Expects() iter.Seq2[*format.Expect, error] {
+	return records(r, Expectations, (*expectRow).expect)
+}
+
+// Stats returns an iterator over the records of the table's counters of a
+// file of them; see Flows.
+func (r *Reader) Stats() iter.Seq2[*format.Stats, error] {
+	return records(r, Stats, (*statsRow).stats)
+}

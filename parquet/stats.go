@@ -1,0 +1,111 @@
+package parquet
+
+import (
+	"github.com/ctconv/ctconv/format"
+)
+
+// statsRow is the row of a record of the table's counters: the CPU
+// (NULL for the table's, as conntrack -C counts it), then each counter,
+// named as conntrack -S and JSON Lines name it; NULL where the source
+// printed none.
+type statsRow struct {
+	capture
+
+	CPU   *int32  `parquet:"cpu"`
+	Netns *string `parquet:"netns,dict"`
+
+	Searched      *uint64 `parquet:"searched"`
+	Found         *uint64 `parquet:"found"`
+	New           *uint64 `parquet:"new"`
+	Invalid       *uint64 `parquet:"invalid"`
+	Ignore        *uint64 `parquet:"ignore"`
+	Delete        *uint64 `parquet:"delete"`
+	DeleteList    *uint64 `parquet:"delete_list"`
+	Insert        *uint64 `parquet:"insert"`
+	InsertFailed  *uint64 `parquet:"insert_failed"`
+	Drop          *uint64 `parquet:"drop"`
+	EarlyDrop     *uint64 `parquet:"early_drop"`
+	Error         *uint64 `parquet:"error"`
+	SearchRestart *uint64 `parquet:"search_restart"`
+	ClashResolve  *uint64 `parquet:"clash_resolve"`
+	ChainTooLong  *uint64 `parquet:"chaintoolong"`
+	Entries       *uint64 `parquet:"entries"`
+	MaxEntries    *uint64 `parquet:"max_entries"`
+	ExpectNew     *uint64 `parquet:"expect_new"`
+	ExpectCreate  *uint64 `parquet:"expect_create"`
+	ExpectDelete  *uint64 `parquet:"expect_delete"`
+}
+
+// statsVals holds the values a statsRow points to.
+type statsVals struct {
+	cpu    int32
+	netns  string
+	values [statCount]uint64
+}
+
+// statCount is one more than the last counter: format.Stat's are 1 to
+// statCount-1.
+const statCount = int(format.StatExpectDelete) + 1
+
+// counters returns the row's columns of the counters, by format.Stat.
+func (row *statsRow) counters() [statCount]**uint64 {
+	return [statCount]**uint64{nil,
+		&row.Searched, &row.Found, &row.New, &row.Invalid, &row.Ignore, &row.Delete, &row.DeleteList,
+		&row.Insert, &row.InsertFailed, &row.Drop, &row.EarlyDrop, &row.Error, &row.SearchRestart,
+		&row.ClashResolve, &row.ChainTooLong, &row.Entries, &row.MaxEntries,
+		&row.ExpectNew, &row.ExpectCreate, &row.ExpectDelete}
+}
+
+// set fills row with s, through v; it keeps the capture's columns.
+func (row *statsRow) set(s *format.Stats, v *statsVals, _ *addrCache) error {
+	*row = statsRow{capture: row.capture}
+	if s.CPU >= 0 {
+		if s.CPU > 1<<31-1 {
+			return &unprintable{"a CPU number beyond 2^31"}
+		}
+		v.cpu = int32(s.CPU)
+		row.CPU = &v.cpu
+	}
+	opt(&row.Netns, &v.netns, s.Netns, s.Netns != "")
+	cols := row.counters()
+	n := 0
+	for st, x := range s.All() {
+		if int(st) < statCount {
+			v.values[st] = x
+			*cols[st] = &v.values[st]
+			n++
+		}
+	}
+	if n == 0 {
+		return &unprintable{"a record of the table's counters without counters"}
+	}
+	return nil
+}
+
+// stats sets s to the record of row.
+func (row *statsRow) stats(s *format.Stats) error {
+	*s = format.Stats{CPU: -1}
+	if row.CPU != nil {
+		if *row.CPU < 0 {
+			return columnErr("cpu", errorString("negative (NULL is the table's)"))
+		}
+		s.CPU = int(*row.CPU)
+	}
+	if row.Netns != nil {
+		if !isText(*row.Netns) {
+			return columnErr("netns", errorString("empty, or holds control bytes or invalid UTF-8"))
+		}
+		s.Netns = *row.Netns
+	}
+	n := 0
+	for st, col := range row.counters() {
+		if col != nil && *col != nil {
+			s.Set(format.Stat(st), **col)
+			n++
+		}
+	}
+	if n == 0 {
+		return columnErr("entries", errorString("a row without counters"))
+	}
+	return nil
+}
