@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -429,5 +430,48 @@ func TestSizeAgainstSnapshot(t *testing.T) {
 	t.Logf("Parquet %d bytes, snapshot %d: %.2f×", pqf.Len(), snap.Len(), ratio)
 	if ratio > 1.5 {
 		t.Errorf("the Parquet file is %.2f× the snapshot (at most 1.5×)", ratio)
+	}
+}
+
+// TestRowGroups writes flows of several row groups, whose goroutines
+// write and commit them concurrently: they read back in order, each
+// group full but the last.
+func TestRowGroups(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 270,000 flows")
+	}
+	var b bytes.Buffer
+	w := NewWriter(&b, Flows, Meta{Host: "gw1"})
+	g := gen.New(7)
+	var f format.Flow
+	var want []byte
+	n := 2*RowGroupRows + 7000
+	for range n {
+		g.Flow(&f)
+		var err error
+		if want, err = codec.AppendJSON(want, &f); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(&f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readJSON(t, b.Bytes())
+	if got != string(want) {
+		t.Errorf("the flows read back differ from those written")
+	}
+	pf, err := pq.OpenFile(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []int64
+	for _, rg := range pf.RowGroups() {
+		rows = append(rows, rg.NumRows())
+	}
+	if !slices.Equal(rows, []int64{RowGroupRows, RowGroupRows, 7000}) {
+		t.Errorf("row groups of %v rows, want %d, %d, 7000", rows, RowGroupRows, RowGroupRows)
 	}
 }

@@ -77,7 +77,7 @@ var ErrKind = errors.New("parquet: a record of another kind than the file's")
 // Close writes the file's footer; the file is incomplete until then.
 type Writer struct {
 	kind    Kind
-	flows   *table[flowRow, flowVals]
+	flows   *flowColumns
 	expects *table[expectRow, expectVals]
 	stats   *table[statsRow, statsVals]
 	capture capture
@@ -108,7 +108,7 @@ func NewWriter(w io.Writer, k Kind, m Meta) *Writer {
 		pw.stats = newTable[statsRow, statsVals](w, k)
 		pw.pw = pw.stats.w
 	default:
-		pw.flows = newTable[flowRow, flowVals](w, Flows)
+		pw.flows = newFlowColumns(w)
 		pw.pw = pw.flows.w
 	}
 	pw.SetOptions(m.Options)
@@ -134,7 +134,7 @@ func (w *Writer) Write(f *format.Flow) error {
 	if w.flows == nil {
 		return ErrKind
 	}
-	return put(w.flows, w.capture, func(row *flowRow, v *flowVals) error { return row.set(f, v, &w.addrs) })
+	return w.flows.write(f, &w.capture, &w.addrs)
 }
 
 // WriteExpect writes the expectation x, as Write writes a flow.
@@ -188,19 +188,25 @@ type tableBuf[Row, V any] struct {
 }
 
 func newTable[Row, V any](w io.Writer, k Kind) *table[Row, V] {
-	t := &table[Row, V]{
-		w: pq.NewGenericWriter[Row](w,
-			pq.Compression(&zstdCodec),
-			pq.MaxRowsPerRowGroup(RowGroupRows),
-			pq.CreatedBy("ctconv", "", ""),
-			pq.KeyValueMetadata(recordsKey, k.String()),
-		),
-		done: make(chan error, 1),
-	}
+	t := &table[Row, V]{w: newGenericWriter[Row](w, k), done: make(chan error, 1)}
 	for i := range t.bufs {
 		t.bufs[i] = tableBuf[Row, V]{make([]Row, batch), make([]V, batch)}
 	}
 	return t
+}
+
+// newGenericWriter returns the library's writer of a file of records
+// of kind k, in rows of type Row.
+func newGenericWriter[Row any](w io.Writer, k Kind) *pq.GenericWriter[Row] {
+	return pq.NewGenericWriter[Row](w,
+		pq.Compression(&zstdCodec),
+		// The footer's statistics, not the pages', as the pages'
+		// bounds cost a tenth of the writing.
+		pq.DataPageStatistics(false),
+		pq.MaxRowsPerRowGroup(RowGroupRows),
+		pq.CreatedBy("ctconv", "", ""),
+		pq.KeyValueMetadata(recordsKey, k.String()),
+	)
 }
 
 // zstdCodec compresses pages at zstd's fastest level: the columns are
