@@ -175,10 +175,9 @@ func (row *expectRow) expect(x *format.Expect) error {
 	get(&x.Class, row.Class, &x.Fields, format.ExpectClass)
 	get(&x.Helper, row.Helper, &x.Fields, format.ExpectHelper)
 	get(&x.Policy, row.Policy, &x.Fields, format.ExpectPolicy)
-	if row.Userspace != nil {
-		if !*row.Userspace {
-			return columnErr("userspace", errorString("false (true or NULL)"))
-		}
+	if set, err := userspace(row.Userspace); err != nil {
+		return err
+	} else if set {
 		x.Fields |= format.ExpectUserspace
 	}
 	get(&x.PortID, row.PortID, &x.Fields, format.ExpectPortID)
@@ -186,12 +185,8 @@ func (row *expectRow) expect(x *format.Expect) error {
 	get(&x.Use, row.Use, &x.Fields, format.ExpectUse)
 	get(&x.Expires, row.Expires, &x.Fields, format.ExpectExpires)
 	get(&x.ActiveSince, row.ActiveSince, &x.Fields, format.ExpectActiveSince)
-	if row.Quirks != nil {
-		q, err := namedBits(row.Quirks, quirkNames[:], "quirks")
-		if err != nil {
-			return err
-		}
-		x.Quirks = format.Quirks(q)
+	if err := readQuirks(&x.Quirks, row.Quirks); err != nil {
+		return err
 	}
 	for _, s := range [...]struct {
 		has  format.ExpectFields

@@ -156,22 +156,17 @@ func (row *flowRow) flow(f *format.Flow) error {
 	if row.VtagOriginal != nil || row.VtagReply != nil {
 		f.OrigVtag, f.ReplyVtag, f.Fields = deref(row.VtagOriginal), deref(row.VtagReply), f.Fields|format.FieldVtags
 	}
-	if row.Userspace != nil {
-		if !*row.Userspace {
-			return columnErr("userspace", errorString("false (true or NULL)"))
-		}
+	if set, err := userspace(row.Userspace); err != nil {
+		return err
+	} else if set {
 		f.Fields |= format.FieldUserspace
 	}
 	get(&f.PortID, row.PortID, &f.Fields, format.FieldPortID)
 	get(&f.Progname, row.Progname, &f.Fields, format.FieldProgname)
 	get(&f.Expires, row.Expires, &f.Fields, format.FieldExpires)
 	get(&f.ActiveSince, row.ActiveSince, &f.Fields, format.FieldActiveSince)
-	if row.Quirks != nil {
-		q, err := namedBits(row.Quirks, quirkNames[:], "quirks")
-		if err != nil {
-			return err
-		}
-		f.Quirks = format.Quirks(q)
+	if err := readQuirks(&f.Quirks, row.Quirks); err != nil {
+		return err
 	}
 	last := format.Slot(0)
 	for _, x := range row.Extras {
@@ -354,4 +349,24 @@ next:
 		return 0, columnErr(col, errorString("unknown name "+strconv.Quote(name)))
 	}
 	return bits, nil
+}
+
+// userspace reads the column userspace, which is true or NULL: whether the
+// record's event was caused by a program.
+func userspace(v *bool) (bool, error) {
+	if v != nil && !*v {
+		return false, columnErr("userspace", errorString("false (true or NULL)"))
+	}
+	return v != nil, nil
+}
+
+// readQuirks reads the column quirks, the names of a record's quirks, into
+// q; NULL leaves q as it is.
+func readQuirks(q *format.Quirks, names []string) error {
+	if names == nil {
+		return nil
+	}
+	bits, err := namedBits(names, quirkNames[:], "quirks")
+	*q = format.Quirks(bits)
+	return err
 }
