@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -158,8 +159,8 @@ func (row *expectRow) expect(x *format.Expect) error {
 		}
 	}
 	if row.MasterL4 != nil {
-		l4, ok := index(layer4Names[:], *row.MasterL4)
-		if !ok {
+		l4 := slices.Index(layer4Names[:], *row.MasterL4)
+		if l4 < 0 {
 			return columnErr("master_l4", errorString("unknown kind "+strconv.Quote(*row.MasterL4)+" (want none, ports, keys or icmp)"))
 		}
 		x.MasterL4, x.Fields = format.Layer4(l4), x.Fields|format.ExpectMaster
@@ -206,15 +207,6 @@ var (
 	layer4Names     = [...]string{format.L4None: "none", format.L4Ports: "ports", format.L4Keys: "keys", format.L4ICMP: "icmp"}
 	expectFlagNames = [8]string{"permanent", "inactive", "userspace", "bit3", "bit4", "bit5", "bit6", "bit7"}
 )
-
-func index(names []string, name string) (int, bool) {
-	for i, n := range names {
-		if n == name {
-			return i, true
-		}
-	}
-	return 0, false
-}
 
 // isText reports whether s prints as a value its parser reads back, as
 // format requires of a flow's text (format.Flow.CheckText): not empty,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
@@ -62,8 +63,8 @@ func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
 	}
 	rd = &Reader{f: f, kind: Flows}
 	if v, ok := f.Lookup(recordsKey); ok {
-		k, ok := index(kindNames[:], v)
-		if !ok {
+		k := slices.Index(kindNames[:], v)
+		if k < 0 {
 			return nil, &FileError{Msg: "holds records of kind " + v + ", which this version does not know"}
 		}
 		rd.kind = Kind(k)
