@@ -10,9 +10,10 @@ import (
 )
 
 // BenchmarkWrite writes flows of a generated table of a busy gateway,
-// as ctconv convert --to parquet does.
+// as ctconv convert --to parquet does: two row groups' worth, so that
+// dictionaries fill as they do on a large table.
 func BenchmarkWrite(b *testing.B) {
-	flows := make([]format.Flow, 4096)
+	flows := make([]format.Flow, 1<<18)
 	g := gen.New(1)
 	for i := range flows {
 		g.Flow(&flows[i])

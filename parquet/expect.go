@@ -60,20 +60,6 @@ type expectRow struct {
 	Quirks      []string `parquet:"quirks,optional,list"`
 }
 
-// expectVals holds the values an expectRow points to.
-type expectVals struct {
-	event                               string
-	eventTime, timeout, expires, active int64
-	addrs                               [6]string
-	ports, ids                          [6]uint16
-	types                               [6]uint8
-	zone                                uint16
-	class, portID, use                  uint32
-	userspace                           bool
-	masterL4, helper, policy, progname  string
-	flags, quirks                       []string
-}
-
 // tuples returns the columns of x's tuple, mask and master.
 func (row *expectRow) tuples() [3]tupleCols {
 	return [3]tupleCols{
@@ -83,52 +69,72 @@ func (row *expectRow) tuples() [3]tupleCols {
 	}
 }
 
-// set fills row with x, through v; it keeps the capture's columns.
-func (row *expectRow) set(x *format.Expect, v *expectVals, addrs *addrCache) error {
-	*row = expectRow{capture: row.capture}
-	row.Family, row.Proto, row.ProtoNum = x.Family.String(), protoName(x.Proto), uint8(x.Proto)
-	if x.Event != format.EventNone {
-		v.event = x.Event.String()
-		row.Event = &v.event
+// putExpect fills a row of expectRow's columns, in their order, with c
+// and x; names holds its lists of names (flags, quirks).
+func putExpect(g *group, c *capture, x *format.Expect, names *[3][]string) error {
+	master := x.Has(format.ExpectMaster)
+	if master && int(x.MasterL4) >= len(layer4Names) {
+		return &unprintable{"master's layer-4 kind " + strconv.Itoa(int(x.MasterL4)) + " has no name"}
 	}
-	opt(&row.EventTime, &v.eventTime, x.EventTime, x.Has(format.ExpectEventTime))
-	opt(&row.Timeout, &v.timeout, x.Timeout, x.Has(format.ExpectTimeout))
-	cols := row.tuples()
-	for i, t := range [...]struct {
+	g.capture(c)
+	g.str(x.Family.String())
+	g.str(protoName(x.Proto))
+	g.int(int64(x.Proto))
+	g.optStr(x.Event.String(), x.Event != format.EventNone)
+	optInt(g, x.EventTime, x.Has(format.ExpectEventTime))
+	optInt(g, x.Timeout, x.Has(format.ExpectTimeout))
+	var none format.Tuple
+	for _, t := range [...]struct {
 		t   *format.Tuple
 		l4  format.Layer4
 		has bool
-	}{{&x.Tuple, x.Proto.Layer4(), true}, {&x.Mask, x.Proto.Layer4(), x.Has(format.ExpectMask)}, {&x.Master, x.MasterL4, x.Has(format.ExpectMaster)}} {
+	}{{&x.Tuple, x.Proto.Layer4(), true}, {&x.Mask, x.Proto.Layer4(), x.Has(format.ExpectMask)}, {&x.Master, x.MasterL4, master}} {
 		if t.has {
-			cols[i].set(t.t, t.l4, addrs, &v.addrs[2*i], &v.addrs[2*i+1], &v.ports[2*i], &v.ports[2*i+1], &v.types[2*i], &v.types[2*i+1], &v.ids[i])
+			putTuple(g, t.t, t.l4)
+		} else {
+			putTuple(g, &none, format.L4None)
 		}
 	}
-	if x.Has(format.ExpectMaster) {
-		if int(x.MasterL4) >= len(layer4Names) {
-			return &unprintable{"master's layer-4 kind " + strconv.Itoa(int(x.MasterL4)) + " has no name"}
-		}
-		v.masterL4 = layer4Names[x.MasterL4]
-		row.MasterL4 = &v.masterL4
+	var l4 string
+	if master {
+		l4 = layer4Names[x.MasterL4]
 	}
-	opt(&row.Zone, &v.zone, x.Zone, x.Has(format.ExpectZone))
+	g.optStr(l4, master)
+	optInt(g, x.Zone, x.Has(format.ExpectZone))
+	var flags, quirks []string
 	if x.Has(format.ExpectFlagsSet) || x.Flags != 0 {
-		v.flags = bitNames(v.flags[:0], uint64(x.Flags), expectFlagNames[:])
-		row.Flags = v.flags
+		flags = bitNames(names[0][:0], uint64(x.Flags), expectFlagNames[:])
+		names[0] = flags
 	}
-	opt(&row.Class, &v.class, x.Class, x.Has(format.ExpectClass))
-	opt(&row.Helper, &v.helper, x.Helper, x.Has(format.ExpectHelper))
-	opt(&row.Policy, &v.policy, x.Policy, x.Has(format.ExpectPolicy))
-	opt(&row.Userspace, &v.userspace, true, x.Has(format.ExpectUserspace))
-	opt(&row.PortID, &v.portID, x.PortID, x.Has(format.ExpectPortID))
-	opt(&row.Progname, &v.progname, x.Progname, x.Has(format.ExpectProgname))
-	opt(&row.Use, &v.use, x.Use, x.Has(format.ExpectUse))
-	opt(&row.Expires, &v.expires, x.Expires, x.Has(format.ExpectExpires))
-	opt(&row.ActiveSince, &v.active, x.ActiveSince, x.Has(format.ExpectActiveSince))
+	g.list(flags)
+	optInt(g, x.Class, x.Has(format.ExpectClass))
+	g.optStr(x.Helper, x.Has(format.ExpectHelper))
+	g.optStr(x.Policy, x.Has(format.ExpectPolicy))
+	g.optTrue(x.Has(format.ExpectUserspace))
+	optInt(g, x.PortID, x.Has(format.ExpectPortID))
+	g.optStr(x.Progname, x.Has(format.ExpectProgname))
+	optInt(g, x.Use, x.Has(format.ExpectUse))
+	optInt(g, x.Expires, x.Has(format.ExpectExpires))
+	optInt(g, x.ActiveSince, x.Has(format.ExpectActiveSince))
 	if x.Quirks != 0 {
-		v.quirks = bitNames(v.quirks[:0], uint64(x.Quirks), quirkNames[:])
-		row.Quirks = v.quirks
+		quirks = bitNames(names[2][:0], uint64(x.Quirks), quirkNames[:])
+		names[2] = quirks
 	}
+	g.list(quirks)
 	return nil
+}
+
+// putTuple puts the columns of the tuple t, whose layer-4 part is l4.
+func putTuple(g *group, t *format.Tuple, l4 format.Layer4) {
+	g.addr(t.Src)
+	g.addr(t.Dst)
+	ports := l4 == format.L4Ports || l4 == format.L4Keys
+	optInt(g, t.SrcPort, ports)
+	optInt(g, t.DstPort, ports)
+	icmp := l4 == format.L4ICMP
+	optInt(g, t.Type, icmp)
+	optInt(g, t.Code, icmp)
+	optInt(g, t.ID, icmp)
 }
 
 // expect sets x to the expectation of row.

@@ -196,26 +196,6 @@ type tupleCols struct {
 	icmpID             **uint16
 }
 
-// set points the columns at t's fields as v's, those of layer-4 part l4.
-func (c tupleCols) set(t *format.Tuple, l4 format.Layer4, addrs *addrCache, src, dst *string, sport, dport *uint16, typ, code *uint8, id *uint16) {
-	if t.Src.IsValid() {
-		*src = addrs.string(t.Src)
-		*c.src = src
-	}
-	if t.Dst.IsValid() {
-		*dst = addrs.string(t.Dst)
-		*c.dst = dst
-	}
-	switch l4 {
-	case format.L4Ports, format.L4Keys:
-		*sport, *dport = t.SrcPort, t.DstPort
-		*c.sport, *c.dport = sport, dport
-	case format.L4ICMP:
-		*typ, *code, *id = t.Type, t.Code, t.ID
-		*c.icmpType, *c.icmpCode, *c.icmpID = typ, code, id
-	}
-}
-
 // get sets t from the columns, naming the tuple name in errors, and
 // reports whether they hold a layer-4 part.
 func (c tupleCols) get(t *format.Tuple, name string) (bool, error) {
@@ -244,31 +224,6 @@ func (c tupleCols) get(t *format.Tuple, name string) (bool, error) {
 		t.Type, t.Code, t.ID = deref(*c.icmpType), deref(*c.icmpCode), deref(*c.icmpID)
 	}
 	return ports || icmp, nil
-}
-
-// addrCache holds the text of the addresses written last, as flows of a
-// table repeat a few addresses: a hit costs no allocation.
-type addrCache struct {
-	addr [256]netip.Addr
-	text [256]string
-}
-
-func (c *addrCache) string(a netip.Addr) string {
-	b := a.As16()
-	i := b[15] ^ b[14]*7 ^ b[13]*31
-	if c.addr[i] != a {
-		c.addr[i], c.text[i] = a, a.String()
-	}
-	return c.text[i]
-}
-
-// opt points col at v, set to x, if has: the row's own copy, as the
-// record it was read from is overwritten before the row is written.
-func opt[T any](col **T, v *T, x T, has bool) {
-	if has {
-		*v = x
-		*col = v
-	}
 }
 
 func get[T any, S ~uint16 | ~uint32](x *T, col *T, fields *S, bit S) {

@@ -36,13 +36,6 @@ type statsRow struct {
 	ExpectDelete  *uint64 `parquet:"expect_delete"`
 }
 
-// statsVals holds the values a statsRow points to.
-type statsVals struct {
-	cpu    int32
-	netns  string
-	values [statCount]uint64
-}
-
 // statCount is one more than the last counter: format.Stat's are 1 to
 // statCount-1.
 const statCount = int(format.StatExpectDelete) + 1
@@ -56,28 +49,29 @@ func (row *statsRow) counters() [statCount]**uint64 {
 		&row.ExpectNew, &row.ExpectCreate, &row.ExpectDelete}
 }
 
-// set fills row with s, through v; it keeps the capture's columns.
-func (row *statsRow) set(s *format.Stats, v *statsVals, _ *addrCache) error {
-	*row = statsRow{capture: row.capture}
-	if s.CPU >= 0 {
-		if s.CPU > 1<<31-1 {
-			return &unprintable{"a CPU number beyond 2^31"}
-		}
-		v.cpu = int32(s.CPU)
-		row.CPU = &v.cpu
+// putStats fills a row of statsRow's columns, in their order, with c and
+// s.
+func putStats(g *group, c *capture, s *format.Stats) error {
+	if s.CPU > 1<<31-1 {
+		return &unprintable{"a CPU number beyond 2^31"}
 	}
-	opt(&row.Netns, &v.netns, s.Netns, s.Netns != "")
-	cols := row.counters()
+	var values [statCount]uint64
+	var has [statCount]bool
 	n := 0
 	for st, x := range s.All() {
 		if int(st) < statCount {
-			v.values[st] = x
-			*cols[st] = &v.values[st]
+			values[st], has[st] = x, true
 			n++
 		}
 	}
 	if n == 0 {
 		return &unprintable{"a record of the table's counters without counters"}
+	}
+	g.capture(c)
+	optInt(g, int64(s.CPU), s.CPU >= 0)
+	g.optStr(s.Netns, s.Netns != "")
+	for st := 1; st < statCount; st++ {
+		optInt(g, values[st], has[st])
 	}
 	return nil
 }

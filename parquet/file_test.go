@@ -1,0 +1,182 @@
+package parquet
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	pq "github.com/parquet-go/parquet-go"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/gen"
+)
+
+// TestWrittenSchema checks that the schema a file's footer declares is
+// the one of its kind's rows, as testdata/*.schema.txt pins it: the
+// writer lays out the schema's elements itself.
+func TestWrittenSchema(t *testing.T) {
+	for _, k := range []Kind{Flows, Expectations, Stats} {
+		var b bytes.Buffer
+		if err := NewWriter(&b, k, Meta{}).Close(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := pq.OpenFile(bytes.NewReader(b.Bytes()), int64(b.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("testdata", k.String()+".schema.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Schema().String() + "\n"; got != string(want) {
+			t.Errorf("%v: the file declares\n%s", k, got)
+		}
+		if f.NumRows() != 0 {
+			t.Errorf("%v: an empty file of %d rows", k, f.NumRows())
+		}
+	}
+}
+
+// TestStatistics checks each column chunk's statistics in the footer
+// against its values, read back: the NULLs, and the least and greatest
+// values in the order of the column's type (unsigned for counters), which
+// engines trust to skip row groups.
+func TestStatistics(t *testing.T) {
+	big, _ := convert(t, "../testdata/corpus/conntrack-L-extended-id.txt", Meta{Host: "h", CapturedAt: time.Unix(1e9, 0)})
+	files := map[string][]byte{"conntrack-L-extended-id": big}
+	for _, name := range []string{"corpus/conntrack-expect-L.txt", "stats/conntrack-S-after.txt", "corpus/xml-E.txt"} {
+		files[name], _ = convert(t, "../testdata/"+name, Meta{})
+	}
+	// Counters past 2^63 are negative as signed integers, and two row
+	// groups.
+	var b bytes.Buffer
+	w := NewWriter(&b, Flows, Meta{})
+	g := gen.New(3)
+	var f format.Flow
+	for i := range RowGroupRows + 100 {
+		g.Flow(&f)
+		if i%1000 == 0 {
+			f.OrigCounters.Bytes = math.MaxUint64 - uint64(i)
+		}
+		if err := w.Write(&f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files["generated"] = b.Bytes()
+	for name, file := range files {
+		pf, err := pq.OpenFile(bytes.NewReader(file), int64(len(file)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, rg := range pf.RowGroups() {
+			for j, cc := range rg.ColumnChunks() {
+				st := pf.Metadata().RowGroups[i].Columns[j].MetaData.Statistics
+				lo, hi, nulls := chunkBounds(t, cc)
+				path := pf.Schema().Columns()[j]
+				if st.NullCount != nulls {
+					t.Errorf("%s: group %d, %v: %d NULLs, the footer says %d", name, i, path, nulls, st.NullCount)
+				}
+				if lo.IsNull() {
+					if st.MinValue != nil || st.MaxValue != nil {
+						t.Errorf("%s: group %d, %v: bounds of no values", name, i, path)
+					}
+					continue
+				}
+				if st.MinValue == nil && len(hi.Bytes()) > maxStatBytes {
+					continue
+				}
+				if !bytes.Equal(st.MinValue, lo.Bytes()) || !bytes.Equal(st.MaxValue, hi.Bytes()) {
+					t.Errorf("%s: group %d, %v: values from %v to %v, the footer says %x to %x", name, i, path, lo, hi, st.MinValue, st.MaxValue)
+				}
+			}
+		}
+	}
+}
+
+// chunkBounds reads the values of a column chunk, and returns the least
+// and greatest, and the number of NULLs.
+func chunkBounds(t *testing.T, cc pq.ColumnChunk) (lo, hi pq.Value, nulls int64) {
+	t.Helper()
+	typ := cc.Type()
+	pages := cc.Pages()
+	defer pages.Close()
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return lo, hi, nulls
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals := make([]pq.Value, p.NumValues())
+		n, err := p.Values().ReadValues(vals)
+		if err != nil && !errors.Is(err, io.EOF) {
+			t.Fatal(err)
+		}
+		for _, v := range vals[:n] {
+			switch {
+			case v.IsNull():
+				nulls++
+			case lo.IsNull():
+				lo, hi = v.Clone(), v.Clone()
+			case typ.Compare(v, lo) < 0:
+				lo = v.Clone()
+			case typ.Compare(v, hi) > 0:
+				hi = v.Clone()
+			}
+		}
+	}
+}
+
+// failAfter fails every write past its first n bytes.
+type failAfter struct{ n int }
+
+var errFull = errors.New("disk full")
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		n := w.n
+		w.n = 0
+		return n, errFull
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriterErrors checks that an error of the underlying writer comes
+// back from Write or Close, whichever row group it hits, and that a
+// Writer is not used after Close.
+func TestWriterErrors(t *testing.T) {
+	g := gen.New(5)
+	var f format.Flow
+	for _, n := range []int{0, 100, 1 << 20, 3 << 20} {
+		w := NewWriter(&failAfter{n}, Flows, Meta{})
+		var err error
+		for range 2*RowGroupRows + 10 {
+			g.Flow(&f)
+			if err = w.Write(&f); err != nil {
+				break
+			}
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if !errors.Is(err, errFull) {
+			t.Errorf("failing after %d bytes: %v", n, err)
+		}
+		if err := w.Close(); !errors.Is(err, errClosed) {
+			t.Errorf("a second Close: %v", err)
+		}
+		if err := w.Write(&f); !errors.Is(err, errClosed) {
+			t.Errorf("Write after Close: %v", err)
+		}
+	}
+}
