@@ -33,26 +33,39 @@ func (c *strCache) slot(s string) (slot *struct {
 }
 
 // addrTable maps addresses to their indexes in a dictionary: open
-// addressing, linear probing, at most half full.
+// addressing, linear probing, at most half full. Its slots are small, so
+// that the table of a row group's addresses stays in a processor's
+// cache: a slot holds a fingerprint of the address's hash, and where the
+// address is in keys.
 type addrTable struct {
 	slots []addrSlot // a power of two of them
 	shift uint8      // 64 - log2(len(slots))
-	n     int
+	keys  []addrKey
 }
 
 type addrSlot struct {
-	a netip.Addr // the zero Addr in an empty slot
+	fp  uint32
+	key int32 // 1 + the index of its key in keys; 0 in an empty slot
+}
+
+type addrKey struct {
+	a netip.Addr
 	i int32
 }
 
-// find returns a's slot: its index, or an empty slot where it goes.
-func (t *addrTable) find(a netip.Addr) *addrSlot {
+func hashAddr(a netip.Addr) uint64 {
 	b := a.As16()
 	x := binary.LittleEndian.Uint64(b[:8])*0x9e3779b97f4a7c15 ^ binary.LittleEndian.Uint64(b[8:])
-	h := (x ^ x>>32) * 0x9e3779b97f4a7c15 // its top bits mix all of x's
+	return (x ^ x>>32) * 0x9e3779b97f4a7c15 // its top bits mix all of x's
+}
+
+// find returns the slot of a, whose hash is h: the slot that points to a,
+// or an empty slot where it goes.
+func (t *addrTable) find(a netip.Addr, h uint64) *addrSlot {
 	mask := uint64(len(t.slots) - 1)
 	for i := h >> t.shift; ; i = (i + 1) & mask {
-		if s := &t.slots[i]; s.a == a || !s.a.IsValid() {
+		s := &t.slots[i]
+		if s.key == 0 || s.fp == uint32(h) && t.keys[s.key-1].a == a {
 			return s
 		}
 	}
@@ -60,32 +73,34 @@ func (t *addrTable) find(a netip.Addr) *addrSlot {
 
 // get returns the index of a, if the table has it.
 func (t *addrTable) get(a netip.Addr) (int32, bool) {
-	if t.n == 0 {
+	if len(t.keys) == 0 {
 		return 0, false
 	}
-	s := t.find(a)
-	return s.i, s.a.IsValid()
+	s := t.find(a, hashAddr(a))
+	if s.key == 0 {
+		return 0, false
+	}
+	return t.keys[s.key-1].i, true
 }
 
 // put adds a, which the table does not have, with index i.
 func (t *addrTable) put(a netip.Addr, i int32) {
-	if 2*(t.n+1) > len(t.slots) {
-		old := t.slots
-		t.slots = make([]addrSlot, max(64, 2*len(old)))
+	if 2*(len(t.keys)+1) > len(t.slots) {
+		t.slots = make([]addrSlot, max(64, 2*len(t.slots)))
 		t.shift = uint8(64 - bits.Len(uint(len(t.slots))-1))
-		for _, s := range old {
-			if s.a.IsValid() {
-				*t.find(s.a) = s
-			}
+		for k, key := range t.keys {
+			h := hashAddr(key.a)
+			*t.find(key.a, h) = addrSlot{uint32(h), int32(k + 1)}
 		}
 	}
-	*t.find(a) = addrSlot{a, i}
-	t.n++
+	t.keys = append(t.keys, addrKey{a, i})
+	h := hashAddr(a)
+	*t.find(a, h) = addrSlot{uint32(h), int32(len(t.keys))}
 }
 
 func (t *addrTable) reset() {
-	if t.n > 0 {
+	if len(t.keys) > 0 {
 		clear(t.slots)
-		t.n = 0
+		t.keys = t.keys[:0]
 	}
 }
