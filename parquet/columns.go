@@ -104,7 +104,7 @@ func putFlow(g *group, c *capture, f *format.Flow, names *[3][]string) error {
 		for s, tok := range f.Extras.All() {
 			slot.level(i, slot.maxDef)
 			text.level(i, text.maxDef)
-			g.size += slot.str(s.String()) + text.str(tok)
+			g.size += slot.str(s.String()) + text.str(tok) + 12
 			i = 1
 		}
 	}

@@ -57,9 +57,11 @@ type leaf struct {
 	unsigned       bool // its statistics order integers as unsigned
 }
 
-// maxGroupBytes bounds the strings a row group holds (its dictionaries'):
-// a group ends early rather than hold more.
-const maxGroupBytes = 256 << 20
+// maxGroupBytes bounds what a row group holds of strings (its
+// dictionaries) and of lists (the levels and indexes of their elements):
+// a group ends early rather than hold more, so that no page reaches the
+// format's bound of 2 GiB. A variable, for tests.
+var maxGroupBytes = 256 << 20
 
 // maxStatBytes bounds a string of a chunk's statistics: a longer minimum
 // or maximum is left out (readers take an absent bound as unknown).
@@ -336,7 +338,7 @@ func (fw *fileWriter) page(md *pf.ColumnMetaData, h *pf.PageHeader, reps, defs, 
 	}
 	levels := len(reps) + len(defs)
 	if levels+len(values) > 1<<31-1 || levels+len(z) > 1<<31-1 {
-		return errorString("a page of 2 GiB or more")
+		return errors.New("parquet: a page of 2 GiB or more")
 	}
 	h.UncompressedPageSize = int32(levels + len(values))
 	h.CompressedPageSize = int32(levels + len(z))
@@ -360,7 +362,7 @@ type group struct {
 	cols []column
 	at   int // the column the row fills next
 	rows int
-	size int   // the bytes of the dictionaries
+	size int   // the bytes of the dictionaries and lists (maxGroupBytes)
 	err  error // run's error, when it gives the group back
 }
 
@@ -455,6 +457,7 @@ func (g *group) list(names []string) {
 			c.level(uint8(min(i, 1)), c.maxDef)
 			g.size += c.str(s)
 		}
+		g.size += 6 * len(names) // an index and two levels each
 	}
 }
 

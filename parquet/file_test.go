@@ -7,11 +7,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
 
+	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/gen"
 )
@@ -178,5 +181,43 @@ func TestWriterErrors(t *testing.T) {
 		if err := w.Write(&f); !errors.Is(err, errClosed) {
 			t.Errorf("Write after Close: %v", err)
 		}
+	}
+}
+
+// TestGroupBytes checks that a row group ends early once its strings
+// pass maxGroupBytes, and that its rows read back.
+func TestGroupBytes(t *testing.T) {
+	defer func(n int) { maxGroupBytes = n }(maxGroupBytes)
+	maxGroupBytes = 64 << 10
+	var b bytes.Buffer
+	w := NewWriter(&b, Flows, Meta{})
+	g := gen.New(9)
+	var f format.Flow
+	var want []byte
+	for i := range 300 {
+		g.Flow(&f)
+		f.Secctx = strings.Repeat(strconv.Itoa(i), 1000/len(strconv.Itoa(i))+1)
+		f.Fields |= format.FieldSecctx
+		var err error
+		if want, err = codec.AppendJSON(want, &f); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(&f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readJSON(t, b.Bytes()); got != string(want) {
+		t.Errorf("the flows read back differ from those written")
+	}
+	pf, err := pq.OpenFile(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 64 KiB of secctx is some 64 rows: 300 rows make at least 4 groups.
+	if n := len(pf.RowGroups()); n < 4 {
+		t.Errorf("%d row groups of 300 rows of 1 KB strings, with groups of 64 KiB", n)
 	}
 }
