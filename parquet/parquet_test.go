@@ -216,7 +216,8 @@ func TestRoundTrip(t *testing.T) {
 	kinds := map[Kind]int{}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			m := Meta{Host: "gw1", CapturedAt: time.Date(2026, 12, 1, 22, 0, 0, 123456000, time.UTC), Source: "proc"}
+			m := Meta{Host: "gw1", CapturedAt: time.Date(2026, 12, 1, 22, 0, 0, 123456000, time.UTC), Source: "proc",
+				Kernel: "6.18.44", NoFooter: strings.HasPrefix(filepath.Base(file), "xml"), Location: "Europe/Berlin", Options: format.OptID}
 			b, want := convert(t, file, m)
 			got, r := readJSON(t, b)
 			if got != want {

@@ -179,6 +179,9 @@ func (r *Reader) Meta() Meta {
 		m.Options.UnmarshalText([]byte(v)) // options of a later version: none
 	}
 	m.Location, _ = r.f.Lookup(locationKey)
+	m.Kernel, _ = r.f.Lookup(kernelKey)
+	v, _ := r.f.Lookup(noFooterKey)
+	m.NoFooter = v == "true"
 	return m
 }
 

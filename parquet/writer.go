@@ -48,6 +48,13 @@ type Meta struct {
 	// The footer's metadata holds them (ctconv.options, ctconv.location).
 	Options  format.Options
 	Location string
+	// NoFooter says, as format.Dialect's, that the source was an XML
+	// document without its closing tag (conntrack -E -o xml stopped), which
+	// its records print back without (ctconv.no-footer: "true").
+	NoFooter bool
+	// Kernel is the release of the kernel of the host captured; ""
+	// when unknown (ctconv.kernel).
+	Kernel string
 }
 
 // RowGroupRows is the number of rows of a row group: large enough for
@@ -57,11 +64,13 @@ type Meta struct {
 const RowGroupRows = 128 << 10
 
 // The keys of the footer's metadata: the kind of records a file holds,
-// and Meta's Options and Location.
+// and what Meta says of its source but for the columns.
 const (
 	recordsKey  = "ctconv.records"
 	optionsKey  = "ctconv.options"
 	locationKey = "ctconv.location"
+	noFooterKey = "ctconv.no-footer"
+	kernelKey   = "ctconv.kernel"
 )
 
 // ErrKind says that a record is not of the kind a Writer writes.
@@ -89,11 +98,14 @@ func NewWriter(w io.Writer, k Kind, m Meta) *Writer {
 	case Stats:
 		schema = statsSchema
 	}
-	meta := map[string]string{recordsKey: k.String(), optionsKey: m.Options.String()}
-	if m.Location != "" {
-		meta[locationKey] = m.Location
+	meta := map[string]string{recordsKey: k.String()}
+	for key, v := range map[string]string{locationKey: m.Location, kernelKey: m.Kernel} {
+		if v != "" {
+			meta[key] = v
+		}
 	}
 	pw := &Writer{kind: k, fw: newFileWriter(w, schema, meta)}
+	pw.SetDialect(format.Dialect{Options: m.Options, NoFooter: m.NoFooter})
 	if m.Host != "" {
 		pw.capture.Host = &m.Host
 	}
@@ -107,10 +119,16 @@ func NewWriter(w io.Writer, k Kind, m Meta) *Writer {
 	return pw
 }
 
-// SetOptions sets the conntrack options the source showed (Meta.Options),
-// which a caller may know only once it has read the records.
-func (w *Writer) SetOptions(o format.Options) {
-	w.fw.meta[optionsKey] = o.String()
+// SetDialect sets what the source showed of its dialect (Meta.Options
+// and NoFooter), which a caller may know only once it has read the
+// records.
+func (w *Writer) SetDialect(d format.Dialect) {
+	w.fw.meta[optionsKey] = d.Options.String()
+	if d.NoFooter {
+		w.fw.meta[noFooterKey] = "true"
+	} else {
+		delete(w.fw.meta, noFooterKey)
+	}
 }
 
 // Kind returns the kind of records the Writer writes.

@@ -411,8 +411,13 @@ func (r sourceRecords) stats() iter.Seq2[*format.Stats, error] {
 func (r sourceRecords) close()                          { r.src.Close() }
 func (r sourceRecords) position() (format.Options, int) { return 0, 0 }
 func (r sourceRecords) counts() LineCounts              { return LineCounts{} }
-func (r sourceRecords) footer() bool                    { return true }
-func (r sourceRecords) carried() []format.Stats         { return nil }
+
+// footer is what a Source's header says (Header.Footer), or true.
+func (r sourceRecords) footer() bool {
+	h, ok := r.header()
+	return !ok || h.Footer
+}
+func (r sourceRecords) carried() []format.Stats { return nil }
 
 // header is a Source's own, if it has one (FromSource).
 func (r sourceRecords) header() (Header, bool) {

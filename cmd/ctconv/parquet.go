@@ -70,8 +70,8 @@ func (in *input) parquet() (*snapshot.Input, error) {
 	if e, err := snapshot.ParseEncoding(m.Source); err == nil && !e.IsAuto() {
 		enc = e
 	}
-	h := snapshot.Header{Created: m.CapturedAt, Host: m.Host, Source: enc, Options: m.Options, Location: m.Location,
-		Footer: true, Tool: "ctconv", Expectations: r.Kind() == parquet.Expectations, Stats: r.Kind() == parquet.Stats,
+	h := snapshot.Header{Created: m.CapturedAt, Host: m.Host, Kernel: m.Kernel, Source: enc, Options: m.Options, Location: m.Location,
+		Footer: !m.NoFooter, Tool: "ctconv", Expectations: r.Kind() == parquet.Expectations, Stats: r.Kind() == parquet.Stats,
 		Count: uint64(r.NumRows())}
 	return snapshot.FromSource(parquetSource{r, h}, enc), nil
 }
@@ -110,7 +110,7 @@ type parquetSink struct{ *parquet.Writer }
 // newParquetSink returns a Sink of a Parquet file of records of kind k
 // written to w, whose rows carry what h says of the capture.
 func newParquetSink(w io.Writer, k parquet.Kind, h snapshot.Header) parquetSink {
-	m := parquet.Meta{Host: h.Host, CapturedAt: h.Created.UTC(), Source: h.Source.String(), Options: h.Options, Location: h.Location}
+	m := parquet.Meta{Host: h.Host, CapturedAt: h.Created.UTC(), Source: h.Source.String(), Options: h.Options, Location: h.Location, Kernel: h.Kernel}
 	if h.Source.IsAuto() {
 		m.Source = ""
 	}
@@ -118,6 +118,3 @@ func newParquetSink(w io.Writer, k parquet.Kind, h snapshot.Header) parquetSink 
 }
 
 func (s parquetSink) WriteFlow(f *format.Flow) error { return s.Write(f) }
-
-// SetDialect sets the options the inputs showed, known at the end.
-func (s parquetSink) SetDialect(d format.Dialect) { s.SetOptions(d.Options) }

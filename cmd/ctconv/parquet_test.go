@@ -115,3 +115,33 @@ func TestParquetKinds(t *testing.T) {
 		t.Errorf("exit %d, %s", code, errs)
 	}
 }
+
+// TestParquetNoFooter checks that an XML capture of events without its
+// closing tag (conntrack -E -o xml stopped) prints back without it from
+// its Parquet file, and from a snapshot of that.
+func TestParquetNoFooter(t *testing.T) {
+	text := string(readFile(t, "../../testdata/corpus/xml-E.txt"))
+	cut, ok := strings.CutSuffix(text, "</conntrack>\n")
+	if !ok {
+		t.Fatal("xml-E.txt does not end with its footer")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "cut.xml")
+	if err := os.WriteFile(in, []byte(cut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pq, snap := filepath.Join(dir, "cut.parquet"), filepath.Join(dir, "cut.ctsnap")
+	for _, run := range [][]string{
+		{"convert", "--tz", "UTC", "--to", "parquet", "-o", pq, in},
+		{"convert", "--tz", "UTC", "--to", "snapshot", "-o", snap, pq},
+	} {
+		if code, _, errs := ctconv(t, "", run...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", run, code, errs)
+		}
+	}
+	for _, file := range []string{pq, snap} {
+		if code, got, errs := ctconv(t, "", "convert", "--tz", "UTC", file); code != 0 || got != cut {
+			t.Errorf("%s: exit %d (%s), and prints back otherwise:\n%s", filepath.Base(file), code, errs, got[max(0, len(got)-200):])
+		}
+	}
+}
