@@ -105,21 +105,16 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "reject fields the parser does not know")
 	bad := cmd.maxErrorsFlag()
 	sorted := fs.Bool("sort", false, "with --to snapshot: store the flows in the order of their identities,\nnot the source's, so that ctconv diff streams two such snapshots\nin constant memory (the snapshot prints back in that order)")
-	host := fs.String("host", "", "the `name` of the host captured, for the host column of --to parquet\nand a snapshot's header (default: a snapshot's)")
-	at := fs.String("time", "", "when the capture was taken, as `RFC3339` (2026-12-01T22:00:00Z), for the\ncaptured_at column of --to parquet and a snapshot's header\n(default: a snapshot's; now)")
+	capture := cmd.captureFlags("the host and captured_at columns of --to parquet and a snapshot's header", "a snapshot's")
 	cmd.netnsFlag(true)
 	files, status, ok := cmd.parse(args)
 	if !ok {
 		return status
 	}
 	defer cmd.closeNetns()
-	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad, host: *host}
-	if *at != "" {
-		t, err := time.Parse(time.RFC3339Nano, *at)
-		if err != nil {
-			return cmd.fail("--time: %q is not a time as RFC 3339 writes it (2026-12-01T22:00:00Z)", *at)
-		}
-		req.at = t
+	req := conversion{inputs: files, output: *out, keepGoing: *keepGoing, strict: *strict, sort: *sorted, bad: bad}
+	if err := capture(&req); err != nil {
+		return cmd.fail("%v", err)
 	}
 	var err error
 	if req.from, req.loc, req.filter, err = cmd.reading(); err != nil {
@@ -144,6 +139,26 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		req.inputs = []string{"-"}
 	}
 	return cmd.convert(req, stdin)
+}
+
+// captureFlags adds --host and --time, which name the host and time of
+// the capture in what the help says they go to; it returns what sets them
+// in a conversion once the flags are parsed.
+func (c *command) captureFlags(goTo, defaultHost string) func(*conversion) error {
+	host := c.fs.String("host", "", "the `name` of the host captured (default: "+defaultHost+")")
+	at := c.fs.String("time", "", "when the capture was taken, as `RFC3339` (2026-12-01T22:00:00Z)\n(default: a snapshot's; now). --host and --time go in "+goTo)
+	return func(req *conversion) error {
+		req.host = *host
+		if *at == "" {
+			return nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, *at)
+		if err != nil {
+			return fmt.Errorf("--time: %q is not a time as RFC 3339 writes it (2026-12-01T22:00:00Z)", *at)
+		}
+		req.at = t
+		return nil
+	}
 }
 
 // conversion is what a run of convert or snapshot converts, and how.

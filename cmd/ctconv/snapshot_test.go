@@ -304,3 +304,26 @@ func TestSnapshotOfSnapshot(t *testing.T) {
 		t.Errorf("exit %d, %s\nprinted\n%s\nwant\n%s", code, errs, out, want)
 	}
 }
+
+// TestSnapshotHostTime checks that --host and --time name the capture in
+// the snapshot's header, as they do for convert, and that a --time that
+// is not RFC 3339 is a usage error that writes nothing.
+func TestSnapshotHostTime(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "h.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "--host", "gw9", "--time", "2026-12-01T21:00:00Z", "-o", snap, corpusProc); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	_, info, _ := ctconv(t, "", "snapshot", "--info", snap)
+	for _, want := range []string{"created:  2026-12-01T21:00:00Z\n", "host:     gw9\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("--info lacks %q:\n%s", want, info)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.ctsnap")
+	if code, _, errs := ctconv(t, "", "snapshot", "--time", "yesterday", "-o", bad, corpusProc); code != 2 || !strings.Contains(errs, "--time") {
+		t.Errorf("--time yesterday: exit %d, %q", code, errs)
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Errorf("a failed run wrote %s", bad)
+	}
+}

@@ -82,6 +82,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c.readFlags("the source", true)
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no SOURCE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	sorted := c.fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
+	capture := c.captureFlags("the snapshot's header", "a snapshot's; this host's,\nfor the running kernel's table")
 	c.netnsFlag(true)
 	allNetns := c.fs.Bool("all-netns", false, "capture the tables of every network namespace found (ip netns's, and\nthose of running processes), each flow with the name of its own")
 	c.help += allNetnsHelp
@@ -165,6 +166,9 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		live: source == liveTable || source == netlinkSource, netlink: source == netlinkSource, namespaces: namespaces}
 	if err = c.fromUnused(req.inputs); err == nil {
 		req.from, req.loc, req.filter, err = c.reading()
+	}
+	if err == nil {
+		err = capture(&req)
 	}
 	if err != nil {
 		status = c.fail("%v", err)
