@@ -99,4 +99,3 @@ func diffStart(a, b string) string {
 	}
 	return ""
 }
-
