@@ -1,7 +1,6 @@
 package parquet
 
 import (
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -58,15 +57,6 @@ type expectRow struct {
 	Expires     *int64   `parquet:"expires"`
 	ActiveSince *int64   `parquet:"active_since"`
 	Quirks      []string `parquet:"quirks,optional,list"`
-}
-
-// tuples returns the columns of x's tuple, mask and master.
-func (row *expectRow) tuples() [3]tupleCols {
-	return [3]tupleCols{
-		{&row.TupleSrc, &row.TupleDst, &row.TupleSport, &row.TupleDport, &row.TupleICMPType, &row.TupleICMPCode, &row.TupleICMPID},
-		{&row.MaskSrc, &row.MaskDst, &row.MaskSport, &row.MaskDport, &row.MaskICMPType, &row.MaskICMPCode, &row.MaskICMPID},
-		{&row.MasterSrc, &row.MasterDst, &row.MasterSport, &row.MasterDport, &row.MasterICMPType, &row.MasterICMPCode, &row.MasterICMPID},
-	}
 }
 
 // putExpect fills a row of expectRow's columns, in their order, with c
@@ -135,76 +125,6 @@ func putTuple(g *group, t *format.Tuple, l4 format.Layer4) {
 	optInt(g, t.Type, icmp)
 	optInt(g, t.Code, icmp)
 	optInt(g, t.ID, icmp)
-}
-
-// expect sets x to the expectation of row.
-func (row *expectRow) expect(x *format.Expect) error {
-	*x = format.Expect{}
-	if err := x.Family.UnmarshalText([]byte(row.Family)); err != nil {
-		return columnErr("family", err)
-	}
-	x.Proto = format.Proto(row.ProtoNum)
-	if row.Event != nil {
-		if err := x.Event.UnmarshalText([]byte(*row.Event)); err != nil || x.Event == format.EventNone {
-			return columnErr("event", errorString("unknown event "+strconv.Quote(*row.Event)))
-		}
-	}
-	get(&x.EventTime, row.EventTime, &x.Fields, format.ExpectEventTime)
-	get(&x.Timeout, row.Timeout, &x.Fields, format.ExpectTimeout)
-	cols := row.tuples()
-	for i, t := range [...]struct {
-		t    *format.Tuple
-		name string
-	}{{&x.Tuple, "tuple"}, {&x.Mask, "mask"}, {&x.Master, "master"}} {
-		l4, err := cols[i].get(t.t, t.name)
-		if err != nil {
-			return err
-		}
-		if i == 1 && (l4 || x.Mask.Src.IsValid() || x.Mask.Dst.IsValid()) {
-			x.Fields |= format.ExpectMask
-		}
-	}
-	if row.MasterL4 != nil {
-		l4 := slices.Index(layer4Names[:], *row.MasterL4)
-		if l4 < 0 {
-			return columnErr("master_l4", errorString("unknown kind "+strconv.Quote(*row.MasterL4)+" (want none, ports, keys or icmp)"))
-		}
-		x.MasterL4, x.Fields = format.Layer4(l4), x.Fields|format.ExpectMaster
-	}
-	get(&x.Zone, row.Zone, &x.Fields, format.ExpectZone)
-	if row.Flags != nil {
-		fl, err := namedBits(row.Flags, expectFlagNames[:], "flags")
-		if err != nil {
-			return err
-		}
-		x.Flags, x.Fields = format.ExpectFlags(fl), x.Fields|format.ExpectFlagsSet
-	}
-	get(&x.Class, row.Class, &x.Fields, format.ExpectClass)
-	get(&x.Helper, row.Helper, &x.Fields, format.ExpectHelper)
-	get(&x.Policy, row.Policy, &x.Fields, format.ExpectPolicy)
-	if set, err := userspace(row.Userspace); err != nil {
-		return err
-	} else if set {
-		x.Fields |= format.ExpectUserspace
-	}
-	get(&x.PortID, row.PortID, &x.Fields, format.ExpectPortID)
-	get(&x.Progname, row.Progname, &x.Fields, format.ExpectProgname)
-	get(&x.Use, row.Use, &x.Fields, format.ExpectUse)
-	get(&x.Expires, row.Expires, &x.Fields, format.ExpectExpires)
-	get(&x.ActiveSince, row.ActiveSince, &x.Fields, format.ExpectActiveSince)
-	if err := readQuirks(&x.Quirks, row.Quirks); err != nil {
-		return err
-	}
-	for _, s := range [...]struct {
-		has  format.ExpectFields
-		col  string
-		text string
-	}{{format.ExpectHelper, "helper", x.Helper}, {format.ExpectPolicy, "policy", x.Policy}, {format.ExpectProgname, "progname", x.Progname}} {
-		if x.Has(s.has) && !isText(s.text) && s.text != "" { // "": as JSON Lines take it
-			return columnErr(s.col, errorString("holds control bytes or invalid UTF-8: "+strconv.Quote(s.text)))
-		}
-	}
-	return nil
 }
 
 // The names of the kinds of layer-4 part, and of the flags of

@@ -57,6 +57,22 @@ type leaf struct {
 	unsigned       bool // its statistics order integers as unsigned
 }
 
+// leavesOf returns the leaf columns of schema, in order.
+func leavesOf(schema *pq.Schema) []leaf {
+	var leaves []leaf
+	for _, path := range schema.Columns() {
+		lc, _ := schema.Lookup(path...)
+		t := lc.Node.Type()
+		l := leaf{path: path, kind: pf.Type(t.Kind()), maxDef: uint8(lc.MaxDefinitionLevel), maxRep: uint8(lc.MaxRepetitionLevel)}
+		if lt := t.LogicalType(); lt != nil {
+			it, ok := lt.Value.(*pf.IntType)
+			l.unsigned = ok && !it.IsSigned
+		}
+		leaves = append(leaves, l)
+	}
+	return leaves
+}
+
 // maxGroupBytes bounds what a row group holds of strings (its
 // dictionaries) and of lists (the levels and indexes of their elements):
 // a group ends early rather than hold more, so that no page reaches the
@@ -84,16 +100,10 @@ func newFileWriter(w io.Writer, schema *pq.Schema, meta map[string]string) *file
 	}
 	fw.schema = append(fw.schema, pf.SchemaElement{Name: schema.Name(), NumChildren: thrift.New(int32(len(schema.Fields())))})
 	fw.addFields(schema.Fields())
+	fw.leaves = leavesOf(schema)
 	for _, path := range schema.Columns() {
 		lc, _ := schema.Lookup(path...)
-		t := lc.Node.Type()
-		l := leaf{path: path, kind: pf.Type(t.Kind()), maxDef: uint8(lc.MaxDefinitionLevel), maxRep: uint8(lc.MaxRepetitionLevel)}
-		if lt := t.LogicalType(); lt != nil {
-			it, ok := lt.Value.(*pf.IntType)
-			l.unsigned = ok && !it.IsSigned
-		}
-		fw.leaves = append(fw.leaves, l)
-		fw.orders = append(fw.orders, *t.ColumnOrder())
+		fw.orders = append(fw.orders, *lc.Node.Type().ColumnOrder())
 	}
 	fw.cur = newGroup(fw.leaves)
 	fw.free <- newGroup(fw.leaves)

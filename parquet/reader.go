@@ -69,26 +69,25 @@ func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
 		}
 		rd.kind = Kind(k)
 	}
-	var want *pq.Schema
-	switch rd.kind {
-	case Flows:
-		want = flowSchema
-	case Expectations:
-		want = expectSchema
-	case Stats:
-		want = statsSchema
-	}
-	if err := check(f, want, size); err != nil {
+	if err := check(f, kinds[rd.kind].schema, size); err != nil {
 		return nil, err
 	}
 	return rd, nil
 }
 
-// The schemas of the kinds of records.
+// The schemas of the kinds of records, and their leaf columns.
 var (
 	flowSchema   = pq.SchemaOf(flowRow{})
 	expectSchema = pq.SchemaOf(expectRow{})
 	statsSchema  = pq.SchemaOf(statsRow{})
+	kinds        = [...]struct {
+		schema *pq.Schema
+		leaves []leaf
+	}{
+		Flows:        {flowSchema, leavesOf(flowSchema)},
+		Expectations: {expectSchema, leavesOf(expectSchema)},
+		Stats:        {statsSchema, leavesOf(statsSchema)},
+	}
 )
 
 // Kind returns the kind of records the file holds, as its footer says
@@ -158,22 +157,18 @@ func pathName(path []string) string {
 // Meta returns what the first row says of the capture, and the footer's
 // metadata: the zero Meta for a file of no rows that says nothing.
 func (r *Reader) Meta() Meta {
-	var c capture
-	for row, err := range rows[capture](r.f) {
+	var m Meta
+	c := r.cursor()
+	for row, err := range r.rows() {
 		if err == nil {
-			c = *row
+			c.reset(row)
+			m.Host, _ = c.str()
+			if at, ok := num[int64](&c); ok {
+				m.CapturedAt = time.UnixMicro(at).UTC()
+			}
+			m.Source, _ = c.str()
 		}
 		break
-	}
-	var m Meta
-	if c.Host != nil {
-		m.Host = *c.Host
-	}
-	if c.SourceFormat != nil {
-		m.Source = *c.SourceFormat
-	}
-	if c.CapturedAt != nil {
-		m.CapturedAt = time.UnixMicro(*c.CapturedAt).UTC()
 	}
 	if v, ok := r.f.Lookup(optionsKey); ok {
 		m.Options.UnmarshalText([]byte(v)) // options of a later version: none
@@ -188,22 +183,34 @@ func (r *Reader) Meta() Meta {
 // NumRows returns the number of rows the footer declares.
 func (r *Reader) NumRows() int64 { return r.f.NumRows() }
 
-// rows yields each row of the file f, as a Row; a damaged page ends them
-// with a *FileError.
-func rows[Row any](f *pq.File) iter.Seq2[*Row, error] {
-	return func(yield func(*Row, error) bool) {
-		buf := make([]Row, 256)
-		gr := pq.NewGenericReader[Row](f)
-		defer gr.Close()
+// cursor returns a cursor over the rows of the file's kind.
+func (r *Reader) cursor() rowCursor {
+	return rowCursor{leaves: kinds[r.kind].leaves, strs: &interner{}}
+}
+
+// rows yields each row of the file, its values in the order of the
+// columns of its kind (NULL for a column the file lacks), overwritten
+// by the next; a damaged page ends them with a *FileError.
+func (r *Reader) rows() iter.Seq2[pq.Row, error] {
+	return func(yield func(pq.Row, error) bool) {
+		buf := make([]pq.Row, 256)
+		var pr *pq.Reader
 		read1 := func() (n int, err error) {
 			defer func() {
 				if p := recover(); p != nil {
 					n, err = 0, &FileError{Msg: fmt.Sprint("damaged page: ", p)}
 				}
 			}()
-			clear(buf)
-			return gr.Read(buf)
+			if pr == nil {
+				pr = pq.NewReader(r.f, kinds[r.kind].schema)
+			}
+			return pr.ReadRows(buf)
 		}
+		defer func() {
+			if pr != nil {
+				pr.Close()
+			}
+		}()
 		var err error
 		var read int64
 		for err == nil {
@@ -214,13 +221,13 @@ func rows[Row any](f *pq.File) iter.Seq2[*Row, error] {
 			}
 			read += int64(n)
 			for i := range n {
-				if !yield(&buf[i], nil) {
+				if !yield(buf[i], nil) {
 					return
 				}
 			}
 		}
-		if errors.Is(err, io.EOF) && read != f.NumRows() {
-			err = &FileError{Msg: fmt.Sprintf("%d rows, where the footer declares %d (a damaged file?)", read, f.NumRows())}
+		if errors.Is(err, io.EOF) && read != r.f.NumRows() {
+			err = &FileError{Msg: fmt.Sprintf("%d rows, where the footer declares %d (a damaged file?)", read, r.f.NumRows())}
 		}
 		if !errors.Is(err, io.EOF) {
 			var fe *FileError
@@ -237,7 +244,7 @@ func rows[Row any](f *pq.File) iter.Seq2[*Row, error] {
 // holds no record yields a *ColumnError, and the loop may go on; a
 // damaged file ends with a *FileError. A file of another kind yields
 // ErrKind.
-func records[Row, R any](r *Reader, k Kind, get func(*Row, *R) error) iter.Seq2[*R, error] {
+func records[R any](r *Reader, k Kind, get func(*rowCursor, *R) error) iter.Seq2[*R, error] {
 	return func(yield func(*R, error) bool) {
 		if r.kind != k {
 			yield(nil, ErrKind)
@@ -245,12 +252,14 @@ func records[Row, R any](r *Reader, k Kind, get func(*Row, *R) error) iter.Seq2[
 		}
 		var rec R
 		var i int64
-		for row, err := range rows[Row](r.f) {
+		c := r.cursor()
+		for row, err := range r.rows() {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			if err := get(row, &rec); err != nil {
+			c.reset(row)
+			if err := get(&c, &rec); err != nil {
 				var ce *ColumnError
 				if errors.As(err, &ce) {
 					ce.Row = i
@@ -271,17 +280,19 @@ func records[Row, R any](r *Reader, k Kind, get func(*Row, *R) error) iter.Seq2[
 // A row that holds no flow yields a *ColumnError, and the loop may go
 // on; a damaged file ends with a *FileError.
 func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
-	return records(r, Flows, (*flowRow).flow)
+	var buf names
+	return records(r, Flows, func(c *rowCursor, f *format.Flow) error { return getFlow(c, f, &buf) })
 }
 
 // Expects returns an iterator over the expectations of a file of them;
 // see Flows.
 func (r *Reader) Expects() iter.Seq2[*format.Expect, error] {
-	return records(r, Expectations, (*expectRow).expect)
+	var buf names
+	return records(r, Expectations, func(c *rowCursor, x *format.Expect) error { return getExpect(c, x, &buf) })
 }
 
 // Stats returns an iterator over the records of the table's counters of a
 // file of them; see Flows.
 func (r *Reader) Stats() iter.Seq2[*format.Stats, error] {
-	return records(r, Stats, (*statsRow).stats)
+	return records(r, Stats, getStats)
 }

@@ -40,15 +40,6 @@ type statsRow struct {
 // statCount-1.
 const statCount = int(format.StatExpectDelete) + 1
 
-// counters returns the row's columns of the counters, by format.Stat.
-func (row *statsRow) counters() [statCount]**uint64 {
-	return [statCount]**uint64{nil,
-		&row.Searched, &row.Found, &row.New, &row.Invalid, &row.Ignore, &row.Delete, &row.DeleteList,
-		&row.Insert, &row.InsertFailed, &row.Drop, &row.EarlyDrop, &row.Error, &row.SearchRestart,
-		&row.ClashResolve, &row.ChainTooLong, &row.Entries, &row.MaxEntries,
-		&row.ExpectNew, &row.ExpectCreate, &row.ExpectDelete}
-}
-
 // putStats fills a row of statsRow's columns, in their order, with c and
 // s.
 func putStats(g *group, c *capture, s *format.Stats) error {
@@ -72,34 +63,6 @@ func putStats(g *group, c *capture, s *format.Stats) error {
 	g.optStr(s.Netns, s.Netns != "")
 	for st := 1; st < statCount; st++ {
 		optInt(g, values[st], has[st])
-	}
-	return nil
-}
-
-// stats sets s to the record of row.
-func (row *statsRow) stats(s *format.Stats) error {
-	*s = format.Stats{CPU: -1}
-	if row.CPU != nil {
-		if *row.CPU < 0 {
-			return columnErr("cpu", errorString("negative (NULL is the table's)"))
-		}
-		s.CPU = int(*row.CPU)
-	}
-	if row.Netns != nil {
-		if !isText(*row.Netns) {
-			return columnErr("netns", errorString("empty, or holds control bytes or invalid UTF-8"))
-		}
-		s.Netns = *row.Netns
-	}
-	n := 0
-	for st, col := range row.counters() {
-		if col != nil && *col != nil {
-			s.Set(format.Stat(st), **col)
-			n++
-		}
-	}
-	if n == 0 {
-		return columnErr("entries", errorString("a row without counters"))
 	}
 	return nil
 }

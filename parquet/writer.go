@@ -91,12 +91,9 @@ type Writer struct {
 // NewWriter returns a Writer of records of kind k to w, whose rows carry
 // m.
 func NewWriter(w io.Writer, k Kind, m Meta) *Writer {
-	schema := flowSchema
-	switch k {
-	case Expectations:
-		schema = expectSchema
-	case Stats:
-		schema = statsSchema
+	schema := kinds[Flows].schema
+	if int(k) < len(kinds) {
+		schema = kinds[k].schema
 	}
 	meta := map[string]string{recordsKey: k.String()}
 	for key, v := range map[string]string{locationKey: m.Location, kernelKey: m.Kernel} {
@@ -177,3 +174,11 @@ func (g *group) capture(c *capture) {
 // Close writes the rows not yet written and the file's footer. It does
 // not close the underlying writer.
 func (w *Writer) Close() error { return w.fw.close() }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
