@@ -3,10 +3,12 @@ package parquet
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,5 +221,54 @@ func TestGroupBytes(t *testing.T) {
 	// 64 KiB of secctx is some 64 rows: 300 rows make at least 4 groups.
 	if n := len(pf.RowGroups()); n < 4 {
 		t.Errorf("%d row groups of 300 rows of 1 KB strings, with groups of 64 KiB", n)
+	}
+}
+
+// TestOtherWriter reads files of another writer's schema: its columns in
+// another order, some missing (NULL), some wider than the fields they fill
+// (a value out of the field's range is a ColumnError of its row, and the
+// rows after it read on).
+func TestOtherWriter(t *testing.T) {
+	type row struct {
+		OrigDport *int32 `parquet:"orig_dport"`
+		OrigSport *int32 `parquet:"orig_sport"`
+		ProtoNum  int32  `parquet:"proto_num"`
+		Proto     string `parquet:"proto"`
+		Family    string `parquet:"family"`
+		OrigSrc   string `parquet:"orig_src"`
+	}
+	port := func(p int32) *int32 { return &p }
+	var b bytes.Buffer
+	w := pq.NewGenericWriter[row](&b)
+	if _, err := w.Write([]row{
+		{port(80), port(1234), 6, "tcp", "ipv4", "10.0.0.1"},
+		{port(80), port(70000), 6, "tcp", "ipv4", "10.0.0.2"},
+		{port(-1), port(1), 6, "tcp", "ipv4", "10.0.0.3"},
+		{nil, nil, 17, "udp", "ipv6", "::1"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for f, err := range r.Flows() {
+		if err != nil {
+			var ce *ColumnError
+			if !errors.As(err, &ce) {
+				t.Fatalf("%v (%T), not a ColumnError", err, err)
+			}
+			got = append(got, fmt.Sprintf("row %d: %s", ce.Row, ce.Column))
+			continue
+		}
+		got = append(got, fmt.Sprintf("%v %v %s:%d>%d", f.Family, f.Proto, f.Orig.Src, f.Orig.SrcPort, f.Orig.DstPort))
+	}
+	want := []string{"ipv4 tcp 10.0.0.1:1234>80", "row 1: orig_sport", "row 2: orig_dport", "ipv6 udp ::1:0>0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("read %q, want %q", got, want)
 	}
 }
