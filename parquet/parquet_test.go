@@ -291,6 +291,9 @@ func TestHostile(t *testing.T) {
 				m.RowGroups[0].Columns[0].MetaData.TotalUncompressedSize = 1 << 40
 			})
 		}()},
+		{"a page of 1 GiB declared", patchPage(t, good, func(h *pqformat.PageHeader) { h.CompressedPageSize = 1 << 30 })},
+		{"a page of 1 GiB uncompressed declared", patchPage(t, good, func(h *pqformat.PageHeader) { h.UncompressedPageSize = 1 << 30 })},
+		{"a page of negative size", patchPage(t, good, func(h *pqformat.PageHeader) { h.CompressedPageSize = -5 })},
 		{"pages flipped", func() []byte {
 			b := bytes.Clone(good)
 			for i := 4; i < len(b)/2; i += 7 {
@@ -300,6 +303,7 @@ func TestHostile(t *testing.T) {
 		}()},
 	} {
 		start := time.Now()
+		before := allocated()
 		done := make(chan error, 1)
 		go func() { done <- readAll(c.file) }()
 		var err error
@@ -320,7 +324,42 @@ func TestHostile(t *testing.T) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%s: took %v", c.name, d)
 		}
+		if n := allocated() - before; n > 64<<20 {
+			t.Errorf("%s: reading allocated %d MiB", c.name, n>>20)
+		}
 	}
+}
+
+// allocated returns the bytes allocated so far.
+func allocated() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
+}
+
+// patchPage returns file with the header of the data page of its first
+// column chunk changed by patch (the pages after it move, as its length
+// may change).
+func patchPage(t *testing.T, file []byte, patch func(*pqformat.PageHeader)) []byte {
+	t.Helper()
+	n := int(binary.LittleEndian.Uint32(file[len(file)-8:]))
+	var m pqformat.FileMetaData
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), file[len(file)-8-n:len(file)-8], &m); err != nil {
+		t.Fatal(err)
+	}
+	pos := m.RowGroups[0].Columns[0].MetaData.DataPageOffset
+	var h pqformat.PageHeader
+	br := new(thrift.CompactProtocol).NewReaderFromBytes(file[pos:])
+	if err := thrift.NewDecoder(br).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	end := pos + int64(br.(interface{ BytesRead() int }).BytesRead())
+	patch(&h)
+	b, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Concat(file[:pos], b, file[end:])
 }
 
 // patchFooter returns file with its footer changed by patch.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	pqformat "github.com/parquet-go/parquet-go/format"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -69,7 +71,7 @@ func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
 		}
 		rd.kind = Kind(k)
 	}
-	if err := check(f, kinds[rd.kind].schema, size); err != nil {
+	if err := check(r, f, kinds[rd.kind].schema, size); err != nil {
 		return nil, err
 	}
 	return rd, nil
@@ -94,9 +96,9 @@ var (
 // (Flows where it says nothing).
 func (r *Reader) Kind() Kind { return r.kind }
 
-// check checks that f has the columns of flows, of their types, and
-// declares no more than a reader takes.
-func check(f *pq.File, want *pq.Schema, size int64) error {
+// check checks that f, read through r, has the columns of want, of their
+// types, and declares no more than a reader takes.
+func check(r io.ReaderAt, f *pq.File, want *pq.Schema, size int64) error {
 	got := f.Schema()
 	for _, path := range want.Columns() {
 		wl, _ := want.Lookup(path...)
@@ -112,6 +114,7 @@ func check(f *pq.File, want *pq.Schema, size int64) error {
 		}
 	}
 	md := f.Metadata()
+	var buf []byte
 	if md.NumRows < 0 {
 		return &FileError{Msg: "a negative number of rows"}
 	}
@@ -121,9 +124,61 @@ func check(f *pq.File, want *pq.Schema, size int64) error {
 			if m.TotalUncompressedSize < 0 || m.TotalUncompressedSize > MaxChunk || m.TotalCompressedSize < 0 || m.TotalCompressedSize > size {
 				return &FileError{Msg: fmt.Sprintf("a column chunk declares %d bytes (%d compressed), more than the bound of %d or the file's %d", m.TotalUncompressedSize, m.TotalCompressedSize, MaxChunk, size)}
 			}
+			if err := checkPages(r, &m, &buf); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// MaxPageHeader bounds the header of a page that a Reader takes.
+const MaxPageHeader = 1 << 20
+
+// checkPages reads the headers of the pages of the column chunk m, and
+// checks that the pages fill its bytes, and declare no more than them and
+// MaxChunk: the library allocates what a page declares before it reads
+// it. buf is a buffer to reuse.
+func checkPages(r io.ReaderAt, m *pqformat.ColumnMetaData, buf *[]byte) error {
+	pos := m.DataPageOffset // where the library starts, as here
+	if m.DictionaryPageOffset != 0 {
+		pos = m.DictionaryPageOffset
+	}
+	end := pos + m.TotalCompressedSize
+	var uncompressed int64
+	for pos < end {
+		h, n, err := pageHeader(r, pos, end, buf)
+		if err != nil {
+			return &FileError{Msg: fmt.Sprintf("the header of a page at %d", pos), Err: err}
+		}
+		data := int64(h.CompressedPageSize)
+		if uncompressed += int64(h.UncompressedPageSize); data < 0 || h.UncompressedPageSize < 0 || pos+n+data > end || uncompressed > MaxChunk {
+			return &FileError{Msg: fmt.Sprintf("a page at %d declares %d bytes (%d uncompressed), more than its column chunk holds or the bound of %d", pos, data, h.UncompressedPageSize, MaxChunk)}
+		}
+		pos += n + data
+	}
+	return nil
+}
+
+// pageHeader reads the header of the page at pos, of a column chunk that
+// ends at end, and returns it with its length.
+func pageHeader(r io.ReaderAt, pos, end int64, buf *[]byte) (*pqformat.PageHeader, int64, error) {
+	for window := int64(64 << 10); ; window = MaxPageHeader {
+		n := min(window, end-pos)
+		*buf = slices.Grow((*buf)[:0], int(n))[:n]
+		if _, err := r.ReadAt(*buf, pos); err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, err
+		}
+		br := new(thrift.CompactProtocol).NewReaderFromBytes(*buf)
+		var h pqformat.PageHeader
+		err := thrift.NewDecoder(br).Decode(&h)
+		if err == nil {
+			return &h, int64(br.(interface{ BytesRead() int }).BytesRead()), nil
+		}
+		if n < window || window == MaxPageHeader || !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, 0, err
+		}
+	}
 }
 
 // isNullable reports whether the column at path of s may be NULL.
