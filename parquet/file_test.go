@@ -272,3 +272,61 @@ func TestOtherWriter(t *testing.T) {
 		t.Errorf("read %q, want %q", got, want)
 	}
 }
+
+// goldenSources are the captures of testdata/golden's files, by kind of
+// records (events: XML of events, whose closing tag the footer keeps).
+var goldenSources = map[string]string{
+	"flows":        "../testdata/corpus/conntrack-L-extended-id-ktimestamp-labels.txt",
+	"expectations": "../testdata/corpus/conntrack-expect-L.txt",
+	"stats":        "../testdata/stats/conntrack-S-after.txt",
+	"events":       "../testdata/corpus/xml-E.txt",
+}
+
+// goldenWriter is the date of the writer of today's golden files: a
+// change to what Writer writes is a new golden file, of a new date, and
+// the files of every date before are still read.
+const goldenWriter = "2026-12-02"
+
+// TestGolden reads the files that each version of Writer wrote (named by
+// its date: 2026-12-01 is parquet-go's writer) back to their capture's
+// JSON Lines and Meta, and checks that Writer writes today's file byte for
+// byte.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/golden/*.parquet")
+	if err != nil || len(files) < 2*len(goldenSources) {
+		t.Fatalf("%d golden files (%v)", len(files), err)
+	}
+	wantMeta := Meta{Host: "gw1", CapturedAt: time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC), Location: "UTC"}
+	for _, file := range files {
+		kind, date, _ := strings.Cut(strings.TrimSuffix(filepath.Base(file), ".parquet"), "-")
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile("testdata/golden/" + kind + ".jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, r := readJSON(t, b)
+		if got != string(want) {
+			t.Errorf("%s reads back otherwise:\n%.300s", file, got)
+		}
+		m := r.Meta()
+		m.Source, m.Options = "", 0 // the source's, as the capture says
+		if m != wantMeta {
+			t.Errorf("%s: Meta %+v, want %+v", file, m, wantMeta)
+		}
+		if date != goldenWriter {
+			continue
+		}
+		pf, _ := convert(t, goldenSources[kind], Meta{Host: "gw1", CapturedAt: wantMeta.CapturedAt, Location: "UTC",
+			Source: r.Meta().Source, Options: r.Meta().Options})
+		if *update {
+			if err := os.WriteFile(file, pf, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else if !bytes.Equal(pf, b) {
+			t.Errorf("%s: Writer writes it otherwise (go test -update rewrites it: then date it anew)", file)
+		}
+	}
+}

@@ -24,7 +24,7 @@ import (
 	"github.com/ctconv/ctconv/snapshot"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.schema.txt")
+var update = flag.Bool("update", false, "rewrite testdata/*.schema.txt and today's golden files")
 
 // TestSchemaGolden pins the columns of each kind of records: names, types
 // and order. Later versions only add columns; a change here breaks the
