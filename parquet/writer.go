@@ -76,8 +76,10 @@ const (
 // ErrKind says that a record is not of the kind a Writer writes.
 var ErrKind = errors.New("parquet: a record of another kind than the file's")
 
-// Writer writes records of one kind to a Parquet file, one row each.
-// Close writes the file's footer; the file is incomplete until then.
+// Writer writes records of one kind to a Parquet file, one row each. A
+// goroutine of its own encodes and writes a row group while the next
+// fills. Close writes the file's footer, and ends the goroutine; the file
+// is incomplete until then.
 type Writer struct {
 	kind Kind
 	fw   *fileWriter
