@@ -95,10 +95,16 @@ func (m *mpReader) next(n int) ([]byte, error) {
 
 // size reads the big-endian number of n bytes (1, 2, 4 or 8) after a code.
 func (m *mpReader) size(n int) (uint64, error) {
-	b, err := m.next(n)
-	if err != nil {
-		return 0, err
+	if len(m.buf)-m.pos < n {
+		if err := m.fill(n); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
 	}
+	b := m.buf[m.pos:]
+	m.pos += n
 	switch n {
 	case 1:
 		return uint64(b[0]), nil
@@ -111,8 +117,29 @@ func (m *mpReader) size(n int) (uint64, error) {
 }
 
 // integer reads any msgpack integer, or nil as 0, as the bits of an
-// int64: the signed formats sign-extended.
+// int64: the signed formats sign-extended. The unsigned formats up to 32
+// bits, most of a record's values, take the short way.
 func (m *mpReader) integer() (uint64, error) {
+	if b := m.buf[m.pos:]; len(b) >= 9 {
+		switch c := b[0]; {
+		case c <= 0x7f:
+			m.pos++
+			return uint64(c), nil
+		case c == 0xcc:
+			m.pos += 2
+			return uint64(b[1]), nil
+		case c == 0xcd:
+			m.pos += 3
+			return uint64(binary.BigEndian.Uint16(b[1:])), nil
+		case c == 0xce:
+			m.pos += 5
+			return uint64(binary.BigEndian.Uint32(b[1:])), nil
+		}
+	}
+	return m.wideInteger()
+}
+
+func (m *mpReader) wideInteger() (uint64, error) {
 	c, err := m.code()
 	if err != nil {
 		return 0, err

@@ -80,8 +80,8 @@ var errEarlyEnd = corrupt("record ends early")
 
 // uint reads an element, an unsigned integer of at most max.
 func (d *MsgpackDecoder) uint(max uint64) (uint64, error) {
-	if err := d.element(); err != nil {
-		return 0, err
+	if d.left--; d.left < 0 {
+		return 0, errEarlyEnd
 	}
 	n, err := d.dec.integer()
 	if err != nil {
@@ -98,7 +98,10 @@ func (d *MsgpackDecoder) int() (int64, error) {
 		return 0, err
 	}
 	n, err := d.dec.integer()
-	return int64(n), d.wrap(err)
+	if err != nil {
+		return 0, d.wrap(err)
+	}
+	return int64(n), nil
 }
 
 // wrap turns the msgpack decoder's errors into corruption; the end of the
