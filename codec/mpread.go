@@ -117,29 +117,8 @@ func (m *mpReader) size(n int) (uint64, error) {
 }
 
 // integer reads any msgpack integer, or nil as 0, as the bits of an
-// int64: the signed formats sign-extended. The unsigned formats up to 32
-// bits, most of a record's values, take the short way.
+// int64: the signed formats sign-extended.
 func (m *mpReader) integer() (uint64, error) {
-	if b := m.buf[m.pos:]; len(b) >= 9 {
-		switch c := b[0]; {
-		case c <= 0x7f:
-			m.pos++
-			return uint64(c), nil
-		case c == 0xcc:
-			m.pos += 2
-			return uint64(b[1]), nil
-		case c == 0xcd:
-			m.pos += 3
-			return uint64(binary.BigEndian.Uint16(b[1:])), nil
-		case c == 0xce:
-			m.pos += 5
-			return uint64(binary.BigEndian.Uint32(b[1:])), nil
-		}
-	}
-	return m.wideInteger()
-}
-
-func (m *mpReader) wideInteger() (uint64, error) {
 	c, err := m.code()
 	if err != nil {
 		return 0, err
@@ -273,3 +252,33 @@ func (m *mpReader) scalar() error {
 // rest returns the bytes buffered after those read: from a stream, what
 // was read ahead of the values.
 func (m *mpReader) rest() int { return len(m.buf) - m.pos }
+
+// short reads an unsigned integer of up to 32 bits where the buffer holds
+// its longest form, and reports false, reading nothing, for any other
+// value: the way of most of a record's values, short enough to inline.
+func (m *mpReader) short() (uint64, bool) {
+	p := m.pos
+	if p+5 > len(m.buf) {
+		return 0, false
+	}
+	b := m.buf[p : p+5]
+	k := shortLen[b[0]]
+	if k == 0 {
+		return 0, false
+	}
+	m.pos = p + int(k)
+	if k == 1 {
+		return uint64(b[0]), true
+	}
+	return uint64(binary.BigEndian.Uint32(b[1:]) >> (8 * (5 - k))), true
+}
+
+// shortLen is the length of each value short reads, by its first byte:
+// a positive fixint, uint 8, 16, 32; 0 for the others.
+var shortLen = func() (t [256]uint8) {
+	for c := range 0x80 {
+		t[c] = 1
+	}
+	t[0xcc], t[0xcd], t[0xce] = 2, 3, 5
+	return t
+}()

@@ -33,11 +33,12 @@ type MsgpackDecoder struct {
 	dec     mpReader
 	addrs   addrTable
 	kept    kept
-	left    int    // elements left in the record
-	elems   int    // elements the record may still have, nested ones included
-	room    int    // bytes the record's strings may still take
-	count   uint64 // the count of the end record
-	lastGap Gap    // the gap record read last
+	left    int       // elements left in the record
+	elems   int       // elements the record may still have, nested ones included
+	room    int       // bytes the record's strings may still take
+	count   uint64    // the count of the end record
+	lastGap Gap       // the gap record read last
+	vals    [2]uint64 // a field's integers, for its wireField.set
 }
 
 // Count returns the number of records that the stream's end record, which
@@ -80,20 +81,40 @@ var errEarlyEnd = corrupt("record ends early")
 
 // uint reads an element, an unsigned integer of at most max.
 func (d *MsgpackDecoder) uint(max uint64) (uint64, error) {
-	if d.left--; d.left < 0 {
-		return 0, errEarlyEnd
+	n, ok := uint64(0), false
+	if d.left > 0 {
+		n, ok = d.dec.short()
 	}
-	n, err := d.dec.integer()
-	if err != nil {
-		return 0, d.wrap(err)
+	if ok {
+		d.left--
+	} else {
+		k, err := d.wideInt()
+		if err != nil {
+			return 0, err
+		}
+		n = uint64(k)
 	}
 	if n > max {
-		return 0, corrupt("value out of range")
+		return 0, errRange
 	}
 	return n, nil
 }
 
+var errRange = corrupt("value out of range")
+
+// int reads an element, an integer.
 func (d *MsgpackDecoder) int() (int64, error) {
+	if d.left > 0 {
+		if n, ok := d.dec.short(); ok {
+			d.left--
+			return int64(n), nil
+		}
+	}
+	return d.wideInt()
+}
+
+// wideInt reads an element, an integer of any form.
+func (d *MsgpackDecoder) wideInt() (int64, error) {
 	if err := d.element(); err != nil {
 		return 0, err
 	}
@@ -395,8 +416,10 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 	if err := getFields(d, flowLayout, flowFields[:], mask, f); err != nil {
 		return err
 	}
-	if field, r := f.CheckText(); r != "" {
-		return corrupt(field + ": " + r)
+	if mask&wireText != 0 {
+		if field, r := f.CheckText(); r != "" {
+			return corrupt(field + ": " + r)
+		}
 	}
 	return d.skipRest()
 }
@@ -437,10 +460,35 @@ func (d *MsgpackDecoder) head(fam *format.Family, proto *format.Proto) (mask uin
 // getFields reads the values of the fields of mask that the table knows,
 // in the order of its bits.
 func getFields[R any](d *MsgpackDecoder, l *wireLayout, fields []wireField[R], mask uint64, r *R) error {
+	v := &d.vals
 	for m := mask & l.values; m != 0; m &= m - 1 {
-		if err := fields[bits.TrailingZeros64(m)].get(d, r); err != nil {
-			return err
+		f := &fields[bits.TrailingZeros64(m)]
+		if f.set == nil {
+			if err := f.get(d, r); err != nil {
+				return err
+			}
+			continue
 		}
+		for i := range f.n {
+			n, ok := uint64(0), false
+			if d.left > 0 {
+				n, ok = d.dec.short()
+			}
+			if ok {
+				d.left--
+			} else {
+				k, err := d.wideInt()
+				if err != nil {
+					return err
+				}
+				n = uint64(k)
+			}
+			if n > f.max {
+				return errRange
+			}
+			v[i] = n
+		}
+		f.set(r, v)
 	}
 	return nil
 }

@@ -329,7 +329,8 @@ func blockAll[T any](r *Reader, stats, expect bool, recs func(*block) []T) iter.
 			return
 		}
 		r.begun = true
-		for r.fill(func(b *block) int { return len(recs(b)) }) {
+		left := func(b *block) int { return len(recs(b)) }
+		for r.fill(left) {
 			i := r.i
 			r.i++
 			if !stats {
