@@ -254,31 +254,32 @@ func (m *mpReader) scalar() error {
 func (m *mpReader) rest() int { return len(m.buf) - m.pos }
 
 // short reads an unsigned integer of up to 32 bits where the buffer holds
-// its longest form, and reports false, reading nothing, for any other
+// 8 bytes from it, and reports false, reading nothing, for any other
 // value: the way of most of a record's values, short enough to inline.
 func (m *mpReader) short() (uint64, bool) {
 	p := m.pos
-	if p+5 > len(m.buf) {
+	if p+8 > len(m.buf) {
 		return 0, false
 	}
-	b := m.buf[p : p+5]
-	k := shortLen[b[0]]
+	x := binary.BigEndian.Uint64(m.buf[p:])
+	k := shortLen[x>>56]
 	if k == 0 {
 		return 0, false
 	}
 	m.pos = p + int(k)
-	if k == 1 {
-		return uint64(b[0]), true
-	}
-	return uint64(binary.BigEndian.Uint32(b[1:]) >> (8 * (5 - k))), true
+	return x >> (64 - 8*k) & shortMask[k], true
 }
 
 // shortLen is the length of each value short reads, by its first byte:
-// a positive fixint, uint 8, 16, 32; 0 for the others.
-var shortLen = func() (t [256]uint8) {
-	for c := range 0x80 {
-		t[c] = 1
-	}
-	t[0xcc], t[0xcd], t[0xce] = 2, 3, 5
-	return t
-}()
+// a positive fixint, uint 8, 16, 32; 0 for the others. shortMask is the
+// bits of its value, by its length.
+var (
+	shortLen = func() (t [256]uint8) {
+		for c := range 0x80 {
+			t[c] = 1
+		}
+		t[0xcc], t[0xcd], t[0xce] = 2, 3, 5
+		return t
+	}()
+	shortMask = [6]uint64{1: 0x7f, 2: 0xff, 3: 0xffff, 5: 0xffffffff}
+)
