@@ -405,11 +405,11 @@ func (r *Reader) finish() {
 		default:
 			// Nothing follows the block of the end record.
 			if after := r.blocks.next(); after != nil {
-				if !after.eof {
-					r.err = r.blockErr(after.err)
-					if after.err == nil || after.err == errCut {
-						r.err = corrupt("data after the end record", nil)
-					}
+				switch {
+				case after.err == errSecond:
+					r.err = r.blockErr(errSecond)
+				case !after.eof:
+					r.err = corrupt("data after the end record", nil)
 				}
 				r.blocks.release(after)
 			}

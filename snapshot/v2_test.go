@@ -2,9 +2,13 @@ package snapshot_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"flag"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +186,148 @@ func jsonOf(r *bytes.Reader) ([]byte, error) {
 		}
 	}
 	return js, nil
+}
+
+// hostileV2 are the files of testdata/hostile of version 2: damaged and
+// malicious blocks, with what reading each must say, and the recipe that
+// makes it (go test ./snapshot -run HostileV2 -args -golden).
+var hostileV2 = []struct {
+	file string
+	msg  string
+	make func(t *testing.T) []byte
+}{
+	{"v2-cut-block-header.ctsnap", "cut short after 0 records", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return b[:recordsAt(b)+4]
+	}},
+	{"v2-cut-frame.ctsnap", "cut short after 0 records", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return b[:recordsAt(b)+20]
+	}},
+	{"v2-block-of-4GiB.ctsnap", "more than 2097152", func(t *testing.T) []byte {
+		b := goodV2(t)
+		binary.BigEndian.PutUint32(b[recordsAt(b):], 1<<32-1)
+		return b
+	}},
+	{"v2-frame-of-4GiB.ctsnap", "more than 2097152", func(t *testing.T) []byte {
+		b := goodV2(t)
+		binary.BigEndian.PutUint32(b[recordsAt(b)+4:], 1<<32-1)
+		return b
+	}},
+	{"v2-other-length.ctsnap", "a block that says it holds", func(t *testing.T) []byte {
+		b := goodV2(t)
+		at := recordsAt(b)
+		binary.BigEndian.PutUint32(b[at:], binary.BigEndian.Uint32(b[at:])+1)
+		return b
+	}},
+	{"v2-flipped-frame.ctsnap", "damaged after 0 records", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return flip(b, len(b)-40)
+	}},
+	{"v2-flipped-checksum.ctsnap", "checksum does not match", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return flip(b, len(b)-2)
+	}},
+	{"v2-concatenated.ctsnap", "a second snapshot after 56 records", func(t *testing.T) []byte {
+		return append(goodV2(t), goodV2(t)...)
+	}},
+	{"v2-data-after-end.ctsnap", "data after the end record", func(t *testing.T) []byte {
+		return append(goodV2(t), "trailing junk"...)
+	}},
+	{"v2-no-end-record.ctsnap", "without their end record", func(t *testing.T) []byte {
+		return craftV2(t, 1, snapshotRecords(t, 1))
+	}},
+	{"v2-end-record-not-last.ctsnap", "data after the end record", func(t *testing.T) []byte {
+		return craftV2(t, snapshot.UnknownCount, append([]byte{0x92, 0x03, 0x00}, snapshotRecords(t, 1)...))
+	}},
+	{"v2-block-of-8193-records.ctsnap", "more than 8192 records", func(t *testing.T) []byte {
+		return craftV2(t, snapshot.UnknownCount, bytes.Repeat([]byte{0x93, 0x05, 0x00, 0x00}, 8193)) // gaps
+	}},
+	{"v2-bomb-256MiB.ctsnap", "damaged", func(t *testing.T) []byte {
+		return craftV2(t, snapshot.UnknownCount, make([]byte, 256<<20))
+	}},
+	{"v2-reference-to-the-block-before.ctsnap", "reference to an address not yet carried", func(t *testing.T) []byte {
+		// A flow record: kind 1, no fields, IPv4, TCP, the last address
+		// carried twice.
+		back := []byte{0x96, 0x01, 0x00, 0x02, 0x06, 0x00, 0x00}
+		return craftV2(t, snapshot.UnknownCount, snapshotRecords(t, 1), append(back, 0x92, 0x03, 0x02))
+	}},
+	{"v2-huge-count.ctsnap", "the header counts 1099511627776 records, the file holds 1", func(t *testing.T) []byte {
+		return craftV2(t, 1<<40, append(snapshotRecords(t, 1), 0x92, 0x03, 0x01))
+	}},
+}
+
+// TestHostileV2 reads each file of hostileV2: each is rejected as
+// corrupt, with an error that says what is wrong, and reading it
+// allocates less than the 32 MiB that the package documents.
+func TestHostileV2(t *testing.T) {
+	for _, c := range hostileV2 {
+		path := filepath.Join("../testdata/hostile", c.file)
+		if *golden {
+			if err := os.WriteFile(path, c.make(t), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (go test ./snapshot -run HostileV2 -args -golden makes it)", err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r, err := snapshot.NewReader(bytes.NewReader(data))
+		if err == nil {
+			_, _, err = readTo(r.Flows(), -1)
+			r.Close()
+		}
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, snapshot.ErrCorrupt) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: %v; want %q", c.file, err, c.msg)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 32<<20 {
+			t.Errorf("%s: allocated %d MiB", c.file, n>>20)
+		} else {
+			t.Logf("%-40s %6d bytes: %v; allocated %.1f MiB", c.file, len(data), err, float64(n)/(1<<20))
+		}
+	}
+}
+
+// goodV2 returns a snapshot of version 2 of the corpus's proc.txt.
+func goodV2(t *testing.T) []byte {
+	b, _ := writeGolden(t, goldenSource(t, "../testdata/corpus/proc.txt", 0))
+	return b
+}
+
+// recordsAt returns the offset of the records, after the header.
+func recordsAt(b []byte) int { return 28 + int(binary.BigEndian.Uint32(b[20:])) }
+
+// craftV2 returns a snapshot file of version 2 with the header of a real
+// one, a count, and a block of each of bodies, compressed with opts,
+// checksums right: what a hostile writer can make.
+func craftV2(t *testing.T, count uint64, bodies ...any) []byte {
+	var opts []zstd.EOption
+	var blocks [][]byte
+	for _, b := range bodies {
+		switch b := b.(type) {
+		case []byte:
+			blocks = append(blocks, b)
+		case zstd.EOption:
+			opts = append(opts, b)
+		}
+	}
+	good := goodV2(t)
+	file := binary.BigEndian.AppendUint64(bytes.Clone(good[:12]), count)
+	file = append(file, good[20:recordsAt(good)-4]...)
+	file = binary.BigEndian.AppendUint32(file, crc32.Checksum(file[8:], crc32.MakeTable(crc32.Castagnoli)))
+	zw, err := zstd.NewWriter(nil, append([]zstd.EOption{zstd.WithEncoderCRC(true)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blocks {
+		frame := zw.EncodeAll(b, nil)
+		file = binary.BigEndian.AppendUint32(file, uint32(min(len(b), 2<<20)))
+		file = binary.BigEndian.AppendUint32(file, uint32(len(frame)))
+		file = append(file, frame...)
+	}
+	return file
 }
