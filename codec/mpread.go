@@ -253,21 +253,18 @@ func (m *mpReader) scalar() error {
 // was read ahead of the values.
 func (m *mpReader) rest() int { return len(m.buf) - m.pos }
 
-// short reads an unsigned integer of up to 32 bits where the buffer holds
-// 8 bytes from it, and reports false, reading nothing, for any other
-// value: the way of most of a record's values, short enough to inline.
-func (m *mpReader) short() (uint64, bool) {
+// short returns the unsigned integer of up to 32 bits that starts the
+// buffer's unread bytes, where it holds 8 of them, and its length, for
+// the caller to read it (m.pos += k); k is 0 for any other value. It is
+// the way of most of a record's values, short enough to inline.
+func (m *mpReader) short() (n uint64, k int) {
 	p := m.pos
 	if p+8 > len(m.buf) {
-		return 0, false
+		return 0, 0
 	}
 	x := binary.BigEndian.Uint64(m.buf[p:])
-	k := shortLen[x>>56]
-	if k == 0 {
-		return 0, false
-	}
-	m.pos = p + int(k)
-	return x >> (64 - 8*k) & shortMask[k], true
+	l := shortLen[x>>56]
+	return x >> (64 - 8*l) & shortMask[l], int(l)
 }
 
 // shortLen is the length of each value short reads, by its first byte:
@@ -281,5 +278,5 @@ var (
 		t[0xcc], t[0xcd], t[0xce] = 2, 3, 5
 		return t
 	}()
-	shortMask = [6]uint64{1: 0x7f, 2: 0xff, 3: 0xffff, 5: 0xffffffff}
+	shortMask = [6]uint64{1: 0x7f, 2: 0xff, 3: 0xffff, 5: 0xffffffff} // 0: none
 )

@@ -81,34 +81,30 @@ var errEarlyEnd = corrupt("record ends early")
 
 // uint reads an element, an unsigned integer of at most max.
 func (d *MsgpackDecoder) uint(max uint64) (uint64, error) {
-	n, ok := uint64(0), false
-	if d.left > 0 {
-		n, ok = d.dec.short()
-	}
-	if ok {
+	if n, k := d.dec.short(); k > 0 && d.left > 0 && n <= max {
+		d.dec.pos += k
 		d.left--
-	} else {
-		k, err := d.wideInt()
-		if err != nil {
-			return 0, err
-		}
-		n = uint64(k)
+		return n, nil
 	}
-	if n > max {
-		return 0, errRange
+	return d.wideUint(max)
+}
+
+func (d *MsgpackDecoder) wideUint(max uint64) (uint64, error) {
+	n, err := d.wideInt()
+	if err == nil && uint64(n) > max {
+		err = errRange
 	}
-	return n, nil
+	return uint64(n), err
 }
 
 var errRange = corrupt("value out of range")
 
 // int reads an element, an integer.
 func (d *MsgpackDecoder) int() (int64, error) {
-	if d.left > 0 {
-		if n, ok := d.dec.short(); ok {
-			d.left--
-			return int64(n), nil
-		}
+	if n, k := d.dec.short(); k > 0 && d.left > 0 {
+		d.dec.pos += k
+		d.left--
+		return int64(n), nil
 	}
 	return d.wideInt()
 }
@@ -470,18 +466,16 @@ func getFields[R any](d *MsgpackDecoder, l *wireLayout, fields []wireField[R], m
 			continue
 		}
 		for i := range f.n {
-			n, ok := uint64(0), false
-			if d.left > 0 {
-				n, ok = d.dec.short()
-			}
-			if ok {
+			n, k := d.dec.short()
+			if k > 0 && d.left > 0 {
+				d.dec.pos += k
 				d.left--
 			} else {
-				k, err := d.wideInt()
+				w, err := d.wideInt()
 				if err != nil {
 					return err
 				}
-				n = uint64(k)
+				n = uint64(w)
 			}
 			if n > f.max {
 				return errRange
