@@ -31,7 +31,11 @@ import (
 // Bounds of a block. A writer ends a block at blockRecords records, of
 // any kind, or once it holds blockBytes; a reader refuses a block larger
 // than maxBlockLen, decompressed or not, or of more records: so that
-// decoding one takes little memory whatever the file says.
+// decoding one takes little memory whatever the file says, 7 MiB at most
+// (its frame, its records decompressed and decoded), and a Reader holds
+// GOMAXPROCS+2 blocks at once. 8,192 records a block keep a snapshot
+// within a tenth of version 1's size; fewer lose more to the zstd
+// history and the back-references that each block starts without.
 const (
 	blockRecords   = 8192
 	blockBytes     = 1 << 20
@@ -183,7 +187,7 @@ func (br *blockReader) feed(r io.Reader) {
 					": none, or more than "+strconv.Itoa(maxBlockLen), nil)
 				break
 			}
-			b.frame = append(b.frame[:0], make([]byte, size)...)
+			b.frame = grown(b.frame, size)
 			if _, err := io.ReadFull(r, b.frame); err != nil {
 				b.err = errCut
 			}
@@ -237,6 +241,15 @@ func (b *block) decode(zr *zstd.Decoder, dec *codec.MsgpackDecoder, h *Header) {
 		return
 	}
 	dec.ResetBytes(b.out)
+	// Room for as many flows or expectations as the block may hold, and
+	// the one being decoded: each that counts took 7 bytes at least (an
+	// array, its kind, mask, family, protocol, two addresses). The
+	// buffers grow once, to what the blocks need.
+	if most := min(len(b.out)/7, blockRecords) + 1; h.Expectations {
+		b.exps = grown(b.exps, most)
+	} else if !h.Stats {
+		b.flows = grown(b.flows, most)
+	}
 	var st format.Stats
 	for records := 1; ; records++ {
 		var f *format.Flow
@@ -244,10 +257,8 @@ func (b *block) decode(zr *zstd.Decoder, dec *codec.MsgpackDecoder, h *Header) {
 		switch {
 		case h.Stats:
 		case h.Expectations:
-			b.exps = room(b.exps, b.n)
 			e = &b.exps[b.n]
 		default:
-			b.flows = room(b.flows, b.n)
 			f = &b.flows[b.n]
 		}
 		k, err := dec.DecodeRecord(f, e, &st)
@@ -283,18 +294,13 @@ func (b *block) decode(zr *zstd.Decoder, dec *codec.MsgpackDecoder, h *Header) {
 	}
 }
 
-// room returns recs with a record at n, where it has all before: twice
-// the records once full, so that a block's records cost at most twice
-// their room in garbage, once for each block of a Reader. The records
-// past the block's count keep what they held, whose strings the decoder
-// reuses.
-func room[T any](recs []T, n int) []T {
-	if n < len(recs) {
-		return recs
+// grown returns s with n elements, those it had kept: its own array
+// where it has the room.
+func grown[T any](s []T, n int) []T {
+	if n <= cap(s) {
+		return s[:n]
 	}
-	grown := make([]T, max(2*n, 64))
-	copy(grown, recs)
-	return grown
+	return append(s[:cap(s)], make([]T, n-cap(s))...)
 }
 
 // next returns the next block, in the file's order; nil after the last.

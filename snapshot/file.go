@@ -24,13 +24,14 @@ import (
 // A snapshot file is
 //
 //	magic      8 bytes  "\x89CTSNAP\n"
-//	version    2 bytes  big-endian, 1
+//	version    2 bytes  big-endian, 2 (1 before blocks)
 //	flags      2 bytes  zero
 //	count      8 bytes  big-endian: the records; all ones when the writer could not go back to set it
 //	length     4 bytes  big-endian: of the header
 //	header     a msgpack map with string keys
 //	checksum   4 bytes  CRC-32C of everything from the version to the end of the header
-//	records    one zstd frame, with its content checksum, of msgpack records ending with an end record
+//	records    blocks (block.go), each a zstd frame with its content checksum, of msgpack
+//	           records ending with an end record; in version 1 one frame of them all
 //
 // Readers skip header keys they do not know. docs/SNAPSHOT.md specifies
 // the format.
@@ -51,10 +52,10 @@ const (
 	maxHeaderLen = 64 << 10
 )
 
-// Limits of a reader, which the documentation promises: the zstd window
-// and the memory the decoder may use. With them, the scratch buffers and
-// the address table of the msgpack decoder, a Reader stays below 32 MiB
-// whatever its input.
+// Limits of a reader of version 1, which the documentation promises: the
+// zstd window and the memory the decoder may use. With them, the scratch
+// buffers and the address table of the msgpack decoder, a Reader stays
+// below 32 MiB whatever its input. (Of version 2, see maxBlockLen.)
 const (
 	maxWindow    = 8 << 20
 	maxZstdMem   = 16 << 20
