@@ -337,18 +337,23 @@ func blockAll[T any](r *Reader, stats, expect bool, recs func(*block) []T) iter.
 		r.begun = true
 		left := func(b *block) int { return len(recs(b)) }
 		for r.fill(left) {
-			i := r.i
-			r.i++
-			if !stats {
-				r.passGaps(r.cur, i)
-				if r.count == r.h.Count {
-					r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)
-					break
-				}
-				r.count++
+			b, all := r.cur, recs(r.cur)
+			if !stats && r.h.Count != UnknownCount && uint64(len(all)-r.i) > r.h.Count-r.count {
+				r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)
+				break
 			}
-			if !yield(&recs(r.cur)[i], nil) {
-				return
+			for r.i < len(all) {
+				i := r.i
+				r.i++
+				if !stats {
+					if len(b.gaps) > 0 {
+						r.passGaps(b, i)
+					}
+					r.count++
+				}
+				if !yield(&all[i], nil) {
+					return
+				}
 			}
 		}
 		if r.err != nil {
