@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -330,4 +331,49 @@ func craftV2(t *testing.T, count uint64, bodies ...any) []byte {
 		file = append(file, frame...)
 	}
 	return file
+}
+
+// TestReaderMemoryFlat reads snapshots of 50,000 and 100,000 flows from
+// a pipe: the second takes no more memory than the first, but for the
+// blocks it holds, which are bounded.
+func TestReaderMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a large capture")
+	}
+	var got [2]uint64
+	for i, n := range []int{50000, 100000} {
+		snap, _ := writeGolden(t, goldenSource(t, "../testdata/corpus/proc-bulk-100k.txt.zst", n))
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(writeAll(pw, snap)) }()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r, err := snapshot.NewReader(pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, _, err := readTo(r.Flows(), -1)
+		r.Close()
+		runtime.ReadMemStats(&after)
+		if err != nil || read != n {
+			t.Fatalf("%d flows: read %d, %v", n, read, err)
+		}
+		got[i] = after.TotalAlloc - before.TotalAlloc
+	}
+	if got[1] > got[0]+4<<20 {
+		t.Errorf("reading 50,000 flows allocates %d MiB, 100,000 flows %d MiB", got[0]>>20, got[1]>>20)
+	}
+	t.Logf("allocated %.1f and %.1f MiB", float64(got[0])/(1<<20), float64(got[1])/(1<<20))
+}
+
+// writeAll writes b to w in pieces of 64 KiB, as a pipe delivers it.
+func writeAll(w io.Writer, b []byte) error {
+	for len(b) > 0 {
+		n, err := w.Write(b[:min(len(b), 64<<10)])
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
 }
