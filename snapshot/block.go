@@ -192,13 +192,14 @@ func (br *blockReader) feed(r io.Reader) {
 				b.err = errCut
 			}
 		}
-		if b.err == nil && !b.eof {
-			br.jobs <- b
-		} else {
+		last := b.err != nil || b.eof // b is a worker's once handed over
+		if last {
 			b.ready <- struct{}{}
+		} else {
+			br.jobs <- b
 		}
 		br.order <- b
-		if b.err != nil || b.eof {
+		if last {
 			return
 		}
 	}
