@@ -263,20 +263,23 @@ func (m *mpReader) short() (n uint64, k int) {
 		return 0, 0
 	}
 	x := binary.BigEndian.Uint64(m.buf[p:])
-	l := shortLen[x>>56]
-	return x >> (64 - 8*l) & shortMask[l], int(l)
+	f := &shortForms[x>>56]
+	return x >> f.shift & f.mask, int(f.len)
 }
 
-// shortLen is the length of each value short reads, by its first byte:
-// a positive fixint, uint 8, 16, 32; 0 for the others. shortMask is the
-// bits of its value, by its length.
-var (
-	shortLen = func() (t [256]uint8) {
-		for c := range 0x80 {
-			t[c] = 1
-		}
-		t[0xcc], t[0xcd], t[0xce] = 2, 3, 5
-		return t
-	}()
-	shortMask = [6]uint64{1: 0x7f, 2: 0xff, 3: 0xffff, 5: 0xffffffff} // 0: none
-)
+// shortForm is how short reads a value by its first byte: its length,
+// and where its bits are in the 8 bytes read.
+type shortForm struct {
+	mask       uint64
+	shift, len uint8
+}
+
+// shortForms are the forms of a positive fixint, uint 8, 16 and 32; the
+// others have length 0.
+var shortForms = func() (t [256]shortForm) {
+	for c := range 0x80 {
+		t[c] = shortForm{0x7f, 56, 1}
+	}
+	t[0xcc], t[0xcd], t[0xce] = shortForm{0xff, 48, 2}, shortForm{0xffff, 40, 3}, shortForm{0xffffffff, 24, 5}
+	return t
+}()
