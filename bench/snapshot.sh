@@ -5,7 +5,9 @@
 # `zstd -3 -T1`, and the records a second it is read back at. Inputs: the
 # corpus's capture of 100,000 real flows (testdata/corpus/capture.sh made
 # it) and a synthetic table of 1,000,000 (internal/gen). zstd -19 on the
-# synthetic table takes a few minutes.
+# synthetic table takes a few minutes. Then `ctconv check` of each text
+# and of its snapshot, as processes, side by side at GOMAXPROCS 1, 2 and
+# the machine's cores, with the load average before and after.
 #   bench/snapshot.sh [RUNS, default 5]
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,4 +17,5 @@ trap 'rm -rf "$tmp"' EXIT
 zstd -dq -c testdata/corpus/proc-bulk-100k.txt.zst >"$tmp/real-100k.txt"
 go run ./internal/gen/ctgen -n 1000000 >"$tmp/synthetic-1m.txt"
 go build -o "$tmp/bench" ./bench/snapshot
-"$tmp/bench" -runs "${1:-5}" "$tmp/real-100k.txt" "$tmp/synthetic-1m.txt"
+go build -o "$tmp/ctconv" ./cmd/ctconv
+"$tmp/bench" -runs "${1:-5}" -ctconv "$tmp/ctconv" "$tmp/real-100k.txt" "$tmp/synthetic-1m.txt"

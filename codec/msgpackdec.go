@@ -7,9 +7,6 @@ import (
 	"math/bits"
 	"net/netip"
 
-	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
-
 	"github.com/ctconv/ctconv/format"
 )
 
@@ -33,32 +30,44 @@ const maxString = 64 << 10
 // MsgpackDecoder reads flows and expectations from msgpack records. It
 // never allocates from a length the input claims before checking it.
 type MsgpackDecoder struct {
-	dec     *msgpack.Decoder
+	dec     mpReader
 	addrs   addrTable
-	scratch []byte
 	kept    kept
-	left    int    // elements left in the record
-	elems   int    // elements the record may still have, nested ones included
-	room    int    // bytes the record's strings may still take
-	count   uint64 // the count of the end record
-	lastGap Gap    // the gap record read last
+	left    int       // elements left in the record
+	elems   int       // elements the record may still have, nested ones included
+	room    int       // bytes the record's strings may still take
+	count   uint64    // the count of the end record
+	lastGap Gap       // the gap record read last
+	vals    [2]uint64 // a field's integers, for its wireField.set
 }
 
 // Count returns the number of records that the stream's end record, which
 // Decode returned last, says the stream holds.
 func (d *MsgpackDecoder) Count() uint64 { return d.count }
 
-// NewMsgpackDecoder returns a decoder that reads from r.
+// NewMsgpackDecoder returns a decoder that reads from r. It reads ahead
+// of the records it decodes (see Buffered).
 func NewMsgpackDecoder(r io.Reader) *MsgpackDecoder {
-	d := &MsgpackDecoder{dec: msgpack.NewDecoder(r)}
-	return d
+	return &MsgpackDecoder{dec: mpReader{r: r}}
 }
 
 // Reset makes d read a new stream from r.
 func (d *MsgpackDecoder) Reset(r io.Reader) {
-	d.dec.Reset(r)
+	d.dec = mpReader{buf: d.dec.buf[:0], r: r}
 	d.addrs.reset()
 }
+
+// ResetBytes makes d read a new stream that is b, all of it: a block of
+// a snapshot, whose addresses refer back only within it. Decoding from
+// memory costs half what decoding from a reader does.
+func (d *MsgpackDecoder) ResetBytes(b []byte) {
+	d.dec = mpReader{buf: b}
+	d.addrs.reset()
+}
+
+// Buffered returns the number of bytes read ahead of the records decoded:
+// after the end record, those of a stream that goes on after its end.
+func (d *MsgpackDecoder) Buffered() int { return d.dec.rest() }
 
 // element counts an element read from the record, which must have it.
 func (d *MsgpackDecoder) element() error {
@@ -72,25 +81,44 @@ var errEarlyEnd = corrupt("record ends early")
 
 // uint reads an element, an unsigned integer of at most max.
 func (d *MsgpackDecoder) uint(max uint64) (uint64, error) {
+	if n, k := d.dec.short(); k > 0 && d.left > 0 && n <= max {
+		d.dec.pos += k
+		d.left--
+		return n, nil
+	}
+	return d.wideUint(max)
+}
+
+func (d *MsgpackDecoder) wideUint(max uint64) (uint64, error) {
+	n, err := d.wideInt()
+	if err == nil && uint64(n) > max {
+		err = errRange
+	}
+	return uint64(n), err
+}
+
+var errRange = corrupt("value out of range")
+
+// int reads an element, an integer.
+func (d *MsgpackDecoder) int() (int64, error) {
+	if n, k := d.dec.short(); k > 0 && d.left > 0 {
+		d.dec.pos += k
+		d.left--
+		return int64(n), nil
+	}
+	return d.wideInt()
+}
+
+// wideInt reads an element, an integer of any form.
+func (d *MsgpackDecoder) wideInt() (int64, error) {
 	if err := d.element(); err != nil {
 		return 0, err
 	}
-	n, err := d.dec.DecodeUint64()
+	n, err := d.dec.integer()
 	if err != nil {
 		return 0, d.wrap(err)
 	}
-	if n > max {
-		return 0, corrupt("value out of range")
-	}
-	return n, nil
-}
-
-func (d *MsgpackDecoder) int() (int64, error) {
-	if err := d.element(); err != nil {
-		return 0, err
-	}
-	n, err := d.dec.DecodeInt64()
-	return n, d.wrap(err)
+	return int64(n), nil
 }
 
 // wrap turns the msgpack decoder's errors into corruption; the end of the
@@ -109,8 +137,8 @@ func (d *MsgpackDecoder) wrap(err error) error {
 	return &CorruptError{Msg: err.Error()}
 }
 
-// bytes reads a string or binary element of at most limit bytes into
-// scratch.
+// bytes reads a string or binary element of at most limit bytes (see
+// read).
 func (d *MsgpackDecoder) bytes(limit int) ([]byte, error) {
 	if err := d.element(); err != nil {
 		return nil, err
@@ -119,7 +147,7 @@ func (d *MsgpackDecoder) bytes(limit int) ([]byte, error) {
 }
 
 func (d *MsgpackDecoder) readBytes(limit int) ([]byte, error) {
-	n, err := d.dec.DecodeBytesLen()
+	n, err := d.dec.bytesLen()
 	if err != nil {
 		return nil, d.wrap(err)
 	}
@@ -129,18 +157,15 @@ func (d *MsgpackDecoder) readBytes(limit int) ([]byte, error) {
 	return d.read(n, limit)
 }
 
-// read reads n bytes into scratch, if n is within limit and the record's
-// room.
+// read reads n bytes, if n is within limit and the record's room: a
+// slice of the decoder's buffer, valid until the next read.
 func (d *MsgpackDecoder) read(n, limit int) ([]byte, error) {
 	if n > limit || n > d.room {
 		return nil, corrupt("a string of " + itoa(uint64(n)) + " bytes, more than the record has room for")
 	}
 	d.room -= n
-	d.scratch = append(d.scratch[:0], make([]byte, n)...)
-	if err := d.dec.ReadFull(d.scratch); err != nil {
-		return nil, d.wrap(err)
-	}
-	return d.scratch, nil
+	b, err := d.dec.next(n)
+	return b, d.wrap(err)
 }
 
 func (d *MsgpackDecoder) string() (string, error) {
@@ -153,7 +178,7 @@ func (d *MsgpackDecoder) string() (string, error) {
 
 // addr reads an address or a back-reference to one.
 func (d *MsgpackDecoder) addr() (netip.Addr, error) {
-	c, err := d.dec.PeekCode()
+	c, err := d.dec.peek()
 	if err != nil {
 		return netip.Addr{}, d.wrap(err)
 	}
@@ -247,7 +272,7 @@ func (d *MsgpackDecoder) Decode(f *format.Flow, e *format.Expect) (Kind, error) 
 // only counters a later writer added is skipped.
 func (d *MsgpackDecoder) DecodeRecord(f *format.Flow, e *format.Expect, s *format.Stats) (Kind, error) {
 	for {
-		n, err := d.dec.DecodeArrayLen()
+		n, err := d.dec.arrayLen()
 		if err == io.EOF {
 			return 0, err // the end of the stream, between records
 		}
@@ -320,28 +345,28 @@ func (d *MsgpackDecoder) skip(depth int) error {
 	if d.elems--; d.elems < 0 || depth > maxDepth {
 		return corrupt("a record nested too deep or with too many elements")
 	}
-	c, err := d.dec.PeekCode()
+	c, err := d.dec.peek()
 	if err != nil {
 		return d.wrap(err)
 	}
 	n := 0
 	switch {
-	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
-		n, err = d.dec.DecodeArrayLen()
-	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
-		n, err = d.dec.DecodeMapLen()
+	case c >= 0x90 && c <= 0x9f || c == 0xdc || c == 0xdd: // arrays
+		n, err = d.dec.arrayLen()
+	case c >= 0x80 && c <= 0x8f || c == 0xde || c == 0xdf: // maps
+		n, err = d.dec.mapLen()
 		n *= 2
-	case msgpcode.IsString(c) || msgpcode.IsBin(c):
+	case c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb || c >= 0xc4 && c <= 0xc6: // str, bin
 		_, err = d.readBytes(maxString)
 		return err
-	case msgpcode.IsExt(c):
-		if _, n, err = d.dec.DecodeExtHeader(); err != nil {
+	case c >= 0xd4 && c <= 0xd8 || c >= 0xc7 && c <= 0xc9: // ext
+		if n, err = d.dec.extLen(); err != nil {
 			return d.wrap(err)
 		}
 		_, err = d.read(n, maxString)
 		return err
 	default: // a number, a boolean or nil
-		return d.wrap(d.dec.Skip())
+		return d.wrap(d.dec.scalar())
 	}
 	if err != nil {
 		return d.wrap(err)
@@ -387,8 +412,10 @@ func (d *MsgpackDecoder) flow(f *format.Flow) error {
 	if err := getFields(d, flowLayout, flowFields[:], mask, f); err != nil {
 		return err
 	}
-	if field, r := f.CheckText(); r != "" {
-		return corrupt(field + ": " + r)
+	if mask&wireText != 0 {
+		if field, r := f.CheckText(); r != "" {
+			return corrupt(field + ": " + r)
+		}
 	}
 	return d.skipRest()
 }
@@ -429,10 +456,33 @@ func (d *MsgpackDecoder) head(fam *format.Family, proto *format.Proto) (mask uin
 // getFields reads the values of the fields of mask that the table knows,
 // in the order of its bits.
 func getFields[R any](d *MsgpackDecoder, l *wireLayout, fields []wireField[R], mask uint64, r *R) error {
+	v := &d.vals
 	for m := mask & l.values; m != 0; m &= m - 1 {
-		if err := fields[bits.TrailingZeros64(m)].get(d, r); err != nil {
-			return err
+		f := &fields[bits.TrailingZeros64(m)]
+		if f.set == nil {
+			if err := f.get(d, r); err != nil {
+				return err
+			}
+			continue
 		}
+		for i := range f.n {
+			n, k := d.dec.short()
+			if k > 0 && d.left > 0 {
+				d.dec.pos += k
+				d.left--
+			} else {
+				w, err := d.wideInt()
+				if err != nil {
+					return err
+				}
+				n = uint64(w)
+			}
+			if n > f.max {
+				return errRange
+			}
+			v[i] = n
+		}
+		f.set(r, v)
 	}
 	return nil
 }
@@ -442,7 +492,7 @@ func (d *MsgpackDecoder) extras(f *format.Flow) error {
 	if err := d.element(); err != nil {
 		return err
 	}
-	n, err := d.dec.DecodeArrayLen()
+	n, err := d.dec.arrayLen()
 	if err != nil {
 		return d.wrap(err)
 	}

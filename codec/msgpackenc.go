@@ -5,16 +5,14 @@ import (
 	"math/bits"
 	"net/netip"
 
-	"github.com/vmihailenco/msgpack/v5"
-
 	"github.com/ctconv/ctconv/format"
 )
 
 // MsgpackEncoder writes flows and expectations as msgpack records.
 type MsgpackEncoder struct {
 	w     io.Writer
-	buf   record // the record being encoded
-	enc   *msgpack.Encoder
+	buf   record  // the record being encoded
+	enc   *record // the same, which its methods append to
 	addrs addrTable
 	alone bool // no back-references: see SelfContained
 }
@@ -27,8 +25,7 @@ func (e *MsgpackEncoder) SelfContained() { e.alone = true }
 // NewMsgpackEncoder returns an encoder that writes to w, a record a Write.
 func NewMsgpackEncoder(w io.Writer) *MsgpackEncoder {
 	e := &MsgpackEncoder{w: w}
-	e.enc = msgpack.NewEncoder(&e.buf)
-	e.enc.UseCompactInts(true)
+	e.enc = &e.buf
 	e.addrs.index = make([]uint64, 1<<indexBits)
 	return e
 }
@@ -40,19 +37,8 @@ func (e *MsgpackEncoder) Reset(w io.Writer) {
 	e.addrs.reset()
 }
 
-// record is the buffer the msgpack encoder writes a record to: a
-// bytes.Buffer does more for each byte than this needs.
+// record is the buffer a record is encoded into (mpwrite.go).
 type record []byte
-
-func (r *record) Write(p []byte) (int, error) {
-	*r = append(*r, p...)
-	return len(p), nil
-}
-
-func (r *record) WriteByte(c byte) error {
-	*r = append(*r, c)
-	return nil
-}
 
 // flush writes the record encoded into the buffer.
 func (e *MsgpackEncoder) flush() error {

@@ -173,10 +173,11 @@ func (d *MsgpackDecoder) stats(s *format.Stats) error {
 	if err := d.element(); err != nil {
 		return err
 	}
-	cpu, err := d.dec.DecodeInt64()
+	v, err := d.dec.integer()
 	if err != nil {
 		return d.wrap(err)
 	}
+	cpu := int64(v)
 	if cpu < -1 || cpu > math.MaxInt32 {
 		return corrupt("a CPU of " + strconv.FormatInt(cpu, 10))
 	}

@@ -27,6 +27,8 @@ import (
 // does.
 func TestSpecReader(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/compat/*/*.ctsnap")
+	v2, _ := filepath.Glob("testdata/v2/*.ctsnap")
+	files = append(files, v2...)
 	if len(files) == 0 {
 		t.Fatal("no compatibility snapshots")
 	}
@@ -131,8 +133,12 @@ var (
 
 // readSpec reads a snapshot file as docs/SNAPSHOT.md specifies it.
 func readSpec(b []byte) (*specFile, error) {
-	if len(b) < 24 || string(b[:8]) != "\x89CTSNAP\n" || binary.BigEndian.Uint16(b[8:]) != 1 {
-		return nil, fmt.Errorf("not a snapshot of version 1")
+	version := uint16(0)
+	if len(b) >= 24 && string(b[:8]) == "\x89CTSNAP\n" {
+		version = binary.BigEndian.Uint16(b[8:])
+	}
+	if version != 1 && version != 2 {
+		return nil, fmt.Errorf("not a snapshot of version 1 or 2")
 	}
 	count := binary.BigEndian.Uint64(b[12:])
 	l := int(binary.BigEndian.Uint32(b[20:]))
@@ -165,35 +171,66 @@ func readSpec(b []byte) (*specFile, error) {
 		}
 		s.header[key] = v
 	}
-	zr, err := zstd.NewReader(bytes.NewReader(b[28+l:]))
+	zr, err := zstd.NewReader(nil)
 	if err != nil {
 		return nil, err
 	}
 	defer zr.Close()
-	records, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, err
-	}
-	r := &specRecords{d: msgpack.NewDecoder(bytes.NewReader(records)), crlf: s.header["crlf"] == true}
-	expectations := s.header["expectations"] == true
-	for n := uint64(0); ; {
-		end, counted, err := r.record(expectations, &s.json)
+	// The streams of records, each with its own addresses: version 1's
+	// one frame, or version 2's blocks.
+	var streams [][]byte
+	rest := b[28+l:]
+	if version == 1 {
+		records, err := zr.DecodeAll(rest, nil)
 		if err != nil {
-			return nil, fmt.Errorf("record %d: %v", n, err)
+			return nil, err
 		}
-		if counted {
-			n++ // flows and expectations: counter records are not counted
+		streams = append(streams, records)
+	}
+	for version == 2 && len(rest) > 0 {
+		if len(rest) < 8 {
+			return nil, fmt.Errorf("a cut block header")
 		}
-		if end >= 0 {
-			if uint64(end) != n || count != 1<<64-1 && count != n {
-				return nil, fmt.Errorf("the end record counts %d, the header %d, the file holds %d", end, count, n)
+		length, size := binary.BigEndian.Uint32(rest), binary.BigEndian.Uint32(rest[4:])
+		if length == 0 || length > 2<<20 || size == 0 || size > 2<<20 || int(size) > len(rest)-8 {
+			return nil, fmt.Errorf("a block of %d bytes, of %d decompressed", size, length)
+		}
+		records, err := zr.DecodeAll(rest[8:8+size], nil)
+		if err != nil || len(records) != int(length) {
+			return nil, fmt.Errorf("a block of %d bytes decompressed, not %d: %v", len(records), length, err)
+		}
+		streams, rest = append(streams, records), rest[8+size:]
+	}
+	expectations := s.header["expectations"] == true
+	held := uint64(0) // flows and expectations: counter records are not counted
+	for i, records := range streams {
+		r := &specRecords{d: msgpack.NewDecoder(bytes.NewReader(records)), crlf: s.header["crlf"] == true}
+		for block := 0; ; block++ {
+			if _, err := r.d.PeekCode(); err == io.EOF {
+				break // the end of a block before the last
 			}
-			if _, err := r.d.PeekCode(); err != io.EOF {
-				return nil, fmt.Errorf("data after the end record")
+			if block == 8192 {
+				return nil, fmt.Errorf("a block of more than 8192 records")
 			}
-			return s, nil
+			end, counted, err := r.record(expectations, &s.json)
+			if err != nil {
+				return nil, fmt.Errorf("record %d: %v", held, err)
+			}
+			if counted {
+				held++
+			}
+			if end >= 0 {
+				if uint64(end) != held || count != 1<<64-1 && count != held {
+					return nil, fmt.Errorf("the end record counts %d, the header %d, the file holds %d", end, count, held)
+				}
+				if _, err := r.d.PeekCode(); err != io.EOF || i != len(streams)-1 {
+					return nil, fmt.Errorf("data after the end record")
+				}
+				return s, nil
+			}
 		}
 	}
+	return nil, fmt.Errorf("no end record")
 }
 
 type specRecords struct {

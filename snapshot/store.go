@@ -144,7 +144,6 @@ type store struct {
 	keys   chunks[flowKey]
 	enc    *codec.MsgpackEncoder
 	dec    *codec.MsgpackDecoder
-	r      bytes.Reader
 }
 
 // recordRef is where a stored record is.
@@ -156,7 +155,7 @@ func newStore() *store {
 	s := &store{}
 	s.enc = codec.NewMsgpackEncoder(s)
 	s.enc.SelfContained()
-	s.dec = codec.NewMsgpackDecoder(&s.r)
+	s.dec = codec.NewMsgpackDecoder(nil)
 	return s
 }
 
@@ -193,8 +192,7 @@ func (s *store) reset() {
 // get decodes record i into f.
 func (s *store) get(i int, f *format.Flow) error {
 	r := s.refs.at(i)
-	s.r.Reset(s.blocks[r.block][r.off : r.off+r.len])
-	s.dec.Reset(&s.r)
+	s.dec.ResetBytes(s.blocks[r.block][r.off : r.off+r.len])
 	_, err := s.dec.Decode(f, nil)
 	return err
 }

@@ -4,8 +4,12 @@
 // time, and CPU time, as the snapshot writer works on two cores), and the
 // records a second it is read back at. bench/snapshot.sh runs it on the
 // corpus's 100,000-entry capture and a synthetic table of a million.
+// Given the ctconv command (-ctconv), it also times `ctconv check` of
+// each capture and of its snapshot (`ctconv convert --to snapshot`) as
+// processes, side by side, at GOMAXPROCS 1, 2 and the machine's cores:
+// wall and CPU time, and the text's time over the snapshot's.
 //
-//	go run ./bench/snapshot [-runs 5] FILE...
+//	go run ./bench/snapshot [-runs 5] [-ctconv PATH] FILE...
 package main
 
 import (
@@ -15,8 +19,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +33,7 @@ import (
 func main() {
 	runs := flag.Int("runs", 5, "timed runs of each measurement; the median is shown")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the runs to `file`")
+	ctconv := flag.String("ctconv", "", "the ctconv `command` whose check to time on the text and its snapshot")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -47,6 +54,65 @@ func main() {
 			fail(fmt.Errorf("%s: %w", file, err))
 		}
 	}
+	if *ctconv == "" {
+		return
+	}
+	fmt.Printf("\n# ctconv check of the text and of its snapshot, as processes (medians of %d, alternately; load %s)\n", *runs, load())
+	fmt.Printf("%-20s %5s | %9s %9s | %9s %9s | %11s %10s\n",
+		"input", "procs", "text s", "text cpu", "snap s", "snap cpu", "text/snap", "cpu ratio")
+	for _, file := range flag.Args() {
+		if err := checks(*ctconv, file, *runs); err != nil {
+			fail(fmt.Errorf("%s: %w", file, err))
+		}
+	}
+	fmt.Printf("(load afterwards %s)\n", load())
+}
+
+// checks times ctconv check of file and of its snapshot, alternately, at
+// GOMAXPROCS 1, 2 and the number of cores.
+func checks(ctconv, file string, runs int) error {
+	dir, err := os.MkdirTemp("", "ctconv-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	snap := dir + "/capture.ctsnap"
+	if out, err := exec.Command(ctconv, "convert", "--to", "snapshot", "-o", snap, file).CombinedOutput(); err != nil {
+		return fmt.Errorf("convert --to snapshot: %v: %s", err, out)
+	}
+	procs := []int{1, 2}
+	if n := runtime.NumCPU(); n > 2 {
+		procs = append(procs, n)
+	}
+	for _, p := range procs {
+		var wall, cpu [2][]time.Duration // text, snapshot
+		for range runs {
+			for i, f := range []string{file, snap} {
+				cmd := exec.Command(ctconv, "check", f)
+				cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", p))
+				start := time.Now()
+				if out, err := cmd.CombinedOutput(); err != nil {
+					return fmt.Errorf("check %s: %v: %s", f, err, out)
+				}
+				wall[i] = append(wall[i], time.Since(start))
+				cpu[i] = append(cpu[i], cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+			}
+		}
+		tw, tc, sw, sc := median(wall[0]), median(cpu[0]), median(wall[1]), median(cpu[1])
+		fmt.Printf("%-20s %5d | %9.3f %9.3f | %9.3f %9.3f | %11.2f %10.2f\n", filepath.Base(file), p,
+			tw.Seconds(), tc.Seconds(), sw.Seconds(), sc.Seconds(), float64(tw)/float64(sw), float64(tc)/float64(sc))
+	}
+	return nil
+}
+
+// load returns the machine's load averages, as /proc/loadavg gives them.
+func load() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func fail(err error) {

@@ -101,18 +101,19 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	// read counts a record, or reports a bad line and goes on; it keeps
 	// any other error, which ends the records, in err.
 	read := func(e error) bool {
-		var pe *format.ParseError
-		switch {
-		case e == nil:
+		if e == nil {
 			n++
 			r.prog.entry()
-		case errors.As(e, &pe):
-			bad++
-			lines.report(pe)
-		default:
+			return true
+		}
+		// Declared here, not for every record: errors.As makes it escape.
+		var pe *format.ParseError
+		if !errors.As(e, &pe) {
 			err = e
 			return false
 		}
+		bad++
+		lines.report(pe)
 		return true
 	}
 	switch {

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -94,6 +97,41 @@ func TestCompressedDamaged(t *testing.T) {
 		code, _, errs := ctconv(t, string(c.data), "check", "-")
 		if code != 1 || !strings.HasSuffix(errs, c.want) || strings.Contains(errs, "gzip: gzip:") {
 			t.Errorf("%s: exit %d, stderr %q, want %q", name, code, errs, c.want)
+		}
+	}
+}
+
+// TestCheckAllocs checks that check's memory work does not grow with the
+// records: checking ten times the flows allocates no more objects than a
+// fixed allowance more, from text as from a snapshot.
+func TestCheckAllocs(t *testing.T) {
+	line := strings.SplitAfter(string(readFile(t, corpusProc)), "\n")[0]
+	dir := t.TempDir()
+	mallocs := func(name string) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		checkCmd([]string{name}, nil, io.Discard, io.Discard)
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs
+	}
+	for _, snap := range []bool{false, true} {
+		var got [2]uint64
+		for i, n := range []int{1000, 10000} {
+			name := filepath.Join(dir, fmt.Sprintf("%d-%v.txt", n, snap))
+			if err := os.WriteFile(name, []byte(strings.Repeat(line, n)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if snap {
+				if code, _, errs := ctconv(t, "", "convert", "--to", "snapshot", "-o", name+".ctsnap", name); code != 0 {
+					t.Fatal(errs)
+				}
+				name += ".ctsnap"
+			}
+			mallocs(name) // the first run's allocations that stay (pools, tables)
+			got[i] = mallocs(name)
+		}
+		if got[1] > got[0]+1000 {
+			t.Errorf("snapshot %v: checking 1000 flows allocates %d objects, 10000 flows %d", snap, got[0], got[1])
 		}
 	}
 }

@@ -1,0 +1,379 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+var golden = flag.Bool("golden", false, "rewrite testdata/v2 from the captures it was made of")
+
+// goldenV2 are the files of testdata/v2: snapshots of version 2 and the
+// captures they were made of, the first lines of one where lines is not
+// 0. bulk takes two blocks.
+var goldenV2 = []struct {
+	name, source string
+	lines        int
+}{
+	{"flows", "../testdata/corpus/proc.txt", 0},
+	{"expectations", "../testdata/corpus/conntrack-expect-L.txt", 0},
+	{"counters", "../testdata/stats/conntrack-S.txt", 0},
+	{"bulk", "../testdata/corpus/proc-bulk-100k.txt.zst", 10000},
+}
+
+// TestVersion2Golden reads the snapshots of version 2 in testdata/v2 and
+// checks that they decode to the JSON Lines beside them, which are the
+// records of the captures they were made of; and that the Writer still
+// writes them byte for byte, so that a change of what it writes is seen.
+// The bulk capture's JSON is not kept: it is its capture's.
+func TestVersion2Golden(t *testing.T) {
+	for _, c := range goldenV2 {
+		text := goldenSource(t, c.source, c.lines)
+		snap, want := writeGolden(t, text)
+		path := filepath.Join("testdata/v2", c.name)
+		if *golden {
+			os.WriteFile(path+".ctsnap", snap, 0o644)
+			if c.name != "bulk" {
+				os.WriteFile(path+".jsonl", want, 0o644)
+			}
+		}
+		file, err := os.ReadFile(path + ".ctsnap")
+		if err != nil {
+			t.Fatalf("%v (go test ./snapshot -run Version2Golden -golden makes it)", err)
+		}
+		if c.name != "bulk" {
+			if want, err = os.ReadFile(path + ".jsonl"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(file, snap) {
+			t.Errorf("%s: the Writer writes other bytes than the golden file's", c.name)
+		}
+		if string(file[8:10]) != "\x00\x02" {
+			t.Errorf("%s: not a file of version 2", c.name)
+		}
+		got, err := jsonOf(bytes.NewReader(file))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: decodes to\n%s\nwant\n%s", c.name, firstDiff(got, want), firstDiff(want, got))
+		}
+	}
+}
+
+// goldenSource returns a capture, decompressed, its first lines only
+// where lines is not 0.
+func goldenSource(t *testing.T, path string, lines int) []byte {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasSuffix(path, ".zst") {
+		d, _ := zstd.NewReader(nil)
+		defer d.Close()
+		if data, err = d.DecodeAll(data, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lines > 0 {
+		data = bytes.Join(bytes.SplitAfter(data, []byte("\n"))[:lines], nil)
+	}
+	return data
+}
+
+// writeGolden writes the records of a capture to a snapshot with a header
+// of fixed values, and returns it with the records as JSON Lines.
+func writeGolden(t *testing.T, text []byte) (snap, js []byte) {
+	in, err := snapshot.Open(bytes.NewReader(text), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var buf bytes.Buffer
+	h := snapshot.Header{Created: time.Unix(1795643845, 0), Host: "lab", Source: in.Encoding(), Location: "UTC",
+		Expectations: in.Expectations(), Tool: "ctconv golden"}
+	out, err := snapshot.NewOutput(&buf, snapshot.File, format.Dialect{}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case in.Statistics():
+		for s, err := range in.Stats() {
+			if err == nil {
+				err = out.WriteStats(s)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ = codec.AppendJSONStats(js, s)
+		}
+	case in.Expectations():
+		for e, err := range in.Expects() {
+			if err == nil {
+				err = out.WriteExpect(e)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ = codec.AppendJSONExpect(js, e)
+		}
+	default:
+		for f, err := range in.Flows() {
+			if err == nil {
+				err = out.Write(f)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ = codec.AppendJSON(js, f)
+		}
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), js
+}
+
+// jsonOf reads a snapshot's records as JSON Lines, the counters it carries
+// before the flows or expectations.
+func jsonOf(r *bytes.Reader) ([]byte, error) {
+	sr, err := snapshot.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	defer sr.Close()
+	var js []byte
+	for _, c := range sr.CarriedStats() {
+		js, _ = codec.AppendJSONStats(js, &c)
+	}
+	h := sr.Header()
+	switch {
+	case h.Stats:
+		for s, err := range sr.Stats() {
+			if err != nil {
+				return nil, err
+			}
+			js, _ = codec.AppendJSONStats(js, s)
+		}
+	case h.Expectations:
+		for e, err := range sr.Expects() {
+			if err != nil {
+				return nil, err
+			}
+			js, _ = codec.AppendJSONExpect(js, e)
+		}
+	default:
+		for f, err := range sr.Flows() {
+			if err != nil {
+				return nil, err
+			}
+			js, _ = codec.AppendJSON(js, f)
+		}
+	}
+	return js, nil
+}
+
+// hostileV2 are the files of testdata/hostile of version 2: damaged and
+// malicious blocks, with what reading each must say, and the recipe that
+// makes it (go test ./snapshot -run HostileV2 -args -golden).
+var hostileV2 = []struct {
+	file string
+	msg  string
+	make func(t *testing.T) []byte
+}{
+	{"v2-cut-block-header.ctsnap", "cut short after 0 records", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return b[:recordsAt(b)+4]
+	}},
+	{"v2-cut-frame.ctsnap", "cut short after 0 records", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return b[:recordsAt(b)+20]
+	}},
+	{"v2-block-of-4GiB.ctsnap", "more than 2097152", func(t *testing.T) []byte {
+		b := goodV2(t)
+		binary.BigEndian.PutUint32(b[recordsAt(b):], 1<<32-1)
+		return b
+	}},
+	{"v2-frame-of-4GiB.ctsnap", "more than 2097152", func(t *testing.T) []byte {
+		b := goodV2(t)
+		binary.BigEndian.PutUint32(b[recordsAt(b)+4:], 1<<32-1)
+		return b
+	}},
+	{"v2-other-length.ctsnap", "a block that says it holds", func(t *testing.T) []byte {
+		b := goodV2(t)
+		at := recordsAt(b)
+		binary.BigEndian.PutUint32(b[at:], binary.BigEndian.Uint32(b[at:])+1)
+		return b
+	}},
+	{"v2-flipped-frame.ctsnap", "damaged after 0 records", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return flip(b, len(b)-40)
+	}},
+	{"v2-flipped-checksum.ctsnap", "checksum does not match", func(t *testing.T) []byte {
+		b := goodV2(t)
+		return flip(b, len(b)-2)
+	}},
+	{"v2-concatenated.ctsnap", "a second snapshot after 56 records", func(t *testing.T) []byte {
+		return append(goodV2(t), goodV2(t)...)
+	}},
+	{"v2-data-after-end.ctsnap", "data after the end record", func(t *testing.T) []byte {
+		return append(goodV2(t), "trailing junk"...)
+	}},
+	{"v2-no-end-record.ctsnap", "without their end record", func(t *testing.T) []byte {
+		return craftV2(t, 1, snapshotRecords(t, 1))
+	}},
+	{"v2-end-record-not-last.ctsnap", "data after the end record", func(t *testing.T) []byte {
+		return craftV2(t, snapshot.UnknownCount, append([]byte{0x92, 0x03, 0x00}, snapshotRecords(t, 1)...))
+	}},
+	{"v2-block-of-8193-records.ctsnap", "more than 8192 records", func(t *testing.T) []byte {
+		return craftV2(t, snapshot.UnknownCount, bytes.Repeat([]byte{0x93, 0x05, 0x00, 0x00}, 8193)) // gaps
+	}},
+	{"v2-bomb-256MiB.ctsnap", "damaged", func(t *testing.T) []byte {
+		return craftV2(t, snapshot.UnknownCount, make([]byte, 256<<20))
+	}},
+	{"v2-reference-to-the-block-before.ctsnap", "reference to an address not yet carried", func(t *testing.T) []byte {
+		// A flow record: kind 1, no fields, IPv4, TCP, the last address
+		// carried twice.
+		back := []byte{0x96, 0x01, 0x00, 0x02, 0x06, 0x00, 0x00}
+		return craftV2(t, snapshot.UnknownCount, snapshotRecords(t, 1), append(back, 0x92, 0x03, 0x02))
+	}},
+	{"v2-huge-count.ctsnap", "the header counts 1099511627776 records, the file holds 1", func(t *testing.T) []byte {
+		return craftV2(t, 1<<40, append(snapshotRecords(t, 1), 0x92, 0x03, 0x01))
+	}},
+}
+
+// TestHostileV2 reads each file of hostileV2: each is rejected as
+// corrupt, with an error that says what is wrong, and reading it
+// allocates less than the 32 MiB that the package documents.
+func TestHostileV2(t *testing.T) {
+	for _, c := range hostileV2 {
+		path := filepath.Join("../testdata/hostile", c.file)
+		if *golden {
+			if err := os.WriteFile(path, c.make(t), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (go test ./snapshot -run HostileV2 -args -golden makes it)", err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r, err := snapshot.NewReader(bytes.NewReader(data))
+		if err == nil {
+			_, _, err = readTo(r.Flows(), -1)
+			r.Close()
+		}
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, snapshot.ErrCorrupt) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: %v; want %q", c.file, err, c.msg)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 32<<20 {
+			t.Errorf("%s: allocated %d MiB", c.file, n>>20)
+		} else {
+			t.Logf("%-40s %6d bytes: %v; allocated %.1f MiB", c.file, len(data), err, float64(n)/(1<<20))
+		}
+	}
+}
+
+// goodV2 returns a snapshot of version 2 of the corpus's proc.txt.
+func goodV2(t *testing.T) []byte {
+	b, _ := writeGolden(t, goldenSource(t, "../testdata/corpus/proc.txt", 0))
+	return b
+}
+
+// recordsAt returns the offset of the records, after the header.
+func recordsAt(b []byte) int { return 28 + int(binary.BigEndian.Uint32(b[20:])) }
+
+// craftV2 returns a snapshot file of version 2 with the header of a real
+// one, a count, and a block of each of bodies, compressed with opts,
+// checksums right: what a hostile writer can make.
+func craftV2(t *testing.T, count uint64, bodies ...any) []byte {
+	var opts []zstd.EOption
+	var blocks [][]byte
+	for _, b := range bodies {
+		switch b := b.(type) {
+		case []byte:
+			blocks = append(blocks, b)
+		case zstd.EOption:
+			opts = append(opts, b)
+		}
+	}
+	good := goodV2(t)
+	file := binary.BigEndian.AppendUint64(bytes.Clone(good[:12]), count)
+	file = append(file, good[20:recordsAt(good)-4]...)
+	file = binary.BigEndian.AppendUint32(file, crc32.Checksum(file[8:], crc32.MakeTable(crc32.Castagnoli)))
+	zw, err := zstd.NewWriter(nil, append([]zstd.EOption{zstd.WithEncoderCRC(true)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blocks {
+		frame := zw.EncodeAll(b, nil)
+		file = binary.BigEndian.AppendUint32(file, uint32(min(len(b), 2<<20)))
+		file = binary.BigEndian.AppendUint32(file, uint32(len(frame)))
+		file = append(file, frame...)
+	}
+	return file
+}
+
+// TestReaderMemoryFlat reads snapshots of 50,000 and 100,000 flows from
+// a pipe: the second takes no more memory than the first, but for the
+// blocks it holds, which are bounded.
+func TestReaderMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a large capture")
+	}
+	var got [2]uint64
+	for i, n := range []int{50000, 100000} {
+		snap, _ := writeGolden(t, goldenSource(t, "../testdata/corpus/proc-bulk-100k.txt.zst", n))
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(writeAll(pw, snap)) }()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r, err := snapshot.NewReader(pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, _, err := readTo(r.Flows(), -1)
+		r.Close()
+		runtime.ReadMemStats(&after)
+		if err != nil || read != n {
+			t.Fatalf("%d flows: read %d, %v", n, read, err)
+		}
+		got[i] = after.TotalAlloc - before.TotalAlloc
+	}
+	if got[1] > got[0]+4<<20 {
+		t.Errorf("reading 50,000 flows allocates %d MiB, 100,000 flows %d MiB", got[0]>>20, got[1]>>20)
+	}
+	t.Logf("allocated %.1f and %.1f MiB", float64(got[0])/(1<<20), float64(got[1])/(1<<20))
+}
+
+// writeAll writes b to w in pieces of 64 KiB, as a pipe delivers it.
+func writeAll(w io.Writer, b []byte) error {
+	for len(b) > 0 {
+		n, err := w.Write(b[:min(len(b), 64<<10)])
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
