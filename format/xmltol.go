@@ -564,6 +564,7 @@ func (s *Scanner) more() (bool, error) {
 		if err != io.EOF {
 			s.err = err
 		}
+		s.past = s.past || s.bounded
 		return false, nil
 	}
 	s.lineNo++

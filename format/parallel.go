@@ -1,0 +1,442 @@
+package format
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"sync"
+)
+
+// WithWorkers makes the Scanner parse on n goroutines at once, so that a
+// large input is read on as many cores: it cuts the input into chunks
+// between records, by the rule of its format, parses the chunks at once,
+// and hands out their records in order, each with the same errors,
+// positions, line numbers and counts as a Scanner without it. n below 2,
+// the default, parses on the caller's goroutine alone. A chunk is at most
+// 1 MiB of whole lines, and at most 2n are read ahead, so that a pipe's
+// memory stays bounded.
+//
+// The iterators still hand out one record at a time, each valid until the
+// next iteration. Formats whose records need what comes before them
+// (the table's counters, a WithDecoder's encoding) are parsed on one
+// goroutine, and so is the rest of an input after a place where no cut
+// between records is found cheaply (a line of over twice the longest
+// line the Scanner accepts).
+func WithWorkers(n int) ScanOption {
+	return func(s *Scanner) error { s.workers = n; return nil }
+}
+
+// maxAhead bounds the text that a parallel scan reads ahead of the record
+// it hands out; maxChunk, the size of one of its chunks.
+const (
+	maxAhead = 32 << 20
+	maxChunk = 1 << 20
+	minChunk = 64 << 10
+)
+
+// A par is a parallel scan under way: it reads chunks of whole lines and
+// hands them to n workers, each a Scanner of its own that reads records
+// into the chunk's batch, then hands the batches out in the order they
+// were read. Its goroutines run only while an iterator does: the
+// iterator starts them, and stops them when its loop ends.
+type par struct {
+	over  bool // the parallel scan ended: the Scanner reads on alone
+	n     int  // workers
+	size  int  // of a chunk
+	ws    []*Scanner
+	jobs  chan *batch
+	done  chan *batch
+	wg    sync.WaitGroup
+	ready []*batch // the batches parsed, at their seq modulo its length
+	free  []*batch
+	read  int    // the seq of the next batch to read
+	next  int    // of the next to hand out
+	line  int    // the lines before the next batch to read
+	carry []byte // what was read past the last batch
+	eof   bool   // the reader is read to its end
+	err   error  // the reader's error, after carry
+	base  state  // of the Scanner after the batches handed out
+	text  []byte // the Scanner's last line at base (Bytes)
+	halt  bool   // an uncut batch was read: read no more
+	cur   *batch // the batch being handed out
+	i     int    // its next item
+	kind  kind
+}
+
+// A batch is a chunk of the input, whole lines, and what a worker read
+// from it: records, and the bad lines between them (items, in order).
+type batch struct {
+	seq     int
+	buf     []byte
+	line    int  // the lines of the input before buf
+	last    bool // the input ends with buf
+	uncut   bool // no cut was found: the Scanner reads on from buf alone
+	past    bool // a record read on past buf's end: the cut was wrong
+	flows   []Flow
+	expects []Expect
+	items   []item
+	end     state  // after the batch
+	endText span   // the last line read
+	text    []byte // the records joined from lines, which buf does not hold
+}
+
+// An item is a record of a batch, or a bad line, with the Scanner's state
+// after it, counted from the batch's start.
+type item struct {
+	rec  int // the record's index in flows or expects, or -1
+	err  *ParseError
+	at   state
+	text span // the line read (Bytes)
+}
+
+// A span is bytes of a batch: buf[from:to], or text[from:to] if joined.
+type span struct {
+	from, to int
+	joined   bool
+}
+
+// A state is what a Scanner's methods tell of what it read so far.
+type state struct {
+	tally
+	line   int
+	others int
+	opts   Options
+}
+
+func (s *Scanner) state() state {
+	return state{tally: s.tally, line: s.lineNo, others: s.mixed.n, opts: s.ps.p.opts}
+}
+
+// setState sets the Scanner's state to at, counted from base.
+func (s *Scanner) setState(base, at state) {
+	s.tally = base.tally
+	s.tally.add(at.tally)
+	s.lineNo = at.line
+	s.mixed.n = base.others + at.others
+	s.ps.p.opts = base.opts | at.opts
+}
+
+// parallel reports whether the records of kind k are read in parallel,
+// starting the parallel scan if it can: from the start of the input, of a
+// format detected or given whose records stand on their own.
+func (s *Scanner) parallel(k kind) bool {
+	if s.workers < 2 || s.par != nil && s.par.over {
+		return false
+	}
+	if s.par == nil {
+		s.par = &par{over: true}
+		if s.dec != nil || s.lineNo > 0 || s.err != nil {
+			return false
+		}
+		if f, err := s.Detect(); err != nil || f == Auto || f.kind() != k || f.Statistics() {
+			return false
+		}
+		p := &par{n: s.workers, kind: k, eof: s.eof}
+		p.size = s.chunk
+		if p.size <= 0 {
+			p.size = min(max(maxAhead/(2*p.n), minChunk), maxChunk)
+		}
+		p.carry = append([]byte(nil), s.buf[s.start:s.end]...)
+		s.start = s.end
+		p.ready = make([]*batch, 2*p.n)
+		p.done = make(chan *batch, 2*p.n)
+		for range p.n {
+			w := &Scanner{given: s.format, format: s.format, name: s.name, maxLine: s.maxLine}
+			w.ps.Dialect = s.ps.Dialect
+			p.ws = append(p.ws, w)
+		}
+		s.par = p
+	}
+	return true
+}
+
+// nextItem returns the next record or bad line of the parallel scan, and
+// its batch, setting the Scanner's state to what it is after it; nil
+// where the parallel scan ended, at the end of the input or where the
+// Scanner reads on alone.
+func (s *Scanner) nextItem() (*batch, *item) {
+	p := s.par
+	for {
+		if p.cur == nil {
+			s.readAhead()
+			if p.next == p.read { // all read, and handed out
+				s.alone(nil)
+				return nil, nil
+			}
+			b := p.wait(p.next)
+			if b.uncut || b.past {
+				s.alone(b)
+				return nil, nil
+			}
+			p.cur, p.i = b, 0
+		}
+		b := p.cur
+		if p.i < len(b.items) {
+			it := &b.items[p.i]
+			p.i++
+			s.setState(p.base, it.at)
+			s.line = b.bytes(it.text)
+			return b, it
+		}
+		s.setState(p.base, b.end)
+		p.text = append(p.text[:0], b.bytes(b.endText)...)
+		s.line, p.base = p.text, s.state()
+		p.cur, p.next = nil, p.next+1
+		p.free = append(p.free, b)
+	}
+}
+
+// recAt returns the record i of b.
+func recAt[T Flow | Expect | Stats](b *batch, i int) *T {
+	var r *T
+	switch p := any(&r).(type) {
+	case **Flow:
+		*p = &b.flows[i]
+	case **Expect:
+		*p = &b.expects[i]
+	}
+	return r
+}
+
+func (b *batch) bytes(t span) []byte {
+	if t.joined {
+		return b.text[t.from:t.to]
+	}
+	return b.buf[t.from:t.to]
+}
+
+// start starts the workers.
+func (p *par) start() {
+	p.jobs = make(chan *batch, 2*p.n)
+	for _, w := range p.ws {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for b := range p.jobs {
+				w.scanChunk(b, p.kind)
+				p.done <- b
+			}
+		}()
+	}
+}
+
+// stop stops the workers, once they have parsed what they were given.
+func (p *par) stop() {
+	close(p.jobs)
+	p.wg.Wait()
+	for len(p.done) > 0 {
+		b := <-p.done
+		p.ready[b.seq%len(p.ready)] = b
+	}
+}
+
+// wait returns the batch seq once it is parsed.
+func (p *par) wait(seq int) *batch {
+	at := &p.ready[seq%len(p.ready)]
+	for *at == nil {
+		b := <-p.done
+		p.ready[b.seq%len(p.ready)] = b
+	}
+	b := *at
+	*at = nil
+	return b
+}
+
+// readAhead reads chunks and hands them to the workers until 2n are out
+// or the input is read.
+func (s *Scanner) readAhead() {
+	p := s.par
+	for !p.halt && p.read-p.next < 2*p.n && (!p.eof || len(p.carry) > 0) {
+		b := s.readChunk()
+		if b.uncut {
+			p.halt = true // the Scanner reads on from b alone
+			p.ready[b.seq%len(p.ready)] = b
+			return
+		}
+		p.jobs <- b
+	}
+}
+
+// readChunk reads the next chunk: whole lines from the input, of at least
+// p.size bytes unless the input ends, cut before a line that starts a
+// record (cut).
+func (s *Scanner) readChunk() *batch {
+	p := s.par
+	var b *batch
+	if n := len(p.free); n > 0 {
+		b, p.free = p.free[n-1], p.free[:n-1]
+	} else {
+		b = new(batch)
+	}
+	b.seq, b.line, b.last, b.uncut, b.past = p.read, p.line, false, false, false
+	p.read++
+	buf := append(b.buf[:0], p.carry...)
+	from := p.size - 1
+	limit := p.size + 2*(s.maxLine+1) + readSize
+	for {
+		if len(buf) >= p.size {
+			at, ok := s.cut(buf, from, p.eof)
+			if ok {
+				p.carry = append(p.carry[:0], buf[at:]...)
+				buf = buf[:at]
+				break
+			}
+			if p.eof || len(buf) > limit {
+				// No cut: the input's end, or a place to read on alone.
+				b.uncut = !p.eof || p.err != nil
+				p.carry = p.carry[:0]
+				break
+			}
+			from = at
+		} else if p.eof {
+			b.uncut = p.err != nil
+			p.carry = p.carry[:0]
+			break
+		}
+		buf = slices.Grow(buf, max(p.size-len(buf), readSize))
+		n, err := s.readSome(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			p.eof = true
+			if err != io.EOF {
+				p.err = err
+			}
+		}
+	}
+	b.buf = buf
+	b.last = p.eof && len(p.carry) == 0 && !b.uncut
+	p.line += bytes.Count(buf, []byte("\n"))
+	return b
+}
+
+// readSome reads into b, as fill does.
+func (s *Scanner) readSome(b []byte) (int, error) {
+	for range 100 {
+		n, err := s.r.Read(b)
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.ErrNoProgress
+}
+
+// cut returns the start of the first line in buf after the one at from
+// (or after from, if it starts a line) where a record starts, by the rule
+// of the format: a line that continues none before it, after one that
+// goes on on none after it. It reports false if there is none, with where
+// to look on from once buf holds more; at the input's end (eof), the last
+// line counts as whole.
+func (s *Scanner) cut(buf []byte, from int, eof bool) (int, bool) {
+	for {
+		nl := bytes.IndexByte(buf[from:], '\n')
+		if nl < 0 {
+			return from, false
+		}
+		nl += from
+		at := nl + 1
+		next := buf[at:]
+		if i := bytes.IndexByte(next, '\n'); i >= 0 {
+			next = next[:i]
+		} else if !eof {
+			return nl, false
+		} else if len(next) == 0 {
+			return at, true // the input ends here
+		}
+		prev := buf[bytes.LastIndexByte(buf[:nl], '\n')+1 : nl]
+		if s.startsRecord(bytes.TrimSuffix(prev, []byte("\r")), bytes.TrimSuffix(next, []byte("\r"))) {
+			return at, true
+		}
+		from = at
+	}
+}
+
+// startsRecord reports whether line, after prev, starts a record that
+// the Scanner reads as it would from the start of the input: prev goes on
+// on no line after it (no backslash, no conntrack message that cut it),
+// and line continues none before it (no key=value or [FLAG] that a
+// wrapped paste puts first); in XML documents, prev ends a <flow> and line
+// starts one, for a record may span lines.
+func (s *Scanner) startsRecord(prev, line []byte) bool {
+	if s.format.root() != "" {
+		return bytes.HasSuffix(bytes.TrimRight(prev, " \t"), []byte("</flow>")) &&
+			xmlTagIs(bytes.TrimLeft(line, " \t"), "<flow")
+	}
+	return continuation(prev) < 0 && conntrackMessage(prev) < 0 && !continues(line)
+}
+
+// scanChunk reads the records of b's chunk, as the Scanner would read them
+// at that place of the input, into b.
+func (w *Scanner) scanChunk(b *batch, k kind) {
+	xw := w.xw.src[:0]
+	*w = Scanner{given: w.given, format: w.format, name: w.name, maxLine: w.maxLine, ps: w.ps,
+		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, lineNo: b.line,
+		join: w.join[:0], segs: w.segs[:0], phys: w.phys[:0], xw: xmlWindow{src: xw}, mixed: mixed{f: w.mixed.f, e: w.mixed.e}}
+	w.ps.p.opts = 0
+	b.items, b.text = b.items[:0], b.text[:0]
+	n := 0
+	for {
+		var r rec
+		if k == kindExpect {
+			if n == len(b.expects) {
+				b.expects = append(b.expects, Expect{})
+			}
+			r.e = &b.expects[n]
+		} else {
+			if n == len(b.flows) {
+				b.flows = append(b.flows, Flow{})
+			}
+			r.f = &b.flows[n]
+		}
+		ok := w.scan(r)
+		if !ok && w.pending == nil {
+			break
+		}
+		it := item{rec: -1, err: w.pending, at: w.state(), text: b.keep(w.line)}
+		if ok {
+			it.rec, n = n, n+1
+		}
+		w.pending = nil
+		b.items = append(b.items, it)
+	}
+	b.end, b.endText, b.past = w.state(), b.keep(w.line), w.past
+	w.buf = nil
+}
+
+// keep returns where line, the Scanner's last, is in b: in its chunk, or
+// copied to its text.
+func (b *batch) keep(line []byte) span {
+	if c, cb := cap(line), cap(b.buf); c > 0 && c <= cb && &line[:c][c-1] == &b.buf[:cb][cb-1] {
+		from := cb - c
+		return span{from: from, to: from + len(line)}
+	}
+	from := len(b.text)
+	b.text = append(b.text, line...)
+	return span{from: from, to: len(b.text), joined: true}
+}
+
+// alone makes the Scanner read on alone from batch b, or after the last
+// batch if nil, as if it had read the input so far itself.
+func (s *Scanner) alone(b *batch) {
+	p := s.par
+	p.stop()
+	var rest []byte
+	if b != nil {
+		rest = append(rest, b.buf...)
+		for seq := b.seq + 1; seq < p.read; seq++ {
+			rest = append(rest, p.wait(seq).buf...)
+		}
+	}
+	rest = append(rest, p.carry...)
+	s.buf, s.start, s.end, s.eof = rest, 0, len(rest), p.eof && p.err == nil
+	if p.err != nil {
+		s.r = errReader{p.err}
+	}
+	s.setState(state{}, p.base)
+	s.line = p.text
+	*p = par{over: true}
+}
+
+// errReader gives its error.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }

@@ -1,0 +1,252 @@
+package format_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// trace reads data with a Scanner made with opts and d, by the iterator
+// that fits its format, and writes down all that the Scanner tells after
+// each record or error and at the end: a parallel scan must tell the same
+// as a serial one. With every > 0, the loop stops after every that many
+// steps, and a new loop goes on.
+func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...format.ScanOption) string {
+	t.Helper()
+	sc, err := format.NewScanner(r, d, append([]format.ScanOption{format.WithName("in")}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	state := func() {
+		dl := sc.Dialect()
+		fmt.Fprintf(&b, "  line %d %q skipped %d messages %d normalized %d unknown %d others %d notrecords %d blank %d dialect %+v\n",
+			sc.Line(), sc.Bytes(), sc.Skipped(), sc.Messages(), sc.Normalized(), sc.Unknown(), sc.Others(), sc.NotRecords(), sc.Blank(), dl)
+	}
+	// step writes a step down, and reports whether the loop is to stop
+	// there: at the end of every steps, or an error that ends the records.
+	n, fatal := 0, false
+	step := func(rec any, err error) (stop bool) {
+		var pe *format.ParseError
+		switch {
+		case errors.As(err, &pe):
+			fmt.Fprintf(&b, "bad %s\n", pe)
+		case err != nil:
+			fmt.Fprintf(&b, "error %v\n", err)
+		default:
+			fmt.Fprintf(&b, "%+v\n", rec)
+		}
+		state()
+		n++
+		fatal = err != nil && pe == nil
+		return fatal || every > 0 && n%every == 0
+	}
+	fm, err := sc.Detect()
+	fmt.Fprintf(&b, "detect %v %v\n", fm, err)
+	for more := err == nil; more; {
+		more = false
+		switch {
+		case fm.Statistics():
+			for s, err := range sc.Stats() {
+				if more = step(s, err); more {
+					break
+				}
+			}
+		case fm.Expectations():
+			for e, err := range sc.Expects() {
+				if more = step(e, err); more {
+					break
+				}
+			}
+		default:
+			for f, err := range sc.Flows() {
+				if more = step(f, err); more {
+					break
+				}
+			}
+		}
+		more = more && !fatal
+	}
+	b.WriteString("end\n")
+	state()
+	return b.String()
+}
+
+// captures returns the text captures of testdata: the corpus, pastes,
+// conntrackd's, the counters', older producers'.
+func captures(t testing.TB) []string {
+	var files []string
+	for _, root := range []string{"../testdata", "testdata"} {
+		filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() && (strings.HasSuffix(path, ".txt") || strings.HasSuffix(path, ".xml")) {
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	if len(files) < 400 {
+		t.Fatalf("only %d captures", len(files))
+	}
+	return files
+}
+
+// TestParallelCaptures reads every capture of testdata in parallel, cut
+// into chunks as small as can be (every line that starts a record starts
+// a chunk) and of a few sizes, and checks that the Scanner tells all it
+// tells serially: the same records, errors at the same positions, counts.
+func TestParallelCaptures(t *testing.T) {
+	for _, file := range captures(t) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, strict := range []bool{false, true} {
+			d := format.Dialect{Format: format.Auto, Strict: strict}
+			want := trace(t, bytes.NewReader(data), d, 0)
+			for _, chunk := range []int{1, 2, 100, 4096} {
+				got := trace(t, bytes.NewReader(data), d, 0, format.WithWorkers(3), format.WithChunk(chunk))
+				if got != want {
+					t.Errorf("%s, strict %v, chunks of %d: parallel differs:\n%s", file, strict, chunk, firstDiff(want, got))
+				}
+			}
+		}
+	}
+}
+
+// firstDiff shows the first line where a and b differ.
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range max(len(al), len(bl)) {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d:\nserial:   %s\nparallel: %s", i+1, x, y)
+		}
+	}
+	return ""
+}
+
+// TestParallelEdges cuts small inputs into chunks of every size, and reads
+// them with loops that stop and go on, in parallel as serially: records
+// that straddle chunks, CR LF, a last line without its newline, records
+// joined from lines by a backslash, by conntrack's message that cut them,
+// by a paste that wrapped them; XML over many lines, with a quote that
+// spans lines; lines too long to read, where the scan reads on alone; a
+// reader that fails.
+func TestParallelEdges(t *testing.T) {
+	conntrack := readLines(t, "../testdata/corpus/conntrack-L.txt", 6)
+	proc := readLines(t, "../testdata/corpus/proc.txt", 5)
+	xml := readLines(t, "../testdata/corpus/xml-L.txt", 6)
+	msg := "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.\n"
+	tests := []struct {
+		name    string
+		in      string
+		maxLine int
+		err     error
+	}{
+		{name: "lines", in: strings.Join(proc, "")},
+		{name: "crlf", in: strings.ReplaceAll(strings.Join(proc, ""), "\n", "\r\n")},
+		{name: "no final newline", in: strings.TrimSuffix(strings.Join(conntrack, ""), "\n")},
+		{name: "blank lines", in: "\n \n" + strings.Join(conntrack[:2], "\n\n") + "\n\t\n"},
+		{name: "bom", in: "\xef\xbb\xbf" + strings.Join(proc, "")},
+		{name: "backslash", in: conntrack[0] + wrapAt(conntrack[1], " packets=", " \\\n      ") + wrapAt(conntrack[2], " src=", " \\\n") + conntrack[3]},
+		{name: "backslash at the end", in: conntrack[0] + conntrack[1][:40] + " \\\n"},
+		{name: "message cuts a record", in: conntrack[0] + conntrack[1][:60] + msg + conntrack[1][60:] + conntrack[2] + msg},
+		{name: "pdf wrapped", in: conntrack[0] + wrapAt(conntrack[1], " packets=", "\n") + wrapAt(conntrack[2], " [", "\n") + conntrack[3][:50] + "\n" + conntrack[4]},
+		{name: "bad lines", in: conntrack[0] + "garbage\n" + conntrack[1][:30] + "\n" + conntrack[2] + "tcp 6 x\n"},
+		{name: "xml", in: strings.Join(xml, "")},
+		{name: "xml over lines", in: xml[0] + xml[1] + strings.ReplaceAll(xml[2], "><", ">\n  <") + xml[3] + strings.ReplaceAll(xml[4], "><", ">\n<") + xml[5]},
+		{name: "xml quote over lines", in: xml[0] + xml[1] + "<flow a=\"x\n</flow>\n<flow\">" + xml[2] + xml[3] + xml[4]},
+		{name: "xml records on a line", in: xml[0] + xml[1] + strings.TrimSuffix(xml[2], "\n") + xml[3] + xml[4]},
+		{name: "long lines", in: proc[0] + strings.Repeat("x", 200) + "\n" + proc[1] + strings.Repeat("y ", 150) + "\n" + proc[2], maxLine: 64},
+		{name: "reader fails", in: strings.Repeat(strings.Join(proc, ""), 50) + proc[0][:20], err: errors.New("disk on fire")},
+		{name: "reader fails after a line", in: strings.Repeat(strings.Join(proc, ""), 50), err: errors.New("disk on fire")},
+		{name: "a line longer than a chunk goes", in: strings.Join(proc, "") + strings.Repeat("x", 200<<10) + "\n" + strings.Join(proc, ""), maxLine: 64},
+	}
+	for _, tt := range tests {
+		read := func(opts ...format.ScanOption) string {
+			if tt.maxLine > 0 {
+				opts = append(opts, format.WithMaxLine(tt.maxLine))
+			}
+			var r io.Reader = strings.NewReader(tt.in)
+			if tt.err != nil {
+				r = io.MultiReader(r, failing{tt.err})
+			}
+			return trace(t, r, format.Dialect{Format: format.Auto}, 3, opts...)
+		}
+		want := read()
+		sizes := []int{1, 2, 3, 100, 1000, 70000}
+		if len(tt.in) < 4096 {
+			sizes = sizes[:0]
+			for chunk := 1; chunk <= len(tt.in)+1; chunk++ {
+				sizes = append(sizes, chunk)
+			}
+		}
+		for _, chunk := range sizes {
+			if got := read(format.WithWorkers(2), format.WithChunk(chunk)); got != want {
+				t.Errorf("%s, chunks of %d: parallel differs:\n%s", tt.name, chunk, firstDiff(want, got))
+				break
+			}
+		}
+	}
+}
+
+// readLines returns the first n lines of file, each with its newline.
+func readLines(t *testing.T, file string, n int) []string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) < n {
+		t.Fatalf("%s: %d lines, want %d", file, len(lines), n)
+	}
+	return lines[:n]
+}
+
+// wrapAt puts wrap in place of the blank before the first sep in line.
+func wrapAt(line, sep, wrap string) string {
+	i := strings.Index(line, sep)
+	return line[:i] + wrap + line[i+1:]
+}
+
+type failing struct{ err error }
+
+func (f failing) Read([]byte) (int, error) { return 0, f.err }
+
+// FuzzParallel checks that a parallel scan in chunks of 1 to 64 bytes
+// tells all that a serial one does (see trace), of any stream, in loops
+// that stop after every 1 to 8 steps and go on.
+func FuzzParallel(f *testing.F) {
+	files, _ := filepath.Glob("testdata/xml-reserialised/*.xml")
+	for _, pattern := range []string{"corpus/*.txt", "pasted/00[4-5]*.txt", "pasted/03[2-5]*.txt", "conntrackd/conntrackd-[ie]*.txt", "pasted/older/*.txt"} {
+		more, _ := filepath.Glob("../testdata/" + pattern)
+		files = append(files, more...)
+	}
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		f.Add(data[:min(len(data), 2048)], byte(0), byte(0))
+		f.Add(data[:min(len(data), 1024)], byte(37), byte(2))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, chunk, every byte) {
+		d := format.Dialect{Format: format.Auto}
+		want := trace(t, bytes.NewReader(data), d, int(every%8), format.WithMaxLine(512))
+		got := trace(t, bytes.NewReader(data), d, int(every%8), format.WithMaxLine(512), format.WithWorkers(2), format.WithChunk(1+int(chunk%64)))
+		if got != want {
+			t.Fatalf("chunks of %d: parallel differs:\n%s", 1+chunk%64, firstDiff(want, got))
+		}
+	})
+}
