@@ -250,3 +250,27 @@ func FuzzParallel(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkScanWorkers reads 16 MiB of real /proc lines through a Scanner
+// with 1 to 4 workers: the time a step, over the time with one, is how
+// reading scales with cores (see bench/cores.sh for the command line).
+func BenchmarkScanWorkers(b *testing.B) {
+	data := corpusLines(b, "../testdata/corpus/proc.txt", "ipv", 16<<20)
+	for _, n := range []int{1, 2, 4} {
+		b.Run(fmt.Sprint("workers=", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Proc}, format.WithWorkers(n))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, err := range sc.Flows() {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
