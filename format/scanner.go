@@ -28,8 +28,8 @@ const readSize = 64 << 10
 //
 // A bad line yields its *ParseError, and a loop that goes on after it
 // skips the line. Its memory is bounded by the longest line it accepts
-// plus a 64 KiB read buffer, and its results do not depend on how the
-// reader splits the stream.
+// plus a 64 KiB read buffer (WithWorkers: by the chunks it reads ahead),
+// and its results do not depend on how the reader splits the stream.
 type Scanner struct {
 	r       io.Reader
 	given   Format // the format NewScanner was given
