@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -34,33 +35,44 @@ const (
 	minChunk = 64 << 10
 )
 
-// A par is a parallel scan under way: it reads chunks of whole lines and
-// hands them to n workers, each a Scanner of its own that reads records
-// into the chunk's batch, then hands the batches out in the order they
-// were read. Its goroutines run only while an iterator does: the
-// iterator starts them, and stops them when its loop ends.
+// A par is a parallel scan under way. A goroutine of its own reads
+// chunks of whole lines (chunker) into batches, and hands them to n
+// workers, each a Scanner of its own that reads records into the batch;
+// the iterator hands the batches out in the order they were read. There
+// are 2n batches: a batch is read again once handed out, which bounds the
+// memory. The goroutines wait while the loop does not take records; they
+// end at the end of the input, or once the Scanner is garbage.
 type par struct {
-	over  bool // the parallel scan ended: the Scanner reads on alone
-	n     int  // workers
-	size  int  // of a chunk
-	ws    []*Scanner
-	jobs  chan *batch
-	done  chan *batch
-	wg    sync.WaitGroup
+	over   bool // the parallel scan ended: the Scanner reads on alone
+	n      int  // workers
+	kind   kind
+	free   chan *batch
+	jobs   chan *batch
+	done   chan *batch
+	quit   chan struct{} // closed to stop the reader
+	halt   sync.Once     // closes quit
+	exited chan struct{} // closed once the reader has stopped
+	rd     chunker       // the reader's, until exited is closed
+
 	ready []*batch // the batches parsed, at their seq modulo its length
-	free  []*batch
-	read  int    // the seq of the next batch to read
-	next  int    // of the next to hand out
-	line  int    // the lines before the next batch to read
-	carry []byte // what was read past the last batch
-	eof   bool   // the reader is read to its end
-	err   error  // the reader's error, after carry
-	base  state  // of the Scanner after the batches handed out
-	text  []byte // the Scanner's last line at base (Bytes)
-	halt  bool   // an uncut batch was read: read no more
-	cur   *batch // the batch being handed out
-	i     int    // its next item
-	kind  kind
+	next  int      // the seq of the next batch to hand out
+	base  state    // of the Scanner after the batches handed out
+	text  []byte   // the Scanner's last line at base (Bytes)
+	cur   *batch   // the batch being handed out
+	i     int      // its next item
+}
+
+// A chunker reads an input in chunks of whole lines.
+type chunker struct {
+	r       io.Reader
+	format  Format
+	maxLine int
+	size    int    // of a chunk
+	carry   []byte // what was read past the last chunk
+	eof     bool   // the reader is read to its end
+	err     error  // the reader's error, after carry
+	line    int    // the lines before the next chunk
+	read    int    // the chunks read
 }
 
 // A batch is a chunk of the input, whole lines, and what a worker read
@@ -70,6 +82,7 @@ type batch struct {
 	buf     []byte
 	line    int  // the lines of the input before buf
 	last    bool // the input ends with buf
+	open    bool // cut where the line after buf was not read yet
 	uncut   bool // no cut was found: the Scanner reads on from buf alone
 	past    bool // a record read on past buf's end: the cut was wrong
 	flows   []Flow
@@ -123,32 +136,48 @@ func (s *Scanner) parallel(k kind) bool {
 	if s.workers < 2 || s.par != nil && s.par.over {
 		return false
 	}
-	if s.par == nil {
-		s.par = &par{over: true}
-		if s.dec != nil || s.lineNo > 0 || s.err != nil {
-			return false
-		}
-		if f, err := s.Detect(); err != nil || f == Auto || f.kind() != k || f.Statistics() {
-			return false
-		}
-		p := &par{n: s.workers, kind: k, eof: s.eof}
-		p.size = s.chunk
-		if p.size <= 0 {
-			p.size = min(max(maxAhead/(2*p.n), minChunk), maxChunk)
-		}
-		p.carry = append([]byte(nil), s.buf[s.start:s.end]...)
-		s.start = s.end
-		p.ready = make([]*batch, 2*p.n)
-		p.done = make(chan *batch, 2*p.n)
-		for range p.n {
-			w := &Scanner{given: s.format, format: s.format, name: s.name, maxLine: s.maxLine}
-			w.ps.Dialect = s.ps.Dialect
-			p.ws = append(p.ws, w)
-		}
-		s.par = p
+	if s.par != nil {
+		return true
 	}
+	s.par = &par{over: true}
+	if s.dec != nil || s.lineNo > 0 || s.err != nil {
+		return false
+	}
+	if f, err := s.Detect(); err != nil || f == Auto || f.kind() != k || f.Statistics() {
+		return false
+	}
+	n := s.workers
+	p := &par{n: n, kind: k, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
+		quit: make(chan struct{}), exited: make(chan struct{}), ready: make([]*batch, 2*n)}
+	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof,
+		carry: append([]byte(nil), s.buf[s.start:s.end]...)}
+	if p.rd.size <= 0 {
+		p.rd.size = min(max(maxAhead/(2*n), minChunk), maxChunk)
+	}
+	s.start = s.end
+	for range 2 * n {
+		p.free <- new(batch)
+	}
+	for range n {
+		w := &Scanner{given: s.format, format: s.format, name: s.name, maxLine: s.maxLine}
+		w.ps.Dialect = s.ps.Dialect
+		go func() {
+			for b := range p.jobs {
+				w.scanChunk(b, p.kind)
+				p.done <- b
+			}
+		}()
+	}
+	go p.readAll()
+	// A Scanner dropped before the end of its input stops its reader,
+	// and so its workers.
+	runtime.AddCleanup(s, func(p *par) { p.stop() }, p)
+	s.par = p
 	return true
 }
+
+// stop stops the reader, once its read in progress returns.
+func (p *par) stop() { p.halt.Do(func() { close(p.quit) }) }
 
 // nextItem returns the next record or bad line of the parallel scan, and
 // its batch, setting the Scanner's state to what it is after it; nil
@@ -158,11 +187,6 @@ func (s *Scanner) nextItem() (*batch, *item) {
 	p := s.par
 	for {
 		if p.cur == nil {
-			s.readAhead()
-			if p.next == p.read { // all read, and handed out
-				s.alone(nil)
-				return nil, nil
-			}
 			b := p.wait(p.next)
 			if b.uncut || b.past {
 				s.alone(b)
@@ -182,7 +206,11 @@ func (s *Scanner) nextItem() (*batch, *item) {
 		p.text = append(p.text[:0], b.bytes(b.endText)...)
 		s.line, p.base = p.text, s.state()
 		p.cur, p.next = nil, p.next+1
-		p.free = append(p.free, b)
+		if b.last {
+			s.alone(nil)
+			return nil, nil
+		}
+		p.free <- b
 	}
 }
 
@@ -205,31 +233,6 @@ func (b *batch) bytes(t span) []byte {
 	return b.buf[t.from:t.to]
 }
 
-// start starts the workers.
-func (p *par) start() {
-	p.jobs = make(chan *batch, 2*p.n)
-	for _, w := range p.ws {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			for b := range p.jobs {
-				w.scanChunk(b, p.kind)
-				p.done <- b
-			}
-		}()
-	}
-}
-
-// stop stops the workers, once they have parsed what they were given.
-func (p *par) stop() {
-	close(p.jobs)
-	p.wg.Wait()
-	for len(p.done) > 0 {
-		b := <-p.done
-		p.ready[b.seq%len(p.ready)] = b
-	}
-}
-
 // wait returns the batch seq once it is parsed.
 func (p *par) wait(seq int) *batch {
 	at := &p.ready[seq%len(p.ready)]
@@ -242,77 +245,98 @@ func (p *par) wait(seq int) *batch {
 	return b
 }
 
-// readAhead reads chunks and hands them to the workers until 2n are out
-// or the input is read.
-func (s *Scanner) readAhead() {
-	p := s.par
-	for !p.halt && p.read-p.next < 2*p.n && (!p.eof || len(p.carry) > 0) {
-		b := s.readChunk()
+// readAll reads the input into batches for the workers, until its end,
+// a batch that is uncut, or stop.
+func (p *par) readAll() {
+	defer close(p.exited)
+	defer close(p.jobs)
+	for {
+		var b *batch
+		select {
+		case b = <-p.free:
+		case <-p.quit:
+			return
+		}
+		p.chunk(b)
 		if b.uncut {
-			p.halt = true // the Scanner reads on from b alone
-			p.ready[b.seq%len(p.ready)] = b
+			p.done <- b // for the Scanner to read alone
 			return
 		}
 		p.jobs <- b
+		if b.last {
+			return
+		}
 	}
 }
 
-// readChunk reads the next chunk: whole lines from the input, of at least
-// p.size bytes unless the input ends, cut before a line that starts a
-// record (cut).
-func (s *Scanner) readChunk() *batch {
-	p := s.par
-	var b *batch
-	if n := len(p.free); n > 0 {
-		b, p.free = p.free[n-1], p.free[:n-1]
-	} else {
-		b = new(batch)
-	}
-	b.seq, b.line, b.last, b.uncut, b.past = p.read, p.line, false, false, false
-	p.read++
-	buf := append(b.buf[:0], p.carry...)
-	from := p.size - 1
-	limit := p.size + 2*(s.maxLine+1) + readSize
+// chunk reads the next chunk into b: whole lines from the input, of at
+// least the chunker's size unless the input ends, cut before a line that
+// starts a record (cut). Where the input has no more to give at once, as
+// a pipe or a live stream, b ends with the lines read so far, open, so
+// that no record waits for the next. At stop, b is uncut.
+func (p *par) chunk(b *batch) {
+	c := &p.rd
+	b.seq, b.line, b.last, b.open, b.uncut, b.past = c.read, c.line, false, false, false, false
+	c.read++
+	buf := append(b.buf[:0], c.carry...)
+	from := c.size - 1
+	limit := c.size + 2*(c.maxLine+1) + readSize
+	short := false // the last read had no more to give
 	for {
-		if len(buf) >= p.size {
-			at, ok := s.cut(buf, from, p.eof)
+		if len(buf) >= c.size {
+			at, ok := c.cut(buf, from, c.eof)
 			if ok {
-				p.carry = append(p.carry[:0], buf[at:]...)
+				c.carry = append(c.carry[:0], buf[at:]...)
 				buf = buf[:at]
 				break
 			}
-			if p.eof || len(buf) > limit {
+			if c.eof || len(buf) > limit {
 				// No cut: the input's end, or a place to read on alone.
-				b.uncut = !p.eof || p.err != nil
-				p.carry = p.carry[:0]
+				b.uncut = !c.eof || c.err != nil
+				c.carry = c.carry[:0]
 				break
 			}
 			from = at
-		} else if p.eof {
-			b.uncut = p.err != nil
-			p.carry = p.carry[:0]
+		} else if c.eof {
+			b.uncut = c.err != nil
+			c.carry = c.carry[:0]
 			break
+		} else if short {
+			if at := c.openCut(buf); at > 0 {
+				c.carry = append(c.carry[:0], buf[at:]...)
+				buf, b.open = buf[:at], true
+				break
+			}
 		}
-		buf = slices.Grow(buf, max(p.size-len(buf), readSize))
-		n, err := s.readSome(buf[len(buf):cap(buf)])
+		select {
+		case <-p.quit:
+			b.uncut = true
+			c.carry = c.carry[:0]
+			b.buf = buf
+			return
+		default:
+		}
+		buf = slices.Grow(buf, max(c.size-len(buf), readSize))
+		want := cap(buf) - len(buf)
+		n, err := c.readSome(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		short = n < want
 		if err != nil {
-			p.eof = true
+			c.eof = true
 			if err != io.EOF {
-				p.err = err
+				c.err = err
 			}
 		}
 	}
 	b.buf = buf
-	b.last = p.eof && len(p.carry) == 0 && !b.uncut
-	p.line += bytes.Count(buf, []byte("\n"))
-	return b
+	b.last = c.eof && len(c.carry) == 0 && !b.uncut
+	c.line += bytes.Count(buf, []byte("\n"))
 }
 
 // readSome reads into b, as fill does.
-func (s *Scanner) readSome(b []byte) (int, error) {
+func (c *chunker) readSome(b []byte) (int, error) {
 	for range 100 {
-		n, err := s.r.Read(b)
+		n, err := c.r.Read(b)
 		if n > 0 || err != nil {
 			return n, err
 		}
@@ -326,7 +350,7 @@ func (s *Scanner) readSome(b []byte) (int, error) {
 // goes on on none after it. It reports false if there is none, with where
 // to look on from once buf holds more; at the input's end (eof), the last
 // line counts as whole.
-func (s *Scanner) cut(buf []byte, from int, eof bool) (int, bool) {
+func (c *chunker) cut(buf []byte, from int, eof bool) (int, bool) {
 	for {
 		nl := bytes.IndexByte(buf[from:], '\n')
 		if nl < 0 {
@@ -343,25 +367,44 @@ func (s *Scanner) cut(buf []byte, from int, eof bool) (int, bool) {
 			return at, true // the input ends here
 		}
 		prev := buf[bytes.LastIndexByte(buf[:nl], '\n')+1 : nl]
-		if s.startsRecord(bytes.TrimSuffix(prev, []byte("\r")), bytes.TrimSuffix(next, []byte("\r"))) {
+		if c.ends(prev) && c.starts(bytes.TrimSuffix(next, []byte("\r"))) {
 			return at, true
 		}
 		from = at
 	}
 }
 
-// startsRecord reports whether line, after prev, starts a record that
-// the Scanner reads as it would from the start of the input: prev goes on
-// on no line after it (no backslash, no conntrack message that cut it),
-// and line continues none before it (no key=value or [FLAG] that a
-// wrapped paste puts first); in XML documents, prev ends a <flow> and line
-// starts one, for a record may span lines.
-func (s *Scanner) startsRecord(prev, line []byte) bool {
-	if s.format.root() != "" {
-		return bytes.HasSuffix(bytes.TrimRight(prev, " \t"), []byte("</flow>")) &&
-			xmlTagIs(bytes.TrimLeft(line, " \t"), "<flow")
+// openCut returns the end of buf's last whole line if a record may start
+// after it, 0 if not: the line after, not read yet, may still continue
+// the record before (see batch.open).
+func (c *chunker) openCut(buf []byte) int {
+	nl := bytes.LastIndexByte(buf, '\n')
+	if nl < 0 || !c.ends(buf[bytes.LastIndexByte(buf[:nl], '\n')+1:nl]) {
+		return 0
 	}
-	return continuation(prev) < 0 && conntrackMessage(prev) < 0 && !continues(line)
+	return nl + 1
+}
+
+// ends reports whether prev, a line without its newline, goes on on no
+// line after it: it ends with no backslash, holds no conntrack message
+// that cut a record, and in XML documents ends a <flow>, for a record
+// may span lines there.
+func (c *chunker) ends(prev []byte) bool {
+	prev = bytes.TrimSuffix(prev, []byte("\r"))
+	if c.format.root() != "" {
+		return bytes.HasSuffix(bytes.TrimRight(prev, " \t"), []byte("</flow>"))
+	}
+	return continuation(prev) < 0 && conntrackMessage(prev) < 0
+}
+
+// starts reports whether line continues no record before it: no
+// key=value or [FLAG] that a wrapped paste puts first; in XML documents,
+// it starts a <flow>.
+func (c *chunker) starts(line []byte) bool {
+	if c.format.root() != "" {
+		return xmlTagIs(bytes.TrimLeft(line, " \t"), "<flow")
+	}
+	return !continues(line)
 }
 
 // scanChunk reads the records of b's chunk, as the Scanner would read them
@@ -369,7 +412,7 @@ func (s *Scanner) startsRecord(prev, line []byte) bool {
 func (w *Scanner) scanChunk(b *batch, k kind) {
 	xw := w.xw.src[:0]
 	*w = Scanner{given: w.given, format: w.format, name: w.name, maxLine: w.maxLine, ps: w.ps,
-		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, lineNo: b.line,
+		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, open: b.open, lineNo: b.line,
 		join: w.join[:0], segs: w.segs[:0], phys: w.phys[:0], xw: xmlWindow{src: xw}, mixed: mixed{f: w.mixed.f, e: w.mixed.e}}
 	w.ps.p.opts = 0
 	b.items, b.text = b.items[:0], b.text[:0]
@@ -419,21 +462,23 @@ func (b *batch) keep(line []byte) span {
 func (s *Scanner) alone(b *batch) {
 	p := s.par
 	p.stop()
+	<-p.exited
+	c := &p.rd
 	var rest []byte
 	if b != nil {
 		rest = append(rest, b.buf...)
-		for seq := b.seq + 1; seq < p.read; seq++ {
+		for seq := b.seq + 1; seq < c.read; seq++ {
 			rest = append(rest, p.wait(seq).buf...)
 		}
 	}
-	rest = append(rest, p.carry...)
-	s.buf, s.start, s.end, s.eof = rest, 0, len(rest), p.eof && p.err == nil
-	if p.err != nil {
-		s.r = errReader{p.err}
+	rest = append(rest, c.carry...)
+	s.buf, s.start, s.end, s.eof = rest, 0, len(rest), c.eof && c.err == nil
+	if c.err != nil {
+		s.r = errReader{c.err}
 	}
 	s.setState(state{}, p.base)
 	s.line = p.text
-	*p = par{over: true}
+	p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
 }
 
 // errReader gives its error.

@@ -1,6 +1,7 @@
 package format_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -26,10 +29,19 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	state := func() {
+	// Bytes is written down after the records of line formats: after a
+	// bad line, at the end, or after an XML record over several lines, a
+	// serial Scanner's depends on how its buffer moved as it read.
+	text := func(rec bool) []byte {
+		if f := sc.Dialect().Format; !rec || f == format.XML || f == format.XMLExpect {
+			return nil
+		}
+		return sc.Bytes()
+	}
+	state := func(rec bool) {
 		dl := sc.Dialect()
 		fmt.Fprintf(&b, "  line %d %q skipped %d messages %d normalized %d unknown %d others %d notrecords %d blank %d dialect %+v\n",
-			sc.Line(), sc.Bytes(), sc.Skipped(), sc.Messages(), sc.Normalized(), sc.Unknown(), sc.Others(), sc.NotRecords(), sc.Blank(), dl)
+			sc.Line(), text(rec), sc.Skipped(), sc.Messages(), sc.Normalized(), sc.Unknown(), sc.Others(), sc.NotRecords(), sc.Blank(), dl)
 	}
 	// step writes a step down, and reports whether the loop is to stop
 	// there: at the end of every steps, or an error that ends the records.
@@ -44,7 +56,7 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 		default:
 			fmt.Fprintf(&b, "%+v\n", rec)
 		}
-		state()
+		state(err == nil)
 		n++
 		fatal = err != nil && pe == nil
 		return fatal || every > 0 && n%every == 0
@@ -76,7 +88,7 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 		more = more && !fatal
 	}
 	b.WriteString("end\n")
-	state()
+	state(false)
 	return b.String()
 }
 
@@ -111,8 +123,12 @@ func TestParallelCaptures(t *testing.T) {
 		for _, strict := range []bool{false, true} {
 			d := format.Dialect{Format: format.Auto, Strict: strict}
 			want := trace(t, bytes.NewReader(data), d, 0)
-			for _, chunk := range []int{1, 2, 100, 4096} {
-				got := trace(t, bytes.NewReader(data), d, 0, format.WithWorkers(3), format.WithChunk(chunk))
+			for _, chunk := range []int{1, 2, 100, 4096, 1 << 20} {
+				var r io.Reader = bytes.NewReader(data)
+				if chunk == 1<<20 {
+					r = &lineReader{r: bufio.NewReader(r)} // a live stream: chunks end where the lines read so far end
+				}
+				got := trace(t, r, d, 0, format.WithWorkers(3), format.WithChunk(chunk))
 				if got != want {
 					t.Errorf("%s, strict %v, chunks of %d: parallel differs:\n%s", file, strict, chunk, firstDiff(want, got))
 				}
@@ -176,7 +192,15 @@ func TestParallelEdges(t *testing.T) {
 		{name: "reader fails after a line", in: strings.Repeat(strings.Join(proc, ""), 50), err: errors.New("disk on fire")},
 		{name: "a line longer than a chunk goes", in: strings.Join(proc, "") + strings.Repeat("x", 200<<10) + "\n" + strings.Join(proc, ""), maxLine: 64},
 	}
-	for _, tt := range tests {
+	// Readers that give a line, or a byte, at a time, as a live stream
+	// does, make the chunks end with the lines read so far.
+	readers := []func(io.Reader) io.Reader{
+		func(r io.Reader) io.Reader { return r },
+		iotest.OneByteReader,
+		iotest.HalfReader,
+		func(r io.Reader) io.Reader { return &lineReader{r: bufio.NewReader(r)} },
+	}
+	for i, tt := range tests {
 		read := func(opts ...format.ScanOption) string {
 			if tt.maxLine > 0 {
 				opts = append(opts, format.WithMaxLine(tt.maxLine))
@@ -184,6 +208,9 @@ func TestParallelEdges(t *testing.T) {
 			var r io.Reader = strings.NewReader(tt.in)
 			if tt.err != nil {
 				r = io.MultiReader(r, failing{tt.err})
+			}
+			if len(tt.in) < 4096 {
+				r = readers[i%len(readers)](r)
 			}
 			return trace(t, r, format.Dialect{Format: format.Auto}, 3, opts...)
 		}
@@ -225,11 +252,23 @@ func wrapAt(line, sep, wrap string) string {
 
 type failing struct{ err error }
 
+// lineReader reads a line at a time.
+type lineReader struct{ r *bufio.Reader }
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	line, err := l.r.ReadSlice('\n')
+	if len(line) > len(p) {
+		return 0, errors.New("lineReader: a line longer than the buffer")
+	}
+	return copy(p, line), err
+}
+
 func (f failing) Read([]byte) (int, error) { return 0, f.err }
 
 // FuzzParallel checks that a parallel scan in chunks of 1 to 64 bytes
 // tells all that a serial one does (see trace), of any stream, in loops
-// that stop after every 1 to 8 steps and go on.
+// that stop after every 1 to 8 steps and go on; read a line at a time,
+// its chunks also end where the lines read so far end.
 func FuzzParallel(f *testing.F) {
 	files, _ := filepath.Glob("testdata/xml-reserialised/*.xml")
 	for _, pattern := range []string{"corpus/*.txt", "pasted/00[4-5]*.txt", "pasted/03[2-5]*.txt", "conntrackd/conntrackd-[ie]*.txt", "pasted/older/*.txt"} {
@@ -244,7 +283,11 @@ func FuzzParallel(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, chunk, every byte) {
 		d := format.Dialect{Format: format.Auto}
 		want := trace(t, bytes.NewReader(data), d, int(every%8), format.WithMaxLine(512))
-		got := trace(t, bytes.NewReader(data), d, int(every%8), format.WithMaxLine(512), format.WithWorkers(2), format.WithChunk(1+int(chunk%64)))
+		var r io.Reader = bytes.NewReader(data)
+		if chunk >= 128 {
+			r = &lineReader{r: bufio.NewReader(r)} // chunks cut where the lines read so far end
+		}
+		got := trace(t, r, d, int(every%8), format.WithMaxLine(512), format.WithWorkers(2), format.WithChunk(1+int(chunk%64)))
 		if got != want {
 			t.Fatalf("chunks of %d: parallel differs:\n%s", 1+chunk%64, firstDiff(want, got))
 		}
@@ -272,5 +315,48 @@ func BenchmarkScanWorkers(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestParallelLiveStream reads a stream that gives a record, then waits
+// until the loop has it before it gives the next, as conntrack -E does
+// between events: a parallel scan hands each record out as it comes,
+// without waiting for a chunk's worth.
+func TestParallelLiveStream(t *testing.T) {
+	lines := readLines(t, "../testdata/corpus/proc.txt", 5)
+	r, w := io.Pipe()
+	got := make(chan int)
+	go func() {
+		defer w.Close()
+		for i, line := range lines {
+			w.Write([]byte(line))
+			select {
+			case n := <-got:
+				if n != i+1 {
+					t.Errorf("after line %d, %d records", i+1, n)
+				}
+			case <-time.After(10 * time.Second):
+				t.Errorf("line %d: no record 10 s after it was written", i+1)
+				return
+			}
+		}
+	}()
+	sc, err := format.NewScanner(r, format.Dialect{Format: format.Proc}, format.WithWorkers(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, err := range sc.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		select {
+		case got <- n:
+		case <-time.After(20 * time.Second):
+		}
+	}
+	if n != len(lines) {
+		t.Errorf("%d records, want %d", n, len(lines))
 	}
 }

@@ -66,6 +66,7 @@ type Scanner struct {
 	chunk   int  // the size of the chunks a parallel scan parses; 0 for its default
 	par     *par // the parallel scan under way (parallel.go)
 	bounded bool // the input is a chunk of a larger one (parallel.go)
+	open    bool // and the line after the chunk was not read when it was cut
 	top     bool // next reads the first line of a record
 	past    bool // a record read on past the end of the chunk
 }
@@ -194,9 +195,6 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 			to.st = r
 		}
 		if s.parallel(to.kind()) {
-			// The workers run while the loop does (a loop that panics
-			// leaves them waiting).
-			s.par.start()
 			for {
 				b, it := s.nextItem()
 				if it == nil {
@@ -209,7 +207,6 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 					ok = yield(recAt[T](b, it.rec), nil)
 				}
 				if !ok {
-					s.par.stop()
 					return
 				}
 			}
@@ -715,6 +712,7 @@ func (s *Scanner) peekLine() ([]byte, bool) {
 			return bytes.TrimSuffix(s.buf[s.start:s.start+i], []byte("\r")), i <= s.maxLine
 		}
 		if s.eof || s.end-s.start > s.maxLine {
+			s.past = s.past || s.open && s.start == s.end
 			return s.buf[s.start:s.end], s.start < s.end && s.end-s.start <= s.maxLine
 		}
 		if err := s.fill(); err != nil {
