@@ -18,7 +18,9 @@ import (
 // memory stays bounded.
 //
 // The iterators still hand out one record at a time, each valid until the
-// next iteration. Formats whose records need what comes before them
+// next iteration. The Scanner reads the input ahead on a goroutine of its
+// own, which a loop that stops does not stop: until the input ends, Reset
+// is called, or the Scanner is garbage, the reader is the Scanner's. Formats whose records need what comes before them
 // (the table's counters, a WithDecoder's encoding) are parsed on one
 // goroutine, and so is the rest of an input after a place where no cut
 // between records is found cheaply (a line of over twice the longest

@@ -360,3 +360,33 @@ func TestParallelLiveStream(t *testing.T) {
 		t.Errorf("%d records, want %d", n, len(lines))
 	}
 }
+
+// TestParallelReset stops reading a parallel scan after a few records,
+// and resets the Scanner, then the reader, to read it again from its
+// start: after Reset, the scan's goroutines read no more of it, which the
+// race detector would see, and the last reading is whole.
+func TestParallelReset(t *testing.T) {
+	data := corpusLines(t, "../testdata/corpus/proc.txt", "ipv", 4<<20)
+	want := bytes.Count(data, []byte("\n"))
+	r := bytes.NewReader(data)
+	sc, err := format.NewScanner(r, format.Dialect{Format: format.Proc}, format.WithWorkers(2), format.WithChunk(64<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		n := 0
+		for _, err := range sc.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n++; i < 2 && n == 10 {
+				break
+			}
+		}
+		if i == 2 && n != want {
+			t.Errorf("%d flows after Reset, want %d", n, want)
+		}
+		sc.Reset(r)
+		r.Reset(data)
+	}
+}

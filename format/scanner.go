@@ -232,8 +232,13 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 // Reset makes s read r, from its start, as the Scanner NewScanner made:
 // with the same Dialect and options, but keeping the buffers and strings it
 // made, so that reading many inputs one after another does not make them
-// again.
+// again. A parallel scan (WithWorkers) under way stops reading the
+// input before, once its Read in progress returns.
 func (s *Scanner) Reset(r io.Reader) {
+	if s.par != nil && !s.par.over {
+		s.par.stop()
+		<-s.par.exited
+	}
 	p := &s.ps.p
 	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
 	ps.p = parser{cursor: cursor{lay: p.lay}, xbuf: p.xbuf[:0]}
