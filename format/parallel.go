@@ -20,17 +20,24 @@ import (
 // The iterators still hand out one record at a time, each valid until the
 // next iteration. The Scanner reads the input ahead on a goroutine of its
 // own, which a loop that stops does not stop: until the input ends, Reset
-// is called, or the Scanner is garbage, the reader is the Scanner's. Formats whose records need what comes before them
-// (the table's counters, a WithDecoder's encoding) are parsed on one
-// goroutine, and so is the rest of an input after a place where no cut
-// between records is found cheaply (a line of over twice the longest
-// line the Scanner accepts).
+// is called, or the Scanner is garbage, the reader is the Scanner's. A
+// chunk also ends where a Read gives less than asked, as a pipe with no
+// more to give at once, so that a live stream's records are not held
+// back.
+//
+// Formats whose records need what comes before them (the table's
+// counters, a WithDecoder's encoding) are parsed on one goroutine, and so
+// is the rest of an input after a place where no cut between records is
+// found cheaply (no cut within a chunk and two of the longest lines the
+// Scanner accepts), or where a record read on past its chunk (a pasted
+// record wrapped over lines, XML over lines, cut at a pipe's pause).
 func WithWorkers(n int) ScanOption {
 	return func(s *Scanner) error { s.workers = n; return nil }
 }
 
 // maxAhead bounds the text that a parallel scan reads ahead of the record
-// it hands out; maxChunk, the size of one of its chunks.
+// it hands out, and maxChunk and minChunk the size of its chunks, which
+// are smaller with more workers.
 const (
 	maxAhead = 32 << 20
 	maxChunk = 1 << 20
@@ -45,16 +52,16 @@ const (
 // memory. The goroutines wait while the loop does not take records; they
 // end at the end of the input, or once the Scanner is garbage.
 type par struct {
-	over   bool // the parallel scan ended: the Scanner reads on alone
-	n      int  // workers
-	kind   kind
-	free   chan *batch
-	jobs   chan *batch
-	done   chan *batch
-	quit   chan struct{} // closed to stop the reader
-	halt   sync.Once     // closes quit
-	exited chan struct{} // closed once the reader has stopped
-	rd     chunker       // the reader's, until exited is closed
+	over    bool // the parallel scan ended: the Scanner reads on alone
+	n       int  // workers
+	kind    kind
+	free    chan *batch
+	jobs    chan *batch
+	done    chan *batch
+	halt    *halt           // stops the reader
+	exited  chan struct{}   // closed once the reader has stopped
+	cleanup runtime.Cleanup // halts the reader of a Scanner dropped
+	rd      chunker         // the reader's, until exited is closed
 
 	ready []*batch // the batches parsed, at their seq modulo its length
 	next  int      // the seq of the next batch to hand out
@@ -150,7 +157,7 @@ func (s *Scanner) parallel(k kind) bool {
 	}
 	n := s.workers
 	p := &par{n: n, kind: k, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
-		quit: make(chan struct{}), exited: make(chan struct{}), ready: make([]*batch, 2*n)}
+		halt: &halt{quit: make(chan struct{})}, exited: make(chan struct{}), ready: make([]*batch, 2*n)}
 	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof,
 		carry: append([]byte(nil), s.buf[s.start:s.end]...)}
 	if p.rd.size <= 0 {
@@ -173,13 +180,27 @@ func (s *Scanner) parallel(k kind) bool {
 	go p.readAll()
 	// A Scanner dropped before the end of its input stops its reader,
 	// and so its workers.
-	runtime.AddCleanup(s, func(p *par) { p.stop() }, p)
+	p.cleanup = runtime.AddCleanup(s, (*halt).stop, p.halt)
 	s.par = p
 	return true
 }
 
-// stop stops the reader, once its read in progress returns.
-func (p *par) stop() { p.halt.Do(func() { close(p.quit) }) }
+// A halt stops a parallel scan's reader, once its Read in progress
+// returns.
+type halt struct {
+	once sync.Once
+	quit chan struct{}
+}
+
+func (h *halt) stop() { h.once.Do(func() { close(h.quit) }) }
+
+// end stops the parallel scan's reader and waits for it: the chunker is
+// the Scanner's then.
+func (p *par) end() {
+	p.halt.stop()
+	<-p.exited
+	p.cleanup.Stop()
+}
 
 // nextItem returns the next record or bad line of the parallel scan, and
 // its batch, setting the Scanner's state to what it is after it; nil
@@ -256,7 +277,7 @@ func (p *par) readAll() {
 		var b *batch
 		select {
 		case b = <-p.free:
-		case <-p.quit:
+		case <-p.halt.quit:
 			return
 		}
 		p.chunk(b)
@@ -311,7 +332,7 @@ func (p *par) chunk(b *batch) {
 			}
 		}
 		select {
-		case <-p.quit:
+		case <-p.halt.quit:
 			b.uncut = true
 			c.carry = c.carry[:0]
 			b.buf = buf
@@ -463,8 +484,7 @@ func (b *batch) keep(line []byte) span {
 // batch if nil, as if it had read the input so far itself.
 func (s *Scanner) alone(b *batch) {
 	p := s.par
-	p.stop()
-	<-p.exited
+	p.end()
 	c := &p.rd
 	var rest []byte
 	if b != nil {

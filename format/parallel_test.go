@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -389,4 +390,31 @@ func TestParallelReset(t *testing.T) {
 		sc.Reset(r)
 		r.Reset(data)
 	}
+}
+
+// TestParallelDropped drops a Scanner after a few records of a parallel
+// scan: once it is garbage, the scan's goroutines end.
+func TestParallelDropped(t *testing.T) {
+	data := corpusLines(t, "../testdata/corpus/proc.txt", "ipv", 4<<20)
+	before := runtime.NumGoroutine()
+	func() {
+		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Proc}, format.WithWorkers(3), format.WithChunk(64<<10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range sc.Flows() {
+			break
+		}
+		if n := runtime.NumGoroutine(); n < before+4 {
+			t.Fatalf("%d goroutines during the scan, %d before", n, before)
+		}
+	}()
+	for range 100 {
+		runtime.GC()
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
 }

@@ -236,8 +236,7 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 // input before, once its Read in progress returns.
 func (s *Scanner) Reset(r io.Reader) {
 	if s.par != nil && !s.par.over {
-		s.par.stop()
-		<-s.par.exited
+		s.par.end()
 	}
 	p := &s.ps.p
 	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
