@@ -114,7 +114,7 @@ func BenchmarkScan(b *testing.B) {
 
 // corpusLines returns about size bytes of the lines of file that start with
 // prefix, repeated.
-func corpusLines(b *testing.B, file, prefix string, size int) []byte {
+func corpusLines(b testing.TB, file, prefix string, size int) []byte {
 	data := readFile(b, file)
 	var sel []byte
 	for _, l := range bytes.SplitAfter(data, []byte("\n")) {

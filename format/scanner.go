@@ -28,8 +28,8 @@ const readSize = 64 << 10
 //
 // A bad line yields its *ParseError, and a loop that goes on after it
 // skips the line. Its memory is bounded by the longest line it accepts
-// plus a 64 KiB read buffer, and its results do not depend on how the
-// reader splits the stream.
+// plus a 64 KiB read buffer (WithWorkers: by the chunks it reads ahead),
+// and its results do not depend on how the reader splits the stream.
 type Scanner struct {
 	r       io.Reader
 	given   Format // the format NewScanner was given
@@ -46,22 +46,14 @@ type Scanner struct {
 	err        error
 	ps         lineParser
 	dec        *decoder
-	skipped    int
-	unknown    int
-	normalized int
-	messages   int
-	blank      int
-	notRecords int
-	cr         bool   // the last line ended with CR LF
-	lines      int    // lines read
-	lf         bool   // a line ended with LF alone
-	footer     bool   // an XML document's footer was read
-	join       []byte // a record joined from several lines
-	segs       []seg  // where join's bytes come from; empty for a record of one line
-	phys       []byte // the whole lines that join was made of, for errors
-	rejoined   bool   // the record's lines were laid out anew: joined, or a byte-order mark dropped
-	xw         xmlWindow
-	mixed      mixed // records of the other kind passed over (older.go)
+	tally
+	cr       bool   // the last line ended with CR LF
+	join     []byte // a record joined from several lines
+	segs     []seg  // where join's bytes come from; empty for a record of one line
+	phys     []byte // the whole lines that join was made of, for errors
+	rejoined bool   // the record's lines were laid out anew: joined, or a byte-order mark dropped
+	xw       xmlWindow
+	mixed    mixed // records of the other kind passed over (older.go)
 
 	own struct {
 		f  Flow
@@ -69,6 +61,40 @@ type Scanner struct {
 		st Stats
 	} // where the iterators read to
 	pending *ParseError // the bad line the iterator yields next
+
+	workers int  // WithWorkers's
+	chunk   int  // the size of the chunks a parallel scan parses; 0 for its default
+	par     *par // the parallel scan under way (parallel.go)
+	bounded bool // the input is a chunk of a larger one (parallel.go)
+	open    bool // and the line after the chunk was not read when it was cut
+	top     bool // next reads the first line of a record
+	past    bool // a record read on past the end of the chunk
+}
+
+// A tally counts what a Scanner has read so far besides its records.
+type tally struct {
+	skipped    int
+	unknown    int
+	normalized int
+	messages   int
+	blank      int
+	notRecords int
+	lines      int  // lines read
+	lf         bool // a line ended with LF alone
+	footer     bool // an XML document's footer was read
+}
+
+// add adds u, of the input after t's, to t.
+func (t *tally) add(u tally) {
+	t.skipped += u.skipped
+	t.unknown += u.unknown
+	t.normalized += u.normalized
+	t.messages += u.messages
+	t.blank += u.blank
+	t.notRecords += u.notRecords
+	t.lines += u.lines
+	t.lf = t.lf || u.lf
+	t.footer = t.footer || u.footer
 }
 
 // A seg is a piece of a joined record: join[at:at+n] is the bytes
@@ -168,6 +194,23 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 		case *Stats:
 			to.st = r
 		}
+		if s.parallel(to.kind()) {
+			for {
+				b, it := s.nextItem()
+				if it == nil {
+					break // read on alone
+				}
+				var ok bool
+				if it.err != nil {
+					ok = yield(nil, it.err)
+				} else {
+					ok = yield(recAt[T](b, it.rec), nil)
+				}
+				if !ok {
+					return
+				}
+			}
+		}
 		for {
 			if s.scan(to) {
 				if !yield(r, nil) {
@@ -189,13 +232,17 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 // Reset makes s read r, from its start, as the Scanner NewScanner made:
 // with the same Dialect and options, but keeping the buffers and strings it
 // made, so that reading many inputs one after another does not make them
-// again.
+// again. A parallel scan (WithWorkers) under way stops reading the
+// input before, once its Read in progress returns.
 func (s *Scanner) Reset(r io.Reader) {
+	if s.par != nil && !s.par.over {
+		s.par.end()
+	}
 	p := &s.ps.p
 	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
 	ps.p = parser{cursor: cursor{lay: p.lay}, xbuf: p.xbuf[:0]}
 	*s = Scanner{r: r, given: s.given, format: s.given, name: s.name,
-		maxLine: s.maxLine, dec: s.dec, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0]}
+		maxLine: s.maxLine, dec: s.dec, workers: s.workers, chunk: s.chunk, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0]}
 }
 
 // A rec is where a Scanner reads a record to: one of its fields is set.
@@ -421,7 +468,9 @@ func (s *Scanner) next(k kind) ([]byte, bool) {
 			}
 		}
 		s.segs, s.rejoined = s.segs[:0], false
+		s.top = true
 		line, ok := s.physLine()
+		s.top = false
 		if !ok {
 			return nil, false
 		}
@@ -482,6 +531,7 @@ func (s *Scanner) physLine() ([]byte, bool) {
 		if err != io.EOF {
 			s.err = err
 		}
+		s.past = s.past || s.bounded && !s.top
 		return nil, false
 	}
 	s.lineNo++
@@ -666,6 +716,7 @@ func (s *Scanner) peekLine() ([]byte, bool) {
 			return bytes.TrimSuffix(s.buf[s.start:s.start+i], []byte("\r")), i <= s.maxLine
 		}
 		if s.eof || s.end-s.start > s.maxLine {
+			s.past = s.past || s.open && s.start == s.end
 			return s.buf[s.start:s.end], s.start < s.end && s.end-s.start <= s.maxLine
 		}
 		if err := s.fill(); err != nil {

@@ -528,6 +528,7 @@ func (s *Scanner) nextIsUserspace() bool {
 			if i >= 0 {
 				b = b[:i]
 			}
+			s.past = s.past || s.open && i < 0 && len(b) == 0
 			return kUserspace.match(bytes.TrimLeft(b, " \t"))
 		}
 		if err := s.fill(); err != nil {
@@ -564,6 +565,7 @@ func (s *Scanner) more() (bool, error) {
 		if err != io.EOF {
 			s.err = err
 		}
+		s.past = s.past || s.bounded
 		return false, nil
 	}
 	s.lineNo++

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -200,7 +201,7 @@ func (in *input) track(p *progress) {
 
 // records returns the input's records: netlink:'s table, or the capture
 // as snapshot.Open reads it from enc, text in Dialect d, named by the
-// input, with opts.
+// input, with opts, parsed on GOMAXPROCS goroutines.
 func (in *input) records(enc snapshot.Encoding, d format.Dialect, opts ...format.ScanOption) (*snapshot.Input, error) {
 	t := in.table
 	in.table = nil
@@ -212,7 +213,8 @@ func (in *input) records(enc snapshot.Encoding, d format.Dialect, opts ...format
 	}
 	if t == nil {
 		var err error
-		if t, err = snapshot.Open(in, enc, d, append([]format.ScanOption{format.WithName(in.name)}, opts...)...); err != nil {
+		opts = append([]format.ScanOption{format.WithName(in.name), format.WithWorkers(runtime.GOMAXPROCS(0))}, opts...)
+		if t, err = snapshot.Open(in, enc, d, opts...); err != nil {
 			return nil, err
 		}
 	}

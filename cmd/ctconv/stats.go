@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,6 +90,35 @@ type stats struct {
 	Namespaces map[string]int            `json:"namespaces,omitempty"`
 	counts     map[string]map[string]int // the top lists' counts, by list
 	noFlows    bool                      // only captures of counters were given
+	by         flowCounts                // add's counts, until finish names them
+}
+
+// flowCounts counts flows by values, which finish turns into the names
+// that stats shows: a million flows are counted without making a
+// string each.
+type flowCounts struct {
+	families  map[format.Family]int
+	protocols map[format.Proto]int
+	states    map[protoState]int
+	zones     map[uint16]int
+	flags     [3]int                // assured, unreplied, offloaded
+	addrs     [2]map[netip.Addr]int // src, dst
+	ports     [2]map[protoPort]int  // sport, dport
+}
+
+func newFlowCounts() flowCounts {
+	return flowCounts{families: map[format.Family]int{}, protocols: map[format.Proto]int{}, states: map[protoState]int{},
+		zones: map[uint16]int{}, addrs: [2]map[netip.Addr]int{{}, {}}, ports: [2]map[protoPort]int{{}, {}}}
+}
+
+type protoState struct {
+	proto format.Proto
+	state format.State
+}
+
+type protoPort struct {
+	proto format.Proto
+	port  uint16
 }
 
 type directions struct {
@@ -117,30 +147,32 @@ func newStats() *stats {
 	for _, l := range topLists {
 		s.counts[l.key] = map[string]int{}
 	}
+	s.by = newFlowCounts()
 	return s
 }
 
 // add counts a flow.
 func (s *stats) add(f *format.Flow) {
 	s.Flows++
-	s.Families[f.Family.String()]++
-	s.Protocols[protoLabel(f.Proto)]++
+	by := &s.by
+	by.families[f.Family]++
+	by.protocols[f.Proto]++
 	if f.Has(format.FieldState) {
-		s.States[f.Proto.String()+" "+f.Proto.StateName(f.State)]++
+		by.states[protoState{f.Proto, f.State}]++
 	}
 	zone := uint16(0)
 	if f.Has(format.FieldZone) {
 		zone = f.Zone
 	}
-	s.Zones[strconv.Itoa(int(zone))]++
+	by.zones[zone]++
 	if f.Status&format.StatusAssured != 0 {
-		s.Flags["assured"]++
+		by.flags[0]++
 	}
 	if f.Status&format.StatusSeenReply == 0 {
-		s.Flags["unreplied"]++
+		by.flags[1]++
 	}
 	if f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
-		s.Flags["offloaded"]++
+		by.flags[2]++
 	}
 	if f.Has(format.FieldOrigCounters) {
 		if s.Packets == nil {
@@ -157,13 +189,44 @@ func (s *stats) add(f *format.Flow) {
 		}
 		s.Namespaces[f.Netns]++
 	}
-	s.counts["src"][f.Orig.Src.String()]++
-	s.counts["dst"][f.Orig.Dst.String()]++
+	by.addrs[0][f.Orig.Src]++
+	by.addrs[1][f.Orig.Dst]++
 	if f.Has(format.FieldL4) && f.Proto.Layer4() == format.L4Ports {
-		p := f.Proto.String() + "/"
-		s.counts["sport"][p+strconv.Itoa(int(f.Orig.SrcPort))]++
-		s.counts["dport"][p+strconv.Itoa(int(f.Orig.DstPort))]++
+		by.ports[0][protoPort{f.Proto, f.Orig.SrcPort}]++
+		by.ports[1][protoPort{f.Proto, f.Orig.DstPort}]++
 	}
+}
+
+// name adds the counts of by to the maps of names that stats shows, and
+// empties by.
+func (s *stats) name() {
+	by := &s.by
+	for k, n := range by.families {
+		s.Families[k.String()] += n
+	}
+	for k, n := range by.protocols {
+		s.Protocols[protoLabel(k)] += n
+	}
+	for k, n := range by.states {
+		s.States[k.proto.String()+" "+k.proto.StateName(k.state)] += n
+	}
+	for k, n := range by.zones {
+		s.Zones[strconv.Itoa(int(k))] += n
+	}
+	for i, flag := range [...]string{"assured", "unreplied", "offloaded"} {
+		s.Flags[flag] += by.flags[i]
+	}
+	for i, key := range [...]string{"src", "dst"} {
+		for k, n := range by.addrs[i] {
+			s.counts[key][k.String()] += n
+		}
+	}
+	for i, key := range [...]string{"sport", "dport"} {
+		for k, n := range by.ports[i] {
+			s.counts[key][k.proto.String()+"/"+strconv.Itoa(int(k.port))] += n
+		}
+	}
+	*by = newFlowCounts()
 }
 
 // protoLabel names a protocol, by its number where it has no name.
@@ -176,6 +239,7 @@ func protoLabel(p format.Proto) string {
 
 // finish ranks the top n of each list.
 func (s *stats) finish(n int) {
+	s.name()
 	for _, l := range topLists {
 		entries := make([]topEntry, 0, len(s.counts[l.key]))
 		for v, c := range s.counts[l.key] {

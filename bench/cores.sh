@@ -1,0 +1,90 @@
+#!/bin/sh
+# Measures how ctconv's reading of text scales with cores, side by side in
+# one run: check, stats and diff of a synthetic table of a million flows
+# (internal/gen; diff against the same table read later, churned) at
+# GOMAXPROCS 1, 2 and the machine's maximum, with this tree's binary and
+# BASE's (a commit before the parallel scan, main by default), in turns:
+# each round runs every row once, the binaries alternating first, so
+# that the drift of a shared machine falls on all alike. It prints the
+# median wall and CPU (user + system) time of each, and the speed-up of
+# each GOMAXPROCS over 1; it checks that every output is the same byte for
+# byte, and that check - of the million flows from a pipe keeps its peak
+# memory (GNU time's maximum RSS) under 64 MiB. The load average before
+# and after says how busy the machine was.
+#   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
+set -eu
+cd "$(dirname "$0")/.."
+runs=5 flows=1000000
+while getopts n:f: o; do
+	case $o in
+	n) runs=$OPTARG ;; f) flows=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+base=${1:-main}
+[ -x /usr/bin/time ] || { echo "bench/cores.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go run ./internal/gen/ctgen -n "$flows" >"$tmp/old.txt"
+go run ./internal/gen/ctgen -n "$flows" -churn 7 >"$tmp/new.txt"
+go build -o "$tmp/head" ./cmd/ctconv
+mkdir "$tmp/base.src"
+git archive "$base" | tar -x -C "$tmp/base.src"
+(cd "$tmp/base.src" && go build -o "$tmp/base" ./cmd/ctconv)
+max=$(nproc)
+procs="1 2"
+[ "$max" -gt 2 ] && procs="$procs $max"
+echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' with changes'); $flows flows, $runs runs, $max cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# run BIN PROCS CMD: one run, its wall and CPU seconds appended to
+# $tmp/BIN.PROCS.CMD, its output kept in $tmp/out.BIN.PROCS.CMD.
+run() {
+	case $3 in
+	check) set -- "$1" "$2" "$3" check "$tmp/old.txt" ;;
+	stats) set -- "$1" "$2" "$3" stats "$tmp/old.txt" ;;
+	diff) set -- "$1" "$2" "$3" diff "$tmp/old.txt" "$tmp/new.txt" ;;
+	esac
+	bin=$1 p=$2 cmd=$3
+	shift 3
+	GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/$bin" "$@" >"$tmp/out.$bin.$p.$cmd" 2>&1 || true
+	awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/$bin.$p.$cmd"
+}
+i=0
+while [ $i -lt "$runs" ]; do
+	for cmd in check stats diff; do
+		for p in $procs; do
+			if [ $((i % 2)) -eq 0 ]; then run base "$p" $cmd; run head "$p" $cmd; else run head "$p" $cmd; run base "$p" $cmd; fi
+		done
+	done
+	i=$((i + 1))
+	echo "round $i of $runs done" >&2
+done
+
+# median FILE COLUMN prints the median of a column.
+median() { sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+printf '%-6s %10s %12s %12s %12s %12s %9s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up
+status=0
+for cmd in check stats diff; do
+	one=$(median "$tmp/head.1.$cmd" 1)
+	for p in $procs; do
+		hw=$(median "$tmp/head.$p.$cmd" 1)
+		printf '%-6s %10s %11ss %11ss %11ss %11ss %8.2fx\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
+			"$(median "$tmp/base.$p.$cmd" 2)" "$(median "$tmp/head.$p.$cmd" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')"
+		for o in "base.1.$cmd" "head.$p.$cmd"; do
+			if ! cmp -s "$tmp/out.head.1.$cmd" "$tmp/out.$o"; then
+				echo "bench/cores.sh: the output of $o differs from head at GOMAXPROCS 1" >&2
+				status=1
+			fi
+		done
+	done
+done
+for p in $procs; do
+	cat "$tmp/old.txt" | GOMAXPROCS=$p /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/head" check - >/dev/null
+	kib=$(cat "$tmp/rss")
+	verdict=ok
+	[ "$kib" -lt 65536 ] || { verdict="over 64 MiB"; status=1; }
+	echo "cat | ctconv check - at GOMAXPROCS $p: peak $((kib / 1024)) MiB ($verdict)"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit $status

@@ -1,0 +1,8 @@
+package format
+
+// WithChunk sets the size of the chunks that a parallel scan (WithWorkers)
+// cuts the input into, for tests that need every cut: 1 cuts before every
+// line that starts a record.
+func WithChunk(n int) ScanOption {
+	return func(s *Scanner) error { s.chunk = n; return nil }
+}

@@ -1,0 +1,509 @@
+package format
+
+import (
+	"bytes"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// WithWorkers makes the Scanner parse on n goroutines at once, so that a
+// large input is read on as many cores: it cuts the input into chunks
+// between records, by the rule of its format, parses the chunks at once,
+// and hands out their records in order, each with the same errors,
+// positions, line numbers and counts as a Scanner without it. n below 2,
+// the default, parses on the caller's goroutine alone. A chunk is at most
+// 1 MiB of whole lines, and at most 2n are read ahead, so that a pipe's
+// memory stays bounded.
+//
+// The iterators still hand out one record at a time, each valid until the
+// next iteration. The Scanner reads the input ahead on a goroutine of its
+// own, which a loop that stops does not stop: until the input ends, Reset
+// is called, or the Scanner is garbage, the reader is the Scanner's. A
+// chunk also ends where a Read gives less than asked, as a pipe with no
+// more to give at once, so that a live stream's records are not held
+// back.
+//
+// Formats whose records need what comes before them (the table's
+// counters, a WithDecoder's encoding) are parsed on one goroutine, and so
+// is the rest of an input after a place where no cut between records is
+// found cheaply (no cut within a chunk and two of the longest lines the
+// Scanner accepts), or where a record read on past its chunk (a pasted
+// record wrapped over lines, XML over lines, cut at a pipe's pause).
+func WithWorkers(n int) ScanOption {
+	return func(s *Scanner) error { s.workers = n; return nil }
+}
+
+// maxAhead bounds the text that a parallel scan reads ahead of the record
+// it hands out, and maxChunk and minChunk the size of its chunks, which
+// are smaller with more workers.
+const (
+	maxAhead = 32 << 20
+	maxChunk = 1 << 20
+	minChunk = 64 << 10
+)
+
+// A par is a parallel scan under way. A goroutine of its own reads
+// chunks of whole lines (chunker) into batches, and hands them to n
+// workers, each a Scanner of its own that reads records into the batch;
+// the iterator hands the batches out in the order they were read. There
+// are 2n batches: a batch is read again once handed out, which bounds the
+// memory. The goroutines wait while the loop does not take records; they
+// end at the end of the input, or once the Scanner is garbage.
+type par struct {
+	over    bool // the parallel scan ended: the Scanner reads on alone
+	n       int  // workers
+	kind    kind
+	free    chan *batch
+	jobs    chan *batch
+	done    chan *batch
+	halt    *halt           // stops the reader
+	exited  chan struct{}   // closed once the reader has stopped
+	cleanup runtime.Cleanup // halts the reader of a Scanner dropped
+	rd      chunker         // the reader's, until exited is closed
+
+	ready []*batch // the batches parsed, at their seq modulo its length
+	next  int      // the seq of the next batch to hand out
+	base  state    // of the Scanner after the batches handed out
+	text  []byte   // the Scanner's last line at base (Bytes)
+	cur   *batch   // the batch being handed out
+	i     int      // its next item
+}
+
+// A chunker reads an input in chunks of whole lines.
+type chunker struct {
+	r       io.Reader
+	format  Format
+	maxLine int
+	size    int    // of a chunk
+	carry   []byte // what was read past the last chunk
+	eof     bool   // the reader is read to its end
+	err     error  // the reader's error, after carry
+	line    int    // the lines before the next chunk
+	read    int    // the chunks read
+}
+
+// A batch is a chunk of the input, whole lines, and what a worker read
+// from it: records, and the bad lines between them (items, in order).
+type batch struct {
+	seq     int
+	buf     []byte
+	line    int  // the lines of the input before buf
+	last    bool // the input ends with buf
+	open    bool // cut where the line after buf was not read yet
+	uncut   bool // no cut was found: the Scanner reads on from buf alone
+	past    bool // a record read on past buf's end: the cut was wrong
+	flows   []Flow
+	expects []Expect
+	items   []item
+	end     state  // after the batch
+	endText span   // the last line read
+	text    []byte // the records joined from lines, which buf does not hold
+}
+
+// An item is a record of a batch, or a bad line, with the Scanner's state
+// after it, counted from the batch's start.
+type item struct {
+	rec  int // the record's index in flows or expects, or -1
+	err  *ParseError
+	at   state
+	text span // the line read (Bytes)
+}
+
+// A span is bytes of a batch: buf[from:to], or text[from:to] if joined.
+type span struct {
+	from, to int
+	joined   bool
+}
+
+// A state is what a Scanner's methods tell of what it read so far.
+type state struct {
+	tally
+	line   int
+	others int
+	opts   Options
+}
+
+func (s *Scanner) state() state {
+	return state{tally: s.tally, line: s.lineNo, others: s.mixed.n, opts: s.ps.p.opts}
+}
+
+// setState sets the Scanner's state to at, counted from base.
+func (s *Scanner) setState(base, at state) {
+	s.tally = base.tally
+	s.tally.add(at.tally)
+	s.lineNo = at.line
+	s.mixed.n = base.others + at.others
+	s.ps.p.opts = base.opts | at.opts
+}
+
+// parallel reports whether the records of kind k are read in parallel,
+// starting the parallel scan if it can: from the start of the input, of a
+// format detected or given whose records stand on their own.
+func (s *Scanner) parallel(k kind) bool {
+	if s.workers < 2 || s.par != nil && s.par.over {
+		return false
+	}
+	if s.par != nil {
+		return true
+	}
+	s.par = &par{over: true}
+	if s.dec != nil || s.lineNo > 0 || s.err != nil {
+		return false
+	}
+	if f, err := s.Detect(); err != nil || f == Auto || f.kind() != k || f.Statistics() {
+		return false
+	}
+	n := s.workers
+	p := &par{n: n, kind: k, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
+		halt: &halt{quit: make(chan struct{})}, exited: make(chan struct{}), ready: make([]*batch, 2*n)}
+	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof,
+		carry: append([]byte(nil), s.buf[s.start:s.end]...)}
+	if p.rd.size <= 0 {
+		p.rd.size = min(max(maxAhead/(2*n), minChunk), maxChunk)
+	}
+	s.start = s.end
+	for range 2 * n {
+		p.free <- new(batch)
+	}
+	for range n {
+		w := &Scanner{given: s.format, format: s.format, name: s.name, maxLine: s.maxLine}
+		w.ps.Dialect = s.ps.Dialect
+		go func() {
+			for b := range p.jobs {
+				w.scanChunk(b, p.kind)
+				p.done <- b
+			}
+		}()
+	}
+	go p.readAll()
+	// A Scanner dropped before the end of its input stops its reader,
+	// and so its workers.
+	p.cleanup = runtime.AddCleanup(s, (*halt).stop, p.halt)
+	s.par = p
+	return true
+}
+
+// A halt stops a parallel scan's reader, once its Read in progress
+// returns.
+type halt struct {
+	once sync.Once
+	quit chan struct{}
+}
+
+func (h *halt) stop() { h.once.Do(func() { close(h.quit) }) }
+
+// end stops the parallel scan's reader and waits for it: the chunker is
+// the Scanner's then.
+func (p *par) end() {
+	p.halt.stop()
+	<-p.exited
+	p.cleanup.Stop()
+}
+
+// nextItem returns the next record or bad line of the parallel scan, and
+// its batch, setting the Scanner's state to what it is after it; nil
+// where the parallel scan ended, at the end of the input or where the
+// Scanner reads on alone.
+func (s *Scanner) nextItem() (*batch, *item) {
+	p := s.par
+	for {
+		if p.cur == nil {
+			b := p.wait(p.next)
+			if b.uncut || b.past {
+				s.alone(b)
+				return nil, nil
+			}
+			p.cur, p.i = b, 0
+		}
+		b := p.cur
+		if p.i < len(b.items) {
+			it := &b.items[p.i]
+			p.i++
+			s.setState(p.base, it.at)
+			s.line = b.bytes(it.text)
+			return b, it
+		}
+		s.setState(p.base, b.end)
+		p.text = append(p.text[:0], b.bytes(b.endText)...)
+		s.line, p.base = p.text, s.state()
+		p.cur, p.next = nil, p.next+1
+		if b.last {
+			s.alone(nil)
+			return nil, nil
+		}
+		p.free <- b
+	}
+}
+
+// recAt returns the record i of b.
+func recAt[T Flow | Expect | Stats](b *batch, i int) *T {
+	var r *T
+	switch p := any(&r).(type) {
+	case **Flow:
+		*p = &b.flows[i]
+	case **Expect:
+		*p = &b.expects[i]
+	}
+	return r
+}
+
+func (b *batch) bytes(t span) []byte {
+	if t.joined {
+		return b.text[t.from:t.to]
+	}
+	return b.buf[t.from:t.to]
+}
+
+// wait returns the batch seq once it is parsed.
+func (p *par) wait(seq int) *batch {
+	at := &p.ready[seq%len(p.ready)]
+	for *at == nil {
+		b := <-p.done
+		p.ready[b.seq%len(p.ready)] = b
+	}
+	b := *at
+	*at = nil
+	return b
+}
+
+// readAll reads the input into batches for the workers, until its end,
+// a batch that is uncut, or stop.
+func (p *par) readAll() {
+	defer close(p.exited)
+	defer close(p.jobs)
+	for {
+		var b *batch
+		select {
+		case b = <-p.free:
+		case <-p.halt.quit:
+			return
+		}
+		p.chunk(b)
+		if b.uncut {
+			p.done <- b // for the Scanner to read alone
+			return
+		}
+		p.jobs <- b
+		if b.last {
+			return
+		}
+	}
+}
+
+// chunk reads the next chunk into b: whole lines from the input, of at
+// least the chunker's size unless the input ends, cut before a line that
+// starts a record (cut). Where the input has no more to give at once, as
+// a pipe or a live stream, b ends with the lines read so far, open, so
+// that no record waits for the next. At stop, b is uncut.
+func (p *par) chunk(b *batch) {
+	c := &p.rd
+	b.seq, b.line, b.last, b.open, b.uncut, b.past = c.read, c.line, false, false, false, false
+	c.read++
+	buf := append(b.buf[:0], c.carry...)
+	from := c.size - 1
+	limit := c.size + 2*(c.maxLine+1) + readSize
+	short := false // the last read had no more to give
+	for {
+		if len(buf) >= c.size {
+			at, ok := c.cut(buf, from, c.eof)
+			if ok {
+				c.carry = append(c.carry[:0], buf[at:]...)
+				buf = buf[:at]
+				break
+			}
+			if c.eof || len(buf) > limit {
+				// No cut: the input's end, or a place to read on alone.
+				b.uncut = !c.eof || c.err != nil
+				c.carry = c.carry[:0]
+				break
+			}
+			from = at
+		} else if c.eof {
+			b.uncut = c.err != nil
+			c.carry = c.carry[:0]
+			break
+		} else if short {
+			if at := c.openCut(buf); at > 0 {
+				c.carry = append(c.carry[:0], buf[at:]...)
+				buf, b.open = buf[:at], true
+				break
+			}
+		}
+		select {
+		case <-p.halt.quit:
+			b.uncut = true
+			c.carry = c.carry[:0]
+			b.buf = buf
+			return
+		default:
+		}
+		buf = slices.Grow(buf, max(c.size-len(buf), readSize))
+		want := cap(buf) - len(buf)
+		n, err := c.readSome(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		short = n < want
+		if err != nil {
+			c.eof = true
+			if err != io.EOF {
+				c.err = err
+			}
+		}
+	}
+	b.buf = buf
+	b.last = c.eof && len(c.carry) == 0 && !b.uncut
+	c.line += bytes.Count(buf, []byte("\n"))
+}
+
+// readSome reads into b, as fill does.
+func (c *chunker) readSome(b []byte) (int, error) {
+	for range 100 {
+		n, err := c.r.Read(b)
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.ErrNoProgress
+}
+
+// cut returns the start of the first line in buf after the one at from
+// (or after from, if it starts a line) where a record starts, by the rule
+// of the format: a line that continues none before it, after one that
+// goes on on none after it. It reports false if there is none, with where
+// to look on from once buf holds more; at the input's end (eof), the last
+// line counts as whole.
+func (c *chunker) cut(buf []byte, from int, eof bool) (int, bool) {
+	for {
+		nl := bytes.IndexByte(buf[from:], '\n')
+		if nl < 0 {
+			return from, false
+		}
+		nl += from
+		at := nl + 1
+		next := buf[at:]
+		if i := bytes.IndexByte(next, '\n'); i >= 0 {
+			next = next[:i]
+		} else if !eof {
+			return nl, false
+		} else if len(next) == 0 {
+			return at, true // the input ends here
+		}
+		prev := buf[bytes.LastIndexByte(buf[:nl], '\n')+1 : nl]
+		if c.ends(prev) && c.starts(bytes.TrimSuffix(next, []byte("\r"))) {
+			return at, true
+		}
+		from = at
+	}
+}
+
+// openCut returns the end of buf's last whole line if a record may start
+// after it, 0 if not: the line after, not read yet, may still continue
+// the record before (see batch.open).
+func (c *chunker) openCut(buf []byte) int {
+	nl := bytes.LastIndexByte(buf, '\n')
+	if nl < 0 || !c.ends(buf[bytes.LastIndexByte(buf[:nl], '\n')+1:nl]) {
+		return 0
+	}
+	return nl + 1
+}
+
+// ends reports whether prev, a line without its newline, goes on on no
+// line after it: it ends with no backslash, holds no conntrack message
+// that cut a record, and in XML documents ends a <flow>, for a record
+// may span lines there.
+func (c *chunker) ends(prev []byte) bool {
+	prev = bytes.TrimSuffix(prev, []byte("\r"))
+	if c.format.root() != "" {
+		return bytes.HasSuffix(bytes.TrimRight(prev, " \t"), []byte("</flow>"))
+	}
+	return continuation(prev) < 0 && conntrackMessage(prev) < 0
+}
+
+// starts reports whether line continues no record before it: no
+// key=value or [FLAG] that a wrapped paste puts first; in XML documents,
+// it starts a <flow>.
+func (c *chunker) starts(line []byte) bool {
+	if c.format.root() != "" {
+		return xmlTagIs(bytes.TrimLeft(line, " \t"), "<flow")
+	}
+	return !continues(line)
+}
+
+// scanChunk reads the records of b's chunk, as the Scanner would read them
+// at that place of the input, into b.
+func (w *Scanner) scanChunk(b *batch, k kind) {
+	xw := w.xw.src[:0]
+	*w = Scanner{given: w.given, format: w.format, name: w.name, maxLine: w.maxLine, ps: w.ps,
+		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, open: b.open, lineNo: b.line,
+		join: w.join[:0], segs: w.segs[:0], phys: w.phys[:0], xw: xmlWindow{src: xw}, mixed: mixed{f: w.mixed.f, e: w.mixed.e}}
+	w.ps.p.opts = 0
+	b.items, b.text = b.items[:0], b.text[:0]
+	n := 0
+	for {
+		var r rec
+		if k == kindExpect {
+			if n == len(b.expects) {
+				b.expects = append(b.expects, Expect{})
+			}
+			r.e = &b.expects[n]
+		} else {
+			if n == len(b.flows) {
+				b.flows = append(b.flows, Flow{})
+			}
+			r.f = &b.flows[n]
+		}
+		ok := w.scan(r)
+		if !ok && w.pending == nil {
+			break
+		}
+		it := item{rec: -1, err: w.pending, at: w.state(), text: b.keep(w.line)}
+		if ok {
+			it.rec, n = n, n+1
+		}
+		w.pending = nil
+		b.items = append(b.items, it)
+	}
+	b.end, b.endText, b.past = w.state(), b.keep(w.line), w.past
+	w.buf = nil
+}
+
+// keep returns where line, the Scanner's last, is in b: in its chunk, or
+// copied to its text.
+func (b *batch) keep(line []byte) span {
+	if c, cb := cap(line), cap(b.buf); c > 0 && c <= cb && &line[:c][c-1] == &b.buf[:cb][cb-1] {
+		from := cb - c
+		return span{from: from, to: from + len(line)}
+	}
+	from := len(b.text)
+	b.text = append(b.text, line...)
+	return span{from: from, to: len(b.text), joined: true}
+}
+
+// alone makes the Scanner read on alone from batch b, or after the last
+// batch if nil, as if it had read the input so far itself.
+func (s *Scanner) alone(b *batch) {
+	p := s.par
+	p.end()
+	c := &p.rd
+	var rest []byte
+	if b != nil {
+		rest = append(rest, b.buf...)
+		for seq := b.seq + 1; seq < c.read; seq++ {
+			rest = append(rest, p.wait(seq).buf...)
+		}
+	}
+	rest = append(rest, c.carry...)
+	s.buf, s.start, s.end, s.eof = rest, 0, len(rest), c.eof && c.err == nil
+	if c.err != nil {
+		s.r = errReader{c.err}
+	}
+	s.setState(state{}, p.base)
+	s.line = p.text
+	p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
+}
+
+// errReader gives its error.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
