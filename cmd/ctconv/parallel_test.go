@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,8 @@ func TestCommandsParallel(t *testing.T) {
 		if out[0] != out[1] {
 			t.Errorf("%s: GOMAXPROCS 4 differs from 1:\n%s", strings.Join(args, " "), lineDiff(out[0], out[1]))
 		}
-		if !strings.Contains(out[0], "\n") || len(out[0]) < 40 {
+		// A run that writes to -o says nothing; the run after it reads what it wrote.
+		if !slices.Contains(args, "-o") && (!strings.Contains(out[0], "\n") || len(out[0]) < 40) {
 			t.Errorf("%s: little output:\n%s", strings.Join(args, " "), out[0])
 		}
 	}
