@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -90,35 +91,47 @@ type stats struct {
 	Namespaces map[string]int            `json:"namespaces,omitempty"`
 	counts     map[string]map[string]int // the top lists' counts, by list
 	noFlows    bool                      // only captures of counters were given
-	by         flowCounts                // add's counts, until finish names them
+	by         *flowCounts               // add's counts, until finish names them
 }
 
 // flowCounts counts flows by values, which finish turns into the names
 // that stats shows: a million flows are counted without making a
-// string each.
+// string each. The values with few forms count in arrays, and IPv4
+// addresses in a map of integers, for the maps of values took most of
+// stats' time, more so on a core shared with the parsers (BENCHMARKS.md).
 type flowCounts struct {
-	families  map[format.Family]int
-	protocols map[format.Proto]int
-	states    map[protoState]int
+	families  [256]int
+	protocols [256]int
+	states    [256][256]int // by protocol, then state
 	zones     map[uint16]int
 	flags     [3]int                // assured, unreplied, offloaded
-	addrs     [2]map[netip.Addr]int // src, dst
-	ports     [2]map[protoPort]int  // sport, dport
+	v4        [2]map[uint32]int     // src, dst
+	addrs     [2]map[netip.Addr]int // src, dst: the rest
+	ports     [2][256]*[1 << 16]int // sport, dport; by protocol, then port
 }
 
-func newFlowCounts() flowCounts {
-	return flowCounts{families: map[format.Family]int{}, protocols: map[format.Proto]int{}, states: map[protoState]int{},
-		zones: map[uint16]int{}, addrs: [2]map[netip.Addr]int{{}, {}}, ports: [2]map[protoPort]int{{}, {}}}
+func newFlowCounts() *flowCounts {
+	return &flowCounts{zones: map[uint16]int{}, v4: [2]map[uint32]int{{}, {}}, addrs: [2]map[netip.Addr]int{{}, {}}}
 }
 
-type protoState struct {
-	proto format.Proto
-	state format.State
+// addr counts a in the addresses of direction i.
+func (by *flowCounts) addr(i int, a netip.Addr) {
+	if a.Is4() {
+		b := a.As4()
+		by.v4[i][binary.BigEndian.Uint32(b[:])]++
+		return
+	}
+	by.addrs[i][a]++
 }
 
-type protoPort struct {
-	proto format.Proto
-	port  uint16
+// port counts port of protocol p in the ports of direction i.
+func (by *flowCounts) port(i int, p format.Proto, port uint16) {
+	ports := by.ports[i][p]
+	if ports == nil {
+		ports = new([1 << 16]int)
+		by.ports[i][p] = ports
+	}
+	ports[port]++
 }
 
 type directions struct {
@@ -154,11 +167,11 @@ func newStats() *stats {
 // add counts a flow.
 func (s *stats) add(f *format.Flow) {
 	s.Flows++
-	by := &s.by
+	by := s.by
 	by.families[f.Family]++
 	by.protocols[f.Proto]++
 	if f.Has(format.FieldState) {
-		by.states[protoState{f.Proto, f.State}]++
+		by.states[f.Proto][f.State]++
 	}
 	zone := uint16(0)
 	if f.Has(format.FieldZone) {
@@ -189,26 +202,35 @@ func (s *stats) add(f *format.Flow) {
 		}
 		s.Namespaces[f.Netns]++
 	}
-	by.addrs[0][f.Orig.Src]++
-	by.addrs[1][f.Orig.Dst]++
+	by.addr(0, f.Orig.Src)
+	by.addr(1, f.Orig.Dst)
 	if f.Has(format.FieldL4) && f.Proto.Layer4() == format.L4Ports {
-		by.ports[0][protoPort{f.Proto, f.Orig.SrcPort}]++
-		by.ports[1][protoPort{f.Proto, f.Orig.DstPort}]++
+		by.port(0, f.Proto, f.Orig.SrcPort)
+		by.port(1, f.Proto, f.Orig.DstPort)
 	}
 }
 
 // name adds the counts of by to the maps of names that stats shows, and
 // empties by.
 func (s *stats) name() {
-	by := &s.by
+	by := s.by
 	for k, n := range by.families {
-		s.Families[k.String()] += n
+		if n != 0 {
+			s.Families[format.Family(k).String()] += n
+		}
 	}
 	for k, n := range by.protocols {
-		s.Protocols[protoLabel(k)] += n
+		if n != 0 {
+			s.Protocols[protoLabel(format.Proto(k))] += n
+		}
 	}
-	for k, n := range by.states {
-		s.States[k.proto.String()+" "+k.proto.StateName(k.state)] += n
+	for p, states := range by.states {
+		for k, n := range states {
+			if n != 0 {
+				proto := format.Proto(p)
+				s.States[proto.String()+" "+proto.StateName(format.State(k))] += n
+			}
+		}
 	}
 	for k, n := range by.zones {
 		s.Zones[strconv.Itoa(int(k))] += n
@@ -217,16 +239,26 @@ func (s *stats) name() {
 		s.Flags[flag] += by.flags[i]
 	}
 	for i, key := range [...]string{"src", "dst"} {
+		for k, n := range by.v4[i] {
+			s.counts[key][netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)}).String()] += n
+		}
 		for k, n := range by.addrs[i] {
 			s.counts[key][k.String()] += n
 		}
 	}
 	for i, key := range [...]string{"sport", "dport"} {
-		for k, n := range by.ports[i] {
-			s.counts[key][k.proto.String()+"/"+strconv.Itoa(int(k.port))] += n
+		for p, ports := range by.ports[i] {
+			if ports == nil {
+				continue
+			}
+			for port, n := range ports {
+				if n != 0 {
+					s.counts[key][format.Proto(p).String()+"/"+strconv.Itoa(port)] += n
+				}
+			}
 		}
 	}
-	*by = newFlowCounts()
+	s.by = newFlowCounts()
 }
 
 // protoLabel names a protocol, by its number where it has no name.
