@@ -18,7 +18,7 @@
 # collector. What an operation allocates, the ScanFile rows say as
 # allocations and bytes per operation (go test -benchmem), for both sides.
 # Needs valgrind; takes about 20 minutes. Where valgrind stops a run (Debian
-# 12's 3.19 does not know RDTSCP, which Go 1.26's runtime uses), the
+# 12's 3.19 stopped here at RDTSCP, which Go 1.26's runtime uses), the
 # script says so and fails, rather than print counts of part of a run.
 set -eu
 cd "$(dirname "$0")/.."
