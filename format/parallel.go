@@ -96,18 +96,25 @@ type batch struct {
 	flows   []Flow
 	expects []Expect
 	items   []item
-	end     state  // after the batch
-	endText span   // the last line read
-	text    []byte // the records joined from lines, which buf does not hold
+	states  []state // the items' states that are not their line numbers alone
+	end     state   // after the batch
+	endText span    // the last line read
+	text    []byte  // the records joined from lines, which buf does not hold
 }
 
 // An item is a record of a batch, or a bad line, with the Scanner's state
-// after it, counted from the batch's start.
+// after it, counted from the batch's start: most items move the line
+// numbers on and change nothing else, so their state is only those
+// (line, lines), and the rest is in the batch's states (full). An item is
+// handed from the core that parsed it to the core of the loop, so it is
+// kept small.
 type item struct {
-	rec  int // the record's index in flows or expects, or -1
-	err  *ParseError
-	at   state
-	text span // the line read (Bytes)
+	rec   int // the record's index in flows or expects, or -1
+	full  int // the index of its state in the batch's states, or -1
+	line  int // the Scanner's line number after it
+	lines int // its tally's lines
+	err   *ParseError
+	text  span // the line read (Bytes)
 }
 
 // A span is bytes of a batch: buf[from:to], or text[from:to] if joined.
@@ -122,6 +129,12 @@ type state struct {
 	line   int
 	others int
 	opts   Options
+}
+
+// movedOn reports whether t is s with only its line numbers moved on.
+func (s state) movedOn(t state) bool {
+	s.line, s.lines = t.line, t.lines
+	return s == t
 }
 
 func (s *Scanner) state() state {
@@ -220,7 +233,11 @@ func (s *Scanner) nextItem() (*batch, *item) {
 		if p.i < len(b.items) {
 			it := &b.items[p.i]
 			p.i++
-			s.setState(p.base, it.at)
+			if it.full >= 0 {
+				s.setState(p.base, b.states[it.full])
+			} else {
+				s.lineNo, s.tally.lines = it.line, p.base.tally.lines+it.lines
+			}
 			s.line = b.bytes(it.text)
 			return b, it
 		}
@@ -437,7 +454,7 @@ func (w *Scanner) scanChunk(b *batch, k kind) {
 		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, open: b.open, lineNo: b.line,
 		join: w.join[:0], segs: w.segs[:0], phys: w.phys[:0], xw: xmlWindow{src: xw}, mixed: mixed{f: w.mixed.f, e: w.mixed.e}}
 	w.ps.p.opts = 0
-	b.items, b.text = b.items[:0], b.text[:0]
+	b.items, b.states, b.text = b.items[:0], b.states[:0], b.text[:0]
 	n := 0
 	for {
 		var r rec
@@ -456,7 +473,12 @@ func (w *Scanner) scanChunk(b *batch, k kind) {
 		if !ok && w.pending == nil {
 			break
 		}
-		it := item{rec: -1, err: w.pending, at: w.state(), text: b.keep(w.line)}
+		at := w.state()
+		it := item{rec: -1, full: -1, line: at.line, lines: at.lines, err: w.pending, text: b.keep(w.line)}
+		if len(b.items) == 0 || !b.states[len(b.states)-1].movedOn(at) {
+			it.full = len(b.states)
+			b.states = append(b.states, at)
+		}
 		if ok {
 			it.rec, n = n, n+1
 		}
