@@ -211,23 +211,30 @@ func (s *store) sorted() []int32 {
 // keyIndex finds identities by value among numbered ones (a store's keys):
 // an open-addressing hash table of their numbers, of identities that
 // differ. A Go map costs twice the time here, most of it in cache misses.
+// A slot holds a key's number + 1 (0: empty) and, above it, the top half
+// of the key's hash: a probe reads the key itself, far from the slots in
+// memory, only where the hashes agree.
 type keyIndex struct {
-	slots []int32 // number + 1; 0 is empty
+	slots []uint64
 }
+
+// slot returns the slot of key n with hash h.
+func slot(h uint64, n int32) uint64 { return h&^(1<<32-1) | uint64(uint32(n)+1) }
 
 // find returns the number of k among keys, or -1.
 func (x *keyIndex) find(keys *chunks[flowKey], k *flowKey) int32 {
 	if len(x.slots) == 0 {
 		return -1
 	}
+	h := k.hash()
 	mask := uint64(len(x.slots) - 1)
-	for i := k.hash() & mask; ; i = (i + 1) & mask {
-		n := x.slots[i]
-		if n == 0 {
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := x.slots[i]
+		if s == 0 {
 			return -1
 		}
-		if *keys.at(int(n - 1)) == *k {
-			return n - 1
+		if n := int32(uint32(s)) - 1; s>>32 == h>>32 && *keys.at(int(n)) == *k {
+			return n
 		}
 	}
 }
@@ -237,14 +244,14 @@ func (x *keyIndex) find(keys *chunks[flowKey], k *flowKey) int32 {
 // they are not identities.
 func (x *keyIndex) add(keys *chunks[flowKey], n int) {
 	if 2*(n+1) > len(x.slots) {
-		x.slots = make([]int32, max(2*len(x.slots), 1024))
+		x.slots = make([]uint64, max(2*len(x.slots), 1024))
 		for i := range n {
 			if k := keys.at(i); !k.hostsOnly {
-				x.place(k, int32(i+1))
+				x.place(k, int32(i))
 			}
 		}
 	}
-	x.place(keys.at(n), int32(n+1))
+	x.place(keys.at(n), int32(n))
 }
 
 // reset empties the index.
@@ -256,7 +263,7 @@ func (x *keyIndex) reset() {
 }
 
 // keySet is a set of identities that takes at most max of them, so that
-// its memory has a bound: about 50 bytes an identity.
+// its memory has a bound: about 100 bytes an identity.
 type keySet struct {
 	keys  chunks[flowKey]
 	index keyIndex
@@ -283,11 +290,13 @@ func (s *keySet) reset() {
 	s.index.reset()
 }
 
+// place puts key n, k, in a free slot.
 func (x *keyIndex) place(k *flowKey, n int32) {
+	h := k.hash()
 	mask := uint64(len(x.slots) - 1)
-	i := k.hash() & mask
+	i := h & mask
 	for x.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	x.slots[i] = n
+	x.slots[i] = slot(h, n)
 }
