@@ -92,6 +92,9 @@ type stats struct {
 	counts     map[string]map[string]int // the top lists' counts, by list
 	noFlows    bool                      // only captures of counters were given
 	by         *flowCounts               // add's counts, until finish names them
+	vals       []flowValues              // the values added, not yet handed to the counting goroutine
+	work, free chan []flowValues         // to the counting goroutine, and back
+	counted    chan struct{}             // closed when it has counted all
 }
 
 // flowCounts counts flows by values, which finish turns into the names
@@ -164,29 +167,9 @@ func newStats() *stats {
 	return s
 }
 
-// add counts a flow.
+// add counts a flow: its sums here, its values on the counting goroutine.
 func (s *stats) add(f *format.Flow) {
 	s.Flows++
-	by := s.by
-	by.families[f.Family]++
-	by.protocols[f.Proto]++
-	if f.Has(format.FieldState) {
-		by.states[f.Proto][f.State]++
-	}
-	zone := uint16(0)
-	if f.Has(format.FieldZone) {
-		zone = f.Zone
-	}
-	by.zones[zone]++
-	if f.Status&format.StatusAssured != 0 {
-		by.flags[0]++
-	}
-	if f.Status&format.StatusSeenReply == 0 {
-		by.flags[1]++
-	}
-	if f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
-		by.flags[2]++
-	}
 	if f.Has(format.FieldOrigCounters) {
 		if s.Packets == nil {
 			s.Packets, s.Bytes = &directions{}, &directions{}
@@ -202,17 +185,112 @@ func (s *stats) add(f *format.Flow) {
 		}
 		s.Namespaces[f.Netns]++
 	}
-	by.addr(0, f.Orig.Src)
-	by.addr(1, f.Orig.Dst)
+	if len(s.vals) == cap(s.vals) {
+		s.flush()
+	}
+	v := flowValues{family: f.Family, proto: f.Proto, src: f.Orig.Src, dst: f.Orig.Dst}
+	if f.Has(format.FieldState) {
+		v.state, v.has = f.State, v.has|hasState
+	}
+	if f.Has(format.FieldZone) {
+		v.zone = f.Zone
+	}
 	if f.Has(format.FieldL4) && f.Proto.Layer4() == format.L4Ports {
-		by.port(0, f.Proto, f.Orig.SrcPort)
-		by.port(1, f.Proto, f.Orig.DstPort)
+		v.sport, v.dport, v.has = f.Orig.SrcPort, f.Orig.DstPort, v.has|hasPorts
+	}
+	if f.Status&format.StatusAssured != 0 {
+		v.has |= flagAssured
+	}
+	if f.Status&format.StatusSeenReply == 0 {
+		v.has |= flagUnreplied
+	}
+	if f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
+		v.has |= flagOffloaded
+	}
+	s.vals = append(s.vals, v)
+}
+
+// flowValues are what flowCounts counts of a flow.
+type flowValues struct {
+	src, dst     netip.Addr
+	sport, dport uint16
+	zone         uint16
+	family       format.Family
+	proto        format.Proto
+	state        format.State
+	has          uint8 // hasState, hasPorts, and the flags
+}
+
+const (
+	flagAssured = 1 << iota // the flags, in flowCounts.flags's order
+	flagUnreplied
+	flagOffloaded
+	hasState
+	hasPorts
+)
+
+// countBatch is the values a counting goroutine takes at once.
+const countBatch = 4096
+
+// flush hands the values added to the counting goroutine, which it starts
+// the first time: the maps of addresses are filled on another core while
+// the loop reads on. Two batches take turns.
+func (s *stats) flush() {
+	if s.work == nil {
+		s.work, s.free, s.counted = make(chan []flowValues, 1), make(chan []flowValues, 2), make(chan struct{})
+		s.free <- make([]flowValues, 0, countBatch)
+		s.free <- make([]flowValues, 0, countBatch)
+		go func(by *flowCounts) {
+			defer close(s.counted)
+			for vals := range s.work {
+				for i := range vals {
+					by.count(&vals[i])
+				}
+				s.free <- vals[:0]
+			}
+		}(s.by)
+	} else {
+		s.work <- s.vals
+	}
+	s.vals = <-s.free
+}
+
+// wait counts the values added so far, and stops the counting goroutine.
+func (s *stats) wait() {
+	if s.work == nil {
+		return
+	}
+	s.work <- s.vals
+	close(s.work)
+	<-s.counted
+	s.vals, s.work = nil, nil
+}
+
+// count counts v.
+func (by *flowCounts) count(v *flowValues) {
+	by.families[v.family]++
+	by.protocols[v.proto]++
+	if v.has&hasState != 0 {
+		by.states[v.proto][v.state]++
+	}
+	by.zones[v.zone]++
+	for i := range by.flags {
+		if v.has&(1<<i) != 0 {
+			by.flags[i]++
+		}
+	}
+	by.addr(0, v.src)
+	by.addr(1, v.dst)
+	if v.has&hasPorts != 0 {
+		by.port(0, v.proto, v.sport)
+		by.port(1, v.proto, v.dport)
 	}
 }
 
 // name adds the counts of by to the maps of names that stats shows, and
 // empties by.
 func (s *stats) name() {
+	s.wait()
 	by := s.by
 	for k, n := range by.families {
 		if n != 0 {
