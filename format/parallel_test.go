@@ -418,3 +418,47 @@ func TestParallelDropped(t *testing.T) {
 	}
 	t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
 }
+
+// TestParallelOtherKind stops a parallel loop over flows, then asks the
+// Scanner for expectations and counters: as serially, each says that the
+// input holds flows, and so does a loop over flows after them. (A
+// parallel scan handed out its batch's flows as expectations: an index
+// out of range, and a nil *Stats without an error.)
+func TestParallelOtherKind(t *testing.T) {
+	data := strings.Repeat(strings.Join(readLines(t, "../testdata/corpus/proc.txt", 5), ""), 100)
+	read := func(opts ...format.ScanOption) (out string) {
+		defer func() {
+			if r := recover(); r != nil {
+				out += fmt.Sprint("panic: ", r)
+			}
+		}()
+		sc, err := format.NewScanner(strings.NewReader(data), format.Dialect{Format: format.Auto}, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for range sc.Flows() {
+			break
+		}
+		for e, err := range sc.Expects() {
+			fmt.Fprintf(&b, "expects: %v %v\n", e != nil, err)
+			break
+		}
+		for s, err := range sc.Stats() {
+			fmt.Fprintf(&b, "stats: %v %v\n", s != nil, err)
+			break
+		}
+		for f, err := range sc.Flows() {
+			fmt.Fprintf(&b, "flows: %v %v\n", f != nil, err)
+			break
+		}
+		fmt.Fprintf(&b, "line %d", sc.Line())
+		return b.String()
+	}
+	want := read()
+	for _, chunk := range []int{1, 100, 4096} {
+		if got := read(format.WithWorkers(2), format.WithChunk(chunk)); got != want {
+			t.Errorf("chunks of %d:\nserial:\n%s\nparallel:\n%s", chunk, want, got)
+		}
+	}
+}
