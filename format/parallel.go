@@ -144,8 +144,16 @@ func (s *Scanner) parallel(k kind) bool {
 	if s.workers < 2 || s.par != nil && s.par.over {
 		return false
 	}
-	if s.par != nil {
-		return true
+	if p := s.par; p != nil {
+		if p.kind == k {
+			return true
+		}
+		// An iterator of another kind, after a loop that stopped: as
+		// serially, next fails with the error that says which to call,
+		// and the Scanner reads no more.
+		p.end()
+		p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
+		return false
 	}
 	s.par = &par{over: true}
 	if s.dec != nil || s.lineNo > 0 || s.err != nil {
