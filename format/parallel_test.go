@@ -462,3 +462,72 @@ func TestParallelOtherKind(t *testing.T) {
 		}
 	}
 }
+
+// burst gives its data as fast as asked, then waits until released.
+type burst struct {
+	data    []byte
+	release chan struct{}
+}
+
+func (b *burst) Read(p []byte) (int, error) {
+	if len(b.data) > 0 {
+		n := copy(p, b.data)
+		b.data = b.data[n:]
+		return n, nil
+	}
+	<-b.release
+	return 0, io.EOF
+}
+
+// TestParallelBurst reads a live stream that gives a burst of records at
+// once, more than a chunk, or the lines a format is detected by, and then
+// nothing for a while: every record of the burst is handed out before
+// the stream gives more, as a serial Scanner hands them out. (The chunks
+// after the first of a burst, and the lines read to detect the format,
+// waited for the next Read.)
+func TestParallelBurst(t *testing.T) {
+	lines := strings.Join(readLines(t, "../testdata/corpus/proc.txt", 5), "")
+	for _, tt := range []struct {
+		name  string
+		in    string
+		d     format.Format
+		chunk int
+	}{
+		{"more than a chunk", strings.Repeat(lines, 1000), format.Proc, 0},
+		{"more than a small chunk", strings.Repeat(lines, 10), format.Proc, 1000},
+		{"the lines detected", strings.Repeat(lines, 4), format.Auto, 0},
+	} {
+		for _, workers := range []int{1, 2} {
+			b := &burst{data: []byte(tt.in), release: make(chan struct{})}
+			sc, err := format.NewScanner(b, format.Dialect{Format: tt.d}, format.WithWorkers(workers), format.WithChunk(tt.chunk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Count(tt.in, "\n")
+			all := make(chan struct{})
+			done := make(chan int)
+			go func() {
+				n := 0
+				for _, err := range sc.Flows() {
+					if err != nil {
+						t.Error(err)
+						break
+					}
+					if n++; n == want {
+						close(all)
+					}
+				}
+				done <- n
+			}()
+			select {
+			case <-all:
+			case <-time.After(5 * time.Second):
+				t.Errorf("%s, %d workers: the burst's records wait for the stream to give more", tt.name, workers)
+			}
+			close(b.release)
+			if n := <-done; n != want {
+				t.Errorf("%s, %d workers: %d records, want %d", tt.name, workers, n, want)
+			}
+		}
+	}
+}
