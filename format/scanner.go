@@ -694,6 +694,9 @@ func (s *Scanner) detect() bool {
 	if i := bytes.LastIndexByte(prefix, '\n'); i >= 0 && (!s.eof || len(prefix) < s.end-s.start) {
 		prefix = prefix[:i+1] // whole lines; else the start of a long first line
 	}
+	// No more lines than the reads waited for, so that the answer does
+	// not depend on how much more a read gave.
+	prefix = prefix[:detectEnd(prefix)]
 	if len(prefix) == 0 {
 		return true // empty input
 	}
