@@ -531,3 +531,51 @@ func TestParallelBurst(t *testing.T) {
 		}
 	}
 }
+
+// dataErr gives the rest of its data and its error in one Read, as
+// io.Reader allows (a gzip.Reader's checksum error, a network read).
+type dataErr struct {
+	data []byte
+	err  error
+}
+
+func (d *dataErr) Read(p []byte) (int, error) {
+	n := copy(p, d.data)
+	if d.data = d.data[n:]; len(d.data) == 0 {
+		return n, d.err
+	}
+	return n, nil
+}
+
+// TestReadWithError reads a stream whose last Read gives lines and an
+// error at once: the lines' records come first, then the error, serially
+// as in parallel. (A serial Scanner dropped the lines.)
+func TestReadWithError(t *testing.T) {
+	lines := readLines(t, "../testdata/corpus/proc.txt", 5)
+	for _, tt := range []struct {
+		in string
+		d  format.Format
+	}{
+		{strings.Join(lines, ""), format.Proc},
+		{strings.Join(lines, "") + lines[0][:30], format.Proc},
+		{strings.Repeat(strings.Join(lines, ""), 4), format.Auto},
+	} {
+		for _, opts := range [][]format.ScanOption{nil, {format.WithWorkers(2)}} {
+			sc, err := format.NewScanner(&dataErr{[]byte(tt.in), errors.New("disk on fire")}, format.Dialect{Format: tt.d}, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, last := 0, error(nil)
+			for _, err := range sc.Flows() {
+				if err != nil {
+					last = err
+					continue
+				}
+				n++
+			}
+			if want := strings.Count(tt.in, "\n"); n != want || last == nil || last.Error() != "disk on fire" {
+				t.Errorf("%s, %d lines, %d options: %d records, then %v; want %d, then the reader's error", tt.d, want, len(opts), n, last, want)
+			}
+		}
+	}
+}
