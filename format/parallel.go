@@ -168,8 +168,8 @@ func (s *Scanner) parallel(k kind) bool {
 		halt: &halt{quit: make(chan struct{})}, exited: make(chan struct{}), ready: make([]*batch, 2*n)}
 	// What detection read may be all a live stream has to give for now:
 	// its whole lines are handed out without waiting for more (short).
-	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof, short: true,
-		carry: append([]byte(nil), s.buf[s.start:s.end]...)}
+	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof || s.rerr != nil, err: s.rerr,
+		short: true, carry: append([]byte(nil), s.buf[s.start:s.end]...)}
 	if p.rd.size <= 0 {
 		p.rd.size = chunkSize
 	}
