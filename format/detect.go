@@ -65,6 +65,24 @@ func detectable(b []byte) int {
 	return n
 }
 
+// detectEnd returns the end of the line of b, with its newline, that is
+// the detectLines-th that Detect looks at, or len(b) if b holds fewer:
+// what Detect is given of a stream whatever its reads gave beyond.
+func detectEnd(b []byte) int {
+	n, at := 0, 0
+	for n < detectLines {
+		i := bytes.IndexByte(b[at:], '\n')
+		if i < 0 {
+			return len(b)
+		}
+		if meaningful(bytes.TrimSuffix(b[at:at+i], []byte("\r"))) {
+			n++
+		}
+		at += i + 1
+	}
+	return at
+}
+
 // meaningful reports whether Detect looks at line: not blank, not a message
 // of conntrack's, not the XML declaration, not a line pasted around the
 // records that holds no data (notRecord).

@@ -78,6 +78,7 @@ type chunker struct {
 	size    int    // of a chunk
 	carry   []byte // what was read past the last chunk
 	eof     bool   // the reader is read to its end
+	short   bool   // the last Read had no more to give at once
 	err     error  // the reader's error, after carry
 	line    int    // the lines before the next chunk
 	read    int    // the chunks read
@@ -157,8 +158,16 @@ func (s *Scanner) parallel(k kind) bool {
 	if s.workers < 2 || s.par != nil && s.par.over {
 		return false
 	}
-	if s.par != nil {
-		return true
+	if p := s.par; p != nil {
+		if p.kind == k {
+			return true
+		}
+		// An iterator of another kind, after a loop that stopped: as
+		// serially, next fails with the error that says which to call,
+		// and the Scanner reads no more.
+		p.end()
+		p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
+		return false
 	}
 	s.par = &par{over: true}
 	if s.dec != nil || s.lineNo > 0 || s.err != nil {
@@ -170,8 +179,10 @@ func (s *Scanner) parallel(k kind) bool {
 	n := s.workers
 	p := &par{n: n, kind: k, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
 		halt: &halt{quit: make(chan struct{})}, exited: make(chan struct{}), ready: make([]*batch, 2*n)}
-	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof,
-		carry: append([]byte(nil), s.buf[s.start:s.end]...)}
+	// What detection read may be all a live stream has to give for now:
+	// its whole lines are handed out without waiting for more (short).
+	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof || s.rerr != nil, err: s.rerr,
+		short: true, carry: append([]byte(nil), s.buf[s.start:s.end]...)}
 	if p.rd.size <= 0 {
 		p.rd.size = chunkSize
 	}
@@ -320,7 +331,6 @@ func (p *par) chunk(b *batch) {
 	buf := append(b.buf[:0], c.carry...)
 	from := c.size - 1
 	limit := c.size + 2*(c.maxLine+1) + readSize
-	short := false // the last read had no more to give
 	for {
 		if len(buf) >= c.size {
 			at, ok := c.cut(buf, from, c.eof)
@@ -340,7 +350,10 @@ func (p *par) chunk(b *batch) {
 			b.uncut = c.err != nil
 			c.carry = c.carry[:0]
 			break
-		} else if short {
+		}
+		// The carry of a short Read, as of a burst longer than a chunk,
+		// is not held back for the next Read either.
+		if c.short {
 			if at := c.openCut(buf); at > 0 {
 				c.carry = append(c.carry[:0], buf[at:]...)
 				buf, b.open = buf[:at], true
@@ -359,7 +372,7 @@ func (p *par) chunk(b *batch) {
 		want := cap(buf) - len(buf)
 		n, err := c.readSome(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		short = n < want
+		c.short = n < want
 		if err != nil {
 			c.eof = true
 			if err != io.EOF {

@@ -418,3 +418,164 @@ func TestParallelDropped(t *testing.T) {
 	}
 	t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
 }
+
+// TestParallelOtherKind stops a parallel loop over flows, then asks the
+// Scanner for expectations and counters: as serially, each says that the
+// input holds flows, and so does a loop over flows after them. (A
+// parallel scan handed out its batch's flows as expectations: an index
+// out of range, and a nil *Stats without an error.)
+func TestParallelOtherKind(t *testing.T) {
+	data := strings.Repeat(strings.Join(readLines(t, "../testdata/corpus/proc.txt", 5), ""), 100)
+	read := func(opts ...format.ScanOption) (out string) {
+		defer func() {
+			if r := recover(); r != nil {
+				out += fmt.Sprint("panic: ", r)
+			}
+		}()
+		sc, err := format.NewScanner(strings.NewReader(data), format.Dialect{Format: format.Auto}, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for range sc.Flows() {
+			break
+		}
+		for e, err := range sc.Expects() {
+			fmt.Fprintf(&b, "expects: %v %v\n", e != nil, err)
+			break
+		}
+		for s, err := range sc.Stats() {
+			fmt.Fprintf(&b, "stats: %v %v\n", s != nil, err)
+			break
+		}
+		for f, err := range sc.Flows() {
+			fmt.Fprintf(&b, "flows: %v %v\n", f != nil, err)
+			break
+		}
+		fmt.Fprintf(&b, "line %d", sc.Line())
+		return b.String()
+	}
+	want := read()
+	for _, chunk := range []int{1, 100, 4096} {
+		if got := read(format.WithWorkers(2), format.WithChunk(chunk)); got != want {
+			t.Errorf("chunks of %d:\nserial:\n%s\nparallel:\n%s", chunk, want, got)
+		}
+	}
+}
+
+// burst gives its data as fast as asked, then waits until released.
+type burst struct {
+	data    []byte
+	release chan struct{}
+}
+
+func (b *burst) Read(p []byte) (int, error) {
+	if len(b.data) > 0 {
+		n := copy(p, b.data)
+		b.data = b.data[n:]
+		return n, nil
+	}
+	<-b.release
+	return 0, io.EOF
+}
+
+// TestParallelBurst reads a live stream that gives a burst of records at
+// once, more than a chunk, or the lines a format is detected by, and then
+// nothing for a while: every record of the burst is handed out before
+// the stream gives more, as a serial Scanner hands them out. (The chunks
+// after the first of a burst, and the lines read to detect the format,
+// waited for the next Read.)
+func TestParallelBurst(t *testing.T) {
+	lines := strings.Join(readLines(t, "../testdata/corpus/proc.txt", 5), "")
+	for _, tt := range []struct {
+		name  string
+		in    string
+		d     format.Format
+		chunk int
+	}{
+		{"more than a chunk", strings.Repeat(lines, 1000), format.Proc, 0},
+		{"more than a small chunk", strings.Repeat(lines, 10), format.Proc, 1000},
+		{"the lines detected", strings.Repeat(lines, 4), format.Auto, 0},
+	} {
+		for _, workers := range []int{1, 2} {
+			b := &burst{data: []byte(tt.in), release: make(chan struct{})}
+			sc, err := format.NewScanner(b, format.Dialect{Format: tt.d}, format.WithWorkers(workers), format.WithChunk(tt.chunk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Count(tt.in, "\n")
+			all := make(chan struct{})
+			done := make(chan int)
+			go func() {
+				n := 0
+				for _, err := range sc.Flows() {
+					if err != nil {
+						t.Error(err)
+						break
+					}
+					if n++; n == want {
+						close(all)
+					}
+				}
+				done <- n
+			}()
+			select {
+			case <-all:
+			case <-time.After(5 * time.Second):
+				t.Errorf("%s, %d workers: the burst's records wait for the stream to give more", tt.name, workers)
+			}
+			close(b.release)
+			if n := <-done; n != want {
+				t.Errorf("%s, %d workers: %d records, want %d", tt.name, workers, n, want)
+			}
+		}
+	}
+}
+
+// dataErr gives the rest of its data and its error in one Read, as
+// io.Reader allows (a gzip.Reader's checksum error, a network read).
+type dataErr struct {
+	data []byte
+	err  error
+}
+
+func (d *dataErr) Read(p []byte) (int, error) {
+	n := copy(p, d.data)
+	if d.data = d.data[n:]; len(d.data) == 0 {
+		return n, d.err
+	}
+	return n, nil
+}
+
+// TestReadWithError reads a stream whose last Read gives lines and an
+// error at once: the lines' records come first, then the error, serially
+// as in parallel. (A serial Scanner dropped the lines.)
+func TestReadWithError(t *testing.T) {
+	lines := readLines(t, "../testdata/corpus/proc.txt", 5)
+	for _, tt := range []struct {
+		in string
+		d  format.Format
+	}{
+		{strings.Join(lines, ""), format.Proc},
+		{strings.Join(lines, "") + lines[0][:30], format.Proc},
+		{strings.Repeat(strings.Join(lines, ""), 4), format.Auto},
+	} {
+		for _, opts := range [][]format.ScanOption{nil, {format.WithWorkers(2)}} {
+			sc, err := format.NewScanner(&dataErr{[]byte(tt.in), errors.New("disk on fire")}, format.Dialect{Format: tt.d}, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, last := 0, error(nil)
+			for _, err := range sc.Flows() {
+				if err != nil {
+					last = err
+					continue
+				}
+				n++
+			}
+			if want := strings.Count(tt.in, "\n"); n != want || last == nil || last.Error() != "disk on fire" {
+				t.Errorf("%s, %d lines, %d options: %d records, then %v; want %d, then the reader's error", tt.d, want, len(opts), n, last, want)
+			}
+		}
+	}
+}

@@ -40,6 +40,7 @@ type Scanner struct {
 	buf        []byte
 	start, end int // unread bytes are buf[start:end]
 	eof        bool
+	rerr       error // the reader's error, given with bytes not read yet
 	line       []byte
 	long       int // the length of the last line too long to read
 	lineNo     int
@@ -694,6 +695,9 @@ func (s *Scanner) detect() bool {
 	if i := bytes.LastIndexByte(prefix, '\n'); i >= 0 && (!s.eof || len(prefix) < s.end-s.start) {
 		prefix = prefix[:i+1] // whole lines; else the start of a long first line
 	}
+	// No more lines than the reads waited for, so that the answer does
+	// not depend on how much more a read gave.
+	prefix = prefix[:detectEnd(prefix)]
 	if len(prefix) == 0 {
 		return true // empty input
 	}
@@ -781,8 +785,12 @@ func (s *Scanner) readLine() ([]byte, error) {
 	}
 }
 
-// fill reads more input into the buffer.
+// fill reads more input into the buffer. A reader's error that came with
+// bytes is the next fill's, so that the bytes are read first.
 func (s *Scanner) fill() error {
+	if s.rerr != nil {
+		return s.rerr
+	}
 	if s.start > 0 {
 		s.end = copy(s.buf, s.buf[s.start:s.end])
 		s.start = 0
@@ -797,6 +805,10 @@ func (s *Scanner) fill() error {
 		s.end += n
 		if err == io.EOF {
 			s.eof = true
+			return nil
+		}
+		if err != nil && n > 0 {
+			s.rerr = err
 			return nil
 		}
 		if err != nil {
