@@ -383,7 +383,9 @@ func (r *Reader) fill(left func(*block) int) bool {
 			return false
 		}
 		if !r.h.Stats {
-			r.stats = append(r.stats, b.stats...)
+			if r.err = r.carry(b.stats); r.err != nil {
+				return false
+			}
 		}
 		r.cur, r.i, r.gi = b, 0, 0
 	}

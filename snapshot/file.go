@@ -497,6 +497,10 @@ func (w *Writer) WriteStats(s *format.Stats) error {
 	if w.err != nil {
 		return w.err
 	}
+	if !w.h.Stats && w.stats >= MaxCarriedStats {
+		w.err = errors.New("snapshot: more than " + strconv.Itoa(MaxCarriedStats) + " records of the table's counters before the flows, which a Reader refuses")
+		return w.err
+	}
 	w.cur.stats = append(w.cur.stats, *s)
 	w.stats++
 	return nil
@@ -804,6 +808,21 @@ func (r *Reader) Gaps() []Gap { return r.gaps }
 // bounded whatever a file holds.
 const MaxGaps = 1 << 16
 
+// MaxCarriedStats is the most records of the table's counters that a file
+// of flows or expectations may carry (CarriedStats: one a CPU, of each
+// namespace captured), which a Reader keeps, some 13 MiB. A file that
+// carries more is corrupt, and a Writer refuses to write it.
+const MaxCarriedStats = 1 << 16
+
+// carry keeps the table's counters of a file of flows or expectations.
+func (r *Reader) carry(st []format.Stats) error {
+	if len(r.stats)+len(st) > MaxCarriedStats {
+		return corrupt("more than "+strconv.Itoa(MaxCarriedStats)+" records of the table's counters before the records", nil)
+	}
+	r.stats = append(r.stats, st...)
+	return nil
+}
+
 // gap keeps a gap read after r.count records.
 func (r *Reader) gap(g codec.Gap) {
 	if len(r.gaps) < MaxGaps {
@@ -854,7 +873,9 @@ func (r *Reader) decode(f *format.Flow, e *format.Expect, s *format.Stats) (code
 		case err == nil && k == codec.KindGap:
 			r.gap(r.dec.Gap())
 		case own && err == nil && k == codec.KindStats:
-			r.stats = append(r.stats, st)
+			if err := r.carry([]format.Stats{st}); err != nil {
+				return 0, err
+			}
 		default:
 			return k, err
 		}
