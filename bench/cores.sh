@@ -1,7 +1,8 @@
 #!/bin/sh
 # Measures how ctconv's reading of text scales with cores, side by side in
-# one run: check, stats and diff of a synthetic table of a million flows
-# (internal/gen; diff against the same table read later, churned) at
+# one run: check, stats, diff and convert --to json of a synthetic table
+# of a million flows (internal/gen; diff against the same table read
+# later, churned) at
 # GOMAXPROCS 1, 2 and the machine's maximum, with this tree's binary and
 # BASE's (a commit before the parallel scan, main by default), in turns:
 # each round runs every row once, the binaries alternating first, so
@@ -44,6 +45,7 @@ run() {
 	check) set -- "$1" "$2" "$3" check "$tmp/old.txt" ;;
 	stats) set -- "$1" "$2" "$3" stats "$tmp/old.txt" ;;
 	diff) set -- "$1" "$2" "$3" diff "$tmp/old.txt" "$tmp/new.txt" ;;
+	convert) set -- "$1" "$2" "$3" convert --to json -o /dev/null "$tmp/old.txt" ;;
 	esac
 	bin=$1 p=$2 cmd=$3
 	shift 3
@@ -52,7 +54,7 @@ run() {
 }
 i=0
 while [ $i -lt "$runs" ]; do
-	for cmd in check stats diff; do
+	for cmd in check stats diff convert; do
 		for p in $procs; do
 			if [ $((i % 2)) -eq 0 ]; then run base "$p" $cmd; run head "$p" $cmd; else run head "$p" $cmd; run base "$p" $cmd; fi
 		done
@@ -63,13 +65,20 @@ done
 
 # median FILE COLUMN prints the median of a column.
 median() { sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '%-6s %10s %12s %12s %12s %12s %9s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up
+printf '%-7s %10s %12s %12s %12s %12s %9s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up
 status=0
-for cmd in check stats diff; do
+# convert's JSON goes to /dev/null when timed; its checksum is compared
+# from runs apart, untimed.
+for bin in base head; do
+	for p in $procs; do
+		GOMAXPROCS=$p "$tmp/$bin" convert --to json "$tmp/old.txt" | cksum >"$tmp/out.$bin.$p.convert"
+	done
+done
+for cmd in check stats diff convert; do
 	one=$(median "$tmp/head.1.$cmd" 1)
 	for p in $procs; do
 		hw=$(median "$tmp/head.$p.$cmd" 1)
-		printf '%-6s %10s %11ss %11ss %11ss %11ss %8.2fx\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
+		printf '%-7s %10s %11ss %11ss %11ss %11ss %8.2fx\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
 			"$(median "$tmp/base.$p.$cmd" 2)" "$(median "$tmp/head.$p.$cmd" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')"
 		for o in "base.1.$cmd" "head.$p.$cmd"; do
 			if ! cmp -s "$tmp/out.head.1.$cmd" "$tmp/out.$o"; then
