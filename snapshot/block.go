@@ -33,11 +33,12 @@ import (
 // than maxBlockLen, decompressed or not, or of more records: so that
 // decoding one takes little memory whatever the file says, 7 MiB at most
 // (its frame, its records decompressed and decoded), and a Reader holds
-// GOMAXPROCS+2 blocks at once. 8,192 records a block keep a snapshot
+// decoders+2 blocks at once. 8,192 records a block keep a snapshot
 // within a tenth of version 1's size; fewer lose more to the zstd
 // history and the back-references that each block starts without.
 const (
 	blockRecords   = 8192
+	maxDecoders    = 8 // a Reader's, at most: its memory stays under 70 MiB on any machine
 	blockBytes     = 1 << 20
 	maxBlockLen    = 2 << 20
 	blockHeaderLen = 8
@@ -143,7 +144,7 @@ var (
 )
 
 func newBlockReader(r io.Reader, h *Header) *blockReader {
-	workers := runtime.GOMAXPROCS(0)
+	workers := min(runtime.GOMAXPROCS(0), maxDecoders)
 	inflight := workers + 2
 	br := &blockReader{h: h, jobs: make(chan *block, inflight), order: make(chan *block, inflight),
 		free: make(chan *block, inflight), stop: make(chan struct{})}

@@ -10,9 +10,9 @@
 // text takes, on one core or two; bench/snapshot.sh measures it), and
 // safe to open when it comes from elsewhere: every length is checked
 // before it is used, a Reader allocates less than 32 MiB on two cores
-// whatever the file claims (7 MiB more for each further core), and the
-// header's checksum, zstd's content checksum and the record count make
-// silent corruption impossible. The header remembers how the source
+// whatever the file claims (7 MiB more for each further core, up to 8),
+// and the header's checksum, zstd's content checksum and the record count
+// make silent corruption impossible. The header remembers how the source
 // printed its records, so a snapshot gives back the text it was made from,
 // byte for byte. docs/SNAPSHOT.md specifies the format, frozen: every
 // later version reads the files of every earlier one.

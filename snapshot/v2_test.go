@@ -18,6 +18,7 @@ import (
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/gen"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -376,4 +377,53 @@ func writeAll(w io.Writer, b []byte) error {
 		b = b[n:]
 	}
 	return nil
+}
+
+// TestReaderManyCores reads a snapshot of 200,000 flows, 25 blocks, at
+// GOMAXPROCS 64: a Reader decodes 8 blocks at once at most, so that what
+// it allocates stays under 70 MiB on a machine of any size.
+func TestReaderManyCores(t *testing.T) {
+	var text bytes.Buffer
+	if err := gen.WriteTable(format.NewWriter(&text, format.Dialect{Format: format.Proc}), 200000, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	w, err := snapshot.NewWriter(&file, snapshot.Header{Source: snapshot.Text(format.Proc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := format.NewScanner(&text, format.Dialect{Format: format.Proc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, err := range sc.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFlow(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r, err := snapshot.NewReader(bytes.NewReader(file.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := readTo(r.Flows(), -1)
+	r.Close()
+	runtime.ReadMemStats(&after)
+	if err != nil || n != 200000 {
+		t.Fatalf("%d flows, %v", n, err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 70<<20 {
+		t.Errorf("reading at GOMAXPROCS 64 allocated %d MiB", got>>20)
+	} else {
+		t.Logf("allocated %.1f MiB", float64(got)/(1<<20))
+	}
 }
