@@ -234,7 +234,8 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 // with the same Dialect and options, but keeping the buffers and strings it
 // made, so that reading many inputs one after another does not make them
 // again. A parallel scan (WithWorkers) under way stops reading the
-// input before, once its Read in progress returns.
+// input before: Reset waits for its Read in progress to return, which on
+// a live stream with nothing to give is when the stream gives more.
 func (s *Scanner) Reset(r io.Reader) {
 	if s.par != nil && !s.par.over {
 		s.par.end()
