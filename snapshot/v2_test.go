@@ -380,8 +380,10 @@ func writeAll(w io.Writer, b []byte) error {
 }
 
 // TestReaderManyCores reads a snapshot of 200,000 flows, 25 blocks, at
-// GOMAXPROCS 64: a Reader decodes 8 blocks at once at most, so that what
-// it allocates stays under 70 MiB on a machine of any size.
+// GOMAXPROCS 64: a Reader decodes 8 blocks at once at most, so that it
+// holds under 70 MiB on a machine of any size. What it allocates in all,
+// which this measures, is some 60 MiB (87 under the race detector); 145
+// without the bound.
 func TestReaderManyCores(t *testing.T) {
 	var text bytes.Buffer
 	if err := gen.WriteTable(format.NewWriter(&text, format.Dialect{Format: format.Proc}), 200000, 1, 0); err != nil {
@@ -421,7 +423,7 @@ func TestReaderManyCores(t *testing.T) {
 	if err != nil || n != 200000 {
 		t.Fatalf("%d flows, %v", n, err)
 	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 70<<20 {
+	if got := after.TotalAlloc - before.TotalAlloc; got > 110<<20 {
 		t.Errorf("reading at GOMAXPROCS 64 allocated %d MiB", got>>20)
 	} else {
 		t.Logf("allocated %.1f MiB", float64(got)/(1<<20))
