@@ -140,12 +140,16 @@ var update = flag.Bool("update", false, "rewrite testdata/hostile from the recip
 // hostile are the files of testdata/hostile: damaged and malicious
 // snapshots, with what reading each must say, and the recipe that makes
 // it. The ctconv command's tests and the fuzz target read them too.
-var hostile = []struct {
+// A hostileFile is a file of testdata/hostile, what reading it must say
+// (its error, a phrase of its message), and the recipe that makes it.
+type hostileFile struct {
 	file string
 	want error
 	msg  string
 	make func(t *testing.T) []byte
-}{
+}
+
+var hostile = []hostileFile{
 	{"empty.ctsnap", snapshot.ErrNotSnapshot, "magic", func(*testing.T) []byte { return nil }},
 	{"wrong-magic.ctsnap", snapshot.ErrNotSnapshot, "magic", func(t *testing.T) []byte { return append([]byte("GIF89a\n\n"), good(t)[8:]...) }},
 	{"future-version.ctsnap", snapshot.ErrVersion, "newer than this reader's", func(t *testing.T) []byte {
@@ -225,11 +229,11 @@ func flip(b []byte, i int) []byte {
 	return b
 }
 
-// TestHostile opens each file of testdata/hostile. Each is rejected with
-// an error that says what is wrong, and reading it allocates less than
-// the 32 MiB that the package documents.
+// TestHostile opens each file of testdata/hostile, of version 1 and 2.
+// Each is rejected with an error that says what is wrong, and reading it
+// allocates less than the 32 MiB that the package documents.
 func TestHostile(t *testing.T) {
-	for _, c := range hostile {
+	for _, c := range append(hostile, hostileV2...) {
 		path := filepath.Join("../testdata/hostile", c.file)
 		if *update {
 			if err := os.WriteFile(path, c.make(t), 0o644); err != nil {
@@ -255,7 +259,7 @@ func TestHostile(t *testing.T) {
 		if n := after.TotalAlloc - before.TotalAlloc; n > 32<<20 {
 			t.Errorf("%s: allocated %d MiB", c.file, n>>20)
 		} else {
-			t.Logf("%-34s %6d bytes: %v; allocated %.1f MiB", c.file, len(data), err, float64(n)/(1<<20))
+			t.Logf("%-40s %6d bytes: %v; allocated %.1f MiB", c.file, len(data), err, float64(n)/(1<<20))
 		}
 	}
 }
