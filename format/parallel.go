@@ -94,6 +94,7 @@ type batch struct {
 	open    bool // cut where the line after buf was not read yet
 	uncut   bool // no cut was found: the Scanner reads on from buf alone
 	past    bool // a record read on past buf's end: the cut was wrong
+	panic   any  // the reader's or the worker's panic, which the loop raises
 	flows   []Flow
 	expects []Expect
 	items   []item
@@ -195,7 +196,7 @@ func (s *Scanner) parallel(k kind) bool {
 		w.ps.Dialect = s.ps.Dialect
 		go func() {
 			for b := range p.jobs {
-				w.scanChunk(b, p.kind)
+				w.scanSafe(b, p.kind)
 				p.done <- b
 			}
 		}()
@@ -234,6 +235,9 @@ func (s *Scanner) nextItem() (*batch, *item) {
 	for {
 		if p.cur == nil {
 			b := p.wait(p.next)
+			if b.panic != nil {
+				panic(b.panic)
+			}
 			if b.uncut || b.past {
 				s.alone(b)
 				return nil, nil
@@ -300,8 +304,15 @@ func (p *par) wait(seq int) *batch {
 func (p *par) readAll() {
 	defer close(p.exited)
 	defer close(p.jobs)
+	var b *batch
+	defer func() {
+		// A Reader's panic, raised by the loop in its turn (scanSafe).
+		if v := recover(); v != nil {
+			b.panic = v
+			p.done <- b
+		}
+	}()
 	for {
-		var b *batch
 		select {
 		case b = <-p.free:
 		case <-p.halt.quit:
@@ -326,7 +337,7 @@ func (p *par) readAll() {
 // that no record waits for the next. At stop, b is uncut.
 func (p *par) chunk(b *batch) {
 	c := &p.rd
-	b.seq, b.line, b.last, b.open, b.uncut, b.past = c.read, c.line, false, false, false, false
+	b.seq, b.line, b.last, b.open, b.uncut, b.past, b.panic = c.read, c.line, false, false, false, false, nil
 	c.read++
 	buf := append(b.buf[:0], c.carry...)
 	from := c.size - 1
@@ -457,6 +468,19 @@ func (c *chunker) starts(line []byte) bool {
 		return xmlTagIs(bytes.TrimLeft(line, " \t"), "<flow")
 	}
 	return !continues(line)
+}
+
+// scanSafe is scanChunk, which keeps a panic in b for the loop to raise
+// on its own goroutine, where its caller may recover it, as from a
+// Scanner without workers: a goroutine of the Scanner's own would end the
+// program.
+func (w *Scanner) scanSafe(b *batch, k kind) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.panic = v
+		}
+	}()
+	w.scanChunk(b, k)
 }
 
 // scanChunk reads the records of b's chunk, as the Scanner would read them

@@ -579,3 +579,47 @@ func TestReadWithError(t *testing.T) {
 		}
 	}
 }
+
+// A panicReader gives data, 64 KiB a Read, then panics.
+type panicReader struct {
+	data  []byte
+	reads int // before the panic
+}
+
+func (r *panicReader) Read(p []byte) (int, error) {
+	if r.reads == 0 {
+		panic("boom")
+	}
+	r.reads--
+	n := copy(p[:min(len(p), 64<<10)], r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestParallelPanic reads from a Reader that panics once some chunks are
+// read, which a parallel scan does on a goroutine of its own: the loop
+// raises the panic, after the records read before it, where the caller
+// can recover it, as from a Scanner without workers.
+func TestParallelPanic(t *testing.T) {
+	data := corpusLines(t, "../testdata/corpus/proc.txt", "ipv", 4<<20)
+	for _, workers := range []int{1, 2, 4} {
+		n := 0
+		v := func() (v any) {
+			defer func() { v = recover() }()
+			sc, err := format.NewScanner(&panicReader{data: data, reads: 20}, format.Dialect{Format: format.Proc}, format.WithWorkers(workers))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, err := range sc.Flows() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+			return nil
+		}()
+		if v != "boom" || n == 0 {
+			t.Errorf("%d workers: %d records, then %v; want some, then the Reader's panic", workers, n, v)
+		}
+	}
+}
