@@ -263,7 +263,6 @@ func (s *stats) wait() {
 	s.work <- s.vals
 	close(s.work)
 	<-s.counted
-	s.vals, s.work = nil, nil
 }
 
 // count counts v.
@@ -287,8 +286,8 @@ func (by *flowCounts) count(v *flowValues) {
 	}
 }
 
-// name adds the counts of by to the maps of names that stats shows, and
-// empties by.
+// name adds the counts of by to the maps of names that stats shows, once
+// every flow is added.
 func (s *stats) name() {
 	s.wait()
 	by := s.by
@@ -336,7 +335,6 @@ func (s *stats) name() {
 			}
 		}
 	}
-	s.by = newFlowCounts()
 }
 
 // protoLabel names a protocol, by its number where it has no name.
