@@ -269,17 +269,23 @@ func (p *diffPrinter) change(c *snapshot.Change) error {
 	if f.Netns != "" { // a capture of several namespaces: no text format shows it
 		p.buf = append(appendEscaped(append(p.buf, "[netns "...), f.Netns), "] "...)
 	}
+	start := len(p.buf)
 	line, err := p.pr.Append(p.buf, f)
 	if err != nil { // a flow conntrack would not list: as /proc has it
 		line, err = format.Dialect{Format: format.Proc}.Append(p.buf, f)
 	}
-	if err != nil { // nor /proc: as JSON, which shows every field, escaped
+	if err != nil { // nor /proc: as JSON, which shows every field
 		line, err = codec.AppendJSON(p.buf, f)
 	}
 	if err != nil {
 		line = appendEscaped(append(p.buf, "(a flow no format prints: "...), err.Error()+")")
 	}
-	p.buf = bytes.TrimSuffix(line, []byte("\n"))
+	// A person reads the line: the flow is escaped as a changed field's
+	// values are. The text printers refuse control characters, but JSON,
+	// the last resort, keeps DEL and C1 (U+009B is CSI to a terminal),
+	// and a flow of the kernel's, over netlink, is not checked as the
+	// readers of files check theirs.
+	p.buf = escapeFrom(bytes.TrimSuffix(line, []byte("\n")), start)
 	switch c.Op {
 	case snapshot.Changed:
 		p.buf = append(p.buf, " | "...)
@@ -346,6 +352,29 @@ func appendEscaped(b []byte, s string) []byte {
 		i += n
 	}
 	return b
+}
+
+// escapeFrom returns b with its bytes from start on escaped as
+// appendEscaped escapes them; b itself, without a copy, when they hold no
+// control character and are valid UTF-8, as nearly every line does.
+func escapeFrom(b []byte, start int) []byte {
+	if plain(b[start:]) {
+		return b
+	}
+	return appendEscaped(b[:start], string(b[start:]))
+}
+
+// plain reports whether appendEscaped would leave b as it is: valid UTF-8
+// without C0, DEL or C1 (U+0080 to U+009F, 0xc2 0x80 to 0xc2 0x9f).
+func plain(b []byte) bool {
+	var all byte // the OR of the bytes: ASCII needs no UTF-8 check
+	for i, c := range b {
+		if c < 0x20 || c == 0x7f || c == 0xc2 && i+1 < len(b) && b[i+1] < 0xa0 {
+			return false
+		}
+		all |= c
+	}
+	return all < utf8.RuneSelf || utf8.Valid(b)
 }
 
 func contains(s []string, x string) bool {
