@@ -161,15 +161,26 @@ func TestDecodeText(t *testing.T) {
 		{"NUL in progname", `,"progname":"x\u0000"`},
 		{"an empty helper", `,"help-name":""`},
 		{"129 labels", `,"labels":[` + strings.Join(labels, ",") + `]`},
+		{"CSI (U+009B) in help-name", `,"help-name":"ftp\u009b31m"`},
+		{"NEL (U+0085) in secctx, raw", `,"secctx":"a` + "\u0085" + `"`},
+		{"U+0080 in a label", `,"labels":["a","b\u0080"]`},
+		{"U+009F in progname", `,"progname":"x\u009f"`},
 	} {
 		var d codec.JSONDecoder
 		var f format.Flow
 		if err := d.DecodeFlow([]byte(line+c.add+"}"), &f); err == nil {
 			t.Errorf("%s: decoded", c.name)
 		}
-		// The same flow in msgpack.
+	}
+	// The same in msgpack.
+	for _, helper := range []string{"ftp\x1b[31m", "ftp\u009b31m"} {
+		var d codec.JSONDecoder
+		var f format.Flow
+		if err := d.DecodeFlow([]byte(line+"}"), &f); err != nil {
+			t.Fatal(err)
+		}
 		f.Fields |= format.FieldHelper
-		f.Helper = "ftp\x1b[31m"
+		f.Helper = helper
 		var b bytes.Buffer
 		enc := codec.NewMsgpackEncoder(&b)
 		if err := enc.EncodeFlow(&f); err != nil {
@@ -177,12 +188,12 @@ func TestDecodeText(t *testing.T) {
 		}
 		md := codec.NewMsgpackDecoder(&b)
 		if _, err := md.Decode(&f, nil); err == nil {
-			t.Errorf("%s: msgpack decoded a helper with an escape", c.name)
+			t.Errorf("msgpack decoded the helper %q", helper)
 		}
 	}
 	var d codec.JSONDecoder
 	var f format.Flow
-	if err := d.DecodeFlow([]byte(line+`,"help-name":"ftp","labels":["a","b c"]}`), &f); err != nil {
+	if err := d.DecodeFlow([]byte(line+`,"help-name":"ftp","labels":["a","b c","\u00a0été"]}`), &f); err != nil {
 		t.Errorf("a sound flow: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -197,12 +198,16 @@ func quote[T ~string | ~[]byte](b T) string {
 	return strconv.Quote(string(b))
 }
 
-// text checks a free-form value: printable, valid UTF-8, no control bytes.
+// text checks a free-form value: printable, valid UTF-8, no control
+// characters (C0, DEL, C1: isText's rule).
 func (c *cursor) text(v []byte, at int, field string) error {
 	var all byte // the OR of the bytes: ASCII text needs no UTF-8 check
 	for i, b := range v {
 		if b < 0x20 || b == 0x7f {
 			return c.errAt(at+i, at+i+1, field, ErrSyntax, "unexpected "+describe(v, i))
+		}
+		if b == c1Lead && i+1 < len(v) && isC1Tail(v[i+1]) {
+			return c.errAt(at+i, at+i+2, field, ErrSyntax, "unexpected control character U+00"+strings.ToUpper(strconv.FormatUint(uint64(v[i+1]), 16)))
 		}
 		all |= b
 	}

@@ -163,15 +163,23 @@ func familyCheck(fm Format, f *Flow) error {
 }
 
 // isText reports whether s prints as a value its parser reads back: not
-// empty, valid UTF-8, without control bytes.
+// empty, valid UTF-8, without control characters (C0, DEL, C1).
 func isText(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == c1Lead && i+1 < len(s) && isC1Tail(s[i+1]) {
 			return false
 		}
 	}
 	return s != "" && utf8.ValidString(s)
 }
+
+// c1Lead is the first byte of a C1 control character in UTF-8, U+0080 to
+// U+009F, whose second isC1Tail: a terminal takes them as C0's escapes
+// (U+009B is CSI, ESC [), and no producer prints them.
+const c1Lead = 0xc2
+
+// isC1Tail reports whether c, after c1Lead, makes a C1 control character.
+func isC1Tail(c byte) bool { return c >= 0x80 && c < 0xa0 }
 
 var l4Names = [...]string{L4Ports: "ports", L4Keys: "GRE keys", L4ICMP: "ICMP type, code and id"}
 

@@ -44,6 +44,13 @@ func TestLabelsRead(t *testing.T) {
 		{"restore", format.Restore, save + "a,b", true},
 		{"restore, an empty name", format.Restore, save + "a,,b", false},
 		{"restore, an escape", format.Restore, save + "a\x1b[31m", false},
+		// C1 controls are as much a terminal's as C0: U+009B is CSI.
+		{"text, C1 (CSI) in a name", format.Conntrack, text + "a,b\u009b31m", false},
+		{"text, NEL (U+0085) in a name", format.Conntrack, text + "a\u0085b", false},
+		{"text, a name past C1", format.Conntrack, text + "a,\u00a1été", true},
+		{"XML, C1 in a name", format.XML, xmlLabels("a", "b\u0080"), false},
+		{"XML, past C1", format.XML, xmlLabels("a", "\u00a0é"), true},
+		{"restore, C1", format.Restore, save + "a\u009f", false},
 	} {
 		var f format.Flow
 		err := new(format.Dialect{Format: c.fm}).Parse([]byte(c.line), &f)
@@ -81,6 +88,13 @@ func TestCheckText(t *testing.T) {
 		{"invalid UTF-8", "progname", func(f *format.Flow) { f.Fields |= format.FieldProgname; f.Progname = "\xff" }},
 		{"a control byte in an unknown field", "extras", func(f *format.Flow) { f.Extras = f.Extras.Add(format.SlotUse, "x=\x1b") }},
 		{"a newline in the namespace", "netns", func(f *format.Flow) { f.Netns = "blue\nudp 17 FAKE" }},
+		// C1 controls (U+0080 to U+009F) are as much a terminal's as C0.
+		{"CSI (U+009B) in the helper", "helper", func(f *format.Flow) { f.Fields |= format.FieldHelper; f.Helper = "ftp\u009b31m" }},
+		{"NEL (U+0085) in secctx", "secctx", func(f *format.Flow) { f.Fields |= format.FieldSecctx; f.Secctx = "a\u0085b" }},
+		{"U+0080 in a label", "labels", func(f *format.Flow) { f.Fields |= format.FieldLabels; f.Labels = "a,b\u0080" }},
+		{"U+009F in progname", "progname", func(f *format.Flow) { f.Fields |= format.FieldProgname; f.Progname = "x\u009f" }},
+		{"C1 in an unknown field", "extras", func(f *format.Flow) { f.Extras = f.Extras.Add(format.SlotUse, "x=\u009b") }},
+		{"C1 in the namespace", "netns", func(f *format.Flow) { f.Netns = "blue\u009d" }},
 	} {
 		f := base
 		c.set(&f)
@@ -99,6 +113,11 @@ func TestCheckText(t *testing.T) {
 	base.Netns = "pid 1"
 	if field, reason := base.CheckText(); field != "" || reason != "" {
 		t.Errorf("a flow of a namespace: %q, %q", field, reason)
+	}
+	base.Fields |= format.FieldHelper
+	base.Helper = "ftp-\u00a0é\u00ff" // the first characters past C1
+	if field, reason := base.CheckText(); field != "" || reason != "" {
+		t.Errorf("a helper past C1: %q, %q", field, reason)
 	}
 }
 

@@ -229,6 +229,7 @@ func TestXMLTolerantErrors(t *testing.T) {
 		{"cut, then a whole record", head + prettyRecord[:400] + "\n" + prettyRecord, format.ErrUnknownName, 15, 28, "want layer3", 1},
 		{"unknown element", head + strings.Replace(prettyRecord, "<unreplied />", "<seen />", 1), format.ErrSyntax, 27, 10, `expected "</meta>", found "<seen>"`, 0},
 		{"forged markup", head + strings.Replace(prettyRecord, "<dst>192.168.65.1<", "<dst>&lt;src>1.2.3.4<", 1), format.ErrSyntax, 7, 18, "cannot hold", 0},
+		{"C1 as a reference", head + strings.Replace(prettyRecord, "      </meta>\n   </flow>", "      </meta>\n      <helper>ftp&#x9b;31m</helper>\n   </flow>", 1), format.ErrSyntax, 29, 18, "control character U+009B", 0},
 		{"comment", head + strings.Replace(prettyRecord, "      <meta direction=\"reply\">", "      <!-- reply -->\n      <meta direction=\"reply\">", 1), format.ErrSyntax, 14, 7, `found "<!-- reply -->`, 0},
 		{"junk between records", head + "Failed to parse:\n" + prettyRecord, format.ErrSyntax, 3, 1, `expected "<flow", found "Failed to parse:"`, 1},
 		{"declaration", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 1, 1, "version 1.0 in UTF-8", 1},

@@ -2,7 +2,6 @@ package parquet
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -134,14 +133,11 @@ var (
 	expectFlagNames = [8]string{"permanent", "inactive", "userspace", "bit3", "bit4", "bit5", "bit6", "bit7"}
 )
 
-// isText reports whether s prints as a value its parser reads back, as
-// format requires of a flow's text (format.Flow.CheckText): not empty,
-// valid UTF-8, without control bytes.
+// isText reports whether s prints as a value its parser reads back: not
+// empty, valid UTF-8, without control characters (C0, DEL, C1). It asks
+// format.Flow.CheckText, so that the rule is the readers' own.
 func isText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	return s != "" && utf8.ValidString(s)
+	f := format.Flow{Netns: s}
+	field, _ := f.CheckText()
+	return s != "" && field == ""
 }

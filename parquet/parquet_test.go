@@ -258,6 +258,86 @@ func TestUnprintable(t *testing.T) {
 	}
 }
 
+// TestReadText: a reader refuses the text that no producer prints, as
+// format's readers do (format.Flow.CheckText): control characters, C0,
+// DEL and C1 (U+009B is CSI to a terminal), in a flow's names, an
+// expectation's, and a namespace of the table's counters.
+func TestReadText(t *testing.T) {
+	const udp = "udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1"
+	const ftp = "    86 proto=6 src=10.0.0.1 dst=10.0.0.2 sport=0 dport=35443 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=10.0.0.1 master-dst=10.0.0.2 sport=46540 dport=21 class=0 helper=ftp"
+	for _, c := range []struct {
+		name, text string
+		ok         bool
+	}{
+		{"plain", "ftp", true},
+		{"past C1", "ftp-\u00a0é", true},
+		{"ESC", "ftp\x1b[31m", false},
+		{"DEL", "ftp\x7f", false},
+		{"CSI (U+009B)", "ftp\u009b31m", false},
+		{"U+0080", "\u0080", false},
+		{"U+009F", "a\u009f", false},
+	} {
+		read := func(kind Kind, write func(*Writer) error) error {
+			var b bytes.Buffer
+			w := NewWriter(&b, kind, Meta{})
+			if err := write(w); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			r, err := NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch kind {
+			case Flows:
+				for _, err := range r.Flows() {
+					return err
+				}
+			case Expectations:
+				for _, err := range r.Expects() {
+					return err
+				}
+			case Stats:
+				for _, err := range r.Stats() {
+					return err
+				}
+			}
+			return errors.New("no record")
+		}
+		var f format.Flow
+		if err := new(format.Dialect{Format: format.Conntrack}).Parse([]byte(udp), &f); err != nil {
+			t.Fatal(err)
+		}
+		f.Fields |= format.FieldHelper
+		f.Helper = c.text
+		var x format.Expect
+		if err := new(format.Dialect{Format: format.ConntrackExpect}).ParseExpect([]byte(ftp), &x); err != nil {
+			t.Fatal(err)
+		}
+		x.Helper = c.text
+		st := format.Stats{CPU: -1, Netns: c.text}
+		st.Set(format.StatFound, 1)
+		for _, r := range []struct {
+			what string
+			err  error
+		}{
+			{"a flow's helper", read(Flows, func(w *Writer) error { return w.Write(&f) })},
+			{"an expectation's helper", read(Expectations, func(w *Writer) error { return w.WriteExpect(&x) })},
+			{"a namespace", read(Stats, func(w *Writer) error { return w.WriteStats(&st) })},
+		} {
+			var ce *ColumnError
+			switch {
+			case c.ok && r.err != nil:
+				t.Errorf("%s in %s: %v", c.name, r.what, r.err)
+			case !c.ok && !errors.As(r.err, &ce):
+				t.Errorf("%s in %s: %v, want a *ColumnError", c.name, r.what, r.err)
+			}
+		}
+	}
+}
+
 // TestHostile checks that damaged and hostile files give typed errors,
 // quickly and in little memory.
 func TestHostile(t *testing.T) {

@@ -19,6 +19,7 @@ func TestCheck(t *testing.T) {
 	damaged := lines[0] + "tcp 6 garbage\n" + lines[1] + strings.Replace(lines[2], "dport=", "dport=x", 1) + lines[3]
 	vendor := strings.Replace(lines[0], " use=", " hwid=3 use=", 1)
 	pasted := "\t" + strings.Join(strings.Fields(lines[0]), "  ") + " \n" + lines[1]
+	csi := strings.Replace(lines[0], " mark=0 ", " mark=0 secctx=a\u009b31m ", 1) // CSI, a C1 control
 	for _, c := range []struct {
 		name  string
 		stdin string
@@ -34,6 +35,7 @@ func TestCheck(t *testing.T) {
 		{"vendor field, strict", vendor, []string{"check", "--strict", "-"}, 1, []string{"<stdin>: proc, 0 flows, 1 bad line"}, []string{`unknown field "hwid=3"`}},
 		{"pasted layout", pasted, []string{"check", "-"}, 0, []string{"<stdin>: proc, 2 flows, 0 bad lines, 1 record in a pasted layout"}, nil},
 		{"pasted layout, strict", pasted, []string{"check", "--strict", "-"}, 1, []string{"<stdin>: proc, 1 flow, 1 bad line"}, []string{"<stdin>:1:"}},
+		{"C1 control", csi, []string{"check", "-"}, 1, []string{"<stdin>: proc, 0 flows, 1 bad line"}, []string{"<stdin>:1:", "secctx: unexpected control character U+009B"}},
 		{"empty", "", []string{"check", "-"}, 0, []string{"<stdin>: empty, 0 flows, 0 bad lines"}, nil},
 		{"several", "", []string{"check", corpusProc, "../../testdata/corpus/xml-L.txt", "/nonexistent"}, 1,
 			[]string{corpusProc + ": proc, 56 flows, 0 bad lines", "../../testdata/corpus/xml-L.txt: xml, "}, []string{"no such file"}},
@@ -47,7 +49,7 @@ func TestCheck(t *testing.T) {
 		for _, e := range c.err {
 			ok = ok && strings.Contains(errs, e)
 		}
-		if !ok {
+		if !ok || strings.ContainsRune(errs, 0x9b) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q", c.name, code, out, errs)
 		}
 	}
