@@ -198,6 +198,58 @@ func TestDecodeText(t *testing.T) {
 	}
 }
 
+// TestDecodeExpectText: the decoders refuse, in an expectation's names,
+// the control characters they refuse in a flow's (TestDecodeText): an
+// expectation's help-name with ESC was read, and printed raw as conntrack's
+// text.
+func TestDecodeExpectText(t *testing.T) {
+	const line = `{"family":"ipv4","proto":"tcp","proto-num":6,"timeout":296,"tuple":{"src":"127.0.0.1","dst":"127.0.0.1","proto-src-port":0,"proto-dst-port":10000},"mask":{"src":"255.255.255.255","dst":"255.255.255.255","proto-src-port":0,"proto-dst-port":65535},"master":{"src":"127.0.0.1","dst":"127.0.0.1","proto-src-port":40704,"proto-dst-port":2121},"master-l4":"ports","class":0`
+	for _, c := range []struct {
+		name, helper, policy, progname string
+		ok                             bool
+	}{
+		{"plain", "sip", "signalling", "conntrack", true},
+		{"past C1", "sip\u00a0é", "", "", true},
+		{"ESC in help-name", "ftp\x1b[31m", "", "", false},
+		{"DEL in help-name", "ftp\x7f", "", "", false},
+		{"CSI (U+009B) in help-name", "ftp\u009b31m", "", "", false},
+		{"NEL (U+0085) in policy", "sip", "a\u0085", "", false},
+		{"LF in progname", "ftp", "", "x\nudp 17 FAKE", false},
+	} {
+		var x format.Expect
+		js := line
+		for _, m := range []struct{ key, v string }{{"help-name", c.helper}, {"policy", c.policy}, {"progname", c.progname}} {
+			if m.v != "" {
+				v, _ := json.Marshal(m.v)
+				js += `,"` + m.key + `":` + string(v)
+			}
+		}
+		var d codec.JSONDecoder
+		if err := d.DecodeExpect([]byte(js+"}"), &x); (err == nil) != c.ok {
+			t.Errorf("%s: JSON: %v", c.name, err)
+		}
+		// The same in msgpack.
+		if err := d.DecodeExpect([]byte(line+"}"), &x); err != nil {
+			t.Fatal(err)
+		}
+		x.Helper, x.Policy, x.Progname = c.helper, c.policy, c.progname
+		x.Fields |= format.ExpectHelper | format.ExpectPolicy | format.ExpectProgname
+		if c.policy == "" {
+			x.Fields &^= format.ExpectPolicy
+		}
+		if c.progname == "" {
+			x.Fields &^= format.ExpectProgname
+		}
+		var b bytes.Buffer
+		if err := codec.NewMsgpackEncoder(&b).EncodeExpect(&x); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := codec.NewMsgpackDecoder(&b).Decode(nil, &x); (err == nil) != c.ok {
+			t.Errorf("%s: msgpack: %v", c.name, err)
+		}
+	}
+}
+
 // TestJSONHints: a flow and an expectation, which share the members that
 // say their family and event, get the same error for a bad one, naming
 // what it wants (expectations got none).

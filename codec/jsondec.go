@@ -175,6 +175,9 @@ func (d *JSONDecoder) checkProto(p format.Proto) error {
 // checkExpect checks what an expectation's members must agree on.
 func (d *JSONDecoder) checkExpect(e *format.Expect) error {
 	r := &d.r
+	if field, msg := e.CheckText(); msg != "" {
+		return r.fail(format.ErrSyntax, field, msg)
+	}
 	if err := d.checkProto(e.Proto); err != nil {
 		return err
 	}

@@ -434,6 +434,9 @@ func (d *MsgpackDecoder) expect(x *format.Expect) error {
 	if err := getFields(d, expectLayout, expectFields[:], mask, x); err != nil {
 		return err
 	}
+	if field, r := x.CheckText(); r != "" {
+		return corrupt(field + ": " + r)
+	}
 	return d.skipRest()
 }
 

@@ -121,10 +121,34 @@ func parseExpectFlags(b []byte) (ExpectFlags, bool) {
 	return fl, true
 }
 
+// CheckText returns the field of e whose text no producer prints, and why:
+// a helper's, policy's or program's name that holds a control character
+// (C0, DEL or C1, which would forge lines or reach a terminal) or invalid
+// UTF-8. It returns "" and "" for an expectation whose text is sound. As
+// Flow.CheckText, the text parsers check this as they read, decoders of
+// JSON and msgpack call it on each expectation, and printers refuse what
+// it refuses. (An empty name is left to each format, as it was before.)
+func (e *Expect) CheckText() (field, reason string) {
+	for _, s := range [...]struct {
+		has   ExpectFields
+		field string
+		v     string
+	}{{ExpectHelper, "helper", e.Helper}, {ExpectPolicy, "policy", e.Policy}, {ExpectProgname, "progname", e.Progname}} {
+		if e.Has(s.has) && s.v != "" && !isText(s.v) {
+			return s.field, "holds control bytes or invalid UTF-8: " + quote(s.v)
+		}
+	}
+	return "", ""
+}
+
 // expectPrintable returns a *printError if e cannot be printed in format
-// fm, whatever its layout: a family or an address the format cannot hold,
-// or a part of it the format always prints.
+// fm, whatever its layout: text that no producer prints (CheckText), a
+// family or an address the format cannot hold, or a part of it the format
+// always prints.
 func expectPrintable(fm Format, e *Expect) error {
+	if field, r := e.CheckText(); r != "" {
+		return &printError{Format: fm, Msg: field + ": " + r}
+	}
 	if e.Family != IPv4 && e.Family != IPv6 {
 		return &printError{Format: fm, Msg: "family " + itoa(uint64(e.Family)) + " is neither IPv4 nor IPv6"}
 	}

@@ -121,6 +121,45 @@ func TestCheckText(t *testing.T) {
 	}
 }
 
+// TestCheckExpectText: an expectation's names are held to a flow's rule
+// (TestCheckText), by CheckText, which the decoders call, and by every
+// printer of expectations.
+func TestCheckExpectText(t *testing.T) {
+	var base format.Expect
+	if err := new(format.Dialect{Format: format.ConntrackExpect}).ParseExpect([]byte("296 proto=6 src=127.0.0.1 dst=127.0.0.1 sport=0 dport=10000 mask-src=255.255.255.255 mask-dst=255.255.255.255 sport=0 dport=65535 master-src=127.0.0.1 master-dst=127.0.0.1 sport=40704 dport=2121 class=0 helper=ftp"), &base); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, field string
+		set         func(*format.Expect)
+	}{
+		{"ESC in the helper", "helper", func(x *format.Expect) { x.Helper = "ftp\x1b[31m" }},
+		{"a newline in the helper", "helper", func(x *format.Expect) { x.Helper = "ftp\n296 proto=6 FAKE" }},
+		{"DEL in the helper", "helper", func(x *format.Expect) { x.Helper = "ftp\x7f" }},
+		{"CSI (U+009B) in the helper", "helper", func(x *format.Expect) { x.Helper = "ftp\u009b31m" }},
+		{"NEL (U+0085) in the policy", "policy", func(x *format.Expect) { x.Fields |= format.ExpectPolicy; x.Policy = "a\u0085" }},
+		{"invalid UTF-8 in progname", "progname", func(x *format.Expect) { x.Fields |= format.ExpectProgname; x.Progname = "\xff" }},
+	} {
+		x := base
+		c.set(&x)
+		if field, reason := x.CheckText(); field != c.field || reason == "" {
+			t.Errorf("%s: CheckText = %q, %q; want field %q", c.name, field, reason, c.field)
+		}
+		bad := map[string]string{"helper": x.Helper, "policy": x.Policy, "progname": x.Progname}[c.field]
+		for _, fm := range []format.Format{format.ProcExpect, format.ConntrackExpect, format.XMLExpect, format.ConntrackdExpect, format.ConntrackdXMLExpect} {
+			// Refused, or left out, as conntrackd leaves out progname.
+			out, err := (format.Dialect{Format: fm}).AppendExpect(nil, &x)
+			if err == nil && strings.Contains(string(out), bad) || err != nil && !errors.Is(err, format.ErrUnprintable) {
+				t.Errorf("%s: %s printed %q, %v", c.name, fm, out, err)
+			}
+		}
+	}
+	base.Helper = "ftp-\u00a0é" // past C1
+	if field, reason := base.CheckText(); field != "" || reason != "" {
+		t.Errorf("a sound expectation: %q, %q", field, reason)
+	}
+}
+
 // TestLongLine: a line a printer would make longer than a Scanner reads is
 // a *PrintError, so that what ctconv prints reads back. Unknown fields,
 // kept verbatim, are what makes a line grow so.
