@@ -123,7 +123,19 @@ func startWatch(t *testing.T, l *lab.Lab, bin string, args ...string) *watcher {
 	if err := w.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	subscribed(t, l, w)
 	return w
+}
+
+// subscribed waits until w's watch has subscribed to the lab's events, so
+// that it misses none of those made from then on.
+func subscribed(t *testing.T, l *lab.Lab, w *watcher) {
+	t.Helper()
+	if err := l.WaitSubscribed(w.cmd.Process.Pid, 10*time.Second); err != nil {
+		w.cmd.Process.Kill()
+		w.cmd.Wait()
+		t.Fatalf("ctconv %v: %v: %s", w.cmd.Args, err, w.stderr.String())
+	}
 }
 
 // stop interrupts the watch and returns its exit status.
@@ -198,7 +210,6 @@ func watchBeside(t *testing.T, l *lab.Lab, bin string, listen func(args ...strin
 	if len(args) > 0 {
 		more = startWatch(t, l, bin, args...)
 	}
-	time.Sleep(300 * time.Millisecond)
 
 	if err := l.Insert(lab.Fixed()); err != nil {
 		t.Fatal(err)
@@ -331,7 +342,6 @@ func TestLiveWatchGaps(t *testing.T) {
 	bin := build(t)
 	snap := filepath.Join(t.TempDir(), "events.ctsnap")
 	w := startWatch(t, l, bin, "--buffer", "1", "--to", "snapshot", "-o", snap)
-	time.Sleep(200 * time.Millisecond)
 	const flows = 3000
 	if _, err := l.Conntrack("-R", burstFile(t, flows)); err != nil {
 		t.Fatal(err)
@@ -380,7 +390,7 @@ func TestLiveWatchNetns(t *testing.T) {
 	if err := outside.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	subscribed(t, l, outside)
 	// A program that holds its socket until both have read its events, so
 	// that both find its name.
 	hold := l.Command("sh", "-c", "conntrack -I -p tcp -s 10.9.0.1 -d 10.9.0.2 --sport 1 --dport 2 --state ESTABLISHED -t 50 && sleep 1")

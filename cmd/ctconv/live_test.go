@@ -107,9 +107,8 @@ func TestLiveConntrack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stops[name] = stop
+		stops[name] = stop // subscribed: Listen waits
 	}
-	time.Sleep(200 * time.Millisecond)
 	if err := l.Insert(lab.Random(r, 200)); err != nil {
 		t.Fatal(err)
 	}

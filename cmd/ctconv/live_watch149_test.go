@@ -70,7 +70,6 @@ func TestLiveWatchEventTime(t *testing.T) {
 	v147 := startWatch(t, l, bin, "--with", "timestamp")
 	xml149 := startWatch(t, l, bin, "--to", "xml", "--with", "conntrack-1.4.9")
 	xml147 := startWatch(t, l, bin, "--to", "xml")
-	time.Sleep(300 * time.Millisecond)
 	for _, w := range []*watcher{v149, v147} {
 		if err := w.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)

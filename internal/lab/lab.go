@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ctconv/ctconv/internal/netns"
 )
@@ -188,9 +189,9 @@ func (l *Lab) Conntrack(args ...string) ([]byte, error) {
 	return l.Exec(nil, append([]string{"conntrack"}, args...)...)
 }
 
-// Listen starts conntrack -E (or any conntrack command that runs until
-// interrupted) with args in the namespace; stop interrupts it and returns
-// what it printed on stdout.
+// Listen starts conntrack -E with args in the namespace, and returns once
+// it has subscribed to events (WaitSubscribed); stop interrupts it and
+// returns what it printed on stdout.
 func (l *Lab) Listen(args ...string) (stop func() ([]byte, error), err error) {
 	return l.ListenWith("conntrack", args...)
 }
@@ -203,6 +204,11 @@ func (l *Lab) ListenWith(bin string, args ...string) (stop func() ([]byte, error
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		return nil, err
+	}
+	if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("%s %s: %w: %s", bin, strings.Join(args, " "), err, errb.String())
 	}
 	return func() ([]byte, error) {
 		cmd.Process.Signal(os.Interrupt)

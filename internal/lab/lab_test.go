@@ -3,6 +3,7 @@ package lab
 import (
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,55 @@ func TestLiveDo(t *testing.T) {
 	}
 	if after := ns("/proc/thread-self/ns/net"); after != before {
 		t.Errorf("after Do, the thread is in %s; want %s, where it was", after, before)
+	}
+}
+
+// TestLiveListenSubscribed: an event made as soon as Listen returns is
+// one conntrack -E prints, for Listen waits until it has subscribed (a
+// sleep instead lost the first events of a listener that started late).
+func TestLiveListenSubscribed(t *testing.T) {
+	l := ForTest(t, "ctconv-lab", "conntrack -E")
+	for i := range 3 {
+		stop, err := l.Listen("-E")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sport := strconv.Itoa(1000 + i)
+		if _, err := l.Conntrack("-I", "-p", "tcp", "-s", "10.0.0.1", "-d", "10.0.0.2", "--sport", sport, "--dport", "2",
+			"--state", "ESTABLISHED", "-t", "60"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // for conntrack to print what it has received
+		out, err := stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), "[NEW] tcp      6 60 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport="+sport+" ") {
+			t.Errorf("run %d: conntrack -E missed the first event: %q", i, out)
+		}
+	}
+}
+
+// TestSubscribed reads /proc/net/netlink as WaitSubscribed does.
+func TestSubscribed(t *testing.T) {
+	const table = `sk               Eth Pid        Groups   Rmem     Wmem     Dump  Locks    Drops    Inode
+0000000011111111 0   0          00000000 0        0        0     2        0        100
+0000000022222222 12  4242       00000000 0        0        0     2        0        200
+0000000033333333 12  4243       00000007 0        0        0     2        0        300
+0000000044444444 0   4244       00000001 0        0        0     2        0        400
+`
+	for _, c := range []struct {
+		inode string
+		want  bool
+	}{
+		{"100", false}, // not netfilter
+		{"200", false}, // netfilter, no group
+		{"300", true},
+		{"400", false}, // a group, not netfilter
+		{"999", false},
+	} {
+		if got := subscribed([]byte(table), map[string]bool{c.inode: true}); got != c.want {
+			t.Errorf("inode %s: %v, want %v", c.inode, got, c.want)
+		}
 	}
 }

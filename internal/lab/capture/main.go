@@ -134,7 +134,7 @@ func full(files map[string][]byte) error {
 }
 
 // listenAll starts conntrack -E, the program at bin, in each form of
-// events, keyed by the name of its file, and lets them subscribe.
+// events, keyed by the name of its file, each subscribed when it returns.
 func listenAll(l *lab.Lab, bin string) (map[string]func() ([]byte, error), error) {
 	stops := map[string]func() ([]byte, error){}
 	for name, args := range events {
@@ -144,7 +144,6 @@ func listenAll(l *lab.Lab, bin string) (map[string]func() ([]byte, error), error
 		}
 		stops[name] = stop
 	}
-	time.Sleep(200 * time.Millisecond)
 	return stops, nil
 }
 
