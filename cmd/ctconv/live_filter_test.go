@@ -22,20 +22,7 @@ func TestLiveFilter(t *testing.T) {
 	if err := l.Insert(append(lab.Fixed(), lab.Random(rand.New(rand.NewPCG(s, s^1)), 300)...)); err != nil {
 		t.Fatal(err)
 	}
-	all, err := l.Conntrack("-L")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Flows that may time out between two reads (lab.Fixed has one of a
-	// second) are left out of the comparisons.
-	expiring := map[string]bool{}
-	for _, f := range parseAll(t, format.Conntrack, all) {
-		if f.Timeout < 10 {
-			expiring[identity(&f)] = true
-		}
-	}
 	file := filepath.Join(t.TempDir(), "all.txt")
-	os.WriteFile(file, all, 0o644)
 	for _, c := range []struct{ conntrack, ctconv string }{
 		{"-p tcp", "--proto tcp"},
 		{"-p udp", "--proto 17"},
@@ -56,13 +43,32 @@ func TestLiveFilter(t *testing.T) {
 		{"-p sctp --state ESTABLISHED", "--proto sctp --state ESTABLISHED"},
 		{"-p tcp -s 10.0.0.0/8 --dport 80 -u SEEN_REPLY", "--proto tcp --src 10.0.0.0/8 --dport 80 --status SEEN_REPLY"},
 	} {
+		// The table as it is now, beside conntrack's filter of it: a
+		// listing made once, before all the filters, held flows of lab.Fixed
+		// (of 25 and 30 s) that had gone when a slow run came to the later
+		// filters. Flows that may time out between the reads of a filter
+		// (lab.Fixed has one of a second) are left out of the comparisons.
+		all, err := l.Conntrack("-L")
+		if err != nil {
+			t.Fatal(err)
+		}
+		expiring := map[string]bool{}
+		for _, f := range parseAll(t, format.Conntrack, all) {
+			if f.Timeout < 10 {
+				expiring[identity(&f)] = true
+			}
+		}
+		os.WriteFile(file, all, 0o644)
 		want, err := l.Conntrack(append([]string{"-L"}, strings.Fields(c.conntrack)...)...)
 		if err != nil {
 			t.Fatalf("conntrack -L %s: %v", c.conntrack, err)
 		}
 		w := without(identities(t, want), expiring)
-		if len(w) == 0 {
+		switch {
+		case len(want) == 0:
 			t.Errorf("conntrack -L %s lists nothing: a filter that tests nothing", c.conntrack)
+		case len(w) == 0:
+			t.Logf("conntrack -L %s lists only flows about to time out: the filter is not tested in this run", c.conntrack)
 		}
 		// The listing in a file, and the table over netlink, where the
 		// kernel filters the families, marks and zones.
