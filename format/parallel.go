@@ -480,10 +480,10 @@ func (c *chunker) cutAt(from, at int64) (int64, bool) {
 	if at >= c.end {
 		return c.end, true
 	}
-	back := min(at-from, 4<<10) // so that the line before the cut is whole
+	back := min(at-from, 512) // so that a line ends before the cut
 	ws := at - back
 	limit := at + 2*int64(c.maxLine+1) + readSize
-	for n := int64(8 << 10); ; n *= 2 {
+	for n := int64(2 << 10); ; n *= 2 {
 		we := min(at+n, c.end)
 		c.win = slices.Grow(c.win[:0], int(we-ws))[:we-ws]
 		if k, err := c.at.ReadAt(c.win, ws); k < len(c.win) {
