@@ -267,8 +267,13 @@ func (s *Scanner) EachFlow(each func(worker int, flows []Flow)) iter.Seq[error] 
 const eachBatch = 64
 
 // Workers returns the goroutines that read the input at once: WithWorkers's
-// n, or 1.
-func (s *Scanner) Workers() int { return max(s.workers, 1) }
+// n, or 1, as with a WithDecoder, whose records are read in order.
+func (s *Scanner) Workers() int {
+	if s.dec != nil {
+		return 1
+	}
+	return max(s.workers, 1)
+}
 
 // finish makes the Scanner read no more of its input.
 func (s *Scanner) finish() {
