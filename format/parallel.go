@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // WithWorkers makes the Scanner parse on n goroutines at once, so that a
@@ -15,7 +16,10 @@ import (
 // positions, line numbers and counts as a Scanner without it. n below 2,
 // the default, parses on the caller's goroutine alone. A chunk is some
 // 64 KiB of whole lines, and at most 2n are read ahead, so that a pipe's
-// memory stays bounded.
+// memory stays bounded. A file, an input with ReadAt, Seek and Size (an
+// *io.SectionReader over an *os.File, a *bytes.Reader), is cut where it
+// is, and each worker reads its own chunks: the input is copied on every
+// core, into the caches of the core that parses it.
 //
 // The iterators still hand out one record at a time, each valid until the
 // next iteration. The Scanner reads the input ahead on a goroutine of its
@@ -54,6 +58,12 @@ type par struct {
 	over    bool // the parallel scan ended: the Scanner reads on alone
 	n       int  // workers
 	kind    kind
+	each    func(worker int, flows []Flow) // EachFlow's: the workers hand their flows to it
+	gate    []chan bool                    // by seq modulo its length: every batch up to seq was read rightly
+	stopped atomic.Bool                    // EachFlow's loop stopped: no more flows are handed out
+	lines   []chan int                     // of a file, by seq modulo its length: the lines up to the end of batch seq
+	file    io.ReaderAt                    // the file whose chunks the workers read, if it is one
+	working sync.WaitGroup                 // the batches handed to the workers and not done yet
 	free    chan *batch
 	jobs    chan *batch
 	done    chan *batch
@@ -82,6 +92,22 @@ type chunker struct {
 	err     error  // the reader's error, after carry
 	line    int    // the lines before the next chunk
 	read    int    // the chunks read
+
+	// A file (an input with ReadAt and Size) is cut where it is, and each
+	// worker reads its chunk itself: the copy is made on every core, into
+	// the caches of the core that parses it.
+	at       io.ReaderAt
+	off, end int64  // the next chunk's offset, and the file's size
+	win      []byte // the bytes around a cut
+}
+
+// A file is an input that a parallel scan cuts where it is, and whose
+// chunks the workers read themselves: as *io.SectionReader, *bytes.Reader
+// and *strings.Reader.
+type file interface {
+	io.ReaderAt
+	io.Seeker
+	Size() int64
 }
 
 // A batch is a chunk of the input, whole lines, and what a worker read
@@ -89,6 +115,8 @@ type chunker struct {
 type batch struct {
 	seq     int
 	buf     []byte
+	off     int64 // of a file: where buf is in it, and its length
+	size    int
 	line    int  // the lines of the input before buf
 	last    bool // the input ends with buf
 	open    bool // cut where the line after buf was not read yet
@@ -97,6 +125,7 @@ type batch struct {
 	panic   any  // the reader's or the worker's panic, which the loop raises
 	flows   []Flow
 	expects []Expect
+	n       int // the records read
 	items   []item
 	states  []state // the items' states that are not their line numbers alone
 	end     state   // after the batch
@@ -154,8 +183,9 @@ func (s *Scanner) setState(base, at state) {
 
 // parallel reports whether the records of kind k are read in parallel,
 // starting the parallel scan if it can: from the start of the input, of a
-// format detected or given whose records stand on their own.
-func (s *Scanner) parallel(k kind) bool {
+// format detected or given whose records stand on their own. With each,
+// the workers hand the flows they read to each (EachFlow).
+func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 	if s.workers < 2 || s.par != nil && s.par.over {
 		return false
 	}
@@ -178,8 +208,14 @@ func (s *Scanner) parallel(k kind) bool {
 		return false
 	}
 	n := s.workers
-	p := &par{n: n, kind: k, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
+	p := &par{n: n, kind: k, each: each, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
 		halt: &halt{quit: make(chan struct{})}, exited: make(chan struct{}), ready: make([]*batch, 2*n)}
+	if each != nil {
+		p.gate = make([]chan bool, 2*n)
+		for i := range p.gate {
+			p.gate[i] = make(chan bool, 1)
+		}
+	}
 	// What detection read may be all a live stream has to give for now:
 	// its whole lines are handed out without waiting for more (short).
 	p.rd = chunker{r: s.r, format: s.format, maxLine: s.maxLine, size: s.chunk, eof: s.eof || s.rerr != nil, err: s.rerr,
@@ -187,17 +223,35 @@ func (s *Scanner) parallel(k kind) bool {
 	if p.rd.size <= 0 {
 		p.rd.size = chunkSize
 	}
+	if f, ok := s.r.(file); ok && !p.rd.eof {
+		if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
+			p.file, p.rd.at, p.rd.off, p.rd.end, p.rd.carry = f, f, pos-int64(len(p.rd.carry)), f.Size(), nil
+			p.lines = make([]chan int, 2*n)
+			for i := range p.lines {
+				p.lines[i] = make(chan int, 1)
+			}
+		}
+	}
 	s.start = s.end
 	for range 2 * n {
 		p.free <- new(batch)
 	}
-	for range n {
+	for i := range n {
 		w := &Scanner{given: s.format, format: s.format, name: s.name, maxLine: s.maxLine}
 		w.ps.Dialect = s.ps.Dialect
 		go func() {
 			for b := range p.jobs {
-				w.scanSafe(b, p.kind)
+				if p.file != nil {
+					p.readChunk(b)
+				}
+				if !b.uncut {
+					w.scanSafe(b, p.kind, p.each != nil)
+				}
+				if p.each != nil {
+					p.handOut(w, i, b)
+				}
 				p.done <- b
+				p.working.Done()
 			}
 		}()
 	}
@@ -218,11 +272,13 @@ type halt struct {
 
 func (h *halt) stop() { h.once.Do(func() { close(h.quit) }) }
 
-// end stops the parallel scan's reader and waits for it: the chunker is
-// the Scanner's then.
+// end stops the parallel scan's reader and waits for it and for the
+// workers: the chunker and the input are the Scanner's then, and EachFlow's
+// function is called no more.
 func (p *par) end() {
 	p.halt.stop()
 	<-p.exited
+	p.working.Wait()
 	p.cleanup.Stop()
 }
 
@@ -323,6 +379,7 @@ func (p *par) readAll() {
 			p.done <- b // for the Scanner to read alone
 			return
 		}
+		p.working.Add(1)
 		p.jobs <- b
 		if b.last {
 			return
@@ -339,6 +396,10 @@ func (p *par) chunk(b *batch) {
 	c := &p.rd
 	b.seq, b.line, b.last, b.open, b.uncut, b.past, b.panic = c.read, c.line, false, false, false, false, nil
 	c.read++
+	if c.at != nil {
+		p.cutFile(b)
+		return
+	}
 	buf := append(b.buf[:0], c.carry...)
 	from := c.size - 1
 	limit := c.size + 2*(c.maxLine+1) + readSize
@@ -394,6 +455,79 @@ func (p *par) chunk(b *batch) {
 	b.buf = buf
 	b.last = c.eof && len(c.carry) == 0 && !b.uncut
 	c.line += bytes.Count(buf, []byte("\n"))
+}
+
+// cutFile cuts the next chunk of a file into b: where it is, for its
+// worker to read (readChunk). Where no cut is found, or reading around
+// one fails, b is uncut, and the Scanner reads on alone from it.
+func (p *par) cutFile(b *batch) {
+	c := &p.rd
+	b.off = c.off
+	to, ok := c.cutAt(c.off, c.off+int64(c.size))
+	if !ok {
+		b.uncut = true
+		return
+	}
+	b.size, c.off = int(to-b.off), to
+	b.last = to == c.end
+}
+
+// cutAt returns the offset in the file of the first place, after the line
+// that holds the byte before at, where a record starts (cut), reading the
+// lines around it; false if there is none within two of the longest lines
+// the Scanner reads, or reading fails. from is the chunk's start, a line's.
+func (c *chunker) cutAt(from, at int64) (int64, bool) {
+	if at >= c.end {
+		return c.end, true
+	}
+	back := min(at-from, 512) // so that a line ends before the cut
+	ws := at - back
+	limit := at + 2*int64(c.maxLine+1) + readSize
+	for n := int64(2 << 10); ; n *= 2 {
+		we := min(at+n, c.end)
+		c.win = slices.Grow(c.win[:0], int(we-ws))[:we-ws]
+		if k, err := c.at.ReadAt(c.win, ws); k < len(c.win) {
+			_ = err
+			return 0, false
+		}
+		i := int(back) - 1
+		if ws > from {
+			// The window starts within a line: look after its first end.
+			nl := bytes.IndexByte(c.win, '\n')
+			if nl < 0 {
+				if we == c.end || we > limit {
+					return 0, false
+				}
+				continue
+			}
+			i = max(i, nl+1)
+		}
+		if cut, ok := c.cut(c.win, i, we == c.end); ok {
+			return ws + int64(cut), true
+		}
+		switch {
+		case we == c.end:
+			return c.end, true // no cut: the file's end is the chunk's
+		case we > limit:
+			return 0, false
+		}
+	}
+}
+
+// readChunk reads b's chunk of the file, and sets its line numbers: once
+// the batch before has set its own, for the lines before b are counted
+// batch by batch. A chunk that cannot be read whole is uncut: the Scanner
+// reads on alone from it, and meets what went wrong itself.
+func (p *par) readChunk(b *batch) {
+	b.buf = slices.Grow(b.buf[:0], b.size)[:b.size]
+	k, _ := p.file.ReadAt(b.buf, b.off)
+	b.uncut = k < b.size
+	lines := bytes.Count(b.buf, []byte("\n"))
+	b.line = p.rd.line // the lines before the first batch
+	if b.seq > 0 {
+		b.line = <-p.lines[(b.seq-1)%len(p.lines)]
+	}
+	p.lines[b.seq%len(p.lines)] <- b.line + lines
 }
 
 // readSome reads into b, as fill does.
@@ -474,20 +608,43 @@ func (c *chunker) starts(line []byte) bool {
 // on its own goroutine, where its caller may recover it, as from a
 // Scanner without workers: a goroutine of the Scanner's own would end the
 // program.
-func (w *Scanner) scanSafe(b *batch, k kind) {
+func (w *Scanner) scanSafe(b *batch, k kind, each bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			b.panic = v
 		}
 	}()
-	w.scanChunk(b, k)
+	w.scanChunk(b, k, each)
+}
+
+// handOut hands the flows that worker w read from b to EachFlow's
+// function, once every batch before b is known to have been read rightly:
+// where a record read on past its batch, the Scanner reads on alone from
+// that batch, and hands the flows from there out itself.
+func (p *par) handOut(w *Scanner, worker int, b *batch) {
+	ok := b.panic == nil && !b.past && !b.uncut
+	if b.seq > 0 {
+		ok = <-p.gate[(b.seq-1)%len(p.gate)] && ok
+	}
+	if ok && b.n > 0 && !p.stopped.Load() {
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					b.panic, ok = v, false
+				}
+			}()
+			p.each(worker, w.flows[:b.n])
+		}()
+	}
+	p.gate[b.seq%len(p.gate)] <- ok
 }
 
 // scanChunk reads the records of b's chunk, as the Scanner would read them
-// at that place of the input, into b.
-func (w *Scanner) scanChunk(b *batch, k kind) {
-	xw := w.xw.src[:0]
-	*w = Scanner{given: w.given, format: w.format, name: w.name, maxLine: w.maxLine, ps: w.ps,
+// at that place of the input, into b; with each, it reads flows into the
+// worker's own, for handOut, and keeps only the bad lines as items.
+func (w *Scanner) scanChunk(b *batch, k kind, each bool) {
+	xw, flows := w.xw.src[:0], w.flows
+	*w = Scanner{given: w.given, format: w.format, name: w.name, maxLine: w.maxLine, ps: w.ps, flows: flows,
 		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, open: b.open, lineNo: b.line,
 		join: w.join[:0], segs: w.segs[:0], phys: w.phys[:0], xw: xmlWindow{src: xw}, mixed: mixed{f: w.mixed.f, e: w.mixed.e}}
 	w.ps.p.opts = 0
@@ -501,14 +658,22 @@ func (w *Scanner) scanChunk(b *batch, k kind) {
 			}
 			r.e = &b.expects[n]
 		} else {
-			if n == len(b.flows) {
-				b.flows = append(b.flows, Flow{})
+			fs := &b.flows
+			if each {
+				fs = &w.flows
 			}
-			r.f = &b.flows[n]
+			if n == len(*fs) {
+				*fs = append(*fs, Flow{})
+			}
+			r.f = &(*fs)[n]
 		}
 		ok := w.scan(r)
 		if !ok && w.pending == nil {
 			break
+		}
+		if ok && each && w.pending == nil {
+			n++
+			continue
 		}
 		at := w.state()
 		it := item{rec: -1, full: -1, line: at.line, lines: at.lines, err: w.pending, text: b.keep(w.line)}
@@ -522,7 +687,7 @@ func (w *Scanner) scanChunk(b *batch, k kind) {
 		w.pending = nil
 		b.items = append(b.items, it)
 	}
-	b.end, b.endText, b.past = w.state(), b.keep(w.line), w.past
+	b.end, b.endText, b.past, b.n = w.state(), b.keep(w.line), w.past, n
 	w.buf = nil
 }
 
@@ -538,6 +703,22 @@ func (b *batch) keep(line []byte) span {
 	return span{from: from, to: len(b.text), joined: true}
 }
 
+// stopEach ends the parallel scan of an EachFlow whose loop stopped: the
+// workers hand out no more, and the Scanner has the batches back.
+func (s *Scanner) stopEach() {
+	p := s.par
+	p.stopped.Store(true)
+	p.end()
+	seq := p.next
+	if p.cur != nil {
+		seq++
+	}
+	for ; seq < p.rd.read; seq++ {
+		p.wait(seq)
+	}
+	p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
+}
+
 // alone makes the Scanner read on alone from batch b, or after the last
 // batch if nil, as if it had read the input so far itself.
 func (s *Scanner) alone(b *batch) {
@@ -546,16 +727,28 @@ func (s *Scanner) alone(b *batch) {
 	c := &p.rd
 	var rest []byte
 	if b != nil {
-		rest = append(rest, b.buf...)
+		if c.at == nil {
+			rest = append(rest, b.buf...)
+		}
 		for seq := b.seq + 1; seq < c.read; seq++ {
-			rest = append(rest, p.wait(seq).buf...)
+			if b := p.wait(seq); c.at == nil {
+				rest = append(rest, b.buf...)
+			}
 		}
 	}
-	rest = append(rest, c.carry...)
-	s.buf, s.start, s.end, s.eof = rest, 0, len(rest), c.eof && c.err == nil
-	if c.err != nil {
+	switch {
+	case c.at != nil:
+		// A file is read on from where b starts, or from its end.
+		off := c.end
+		if b != nil {
+			off = b.off
+		}
+		s.r, s.eof = io.NewSectionReader(c.at, off, c.end-off), b == nil
+	case c.err != nil:
 		s.r = errReader{c.err}
 	}
+	rest = append(rest, c.carry...)
+	s.buf, s.start, s.end, s.eof = rest, 0, len(rest), s.eof || c.eof && c.err == nil
 	s.setState(state{}, p.base)
 	s.line = p.text
 	p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}

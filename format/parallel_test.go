@@ -164,35 +164,7 @@ func firstDiff(a, b string) string {
 // spans lines; lines too long to read, where the scan reads on alone; a
 // reader that fails.
 func TestParallelEdges(t *testing.T) {
-	conntrack := readLines(t, "../testdata/corpus/conntrack-L.txt", 6)
-	proc := readLines(t, "../testdata/corpus/proc.txt", 5)
-	xml := readLines(t, "../testdata/corpus/xml-L.txt", 6)
-	msg := "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.\n"
-	tests := []struct {
-		name    string
-		in      string
-		maxLine int
-		err     error
-	}{
-		{name: "lines", in: strings.Join(proc, "")},
-		{name: "crlf", in: strings.ReplaceAll(strings.Join(proc, ""), "\n", "\r\n")},
-		{name: "no final newline", in: strings.TrimSuffix(strings.Join(conntrack, ""), "\n")},
-		{name: "blank lines", in: "\n \n" + strings.Join(conntrack[:2], "\n\n") + "\n\t\n"},
-		{name: "bom", in: "\xef\xbb\xbf" + strings.Join(proc, "")},
-		{name: "backslash", in: conntrack[0] + wrapAt(conntrack[1], " packets=", " \\\n      ") + wrapAt(conntrack[2], " src=", " \\\n") + conntrack[3]},
-		{name: "backslash at the end", in: conntrack[0] + conntrack[1][:40] + " \\\n"},
-		{name: "message cuts a record", in: conntrack[0] + conntrack[1][:60] + msg + conntrack[1][60:] + conntrack[2] + msg},
-		{name: "pdf wrapped", in: conntrack[0] + wrapAt(conntrack[1], " packets=", "\n") + wrapAt(conntrack[2], " [", "\n") + conntrack[3][:50] + "\n" + conntrack[4]},
-		{name: "bad lines", in: conntrack[0] + "garbage\n" + conntrack[1][:30] + "\n" + conntrack[2] + "tcp 6 x\n"},
-		{name: "xml", in: strings.Join(xml, "")},
-		{name: "xml over lines", in: xml[0] + xml[1] + strings.ReplaceAll(xml[2], "><", ">\n  <") + xml[3] + strings.ReplaceAll(xml[4], "><", ">\n<") + xml[5]},
-		{name: "xml quote over lines", in: xml[0] + xml[1] + "<flow a=\"x\n</flow>\n<flow\">" + xml[2] + xml[3] + xml[4]},
-		{name: "xml records on a line", in: xml[0] + xml[1] + strings.TrimSuffix(xml[2], "\n") + xml[3] + xml[4]},
-		{name: "long lines", in: proc[0] + strings.Repeat("x", 200) + "\n" + proc[1] + strings.Repeat("y ", 150) + "\n" + proc[2], maxLine: 64},
-		{name: "reader fails", in: strings.Repeat(strings.Join(proc, ""), 50) + proc[0][:20], err: errors.New("disk on fire")},
-		{name: "reader fails after a line", in: strings.Repeat(strings.Join(proc, ""), 50), err: errors.New("disk on fire")},
-		{name: "a line longer than a chunk goes", in: strings.Join(proc, "") + strings.Repeat("x", 200<<10) + "\n" + strings.Join(proc, ""), maxLine: 64},
-	}
+	tests := edges(t)
 	// Readers that give a line, or a byte, at a time, as a live stream
 	// does, make the chunks end with the lines read so far.
 	readers := []func(io.Reader) io.Reader{
@@ -232,6 +204,43 @@ func TestParallelEdges(t *testing.T) {
 	}
 }
 
+// An edge is an input that a parallel scan must read as a serial one.
+type edge struct {
+	name    string
+	in      string
+	maxLine int
+	err     error // the reader's, after in
+}
+
+// edges returns small inputs whose records straddle chunks (see
+// TestParallelEdges).
+func edges(t *testing.T) []edge {
+	conntrack := readLines(t, "../testdata/corpus/conntrack-L.txt", 6)
+	proc := readLines(t, "../testdata/corpus/proc.txt", 5)
+	xml := readLines(t, "../testdata/corpus/xml-L.txt", 6)
+	msg := "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.\n"
+	return []edge{
+		{name: "lines", in: strings.Join(proc, "")},
+		{name: "crlf", in: strings.ReplaceAll(strings.Join(proc, ""), "\n", "\r\n")},
+		{name: "no final newline", in: strings.TrimSuffix(strings.Join(conntrack, ""), "\n")},
+		{name: "blank lines", in: "\n \n" + strings.Join(conntrack[:2], "\n\n") + "\n\t\n"},
+		{name: "bom", in: "\xef\xbb\xbf" + strings.Join(proc, "")},
+		{name: "backslash", in: conntrack[0] + wrapAt(conntrack[1], " packets=", " \\\n      ") + wrapAt(conntrack[2], " src=", " \\\n") + conntrack[3]},
+		{name: "backslash at the end", in: conntrack[0] + conntrack[1][:40] + " \\\n"},
+		{name: "message cuts a record", in: conntrack[0] + conntrack[1][:60] + msg + conntrack[1][60:] + conntrack[2] + msg},
+		{name: "pdf wrapped", in: conntrack[0] + wrapAt(conntrack[1], " packets=", "\n") + wrapAt(conntrack[2], " [", "\n") + conntrack[3][:50] + "\n" + conntrack[4]},
+		{name: "bad lines", in: conntrack[0] + "garbage\n" + conntrack[1][:30] + "\n" + conntrack[2] + "tcp 6 x\n"},
+		{name: "xml", in: strings.Join(xml, "")},
+		{name: "xml over lines", in: xml[0] + xml[1] + strings.ReplaceAll(xml[2], "><", ">\n  <") + xml[3] + strings.ReplaceAll(xml[4], "><", ">\n<") + xml[5]},
+		{name: "xml quote over lines", in: xml[0] + xml[1] + "<flow a=\"x\n</flow>\n<flow\">" + xml[2] + xml[3] + xml[4]},
+		{name: "xml records on a line", in: xml[0] + xml[1] + strings.TrimSuffix(xml[2], "\n") + xml[3] + xml[4]},
+		{name: "long lines", in: proc[0] + strings.Repeat("x", 200) + "\n" + proc[1] + strings.Repeat("y ", 150) + "\n" + proc[2], maxLine: 64},
+		{name: "reader fails", in: strings.Repeat(strings.Join(proc, ""), 50) + proc[0][:20], err: errors.New("disk on fire")},
+		{name: "reader fails after a line", in: strings.Repeat(strings.Join(proc, ""), 50), err: errors.New("disk on fire")},
+		{name: "a line longer than a chunk goes", in: strings.Join(proc, "") + strings.Repeat("x", 200<<10) + "\n" + strings.Join(proc, ""), maxLine: 64},
+	}
+}
+
 // readLines returns the first n lines of file, each with its newline.
 func readLines(t *testing.T, file string, n int) []string {
 	data, err := os.ReadFile(file)
@@ -267,7 +276,7 @@ func (l *lineReader) Read(p []byte) (int, error) {
 func (f failing) Read([]byte) (int, error) { return 0, f.err }
 
 // FuzzParallel checks that a parallel scan in chunks of 1 to 64 bytes
-// tells all that a serial one does (see trace), of any stream, in loops
+// tells all that a serial one does (see trace and eachTrace), of any stream, in loops
 // that stop after every 1 to 8 steps and go on; read a line at a time,
 // its chunks also end where the lines read so far end.
 func FuzzParallel(f *testing.F) {
@@ -291,6 +300,15 @@ func FuzzParallel(f *testing.F) {
 		got := trace(t, r, d, int(every%8), format.WithMaxLine(512), format.WithWorkers(2), format.WithChunk(1+int(chunk%64)))
 		if got != want {
 			t.Fatalf("chunks of %d: parallel differs:\n%s", 1+chunk%64, firstDiff(want, got))
+		}
+		want, _ = eachTrace(t, bytes.NewReader(data), d, format.WithMaxLine(512))
+		r = bytes.NewReader(data)
+		if chunk >= 128 {
+			r = &lineReader{r: bufio.NewReader(r)}
+		}
+		got, _ = eachTrace(t, r, d, format.WithMaxLine(512), format.WithWorkers(2), format.WithChunk(1+int(chunk%64)))
+		if got != want {
+			t.Fatalf("EachFlow, chunks of %d: parallel differs:\n%s", 1+chunk%64, firstDiff(want, got))
 		}
 	})
 }

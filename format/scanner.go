@@ -62,6 +62,7 @@ type Scanner struct {
 		st Stats
 	} // where the iterators read to
 	pending *ParseError // the bad line the iterator yields next
+	flows   []Flow      // where EachFlow reads to
 
 	workers int  // WithWorkers's
 	chunk   int  // the size of the chunks a parallel scan parses; 0 for its default
@@ -183,6 +184,102 @@ func (s *Scanner) Expects() iter.Seq2[*Expect, error] { return scanAll(s, &s.own
 // record.
 func (s *Scanner) Stats() iter.Seq2[*Stats, error] { return scanAll(s, &s.own.st) }
 
+// EachFlow reads the flows of the input and hands them to each, in
+// batches, where they are read: with WithWorkers(n), on n goroutines at
+// once and in no order, so that a count or a sum of a large table takes
+// every core without moving each flow to the core of the loop. worker is
+// the number of the goroutine that calls each, below the Scanner's
+// Workers, and each call of one worker comes after its last, so that each
+// can add to a slot of its own without locks; flows are valid only during
+// the call. The iterator yields, on the caller's goroutine and in the
+// order of the input, what Flows yields besides flows: each bad line's
+// *ParseError, after which the loop may go on, and an error that ends the
+// input.
+//
+//	counts := make([]struct{ n int; _ [56]byte }, sc.Workers())
+//	for err := range sc.EachFlow(func(w int, flows []format.Flow) {
+//		counts[w].n += len(flows)
+//	}) {
+//		// a bad line, or an error that ended the input
+//	}
+//
+// Once the loop ends, each is called no more. By the time a bad line is
+// yielded, every flow before it has been handed to each, and some after
+// it may have been. A loop that stops ends the reading: the Scanner reads
+// no more of the input.
+func (s *Scanner) EachFlow(each func(worker int, flows []Flow)) iter.Seq[error] {
+	return func(yield func(error) bool) {
+		if s.parallel(kindFlow, each) {
+			for {
+				b, it := s.nextItem()
+				if it == nil {
+					break // read on alone
+				}
+				if it.err == nil { // a batch read for Flows, which a loop left
+					each(0, b.flows[it.rec:it.rec+1])
+				} else if !yield(it.err) {
+					s.stopEach()
+					s.finish()
+					return
+				}
+			}
+		}
+		n := 0
+		hand := func() {
+			if n > 0 {
+				each(0, s.flows[:n])
+				n = 0
+			}
+		}
+		for {
+			if n == len(s.flows) {
+				if n < eachBatch {
+					s.flows = append(s.flows, Flow{})
+				} else {
+					hand()
+				}
+			}
+			if s.scan(rec{f: &s.flows[n]}) {
+				n++
+				continue
+			}
+			hand()
+			err := s.err
+			if s.pending != nil {
+				err, s.pending = s.pending, nil
+			}
+			if err == nil {
+				return
+			}
+			if !yield(err) {
+				s.finish()
+				return
+			}
+			if err == s.err {
+				return
+			}
+		}
+	}
+}
+
+// eachBatch is the flows that EachFlow hands out at once where it reads on
+// one goroutine.
+const eachBatch = 64
+
+// Workers returns the goroutines that read the input at once: WithWorkers's
+// n, or 1, as with a WithDecoder, whose records are read in order.
+func (s *Scanner) Workers() int {
+	if s.dec != nil {
+		return 1
+	}
+	return max(s.workers, 1)
+}
+
+// finish makes the Scanner read no more of its input.
+func (s *Scanner) finish() {
+	s.start, s.end, s.eof, s.rerr = 0, 0, true, nil
+}
+
 // scanAll iterates over the records that s reads into r.
 func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
@@ -195,7 +292,7 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 		case *Stats:
 			to.st = r
 		}
-		if s.parallel(to.kind()) {
+		if s.parallel(to.kind(), nil) {
 			for {
 				b, it := s.nextItem()
 				if it == nil {

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,7 +224,9 @@ func FuzzSnapshot(f *testing.F) {
 			case h.Expectations:
 				_, err = records(r.Expects())
 			default:
-				_, err = records(r.Flows())
+				var flows []format.Flow
+				flows, err = records(r.Flows())
+				eachFlows(t, data, flows, err)
 			}
 			r.Close()
 		}
@@ -229,6 +234,38 @@ func FuzzSnapshot(f *testing.F) {
 			t.Fatalf("error %v (%T) is none of the package's", err, err)
 		}
 	})
+}
+
+// eachFlows reads a snapshot file of flows with EachFlow, and checks that
+// it hands out the flows that Flows yielded, want, before the error it
+// ended with, wantErr, and ends with the same error.
+func eachFlows(t *testing.T, data []byte, want []format.Flow, wantErr error) {
+	r, err := snapshot.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("read again: %v", err)
+	}
+	defer r.Close()
+	var mu sync.Mutex
+	var got []string
+	var last error
+	for err := range r.EachFlow(func(w int, flows []format.Flow) {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range flows {
+			got = append(got, flows[i].String())
+		}
+	}) {
+		last = err
+	}
+	wantText := make([]string, len(want))
+	for i := range want {
+		wantText[i] = want[i].String()
+	}
+	slices.Sort(got)
+	slices.Sort(wantText)
+	if !slices.Equal(got, wantText) || fmt.Sprint(last) != fmt.Sprint(wantErr) {
+		t.Fatalf("EachFlow handed out %d flows and ended with %v; Flows yielded %d, then %v", len(got), last, len(want), wantErr)
+	}
 }
 
 // allocated returns the bytes the program has allocated so far, cheaply

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -104,16 +105,32 @@ func (bw *blockWriter) close() error {
 // its own, and decodes them on workers, one a core; next hands them out
 // in order.
 type blockReader struct {
-	h     *Header
-	jobs  chan *block // to the workers
-	order chan *block // to next, in the order of the file
-	free  chan *block
-	stop  chan struct{}
+	h       *Header
+	workers int
+	jobs    chan *block // to the workers
+	order   chan *block // to next, in the order of the file
+	free    chan *block
+	stop    chan struct{}
+
+	// EachFlow's: the workers hand the flows of each block they decode to
+	// each, while every block before it was sound (gate).
+	each atomic.Pointer[func(int, []format.Flow)]
+	gate []chan sound // by seq modulo its length
+}
+
+// sound is what the blocks up to one tell the next: whether all were
+// sound (decoded whole, their records within what the header counts, no
+// end record yet), and their records and carried counters.
+type sound struct {
+	ok      bool
+	records uint64
+	stats   int
 }
 
 // A block is one block of a file, as read and decoded: its records, and
 // what ended them.
 type block struct {
+	seq    int
 	frame  []byte
 	length int
 	out    []byte // decompressed
@@ -128,6 +145,8 @@ type block struct {
 	endCount uint64 // its count
 	eof      bool   // no block but the end of the file
 	err      error  // after the records decoded
+	handed   bool   // its flows were handed to EachFlow's each
+	panic    any    // each's, which the loop raises
 	ready    chan struct{}
 }
 
@@ -146,14 +165,15 @@ var (
 func newBlockReader(r io.Reader, h *Header) *blockReader {
 	workers := min(runtime.GOMAXPROCS(0), maxDecoders)
 	inflight := workers + 2
-	br := &blockReader{h: h, jobs: make(chan *block, inflight), order: make(chan *block, inflight),
-		free: make(chan *block, inflight), stop: make(chan struct{})}
-	for range inflight {
+	br := &blockReader{h: h, workers: workers, jobs: make(chan *block, inflight), order: make(chan *block, inflight),
+		free: make(chan *block, inflight), stop: make(chan struct{}), gate: make([]chan sound, inflight)}
+	for i := range inflight {
 		br.free <- &block{ready: make(chan struct{}, 1)}
+		br.gate[i] = make(chan sound, 1)
 	}
 	go br.feed(r)
-	for range workers {
-		go br.work()
+	for i := range workers {
+		go br.work(i)
 	}
 	return br
 }
@@ -164,7 +184,7 @@ func (br *blockReader) feed(r io.Reader) {
 	defer close(br.order)
 	defer close(br.jobs)
 	var head [blockHeaderLen]byte
-	for {
+	for seq := 0; ; seq++ {
 		var b *block
 		select {
 		case b = <-br.free:
@@ -172,6 +192,7 @@ func (br *blockReader) feed(r io.Reader) {
 			return
 		}
 		b.reset()
+		b.seq = seq
 		n, err := io.ReadFull(r, head[:])
 		switch {
 		case n == 0 && err == io.EOF:
@@ -207,7 +228,7 @@ func (br *blockReader) feed(r io.Reader) {
 }
 
 func (b *block) reset() {
-	b.length, b.n, b.end, b.endCount, b.eof, b.err = 0, 0, false, 0, false, nil
+	b.length, b.n, b.end, b.endCount, b.eof, b.err, b.handed, b.panic = 0, 0, false, 0, false, nil, false, nil
 	b.stats, b.gaps = b.stats[:0], b.gaps[:0]
 }
 
@@ -222,13 +243,41 @@ var blockDecoder = sync.OnceValue(func() *zstd.Decoder {
 	return zr
 })
 
-// work decodes the blocks it is given.
-func (br *blockReader) work() {
+// work decodes the blocks it is given, as worker i, and hands their
+// flows out where EachFlow asks it to.
+func (br *blockReader) work(i int) {
 	dec := codec.NewMsgpackDecoder(nil)
 	for b := range br.jobs {
 		b.decode(blockDecoder(), dec, br.h)
+		br.handOut(i, b)
 		b.ready <- struct{}{}
 	}
+}
+
+// handOut hands b's flows to EachFlow's each, if it is set, where b and
+// every block before it are sound: what the loop would hand out in order,
+// and no more. The gate tells the next block how the blocks up to b were.
+func (br *blockReader) handOut(worker int, b *block) {
+	s := sound{ok: true}
+	if b.seq > 0 {
+		s = <-br.gate[(b.seq-1)%len(br.gate)]
+	}
+	s.ok = s.ok && b.err == nil && !br.h.Stats && !br.h.Expectations && s.stats+len(b.stats) <= MaxCarriedStats &&
+		(br.h.Count == UnknownCount || s.records+uint64(b.n) <= br.h.Count)
+	s.records, s.stats = s.records+uint64(b.n), s.stats+len(b.stats)
+	if each := br.each.Load(); s.ok && each != nil && b.n > 0 {
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					b.panic, s.ok = v, false
+				}
+			}()
+			(*each)(worker, b.flows[:b.n])
+			b.handed = true
+		}()
+	}
+	s.ok = s.ok && !b.end
+	br.gate[b.seq%len(br.gate)] <- s
 }
 
 // decode decompresses b's frame and decodes its records.
@@ -450,4 +499,45 @@ func (r *Reader) blockErr(err error) error {
 		return corrupt("after "+after, err)
 	}
 	return corrupt("the compressed records are damaged after "+after, err)
+}
+
+// eachBlock hands the flows of a file of version 2 to each, as
+// Reader.EachFlow says: the workers hand out the blocks they decode while
+// it runs, and the loop, as worker br.workers, those decoded before, or
+// after a block that was not sound, in order, up to where the file is
+// wrong.
+func (r *Reader) eachBlock(each func(int, []format.Flow)) iter.Seq[error] {
+	return func(yield func(error) bool) {
+		if err := r.kindErr(false, false); err != nil {
+			yield(err)
+			return
+		}
+		r.begun = true
+		br := r.blocks
+		br.each.Store(&each)
+		defer br.each.Store(nil)
+		for r.fill(func(b *block) int { return b.n }) {
+			b := r.cur
+			if b.panic != nil {
+				panic(b.panic)
+			}
+			if r.h.Count != UnknownCount && uint64(b.n-r.i) > r.h.Count-r.count {
+				r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)
+				break
+			}
+			if !b.handed {
+				each(br.workers, b.flows[r.i:b.n])
+			}
+			// The gaps among the block's records, and the count after them.
+			start := r.count
+			for ; r.gi < len(b.gaps) && b.gaps[r.gi].at < b.n; r.gi++ {
+				r.count = start + uint64(max(b.gaps[r.gi].at-r.i, 0))
+				r.gap(b.gaps[r.gi].gap)
+			}
+			r.count, r.i = start+uint64(b.n-r.i), b.n
+		}
+		if r.err != nil {
+			yield(r.err)
+		}
+	}
 }

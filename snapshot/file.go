@@ -749,6 +749,27 @@ func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
 	return readAll(r, &r.own.f, func() bool { return r.next(&r.own.f, nil, nil) })
 }
 
+// EachFlow hands the file's flows to each, as format.Scanner.EachFlow
+// does: the flows of a file of version 2 on the goroutines that decode
+// its blocks, at once and in no order, each worker below Workers. The
+// iterator yields the error, if any, that Flows ends with, once every
+// flow before it has been handed out, and none after it.
+func (r *Reader) EachFlow(each func(worker int, flows []format.Flow)) iter.Seq[error] {
+	if r.blocks != nil {
+		return r.eachBlock(each)
+	}
+	return eachOf(r.Flows(), each)
+}
+
+// Workers returns the goroutines that EachFlow may hand flows out on at
+// once.
+func (r *Reader) Workers() int {
+	if r.blocks != nil {
+		return r.blocks.workers + 1
+	}
+	return 1
+}
+
 // Expects returns an iterator over the file's expectations; see Flows.
 func (r *Reader) Expects() iter.Seq2[*format.Expect, error] {
 	if r.blocks != nil {

@@ -117,7 +117,20 @@ type Input struct {
 // Location and Strict (its format is from's); the scan options apply to
 // text and JSON inputs. Close releases what the Input holds.
 func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOption) (*Input, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	// A file (ReadAt, Seek, Size: *io.SectionReader) is peeked at where it
+	// is, and its text given to the Scanner as it is, for a parallel scan's
+	// workers to read their chunks themselves.
+	f, isFile := r.(file)
+	var br *bufio.Reader
+	if isFile {
+		pos, err := f.Seek(0, io.SeekCurrent)
+		if isFile = err == nil; isFile {
+			br = bufio.NewReaderSize(io.NewSectionReader(f, pos, f.Size()-pos), 64<<10)
+		}
+	}
+	if !isFile {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
 	in := &Input{}
 	switch b, _ := br.Peek(4); {
 	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
@@ -172,7 +185,11 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 	default:
 		var sc *format.Scanner
 		text.Format = from.text
-		if sc, err = format.NewScanner(br, text, opts...); err != nil {
+		var tr io.Reader = br
+		if isFile && in.compression == "" {
+			tr = r
+		}
+		if sc, err = format.NewScanner(tr, text, opts...); err != nil {
 			break
 		}
 		in.r = &lineRecords{sc: sc}
@@ -186,6 +203,13 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		return nil, err
 	}
 	return in, nil
+}
+
+// A file is an input that can be read where it is.
+type file interface {
+	io.ReaderAt
+	io.Seeker
+	Size() int64
 }
 
 // Source is a source of flows that is neither text nor a snapshot file,
@@ -321,6 +345,11 @@ func (d *statsDecoder) DecodeExpect(line []byte, _ *format.Expect) error {
 // file (fileRecords), a Source (sourceRecords).
 type records interface {
 	flows() iter.Seq2[*format.Flow, error]
+	eachFlow(each func(int, []format.Flow)) iter.Seq[error]
+	workers() int
+	// ahead reports whether the records are read ahead on goroutines of
+	// their own: a parallel scan, a snapshot's blocks.
+	ahead() bool
 	expects() iter.Seq2[*format.Expect, error]
 	stats() iter.Seq2[*format.Stats, error]
 	close()
@@ -340,7 +369,16 @@ type lineRecords struct {
 	statsDec *statsDecoder // JSON Lines of counters
 }
 
-func (r *lineRecords) flows() iter.Seq2[*format.Flow, error]     { return r.sc.Flows() }
+func (r *lineRecords) flows() iter.Seq2[*format.Flow, error] { return r.sc.Flows() }
+func (r *lineRecords) workers() int                          { return r.sc.Workers() }
+func (r *lineRecords) ahead() bool                           { return r.sc.Workers() > 1 && r.statsDec == nil }
+
+func (r *lineRecords) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
+	if r.statsDec != nil {
+		return eachOf(r.flows(), each)
+	}
+	return r.sc.EachFlow(each)
+}
 func (r *lineRecords) expects() iter.Seq2[*format.Expect, error] { return r.sc.Expects() }
 
 func (r *lineRecords) stats() iter.Seq2[*format.Stats, error] {
@@ -379,7 +417,12 @@ func (r *lineRecords) footer() bool {
 // fileRecords reads a snapshot file.
 type fileRecords struct{ r *Reader }
 
-func (r fileRecords) flows() iter.Seq2[*format.Flow, error]     { return r.r.Flows() }
+func (r fileRecords) flows() iter.Seq2[*format.Flow, error] { return r.r.Flows() }
+func (r fileRecords) workers() int                          { return r.r.Workers() }
+func (r fileRecords) ahead() bool                           { return r.r.blocks != nil }
+func (r fileRecords) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
+	return r.r.EachFlow(each)
+}
 func (r fileRecords) expects() iter.Seq2[*format.Expect, error] { return r.r.Expects() }
 func (r fileRecords) stats() iter.Seq2[*format.Stats, error]    { return r.r.Stats() }
 func (r fileRecords) close()                                    { r.r.Close() }
@@ -395,6 +438,11 @@ func (r fileRecords) gaps() []Gap                               { return r.r.Gap
 type sourceRecords struct{ src Source }
 
 func (r sourceRecords) flows() iter.Seq2[*format.Flow, error] { return r.src.Flows() }
+func (r sourceRecords) workers() int                          { return 1 }
+func (r sourceRecords) ahead() bool                           { return false }
+func (r sourceRecords) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
+	return eachOf(r.flows(), each)
+}
 func (r sourceRecords) expects() iter.Seq2[*format.Expect, error] {
 	if k, ok := r.src.(KindSource); ok {
 		return k.Expects()
@@ -433,7 +481,10 @@ func (r sourceRecords) gaps() []Gap { return nil }
 // not make: there are none, and reading them is an error.
 type unmade struct{ sourceRecords }
 
-func (unmade) flows() iter.Seq2[*format.Flow, error]     { return none[format.Flow](errNotMade) }
+func (unmade) flows() iter.Seq2[*format.Flow, error] { return none[format.Flow](errNotMade) }
+func (u unmade) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
+	return eachOf(u.flows(), each)
+}
 func (unmade) expects() iter.Seq2[*format.Expect, error] { return none[format.Expect](errNotMade) }
 func (unmade) stats() iter.Seq2[*format.Stats, error]    { return none[format.Stats](errNotMade) }
 func (unmade) close()                                    {}
@@ -443,6 +494,33 @@ func none[T any](err error) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
 		if err != nil {
 			yield(nil, err)
+		}
+	}
+}
+
+// eachOf hands the flows of seq to each on the caller's goroutine, as
+// worker 0, a few at a time, as EachFlow does; it yields seq's errors.
+func eachOf(seq iter.Seq2[*format.Flow, error], each func(int, []format.Flow)) iter.Seq[error] {
+	return func(yield func(error) bool) {
+		var buf [64]format.Flow
+		n := 0
+		for f, err := range seq {
+			if err == nil {
+				buf[n] = *f
+				if n++; n < len(buf) {
+					continue
+				}
+			}
+			if n > 0 {
+				each(0, buf[:n])
+				n = 0
+			}
+			if err != nil && !yield(err) {
+				return
+			}
+		}
+		if n > 0 {
+			each(0, buf[:n])
 		}
 	}
 }
@@ -580,6 +658,20 @@ func (in *Input) Footer() bool { return in.records().footer() }
 //		// use f
 //	}
 func (in *Input) Flows() iter.Seq2[*format.Flow, error] { return in.records().flows() }
+
+// EachFlow hands the input's flows to each where they are read, as
+// format.Scanner.EachFlow does: text on the Scanner's workers
+// (format.WithWorkers), a snapshot file on the goroutines that decode it
+// (Reader.EachFlow), at once and in no order, each worker below Workers;
+// other inputs on the caller's goroutine, as worker 0. The
+// iterator yields what Flows yields besides flows, in order.
+func (in *Input) EachFlow(each func(worker int, flows []format.Flow)) iter.Seq[error] {
+	return in.records().eachFlow(each)
+}
+
+// Workers returns the goroutines that EachFlow may hand flows out on at
+// once.
+func (in *Input) Workers() int { return in.records().workers() }
 
 // Expects returns an iterator over the input's expectations
 // (Expectations); see Flows.

@@ -194,9 +194,17 @@ func (c *command) open(name string, stdin io.Reader, x *format.Filter) (*input, 
 // track shows the progress of reading the input on p, in place of its own.
 func (in *input) track(p *progress) {
 	in.prog = p
-	if in.file != nil {
-		in.Reader = p.reader(in.file)
+	if in.file == nil {
+		return
 	}
+	// A regular file is read where it is (without a bar, which counts
+	// the bytes read in order), so that the workers of a parallel scan
+	// read their chunks of it themselves (format.WithWorkers).
+	if size := fileSize(in.file); size > 0 && p == nil {
+		in.Reader = io.NewSectionReader(in.file, 0, size)
+		return
+	}
+	in.Reader = p.reader(in.file)
 }
 
 // records returns the input's records: netlink:'s table, or the capture
@@ -214,7 +222,7 @@ func (in *input) records(enc snapshot.Encoding, d format.Dialect, opts ...format
 	if t == nil {
 		var err error
 		opts = append([]format.ScanOption{format.WithName(in.name), format.WithWorkers(runtime.GOMAXPROCS(0))}, opts...)
-		if t, err = snapshot.Open(in, enc, d, opts...); err != nil {
+		if t, err = snapshot.Open(in.Reader, enc, d, opts...); err != nil {
 			return nil, err
 		}
 	}

@@ -452,7 +452,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				rerr = err
 				break
 			}
-			prog.entry()
+			prog.entries(1)
 			c.counters = append(c.counters, *s)
 		}
 	} else if c.expect {
@@ -464,7 +464,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				rerr = err
 				break
 			}
-			prog.entry()
+			prog.entries(1)
 			c.setPrinter(in.Options())
 			if !c.written(c.out.WriteExpect(e), display, in.Line()) {
 				return c.clean
@@ -499,7 +499,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 				rerr = err
 				break
 			}
-			prog.entry()
+			prog.entries(1)
 			n++
 			if !c.gaps(rec.Gaps) {
 				return c.clean

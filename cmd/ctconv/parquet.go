@@ -40,6 +40,11 @@ func (in *input) isParquet(enc snapshot.Encoding) bool {
 	if !enc.IsAuto() {
 		return false
 	}
+	if ra, ok := in.Reader.(io.ReaderAt); ok { // a file, read where it is
+		b := make([]byte, len(parquet.Magic))
+		n, _ := ra.ReadAt(b, 0)
+		return string(b[:n]) == parquet.Magic
+	}
 	br := bufio.NewReaderSize(in.Reader, 64<<10) // snapshot.Open takes it as it is
 	in.Reader = br
 	b, _ := br.Peek(len(parquet.Magic))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -15,7 +16,7 @@ import (
 type progress struct {
 	bar   *progressbar.ProgressBar
 	start time.Time
-	n     int
+	n     atomic.Int64 // entries, which goroutines reading at once add to
 }
 
 // minProgress is the input size below which a run is too short to show.
@@ -57,13 +58,13 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// entry counts an entry; the rate shows every few thousand.
-func (p *progress) entry() {
+// entries counts k entries; the rate shows every few thousand.
+func (p *progress) entries(k int) {
 	if p == nil {
 		return
 	}
-	if p.n++; p.n&4095 == 0 {
-		p.bar.Describe(fmt.Sprintf("%d entries, %.0f/s", p.n, float64(p.n)/time.Since(p.start).Seconds()))
+	if n := p.n.Add(int64(k)); n>>12 != (n-int64(k))>>12 {
+		p.bar.Describe(fmt.Sprintf("%d entries, %.0f/s", n, float64(n)/time.Since(p.start).Seconds()))
 	}
 }
 

@@ -91,10 +91,19 @@ type stats struct {
 	Namespaces map[string]int            `json:"namespaces,omitempty"`
 	counts     map[string]map[string]int // the top lists' counts, by list
 	noFlows    bool                      // only captures of counters were given
-	by         *flowCounts               // add's counts, until finish names them
-	vals       []flowValues              // the values added, not yet handed to the counting goroutine
-	work, free chan []flowValues         // to the counting goroutine, and back
-	counted    chan struct{}             // closed when it has counted all
+	parts      []*statsPart              // what each worker counted, until finish adds them up
+}
+
+// A statsPart is what one worker counted of the flows handed to it
+// (snapshot.Input.EachFlow): the workers count on every core at once, and
+// finish adds their parts up.
+type statsPart struct {
+	flows          int
+	counters       bool // a flow had counters
+	packets, bytes directions
+	namespaces     map[string]int
+	unnamed        int // flows of the input's namespace (see unnamed)
+	by             *flowCounts
 }
 
 // flowCounts counts flows by values, which finish turns into the names
@@ -163,134 +172,85 @@ func newStats() *stats {
 	for _, l := range topLists {
 		s.counts[l.key] = map[string]int{}
 	}
-	s.by = newFlowCounts()
 	return s
 }
 
-// add counts a flow: its sums here, its values on the counting goroutine.
-func (s *stats) add(f *format.Flow) {
-	s.Flows++
+// workers returns the parts of n workers.
+func (s *stats) workers(n int) []*statsPart {
+	for len(s.parts) < n {
+		s.parts = append(s.parts, &statsPart{namespaces: map[string]int{}, by: newFlowCounts()})
+	}
+	return s.parts[:n]
+}
+
+// add counts a flow.
+func (p *statsPart) add(f *format.Flow) {
+	p.flows++
 	if f.Has(format.FieldOrigCounters) {
-		if s.Packets == nil {
-			s.Packets, s.Bytes = &directions{}, &directions{}
-		}
-		s.Packets.Orig += f.OrigCounters.Packets
-		s.Bytes.Orig += f.OrigCounters.Bytes
-		s.Packets.Reply += f.ReplyCounters.Packets
-		s.Bytes.Reply += f.ReplyCounters.Bytes
+		p.counters = true
+		p.packets.Orig += f.OrigCounters.Packets
+		p.bytes.Orig += f.OrigCounters.Bytes
+		p.packets.Reply += f.ReplyCounters.Packets
+		p.bytes.Reply += f.ReplyCounters.Bytes
 	}
 	if f.Netns != "" {
-		if s.Namespaces == nil {
-			s.Namespaces = map[string]int{}
-		}
-		s.Namespaces[f.Netns]++
+		p.namespaces[f.Netns]++
 	}
-	if len(s.vals) == cap(s.vals) {
-		s.flush()
-	}
-	v := flowValues{family: f.Family, proto: f.Proto, src: f.Orig.Src, dst: f.Orig.Dst}
+	by := p.by
+	by.families[f.Family]++
+	by.protocols[f.Proto]++
 	if f.Has(format.FieldState) {
-		v.state, v.has = f.State, v.has|hasState
+		by.states[f.Proto][f.State]++
 	}
+	zone := uint16(0)
 	if f.Has(format.FieldZone) {
-		v.zone = f.Zone
+		zone = f.Zone
 	}
-	if f.Has(format.FieldL4) && f.Proto.Layer4() == format.L4Ports {
-		v.sport, v.dport, v.has = f.Orig.SrcPort, f.Orig.DstPort, v.has|hasPorts
-	}
+	by.zones[zone]++
 	if f.Status&format.StatusAssured != 0 {
-		v.has |= flagAssured
+		by.flags[0]++
 	}
 	if f.Status&format.StatusSeenReply == 0 {
-		v.has |= flagUnreplied
+		by.flags[1]++
 	}
 	if f.Status&(format.StatusOffload|format.StatusHWOffload) != 0 {
-		v.has |= flagOffloaded
+		by.flags[2]++
 	}
-	s.vals = append(s.vals, v)
-}
-
-// flowValues are what flowCounts counts of a flow.
-type flowValues struct {
-	src, dst     netip.Addr
-	sport, dport uint16
-	zone         uint16
-	family       format.Family
-	proto        format.Proto
-	state        format.State
-	has          uint8 // hasState, hasPorts, and the flags
-}
-
-const (
-	flagAssured = 1 << iota // the flags, in flowCounts.flags's order
-	flagUnreplied
-	flagOffloaded
-	hasState
-	hasPorts
-)
-
-// countBatch is the values a counting goroutine takes at once.
-const countBatch = 4096
-
-// flush hands the values added to the counting goroutine, which it starts
-// the first time: the maps of addresses are filled on another core while
-// the loop reads on. Two batches take turns.
-func (s *stats) flush() {
-	if s.work == nil {
-		s.work, s.free, s.counted = make(chan []flowValues, 1), make(chan []flowValues, 2), make(chan struct{})
-		s.free <- make([]flowValues, 0, countBatch)
-		s.free <- make([]flowValues, 0, countBatch)
-		go func(by *flowCounts) {
-			defer close(s.counted)
-			for vals := range s.work {
-				for i := range vals {
-					by.count(&vals[i])
-				}
-				s.free <- vals[:0]
-			}
-		}(s.by)
-	} else {
-		s.work <- s.vals
-	}
-	s.vals = <-s.free
-}
-
-// wait counts the values added so far, and stops the counting goroutine.
-func (s *stats) wait() {
-	if s.work == nil {
-		return
-	}
-	s.work <- s.vals
-	close(s.work)
-	<-s.counted
-}
-
-// count counts v.
-func (by *flowCounts) count(v *flowValues) {
-	by.families[v.family]++
-	by.protocols[v.proto]++
-	if v.has&hasState != 0 {
-		by.states[v.proto][v.state]++
-	}
-	by.zones[v.zone]++
-	for i := range by.flags {
-		if v.has&(1<<i) != 0 {
-			by.flags[i]++
-		}
-	}
-	by.addr(0, v.src)
-	by.addr(1, v.dst)
-	if v.has&hasPorts != 0 {
-		by.port(0, v.proto, v.sport)
-		by.port(1, v.proto, v.dport)
+	by.addr(0, f.Orig.Src)
+	by.addr(1, f.Orig.Dst)
+	if f.Has(format.FieldL4) && f.Proto.Layer4() == format.L4Ports {
+		by.port(0, f.Proto, f.Orig.SrcPort)
+		by.port(1, f.Proto, f.Orig.DstPort)
 	}
 }
 
-// name adds the counts of by to the maps of names that stats shows, once
-// every flow is added.
+// name adds the workers' parts up, and their counts to the maps of names
+// that stats shows, once every flow is counted.
 func (s *stats) name() {
-	s.wait()
-	by := s.by
+	for _, p := range s.parts {
+		s.Flows += p.flows
+		if p.counters {
+			if s.Packets == nil {
+				s.Packets, s.Bytes = &directions{}, &directions{}
+			}
+			s.Packets.Orig += p.packets.Orig
+			s.Bytes.Orig += p.bytes.Orig
+			s.Packets.Reply += p.packets.Reply
+			s.Bytes.Reply += p.bytes.Reply
+		}
+		for ns, n := range p.namespaces {
+			if s.Namespaces == nil {
+				s.Namespaces = map[string]int{}
+			}
+			s.Namespaces[ns] += n
+		}
+		s.nameCounts(p.by)
+	}
+	s.parts = nil
+}
+
+// nameCounts adds the counts of by to the maps of names.
+func (s *stats) nameCounts(by *flowCounts) {
 	for k, n := range by.families {
 		if n != 0 {
 			s.Families[format.Family(k).String()] += n
@@ -504,16 +464,24 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 		counters.add(&st)
 	}
 	anon := newUnnamed(x, in)
-	for f, err := range in.Flows() {
-		if err != nil {
-			return err
+	parts := s.workers(in.Workers())
+	for err := range in.EachFlow(func(w int, flows []format.Flow) {
+		p := parts[w]
+		for i := range flows {
+			if f := &flows[i]; in.Match(x, f) {
+				if anon.netns != "" && f.Netns == "" {
+					p.unnamed++
+				}
+				picked(x, f)
+				p.add(f)
+			}
 		}
-		r.prog.entry()
-		if in.Match(x, f) {
-			anon.count(f)
-			picked(x, f)
-			s.add(f)
-		}
+		r.prog.entries(len(flows))
+	}) {
+		return err
+	}
+	for _, p := range parts {
+		anon.n, p.unnamed = anon.n+p.unnamed, 0
 	}
 	anon.report(c.stderr, c.name, r.name)
 	return nil

@@ -1,0 +1,233 @@
+package format_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+)
+
+// eachTrace reads data with EachFlow, and writes down what a serial scan
+// must tell alike: each error, with the Scanner's state there, then the
+// state at the end, and the flows handed out, sorted, for their order is
+// not told. It checks that no two calls of a worker overlap, and that by
+// each error, at least as many flows were handed out as were before it.
+func eachTrace(t testing.TB, r io.Reader, d format.Dialect, opts ...format.ScanOption) (string, []int) {
+	t.Helper()
+	sc, err := format.NewScanner(r, d, append([]format.ScanOption{format.WithName("in")}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	state := func() {
+		fmt.Fprintf(&b, "  line %d skipped %d messages %d normalized %d unknown %d others %d notrecords %d blank %d dialect %+v\n",
+			sc.Line(), sc.Skipped(), sc.Messages(), sc.Normalized(), sc.Unknown(), sc.Others(), sc.NotRecords(), sc.Blank(), sc.Dialect())
+	}
+	flows := make([][]string, sc.Workers())
+	busy := make([]atomic.Bool, sc.Workers())
+	var handed atomic.Int64
+	var before []int // flows handed out by each error
+	for err := range sc.EachFlow(func(w int, fs []format.Flow) {
+		if !busy[w].CompareAndSwap(false, true) {
+			t.Errorf("worker %d called while it is busy", w)
+		}
+		for i := range fs {
+			flows[w] = append(flows[w], fmt.Sprintf("%+v", fs[i]))
+		}
+		handed.Add(int64(len(fs)))
+		busy[w].Store(false)
+	}) {
+		var pe *format.ParseError
+		if errors.As(err, &pe) {
+			fmt.Fprintf(&b, "bad %s\n", pe)
+		} else {
+			fmt.Fprintf(&b, "error %v\n", err)
+		}
+		before = append(before, int(handed.Load()))
+		state()
+	}
+	b.WriteString("end\n")
+	state()
+	all := slices.Concat(flows...)
+	slices.Sort(all)
+	for _, f := range all {
+		b.WriteString(f + "\n")
+	}
+	return b.String(), before
+}
+
+// checkEach checks that EachFlow of data with opts tells what it tells
+// serially, and hands out as many flows by each error.
+func checkEach(t *testing.T, name string, data []byte, reader func(io.Reader) io.Reader, opts ...format.ScanOption) {
+	t.Helper()
+	d := format.Dialect{Format: format.Auto}
+	want, wantBefore := eachTrace(t, bytes.NewReader(data), d, opts[:0:0]...)
+	got, before := eachTrace(t, reader(bytes.NewReader(data)), d, opts...)
+	if got != want {
+		t.Errorf("%s: parallel differs:\n%s", name, firstDiff(want, got))
+		return
+	}
+	for i := range before {
+		if before[i] < wantBefore[i] {
+			t.Errorf("%s: error %d yielded after %d flows, before %d of them were handed out", name, i+1, before[i], wantBefore[i])
+		}
+	}
+}
+
+// TestEachFlowCaptures reads every capture of testdata with EachFlow on
+// three workers, in chunks of a few sizes, and as a live stream.
+func TestEachFlowCaptures(t *testing.T) {
+	for _, file := range captures(t) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, chunk := range []int{1, 100, 4096, 1 << 20} {
+			reader := func(r io.Reader) io.Reader { return r }
+			if chunk == 1<<20 {
+				reader = func(r io.Reader) io.Reader { return &lineReader{r: bufio.NewReader(r)} }
+			}
+			checkEach(t, fmt.Sprintf("%s, chunks of %d", file, chunk), data, reader, format.WithWorkers(3), format.WithChunk(chunk))
+		}
+	}
+}
+
+// TestEachFlowEdges reads the inputs of TestParallelEdges with EachFlow,
+// in chunks of every size.
+func TestEachFlowEdges(t *testing.T) {
+	for _, tt := range edges(t) {
+		opts := []format.ScanOption{}
+		if tt.maxLine > 0 {
+			opts = append(opts, format.WithMaxLine(tt.maxLine))
+		}
+		data := []byte(tt.in)
+		reader := func(r io.Reader) io.Reader { return r }
+		if tt.err != nil {
+			reader = func(r io.Reader) io.Reader { return io.MultiReader(r, failing{tt.err}) }
+		}
+		sizes := []int{1, 2, 3, 100, 1000, 70000}
+		if len(tt.in) < 4096 {
+			sizes = sizes[:0]
+			for chunk := 1; chunk <= len(tt.in)+1; chunk++ {
+				sizes = append(sizes, chunk)
+			}
+		}
+		for _, chunk := range sizes {
+			o := append(slices.Clip(opts), format.WithWorkers(2), format.WithChunk(chunk))
+			// The serial trace reads with the same options but workers.
+			d := format.Dialect{Format: format.Auto}
+			want, _ := eachTrace(t, reader(bytes.NewReader(data)), d, opts...)
+			got, _ := eachTrace(t, reader(bytes.NewReader(data)), d, o...)
+			if got != want {
+				t.Errorf("%s, chunks of %d: parallel differs:\n%s", tt.name, chunk, firstDiff(want, got))
+				break
+			}
+		}
+	}
+}
+
+// manyLines returns n copies of the corpus's /proc lines, with a bad line
+// after the first half.
+func manyLines(t *testing.T, n int) (data []byte, flows int) {
+	lines := readLines(t, "../testdata/corpus/proc.txt", 5)
+	var b bytes.Buffer
+	for i := range n {
+		if i == n/2 {
+			b.WriteString("not a flow\n")
+		}
+		for _, l := range lines {
+			b.WriteString(l)
+		}
+	}
+	return b.Bytes(), n * len(lines)
+}
+
+// TestEachFlowStop stops a loop at its bad line: each is called no more
+// once the loop has ended, and the Scanner reads no more.
+func TestEachFlowStop(t *testing.T) {
+	data, total := manyLines(t, 2000)
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ended atomic.Bool
+	var handed atomic.Int64
+	for err := range sc.EachFlow(func(w int, fs []format.Flow) {
+		if ended.Load() {
+			t.Error("each called after the loop ended")
+		}
+		handed.Add(int64(len(fs)))
+	}) {
+		if !errors.As(err, new(*format.ParseError)) {
+			t.Fatalf("got %v, want the bad line", err)
+		}
+		break
+	}
+	ended.Store(true)
+	if n := handed.Load(); n < int64(total/2) || n >= int64(total) {
+		t.Errorf("%d flows handed out by the bad line, want at least %d and fewer than all %d", n, total/2, total)
+	}
+	for f, err := range sc.Flows() {
+		t.Fatalf("read %v, %v after the loop stopped", f, err)
+	}
+}
+
+// TestEachFlowPanic: a panic of each, on a worker, is raised by the
+// loop, where the caller can recover it.
+func TestEachFlowPanic(t *testing.T) {
+	data, _ := manyLines(t, 500)
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if v := recover(); v != "each failed" {
+			t.Errorf("recovered %v, want each's panic", v)
+		}
+	}()
+	for range sc.EachFlow(func(w int, fs []format.Flow) { panic("each failed") }) {
+	}
+	t.Error("the loop ended without the panic")
+}
+
+// TestEachFlowAfterFlows: EachFlow hands out the flows that a loop over
+// Flows, which stopped, left.
+func TestEachFlowAfterFlows(t *testing.T) {
+	data, total := manyLines(t, 300)
+	for _, workers := range []int{1, 2} {
+		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(workers), format.WithChunk(512))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []string
+		for f, err := range sc.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen = append(seen, f.String())
+			if len(seen) == 100 {
+				break
+			}
+		}
+		var bad int
+		var mu atomic.Int64
+		for err := range sc.EachFlow(func(w int, fs []format.Flow) { mu.Add(int64(len(fs))) }) {
+			if errors.As(err, new(*format.ParseError)) {
+				bad++
+			} else {
+				t.Fatal(err)
+			}
+		}
+		if got := len(seen) + int(mu.Load()); got != total || bad != 1 {
+			t.Errorf("workers %d: %d flows and %d bad lines, want %d and 1", workers, got, bad, total)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// flowsRead is what a loop read of a snapshot file: its flows, as JSON,
+// sorted (EachFlow tells no order), its error and its gaps.
+type flowsRead struct {
+	flows []string
+	err   string
+	gaps  []snapshot.Gap
+}
+
+func jsonLine(f *format.Flow) string {
+	js, err := codec.AppendJSON(nil, f)
+	if err != nil {
+		return err.Error()
+	}
+	return string(js)
+}
+
+// readFlows reads b with Flows, or with EachFlow.
+func readFlows(b []byte, each bool) flowsRead {
+	var got flowsRead
+	r, err := snapshot.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return flowsRead{err: "NewReader: " + err.Error()}
+	}
+	defer r.Close()
+	if each {
+		parts := make([][]string, r.Workers())
+		var busy sync.Map
+		for err := range r.EachFlow(func(w int, flows []format.Flow) {
+			if _, was := busy.LoadOrStore(w, true); was {
+				panic(fmt.Sprintf("worker %d called while busy", w))
+			}
+			for i := range flows {
+				parts[w] = append(parts[w], jsonLine(&flows[i]))
+			}
+			busy.Delete(w)
+		}) {
+			got.err = err.Error()
+		}
+		got.flows = slices.Concat(parts...)
+	} else {
+		for f, err := range r.Flows() {
+			if err != nil {
+				got.err = err.Error()
+				break
+			}
+			got.flows = append(got.flows, jsonLine(f))
+		}
+	}
+	slices.Sort(got.flows)
+	got.gaps = r.Gaps()
+	return got
+}
+
+// TestEachFlowFile reads snapshot files with EachFlow and with Flows:
+// EachFlow hands out exactly the flows that Flows yields before its
+// error, and ends with the same error and gaps. The files are one of
+// several blocks, with gaps among its records, whole, cut and with bytes
+// flipped, and the hostile files.
+func TestEachFlowFile(t *testing.T) {
+	flows := events(t)
+	var buf bytes.Buffer
+	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 2, 4, 0, 0, 0, time.UTC)
+	for i := range 30000 {
+		if i%7000 == 0 || i == 8192 {
+			if err := w.WriteGap(snapshot.Gap{Events: int64(i), Time: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.WriteFlow(&flows[i%len(flows)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole := buf.Bytes()
+	at0 := recordsAt(whole)
+	first := whole[at0 : at0+8+int(binary.BigEndian.Uint32(whole[at0+4:]))]
+	files := map[string][]byte{"whole": whole, "a block after the end": slices.Concat(whole, first)}
+	for i := 1; i <= 12; i++ {
+		at := len(whole) * i / 13
+		files[fmt.Sprintf("cut at %d", at)] = whole[:at]
+		flipped := bytes.Clone(whole)
+		flipped[at] ^= 0x40
+		files[fmt.Sprintf("byte %d flipped", at)] = flipped
+	}
+	hostile, _ := filepath.Glob("../testdata/hostile/*")
+	for _, path := range hostile {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[path] = b
+	}
+	if len(hostile) < 10 {
+		t.Fatalf("only %d hostile files", len(hostile))
+	}
+	for name, b := range files {
+		want, got := readFlows(b, false), readFlows(b, true)
+		if got.err != want.err || !slices.Equal(got.flows, want.flows) || !slices.Equal(got.gaps, want.gaps) {
+			t.Errorf("%s: EachFlow read %d flows, %q, gaps %v; Flows %d, %q, gaps %v",
+				name, len(got.flows), got.err, got.gaps, len(want.flows), want.err, want.gaps)
+		}
+	}
+	if w := readFlows(whole, true); len(w.flows) != 30000 || w.err != "" || len(w.gaps) != 6 {
+		t.Errorf("whole: %d flows, %q, %d gaps", len(w.flows), w.err, len(w.gaps))
+	}
+}
