@@ -163,6 +163,46 @@ udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10
 	// format: conntrack bad lines: 1
 }
 
+// EachFlow counts a table on every core: each worker adds the flows it
+// parsed to a count of its own, which the loop adds up once the input ends.
+func ExampleScanner_EachFlow() {
+	capture := strings.Repeat(`tcp      6 117 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1 mark=0 use=1
+udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 use=1
+`, 5000) + "not a flow\n"
+	sc, err := format.NewScanner(strings.NewReader(capture), format.Dialect{Format: format.Auto}, format.WithWorkers(4))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// A worker's count, alone in its cache line.
+	type count struct {
+		tcp, udp int
+		_        [48]byte
+	}
+	counts := make([]count, sc.Workers())
+	for err := range sc.EachFlow(func(w int, flows []format.Flow) {
+		for i := range flows {
+			switch flows[i].Proto {
+			case format.TCP:
+				counts[w].tcp++
+			case format.UDP:
+				counts[w].udp++
+			}
+		}
+	}) {
+		fmt.Println("skipped:", err)
+	}
+	var total count
+	for _, c := range counts {
+		total.tcp += c.tcp
+		total.udp += c.udp
+	}
+	fmt.Println("tcp", total.tcp, "udp", total.udp)
+	// Output:
+	// skipped: 10001:1: protocol: unknown protocol name "not" (a protocol without a name is printed as "unknown")
+	// tcp 5000 udp 5000
+}
+
 func ExampleParseError_Underline() {
 	var f format.Flow
 	err := new(format.Dialect{Format: format.IPLegacy}).Parse([]byte("tcp      6 117 SYN_SENT src= dst= sport=50291 dport=25"), &f)

@@ -263,20 +263,21 @@ func (d *Diff) hashJoin(e *emitter) {
 	j := newJoin()
 	// The streamed capture's first flow, read first, so that an event
 	// stream is refused before any change.
-	sp := stream.pull(d.opts.Filter)
-	defer sp.stop()
+	sp := stream.Prefetch(d.opts.Filter, false)
+	defer sp.Stop()
 	first, firstErr := sp.next()
 	if first != nil {
-		if d.err = table(first, !heldOld); d.err != nil {
+		if d.err = table(&first.Flow, !heldOld); d.err != nil {
 			return
 		}
 	}
-	hp := hold.pull(d.opts.Filter)
-	defer hp.stop()
-	for f, err := hp.next(); f != nil || err != nil; f, err = hp.next() {
+	hp := hold.Prefetch(d.opts.Filter, false)
+	defer hp.Stop()
+	for rec, err := hp.next(); rec != nil || err != nil; rec, err = hp.next() {
 		if d.err = err; err != nil {
 			return
 		}
+		f := &rec.Flow
 		if d.err = table(f, heldOld); d.err != nil {
 			return
 		}
@@ -289,10 +290,11 @@ func (d *Diff) hashJoin(e *emitter) {
 	// twice: as many as the held capture has flows, so that memory grows
 	// with the held capture only; the flows beyond go unchecked.
 	j.ready(max(j.s.keys.n, minOnly))
-	for b, err := first, firstErr; b != nil || err != nil; b, err = sp.next() {
+	for rec, err := first, firstErr; rec != nil || err != nil; rec, err = sp.next() {
 		if d.err = err; err != nil {
 			return
 		}
+		b := &rec.Flow
 		if d.err = table(b, !heldOld); d.err != nil {
 			return
 		}
@@ -379,7 +381,7 @@ func identity(f *format.Flow, x *format.Filter) flowKey {
 
 // cursor walks a sorted capture, checking its order.
 type cursor struct {
-	p     puller
+	p     *Prefetcher
 	x     *format.Filter // the Diff's
 	f     *format.Flow
 	k     flowKey
@@ -389,12 +391,12 @@ type cursor struct {
 
 func (c *cursor) next() error {
 	prev, had := c.k, c.f != nil
-	f, err := c.p.next()
-	if f == nil {
+	rec, err := c.p.next()
+	if rec == nil {
 		c.f = nil
 		return err
 	}
-	c.f = f
+	c.f = &rec.Flow
 	if err := table(c.f, c.which == "old"); err != nil {
 		return err
 	}
@@ -416,10 +418,10 @@ func (c *cursor) next() error {
 // grow with them but for the ICMP flows of the same hosts (icmpGroup); the
 // changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: d.old.pull(d.opts.Filter), x: d.opts.Filter, which: "old"}
-	n := cursor{p: d.new.pull(d.opts.Filter), x: d.opts.Filter, which: "new"}
-	defer o.p.stop()
-	defer n.p.stop()
+	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "old"}
+	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "new"}
+	defer o.p.Stop()
+	defer n.p.Stop()
 	if d.err = o.next(); d.err != nil {
 		return
 	}

@@ -347,9 +347,6 @@ type records interface {
 	flows() iter.Seq2[*format.Flow, error]
 	eachFlow(each func(int, []format.Flow)) iter.Seq[error]
 	workers() int
-	// ahead reports whether the records are read ahead on goroutines of
-	// their own: a parallel scan, a snapshot's blocks.
-	ahead() bool
 	expects() iter.Seq2[*format.Expect, error]
 	stats() iter.Seq2[*format.Stats, error]
 	close()
@@ -371,7 +368,6 @@ type lineRecords struct {
 
 func (r *lineRecords) flows() iter.Seq2[*format.Flow, error] { return r.sc.Flows() }
 func (r *lineRecords) workers() int                          { return r.sc.Workers() }
-func (r *lineRecords) ahead() bool                           { return r.sc.Workers() > 1 && r.statsDec == nil }
 
 func (r *lineRecords) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
 	if r.statsDec != nil {
@@ -419,7 +415,6 @@ type fileRecords struct{ r *Reader }
 
 func (r fileRecords) flows() iter.Seq2[*format.Flow, error] { return r.r.Flows() }
 func (r fileRecords) workers() int                          { return r.r.Workers() }
-func (r fileRecords) ahead() bool                           { return r.r.blocks != nil }
 func (r fileRecords) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
 	return r.r.EachFlow(each)
 }
@@ -439,7 +434,6 @@ type sourceRecords struct{ src Source }
 
 func (r sourceRecords) flows() iter.Seq2[*format.Flow, error] { return r.src.Flows() }
 func (r sourceRecords) workers() int                          { return 1 }
-func (r sourceRecords) ahead() bool                           { return false }
 func (r sourceRecords) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
 	return eachOf(r.flows(), each)
 }

@@ -202,42 +202,6 @@ func (p *Prefetcher) Stop() {
 	}
 }
 
-// A puller hands out an Input's flows one at a time, as a Prefetcher's
-// next does: nil and nil at the end.
-type puller struct {
-	next func() (*format.Flow, error)
-	stop func()
-}
-
-// pull returns a puller of the input's flows that filter selects: read
-// ahead by a Prefetcher on a goroutine of its own, or, where the input
-// reads ahead on goroutines of its own already (a parallel scan, the
-// decoders of a snapshot's blocks), straight from the input, without a
-// copy of each flow on a goroutine between.
-func (in *Input) pull(filter *format.Filter) puller {
-	if !in.records().ahead() {
-		p := in.Prefetch(filter, false)
-		return puller{next: func() (*format.Flow, error) {
-			rec, err := p.next()
-			if rec == nil {
-				return nil, err
-			}
-			return &rec.Flow, err
-		}, stop: p.Stop}
-	}
-	next, stop := iter.Pull2(func(yield func(*format.Flow, error) bool) {
-		for f, err := range in.Flows() {
-			if (err != nil || in.Match(filter, f)) && !yield(f, err) {
-				return
-			}
-		}
-	})
-	return puller{next: func() (*format.Flow, error) {
-		f, err, _ := next()
-		return f, err
-	}, stop: stop}
-}
-
 // badLine reports whether err is a bad line's, which a loop may skip.
 func badLine(err error) bool {
 	var pe *format.ParseError
