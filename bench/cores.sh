@@ -10,8 +10,10 @@
 # median wall and CPU (user + system) time of each, and the speed-up of
 # each GOMAXPROCS over 1; it checks that every output is the same byte for
 # byte, and that check - of the million flows from a pipe keeps its peak
-# memory (GNU time's maximum RSS) under 64 MiB. The load average before
-# and after says how busy the machine was.
+# memory (GNU time's maximum RSS) under 64 MiB. In the same rounds it
+# times bench/halves, the ceiling: the table parsed in GOMAXPROCS parts by
+# as many Scanners that share nothing. The load average before and after
+# says how busy the machine was.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
 set -eu
 cd "$(dirname "$0")/.."
@@ -30,6 +32,7 @@ trap 'rm -rf "$tmp"' EXIT
 go run ./internal/gen/ctgen -n "$flows" >"$tmp/old.txt"
 go run ./internal/gen/ctgen -n "$flows" -churn 7 >"$tmp/new.txt"
 go build -o "$tmp/head" ./cmd/ctconv
+go build -o "$tmp/halves" ./bench/halves
 mkdir "$tmp/base.src"
 git archive "$base" | tar -x -C "$tmp/base.src"
 (cd "$tmp/base.src" && go build -o "$tmp/base" ./cmd/ctconv)
@@ -59,6 +62,10 @@ while [ $i -lt "$runs" ]; do
 			if [ $((i % 2)) -eq 0 ]; then run base "$p" $cmd; run head "$p" $cmd; else run head "$p" $cmd; run base "$p" $cmd; fi
 		done
 	done
+	for p in $procs; do
+		GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/halves" "$tmp/old.txt" >/dev/null
+		awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/halves.$p"
+	done
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
 done
@@ -87,6 +94,11 @@ for cmd in check stats diff convert; do
 			fi
 		done
 	done
+done
+one=$(median "$tmp/halves.1" 1)
+for p in $procs; do
+	hw=$(median "$tmp/halves.$p" 1)
+	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx\n' ceiling "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')"
 done
 for p in $procs; do
 	cat "$tmp/old.txt" | GOMAXPROCS=$p /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/head" check - >/dev/null
