@@ -11,9 +11,10 @@
 # each GOMAXPROCS over 1; it checks that every output is the same byte for
 # byte, and that check - of the million flows from a pipe keeps its peak
 # memory (GNU time's maximum RSS) under 64 MiB. In the same rounds it
-# times bench/halves, the ceiling: the table parsed in GOMAXPROCS parts by
-# as many Scanners that share nothing. The load average before and after
-# says how busy the machine was.
+# times bench/halves (row "halves"): the table parsed in GOMAXPROCS parts
+# by as many Scanners that share nothing, what the cores cost each other
+# with no coordination. The load average before and after says how busy
+# the machine was.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
 set -eu
 cd "$(dirname "$0")/.."
@@ -98,7 +99,7 @@ done
 one=$(median "$tmp/halves.1" 1)
 for p in $procs; do
 	hw=$(median "$tmp/halves.$p" 1)
-	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx\n' ceiling "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')"
+	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx\n' halves "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')"
 done
 for p in $procs; do
 	cat "$tmp/old.txt" | GOMAXPROCS=$p /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/head" check - >/dev/null

@@ -1,13 +1,12 @@
-// Command halves measures how fast the machine can parse a text capture on
-// GOMAXPROCS cores at best: it cuts the file into as many parts, at line
-// ends, and parses each on a goroutine of its own with a Scanner of its
-// own, which hands nothing to any other goroutine, merges nothing, and
-// keeps no order. Its time on one core over its time on n is the most
-// that any parallel reading can get on this machine for the file, the
-// ceiling that bench/cores.sh sets `ctconv check` against: what is left
-// between the two is the cost of reading in order, and what is left
-// between it and n is the machine's (caches, memory and the hypervisor
-// that the cores share).
+// Command halves parses a text capture the simplest parallel way, for a
+// reference beside `ctconv check`: it cuts the file into GOMAXPROCS parts,
+// at line ends, and parses each on a goroutine of its own with a Scanner
+// of its own, which hands nothing to any other goroutine, merges nothing,
+// and keeps no order. bench/cores.sh times it at each GOMAXPROCS in the
+// same rounds as the commands. Its CPU time on n cores over its time on
+// one is what the cores cost each other when they parse at once (caches,
+// memory, the hypervisor), with no coordination to blame; its parts are
+// large and of uneven cost, so it is not a bound on what chunks get.
 //
 //	halves FILE
 package main
