@@ -151,3 +151,27 @@ func (e *printError) Error() string {
 }
 
 func (e *printError) Unwrap() error { return ErrUnprintable }
+
+// joinedFrom begins what place adds to the message of an error in a record
+// joined from several lines: " (in a record joined from lines 3 to 5)".
+const joinedFrom = " (in a record joined from lines "
+
+// shift moves e, of a chunk whose lines a parallel scan counted from its
+// start, on by off lines: its line, and the lines its message names.
+func (e *ParseError) shift(off int) {
+	if off == 0 || e.Line == 0 {
+		return
+	}
+	e.Line += off
+	i := strings.LastIndex(e.Msg, joinedFrom)
+	if i < 0 {
+		return
+	}
+	lines, ok := strings.CutSuffix(e.Msg[i+len(joinedFrom):], ")")
+	a, b, _ := strings.Cut(lines, " to ")
+	from, err1 := strconv.Atoi(a)
+	to, err2 := strconv.Atoi(b)
+	if ok && err1 == nil && err2 == nil {
+		e.Msg = e.Msg[:i] + joinedFrom + strconv.Itoa(from+off) + " to " + strconv.Itoa(to+off) + ")"
+	}
+}

@@ -61,7 +61,6 @@ type par struct {
 	each    func(worker int, flows []Flow) // EachFlow's: the workers hand their flows to it
 	gate    []chan bool                    // by seq modulo its length: every batch up to seq was read rightly
 	stopped atomic.Bool                    // EachFlow's loop stopped: no more flows are handed out
-	lines   []chan int                     // of a file, by seq modulo its length: the lines up to the end of batch seq
 	file    io.ReaderAt                    // the file whose chunks the workers read, if it is one
 	working sync.WaitGroup                 // the batches handed to the workers and not done yet
 	free    chan *batch
@@ -117,7 +116,8 @@ type batch struct {
 	buf     []byte
 	off     int64 // of a file: where buf is in it, and its length
 	size    int
-	line    int  // the lines of the input before buf
+	line    int  // the lines of the input before buf, or 0 if rel
+	rel     bool // the line numbers of items and states count from buf's start
 	last    bool // the input ends with buf
 	open    bool // cut where the line after buf was not read yet
 	uncut   bool // no cut was found: the Scanner reads on from buf alone
@@ -160,6 +160,12 @@ type state struct {
 	line   int
 	others int
 	opts   Options
+}
+
+// shift returns s with its line number moved on by off lines.
+func (s state) shift(off int) state {
+	s.line += off
+	return s
 }
 
 // movedOn reports whether t is s with only its line numbers moved on.
@@ -226,10 +232,6 @@ func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 	if f, ok := s.r.(file); ok && !p.rd.eof {
 		if pos, err := f.Seek(0, io.SeekCurrent); err == nil {
 			p.file, p.rd.at, p.rd.off, p.rd.end, p.rd.carry = f, f, pos-int64(len(p.rd.carry)), f.Size(), nil
-			p.lines = make([]chan int, 2*n)
-			for i := range p.lines {
-				p.lines[i] = make(chan int, 1)
-			}
 		}
 	}
 	s.start = s.end
@@ -301,18 +303,25 @@ func (s *Scanner) nextItem() (*batch, *item) {
 			p.cur, p.i = b, 0
 		}
 		b := p.cur
+		off := 0 // the lines before b, where b counts its own from its start
+		if b.rel {
+			off = p.base.line
+		}
 		if p.i < len(b.items) {
 			it := &b.items[p.i]
 			p.i++
 			if it.full >= 0 {
-				s.setState(p.base, b.states[it.full])
+				s.setState(p.base, b.states[it.full].shift(off))
 			} else {
-				s.lineNo, s.tally.lines = it.line, p.base.tally.lines+it.lines
+				s.lineNo, s.tally.lines = it.line+off, p.base.tally.lines+it.lines
+			}
+			if it.err != nil {
+				it.err.shift(off)
 			}
 			s.line = b.bytes(it.text)
 			return b, it
 		}
-		s.setState(p.base, b.end)
+		s.setState(p.base, b.end.shift(off))
 		p.text = append(p.text[:0], b.bytes(b.endText)...)
 		s.line, p.base = p.text, s.state()
 		p.cur, p.next = nil, p.next+1
@@ -394,7 +403,7 @@ func (p *par) readAll() {
 // that no record waits for the next. At stop, b is uncut.
 func (p *par) chunk(b *batch) {
 	c := &p.rd
-	b.seq, b.line, b.last, b.open, b.uncut, b.past, b.panic = c.read, c.line, false, false, false, false, nil
+	b.seq, b.line, b.rel, b.last, b.open, b.uncut, b.past, b.panic = c.read, c.line, false, false, false, false, false, nil
 	c.read++
 	if c.at != nil {
 		p.cutFile(b)
@@ -514,20 +523,15 @@ func (c *chunker) cutAt(from, at int64) (int64, bool) {
 	}
 }
 
-// readChunk reads b's chunk of the file, and sets its line numbers: once
-// the batch before has set its own, for the lines before b are counted
-// batch by batch. A chunk that cannot be read whole is uncut: the Scanner
-// reads on alone from it, and meets what went wrong itself.
+// readChunk reads b's chunk of the file. Its lines are counted from its
+// start (rel), as the lines before it are not known until the batches
+// before are read: the loop adds them. A chunk that cannot be read whole
+// is uncut: the Scanner reads on alone from it, and meets what went wrong
+// itself.
 func (p *par) readChunk(b *batch) {
 	b.buf = slices.Grow(b.buf[:0], b.size)[:b.size]
 	k, _ := p.file.ReadAt(b.buf, b.off)
-	b.uncut = k < b.size
-	lines := bytes.Count(b.buf, []byte("\n"))
-	b.line = p.rd.line // the lines before the first batch
-	if b.seq > 0 {
-		b.line = <-p.lines[(b.seq-1)%len(p.lines)]
-	}
-	p.lines[b.seq%len(p.lines)] <- b.line + lines
+	b.uncut, b.line, b.rel = k < b.size, 0, true
 }
 
 // readSome reads into b, as fill does.
@@ -645,7 +649,7 @@ func (p *par) handOut(w *Scanner, worker int, b *batch) {
 func (w *Scanner) scanChunk(b *batch, k kind, each bool) {
 	xw, flows := w.xw.src[:0], w.flows
 	*w = Scanner{given: w.given, format: w.format, name: w.name, maxLine: w.maxLine, ps: w.ps, flows: flows,
-		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, open: b.open, lineNo: b.line,
+		buf: b.buf, end: len(b.buf), eof: true, bounded: !b.last, open: b.open, lineNo: b.line, notFirst: b.seq > 0,
 		join: w.join[:0], segs: w.segs[:0], phys: w.phys[:0], xw: xmlWindow{src: xw}, mixed: mixed{f: w.mixed.f, e: w.mixed.e}}
 	w.ps.p.opts = 0
 	b.items, b.states, b.text = b.items[:0], b.states[:0], b.text[:0]

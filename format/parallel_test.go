@@ -238,6 +238,11 @@ func edges(t *testing.T) []edge {
 		{name: "reader fails", in: strings.Repeat(strings.Join(proc, ""), 50) + proc[0][:20], err: errors.New("disk on fire")},
 		{name: "reader fails after a line", in: strings.Repeat(strings.Join(proc, ""), 50), err: errors.New("disk on fire")},
 		{name: "a line longer than a chunk goes", in: strings.Join(proc, "") + strings.Repeat("x", 200<<10) + "\n" + strings.Join(proc, ""), maxLine: 64},
+		// Read where they are, the chunks after the first count their
+		// lines from their start: a bad record joined from lines names
+		// them, and a byte-order mark is the input's first line's only.
+		{name: "joined bad record far in", in: strings.Repeat(strings.Join(conntrack, ""), 20) + wrapAt(conntrack[1], " packets=", " \\\n  ")[:150] + " mark=x \\\n use=1\n" + strings.Join(conntrack, "")},
+		{name: "byte-order mark far in", in: strings.Repeat(strings.Join(proc, ""), 20) + "\xef\xbb\xbf" + strings.Join(proc, "")},
 	}
 }
 

@@ -71,6 +71,9 @@ type Scanner struct {
 	open    bool // and the line after the chunk was not read when it was cut
 	top     bool // next reads the first line of a record
 	past    bool // a record read on past the end of the chunk
+	// notFirst: the chunk is not the input's first, though its line
+	// numbers may count from its start.
+	notFirst bool
 }
 
 // A tally counts what a Scanner has read so far besides its records.
@@ -635,7 +638,7 @@ func (s *Scanner) physLine() ([]byte, bool) {
 	}
 	s.lineNo++
 	// A byte-order mark, as Windows editors save a paste.
-	if s.lineNo == 1 && !s.ps.Strict && bytes.HasPrefix(line, utf8BOM) {
+	if s.lineNo == 1 && !s.notFirst && !s.ps.Strict && bytes.HasPrefix(line, utf8BOM) {
 		line, s.rejoined = line[len(utf8BOM):], true
 	}
 	// Windows line ends, as in captures pasted into documents, are read;
@@ -745,7 +748,7 @@ func (s *Scanner) place(perr *ParseError) {
 	if perr.Msg == "" && perr.Err != nil {
 		perr.Msg = perr.Err.Error()
 	}
-	perr.Msg += " (in a record joined from lines " + itoa(uint64(s.segs[0].line)) + " to " + itoa(uint64(s.lineNo)) + ")"
+	perr.Msg += joinedFrom + itoa(uint64(s.segs[0].line)) + " to " + itoa(uint64(s.lineNo)) + ")"
 }
 
 // blank reports whether line holds nothing but spaces and tabs. It looks
