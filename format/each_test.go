@@ -231,3 +231,45 @@ func TestEachFlowAfterFlows(t *testing.T) {
 		}
 	}
 }
+
+// A panicAt is a file whose ReadAt panics when asked for more than 3000
+// bytes past at: the chunks that the workers read, not the windows
+// around the cuts that the reader goroutine reads.
+type panicAt struct {
+	*bytes.Reader
+	at int64
+}
+
+func (p panicAt) ReadAt(b []byte, off int64) (int, error) {
+	if len(b) > 3000 && off+int64(len(b)) > p.at {
+		panic("boom at")
+	}
+	return p.Reader.ReadAt(b, off)
+}
+
+// TestParallelReadAtPanic: a panic of the file's ReadAt on a worker that
+// reads its chunk is raised by the loop, where the caller can recover
+// it, as a Reader's panic is, for Flows and EachFlow alike.
+func TestParallelReadAtPanic(t *testing.T) {
+	data, _ := manyLines(t, 4000)
+	for _, each := range []bool{false, true} {
+		v := func() (v any) {
+			defer func() { v = recover() }()
+			sc, err := format.NewScanner(panicAt{bytes.NewReader(data), int64(len(data) / 2)}, format.Dialect{}, format.WithWorkers(2), format.WithChunk(4096))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if each {
+				for range sc.EachFlow(func(int, []format.Flow) {}) {
+				}
+			} else {
+				for range sc.Flows() {
+				}
+			}
+			return nil
+		}()
+		if v != "boom at" {
+			t.Errorf("EachFlow %v: recovered %v, want ReadAt's panic", each, v)
+		}
+	}
+}

@@ -517,17 +517,25 @@ func (c *chunker) cutAt(from, at int64) (int64, bool) {
 // readChunk reads b's chunk of the file, and sets its line numbers: once
 // the batch before has set its own, for the lines before b are counted
 // batch by batch. A chunk that cannot be read whole is uncut: the Scanner
-// reads on alone from it, and meets what went wrong itself.
+// reads on alone from it, and meets what went wrong itself. A panic of
+// ReadAt is kept in b for the loop to raise (scanSafe), and the lines
+// are passed on all the same, for the batches after wait for them.
 func (p *par) readChunk(b *batch) {
+	lines := 0
+	defer func() {
+		if v := recover(); v != nil {
+			b.panic, b.uncut = v, true
+		}
+		b.line = p.rd.line // the lines before the first batch
+		if b.seq > 0 {
+			b.line = <-p.lines[(b.seq-1)%len(p.lines)]
+		}
+		p.lines[b.seq%len(p.lines)] <- b.line + lines
+	}()
 	b.buf = slices.Grow(b.buf[:0], b.size)[:b.size]
 	k, _ := p.file.ReadAt(b.buf, b.off)
 	b.uncut = k < b.size
-	lines := bytes.Count(b.buf, []byte("\n"))
-	b.line = p.rd.line // the lines before the first batch
-	if b.seq > 0 {
-		b.line = <-p.lines[(b.seq-1)%len(p.lines)]
-	}
-	p.lines[b.seq%len(p.lines)] <- b.line + lines
+	lines = bytes.Count(b.buf, []byte("\n"))
 }
 
 // readSome reads into b, as fill does.
