@@ -273,3 +273,27 @@ func TestParallelReadAtPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestEachFlowStopXML stops a loop at a bad XML record that shares its
+// line with others: the Scanner reads no more, not even the records of
+// that line after it, which a serial Scanner held in its XML window.
+func TestEachFlowStopXML(t *testing.T) {
+	lines := readLines(t, "../testdata/corpus/xml-L.txt", 4)
+	one := strings.TrimSuffix(lines[2], "\n")
+	in := lines[0] + lines[1] + one + "<flow><bad/></flow>" + one + one + "\n" + lines[3] + "</conntrack>\n"
+	for _, workers := range []int{1, 2} {
+		sc, err := format.NewScanner(strings.NewReader(in), format.Dialect{}, format.WithWorkers(workers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for err := range sc.EachFlow(func(int, []format.Flow) {}) {
+			if !errors.As(err, new(*format.ParseError)) {
+				t.Fatalf("got %v, want the bad record", err)
+			}
+			break
+		}
+		for f, err := range sc.Flows() {
+			t.Errorf("%d workers: read %v, %v after the loop stopped", workers, f, err)
+		}
+	}
+}

@@ -275,9 +275,11 @@ func (s *Scanner) Workers() int {
 	return max(s.workers, 1)
 }
 
-// finish makes the Scanner read no more of its input.
+// finish makes the Scanner read no more of its input: neither its
+// buffer nor the rest of an XML line with records still to read.
 func (s *Scanner) finish() {
 	s.start, s.end, s.eof, s.rerr = 0, 0, true, nil
+	s.xw.src, s.xw.pos, s.xw.back = s.xw.src[:0], 0, 0
 }
 
 // scanAll iterates over the records that s reads into r.
