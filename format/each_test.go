@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -295,5 +296,38 @@ func TestEachFlowStopXML(t *testing.T) {
 		for f, err := range sc.Flows() {
 			t.Errorf("%d workers: read %v, %v after the loop stopped", workers, f, err)
 		}
+	}
+}
+
+// TestEachFlowBodyPanics ends a loop by a panic of its body at the bad
+// line, as t.Fatal ends one by runtime.Goexit: each is called no more
+// once the loop has ended, however it ended.
+func TestEachFlowBodyPanics(t *testing.T) {
+	data, _ := manyLines(t, 2000)
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ended atomic.Bool
+	var after atomic.Int64
+	func() {
+		defer func() {
+			if v := recover(); v != "body" {
+				t.Errorf("recovered %v, want the body's panic", v)
+			}
+		}()
+		for range sc.EachFlow(func(_ int, fs []format.Flow) {
+			time.Sleep(time.Millisecond)
+			if ended.Load() {
+				after.Add(int64(len(fs)))
+			}
+		}) {
+			panic("body")
+		}
+	}()
+	ended.Store(true)
+	time.Sleep(100 * time.Millisecond)
+	if n := after.Load(); n > 0 {
+		t.Errorf("%d flows handed out after the loop ended", n)
 	}
 }

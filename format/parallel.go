@@ -292,6 +292,8 @@ func (s *Scanner) nextItem() (*batch, *item) {
 		if p.cur == nil {
 			b := p.wait(p.next)
 			if b.panic != nil {
+				// Kept for stopEach, and raised again by a loop after.
+				p.ready[b.seq%len(p.ready)] = b
 				panic(b.panic)
 			}
 			if b.uncut || b.past {

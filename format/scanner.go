@@ -210,6 +210,14 @@ func (s *Scanner) Stats() iter.Seq2[*Stats, error] { return scanAll(s, &s.own.st
 func (s *Scanner) EachFlow(each func(worker int, flows []Flow)) iter.Seq[error] {
 	return func(yield func(error) bool) {
 		if s.parallel(kindFlow, each) {
+			// A loop that ends by a panic, of its body or raised from a
+			// worker, or by runtime.Goexit, stops the workers too.
+			defer func() {
+				if p := s.par; p != nil && !p.over {
+					s.stopEach()
+					s.finish()
+				}
+			}()
 			for {
 				b, it := s.nextItem()
 				if it == nil {
