@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -229,5 +230,104 @@ func TestEachFlowAfterFlows(t *testing.T) {
 		if got := len(seen) + int(mu.Load()); got != total || bad != 1 {
 			t.Errorf("workers %d: %d flows and %d bad lines, want %d and 1", workers, got, bad, total)
 		}
+	}
+}
+
+// A panicAt is a file whose ReadAt panics when asked for more than 3000
+// bytes past at: the chunks that the workers read, not the windows
+// around the cuts that the reader goroutine reads.
+type panicAt struct {
+	*bytes.Reader
+	at int64
+}
+
+func (p panicAt) ReadAt(b []byte, off int64) (int, error) {
+	if len(b) > 3000 && off+int64(len(b)) > p.at {
+		panic("boom at")
+	}
+	return p.Reader.ReadAt(b, off)
+}
+
+// TestParallelReadAtPanic: a panic of the file's ReadAt on a worker that
+// reads its chunk is raised by the loop, where the caller can recover
+// it, as a Reader's panic is, for Flows and EachFlow alike.
+func TestParallelReadAtPanic(t *testing.T) {
+	data, _ := manyLines(t, 4000)
+	for _, each := range []bool{false, true} {
+		v := func() (v any) {
+			defer func() { v = recover() }()
+			sc, err := format.NewScanner(panicAt{bytes.NewReader(data), int64(len(data) / 2)}, format.Dialect{}, format.WithWorkers(2), format.WithChunk(4096))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if each {
+				for range sc.EachFlow(func(int, []format.Flow) {}) {
+				}
+			} else {
+				for range sc.Flows() {
+				}
+			}
+			return nil
+		}()
+		if v != "boom at" {
+			t.Errorf("EachFlow %v: recovered %v, want ReadAt's panic", each, v)
+		}
+	}
+}
+
+// TestEachFlowStopXML stops a loop at a bad XML record that shares its
+// line with others: the Scanner reads no more, not even the records of
+// that line after it, which a serial Scanner held in its XML window.
+func TestEachFlowStopXML(t *testing.T) {
+	lines := readLines(t, "../testdata/corpus/xml-L.txt", 4)
+	one := strings.TrimSuffix(lines[2], "\n")
+	in := lines[0] + lines[1] + one + "<flow><bad/></flow>" + one + one + "\n" + lines[3] + "</conntrack>\n"
+	for _, workers := range []int{1, 2} {
+		sc, err := format.NewScanner(strings.NewReader(in), format.Dialect{}, format.WithWorkers(workers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for err := range sc.EachFlow(func(int, []format.Flow) {}) {
+			if !errors.As(err, new(*format.ParseError)) {
+				t.Fatalf("got %v, want the bad record", err)
+			}
+			break
+		}
+		for f, err := range sc.Flows() {
+			t.Errorf("%d workers: read %v, %v after the loop stopped", workers, f, err)
+		}
+	}
+}
+
+// TestEachFlowBodyPanics ends a loop by a panic of its body at the bad
+// line, as t.Fatal ends one by runtime.Goexit: each is called no more
+// once the loop has ended, however it ended.
+func TestEachFlowBodyPanics(t *testing.T) {
+	data, _ := manyLines(t, 2000)
+	sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ended atomic.Bool
+	var after atomic.Int64
+	func() {
+		defer func() {
+			if v := recover(); v != "body" {
+				t.Errorf("recovered %v, want the body's panic", v)
+			}
+		}()
+		for range sc.EachFlow(func(_ int, fs []format.Flow) {
+			time.Sleep(time.Millisecond)
+			if ended.Load() {
+				after.Add(int64(len(fs)))
+			}
+		}) {
+			panic("body")
+		}
+	}()
+	ended.Store(true)
+	time.Sleep(100 * time.Millisecond)
+	if n := after.Load(); n > 0 {
+		t.Errorf("%d flows handed out after the loop ended", n)
 	}
 }

@@ -294,6 +294,8 @@ func (s *Scanner) nextItem() (*batch, *item) {
 		if p.cur == nil {
 			b := p.wait(p.next)
 			if b.panic != nil {
+				// Kept for stopEach, and raised again by a loop after.
+				p.ready[b.seq%len(p.ready)] = b
 				panic(b.panic)
 			}
 			if b.uncut || b.past {
@@ -527,11 +529,18 @@ func (c *chunker) cutAt(from, at int64) (int64, bool) {
 // start (rel), as the lines before it are not known until the batches
 // before are read: the loop adds them. A chunk that cannot be read whole
 // is uncut: the Scanner reads on alone from it, and meets what went wrong
-// itself.
+// itself. A panic of ReadAt is kept in b for the loop to raise
+// (scanSafe).
 func (p *par) readChunk(b *batch) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.panic, b.uncut = v, true
+		}
+	}()
+	b.line, b.rel = 0, true
 	b.buf = slices.Grow(b.buf[:0], b.size)[:b.size]
 	k, _ := p.file.ReadAt(b.buf, b.off)
-	b.uncut, b.line, b.rel = k < b.size, 0, true
+	b.uncut = k < b.size
 }
 
 // readSome reads into b, as fill does.

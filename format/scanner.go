@@ -213,6 +213,14 @@ func (s *Scanner) Stats() iter.Seq2[*Stats, error] { return scanAll(s, &s.own.st
 func (s *Scanner) EachFlow(each func(worker int, flows []Flow)) iter.Seq[error] {
 	return func(yield func(error) bool) {
 		if s.parallel(kindFlow, each) {
+			// A loop that ends by a panic, of its body or raised from a
+			// worker, or by runtime.Goexit, stops the workers too.
+			defer func() {
+				if p := s.par; p != nil && !p.over {
+					s.stopEach()
+					s.finish()
+				}
+			}()
 			for {
 				b, it := s.nextItem()
 				if it == nil {
@@ -278,9 +286,11 @@ func (s *Scanner) Workers() int {
 	return max(s.workers, 1)
 }
 
-// finish makes the Scanner read no more of its input.
+// finish makes the Scanner read no more of its input: neither its
+// buffer nor the rest of an XML line with records still to read.
 func (s *Scanner) finish() {
 	s.start, s.end, s.eof, s.rerr = 0, 0, true, nil
+	s.xw.src, s.xw.pos, s.xw.back = s.xw.src[:0], 0, 0
 }
 
 // scanAll iterates over the records that s reads into r.

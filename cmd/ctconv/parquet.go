@@ -40,9 +40,12 @@ func (in *input) isParquet(enc snapshot.Encoding) bool {
 	if !enc.IsAuto() {
 		return false
 	}
-	if ra, ok := in.Reader.(io.ReaderAt); ok { // a file, read where it is
+	// A regular file, as track gives it, is read where it is; not any
+	// ReaderAt: standard input is an *os.File, whose ReadAt fails on a
+	// pipe, and reads from the file's start, not from where it is.
+	if sr, ok := in.Reader.(*io.SectionReader); ok {
 		b := make([]byte, len(parquet.Magic))
-		n, _ := ra.ReadAt(b, 0)
+		n, _ := sr.ReadAt(b, 0)
 		return string(b[:n]) == parquet.Magic
 	}
 	br := bufio.NewReaderSize(in.Reader, 64<<10) // snapshot.Open takes it as it is

@@ -145,3 +145,27 @@ func TestParquetNoFooter(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetPipe checks that a Parquet file given on standard input
+// through a pipe is found by its magic: a pipe is an *os.File, whose
+// ReadAt fails, so its magic is peeked at as it is read.
+func TestParquetPipe(t *testing.T) {
+	pq := filepath.Join(t.TempDir(), "p.parquet")
+	if code, _, errs := ctconv(t, "", "convert", "--to", "parquet", "-o", pq, corpusProc); code != 0 {
+		t.Fatalf("--to parquet: exit %d: %s", code, errs)
+	}
+	b := readFile(t, pq)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	go func() {
+		pw.Write(b)
+		pw.Close()
+	}()
+	var out, errb strings.Builder
+	if code := run([]string{"check", "-"}, pr, &out, &errb); code != 0 || !strings.Contains(out.String(), "<stdin>: proc, 56 flows") {
+		t.Errorf("check - of a pipe: exit %d, %q, %q", code, out.String(), errb.String())
+	}
+}
