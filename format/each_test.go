@@ -114,14 +114,7 @@ func TestEachFlowEdges(t *testing.T) {
 		if tt.err != nil {
 			reader = func(r io.Reader) io.Reader { return io.MultiReader(r, failing{tt.err}) }
 		}
-		sizes := []int{1, 2, 3, 100, 1000, 70000}
-		if len(tt.in) < 4096 {
-			sizes = sizes[:0]
-			for chunk := 1; chunk <= len(tt.in)+1; chunk++ {
-				sizes = append(sizes, chunk)
-			}
-		}
-		for _, chunk := range sizes {
+		for _, chunk := range tt.chunks() {
 			o := append(slices.Clip(opts), format.WithWorkers(2), format.WithChunk(chunk))
 			// The serial trace reads with the same options but workers.
 			d := format.Dialect{Format: format.Auto}

@@ -188,14 +188,7 @@ func TestParallelEdges(t *testing.T) {
 			return trace(t, r, format.Dialect{Format: format.Auto}, 3, opts...)
 		}
 		want := read()
-		sizes := []int{1, 2, 3, 100, 1000, 70000}
-		if len(tt.in) < 4096 {
-			sizes = sizes[:0]
-			for chunk := 1; chunk <= len(tt.in)+1; chunk++ {
-				sizes = append(sizes, chunk)
-			}
-		}
-		for _, chunk := range sizes {
+		for _, chunk := range tt.chunks() {
 			if got := read(format.WithWorkers(2), format.WithChunk(chunk)); got != want {
 				t.Errorf("%s, chunks of %d: parallel differs:\n%s", tt.name, chunk, firstDiff(want, got))
 				break
@@ -210,6 +203,19 @@ type edge struct {
 	in      string
 	maxLine int
 	err     error // the reader's, after in
+}
+
+// chunks returns the chunk sizes to cut e into: every size, of a small
+// input; a few, of a large one.
+func (e edge) chunks() []int {
+	if len(e.in) >= 4096 {
+		return []int{1, 2, 3, 100, 1000, 70000}
+	}
+	var sizes []int
+	for chunk := 1; chunk <= len(e.in)+1; chunk++ {
+		sizes = append(sizes, chunk)
+	}
+	return sizes
 }
 
 // edges returns small inputs whose records straddle chunks (see
