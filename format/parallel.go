@@ -537,7 +537,7 @@ func (p *par) readChunk(b *batch) {
 			b.panic, b.uncut = v, true
 		}
 	}()
-	b.line, b.rel = 0, true
+	b.rel = true // b.line is 0: cutFile counts no lines
 	b.buf = slices.Grow(b.buf[:0], b.size)[:b.size]
 	k, _ := p.file.ReadAt(b.buf, b.off)
 	b.uncut = k < b.size
