@@ -10,13 +10,14 @@ import (
 	"github.com/ctconv/ctconv/format"
 )
 
-// CorruptError says what is wrong with a msgpack record.
+// CorruptError says what is wrong with a msgpack record, or with a block
+// of columns.
 type CorruptError struct{ Msg string }
 
-func (e *CorruptError) Error() string { return "codec: corrupt msgpack record: " + e.Msg }
+func (e *CorruptError) Error() string { return "codec: corrupt record: " + e.Msg }
 
 // ErrCorrupt is what CorruptError unwraps to.
-var ErrCorrupt = errors.New("codec: corrupt msgpack record")
+var ErrCorrupt = errors.New("codec: corrupt record")
 
 func (e *CorruptError) Unwrap() error { return ErrCorrupt }
 

@@ -96,7 +96,8 @@ var flowFields = [wireVersion + 1]wireField[format.Flow]{
 	30: intField(format.FieldActiveSince, func(f *format.Flow) *int64 { return &f.ActiveSince }),
 	31: {}, // wireNoReply: carried by the tuples
 	32: {present: func(f *format.Flow) bool { return f.Netns != "" }, n: 1,
-		put: func(e *MsgpackEncoder, f *format.Flow) { e.enc.EncodeString(f.Netns) },
+		text: func(f *format.Flow) *string { return &f.Netns },
+		put:  func(e *MsgpackEncoder, f *format.Flow) { e.enc.EncodeString(f.Netns) },
 		get: func(d *MsgpackDecoder, f *format.Flow) (err error) {
 			if f.Netns, err = d.string(); err == nil && f.Netns == "" {
 				err = corrupt("an empty network namespace")
@@ -213,6 +214,17 @@ type wireField[R any] struct {
 	// in the decoder's loop costs a fifth of what a call for each does.
 	set func(*R, *[2]uint64)
 	max uint64
+	// load is set's inverse, which a ColumnEncoder reads the values
+	// with; signed says they are int64's bits.
+	load   func(*R, *[2]uint64)
+	signed bool
+	// text is where a field of one string keeps it, which a
+	// ColumnEncoder and ColumnDecoder use instead of put and get.
+	text func(*R) *string
+	// apply, where not nil, is what a ColumnDecoder stores a column's
+	// values with, a loop faster than set for each: the field of record
+	// sel[j] (of record j, where sel is nil) takes v[0][j] (and v[1][j]).
+	apply func(rs []R, sel []int32, v *[2][]uint64)
 }
 
 // flagField is a field that is its bit alone.
@@ -223,8 +235,20 @@ func flagField[R any, S format.Fields | format.ExpectFields](model S) wireField[
 // uintField is a field of one unsigned value, as wide as N.
 func uintField[R any, N ~uint8 | ~uint16 | ~uint32 | ~uint64, S format.Fields | format.ExpectFields](model S, at func(*R) *N) wireField[R] {
 	return wireField[R]{model: uint64(model), n: 1, max: uint64(^N(0)),
-		put: func(e *MsgpackEncoder, r *R) { e.enc.EncodeUint(uint64(*at(r))) },
-		set: func(r *R, v *[2]uint64) { *at(r) = N(v[0]) },
+		put:  func(e *MsgpackEncoder, r *R) { e.enc.EncodeUint(uint64(*at(r))) },
+		set:  func(r *R, v *[2]uint64) { *at(r) = N(v[0]) },
+		load: func(r *R, v *[2]uint64) { v[0] = uint64(*at(r)) },
+		apply: func(rs []R, sel []int32, v *[2][]uint64) {
+			if sel == nil {
+				for i, x := range v[0] {
+					*at(&rs[i]) = N(x)
+				}
+				return
+			}
+			for j, i := range sel {
+				*at(&rs[i]) = N(v[0][j])
+			}
+		},
 	}
 }
 
@@ -240,20 +264,44 @@ func pairField[R any, N ~uint32 | ~uint64, S format.Fields | format.ExpectFields
 			a, b := at(r)
 			*a, *b = N(v[0]), N(v[1])
 		},
+		load: func(r *R, v *[2]uint64) {
+			a, b := at(r)
+			v[0], v[1] = uint64(*a), uint64(*b)
+		},
+		apply: func(rs []R, sel []int32, v *[2][]uint64) {
+			for j := range v[0] {
+				i := j
+				if sel != nil {
+					i = int(sel[j])
+				}
+				a, b := at(&rs[i])
+				*a, *b = N(v[0][j]), N(v[1][j])
+			}
+		},
 	}
 }
 
 // intField is a field of one signed value.
 func intField[R any, S format.Fields | format.ExpectFields](model S, at func(*R) *int64) wireField[R] {
-	return wireField[R]{model: uint64(model), n: 1, max: math.MaxUint64,
-		put: func(e *MsgpackEncoder, r *R) { e.enc.EncodeInt(*at(r)) },
-		set: func(r *R, v *[2]uint64) { *at(r) = int64(v[0]) },
+	return wireField[R]{model: uint64(model), n: 1, max: math.MaxUint64, signed: true,
+		put:  func(e *MsgpackEncoder, r *R) { e.enc.EncodeInt(*at(r)) },
+		set:  func(r *R, v *[2]uint64) { *at(r) = int64(v[0]) },
+		load: func(r *R, v *[2]uint64) { v[0] = uint64(*at(r)) },
+		apply: func(rs []R, sel []int32, v *[2][]uint64) { // zigzagged
+			for j, x := range v[0] {
+				i := j
+				if sel != nil {
+					i = int(sel[j])
+				}
+				*at(&rs[i]) = int64(x>>1) ^ -int64(x&1)
+			}
+		},
 	}
 }
 
 // stringField is a field of one string.
 func stringField[R any, S format.Fields | format.ExpectFields](model S, at func(*R) *string) wireField[R] {
-	return wireField[R]{model: uint64(model), n: 1,
+	return wireField[R]{model: uint64(model), n: 1, text: at,
 		put: func(e *MsgpackEncoder, r *R) { e.enc.EncodeString(*at(r)) },
 		get: func(d *MsgpackDecoder, r *R) (err error) {
 			*at(r), err = d.string()
@@ -275,6 +323,7 @@ func eventField[R any](at func(*R) *format.Event) wireField[R] {
 		present: func(r *R) bool { return *at(r) != format.EventNone },
 		put:     func(e *MsgpackEncoder, r *R) { e.enc.EncodeUint(uint64(*at(r))) },
 		set:     func(r *R, v *[2]uint64) { *at(r) = format.Event(v[0]) },
+		load:    func(r *R, v *[2]uint64) { v[0] = uint64(*at(r)) },
 	}
 }
 
@@ -285,6 +334,7 @@ func quirksField[R any](set *wireSet, at func(*R) *format.Quirks) wireField[R] {
 		present: func(r *R) bool { return set.wire(uint64(*at(r))) != 0 },
 		put:     func(e *MsgpackEncoder, r *R) { e.enc.EncodeUint(set.wire(uint64(*at(r)))) },
 		set:     func(r *R, v *[2]uint64) { *at(r) |= format.Quirks(set.model(v[0])) },
+		load:    func(r *R, v *[2]uint64) { v[0] = set.wire(uint64(*at(r))) },
 	}
 }
 
