@@ -106,6 +106,7 @@ func (bw *blockWriter) close() error {
 // in order.
 type blockReader struct {
 	h       *Header
+	layouts bool // the file's blocks start with their layout (version 3)
 	workers int
 	jobs    chan *block // to the workers
 	order   chan *block // to next, in the order of the file
@@ -162,10 +163,10 @@ var (
 	errSecond = errors.New("second snapshot")
 )
 
-func newBlockReader(r io.Reader, h *Header) *blockReader {
+func newBlockReader(r io.Reader, h *Header, version uint16) *blockReader {
 	workers := min(runtime.GOMAXPROCS(0), maxDecoders)
 	inflight := workers + 2
-	br := &blockReader{h: h, workers: workers, jobs: make(chan *block, inflight), order: make(chan *block, inflight),
+	br := &blockReader{h: h, layouts: version >= 3, workers: workers, jobs: make(chan *block, inflight), order: make(chan *block, inflight),
 		free: make(chan *block, inflight), stop: make(chan struct{}), gate: make([]chan sound, inflight)}
 	for i := range inflight {
 		br.free <- &block{ready: make(chan struct{}, 1)}
@@ -246,9 +247,10 @@ var blockDecoder = sync.OnceValue(func() *zstd.Decoder {
 // work decodes the blocks it is given, as worker i, and hands their
 // flows out where EachFlow asks it to.
 func (br *blockReader) work(i int) {
-	dec := codec.NewMsgpackDecoder(nil)
+	var dec blockDecoders
+	dec.records = codec.NewMsgpackDecoder(nil)
 	for b := range br.jobs {
-		b.decode(blockDecoder(), dec, br.h)
+		b.decode(blockDecoder(), &dec, br.h, br.layouts)
 		br.handOut(i, b)
 		b.ready <- struct{}{}
 	}
@@ -280,8 +282,21 @@ func (br *blockReader) handOut(worker int, b *block) {
 	br.gate[b.seq%len(br.gate)] <- s
 }
 
-// decode decompresses b's frame and decodes its records.
-func (b *block) decode(zr *zstd.Decoder, dec *codec.MsgpackDecoder, h *Header) {
+// blockDecoders are a worker's decoders of the two layouts of a block.
+type blockDecoders struct {
+	records *codec.MsgpackDecoder
+	columns codec.ColumnDecoder
+}
+
+// The layouts of a block of version 3, its first byte decompressed.
+const (
+	layoutRecords = 0 // records, as a block of version 2 holds them
+	layoutColumns = 1 // flows, by column (codec.ColumnEncoder)
+)
+
+// decode decompresses b's frame and decodes its records; layouts says
+// that the block starts with its layout.
+func (b *block) decode(zr *zstd.Decoder, decs *blockDecoders, h *Header, layouts bool) {
 	var err error
 	if b.out, err = zr.DecodeAll(b.frame, b.out[:0]); err != nil {
 		b.err = err
@@ -291,12 +306,26 @@ func (b *block) decode(zr *zstd.Decoder, dec *codec.MsgpackDecoder, h *Header) {
 		b.err = corrupt("a block that says it holds "+strconv.Itoa(b.length)+" bytes holds "+strconv.Itoa(len(b.out)), nil)
 		return
 	}
-	dec.ResetBytes(b.out)
+	out := b.out
+	if layouts {
+		switch out[0] {
+		case layoutRecords:
+			out = out[1:]
+		case layoutColumns:
+			b.decodeColumns(&decs.columns, h)
+			return
+		default:
+			b.err = corrupt("a block of layout "+strconv.Itoa(int(out[0]))+", which this version does not know", nil)
+			return
+		}
+	}
+	dec := decs.records
+	dec.ResetBytes(out)
 	// Room for as many flows or expectations as the block may hold, and
 	// the one being decoded: each that counts took 7 bytes at least (an
 	// array, its kind, mask, family, protocol, two addresses). The
 	// buffers grow once, to what the blocks need.
-	if most := min(len(b.out)/7, blockRecords) + 1; h.Expectations {
+	if most := min(len(out)/7, blockRecords) + 1; h.Expectations {
 		b.exps = grown(b.exps, most)
 	} else if !h.Stats {
 		b.flows = grown(b.flows, most)
@@ -341,6 +370,21 @@ func (b *block) decode(zr *zstd.Decoder, dec *codec.MsgpackDecoder, h *Header) {
 				}
 			}
 			b.n++
+		}
+	}
+}
+
+// decodeColumns decodes b's flows, laid out by column after the layout.
+func (b *block) decodeColumns(dec *codec.ColumnDecoder, h *Header) {
+	if h.Stats || h.Expectations {
+		b.err = corrupt("a block of flows in a file of "+map[bool]string{false: "counters", true: "expectations"}[h.Expectations], nil)
+		return
+	}
+	b.flows, b.err = dec.Decode(b.flows[:0], b.out[1:])
+	b.n = len(b.flows)
+	if h.CRLF && b.err == nil { // all CR LF
+		for i := range b.flows {
+			b.flows[i].Quirks |= format.QuirkCRLF
 		}
 	}
 }

@@ -41,7 +41,7 @@ const Magic = "\x89CTSNAP\n"
 
 // Version is the version of the files this package writes; it reads it and
 // older ones.
-const Version = 2
+const Version = 3
 
 // UnknownCount is the count of a file whose writer could not go back to
 // set it, as when it wrote to a pipe.
@@ -257,45 +257,81 @@ func checkHeader(h *Header) error {
 }
 
 // encode encodes the batches that arrive on w.work until it closes, then
-// ends the stream, in blocks that bw compresses.
+// ends the stream, in blocks that bw compresses: flows by column, and
+// the records that columns do not carry (expectations, counters, gaps,
+// flows with unknown fields, the end) in blocks of records, each taking
+// the records that follow it until it is full.
 func (w *Writer) encode(bw *blockWriter, expectations bool) {
-	buf := bw.buffer()
-	enc := codec.NewMsgpackEncoder(buf)
-	records := 0 // in the block, of any kind
-	// put counts a record encoded, and hands the block on when it is
-	// full, or at the end of the stream.
-	put := func(err error, last bool) error {
-		if records++; err == nil && (last || records == blockRecords || buf.Len() >= blockBytes) {
+	var (
+		buf     *bytes.Buffer // the block of records being filled, if any
+		enc     = codec.NewMsgpackEncoder(nil)
+		records int // in buf, of any kind
+		cols    codec.ColumnEncoder
+	)
+	endColumns := func() {
+		if cols.Len() > 0 {
+			b := bw.buffer()
+			b.Write(cols.AppendBlock(append(b.AvailableBuffer(), layoutColumns)))
+			bw.write(b)
+		}
+	}
+	endRecords := func() {
+		if buf != nil {
 			bw.write(buf)
-			buf, records = bw.buffer(), 0
+			buf, records = nil, 0
+		}
+	}
+	// record encodes a record with put, in a block of records after the
+	// flows in columns.
+	record := func(put func() error) error {
+		endColumns()
+		if buf == nil {
+			buf = bw.buffer()
+			buf.WriteByte(layoutRecords)
 			enc.Reset(buf)
 		}
+		err := put()
+		if records++; err == nil && (records == blockRecords || buf.Len() >= blockBytes) {
+			endRecords()
+		}
 		return err
+	}
+	flow := func(f *format.Flow) error {
+		if buf == nil && !w.h.Stats {
+			if cols.Len() == codec.MaxColumnFlows || cols.Size() >= blockBytes {
+				endColumns()
+			}
+			if ok, err := cols.Add(f); ok || err != nil {
+				return err
+			}
+		}
+		return record(func() error { return enc.EncodeFlow(f) })
 	}
 	var err error
 	for b := range w.work {
 		for i := 0; i < len(b.stats) && err == nil; i++ {
-			err = put(enc.EncodeStats(&b.stats[i]), false)
+			err = record(func() error { return enc.EncodeStats(&b.stats[i]) })
 		}
 		b.stats = b.stats[:0]
 		gaps := b.gaps
 		for i := 0; i <= b.n && err == nil; i++ {
 			for ; len(gaps) > 0 && gaps[0].After == uint64(i) && err == nil; gaps = gaps[1:] {
-				err = put(enc.EncodeGap(codec.Gap{Events: gaps[0].Events, Time: gaps[0].Time}), false)
+				err = record(func() error { return enc.EncodeGap(codec.Gap{Events: gaps[0].Events, Time: gaps[0].Time}) })
 			}
 			switch {
 			case i == b.n || err != nil:
 			case expectations:
-				err = put(enc.EncodeExpect(&b.exps[i]), false)
+				err = record(func() error { return enc.EncodeExpect(&b.exps[i]) })
 			default:
-				err = put(enc.EncodeFlow(&b.flows[i]), false)
+				err = flow(&b.flows[i])
 			}
 		}
 		b.n, b.err, b.gaps = 0, err, b.gaps[:0]
 		w.free <- b
 	}
 	if err == nil {
-		err = put(enc.EncodeEnd(w.end), true)
+		err = record(func() error { return enc.EncodeEnd(w.end) })
+		endRecords()
 	}
 	if cerr := bw.close(); err == nil {
 		err = cerr
@@ -627,7 +663,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, corrupt("a header of both expectations and the table's counters", nil)
 	}
 	if v := binary.BigEndian.Uint16(b[8:]); v >= 2 {
-		sr.blocks = newBlockReader(br, &sr.h)
+		sr.blocks = newBlockReader(br, &sr.h, v)
 		return sr, nil
 	}
 	// Two goroutines: a block decompresses while the last is decoded.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,7 +188,7 @@ var hostile = []hostileFile{
 	{"more-records-than-counted.ctsnap", snapshot.ErrCorrupt, "more records than the header's count, 1", func(t *testing.T) []byte {
 		return craft(t, 1, bytes.Repeat(snapshotRecords(t, 1), 1<<20))
 	}},
-	{"zeros-256MiB.ctsnap", snapshot.ErrCorrupt, "corrupt msgpack record", func(t *testing.T) []byte {
+	{"zeros-256MiB.ctsnap", snapshot.ErrCorrupt, "corrupt record", func(t *testing.T) []byte {
 		return craft(t, snapshot.UnknownCount, make([]byte, 256<<20))
 	}},
 	{"string-of-4GiB.ctsnap", snapshot.ErrCorrupt, "a string of 4294967295 bytes", func(t *testing.T) []byte {
@@ -229,11 +230,11 @@ func flip(b []byte, i int) []byte {
 	return b
 }
 
-// TestHostile opens each file of testdata/hostile, of version 1 and 2.
+// TestHostile opens each file of testdata/hostile, of versions 1 to 3.
 // Each is rejected with an error that says what is wrong, and reading it
 // allocates less than the 32 MiB that the package documents.
 func TestHostile(t *testing.T) {
-	for _, c := range append(hostile, hostileV2...) {
+	for _, c := range slices.Concat(hostile, hostileV2, hostileV3) {
 		path := filepath.Join("../testdata/hostile", c.file)
 		if *update {
 			if err := os.WriteFile(path, c.make(t), 0o644); err != nil {

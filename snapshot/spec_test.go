@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math/bits"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -27,8 +28,8 @@ import (
 // does.
 func TestSpecReader(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/compat/*/*.ctsnap")
-	v2, _ := filepath.Glob("testdata/v2/*.ctsnap")
-	files = append(files, v2...)
+	blocks, _ := filepath.Glob("testdata/v[23]/*.ctsnap")
+	files = append(files, blocks...)
 	if len(files) == 0 {
 		t.Fatal("no compatibility snapshots")
 	}
@@ -137,8 +138,8 @@ func readSpec(b []byte) (*specFile, error) {
 	if len(b) >= 24 && string(b[:8]) == "\x89CTSNAP\n" {
 		version = binary.BigEndian.Uint16(b[8:])
 	}
-	if version != 1 && version != 2 {
-		return nil, fmt.Errorf("not a snapshot of version 1 or 2")
+	if version < 1 || version > 3 {
+		return nil, fmt.Errorf("not a snapshot of version 1 to 3")
 	}
 	count := binary.BigEndian.Uint64(b[12:])
 	l := int(binary.BigEndian.Uint32(b[20:]))
@@ -177,7 +178,7 @@ func readSpec(b []byte) (*specFile, error) {
 	}
 	defer zr.Close()
 	// The streams of records, each with its own addresses: version 1's
-	// one frame, or version 2's blocks.
+	// one frame, or the blocks of versions 2 and 3.
 	var streams [][]byte
 	rest := b[28+l:]
 	if version == 1 {
@@ -187,7 +188,7 @@ func readSpec(b []byte) (*specFile, error) {
 		}
 		streams = append(streams, records)
 	}
-	for version == 2 && len(rest) > 0 {
+	for version >= 2 && len(rest) > 0 {
 		if len(rest) < 8 {
 			return nil, fmt.Errorf("a cut block header")
 		}
@@ -198,6 +199,18 @@ func readSpec(b []byte) (*specFile, error) {
 		records, err := zr.DecodeAll(rest[8:8+size], nil)
 		if err != nil || len(records) != int(length) {
 			return nil, fmt.Errorf("a block of %d bytes decompressed, not %d: %v", len(records), length, err)
+		}
+		if version == 3 {
+			switch records[0] {
+			case 0:
+				records = records[1:]
+			case 1:
+				if records, err = specColumns(records[1:]); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, fmt.Errorf("a block of layout %d", records[0])
+			}
 		}
 		streams, rest = append(streams, records), rest[8+size:]
 	}
@@ -231,6 +244,158 @@ func readSpec(b []byte) (*specFile, error) {
 		}
 	}
 	return nil, fmt.Errorf("no end record")
+}
+
+// specColumns returns the flow records that a block of columns of
+// version 3, after its layout, stands for.
+func specColumns(b []byte) ([]byte, error) {
+	r := &specCols{b: b}
+	n := int(r.uvarint())
+	masks, fams, protos := r.ints(n), r.ints(n), r.ints(n)
+	addrs := make([]netip.Addr, r.uvarint())
+	for i := range addrs {
+		addrs[i], _ = netip.AddrFromSlice(r.next(int(r.next(1)[0])))
+	}
+	src, dst := r.ints(n), r.ints(n)
+	kinds := make([]uint64, n)
+	for i := range n {
+		if masks[i]&(1<<2) != 0 {
+			kinds[i] = specL4(format.Proto(protos[i]))
+		}
+	}
+	origL4 := r.ints(count(n, func(i int) bool { return kinds[i] != 0 }))
+	diffs := r.ints(count(n, func(i int) bool { return masks[i]&(1<<28) != 0 }))
+	var parts [3][]uint64 // the reply's source, destination, layer-4 values
+	for p := range parts {
+		parts[p] = r.ints(count(len(diffs), func(j int) bool { return diffs[j]&(1<<p) != 0 }))
+	}
+	// The fields, each a list of values of every flow that has it.
+	var union uint64
+	for _, m := range masks {
+		union |= m
+	}
+	fields := map[int][][]any{}
+	for m := union; m != 0; m &= m - 1 {
+		bit := bits.TrailingZeros64(m)
+		c := &specCols{b: r.next(int(r.uvarint()))}
+		has := count(n, func(i int) bool { return masks[i]&(1<<bit) != 0 })
+		vals := make([][]any, has)
+		switch bit {
+		case 11, 18, 19, 23, 32: // strings
+			strs := make([]string, c.uvarint())
+			for k := range strs {
+				strs[k] = string(c.next(int(c.uvarint())))
+			}
+			for j, v := range c.ints(has) {
+				vals[j] = []any{strs[v]}
+			}
+		case 2, 21, 28, 31: // none
+		default:
+			width := 1
+			if bit == 6 || bit == 7 || bit == 17 || bit == 24 {
+				width = 2
+			}
+			for range width {
+				for j, v := range c.ints(has) {
+					if bit == 0 || bit == 20 || bit == 29 || bit == 30 { // signed, zigzagged
+						vals[j] = append(vals[j], int64(v>>1)^-int64(v&1))
+					} else {
+						vals[j] = append(vals[j], v)
+					}
+				}
+			}
+		}
+		if len(c.b) > 0 || c.err != nil {
+			return nil, fmt.Errorf("field %d: %d bytes left, %v", bit, len(c.b), c.err)
+		}
+		fields[bit] = vals
+	}
+	if len(r.b) > 0 || r.err != nil {
+		return nil, fmt.Errorf("a block of columns: %d bytes left, %v", len(r.b), r.err)
+	}
+	// The records, their addresses literal.
+	var out bytes.Buffer
+	e := msgpack.NewEncoder(&out)
+	addr := func(num uint64) []byte { return addrs[num].AsSlice() }
+	at := map[string]int{}
+	next := func(key string) int { at[key]++; return at[key] - 1 }
+	for i := range n {
+		rec := []any{uint64(1), masks[i], fams[i], protos[i], addr(src[i]), addr(dst[i])}
+		if kinds[i] != 0 {
+			rec = append(rec, origL4[next("l4")])
+		}
+		if masks[i]&(1<<28) != 0 {
+			diff := diffs[next("diff")]
+			rec = append(rec, diff)
+			for p, part := range parts {
+				if diff&(1<<p) != 0 {
+					v := part[next(fmt.Sprint("part", p))]
+					if p < 2 {
+						rec = append(rec, addr(v))
+					} else {
+						rec = append(rec, v)
+					}
+				}
+			}
+		}
+		for bit := range 64 {
+			if masks[i]&(1<<bit) != 0 {
+				if vals := fields[bit]; len(vals) > 0 {
+					rec = append(rec, vals[next(fmt.Sprint("bit", bit))]...)
+				}
+			}
+		}
+		if err := e.Encode(rec); err != nil {
+			return nil, err
+		}
+	}
+	return out.Bytes(), nil
+}
+
+func count(n int, has func(int) bool) int {
+	c := 0
+	for i := range n {
+		if has(i) {
+			c++
+		}
+	}
+	return c
+}
+
+// specCols reads the parts of a block of columns.
+type specCols struct {
+	b   []byte
+	err error
+}
+
+func (c *specCols) next(n int) []byte {
+	if n > len(c.b) {
+		c.err, n = fmt.Errorf("cut"), len(c.b)
+	}
+	b := c.b[:n]
+	c.b = c.b[n:]
+	return b
+}
+
+func (c *specCols) uvarint() uint64 {
+	v, n := binary.Uvarint(c.b)
+	if n <= 0 {
+		c.err, n = fmt.Errorf("a bad uvarint"), 0
+	}
+	c.b = c.b[n:]
+	return v
+}
+
+func (c *specCols) ints(n int) []uint64 {
+	w := int(c.next(1)[0])
+	b := c.next(n * w)
+	vs := make([]uint64, n)
+	for i := range vs {
+		for k := range w {
+			vs[i] |= uint64(b[i*w+k]) << (8 * k)
+		}
+	}
+	return vs
 }
 
 type specRecords struct {

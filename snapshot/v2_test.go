@@ -3,9 +3,11 @@ package snapshot_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"hash/crc32"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,12 +23,12 @@ import (
 	"github.com/ctconv/ctconv/snapshot"
 )
 
-var golden = flag.Bool("golden", false, "rewrite testdata/v2 from the captures it was made of")
+var golden = flag.Bool("golden", false, "rewrite testdata/v3 from the captures it was made of")
 
-// goldenV2 are the files of testdata/v2: snapshots of version 2 and the
-// captures they were made of, the first lines of one where lines is not
-// 0. bulk takes two blocks.
-var goldenV2 = []struct {
+// goldenBlocks are the files of testdata/v2 and testdata/v3: snapshots of
+// versions 2 and 3 and the captures they were made of, the first lines of
+// one where lines is not 0. bulk takes two blocks.
+var goldenBlocks = []struct {
 	name, source string
 	lines        int
 }{
@@ -36,43 +38,51 @@ var goldenV2 = []struct {
 	{"bulk", "../testdata/corpus/proc-bulk-100k.txt.zst", 10000},
 }
 
-// TestVersion2Golden reads the snapshots of version 2 in testdata/v2 and
-// checks that they decode to the JSON Lines beside them, which are the
-// records of the captures they were made of; and that the Writer still
-// writes them byte for byte, so that a change of what it writes is seen.
-// The bulk capture's JSON is not kept: it is its capture's.
-func TestVersion2Golden(t *testing.T) {
-	for _, c := range goldenV2 {
-		text := goldenSource(t, c.source, c.lines)
-		snap, want := writeGolden(t, text)
-		path := filepath.Join("testdata/v2", c.name)
-		if *golden {
-			os.WriteFile(path+".ctsnap", snap, 0o644)
+// TestBlockGolden reads the snapshots of versions 2 and 3 in testdata/v2
+// and testdata/v3 and checks that they decode to the JSON Lines beside
+// them, which are the records of the captures they were made of; and
+// that the Writer still writes those of its version byte for byte, so
+// that a change of what it writes is seen. The bulk capture's JSON is not
+// kept: it is its capture's.
+func TestBlockGolden(t *testing.T) {
+	for _, v := range []struct {
+		dir     string
+		version uint16
+	}{{"testdata/v2", 2}, {"testdata/v3", snapshot.Version}} {
+		for _, c := range goldenBlocks {
+			text := goldenSource(t, c.source, c.lines)
+			snap, want := writeGolden(t, text)
+			path := filepath.Join(v.dir, c.name)
+			written := v.version == snapshot.Version
+			if *golden && written {
+				os.MkdirAll(v.dir, 0o755)
+				os.WriteFile(path+".ctsnap", snap, 0o644)
+				if c.name != "bulk" {
+					os.WriteFile(path+".jsonl", want, 0o644)
+				}
+			}
+			file, err := os.ReadFile(path + ".ctsnap")
+			if err != nil {
+				t.Fatalf("%v (go test ./snapshot -run BlockGolden -golden makes it)", err)
+			}
 			if c.name != "bulk" {
-				os.WriteFile(path+".jsonl", want, 0o644)
+				if want, err = os.ReadFile(path + ".jsonl"); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		file, err := os.ReadFile(path + ".ctsnap")
-		if err != nil {
-			t.Fatalf("%v (go test ./snapshot -run Version2Golden -golden makes it)", err)
-		}
-		if c.name != "bulk" {
-			if want, err = os.ReadFile(path + ".jsonl"); err != nil {
-				t.Fatal(err)
+			if written && !bytes.Equal(file, snap) {
+				t.Errorf("%s: the Writer writes other bytes than the golden file's", path)
 			}
-		}
-		if !bytes.Equal(file, snap) {
-			t.Errorf("%s: the Writer writes other bytes than the golden file's", c.name)
-		}
-		if string(file[8:10]) != "\x00\x02" {
-			t.Errorf("%s: not a file of version 2", c.name)
-		}
-		got, err := jsonOf(bytes.NewReader(file))
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s: decodes to\n%s\nwant\n%s", c.name, firstDiff(got, want), firstDiff(want, got))
+			if got := binary.BigEndian.Uint16(file[8:]); got != v.version {
+				t.Errorf("%s: a file of version %d, not %d", path, got, v.version)
+			}
+			got, err := jsonOf(bytes.NewReader(file))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s: decodes to\n%s\nwant\n%s", path, firstDiff(got, want), firstDiff(want, got))
+			}
 		}
 	}
 }
@@ -254,9 +264,91 @@ var hostileV2 = []hostileFile{
 	}},
 }
 
-// goodV2 returns a snapshot of version 2 of the corpus's proc.txt.
-func goodV2(t *testing.T) []byte {
-	b, _ := writeGolden(t, goldenSource(t, "../testdata/corpus/proc.txt", 0))
+// hostileV3 are the files of testdata/hostile of version 3: blocks of
+// layouts and columns that no writer makes.
+var hostileV3 = []hostileFile{
+	{"v3-unknown-layout.ctsnap", snapshot.ErrCorrupt, "a block of layout 2, which this version does not know", func(t *testing.T) []byte {
+		return craftV3(t, "flows", snapshot.UnknownCount, []byte{2, 0x92, 0x03, 0x00})
+	}},
+	{"v3-address-not-in-block.ctsnap", snapshot.ErrCorrupt, "the number of an address the block does not have", func(t *testing.T) []byte {
+		// One flow of no fields, IPv4, TCP, from 1.2.3.4 to the address
+		// numbered 5 of a block of one.
+		return craftV3(t, "flows", snapshot.UnknownCount, []byte{1, 1, 0, 1, 2, 1, 6, 1, 4, 1, 2, 3, 4, 1, 0, 1, 5, 0, 0, 0, 0, 0},
+			[]byte{0, 0x92, 0x03, 0x01})
+	}},
+	{"v3-8193-flows.ctsnap", snapshot.ErrCorrupt, "a block of 8193 flows", func(t *testing.T) []byte {
+		return craftV3(t, "flows", snapshot.UnknownCount, append([]byte{1, 0x81, 0x40}, columnsBlock(t, 1)[2:]...))
+	}},
+	{"v3-columns-without-end.ctsnap", snapshot.ErrCorrupt, "without their end record", func(t *testing.T) []byte {
+		return craftV3(t, "flows", 3, columnsBlock(t, 3))
+	}},
+}
+
+// TestColumnsOfOtherRecords reads a block of flows by column in a file
+// of expectations, and in one of counters: a corrupt file.
+func TestColumnsOfOtherRecords(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		read func(*snapshot.Reader) error
+	}{
+		{"expectations", func(r *snapshot.Reader) error { _, _, err := readTo(r.Expects(), -1); return err }},
+		{"counters", func(r *snapshot.Reader) error { _, _, err := readTo(r.Stats(), -1); return err }},
+	} {
+		file := craftV3(t, c.name, snapshot.UnknownCount, columnsBlock(t, 3), []byte{0, 0x92, 0x03, 0x03})
+		r, err := snapshot.NewReader(bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.read(r)
+		r.Close()
+		if want := "a block of flows in a file of " + c.name; !errors.Is(err, snapshot.ErrCorrupt) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want %q", c.name, err, want)
+		}
+	}
+}
+
+// craftV3 is craftV2 of version 3, with the header of the golden file
+// of name.
+func craftV3(t *testing.T, name string, count uint64, bodies ...any) []byte {
+	return craftFile(t, goldenFile(t, "testdata/v3/"+name+".ctsnap"), count, bodies...)
+}
+
+// columnsBlock returns a block of columns of the first n flows of the
+// corpus's proc.txt, its layout first.
+func columnsBlock(t *testing.T, n int) []byte {
+	var c codec.ColumnEncoder
+	for f, err := range goldenFlows(t) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Len() == n {
+			break
+		}
+		c.Add(f)
+	}
+	return c.AppendBlock([]byte{1})
+}
+
+// goldenFlows returns the flows of the golden file of version 3 of
+// proc.txt.
+func goldenFlows(t *testing.T) iter.Seq2[*format.Flow, error] {
+	r, err := snapshot.NewReader(bytes.NewReader(goldenFile(t, "testdata/v3/flows.ctsnap")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r.Flows()
+}
+
+// goodV2 returns a snapshot of version 2 of the corpus's proc.txt, as
+// the Writer of version 2 wrote it.
+func goodV2(t *testing.T) []byte { return goldenFile(t, "testdata/v2/flows.ctsnap") }
+
+func goldenFile(t *testing.T, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
@@ -267,6 +359,11 @@ func recordsAt(b []byte) int { return 28 + int(binary.BigEndian.Uint32(b[20:])) 
 // one, a count, and a block of each of bodies, compressed with opts,
 // checksums right: what a hostile writer can make.
 func craftV2(t *testing.T, count uint64, bodies ...any) []byte {
+	return craftFile(t, goodV2(t), count, bodies...)
+}
+
+// craftFile is craftV2 with the header of good, and its version.
+func craftFile(t *testing.T, good []byte, count uint64, bodies ...any) []byte {
 	var opts []zstd.EOption
 	var blocks [][]byte
 	for _, b := range bodies {
@@ -277,7 +374,6 @@ func craftV2(t *testing.T, count uint64, bodies ...any) []byte {
 			opts = append(opts, b)
 		}
 	}
-	good := goodV2(t)
 	file := binary.BigEndian.AppendUint64(bytes.Clone(good[:12]), count)
 	file = append(file, good[20:recordsAt(good)-4]...)
 	file = binary.BigEndian.AppendUint32(file, crc32.Checksum(file[8:], crc32.MakeTable(crc32.Castagnoli)))
