@@ -24,14 +24,15 @@ import (
 // A snapshot file is
 //
 //	magic      8 bytes  "\x89CTSNAP\n"
-//	version    2 bytes  big-endian, 2 (1 before blocks)
+//	version    2 bytes  big-endian, 3 (2 before columns, 1 before blocks)
 //	flags      2 bytes  zero
 //	count      8 bytes  big-endian: the records; all ones when the writer could not go back to set it
 //	length     4 bytes  big-endian: of the header
 //	header     a msgpack map with string keys
 //	checksum   4 bytes  CRC-32C of everything from the version to the end of the header
 //	records    blocks (block.go), each a zstd frame with its content checksum, of msgpack
-//	           records ending with an end record; in version 1 one frame of them all
+//	           records ending with an end record, or of flows by column; in version 1
+//	           one frame of records
 //
 // Readers skip header keys they do not know. docs/SNAPSHOT.md specifies
 // the format.
@@ -55,7 +56,7 @@ const (
 // Limits of a reader of version 1, which the documentation promises: the
 // zstd window and the memory the decoder may use. With them, the scratch
 // buffers and the address table of the msgpack decoder, a Reader stays
-// below 32 MiB whatever its input. (Of version 2, see maxBlockLen.)
+// below 32 MiB whatever its input. (Of versions 2 and 3, see maxBlockLen.)
 const (
 	maxWindow    = 8 << 20
 	maxZstdMem   = 16 << 20
@@ -615,7 +616,7 @@ type Reader struct {
 		st format.Stats
 	} // where the iterators read to
 
-	// A file of version 2: its blocks, the one being read, its next
+	// A file of blocks (version 2 or 3): the blocks, the one being read, its next
 	// record and gap.
 	blocks *blockReader
 	cur    *block
@@ -786,7 +787,7 @@ func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
 }
 
 // EachFlow hands the file's flows to each, as format.Scanner.EachFlow
-// does: the flows of a file of version 2 on the goroutines that decode
+// does: the flows of a file of blocks on the goroutines that decode
 // its blocks, at once and in no order, each worker below Workers. The
 // iterator yields the error, if any, that Flows ends with, once every
 // flow before it has been handed out, and none after it.
