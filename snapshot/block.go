@@ -114,6 +114,11 @@ type blockReader struct {
 	jobs    chan *block // to the workers
 	order   chan *block // to next, in the order of the file
 	free    chan *block
+	// Flows that blocks handed out to EachFlow's each gave back, for the
+	// next block decoded: so EachFlow decodes into as many buffers of
+	// flows as there are workers, not blocks (each 3 MiB, which the
+	// kernel has to fault in).
+	spare chan []format.Flow
 	stop    chan struct{}
 
 	// EachFlow's: the workers hand the flows of each block they decode to
@@ -171,6 +176,7 @@ func newBlockReader(r io.Reader, h *Header, version uint16) *blockReader {
 	inflight := workers + 2
 	br := &blockReader{h: h, layouts: version >= 3, workers: workers, jobs: make(chan *block, inflight), order: make(chan *block, inflight),
 		free: make(chan *block, inflight), stop: make(chan struct{}), gate: make([]chan sound, inflight)}
+	br.spare = make(chan []format.Flow, inflight)
 	for i := range inflight {
 		br.free <- &block{ready: make(chan struct{}, 1)}
 		br.gate[i] = make(chan sound, 1)
@@ -253,8 +259,17 @@ func (br *blockReader) work(i int) {
 	var dec blockDecoders
 	dec.records = codec.NewMsgpackDecoder(nil)
 	for b := range br.jobs {
+		if b.flows == nil {
+			select {
+			case b.flows = <-br.spare:
+			default:
+			}
+		}
 		b.decode(blockDecoder(), &dec, br.h, br.layouts)
-		br.handOut(i, b)
+		if br.handOut(i, b); b.handed {
+			br.spare <- b.flows // never full: a block gives back what it took
+			b.flows = nil
+		}
 		b.ready <- struct{}{}
 	}
 }

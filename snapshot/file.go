@@ -781,7 +781,12 @@ func (r *Reader) Header() Header { return r.h }
 //	}
 func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
 	if r.blocks != nil {
-		return blockAll(r, false, false, func(b *block) []format.Flow { return b.flows[:b.n] })
+		return blockAll(r, false, false, func(b *block) []format.Flow {
+			if b.handed { // to a stopped EachFlow's each
+				return nil
+			}
+			return b.flows[:b.n]
+		})
 	}
 	return readAll(r, &r.own.f, func() bool { return r.next(&r.own.f, nil, nil) })
 }
