@@ -700,20 +700,20 @@ func (r *colReader) ints(dst []uint64, n int, max uint64) []uint64 {
 	case 0:
 		clear(dst)
 	case 1:
-		for i := range dst {
-			dst[i] = uint64(b[i])
+		for i, v := range b[:len(dst)] {
+			dst[i] = uint64(v)
 		}
 	case 2:
 		for i := range dst {
-			dst[i] = uint64(binary.LittleEndian.Uint16(b[2*i:]))
+			dst[i] = uint64(binary.LittleEndian.Uint16(b[2*i : 2*i+2]))
 		}
 	case 4:
 		for i := range dst {
-			dst[i] = uint64(binary.LittleEndian.Uint32(b[4*i:]))
+			dst[i] = uint64(binary.LittleEndian.Uint32(b[4*i : 4*i+4]))
 		}
 	case 8:
 		for i := range dst {
-			dst[i] = binary.LittleEndian.Uint64(b[8*i:])
+			dst[i] = binary.LittleEndian.Uint64(b[8*i : 8*i+8])
 		}
 	}
 	if width < 8 && max >= 1<<(8*width)-1 {
