@@ -419,8 +419,8 @@ func (d *ColumnDecoder) Decode(dst []format.Flow, b []byte) ([]format.Flow, erro
 func (d *ColumnDecoder) readAddrs() error {
 	r := &d.r
 	k := r.uvarint()
-	if k > uint64(len(r.b)/5) { // each takes 5 bytes at least
-		return corrupt("more addresses than the block has bytes for")
+	if k > 4*uint64(len(d.masks)) { // so that they take little memory
+		return corrupt("more addresses than the block's tuples have")
 	}
 	d.addrs = d.addrs[:0]
 	for range k {
@@ -597,8 +597,8 @@ func (d *ColumnDecoder) apply(fd *wireField[format.Flow], flows []format.Flow, s
 // number a flow.
 func (d *ColumnDecoder) strings(r *colReader, flows []format.Flow, b int, sel []int32) error {
 	k := r.uvarint()
-	if k > uint64(len(r.b)) { // each takes a byte at least
-		return corrupt("more strings than the column has bytes for")
+	if k > uint64(d.counts[b]) { // so that they take little memory
+		return corrupt("more strings than flows have the field")
 	}
 	old := d.strs[b][0]
 	strs := d.strs[b][1][:0]

@@ -163,6 +163,8 @@ func TestColumnsCorrupt(t *testing.T) {
 		{"an address of 5 bytes", replace(one(base), []byte{4, 192, 0, 2, 99}, []byte{5, 192, 0, 2, 99})},
 		{"an empty namespace", replace(one(noNetns), []byte{1, 'x'}, []byte{0, 0})},
 		{"a label of a control byte", replace(one(labels), []byte{1, 'a'}, []byte{1, 0x9b})},
+		{"more strings than flows", replace(one(labels), []byte{1, 1, 'a'}, []byte{2, 1, 'a', 1, 'b'})},
+		{"more addresses than tuples", []byte{1, 0, 1, 2, 1, 6, 5, 4, 1, 2, 3, 4}}, // one flow of no fields, IPv4, TCP, 5 addresses
 		// A flow of IPv4, TCP, from 1.2.3.4 to itself, mask bits 28 and 31.
 		{"no reply and a reply", []byte{1, 4, 0, 0, 0, 0x90, 1, 2, 1, 6, 1, 4, 1, 2, 3, 4, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0}},
 	} {
