@@ -299,7 +299,7 @@ func (w *Writer) encode(bw *blockWriter, expectations bool) {
 	}
 	flow := func(f *format.Flow) error {
 		if buf == nil && !w.h.Stats {
-			if cols.Len() == codec.MaxColumnFlows || cols.Size() >= blockBytes {
+			if cols.Len() == columnFlows || cols.Size() >= blockBytes {
 				endColumns()
 			}
 			if ok, err := cols.Add(f); ok || err != nil {
