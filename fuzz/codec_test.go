@@ -196,8 +196,8 @@ func FuzzSnapshot(f *testing.F) {
 		f.Add(data)
 	}
 	// Files as writers wrote them: version 1's of earlier ctconvs, and
-	// small ones of version 2's blocks.
-	for _, pattern := range []string{"../testdata/compat/*/conntrack-L.ctsnap", "../testdata/compat/*/conntrack-expect-L.ctsnap", "../snapshot/testdata/v2/[cef]*.ctsnap"} {
+	// small ones of the blocks of versions 2 and 3.
+	for _, pattern := range []string{"../testdata/compat/*/conntrack-L.ctsnap", "../testdata/compat/*/conntrack-expect-L.ctsnap", "../snapshot/testdata/v[23]/[cef]*.ctsnap"} {
 		written, _ := filepath.Glob(pattern)
 		for _, file := range written {
 			data, _ := os.ReadFile(file)
