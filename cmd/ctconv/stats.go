@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"math"
 	"net/netip"
@@ -88,10 +89,9 @@ type stats struct {
 	Counters  *countersJSON         `json:"counters,omitempty"`
 	// Namespaces counts the flows of a capture of several namespaces
 	// (snapshot --all-netns) by namespace.
-	Namespaces map[string]int            `json:"namespaces,omitempty"`
-	counts     map[string]map[string]int // the top lists' counts, by list
-	noFlows    bool                      // only captures of counters were given
-	parts      []*statsPart              // what each worker counted, until finish adds them up
+	Namespaces map[string]int `json:"namespaces,omitempty"`
+	noFlows    bool           // only captures of counters were given
+	parts      []*statsPart   // what each worker counted, until finish adds them up
 }
 
 // A statsPart is what one worker counted of the flows handed to it
@@ -166,13 +166,9 @@ var topLists = []struct{ key, title string }{
 }
 
 func newStats() *stats {
-	s := &stats{Families: map[string]int{}, Protocols: map[string]int{}, States: map[string]int{},
+	return &stats{Families: map[string]int{}, Protocols: map[string]int{}, States: map[string]int{},
 		Zones: map[string]int{}, Flags: map[string]int{"assured": 0, "unreplied": 0, "offloaded": 0},
-		Top: map[string][]topEntry{}, counts: map[string]map[string]int{}}
-	for _, l := range topLists {
-		s.counts[l.key] = map[string]int{}
-	}
-	return s
+		Top: map[string][]topEntry{}}
 }
 
 // workers returns the parts of n workers.
@@ -224,10 +220,12 @@ func (p *statsPart) add(f *format.Flow) {
 	}
 }
 
-// name adds the workers' parts up, and their counts to the maps of names
-// that stats shows, once every flow is counted.
-func (s *stats) name() {
-	for _, p := range s.parts {
+// name adds the workers' parts up, and names their counts as stats shows
+// them, once every flow is counted. It returns all the parts' counts by
+// value, for finish to rank.
+func (s *stats) name() *flowCounts {
+	by := newFlowCounts()
+	for i, p := range s.parts {
 		s.Flows += p.flows
 		if p.counters {
 			if s.Packets == nil {
@@ -244,9 +242,55 @@ func (s *stats) name() {
 			}
 			s.Namespaces[ns] += n
 		}
-		s.nameCounts(p.by)
+		if i == 0 {
+			by = p.by // the rest add to the first's
+		} else {
+			by.merge(p.by)
+		}
 	}
 	s.parts = nil
+	s.nameCounts(by)
+	return by
+}
+
+// merge adds the counts of o to by.
+func (by *flowCounts) merge(o *flowCounts) {
+	for k, n := range o.families {
+		by.families[k] += n
+	}
+	for k, n := range o.protocols {
+		by.protocols[k] += n
+	}
+	for p := range o.states {
+		for k, n := range o.states[p] {
+			by.states[p][k] += n
+		}
+	}
+	for k, n := range o.zones {
+		by.zones[k] += n
+	}
+	for i, n := range o.flags {
+		by.flags[i] += n
+	}
+	for i := range 2 {
+		for k, n := range o.v4[i] {
+			by.v4[i][k] += n
+		}
+		for k, n := range o.addrs[i] {
+			by.addrs[i][k] += n
+		}
+		for p, ports := range o.ports[i] {
+			if ports == nil {
+				continue
+			}
+			if by.ports[i][p] == nil {
+				by.ports[i][p] = new([1 << 16]int)
+			}
+			for port, n := range ports {
+				by.ports[i][p][port] += n
+			}
+		}
+	}
 }
 
 // nameCounts adds the counts of by to the maps of names.
@@ -275,22 +319,44 @@ func (s *stats) nameCounts(by *flowCounts) {
 	for i, flag := range [...]string{"assured", "unreplied", "offloaded"} {
 		s.Flags[flag] += by.flags[i]
 	}
-	for i, key := range [...]string{"src", "dst"} {
+}
+
+// addrCounts yields the addresses of direction i and their flows.
+func (by *flowCounts) addrCounts(i int) iter.Seq2[netip.Addr, int] {
+	return func(yield func(netip.Addr, int) bool) {
 		for k, n := range by.v4[i] {
-			s.counts[key][netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)}).String()] += n
+			if !yield(netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)}), n) {
+				return
+			}
 		}
-		for k, n := range by.addrs[i] {
-			s.counts[key][k.String()] += n
+		for a, n := range by.addrs[i] {
+			if !yield(a, n) {
+				return
+			}
 		}
 	}
-	for i, key := range [...]string{"sport", "dport"} {
+}
+
+// A protoPort is a port of a protocol.
+type protoPort struct {
+	proto format.Proto
+	port  uint16
+}
+
+// String returns the name of pp that stats shows, such as "tcp/443".
+func (pp protoPort) String() string { return pp.proto.String() + "/" + strconv.Itoa(int(pp.port)) }
+
+// portCounts yields the ports of direction i that flows have, and their
+// flows.
+func (by *flowCounts) portCounts(i int) iter.Seq2[protoPort, int] {
+	return func(yield func(protoPort, int) bool) {
 		for p, ports := range by.ports[i] {
 			if ports == nil {
 				continue
 			}
 			for port, n := range ports {
-				if n != 0 {
-					s.counts[key][format.Proto(p).String()+"/"+strconv.Itoa(port)] += n
+				if n != 0 && !yield(protoPort{format.Proto(p), uint16(port)}, n) {
+					return
 				}
 			}
 		}
@@ -305,22 +371,91 @@ func protoLabel(p format.Proto) string {
 	return "proto " + strconv.Itoa(int(p))
 }
 
-// finish ranks the top n of each list.
+// finish adds the workers' parts up, names their counts, and ranks the
+// top n of each list.
 func (s *stats) finish(n int) {
-	s.name()
-	for _, l := range topLists {
-		entries := make([]topEntry, 0, len(s.counts[l.key]))
-		for v, c := range s.counts[l.key] {
-			entries = append(entries, topEntry{v, c})
-		}
-		slices.SortFunc(entries, func(a, b topEntry) int {
-			if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
-				return c
-			}
-			return strings.Compare(a.Value, b.Value)
-		})
-		s.Top[l.key] = entries[:min(n, len(entries))]
+	by := s.name()
+	for i, key := range [...]string{"src", "dst"} {
+		s.Top[key] = top(n, by.addrCounts(i), netip.Addr.String)
 	}
+	for i, key := range [...]string{"sport", "dport"} {
+		s.Top[key] = top(n, by.portCounts(i), protoPort.String)
+	}
+}
+
+// top returns the n values of counts with the most flows, those with as
+// many in the order of their names. It names only the values that can be
+// among them, those with as many flows as the nth most at least: tens
+// of thousands of ports have flows, and naming each took longer than
+// counting them.
+func top[V any](n int, counts iter.Seq2[V, int], name func(V) string) []topEntry {
+	entries := []topEntry{}
+	if n == 0 {
+		return entries
+	}
+	most := most{n: n}
+	for _, c := range counts {
+		most.add(c)
+	}
+	least := most.nth()
+	for v, c := range counts {
+		if c >= least {
+			entries = append(entries, topEntry{name(v), c})
+		}
+	}
+	slices.SortFunc(entries, func(a, b topEntry) int {
+		if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return entries[:min(n, len(entries))]
+}
+
+// most keeps the n most of the counts it is given, in a heap with the
+// least of them on top.
+type most struct {
+	n    int
+	heap []int
+}
+
+// add gives m a count.
+func (m *most) add(c int) {
+	h := m.heap
+	if len(h) < m.n {
+		h = append(h, c)
+		for i := len(h) - 1; i > 0 && h[i] < h[(i-1)/2]; i = (i - 1) / 2 {
+			h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+		}
+		m.heap = h
+		return
+	}
+	if c <= h[0] {
+		return
+	}
+	h[0] = c
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= len(h) {
+			break
+		}
+		if j+1 < len(h) && h[j+1] < h[j] {
+			j++
+		}
+		if h[i] <= h[j] {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}
+
+// nth returns the nth most count m was given, or 0 if it was given fewer.
+func (m *most) nth() int {
+	if len(m.heap) < m.n {
+		return 0
+	}
+	return m.heap[0]
 }
 
 func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
