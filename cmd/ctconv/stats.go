@@ -108,9 +108,10 @@ type statsPart struct {
 
 // flowCounts counts flows by values, which finish turns into the names
 // that stats shows: a million flows are counted without making a
-// string each. The values with few forms count in arrays, and IPv4
-// addresses in a map of integers, for the maps of values took most of
-// stats' time, more so on a core shared with the parsers (BENCHMARKS.md).
+// string each. The values with few forms count in arrays, ports in a
+// byte each, and IPv4 addresses in a map of integers, for the maps of
+// values took most of stats' time, more so on a core shared with the
+// parsers (BENCHMARKS.md).
 type flowCounts struct {
 	families  [256]int
 	protocols [256]int
@@ -119,7 +120,7 @@ type flowCounts struct {
 	flags     [3]int                // assured, unreplied, offloaded
 	v4        [2]map[uint32]int     // src, dst
 	addrs     [2]map[netip.Addr]int // src, dst: the rest
-	ports     [2][256]*[1 << 16]int // sport, dport; by protocol, then port
+	ports     [2][256]*portCounts   // sport, dport; by protocol
 }
 
 func newFlowCounts() *flowCounts {
@@ -140,10 +141,60 @@ func (by *flowCounts) addr(i int, a netip.Addr) {
 func (by *flowCounts) port(i int, p format.Proto, port uint16) {
 	ports := by.ports[i][p]
 	if ports == nil {
-		ports = new([1 << 16]int)
+		ports = new(portCounts)
 		by.ports[i][p] = ports
 	}
-	ports[port]++
+	ports.add(port)
+}
+
+// portCounts counts flows by port in a byte each, 64 KiB that a core's
+// cache keeps, and the 256s of the ports that pass 255 in ints.
+type portCounts struct {
+	low  [1 << 16]uint8
+	high *[1 << 16]int
+}
+
+// add counts a flow of port.
+func (c *portCounts) add(port uint16) {
+	c.low[port]++
+	if c.low[port] == 0 {
+		c.carry(port, 1)
+	}
+}
+
+// carry adds n 256s to the count of port.
+func (c *portCounts) carry(port uint16, n int) {
+	if c.high == nil {
+		c.high = new([1 << 16]int)
+	}
+	c.high[port] += n
+}
+
+// count returns the flows of port.
+func (c *portCounts) count(port uint16) int {
+	n := int(c.low[port])
+	if c.high != nil {
+		n += c.high[port] << 8
+	}
+	return n
+}
+
+// merge adds the counts of o to c.
+func (c *portCounts) merge(o *portCounts) {
+	for port, n := range o.low {
+		sum := int(c.low[port]) + int(n)
+		c.low[port] = uint8(sum)
+		if sum > 0xff {
+			c.carry(uint16(port), 1)
+		}
+	}
+	if o.high != nil {
+		for port, n := range o.high {
+			if n != 0 {
+				c.carry(uint16(port), n)
+			}
+		}
+	}
 }
 
 type directions struct {
@@ -284,11 +335,9 @@ func (by *flowCounts) merge(o *flowCounts) {
 				continue
 			}
 			if by.ports[i][p] == nil {
-				by.ports[i][p] = new([1 << 16]int)
+				by.ports[i][p] = new(portCounts)
 			}
-			for port, n := range ports {
-				by.ports[i][p][port] += n
-			}
+			by.ports[i][p].merge(ports)
 		}
 	}
 }
@@ -354,8 +403,8 @@ func (by *flowCounts) portCounts(i int) iter.Seq2[protoPort, int] {
 			if ports == nil {
 				continue
 			}
-			for port, n := range ports {
-				if n != 0 && !yield(protoPort{format.Proto(p), uint16(port)}, n) {
+			for port := range 1 << 16 {
+				if n := ports.count(uint16(port)); n != 0 && !yield(protoPort{format.Proto(p), uint16(port)}, n) {
 					return
 				}
 			}
