@@ -11,6 +11,8 @@ import (
 	"iter"
 	"maps"
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -108,33 +110,29 @@ type statsPart struct {
 
 // flowCounts counts flows by values, which finish turns into the names
 // that stats shows: a million flows are counted without making a
-// string each. The values with few forms count in arrays, ports in a
-// byte each, and IPv4 addresses in a map of integers, for the maps of
-// values took most of stats' time, more so on a core shared with the
-// parsers (BENCHMARKS.md).
+// string each. Each worker counts into its own, on every core at once,
+// and the less memory and work a flow's count takes, the less the cores
+// slow each other: the values with few forms count in arrays, ports in
+// a byte each, addresses and zones in tallies, not maps.
 type flowCounts struct {
 	families  [256]int
 	protocols [256]int
 	states    [256][256]int // by protocol, then state
-	zones     map[uint16]int
-	flags     [3]int                // assured, unreplied, offloaded
-	v4        [2]map[uint32]int     // src, dst
-	addrs     [2]map[netip.Addr]int // src, dst: the rest
-	ports     [2][256]*portCounts   // sport, dport; by protocol
-}
-
-func newFlowCounts() *flowCounts {
-	return &flowCounts{zones: map[uint16]int{}, v4: [2]map[uint32]int{{}, {}}, addrs: [2]map[netip.Addr]int{{}, {}}}
+	zones     tally
+	flags     [3]int              // assured, unreplied, offloaded
+	v4        [2]tally            // src, dst
+	addrs     [2]addrTally        // src, dst: the rest
+	ports     [2][256]*portCounts // sport, dport; by protocol
 }
 
 // addr counts a in the addresses of direction i.
 func (by *flowCounts) addr(i int, a netip.Addr) {
 	if a.Is4() {
 		b := a.As4()
-		by.v4[i][binary.BigEndian.Uint32(b[:])]++
+		by.v4[i].add(binary.BigEndian.Uint32(b[:]), 1)
 		return
 	}
-	by.addrs[i][a]++
+	by.addrs[i].add(a, 1)
 }
 
 // port counts port of protocol p in the ports of direction i.
@@ -197,6 +195,129 @@ func (c *portCounts) merge(o *portCounts) {
 	}
 }
 
+// A tally counts flows by a 32-bit value in an open-addressed table, at
+// most half full: a count costs a multiplication and a slot or two,
+// where a map's costs several times that. The zero tally is empty.
+// Its multiplier is random, so that no input can choose values that
+// collide.
+type tally struct {
+	slots []tallySlot // a power of two of them
+	used  int
+	mul   uint64 // odd
+	shift uint8  // 64 - log2(len(slots))
+}
+
+type tallySlot struct {
+	v     uint32
+	flows int // 0 in an unused slot
+}
+
+// add counts n > 0 flows of v.
+func (t *tally) add(v uint32, n int) {
+	if 2*t.used >= len(t.slots) {
+		t.grow()
+	}
+	mask := len(t.slots) - 1
+	for i := int(uint64(v) * t.mul >> t.shift); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.flows == 0 {
+			s.v = v
+			t.used++
+		} else if s.v != v {
+			continue
+		}
+		s.flows += n
+		return
+	}
+}
+
+// grow doubles the slots of t, at least 64.
+func (t *tally) grow() {
+	old := t.slots
+	if len(old) == 0 {
+		t.mul = rand.Uint64() | 1
+	}
+	t.slots = make([]tallySlot, max(64, 2*len(old)))
+	t.used, t.shift = 0, uint8(64-bits.TrailingZeros(uint(len(t.slots))))
+	for _, s := range old {
+		if s.flows != 0 {
+			t.add(s.v, s.flows)
+		}
+	}
+}
+
+// all yields the values that t counted flows of, and their flows.
+func (t *tally) all() iter.Seq2[uint32, int] {
+	return func(yield func(uint32, int) bool) {
+		for _, s := range t.slots {
+			if s.flows != 0 && !yield(s.v, s.flows) {
+				return
+			}
+		}
+	}
+}
+
+// An addrTally is a tally of addresses other than IPv4 ones, which hashes
+// the two halves of an address with a random multiplier each.
+type addrTally struct {
+	slots []addrSlot // a power of two of them
+	used  int
+	mul   [2]uint64 // odd
+	shift uint8     // 64 - log2(len(slots))
+}
+
+type addrSlot struct {
+	a     netip.Addr
+	flows int // 0 in an unused slot
+}
+
+// add counts n > 0 flows of a.
+func (t *addrTally) add(a netip.Addr, n int) {
+	if 2*t.used >= len(t.slots) {
+		t.grow()
+	}
+	b := a.As16()
+	h := binary.BigEndian.Uint64(b[:8])*t.mul[0] + binary.BigEndian.Uint64(b[8:])*t.mul[1]
+	mask := len(t.slots) - 1
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.flows == 0 {
+			s.a = a
+			t.used++
+		} else if s.a != a {
+			continue
+		}
+		s.flows += n
+		return
+	}
+}
+
+// grow doubles the slots of t, at least 64.
+func (t *addrTally) grow() {
+	old := t.slots
+	if len(old) == 0 {
+		t.mul = [2]uint64{rand.Uint64() | 1, rand.Uint64() | 1}
+	}
+	t.slots = make([]addrSlot, max(64, 2*len(old)))
+	t.used, t.shift = 0, uint8(64-bits.TrailingZeros(uint(len(t.slots))))
+	for _, s := range old {
+		if s.flows != 0 {
+			t.add(s.a, s.flows)
+		}
+	}
+}
+
+// all yields the addresses that t counted flows of, and their flows.
+func (t *addrTally) all() iter.Seq2[netip.Addr, int] {
+	return func(yield func(netip.Addr, int) bool) {
+		for _, s := range t.slots {
+			if s.flows != 0 && !yield(s.a, s.flows) {
+				return
+			}
+		}
+	}
+}
+
 type directions struct {
 	Orig  uint64 `json:"orig"`
 	Reply uint64 `json:"reply"`
@@ -225,7 +346,7 @@ func newStats() *stats {
 // workers returns the parts of n workers.
 func (s *stats) workers(n int) []*statsPart {
 	for len(s.parts) < n {
-		s.parts = append(s.parts, &statsPart{namespaces: map[string]int{}, by: newFlowCounts()})
+		s.parts = append(s.parts, &statsPart{namespaces: map[string]int{}, by: new(flowCounts)})
 	}
 	return s.parts[:n]
 }
@@ -253,7 +374,7 @@ func (p *statsPart) add(f *format.Flow) {
 	if f.Has(format.FieldZone) {
 		zone = f.Zone
 	}
-	by.zones[zone]++
+	by.zones.add(uint32(zone), 1)
 	if f.Status&format.StatusAssured != 0 {
 		by.flags[0]++
 	}
@@ -275,7 +396,7 @@ func (p *statsPart) add(f *format.Flow) {
 // them, once every flow is counted. It returns all the parts' counts by
 // value, for finish to rank.
 func (s *stats) name() *flowCounts {
-	by := newFlowCounts()
+	by := new(flowCounts)
 	for i, p := range s.parts {
 		s.Flows += p.flows
 		if p.counters {
@@ -317,18 +438,18 @@ func (by *flowCounts) merge(o *flowCounts) {
 			by.states[p][k] += n
 		}
 	}
-	for k, n := range o.zones {
-		by.zones[k] += n
+	for k, n := range o.zones.all() {
+		by.zones.add(k, n)
 	}
 	for i, n := range o.flags {
 		by.flags[i] += n
 	}
 	for i := range 2 {
-		for k, n := range o.v4[i] {
-			by.v4[i][k] += n
+		for k, n := range o.v4[i].all() {
+			by.v4[i].add(k, n)
 		}
-		for k, n := range o.addrs[i] {
-			by.addrs[i][k] += n
+		for k, n := range o.addrs[i].all() {
+			by.addrs[i].add(k, n)
 		}
 		for p, ports := range o.ports[i] {
 			if ports == nil {
@@ -362,7 +483,7 @@ func (s *stats) nameCounts(by *flowCounts) {
 			}
 		}
 	}
-	for k, n := range by.zones {
+	for k, n := range by.zones.all() {
 		s.Zones[strconv.Itoa(int(k))] += n
 	}
 	for i, flag := range [...]string{"assured", "unreplied", "offloaded"} {
@@ -373,12 +494,12 @@ func (s *stats) nameCounts(by *flowCounts) {
 // addrCounts yields the addresses of direction i and their flows.
 func (by *flowCounts) addrCounts(i int) iter.Seq2[netip.Addr, int] {
 	return func(yield func(netip.Addr, int) bool) {
-		for k, n := range by.v4[i] {
+		for k, n := range by.v4[i].all() {
 			if !yield(netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)}), n) {
 				return
 			}
 		}
-		for a, n := range by.addrs[i] {
+		for a, n := range by.addrs[i].all() {
 			if !yield(a, n) {
 				return
 			}

@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -124,5 +127,43 @@ func TestStatsTop(t *testing.T) {
 				t.Errorf("--top %d, %s:\n got %v\nwant %v", n, key, s.Top[key], want)
 			}
 		}
+	}
+}
+
+// TestTally counts values into tallies, through their growth, and
+// checks their counts against a map's: 0 and the largest value among
+// them, and addresses that differ only by zone or by being an IPv4
+// address mapped into IPv6.
+func TestTally(t *testing.T) {
+	var v4 tally
+	want := map[uint32]int{}
+	for i := range uint32(100000) {
+		v := i * 2654435761 // spread over the 32 bits
+		if i%7 == 0 {
+			v = i % 10
+		}
+		v4.add(v, int(i%3+1))
+		want[v] += int(i%3 + 1)
+	}
+	v4.add(math.MaxUint32, 5)
+	want[math.MaxUint32] += 5
+	if got := maps.Collect(v4.all()); !maps.Equal(got, want) {
+		t.Errorf("tally: %d values, want %d", len(got), len(want))
+	}
+	var addrs addrTally
+	wantAddrs := map[netip.Addr]int{}
+	for i := range 5000 {
+		a := netip.AddrFrom16([16]byte{0xfe, 0x80, 15: byte(i % 200), 14: byte(i % 7)})
+		switch i % 3 {
+		case 1:
+			a = a.WithZone("eth" + strconv.Itoa(i%2))
+		case 2:
+			a = netip.AddrFrom16(netip.AddrFrom4([4]byte{10, 0, byte(i % 5), byte(i % 11)}).As16())
+		}
+		addrs.add(a, 1)
+		wantAddrs[a]++
+	}
+	if got := maps.Collect(addrs.all()); !maps.Equal(got, wantAddrs) {
+		t.Errorf("addrTally: %d addresses, want %d", len(got), len(wantAddrs))
 	}
 }
