@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -88,10 +91,9 @@ type stats struct {
 	Counters  *countersJSON         `json:"counters,omitempty"`
 	// Namespaces counts the flows of a capture of several namespaces
 	// (snapshot --all-netns) by namespace.
-	Namespaces map[string]int            `json:"namespaces,omitempty"`
-	counts     map[string]map[string]int // the top lists' counts, by list
-	noFlows    bool                      // only captures of counters were given
-	parts      []*statsPart              // what each worker counted, until finish adds them up
+	Namespaces map[string]int `json:"namespaces,omitempty"`
+	noFlows    bool           // only captures of counters were given
+	parts      []*statsPart   // what each worker counted, until finish adds them up
 }
 
 // A statsPart is what one worker counted of the flows handed to it
@@ -108,42 +110,212 @@ type statsPart struct {
 
 // flowCounts counts flows by values, which finish turns into the names
 // that stats shows: a million flows are counted without making a
-// string each. The values with few forms count in arrays, and IPv4
-// addresses in a map of integers, for the maps of values took most of
-// stats' time, more so on a core shared with the parsers (BENCHMARKS.md).
+// string each. Each worker counts into its own, on every core at once,
+// and the less memory and work a flow's count takes, the less the cores
+// slow each other: the values with few forms count in arrays, ports in
+// a byte each, addresses and zones in tallies, not maps.
 type flowCounts struct {
 	families  [256]int
 	protocols [256]int
 	states    [256][256]int // by protocol, then state
-	zones     map[uint16]int
-	flags     [3]int                // assured, unreplied, offloaded
-	v4        [2]map[uint32]int     // src, dst
-	addrs     [2]map[netip.Addr]int // src, dst: the rest
-	ports     [2][256]*[1 << 16]int // sport, dport; by protocol, then port
-}
-
-func newFlowCounts() *flowCounts {
-	return &flowCounts{zones: map[uint16]int{}, v4: [2]map[uint32]int{{}, {}}, addrs: [2]map[netip.Addr]int{{}, {}}}
+	zones     tally
+	flags     [3]int              // assured, unreplied, offloaded
+	v4        [2]tally            // src, dst
+	addrs     [2]addrTally        // src, dst: the rest
+	ports     [2][256]*portCounts // sport, dport; by protocol
 }
 
 // addr counts a in the addresses of direction i.
 func (by *flowCounts) addr(i int, a netip.Addr) {
 	if a.Is4() {
 		b := a.As4()
-		by.v4[i][binary.BigEndian.Uint32(b[:])]++
+		by.v4[i].add(binary.BigEndian.Uint32(b[:]), 1)
 		return
 	}
-	by.addrs[i][a]++
+	by.addrs[i].add(a, 1)
 }
 
 // port counts port of protocol p in the ports of direction i.
 func (by *flowCounts) port(i int, p format.Proto, port uint16) {
 	ports := by.ports[i][p]
 	if ports == nil {
-		ports = new([1 << 16]int)
+		ports = new(portCounts)
 		by.ports[i][p] = ports
 	}
-	ports[port]++
+	ports.add(port)
+}
+
+// portCounts counts flows by port in a byte each, 64 KiB that a core's
+// cache keeps, and the 256s of the ports that pass 255 in ints.
+type portCounts struct {
+	low  [1 << 16]uint8
+	high *[1 << 16]int
+}
+
+// add counts a flow of port.
+func (c *portCounts) add(port uint16) {
+	c.low[port]++
+	if c.low[port] == 0 {
+		c.carry(port, 1)
+	}
+}
+
+// carry adds n 256s to the count of port.
+func (c *portCounts) carry(port uint16, n int) {
+	if c.high == nil {
+		c.high = new([1 << 16]int)
+	}
+	c.high[port] += n
+}
+
+// count returns the flows of port.
+func (c *portCounts) count(port uint16) int {
+	n := int(c.low[port])
+	if c.high != nil {
+		n += c.high[port] << 8
+	}
+	return n
+}
+
+// merge adds the counts of o to c.
+func (c *portCounts) merge(o *portCounts) {
+	for port, n := range o.low {
+		sum := int(c.low[port]) + int(n)
+		c.low[port] = uint8(sum)
+		if sum > 0xff {
+			c.carry(uint16(port), 1)
+		}
+	}
+	if o.high != nil {
+		for port, n := range o.high {
+			if n != 0 {
+				c.carry(uint16(port), n)
+			}
+		}
+	}
+}
+
+// A tally counts flows by a 32-bit value in an open-addressed table, at
+// most half full: a count costs a multiplication and a slot or two,
+// where a map's costs several times that. The zero tally is empty.
+// Its multiplier is random, so that no input can choose values that
+// collide.
+type tally struct {
+	slots []tallySlot // a power of two of them
+	used  int
+	mul   uint64 // odd
+	shift uint8  // 64 - log2(len(slots))
+}
+
+type tallySlot struct {
+	v     uint32
+	flows int // 0 in an unused slot
+}
+
+// add counts n > 0 flows of v.
+func (t *tally) add(v uint32, n int) {
+	if 2*t.used >= len(t.slots) {
+		t.grow()
+	}
+	mask := len(t.slots) - 1
+	for i := int(uint64(v) * t.mul >> t.shift); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.flows == 0 {
+			s.v = v
+			t.used++
+		} else if s.v != v {
+			continue
+		}
+		s.flows += n
+		return
+	}
+}
+
+// grow doubles the slots of t, at least 64.
+func (t *tally) grow() {
+	old := t.slots
+	if len(old) == 0 {
+		t.mul = rand.Uint64() | 1
+	}
+	t.slots = make([]tallySlot, max(64, 2*len(old)))
+	t.used, t.shift = 0, uint8(64-bits.TrailingZeros(uint(len(t.slots))))
+	for _, s := range old {
+		if s.flows != 0 {
+			t.add(s.v, s.flows)
+		}
+	}
+}
+
+// all yields the values that t counted flows of, and their flows.
+func (t *tally) all() iter.Seq2[uint32, int] {
+	return func(yield func(uint32, int) bool) {
+		for _, s := range t.slots {
+			if s.flows != 0 && !yield(s.v, s.flows) {
+				return
+			}
+		}
+	}
+}
+
+// An addrTally is a tally of addresses other than IPv4 ones, which hashes
+// the two halves of an address with a random multiplier each.
+type addrTally struct {
+	slots []addrSlot // a power of two of them
+	used  int
+	mul   [2]uint64 // odd
+	shift uint8     // 64 - log2(len(slots))
+}
+
+type addrSlot struct {
+	a     netip.Addr
+	flows int // 0 in an unused slot
+}
+
+// add counts n > 0 flows of a.
+func (t *addrTally) add(a netip.Addr, n int) {
+	if 2*t.used >= len(t.slots) {
+		t.grow()
+	}
+	b := a.As16()
+	h := binary.BigEndian.Uint64(b[:8])*t.mul[0] + binary.BigEndian.Uint64(b[8:])*t.mul[1]
+	mask := len(t.slots) - 1
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.flows == 0 {
+			s.a = a
+			t.used++
+		} else if s.a != a {
+			continue
+		}
+		s.flows += n
+		return
+	}
+}
+
+// grow doubles the slots of t, at least 64.
+func (t *addrTally) grow() {
+	old := t.slots
+	if len(old) == 0 {
+		t.mul = [2]uint64{rand.Uint64() | 1, rand.Uint64() | 1}
+	}
+	t.slots = make([]addrSlot, max(64, 2*len(old)))
+	t.used, t.shift = 0, uint8(64-bits.TrailingZeros(uint(len(t.slots))))
+	for _, s := range old {
+		if s.flows != 0 {
+			t.add(s.a, s.flows)
+		}
+	}
+}
+
+// all yields the addresses that t counted flows of, and their flows.
+func (t *addrTally) all() iter.Seq2[netip.Addr, int] {
+	return func(yield func(netip.Addr, int) bool) {
+		for _, s := range t.slots {
+			if s.flows != 0 && !yield(s.a, s.flows) {
+				return
+			}
+		}
+	}
 }
 
 type directions struct {
@@ -166,19 +338,15 @@ var topLists = []struct{ key, title string }{
 }
 
 func newStats() *stats {
-	s := &stats{Families: map[string]int{}, Protocols: map[string]int{}, States: map[string]int{},
+	return &stats{Families: map[string]int{}, Protocols: map[string]int{}, States: map[string]int{},
 		Zones: map[string]int{}, Flags: map[string]int{"assured": 0, "unreplied": 0, "offloaded": 0},
-		Top: map[string][]topEntry{}, counts: map[string]map[string]int{}}
-	for _, l := range topLists {
-		s.counts[l.key] = map[string]int{}
-	}
-	return s
+		Top: map[string][]topEntry{}}
 }
 
 // workers returns the parts of n workers.
 func (s *stats) workers(n int) []*statsPart {
 	for len(s.parts) < n {
-		s.parts = append(s.parts, &statsPart{namespaces: map[string]int{}, by: newFlowCounts()})
+		s.parts = append(s.parts, &statsPart{namespaces: map[string]int{}, by: new(flowCounts)})
 	}
 	return s.parts[:n]
 }
@@ -206,7 +374,7 @@ func (p *statsPart) add(f *format.Flow) {
 	if f.Has(format.FieldZone) {
 		zone = f.Zone
 	}
-	by.zones[zone]++
+	by.zones.add(uint32(zone), 1)
 	if f.Status&format.StatusAssured != 0 {
 		by.flags[0]++
 	}
@@ -224,10 +392,12 @@ func (p *statsPart) add(f *format.Flow) {
 	}
 }
 
-// name adds the workers' parts up, and their counts to the maps of names
-// that stats shows, once every flow is counted.
-func (s *stats) name() {
-	for _, p := range s.parts {
+// name adds the workers' parts up, and names their counts as stats shows
+// them, once every flow is counted. It returns all the parts' counts by
+// value, for finish to rank.
+func (s *stats) name() *flowCounts {
+	by := new(flowCounts)
+	for i, p := range s.parts {
 		s.Flows += p.flows
 		if p.counters {
 			if s.Packets == nil {
@@ -244,9 +414,53 @@ func (s *stats) name() {
 			}
 			s.Namespaces[ns] += n
 		}
-		s.nameCounts(p.by)
+		if i == 0 {
+			by = p.by // the rest add to the first's
+		} else {
+			by.merge(p.by)
+		}
 	}
 	s.parts = nil
+	s.nameCounts(by)
+	return by
+}
+
+// merge adds the counts of o to by.
+func (by *flowCounts) merge(o *flowCounts) {
+	for k, n := range o.families {
+		by.families[k] += n
+	}
+	for k, n := range o.protocols {
+		by.protocols[k] += n
+	}
+	for p := range o.states {
+		for k, n := range o.states[p] {
+			by.states[p][k] += n
+		}
+	}
+	for k, n := range o.zones.all() {
+		by.zones.add(k, n)
+	}
+	for i, n := range o.flags {
+		by.flags[i] += n
+	}
+	for i := range 2 {
+		for k, n := range o.v4[i].all() {
+			by.v4[i].add(k, n)
+		}
+		for k, n := range o.addrs[i].all() {
+			by.addrs[i].add(k, n)
+		}
+		for p, ports := range o.ports[i] {
+			if ports == nil {
+				continue
+			}
+			if by.ports[i][p] == nil {
+				by.ports[i][p] = new(portCounts)
+			}
+			by.ports[i][p].merge(ports)
+		}
+	}
 }
 
 // nameCounts adds the counts of by to the maps of names.
@@ -269,28 +483,50 @@ func (s *stats) nameCounts(by *flowCounts) {
 			}
 		}
 	}
-	for k, n := range by.zones {
+	for k, n := range by.zones.all() {
 		s.Zones[strconv.Itoa(int(k))] += n
 	}
 	for i, flag := range [...]string{"assured", "unreplied", "offloaded"} {
 		s.Flags[flag] += by.flags[i]
 	}
-	for i, key := range [...]string{"src", "dst"} {
-		for k, n := range by.v4[i] {
-			s.counts[key][netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)}).String()] += n
+}
+
+// addrCounts yields the addresses of direction i and their flows.
+func (by *flowCounts) addrCounts(i int) iter.Seq2[netip.Addr, int] {
+	return func(yield func(netip.Addr, int) bool) {
+		for k, n := range by.v4[i].all() {
+			if !yield(netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)}), n) {
+				return
+			}
 		}
-		for k, n := range by.addrs[i] {
-			s.counts[key][k.String()] += n
+		for a, n := range by.addrs[i].all() {
+			if !yield(a, n) {
+				return
+			}
 		}
 	}
-	for i, key := range [...]string{"sport", "dport"} {
+}
+
+// A protoPort is a port of a protocol.
+type protoPort struct {
+	proto format.Proto
+	port  uint16
+}
+
+// String returns the name of pp that stats shows, such as "tcp/443".
+func (pp protoPort) String() string { return pp.proto.String() + "/" + strconv.Itoa(int(pp.port)) }
+
+// portCounts yields the ports of direction i that flows have, and their
+// flows.
+func (by *flowCounts) portCounts(i int) iter.Seq2[protoPort, int] {
+	return func(yield func(protoPort, int) bool) {
 		for p, ports := range by.ports[i] {
 			if ports == nil {
 				continue
 			}
-			for port, n := range ports {
-				if n != 0 {
-					s.counts[key][format.Proto(p).String()+"/"+strconv.Itoa(port)] += n
+			for port := range 1 << 16 {
+				if n := ports.count(uint16(port)); n != 0 && !yield(protoPort{format.Proto(p), uint16(port)}, n) {
+					return
 				}
 			}
 		}
@@ -305,22 +541,91 @@ func protoLabel(p format.Proto) string {
 	return "proto " + strconv.Itoa(int(p))
 }
 
-// finish ranks the top n of each list.
+// finish adds the workers' parts up, names their counts, and ranks the
+// top n of each list.
 func (s *stats) finish(n int) {
-	s.name()
-	for _, l := range topLists {
-		entries := make([]topEntry, 0, len(s.counts[l.key]))
-		for v, c := range s.counts[l.key] {
-			entries = append(entries, topEntry{v, c})
-		}
-		slices.SortFunc(entries, func(a, b topEntry) int {
-			if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
-				return c
-			}
-			return strings.Compare(a.Value, b.Value)
-		})
-		s.Top[l.key] = entries[:min(n, len(entries))]
+	by := s.name()
+	for i, key := range [...]string{"src", "dst"} {
+		s.Top[key] = top(n, by.addrCounts(i), netip.Addr.String)
 	}
+	for i, key := range [...]string{"sport", "dport"} {
+		s.Top[key] = top(n, by.portCounts(i), protoPort.String)
+	}
+}
+
+// top returns the n values of counts with the most flows, those with as
+// many in the order of their names. It names only the values that can be
+// among them, those with as many flows as the nth most at least: tens
+// of thousands of ports have flows, and naming each took longer than
+// counting them.
+func top[V any](n int, counts iter.Seq2[V, int], name func(V) string) []topEntry {
+	entries := []topEntry{}
+	if n == 0 {
+		return entries
+	}
+	most := most{n: n}
+	for _, c := range counts {
+		most.add(c)
+	}
+	least := most.nth()
+	for v, c := range counts {
+		if c >= least {
+			entries = append(entries, topEntry{name(v), c})
+		}
+	}
+	slices.SortFunc(entries, func(a, b topEntry) int {
+		if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return entries[:min(n, len(entries))]
+}
+
+// most keeps the n most of the counts it is given, in a heap with the
+// least of them on top.
+type most struct {
+	n    int
+	heap []int
+}
+
+// add gives m a count.
+func (m *most) add(c int) {
+	h := m.heap
+	if len(h) < m.n {
+		h = append(h, c)
+		for i := len(h) - 1; i > 0 && h[i] < h[(i-1)/2]; i = (i - 1) / 2 {
+			h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+		}
+		m.heap = h
+		return
+	}
+	if c <= h[0] {
+		return
+	}
+	h[0] = c
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= len(h) {
+			break
+		}
+		if j+1 < len(h) && h[j+1] < h[j] {
+			j++
+		}
+		if h[i] <= h[j] {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}
+
+// nth returns the nth most count m was given, or 0 if it was given fewer.
+func (m *most) nth() int {
+	if len(m.heap) < m.n {
+		return 0
+	}
+	return m.heap[0]
 }
 
 func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

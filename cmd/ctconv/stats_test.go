@@ -3,6 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +76,94 @@ func TestStats(t *testing.T) {
 	code, out, _ := ctconv(t, "", "stats", "--proto", "tcp", "--max", "1000", corpusProc)
 	if code != 0 || !strings.Contains(out, "flows                  30\n") || !strings.Contains(out, "table                  30 of 1000 (3.0%)") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestStatsTop checks the top lists of ctconv stats against lists made
+// here by counting every flow under the name stats shows: the most flows
+// first, and the values with as many in the order of their names, for
+// lists cut among many ties and lists of every value.
+func TestStatsTop(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "table.txt")
+	if err := os.WriteFile(file, table(t, format.Conntrack, 3000, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := format.NewScanner(strings.NewReader(string(readFile(t, file))), format.Dialect{})
+	counts := map[string]map[string]int{"src": {}, "dst": {}, "sport": {}, "dport": {}}
+	for f, err := range sc.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts["src"][f.Orig.Src.String()]++
+		counts["dst"][f.Orig.Dst.String()]++
+		if f.Proto.Layer4() == format.L4Ports {
+			counts["sport"][fmt.Sprintf("%s/%d", f.Proto, f.Orig.SrcPort)]++
+			counts["dport"][fmt.Sprintf("%s/%d", f.Proto, f.Orig.DstPort)]++
+		}
+	}
+	for _, n := range []int{0, 1, 7, 100, 1e6} {
+		code, out, errs := ctconv(t, "", "stats", "--format", "json", "--top", strconv.Itoa(n), file)
+		if code != 0 {
+			t.Fatalf("--top %d: exit %d: %s", n, code, errs)
+		}
+		var s stats
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatal(err)
+		}
+		for key, m := range counts {
+			want := []topEntry{}
+			for v, c := range m {
+				want = append(want, topEntry{v, c})
+			}
+			slices.SortFunc(want, func(a, b topEntry) int {
+				if a.Flows != b.Flows {
+					return b.Flows - a.Flows
+				}
+				return strings.Compare(a.Value, b.Value)
+			})
+			want = want[:min(n, len(want))]
+			if !slices.Equal(s.Top[key], want) {
+				t.Errorf("--top %d, %s:\n got %v\nwant %v", n, key, s.Top[key], want)
+			}
+		}
+	}
+}
+
+// TestTally counts values into tallies, through their growth, and
+// checks their counts against a map's: 0 and the largest value among
+// them, and addresses that differ only by zone or by being an IPv4
+// address mapped into IPv6.
+func TestTally(t *testing.T) {
+	var v4 tally
+	want := map[uint32]int{}
+	for i := range uint32(100000) {
+		v := i * 2654435761 // spread over the 32 bits
+		if i%7 == 0 {
+			v = i % 10
+		}
+		v4.add(v, int(i%3+1))
+		want[v] += int(i%3 + 1)
+	}
+	v4.add(math.MaxUint32, 5)
+	want[math.MaxUint32] += 5
+	if got := maps.Collect(v4.all()); !maps.Equal(got, want) {
+		t.Errorf("tally: %d values, want %d", len(got), len(want))
+	}
+	var addrs addrTally
+	wantAddrs := map[netip.Addr]int{}
+	for i := range 5000 {
+		a := netip.AddrFrom16([16]byte{0xfe, 0x80, 15: byte(i % 200), 14: byte(i % 7)})
+		switch i % 3 {
+		case 1:
+			a = a.WithZone("eth" + strconv.Itoa(i%2))
+		case 2:
+			a = netip.AddrFrom16(netip.AddrFrom4([4]byte{10, 0, byte(i % 5), byte(i % 11)}).As16())
+		}
+		addrs.add(a, 1)
+		wantAddrs[a]++
+	}
+	if got := maps.Collect(addrs.all()); !maps.Equal(got, wantAddrs) {
+		t.Errorf("addrTally: %d addresses, want %d", len(got), len(wantAddrs))
 	}
 }
