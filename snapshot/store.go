@@ -142,7 +142,7 @@ type store struct {
 	blocks [][]byte
 	refs   chunks[recordRef]
 	keys   chunks[flowKey]
-	enc    *codec.MsgpackEncoder
+	enc    *codec.MsgpackEncoder // made once a flow comes without its record
 	dec    *codec.MsgpackDecoder
 }
 
@@ -152,11 +152,7 @@ type recordRef struct{ block, off, len uint32 }
 const blockSize = 4 << 20
 
 func newStore() *store {
-	s := &store{}
-	s.enc = codec.NewMsgpackEncoder(s)
-	s.enc.SelfContained()
-	s.dec = codec.NewMsgpackDecoder(nil)
-	return s
+	return &store{dec: codec.NewMsgpackDecoder(nil)}
 }
 
 // Write takes a record from the encoder, which writes one a call.
@@ -170,12 +166,21 @@ func (s *store) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// add stores f, whose identity is k, as the next record.
-func (s *store) add(f *format.Flow, k *flowKey) error {
+// add stores f, whose identity is k, as the next record: rec if it is not
+// nil, f encoded as the store's encoder does (SelfContained).
+func (s *store) add(f *format.Flow, k *flowKey, rec []byte) error {
 	if len(s.blocks) >= math.MaxUint32 || s.refs.n >= math.MaxInt32 {
 		return errors.New("snapshot: too many flows to hold in memory")
 	}
 	s.keys.add(*k)
+	if rec != nil {
+		_, err := s.Write(rec)
+		return err
+	}
+	if s.enc == nil {
+		s.enc = codec.NewMsgpackEncoder(s)
+		s.enc.SelfContained()
+	}
 	return s.enc.EncodeFlow(f)
 }
 
@@ -190,10 +195,14 @@ func (s *store) reset() {
 }
 
 // get decodes record i into f.
-func (s *store) get(i int, f *format.Flow) error {
+func (s *store) get(i int, f *format.Flow) error { return s.decode(s.dec, i, f) }
+
+// decode decodes record i into f with dec: a decoder of another
+// goroutine's, that reads s while s holds no more records.
+func (s *store) decode(dec *codec.MsgpackDecoder, i int, f *format.Flow) error {
 	r := s.refs.at(i)
-	s.dec.ResetBytes(s.blocks[r.block][r.off : r.off+r.len])
-	_, err := s.dec.Decode(f, nil)
+	dec.ResetBytes(s.blocks[r.block][r.off : r.off+r.len])
+	_, err := dec.Decode(f, nil)
 	return err
 }
 

@@ -1,0 +1,135 @@
+package snapshot
+
+import (
+	"github.com/ctconv/ctconv/codec"
+	"github.com/ctconv/ctconv/format"
+)
+
+// ahead is what a hash join's workers make of a batch of flows before the
+// join takes them, on the other cores (Prefetcher's workers), so that the
+// join does in order only what must be: of every flow its identity; of a
+// held flow its record, as the store keeps it; of a streamed flow the
+// held flow of its identity and, as if the two paired, their change. The
+// join pairs a streamed flow with another held flow, or with none, only
+// where its capture holds the identity twice, or where an ICMP flow lacks
+// its ICMP fields; it then does the work again itself.
+type ahead struct {
+	keys [scanLen]flowKey
+	// The held flows' records, one after another, each where its span
+	// says; no span is a flow the store's encoding refuses, which the
+	// join encodes again for the error.
+	recs  []byte
+	spans [scanLen]span
+	// The held flow of each streamed flow's identity, -1 if none, and the
+	// change: of the two flows, nil if they are the same, or of the
+	// streamed one alone, with its Op for the join to set.
+	held    [scanLen]int32
+	changes [scanLen]*Change
+}
+
+// A span is where a record is in ahead.recs: from its start to its end;
+// its end is 0 if there is none.
+type span struct{ from, to int32 }
+
+// record returns held flow i's record, or nil if it has none.
+func (a *ahead) record(i int) []byte {
+	s := a.spans[i]
+	if s.to == 0 {
+		return nil
+	}
+	return a.recs[s.from:s.to]
+}
+
+// joinWorker is a worker's own: to encode, decode and compare flows.
+type joinWorker struct {
+	enc    *codec.MsgpackEncoder
+	dec    *codec.MsgpackDecoder
+	a      *ahead // where enc writes
+	f      format.Flow
+	fields []FieldChange
+}
+
+// Write takes a record from the encoder, which writes one a call.
+func (w *joinWorker) Write(p []byte) (int, error) {
+	w.a.recs = append(w.a.recs, p...)
+	return len(p), nil
+}
+
+// workers returns a join's workers' own, one for each of n workers and
+// one for the loop (see Prefetcher.setWork).
+func workers(n int) []*joinWorker {
+	ws := make([]*joinWorker, n+1)
+	for i := range ws {
+		ws[i] = &joinWorker{}
+	}
+	return ws
+}
+
+// holdAhead returns the work on a batch of the held capture: identities
+// and records.
+func (d *Diff) holdAhead(ws []*joinWorker) func(int, *scanBatch) {
+	return func(w int, b *scanBatch) {
+		a, jw := b.prepare(), ws[w]
+		if jw.enc == nil {
+			jw.enc = codec.NewMsgpackEncoder(jw)
+			jw.enc.SelfContained()
+		}
+		jw.a, a.recs = a, a.recs[:0]
+		for i := range b.n {
+			f := &b.recs[i].Flow
+			a.keys[i] = identity(f, d.opts.Filter)
+			from := len(a.recs)
+			a.spans[i] = span{}
+			if jw.enc.EncodeFlow(f) == nil {
+				a.spans[i] = span{int32(from), int32(len(a.recs))}
+			}
+		}
+	}
+}
+
+// left is a streamed flow's held flow where a worker left the flow to the
+// join: where the held flow's record would not decode, for the join to
+// report the error.
+const left = -2
+
+// streamAhead returns the work on a batch of the streamed capture, once j
+// holds the other: identities, the held flow of each, and the change.
+func (d *Diff) streamAhead(j *join, ws []*joinWorker, heldOld bool) func(int, *scanBatch) {
+	return func(w int, b *scanBatch) {
+		a, jw := b.prepare(), ws[w]
+		if jw.dec == nil {
+			jw.dec = codec.NewMsgpackDecoder(nil)
+		}
+		for i := range b.n {
+			f, k := &b.recs[i].Flow, &a.keys[i]
+			*k = identity(f, d.opts.Filter)
+			a.held[i], a.changes[i] = -1, nil
+			if !k.hostsOnly {
+				a.held[i] = j.index.find(&j.s.keys, k)
+			}
+			if a.held[i] < 0 {
+				a.changes[i] = onlyChange(0, f, !heldOld)
+				continue
+			}
+			if j.s.decode(jw.dec, int(a.held[i]), &jw.f) != nil {
+				a.held[i] = left
+				continue
+			}
+			old, new := &jw.f, f
+			if !heldOld {
+				old, new = f, &jw.f
+			}
+			if jw.fields = d.compare(jw.fields[:0], old, new); len(jw.fields) > 0 {
+				a.changes[i] = changed(jw.fields, old, new)
+			}
+		}
+	}
+}
+
+// prepare returns what the work makes of b, to be made again.
+func (b *scanBatch) prepare() *ahead {
+	if b.ahead == nil {
+		b.ahead = new(ahead)
+	}
+	return b.ahead
+}
