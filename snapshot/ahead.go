@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"bytes"
+
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 )
@@ -14,11 +16,13 @@ import (
 // where its capture holds the identity twice, or where an ICMP flow lacks
 // its ICMP fields; it then does the work again itself.
 type ahead struct {
-	keys [scanLen]flowKey
+	keys   [scanLen]flowKey
+	hashes [scanLen]uint64
 	// The held flows' records, one after another, each where its span
-	// says; no span is a flow the store's encoding refuses, which the
-	// join encodes again for the error.
-	recs  []byte
+	// says, in a block for the store to keep as it is (store.adopt); a
+	// zero span is a flow the store's encoding refuses, which the join
+	// encodes again for the error.
+	block []byte
 	spans [scanLen]span
 	// The held flow of each streamed flow's identity, -1 if none, and the
 	// change: of the two flows, nil if they are the same, or of the
@@ -27,31 +31,18 @@ type ahead struct {
 	changes [scanLen]*Change
 }
 
-// A span is where a record is in ahead.recs: from its start to its end;
-// its end is 0 if there is none.
-type span struct{ from, to int32 }
-
-// record returns held flow i's record, or nil if it has none.
-func (a *ahead) record(i int) []byte {
-	s := a.spans[i]
-	if s.to == 0 {
-		return nil
-	}
-	return a.recs[s.from:s.to]
-}
-
 // joinWorker is a worker's own: to encode, decode and compare flows.
 type joinWorker struct {
 	enc    *codec.MsgpackEncoder
 	dec    *codec.MsgpackDecoder
-	a      *ahead // where enc writes
+	recs   []byte // what enc wrote
 	f      format.Flow
 	fields []FieldChange
 }
 
 // Write takes a record from the encoder, which writes one a call.
 func (w *joinWorker) Write(p []byte) (int, error) {
-	w.a.recs = append(w.a.recs, p...)
+	w.recs = append(w.recs, p...)
 	return len(p), nil
 }
 
@@ -74,16 +65,20 @@ func (d *Diff) holdAhead(ws []*joinWorker) func(int, *scanBatch) {
 			jw.enc = codec.NewMsgpackEncoder(jw)
 			jw.enc.SelfContained()
 		}
-		jw.a, a.recs = a, a.recs[:0]
+		jw.recs = jw.recs[:0]
 		for i := range b.n {
 			f := &b.recs[i].Flow
 			a.keys[i] = identity(f, d.opts.Filter)
-			from := len(a.recs)
+			a.hashes[i] = a.keys[i].hash()
+			from := len(jw.recs)
 			a.spans[i] = span{}
 			if jw.enc.EncodeFlow(f) == nil {
-				a.spans[i] = span{int32(from), int32(len(a.recs))}
+				a.spans[i] = span{int32(from), int32(len(jw.recs))}
 			}
 		}
+		// A block of its own, of the records' size, where the pages
+		// are first written on this core.
+		a.block = bytes.Clone(jw.recs)
 	}
 }
 
@@ -105,7 +100,7 @@ func (d *Diff) streamAhead(j *join, ws []*joinWorker, heldOld bool) func(int, *s
 			*k = identity(f, d.opts.Filter)
 			a.held[i], a.changes[i] = -1, nil
 			if !k.hostsOnly {
-				a.held[i] = j.index.find(&j.s.keys, k)
+				a.held[i] = j.index.find(&j.s.keys, k, k.hash())
 			}
 			if a.held[i] < 0 {
 				a.changes[i] = onlyChange(0, f, !heldOld)

@@ -312,7 +312,11 @@ func (d *Diff) hashJoin(e *emitter) {
 			return
 		}
 		b, i := hp.at()
-		if !e.hold(j, f, &b.ahead.keys[i], b.ahead.record(i), heldOld) {
+		if i == 0 { // a batch of records made ahead: the store keeps their block
+			j.s.adopt(b.ahead.block)
+		}
+		a := b.ahead
+		if !e.hold(j, f, &a.keys[i], a.hashes[i], a.spans[i], heldOld) {
 			return
 		}
 	}
@@ -339,10 +343,11 @@ func (d *Diff) hashJoin(e *emitter) {
 }
 
 // hold adds f, a flow of the held capture whose identity is k, to j, or
-// yields it as a duplicate; it reports whether to go on. rec, if not nil,
-// is f's record, made ahead.
-func (e *emitter) hold(j *join, f *format.Flow, k *flowKey, rec []byte, heldOld bool) bool {
-	dup, err := j.hold(f, k, rec)
+// yields it as a duplicate; it reports whether to go on. h is k's hash;
+// at, if not the zero span, is where f's record is, made ahead, in the
+// block the store adopted last.
+func (e *emitter) hold(j *join, f *format.Flow, k *flowKey, h uint64, at span, heldOld bool) bool {
+	dup, err := j.hold(f, k, h, at)
 	if e.d.err = err; err != nil {
 		return false
 	}
@@ -358,7 +363,7 @@ func (e *emitter) stream(j *join, b *format.Flow, k *flowKey, heldOld bool, a *a
 		found, c = a.held[at], a.changes[at]
 	}
 	if found == left && !k.hostsOnly {
-		found = j.index.find(&j.s.keys, k)
+		found = j.index.find(&j.s.keys, k, k.hash())
 	}
 	i, dup := j.pair(k, found)
 	if i >= 0 {
@@ -522,7 +527,7 @@ func (d *Diff) merge(e *emitter) {
 func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
 	j.reset()
 	for o.f != nil && compareKeys(&o.k, &h) == 0 {
-		if !e.hold(j, o.f, &o.k, nil, true) {
+		if !e.hold(j, o.f, &o.k, o.k.hash(), span{}, true) {
 			return
 		}
 		if d.err = o.next(); d.err != nil {

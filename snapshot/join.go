@@ -34,19 +34,20 @@ func (j *join) reset() {
 	j.only.reset()
 }
 
-// hold adds f, a flow of the held capture whose identity is k, and reports
-// whether the held flows have that identity already, in which case f is
-// not added. rec, if not nil, is f's record, encoded as the store does.
-func (j *join) hold(f *format.Flow, k *flowKey, rec []byte) (dup bool, err error) {
-	if !k.hostsOnly && j.index.find(&j.s.keys, k) >= 0 {
-		return true, nil
-	}
-	if err := j.s.add(f, k, rec); err != nil {
+// hold adds f, a flow of the held capture whose identity is k, of hash h,
+// and reports whether the held flows have that identity already, in which
+// case f is not added. at, if not the zero span, is where f's record is in
+// the block the store adopted last. After an error, j is not to be used.
+func (j *join) hold(f *format.Flow, k *flowKey, h uint64, at span) (dup bool, err error) {
+	if err := j.s.room(); err != nil {
 		return false, err
 	}
-	n := j.s.keys.n - 1
-	if !k.hostsOnly {
-		j.index.add(&j.s.keys, n)
+	n := j.s.keys.n
+	if !k.hostsOnly && j.index.insert(&j.s.keys, k, h, int32(n)) >= 0 {
+		return true, nil
+	}
+	if err := j.s.add(f, k, at); err != nil {
+		return false, err
 	}
 	if k.icmp() {
 		j.icmp.add(&j.s.keys, n)
