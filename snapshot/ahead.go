@@ -96,12 +96,14 @@ func (d *Diff) streamAhead(j *join, ws []*joinWorker, heldOld bool) func(int, *s
 			jw.dec = codec.NewMsgpackDecoder(nil)
 		}
 		for i := range b.n {
-			f, k := &b.recs[i].Flow, &a.keys[i]
-			*k = identity(f, d.opts.Filter)
-			a.held[i], a.changes[i] = -1, nil
-			if !k.hostsOnly {
-				a.held[i] = j.index.find(&j.s.keys, k, k.hash())
-			}
+			k := &a.keys[i]
+			*k = identity(&b.recs[i].Flow, d.opts.Filter)
+			a.hashes[i] = k.hash()
+		}
+		j.index.findMany(&j.s.keys, a.keys[:b.n], a.hashes[:b.n], a.held[:b.n])
+		for i := range b.n {
+			f := &b.recs[i].Flow
+			a.changes[i] = nil
 			if a.held[i] < 0 {
 				a.changes[i] = onlyChange(0, f, !heldOld)
 				continue

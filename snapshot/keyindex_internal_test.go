@@ -74,4 +74,26 @@ func TestKeyIndexInsert(t *testing.T) {
 	if k := key(5000); x.find(&keys, &k, k.hash()) != -1 {
 		t.Error("a key never inserted is found")
 	}
+	// findMany, over runs of keys inserted and not, one without its ICMP
+	// fields: as find.
+	var ks []flowKey
+	var hs []uint64
+	for i := 4900; i < 5100; i++ {
+		ks = append(ks, key(i))
+	}
+	ks[7].hostsOnly = true
+	for i := range ks {
+		hs = append(hs, ks[i].hash())
+	}
+	found := make([]int32, len(ks))
+	x.findMany(&keys, ks, hs, found)
+	for i, n := range found {
+		want := int32(4900 + i)
+		if i == 7 || 4900+i >= 5000 {
+			want = -1
+		}
+		if n != want {
+			t.Errorf("findMany: key %d found as %d, want %d", 4900+i, n, want)
+		}
+	}
 }

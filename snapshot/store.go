@@ -262,19 +262,50 @@ func (x *keyIndex) find(keys *chunks[flowKey], k *flowKey, h uint64) int32 {
 	return n
 }
 
+// findMany finds each of ks, whose hashes are hs, among keys, as find
+// does, into found. It reads the slots where the probes start first, a
+// run of them at a time, so that the core waits on their cache misses at
+// once rather than one after another, then probes on from them.
+func (x *keyIndex) findMany(keys *chunks[flowKey], ks []flowKey, hs []uint64, found []int32) {
+	for i := range found {
+		found[i] = -1
+	}
+	if len(x.slots) == 0 {
+		return
+	}
+	var first [64]uint64
+	for from := 0; from < len(ks); from += len(first) {
+		run := ks[from:min(from+len(first), len(ks))]
+		for i := range run {
+			first[i] = x.slots[x.home(hs[from+i])]
+		}
+		for i := range run {
+			if !run[i].hostsOnly {
+				found[from+i], _ = x.probeFrom(keys, &run[i], hs[from+i], first[i])
+			}
+		}
+	}
+}
+
 // probe returns the number of k, whose hash is h, among keys, or -1 and
 // the free slot where the probe ended.
 func (x *keyIndex) probe(keys *chunks[flowKey], k *flowKey, h uint64) (int32, uint64) {
+	return x.probeFrom(keys, k, h, x.slots[x.home(h)])
+}
+
+// probeFrom is probe where s is the slot where the probe starts, read
+// already.
+func (x *keyIndex) probeFrom(keys *chunks[flowKey], k *flowKey, h, s uint64) (int32, uint64) {
 	mask := uint64(len(x.slots) - 1)
-	for i := x.home(h); ; i = (i + 1) & mask {
-		s := x.slots[i]
-		if s == 0 {
-			return -1, i
-		}
+	i := x.home(h)
+	for s != 0 {
 		if n := int32(uint32(s)) - 1; s>>32 == h>>32 && *keys.at(int(n)) == *k {
 			return n, i
 		}
+		i = (i + 1) & mask
+		s = x.slots[i]
 	}
+	return -1, i
 }
 
 // insert returns the number of k, whose hash is h, among keys, or if there
