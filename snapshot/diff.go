@@ -288,11 +288,11 @@ func (d *Diff) hashJoin(e *emitter) {
 	}
 	heldOld := !d.opts.HoldNew
 	j := newJoin()
-	n := runtime.GOMAXPROCS(0)
-	ws := workers(n)
+	how := prefetching{filter: d.opts.Filter, workers: runtime.GOMAXPROCS(0), flowsOnly: true}
+	ws := workers(how.workers)
 	// The streamed capture's first flow, read first, so that an event
 	// stream is refused before any change.
-	sp := stream.prefetch(d.opts.Filter, false, n)
+	sp := stream.prefetch(how)
 	defer sp.Stop()
 	first, firstErr := sp.next()
 	if first != nil {
@@ -300,7 +300,7 @@ func (d *Diff) hashJoin(e *emitter) {
 			return
 		}
 	}
-	hp := hold.prefetch(d.opts.Filter, false, n)
+	hp := hold.prefetch(how)
 	defer hp.Stop()
 	hp.setWork(d.holdAhead(ws))
 	for rec, err := hp.next(); rec != nil || err != nil; rec, err = hp.next() {

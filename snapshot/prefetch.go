@@ -67,15 +67,27 @@ const scanLen = 256
 // ahead of the flows, before those read with it, a batch of up to 256 at
 // a time, as a report of bad lines while the input is read.
 func (in *Input) Prefetch(filter *format.Filter, skipBad bool) *Prefetcher {
-	return in.prefetch(filter, skipBad, 0)
+	return in.prefetch(prefetching{filter: filter, skipBad: skipBad})
 }
 
-// prefetch is Prefetch with workers: as many goroutines that run the work
-// that setWork sets on each batch, after it is read and before the loop
-// takes it, so that the loop takes on its own core only what must be done
-// in order. Each worker has twice a batch, so that they go on while the
-// loop takes what they made.
-func (in *Input) prefetch(filter *format.Filter, skipBad bool, workers int) *Prefetcher {
+// prefetching says what a Prefetcher reads, and how.
+type prefetching struct {
+	filter  *format.Filter
+	skipBad bool
+	// workers are goroutines that run the work that setWork sets on each
+	// batch, after it is read and before the loop takes it, so that the
+	// loop takes on its own core only what must be done in order. Each
+	// has twice a batch, so that they go on while the loop takes what
+	// they made.
+	workers int
+	// flowsOnly leaves out of each Scanned all but its flow: its options,
+	// line and gaps, which a Diff does not read.
+	flowsOnly bool
+}
+
+// prefetch is Prefetch as how says.
+func (in *Input) prefetch(how prefetching) *Prefetcher {
+	workers := how.workers
 	batches := 4 + 2*workers
 	p := &Prefetcher{full: make(chan *scanBatch, batches-2), free: make(chan *scanBatch, batches),
 		resume: make(chan struct{}), done: make(chan struct{}), workers: workers}
@@ -89,7 +101,7 @@ func (in *Input) prefetch(filter *format.Filter, skipBad bool, workers int) *Pre
 			go p.run(w)
 		}
 	}
-	go p.read(in, filter, skipBad)
+	go p.read(in, how)
 	return p
 }
 
@@ -122,7 +134,7 @@ func (p *Prefetcher) run(w int) {
 	}
 }
 
-func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
+func (p *Prefetcher) read(in *Input, how prefetching) {
 	defer close(p.full)
 	if p.jobs != nil {
 		defer close(p.jobs)
@@ -134,19 +146,21 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 	}
 	gaps := 0 // the gaps handed out
 	for f, err := range r.flows() {
-		if err != nil && skipBad && badLine(err) {
+		if err != nil && how.skipBad && badLine(err) {
 			b.bad = append(b.bad, err)
 			continue
 		}
 		if err == nil {
-			if !in.Match(filter, f) {
+			if !in.Match(how.filter, f) {
 				continue
 			}
 			rec := &b.recs[b.n]
 			rec.Flow = *f
-			rec.Options, rec.Line = r.position()
-			all := r.gaps()
-			rec.Gaps, gaps = all[gaps:len(all):len(all)], len(all)
+			if !how.flowsOnly {
+				rec.Options, rec.Line = r.position()
+				all := r.gaps()
+				rec.Gaps, gaps = all[gaps:len(all):len(all)], len(all)
+			}
 			if b.n++; b.n < len(b.recs) {
 				continue
 			}
