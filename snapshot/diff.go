@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -227,33 +228,59 @@ type (
 	}
 )
 
-// only yields a change of op of one flow, from the old capture or not.
-func (e *emitter) only(op Op, f *format.Flow, old bool) bool {
-	e.d.count(op)
+// onlyChange returns a change of op of one flow, a copy of f, from the old
+// capture or not.
+func onlyChange(op Op, f *format.Flow, old bool) *Change {
 	c := &oneFlow{Change: Change{Op: op}, f: *f}
 	if old {
 		c.Old = &c.f
 	} else {
 		c.New = &c.f
 	}
-	e.done = !e.yield(&c.Change, nil)
+	return &c.Change
+}
+
+// changed returns a Changed change of copies of old and new, whose fields
+// differ.
+func changed(fields []FieldChange, old, new *format.Flow) *Change {
+	c := &twoFlows{Change: Change{Op: Changed, Fields: slices.Clone(fields)}, old: *old, new: *new}
+	c.Old, c.New = &c.old, &c.new
+	return &c.Change
+}
+
+// emit counts c and yields it; it reports whether to go on.
+func (e *emitter) emit(c *Change) bool {
+	e.d.count(c.Op)
+	e.done = !e.yield(c, nil)
 	return !e.done
+}
+
+// only yields a change of op of one flow, from the old capture or not.
+func (e *emitter) only(op Op, f *format.Flow, old bool) bool {
+	return e.emit(onlyChange(op, f, old))
 }
 
 // both compares the flow's two versions and yields a Changed if they differ.
 func (e *emitter) both(old, new *format.Flow) bool {
-	if e.fields = e.d.compare(e.fields[:0], old, new); len(e.fields) == 0 {
+	var c *Change
+	if e.fields = e.d.compare(e.fields[:0], old, new); len(e.fields) > 0 {
+		c = changed(e.fields, old, new)
+	}
+	return e.paired(c)
+}
+
+// paired yields c, the change of a flow that both captures hold, or counts
+// the flow unchanged if c is nil.
+func (e *emitter) paired(c *Change) bool {
+	if c == nil {
 		e.d.sum.Unchanged++
 		return true
 	}
-	e.d.sum.Changed++
-	c := &twoFlows{Change: Change{Op: Changed, Fields: slices.Clone(e.fields)}, old: *old, new: *new}
-	c.Old, c.New = &c.old, &c.new
-	e.done = !e.yield(&c.Change, nil)
-	return !e.done
+	return e.emit(c)
 }
 
 // hashJoin holds one capture in a store, indexed, and streams the other.
+// Workers, one a core, make what they can of each flow ahead (see ahead).
 func (d *Diff) hashJoin(e *emitter) {
 	hold, stream := d.old, d.new
 	if d.opts.HoldNew {
@@ -261,9 +288,11 @@ func (d *Diff) hashJoin(e *emitter) {
 	}
 	heldOld := !d.opts.HoldNew
 	j := newJoin()
+	how := prefetching{filter: d.opts.Filter, workers: runtime.GOMAXPROCS(0), flowsOnly: true}
+	ws := workers(how.workers)
 	// The streamed capture's first flow, read first, so that an event
 	// stream is refused before any change.
-	sp := stream.Prefetch(d.opts.Filter, false)
+	sp := stream.prefetch(how)
 	defer sp.Stop()
 	first, firstErr := sp.next()
 	if first != nil {
@@ -271,8 +300,9 @@ func (d *Diff) hashJoin(e *emitter) {
 			return
 		}
 	}
-	hp := hold.Prefetch(d.opts.Filter, false)
+	hp := hold.prefetch(how)
 	defer hp.Stop()
+	hp.setWork(d.holdAhead(ws))
 	for rec, err := hp.next(); rec != nil || err != nil; rec, err = hp.next() {
 		if d.err = err; err != nil {
 			return
@@ -281,25 +311,31 @@ func (d *Diff) hashJoin(e *emitter) {
 		if d.err = table(f, heldOld); d.err != nil {
 			return
 		}
-		k := identity(f, d.opts.Filter)
-		if !e.hold(j, f, &k, heldOld) {
+		b, i := hp.at()
+		if i == 0 { // a batch of records made ahead: the store keeps their block
+			j.s.adopt(b.ahead.block)
+		}
+		a := b.ahead
+		if !e.hold(j, f, &a.keys[i], a.hashes[i], a.spans[i], heldOld) {
 			return
 		}
 	}
+	hp.Stop() // its workers' own (ws) are the streamed capture's now
 	// The identities only the streamed capture has, to find those it holds
 	// twice: as many as the held capture has flows, so that memory grows
 	// with the held capture only; the flows beyond go unchecked.
 	j.ready(max(j.s.keys.n, minOnly))
+	sp.setWork(d.streamAhead(j, ws, heldOld))
 	for rec, err := first, firstErr; rec != nil || err != nil; rec, err = sp.next() {
 		if d.err = err; err != nil {
 			return
 		}
-		b := &rec.Flow
-		if d.err = table(b, !heldOld); d.err != nil {
+		f := &rec.Flow
+		if d.err = table(f, !heldOld); d.err != nil {
 			return
 		}
-		k := identity(b, d.opts.Filter)
-		if !e.stream(j, b, &k, heldOld) {
+		b, i := sp.at()
+		if !e.stream(j, f, &b.ahead.keys[i], heldOld, b.ahead, i) {
 			return
 		}
 	}
@@ -307,9 +343,11 @@ func (d *Diff) hashJoin(e *emitter) {
 }
 
 // hold adds f, a flow of the held capture whose identity is k, to j, or
-// yields it as a duplicate; it reports whether to go on.
-func (e *emitter) hold(j *join, f *format.Flow, k *flowKey, heldOld bool) bool {
-	dup, err := j.hold(f, k)
+// yields it as a duplicate; it reports whether to go on. h is k's hash;
+// at, if not the zero span, is where f's record is, made ahead, in the
+// block the store adopted last.
+func (e *emitter) hold(j *join, f *format.Flow, k *flowKey, h uint64, at span, heldOld bool) bool {
+	dup, err := j.hold(f, k, h, at)
 	if e.d.err = err; err != nil {
 		return false
 	}
@@ -318,9 +356,20 @@ func (e *emitter) hold(j *join, f *format.Flow, k *flowKey, heldOld bool) bool {
 
 // stream pairs b, a flow of the streamed capture whose identity is k, with
 // a held flow of j, and yields its change; it reports whether to go on.
-func (e *emitter) stream(j *join, b *format.Flow, k *flowKey, heldOld bool) bool {
-	i, dup := j.pair(k)
+// a, if not nil, is what a worker made of b ahead, at index at.
+func (e *emitter) stream(j *join, b *format.Flow, k *flowKey, heldOld bool, a *ahead, at int) bool {
+	found, c := int32(left), (*Change)(nil)
+	if a != nil {
+		found, c = a.held[at], a.changes[at]
+	}
+	if found == left && !k.hostsOnly {
+		found = j.index.find(&j.s.keys, k, k.hash())
+	}
+	i, dup := j.pair(k, found)
 	if i >= 0 {
+		if i == found && a != nil && a.held[at] != left { // compared ahead
+			return e.paired(c)
+		}
 		if e.d.err = j.s.get(int(i), &j.f); e.d.err != nil {
 			return false
 		}
@@ -344,7 +393,11 @@ func (e *emitter) stream(j *join, b *format.Flow, k *flowKey, heldOld bool) bool
 			e.d.sum.Unchecked++
 		}
 	}
-	return e.only(op, b, !heldOld)
+	if found != -1 || c == nil { // no change of b alone made ahead
+		return e.only(op, b, !heldOld)
+	}
+	c.Op = op
+	return e.emit(c)
 }
 
 // rest yields the held flows of j that no streamed flow paired with, in
@@ -474,7 +527,7 @@ func (d *Diff) merge(e *emitter) {
 func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
 	j.reset()
 	for o.f != nil && compareKeys(&o.k, &h) == 0 {
-		if !e.hold(j, o.f, &o.k, true) {
+		if !e.hold(j, o.f, &o.k, o.k.hash(), span{}, true) {
 			return
 		}
 		if d.err = o.next(); d.err != nil {
@@ -483,7 +536,7 @@ func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
 	}
 	j.ready(math.MaxInt) // the new flows of the group, all checked for duplicates
 	for n.f != nil && compareKeys(&n.k, &h) == 0 {
-		if !e.stream(j, n.f, &n.k, true) {
+		if !e.stream(j, n.f, &n.k, true, nil, 0) {
 			return
 		}
 		if d.err = n.next(); d.err != nil {
@@ -499,6 +552,8 @@ func (d *Diff) count(op Op) {
 		d.sum.Added++
 	case Removed:
 		d.sum.Removed++
+	case Changed:
+		d.sum.Changed++
 	case Duplicate:
 		d.sum.Duplicates++
 	}

@@ -445,7 +445,7 @@ func (w *Writer) WriteFlow(f *format.Flow) error {
 	w.lf = w.lf || f.Quirks&format.QuirkCRLF == 0
 	if w.sort != nil {
 		k := keyOf(f)
-		w.err = w.sort.add(f, &k)
+		w.err = w.sort.add(f, &k, span{})
 		return w.err
 	}
 	return w.queue(f)

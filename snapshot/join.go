@@ -34,19 +34,20 @@ func (j *join) reset() {
 	j.only.reset()
 }
 
-// hold adds f, a flow of the held capture whose identity is k, and reports
-// whether the held flows have that identity already, in which case f is
-// not added.
-func (j *join) hold(f *format.Flow, k *flowKey) (dup bool, err error) {
-	if !k.hostsOnly && j.index.find(&j.s.keys, k) >= 0 {
-		return true, nil
-	}
-	if err := j.s.add(f, k); err != nil {
+// hold adds f, a flow of the held capture whose identity is k, of hash h,
+// and reports whether the held flows have that identity already, in which
+// case f is not added. at, if not the zero span, is where f's record is in
+// the block the store adopted last. After an error, j is not to be used.
+func (j *join) hold(f *format.Flow, k *flowKey, h uint64, at span) (dup bool, err error) {
+	if err := j.s.room(); err != nil {
 		return false, err
 	}
-	n := j.s.keys.n - 1
-	if !k.hostsOnly {
-		j.index.add(&j.s.keys, n)
+	n := j.s.keys.n
+	if !k.hostsOnly && j.index.insert(&j.s.keys, k, h, int32(n)) >= 0 {
+		return true, nil
+	}
+	if err := j.s.add(f, k, at); err != nil {
+		return false, err
 	}
 	if k.icmp() {
 		j.icmp.add(&j.s.keys, n)
@@ -69,8 +70,9 @@ func (j *join) ready(maxOnly int) {
 
 // pair finds the held flow that a streamed flow whose identity is k pairs
 // with, and marks it paired: its number, or -1 if there is none, and then
-// dup says that the held flow of its identity is paired already.
-func (j *join) pair(k *flowKey) (i int32, dup bool) {
+// dup says that the held flow of its identity is paired already. found is
+// the held flow of identity k (keyIndex.find), or -1.
+func (j *join) pair(k *flowKey, found int32) (i int32, dup bool) {
 	if k.hostsOnly {
 		h := k.hosts()
 		if i = j.icmp.take(&j.s.keys, &h, false, j.matched); i >= 0 {
@@ -78,7 +80,7 @@ func (j *join) pair(k *flowKey) (i int32, dup bool) {
 		}
 		return i, false
 	}
-	if i = j.index.find(&j.s.keys, k); i >= 0 {
+	if i = found; i >= 0 {
 		switch j.matched[i] {
 		case unpaired:
 			j.matched[i] = paired

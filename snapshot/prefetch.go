@@ -3,6 +3,8 @@ package snapshot
 import (
 	"errors"
 	"iter"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -30,6 +32,13 @@ type Prefetcher struct {
 	cur        *scanBatch
 	i, bad     int  // the next flow and bad line of cur
 	waiting    bool // the reading goroutine waits on resume
+
+	// A Prefetcher with workers (prefetch) hands each batch to them too,
+	// to run work on it before the loop takes it, in order still.
+	workers int
+	jobs    chan *scanBatch
+	work    atomic.Pointer[func(worker int, b *scanBatch)]
+	working sync.WaitGroup
 }
 
 // A scanBatch is flows read, and the error after them, if any: the
@@ -37,12 +46,19 @@ type Prefetcher struct {
 // stops at a bad line reads no further. The last batch says so. Bad lines
 // that the reading skips are kept apart, to come before the flows.
 type scanBatch struct {
-	recs [256]Scanned
+	recs [scanLen]Scanned
 	n    int
 	bad  []error
 	err  error
 	last bool
+
+	ready  chan struct{} // a worker is done with the batch
+	worked bool          // the work was run on the batch
+	ahead  *ahead        // what a join's work made of it
 }
+
+// scanLen is the most flows a scanBatch holds.
+const scanLen = 256
 
 // Prefetch starts reading the input's flows, those filter selects if it
 // is not nil (as in.Match says). The Prefetcher must be read to the end of its loop, or
@@ -51,17 +67,78 @@ type scanBatch struct {
 // ahead of the flows, before those read with it, a batch of up to 256 at
 // a time, as a report of bad lines while the input is read.
 func (in *Input) Prefetch(filter *format.Filter, skipBad bool) *Prefetcher {
-	p := &Prefetcher{full: make(chan *scanBatch, 2), free: make(chan *scanBatch, 4),
-		resume: make(chan struct{}), done: make(chan struct{})}
-	for range 4 {
-		p.free <- new(scanBatch)
+	return in.prefetch(prefetching{filter: filter, skipBad: skipBad})
+}
+
+// prefetching says what a Prefetcher reads, and how.
+type prefetching struct {
+	filter  *format.Filter
+	skipBad bool
+	// workers are goroutines that run the work that setWork sets on each
+	// batch, after it is read and before the loop takes it, so that the
+	// loop takes on its own core only what must be done in order. Each
+	// has twice a batch, so that they go on while the loop takes what
+	// they made.
+	workers int
+	// flowsOnly leaves out of each Scanned all but its flow: its options,
+	// line and gaps, which a Diff does not read.
+	flowsOnly bool
+}
+
+// prefetch is Prefetch as how says.
+func (in *Input) prefetch(how prefetching) *Prefetcher {
+	workers := how.workers
+	batches := 4 + 2*workers
+	p := &Prefetcher{full: make(chan *scanBatch, batches-2), free: make(chan *scanBatch, batches),
+		resume: make(chan struct{}), done: make(chan struct{}), workers: workers}
+	for range batches {
+		p.free <- &scanBatch{ready: make(chan struct{}, 1)}
 	}
-	go p.read(in, filter, skipBad)
+	if workers > 0 {
+		p.jobs = make(chan *scanBatch, batches)
+		p.working.Add(workers)
+		for w := range workers {
+			go p.run(w)
+		}
+	}
+	go p.read(in, how)
 	return p
 }
 
-func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
+// setWork makes the workers run work on each batch the loop has not taken
+// yet; on those that a worker had before, the loop runs it as it takes
+// them, and on the batch it is on now, at once, as worker number
+// workers. The work must not change what the loop reads of the batch, but
+// what it makes of it (scanBatch.ahead).
+func (p *Prefetcher) setWork(work func(worker int, b *scanBatch)) {
+	p.work.Store(&work)
+	if p.cur != nil && !p.cur.worked {
+		p.doWork(p.workers, p.cur)
+	}
+}
+
+// doWork runs the work, if set, on b, as worker w.
+func (p *Prefetcher) doWork(w int, b *scanBatch) {
+	if work := p.work.Load(); work != nil {
+		(*work)(w, b)
+		b.worked = true
+	}
+}
+
+// run is a worker's loop.
+func (p *Prefetcher) run(w int) {
+	defer p.working.Done()
+	for b := range p.jobs {
+		p.doWork(w, b)
+		b.ready <- struct{}{}
+	}
+}
+
+func (p *Prefetcher) read(in *Input, how prefetching) {
 	defer close(p.full)
+	if p.jobs != nil {
+		defer close(p.jobs)
+	}
 	r := in.records()
 	b := p.take()
 	if b == nil {
@@ -69,19 +146,21 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 	}
 	gaps := 0 // the gaps handed out
 	for f, err := range r.flows() {
-		if err != nil && skipBad && badLine(err) {
+		if err != nil && how.skipBad && badLine(err) {
 			b.bad = append(b.bad, err)
 			continue
 		}
 		if err == nil {
-			if !in.Match(filter, f) {
+			if !in.Match(how.filter, f) {
 				continue
 			}
 			rec := &b.recs[b.n]
 			rec.Flow = *f
-			rec.Options, rec.Line = r.position()
-			all := r.gaps()
-			rec.Gaps, gaps = all[gaps:len(all):len(all)], len(all)
+			if !how.flowsOnly {
+				rec.Options, rec.Line = r.position()
+				all := r.gaps()
+				rec.Gaps, gaps = all[gaps:len(all):len(all)], len(all)
+			}
 			if b.n++; b.n < len(b.recs) {
 				continue
 			}
@@ -109,16 +188,19 @@ func (p *Prefetcher) read(in *Input, filter *format.Filter, skipBad bool) {
 func (p *Prefetcher) take() *scanBatch {
 	select {
 	case b := <-p.free:
-		b.n, b.bad, b.err, b.last = 0, b.bad[:0], nil, false
+		b.n, b.bad, b.err, b.last, b.worked = 0, b.bad[:0], nil, false, false
 		return b
 	case <-p.done:
 		return nil
 	}
 }
 
-// send hands b to the loop, and reports false if the Prefetcher was
-// stopped.
+// send hands b to the loop, and to the workers if there are, and reports
+// false if the Prefetcher was stopped.
 func (p *Prefetcher) send(b *scanBatch) bool {
+	if p.jobs != nil {
+		p.jobs <- b // never full: it has room for every batch
+	}
 	select {
 	case p.full <- b:
 		return true
@@ -179,6 +261,12 @@ func (p *Prefetcher) next() (*Scanned, error) {
 		if !ok {
 			return nil, nil
 		}
+		if p.jobs != nil {
+			<-b.ready
+			if !b.worked {
+				p.doWork(p.workers, b)
+			}
+		}
 		p.cur, p.i, p.bad = b, 0, 0
 		if len(b.bad) > 0 {
 			p.bad++
@@ -189,8 +277,8 @@ func (p *Prefetcher) next() (*Scanned, error) {
 	return &p.cur.recs[p.i-1], nil
 }
 
-// Stop ends the reading goroutine and waits for it; after the end of the
-// flows it does nothing.
+// Stop ends the reading goroutine and waits for it, and for the workers;
+// after the end of the flows it does nothing.
 func (p *Prefetcher) Stop() {
 	select {
 	case <-p.done:
@@ -200,7 +288,12 @@ func (p *Prefetcher) Stop() {
 	close(p.done)
 	for range p.full {
 	}
+	p.working.Wait()
 }
+
+// at returns the batch of the flow that next returned last, and the
+// flow's index in it.
+func (p *Prefetcher) at() (*scanBatch, int) { return p.cur, p.i - 1 }
 
 // badLine reports whether err is a bad line's, which a loop may skip.
 func badLine(err error) bool {

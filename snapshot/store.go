@@ -139,11 +139,12 @@ func (s *chunks[T]) reset() {
 // store keeps flows in memory in a compact form: self-contained msgpack
 // records in blocks of 4 MiB, and their identities, by number.
 type store struct {
-	blocks [][]byte
-	refs   chunks[recordRef]
-	keys   chunks[flowKey]
-	enc    *codec.MsgpackEncoder
-	dec    *codec.MsgpackDecoder
+	blocks  [][]byte
+	adopted uint32 // the block adopted last
+	refs    chunks[recordRef]
+	keys    chunks[flowKey]
+	enc     *codec.MsgpackEncoder // made once a flow comes without its record
+	dec     *codec.MsgpackDecoder
 }
 
 // recordRef is where a stored record is.
@@ -152,11 +153,7 @@ type recordRef struct{ block, off, len uint32 }
 const blockSize = 4 << 20
 
 func newStore() *store {
-	s := &store{}
-	s.enc = codec.NewMsgpackEncoder(s)
-	s.enc.SelfContained()
-	s.dec = codec.NewMsgpackDecoder(nil)
-	return s
+	return &store{dec: codec.NewMsgpackDecoder(nil)}
 }
 
 // Write takes a record from the encoder, which writes one a call.
@@ -170,13 +167,40 @@ func (s *store) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// add stores f, whose identity is k, as the next record.
-func (s *store) add(f *format.Flow, k *flowKey) error {
+// A span is where a record is in a block: from its start to its end.
+type span struct{ from, to int32 }
+
+// adopt keeps block, records that add is given the spans of, as it is.
+func (s *store) adopt(block []byte) {
+	s.blocks = append(s.blocks, block)
+	s.adopted = uint32(len(s.blocks) - 1)
+}
+
+// add stores f, whose identity is k, as the next record: the record at
+// span at of the block adopted last, or, if at is the zero span, f
+// encoded as the store's encoder does (SelfContained).
+func (s *store) add(f *format.Flow, k *flowKey, at span) error {
+	if err := s.room(); err != nil {
+		return err
+	}
+	s.keys.add(*k)
+	if at != (span{}) {
+		s.refs.add(recordRef{s.adopted, uint32(at.from), uint32(at.to - at.from)})
+		return nil
+	}
+	if s.enc == nil {
+		s.enc = codec.NewMsgpackEncoder(s)
+		s.enc.SelfContained()
+	}
+	return s.enc.EncodeFlow(f)
+}
+
+// room returns an error if s can hold no more records.
+func (s *store) room() error {
 	if len(s.blocks) >= math.MaxUint32 || s.refs.n >= math.MaxInt32 {
 		return errors.New("snapshot: too many flows to hold in memory")
 	}
-	s.keys.add(*k)
-	return s.enc.EncodeFlow(f)
+	return nil
 }
 
 // reset empties s, keeping a block for what comes next.
@@ -190,10 +214,14 @@ func (s *store) reset() {
 }
 
 // get decodes record i into f.
-func (s *store) get(i int, f *format.Flow) error {
+func (s *store) get(i int, f *format.Flow) error { return s.decode(s.dec, i, f) }
+
+// decode decodes record i into f with dec: a decoder of another
+// goroutine's, that reads s while s holds no more records.
+func (s *store) decode(dec *codec.MsgpackDecoder, i int, f *format.Flow) error {
 	r := s.refs.at(i)
-	s.dec.ResetBytes(s.blocks[r.block][r.off : r.off+r.len])
-	_, err := s.dec.Decode(f, nil)
+	dec.ResetBytes(s.blocks[r.block][r.off : r.off+r.len])
+	_, err := dec.Decode(f, nil)
 	return err
 }
 
@@ -212,8 +240,9 @@ func (s *store) sorted() []int32 {
 // an open-addressing hash table of their numbers, of identities that
 // differ. A Go map costs twice the time here, most of it in cache misses.
 // A slot holds a key's number + 1 (0: empty) and, above it, the top half
-// of the key's hash: a probe reads the key itself, far from the slots in
-// memory, only where the hashes agree.
+// of the key's hash, where its probe starts too: a probe reads the key
+// itself, far from the slots in memory, only where the hashes agree, and
+// the table grows without reading the keys.
 type keyIndex struct {
 	slots []uint64
 }
@@ -221,37 +250,107 @@ type keyIndex struct {
 // slot returns the slot of key n with hash h.
 func slot(h uint64, n int32) uint64 { return h&^(1<<32-1) | uint64(uint32(n)+1) }
 
-// find returns the number of k among keys, or -1.
-func (x *keyIndex) find(keys *chunks[flowKey], k *flowKey) int32 {
+// home returns the slot where the probe for hash h starts.
+func (x *keyIndex) home(h uint64) uint64 { return h >> 32 & uint64(len(x.slots)-1) }
+
+// find returns the number of k, whose hash is h, among keys, or -1.
+func (x *keyIndex) find(keys *chunks[flowKey], k *flowKey, h uint64) int32 {
 	if len(x.slots) == 0 {
 		return -1
 	}
-	h := k.hash()
-	mask := uint64(len(x.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := x.slots[i]
-		if s == 0 {
-			return -1
+	n, _ := x.probe(keys, k, h)
+	return n
+}
+
+// findMany finds each of ks, whose hashes are hs, among keys, as find
+// does, into found. It reads the slots where the probes start first, a
+// run of them at a time, so that the core waits on their cache misses at
+// once rather than one after another, then probes on from them.
+func (x *keyIndex) findMany(keys *chunks[flowKey], ks []flowKey, hs []uint64, found []int32) {
+	for i := range found {
+		found[i] = -1
+	}
+	if len(x.slots) == 0 {
+		return
+	}
+	var first [64]uint64
+	for from := 0; from < len(ks); from += len(first) {
+		run := ks[from:min(from+len(first), len(ks))]
+		for i := range run {
+			first[i] = x.slots[x.home(hs[from+i])]
 		}
-		if n := int32(uint32(s)) - 1; s>>32 == h>>32 && *keys.at(int(n)) == *k {
-			return n
+		for i := range run {
+			if !run[i].hostsOnly {
+				found[from+i], _ = x.probeFrom(keys, &run[i], hs[from+i], first[i])
+			}
 		}
 	}
 }
 
-// add indexes key n, the last, whose identity is not in the index yet.
-// The keys of ICMP flows that lack their ICMP fields are never indexed:
-// they are not identities.
-func (x *keyIndex) add(keys *chunks[flowKey], n int) {
-	if 2*(n+1) > len(x.slots) {
-		x.slots = make([]uint64, max(2*len(x.slots), 1024))
-		for i := range n {
-			if k := keys.at(i); !k.hostsOnly {
-				x.place(k, int32(i))
-			}
+// probe returns the number of k, whose hash is h, among keys, or -1 and
+// the free slot where the probe ended.
+func (x *keyIndex) probe(keys *chunks[flowKey], k *flowKey, h uint64) (int32, uint64) {
+	return x.probeFrom(keys, k, h, x.slots[x.home(h)])
+}
+
+// probeFrom is probe where s is the slot where the probe starts, read
+// already.
+func (x *keyIndex) probeFrom(keys *chunks[flowKey], k *flowKey, h, s uint64) (int32, uint64) {
+	mask := uint64(len(x.slots) - 1)
+	i := x.home(h)
+	for s != 0 {
+		if n := int32(uint32(s)) - 1; s>>32 == h>>32 && *keys.at(int(n)) == *k {
+			return n, i
+		}
+		i = (i + 1) & mask
+		s = x.slots[i]
+	}
+	return -1, i
+}
+
+// insert returns the number of k, whose hash is h, among keys, or if there
+// is none indexes k as key n, the next, and returns -1: find and add in one
+// probe. The keys of ICMP flows that lack their ICMP fields are never
+// indexed: they are not identities.
+func (x *keyIndex) insert(keys *chunks[flowKey], k *flowKey, h uint64, n int32) int32 {
+	x.fit(n)
+	m, i := x.probe(keys, k, h)
+	if m < 0 {
+		x.slots[i] = slot(h, n)
+	}
+	return m
+}
+
+// add indexes key n, the next, whose hash is h and whose identity is not
+// in the index yet.
+func (x *keyIndex) add(h uint64, n int32) {
+	x.fit(n)
+	x.place(slot(h, n))
+}
+
+// fit makes the table large enough for key n: twice the keys, that probes
+// stay short.
+func (x *keyIndex) fit(n int32) {
+	if 2*(int(n)+1) <= len(x.slots) {
+		return
+	}
+	old := x.slots
+	x.slots = make([]uint64, max(2*len(old), 1024))
+	for _, s := range old {
+		if s != 0 {
+			x.place(s)
 		}
 	}
-	x.place(keys.at(n), int32(n))
+}
+
+// place puts slot s in a free slot, from its home on.
+func (x *keyIndex) place(s uint64) {
+	mask := uint64(len(x.slots) - 1)
+	i := x.home(s)
+	for x.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = s
 }
 
 // reset empties the index.
@@ -273,14 +372,15 @@ type keySet struct {
 // add adds k if there is room, and reports whether the set held k
 // already, and whether it holds k now.
 func (s *keySet) add(k *flowKey) (had, has bool) {
-	if s.index.find(&s.keys, k) >= 0 {
+	h := k.hash()
+	if s.index.find(&s.keys, k, h) >= 0 {
 		return true, true
 	}
 	if s.keys.n >= s.max {
 		return false, false
 	}
+	s.index.add(h, int32(s.keys.n))
 	s.keys.add(*k)
-	s.index.add(&s.keys, s.keys.n-1)
 	return false, true
 }
 
@@ -288,15 +388,4 @@ func (s *keySet) add(k *flowKey) (had, has bool) {
 func (s *keySet) reset() {
 	s.keys.reset()
 	s.index.reset()
-}
-
-// place puts key n, k, in a free slot.
-func (x *keyIndex) place(k *flowKey, n int32) {
-	h := k.hash()
-	mask := uint64(len(x.slots) - 1)
-	i := h & mask
-	for x.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	x.slots[i] = slot(h, n)
 }
