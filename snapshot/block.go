@@ -122,10 +122,10 @@ type blockReader struct {
 	free    chan *block
 	// Flows that blocks handed out to EachFlow's each gave back, for the
 	// next block decoded: so EachFlow decodes into as many buffers of
-	// flows as there are workers, not blocks (each 3 MiB, which the
+	// flows as there are workers, not blocks (each up to 3 MiB, which the
 	// kernel has to fault in).
 	spare chan []format.Flow
-	stop    chan struct{}
+	stop  chan struct{}
 
 	// EachFlow's: the workers hand the flows of each block they decode to
 	// each, while every block before it was sound (gate).
