@@ -316,6 +316,7 @@ type ColumnDecoder struct {
 	kinds               []format.Layer4
 	counts              [wireVersion + 1]int // the flows with each bit
 	sels                [wireVersion + 1][]int32
+	every               []int32                      // 0, 1, 2…: the flows of a field that every flow has
 	vals                [2][]uint64                  // a field's values
 	v                   [2]uint64                    // a record's values of a field, for its set
 	strs                [wireVersion + 1][2][]string // a field's strings, and those of the block before
@@ -343,6 +344,9 @@ func (d *ColumnDecoder) Decode(dst []format.Flow, b []byte) ([]format.Flow, erro
 	flows := slices.Grow(dst[:0], int(n))[:n]
 	if cap(d.kinds) < int(n) {
 		d.kinds = make([]format.Layer4, n)
+	}
+	for len(d.every) < int(n) {
+		d.every = append(d.every, int32(len(d.every)))
 	}
 	clear(d.counts[:])
 	var union uint64
@@ -551,9 +555,9 @@ func (d *ColumnDecoder) field(flows []format.Flow, b int) error {
 		}
 		return nil
 	}
-	sel := d.sels[b] // the flows that have the field; nil for all
+	sel := d.sels[b] // the flows that have the field
 	if d.counts[b] == len(flows) {
-		sel = nil
+		sel = d.every[:len(flows)]
 	}
 	cr := colReader{b: col}
 	var err error
@@ -580,11 +584,7 @@ func (d *ColumnDecoder) apply(fd *wireField[format.Flow], flows []format.Flow, s
 		return
 	}
 	v := &d.v
-	for j := range d.vals[0] {
-		i := j
-		if sel != nil {
-			i = int(sel[j])
-		}
+	for j, i := range sel {
 		for k := range fd.n {
 			v[k] = d.vals[k][j]
 		}
@@ -593,7 +593,7 @@ func (d *ColumnDecoder) apply(fd *wireField[format.Flow], flows []format.Flow, s
 }
 
 // strings reads the strings of the field of bit b into the flows that
-// have it (sel, nil for all): the block's strings of the field, then one's
+// have it (sel): the block's strings of the field, then one's
 // number a flow.
 func (d *ColumnDecoder) strings(r *colReader, flows []format.Flow, b int, sel []int32) error {
 	k := r.uvarint()
@@ -620,11 +620,7 @@ func (d *ColumnDecoder) strings(r *colReader, flows []format.Flow, b int, sel []
 		if v >= uint64(len(strs)) {
 			return corrupt("the number of a string the column does not have")
 		}
-		i := j
-		if sel != nil {
-			i = int(sel[j])
-		}
-		f := &flows[i]
+		f := &flows[sel[j]]
 		if *fd.text(f) = strs[v]; fd.present != nil && !fd.present(f) {
 			return corrupt("an empty string where the mask says there is one")
 		}

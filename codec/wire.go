@@ -223,7 +223,7 @@ type wireField[R any] struct {
 	text func(*R) *string
 	// apply, where not nil, is what a ColumnDecoder stores a column's
 	// values with, a loop faster than set for each: the field of record
-	// sel[j] (of record j, where sel is nil) takes v[0][j] (and v[1][j]).
+	// sel[j] takes v[0][j] (and v[1][j]).
 	apply func(rs []R, sel []int32, v *[2][]uint64)
 }
 
@@ -239,12 +239,6 @@ func uintField[R any, N ~uint8 | ~uint16 | ~uint32 | ~uint64, S format.Fields | 
 		set:  func(r *R, v *[2]uint64) { *at(r) = N(v[0]) },
 		load: func(r *R, v *[2]uint64) { v[0] = uint64(*at(r)) },
 		apply: func(rs []R, sel []int32, v *[2][]uint64) {
-			if sel == nil {
-				for i, x := range v[0] {
-					*at(&rs[i]) = N(x)
-				}
-				return
-			}
 			for j, i := range sel {
 				*at(&rs[i]) = N(v[0][j])
 			}
@@ -269,11 +263,7 @@ func pairField[R any, N ~uint32 | ~uint64, S format.Fields | format.ExpectFields
 			v[0], v[1] = uint64(*a), uint64(*b)
 		},
 		apply: func(rs []R, sel []int32, v *[2][]uint64) {
-			for j := range v[0] {
-				i := j
-				if sel != nil {
-					i = int(sel[j])
-				}
+			for j, i := range sel {
 				a, b := at(&rs[i])
 				*a, *b = N(v[0][j]), N(v[1][j])
 			}
@@ -288,12 +278,8 @@ func intField[R any, S format.Fields | format.ExpectFields](model S, at func(*R)
 		set:  func(r *R, v *[2]uint64) { *at(r) = int64(v[0]) },
 		load: func(r *R, v *[2]uint64) { v[0] = uint64(*at(r)) },
 		apply: func(rs []R, sel []int32, v *[2][]uint64) { // zigzagged
-			for j, x := range v[0] {
-				i := j
-				if sel != nil {
-					i = int(sel[j])
-				}
-				*at(&rs[i]) = int64(x>>1) ^ -int64(x&1)
+			for j, i := range sel {
+				*at(&rs[i]) = unzigzag(v[0][j])
 			}
 		},
 	}
