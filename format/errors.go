@@ -36,6 +36,10 @@ type ParseError struct {
 	Msg   string // what is wrong, and what was expected
 	Err   error  // one of the sentinel errors
 	Text  string // the line, for rendering with Underline
+
+	// joined is the lines of a record joined from several, which place
+	// wrote at the end of Msg, from at on, and shift moves.
+	joined struct{ at, from, to int }
 }
 
 // Error formats e as "FILE:LINE:COL: FIELD: MSG", leaving out what is unknown.
@@ -152,9 +156,11 @@ func (e *printError) Error() string {
 
 func (e *printError) Unwrap() error { return ErrUnprintable }
 
-// joinedFrom begins what place adds to the message of an error in a record
-// joined from several lines: " (in a record joined from lines 3 to 5)".
-const joinedFrom = " (in a record joined from lines "
+// joinedNote is what place adds to the message of an error in a record
+// joined from lines from to to: " (in a record joined from lines 3 to 5)".
+func joinedNote(from, to int) string {
+	return " (in a record joined from lines " + strconv.Itoa(from) + " to " + strconv.Itoa(to) + ")"
+}
 
 // shift moves e, of a chunk whose lines a parallel scan counted from its
 // start, on by off lines: its line, and the lines its message names.
@@ -163,15 +169,8 @@ func (e *ParseError) shift(off int) {
 		return
 	}
 	e.Line += off
-	i := strings.LastIndex(e.Msg, joinedFrom)
-	if i < 0 {
-		return
-	}
-	lines, ok := strings.CutSuffix(e.Msg[i+len(joinedFrom):], ")")
-	a, b, _ := strings.Cut(lines, " to ")
-	from, err1 := strconv.Atoi(a)
-	to, err2 := strconv.Atoi(b)
-	if ok && err1 == nil && err2 == nil {
-		e.Msg = e.Msg[:i] + joinedFrom + strconv.Itoa(from+off) + " to " + strconv.Itoa(to+off) + ")"
+	if j := &e.joined; j.to > 0 {
+		j.from, j.to = j.from+off, j.to+off
+		e.Msg = e.Msg[:j.at] + joinedNote(j.from, j.to)
 	}
 }

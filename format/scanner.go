@@ -758,7 +758,8 @@ func (s *Scanner) place(perr *ParseError) {
 	if perr.Msg == "" && perr.Err != nil {
 		perr.Msg = perr.Err.Error()
 	}
-	perr.Msg += joinedFrom + itoa(uint64(s.segs[0].line)) + " to " + itoa(uint64(s.lineNo)) + ")"
+	perr.joined.at, perr.joined.from, perr.joined.to = len(perr.Msg), s.segs[0].line, s.lineNo
+	perr.Msg += joinedNote(perr.joined.from, perr.joined.to)
 }
 
 // blank reports whether line holds nothing but spaces and tabs. It looks
