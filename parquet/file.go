@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"net/netip"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
@@ -83,12 +84,16 @@ var maxGroupBytes = 256 << 20
 // or maximum is left out (readers take an absent bound as unknown).
 const maxStatBytes = 128
 
-var zstdEncoder, _ = zstd.NewWriter(nil,
-	// The fastest level: the columns are repetitive, and the file is
-	// written as fast as JSON Lines.
-	zstd.WithEncoderLevel(zstd.SpeedFastest),
-	zstd.WithEncoderConcurrency(1),
-	zstd.WithEncoderCRC(false))
+// zstdEncoder compresses the pages; made when a file is first written.
+var zstdEncoder = sync.OnceValue(func() *zstd.Encoder {
+	e, _ := zstd.NewWriter(nil,
+		// The fastest level: the columns are repetitive, and the file is
+		// written as fast as JSON Lines.
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(false))
+	return e
+})
 
 func newFileWriter(w io.Writer, schema *pq.Schema, meta map[string]string) *fileWriter {
 	fw := &fileWriter{
@@ -343,7 +348,7 @@ func (fw *fileWriter) writeChunk(c *column, l *leaf, rows int, b *encodeBuf) (pf
 func (fw *fileWriter) page(md *pf.ColumnMetaData, h *pf.PageHeader, reps, defs, values []byte, b *encodeBuf) error {
 	z := values
 	if len(values) > 0 {
-		b.z = zstdEncoder.EncodeAll(values, b.z[:0])
+		b.z = zstdEncoder().EncodeAll(values, b.z[:0])
 		z = b.z
 	}
 	levels := len(reps) + len(defs)

@@ -33,7 +33,7 @@ func TestSchemaGolden(t *testing.T) {
 	for _, c := range []struct {
 		kind   Kind
 		schema *pq.Schema
-	}{{Flows, flowSchema}, {Expectations, expectSchema}, {Stats, statsSchema}} {
+	}{{Flows, kinds()[Flows].schema}, {Expectations, kinds()[Expectations].schema}, {Stats, kinds()[Stats].schema}} {
 		file := filepath.Join("testdata", c.kind.String()+".schema.txt")
 		got := c.schema.String() + "\n"
 		if *update {
@@ -57,6 +57,7 @@ func TestIssueColumns(t *testing.T) {
 	want := strings.Fields(`host captured_at source_format family proto proto_num state timeout
 		orig_src orig_dst orig_sport orig_dport reply_src reply_dst reply_sport reply_dport
 		orig_packets orig_bytes reply_packets reply_bytes status mark zone labels id event event_time helper secctx`)
+	flowSchema := kinds()[Flows].schema
 	fields := flowSchema.Fields()
 	for i, name := range want {
 		if i >= len(fields) || fields[i].Name() != name {

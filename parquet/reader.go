@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"sync"
 	"time"
 
 	pq "github.com/parquet-go/parquet-go"
@@ -71,26 +72,25 @@ func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
 		}
 		rd.kind = Kind(k)
 	}
-	if err := check(r, f, kinds[rd.kind].schema, size); err != nil {
+	if err := check(r, f, kinds()[rd.kind].schema, size); err != nil {
 		return nil, err
 	}
 	return rd, nil
 }
 
-// The schemas of the kinds of records, and their leaf columns.
-var (
-	flowSchema   = pq.SchemaOf(flowRow{})
-	expectSchema = pq.SchemaOf(expectRow{})
-	statsSchema  = pq.SchemaOf(statsRow{})
-	kinds        = [...]struct {
-		schema *pq.Schema
-		leaves []leaf
-	}{
-		Flows:        {flowSchema, leavesOf(flowSchema)},
-		Expectations: {expectSchema, leavesOf(expectSchema)},
-		Stats:        {statsSchema, leavesOf(statsSchema)},
+// kinds returns the schemas of the kinds of records, and their leaf
+// columns: made once, when a command first reads or writes Parquet, not at
+// every start of the program.
+var kinds = sync.OnceValue(func() (t [3]struct {
+	schema *pq.Schema
+	leaves []leaf
+}) {
+	for k, row := range [...]any{Flows: flowRow{}, Expectations: expectRow{}, Stats: statsRow{}} {
+		t[k].schema = pq.SchemaOf(row)
+		t[k].leaves = leavesOf(t[k].schema)
 	}
-)
+	return t
+})
 
 // Kind returns the kind of records the file holds, as its footer says
 // (Flows where it says nothing).
@@ -240,7 +240,7 @@ func (r *Reader) NumRows() int64 { return r.f.NumRows() }
 
 // cursor returns a cursor over the rows of the file's kind.
 func (r *Reader) cursor() rowCursor {
-	return rowCursor{leaves: kinds[r.kind].leaves, strs: &interner{}}
+	return rowCursor{leaves: kinds()[r.kind].leaves, strs: &interner{}}
 }
 
 // rows yields each row of the file, its values in the order of the
@@ -257,7 +257,7 @@ func (r *Reader) rows() iter.Seq2[pq.Row, error] {
 				}
 			}()
 			if pr == nil {
-				pr = pq.NewReader(r.f, kinds[r.kind].schema)
+				pr = pq.NewReader(r.f, kinds()[r.kind].schema)
 			}
 			return pr.ReadRows(buf)
 		}

@@ -93,9 +93,10 @@ type Writer struct {
 // NewWriter returns a Writer of records of kind k to w, whose rows carry
 // m.
 func NewWriter(w io.Writer, k Kind, m Meta) *Writer {
-	schema := kinds[Flows].schema
-	if int(k) < len(kinds) {
-		schema = kinds[k].schema
+	t := kinds()
+	schema := t[Flows].schema
+	if int(k) < len(t) {
+		schema = t[k].schema
 	}
 	meta := map[string]string{recordsKey: k.String()}
 	for key, v := range map[string]string{locationKey: m.Location, kernelKey: m.Kernel} {
