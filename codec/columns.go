@@ -320,28 +320,58 @@ type ColumnDecoder struct {
 	vals                [2][]uint64                  // a field's values
 	v                   [2]uint64                    // a record's values of a field, for its set
 	strs                [wireVersion + 1][2][]string // a field's strings, and those of the block before
+	badText             uint64                       // the bits of fields with a string that fails CheckText
+	textNums            [wireVersion + 1][]uint64    // the numbers of those fields' strings, a flow each
+	absent              []bool                       // of each string, that the field is absent where it is
+	one                 format.Flow                  // a flow of the strings checked
 }
 
 // Decode decodes the block b into flows, dst's array where it has room,
 // and returns them. Whatever b holds, it returns an error wrapping
 // ErrCorrupt rather than flows a block of records could not hold.
 func (d *ColumnDecoder) Decode(dst []format.Flow, b []byte) ([]format.Flow, error) {
+	flows, _, err := d.decode(dst[:0], b, true)
+	if err != nil {
+		return dst[:0], err
+	}
+	return flows, nil
+}
+
+// Check reads the block b as Decode does, and returns how many flows it
+// holds, or the error Decode returns, without laying the flows out: for
+// a reader that only counts them, at a third of Decode's cost.
+func (d *ColumnDecoder) Check(b []byte) (int, error) {
+	_, n, err := d.decode(nil, b, false)
+	return n, err
+}
+
+// decode reads and checks the block b, column by column; where lay says,
+// it lays each column out in flows, dst's array where it has room, as it
+// reads it. Check differs from Decode in that alone, so both find the same
+// errors in the same order.
+func (d *ColumnDecoder) decode(dst []format.Flow, b []byte, lay bool) ([]format.Flow, int, error) {
 	d.r = colReader{b: b}
 	r := &d.r
 	n := r.uvarint()
 	if r.err == nil && (n == 0 || n > MaxColumnFlows) {
-		return dst[:0], corrupt("a block of " + itoa(n) + " flows, not 1 to " + itoa(MaxColumnFlows))
+		return nil, 0, corrupt("a block of " + itoa(n) + " flows, not 1 to " + itoa(MaxColumnFlows))
 	}
 	d.masks = r.ints(d.masks, int(n), math.MaxUint64)
 	d.fams = r.ints(d.fams, int(n), math.MaxUint8)
 	d.protos = r.ints(d.protos, int(n), math.MaxUint8)
 	if err := d.readAddrs(); err != nil {
-		return dst[:0], err
+		return nil, 0, err
 	}
 	if r.err != nil {
-		return dst[:0], r.err
+		return nil, 0, r.err
 	}
-	flows := slices.Grow(dst[:0], int(n))[:n]
+	var flows []format.Flow // none when checking
+	if lay {
+		flows = slices.Grow(dst, int(n))[:n]
+		for i := range flows {
+			flows[i] = format.Flow{Fields: format.Fields(flowWire.model(d.masks[i])), Family: format.Family(d.fams[i]), Proto: format.Proto(d.protos[i])}
+		}
+	}
 	if cap(d.kinds) < int(n) {
 		d.kinds = make([]format.Layer4, n)
 	}
@@ -360,9 +390,7 @@ func (d *ColumnDecoder) Decode(dst []format.Flow, b []byte) ([]format.Flow, erro
 		}
 	}
 	last, run := d.masks[0], 0
-	for i := range flows {
-		f, mask := &flows[i], d.masks[i]
-		*f = format.Flow{Fields: format.Fields(flowWire.model(mask)), Family: format.Family(d.fams[i]), Proto: format.Proto(d.protos[i])}
+	for _, mask := range d.masks {
 		if mask != last {
 			count(last, run)
 			last, run = mask, 0
@@ -371,7 +399,7 @@ func (d *ColumnDecoder) Decode(dst []format.Flow, b []byte) ([]format.Flow, erro
 		union |= mask
 	}
 	if count(last, run); bad {
-		return dst[:0], corrupt("a flow without a reply tuple, and with one")
+		return nil, 0, corrupt("a flow without a reply tuple, and with one")
 	}
 	// The flows of each field that not every flow has.
 	var some uint64
@@ -390,33 +418,29 @@ func (d *ColumnDecoder) Decode(dst []format.Flow, b []byte) ([]format.Flow, erro
 		}
 	}
 	if union&wireExtras != 0 {
-		return dst[:0], corrupt("unknown fields in a block of columns")
+		return nil, 0, corrupt("unknown fields in a block of columns")
 	}
 	if err := d.tuples(flows); err != nil {
-		return dst[:0], err
+		return nil, 0, err
 	}
+	d.badText = 0
 	for m := union; m != 0; m &= m - 1 {
 		if err := d.field(flows, bits.TrailingZeros64(m)); err != nil {
-			return dst[:0], err
+			return nil, 0, err
 		}
 	}
 	if r.err == nil && len(r.b) > 0 {
-		return dst[:0], corrupt("bytes after the last column")
+		return nil, 0, corrupt("bytes after the last column")
 	}
 	if r.err != nil {
-		return dst[:0], r.err
+		return nil, 0, r.err
 	}
-	if union&wireText != 0 {
-		for i := range flows {
-			if d.masks[i]&wireText == 0 {
-				continue
-			}
-			if field, why := flows[i].CheckText(); why != "" {
-				return dst[:0], corrupt(field + ": " + why)
-			}
+	if d.badText != 0 {
+		if err := d.textErr(); err != nil {
+			return nil, 0, err
 		}
 	}
-	return flows, nil
+	return flows, int(n), nil
 }
 
 // readAddrs reads the block's addresses.
@@ -446,55 +470,58 @@ func (d *ColumnDecoder) readAddrs() error {
 	return nil
 }
 
-// tuples reads the tuples' columns into flows.
+// wireL4 is the mask bit of format.FieldL4: the flow's tuples have a
+// layer-4 part.
+const wireL4 = 1 << 2
+
+// tuples reads the tuples' columns, and lays them out in flows.
 func (d *ColumnDecoder) tuples(flows []format.Flow) error {
 	r := &d.r
-	n := len(flows)
-	d.col = r.ints(d.col, n, math.MaxUint64)
-	for i, v := range d.col {
-		if v >= uint64(len(d.addrs)) {
-			return errAddrNumber
-		}
-		flows[i].Orig.Src = d.addrs[v]
+	n := len(d.masks)
+	if err := d.addrCol(n); err != nil {
+		return err
 	}
-	d.col = r.ints(d.col, n, math.MaxUint64)
-	for i, v := range d.col {
-		if v >= uint64(len(d.addrs)) {
-			return errAddrNumber
+	if flows != nil {
+		for i, v := range d.col {
+			flows[i].Orig.Src = d.addrs[v]
 		}
-		flows[i].Orig.Dst = d.addrs[v]
+	}
+	if err := d.addrCol(n); err != nil {
+		return err
+	}
+	if flows != nil {
+		for i, v := range d.col {
+			flows[i].Orig.Dst = d.addrs[v]
+		}
 	}
 	// The original layer-4 parts, and the reply's bases.
 	kinds := d.kinds[:n]
 	d.sel = d.sel[:0]
-	for i := range flows {
-		f := &flows[i]
-		if kinds[i] = format.L4None; f.Has(format.FieldL4) {
-			kinds[i] = f.Proto.Layer4()
+	for i, mask := range d.masks {
+		if kinds[i] = format.L4None; mask&wireL4 != 0 {
+			kinds[i] = format.Proto(d.protos[i]).Layer4()
 		}
 		if kinds[i] != format.L4None {
 			d.sel = append(d.sel, int32(i))
 		}
 	}
 	d.col = r.ints(d.col, len(d.sel), math.MaxUint32)
-	for j, v := range d.col {
-		i := d.sel[j]
-		setL4(kinds[i], &flows[i].Orig, v)
+	if flows != nil {
+		for j, v := range d.col {
+			i := d.sel[j]
+			setL4(kinds[i], &flows[i].Orig, v)
+		}
 	}
 	if r.err != nil {
 		return r.err
 	}
 	d.sel = d.sel[:0]
-	for i := range flows {
-		f := &flows[i]
-		switch mask := d.masks[i]; {
-		case mask&wireNoReply != 0:
-			f.Reply = format.Tuple{}
-		case mask&wireReply != 0:
+	for i, mask := range d.masks {
+		if mask&wireReply != 0 {
 			d.sel = append(d.sel, int32(i))
-			fallthrough
-		default:
-			f.Reply = replyBase(f, kinds[i])
+		}
+		if flows != nil && mask&wireNoReply == 0 {
+			flows[i].Reply = replyBase(&flows[i], kinds[i])
 		}
 	}
 	// Which parts of the replies differ from their bases, and what they are.
@@ -513,31 +540,44 @@ func (d *ColumnDecoder) tuples(flows []format.Flow) error {
 				d.sel2 = append(d.sel2, replies[j])
 			}
 		}
-		max := uint64(math.MaxUint64)
 		if part == 4 {
-			max = math.MaxUint32
+			d.col = r.ints(d.col, len(d.sel2), math.MaxUint32)
+		} else if err := d.addrCol(len(d.sel2)); err != nil {
+			return err
 		}
-		d.col = r.ints(d.col, len(d.sel2), max)
+		if flows == nil {
+			continue
+		}
 		for j, v := range d.col {
 			t := &flows[d.sel2[j]].Reply
-			switch {
-			case part == 4:
-				setL4(kinds[d.sel2[j]], t, v)
-			case v >= uint64(len(d.addrs)):
-				return errAddrNumber
-			case part == 1:
+			switch part {
+			case 1:
 				t.Src = d.addrs[v]
-			default:
+			case 2:
 				t.Dst = d.addrs[v]
+			case 4:
+				setL4(kinds[d.sel2[j]], t, v)
 			}
 		}
 	}
 	return r.err
 }
 
+// addrCol reads a column of n numbers of the block's addresses into d.col.
+func (d *ColumnDecoder) addrCol(n int) error {
+	d.col = d.r.ints(d.col, n, math.MaxUint64)
+	for _, v := range d.col {
+		if v >= uint64(len(d.addrs)) {
+			return errAddrNumber
+		}
+	}
+	return d.r.err
+}
+
 var errAddrNumber = corrupt("the number of an address the block does not have")
 
-// field reads the field of mask bit b into the flows that have it.
+// field reads the field of mask bit b, and lays it out in the flows that
+// have it.
 func (d *ColumnDecoder) field(flows []format.Flow, b int) error {
 	r := &d.r
 	length := r.uvarint()
@@ -556,8 +596,8 @@ func (d *ColumnDecoder) field(flows []format.Flow, b int) error {
 		return nil
 	}
 	sel := d.sels[b] // the flows that have the field
-	if d.counts[b] == len(flows) {
-		sel = d.every[:len(flows)]
+	if d.counts[b] == len(d.masks) {
+		sel = d.every[:len(d.masks)]
 	}
 	cr := colReader{b: col}
 	var err error
@@ -567,7 +607,7 @@ func (d *ColumnDecoder) field(flows []format.Flow, b int) error {
 		for k := range fd.n {
 			d.vals[k] = cr.ints(d.vals[k], d.counts[b], fd.max)
 		}
-		if err = cr.err; err == nil {
+		if err = cr.err; err == nil && flows != nil {
 			d.apply(fd, flows, sel)
 		}
 	}
@@ -592,9 +632,10 @@ func (d *ColumnDecoder) apply(fd *wireField[format.Flow], flows []format.Flow, s
 	}
 }
 
-// strings reads the strings of the field of bit b into the flows that
-// have it (sel): the block's strings of the field, then one's
-// number a flow.
+// strings reads the strings of the field of bit b, and lays them out in
+// the flows that have it (sel): the block's strings of the field, then
+// one's number a flow. Each string is checked once, as Flow.CheckText
+// checks the field; textErr finds the first flow with one that fails.
 func (d *ColumnDecoder) strings(r *colReader, flows []format.Flow, b int, sel []int32) error {
 	k := r.uvarint()
 	if k > uint64(d.counts[b]) { // so that they take little memory
@@ -602,6 +643,8 @@ func (d *ColumnDecoder) strings(r *colReader, flows []format.Flow, b int, sel []
 	}
 	old := d.strs[b][0]
 	strs := d.strs[b][1][:0]
+	fd := &flowFields[b]
+	d.absent = d.absent[:0]
 	for range k {
 		n := r.uvarint()
 		if r.err == nil && n > maxString {
@@ -611,21 +654,55 @@ func (d *ColumnDecoder) strings(r *colReader, flows []format.Flow, b int, sel []
 		if r.err != nil {
 			return r.err
 		}
-		strs = append(strs, keptString(old, v))
+		s := keptString(old, v)
+		d.one = format.Flow{Fields: format.Fields(flowWire.model(1 << b))}
+		*fd.text(&d.one) = s
+		absent := fd.present != nil && !fd.present(&d.one)
+		if field, _ := d.one.CheckText(); !absent && field != "" {
+			d.badText |= 1 << b
+		}
+		strs, d.absent = append(strs, s), append(d.absent, absent)
 	}
 	d.strs[b] = [2][]string{strs, old}
 	d.vals[0] = r.ints(d.vals[0], d.counts[b], math.MaxUint64)
-	fd := &flowFields[b]
-	for j, v := range d.vals[0] {
+	for _, v := range d.vals[0] {
 		if v >= uint64(len(strs)) {
 			return corrupt("the number of a string the column does not have")
 		}
-		f := &flows[sel[j]]
-		if *fd.text(f) = strs[v]; fd.present != nil && !fd.present(f) {
+		if d.absent[v] {
 			return corrupt("an empty string where the mask says there is one")
 		}
 	}
+	if d.badText&(1<<b) != 0 {
+		d.textNums[b] = append(d.textNums[b][:0], d.vals[0]...)
+	}
+	if flows != nil {
+		for j, v := range d.vals[0] {
+			*fd.text(&flows[sel[j]]) = strs[v]
+		}
+	}
 	return r.err
+}
+
+// textErr returns the error of the first flow, in order, whose text
+// fails Flow.CheckText, of those with a string that fails (badText).
+func (d *ColumnDecoder) textErr() error {
+	var next [wireVersion + 1]int // each field's next number
+	for _, mask := range d.masks {
+		if mask&d.badText == 0 {
+			continue
+		}
+		d.one = format.Flow{Fields: format.Fields(flowWire.model(mask & d.badText))}
+		for m := mask & d.badText; m != 0; m &= m - 1 {
+			b := bits.TrailingZeros64(m)
+			*flowFields[b].text(&d.one) = d.strs[b][0][d.textNums[b][next[b]]]
+			next[b]++
+		}
+		if field, why := d.one.CheckText(); why != "" {
+			return corrupt(field + ": " + why)
+		}
+	}
+	return nil
 }
 
 // keptString returns b as a string: one of old where it is the same.

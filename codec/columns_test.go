@@ -3,6 +3,7 @@ package codec_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"testing"
@@ -131,6 +132,8 @@ func TestColumnsExtras(t *testing.T) {
 	}
 }
 
+// TestColumnsCorrupt decodes blocks that are not sound, and checks them:
+// Check finds what Decode finds.
 func TestColumnsCorrupt(t *testing.T) {
 	flows := columnFlows(t)[:40]
 	good := columnBlocks(t, flows)[0]
@@ -138,9 +141,23 @@ func TestColumnsCorrupt(t *testing.T) {
 	if _, err := d.Decode(nil, good); err != nil {
 		t.Fatal(err)
 	}
+	if n, err := d.Check(good); n != len(flows) || err != nil {
+		t.Fatalf("Check: %d flows, %v; want %d", n, err, len(flows))
+	}
+	// corrupt says whether b decodes, and checks, as corrupt alike.
+	corrupt := func(b []byte) error {
+		_, err := d.Decode(nil, b)
+		if !errors.Is(err, codec.ErrCorrupt) {
+			return fmt.Errorf("Decode: %v, want corruption", err)
+		}
+		if n, cerr := d.Check(b); n != 0 || cerr == nil || cerr.Error() != err.Error() {
+			return fmt.Errorf("Check: %d flows, %v; Decode: %v", n, cerr, err)
+		}
+		return nil
+	}
 	// Every block cut short.
 	for n := range len(good) {
-		if _, err := d.Decode(nil, good[:n]); !errors.Is(err, codec.ErrCorrupt) {
+		if err := corrupt(good[:n]); err != nil {
 			t.Fatalf("cut to %d of %d bytes: %v", n, len(good), err)
 		}
 	}
@@ -152,6 +169,8 @@ func TestColumnsCorrupt(t *testing.T) {
 	labels := base
 	labels.Fields |= format.FieldLabels
 	labels.Labels = "a"
+	// Two flows of one namespace, "x".
+	twoNetns := columnBlocks(t, []format.Flow{noNetns, noNetns})[0]
 	for _, c := range []struct {
 		name string
 		b    []byte
@@ -163,14 +182,29 @@ func TestColumnsCorrupt(t *testing.T) {
 		{"an address of 5 bytes", replace(one(base), []byte{4, 192, 0, 2, 99}, []byte{5, 192, 0, 2, 99})},
 		{"an empty namespace", replace(one(noNetns), []byte{1, 'x'}, []byte{0, 0})},
 		{"a label of a control byte", replace(one(labels), []byte{1, 'a'}, []byte{1, 0x9b})},
+		// The namespaces "" and "", both flows of the first.
+		{"an empty namespace listed twice", replace(twoNetns, []byte{1, 1, 'x'}, []byte{2, 0, 0})},
 		{"more strings than flows", replace(one(labels), []byte{1, 1, 'a'}, []byte{2, 1, 'a', 1, 'b'})},
 		{"more addresses than tuples", []byte{1, 0, 1, 2, 1, 6, 5, 4, 1, 2, 3, 4}}, // one flow of no fields, IPv4, TCP, 5 addresses
 		// A flow of IPv4, TCP, from 1.2.3.4 to itself, mask bits 28 and 31.
 		{"no reply and a reply", []byte{1, 4, 0, 0, 0, 0x90, 1, 2, 1, 6, 1, 4, 1, 2, 3, 4, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0}},
 	} {
-		if _, err := d.Decode(nil, c.b); !errors.Is(err, codec.ErrCorrupt) {
-			t.Errorf("%s: %v, want corruption", c.name, err)
+		if err := corrupt(c.b); err != nil {
+			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+	// A string that no flow has is not a flow's: the block is sound. The
+	// labels' column of two flows of "a": 4 bytes, a string, "a", numbers
+	// 0 bytes wide; then of "a" and a control byte, of which the flows
+	// have the first.
+	two := columnBlocks(t, []format.Flow{labels, labels})[0]
+	unused := replace(two, []byte{4, 1, 1, 'a', 0}, []byte{6, 2, 1, 'a', 1, 0x9b, 0})
+	got, err := d.Decode(nil, unused)
+	if err != nil || len(got) != 2 || got[1].Labels != "a" {
+		t.Fatalf("a string no flow has: %d flows, %v", len(got), err)
+	}
+	if n, err := d.Check(unused); n != 2 || err != nil {
+		t.Fatalf("a string no flow has: Check: %d flows, %v", n, err)
 	}
 }
 
@@ -193,10 +227,13 @@ func TestColumnsAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(10, func() { flows, _ = d.Decode(flows, b) }); n != 0 {
 		t.Errorf("decoding a block again: %v allocations, want 0", n)
 	}
+	if n := testing.AllocsPerRun(10, func() { d.Check(b) }); n != 0 {
+		t.Errorf("checking a block again: %v allocations, want 0", n)
+	}
 }
 
 // BenchmarkColumns decodes the same flows from a block of columns and
-// from records, side by side.
+// from records, side by side, and checks the block of columns.
 func BenchmarkColumns(b *testing.B) {
 	flows := columnFlows(b)
 	if len(flows) > codec.MaxColumnFlows {
@@ -209,6 +246,14 @@ func BenchmarkColumns(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			out, _ = d.Decode(out, block)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(flows)), "ns/flow")
+	})
+	b.Run("check", func(b *testing.B) {
+		var d codec.ColumnDecoder
+		b.ReportAllocs()
+		for b.Loop() {
+			d.Check(block)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(flows)), "ns/flow")
 	})

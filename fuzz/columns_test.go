@@ -16,6 +16,7 @@ import (
 // the snapshot format). What does not decode is corruption; what does
 // lays out again as a block that decodes to the same flows, and each
 // flow is, as the format says, the flow its msgpack record gives back.
+// Check, which lays no flow out, finds what Decode finds.
 func FuzzColumns(f *testing.F) {
 	for _, path := range corpustest.Paths(f, "*") {
 		var c codec.ColumnEncoder
@@ -39,9 +40,29 @@ func FuzzColumns(f *testing.F) {
 		c.Add(&fl)
 	}
 	f.Add(c.AppendBlock(nil))
+	// Text that Flow.CheckText fails: a helper of a control byte in a
+	// later flow, a label name that is empty, a progname that is not UTF-8.
+	for i, fl := range flowsOf(f, "../testdata/corpus/proc.txt")[:6] {
+		switch i {
+		case 2:
+			fl.Fields, fl.Helper = fl.Fields|format.FieldHelper, "ftp\x1b"
+		case 3:
+			fl.Fields, fl.Labels = fl.Fields|format.FieldLabels, "a,,b"
+		case 4:
+			fl.Fields, fl.Progname = fl.Fields|format.FieldProgname, "\xff"
+		default:
+			fl.Fields, fl.Helper = fl.Fields|format.FieldHelper, "ftp"
+		}
+		c.Add(&fl)
+	}
+	f.Add(c.AppendBlock(nil))
 	f.Fuzz(func(t *testing.T, block []byte) {
 		var d codec.ColumnDecoder
 		flows, err := d.Decode(nil, block)
+		// Check, which lays nothing out, finds what Decode finds.
+		if n, cerr := (&codec.ColumnDecoder{}).Check(block); n != len(flows) || (cerr == nil) != (err == nil) || err != nil && cerr.Error() != err.Error() {
+			t.Fatalf("Check: %d flows, %v; Decode: %d flows, %v", n, cerr, len(flows), err)
+		}
 		if err != nil {
 			if !errors.Is(err, codec.ErrCorrupt) {
 				t.Fatalf("error %v (%T) is not corruption", err, err)
