@@ -11,6 +11,7 @@ import (
 	"runtime/metrics"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,9 +237,10 @@ func FuzzSnapshot(f *testing.F) {
 	})
 }
 
-// eachFlows reads a snapshot file of flows with EachFlow, and checks that
-// it hands out the flows that Flows yielded, want, before the error it
-// ended with, wantErr, and ends with the same error.
+// eachFlows reads a snapshot file of flows with EachFlow and with
+// EachCount, and checks that they hand out the flows that Flows yielded,
+// want, before the error it ended with, wantErr, and its count, and end
+// with the same error.
 func eachFlows(t *testing.T, data []byte, want []format.Flow, wantErr error) {
 	r, err := snapshot.NewReader(bytes.NewReader(data))
 	if err != nil {
@@ -265,6 +267,19 @@ func eachFlows(t *testing.T, data []byte, want []format.Flow, wantErr error) {
 	slices.Sort(wantText)
 	if !slices.Equal(got, wantText) || fmt.Sprint(last) != fmt.Sprint(wantErr) {
 		t.Fatalf("EachFlow handed out %d flows and ended with %v; Flows yielded %d, then %v", len(got), last, len(want), wantErr)
+	}
+	r, err = snapshot.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("read again: %v", err)
+	}
+	defer r.Close()
+	var n atomic.Int64
+	last = nil
+	for err := range r.EachCount(func(_, k int) { n.Add(int64(k)) }) {
+		last = err
+	}
+	if int(n.Load()) != len(want) || fmt.Sprint(last) != fmt.Sprint(wantErr) {
+		t.Fatalf("EachCount counted %d flows and ended with %v; Flows yielded %d, then %v", n.Load(), last, len(want), wantErr)
 	}
 }
 

@@ -127,10 +127,17 @@ type blockReader struct {
 	spare chan []format.Flow
 	stop  chan struct{}
 
-	// EachFlow's: the workers hand the flows of each block they decode to
-	// each, while every block before it was sound (gate).
-	each atomic.Pointer[func(int, []format.Flow)]
+	// EachFlow's and EachCount's: the workers hand the flows of each
+	// block they decode out, while every block before it was sound (gate).
+	hand atomic.Pointer[hand]
 	gate []chan sound // by seq modulo its length
+}
+
+// hand is where a block's flows go: to flows, or only their number to
+// count, which spares a block of columns being laid out.
+type hand struct {
+	flows func(worker int, flows []format.Flow)
+	count func(worker, n int)
 }
 
 // sound is what the blocks up to one tell the next: whether all were
@@ -160,7 +167,8 @@ type block struct {
 	endCount uint64 // its count
 	eof      bool   // no block but the end of the file
 	err      error  // after the records decoded
-	handed   bool   // its flows were handed to EachFlow's each
+	laid     bool   // flows holds its flows: not a block of columns only checked
+	handed   bool   // its flows were handed to EachFlow's or EachCount's each
 	panic    any    // each's, which the loop raises
 	ready    chan struct{}
 }
@@ -244,7 +252,7 @@ func (br *blockReader) feed(r io.Reader) {
 }
 
 func (b *block) reset() {
-	b.length, b.n, b.end, b.endCount, b.eof, b.err, b.handed, b.panic = 0, 0, false, 0, false, nil, false, nil
+	b.length, b.n, b.end, b.endCount, b.eof, b.err, b.laid, b.handed, b.panic = 0, 0, false, 0, false, nil, false, false, nil
 	b.stats, b.gaps = b.stats[:0], b.gaps[:0]
 }
 
@@ -265,14 +273,16 @@ func (br *blockReader) work(i int) {
 	var dec blockDecoders
 	dec.records = codec.NewMsgpackDecoder(nil)
 	for b := range br.jobs {
-		if b.flows == nil {
+		to := br.hand.Load()
+		lay := to == nil || to.count == nil
+		if lay && b.flows == nil {
 			select {
 			case b.flows = <-br.spare:
 			default:
 			}
 		}
-		b.decode(blockDecoder(), &dec, br.h, br.layouts)
-		if br.handOut(i, b); b.handed {
+		b.decode(blockDecoder(), &dec, br.h, br.layouts, lay)
+		if br.handOut(i, b, to); b.handed && b.flows != nil {
 			br.spare <- b.flows // never full: a block gives back what it took
 			b.flows = nil
 		}
@@ -280,10 +290,10 @@ func (br *blockReader) work(i int) {
 	}
 }
 
-// handOut hands b's flows to EachFlow's each, if it is set, where b and
+// handOut hands b's flows out to where they go, if anywhere, where b and
 // every block before it are sound: what the loop would hand out in order,
 // and no more. The gate tells the next block how the blocks up to b were.
-func (br *blockReader) handOut(worker int, b *block) {
+func (br *blockReader) handOut(worker int, b *block, to *hand) {
 	s := sound{ok: true}
 	if b.seq > 0 {
 		s = <-br.gate[(b.seq-1)%len(br.gate)]
@@ -291,14 +301,18 @@ func (br *blockReader) handOut(worker int, b *block) {
 	s.ok = s.ok && b.err == nil && !br.h.Stats && !br.h.Expectations && s.stats+len(b.stats) <= MaxCarriedStats &&
 		(br.h.Count == UnknownCount || s.records+uint64(b.n) <= br.h.Count)
 	s.records, s.stats = s.records+uint64(b.n), s.stats+len(b.stats)
-	if each := br.each.Load(); s.ok && each != nil && b.n > 0 {
+	if s.ok && to != nil && b.n > 0 {
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
 					b.panic, s.ok = v, false
 				}
 			}()
-			(*each)(worker, b.flows[:b.n])
+			if to.count != nil {
+				to.count(worker, b.n)
+			} else {
+				to.flows(worker, b.flows[:b.n])
+			}
 			b.handed = true
 		}()
 	}
@@ -319,8 +333,9 @@ const (
 )
 
 // decode decompresses b's frame and decodes its records; layouts says
-// that the block starts with its layout.
-func (b *block) decode(zr *zstd.Decoder, decs *blockDecoders, h *Header, layouts bool) {
+// that the block starts with its layout, and lay that flows by column
+// are to be laid out, not only checked.
+func (b *block) decode(zr *zstd.Decoder, decs *blockDecoders, h *Header, layouts, lay bool) {
 	var err error
 	if b.out, err = zr.DecodeAll(b.frame, b.out[:0]); err != nil {
 		b.err = err
@@ -336,13 +351,14 @@ func (b *block) decode(zr *zstd.Decoder, decs *blockDecoders, h *Header, layouts
 		case layoutRecords:
 			out = out[1:]
 		case layoutColumns:
-			b.decodeColumns(&decs.columns, h)
+			b.decodeColumns(&decs.columns, h, lay)
 			return
 		default:
 			b.err = corrupt("a block of layout "+strconv.Itoa(int(out[0]))+", which this version does not know", nil)
 			return
 		}
 	}
+	b.laid = true
 	dec := decs.records
 	dec.ResetBytes(out)
 	// Room for as many flows or expectations as the block may hold, and
@@ -398,14 +414,24 @@ func (b *block) decode(zr *zstd.Decoder, decs *blockDecoders, h *Header, layouts
 	}
 }
 
-// decodeColumns decodes b's flows, laid out by column after the layout.
-func (b *block) decodeColumns(dec *codec.ColumnDecoder, h *Header) {
+// decodeColumns decodes b's flows, laid out by column after the layout,
+// or where lay is false only checks them (codec.ColumnDecoder.Check).
+func (b *block) decodeColumns(dec *codec.ColumnDecoder, h *Header, lay bool) {
 	if h.Stats || h.Expectations {
 		b.err = corrupt("a block of flows in a file of "+map[bool]string{false: "counters", true: "expectations"}[h.Expectations], nil)
 		return
 	}
+	if !lay {
+		b.n, b.err = dec.Check(b.out[1:])
+		return
+	}
+	b.layColumns(dec, h)
+}
+
+// layColumns lays b's flows out from its columns.
+func (b *block) layColumns(dec *codec.ColumnDecoder, h *Header) {
 	b.flows, b.err = dec.Decode(b.flows[:0], b.out[1:])
-	b.n = len(b.flows)
+	b.n, b.laid = len(b.flows), true
 	if h.CRLF && b.err == nil { // all CR LF
 		for i := range b.flows {
 			b.flows[i].Quirks |= format.QuirkCRLF
@@ -549,6 +575,15 @@ func (r *Reader) finish() {
 	}
 }
 
+// flowsOf returns the flows of b, a block of flows: laid out now where
+// they were only checked, by a worker while a loop of EachCount ran.
+func (r *Reader) flowsOf(b *block) []format.Flow {
+	if !b.laid && b.err == nil && b.n > 0 {
+		b.layColumns(&r.lay, &r.h)
+	}
+	return b.flows[:b.n]
+}
+
 // blockErr returns the error of a block that could not be read, after the
 // records before it.
 func (r *Reader) blockErr(err error) error {
@@ -569,12 +604,12 @@ func (r *Reader) blockErr(err error) error {
 	return corrupt("the compressed records are damaged after "+after, err)
 }
 
-// eachBlock hands the flows of a file of blocks to each, as
-// Reader.EachFlow says: the workers hand out the blocks they decode while
-// it runs, and the loop, as worker br.workers, those decoded before, or
-// after a block that was not sound, in order, up to where the file is
-// wrong.
-func (r *Reader) eachBlock(each func(int, []format.Flow)) iter.Seq[error] {
+// eachBlock hands the flows of a file of blocks out as to says, as
+// Reader.EachFlow and EachCount say: the workers hand out the blocks they
+// decode while it runs, and the loop, as worker br.workers, those decoded
+// before, or after a block that was not sound, in order, up to where the
+// file is wrong.
+func (r *Reader) eachBlock(to hand) iter.Seq[error] {
 	return func(yield func(error) bool) {
 		if err := r.kindErr(false, false); err != nil {
 			yield(err)
@@ -582,8 +617,8 @@ func (r *Reader) eachBlock(each func(int, []format.Flow)) iter.Seq[error] {
 		}
 		r.begun = true
 		br := r.blocks
-		br.each.Store(&each)
-		defer br.each.Store(nil)
+		br.hand.Store(&to)
+		defer br.hand.Store(nil)
 		for r.fill(func(b *block) int { return b.n }) {
 			b := r.cur
 			if b.panic != nil {
@@ -593,8 +628,12 @@ func (r *Reader) eachBlock(each func(int, []format.Flow)) iter.Seq[error] {
 				r.err = corrupt("more records than the header's count, "+strconv.FormatUint(r.h.Count, 10), nil)
 				break
 			}
-			if !b.handed {
-				each(br.workers, b.flows[r.i:b.n])
+			switch {
+			case b.handed:
+			case to.count != nil:
+				to.count(br.workers, b.n-r.i)
+			default:
+				to.flows(br.workers, r.flowsOf(b)[r.i:])
 			}
 			// The gaps among the block's records, and the count after them.
 			start := r.count

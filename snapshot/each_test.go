@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,9 +70,27 @@ func readFlows(b []byte, each bool) flowsRead {
 	return got
 }
 
-// TestEachFlowFile reads snapshot files with EachFlow and with Flows:
-// EachFlow hands out exactly the flows that Flows yields before its
-// error, and ends with the same error and gaps. The files are one of
+// countFlows reads b with EachCount.
+func countFlows(b []byte) (n int, err string, gaps []snapshot.Gap) {
+	r, rerr := snapshot.NewReader(bytes.NewReader(b))
+	if rerr != nil {
+		return 0, "NewReader: " + rerr.Error(), nil
+	}
+	defer r.Close()
+	counts := make([]int, r.Workers())
+	for e := range r.EachCount(func(w, k int) { counts[w] += k }) {
+		err = e.Error()
+	}
+	for _, k := range counts {
+		n += k
+	}
+	return n, err, r.Gaps()
+}
+
+// TestEachFlowFile reads snapshot files with EachFlow, EachCount and
+// Flows: EachFlow hands out exactly the flows that Flows yields before its
+// error, EachCount counts as many, and both end with the same error and
+// gaps. The files are one of
 // several blocks, with gaps among its records, whole, cut and with bytes
 // flipped, and the hostile files.
 func TestEachFlowFile(t *testing.T) {
@@ -123,8 +142,75 @@ func TestEachFlowFile(t *testing.T) {
 			t.Errorf("%s: EachFlow read %d flows, %q, gaps %v; Flows %d, %q, gaps %v",
 				name, len(got.flows), got.err, got.gaps, len(want.flows), want.err, want.gaps)
 		}
+		if n, err, gaps := countFlows(b); n != len(want.flows) || err != want.err || !slices.Equal(gaps, want.gaps) {
+			t.Errorf("%s: EachCount counted %d flows, %q, gaps %v; Flows read %d, %q, gaps %v",
+				name, n, err, gaps, len(want.flows), want.err, want.gaps)
+		}
 	}
 	if w := readFlows(whole, true); len(w.flows) != 30000 || w.err != "" || len(w.gaps) != 6 {
 		t.Errorf("whole: %d flows, %q, %d gaps", len(w.flows), w.err, len(w.gaps))
+	}
+}
+
+// TestEachCountThenFlows stops EachCount with a panic of each, and reads
+// on with Flows: it lays out the flows that the workers had only checked,
+// so that every flow of the file is counted or read, once.
+func TestEachCountThenFlows(t *testing.T) {
+	flows := events(t)
+	var buf bytes.Buffer
+	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for i := range 30000 {
+		if err := w.WriteFlow(&flows[i%len(flows)]); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, jsonLine(&flows[i%len(flows)]))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := snapshot.NewReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var counted, stopped atomic.Int64 // stopped: the count each panicked at
+	func() {
+		defer func() {
+			if v := recover(); v != "stop" {
+				t.Fatalf("EachCount raised %v, want each's panic", v)
+			}
+		}()
+		for range r.EachCount(func(_, k int) {
+			if counted.Add(int64(k)) > 8000 && stopped.CompareAndSwap(0, int64(k)) {
+				panic("stop")
+			}
+		}) {
+		}
+	}()
+	var read []string
+	for f, err := range r.Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		read = append(read, jsonLine(f))
+	}
+	// The batch that each panicked at was not counted: Flows reads it.
+	if n := int(counted.Load() - stopped.Load()); n+len(read) != 30000 {
+		t.Fatalf("EachCount counted %d, then Flows read %d, of 30000", n, len(read))
+	}
+	slices.Sort(read)
+	slices.Sort(all)
+	// What Flows read is some of the file's flows.
+	for i, j := 0, 0; i < len(read); j++ {
+		if j == len(all) {
+			t.Fatalf("Flows read %s, which is not one of the file's", read[i])
+		}
+		if read[i] == all[j] {
+			i++
+		}
 	}
 }

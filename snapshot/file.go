@@ -621,6 +621,7 @@ type Reader struct {
 	blocks *blockReader
 	cur    *block
 	i, gi  int
+	lay    codec.ColumnDecoder // lays out the flows that EachCount's workers only checked
 }
 
 // NewReader reads and checks the header of a snapshot file from r.
@@ -782,10 +783,10 @@ func (r *Reader) Header() Header { return r.h }
 func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
 	if r.blocks != nil {
 		return blockAll(r, false, false, func(b *block) []format.Flow {
-			if b.handed { // to a stopped EachFlow's each
+			if b.handed { // by a stopped EachFlow or EachCount
 				return nil
 			}
-			return b.flows[:b.n]
+			return r.flowsOf(b)
 		})
 	}
 	return readAll(r, &r.own.f, func() bool { return r.next(&r.own.f, nil, nil) })
@@ -798,9 +799,21 @@ func (r *Reader) Flows() iter.Seq2[*format.Flow, error] {
 // flow before it has been handed out, and none after it.
 func (r *Reader) EachFlow(each func(worker int, flows []format.Flow)) iter.Seq[error] {
 	if r.blocks != nil {
-		return r.eachBlock(each)
+		return r.eachBlock(hand{flows: each})
 	}
 	return eachOf(r.Flows(), each)
+}
+
+// EachCount reads the file's flows as EachFlow does, and hands each only
+// how many there were, batch by batch: for a reader that counts them, as
+// ctconv check does, which spares the flows of a file of version 3 being
+// laid out from their columns. They are checked as EachFlow checks them,
+// and the iterator yields the same errors.
+func (r *Reader) EachCount(each func(worker, n int)) iter.Seq[error] {
+	if r.blocks != nil {
+		return r.eachBlock(hand{count: each})
+	}
+	return eachOf(r.Flows(), func(w int, flows []format.Flow) { each(w, len(flows)) })
 }
 
 // Workers returns the goroutines that EachFlow may hand flows out on at

@@ -663,6 +663,16 @@ func (in *Input) EachFlow(each func(worker int, flows []format.Flow)) iter.Seq[e
 	return in.records().eachFlow(each)
 }
 
+// EachCount reads the input's flows as EachFlow does, and hands each only
+// how many there were, batch by batch; a snapshot file spares laying its
+// flows out (Reader.EachCount). The iterator yields what EachFlow's does.
+func (in *Input) EachCount(each func(worker, n int)) iter.Seq[error] {
+	if r, ok := in.records().(fileRecords); ok {
+		return r.r.EachCount(each)
+	}
+	return in.EachFlow(func(w int, flows []format.Flow) { each(w, len(flows)) })
+}
+
 // Workers returns the goroutines that EachFlow may hand flows out on at
 // once.
 func (in *Input) Workers() int { return in.records().workers() }

@@ -132,9 +132,9 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	default:
 		// The flows are counted where they are read, on every core.
 		counts := make([]workerCount, in.Workers())
-		for e := range in.EachFlow(func(w int, flows []format.Flow) {
-			counts[w].n += len(flows)
-			r.prog.entries(len(flows))
+		for e := range in.EachCount(func(w, k int) {
+			counts[w].n += k
+			r.prog.entries(k)
 		}) {
 			if !read(e) {
 				break
