@@ -366,12 +366,10 @@ func readAll(r *snapshot.Reader, h *snapshot.Header) (int, error) {
 				break
 			}
 		}
-	default:
-		for _, e := range r.Flows() {
-			if e != nil {
-				err = e
-				break
-			}
+	default: // checked on every core, not laid out
+		for e := range r.EachCount(func(int, int) {}) {
+			err = e
+			break
 		}
 	}
 	return len(r.CarriedStats()), err
