@@ -46,7 +46,7 @@ Examples:
 
 func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("check", checkHelp, stdout, stderr)
-	c.readFlags("the captures", false)
+	c.readFlags("the captures'", false)
 	strict := c.fs.Bool("strict", false, "count fields the parser does not know as bad")
 	bad := c.maxErrorsFlag()
 	c.netnsFlag(false)

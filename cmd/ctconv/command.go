@@ -44,9 +44,10 @@ func newCommand(name, help string, stdout, stderr io.Writer) *command {
 }
 
 // readFlags adds the flags of reading captures: --from, --tz and, with
-// filters, the filters.
-func (c *command) readFlags(what string, filters bool) {
-	c.from = c.fs.String("from", "auto", what+"' `format`: auto, "+encodings())
+// filters, the filters; whose is what --from names the format of, as a
+// possessive ("the inputs'").
+func (c *command) readFlags(whose string, filters bool) {
+	c.from = c.fs.String("from", "auto", whose+" `format`: auto, "+encodings())
 	c.tz = c.fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC\nor a name such as Europe/Berlin")
 	if filters {
 		c.filters = addFilterFlags(c.fs)

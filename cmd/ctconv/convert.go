@@ -29,16 +29,17 @@ capture; a snapshot file prints, by default, as the text it was made from.
 Lines that are not records and hold no data, as pasted captures have them
 around their records, are skipped and counted on standard error: shell
 prompts with the commands typed, ^C, markdown fences and conntrack's
-messages, and blank lines with them (alone, quietly). A record wrapped with a backslash at the end of a
-line, as documentation prints long records, is joined with the next line.
---strict does neither (but for conntrack's messages and blank lines).
+messages, and blank lines with them (alone, quietly). A record wrapped
+with a backslash at the end of a line, as documentation prints long
+records, is joined with the next line. --strict does neither (but for
+conntrack's messages and blank lines).
 
 Any other bad line stops the run with FILE:LINE:COL and the reason on
-standard error and exit status 1; with --keep-going the bad lines are reported (the first
-100, then how many more: see --max-errors), the rest is converted, and the
-exit status is still 1. Fields the parser does not know
-(vendor kernels add some, such as hwid=) are kept verbatim and counted;
---strict rejects them instead.
+standard error and exit status 1; with --keep-going the bad lines are
+reported (the first 100, then how many more: see --max-errors), the rest
+is converted, and the exit status is still 1. Fields the parser does not
+know (vendor kernels add some, such as hwid=) are kept verbatim and
+counted; --strict rejects them instead.
 
 -o FILE writes a temporary file beside FILE and renames it over FILE when
 the run succeeds, so that a failed or interrupted run leaves FILE as it
@@ -96,7 +97,7 @@ Examples:
 func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stderr = &lockedWriter{w: stderr} // the reading goroutine reports bad lines too
 	cmd := newCommand("convert", convertHelp, stdout, stderr)
-	cmd.readFlags("the inputs", true)
+	cmd.readFlags("the inputs'", true)
 	fs := cmd.fs
 	to := fs.String("to", "", "output `format`: "+encodings()+" (default: the input's; a snapshot's source)")
 	out := fs.String("o", "", "write to `FILE`, atomically, instead of standard output (\"-\")")

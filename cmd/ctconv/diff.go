@@ -92,7 +92,7 @@ Examples:
 
 func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("diff", diffHelp, stdout, stderr)
-	c.readFlags("the captures", true)
+	c.readFlags("the captures'", true)
 	out := c.fs.String("format", "text", "output `form`: text, or json (a JSON object a line, with \"op\"\nadded, removed, changed or duplicate)")
 	ignore := c.fs.String("ignore", "", "`fields` not to compare, comma-separated")
 	volatile := c.fs.Bool("include-volatile", false, "compare timeout, use and delta-time too")

@@ -25,16 +25,16 @@ Usage:
 Commands:
   convert     convert flows from one format to another
   check       read captures to their end and report every bad line
-  snapshot    capture a table into a compressed snapshot file, or show one's header
-  diff        compare two captures: flows added, removed, and changed field by field
-  stats       summarise a table: protocols, states, flags, busiest addresses and ports
+  snapshot    capture a table into a snapshot file, or show one's header
+  diff        compare two captures: flows added, removed, changed field by field
+  stats       summarise a table: protocols, states, flags, busiest addresses
   watch       follow the kernel's events over netlink, as conntrack -E does
   completion  print a completion script for bash or zsh
 
 Formats:
   proc       /proc/net/nf_conntrack, as kernels 2.6.15 to 6.18 print it
   iplegacy   /proc/net/ip_conntrack, the IPv4 table of kernels before 4.10
-  conntrack  conntrack -L, -G, -D and -E text, with any -o option but xml and save
+  conntrack  conntrack -L, -G, -D and -E text, with any -o but xml and save
   xml        conntrack -o xml, listings and events
   save       conntrack -o save
   restore    conntrack -R's input, to load a table back: save's lines with the
@@ -44,8 +44,12 @@ Formats:
   conntrackd, conntrackd-expect, conntrackd-xml, conntrackd-xml-expect
              conntrackd -i and -e (its caches), -i expect, and with -x: the
              XML has no document around its <flow> lines, so it is not xml
+  conntrack-stats, proc-stats
+             the table's counters: conntrack -S and -C, and
+             /proc/net/stat/nf_conntrack
   json       JSON Lines, one object a record (codec/flow.schema.json)
   snapshot   a ctconv snapshot file (ctconv snapshot)
+  parquet    Apache Parquet, for DuckDB, Spark or Trino (docs/PARQUET.md)
   auto       (input only) detect the format from the first bytes and lines
 
 Examples:
@@ -187,8 +191,29 @@ func printDefaults(fs *flag.FlagSet, w io.Writer) {
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 			use += " (default " + f.DefValue + ")"
 		}
-		fmt.Fprintf(w, "%-24s %s\n", line, strings.ReplaceAll(use, "\n", "\n"+strings.Repeat(" ", 25)))
+		fmt.Fprintf(w, "%-24s %s\n", line, wrap(use, 80-25, strings.Repeat(" ", 25)))
 	})
+}
+
+// wrap fills text's words into lines of at most width bytes where a word
+// fits, joined by a newline and indent.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	n := 0 // the bytes of the line so far
+	for _, word := range strings.Fields(text) {
+		switch {
+		case n == 0:
+		case n+1+len(word) > width:
+			b.WriteString("\n" + indent)
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += len(word)
+	}
+	return b.String()
 }
 
 // helpRequested reports whether err is the flag package's answer to -h.

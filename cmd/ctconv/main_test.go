@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -313,6 +314,25 @@ func TestHelp(t *testing.T) {
 		code, out, errs := ctconv(t, "", cmd, "--bogus")
 		if code != 2 || out != "" || !strings.Contains(errs, "Run 'ctconv "+cmd+" --help' for usage.") {
 			t.Errorf("%s --bogus: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
+		}
+	}
+}
+
+// TestHelpWidth: every line of the help fits 80 columns, as a terminal
+// shows it, but an example's command line, which a reader copies whole.
+func TestHelpWidth(t *testing.T) {
+	for _, cmd := range []string{"", "convert", "check", "snapshot", "diff", "stats", "watch", "completion"} {
+		args := []string{"--help"}
+		if cmd != "" {
+			args = []string{cmd, "--help"}
+		}
+		_, out, _ := ctconv(t, "", args...)
+		for line := range strings.Lines(out) {
+			line = strings.TrimSuffix(line, "\n")
+			example := strings.HasPrefix(line, "  ctconv ") || strings.HasPrefix(line, "  conntrack ")
+			if n := utf8.RuneCountInString(line); n > 80 && !example {
+				t.Errorf("ctconv %s --help: a line of %d columns: %q", cmd, n, line)
+			}
 		}
 	}
 }

@@ -79,7 +79,7 @@ func snapshotCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := c.fs.String("o", "", "write the snapshot to `FILE`")
 	info := c.fs.Bool("info", false, "print the header of each FILE instead, once its records are checked")
 	headerOnly := c.fs.Bool("header-only", false, "with --info, print the header without reading the records")
-	c.readFlags("the source", true)
+	c.readFlags("the source's", true)
 	from := c.fs.String("source", "auto", "where the running kernel's table is read when no SOURCE is given:\nnetlink, proc (/proc/net/nf_conntrack), or auto: netlink where it can")
 	sorted := c.fs.Bool("sort", false, "store the flows in the order of their identities, not the source's,\nso that ctconv diff streams two such snapshots in constant memory\n(the snapshot prints back in that order)")
 	capture := c.captureFlags("the snapshot's header", "a snapshot's; this host's,\nfor the running kernel's table")

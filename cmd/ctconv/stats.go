@@ -630,7 +630,7 @@ func (m *most) nth() int {
 
 func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newCommand("stats", statsHelp, stdout, stderr)
-	c.readFlags("the captures", true)
+	c.readFlags("the captures'", true)
 	out := c.fs.String("format", "text", "output `form`: text, json or openmetrics")
 	to := c.fs.String("o", "", "write to `FILE`, atomically, instead of standard output")
 	top := c.intFlag("top", 10, 0, math.MaxInt, "the `number` of addresses and ports in each top list")
