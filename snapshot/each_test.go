@@ -87,13 +87,9 @@ func countFlows(b []byte) (n int, err string, gaps []snapshot.Gap) {
 	return n, err, r.Gaps()
 }
 
-// TestEachFlowFile reads snapshot files with EachFlow, EachCount and
-// Flows: EachFlow hands out exactly the flows that Flows yields before its
-// error, EachCount counts as many, and both end with the same error and
-// gaps. The files are one of
-// several blocks, with gaps among its records, whole, cut and with bytes
-// flipped, and the hostile files.
-func TestEachFlowFile(t *testing.T) {
+// blocksFile returns a snapshot file of 30,000 flows, several blocks, with
+// 6 gaps among them, and its flows as JSON.
+func blocksFile(t *testing.T) ([]byte, []string) {
 	flows := events(t)
 	var buf bytes.Buffer
 	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
@@ -101,20 +97,32 @@ func TestEachFlowFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 12, 2, 4, 0, 0, 0, time.UTC)
+	var all []string
 	for i := range 30000 {
 		if i%7000 == 0 || i == 8192 {
 			if err := w.WriteGap(snapshot.Gap{Events: int64(i), Time: at}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := w.WriteFlow(&flows[i%len(flows)]); err != nil {
+		f := &flows[i%len(flows)]
+		if err := w.WriteFlow(f); err != nil {
 			t.Fatal(err)
 		}
+		all = append(all, jsonLine(f))
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	whole := buf.Bytes()
+	return buf.Bytes(), all
+}
+
+// TestEachFlowFile reads snapshot files with EachFlow, EachCount and
+// Flows: EachFlow hands out exactly the flows that Flows yields before its
+// error, EachCount counts as many, and both end with the same error and
+// gaps. The files are blocksFile, whole, cut and with bytes flipped, and
+// the hostile files.
+func TestEachFlowFile(t *testing.T) {
+	whole, _ := blocksFile(t)
 	at0 := recordsAt(whole)
 	first := whole[at0 : at0+8+int(binary.BigEndian.Uint32(whole[at0+4:]))]
 	files := map[string][]byte{"whole": whole, "a block after the end": slices.Concat(whole, first)}
@@ -156,23 +164,8 @@ func TestEachFlowFile(t *testing.T) {
 // on with Flows: it lays out the flows that the workers had only checked,
 // so that every flow of the file is counted or read, once.
 func TestEachCountThenFlows(t *testing.T) {
-	flows := events(t)
-	var buf bytes.Buffer
-	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []string
-	for i := range 30000 {
-		if err := w.WriteFlow(&flows[i%len(flows)]); err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, jsonLine(&flows[i%len(flows)]))
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := snapshot.NewReader(bytes.NewReader(buf.Bytes()))
+	file, all := blocksFile(t)
+	r, err := snapshot.NewReader(bytes.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
