@@ -117,7 +117,7 @@ type statsPart struct {
 type flowCounts struct {
 	families  [256]int
 	protocols [256]int
-	states    [256][256]int // by protocol, then state
+	states    [256]*[256]int // by protocol, then state; see state
 	zones     tally
 	flags     [3]int              // assured, unreplied, offloaded
 	v4        [2]tally            // src, dst
@@ -133,6 +133,19 @@ func (by *flowCounts) addr(i int, a netip.Addr) {
 		return
 	}
 	by.addrs[i].add(a, 1)
+}
+
+// state counts a flow of protocol p in state st. A protocol's counts are
+// made when its first flow is counted: the counts of all 256, half a
+// megabyte, took a page fault a 4 KiB page to read through when finish
+// added them up, most of them never written.
+func (by *flowCounts) state(p format.Proto, st format.State) {
+	states := by.states[p]
+	if states == nil {
+		states = new([256]int)
+		by.states[p] = states
+	}
+	states[st]++
 }
 
 // port counts port of protocol p in the ports of direction i.
@@ -368,7 +381,7 @@ func (p *statsPart) add(f *format.Flow) {
 	by.families[f.Family]++
 	by.protocols[f.Proto]++
 	if f.Has(format.FieldState) {
-		by.states[f.Proto][f.State]++
+		by.state(f.Proto, f.State)
 	}
 	zone := uint16(0)
 	if f.Has(format.FieldZone) {
@@ -433,8 +446,14 @@ func (by *flowCounts) merge(o *flowCounts) {
 	for k, n := range o.protocols {
 		by.protocols[k] += n
 	}
-	for p := range o.states {
-		for k, n := range o.states[p] {
+	for p, states := range o.states {
+		if states == nil {
+			continue
+		}
+		if by.states[p] == nil {
+			by.states[p] = new([256]int)
+		}
+		for k, n := range states {
 			by.states[p][k] += n
 		}
 	}
@@ -476,6 +495,9 @@ func (s *stats) nameCounts(by *flowCounts) {
 		}
 	}
 	for p, states := range by.states {
+		if states == nil {
+			continue
+		}
 		for k, n := range states {
 			if n != 0 {
 				proto := format.Proto(p)
