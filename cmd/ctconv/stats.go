@@ -159,10 +159,13 @@ func (by *flowCounts) port(i int, p format.Proto, port uint16) {
 }
 
 // portCounts counts flows by port in a byte each, 64 KiB that a core's
-// cache keeps, and the 256s of the ports that pass 255 in ints.
+// cache keeps, and the 256s of the ports that pass 255 in ints, made 256
+// ports at a time as they are first needed: a few ports pass 255, and
+// reading through the ints of all 65536 (half a megabyte, most never
+// written) took a page fault a 4 KiB page.
 type portCounts struct {
 	low  [1 << 16]uint8
-	high *[1 << 16]int
+	high [256]*[256]int // by port>>8, then the port's low byte
 }
 
 // add counts a flow of port.
@@ -175,34 +178,44 @@ func (c *portCounts) add(port uint16) {
 
 // carry adds n 256s to the count of port.
 func (c *portCounts) carry(port uint16, n int) {
-	if c.high == nil {
-		c.high = new([1 << 16]int)
+	h := c.high[port>>8]
+	if h == nil {
+		h = new([256]int)
+		c.high[port>>8] = h
 	}
-	c.high[port] += n
+	h[port&0xff] += n
 }
 
 // count returns the flows of port.
 func (c *portCounts) count(port uint16) int {
 	n := int(c.low[port])
-	if c.high != nil {
-		n += c.high[port] << 8
+	if h := c.high[port>>8]; h != nil {
+		n += h[port&0xff] << 8
 	}
 	return n
 }
 
-// merge adds the counts of o to c.
+// merge adds the counts of o to c. It writes only the counts of ports
+// that o has flows of, so that the pages of c that no flow needed are
+// not written either.
 func (c *portCounts) merge(o *portCounts) {
 	for port, n := range o.low {
+		if n == 0 {
+			continue
+		}
 		sum := int(c.low[port]) + int(n)
 		c.low[port] = uint8(sum)
 		if sum > 0xff {
 			c.carry(uint16(port), 1)
 		}
 	}
-	if o.high != nil {
-		for port, n := range o.high {
+	for hi, h := range o.high {
+		if h == nil {
+			continue
+		}
+		for lo, n := range h {
 			if n != 0 {
-				c.carry(uint16(port), n)
+				c.carry(uint16(hi<<8|lo), n)
 			}
 		}
 	}
