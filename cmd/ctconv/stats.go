@@ -117,7 +117,7 @@ type statsPart struct {
 type flowCounts struct {
 	families  [256]int
 	protocols [256]int
-	states    [256][256]int // by protocol, then state
+	states    [256]*[256]int // by protocol, then state; see state
 	zones     tally
 	flags     [3]int              // assured, unreplied, offloaded
 	v4        [2]tally            // src, dst
@@ -135,6 +135,19 @@ func (by *flowCounts) addr(i int, a netip.Addr) {
 	by.addrs[i].add(a, 1)
 }
 
+// state counts a flow of protocol p in state st. A protocol's counts are
+// made when its first flow is counted: the counts of all 256, half a
+// megabyte, took a page fault a 4 KiB page to read through when finish
+// added them up, most of them never written.
+func (by *flowCounts) state(p format.Proto, st format.State) {
+	states := by.states[p]
+	if states == nil {
+		states = new([256]int)
+		by.states[p] = states
+	}
+	states[st]++
+}
+
 // port counts port of protocol p in the ports of direction i.
 func (by *flowCounts) port(i int, p format.Proto, port uint16) {
 	ports := by.ports[i][p]
@@ -146,10 +159,13 @@ func (by *flowCounts) port(i int, p format.Proto, port uint16) {
 }
 
 // portCounts counts flows by port in a byte each, 64 KiB that a core's
-// cache keeps, and the 256s of the ports that pass 255 in ints.
+// cache keeps, and the 256s of the ports that pass 255 in ints, made 256
+// ports at a time as they are first needed: a few ports pass 255, and
+// reading through the ints of all 65536 (half a megabyte, most never
+// written) took a page fault a 4 KiB page.
 type portCounts struct {
 	low  [1 << 16]uint8
-	high *[1 << 16]int
+	high [256]*[256]int // by port>>8, then the port's low byte
 }
 
 // add counts a flow of port.
@@ -162,34 +178,44 @@ func (c *portCounts) add(port uint16) {
 
 // carry adds n 256s to the count of port.
 func (c *portCounts) carry(port uint16, n int) {
-	if c.high == nil {
-		c.high = new([1 << 16]int)
+	h := c.high[port>>8]
+	if h == nil {
+		h = new([256]int)
+		c.high[port>>8] = h
 	}
-	c.high[port] += n
+	h[port&0xff] += n
 }
 
 // count returns the flows of port.
 func (c *portCounts) count(port uint16) int {
 	n := int(c.low[port])
-	if c.high != nil {
-		n += c.high[port] << 8
+	if h := c.high[port>>8]; h != nil {
+		n += h[port&0xff] << 8
 	}
 	return n
 }
 
-// merge adds the counts of o to c.
+// merge adds the counts of o to c. It writes only the counts of ports
+// that o has flows of, so that the pages of c that no flow needed are
+// not written either.
 func (c *portCounts) merge(o *portCounts) {
 	for port, n := range o.low {
+		if n == 0 {
+			continue
+		}
 		sum := int(c.low[port]) + int(n)
 		c.low[port] = uint8(sum)
 		if sum > 0xff {
 			c.carry(uint16(port), 1)
 		}
 	}
-	if o.high != nil {
-		for port, n := range o.high {
+	for hi, h := range o.high {
+		if h == nil {
+			continue
+		}
+		for lo, n := range h {
 			if n != 0 {
-				c.carry(uint16(port), n)
+				c.carry(uint16(hi<<8|lo), n)
 			}
 		}
 	}
@@ -368,7 +394,7 @@ func (p *statsPart) add(f *format.Flow) {
 	by.families[f.Family]++
 	by.protocols[f.Proto]++
 	if f.Has(format.FieldState) {
-		by.states[f.Proto][f.State]++
+		by.state(f.Proto, f.State)
 	}
 	zone := uint16(0)
 	if f.Has(format.FieldZone) {
@@ -433,8 +459,14 @@ func (by *flowCounts) merge(o *flowCounts) {
 	for k, n := range o.protocols {
 		by.protocols[k] += n
 	}
-	for p := range o.states {
-		for k, n := range o.states[p] {
+	for p, states := range o.states {
+		if states == nil {
+			continue
+		}
+		if by.states[p] == nil {
+			by.states[p] = new([256]int)
+		}
+		for k, n := range states {
 			by.states[p][k] += n
 		}
 	}
@@ -476,6 +508,9 @@ func (s *stats) nameCounts(by *flowCounts) {
 		}
 	}
 	for p, states := range by.states {
+		if states == nil {
+			continue
+		}
 		for k, n := range states {
 			if n != 0 {
 				proto := format.Proto(p)

@@ -167,3 +167,34 @@ func TestTally(t *testing.T) {
 		t.Errorf("addrTally: %d addresses, want %d", len(got), len(wantAddrs))
 	}
 }
+
+// TestPortCounts counts ports into two portCounts, some past 255 and
+// some to exactly 256, as a byte each carries into ints, and checks the
+// counts, and those of one merged into the other, against a map's.
+func TestPortCounts(t *testing.T) {
+	var a, b portCounts
+	want := [2]map[uint16]int{{}, {}}
+	for i, c := range []*portCounts{&a, &b} {
+		for port, n := range map[uint16]int{0: 1, 1: 255, 2: 256, 443: 1000 + i, 511: 513, 512: 255 + i, 65535: 70000} {
+			for range n {
+				c.add(port)
+			}
+			want[i][port] = n
+		}
+	}
+	check := func(name string, c *portCounts, want map[uint16]int) {
+		t.Helper()
+		for port := range 1 << 16 {
+			if got := c.count(uint16(port)); got != want[uint16(port)] {
+				t.Errorf("%s: port %d: %d flows, want %d", name, port, got, want[uint16(port)])
+			}
+		}
+	}
+	check("a", &a, want[0])
+	check("b", &b, want[1])
+	a.merge(&b)
+	for port, n := range want[1] {
+		want[0][port] += n
+	}
+	check("merged", &a, want[0])
+}
