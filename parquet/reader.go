@@ -81,7 +81,7 @@ func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
 // kinds returns the schemas of the kinds of records, and their leaf
 // columns: made once, when a command first reads or writes Parquet, not at
 // every start of the program.
-var kinds = sync.OnceValue(func() (t [3]struct {
+var kinds = sync.OnceValue(func() (t [Stats + 1]struct {
 	schema *pq.Schema
 	leaves []leaf
 }) {
