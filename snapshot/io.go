@@ -418,15 +418,16 @@ func (r fileRecords) workers() int                          { return r.r.Workers
 func (r fileRecords) eachFlow(each func(int, []format.Flow)) iter.Seq[error] {
 	return r.r.EachFlow(each)
 }
-func (r fileRecords) expects() iter.Seq2[*format.Expect, error] { return r.r.Expects() }
-func (r fileRecords) stats() iter.Seq2[*format.Stats, error]    { return r.r.Stats() }
-func (r fileRecords) close()                                    { r.r.Close() }
-func (r fileRecords) position() (format.Options, int)           { return 0, 0 }
-func (r fileRecords) counts() LineCounts                        { return LineCounts{} }
-func (r fileRecords) footer() bool                              { return r.r.h.Footer }
-func (r fileRecords) header() (Header, bool)                    { return r.r.h, true }
-func (r fileRecords) carried() []format.Stats                   { return r.r.CarriedStats() }
-func (r fileRecords) gaps() []Gap                               { return r.r.Gaps() }
+func (r fileRecords) eachCount(each func(int, int)) iter.Seq[error] { return r.r.EachCount(each) }
+func (r fileRecords) expects() iter.Seq2[*format.Expect, error]     { return r.r.Expects() }
+func (r fileRecords) stats() iter.Seq2[*format.Stats, error]        { return r.r.Stats() }
+func (r fileRecords) close()                                        { r.r.Close() }
+func (r fileRecords) position() (format.Options, int)               { return 0, 0 }
+func (r fileRecords) counts() LineCounts                            { return LineCounts{} }
+func (r fileRecords) footer() bool                                  { return r.r.h.Footer }
+func (r fileRecords) header() (Header, bool)                        { return r.r.h, true }
+func (r fileRecords) carried() []format.Stats                       { return r.r.CarriedStats() }
+func (r fileRecords) gaps() []Gap                                   { return r.r.Gaps() }
 
 // sourceRecords reads the records of a Source: flows, or those of a
 // KindSource.
@@ -667,10 +668,16 @@ func (in *Input) EachFlow(each func(worker int, flows []format.Flow)) iter.Seq[e
 // how many there were, batch by batch; a snapshot file spares laying its
 // flows out (Reader.EachCount). The iterator yields what EachFlow's does.
 func (in *Input) EachCount(each func(worker, n int)) iter.Seq[error] {
-	if r, ok := in.records().(fileRecords); ok {
-		return r.r.EachCount(each)
+	if c, ok := in.records().(counter); ok {
+		return c.eachCount(each)
 	}
 	return in.EachFlow(func(w int, flows []format.Flow) { each(w, len(flows)) })
+}
+
+// A counter is records that count their flows for less than handing them
+// out takes.
+type counter interface {
+	eachCount(each func(worker, n int)) iter.Seq[error]
 }
 
 // Workers returns the goroutines that EachFlow may hand flows out on at
