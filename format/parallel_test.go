@@ -625,6 +625,45 @@ func (r *panicReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// TestParallelReadAtFails reads a file whose reads fail past a place, in
+// chunks of a few sizes: the reader or a worker meets the failure first,
+// around a cut or in a chunk, and the Scanner reads on alone from there,
+// as a serial Scanner reads the file.
+func TestParallelReadAtFails(t *testing.T) {
+	data, _ := manyLines(t, 100)
+	for _, at := range []int{0, 300, len(data) / 3, len(data)/3 + 1, len(data) - 1} {
+		f := io.NewSectionReader(failAt{data, at}, 0, int64(len(data)))
+		for _, chunk := range []int{1, 100, 1000, 4096} {
+			want := trace(t, streamOnly{io.NewSectionReader(f, 0, f.Size())}, format.Dialect{}, 0)
+			if !strings.Contains(want, "disk on fire") {
+				t.Fatalf("failing at %d: a serial scan meets no failure:\n%s", at, want)
+			}
+			got := trace(t, io.NewSectionReader(f, 0, f.Size()), format.Dialect{}, 0, format.WithWorkers(2), format.WithChunk(chunk))
+			if got != want {
+				t.Errorf("failing at %d, chunks of %d: parallel differs:\n%s", at, chunk, firstDiff(want, got))
+			}
+			want, _ = eachTrace(t, streamOnly{io.NewSectionReader(f, 0, f.Size())}, format.Dialect{})
+			got, _ = eachTrace(t, io.NewSectionReader(f, 0, f.Size()), format.Dialect{}, format.WithWorkers(2), format.WithChunk(chunk))
+			if got != want {
+				t.Errorf("EachFlow failing at %d, chunks of %d: parallel differs:\n%s", at, chunk, firstDiff(want, got))
+			}
+		}
+	}
+}
+
+// A failAt is a file whose reads fail past byte at.
+type failAt struct {
+	data []byte
+	at   int
+}
+
+func (f failAt) ReadAt(b []byte, off int64) (int, error) {
+	if int(off)+len(b) <= f.at {
+		return copy(b, f.data[off:]), nil
+	}
+	return copy(b, f.data[min(int(off), f.at):f.at]), errors.New("disk on fire")
+}
+
 // TestParallelPanic reads from a Reader that panics once some chunks are
 // read, which a parallel scan does on a goroutine of its own: the loop
 // raises the panic, after the records read before it, where the caller
