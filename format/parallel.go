@@ -254,6 +254,11 @@ func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 				}
 				p.done <- b
 				p.working.Done()
+				// The loop and the reader, which b's hand-off readied, wait
+				// on this core's queue until a worker blocks, which is
+				// when no batch is left to read: yield the core to them
+				// now, so that the batches come back before they run out.
+				runtime.Gosched()
 			}
 		}()
 	}
