@@ -283,7 +283,12 @@ func (br *blockReader) work(i int) {
 		}
 		b.decode(blockDecoder(), &dec, br.h, br.layouts, lay)
 		if br.handOut(i, b, to); b.handed && b.flows != nil {
-			br.spare <- b.flows // never full: a block gives back what it took
+			select {
+			case br.spare <- b.flows: // for the next block decoded
+			default:
+				// Full, where blocks laid out for Flows before kept
+				// theirs: these are the collector's.
+			}
 			b.flows = nil
 		}
 		b.ready <- struct{}{}
@@ -516,6 +521,11 @@ func (r *Reader) fill(left func(*block) int) bool {
 			if r.i < left(r.cur) {
 				return true
 			}
+			if r.cur.handed {
+				// By the workers of an EachFlow or EachCount that stopped
+				// before it took the block: its records are counted here.
+				r.pass(r.cur)
+			}
 			r.finish()
 		}
 		if r.err != nil || r.done {
@@ -533,6 +543,17 @@ func (r *Reader) fill(left func(*block) int) bool {
 		}
 		r.cur, r.i, r.gi = b, 0, 0
 	}
+}
+
+// pass counts the records of block b, the current one, from r.i to its
+// end as read, with the gaps among them: handed out, not yielded.
+func (r *Reader) pass(b *block) {
+	start := r.count
+	for ; r.gi < len(b.gaps) && b.gaps[r.gi].at < b.n; r.gi++ {
+		r.count = start + uint64(max(b.gaps[r.gi].at-r.i, 0))
+		r.gap(b.gaps[r.gi].gap)
+	}
+	r.count, r.i = start+uint64(b.n-r.i), b.n
 }
 
 // passGaps keeps the gaps of block b, the current one, before its record
@@ -635,13 +656,7 @@ func (r *Reader) eachBlock(to hand) iter.Seq[error] {
 			default:
 				to.flows(br.workers, r.flowsOf(b)[r.i:])
 			}
-			// The gaps among the block's records, and the count after them.
-			start := r.count
-			for ; r.gi < len(b.gaps) && b.gaps[r.gi].at < b.n; r.gi++ {
-				r.count = start + uint64(max(b.gaps[r.gi].at-r.i, 0))
-				r.gap(b.gaps[r.gi].gap)
-			}
-			r.count, r.i = start+uint64(b.n-r.i), b.n
+			r.pass(b)
 		}
 		if r.err != nil {
 			yield(r.err)

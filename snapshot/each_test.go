@@ -87,9 +87,10 @@ func countFlows(b []byte) (n int, err string, gaps []snapshot.Gap) {
 	return n, err, r.Gaps()
 }
 
-// blocksFile returns a snapshot file of 30,000 flows, several blocks, with
-// 6 gaps among them, and its flows as JSON.
-func blocksFile(t *testing.T) ([]byte, []string) {
+// blocksFile returns a snapshot file of n flows, in blocks of up to 8,192,
+// with a gap every 7,000 and one at 8,192 (6 gaps in 30,000), and its
+// flows as JSON.
+func blocksFile(t *testing.T, n int) ([]byte, []string) {
 	flows := events(t)
 	var buf bytes.Buffer
 	w, err := snapshot.NewWriter(&buf, snapshot.Header{Source: snapshot.Text(format.Conntrack)})
@@ -98,7 +99,7 @@ func blocksFile(t *testing.T) ([]byte, []string) {
 	}
 	at := time.Date(2026, 12, 2, 4, 0, 0, 0, time.UTC)
 	var all []string
-	for i := range 30000 {
+	for i := range n {
 		if i%7000 == 0 || i == 8192 {
 			if err := w.WriteGap(snapshot.Gap{Events: int64(i), Time: at}); err != nil {
 				t.Fatal(err)
@@ -122,7 +123,7 @@ func blocksFile(t *testing.T) ([]byte, []string) {
 // gaps. The files are blocksFile, whole, cut and with bytes flipped, and
 // the hostile files.
 func TestEachFlowFile(t *testing.T) {
-	whole, _ := blocksFile(t)
+	whole, _ := blocksFile(t, 30000)
 	at0 := recordsAt(whole)
 	first := whole[at0 : at0+8+int(binary.BigEndian.Uint32(whole[at0+4:]))]
 	files := map[string][]byte{"whole": whole, "a block after the end": slices.Concat(whole, first)}
@@ -164,7 +165,7 @@ func TestEachFlowFile(t *testing.T) {
 // on with Flows: it lays out the flows that the workers had only checked,
 // so that every flow of the file is counted or read, once.
 func TestEachCountThenFlows(t *testing.T) {
-	file, all := blocksFile(t)
+	file, all := blocksFile(t, 30000)
 	r, err := snapshot.NewReader(bytes.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
@@ -205,5 +206,65 @@ func TestEachCountThenFlows(t *testing.T) {
 		if read[i] == all[j] {
 			i++
 		}
+	}
+}
+
+// TestEachCountLoopStops stops EachCount with a panic of each on the
+// loop's goroutine, which counts the blocks decoded before EachCount
+// began, once the workers have handed later blocks out: Flows reads on
+// past the blocks they handed out, and counts their records against the
+// end record's count (it reported the file short of it). A worker that
+// hands out a block that holds flows from before gives them back without
+// waiting for room (it waited forever).
+func TestEachCountLoopStops(t *testing.T) {
+	const total = 200000
+	file, _ := blocksFile(t, total)
+	// Until the loop has stopped twice so: the first blocks' decoding, and
+	// the workers', take longer on a slower machine or with the race
+	// detector, and each round waits longer.
+	stopped := 0
+	for wait := 20 * time.Millisecond; stopped < 2 && wait < 3*time.Second; wait *= 2 {
+		r, err := snapshot.NewReader(bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(wait) // the first blocks are decoded for no loop
+		loop := r.Workers() - 1
+		var byWorkers, byLoop atomic.Int64
+		func() {
+			defer func() {
+				if v := recover(); v == "stop" {
+					stopped++
+				} else if v != nil {
+					t.Fatalf("EachCount raised %v, want each's panic", v)
+				}
+			}()
+			for range r.EachCount(func(w, k int) {
+				switch {
+				case w != loop:
+					byWorkers.Add(int64(k))
+				case byWorkers.Load() > 0:
+					panic("stop")
+				default:
+					byLoop.Add(int64(k))
+					time.Sleep(wait / 4) // while the workers hand blocks out
+				}
+			}) {
+			}
+		}()
+		read := 0
+		for _, err := range r.Flows() {
+			if err != nil {
+				t.Fatalf("after %d flows counted: %v", byWorkers.Load()+byLoop.Load(), err)
+			}
+			read++
+		}
+		if n := int(byWorkers.Load()+byLoop.Load()) + read; n != total {
+			t.Fatalf("EachCount counted %d, then Flows read %d, of %d", n-read, read, total)
+		}
+		r.Close()
+	}
+	if stopped == 0 {
+		t.Error("the loop never counted a block after the workers had handed one out")
 	}
 }
