@@ -8,7 +8,9 @@
 # each round runs every row once, the binaries alternating first, so
 # that the drift of a shared machine falls on all alike. It prints the
 # median wall and CPU (user + system) time of each, and the speed-up of
-# each GOMAXPROCS over 1; it checks that every output is the same byte for
+# each GOMAXPROCS over 1: of the medians, and paired, the median of each
+# round's own (its run on one core over its run on more, seconds apart,
+# so that a drift of the machine between rounds falls on both); it checks that every output is the same byte for
 # byte, and that check - of the million flows from a pipe keeps its peak
 # memory (GNU time's maximum RSS) under 64 MiB. In the same rounds it
 # times bench/halves (row "halves"): the table parsed in GOMAXPROCS parts
@@ -54,7 +56,10 @@ run() {
 	bin=$1 p=$2 cmd=$3
 	shift 3
 	GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/$bin" "$@" >"$tmp/out.$bin.$p.$cmd" 2>&1 || true
-	awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/$bin.$p.$cmd"
+	# The last line: time writes "Command exited with non-zero status 1"
+	# before it where the command fails, as diff does where the captures
+	# differ.
+	tail -n 1 "$tmp/time" | awk '{ print $1, $2 + $3 }' >>"$tmp/$bin.$p.$cmd"
 }
 i=0
 while [ $i -lt "$runs" ]; do
@@ -73,7 +78,10 @@ done
 
 # median FILE COLUMN prints the median of a column.
 median() { sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '%-7s %10s %12s %12s %12s %12s %9s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up
+# paired ONE MORE prints the median of the rounds' wall times on one core
+# over theirs on more, round by round.
+paired() { paste -d' ' "$1" "$2" | awk '{ print $1 / $3 }' >"$tmp/ratios"; median "$tmp/ratios" 1; }
+printf '%-7s %10s %12s %12s %12s %12s %9s %7s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up paired
 status=0
 # convert's JSON goes to /dev/null when timed; its checksum is compared
 # from runs apart, untimed.
@@ -86,8 +94,9 @@ for cmd in check stats diff convert; do
 	one=$(median "$tmp/head.1.$cmd" 1)
 	for p in $procs; do
 		hw=$(median "$tmp/head.$p.$cmd" 1)
-		printf '%-7s %10s %11ss %11ss %11ss %11ss %8.2fx\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
-			"$(median "$tmp/base.$p.$cmd" 2)" "$(median "$tmp/head.$p.$cmd" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')"
+		printf '%-7s %10s %11ss %11ss %11ss %11ss %8.2fx %6.2fx\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
+			"$(median "$tmp/base.$p.$cmd" 2)" "$(median "$tmp/head.$p.$cmd" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
+			"$(paired "$tmp/head.1.$cmd" "$tmp/head.$p.$cmd")"
 		for o in "base.1.$cmd" "head.$p.$cmd"; do
 			if ! cmp -s "$tmp/out.head.1.$cmd" "$tmp/out.$o"; then
 				echo "bench/cores.sh: the output of $o differs from head at GOMAXPROCS 1" >&2
@@ -99,7 +108,8 @@ done
 one=$(median "$tmp/halves.1" 1)
 for p in $procs; do
 	hw=$(median "$tmp/halves.$p" 1)
-	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx\n' halves "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')"
+	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %6.2fx\n' halves "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
+		"$(paired "$tmp/halves.1" "$tmp/halves.$p")"
 done
 for p in $procs; do
 	cat "$tmp/old.txt" | GOMAXPROCS=$p /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/head" check - >/dev/null
