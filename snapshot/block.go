@@ -521,9 +521,10 @@ func (r *Reader) fill(left func(*block) int) bool {
 			if r.i < left(r.cur) {
 				return true
 			}
-			if r.cur.handed {
-				// By the workers of an EachFlow or EachCount that stopped
-				// before it took the block: its records are counted here.
+			if r.cur.handed && r.i < r.cur.n {
+				// Handed out by the workers of an EachFlow or EachCount
+				// that stopped before it took the block: its records are
+				// counted here.
 				r.pass(r.cur)
 			}
 			r.finish()
