@@ -10,9 +10,10 @@
 # median wall and CPU (user + system) time of each, and the speed-up of
 # each GOMAXPROCS over 1: of the medians, and paired, the median of each
 # round's own (its run on one core over its run on more, seconds apart,
-# so that a drift of the machine between rounds falls on both); it checks that every output is the same byte for
-# byte, and that check - of the million flows from a pipe keeps its peak
-# memory (GNU time's maximum RSS) under 64 MiB. In the same rounds it
+# so that a drift of the machine between rounds falls on both); it checks
+# that every output is the same byte for byte, and that check - of the
+# million flows from a pipe keeps its peak memory (GNU time's maximum RSS)
+# under 64 MiB. In the same rounds it
 # times bench/halves (row "halves"): the table parsed in GOMAXPROCS parts
 # by as many Scanners that share nothing, what the cores cost each other
 # with no coordination. The load average before and after says how busy

@@ -135,17 +135,17 @@ func (by *flowCounts) addr(i int, a netip.Addr) {
 	by.addrs[i].add(a, 1)
 }
 
-// state counts a flow of protocol p in state st. A protocol's counts are
-// made when its first flow is counted: the counts of all 256, half a
-// megabyte, took a page fault a 4 KiB page to read through when finish
-// added them up, most of them never written.
-func (by *flowCounts) state(p format.Proto, st format.State) {
-	states := by.states[p]
-	if states == nil {
-		states = new([256]int)
-		by.states[p] = states
+// state counts a flow of protocol p in state st.
+func (by *flowCounts) state(p format.Proto, st format.State) { by.statesOf(p)[st]++ }
+
+// statesOf returns the state counts of protocol p, made when first needed:
+// the counts of all 256, half a megabyte, took a page fault a 4 KiB page
+// to read through when finish added them up, most of them never written.
+func (by *flowCounts) statesOf(p format.Proto) *[256]int {
+	if by.states[p] == nil {
+		by.states[p] = new([256]int)
 	}
-	states[st]++
+	return by.states[p]
 }
 
 // port counts port of protocol p in the ports of direction i.
@@ -463,11 +463,9 @@ func (by *flowCounts) merge(o *flowCounts) {
 		if states == nil {
 			continue
 		}
-		if by.states[p] == nil {
-			by.states[p] = new([256]int)
-		}
+		sum := by.statesOf(format.Proto(p))
 		for k, n := range states {
-			by.states[p][k] += n
+			sum[k] += n
 		}
 	}
 	for k, n := range o.zones.all() {
