@@ -324,3 +324,41 @@ func TestEachFlowBodyPanics(t *testing.T) {
 		t.Errorf("%d flows handed out after the loop ended", n)
 	}
 }
+
+// TestEachFlowParked delays the read of a file's first chunk. The worker
+// that reads the chunks after it does not wait for their turn: it leaves
+// their flows for the first chunk's worker to hand out, and goes on. So
+// one worker hands every flow out, and they are those a serial Scanner
+// reads.
+func TestEachFlowParked(t *testing.T) {
+	data, _ := manyLines(t, 8)
+	chunk := format.WithChunk(len(data)/3 + 1) // 3 or 4 chunks: as many batches as 2 workers have
+	want, _ := eachTrace(t, streamOnly{bytes.NewReader(data)}, format.Dialect{})
+	got, _ := eachTrace(t, slowAt{bytes.NewReader(data), 100 * time.Millisecond}, format.Dialect{}, format.WithWorkers(2), chunk)
+	if got != want {
+		t.Fatalf("parallel differs:\n%s", firstDiff(want, got))
+	}
+	sc, err := format.NewScanner(slowAt{bytes.NewReader(data), 100 * time.Millisecond}, format.Dialect{}, format.WithWorkers(2), chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var by [2]int
+	for range sc.EachFlow(func(w int, flows []format.Flow) { by[w] += len(flows) }) {
+	}
+	if by[0] != 0 && by[1] != 0 {
+		t.Errorf("flows handed out by worker 0: %d, by worker 1: %d; want all by the first chunk's", by[0], by[1])
+	}
+}
+
+// A slowAt is a file whose read at its start takes d.
+type slowAt struct {
+	*bytes.Reader
+	d time.Duration
+}
+
+func (s slowAt) ReadAt(b []byte, off int64) (int, error) {
+	if off == 0 {
+		time.Sleep(s.d)
+	}
+	return s.Reader.ReadAt(b, off)
+}

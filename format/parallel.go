@@ -59,7 +59,7 @@ type par struct {
 	n       int  // workers
 	kind    kind
 	each    func(worker int, flows []Flow) // EachFlow's: the workers hand their flows to it
-	gate    []chan bool                    // by seq modulo its length: every batch up to seq was read rightly
+	turns   turns                          // EachFlow's: whose flows may be handed out
 	stopped atomic.Bool                    // EachFlow's loop stopped: no more flows are handed out
 	file    io.ReaderAt                    // the file whose chunks the workers read, if it is one
 	working sync.WaitGroup                 // the batches handed to the workers and not done yet
@@ -217,10 +217,7 @@ func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 	p := &par{n: n, kind: k, each: each, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
 		halt: &halt{quit: make(chan struct{})}, exited: make(chan struct{}), ready: make([]*batch, 2*n)}
 	if each != nil {
-		p.gate = make([]chan bool, 2*n)
-		for i := range p.gate {
-			p.gate[i] = make(chan bool, 1)
-		}
+		p.turns = turns{ok: true, parked: make([]*batch, 2*n)}
 	}
 	// What detection read may be all a live stream has to give for now:
 	// its whole lines are handed out without waiting for more (short).
@@ -251,9 +248,10 @@ func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 				}
 				if p.each != nil {
 					p.handOut(w, i, b)
+				} else {
+					p.done <- b
+					p.working.Done()
 				}
-				p.done <- b
-				p.working.Done()
 				// The loop and the reader, which b's hand-off readied, wait
 				// on this core's queue until a worker blocks, which is
 				// when no batch is left to read: yield the core to them
@@ -635,26 +633,63 @@ func (w *Scanner) scanSafe(b *batch, k kind, each bool) {
 	w.scanChunk(b, k, each)
 }
 
+// turns tells whose flows EachFlow's workers may hand out: a batch's, once
+// every batch before it is known to have been read rightly, for where a
+// record read on past its batch, the Scanner reads on alone from that
+// batch, and hands the flows from there out itself. A worker that reads a
+// batch before those before it are read leaves its flows in the batch
+// (parked), and goes on to the next: the worker that reads the batch
+// before hands them out. Waiting for its turn instead, a worker left its
+// core idle, and took the other's when it woke, away from its counts in
+// its caches.
+type turns struct {
+	mu     sync.Mutex
+	next   int      // the seq of the next batch to take its turn
+	ok     bool     // every batch before next was read rightly
+	parked []*batch // read before their turn, at their seq modulo its length
+}
+
 // handOut hands the flows that worker w read from b to EachFlow's
-// function, once every batch before b is known to have been read rightly:
-// where a record read on past its batch, the Scanner reads on alone from
-// that batch, and hands the flows from there out itself.
+// function, and the batch to the loop, in b's turn: now, and those of the
+// batches after that were parked, or, before b's turn, once it comes.
 func (p *par) handOut(w *Scanner, worker int, b *batch) {
-	ok := b.panic == nil && !b.past && !b.uncut
-	if b.seq > 0 {
-		ok = <-p.gate[(b.seq-1)%len(p.gate)] && ok
+	t := &p.turns
+	t.mu.Lock()
+	if b.seq != t.next {
+		b.flows, w.flows = w.flows, b.flows
+		t.parked[b.seq%len(t.parked)] = b
+		t.mu.Unlock()
+		return
 	}
-	if ok && b.n > 0 && !p.stopped.Load() {
-		func() {
-			defer func() {
-				if v := recover(); v != nil {
-					b.panic, ok = v, false
-				}
+	flows := w.flows
+	for {
+		ok := t.ok && b.panic == nil && !b.past && !b.uncut
+		t.ok, t.next = ok, t.next+1
+		next := t.parked[t.next%len(t.parked)]
+		if next != nil && next.seq == t.next {
+			t.parked[t.next%len(t.parked)] = nil
+		} else {
+			next = nil
+		}
+		t.mu.Unlock()
+		if ok && b.n > 0 && !p.stopped.Load() {
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						b.panic = v
+					}
+				}()
+				p.each(worker, flows[:b.n])
 			}()
-			p.each(worker, w.flows[:b.n])
-		}()
+		}
+		p.done <- b
+		p.working.Done()
+		if next == nil {
+			return
+		}
+		b, flows = next, next.flows
+		t.mu.Lock()
 	}
-	p.gate[b.seq%len(p.gate)] <- ok
 }
 
 // scanChunk reads the records of b's chunk, as the Scanner would read them
