@@ -17,7 +17,8 @@
 # times bench/halves (row "halves"): the table parsed in GOMAXPROCS parts
 # by as many Scanners that share nothing, what the cores cost each other
 # with no coordination. The load average before and after says how busy
-# the machine was.
+# the machine was. Its files go where mktemp puts them: set TMPDIR to a
+# tmpfs (/dev/shm) on a machine that pages idle files out of memory.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
 set -eu
 cd "$(dirname "$0")/.."
