@@ -10,7 +10,8 @@
 # median wall and CPU (user + system) time of each, and the speed-up of
 # each GOMAXPROCS over 1: of the medians, and paired, the median of each
 # round's own (its run on one core over its run on more, seconds apart,
-# so that a drift of the machine between rounds falls on both); it checks
+# so that a drift of the machine between rounds falls on both), with the
+# interval that 90% of that median's resamples fall in; it checks
 # that every output is the same byte for byte, and that check - of the
 # million flows from a pipe keeps its peak memory (GNU time's maximum RSS)
 # under 64 MiB. In the same rounds it
@@ -81,9 +82,25 @@ done
 # median FILE COLUMN prints the median of a column.
 median() { sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # paired ONE MORE prints the median of the rounds' wall times on one core
-# over theirs on more, round by round.
-paired() { paste -d' ' "$1" "$2" | awk '{ print $1 / $3 }' >"$tmp/ratios"; median "$tmp/ratios" 1; }
-printf '%-7s %10s %12s %12s %12s %12s %9s %7s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up paired
+# over theirs on more, round by round, and the 90% interval of that
+# median from 2,000 resamples of the rounds (bootstrap): how far the
+# machine's drift leaves it uncertain.
+paired() {
+	paste -d' ' "$1" "$2" | awk '{ print $1 / $3 }' >"$tmp/ratios"
+	awk 'function med(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ r[NR] = $1 }
+	END {
+		srand(1)
+		for (k = 1; k <= 2000; k++) { for (i = 1; i <= NR; i++) s[i] = r[int(rand() * NR) + 1]; m[k] = med(s, NR) }
+		for (i = 1; i <= NR; i++) s[i] = r[i]
+		med(m, 2000)
+		printf "%.2fx %.2f-%.2f\n", med(s, NR), m[100], m[1900]
+	}' "$tmp/ratios"
+}
+printf '%-7s %10s %12s %12s %12s %12s %9s %16s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up "paired (90%)"
 status=0
 # convert's JSON goes to /dev/null when timed; its checksum is compared
 # from runs apart, untimed.
@@ -96,7 +113,7 @@ for cmd in check stats diff convert; do
 	one=$(median "$tmp/head.1.$cmd" 1)
 	for p in $procs; do
 		hw=$(median "$tmp/head.$p.$cmd" 1)
-		printf '%-7s %10s %11ss %11ss %11ss %11ss %8.2fx %6.2fx\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
+		printf '%-7s %10s %11ss %11ss %11ss %11ss %8.2fx %16s\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
 			"$(median "$tmp/base.$p.$cmd" 2)" "$(median "$tmp/head.$p.$cmd" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
 			"$(paired "$tmp/head.1.$cmd" "$tmp/head.$p.$cmd")"
 		for o in "base.1.$cmd" "head.$p.$cmd"; do
@@ -110,7 +127,7 @@ done
 one=$(median "$tmp/halves.1" 1)
 for p in $procs; do
 	hw=$(median "$tmp/halves.$p" 1)
-	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %6.2fx\n' halves "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
+	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' halves "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
 		"$(paired "$tmp/halves.1" "$tmp/halves.$p")"
 done
 for p in $procs; do
