@@ -653,15 +653,14 @@ type turns struct {
 // function, and the batch to the loop, in b's turn: now, and those of the
 // batches after that were parked, or, before b's turn, once it comes.
 func (p *par) handOut(w *Scanner, worker int, b *batch) {
+	b.flows, w.flows = w.flows, b.flows // b's flows go with b, to whichever worker hands them out
 	t := &p.turns
 	t.mu.Lock()
 	if b.seq != t.next {
-		b.flows, w.flows = w.flows, b.flows
 		t.parked[b.seq%len(t.parked)] = b
 		t.mu.Unlock()
 		return
 	}
-	flows := w.flows
 	for {
 		ok := t.ok && b.panic == nil && !b.past && !b.uncut
 		t.ok, t.next = ok, t.next+1
@@ -679,7 +678,7 @@ func (p *par) handOut(w *Scanner, worker int, b *batch) {
 						b.panic = v
 					}
 				}()
-				p.each(worker, flows[:b.n])
+				p.each(worker, b.flows[:b.n])
 			}()
 		}
 		p.done <- b
@@ -687,7 +686,7 @@ func (p *par) handOut(w *Scanner, worker int, b *batch) {
 		if next == nil {
 			return
 		}
-		b, flows = next, next.flows
+		b = next
 		t.mu.Lock()
 	}
 }
