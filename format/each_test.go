@@ -325,6 +325,33 @@ func TestEachFlowBodyPanics(t *testing.T) {
 	}
 }
 
+// TestEachFlowQuiet reads a file and a stream of many chunks with one bad
+// line: of the batches, only the bad line's and the last go to the loop,
+// and the rest are handed out and read again by the workers alone.
+func TestEachFlowQuiet(t *testing.T) {
+	data, total := manyLines(t, 2000)
+	for _, r := range []io.Reader{bytes.NewReader(data), streamOnly{bytes.NewReader(data)}} {
+		sc, err := format.NewScanner(r, format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n atomic.Int64
+		bad := 0
+		for err := range sc.EachFlow(func(_ int, fs []format.Flow) { n.Add(int64(len(fs))) }) {
+			if err == nil || bad > 0 {
+				t.Fatalf("%T: error %v", r, err)
+			}
+			bad++
+		}
+		if n.Load() != int64(total) || bad != 1 {
+			t.Errorf("%T: %d flows, %d bad lines; want %d, 1", r, n.Load(), bad, total)
+		}
+		if got := sc.LoopBatches(); got != 2 {
+			t.Errorf("%T: %d batches went to the loop, want 2 of %d", r, got, len(data)/512)
+		}
+	}
+}
+
 // TestEachFlowParked delays the read of a file's first chunk. The worker
 // that reads the chunks after it does not wait for their turn: it leaves
 // their flows for the first chunk's worker to hand out, and goes on. So

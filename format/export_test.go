@@ -6,3 +6,7 @@ package format
 func WithChunk(n int) ScanOption {
 	return func(s *Scanner) error { s.chunk = n; return nil }
 }
+
+// LoopBatches returns the batches of an EachFlow's parallel scan that went
+// to its loop, once the scan has ended.
+func (s *Scanner) LoopBatches() int { return s.par.sent() }

@@ -18,13 +18,15 @@ import (
 // 64 KiB of whole lines, and at most 2n are read ahead, so that a pipe's
 // memory stays bounded. A file, an input with ReadAt, Seek and Size (an
 // *io.SectionReader over an *os.File, a *bytes.Reader), is cut where it
-// is, and each worker reads its own chunks: the input is copied on every
-// core, into the caches of the core that parses it.
+// is, by the workers in turn, and each worker reads its own chunks: the
+// input is copied on every core, into the caches of the core that parses
+// it.
 //
 // The iterators still hand out one record at a time, each valid until the
-// next iteration. The Scanner reads the input ahead on a goroutine of its
-// own, which a loop that stops does not stop: until the input ends, Reset
-// is called, or the Scanner is garbage, the reader is the Scanner's. A
+// next iteration. The Scanner reads the input ahead, on a goroutine of its
+// own or a file's workers, which a loop that stops does not stop: until
+// the input ends, Reset is called, or the Scanner is garbage, the input is
+// the Scanner's. A
 // chunk also ends where a Read gives less than asked, as a pipe with no
 // more to give at once, so that a live stream's records are not held
 // back.
@@ -50,10 +52,12 @@ const chunkSize = 64 << 10
 // A par is a parallel scan under way. A goroutine of its own reads
 // chunks of whole lines (chunker) into batches, and hands them to n
 // workers, each a Scanner of its own that reads records into the batch;
-// the iterator hands the batches out in the order they were read. There
-// are 2n batches: a batch is read again once handed out, which bounds the
-// memory. The goroutines wait while the loop does not take records; they
-// end at the end of the input, or once the Scanner is garbage.
+// the iterator hands the batches out in the order they were read. The
+// workers of a file cut its chunks themselves, in turn, with no reader.
+// There are 2n batches: a batch is read again once handed out, which
+// bounds the memory. The goroutines wait while the loop does not take
+// records; they end at the end of the input, or once the Scanner is
+// garbage.
 type par struct {
 	over    bool // the parallel scan ended: the Scanner reads on alone
 	n       int  // workers
@@ -61,18 +65,20 @@ type par struct {
 	each    func(worker int, flows []Flow) // EachFlow's: the workers hand their flows to it
 	turns   turns                          // EachFlow's: whose flows may be handed out
 	stopped atomic.Bool                    // EachFlow's loop stopped: no more flows are handed out
-	file    io.ReaderAt                    // the file whose chunks the workers read, if it is one
+	file    io.ReaderAt                    // the file whose chunks the workers cut and read, if it is one
+	cutting sync.Mutex                     // a file's: the worker that cuts the next chunk holds it
+	cut     bool                           // a file's: the last chunk is cut, or the scan ends
 	working sync.WaitGroup                 // the batches handed to the workers and not done yet
 	free    chan *batch
 	jobs    chan *batch
 	done    chan *batch
-	halt    *halt           // stops the reader
-	exited  chan struct{}   // closed once the reader has stopped
+	halt    *halt           // stops the reader, or a file's workers
+	exited  chan struct{}   // closed once the reader has stopped, at once for a file, which has none
 	cleanup runtime.Cleanup // halts the reader of a Scanner dropped
-	rd      chunker         // the reader's, until exited is closed
+	rd      chunker         // the reader's, until exited is closed; a file's, under cutting
 
-	ready []*batch // the batches parsed, at their seq modulo its length
-	next  int      // the seq of the next batch to hand out
+	ready []*batch // the batches parsed, at their place in the loop's order (loop) modulo its length
+	next  int      // the place of the next batch to hand out
 	base  state    // of the Scanner after the batches handed out
 	text  []byte   // the Scanner's last line at base (Bytes)
 	cur   *batch   // the batch being handed out
@@ -113,6 +119,7 @@ type file interface {
 // from it: records, and the bad lines between them (items, in order).
 type batch struct {
 	seq     int
+	loop    int // its place in the loop's order: seq, or with EachFlow, among the batches not quiet (see turns)
 	buf     []byte
 	off     int64 // of a file: where buf is in it, and its length
 	size    int
@@ -131,6 +138,15 @@ type batch struct {
 	end     state   // after the batch
 	endText span    // the last line read
 	text    []byte  // the records joined from lines, which buf does not hold
+
+	// EachFlow's, of a batch for the loop (see turns): the Scanner's state
+	// before it, and its last line (Bytes), which the quiet batches
+	// before did not bring the loop; the batches before it whose flows
+	// are not all handed out, and whether its own are.
+	base     state
+	baseText []byte
+	behind   int
+	handed   bool
 }
 
 // An item is a record of a batch, or a bad line, with the Scanner's state
@@ -178,13 +194,19 @@ func (s *Scanner) state() state {
 	return state{tally: s.tally, line: s.lineNo, others: s.mixed.n, opts: s.ps.p.opts}
 }
 
+// then returns the state at, counted from base, counted from the start.
+func (base state) then(at state) state {
+	base.tally.add(at.tally)
+	base.line = at.line
+	base.others += at.others
+	base.opts |= at.opts
+	return base
+}
+
 // setState sets the Scanner's state to at, counted from base.
 func (s *Scanner) setState(base, at state) {
-	s.tally = base.tally
-	s.tally.add(at.tally)
-	s.lineNo = at.line
-	s.mixed.n = base.others + at.others
-	s.ps.p.opts = base.opts | at.opts
+	t := base.then(at)
+	s.tally, s.lineNo, s.mixed.n, s.ps.p.opts = t.tally, t.line, t.others, t.opts
 }
 
 // parallel reports whether the records of kind k are read in parallel,
@@ -217,7 +239,7 @@ func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 	p := &par{n: n, kind: k, each: each, free: make(chan *batch, 2*n), jobs: make(chan *batch, 2*n), done: make(chan *batch, 2*n),
 		halt: &halt{quit: make(chan struct{})}, exited: make(chan struct{}), ready: make([]*batch, 2*n)}
 	if each != nil {
-		p.turns = turns{ok: true, parked: make([]*batch, 2*n)}
+		p.turns = turns{ok: true, parked: make([]*batch, 2*n), held: make([]*batch, 0, 2*n)}
 	}
 	// What detection read may be all a live stream has to give for now:
 	// its whole lines are handed out without waiting for more (short).
@@ -239,28 +261,35 @@ func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 		w := &Scanner{given: s.format, format: s.format, name: s.name, maxLine: s.maxLine}
 		w.ps.Dialect = s.ps.Dialect
 		go func() {
-			for b := range p.jobs {
-				if p.file != nil {
+			for b := p.job(); b != nil; b = p.job() {
+				if p.file != nil && !b.uncut {
 					p.readChunk(b)
 				}
 				if !b.uncut {
 					w.scanSafe(b, p.kind, p.each != nil)
 				}
+				woke := true
 				if p.each != nil {
-					p.handOut(w, i, b)
+					woke = p.handOut(w, i, b)
 				} else {
 					p.done <- b
 					p.working.Done()
 				}
-				// The loop and the reader, which b's hand-off readied, wait
+				// The loop, or the reader, that b's hand-off readied waits
 				// on this core's queue until a worker blocks, which is
-				// when no batch is left to read: yield the core to them
-				// now, so that the batches come back before they run out.
-				runtime.Gosched()
+				// when no batch is left to read: yield the core to it now,
+				// so that the batches come back before they run out.
+				if woke || p.file == nil {
+					runtime.Gosched()
+				}
 			}
 		}()
 	}
-	go p.readAll()
+	if p.file == nil {
+		go p.readAll()
+	} else {
+		close(p.exited)
+	}
 	// A Scanner dropped before the end of its input stops its reader,
 	// and so its workers.
 	p.cleanup = runtime.AddCleanup(s, (*halt).stop, p.halt)
@@ -283,6 +312,11 @@ func (h *halt) stop() { h.once.Do(func() { close(h.quit) }) }
 func (p *par) end() {
 	p.halt.stop()
 	<-p.exited
+	if p.file != nil {
+		p.cutting.Lock()
+		p.cut = true
+		p.cutting.Unlock()
+	}
 	p.working.Wait()
 	p.cleanup.Stop()
 }
@@ -296,9 +330,15 @@ func (s *Scanner) nextItem() (*batch, *item) {
 	for {
 		if p.cur == nil {
 			b := p.wait(p.next)
+			if p.each != nil {
+				p.base, p.text = b.base, append(p.text[:0], b.baseText...)
+				if v := p.turns.panicked(); v != nil {
+					b.panic = v
+				}
+			}
 			if b.panic != nil {
 				// Kept for stopEach, and raised again by a loop after.
-				p.ready[b.seq%len(p.ready)] = b
+				p.ready[b.loop%len(p.ready)] = b
 				panic(b.panic)
 			}
 			if b.uncut || b.past {
@@ -357,16 +397,61 @@ func (b *batch) bytes(t span) []byte {
 	return b.buf[t.from:t.to]
 }
 
-// wait returns the batch seq once it is parsed.
-func (p *par) wait(seq int) *batch {
-	at := &p.ready[seq%len(p.ready)]
+// wait returns the batch at its place in the loop's order once it is
+// parsed.
+func (p *par) wait(loop int) *batch {
+	at := &p.ready[loop%len(p.ready)]
 	for *at == nil {
 		b := <-p.done
-		p.ready[b.seq%len(p.ready)] = b
+		p.ready[b.loop%len(p.ready)] = b
 	}
 	b := *at
 	*at = nil
 	return b
+}
+
+// sent returns the batches handed to the loop, once the parallel scan
+// ended (end).
+func (p *par) sent() int {
+	if p.each != nil {
+		return p.turns.sent
+	}
+	return p.rd.read
+}
+
+// job returns the next batch for a worker to read, nil once there is
+// none: the reader's, or of a file, its next chunk, cut by the worker.
+func (p *par) job() *batch {
+	if p.file == nil {
+		return <-p.jobs
+	}
+	var b *batch
+	select {
+	case b = <-p.free:
+	case <-p.halt.quit:
+		return nil
+	}
+	p.cutting.Lock()
+	defer p.cutting.Unlock()
+	if p.cut {
+		p.free <- b
+		return nil
+	}
+	p.cutSafe(b)
+	p.cut = b.last || b.uncut
+	p.working.Add(1)
+	return b
+}
+
+// cutSafe cuts a file's next chunk into b, keeping a panic of its ReadAt
+// in b, uncut, for the loop to raise in b's turn.
+func (p *par) cutSafe(b *batch) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.panic, b.uncut = v, true
+		}
+	}()
+	p.chunk(b)
 }
 
 // readAll reads the input into batches for the workers, until its end,
@@ -376,10 +461,11 @@ func (p *par) readAll() {
 	defer close(p.jobs)
 	var b *batch
 	defer func() {
-		// A Reader's panic, raised by the loop in its turn (scanSafe).
+		// A Reader's panic, raised by the loop in b's turn (scanSafe).
 		if v := recover(); v != nil {
-			b.panic = v
-			p.done <- b
+			b.panic, b.uncut = v, true
+			p.working.Add(1)
+			p.jobs <- b
 		}
 	}()
 	for {
@@ -389,13 +475,11 @@ func (p *par) readAll() {
 			return
 		}
 		p.chunk(b)
-		if b.uncut {
-			p.done <- b // for the Scanner to read alone
-			return
-		}
+		// An uncut batch, for the Scanner to read on alone from, goes to
+		// the loop in its turn too.
 		p.working.Add(1)
 		p.jobs <- b
-		if b.last {
+		if b.last || b.uncut {
 			return
 		}
 	}
@@ -408,7 +492,7 @@ func (p *par) readAll() {
 // that no record waits for the next. At stop, b is uncut.
 func (p *par) chunk(b *batch) {
 	c := &p.rd
-	b.seq, b.line, b.rel, b.last, b.open, b.uncut, b.past, b.panic = c.read, c.line, false, false, false, false, false, nil
+	b.seq, b.loop, b.line, b.rel, b.last, b.open, b.uncut, b.past, b.panic = c.read, c.read, c.line, false, false, false, false, false, nil
 	c.read++
 	if c.at != nil {
 		p.cutFile(b)
@@ -642,28 +726,72 @@ func (w *Scanner) scanSafe(b *batch, k kind, each bool) {
 // before hands them out. Waiting for its turn instead, a worker left its
 // core idle, and took the other's when it woke, away from its counts in
 // its caches.
+//
+// A batch whose flows are all it holds (quiet: no bad line, not the
+// last) does not go to the loop, which would only add its lines to the
+// Scanner's state: the turns add them (base), and the batch is read again
+// once its flows are handed out. So on a file, whose workers cut its
+// chunks too, the workers run alone on their cores, with no goroutine to
+// wake for each chunk. The other batches go to the loop, with the state
+// before them, in order, once the flows of every batch up to them are
+// handed out: a loop has those before an error it yields.
 type turns struct {
 	mu     sync.Mutex
 	next   int      // the seq of the next batch to take its turn
 	ok     bool     // every batch before next was read rightly
 	parked []*batch // read before their turn, at their seq modulo its length
+	base   state    // the Scanner's state after the batches before next
+	text   []byte   // and its last line
+	sent   int      // the batches for the loop
+	busy   int      // the batches whose turn is taken and whose flows are not all handed out
+	held   []*batch // the batches for the loop, in order, until the flows up to them are handed out
+	panic  any      // each's first panic, which the loop raises
+}
+
+// take takes b's turn, adding its state to the turns', and reports
+// whether b is quiet, which the loop does not have.
+func (t *turns) take(b *batch, ok bool) (quiet bool) {
+	quiet = ok && len(b.items) == 0 && !b.last && t.panic == nil
+	if !quiet {
+		b.loop, t.sent = t.sent, t.sent+1
+		b.base, b.baseText = t.base, append(b.baseText[:0], t.text...)
+		b.behind, b.handed = t.busy, false
+		t.held = append(t.held, b)
+	}
+	t.busy++
+	off := 0
+	if b.rel {
+		off = t.base.line
+	}
+	t.base = t.base.then(b.end.shift(off))
+	t.text = append(t.text[:0], b.bytes(b.endText)...)
+	return quiet
+}
+
+// panicked returns each's first panic, nil if none.
+func (t *turns) panicked() any {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.panic
 }
 
 // handOut hands the flows that worker w read from b to EachFlow's
-// function, and the batch to the loop, in b's turn: now, and those of the
-// batches after that were parked, or, before b's turn, once it comes.
-func (p *par) handOut(w *Scanner, worker int, b *batch) {
+// function, and the batch to the loop, or to be read again if quiet, in
+// b's turn: now, and those of the batches after that were parked, or,
+// before b's turn, once it comes. It reports whether it readied the loop.
+func (p *par) handOut(w *Scanner, worker int, b *batch) (woke bool) {
 	b.flows, w.flows = w.flows, b.flows // b's flows go with b, to whichever worker hands them out
 	t := &p.turns
 	t.mu.Lock()
 	if b.seq != t.next {
 		t.parked[b.seq%len(t.parked)] = b
 		t.mu.Unlock()
-		return
+		return false
 	}
 	for {
 		ok := t.ok && b.panic == nil && !b.past && !b.uncut
 		t.ok, t.next = ok, t.next+1
+		quiet := t.take(b, ok)
 		next := t.parked[t.next%len(t.parked)]
 		if next != nil && next.seq == t.next {
 			t.parked[t.next%len(t.parked)] = nil
@@ -672,23 +800,60 @@ func (p *par) handOut(w *Scanner, worker int, b *batch) {
 		}
 		t.mu.Unlock()
 		if ok && b.n > 0 && !p.stopped.Load() {
-			func() {
-				defer func() {
-					if v := recover(); v != nil {
-						b.panic = v
-					}
-				}()
-				p.each(worker, b.flows[:b.n])
-			}()
+			p.call(worker, b.flows[:b.n])
 		}
-		p.done <- b
-		p.working.Done()
+		woke = p.handed(b, quiet) || woke
 		if next == nil {
-			return
+			return woke
 		}
 		b = next
 		t.mu.Lock()
 	}
+}
+
+// handed ends the hand-out of b's flows: a quiet b is read again, and the
+// batches for the loop whose flows, and those of every batch before them,
+// are handed out go to it. It reports whether it sent the loop any.
+func (p *par) handed(b *batch, quiet bool) (woke bool) {
+	t := &p.turns
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.busy--
+	if quiet {
+		p.free <- b
+		p.working.Done()
+	} else {
+		b.handed = true
+	}
+	for _, h := range t.held {
+		if h.seq > b.seq {
+			h.behind--
+		}
+	}
+	for len(t.held) > 0 && t.held[0].handed && t.held[0].behind == 0 {
+		p.done <- t.held[0]
+		p.working.Done()
+		t.held, woke = t.held[:copy(t.held, t.held[1:])], true
+	}
+	return woke
+}
+
+// call calls EachFlow's function. A panic stops the hand-out, and the
+// loop raises it: on the next batch it has, which the turns send it, or
+// once the parallel scan ends.
+func (p *par) call(worker int, flows []Flow) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.stopped.Store(true)
+			t := &p.turns
+			t.mu.Lock()
+			if t.panic == nil {
+				t.panic = v
+			}
+			t.mu.Unlock()
+		}
+	}()
+	p.each(worker, flows)
 }
 
 // scanChunk reads the records of b's chunk, as the Scanner would read them
@@ -761,12 +926,12 @@ func (s *Scanner) stopEach() {
 	p := s.par
 	p.stopped.Store(true)
 	p.end()
-	seq := p.next
+	at := p.next
 	if p.cur != nil {
-		seq++
+		at++
 	}
-	for ; seq < p.rd.read; seq++ {
-		p.wait(seq)
+	for ; at < p.sent(); at++ {
+		p.wait(at)
 	}
 	p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
 }
@@ -782,8 +947,9 @@ func (s *Scanner) alone(b *batch) {
 		if c.at == nil {
 			rest = append(rest, b.buf...)
 		}
-		for seq := b.seq + 1; seq < c.read; seq++ {
-			if b := p.wait(seq); c.at == nil {
+		// The batches after b, none quiet, come to the loop in order.
+		for at := b.loop + 1; at < p.sent(); at++ {
+			if b := p.wait(at); c.at == nil {
 				rest = append(rest, b.buf...)
 			}
 		}
@@ -804,6 +970,9 @@ func (s *Scanner) alone(b *batch) {
 	s.setState(state{}, p.base)
 	s.line = p.text
 	p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
+	if v := p.turns.panicked(); v != nil {
+		panic(v) // each's, after the last batch the loop had
+	}
 }
 
 // errReader gives its error.

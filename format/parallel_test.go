@@ -422,30 +422,42 @@ func TestParallelReset(t *testing.T) {
 }
 
 // TestParallelDropped drops a Scanner after a few records of a parallel
-// scan: once it is garbage, the scan's goroutines end.
+// scan: once it is garbage, the scan's goroutines end, the three workers
+// and, of a stream, the reader.
 func TestParallelDropped(t *testing.T) {
 	data := corpusLines(t, "../testdata/corpus/proc.txt", "ipv", 4<<20)
-	before := runtime.NumGoroutine()
-	func() {
-		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Proc}, format.WithWorkers(3), format.WithChunk(64<<10))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range sc.Flows() {
-			break
-		}
-		if n := runtime.NumGoroutine(); n < before+4 {
-			t.Fatalf("%d goroutines during the scan, %d before", n, before)
-		}
-	}()
-	for range 100 {
-		runtime.GC()
-		if runtime.NumGoroutine() <= before {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		n    int // goroutines of the scan
+	}{
+		{"file", bytes.NewReader(data), 3},
+		{"stream", streamOnly{bytes.NewReader(data)}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			func() {
+				sc, err := format.NewScanner(tc.r, format.Dialect{Format: format.Proc}, format.WithWorkers(3), format.WithChunk(64<<10))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for range sc.Flows() {
+					break
+				}
+				if n := runtime.NumGoroutine(); n < before+tc.n {
+					t.Fatalf("%d goroutines during the scan, %d before; want %d more", n, before, tc.n)
+				}
+			}()
+			for range 100 {
+				runtime.GC()
+				if runtime.NumGoroutine() <= before {
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
+		})
 	}
-	t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
 }
 
 // TestParallelOtherKind stops a parallel loop over flows, then asks the

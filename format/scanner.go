@@ -209,7 +209,8 @@ func (s *Scanner) Stats() iter.Seq2[*Stats, error] { return scanAll(s, &s.own.st
 // Once the loop ends, each is called no more. By the time a bad line is
 // yielded, every flow before it has been handed to each, and some after
 // it may have been. A loop that stops ends the reading: the Scanner reads
-// no more of the input.
+// no more of the input. A panic of each is raised by the loop, and each is
+// called no more.
 func (s *Scanner) EachFlow(each func(worker int, flows []Flow)) iter.Seq[error] {
 	return func(yield func(error) bool) {
 		if s.parallel(kindFlow, each) {
