@@ -433,6 +433,11 @@ func (p *par) job() *batch {
 	}
 	p.cutting.Lock()
 	defer p.cutting.Unlock()
+	select {
+	case <-p.halt.quit: // a Scanner dropped: its file is cut no more
+		p.cut = true
+	default:
+	}
 	if p.cut {
 		p.free <- b
 		return nil
