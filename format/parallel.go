@@ -753,8 +753,9 @@ type turns struct {
 	panic  any      // each's first panic, which the loop raises
 }
 
-// take takes b's turn, adding its state to the turns', and reports
-// whether b is quiet, which the loop does not have.
+// take takes b's turn, adding its state to the turns' if it was read
+// rightly (ok), and reports whether b is quiet, which the loop does not
+// have.
 func (t *turns) take(b *batch, ok bool) (quiet bool) {
 	quiet = ok && len(b.items) == 0 && !b.last && t.panic == nil
 	if !quiet {
@@ -764,12 +765,14 @@ func (t *turns) take(b *batch, ok bool) (quiet bool) {
 		t.held = append(t.held, b)
 	}
 	t.busy++
-	off := 0
-	if b.rel {
-		off = t.base.line
+	if ok { // past a batch read wrongly, the loop reads on alone from it
+		off := 0
+		if b.rel {
+			off = t.base.line
+		}
+		t.base = t.base.then(b.end.shift(off))
+		t.text = append(t.text[:0], b.bytes(b.endText)...)
 	}
-	t.base = t.base.then(b.end.shift(off))
-	t.text = append(t.text[:0], b.bytes(b.endText)...)
 	return quiet
 }
 
