@@ -827,16 +827,16 @@ func (p *par) handed(b *batch, quiet bool) (woke bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.busy--
-	if quiet {
-		p.free <- b
-		p.working.Done()
-	} else {
-		b.handed = true
-	}
 	for _, h := range t.held {
 		if h.seq > b.seq {
 			h.behind--
 		}
+	}
+	if quiet {
+		p.free <- b // b is the reader's or a worker's from here
+		p.working.Done()
+	} else {
+		b.handed = true
 	}
 	for len(t.held) > 0 && t.held[0].handed && t.held[0].behind == 0 {
 		p.done <- t.held[0]
