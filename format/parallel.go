@@ -141,12 +141,11 @@ type batch struct {
 
 	// EachFlow's, of a batch for the loop (see turns): the Scanner's state
 	// before it, and its last line (Bytes), which the quiet batches
-	// before did not bring the loop; the batches before it whose flows
-	// are not all handed out, and whether its own are.
+	// before did not bring the loop; the batches up to it, itself too,
+	// whose flows are not all handed out.
 	base     state
 	baseText []byte
 	behind   int
-	handed   bool
 }
 
 // An item is a record of a batch, or a bad line, with the Scanner's state
@@ -761,7 +760,7 @@ func (t *turns) take(b *batch, ok bool) (quiet bool) {
 	if !quiet {
 		b.loop, t.sent = t.sent, t.sent+1
 		b.base, b.baseText = t.base, append(b.baseText[:0], t.text...)
-		b.behind, b.handed = t.busy, false
+		b.behind = t.busy + 1
 		t.held = append(t.held, b)
 	}
 	t.busy++
@@ -828,17 +827,15 @@ func (p *par) handed(b *batch, quiet bool) (woke bool) {
 	defer t.mu.Unlock()
 	t.busy--
 	for _, h := range t.held {
-		if h.seq > b.seq {
+		if h.seq >= b.seq {
 			h.behind--
 		}
 	}
 	if quiet {
 		p.free <- b // b is the reader's or a worker's from here
 		p.working.Done()
-	} else {
-		b.handed = true
 	}
-	for len(t.held) > 0 && t.held[0].handed && t.held[0].behind == 0 {
+	for len(t.held) > 0 && t.held[0].behind == 0 {
 		p.done <- t.held[0]
 		p.working.Done()
 		t.held, woke = t.held[:copy(t.held, t.held[1:])], true
