@@ -65,6 +65,7 @@ type par struct {
 	each    func(worker int, flows []Flow) // EachFlow's: the workers hand their flows to it
 	turns   turns                          // EachFlow's: whose flows may be handed out
 	stopped atomic.Bool                    // EachFlow's loop stopped: no more flows are handed out
+	work    atomic.Pointer[ahead]          // FlowsAhead's: the workers run it on each batch they read
 	file    io.ReaderAt                    // the file whose chunks the workers cut and read, if it is one
 	cutting sync.Mutex                     // a file's: the worker that cuts the next chunk holds it
 	cut     bool                           // a file's: the last chunk is cut, or the scan ends
@@ -146,6 +147,44 @@ type batch struct {
 	base     state
 	baseText []byte
 	behind   int
+
+	// FlowsAhead's: the work run on the batch's flows, nil if none, and
+	// what it made of them, which the batch keeps to be made again.
+	worked *ahead
+	made   any
+}
+
+// ahead is the work of a loop of FlowsAhead: a batch that records it has
+// run it (batch.worked) ran that loop's work, not an earlier one's.
+type ahead struct {
+	run func(worker int, flows []Flow, made *any)
+}
+
+// madeOf runs FlowsAhead's work w on b's flows unless a worker did, and
+// makes Made tell of flow i of b.
+func (s *Scanner) madeOf(b *batch, i int, w *ahead) {
+	if b.worked != w {
+		w.run(s.Workers(), b.flows[:b.n], &b.made)
+		b.worked = w
+	}
+	s.made, s.madeAt = b.made, i
+}
+
+// workSafe runs FlowsAhead's work, if any, on the flows worker read from
+// b, where they were read rightly, keeping a panic in b for the loop to
+// raise in b's turn, as scanSafe does.
+func (p *par) workSafe(worker int, b *batch) {
+	w := p.work.Load()
+	if w == nil || b.uncut || b.past || b.panic != nil || b.n == 0 {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			b.panic = v
+		}
+	}()
+	w.run(worker, b.flows[:b.n], &b.made)
+	b.worked = w
 }
 
 // An item is a record of a batch, or a bad line, with the Scanner's state
@@ -266,6 +305,9 @@ func (s *Scanner) parallel(k kind, each func(int, []Flow)) bool {
 				}
 				if !b.uncut {
 					w.scanSafe(b, p.kind, p.each != nil)
+				}
+				if p.each == nil {
+					p.workSafe(i, b)
 				}
 				woke := true
 				if p.each != nil {
@@ -496,7 +538,7 @@ func (p *par) readAll() {
 // that no record waits for the next. At stop, b is uncut.
 func (p *par) chunk(b *batch) {
 	c := &p.rd
-	b.seq, b.loop, b.line, b.rel, b.last, b.open, b.uncut, b.past, b.panic = c.read, c.read, c.line, false, false, false, false, false, nil
+	b.seq, b.loop, b.line, b.rel, b.last, b.open, b.uncut, b.past, b.panic, b.worked = c.read, c.read, c.line, false, false, false, false, false, nil, nil
 	c.read++
 	if c.at != nil {
 		p.cutFile(b)

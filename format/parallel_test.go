@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -22,7 +23,9 @@ import (
 // that fits its format, and writes down all that the Scanner tells after
 // each record or error and at the end: a parallel scan must tell the same
 // as a serial one. With every > 0, the loop stops after every that many
-// steps, and a new loop goes on.
+// steps, and a new loop goes on. The loops of flows take turns:
+// FlowsAhead first, whose work copies each batch of flows, and whose
+// loop checks that Made has each flow's copy, then Flows.
 func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...format.ScanOption) string {
 	t.Helper()
 	sc, err := format.NewScanner(r, d, append([]format.ScanOption{format.WithName("in")}, opts...)...)
@@ -62,6 +65,22 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 		fatal = err != nil && pe == nil
 		return fatal || every > 0 && n%every == 0
 	}
+	// FlowsAhead's work, on a worker that runs no other at once.
+	busy := make([]atomic.Bool, sc.Workers()+1)
+	work := func(w int, flows []format.Flow, made *any) {
+		if w < 0 || w >= len(busy) || !busy[w].CompareAndSwap(false, true) {
+			t.Errorf("worker %d of %d runs, or runs twice at once", w, len(busy))
+			return
+		}
+		defer busy[w].Store(false)
+		c, _ := (*made).(*[]format.Flow)
+		if c == nil {
+			c = new([]format.Flow)
+			*made = c
+		}
+		*c = append((*c)[:0], flows...)
+	}
+	loops := 0
 	fm, err := sc.Detect()
 	fmt.Fprintf(&b, "detect %v %v\n", fm, err)
 	for more := err == nil; more; {
@@ -79,6 +98,18 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 					break
 				}
 			}
+		case loops%2 == 0:
+			for f, err := range sc.FlowsAhead(work) {
+				if err == nil {
+					m, i := sc.Made()
+					if c, ok := m.(*[]format.Flow); !ok || i >= len(*c) || (*c)[i] != *f {
+						t.Errorf("step %d: Made tells of no copy of the flow", n)
+					}
+				}
+				if more = step(f, err); more {
+					break
+				}
+			}
 		default:
 			for f, err := range sc.Flows() {
 				if more = step(f, err); more {
@@ -87,6 +118,7 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 			}
 		}
 		more = more && !fatal
+		loops++
 	}
 	b.WriteString("end\n")
 	state(false)

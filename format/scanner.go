@@ -60,7 +60,13 @@ type Scanner struct {
 		f  Flow
 		e  Expect
 		st Stats
+		// FlowsAhead's where it reads alone: a batch of one flow, and what
+		// its work made of it.
+		one     [1]Flow
+		oneMade any
 	} // where the iterators read to
+	made    any         // what FlowsAhead's work made of the batch of its last flow (Made)
+	madeAt  int         // and the flow's index in it
 	pending *ParseError // the bad line the iterator yields next
 	flows   []Flow      // where EachFlow reads to
 
@@ -174,18 +180,44 @@ func NewScanner(r io.Reader, d Dialect, opts ...ScanOption) (*Scanner, error) {
 // next line if the loop does; any other error, such as the reader's, ends
 // it. Flows, Expects and Stats read the same input: call the one that fits
 // its format (see Detect).
-func (s *Scanner) Flows() iter.Seq2[*Flow, error] { return scanAll(s, &s.own.f) }
+func (s *Scanner) Flows() iter.Seq2[*Flow, error] { return scanAll(s, &s.own.f, nil) }
+
+// FlowsAhead returns an iterator over the flows as Flows does, having run
+// work on each batch of them first where it was read: with WithWorkers,
+// on the worker that parsed it, while the loop takes the batches before,
+// so that what can be made of each flow on its own is made on every core,
+// from the caches of the core that parsed it, and the loop does in order
+// only what must be done in order. In the loop, Made returns what work
+// made of the flow's batch.
+//
+// made is the batch's own: what work left in it when the batch was read
+// before (batches are read again, into the same memory), nil at first,
+// so that work makes its results once and reuses them. worker is the
+// number of the goroutine that runs work, below Workers()+1, and each run
+// on one worker comes after its last. The loop's goroutine is worker
+// Workers(): it runs work on the batches read before the loop began (by
+// a loop of Flows before), and on each flow alone where the Scanner reads
+// on alone, as it does without workers. A panic of work is raised by the
+// loop. work may run on flows that the Scanner discards and reads again,
+// where a record ran on past its chunk: it must change nothing but made.
+func (s *Scanner) FlowsAhead(work func(worker int, flows []Flow, made *any)) iter.Seq2[*Flow, error] {
+	return scanAll(s, &s.own.one[0], work)
+}
+
+// Made returns what FlowsAhead's work made of the batch of the flow that
+// it handed out last, and the flow's index in that batch.
+func (s *Scanner) Made() (made any, i int) { return s.made, s.madeAt }
 
 // Expects returns an iterator over the expectations of the input, from a
 // stream of one of the expectation formats; see Flows.
-func (s *Scanner) Expects() iter.Seq2[*Expect, error] { return scanAll(s, &s.own.e) }
+func (s *Scanner) Expects() iter.Seq2[*Expect, error] { return scanAll(s, &s.own.e, nil) }
 
 // Stats returns an iterator over the records of the table's counters, from
 // a stream of ConntrackStats or ProcStats; see Flows. The header of
 // /proc/net/stat/nf_conntrack is not a record: it says what the lines after
 // it hold. The lines of conntrack 1.2's -S, a counter a line, are one
 // record.
-func (s *Scanner) Stats() iter.Seq2[*Stats, error] { return scanAll(s, &s.own.st) }
+func (s *Scanner) Stats() iter.Seq2[*Stats, error] { return scanAll(s, &s.own.st, nil) }
 
 // EachFlow reads the flows of the input and hands them to each, in
 // batches, where they are read: with WithWorkers(n), on n goroutines at
@@ -295,7 +327,7 @@ func (s *Scanner) finish() {
 }
 
 // scanAll iterates over the records that s reads into r.
-func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
+func scanAll[T Flow | Expect | Stats](s *Scanner, r *T, work func(int, []Flow, *any)) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
 		var to rec
 		switch r := any(r).(type) {
@@ -306,7 +338,12 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 		case *Stats:
 			to.st = r
 		}
+		var w *ahead // this loop's work, which a batch records having run
+		if work != nil {
+			w = &ahead{work}
+		}
 		if s.parallel(to.kind(), nil) {
+			s.par.work.Store(w)
 			for {
 				b, it := s.nextItem()
 				if it == nil {
@@ -316,6 +353,9 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 				if it.err != nil {
 					ok = yield(nil, it.err)
 				} else {
+					if w != nil {
+						s.madeOf(b, it.rec, w)
+					}
 					ok = yield(recAt[T](b, it.rec), nil)
 				}
 				if !ok {
@@ -325,6 +365,10 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T) iter.Seq2[*T, error] {
 		}
 		for {
 			if s.scan(to) {
+				if w != nil {
+					w.run(s.Workers(), s.own.one[:], &s.own.oneMade)
+					s.made, s.madeAt = s.own.oneMade, 0
+				}
 				if !yield(r, nil) {
 					return
 				}
