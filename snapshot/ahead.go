@@ -2,34 +2,67 @@ package snapshot
 
 import (
 	"bytes"
+	"iter"
+	"runtime"
+	"slices"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 )
 
 // ahead is what a hash join's workers make of a batch of flows before the
-// join takes them, on the other cores (Prefetcher's workers), so that the
-// join does in order only what must be: of every flow its identity; of a
-// held flow its record, as the store keeps it; of a streamed flow the
-// held flow of its identity and, as if the two paired, their change. The
-// join pairs a streamed flow with another held flow, or with none, only
-// where its capture holds the identity twice, or where an ICMP flow lacks
-// its ICMP fields; it then does the work again itself.
+// join takes them, on the other cores, so that the join does in order only
+// what must be: of every flow whether the Diff selects it, and its
+// identity; of a held flow its record, as the store keeps it; of a
+// streamed flow the held flow of its identity and, as if the two paired,
+// their change. The join pairs a streamed flow with another held flow, or
+// with none, only where its capture holds the identity twice, or where an
+// ICMP flow lacks its ICMP fields; it then does the work again itself.
+// Each slice has an entry a flow of the batch.
 type ahead struct {
-	keys   [scanLen]flowKey
-	hashes [scanLen]uint64
+	skip   []bool // the Diff does not select the flow
+	keys   []flowKey
+	hashes []uint64
 	// The held flows' records, one after another, each where its span
 	// says, in a block for the store to keep as it is (store.adopt); a
 	// zero span is a flow the store's encoding refuses, which the join
 	// encodes again for the error.
 	block []byte
-	spans [scanLen]span
+	spans []span
 	// The held flow of each streamed flow's identity, -1 if none, and the
 	// change: of the two flows, nil if they are the same, or of the
 	// streamed one alone, with its Op for the join to set.
-	held    [scanLen]int32
-	changes [scanLen]*Change
+	held    []int32
+	changes []*Change
 }
+
+// resize makes a's slices hold n entries, keeping their memory.
+func (a *ahead) resize(n int) {
+	a.skip, a.keys, a.hashes = sized(a.skip, n), sized(a.keys, n), sized(a.hashes, n)
+	a.spans, a.held, a.changes = sized(a.spans, n), sized(a.held, n), sized(a.changes, n)
+}
+
+// sized returns s with n elements, grown if need be.
+func sized[T any](s []T, n int) []T { return slices.Grow(s[:0], n)[:n] }
+
+// A flowBatch is the flows that a join's work is run on: a Scanner's batch
+// (flows), or a Prefetcher's (recs).
+type flowBatch struct {
+	flows []format.Flow
+	recs  []Scanned
+}
+
+func (b flowBatch) len() int { return len(b.flows) + len(b.recs) }
+
+func (b flowBatch) at(i int) *format.Flow {
+	if b.recs != nil {
+		return &b.recs[i].Flow
+	}
+	return &b.flows[i]
+}
+
+// work is what a join's workers run on each batch, worker w into a.
+type work func(w int, b flowBatch, a *ahead)
 
 // joinWorker is a worker's own: to encode, decode and compare flows.
 type joinWorker struct {
@@ -40,15 +73,9 @@ type joinWorker struct {
 	fields []FieldChange
 }
 
-// Write takes a record from the encoder, which writes one a call.
-func (w *joinWorker) Write(p []byte) (int, error) {
-	w.recs = append(w.recs, p...)
-	return len(p), nil
-}
-
-// workers returns a join's workers' own, one for each of n workers and
-// one for the loop (see Prefetcher.setWork).
-func workers(n int) []*joinWorker {
+// joinWorkers returns a join's workers' own, one for each of n workers
+// and one for the loop, worker n.
+func joinWorkers(n int) []*joinWorker {
 	ws := make([]*joinWorker, n+1)
 	for i := range ws {
 		ws[i] = &joinWorker{}
@@ -56,23 +83,39 @@ func workers(n int) []*joinWorker {
 	return ws
 }
 
-// holdAhead returns the work on a batch of the held capture: identities
-// and records.
-func (d *Diff) holdAhead(ws []*joinWorker) func(int, *scanBatch) {
-	return func(w int, b *scanBatch) {
-		a, jw := b.prepare(), ws[w]
+// Write takes a record from the encoder, which writes one a call.
+func (w *joinWorker) Write(p []byte) (int, error) {
+	w.recs = append(w.recs, p...)
+	return len(p), nil
+}
+
+// selectAhead sets a's identities, their hashes, and which flows of b the
+// Diff selects.
+func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead) {
+	a.resize(b.len())
+	for i := range b.len() {
+		f := b.at(i)
+		a.skip[i] = !in.Match(d.opts.Filter, f)
+		a.keys[i] = identity(f, d.opts.Filter)
+		a.hashes[i] = a.keys[i].hash()
+	}
+}
+
+// holdAhead returns the work on a batch of the held capture, in:
+// identities and records.
+func (d *Diff) holdAhead(in *Input, ws []*joinWorker) work {
+	return func(w int, b flowBatch, a *ahead) {
+		d.selectAhead(in, b, a)
+		jw := ws[w]
 		if jw.enc == nil {
 			jw.enc = codec.NewMsgpackEncoder(jw)
 			jw.enc.SelfContained()
 		}
 		jw.recs = jw.recs[:0]
-		for i := range b.n {
-			f := &b.recs[i].Flow
-			a.keys[i] = identity(f, d.opts.Filter)
-			a.hashes[i] = a.keys[i].hash()
+		for i := range b.len() {
 			from := len(jw.recs)
 			a.spans[i] = span{}
-			if jw.enc.EncodeFlow(f) == nil {
+			if !a.skip[i] && jw.enc.EncodeFlow(b.at(i)) == nil {
 				a.spans[i] = span{int32(from), int32(len(jw.recs))}
 			}
 		}
@@ -87,46 +130,144 @@ func (d *Diff) holdAhead(ws []*joinWorker) func(int, *scanBatch) {
 // report the error.
 const left = -2
 
-// streamAhead returns the work on a batch of the streamed capture, once j
-// holds the other: identities, the held flow of each, and the change.
-func (d *Diff) streamAhead(j *join, ws []*joinWorker, heldOld bool) func(int, *scanBatch) {
-	return func(w int, b *scanBatch) {
-		a, jw := b.prepare(), ws[w]
+// streamAhead returns the work on a batch of the streamed capture, in,
+// once j holds the other: identities, the held flow of each, and the
+// change.
+func (d *Diff) streamAhead(in *Input, j *join, ws []*joinWorker, heldOld bool) work {
+	return func(w int, b flowBatch, a *ahead) {
+		d.selectAhead(in, b, a)
+		jw := ws[w]
 		if jw.dec == nil {
 			jw.dec = codec.NewMsgpackDecoder(nil)
 		}
-		for i := range b.n {
-			k := &a.keys[i]
-			*k = identity(&b.recs[i].Flow, d.opts.Filter)
-			a.hashes[i] = k.hash()
-		}
-		j.index.findMany(&j.s.keys, a.keys[:b.n], a.hashes[:b.n], a.held[:b.n])
-		for i := range b.n {
-			f := &b.recs[i].Flow
+		j.index.findMany(&j.s.keys, a.keys, a.hashes, a.held)
+		for i := range b.len() {
+			f := b.at(i)
 			a.changes[i] = nil
-			if a.held[i] < 0 {
+			switch {
+			case a.skip[i]:
+			case a.held[i] < 0:
 				a.changes[i] = onlyChange(0, f, !heldOld)
-				continue
-			}
-			if j.s.decode(jw.dec, int(a.held[i]), &jw.f) != nil {
+			case j.s.decode(jw.dec, int(a.held[i]), &jw.f) != nil:
 				a.held[i] = left
-				continue
-			}
-			old, new := &jw.f, f
-			if !heldOld {
-				old, new = f, &jw.f
-			}
-			if jw.fields = d.compare(jw.fields[:0], old, new); len(jw.fields) > 0 {
-				a.changes[i] = changed(jw.fields, old, new)
+			default:
+				old, new := &jw.f, f
+				if !heldOld {
+					old, new = f, &jw.f
+				}
+				if jw.fields = d.compare(jw.fields[:0], old, new); len(jw.fields) > 0 {
+					a.changes[i] = changed(jw.fields, old, new)
+				}
 			}
 		}
 	}
 }
 
-// prepare returns what the work makes of b, to be made again.
-func (b *scanBatch) prepare() *ahead {
-	if b.ahead == nil {
-		b.ahead = new(ahead)
+// A madeFlow is a flow of a join's capture, with what the join's work
+// made of it ahead: its batch's, at index i.
+type madeFlow struct {
+	f *format.Flow
+	a *ahead
+	i int
+}
+
+// aheadReader reads a join's capture, running the join's work on its
+// flows ahead: on the cores that parse it, where its Scanner parses on
+// several (format.Scanner.FlowsAhead), or else on a Prefetcher's workers,
+// one a core, which the Prefetcher copies the flows to.
+type aheadReader struct {
+	in *Input
+	sc *format.Scanner // text parsed on several cores
+	p  *Prefetcher     // or
+}
+
+func newAheadReader(in *Input) *aheadReader {
+	r := &aheadReader{in: in}
+	if lr, ok := in.records().(*lineRecords); ok && lr.statsDec == nil && lr.sc.Workers() > 1 {
+		r.sc = lr.sc
+	} else {
+		r.p = in.prefetch(prefetching{workers: runtime.GOMAXPROCS(0), flowsOnly: true})
 	}
-	return b.ahead
+	return r
+}
+
+// workers returns the number of the worker that the loop's goroutine runs
+// the work as; the workers' are below it.
+func (r *aheadReader) workers() int {
+	if r.sc != nil {
+		return r.sc.Workers()
+	}
+	return r.p.workers
+}
+
+// first returns the first flow that the Diff selects, a copy, or the error
+// before it; false at the end of the flows. flows goes on after it.
+func (r *aheadReader) first(x *format.Filter) (f format.Flow, ok bool, err error) {
+	if r.sc != nil {
+		for g, err := range r.sc.Flows() {
+			if err != nil {
+				return f, false, err
+			}
+			if r.in.Match(x, g) {
+				return *g, true, nil
+			}
+		}
+		return f, false, nil
+	}
+	for rec, err := r.p.next(); rec != nil || err != nil; rec, err = r.p.next() {
+		if err != nil {
+			return f, false, err
+		}
+		if r.in.Match(x, &rec.Flow) {
+			return rec.Flow, true, nil
+		}
+	}
+	return f, false, nil
+}
+
+// flows returns an iterator over the flows after those read so far, each
+// with what w made of it, and the errors; its loop may not go on after
+// an error.
+func (r *aheadReader) flows(w work) iter.Seq2[madeFlow, error] {
+	return func(yield func(madeFlow, error) bool) {
+		if r.sc != nil {
+			for f, err := range r.sc.FlowsAhead(func(worker int, flows []format.Flow, made *any) {
+				a, _ := (*made).(*ahead)
+				if a == nil {
+					a = new(ahead)
+					*made = a
+				}
+				w(worker, flowBatch{flows: flows}, a)
+			}) {
+				m, i := r.sc.Made()
+				if a, _ := m.(*ahead); !yield(madeFlow{f, a, i}, err) {
+					return
+				}
+			}
+			return
+		}
+		r.p.setWork(func(worker int, b *scanBatch) {
+			if b.ahead == nil {
+				b.ahead = new(ahead)
+			}
+			w(worker, flowBatch{recs: b.recs[:b.n]}, b.ahead)
+		})
+		for rec, err := r.p.next(); rec != nil || err != nil; rec, err = r.p.next() {
+			var m madeFlow
+			if rec != nil {
+				b, i := r.p.at()
+				m = madeFlow{&rec.Flow, b.ahead, i}
+			}
+			if !yield(m, err) {
+				return
+			}
+		}
+	}
+}
+
+// stop stops a Prefetcher's reading; a Scanner's ends with its input.
+func (r *aheadReader) stop() {
+	if r.p != nil {
+		r.p.Stop()
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"iter"
 	"math"
 	"net/netip"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -288,54 +287,68 @@ func (d *Diff) hashJoin(e *emitter) {
 	}
 	heldOld := !d.opts.HoldNew
 	j := newJoin()
-	how := prefetching{filter: d.opts.Filter, workers: runtime.GOMAXPROCS(0), flowsOnly: true}
-	ws := workers(how.workers)
 	// The streamed capture's first flow, read first, so that an event
 	// stream is refused before any change.
-	sp := stream.prefetch(how)
-	defer sp.Stop()
-	first, firstErr := sp.next()
-	if first != nil {
-		if d.err = table(&first.Flow, !heldOld); d.err != nil {
+	sr := newAheadReader(stream)
+	defer sr.stop()
+	first, ok, firstErr := sr.first(d.opts.Filter)
+	if ok {
+		if d.err = table(&first, !heldOld); d.err != nil {
 			return
 		}
 	}
-	hp := hold.prefetch(how)
-	defer hp.Stop()
-	hp.setWork(d.holdAhead(ws))
-	for rec, err := hp.next(); rec != nil || err != nil; rec, err = hp.next() {
+	hr := newAheadReader(hold)
+	defer hr.stop()
+	ws := joinWorkers(max(hr.workers(), sr.workers()))
+	var adopted *ahead // the batch whose records the store adopted last
+	last := 0
+	for m, err := range hr.flows(d.holdAhead(hold, ws)) {
 		if d.err = err; err != nil {
 			return
 		}
-		f := &rec.Flow
-		if d.err = table(f, heldOld); d.err != nil {
+		a, i := m.a, m.i
+		if a.skip[i] {
+			continue
+		}
+		if d.err = table(m.f, heldOld); d.err != nil {
 			return
 		}
-		b, i := hp.at()
-		if i == 0 { // a batch of records made ahead: the store keeps their block
-			j.s.adopt(b.ahead.block)
+		if a != adopted || i <= last { // a batch of records made ahead: the store keeps their block
+			j.s.adopt(a.block)
+			j.index.warm(a.hashes[i:])
+			adopted = a
 		}
-		a := b.ahead
-		if !e.hold(j, f, &a.keys[i], a.hashes[i], a.spans[i], heldOld) {
+		last = i
+		if !e.hold(j, m.f, &a.keys[i], a.hashes[i], a.spans[i], heldOld) {
 			return
 		}
 	}
-	hp.Stop() // its workers' own (ws) are the streamed capture's now
+	hr.stop() // its workers' own (ws) are the streamed capture's now
 	// The identities only the streamed capture has, to find those it holds
 	// twice: as many as the held capture has flows, so that memory grows
 	// with the held capture only; the flows beyond go unchecked.
 	j.ready(max(j.s.keys.n, minOnly))
-	sp.setWork(d.streamAhead(j, ws, heldOld))
-	for rec, err := first, firstErr; rec != nil || err != nil; rec, err = sp.next() {
+	if d.err = firstErr; firstErr != nil {
+		return
+	}
+	if ok {
+		k := identity(&first, d.opts.Filter)
+		if !e.stream(j, &first, &k, heldOld, nil, 0) {
+			return
+		}
+	}
+	for m, err := range sr.flows(d.streamAhead(stream, j, ws, heldOld)) {
 		if d.err = err; err != nil {
 			return
 		}
-		f := &rec.Flow
-		if d.err = table(f, !heldOld); d.err != nil {
+		a, i := m.a, m.i
+		if a.skip[i] {
+			continue
+		}
+		if d.err = table(m.f, !heldOld); d.err != nil {
 			return
 		}
-		b, i := sp.at()
-		if !e.stream(j, f, &b.ahead.keys[i], heldOld, b.ahead, i) {
+		if !e.stream(j, m.f, &a.keys[i], heldOld, a, i) {
 			return
 		}
 	}

@@ -245,6 +245,7 @@ func (s *store) sorted() []int32 {
 // the table grows without reading the keys.
 type keyIndex struct {
 	slots []uint64
+	warmt uint64 // what warm read, so that its reads are made
 }
 
 // slot returns the slot of key n with hash h.
@@ -285,6 +286,20 @@ func (x *keyIndex) findMany(keys *chunks[flowKey], ks []flowKey, hs []uint64, fo
 			}
 		}
 	}
+}
+
+// warm reads the slots where the probes for hashes hs start, so that the
+// core waits on their cache misses at once, rather than one after another
+// in the inserts of their keys that follow.
+func (x *keyIndex) warm(hs []uint64) {
+	if len(x.slots) == 0 {
+		return
+	}
+	var sum uint64
+	for _, h := range hs {
+		sum += x.slots[x.home(h)]
+	}
+	x.warmt = sum
 }
 
 // probe returns the number of k, whose hash is h, among keys, or -1 and

@@ -1,0 +1,102 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/gen"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// TestDiffWorkers diffs text captures whose Scanners parse on several
+// workers, so that the join's work runs where the flows are parsed
+// (format.Scanner.FlowsAhead), a hundred chunks each, and checks that it finds what a Diff of the same captures
+// read on one goroutine finds, through a Prefetcher: the same changes in
+// the same order, counts and error. The captures: a table and the same
+// table read later, with flows held twice, a filter, each held, a bad
+// line in either, an event stream streamed.
+func TestDiffWorkers(t *testing.T) {
+	table := func(churn uint64) string {
+		var b bytes.Buffer
+		if err := gen.WriteTable(format.NewWriter(&b, format.Dialect{Format: format.Proc}), 20000, 1, churn); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	old, new := table(0), table(7)
+	ls := strings.SplitAfter(old, "\n")
+	twice := strings.Join(ls[:10000], "") + strings.Join(ls[5000:], "") // flows 5000 to 9999 held twice
+	bad := strings.Join(ls[:15000], "") + "not a flow\n" + strings.Join(ls[15000:], "")
+	events, err := os.ReadFile("../testdata/corpus/conntrack-E.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcp := format.TCP
+	tests := []struct {
+		name     string
+		old, new string
+		opts     snapshot.DiffOptions
+		has      string // what the Diff finds (\x00 its start), to show the test is sound
+	}{
+		{"churned", old, new, snapshot.DiffOptions{}, "\nchanged "},
+		{"churned, new held", old, new, snapshot.DiffOptions{HoldNew: true}, "\nremoved "},
+		{"volatile, tcp only", old, new, snapshot.DiffOptions{Volatile: true, Filter: &format.Filter{Proto: &tcp}}, "Unchanged:0 "},
+		{"held twice", twice, new, snapshot.DiffOptions{}, "Duplicates:5000 "},
+		{"streamed twice", old, twice, snapshot.DiffOptions{}, "Duplicates:5000 "},
+		{"bad line held", bad, new, snapshot.DiffOptions{}, "error 15001:1: family"},
+		{"bad line streamed", old, bad, snapshot.DiffOptions{}, "Unchanged:15000 "},
+		// Refused before the duplicates of the held capture: first.
+		{"events streamed", twice, string(events), snapshot.DiffOptions{}, "\x00error snapshot: diff: the new capture is an event stream"},
+	}
+	for _, tt := range tests {
+		diff := func(opts ...format.ScanOption) string {
+			in := func(text string) *snapshot.Input {
+				in, err := snapshot.Open(strings.NewReader(text), snapshot.Text(format.Auto), format.Dialect{}, opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return in
+			}
+			d := mustDiff(t, in(tt.old), in(tt.new), tt.opts)
+			var b strings.Builder
+			for c, err := range d.Changes() {
+				if err != nil {
+					fmt.Fprintf(&b, "error %v\n", err)
+					break
+				}
+				fmt.Fprintf(&b, "%v %+v %+v %+v\n", c.Op, c.Old, c.New, c.Fields)
+			}
+			fmt.Fprintf(&b, "%+v\n", d.Summary())
+			return b.String()
+		}
+		want := diff()
+		if !strings.Contains("\x00"+want, tt.has) {
+			t.Fatalf("%s: %q not found: %.300s", tt.name, tt.has, want)
+		}
+		if got := diff(format.WithWorkers(2)); got != want {
+			t.Errorf("%s: on workers, the Diff differs:\n%s", tt.name, firstDiffLine(want, got))
+		}
+	}
+}
+
+// firstDiffLine shows the first line where a and b differ.
+func firstDiffLine(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range max(len(al), len(bl)) {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d of %d:\none goroutine: %.300s\nworkers:       %.300s", i+1, len(al), x, y)
+		}
+	}
+	return ""
+}
