@@ -15,7 +15,7 @@ import (
 // and hands out their records in order, each with the same errors,
 // positions, line numbers and counts as a Scanner without it. n below 2,
 // the default, parses on the caller's goroutine alone. A chunk is some
-// 64 KiB of whole lines, and at most 2n are read ahead, so that a pipe's
+// 128 KiB of whole lines, and at most 2n are read ahead, so that a pipe's
 // memory stays bounded. A file, an input with ReadAt, Seek and Size (an
 // *io.SectionReader over an *os.File, a *bytes.Reader), is cut where it
 // is, by the workers in turn, and each worker reads its own chunks: the
@@ -44,10 +44,13 @@ func WithWorkers(n int) ScanOption {
 // chunkSize is the size of a parallel scan's chunks: small enough that a
 // chunk, and the records a worker parses from it (Flow is some 400 bytes,
 // more than its line), are still in the caches when the worker writes
-// them and when the loop reads them. With chunks of 1 MiB, checking a
-// million flows on two cores took a quarter more CPU time than on one,
-// most of it waiting on memory (BENCHMARKS.md).
-const chunkSize = 64 << 10
+// them and when the loop reads them, and large enough that the reads,
+// cuts and hand-offs of a chunk cost little beside its parsing. With
+// chunks of 1 MiB, checking a million flows on two cores took a quarter
+// more CPU time than on one, most of it waiting on memory; against 64 KiB,
+// 128 KiB take check and stats less CPU time on two cores, and diff and
+// convert as much (BENCHMARKS.md).
+const chunkSize = 128 << 10
 
 // A par is a parallel scan under way. A goroutine of its own reads
 // chunks of whole lines (chunker) into batches, and hands them to n
