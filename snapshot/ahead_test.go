@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/gen"
@@ -20,14 +22,7 @@ import (
 // table read later, with flows held twice, a filter, each held, a bad
 // line in either, an event stream streamed.
 func TestDiffWorkers(t *testing.T) {
-	table := func(churn uint64) string {
-		var b bytes.Buffer
-		if err := gen.WriteTable(format.NewWriter(&b, format.Dialect{Format: format.Proc}), 20000, 1, churn); err != nil {
-			t.Fatal(err)
-		}
-		return b.String()
-	}
-	old, new := table(0), table(7)
+	old, new := genTable(t, 20000, 0), genTable(t, 20000, 7)
 	ls := strings.SplitAfter(old, "\n")
 	twice := strings.Join(ls[:10000], "") + strings.Join(ls[5000:], "") // flows 5000 to 9999 held twice
 	bad := strings.Join(ls[:15000], "") + "not a flow\n" + strings.Join(ls[15000:], "")
@@ -80,6 +75,46 @@ func TestDiffWorkers(t *testing.T) {
 		if got := diff(format.WithWorkers(2)); got != want {
 			t.Errorf("%s: on workers, the Diff differs:\n%s", tt.name, firstDiffLine(want, got))
 		}
+	}
+}
+
+// genTable returns a table of n flows of internal/gen, churned if churn
+// is not 0, as /proc/net/nf_conntrack prints it.
+func genTable(t *testing.T, n int, churn uint64) string {
+	var b bytes.Buffer
+	if err := gen.WriteTable(format.NewWriter(&b, format.Dialect{Format: format.Proc}), n, 1, churn); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestDiffRestStop stops a loop among the held flows that no streamed
+// flow paired with, which workers decode ahead: the Diff's goroutines
+// end with it.
+func TestDiffRestStop(t *testing.T) {
+	old := genTable(t, 20000, 0)
+	new := strings.Join(strings.SplitAfter(old, "\n")[:100], "")
+	before := runtime.NumGoroutine()
+	d := mustDiff(t, open(t, old), open(t, new), snapshot.DiffOptions{})
+	removed := 0
+	for c, err := range d.Changes() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Op == snapshot.Removed {
+			if removed++; removed == 5000 {
+				break
+			}
+		}
+	}
+	if removed != 5000 {
+		t.Fatalf("%d flows removed, want 5000 before the loop stops", removed)
+	}
+	for i := 0; runtime.NumGoroutine() > before; i++ {
+		if i == 100 {
+			t.Fatalf("%d goroutines left running, %d before the Diff", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

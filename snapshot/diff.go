@@ -5,10 +5,13 @@ import (
 	"iter"
 	"math"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
+	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
 )
 
@@ -420,18 +423,93 @@ func (e *emitter) rest(j *join, heldOld bool) bool {
 	if !heldOld {
 		op = Added
 	}
-	for i, m := range j.matched {
-		if m != unpaired {
-			continue
+	for b := range j.unpaired(op, heldOld) {
+		for _, c := range b.changes {
+			if !e.emit(c) {
+				return false
+			}
 		}
-		if e.d.err = j.s.get(i, &j.f); e.d.err != nil {
-			return false
-		}
-		if !e.only(op, &j.f, heldOld) {
+		if e.d.err = b.err; b.err != nil {
 			return false
 		}
 	}
 	return true
+}
+
+// restLen is the held flows that a worker of join.unpaired reads at once.
+const restLen = 1024
+
+// A restBatch is the changes of op of the unpaired held flows among
+// restLen of a join, and the error of a record that would not decode,
+// which ends them.
+type restBatch struct {
+	changes []*Change
+	err     error
+}
+
+// unpaired returns an iterator over the changes of op of j's held flows
+// that no streamed flow paired with, in their order, restLen held flows a
+// batch: beyond one batch, workers, one a core, decode them ahead while
+// the loop takes the batches before; at most two a worker wait for it.
+func (j *join) unpaired(op Op, heldOld bool) iter.Seq[restBatch] {
+	return func(yield func(restBatch) bool) {
+		n := (len(j.matched) + restLen - 1) / restLen
+		if n <= 1 {
+			yield(j.unpairedIn(j.s.dec, 0, op, heldOld))
+			return
+		}
+		workers := runtime.GOMAXPROCS(0)
+		out := make([]chan restBatch, 2*workers) // batch k's at k modulo its length
+		tokens := make(chan struct{}, len(out))  // a batch taken, to the loop's
+		for i := range out {
+			out[i] = make(chan restBatch, 1)
+			tokens <- struct{}{}
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		var next atomic.Int64
+		for range workers {
+			go func() {
+				dec := codec.NewMsgpackDecoder(nil)
+				for {
+					select {
+					case <-tokens:
+					case <-stop:
+						return
+					}
+					k := int(next.Add(1) - 1)
+					if k >= n {
+						return
+					}
+					out[k%len(out)] <- j.unpairedIn(dec, k*restLen, op, heldOld)
+				}
+			}()
+		}
+		for k := range n {
+			b := <-out[k%len(out)]
+			tokens <- struct{}{}
+			if !yield(b) || b.err != nil {
+				return
+			}
+		}
+	}
+}
+
+// unpairedIn returns the batch of changes of op of the unpaired held flows
+// of j from from, decoded with dec.
+func (j *join) unpairedIn(dec *codec.MsgpackDecoder, from int, op Op, heldOld bool) restBatch {
+	var b restBatch
+	var f format.Flow
+	for i := from; i < min(from+restLen, len(j.matched)); i++ {
+		if j.matched[i] != unpaired {
+			continue
+		}
+		if b.err = j.s.decode(dec, i, &f); b.err != nil {
+			break
+		}
+		b.changes = append(b.changes, onlyChange(op, &f, heldOld))
+	}
+	return b
 }
 
 // identity returns f's identity in a Diff that selects with x: where x
