@@ -245,18 +245,8 @@ func (s *store) sorted() []int32 {
 // the table grows without reading the keys.
 type keyIndex struct {
 	slots []uint64
-	// grown gives the table that the index grows into next, made ready
-	// on a goroutine of its own once the index is three quarters of the
-	// way to growing: the kernel gives its pages there, on another core,
-	// rather than in the insert that grows the index, which took 50 ms
-	// for a million keys, all of them on the loop of a hash join.
-	grown chan []uint64
 	warmt uint64 // what warm read, so that its reads are made
 }
-
-// readyAt is the size of a table from which the index makes the next one
-// ready ahead (keyIndex.grown): 512 KiB.
-const readyAt = 1 << 16
 
 // slot returns the slot of key n with hash h.
 func slot(h uint64, n int32) uint64 { return h&^(1<<32-1) | uint64(uint32(n)+1) }
@@ -356,37 +346,16 @@ func (x *keyIndex) add(h uint64, n int32) {
 // fit makes the table large enough for key n: twice the keys, that probes
 // stay short.
 func (x *keyIndex) fit(n int32) {
-	if need := 2 * (int(n) + 1); need <= len(x.slots) {
-		if x.grown == nil && len(x.slots) >= readyAt && 4*need > 3*len(x.slots) {
-			x.grown = ready(2 * len(x.slots))
-		}
+	if 2*(int(n)+1) <= len(x.slots) {
 		return
 	}
 	old := x.slots
-	if x.grown != nil {
-		x.slots, x.grown = <-x.grown, nil
-	} else {
-		x.slots = make([]uint64, max(2*len(old), 1024))
-	}
+	x.slots = make([]uint64, max(2*len(old), 1024))
 	for _, s := range old {
 		if s != 0 {
 			x.place(s)
 		}
 	}
-}
-
-// ready returns a channel that gives a table of n empty slots once the
-// kernel has given all its pages, on a goroutine of its own.
-func ready(n int) chan []uint64 {
-	c := make(chan []uint64, 1)
-	go func() {
-		slots := make([]uint64, n)
-		for i := 0; i < n; i += 512 { // a write a page
-			slots[i] = 0
-		}
-		c <- slots
-	}()
-	return c
 }
 
 // place puts slot s in a free slot, from its home on.
@@ -401,7 +370,6 @@ func (x *keyIndex) place(s uint64) {
 
 // reset empties the index.
 func (x *keyIndex) reset() {
-	x.grown = nil
 	if len(x.slots) > 1024 {
 		x.slots = nil // rather than clear a large table for a few keys
 	}
