@@ -3,8 +3,10 @@ package format_test
 import (
 	"bytes"
 	"io"
+	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -75,4 +77,49 @@ func TestFlowsAheadPanic(t *testing.T) {
 			}
 		}()
 	}
+}
+
+// TestFlowsAheadEnds stops a loop of FlowsAhead after its first flow:
+// work runs no more once the loop has ended, neither while the Scanner
+// reads on with EachFlow nor later, and a Scanner dropped after such a
+// loop, whose work refers to it, stops its goroutines.
+func TestFlowsAheadEnds(t *testing.T) {
+	data, total := manyLines(t, 2000)
+	before := runtime.NumGoroutine()
+	func() {
+		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var runs atomic.Int64
+		work := func(w int, flows []format.Flow, made *any) {
+			runs.Add(1)
+			*made = sc // refers to the Scanner, as a work that reads its options would
+		}
+		for range sc.FlowsAhead(work) {
+			break
+		}
+		ran := runs.Load()
+		flows := 1
+		for range sc.EachFlow(func(w int, fs []format.Flow) { flows += len(fs) }) {
+		}
+		time.Sleep(20 * time.Millisecond)
+		if n := runs.Load(); n != ran || ran == 0 {
+			t.Errorf("work ran %d times by the loop's end, %d after", ran, n)
+		}
+		if flows != total {
+			t.Errorf("%d flows, want %d", flows, total)
+		}
+		for range sc.FlowsAhead(work) {
+			break
+		}
+	}()
+	for range 100 {
+		runtime.GC()
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
 }

@@ -69,6 +69,8 @@ type par struct {
 	turns   turns                          // EachFlow's: whose flows may be handed out
 	stopped atomic.Bool                    // EachFlow's loop stopped: no more flows are handed out
 	work    atomic.Pointer[ahead]          // FlowsAhead's: the workers run it on each batch they read
+	running sync.RWMutex                   // FlowsAhead's: held for reading while a worker runs work
+	gen     uint64                         // the FlowsAhead loops begun
 	file    io.ReaderAt                    // the file whose chunks the workers cut and read, if it is one
 	cutting sync.Mutex                     // a file's: the worker that cuts the next chunk holds it
 	cut     bool                           // a file's: the last chunk is cut, or the scan ends
@@ -151,34 +153,59 @@ type batch struct {
 	baseText []byte
 	behind   int
 
-	// FlowsAhead's: the work run on the batch's flows, nil if none, and
-	// what it made of them, which the batch keeps to be made again.
-	worked *ahead
+	// FlowsAhead's: the loop whose work ran on the batch's flows (its
+	// gen, 0 if none), and what the work made of them, which the batch
+	// keeps to be made again.
+	worked uint64
 	made   any
 }
 
-// ahead is the work of a loop of FlowsAhead: a batch that records it has
-// run it (batch.worked) ran that loop's work, not an earlier one's.
+// ahead is the work of a loop of FlowsAhead, the gen-th of its parallel
+// scan: a batch that records gen has run run (batch.worked). The batch
+// does not hold run, so that the workers, parked, do not keep a loop's
+// work, and what it refers to, from the garbage collector.
 type ahead struct {
 	run func(worker int, flows []Flow, made *any)
+	gen uint64
+}
+
+// startWork makes the workers run w, the work of a new loop, on the
+// batches they read.
+func (p *par) startWork(w *ahead) {
+	p.gen++
+	w.gen = p.gen
+	p.work.Store(w)
+}
+
+// stopWork makes the workers run FlowsAhead's work no more, once its loop
+// ends, and waits for those that run it.
+func (p *par) stopWork() {
+	p.work.Store(nil)
+	p.running.Lock()
+	p.running.Unlock()
 }
 
 // madeOf runs FlowsAhead's work w on b's flows unless a worker did, and
 // makes Made tell of flow i of b.
 func (s *Scanner) madeOf(b *batch, i int, w *ahead) {
-	if b.worked != w {
+	if b.worked != w.gen {
 		w.run(s.Workers(), b.flows[:b.n], &b.made)
-		b.worked = w
+		b.worked = w.gen
 	}
-	s.made, s.madeAt = b.made, i
+	s.ahead.made, s.ahead.at = b.made, i
 }
 
 // workSafe runs FlowsAhead's work, if any, on the flows worker read from
 // b, where they were read rightly, keeping a panic in b for the loop to
 // raise in b's turn, as scanSafe does.
 func (p *par) workSafe(worker int, b *batch) {
-	w := p.work.Load()
-	if w == nil || b.uncut || b.past || b.panic != nil || b.n == 0 {
+	if p.work.Load() == nil || b.uncut || b.past || b.panic != nil || b.n == 0 {
+		return
+	}
+	p.running.RLock()
+	defer p.running.RUnlock()
+	w := p.work.Load() // not stopped since
+	if w == nil {
 		return
 	}
 	defer func() {
@@ -187,7 +214,7 @@ func (p *par) workSafe(worker int, b *batch) {
 		}
 	}()
 	w.run(worker, b.flows[:b.n], &b.made)
-	b.worked = w
+	b.worked = w.gen
 }
 
 // An item is a record of a batch, or a bad line, with the Scanner's state
@@ -541,7 +568,7 @@ func (p *par) readAll() {
 // that no record waits for the next. At stop, b is uncut.
 func (p *par) chunk(b *batch) {
 	c := &p.rd
-	b.seq, b.loop, b.line, b.rel, b.last, b.open, b.uncut, b.past, b.panic, b.worked = c.read, c.read, c.line, false, false, false, false, false, nil, nil
+	b.seq, b.loop, b.line, b.rel, b.last, b.open, b.uncut, b.past, b.panic, b.worked = c.read, c.read, c.line, false, false, false, false, false, nil, 0
 	c.read++
 	if c.at != nil {
 		p.cutFile(b)

@@ -60,13 +60,8 @@ type Scanner struct {
 		f  Flow
 		e  Expect
 		st Stats
-		// FlowsAhead's where it reads alone: a batch of one flow, and what
-		// its work made of it.
-		one     [1]Flow
-		oneMade any
 	} // where the iterators read to
-	made    any         // what FlowsAhead's work made of the batch of its last flow (Made)
-	madeAt  int         // and the flow's index in it
+	ahead   *aheadState // FlowsAhead's, once called
 	pending *ParseError // the bad line the iterator yields next
 	flows   []Flow      // where EachFlow reads to
 
@@ -190,23 +185,43 @@ func (s *Scanner) Flows() iter.Seq2[*Flow, error] { return scanAll(s, &s.own.f, 
 // only what must be done in order. In the loop, Made returns what work
 // made of the flow's batch.
 //
-// made is the batch's own: what work left in it when the batch was read
-// before (batches are read again, into the same memory), nil at first,
-// so that work makes its results once and reuses them. worker is the
-// number of the goroutine that runs work, below Workers()+1, and each run
-// on one worker comes after its last. The loop's goroutine is worker
-// Workers(): it runs work on the batches read before the loop began (by
-// a loop of Flows before), and on each flow alone where the Scanner reads
-// on alone, as it does without workers. A panic of work is raised by the
-// loop. work may run on flows that the Scanner discards and reads again,
-// where a record ran on past its chunk: it must change nothing but made.
+// made is the batch's own: what work, or the work of a loop before, left
+// in it when the batch was read before (batches are read again, into the
+// same memory), nil at first, so that work makes its results once and
+// reuses them. worker is the number of the goroutine that runs work,
+// below Workers()+1, and each run on one worker comes after its last. The
+// loop's goroutine is worker Workers(): it runs work on the batches that
+// were read before the loop began, and on each flow alone where the
+// Scanner reads on alone, as it does without workers. Once the loop ends,
+// work runs no more: the loop waits for the workers that run it. A panic
+// of work is raised by the loop, as a panic of the Reader is. work may
+// run on flows that the Scanner discards and reads again, where a record
+// ran on past its chunk: it must change nothing but made.
 func (s *Scanner) FlowsAhead(work func(worker int, flows []Flow, made *any)) iter.Seq2[*Flow, error] {
-	return scanAll(s, &s.own.one[0], work)
+	if s.ahead == nil {
+		s.ahead = new(aheadState)
+	}
+	return scanAll(s, &s.ahead.one[0], work)
 }
 
 // Made returns what FlowsAhead's work made of the batch of the flow that
-// it handed out last, and the flow's index in that batch.
-func (s *Scanner) Made() (made any, i int) { return s.made, s.madeAt }
+// its loop handed out last, and the flow's index in that batch.
+func (s *Scanner) Made() (made any, i int) {
+	if s.ahead == nil {
+		return nil, 0
+	}
+	return s.ahead.made, s.ahead.at
+}
+
+// aheadState is what FlowsAhead keeps, apart from the Scanner, whose
+// other iterators do not use it: Made's, and where the Scanner reads
+// alone, the batch of one flow that it reads to and what work made of it.
+type aheadState struct {
+	made    any
+	at      int
+	one     [1]Flow
+	oneMade any
+}
 
 // Expects returns an iterator over the expectations of the input, from a
 // stream of one of the expectation formats; see Flows.
@@ -338,12 +353,16 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T, work func(int, []Flow, *
 		case *Stats:
 			to.st = r
 		}
-		var w *ahead // this loop's work, which a batch records having run
+		var w *ahead // this loop's work
 		if work != nil {
-			w = &ahead{work}
+			w = &ahead{run: work}
+			defer func() { s.ahead.made = nil }()
 		}
 		if s.parallel(to.kind(), nil) {
-			s.par.work.Store(w)
+			if w != nil {
+				s.par.startWork(w)
+				defer s.par.stopWork()
+			}
 			for {
 				b, it := s.nextItem()
 				if it == nil {
@@ -366,8 +385,9 @@ func scanAll[T Flow | Expect | Stats](s *Scanner, r *T, work func(int, []Flow, *
 		for {
 			if s.scan(to) {
 				if w != nil {
-					w.run(s.Workers(), s.own.one[:], &s.own.oneMade)
-					s.made, s.madeAt = s.own.oneMade, 0
+					a := s.ahead
+					w.run(s.Workers(), a.one[:], &a.oneMade)
+					a.made, a.at = a.oneMade, 0
 				}
 				if !yield(r, nil) {
 					return
