@@ -20,6 +20,7 @@ import (
 // ICMP flow lacks its ICMP fields; it then does the work again itself.
 // Each slice has an entry a flow of the batch.
 type ahead struct {
+	runs   int    // the work's runs on it: a batch read again has more
 	skip   []bool // the Diff does not select the flow
 	keys   []flowKey
 	hashes []uint64
@@ -92,6 +93,7 @@ func (w *joinWorker) Write(p []byte) (int, error) {
 // selectAhead sets a's identities, their hashes, and which flows of b the
 // Diff selects.
 func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead) {
+	a.runs++
 	a.resize(b.len())
 	for i := range b.len() {
 		f := b.at(i)
@@ -102,10 +104,16 @@ func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead) {
 }
 
 // holdAhead returns the work on a batch of the held capture, in:
-// identities and records.
+// identities and records. The records of a batch of one flow, as a
+// Scanner that reads on alone gives, the store encodes into its own
+// blocks, rather than keep a block a flow.
 func (d *Diff) holdAhead(in *Input, ws []*joinWorker) work {
 	return func(w int, b flowBatch, a *ahead) {
 		d.selectAhead(in, b, a)
+		if b.len() == 1 {
+			a.spans[0], a.block = span{}, nil
+			return
+		}
 		jw := ws[w]
 		if jw.enc == nil {
 			jw.enc = codec.NewMsgpackEncoder(jw)
@@ -172,9 +180,10 @@ type madeFlow struct {
 }
 
 // aheadReader reads a join's capture, running the join's work on its
-// flows ahead: on the cores that parse it, where its Scanner parses on
-// several (format.Scanner.FlowsAhead), or else on a Prefetcher's workers,
-// one a core, which the Prefetcher copies the flows to.
+// flows ahead: on the Scanner's workers, where its Scanner parses on
+// several (format.WithWorkers, format.Scanner.FlowsAhead), or else on a
+// Prefetcher's workers, one a core, which the Prefetcher copies the flows
+// to.
 type aheadReader struct {
 	in *Input
 	sc *format.Scanner // text parsed on several cores
@@ -265,7 +274,9 @@ func (r *aheadReader) flows(w work) iter.Seq2[madeFlow, error] {
 	}
 }
 
-// stop stops a Prefetcher's reading; a Scanner's ends with its input.
+// stop stops a Prefetcher's reading. A Scanner reads ahead until its
+// input ends or it is garbage (format.WithWorkers), and runs the work no
+// more once the loop of flows ends.
 func (r *aheadReader) stop() {
 	if r.p != nil {
 		r.p.Stop()

@@ -20,12 +20,20 @@ import (
 // read on one goroutine finds, through a Prefetcher: the same changes in
 // the same order, counts and error. The captures: a table and the same
 // table read later, with flows held twice, a filter, each held, a bad
-// line in either, an event stream streamed.
+// line in either, a line too long, XML over lines, an event stream
+// streamed.
 func TestDiffWorkers(t *testing.T) {
 	old, new := genTable(t, 20000, 0), genTable(t, 20000, 7)
 	ls := strings.SplitAfter(old, "\n")
 	twice := strings.Join(ls[:10000], "") + strings.Join(ls[5000:], "") // flows 5000 to 9999 held twice
 	bad := strings.Join(ls[:15000], "") + "not a flow\n" + strings.Join(ls[15000:], "")
+	long := strings.Join(ls[:15000], "") + strings.Repeat("x", format.DefaultMaxLine+1) + "\n" + strings.Join(ls[15000:], "")
+	// conntrack's XML, an element a line: cut before each <flow>.
+	var xb bytes.Buffer
+	if err := gen.WriteTable(format.NewWriter(&xb, format.Dialect{Format: format.XML}), 20000, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	xml := strings.ReplaceAll(xb.String(), "><", ">\n<")
 	events, err := os.ReadFile("../testdata/corpus/conntrack-E.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +52,9 @@ func TestDiffWorkers(t *testing.T) {
 		{"streamed twice", old, twice, snapshot.DiffOptions{}, "Duplicates:5000 "},
 		{"bad line held", bad, new, snapshot.DiffOptions{}, "error 15001:1: family"},
 		{"bad line streamed", old, bad, snapshot.DiffOptions{}, "Unchanged:15000 "},
+		{"long line held", long, new, snapshot.DiffOptions{}, "error 15001:"},
+		{"XML over lines held", xml, new, snapshot.DiffOptions{}, "\nchanged "},
+		{"XML over lines streamed", old, xml, snapshot.DiffOptions{}, "Changed:0 Unchanged:20000 "},
 		// Refused before the duplicates of the held capture: first.
 		{"events streamed", twice, string(events), snapshot.DiffOptions{}, "\x00error snapshot: diff: the new capture is an event stream"},
 	}

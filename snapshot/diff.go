@@ -282,7 +282,7 @@ func (e *emitter) paired(c *Change) bool {
 }
 
 // hashJoin holds one capture in a store, indexed, and streams the other.
-// Workers, one a core, make what they can of each flow ahead (see ahead).
+// Workers make what they can of each flow ahead (see ahead, aheadReader).
 func (d *Diff) hashJoin(e *emitter) {
 	hold, stream := d.old, d.new
 	if d.opts.HoldNew {
@@ -303,8 +303,8 @@ func (d *Diff) hashJoin(e *emitter) {
 	hr := newAheadReader(hold)
 	defer hr.stop()
 	ws := joinWorkers(max(hr.workers(), sr.workers()))
-	var adopted *ahead // the batch whose records the store adopted last
-	last := 0
+	var adopted *ahead // the batch, and its run, whose records the store adopted last
+	runs := 0
 	for m, err := range hr.flows(d.holdAhead(hold, ws)) {
 		if d.err = err; err != nil {
 			return
@@ -316,17 +316,20 @@ func (d *Diff) hashJoin(e *emitter) {
 		if d.err = table(m.f, heldOld); d.err != nil {
 			return
 		}
-		if a != adopted || i <= last { // a batch of records made ahead: the store keeps their block
-			j.s.adopt(a.block)
+		if a != adopted || a.runs != runs { // a batch of records made ahead: the store keeps their block
+			if len(a.block) > 0 {
+				j.s.adopt(a.block)
+			}
 			j.index.warm(a.hashes[i:])
-			adopted = a
+			adopted, runs = a, a.runs
 		}
-		last = i
 		if !e.hold(j, m.f, &a.keys[i], a.hashes[i], a.spans[i], heldOld) {
 			return
 		}
 	}
-	hr.stop() // its workers' own (ws) are the streamed capture's now
+	// The held capture is read to its end, and its work ran its last: its
+	// workers' own (ws) are the streamed capture's now.
+	hr.stop()
 	// The identities only the streamed capture has, to find those it holds
 	// twice: as many as the held capture has flows, so that memory grows
 	// with the held capture only; the flows beyond go unchecked.
@@ -478,8 +481,13 @@ func (j *join) unpaired(op Op, heldOld bool) iter.Seq[restBatch] {
 						return
 					}
 					k := int(next.Add(1) - 1)
-					if k >= n {
+					select {
+					case <-stop:
 						return
+					default:
+						if k >= n {
+							return
+						}
 					}
 					out[k%len(out)] <- j.unpairedIn(dec, k*restLen, op, heldOld)
 				}
