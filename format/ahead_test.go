@@ -32,7 +32,7 @@ func TestFlowsAheadWorkers(t *testing.T) {
 		}
 		var batches, flows [3]atomic.Int64
 		flowsSeen, bad := 1, 0
-		for _, err := range sc.FlowsAhead(func(w int, fs []format.Flow, made *any) {
+		for a, err := range format.FlowsAhead(sc, func(w int, fs []format.Flow, made *int) {
 			batches[w].Add(1)
 			flows[w].Add(int64(len(fs)))
 			*made = len(fs)
@@ -41,8 +41,8 @@ func TestFlowsAheadWorkers(t *testing.T) {
 				bad++
 				continue
 			}
-			if m, i := sc.Made(); m.(int) <= i {
-				t.Fatalf("%s: flow %d of a batch of %v", input.name, i, m)
+			if *a.Made <= a.Index {
+				t.Fatalf("%s: flow %d of a batch of %d", input.name, a.Index, *a.Made)
 			}
 			flowsSeen++
 		}
@@ -73,7 +73,7 @@ func TestFlowsAheadPanic(t *testing.T) {
 					t.Errorf("%d workers: recovered %v, want work's panic", workers, v)
 				}
 			}()
-			for range sc.FlowsAhead(func(int, []format.Flow, *any) { panic("work failed") }) {
+			for range format.FlowsAhead(sc, func(int, []format.Flow, *int) { panic("work failed") }) {
 			}
 		}()
 	}
@@ -92,11 +92,11 @@ func TestFlowsAheadEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		var runs atomic.Int64
-		work := func(w int, flows []format.Flow, made *any) {
+		work := func(w int, flows []format.Flow, made **format.Scanner) {
 			runs.Add(1)
 			*made = sc // refers to the Scanner, as a work that reads its options would
 		}
-		for range sc.FlowsAhead(work) {
+		for range format.FlowsAhead(sc, work) {
 			break
 		}
 		ran := runs.Load()
@@ -110,7 +110,7 @@ func TestFlowsAheadEnds(t *testing.T) {
 		if flows != total {
 			t.Errorf("%d flows, want %d", flows, total)
 		}
-		for range sc.FlowsAhead(work) {
+		for range format.FlowsAhead(sc, work) {
 			break
 		}
 	}()

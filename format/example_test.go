@@ -203,6 +203,36 @@ udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10
 	// tcp 5000 udp 5000
 }
 
+// FlowsAhead hands the flows out in order, each with what work made of
+// its batch on the core that parsed it: here, the flows' keys, which the
+// loop uses as it meets each flow, as a join would.
+func ExampleFlowsAhead() {
+	capture := strings.Repeat(`tcp      6 117 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1 mark=0 use=1
+udp      17 29 src=10.0.0.1 dst=10.0.0.53 sport=5353 dport=53 [UNREPLIED] src=10.0.0.53 dst=10.0.0.1 sport=53 dport=5353 mark=0 use=1
+`, 5000)
+	sc, err := format.NewScanner(strings.NewReader(capture), format.Dialect{Format: format.Auto}, format.WithWorkers(4))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	seen := map[string]int{}
+	for a, err := range format.FlowsAhead(sc, func(w int, flows []format.Flow, keys *[]string) {
+		*keys = (*keys)[:0]
+		for i := range flows {
+			f := &flows[i]
+			*keys = append(*keys, fmt.Sprintf("%v %v:%d", f.Proto, f.Orig.Dst, f.Orig.DstPort))
+		}
+	}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		seen[(*a.Made)[a.Index]]++
+	}
+	fmt.Println(seen)
+	// Output: map[tcp 10.0.0.2:80:5000 udp 10.0.0.53:53:5000]
+}
+
 func ExampleParseError_Underline() {
 	var f format.Flow
 	err := new(format.Dialect{Format: format.IPLegacy}).Parse([]byte("tcp      6 117 SYN_SENT src= dst= sport=50291 dport=25"), &f)

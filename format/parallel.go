@@ -186,7 +186,7 @@ func (p *par) stopWork() {
 }
 
 // madeOf runs FlowsAhead's work w on b's flows unless a worker did, and
-// makes Made tell of flow i of b.
+// keeps what it made, and i, for FlowsAhead to hand out with flow i of b.
 func (s *Scanner) madeOf(b *batch, i int, w *ahead) {
 	if b.worked != w.gen {
 		w.run(s.Workers(), b.flows[:b.n], &b.made)

@@ -25,7 +25,7 @@ import (
 // as a serial one. With every > 0, the loop stops after every that many
 // steps, and a new loop goes on. The loops of flows take turns:
 // FlowsAhead first, whose work copies each batch of flows, and whose
-// loop checks that Made has each flow's copy, then Flows.
+// loop checks that what work made has each flow's copy, then Flows.
 func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...format.ScanOption) string {
 	t.Helper()
 	sc, err := format.NewScanner(r, d, append([]format.ScanOption{format.WithName("in")}, opts...)...)
@@ -67,18 +67,13 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 	}
 	// FlowsAhead's work, on a worker that runs no other at once.
 	busy := make([]atomic.Bool, sc.Workers()+1)
-	work := func(w int, flows []format.Flow, made *any) {
+	work := func(w int, flows []format.Flow, made *[]format.Flow) {
 		if w < 0 || w >= len(busy) || !busy[w].CompareAndSwap(false, true) {
 			t.Errorf("worker %d of %d runs, or runs twice at once", w, len(busy))
 			return
 		}
 		defer busy[w].Store(false)
-		c, _ := (*made).(*[]format.Flow)
-		if c == nil {
-			c = new([]format.Flow)
-			*made = c
-		}
-		*c = append((*c)[:0], flows...)
+		*made = append((*made)[:0], flows...)
 	}
 	loops := 0
 	fm, err := sc.Detect()
@@ -99,14 +94,11 @@ func trace(t testing.TB, r io.Reader, d format.Dialect, every int, opts ...forma
 				}
 			}
 		case loops%2 == 0:
-			for f, err := range sc.FlowsAhead(work) {
-				if err == nil {
-					m, i := sc.Made()
-					if c, ok := m.(*[]format.Flow); !ok || i >= len(*c) || (*c)[i] != *f {
-						t.Errorf("step %d: Made tells of no copy of the flow", n)
-					}
+			for a, err := range format.FlowsAhead(sc, work) {
+				if err == nil && (a.Index >= len(*a.Made) || (*a.Made)[a.Index] != *a.Flow) {
+					t.Errorf("step %d: what work made tells of no copy of the flow", n)
 				}
-				if more = step(f, err); more {
+				if more = step(a.Flow, err); more {
 					break
 				}
 			}

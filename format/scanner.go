@@ -177,44 +177,63 @@ func NewScanner(r io.Reader, d Dialect, opts ...ScanOption) (*Scanner, error) {
 // its format (see Detect).
 func (s *Scanner) Flows() iter.Seq2[*Flow, error] { return scanAll(s, &s.own.f, nil) }
 
-// FlowsAhead returns an iterator over the flows as Flows does, having run
-// work on each batch of them first where it was read: with WithWorkers,
-// on the worker that parsed it, while the loop takes the batches before,
-// so that what can be made of each flow on its own is made on every core,
-// from the caches of the core that parsed it, and the loop does in order
-// only what must be done in order. In the loop, Made returns what work
-// made of the flow's batch.
+// FlowsAhead returns an iterator over the flows of s as s.Flows does,
+// having run work on each batch of them first where it was read, each
+// flow with what work made of its batch: with WithWorkers, work runs on
+// the worker that parsed the batch, while the loop takes the batches
+// before, so that what can be made of each flow on its own is made on
+// every core, from the caches of the core that parsed it, and the loop
+// does in order only what must be done in order.
 //
-// made is the batch's own: what work, or the work of a loop before, left
-// in it when the batch was read before (batches are read again, into the
-// same memory), nil at first, so that work makes its results once and
-// reuses them. worker is the number of the goroutine that runs work,
-// below Workers()+1, and each run on one worker comes after its last. The
-// loop's goroutine is worker Workers(): it runs work on the batches that
-// were read before the loop began, and on each flow alone where the
-// Scanner reads on alone, as it does without workers. Once the loop ends,
-// work runs no more: the loop waits for the workers that run it. A panic
-// of work is raised by the loop, as a panic of the Reader is. work may
-// run on flows that the Scanner discards and reads again, where a record
-// ran on past its chunk: it must change nothing but made.
-func (s *Scanner) FlowsAhead(work func(worker int, flows []Flow, made *any)) iter.Seq2[*Flow, error] {
-	if s.ahead == nil {
-		s.ahead = new(aheadState)
+// made is the batch's own: what work left in it when the batch was read
+// before (batches are read again, into the same memory), the zero M at
+// first, so that work makes its results once and reuses them. worker is
+// the number of the goroutine that runs work, below s.Workers()+1, and
+// each run on one worker comes after its last. The loop's goroutine is
+// worker s.Workers(): it runs work on the batches that were read before
+// the loop began, and on each flow alone where the Scanner reads on
+// alone, as it does without workers. Once the loop ends, work runs no
+// more: the loop waits for the workers that run it. A panic of work is
+// raised by the loop, as a panic of the Reader is. work may run on flows
+// that the Scanner discards and reads again, where a record ran on past
+// its chunk: it must change nothing but made.
+func FlowsAhead[M any](s *Scanner, work func(worker int, flows []Flow, made *M)) iter.Seq2[Ahead[M], error] {
+	return func(yield func(Ahead[M], error) bool) {
+		if s.ahead == nil {
+			s.ahead = new(aheadState)
+		}
+		run := func(worker int, flows []Flow, made *any) {
+			m, _ := (*made).(*M) // or what a loop of another M left
+			if m == nil {
+				m = new(M)
+				*made = m
+			}
+			work(worker, flows, m)
+		}
+		for f, err := range scanAll(s, &s.ahead.one[0], run) {
+			var a Ahead[M]
+			if err == nil {
+				a = Ahead[M]{Flow: f, Made: s.ahead.made.(*M), Index: s.ahead.at}
+			}
+			if !yield(a, err) {
+				return
+			}
+		}
 	}
-	return scanAll(s, &s.ahead.one[0], work)
 }
 
-// Made returns what FlowsAhead's work made of the batch of the flow that
-// its loop handed out last, and the flow's index in that batch.
-func (s *Scanner) Made() (made any, i int) {
-	if s.ahead == nil {
-		return nil, 0
-	}
-	return s.ahead.made, s.ahead.at
+// Ahead is a flow that FlowsAhead hands out, valid until the next
+// iteration, with what its work made of the flow's batch, and the flow's
+// index in the batch's flows that work was given.
+type Ahead[M any] struct {
+	Flow  *Flow
+	Made  *M
+	Index int
 }
 
 // aheadState is what FlowsAhead keeps, apart from the Scanner, whose
-// other iterators do not use it: Made's, and where the Scanner reads
+// other iterators do not use it: what work made of the batch of the flow
+// handed out last, and its index in it, and where the Scanner reads
 // alone, the batch of one flow that it reads to and what work made of it.
 type aheadState struct {
 	made    any

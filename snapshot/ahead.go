@@ -181,7 +181,7 @@ type madeFlow struct {
 
 // aheadReader reads a join's capture, running the join's work on its
 // flows ahead: on the Scanner's workers, where its Scanner parses on
-// several (format.WithWorkers, format.Scanner.FlowsAhead), or else on a
+// several (format.WithWorkers, format.FlowsAhead), or else on a
 // Prefetcher's workers, one a core, which the Prefetcher copies the flows
 // to.
 type aheadReader struct {
@@ -240,16 +240,10 @@ func (r *aheadReader) first(x *format.Filter) (f format.Flow, ok bool, err error
 func (r *aheadReader) flows(w work) iter.Seq2[madeFlow, error] {
 	return func(yield func(madeFlow, error) bool) {
 		if r.sc != nil {
-			for f, err := range r.sc.FlowsAhead(func(worker int, flows []format.Flow, made *any) {
-				a, _ := (*made).(*ahead)
-				if a == nil {
-					a = new(ahead)
-					*made = a
-				}
+			for m, err := range format.FlowsAhead(r.sc, func(worker int, flows []format.Flow, a *ahead) {
 				w(worker, flowBatch{flows: flows}, a)
 			}) {
-				m, i := r.sc.Made()
-				if a, _ := m.(*ahead); !yield(madeFlow{f, a, i}, err) {
+				if !yield(madeFlow{m.Flow, m.Made, m.Index}, err) {
 					return
 				}
 			}

@@ -15,13 +15,13 @@ import (
 )
 
 // TestDiffWorkers diffs text captures whose Scanners parse on several
-// workers, so that the join's work runs where the flows are parsed
-// (format.Scanner.FlowsAhead), a hundred chunks each, and checks that it finds what a Diff of the same captures
-// read on one goroutine finds, through a Prefetcher: the same changes in
-// the same order, counts and error. The captures: a table and the same
-// table read later, with flows held twice, a filter, each held, a bad
-// line in either, a line too long, XML over lines, an event stream
-// streamed.
+// workers, a hundred chunks each, so that the join's work runs where the
+// flows are parsed (format.FlowsAhead), and checks that it finds what a
+// Diff of the same captures read on one goroutine finds, through a
+// Prefetcher: the same changes in the same order, counts and error. The
+// captures: a table and the same table read later, with flows held
+// twice, a filter, each held, a bad line in either, a line too long, XML
+// over lines, an event stream streamed.
 func TestDiffWorkers(t *testing.T) {
 	old, new := genTable(t, 20000, 0), genTable(t, 20000, 7)
 	ls := strings.SplitAfter(old, "\n")
