@@ -957,6 +957,12 @@ func (w *Scanner) scanChunk(b *batch, k kind, each bool) {
 				fs = &w.flows
 			}
 			if n == len(*fs) {
+				if n == 0 {
+					// Room for the flows of lines of 128 bytes or more,
+					// made once, rather than grown from one by doubling,
+					// whose garbage cost page faults.
+					*fs = slices.Grow(*fs, len(b.buf)/128+1)
+				}
 				*fs = append(*fs, Flow{})
 			}
 			r.f = &(*fs)[n]
