@@ -471,16 +471,23 @@ func TestParallelDropped(t *testing.T) {
 					t.Fatalf("%d goroutines during the scan, %d before", n, before)
 				}
 			}()
-			for range 100 {
-				runtime.GC()
-				if runtime.NumGoroutine() <= before {
-					return
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
+			dropped(t, before)
 		})
 	}
+}
+
+// dropped checks that the goroutines of a Scanner dropped end, leaving as
+// many as before it.
+func dropped(t *testing.T, before int) {
+	t.Helper()
+	for range 100 {
+		runtime.GC()
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
 }
 
 // TestParallelOtherKind stops a parallel loop over flows, then asks the

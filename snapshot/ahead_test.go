@@ -84,7 +84,8 @@ func TestDiffWorkers(t *testing.T) {
 			t.Fatalf("%s: %q not found: %.300s", tt.name, tt.has, want)
 		}
 		if got := diff(format.WithWorkers(2)); got != want {
-			t.Errorf("%s: on workers, the Diff differs:\n%s", tt.name, firstDiffLine(want, got))
+			t.Errorf("%s: on workers, the Diff differs:\none goroutine: %.300s\nworkers:       %.300s",
+				tt.name, firstDiff([]byte(want), []byte(got)), firstDiff([]byte(got), []byte(want)))
 		}
 	}
 }
@@ -127,22 +128,4 @@ func TestDiffRestStop(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// firstDiffLine shows the first line where a and b differ.
-func firstDiffLine(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range max(len(al), len(bl)) {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d of %d:\none goroutine: %.300s\nworkers:       %.300s", i+1, len(al), x, y)
-		}
-	}
-	return ""
 }
