@@ -171,14 +171,6 @@ func (d *Diff) streamAhead(in *Input, j *join, ws []*joinWorker, heldOld bool) w
 	}
 }
 
-// A madeFlow is a flow of a join's capture, with what the join's work
-// made of it ahead: its batch's, at index i.
-type madeFlow struct {
-	f *format.Flow
-	a *ahead
-	i int
-}
-
 // aheadReader reads a join's capture, running the join's work on its
 // flows ahead: on the Scanner's workers, where its Scanner parses on
 // several (format.WithWorkers, format.FlowsAhead), or else on a
@@ -235,15 +227,15 @@ func (r *aheadReader) first(x *format.Filter) (f format.Flow, ok bool, err error
 }
 
 // flows returns an iterator over the flows after those read so far, each
-// with what w made of it, and the errors; its loop may not go on after
-// an error.
-func (r *aheadReader) flows(w work) iter.Seq2[madeFlow, error] {
-	return func(yield func(madeFlow, error) bool) {
+// with what w made of its batch, and the errors; its loop may not go on
+// after an error.
+func (r *aheadReader) flows(w work) iter.Seq2[format.Ahead[ahead], error] {
+	return func(yield func(format.Ahead[ahead], error) bool) {
 		if r.sc != nil {
 			for m, err := range format.FlowsAhead(r.sc, func(worker int, flows []format.Flow, a *ahead) {
 				w(worker, flowBatch{flows: flows}, a)
 			}) {
-				if !yield(madeFlow{m.Flow, m.Made, m.Index}, err) {
+				if !yield(m, err) {
 					return
 				}
 			}
@@ -256,10 +248,10 @@ func (r *aheadReader) flows(w work) iter.Seq2[madeFlow, error] {
 			w(worker, flowBatch{recs: b.recs[:b.n]}, b.ahead)
 		})
 		for rec, err := r.p.next(); rec != nil || err != nil; rec, err = r.p.next() {
-			var m madeFlow
+			var m format.Ahead[ahead]
 			if rec != nil {
 				b, i := r.p.at()
-				m = madeFlow{&rec.Flow, b.ahead, i}
+				m = format.Ahead[ahead]{Flow: &rec.Flow, Made: b.ahead, Index: i}
 			}
 			if !yield(m, err) {
 				return

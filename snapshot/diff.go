@@ -309,11 +309,11 @@ func (d *Diff) hashJoin(e *emitter) {
 		if d.err = err; err != nil {
 			return
 		}
-		a, i := m.a, m.i
+		a, i := m.Made, m.Index
 		if a.skip[i] {
 			continue
 		}
-		if d.err = table(m.f, heldOld); d.err != nil {
+		if d.err = table(m.Flow, heldOld); d.err != nil {
 			return
 		}
 		if a != adopted || a.runs != runs { // a batch of records made ahead: the store keeps their block
@@ -323,7 +323,7 @@ func (d *Diff) hashJoin(e *emitter) {
 			j.index.warm(a.hashes[i:])
 			adopted, runs = a, a.runs
 		}
-		if !e.hold(j, m.f, &a.keys[i], a.hashes[i], a.spans[i], heldOld) {
+		if !e.hold(j, m.Flow, &a.keys[i], a.hashes[i], a.spans[i], heldOld) {
 			return
 		}
 	}
@@ -347,14 +347,14 @@ func (d *Diff) hashJoin(e *emitter) {
 		if d.err = err; err != nil {
 			return
 		}
-		a, i := m.a, m.i
+		a, i := m.Made, m.Index
 		if a.skip[i] {
 			continue
 		}
-		if d.err = table(m.f, !heldOld); d.err != nil {
+		if d.err = table(m.Flow, !heldOld); d.err != nil {
 			return
 		}
-		if !e.stream(j, m.f, &a.keys[i], heldOld, a, i) {
+		if !e.stream(j, m.Flow, &a.keys[i], heldOld, a, i) {
 			return
 		}
 	}
