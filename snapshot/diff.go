@@ -480,14 +480,14 @@ func (j *join) unpaired(op Op, heldOld bool) iter.Seq[restBatch] {
 					case <-stop:
 						return
 					}
-					k := int(next.Add(1) - 1)
 					select {
-					case <-stop:
+					case <-stop: // the loop ended while this worker took a token
 						return
 					default:
-						if k >= n {
-							return
-						}
+					}
+					k := int(next.Add(1) - 1)
+					if k >= n {
+						return
 					}
 					out[k%len(out)] <- j.unpairedIn(dec, k*restLen, op, heldOld)
 				}
