@@ -77,6 +77,7 @@ func main() {
 	// EPIPE instead of killing the process, so that the command ends
 	// quietly with the status it earned: see brokenPipe.
 	signal.Ignore(syscall.SIGPIPE)
+	delayFirstGC(startHeap)
 	os.Exit(run(os.Args[1:], os.Stdin, stdoutStream{os.Stdout}, os.Stderr))
 }
 
