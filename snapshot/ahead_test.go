@@ -87,6 +87,13 @@ func TestDiffWorkers(t *testing.T) {
 			t.Errorf("%s: on workers, the Diff differs:\none goroutine: %.300s\nworkers:       %.300s",
 				tt.name, firstDiff([]byte(want), []byte(got)), firstDiff([]byte(got), []byte(want)))
 		}
+		// The held flows' index grows aside from 1,024 slots on.
+		restore := snapshot.SetAsideFrom(1024)
+		if got := diff(format.WithWorkers(2)); got != want {
+			t.Errorf("%s: on workers, the index growing aside, the Diff differs:\none goroutine: %.300s\nworkers:       %.300s",
+				tt.name, firstDiff([]byte(want), []byte(got)), firstDiff([]byte(got), []byte(want)))
+		}
+		restore()
 	}
 }
 

@@ -302,6 +302,7 @@ func (d *Diff) hashJoin(e *emitter) {
 	}
 	hr := newAheadReader(hold)
 	defer hr.stop()
+	j.index.aside = hr.workers() > 1
 	ws := joinWorkers(max(hr.workers(), sr.workers()))
 	var adopted *ahead // the batch, and its run, whose records the store adopted last
 	runs := 0

@@ -59,6 +59,7 @@ func (j *join) hold(f *format.Flow, k *flowKey, h uint64, at span) (dup bool, er
 // join checks the identities of at most maxOnly that only they have for
 // duplicates.
 func (j *join) ready(maxOnly int) {
+	j.index.settle()
 	n := j.s.keys.n
 	if cap(j.matched) < n {
 		j.matched = make([]pairing, n)

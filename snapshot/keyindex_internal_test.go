@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"net/netip"
+	"runtime"
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
@@ -46,33 +47,73 @@ func TestKeySet(t *testing.T) {
 }
 
 // TestKeyIndexInsert inserts identities across the index's growth, which
-// places the slots again by the hashes they hold: each is found once
-// inserted, and inserting it again returns its number and adds nothing.
+// places the slots again by the hashes they hold, in place or aside: each
+// is found once inserted, and inserting it again, also while the table
+// grows aside (into the table, or into the side), returns its number and
+// adds nothing.
 func TestKeyIndexInsert(t *testing.T) {
 	key := func(i int) flowKey {
 		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
 		return flowKey{src: a.As16(), dst: a.As16(), l4: uint32(i), family: format.IPv4, proto: format.UDP}
 	}
+	for _, tc := range []struct {
+		aside bool
+		from  int // asideFrom
+		procs int // GOMAXPROCS, 1: the goroutine that grows the table runs late, and the side fills
+	}{
+		{false, asideFrom, 0},
+		{true, asideFrom, 0},
+		{true, 1024, 1},
+	} {
+		aside := tc.aside
+		n := 2 * tc.from // the table grows aside twice
+		defer func(from, procs int) { asideFrom = from; runtime.GOMAXPROCS(procs) }(asideFrom, runtime.GOMAXPROCS(tc.procs))
+		asideFrom = tc.from
+		x := keyIndex{aside: aside}
+		var keys chunks[flowKey]
+		grewAside := 0
+		for i := range n {
+			k := key(i)
+			if got := x.insert(&keys, &k, k.hash(), int32(i)); got != -1 {
+				t.Fatalf("aside %v: key %d, new, found as %d", aside, i, got)
+			}
+			keys.add(k)
+			if x.growing != nil && i%7 == 0 {
+				grewAside++
+				for _, j := range []int{i / 2, i} {
+					k := key(j)
+					if got := x.insert(&keys, &k, k.hash(), int32(keys.n)); got != int32(j) {
+						t.Fatalf("aside %v: key %d inserted again while the table grows: %d", aside, j, got)
+					}
+				}
+			}
+		}
+		if aside != (grewAside > 0) {
+			t.Errorf("aside %v: inserted %d keys again while the table grew aside", aside, grewAside)
+		}
+		x.settle()
+		if x.n != n {
+			t.Errorf("aside %v: %d keys indexed, want %d", aside, x.n, n)
+		}
+		for i := range n {
+			k := key(i)
+			if got := x.insert(&keys, &k, k.hash(), int32(keys.n)); got != int32(i) {
+				t.Fatalf("aside %v: key %d inserted again: %d", aside, i, got)
+			}
+			if got := x.find(&keys, &k, k.hash()); got != int32(i) {
+				t.Fatalf("aside %v: key %d found as %d", aside, i, got)
+			}
+		}
+		if k := key(n); x.find(&keys, &k, k.hash()) != -1 {
+			t.Errorf("aside %v: a key never inserted is found", aside)
+		}
+	}
 	var x keyIndex
 	var keys chunks[flowKey]
 	for i := range 5000 {
 		k := key(i)
-		if n := x.insert(&keys, &k, k.hash(), int32(i)); n != -1 {
-			t.Fatalf("key %d, new, found as %d", i, n)
-		}
+		x.insert(&keys, &k, k.hash(), int32(i))
 		keys.add(k)
-	}
-	for i := range 5000 {
-		k := key(i)
-		if n := x.insert(&keys, &k, k.hash(), int32(keys.n)); n != int32(i) {
-			t.Errorf("key %d inserted again: %d", i, n)
-		}
-		if n := x.find(&keys, &k, k.hash()); n != int32(i) {
-			t.Errorf("key %d found as %d", i, n)
-		}
-	}
-	if k := key(5000); x.find(&keys, &k, k.hash()) != -1 {
-		t.Error("a key never inserted is found")
 	}
 	// findMany, over runs of keys inserted and not, one without its ICMP
 	// fields: as find.

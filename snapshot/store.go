@@ -245,8 +245,23 @@ func (s *store) sorted() []int32 {
 // the table grows without reading the keys.
 type keyIndex struct {
 	slots []uint64
+	n     int    // the keys indexed
 	warmt uint64 // what warm read, so that its reads are made
+
+	// With aside, a full table grows on another goroutine (growing), from
+	// its slots, which nothing writes meanwhile: the keys inserted
+	// meanwhile go to side, and into the table once it has grown (settle).
+	// The loop that inserts does not wait the tens of milliseconds that a
+	// large table takes to grow, most of them page faults, while the
+	// workers that feed it wait for it.
+	aside   bool
+	growing chan []uint64
+	side    *keyIndex
 }
+
+// asideFrom is the size of the smallest table that grows aside (a
+// variable for the tests).
+var asideFrom = 1 << 18
 
 // slot returns the slot of key n with hash h.
 func slot(h uint64, n int32) uint64 { return h&^(1<<32-1) | uint64(uint32(n)+1) }
@@ -328,34 +343,97 @@ func (x *keyIndex) probeFrom(keys *chunks[flowKey], k *flowKey, h, s uint64) (in
 // probe. The keys of ICMP flows that lack their ICMP fields are never
 // indexed: they are not identities.
 func (x *keyIndex) insert(keys *chunks[flowKey], k *flowKey, h uint64, n int32) int32 {
-	x.fit(n)
-	m, i := x.probe(keys, k, h)
-	if m < 0 {
-		x.slots[i] = slot(h, n)
+	if x.growing != nil {
+		// Waits rather than fill the grown table past half, where the
+		// goroutine that grows it has not run.
+		x.grown(x.n+x.side.n+1 > len(x.slots))
 	}
-	return m
+	if x.growing == nil && !x.fit() {
+		m, i := x.probe(keys, k, h)
+		if m < 0 {
+			x.slots[i] = slot(h, n)
+			x.n++
+		}
+		return m
+	}
+	// The table grows aside: it is read, not written.
+	if m, _ := x.probe(keys, k, h); m >= 0 {
+		return m
+	}
+	return x.side.insert(keys, k, h, n)
 }
 
 // add indexes key n, the next, whose hash is h and whose identity is not
 // in the index yet.
 func (x *keyIndex) add(h uint64, n int32) {
-	x.fit(n)
+	x.fit()
 	x.place(slot(h, n))
+	x.n++
 }
 
-// fit makes the table large enough for key n: twice the keys, that probes
-// stay short.
-func (x *keyIndex) fit(n int32) {
-	if 2*(int(n)+1) <= len(x.slots) {
-		return
+// fit makes the table large enough for one more key: twice the keys, that
+// probes stay short. It reports whether the table grows aside, and takes
+// no key until it has grown.
+func (x *keyIndex) fit() bool {
+	if 2*(x.n+1) <= len(x.slots) {
+		return false
 	}
 	old := x.slots
-	x.slots = make([]uint64, max(2*len(old), 1024))
+	size := max(2*len(old), 1024)
+	if x.aside && len(old) >= asideFrom {
+		x.growing = make(chan []uint64, 1)
+		if x.side == nil {
+			x.side = new(keyIndex)
+		}
+		go func(done chan<- []uint64) {
+			done <- placeAll(make([]uint64, size), old)
+		}(x.growing)
+		return true
+	}
+	x.slots = placeAll(make([]uint64, size), old)
+	return false
+}
+
+// grown takes the table grown aside, once it has, and puts the keys of
+// side in it; with wait, it waits for it to grow.
+func (x *keyIndex) grown(wait bool) {
+	var t []uint64
+	if wait {
+		t = <-x.growing
+	} else {
+		select {
+		case t = <-x.growing:
+		default:
+			return
+		}
+	}
+	x.slots, x.growing = t, nil
+	for _, s := range x.side.slots {
+		if s != 0 {
+			x.place(s)
+		}
+	}
+	x.n += x.side.n
+	x.side.reset()
+}
+
+// settle waits for the table to grow, if it grows aside, so that find
+// finds every key.
+func (x *keyIndex) settle() {
+	if x.growing != nil {
+		x.grown(true)
+	}
+}
+
+// placeAll places the slots of old, those in use, in t, and returns t.
+func placeAll(t, old []uint64) []uint64 {
+	x := keyIndex{slots: t}
 	for _, s := range old {
 		if s != 0 {
 			x.place(s)
 		}
 	}
+	return t
 }
 
 // place puts slot s in a free slot, from its home on.
@@ -370,6 +448,8 @@ func (x *keyIndex) place(s uint64) {
 
 // reset empties the index.
 func (x *keyIndex) reset() {
+	x.settle()
+	x.n = 0
 	if len(x.slots) > 1024 {
 		x.slots = nil // rather than clear a large table for a few keys
 	}
