@@ -407,12 +407,7 @@ func (x *keyIndex) grown(wait bool) {
 			return
 		}
 	}
-	x.slots, x.growing = t, nil
-	for _, s := range x.side.slots {
-		if s != 0 {
-			x.place(s)
-		}
-	}
+	x.slots, x.growing = placeAll(t, x.side.slots), nil
 	x.n += x.side.n
 	x.side.reset()
 }

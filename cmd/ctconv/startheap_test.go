@@ -54,6 +54,7 @@ func delayFirstGCChild() {
 	if gogc == gogc0 {
 		if goal != goal0 {
 			fmt.Printf("goal %d, was %d, with GOGC kept\n", goal, goal0)
+			return
 		}
 		fmt.Println("first GC: kept")
 		return
