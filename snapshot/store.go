@@ -118,7 +118,13 @@ const chunkBits = 16
 
 func (s *chunks[T]) add(v T) {
 	if s.n>>chunkBits == len(s.c) {
-		s.c = append(s.c, make([]T, 0, 1<<chunkBits))
+		// A chunk after the first is mapped at once: the first may be
+		// all that a small table needs, and it fills page by page.
+		c := make([]T, 0, 1<<chunkBits)
+		if len(s.c) > 0 {
+			c = mapped[T](1 << chunkBits)[:0]
+		}
+		s.c = append(s.c, c)
 	}
 	last := &s.c[len(s.c)-1]
 	*last = append(*last, v)
@@ -134,6 +140,16 @@ func (s *chunks[T]) reset() {
 		s.c[0] = s.c[0][:0]
 	}
 	s.n = 0
+}
+
+// mapped returns a slice of n zero Ts whose memory is mapped at once
+// (populate), for memory that is written through soon: a page fault costs
+// as long as parsing a few lines on a virtual machine, and fresh memory
+// takes one a page where it is first written.
+func mapped[T any](n int) []T {
+	s := make([]T, n)
+	populate(s)
+	return s
 }
 
 // store keeps flows in memory in a compact form: self-contained msgpack
@@ -386,11 +402,11 @@ func (x *keyIndex) fit() bool {
 			x.side = new(keyIndex)
 		}
 		go func(done chan<- []uint64) {
-			done <- placeAll(make([]uint64, size), old)
+			done <- placeAll(mapped[uint64](size), old)
 		}(x.growing)
 		return true
 	}
-	x.slots = placeAll(make([]uint64, size), old)
+	x.slots = placeAll(mapped[uint64](size), old)
 	return false
 }
 
