@@ -120,8 +120,10 @@ func (s *chunks[T]) add(v T) {
 	if s.n>>chunkBits == len(s.c) {
 		// A chunk after the first is mapped at once: the first may be
 		// all that a small table needs, and it fills page by page.
-		c := make([]T, 0, 1<<chunkBits)
-		if len(s.c) > 0 {
+		var c []T
+		if len(s.c) == 0 {
+			c = make([]T, 0, 1<<chunkBits)
+		} else {
 			c = mapped[T](1 << chunkBits)[:0]
 		}
 		s.c = append(s.c, c)
