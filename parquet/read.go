@@ -63,7 +63,22 @@ func (c *rowCursor) str() (string, bool) {
 	if v.IsNull() {
 		return "", false
 	}
-	return c.strs.get(v.ByteArray()), true
+	b, ok := c.bytes(v)
+	if !ok {
+		return "", false
+	}
+	return c.strs.get(b), true
+}
+
+// bytes returns the bytes of v and reports whether it holds bytes: one of
+// another type, which a damaged file can give where a string belongs,
+// fails.
+func (c *rowCursor) bytes(v pq.Value) ([]byte, bool) {
+	if k := v.Kind(); k != pq.ByteArray && k != pq.FixedLenByteArray {
+		c.fail(errorString("a value of type " + k.String() + ", not a string"))
+		return nil, false
+	}
+	return v.ByteArray(), true
 }
 
 // getStr sets *s, and the bit of fields, to the column's string.
@@ -88,13 +103,17 @@ func integer[T ~uint8 | ~uint16 | ~uint32 | ~int32 | ~int64 | ~uint64](c *rowCur
 	// The value is x, or u where it is not negative (unsigned columns).
 	unsigned := c.leaves[c.col-1].unsigned
 	var x int64
-	if v.Kind() == pq.Int32 {
+	switch v.Kind() {
+	case pq.Int32:
 		x = int64(v.Int32())
 		if unsigned {
 			x = int64(uint32(x))
 		}
-	} else {
+	case pq.Int64:
 		x = v.Int64()
+	default: // a damaged file's
+		c.fail(errorString("a value of type " + v.Kind().String() + ", not an integer"))
+		return 0, false
 	}
 	neg := x < 0 && !unsigned
 	u := uint64(x)
@@ -133,7 +152,10 @@ func (c *rowCursor) addr() netip.Addr {
 	if v.IsNull() {
 		return netip.Addr{}
 	}
-	b := v.ByteArray()
+	b, ok := c.bytes(v)
+	if !ok {
+		return netip.Addr{}
+	}
 	if a, ok := netaddr.Parse(b); ok {
 		return a
 	}
@@ -166,7 +188,9 @@ func (c *rowCursor) names(dst []string) ([]string, bool) {
 		c.at++
 		switch def := uint8(v.DefinitionLevel()); {
 		case def == l.maxDef:
-			dst = append(dst, c.strs.get(v.ByteArray()))
+			if b, isBytes := c.bytes(v); isBytes {
+				dst = append(dst, c.strs.get(b))
+			}
 			ok = true
 		case def == l.maxDef-1:
 			ok = true // an empty list
