@@ -39,6 +39,17 @@ func (c *rowCursor) next() pq.Value {
 	}
 	v := c.row[c.at]
 	c.at++
+	return c.typed(v)
+}
+
+// typed returns v, a value of the column read last, or NULL where v is not
+// of the column's type, as a damaged file can give (parquet-go panics on
+// reading it as the type), and then the cursor fails.
+func (c *rowCursor) typed(v pq.Value) pq.Value {
+	if want := pq.Kind(c.leaves[c.col-1].kind); !v.IsNull() && v.Kind() != want {
+		c.fail(errorString("a value of type " + v.Kind().String() + ", not " + want.String()))
+		return pq.Value{}
+	}
 	return v
 }
 
@@ -63,22 +74,7 @@ func (c *rowCursor) str() (string, bool) {
 	if v.IsNull() {
 		return "", false
 	}
-	b, ok := c.bytes(v)
-	if !ok {
-		return "", false
-	}
-	return c.strs.get(b), true
-}
-
-// bytes returns the bytes of v and reports whether it holds bytes: one of
-// another type, which a damaged file can give where a string belongs,
-// fails.
-func (c *rowCursor) bytes(v pq.Value) ([]byte, bool) {
-	if k := v.Kind(); k != pq.ByteArray && k != pq.FixedLenByteArray {
-		c.fail(errorString("a value of type " + k.String() + ", not a string"))
-		return nil, false
-	}
-	return v.ByteArray(), true
+	return c.strs.get(v.ByteArray()), true
 }
 
 // getStr sets *s, and the bit of fields, to the column's string.
@@ -103,17 +99,13 @@ func integer[T ~uint8 | ~uint16 | ~uint32 | ~int32 | ~int64 | ~uint64](c *rowCur
 	// The value is x, or u where it is not negative (unsigned columns).
 	unsigned := c.leaves[c.col-1].unsigned
 	var x int64
-	switch v.Kind() {
-	case pq.Int32:
+	if v.Kind() == pq.Int32 {
 		x = int64(v.Int32())
 		if unsigned {
 			x = int64(uint32(x))
 		}
-	case pq.Int64:
+	} else {
 		x = v.Int64()
-	default: // a damaged file's
-		c.fail(errorString("a value of type " + v.Kind().String() + ", not an integer"))
-		return 0, false
 	}
 	neg := x < 0 && !unsigned
 	u := uint64(x)
@@ -152,10 +144,7 @@ func (c *rowCursor) addr() netip.Addr {
 	if v.IsNull() {
 		return netip.Addr{}
 	}
-	b, ok := c.bytes(v)
-	if !ok {
-		return netip.Addr{}
-	}
+	b := v.ByteArray()
 	if a, ok := netaddr.Parse(b); ok {
 		return a
 	}
@@ -188,8 +177,8 @@ func (c *rowCursor) names(dst []string) ([]string, bool) {
 		c.at++
 		switch def := uint8(v.DefinitionLevel()); {
 		case def == l.maxDef:
-			if b, isBytes := c.bytes(v); isBytes {
-				dst = append(dst, c.strs.get(b))
+			if v = c.typed(v); !v.IsNull() {
+				dst = append(dst, c.strs.get(v.ByteArray()))
 			}
 			ok = true
 		case def == l.maxDef-1:
