@@ -295,9 +295,7 @@ func TestMain(m *testing.M) {
 	if built.bin != "" {
 		os.RemoveAll(filepath.Dir(built.bin))
 	}
-	if omcheck.bin != "" {
-		os.RemoveAll(filepath.Dir(omcheck.bin))
-	}
+	stopOmcheck()
 	os.Exit(code)
 }
 

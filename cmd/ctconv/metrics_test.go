@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +18,19 @@ import (
 	"github.com/ctconv/ctconv/internal/corpustest"
 )
 
-// omcheck is internal/omcheck, built once: Prometheus' own OpenMetrics
-// and text-format parsers (prometheus/common's expfmt), in a module of
-// their own so that ctconv's module does not depend on them.
+// omcheck is internal/omcheck, built and started once: Prometheus' own
+// OpenMetrics and text-format parsers (prometheus/common's expfmt), in a
+// module of their own so that ctconv's module does not depend on them. One
+// process checks every document, in turn: its OpenMetrics decoder compiles
+// its grammar once a process, which takes half a second. TestMain ends it.
 var omcheck struct {
 	once sync.Once
 	bin  string
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	out  *bufio.Reader
 	err  error
+	mu   sync.Mutex // the document being checked
 }
 
 // omFamily is a metric family as omcheck prints it.
@@ -42,33 +50,26 @@ type omFamily struct {
 // format's parser found (node_exporter's textfile collector).
 func parseMetrics(t *testing.T, text string) (om, prom map[string]omFamily) {
 	t.Helper()
-	omcheck.once.Do(func() {
-		dir, err := os.MkdirTemp("", "ctconv-omcheck")
-		if err != nil {
-			omcheck.err = err
-			return
-		}
-		omcheck.bin = filepath.Join(dir, "omcheck")
-		cmd := exec.Command("go", "build", "-o", omcheck.bin, ".")
-		cmd.Dir = "../../internal/omcheck"
-		if out, err := cmd.CombinedOutput(); err != nil {
-			omcheck.err = fmt.Errorf("building internal/omcheck: %v\n%s", err, out)
-		}
-	})
+	omcheck.once.Do(startOmcheck)
 	if omcheck.err != nil {
 		t.Fatal(omcheck.err)
 	}
-	cmd := exec.Command(omcheck.bin)
-	cmd.Stdin = strings.NewReader(text)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	out, err := cmd.Output()
+	omcheck.mu.Lock()
+	fmt.Fprintf(omcheck.in, "%d\n%s", len(text), text)
+	line, err := omcheck.out.ReadBytes('\n')
+	omcheck.mu.Unlock()
 	if err != nil {
-		t.Fatalf("the parsers reject the metrics: %v: %s\n%s", err, errb.String(), text)
+		t.Fatalf("omcheck: %v", err)
 	}
-	var got struct{ OpenMetrics, Text []omFamily }
-	if err := json.Unmarshal(out, &got); err != nil {
+	var got struct {
+		OpenMetrics, Text []omFamily
+		Error             string
+	}
+	if err := json.Unmarshal(line, &got); err != nil {
 		t.Fatal(err)
+	}
+	if got.Error != "" {
+		t.Fatalf("the parsers reject the metrics: %s\n%s", got.Error, text)
 	}
 	om, prom = map[string]omFamily{}, map[string]omFamily{}
 	for _, f := range got.OpenMetrics {
@@ -78,6 +79,48 @@ func parseMetrics(t *testing.T, text string) (om, prom map[string]omFamily) {
 		prom[f.Name] = f
 	}
 	return om, prom
+}
+
+// startOmcheck builds internal/omcheck and starts it.
+func startOmcheck() {
+	dir, err := os.MkdirTemp("", "ctconv-omcheck")
+	if err != nil {
+		omcheck.err = err
+		return
+	}
+	omcheck.bin = filepath.Join(dir, "omcheck")
+	build := exec.Command("go", "build", "-o", omcheck.bin, ".")
+	build.Dir = "../../internal/omcheck"
+	if out, err := build.CombinedOutput(); err != nil {
+		omcheck.err = fmt.Errorf("building internal/omcheck: %v\n%s", err, out)
+		return
+	}
+	cmd := exec.Command(omcheck.bin)
+	cmd.Stderr = os.Stderr
+	if omcheck.in, err = cmd.StdinPipe(); err == nil {
+		var out io.ReadCloser
+		if out, err = cmd.StdoutPipe(); err == nil {
+			omcheck.out = bufio.NewReader(out)
+			err = cmd.Start()
+		}
+	}
+	if err != nil {
+		omcheck.err = fmt.Errorf("starting internal/omcheck: %v", err)
+		return
+	}
+	omcheck.cmd = cmd
+}
+
+// stopOmcheck ends omcheck by its PID, if it was started, and removes its
+// binary.
+func stopOmcheck() {
+	if omcheck.cmd != nil {
+		omcheck.cmd.Process.Kill()
+		omcheck.cmd.Wait()
+	}
+	if omcheck.bin != "" {
+		os.RemoveAll(filepath.Dir(omcheck.bin))
+	}
 }
 
 // family returns the family name of fams: the parsers name a counter's
