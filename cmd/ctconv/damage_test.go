@@ -22,6 +22,7 @@ import (
 // status 1 for any other, without calling it clean on standard output.
 // --header-only says that it did not read the records.
 func TestDamagedSnapshots(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "orig.ctsnap")
 	if code, _, errs := ctconv(t, "", "snapshot", "-o", orig, corpusProc); code != 0 {

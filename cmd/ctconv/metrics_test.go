@@ -151,6 +151,7 @@ func (f omFamily) value(labels ...string) (float64, bool) {
 // Prometheus' parsers: both take it, and their numbers are ctconv's (its
 // JSON summary's, the captures' counters, CPU by CPU).
 func TestStatsOpenMetrics(t *testing.T) {
+	t.Parallel()
 	files := corpustest.Paths(t, "*")
 	n := 0
 	for _, file := range files {

@@ -31,6 +31,7 @@ func parquetInputs(t *testing.T) []string {
 // capture's Parquet file prints exactly what --to json of the capture
 // prints, for a file and for standard input, and from a snapshot of it.
 func TestParquetRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, file := range parquetInputs(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {

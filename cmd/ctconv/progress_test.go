@@ -19,6 +19,7 @@ import (
 // terminal, which script(1) provides: a progress bar with the entries a
 // second shows on it. Piped, the same run shows nothing.
 func TestProgress(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a capture of a million flows")
 	}

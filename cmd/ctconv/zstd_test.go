@@ -29,6 +29,7 @@ func zstdTool(t *testing.T, name string) string {
 // -d decompresses by default reads as the capture does. A window beyond
 // that is refused with the limit and the way around it, not as damage.
 func TestZstdTool(t *testing.T) {
+	t.Parallel()
 	zstd, pzstd := zstdTool(t, "zstd"), zstdTool(t, "pzstd")
 	data := readFile(t, "../../testdata/corpus/conntrack-L.txt")
 	want := fmt.Sprintf("<stdin>: conntrack, %d flows, 0 bad lines\n", bytes.Count(data, []byte("\n")))
@@ -65,6 +66,7 @@ func TestZstdTool(t *testing.T) {
 // with a window of 128 MiB: the process's peak memory is about the
 // window, not the input (140 MiB measured, against 10 MiB for zstd -3).
 func TestZstdLongMemory(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("256 MiB of text")
 	}
