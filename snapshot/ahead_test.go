@@ -23,14 +23,18 @@ import (
 // twice, a filter, each held, a bad line in either, a line too long, XML
 // over lines, an event stream streamed.
 func TestDiffWorkers(t *testing.T) {
-	old, new := genTable(t, 20000, 0), genTable(t, 20000, 7)
+	n := 20000
+	if testing.Short() { // 33 Diffs: a minute under the race detector
+		n = 8000
+	}
+	old, new := genTable(t, n, 0), genTable(t, n, 7)
 	ls := strings.SplitAfter(old, "\n")
-	twice := strings.Join(ls[:10000], "") + strings.Join(ls[5000:], "") // flows 5000 to 9999 held twice
-	bad := strings.Join(ls[:15000], "") + "not a flow\n" + strings.Join(ls[15000:], "")
-	long := strings.Join(ls[:15000], "") + strings.Repeat("x", format.DefaultMaxLine+1) + "\n" + strings.Join(ls[15000:], "")
+	twice := strings.Join(ls[:n/2], "") + strings.Join(ls[n/4:], "") // flows n/4 to n/2-1 held twice
+	bad := strings.Join(ls[:3*n/4], "") + "not a flow\n" + strings.Join(ls[3*n/4:], "")
+	long := strings.Join(ls[:3*n/4], "") + strings.Repeat("x", format.DefaultMaxLine+1) + "\n" + strings.Join(ls[3*n/4:], "")
 	// conntrack's XML, an element a line: cut before each <flow>.
 	var xb bytes.Buffer
-	if err := gen.WriteTable(format.NewWriter(&xb, format.Dialect{Format: format.XML}), 20000, 1, 0); err != nil {
+	if err := gen.WriteTable(format.NewWriter(&xb, format.Dialect{Format: format.XML}), n, 1, 0); err != nil {
 		t.Fatal(err)
 	}
 	xml := strings.ReplaceAll(xb.String(), "><", ">\n<")
@@ -48,13 +52,13 @@ func TestDiffWorkers(t *testing.T) {
 		{"churned", old, new, snapshot.DiffOptions{}, "\nchanged "},
 		{"churned, new held", old, new, snapshot.DiffOptions{HoldNew: true}, "\nremoved "},
 		{"volatile, tcp only", old, new, snapshot.DiffOptions{Volatile: true, Filter: &format.Filter{Proto: &tcp}}, "Unchanged:0 "},
-		{"held twice", twice, new, snapshot.DiffOptions{}, "Duplicates:5000 "},
-		{"streamed twice", old, twice, snapshot.DiffOptions{}, "Duplicates:5000 "},
-		{"bad line held", bad, new, snapshot.DiffOptions{}, "error 15001:1: family"},
-		{"bad line streamed", old, bad, snapshot.DiffOptions{}, "Unchanged:15000 "},
-		{"long line held", long, new, snapshot.DiffOptions{}, "error 15001:"},
+		{"held twice", twice, new, snapshot.DiffOptions{}, fmt.Sprintf("Duplicates:%d ", n/4)},
+		{"streamed twice", old, twice, snapshot.DiffOptions{}, fmt.Sprintf("Duplicates:%d ", n/4)},
+		{"bad line held", bad, new, snapshot.DiffOptions{}, fmt.Sprintf("error %d:1: family", 3*n/4+1)},
+		{"bad line streamed", old, bad, snapshot.DiffOptions{}, fmt.Sprintf("Unchanged:%d ", 3*n/4)},
+		{"long line held", long, new, snapshot.DiffOptions{}, fmt.Sprintf("error %d:", 3*n/4+1)},
 		{"XML over lines held", xml, new, snapshot.DiffOptions{}, "\nchanged "},
-		{"XML over lines streamed", old, xml, snapshot.DiffOptions{}, "Changed:0 Unchanged:20000 "},
+		{"XML over lines streamed", old, xml, snapshot.DiffOptions{}, fmt.Sprintf("Changed:0 Unchanged:%d ", n)},
 		// Refused before the duplicates of the held capture: first.
 		{"events streamed", twice, string(events), snapshot.DiffOptions{}, "\x00error snapshot: diff: the new capture is an event stream"},
 	}
