@@ -24,7 +24,7 @@ import (
 // over lines, an event stream streamed.
 func TestDiffWorkers(t *testing.T) {
 	n := 20000
-	if testing.Short() { // 33 Diffs: a minute under the race detector
+	if testing.Short() { // 33 Diffs: 27 s under the race detector
 		n = 8000
 	}
 	old, new := genTable(t, n, 0), genTable(t, n, 7)

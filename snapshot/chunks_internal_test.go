@@ -19,7 +19,7 @@ func TestChunksAllocateOnce(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	chunk := uint64(8 << chunkBits)
 	if got := after.TotalAlloc - before.TotalAlloc; got < 4*chunk || got > 5*chunk {
-		t.Errorf("%d flows took %d bytes, want four chunks of %d", n, got, chunk)
+		t.Errorf("%d values took %d bytes, want four chunks of %d", n, got, chunk)
 	}
 	for _, i := range []int{0, 1<<chunkBits - 1, 1 << chunkBits, n - 1} {
 		if got := *s.at(i); got != uint64(i) {
