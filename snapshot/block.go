@@ -117,9 +117,13 @@ type blockReader struct {
 	h       *Header
 	layouts bool // the file's blocks start with their layout (version 3)
 	workers int
-	jobs    chan *block // to the workers
-	order   chan *block // to next, in the order of the file
-	free    chan *block
+	// start starts the goroutines, at the first block asked for: so that
+	// the workers decode each block for what the reader asked, and do not
+	// lay out the flows of one that EachCount only counts.
+	start func()
+	jobs  chan *block // to the workers
+	order chan *block // to next, in the order of the file
+	free  chan *block
 	// Flows that blocks handed out to EachFlow's each gave back, for the
 	// next block decoded: so EachFlow decodes into as many buffers of
 	// flows as there are workers, not blocks (each up to 3 MiB, which the
@@ -195,10 +199,12 @@ func newBlockReader(r io.Reader, h *Header, version uint16) *blockReader {
 		br.free <- &block{ready: make(chan struct{}, 1)}
 		br.gate[i] = make(chan sound, 1)
 	}
-	go br.feed(r)
-	for i := range workers {
-		go br.work(i)
-	}
+	br.start = sync.OnceFunc(func() {
+		go br.feed(r)
+		for i := range workers {
+			go br.work(i)
+		}
+	})
 	return br
 }
 
@@ -342,6 +348,11 @@ const (
 // are to be laid out, not only checked.
 func (b *block) decode(zr *zstd.Decoder, decs *blockDecoders, h *Header, layouts, lay bool) {
 	var err error
+	if cap(b.out) < b.length {
+		// What it says, and a quarter more for the blocks after it: a
+		// buffer that DecodeAll grows is new memory, to be faulted in.
+		b.out = make([]byte, 0, min(b.length+b.length/4, maxBlockLen))
+	}
 	if b.out, err = zr.DecodeAll(b.frame, b.out[:0]); err != nil {
 		b.err = err
 		return
@@ -455,6 +466,7 @@ func grown[T any](s []T, n int) []T {
 
 // next returns the next block, in the file's order; nil after the last.
 func (br *blockReader) next() *block {
+	br.start()
 	b, ok := <-br.order
 	if !ok {
 		return nil

@@ -215,11 +215,12 @@ func TestEachCountThenFlows(t *testing.T) {
 
 // TestEachCountLoopStops stops EachCount with a panic of each on the
 // loop's goroutine, which counts the blocks decoded before EachCount
-// began, once the workers have handed later blocks out: Flows reads on
-// past the blocks they handed out, and counts their records against the
-// end record's count (it reported the file short of it). A worker that
-// hands out a block that holds flows from before gives them back without
-// waiting for room (it waited forever).
+// began (after a first flow read with Flows), once the workers have handed
+// later blocks out: Flows reads on past the blocks they handed out, and
+// counts their records against the end record's count (it reported the
+// file short of it). A worker that hands out a block that holds flows
+// from before gives them back without waiting for room (it waited
+// forever).
 func TestEachCountLoopStops(t *testing.T) {
 	const total = 200000
 	file, _ := blocksFile(t, total)
@@ -232,7 +233,15 @@ func TestEachCountLoopStops(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(wait) // the first blocks are decoded for no loop
+		read := 0
+		for _, err := range r.Flows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			read++
+			break
+		}
+		time.Sleep(wait) // the next blocks are decoded for no loop
 		loop := r.Workers() - 1
 		var byWorkers, byLoop atomic.Int64
 		func() {
@@ -256,7 +265,6 @@ func TestEachCountLoopStops(t *testing.T) {
 			}) {
 			}
 		}()
-		read := 0
 		for _, err := range r.Flows() {
 			if err != nil {
 				t.Fatalf("after %d flows counted: %v", byWorkers.Load()+byLoop.Load(), err)
