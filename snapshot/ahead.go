@@ -34,6 +34,10 @@ type ahead struct {
 	// streamed one alone, with its Op for the join to set.
 	held    []int32
 	changes []*Change
+	// The changes and their fields, where the Diff reuses its changes.
+	ones   slabs[oneFlow]
+	twos   slabs[twoFlows]
+	fields []FieldChange
 }
 
 // resize makes a's slices hold n entries, keeping their memory.
@@ -160,13 +164,19 @@ func (d *Diff) streamAhead(in *Input, j *join, ws []*joinWorker, heldOld bool) w
 			jw.dec = codec.NewMsgpackDecoder(nil)
 		}
 		j.index.findMany(&j.s.keys, a.keys, a.hashes, a.held)
+		reuse := d.opts.ReuseChanges
+		a.ones.n, a.twos.n, a.fields = 0, 0, a.fields[:0]
 		for i := range b.len() {
 			f := b.at(i)
 			a.changes[i] = nil
 			switch {
 			case a.skip[i]:
 			case a.held[i] < 0:
-				a.changes[i] = onlyChange(0, f, !heldOld)
+				var m *oneFlow
+				if reuse {
+					m = a.ones.next()
+				}
+				a.changes[i] = onlyChange(m, 0, f, !heldOld)
 			case j.s.decode(jw.dec, int(a.held[i]), &jw.f) != nil:
 				a.held[i] = left
 			default:
@@ -175,7 +185,14 @@ func (d *Diff) streamAhead(in *Input, j *join, ws []*joinWorker, heldOld bool) w
 					old, new = f, &jw.f
 				}
 				if jw.fields = d.compare(jw.fields[:0], old, new); len(jw.fields) > 0 {
-					a.changes[i] = changed(jw.fields, old, new)
+					var m *twoFlows
+					fields := jw.fields
+					if reuse { // kept with the batch, as jw.fields is not
+						from := len(a.fields)
+						a.fields = append(a.fields, jw.fields...)
+						m, fields = a.twos.next(), a.fields[from:len(a.fields):len(a.fields)]
+					}
+					a.changes[i] = changed(m, fields, old, new)
 				}
 			}
 		}

@@ -53,30 +53,49 @@ type change struct {
 	Fields []string
 }
 
+// runDiff returns the changes of old and new, kept until the diff's end,
+// which are those a loop that takes each at once sees with
+// DiffOptions.ReuseChanges.
 func runDiff(t *testing.T, old, new string, opts snapshot.DiffOptions) ([]change, snapshot.Summary) {
 	t.Helper()
 	d := mustDiff(t, open(t, old), open(t, new), opts)
 	var got []change
 	cs, derr := changes(d)
 	for _, c := range cs {
-		f := c.New
-		if f == nil {
-			f = c.Old
-		}
-		ch := change{Op: c.Op.String(), Flow: fmt.Sprintf("%v %v:%d", f.Proto, f.Orig.Src, f.Orig.SrcPort)}
-		for _, fc := range c.Fields {
-			s := fc.Field + " " + fc.Old + "→" + fc.New
-			if fc.Counter {
-				s += fmt.Sprintf(" %+d", fc.Delta)
-			}
-			ch.Fields = append(ch.Fields, s)
-		}
-		got = append(got, ch)
+		got = append(got, changeOf(c))
 	}
 	if err := derr; err != nil {
 		t.Fatal(err)
 	}
+	opts.ReuseChanges = true
+	r := mustDiff(t, open(t, old), open(t, new), opts)
+	var reused []change
+	for c, err := range r.Changes() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		reused = append(reused, changeOf(c))
+	}
+	if diff := cmp.Diff(got, reused); diff != "" || r.Summary() != d.Summary() {
+		t.Fatalf("changes reused differ from those kept (summary %+v, kept %+v):\n%s", r.Summary(), d.Summary(), diff)
+	}
 	return got, d.Summary()
+}
+
+func changeOf(c *snapshot.Change) change {
+	f := c.New
+	if f == nil {
+		f = c.Old
+	}
+	ch := change{Op: c.Op.String(), Flow: fmt.Sprintf("%v %v:%d", f.Proto, f.Orig.Src, f.Orig.SrcPort)}
+	for _, fc := range c.Fields {
+		s := fc.Field + " " + fc.Old + "→" + fc.New
+		if fc.Counter {
+			s += fmt.Sprintf(" %+d", fc.Delta)
+		}
+		ch.Fields = append(ch.Fields, s)
+	}
+	return ch
 }
 
 func TestDiff(t *testing.T) {
@@ -280,6 +299,10 @@ func TestDiffSorted(t *testing.T) {
 	if !slices.Equal(sorted, want) {
 		t.Errorf("sorted snapshots:\n%q\nthe text:\n%q", sorted, want)
 	}
+	d = mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, true), snapshot.DiffOptions{ReuseChanges: true})
+	if reused, err := descriptions(d); err != nil || !slices.Equal(reused, got) {
+		t.Errorf("sorted snapshots, changes reused: %v\n%q\nkept:\n%q", err, reused, got)
+	}
 	// One of them unsorted: the hash join, the same changes.
 	d = mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, false), snapshot.DiffOptions{})
 	var mixed []string
@@ -421,24 +444,34 @@ func TestDiffICMP(t *testing.T) {
 			[]string{"changed icmp 10.1.0.1:0>10.1.0.2:0 z0 orig.packets=1>2"}, snapshot.Summary{Changed: 1}},
 	} {
 		for _, sorted := range []bool{false, true} {
-			for _, hold := range []bool{false, true} {
+			for _, opts := range []snapshot.DiffOptions{{}, {HoldNew: true}, {ReuseChanges: true}, {HoldNew: true, ReuseChanges: true}} {
 				old, new := open(t, c.old), open(t, c.new)
 				if sorted {
 					old, new = sortedSnapshot(t, c.old, true), sortedSnapshot(t, c.new, true)
 				}
-				d := mustDiff(t, old, new, snapshot.DiffOptions{HoldNew: hold})
-				var got []string
-				cs, derr := changes(d)
-				for _, ch := range cs {
-					got = append(got, describe(ch))
-				}
+				d := mustDiff(t, old, new, opts)
+				got, derr := descriptions(d)
 				slices.Sort(got)
 				if derr != nil || !slices.Equal(got, c.want) || d.Summary() != c.sum {
-					t.Errorf("%s, sorted %v, holding the new %v: %v, %+v\n got %q\nwant %q", c.name, sorted, hold, derr, d.Summary(), got, c.want)
+					t.Errorf("%s, sorted %v, %+v: %v, %+v\n got %q\nwant %q", c.name, sorted, opts, derr, d.Summary(), got, c.want)
 				}
 			}
 		}
 	}
+}
+
+// descriptions returns the changes of d described as they come, as a
+// loop of a Diff that reuses its changes must take them, and the error
+// that ended them.
+func descriptions(d *snapshot.Diff) ([]string, error) {
+	var got []string
+	for c, err := range d.Changes() {
+		if err != nil {
+			return got, err
+		}
+		got = append(got, describe(c))
+	}
+	return got, nil
 }
 
 // changes returns the changes of d, and the error that ended them.

@@ -73,3 +73,51 @@ func TestDiffMany(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffReuseChanges diffs captures whose every flow changed, each in
+// its own way, or is gone from the streamed capture, in many batches of
+// the held flows left: with ReuseChanges a loop that takes each change at
+// once sees those it would have kept (runDiff), made ahead by workers, on
+// the loop, and of the held flows left, whatever the cores; and the
+// changes take no memory of their own.
+func TestDiffReuseChanges(t *testing.T) {
+	const n = 24000
+	var held, streamed strings.Builder
+	for i := range n {
+		held.WriteString(manyFlow(i, 1) + "\n")
+		if i < n/3 {
+			streamed.WriteString(manyFlow(i, i+2) + "\n")
+		}
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		got, sum := runDiff(t, held.String(), streamed.String(), snapshot.DiffOptions{})
+		if want := (snapshot.Summary{Changed: n / 3, Removed: n - n/3}); sum != want || len(got) != n {
+			t.Fatalf("GOMAXPROCS %d: %d changes, summary %+v, want %+v", procs, len(got), sum, want)
+		}
+		if want := fmt.Sprintf("orig.packets 1→%d %+d", n/3+1, n/3); got[n/3-1].Fields[0] != want {
+			t.Errorf("GOMAXPROCS %d: last change %v, want %s", procs, got[n/3-1], want)
+		}
+	}
+	// The memory of a diff: with changes kept, and reused, which is that
+	// of the batches a worker makes ahead, a few on one core.
+	runtime.GOMAXPROCS(1)
+	var alloc [2]uint64
+	for i, reuse := range []bool{false, true} {
+		d := mustDiff(t, open(t, held.String()), open(t, streamed.String()), snapshot.DiffOptions{ReuseChanges: reuse})
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for _, err := range d.Changes() {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		alloc[i] = after.TotalAlloc - before.TotalAlloc
+	}
+	// A change kept takes a flow, or two, of 376 bytes.
+	if spared := int64(alloc[0]) - int64(alloc[1]); spared < n*376 {
+		t.Errorf("reusing changes spared %d bytes of %d, want the memory of %d changes at least", spared, alloc[0], n)
+	}
+}

@@ -116,7 +116,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	opts := snapshot.DiffOptions{Volatile: *volatile, Filter: x}
+	opts := snapshot.DiffOptions{Volatile: *volatile, Filter: x, ReuseChanges: true} // each change is printed at once
 	if *ignore != "" {
 		opts.Ignore = strings.Split(*ignore, ",")
 	}
