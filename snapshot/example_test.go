@@ -93,8 +93,9 @@ func ExampleNewDiff() {
 		return
 	}
 	defer new.Close()
-	// A bad option is an error here, before any change.
-	d, err := snapshot.NewDiff(old, new, snapshot.DiffOptions{Ignore: []string{"counters"}})
+	// A bad option is an error here, before any change. The loop is done
+	// with each change before the next, so the Diff may reuse them.
+	d, err := snapshot.NewDiff(old, new, snapshot.DiffOptions{Ignore: []string{"counters"}, ReuseChanges: true})
 	if err != nil {
 		fmt.Println(err)
 		return
