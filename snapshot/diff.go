@@ -82,7 +82,8 @@ type DiffOptions struct {
 	// encoding/csv's Reader.ReuseRecord does, where by default each is
 	// the loop's to keep. A loop that is done with each change before the
 	// next, as one that prints them, spares a Diff the memory of each: a
-	// sixth of its time where most flows changed.
+	// sixth of its time in a diff of a million flows of which 280,000
+	// changed.
 	ReuseChanges bool
 }
 
@@ -512,8 +513,8 @@ func (j *join) unpaired(op Op, heldOld, reuse bool) iter.Seq[restBatch] {
 		}
 		workers := runtime.GOMAXPROCS(0)
 		out := make([]chan restBatch, 2*workers) // batch k's at k modulo its length
-		// A batch taken, to the loop's, with its memory where the Diff
-		// reuses its changes.
+		// A batch the loop is done with, to decode another into: its
+		// memory, where the Diff reuses its changes.
 		tokens := make(chan restBatch, len(out))
 		for i := range out {
 			out[i] = make(chan restBatch, 1)
@@ -558,7 +559,6 @@ func (j *join) unpaired(op Op, heldOld, reuse bool) iter.Seq[restBatch] {
 // unpairedIn returns the batch of changes of op of the unpaired held flows
 // of j from from, decoded with dec, in b's memory.
 func (j *join) unpairedIn(dec *codec.MsgpackDecoder, from int, op Op, heldOld, reuse bool, b restBatch) restBatch {
-
 	b.changes, b.err, b.made.n = b.changes[:0], nil, 0
 	var f format.Flow
 	for i := from; i < min(from+restLen, len(j.matched)); i++ {
