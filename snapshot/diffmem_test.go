@@ -56,7 +56,11 @@ func TestDiffMemory(t *testing.T) {
 	}
 	small, large := diffHeap(t, 1000, 100_000), diffHeap(t, 1000, 500_000)
 	t.Logf("the heap grew by %.1f MiB for 100,000 flows streamed, %.1f MiB for 500,000", float64(small)/(1<<20), float64(large)/(1<<20))
-	if large > small+2<<20 {
+	// What the heap holds past the held capture is mostly the batches the
+	// workers fill ahead, some 15 MiB here, fewer where the machine is busy
+	// (5.7 MiB in a run of CI's beside other tests): the bound allows
+	// them, and not the 60 MB that the set of identities took.
+	if large > small+16<<20 {
 		t.Errorf("the heap grew by %d MiB more for 400,000 more flows streamed", (large-small)>>20)
 	}
 }
