@@ -18,10 +18,10 @@ import (
 // workers, a hundred chunks each, so that the join's work runs where the
 // flows are parsed (format.FlowsAhead), and checks that it finds what a
 // Diff of the same captures read on one goroutine finds, through a
-// Prefetcher: the same changes in the same order, counts and error. The
-// captures: a table and the same table read later, with flows held
-// twice, a filter, each held, a bad line in either, a line too long, XML
-// over lines, an event stream streamed.
+// Prefetcher: the same changes in the same order, counts and error, also
+// where the changes are reused. The captures: a table and the same table
+// read later, with flows held twice, a filter, each held, a bad line in
+// either, a line too long, XML over lines, an event stream streamed.
 func TestDiffWorkers(t *testing.T) {
 	n := 20000
 	if testing.Short() { // 33 Diffs: 27 s under the race detector
@@ -63,7 +63,7 @@ func TestDiffWorkers(t *testing.T) {
 		{"events streamed", twice, string(events), snapshot.DiffOptions{}, "\x00error snapshot: diff: the new capture is an event stream"},
 	}
 	for _, tt := range tests {
-		diff := func(opts ...format.ScanOption) string {
+		diff := func(o snapshot.DiffOptions, opts ...format.ScanOption) string {
 			in := func(text string) *snapshot.Input {
 				in, err := snapshot.Open(strings.NewReader(text), snapshot.Text(format.Auto), format.Dialect{}, opts...)
 				if err != nil {
@@ -71,7 +71,7 @@ func TestDiffWorkers(t *testing.T) {
 				}
 				return in
 			}
-			d := mustDiff(t, in(tt.old), in(tt.new), tt.opts)
+			d := mustDiff(t, in(tt.old), in(tt.new), o)
 			var b strings.Builder
 			for c, err := range d.Changes() {
 				if err != nil {
@@ -83,18 +83,21 @@ func TestDiffWorkers(t *testing.T) {
 			fmt.Fprintf(&b, "%+v\n", d.Summary())
 			return b.String()
 		}
-		want := diff()
+		want := diff(tt.opts)
 		if !strings.Contains("\x00"+want, tt.has) {
 			t.Fatalf("%s: %q not found: %.300s", tt.name, tt.has, want)
 		}
-		if got := diff(format.WithWorkers(2)); got != want {
+		if got := diff(tt.opts, format.WithWorkers(2)); got != want {
 			t.Errorf("%s: on workers, the Diff differs:\none goroutine: %.300s\nworkers:       %.300s",
 				tt.name, firstDiff([]byte(want), []byte(got)), firstDiff([]byte(got), []byte(want)))
 		}
-		// The held flows' index grows aside from 1,024 slots on.
+		// The held flows' index grows aside from 1,024 slots on; the
+		// changes reused, as ctconv diff takes them.
 		restore := snapshot.SetAsideFrom(1024)
-		if got := diff(format.WithWorkers(2)); got != want {
-			t.Errorf("%s: on workers, the index growing aside, the Diff differs:\none goroutine: %.300s\nworkers:       %.300s",
+		reuse := tt.opts
+		reuse.ReuseChanges = true
+		if got := diff(reuse, format.WithWorkers(2)); got != want {
+			t.Errorf("%s: on workers, the index growing aside, changes reused, the Diff differs:\none goroutine: %.300s\nworkers:       %.300s",
 				tt.name, firstDiff([]byte(want), []byte(got)), firstDiff([]byte(got), []byte(want)))
 		}
 		restore()

@@ -508,7 +508,12 @@ func (j *join) unpaired(op Op, heldOld, reuse bool) iter.Seq[restBatch] {
 	return func(yield func(restBatch) bool) {
 		n := (len(j.matched) + restLen - 1) / restLen
 		if n <= 1 {
-			yield(j.unpairedIn(j.s.dec, 0, op, heldOld, reuse, restBatch{}))
+			// In the join's batch: merge's icmpGroup has one a group.
+			j.rest = j.unpairedIn(j.s.dec, 0, op, heldOld, reuse, j.rest)
+			yield(j.rest)
+			if !reuse {
+				clear(j.rest.changes) // the loop's
+			}
 			return
 		}
 		workers := runtime.GOMAXPROCS(0)
@@ -550,6 +555,9 @@ func (j *join) unpaired(op Op, heldOld, reuse bool) iter.Seq[restBatch] {
 			b := <-out[k%len(out)]
 			if !yield(b) || b.err != nil {
 				return
+			}
+			if !reuse {
+				clear(b.changes) // the loop's
 			}
 			tokens <- b
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -121,6 +122,41 @@ func TestDiffReuseChanges(t *testing.T) {
 		alloc[i] = after.TotalAlloc - before.TotalAlloc
 	}
 	// A change kept takes a flow, or two, of 376 bytes.
+	if spared := int64(alloc[0]) - int64(alloc[1]); spared < n*376 {
+		t.Errorf("reusing changes spared %d bytes of %d, want the memory of %d changes at least", spared, alloc[0], n)
+	}
+}
+
+// TestDiffReuseICMPGroups diffs sorted snapshots side by side where each
+// held ping is of other hosts, and gone: a group of ICMP flows each, whose
+// held flows left each come out of a join of their own. Reused, those
+// changes take no memory of their own (they took a slab of 64 a group).
+func TestDiffReuseICMPGroups(t *testing.T) {
+	const n = 2000
+	var pings strings.Builder
+	for i := range n {
+		fmt.Fprintf(&pings, "ipv4     2 icmp     1 29 src=10.2.%d.%d dst=10.1.0.2 type=8 code=0 id=3 packets=3 bytes=252 src=10.1.0.2 dst=10.2.%d.%d type=0 code=0 id=3 packets=3 bytes=252 mark=0 zone=0 delta-time=3 use=2\n",
+			i>>8, i&255, i>>8, i&255)
+	}
+	var alloc [2]uint64
+	for i, reuse := range []bool{false, true} {
+		d := mustDiff(t, sortedSnapshot(t, pings.String(), true), sortedSnapshot(t, lines(flowA), true), snapshot.DiffOptions{ReuseChanges: reuse})
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		removed := 0
+		for c, err := range d.Changes() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Op == snapshot.Removed && c.Old.Proto == format.ICMP {
+				removed++
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if alloc[i] = after.TotalAlloc - before.TotalAlloc; removed != n {
+			t.Fatalf("reuse %v: %d pings removed, want %d", reuse, removed, n)
+		}
+	}
 	if spared := int64(alloc[0]) - int64(alloc[1]); spared < n*376 {
 		t.Errorf("reusing changes spared %d bytes of %d, want the memory of %d changes at least", spared, alloc[0], n)
 	}

@@ -13,6 +13,7 @@ type join struct {
 	matched []pairing // by held flow
 	only    keySet    // identities only the streamed capture has
 	f       format.Flow
+	rest    restBatch // unpaired's, of a join of one batch
 }
 
 // pairing says whether a held flow is paired, and how.
