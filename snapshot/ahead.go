@@ -172,11 +172,7 @@ func (d *Diff) streamAhead(in *Input, j *join, ws []*joinWorker, heldOld bool) w
 			switch {
 			case a.skip[i]:
 			case a.held[i] < 0:
-				var m *oneFlow
-				if reuse {
-					m = a.ones.next()
-				}
-				a.changes[i] = onlyChange(m, 0, f, !heldOld)
+				a.changes[i] = onlyChange(a.ones.next(reuse), 0, f, !heldOld)
 			case j.s.decode(jw.dec, int(a.held[i]), &jw.f) != nil:
 				a.held[i] = left
 			default:
@@ -185,14 +181,13 @@ func (d *Diff) streamAhead(in *Input, j *join, ws []*joinWorker, heldOld bool) w
 					old, new = f, &jw.f
 				}
 				if jw.fields = d.compare(jw.fields[:0], old, new); len(jw.fields) > 0 {
-					var m *twoFlows
 					fields := jw.fields
 					if reuse { // kept with the batch, as jw.fields is not
 						from := len(a.fields)
 						a.fields = append(a.fields, jw.fields...)
-						m, fields = a.twos.next(), a.fields[from:len(a.fields):len(a.fields)]
+						fields = a.fields[from:len(a.fields):len(a.fields)]
 					}
-					a.changes[i] = changed(m, fields, old, new)
+					a.changes[i] = changed(a.twos.next(reuse), fields, old, new)
 				}
 			}
 		}

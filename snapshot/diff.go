@@ -247,8 +247,12 @@ type slabs[T any] struct {
 // slabLen is the changes of a slab.
 const slabLen = 64
 
-// next returns the memory of one more change.
-func (m *slabs[T]) next() *T {
+// next returns the memory of one more change, or nil, for a new one,
+// where the Diff does not reuse them.
+func (m *slabs[T]) next(reuse bool) *T {
+	if !reuse {
+		return nil
+	}
 	if m.n == len(m.s)*slabLen {
 		m.s = append(m.s, make([]T, slabLen))
 	}
@@ -511,9 +515,7 @@ func (j *join) unpaired(op Op, heldOld, reuse bool) iter.Seq[restBatch] {
 			// In the join's batch: merge's icmpGroup has one a group.
 			j.rest = j.unpairedIn(j.s.dec, 0, op, heldOld, reuse, j.rest)
 			yield(j.rest)
-			if !reuse {
-				clear(j.rest.changes) // the loop's
-			}
+			clear(j.rest.changes) // kept, they are the loop's
 			return
 		}
 		workers := runtime.GOMAXPROCS(0)
@@ -556,9 +558,7 @@ func (j *join) unpaired(op Op, heldOld, reuse bool) iter.Seq[restBatch] {
 			if !yield(b) || b.err != nil {
 				return
 			}
-			if !reuse {
-				clear(b.changes) // the loop's
-			}
+			clear(b.changes) // kept, they are the loop's
 			tokens <- b
 		}
 	}
@@ -576,11 +576,7 @@ func (j *join) unpairedIn(dec *codec.MsgpackDecoder, from int, op Op, heldOld, r
 		if b.err = j.s.decode(dec, i, &f); b.err != nil {
 			break
 		}
-		var m *oneFlow
-		if reuse {
-			m = b.made.next()
-		}
-		b.changes = append(b.changes, onlyChange(m, op, &f, heldOld))
+		b.changes = append(b.changes, onlyChange(b.made.next(reuse), op, &f, heldOld))
 	}
 	return b
 }

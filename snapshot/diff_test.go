@@ -270,26 +270,16 @@ func TestDiffSorted(t *testing.T) {
 	}
 
 	want := func() []string {
-		d := mustDiff(t, open(t, old), open(t, new), snapshot.DiffOptions{})
-		var ops []string
-		cs, derr := changes(d)
-		if derr != nil {
-			t.Fatal(derr)
-		}
-		for _, c := range cs {
-			ops = append(ops, describe(c))
+		ops, err := descriptions(mustDiff(t, open(t, old), open(t, new), snapshot.DiffOptions{}))
+		if err != nil {
+			t.Fatal(err)
 		}
 		slices.Sort(ops)
 		return ops
 	}()
-	d := mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, true), snapshot.DiffOptions{})
-	var got []string
-	cs, derr := changes(d)
-	for _, c := range cs {
-		got = append(got, describe(c))
-	}
-	if derr != nil {
-		t.Fatal(derr)
+	got, err := descriptions(mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, true), snapshot.DiffOptions{}))
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(got) == 0 {
 		t.Fatal("no changes")
@@ -299,20 +289,15 @@ func TestDiffSorted(t *testing.T) {
 	if !slices.Equal(sorted, want) {
 		t.Errorf("sorted snapshots:\n%q\nthe text:\n%q", sorted, want)
 	}
-	d = mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, true), snapshot.DiffOptions{ReuseChanges: true})
+	d := mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, true), snapshot.DiffOptions{ReuseChanges: true})
 	if reused, err := descriptions(d); err != nil || !slices.Equal(reused, got) {
 		t.Errorf("sorted snapshots, changes reused: %v\n%q\nkept:\n%q", err, reused, got)
 	}
 	// One of them unsorted: the hash join, the same changes.
-	d = mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, false), snapshot.DiffOptions{})
-	var mixed []string
-	cs, derr = changes(d)
-	for _, c := range cs {
-		mixed = append(mixed, describe(c))
-	}
+	mixed, err := descriptions(mustDiff(t, sortedSnapshot(t, old, true), sortedSnapshot(t, new, false), snapshot.DiffOptions{}))
 	slices.Sort(mixed)
-	if !slices.Equal(mixed, want) {
-		t.Errorf("a sorted and an unsorted snapshot:\n%q\nthe text:\n%q", mixed, want)
+	if err != nil || !slices.Equal(mixed, want) {
+		t.Errorf("a sorted and an unsorted snapshot: %v\n%q\nthe text:\n%q", err, mixed, want)
 	}
 }
 
@@ -400,11 +385,7 @@ func TestDiffICMPWithoutFields(t *testing.T) {
 			for _, b := range inputs {
 				for _, hold := range []bool{false, true} {
 					d := mustDiff(t, a.in(), b.in(), snapshot.DiffOptions{HoldNew: hold})
-					var got []string
-					cs, derr := changes(d)
-					for _, c := range cs {
-						got = append(got, describe(c))
-					}
+					got, derr := descriptions(d)
 					if derr != nil || len(got) > 0 {
 						t.Errorf("%s against %s, holding the new %v: %v\n%s", a.name, b.name, hold, derr, strings.Join(got, "\n"))
 					}

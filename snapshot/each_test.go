@@ -321,8 +321,8 @@ func TestCountLaysNoFlows(t *testing.T) {
 		}
 		r.Close()
 		runtime.ReadMemStats(&after)
-		// Two workers decode 4 blocks for no one: laid out, their flows
-		// take 4 times a block's.
+		// Blocks decoded before EachCount began would be laid out, a
+		// block's flows each (up to 4 with two workers).
 		alloc, flows := after.TotalAlloc-before.TotalAlloc, uint64(blockFlows*unsafe.Sizeof(format.Flow{}))
 		if got != n || (read == "EachCount") != (alloc < 2*flows) {
 			t.Errorf("%s: %d flows of %d, %d bytes allocated, a block's flows take %d", read, got, n, alloc, flows)
