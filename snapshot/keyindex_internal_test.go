@@ -2,8 +2,10 @@ package snapshot
 
 import (
 	"net/netip"
+	"reflect"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -135,6 +137,23 @@ func TestKeyIndexInsert(t *testing.T) {
 		}
 		if n != want {
 			t.Errorf("findMany: key %d found as %d, want %d", 4900+i, n, want)
+		}
+	}
+}
+
+// TestFlowKeySize pins what an identity takes, a third of a held flow's
+// memory, and that it holds no pointer for the collector to scan: a
+// namespace is a number (netnsNames).
+func TestFlowKeySize(t *testing.T) {
+	if n := unsafe.Sizeof(flowKey{}); n != 48 {
+		t.Errorf("flowKey takes %d bytes, want 48", n)
+	}
+	k := reflect.TypeFor[flowKey]()
+	for i := range k.NumField() {
+		switch f := k.Field(i); f.Type.Kind() {
+		case reflect.Array, reflect.Bool, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		default:
+			t.Errorf("flowKey.%s is a %s", f.Name, f.Type)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,33 @@ func TestDiffNetns(t *testing.T) {
 		if s := d.Summary(); s.Removed != 2 || s.Added != 0 {
 			t.Errorf("sorted %v: red's flows against blue alone: %+v", sorted, s)
 		}
+	}
+}
+
+// TestSortedNetns: a sorted snapshot orders namespaces by name, whatever
+// the order they come in, and so a Diff reads them: two sorted captures
+// whose flows came in other orders of namespaces hold the same flows.
+func TestSortedNetns(t *testing.T) {
+	three := lines(flowA, flowA, flowA)
+	sorted := func(netns ...string) *snapshot.Input {
+		return nsSnapshot(t, three, snapshot.Header{Sorted: true}, map[int]string{0: netns[0], 1: netns[1], 2: netns[2]})
+	}
+	var got []string
+	for f, err := range sorted("red", "blue", "green").Flows() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, f.Netns)
+	}
+	if want := []string{"blue", "green", "red"}; !slices.Equal(got, want) {
+		t.Errorf("sorted snapshot's namespaces %q, want %q", got, want)
+	}
+	d := mustDiff(t, sorted("red", "blue", "green"), sorted("green", "red", "blue"), snapshot.DiffOptions{})
+	if _, err := changes(d); err != nil {
+		t.Fatal(err)
+	}
+	if s := d.Summary(); s.Differ() || s.Unchanged != 3 {
+		t.Errorf("the same flows, come in other orders of namespaces: %+v", s)
 	}
 }
 
