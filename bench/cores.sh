@@ -17,8 +17,12 @@
 # under 64 MiB. In the same rounds it
 # times bench/halves (row "halves"): the table parsed in GOMAXPROCS parts
 # by as many Scanners that share nothing, what the cores cost each other
-# with no coordination. The load average before and after says how busy
-# the machine was. Its files go where mktemp puts them: set TMPDIR to a
+# with no coordination. And it times check on one core pinned to each
+# core in turn (taskset): the cores of a virtual machine do not always
+# run at one speed, where the host gives one of them less, and n cores
+# then run at most the sum of their speeds over the fastest's times as
+# fast as one, whatever the program (the "ceiling"). The load average
+# before and after says how busy the machine was. Its files go where mktemp puts them: set TMPDIR to a
 # tmpfs (/dev/shm) on a machine that pages idle files out of memory.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
 set -eu
@@ -33,6 +37,7 @@ done
 shift $((OPTIND - 1))
 base=${1:-main}
 [ -x /usr/bin/time ] || { echo "bench/cores.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
+command -v taskset >/dev/null || { echo "bench/cores.sh: needs taskset (apt-get install util-linux)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go run ./internal/gen/ctgen -n "$flows" >"$tmp/old.txt"
@@ -43,6 +48,8 @@ mkdir "$tmp/base.src"
 git archive "$base" | tar -x -C "$tmp/base.src"
 (cd "$tmp/base.src" && go build -o "$tmp/base" ./cmd/ctconv)
 max=$(nproc)
+# The online cores' numbers, from ranges as "0-3,6".
+cpus=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); for (c = r[1]; c <= r[n]; c++) printf "%d ", c } }' /sys/devices/system/cpu/online)
 procs="1 2"
 [ "$max" -gt 2 ] && procs="$procs $max"
 echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' with changes'); $flows flows, $runs runs, $max cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -74,6 +81,10 @@ while [ $i -lt "$runs" ]; do
 	for p in $procs; do
 		GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/halves" "$tmp/old.txt" >/dev/null
 		awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/halves.$p"
+	done
+	for c in $cpus; do
+		taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null
+		cat "$tmp/time" >>"$tmp/alone.$c"
 	done
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
@@ -130,6 +141,13 @@ for p in $procs; do
 	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' halves "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
 		"$(paired "$tmp/halves.1" "$tmp/halves.$p")"
 done
+# Each round's ceiling: the sum of the cores' speeds alone over the
+# fastest's.
+paste -d' ' $(for c in $cpus; do echo "$tmp/alone.$c"; done) |
+	awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i < m) m = $i; s = 0; for (i = 1; i <= NF; i++) s += m / $i; print s }' >"$tmp/ceiling"
+printf 'check on one core pinned to each (medians):'
+for c in $cpus; do printf ' cpu%s %ss' "$c" "$(median "$tmp/alone.$c" 1)"; done
+sort -n "$tmp/ceiling" | awk '{ v[NR] = $1 } END { printf "; ceiling %.2fx (rounds %.2f-%.2f)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
 for p in $procs; do
 	cat "$tmp/old.txt" | GOMAXPROCS=$p /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/head" check - >/dev/null
 	kib=$(cat "$tmp/rss")
