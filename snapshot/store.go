@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -33,11 +34,12 @@ type flowKey struct {
 
 // netnsNames numbers the namespace names of identities, from 1, and is
 // safe for concurrent use: the identities that are compared, or ordered,
-// are numbered by the same netnsNames.
+// are numbered by the same netnsNames. Reading a number's name takes no
+// lock, as a sort's comparisons do.
 type netnsNames struct {
-	ids   sync.Map // name → number
-	mu    sync.Mutex
-	names []string // by number - 1, under mu
+	ids   sync.Map                 // name → number
+	mu    sync.Mutex               // held to number a name
+	names atomic.Pointer[[]string] // by number - 1, appended to under mu
 }
 
 // id returns name's number, 0 for "", and for any name if n is nil.
@@ -53,10 +55,15 @@ func (n *netnsNames) id(name string) uint32 {
 	if id, ok := n.ids.Load(name); ok {
 		return id.(uint32)
 	}
-	name = strings.Clone(name)
-	n.names = append(n.names, name)
-	id := uint32(len(n.names))
-	n.ids.Store(name, id)
+	var names []string
+	if p := n.names.Load(); p != nil {
+		names = *p
+	}
+	// Readers of the slice before read none of it past its length.
+	names = append(names, strings.Clone(name))
+	n.names.Store(&names)
+	id := uint32(len(names))
+	n.ids.Store(names[id-1], id)
 	return id
 }
 
@@ -65,9 +72,7 @@ func (n *netnsNames) name(id uint32) string {
 	if id == 0 {
 		return ""
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.names[id-1]
+	return (*n.names.Load())[id-1]
 }
 
 // keyOf returns f's identity, its namespace numbered by ns, or without
