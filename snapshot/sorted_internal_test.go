@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -48,5 +49,24 @@ func TestDiffUnsorted(t *testing.T) {
 	}
 	if last == nil || !strings.Contains(last.Error(), "the new capture is not in identity order") {
 		t.Errorf("err %v", last)
+	}
+}
+
+// BenchmarkSortedNetns sorts a million identities of three namespaces, as
+// a sorted Writer does before it writes: each comparison of two
+// namespaces reads their names (BENCHMARKS.md).
+func BenchmarkSortedNetns(b *testing.B) {
+	s := newStore()
+	var ns netnsNames
+	for i := range 1 << 20 {
+		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		f := format.Flow{Family: format.IPv4, Proto: format.TCP, Netns: []string{"blue", "red", "green"}[i%3]}
+		f.Orig.Src, f.Orig.Dst = a, a
+		k := keyOf(&f, &ns)
+		s.keys.add(k)
+		s.refs.add(recordRef{})
+	}
+	for b.Loop() {
+		s.sorted(&ns)
 	}
 }
