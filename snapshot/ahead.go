@@ -115,7 +115,7 @@ func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead) {
 	for i := range b.len() {
 		f := b.at(i)
 		a.skip[i] = !in.Match(d.opts.Filter, f)
-		a.keys[i] = d.identity(f)
+		a.keys[i] = identity(f, d.opts.Filter)
 		a.hashes[i] = a.keys[i].hash()
 	}
 }

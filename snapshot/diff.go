@@ -120,7 +120,7 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // capture and its conversion keep the order; two flows that both have
 // their ICMP fields match only if these are equal.
 //
-// A Diff holds one capture in memory, in a compact form (about 150 bytes
+// A Diff holds one capture in memory, in a compact form (about 160 bytes
 // a flow with its index), and streams the other: its memory grows with
 // the held capture, never with the streamed one. Changes come in the
 // order of the streamed capture, then those of flows only the held one
@@ -138,7 +138,6 @@ type Diff struct {
 	old, new *Input
 	opts     DiffOptions
 	fields   []diffField
-	netns    netnsNames // of the identities of both captures' flows
 	err      error
 	sum      Summary
 }
@@ -392,7 +391,7 @@ func (d *Diff) hashJoin(e *emitter) {
 		return
 	}
 	if ok {
-		k := d.identity(&first)
+		k := identity(&first, d.opts.Filter)
 		if !e.stream(j, &first, &k, heldOld, nil, 0) {
 			return
 		}
@@ -582,20 +581,21 @@ func (j *join) unpairedIn(dec *codec.MsgpackDecoder, from int, op Op, heldOld, r
 	return b
 }
 
-// identity returns f's identity in d: where d's filter selects one
-// namespace, without it, as a capture of that namespace alone names none
-// (Header.Netns) and one of several names it on each flow.
-func (d *Diff) identity(f *format.Flow) flowKey {
-	if x := d.opts.Filter; x != nil && x.Netns != "" {
-		return keyOf(f, nil)
+// identity returns f's identity in a Diff that selects with x: where x
+// selects one namespace, without it, as a capture of that namespace alone
+// names none (Header.Netns) and one of several names it on each flow.
+func identity(f *format.Flow, x *format.Filter) flowKey {
+	k := keyOf(f)
+	if x != nil && x.Netns != "" {
+		k.netns = ""
 	}
-	return keyOf(f, &d.netns)
+	return k
 }
 
 // cursor walks a sorted capture, checking its order.
 type cursor struct {
 	p     *Prefetcher
-	d     *Diff
+	x     *format.Filter // the Diff's
 	f     *format.Flow
 	k     flowKey
 	dup   bool // f has the identity of the flow before
@@ -613,9 +613,9 @@ func (c *cursor) next() error {
 	if err := table(c.f, c.which == "old"); err != nil {
 		return err
 	}
-	c.k = c.d.identity(c.f)
+	c.k = identity(c.f, c.x)
 	if had {
-		switch compareKeys(&prev, &c.k, &c.d.netns) {
+		switch compareKeys(&prev, &c.k) {
 		case 1:
 			return errors.New("snapshot: diff: the " + c.which + " capture is not in identity order, as its header says")
 		case 0:
@@ -631,8 +631,8 @@ func (c *cursor) next() error {
 // grow with them but for the ICMP flows of the same hosts (icmpGroup); the
 // changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), d: d, which: "old"}
-	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), d: d, which: "new"}
+	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "old"}
+	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "new"}
 	defer o.p.Stop()
 	defer n.p.Stop()
 	if d.err = o.next(); d.err != nil {
@@ -658,7 +658,7 @@ func (d *Diff) merge(e *emitter) {
 		case n.f == nil:
 			c = -1
 		default:
-			c = compareKeys(&o.k, &n.k, &d.netns)
+			c = compareKeys(&o.k, &n.k)
 		}
 		switch {
 		case c <= 0 && o.k.icmp():
@@ -686,7 +686,7 @@ func (d *Diff) merge(e *emitter) {
 // by capture order, which a sorted snapshot keeps.
 func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
 	j.reset()
-	for o.f != nil && compareKeys(&o.k, &h, &d.netns) == 0 {
+	for o.f != nil && compareKeys(&o.k, &h) == 0 {
 		if !e.hold(j, o.f, &o.k, o.k.hash(), span{}, true) {
 			return
 		}
@@ -695,7 +695,7 @@ func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
 		}
 	}
 	j.ready(math.MaxInt) // the new flows of the group, all checked for duplicates
-	for n.f != nil && compareKeys(&n.k, &h, &d.netns) == 0 {
+	for n.f != nil && compareKeys(&n.k, &h) == 0 {
 		if !e.stream(j, n.f, &n.k, true, nil, 0) {
 			return
 		}

@@ -120,6 +120,16 @@ func TestSortedNetns(t *testing.T) {
 	if s := d.Summary(); s.Differ() || s.Unchanged != 3 {
 		t.Errorf("the same flows, come in other orders of namespaces: %+v", s)
 	}
+	// A namespace that only the new capture has, whose name sorts before
+	// the one both have: the merge orders them by name, as the files are.
+	old := nsSnapshot(t, lines(flowA), snapshot.Header{Sorted: true}, map[int]string{0: "red"})
+	cs, err := changes(mustDiff(t, old, nsSnapshot(t, lines(flowA, flowA), snapshot.Header{Sorted: true}, map[int]string{0: "red", 1: "blue"}), snapshot.DiffOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].Op != snapshot.Added || cs[0].New.Netns != "blue" {
+		t.Errorf("blue's flow new beside red's: %v", cs)
+	}
 }
 
 // TestHeaderNetns: the header's namespace is read back, and a header

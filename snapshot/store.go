@@ -8,8 +8,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -19,66 +17,19 @@ import (
 // zone and original tuple, and the table's namespace where the capture
 // names one a flow (the same tuple in two namespaces is two flows). An
 // ICMP flow read from conntrack's XML lacks its type, code and id: its
-// key has only the rest, and says so. It holds no pointer, its namespace
-// a number (netnsNames), so that a million of them take 48 MB that the
-// garbage collector does not scan.
+// key has only the rest, and says so.
 type flowKey struct {
+	netns     string
 	src, dst  [16]byte
 	l4        uint32
-	netns     uint32 // 0: none
 	zone      uint16
 	family    format.Family
 	proto     format.Proto
 	hostsOnly bool // an ICMP flow's, without its ICMP fields
 }
 
-// netnsNames numbers the namespace names of identities, from 1, and is
-// safe for concurrent use: the identities that are compared, or ordered,
-// are numbered by the same netnsNames. Reading a number's name takes no
-// lock, as a sort's comparisons do.
-type netnsNames struct {
-	ids   sync.Map                 // name → number
-	mu    sync.Mutex               // held to number a name
-	names atomic.Pointer[[]string] // by number - 1, appended to under mu
-}
-
-// id returns name's number, 0 for "", and for any name if n is nil.
-func (n *netnsNames) id(name string) uint32 {
-	if name == "" || n == nil {
-		return 0
-	}
-	if id, ok := n.ids.Load(name); ok {
-		return id.(uint32)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if id, ok := n.ids.Load(name); ok {
-		return id.(uint32)
-	}
-	var names []string
-	if p := n.names.Load(); p != nil {
-		names = *p
-	}
-	// Readers of the slice before read none of it past its length.
-	names = append(names, strings.Clone(name))
-	n.names.Store(&names)
-	id := uint32(len(names))
-	n.ids.Store(names[id-1], id)
-	return id
-}
-
-// name returns the name numbered id, "" for 0.
-func (n *netnsNames) name(id uint32) string {
-	if id == 0 {
-		return ""
-	}
-	return (*n.names.Load())[id-1]
-}
-
-// keyOf returns f's identity, its namespace numbered by ns, or without
-// it if ns is nil.
-func keyOf(f *format.Flow, ns *netnsNames) flowKey {
-	k := flowKey{netns: ns.id(f.Netns), src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
+func keyOf(f *format.Flow) flowKey {
+	k := flowKey{netns: f.Netns, src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
 	if f.Has(format.FieldL4) {
 		t := &f.Orig
 		switch f.Proto.Layer4() {
@@ -106,8 +57,8 @@ func (k *flowKey) hash() uint64 {
 	h = (h^h>>29)*m ^ w(k.dst[:8])
 	h = (h^h>>29)*m ^ w(k.dst[8:])
 	h = (h^h>>29)*m ^ (uint64(k.l4) | uint64(k.zone)<<32 | uint64(k.family)<<48 | uint64(k.proto)<<56)
-	if k.netns != 0 { // most captures name none
-		h = (h^h>>29)*m ^ uint64(k.netns)
+	for i := 0; i < len(k.netns); i++ { // most captures name none
+		h = (h^uint64(k.netns[i]))*m ^ h>>29
 	}
 	return (h ^ h>>31) * m
 }
@@ -123,16 +74,16 @@ func (k *flowKey) hosts() flowKey {
 	return h
 }
 
-// compareKeys orders identities, numbered by ns, as a sorted snapshot
-// holds them: by namespace, family, protocol, zone, source, destination, then ports or
+// compareKeys orders identities as a sorted snapshot holds them: by
+// namespace, family, protocol, zone, source, destination, then ports or
 // keys. ICMP flows of
 // the same hosts compare equal, whatever their type, code and id, so that
 // a stable sort keeps them in capture order: the order by which a Diff
 // pairs those of a capture that lacks their ICMP fields (conntrack's XML)
 // with those of one that has them.
-func compareKeys(a, b *flowKey, ns *netnsNames) int {
-	if a.netns != b.netns {
-		return strings.Compare(ns.name(a.netns), ns.name(b.netns))
+func compareKeys(a, b *flowKey) int {
+	if c := strings.Compare(a.netns, b.netns); c != 0 {
+		return c
 	}
 	if c := cmp.Compare(a.family, b.family); c != 0 {
 		return c
@@ -292,14 +243,14 @@ func (s *store) decode(dec *codec.MsgpackDecoder, i int, f *format.Flow) error {
 	return err
 }
 
-// sorted returns the record numbers in the order of their identities,
-// numbered by ns; records of the same identity keep their order.
-func (s *store) sorted(ns *netnsNames) []int32 {
+// sorted returns the record numbers in the order of their identities;
+// records of the same identity keep their order.
+func (s *store) sorted() []int32 {
 	order := make([]int32, s.refs.n)
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(s.keys.at(int(a)), s.keys.at(int(b)), ns) })
+	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(s.keys.at(int(a)), s.keys.at(int(b))) })
 	return order
 }
 
