@@ -48,8 +48,9 @@ mkdir "$tmp/base.src"
 git archive "$base" | tar -x -C "$tmp/base.src"
 (cd "$tmp/base.src" && go build -o "$tmp/base" ./cmd/ctconv)
 max=$(nproc)
-# The online cores' numbers, from ranges as "0-3,6".
-cpus=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); for (c = r[1]; c <= r[n]; c++) printf "%d ", c } }' /sys/devices/system/cpu/online)
+# The numbers of the cores this process may run on (as nproc counts
+# them), from ranges as "0-3,6".
+cpus=$(awk '/^Cpus_allowed_list:/ { m = split($2, l, ","); for (i = 1; i <= m; i++) { n = split(l[i], r, "-"); for (c = r[1]; c <= r[n]; c++) printf "%d ", c } }' /proc/self/status)
 procs="1 2"
 [ "$max" -gt 2 ] && procs="$procs $max"
 echo "base $(git rev-parse --short "$base"), head $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' with changes'); $flows flows, $runs runs, $max cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -83,8 +84,8 @@ while [ $i -lt "$runs" ]; do
 		awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/halves.$p"
 	done
 	for c in $cpus; do
-		taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null
-		cat "$tmp/time" >>"$tmp/alone.$c"
+		taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null || true
+		tail -n 1 "$tmp/time" >>"$tmp/alone.$c"
 	done
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
@@ -142,12 +143,21 @@ for p in $procs; do
 		"$(paired "$tmp/halves.1" "$tmp/halves.$p")"
 done
 # Each round's ceiling: the sum of the cores' speeds alone over the
-# fastest's.
-paste -d' ' $(for c in $cpus; do echo "$tmp/alone.$c"; done) |
-	awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i < m) m = $i; s = 0; for (i = 1; i <= NF; i++) s += m / $i; print s }' >"$tmp/ceiling"
+# fastest's (a round with a time too short to measure has none).
+set --
+for c in $cpus; do set -- "$@" "$tmp/alone.$c"; done
+paste -d' ' "$@" | awk '{
+	m = $1
+	for (i = 1; i <= NF; i++) { if ($i <= 0) next; if ($i < m) m = $i }
+	s = 0; for (i = 1; i <= NF; i++) s += m / $i
+	print s
+}' >"$tmp/ceiling"
 printf 'check on one core pinned to each (medians):'
 for c in $cpus; do printf ' cpu%s %ss' "$c" "$(median "$tmp/alone.$c" 1)"; done
-sort -n "$tmp/ceiling" | awk '{ v[NR] = $1 } END { printf "; ceiling %.2fx (rounds %.2f-%.2f)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
+sort -n "$tmp/ceiling" | awk '{ v[NR] = $1 } END {
+	if (NR == 0) { print "; no ceiling: the times are too short"; exit }
+	printf "; ceiling %.2fx (rounds %.2f-%.2f)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR]
+}'
 for p in $procs; do
 	cat "$tmp/old.txt" | GOMAXPROCS=$p /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/head" check - >/dev/null
 	kib=$(cat "$tmp/rss")
