@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -121,10 +122,7 @@ func TestDiffReuseChanges(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		alloc[i] = after.TotalAlloc - before.TotalAlloc
 	}
-	// A change kept takes a flow, or two, of 376 bytes.
-	if spared := int64(alloc[0]) - int64(alloc[1]); spared < n*376 {
-		t.Errorf("reusing changes spared %d bytes of %d, want the memory of %d changes at least", spared, alloc[0], n)
-	}
+	spared(t, alloc, n)
 }
 
 // TestDiffReuseICMPGroups diffs sorted snapshots side by side where each
@@ -157,7 +155,15 @@ func TestDiffReuseICMPGroups(t *testing.T) {
 			t.Fatalf("reuse %v: %d pings removed, want %d", reuse, removed, n)
 		}
 	}
-	if spared := int64(alloc[0]) - int64(alloc[1]); spared < n*376 {
+	spared(t, alloc, n)
+}
+
+// spared checks that a Diff that reuses its changes allocated alloc[1]
+// bytes, the memory of n changes at least less than alloc[0], that of one
+// that kept them: a change kept takes a flow, or two.
+func spared(t *testing.T, alloc [2]uint64, n int) {
+	t.Helper()
+	if spared := int64(alloc[0]) - int64(alloc[1]); spared < int64(n)*int64(unsafe.Sizeof(format.Flow{})) {
 		t.Errorf("reusing changes spared %d bytes of %d, want the memory of %d changes at least", spared, alloc[0], n)
 	}
 }

@@ -291,7 +291,7 @@ func TestEachCountLoopStops(t *testing.T) {
 // out the blocks it reads.
 func TestCountLaysNoFlows(t *testing.T) {
 	const line = "ipv4     2 udp      17 3599 src=127.37.75.124 dst=127.0.0.1 sport=38284 dport=5353 packets=2 bytes=248 src=127.0.0.1 dst=127.37.75.124 sport=5353 dport=38284 packets=2 bytes=248 mark=0 zone=0 delta-time=0 use=2\n"
-	const n, blockFlows = 20480, 4096 // five blocks
+	const n = 5 * snapshot.ColumnFlows // five blocks
 	file, _ := snapshotOf(t, []byte(strings.Repeat(line, n)))
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, read := range []string{"Flows", "EachCount", "Flows"} { // the first makes the decoders
@@ -323,7 +323,7 @@ func TestCountLaysNoFlows(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		// Blocks decoded before EachCount began would be laid out, a
 		// block's flows each (up to 4 with two workers).
-		alloc, flows := after.TotalAlloc-before.TotalAlloc, uint64(blockFlows*unsafe.Sizeof(format.Flow{}))
+		alloc, flows := after.TotalAlloc-before.TotalAlloc, uint64(snapshot.ColumnFlows*unsafe.Sizeof(format.Flow{}))
 		if got != n || (read == "EachCount") != (alloc < 2*flows) {
 			t.Errorf("%s: %d flows of %d, %d bytes allocated, a block's flows take %d", read, got, n, alloc, flows)
 		}

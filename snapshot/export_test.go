@@ -8,3 +8,6 @@ func SetAsideFrom(n int) (restore func()) {
 	asideFrom = n
 	return func() { asideFrom = old }
 }
+
+// ColumnFlows is the flows of a block of columns.
+const ColumnFlows = columnFlows
