@@ -108,14 +108,14 @@ func (w *joinWorker) block() []byte {
 }
 
 // selectAhead sets a's identities, their hashes, and which flows of b the
-// Diff selects.
-func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead) {
+// Diff selects; held says b is of the held capture (Diff.identity).
+func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead, held bool) {
 	a.runs++
 	a.resize(b.len())
 	for i := range b.len() {
 		f := b.at(i)
 		a.skip[i] = !in.Match(d.opts.Filter, f)
-		a.keys[i] = identity(f, d.opts.Filter)
+		a.keys[i] = d.identity(f, held)
 		a.hashes[i] = a.keys[i].hash()
 	}
 }
@@ -126,7 +126,7 @@ func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead) {
 // blocks, rather than keep a block a flow.
 func (d *Diff) holdAhead(in *Input, ws []*joinWorker) work {
 	return func(w int, b flowBatch, a *ahead) {
-		d.selectAhead(in, b, a)
+		d.selectAhead(in, b, a, true)
 		if b.len() == 1 {
 			a.spans[0], a.block = span{}, nil
 			return
@@ -158,7 +158,7 @@ const left = -2
 // change.
 func (d *Diff) streamAhead(in *Input, j *join, ws []*joinWorker, heldOld bool) work {
 	return func(w int, b flowBatch, a *ahead) {
-		d.selectAhead(in, b, a)
+		d.selectAhead(in, b, a, false)
 		jw := ws[w]
 		if jw.dec == nil {
 			jw.dec = codec.NewMsgpackDecoder(nil)

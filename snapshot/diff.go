@@ -120,7 +120,7 @@ func (s Summary) Differ() bool { return s.Added+s.Removed+s.Changed+s.Duplicates
 // capture and its conversion keep the order; two flows that both have
 // their ICMP fields match only if these are equal.
 //
-// A Diff holds one capture in memory, in a compact form (about 160 bytes
+// A Diff holds one capture in memory, in a compact form (about 150 bytes
 // a flow with its index), and streams the other: its memory grows with
 // the held capture, never with the streamed one. Changes come in the
 // order of the streamed capture, then those of flows only the held one
@@ -138,6 +138,7 @@ type Diff struct {
 	old, new *Input
 	opts     DiffOptions
 	fields   []diffField
+	netns    netnsNames // of the held flows, and of the identities checked for duplicates
 	err      error
 	sum      Summary
 }
@@ -391,7 +392,7 @@ func (d *Diff) hashJoin(e *emitter) {
 		return
 	}
 	if ok {
-		k := identity(&first, d.opts.Filter)
+		k := d.identity(&first, false)
 		if !e.stream(j, &first, &k, heldOld, nil, 0) {
 			return
 		}
@@ -458,6 +459,20 @@ func (e *emitter) stream(j *join, b *format.Flow, k *flowKey, heldOld bool, a *a
 	case dup:
 		op = Duplicate
 	case !k.hostsOnly: // a flow without its ICMP fields has no identity to check
+		if k.netns == unnumbered {
+			// Of a namespace no held flow has: numbered if an identity
+			// checked has it, since the worker looked, or if the set
+			// takes this one.
+			numbered := *k
+			if numbered.netns = e.d.netns.find(e.d.netnsOf(b)); numbered.netns == unnumbered {
+				if j.only.full() { // not numbered, so that memory does not grow
+					e.d.sum.Unchecked++
+					break
+				}
+				numbered.netns = e.d.netns.id(e.d.netnsOf(b))
+			}
+			k = &numbered
+		}
 		switch had, has := j.only.add(k); {
 		case had:
 			op = Duplicate
@@ -581,29 +596,57 @@ func (j *join) unpairedIn(dec *codec.MsgpackDecoder, from int, op Op, heldOld, r
 	return b
 }
 
-// identity returns f's identity in a Diff that selects with x: where x
-// selects one namespace, without it, as a capture of that namespace alone
-// names none (Header.Netns) and one of several names it on each flow.
-func identity(f *format.Flow, x *format.Filter) flowKey {
-	k := keyOf(f)
-	if x != nil && x.Netns != "" {
-		k.netns = ""
+// identity returns f's identity in d's hash join, of its namespace as
+// netns says (netnsOf), numbered: where f is held, numbering it if need
+// be, and where it is streamed, unnumbered if no held flow has it.
+func (d *Diff) identity(f *format.Flow, held bool) flowKey {
+	switch ns := d.netnsOf(f); {
+	case ns == "":
+		return keyOf(f, 0)
+	case held:
+		return keyOf(f, d.netns.id(ns))
+	default:
+		return keyOf(f, d.netns.find(ns))
 	}
-	return k
+}
+
+// netnsOf returns the namespace of f's identity in d: none where d's
+// filter selects one, as a capture of that namespace alone names none
+// (Header.Netns) and one of several names it on each flow.
+func (d *Diff) netnsOf(f *format.Flow) string {
+	if x := d.opts.Filter; x != nil && x.Netns != "" {
+		return ""
+	}
+	return f.Netns
 }
 
 // cursor walks a sorted capture, checking its order.
 type cursor struct {
 	p     *Prefetcher
-	x     *format.Filter // the Diff's
+	d     *Diff
 	f     *format.Flow
-	k     flowKey
+	id    mergeKey
 	dup   bool // f has the identity of the flow before
 	which string
 }
 
+// mergeKey is an identity as the merge of two sorted captures orders it:
+// by its namespace's name, which no netnsNames numbers, as the merge
+// holds no flows, then by the rest (compareKeys).
+type mergeKey struct {
+	netns string
+	k     flowKey // without its namespace
+}
+
+func compareMerge(a, b *mergeKey) int {
+	if c := strings.Compare(a.netns, b.netns); c != 0 {
+		return c
+	}
+	return compareKeys(&a.k, &b.k, nil)
+}
+
 func (c *cursor) next() error {
-	prev, had := c.k, c.f != nil
+	prev, had := c.id, c.f != nil
 	rec, err := c.p.next()
 	if rec == nil {
 		c.f = nil
@@ -613,13 +656,13 @@ func (c *cursor) next() error {
 	if err := table(c.f, c.which == "old"); err != nil {
 		return err
 	}
-	c.k = identity(c.f, c.x)
+	c.id = mergeKey{c.d.netnsOf(c.f), keyOf(c.f, 0)}
 	if had {
-		switch compareKeys(&prev, &c.k) {
+		switch compareMerge(&prev, &c.id) {
 		case 1:
 			return errors.New("snapshot: diff: the " + c.which + " capture is not in identity order, as its header says")
 		case 0:
-			c.dup = !c.k.icmp() // ICMP flows of the same hosts: see icmpGroup
+			c.dup = !c.id.k.icmp() // ICMP flows of the same hosts: see icmpGroup
 			return nil
 		}
 	}
@@ -631,8 +674,8 @@ func (c *cursor) next() error {
 // grow with them but for the ICMP flows of the same hosts (icmpGroup); the
 // changes come in identity order.
 func (d *Diff) merge(e *emitter) {
-	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "old"}
-	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), x: d.opts.Filter, which: "new"}
+	o := cursor{p: d.old.Prefetch(d.opts.Filter, false), d: d, which: "old"}
+	n := cursor{p: d.new.Prefetch(d.opts.Filter, false), d: d, which: "new"}
 	defer o.p.Stop()
 	defer n.p.Stop()
 	if d.err = o.next(); d.err != nil {
@@ -658,13 +701,13 @@ func (d *Diff) merge(e *emitter) {
 		case n.f == nil:
 			c = -1
 		default:
-			c = compareKeys(&o.k, &n.k)
+			c = compareMerge(&o.id, &n.id)
 		}
 		switch {
-		case c <= 0 && o.k.icmp():
-			d.icmpGroup(e, j, &o, &n, o.k.hosts())
-		case c > 0 && n.k.icmp():
-			d.icmpGroup(e, j, &o, &n, n.k.hosts())
+		case c <= 0 && o.id.k.icmp():
+			d.icmpGroup(e, j, &o, &n, mergeKey{o.id.netns, o.id.k.hosts()})
+		case c > 0 && n.id.k.icmp():
+			d.icmpGroup(e, j, &o, &n, mergeKey{n.id.netns, n.id.k.hosts()})
 		case c < 0:
 			e.only(Removed, o.f, true)
 			d.err = o.next()
@@ -684,10 +727,10 @@ func (d *Diff) merge(e *emitter) {
 // together, in capture order, as the hash join does: it holds the old ones
 // and pairs the new ones with them. A flow that lacks its ICMP fields pairs
 // by capture order, which a sorted snapshot keeps.
-func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
+func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h mergeKey) {
 	j.reset()
-	for o.f != nil && compareKeys(&o.k, &h) == 0 {
-		if !e.hold(j, o.f, &o.k, o.k.hash(), span{}, true) {
+	for o.f != nil && compareMerge(&o.id, &h) == 0 {
+		if !e.hold(j, o.f, &o.id.k, o.id.k.hash(), span{}, true) {
 			return
 		}
 		if d.err = o.next(); d.err != nil {
@@ -695,8 +738,8 @@ func (d *Diff) icmpGroup(e *emitter, j *join, o, n *cursor, h flowKey) {
 		}
 	}
 	j.ready(math.MaxInt) // the new flows of the group, all checked for duplicates
-	for n.f != nil && compareKeys(&n.k, &h) == 0 {
-		if !e.stream(j, n.f, &n.k, true, nil, 0) {
+	for n.f != nil && compareMerge(&n.id, &h) == 0 {
+		if !e.stream(j, n.f, &n.id.k, true, nil, 0) {
 			return
 		}
 		if d.err = n.next(); d.err != nil {

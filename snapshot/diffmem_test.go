@@ -4,6 +4,7 @@ import (
 	"iter"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/ctconv/ctconv/format"
@@ -11,10 +12,12 @@ import (
 )
 
 // flows is a Source of n TCP flows of distinct identities, from the
-// address base on, each of them repeated dup times in a row.
+// address base on, each of them repeated dup times in a row; with netns,
+// each in a namespace of its own.
 type flows struct {
 	n, dup, i int
 	base      [4]byte
+	netns     bool
 	tmpl      format.Flow
 }
 
@@ -36,6 +39,9 @@ func (s *flows) Flows() iter.Seq2[*format.Flow, error] {
 			a[2], a[3] = byte(i>>16), byte(i>>8)
 			f.Orig.Src = netip.AddrFrom4(a)
 			f.Orig.SrcPort = uint16(i)
+			if s.netns {
+				f.Netns = "ns" + strconv.Itoa(i)
+			}
 			if !yield(&f, nil) {
 				s.i++
 				return
@@ -49,27 +55,34 @@ func (s *flows) Close() error { return nil }
 // TestDiffMemory diffs a capture of 1,000 flows against one of 100,000
 // others, then 500,000: the Diff holds the small one, and its memory does
 // not grow with the one it streams (a set of every identity that only the
-// streamed capture holds took 60 MB more here, 261 MB for 2 million).
+// streamed capture holds took 60 MB more here, 261 MB for 2 million; the
+// names of the namespaces of streamed flows, each its own, 56 MB).
 func TestDiffMemory(t *testing.T) {
 	if testing.Short() {
-		t.Skip("streams 600,000 flows")
+		t.Skip("streams 1,200,000 flows")
 	}
-	small, large := diffHeap(t, 1000, 100_000), diffHeap(t, 1000, 500_000)
-	t.Logf("the heap grew by %.1f MiB for 100,000 flows streamed, %.1f MiB for 500,000", float64(small)/(1<<20), float64(large)/(1<<20))
-	// What the heap holds past the held capture is mostly the batches the
-	// workers fill ahead, some 15 MiB here, fewer where the machine is busy
-	// (5.7 MiB in a run of CI's beside other tests): the bound allows
-	// them, and not the 60 MB that the set of identities took.
-	if large > small+16<<20 {
-		t.Errorf("the heap grew by %d MiB more for 400,000 more flows streamed", (large-small)>>20)
+	for _, netns := range []bool{false, true} {
+		small, large := diffHeap(t, 1000, 100_000, netns), diffHeap(t, 1000, 500_000, netns)
+		t.Logf("a namespace a streamed flow %v: the heap grew by %.1f MiB for 100,000 flows streamed, %.1f MiB for 500,000",
+			netns, float64(small)/(1<<20), float64(large)/(1<<20))
+		// What the heap holds past the held capture is mostly the batches
+		// the workers fill ahead, some 15 MiB here, fewer where the machine
+		// is busy (5.7 MiB in a run of CI's beside other tests): the bound
+		// allows them, and not the 60 MB that the set of identities took.
+		if large > small+16<<20 {
+			t.Errorf("a namespace a streamed flow %v: the heap grew by %d MiB more for 400,000 more flows streamed", netns, (large-small)>>20)
+		}
 	}
 }
 
 // diffHeap returns how much the live heap grew at most while a Diff held
-// a capture of held flows and streamed one of streamed others.
-func diffHeap(t *testing.T, held, streamed int) int64 {
+// a capture of held flows and streamed one of streamed others, with
+// netns each in a namespace of its own.
+func diffHeap(t *testing.T, held, streamed int, netns bool) int64 {
 	old := snapshot.FromSource(newFlows(t, held, 1, [4]byte{10, 1}), snapshot.Text(format.Proc))
-	new := snapshot.FromSource(newFlows(t, streamed, 1, [4]byte{10, 2}), snapshot.Text(format.Proc))
+	s := newFlows(t, streamed, 1, [4]byte{10, 2})
+	s.netns = netns
+	new := snapshot.FromSource(s, snapshot.Text(format.Proc))
 	d := mustDiff(t, old, new, snapshot.DiffOptions{})
 	var before, m runtime.MemStats
 	runtime.GC()
@@ -97,21 +110,26 @@ func diffHeap(t *testing.T, held, streamed int) int64 {
 // 65,536; Summary.Unchecked counts the flows beyond.
 func TestDiffDuplicatesBound(t *testing.T) {
 	if testing.Short() {
-		t.Skip("streams 280,000 flows")
+		t.Skip("streams 420,000 flows")
 	}
-	for _, c := range []struct{ held, streamed, checked int }{
-		{10, 1000, 1000},
-		{10, 70_000, 1 << 16},
-		{100_000, 70_000, 70_000},
+	for _, c := range []struct {
+		held, streamed, checked int
+		netns                   bool // each streamed identity in a namespace of its own
+	}{
+		{10, 1000, 1000, false},
+		{10, 70_000, 1 << 16, false},
+		{100_000, 70_000, 70_000, false},
+		{10, 70_000, 1 << 16, true},
 	} {
 		old := snapshot.FromSource(newFlows(t, c.held, 1, [4]byte{10, 1}), snapshot.Text(format.Proc))
-		new := snapshot.FromSource(newFlows(t, c.streamed, 2, [4]byte{10, 2}), snapshot.Text(format.Proc))
-		d := mustDiff(t, old, new, snapshot.DiffOptions{})
+		s := newFlows(t, c.streamed, 2, [4]byte{10, 2})
+		s.netns = c.netns
+		d := mustDiff(t, old, snapshot.FromSource(s, snapshot.Text(format.Proc)), snapshot.DiffOptions{})
 		_, err := changes(d)
 		unchecked := 2 * (c.streamed - c.checked)
 		want := snapshot.Summary{Added: c.checked + unchecked, Removed: c.held, Duplicates: c.checked, Unchecked: unchecked}
 		if sum := d.Summary(); err != nil || sum != want {
-			t.Errorf("%d held, %d streamed twice: %+v, %v; want %+v", c.held, c.streamed, sum, err, want)
+			t.Errorf("%d held, %d streamed twice, namespaces %v: %+v, %v; want %+v", c.held, c.streamed, c.netns, sum, err, want)
 		}
 	}
 }

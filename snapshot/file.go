@@ -170,12 +170,13 @@ type Writer struct {
 	lf     bool // a record without format.QuirkCRLF was written
 	stats  int  // records of the table's counters written
 
-	sort *store      // with Header.Sorted, the flows until Close sorts them
-	cur  *batch      // the batch being filled
-	work chan *batch // to the encoding goroutine
-	free chan *batch // back from it, with its error if any
-	done chan error  // its last word: the end of the stream written, or why not
-	end  uint64      // the count for the end record, set before work closes
+	sort  *store      // with Header.Sorted, the flows until Close sorts them
+	netns netnsNames  // the namespaces of sort's identities
+	cur   *batch      // the batch being filled
+	work  chan *batch // to the encoding goroutine
+	free  chan *batch // back from it, with its error if any
+	done  chan error  // its last word: the end of the stream written, or why not
+	end   uint64      // the count for the end record, set before work closes
 }
 
 // batch is records handed from a Writer to its encoding goroutine.
@@ -444,7 +445,7 @@ func (w *Writer) WriteFlow(f *format.Flow) error {
 	w.count++
 	w.lf = w.lf || f.Quirks&format.QuirkCRLF == 0
 	if w.sort != nil {
-		k := keyOf(f)
+		k := keyOf(f, w.netns.id(f.Netns))
 		w.err = w.sort.add(f, &k, span{})
 		return w.err
 	}
@@ -463,7 +464,7 @@ func (w *Writer) queue(f *format.Flow) error {
 // flushSorted writes the kept flows in identity order.
 func (w *Writer) flushSorted() error {
 	var f format.Flow
-	for _, i := range w.sort.sorted() {
+	for _, i := range w.sort.sorted(&w.netns) {
 		if err := w.sort.get(int(i), &f); err != nil {
 			return err
 		}

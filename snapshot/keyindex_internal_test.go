@@ -2,8 +2,12 @@ package snapshot
 
 import (
 	"net/netip"
+	"reflect"
 	"runtime"
+	"strconv"
+	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/ctconv/ctconv/format"
 )
@@ -136,5 +140,67 @@ func TestKeyIndexInsert(t *testing.T) {
 		if n != want {
 			t.Errorf("findMany: key %d found as %d, want %d", 4900+i, n, want)
 		}
+	}
+}
+
+// TestFlowKeySize pins what an identity takes, a third of a held flow's
+// memory, and that it holds no pointer for the collector to scan: a
+// namespace is a number (netnsNames).
+func TestFlowKeySize(t *testing.T) {
+	if n := unsafe.Sizeof(flowKey{}); n != 48 {
+		t.Errorf("flowKey takes %d bytes, want 48", n)
+	}
+	k := reflect.TypeFor[flowKey]()
+	for i := range k.NumField() {
+		switch f := k.Field(i); f.Type.Kind() {
+		case reflect.Array, reflect.Bool, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		default:
+			t.Errorf("flowKey.%s is a %s", f.Name, f.Type)
+		}
+	}
+}
+
+// TestNetnsNames numbers names on several goroutines at once, each in an
+// order of its own, while they read the names back: a name has one
+// number, and its number reads back the name.
+func TestNetnsNames(t *testing.T) {
+	var ns netnsNames
+	const names = 200
+	ids := make([][names]uint32, 4)
+	var wg sync.WaitGroup
+	for g := range ids {
+		wg.Go(func() {
+			for i := range names {
+				j := (i*[]int{1, 3, 7, 9}[g] + g) % names // g's order, a permutation
+				name := "ns" + strconv.Itoa(j)
+				ids[g][j] = ns.id(name)
+				if got := ns.name(ids[g][j]); got != name {
+					t.Errorf("goroutine %d: %q numbered %d, which reads back %q", g, name, ids[g][j], got)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[uint32]bool{}
+	for j := range names {
+		for g := range ids {
+			if ids[g][j] != ids[0][j] {
+				t.Fatalf("ns%d numbered %d and %d", j, ids[0][j], ids[g][j])
+			}
+		}
+		if seen[ids[0][j]] || ids[0][j] == 0 {
+			t.Fatalf("ns%d numbered %d, a number taken", j, ids[0][j])
+		}
+		seen[ids[0][j]] = true
+	}
+	if ns.id("") != 0 || ns.name(0) != "" || ns.find("") != 0 {
+		t.Error(`"" is not numbered 0`)
+	}
+	// find numbers nothing: a streamed flow's namespace.
+	if n := ns.find("other"); n != unnumbered {
+		t.Errorf(`find("other") = %d, want unnumbered`, n)
+	}
+	if n := ns.id("other"); n != names+1 || ns.find("other") != n || ns.find("ns7") != ids[0][7] {
+		t.Errorf(`"other" numbered %d, found %d; want %d`, n, ns.find("other"), names+1)
 	}
 }

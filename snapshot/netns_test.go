@@ -92,6 +92,19 @@ func TestDiffNetns(t *testing.T) {
 		if s := d.Summary(); s.Removed != 2 || s.Added != 0 {
 			t.Errorf("sorted %v: red's flows against blue alone: %+v", sorted, s)
 		}
+		// A namespace only the new capture has, green, twice the same
+		// flow in it: added, then a duplicate, as in a namespace both
+		// have (a hash join numbers green only once it checks it).
+		more := nsSnapshot(t, lines(flowA, flowB, flowA, flowB, flowA, flowA), snapshot.Header{Sorted: sorted},
+			map[int]string{0: "blue", 1: "blue", 2: "red", 3: "red", 4: "green", 5: "green"})
+		d = mustDiff(t, all(), more, snapshot.DiffOptions{})
+		cs, err = changes(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := d.Summary(); s.Added != 1 || s.Duplicates != 1 || s.Unchanged != 4 || len(cs) != 2 || cs[0].New.Netns != "green" {
+			t.Errorf("sorted %v: green's flow twice, new: %+v, %v", sorted, s, cs)
+		}
 	}
 }
 

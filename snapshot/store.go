@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ctconv/ctconv/codec"
 	"github.com/ctconv/ctconv/format"
@@ -17,19 +19,85 @@ import (
 // zone and original tuple, and the table's namespace where the capture
 // names one a flow (the same tuple in two namespaces is two flows). An
 // ICMP flow read from conntrack's XML lacks its type, code and id: its
-// key has only the rest, and says so.
+// key has only the rest, and says so. It holds no pointer, its namespace
+// a number (netnsNames), so that a million of them take 48 MB that the
+// garbage collector does not scan.
 type flowKey struct {
-	netns     string
 	src, dst  [16]byte
 	l4        uint32
+	netns     uint32 // 0: none; see netnsNames
 	zone      uint16
 	family    format.Family
 	proto     format.Proto
 	hostsOnly bool // an ICMP flow's, without its ICMP fields
 }
 
-func keyOf(f *format.Flow) flowKey {
-	k := flowKey{netns: f.Netns, src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
+// netnsNames numbers the namespace names of identities, from 1, and is
+// safe for concurrent use: the identities that are compared, or ordered,
+// are numbered by the same netnsNames. Reading a number's name takes no
+// lock, as a sort's comparisons do. A Diff numbers the names of the flows
+// it holds only, and of the identities it checks for duplicates, a
+// bounded set: the identity of a streamed flow of a namespace that no
+// held flow has is unnumbered, so that its memory does not grow with the
+// streamed capture.
+type netnsNames struct {
+	ids   sync.Map                 // name → number
+	mu    sync.Mutex               // held to number a name
+	names atomic.Pointer[[]string] // by number - 1, appended to under mu
+}
+
+// id returns name's number, numbering it if it has none; 0 for "".
+func (n *netnsNames) id(name string) uint32 {
+	if name == "" {
+		return 0
+	}
+	if id, ok := n.ids.Load(name); ok {
+		return id.(uint32)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if id, ok := n.ids.Load(name); ok {
+		return id.(uint32)
+	}
+	var names []string
+	if p := n.names.Load(); p != nil {
+		names = *p
+	}
+	// Readers of the slice before read none of it past its length.
+	names = append(names, strings.Clone(name))
+	n.names.Store(&names)
+	id := uint32(len(names))
+	n.ids.Store(names[id-1], id)
+	return id
+}
+
+// unnumbered is the namespace of an identity whose name netnsNames.find
+// did not find numbered. It equals no numbered identity's.
+const unnumbered = math.MaxUint32
+
+// find returns name's number as id does, or unnumbered where it has none,
+// without numbering it.
+func (n *netnsNames) find(name string) uint32 {
+	if name == "" {
+		return 0
+	}
+	if id, ok := n.ids.Load(name); ok {
+		return id.(uint32)
+	}
+	return unnumbered
+}
+
+// name returns the name numbered id, "" for 0.
+func (n *netnsNames) name(id uint32) string {
+	if id == 0 {
+		return ""
+	}
+	return (*n.names.Load())[id-1]
+}
+
+// keyOf returns f's identity, of the namespace numbered netns.
+func keyOf(f *format.Flow, netns uint32) flowKey {
+	k := flowKey{netns: netns, src: f.Orig.Src.As16(), dst: f.Orig.Dst.As16(), family: f.Family, proto: f.Proto}
 	if f.Has(format.FieldL4) {
 		t := &f.Orig
 		switch f.Proto.Layer4() {
@@ -57,8 +125,8 @@ func (k *flowKey) hash() uint64 {
 	h = (h^h>>29)*m ^ w(k.dst[:8])
 	h = (h^h>>29)*m ^ w(k.dst[8:])
 	h = (h^h>>29)*m ^ (uint64(k.l4) | uint64(k.zone)<<32 | uint64(k.family)<<48 | uint64(k.proto)<<56)
-	for i := 0; i < len(k.netns); i++ { // most captures name none
-		h = (h^uint64(k.netns[i]))*m ^ h>>29
+	if k.netns != 0 { // most captures name none
+		h = (h^h>>29)*m ^ uint64(k.netns)
 	}
 	return (h ^ h>>31) * m
 }
@@ -74,16 +142,16 @@ func (k *flowKey) hosts() flowKey {
 	return h
 }
 
-// compareKeys orders identities as a sorted snapshot holds them: by
-// namespace, family, protocol, zone, source, destination, then ports or
-// keys. ICMP flows of
-// the same hosts compare equal, whatever their type, code and id, so that
-// a stable sort keeps them in capture order: the order by which a Diff
-// pairs those of a capture that lacks their ICMP fields (conntrack's XML)
-// with those of one that has them.
-func compareKeys(a, b *flowKey) int {
-	if c := strings.Compare(a.netns, b.netns); c != 0 {
-		return c
+// compareKeys orders identities, their namespaces numbered by ns (nil
+// where they have none), as a sorted snapshot holds them: by namespace,
+// family, protocol, zone, source, destination, then ports or keys. ICMP
+// flows of the same hosts compare equal, whatever their type, code and
+// id, so that a stable sort keeps them in capture order: the order by
+// which a Diff pairs those of a capture that lacks their ICMP fields
+// (conntrack's XML) with those of one that has them.
+func compareKeys(a, b *flowKey, ns *netnsNames) int {
+	if a.netns != b.netns {
+		return strings.Compare(ns.name(a.netns), ns.name(b.netns))
 	}
 	if c := cmp.Compare(a.family, b.family); c != 0 {
 		return c
@@ -243,14 +311,14 @@ func (s *store) decode(dec *codec.MsgpackDecoder, i int, f *format.Flow) error {
 	return err
 }
 
-// sorted returns the record numbers in the order of their identities;
-// records of the same identity keep their order.
-func (s *store) sorted() []int32 {
+// sorted returns the record numbers in the order of their identities,
+// numbered by ns; records of the same identity keep their order.
+func (s *store) sorted(ns *netnsNames) []int32 {
 	order := make([]int32, s.refs.n)
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(s.keys.at(int(a)), s.keys.at(int(b))) })
+	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(s.keys.at(int(a)), s.keys.at(int(b)), ns) })
 	return order
 }
 
@@ -484,13 +552,16 @@ func (s *keySet) add(k *flowKey) (had, has bool) {
 	if s.index.find(&s.keys, k, h) >= 0 {
 		return true, true
 	}
-	if s.keys.n >= s.max {
+	if s.full() {
 		return false, false
 	}
 	s.index.add(h, int32(s.keys.n))
 	s.keys.add(*k)
 	return false, true
 }
+
+// full reports whether the set takes no more identities.
+func (s *keySet) full() bool { return s.keys.n >= s.max }
 
 // reset empties the set.
 func (s *keySet) reset() {

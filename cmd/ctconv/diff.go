@@ -51,7 +51,7 @@ delta-time move on every read: --include-volatile compares them too.
 
 Changes come in the order of the larger capture (by the size of its file),
 then those of flows only the smaller holds: ctconv keeps the smaller in
-memory, about 160 bytes a flow, and streams the larger, whatever its size.
+memory, about 150 bytes a flow, and streams the larger, whatever its size.
 Duplicate identities are looked for among all the flows of the smaller,
 the flows of the larger that the smaller has too, and as many of the
 others (at least 65,536); past them, a note on standard error says how
