@@ -21,7 +21,11 @@
 # core in turn (taskset): the cores of a virtual machine do not always
 # run at one speed, where the host gives one of them less, and n cores
 # then run at most the sum of their speeds over the fastest's times as
-# fast as one, whatever the program (the "ceiling"). The load average
+# fast as one, whatever the program (the "ceiling"). It times that
+# pinned check before and after each command's runs too, and prints the
+# speed-ups again over the rounds where the cores ran within 8% of one
+# speed around the command's runs ("even"): what the program does with
+# two equal cores, apart from what the host gives them. The load average
 # before and after says how busy the machine was. Its files go where mktemp puts them: set TMPDIR to a
 # tmpfs (/dev/shm) on a machine that pages idle files out of memory.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
@@ -72,12 +76,27 @@ run() {
 	# differ.
 	tail -n 1 "$tmp/time" | awk '{ print $1, $2 + $3 }' >>"$tmp/$bin.$p.$cmd"
 }
+# speeds prints check's wall time pinned to each core, on one line.
+speeds() {
+	for c in $cpus; do
+		taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null || true
+		printf '%s ' "$(tail -n 1 "$tmp/time")"
+	done
+	echo
+}
+# even BEFORE AFTER prints 1 if the times of both lines are within 8% of
+# one another, else 0.
+even() { echo "$1 $2" | awk '{ lo = hi = $1; for (i = 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i } print (lo > 0 && hi <= 1.08 * lo) ? 1 : 0 }'; }
 i=0
 while [ $i -lt "$runs" ]; do
+	before=$(speeds)
 	for cmd in check stats diff convert; do
 		for p in $procs; do
 			if [ $((i % 2)) -eq 0 ]; then run base "$p" $cmd; run head "$p" $cmd; else run head "$p" $cmd; run base "$p" $cmd; fi
 		done
+		after=$(speeds)
+		even "$before" "$after" >>"$tmp/even.$cmd"
+		before=$after
 	done
 	for p in $procs; do
 		GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/halves" "$tmp/old.txt" >/dev/null
@@ -128,6 +147,18 @@ for cmd in check stats diff convert; do
 		printf '%-7s %10s %11ss %11ss %11ss %11ss %8.2fx %16s\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
 			"$(median "$tmp/base.$p.$cmd" 2)" "$(median "$tmp/head.$p.$cmd" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
 			"$(paired "$tmp/head.1.$cmd" "$tmp/head.$p.$cmd")"
+		# The same, over the even rounds alone.
+		for f in "head.1.$cmd" "head.$p.$cmd"; do
+			paste -d' ' "$tmp/even.$cmd" "$tmp/$f" | awk '$1 == 1 { print $2, $3 }' >"$tmp/even.$f"
+		done
+		if [ "$p" -gt 1 ] && [ -s "$tmp/even.head.$p.$cmd" ]; then
+			hw=$(median "$tmp/even.head.$p.$cmd" 1)
+			printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' "  even" "$p" "$(grep -c 1 "$tmp/even.$cmd") of $runs" "$hw" - \
+				"$(median "$tmp/even.head.$p.$cmd" 2)" "$(echo "$(median "$tmp/even.head.1.$cmd" 1) $hw" | awk '{ print $1 / $2 }')" \
+				"$(paired "$tmp/even.head.1.$cmd" "$tmp/even.head.$p.$cmd")"
+		elif [ "$p" -gt 1 ]; then
+			printf '%-7s %10s %12s\n' "  even" "$p" "0 of $runs"
+		fi
 		for o in "base.1.$cmd" "head.$p.$cmd"; do
 			if ! cmp -s "$tmp/out.head.1.$cmd" "$tmp/out.$o"; then
 				echo "bench/cores.sh: the output of $o differs from head at GOMAXPROCS 1" >&2
