@@ -115,7 +115,7 @@ func (d *Diff) selectAhead(in *Input, b flowBatch, a *ahead, held bool) {
 	for i := range b.len() {
 		f := b.at(i)
 		a.skip[i] = !in.Match(d.opts.Filter, f)
-		a.keys[i] = d.identity(f, held)
+		a.keys[i] = d.identity(f, held && !a.skip[i])
 		a.hashes[i] = a.keys[i].hash()
 	}
 }

@@ -98,7 +98,8 @@ type Summary struct {
 
 // minOnly is the fewest identities that only the streamed capture holds
 // which a Diff checks for duplicates, whatever the held capture's size:
-// 65,536, in 3 MiB.
+// 65,536, in 4 MiB, and as much again where each brings a namespace's
+// name that no held flow has (netnsNames).
 const minOnly = 1 << 16
 
 // Differ reports whether the captures differ.
@@ -138,7 +139,7 @@ type Diff struct {
 	old, new *Input
 	opts     DiffOptions
 	fields   []diffField
-	netns    netnsNames // of the held flows, and of the identities checked for duplicates
+	netns    netnsNames // of the held flows selected, and of the identities checked for duplicates
 	err      error
 	sum      Summary
 }
@@ -597,8 +598,9 @@ func (j *join) unpairedIn(dec *codec.MsgpackDecoder, from int, op Op, heldOld, r
 }
 
 // identity returns f's identity in d's hash join, of its namespace as
-// netns says (netnsOf), numbered: where f is held, numbering it if need
-// be, and where it is streamed, unnumbered if no held flow has it.
+// netnsOf says, numbered: where held (a held flow that d selects),
+// numbering it if need be; else unnumbered if no held flow, nor an
+// identity checked for duplicates so far, has it.
 func (d *Diff) identity(f *format.Flow, held bool) flowKey {
 	switch ns := d.netnsOf(f); {
 	case ns == "":
@@ -631,8 +633,10 @@ type cursor struct {
 }
 
 // mergeKey is an identity as the merge of two sorted captures orders it:
-// by its namespace's name, which no netnsNames numbers, as the merge
-// holds no flows, then by the rest (compareKeys).
+// by its namespace's name, which the merge numbers not, as its memory
+// must not grow with the captures, then by the rest (compareKeys). The
+// ICMP flows of a group that icmpGroup holds are of one namespace: their
+// keys have none.
 type mergeKey struct {
 	netns string
 	k     flowKey // without its namespace

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"iter"
 	"net/netip"
 	"reflect"
 	"runtime"
@@ -202,5 +203,45 @@ func TestNetnsNames(t *testing.T) {
 	}
 	if n := ns.id("other"); n != names+1 || ns.find("other") != n || ns.find("ns7") != ids[0][7] {
 		t.Errorf(`"other" numbered %d, found %d; want %d`, n, ns.find("other"), names+1)
+	}
+}
+
+// flowSlice is a Source of its flows.
+type flowSlice []format.Flow
+
+func (s flowSlice) Flows() iter.Seq2[*format.Flow, error] {
+	return func(yield func(*format.Flow, error) bool) {
+		for i := range s {
+			if !yield(&s[i], nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s flowSlice) Close() error { return nil }
+
+// TestDiffNumbersSelected: a Diff numbers the namespaces of the held flows
+// that it selects only.
+func TestDiffNumbersSelected(t *testing.T) {
+	held := make(flowSlice, 1000)
+	for i := range held {
+		f := &held[i]
+		f.Family, f.Proto, f.Netns = format.IPv4, format.TCP, "ns"+strconv.Itoa(i)
+		f.Orig.Src = netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+		f.Orig.Dst = f.Orig.Src
+	}
+	udp := format.UDP
+	d, err := NewDiff(FromSource(held, Text(format.Proc)), FromSource(flowSlice(nil), Text(format.Proc)), DiffOptions{Filter: &format.Filter{Proto: &udp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range d.Changes() {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := d.netns.names.Load(); p != nil {
+		t.Errorf("no held flow selected, %d namespaces numbered", len(*p))
 	}
 }

@@ -105,6 +105,15 @@ func TestDiffNetns(t *testing.T) {
 		if s := d.Summary(); s.Added != 1 || s.Duplicates != 1 || s.Unchanged != 4 || len(cs) != 2 || cs[0].New.Netns != "green" {
 			t.Errorf("sorted %v: green's flow twice, new: %+v, %v", sorted, s, cs)
 		}
+		// The same flow in two namespaces that no old flow has: two flows,
+		// not a duplicate.
+		d = mustDiff(t, all(), nsSnapshot(t, lines(flowA, flowA), snapshot.Header{Sorted: sorted}, map[int]string{0: "green", 1: "yellow"}), snapshot.DiffOptions{})
+		if _, err := changes(d); err != nil {
+			t.Fatal(err)
+		}
+		if s := d.Summary(); s != (snapshot.Summary{Added: 2, Removed: 4}) {
+			t.Errorf("sorted %v: A in green and in yellow, new: %+v", sorted, s)
+		}
 	}
 }
 

@@ -35,10 +35,10 @@ type flowKey struct {
 // netnsNames numbers the namespace names of identities, from 1, and is
 // safe for concurrent use: the identities that are compared, or ordered,
 // are numbered by the same netnsNames. Reading a number's name takes no
-// lock, as a sort's comparisons do. A Diff numbers the names of the flows
-// it holds only, and of the identities it checks for duplicates, a
-// bounded set: the identity of a streamed flow of a namespace that no
-// held flow has is unnumbered, so that its memory does not grow with the
+// lock, as a sort's comparisons do. A Diff numbers the names of the held
+// flows it selects only, and of the identities it checks for duplicates,
+// a bounded set: the identity of a streamed flow of a namespace that none
+// of these has is unnumbered, so that its memory does not grow with the
 // streamed capture.
 type netnsNames struct {
 	ids   sync.Map                 // name → number
@@ -538,7 +538,8 @@ func (x *keyIndex) reset() {
 }
 
 // keySet is a set of identities that takes at most max of them, so that
-// its memory has a bound: about 100 bytes an identity.
+// its memory has a bound: about 64 bytes an identity, and some 120 more
+// where it brings a namespace's name that no held flow has (netnsNames).
 type keySet struct {
 	keys  chunks[flowKey]
 	index keyIndex
