@@ -633,10 +633,10 @@ type cursor struct {
 }
 
 // mergeKey is an identity as the merge of two sorted captures orders it:
-// by its namespace's name, which the merge numbers not, as its memory
-// must not grow with the captures, then by the rest (compareKeys). The
-// ICMP flows of a group that icmpGroup holds are of one namespace: their
-// keys have none.
+// by its namespace's name, which the merge does not number, as its
+// memory must not grow with the captures, then by the rest (compareKeys).
+// The ICMP flows of a group that icmpGroup holds are of one namespace:
+// their keys have none.
 type mergeKey struct {
 	netns string
 	k     flowKey // without its namespace
