@@ -628,6 +628,7 @@ type cursor struct {
 	d     *Diff
 	f     *format.Flow
 	id    mergeKey
+	named bool // f names its namespace
 	dup   bool // f has the identity of the flow before
 	which string
 }
@@ -650,7 +651,7 @@ func compareMerge(a, b *mergeKey) int {
 }
 
 func (c *cursor) next() error {
-	prev, had := c.id, c.f != nil
+	prev, had, named := c.id, c.f != nil, c.named
 	rec, err := c.p.next()
 	if rec == nil {
 		c.f = nil
@@ -660,10 +661,15 @@ func (c *cursor) next() error {
 	if err := table(c.f, c.which == "old"); err != nil {
 		return err
 	}
-	c.id = mergeKey{c.d.netnsOf(c.f), keyOf(c.f, 0)}
+	c.id, c.named = mergeKey{c.d.netnsOf(c.f), keyOf(c.f, 0)}, c.f.Netns != ""
 	if had {
 		switch compareMerge(&prev, &c.id) {
 		case 1:
+			if x := c.d.opts.Filter; x != nil && x.Netns != "" && named != c.named {
+				// Sorted apart by name, but one namespace to the filter.
+				return errors.New("snapshot: diff: the " + c.which + " capture holds flows of namespace " + strconv.Quote(x.Netns) +
+					" and flows that name none, sorted apart by name, which a filter of that namespace takes alike: they cannot be merged in identity order")
+			}
 			return errors.New("snapshot: diff: the " + c.which + " capture is not in identity order, as its header says")
 		case 0:
 			c.dup = !c.id.k.icmp() // ICMP flows of the same hosts: see icmpGroup

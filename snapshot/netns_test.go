@@ -117,6 +117,24 @@ func TestDiffNetns(t *testing.T) {
 	}
 }
 
+// TestSortedMixedNetns: a sorted capture whose flows of red and flows that
+// name no namespace are sorted apart by name cannot be merged where the
+// filter selects red, which takes both as red's: the error says so,
+// rather than that the capture is out of order.
+func TestSortedMixedNetns(t *testing.T) {
+	mixed := func() *snapshot.Input {
+		return nsSnapshot(t, lines(flowA, flowD), snapshot.Header{Sorted: true}, map[int]string{0: "", 1: "red"})
+	}
+	_, err := changes(mustDiff(t, mixed(), mixed(), snapshot.DiffOptions{Filter: &format.Filter{Netns: "red"}}))
+	if err == nil || !strings.Contains(err.Error(), `holds flows of namespace "red" and flows that name none`) {
+		t.Errorf("a mixed sorted capture under a filter of red: %v", err)
+	}
+	d := mustDiff(t, mixed(), mixed(), snapshot.DiffOptions{})
+	if _, err := changes(d); err != nil || d.Summary() != (snapshot.Summary{Unchanged: 2}) {
+		t.Errorf("a mixed sorted capture against itself: %+v, %v", d.Summary(), err)
+	}
+}
+
 // TestSortedNetns: a sorted snapshot orders namespaces by name, whatever
 // the order they come in, and so a Diff reads them: two sorted captures
 // whose flows came in other orders of namespaces hold the same flows.
