@@ -461,17 +461,16 @@ func (e *emitter) stream(j *join, b *format.Flow, k *flowKey, heldOld bool, a *a
 		op = Duplicate
 	case !k.hostsOnly: // a flow without its ICMP fields has no identity to check
 		if k.netns == unnumbered {
-			// Of a namespace no held flow has: numbered if an identity
-			// checked has it, since the worker looked, or if the set
-			// takes this one.
-			numbered := *k
-			if numbered.netns = e.d.netns.find(e.d.netnsOf(b)); numbered.netns == unnumbered {
-				if j.only.full() { // not numbered, so that memory does not grow
-					e.d.sum.Unchecked++
-					break
-				}
-				numbered.netns = e.d.netns.id(e.d.netnsOf(b))
+			// Of a namespace no held flow has: numbered if the set takes
+			// the identity, or if one it holds has the namespace (since
+			// the worker looked); else not, so that memory does not grow.
+			ns := e.d.netnsOf(b)
+			if j.only.full() && e.d.netns.find(ns) == unnumbered {
+				e.d.sum.Unchecked++
+				break
 			}
+			numbered := *k
+			numbered.netns = e.d.netns.id(ns)
 			k = &numbered
 		}
 		switch had, has := j.only.add(k); {
