@@ -17,15 +17,15 @@
 # under 64 MiB. In the same rounds it
 # times bench/halves (row "halves"): the table parsed in GOMAXPROCS parts
 # by as many Scanners that share nothing, what the cores cost each other
-# with no coordination. And it times check on one core pinned to each
-# core in turn (taskset): the cores of a virtual machine do not always
-# run at one speed, where the host gives one of them less, and n cores
-# then run at most the sum of their speeds over the fastest's times as
-# fast as one, whatever the program (the "ceiling"). It times that
-# pinned check before and after each command's runs too, and prints the
-# speed-ups again over the rounds where the cores ran within 8% of one
-# speed around the command's runs ("even"): what the program does with
-# two equal cores, apart from what the host gives them. The load average
+# with no coordination. Before and after each command's runs it times
+# check on one core pinned to each core in turn (taskset): the cores of a
+# virtual machine do not always run at one speed, where the host gives
+# one of them less, and n cores then run at most the sum of their speeds
+# over the fastest's times as fast as one, whatever the program (the
+# "ceiling"). It prints the speed-ups again over the rounds where the
+# cores ran within 8% of one speed around the command's runs ("even"):
+# what the program does with two equal cores, apart from what the host
+# gives them. The load average
 # before and after says how busy the machine was. Its files go where mktemp puts them: set TMPDIR to a
 # tmpfs (/dev/shm) on a machine that pages idle files out of memory.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
@@ -76,11 +76,12 @@ run() {
 	# differ.
 	tail -n 1 "$tmp/time" | awk '{ print $1, $2 + $3 }' >>"$tmp/$bin.$p.$cmd"
 }
-# speeds prints check's wall time pinned to each core, on one line.
+# speeds prints check's wall time pinned to each core, on one line, and
+# appends each core's to $tmp/alone.CORE, for the ceiling.
 speeds() {
 	for c in $cpus; do
 		taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null || true
-		printf '%s ' "$(tail -n 1 "$tmp/time")"
+		tail -n 1 "$tmp/time" | tee -a "$tmp/alone.$c" | tr '\n' ' '
 	done
 	echo
 }
@@ -101,10 +102,6 @@ while [ $i -lt "$runs" ]; do
 	for p in $procs; do
 		GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/halves" "$tmp/old.txt" >/dev/null
 		awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/halves.$p"
-	done
-	for c in $cpus; do
-		taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null || true
-		tail -n 1 "$tmp/time" >>"$tmp/alone.$c"
 	done
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
@@ -173,8 +170,8 @@ for p in $procs; do
 	printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' halves "$p" - "$hw" - "$(median "$tmp/halves.$p" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
 		"$(paired "$tmp/halves.1" "$tmp/halves.$p")"
 done
-# Each round's ceiling: the sum of the cores' speeds alone over the
-# fastest's (a round with a time too short to measure has none).
+# Each timing's ceiling: the sum of the cores' speeds alone over the
+# fastest's (a timing too short to measure has none).
 set --
 for c in $cpus; do set -- "$@" "$tmp/alone.$c"; done
 paste -d' ' "$@" | awk '{
@@ -187,7 +184,7 @@ printf 'check on one core pinned to each (medians):'
 for c in $cpus; do printf ' cpu%s %ss' "$c" "$(median "$tmp/alone.$c" 1)"; done
 sort -n "$tmp/ceiling" | awk '{ v[NR] = $1 } END {
 	if (NR == 0) { print "; no ceiling: the times are too short"; exit }
-	printf "; ceiling %.2fx (rounds %.2f-%.2f)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR]
+	printf "; ceiling %.2fx (timings %.2f-%.2f)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR]
 }'
 for p in $procs; do
 	cat "$tmp/old.txt" | GOMAXPROCS=$p /usr/bin/time -f '%M' -o "$tmp/rss" "$tmp/head" check - >/dev/null
