@@ -184,6 +184,7 @@ func (c *command) open(name string, stdin io.Reader, x *format.Filter) (*input, 
 	if err != nil {
 		return nil, err
 	}
+	growPipe(f) // a named pipe, or <(...) of a shell
 	in := &input{name: name, file: f}
 	if name == liveTable {
 		in.netns = c.liveName()

@@ -78,6 +78,8 @@ func main() {
 	// quietly with the status it earned: see brokenPipe.
 	signal.Ignore(syscall.SIGPIPE)
 	delayFirstGC(startHeap)
+	growPipe(os.Stdin)
+	growPipe(os.Stdout)
 	os.Exit(run(os.Args[1:], os.Stdin, stdoutStream{os.Stdout}, os.Stderr))
 }
 
