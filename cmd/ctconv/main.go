@@ -79,7 +79,6 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 	delayFirstGC(startHeap)
 	growPipe(os.Stdin)
-	growPipe(os.Stdout)
 	os.Exit(run(os.Args[1:], os.Stdin, stdoutStream{os.Stdout}, os.Stderr))
 }
 

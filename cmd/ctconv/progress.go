@@ -8,17 +8,23 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/term"
 )
 
 // progress shows a long run's progress on standard error, when that is a
-// terminal: a line with a bar over the bytes of the inputs read, and the
-// entries read and their rate, drawn again at most ten times a second and
-// cleared at the end. A nil progress shows nothing, so callers need not
-// ask. Goroutines reading at once may count on it.
+// terminal: a line with a bar over the bytes of the inputs read, the time
+// left, and the entries read and their rate, drawn again at most ten
+// times a second, within the terminal's width, and cleared once the
+// inputs are read to their size, or at the end. A nil progress shows
+// nothing, so callers need not ask. Goroutines reading at once may count
+// on it.
 type progress struct {
 	w     io.Writer
 	what  string
 	size  int64
+	width int // the terminal's columns
 	start time.Time
 	read  atomic.Int64 // bytes
 	n     atomic.Int64 // entries
@@ -40,7 +46,13 @@ func newProgress(stderr io.Writer, size int64, what string) *progress {
 	if size < minProgress || !isTerminal(stderr) {
 		return nil
 	}
-	return &progress{w: stderr, what: what, size: size, start: time.Now()}
+	width := 80
+	if f, ok := stderr.(interface{ Fd() uintptr }); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			width = w
+		}
+	}
+	return &progress{w: stderr, what: what, size: size, width: width, start: time.Now()}
 }
 
 // reader counts the bytes read from r.
@@ -58,8 +70,11 @@ type countingReader struct {
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.p.read.Add(int64(n))
-	c.p.draw()
+	if c.p.read.Add(int64(n)) >= c.p.size {
+		c.p.finish() // before what the command prints at the end
+	} else {
+		c.p.draw()
+	}
 	return n, err
 }
 
@@ -84,7 +99,7 @@ func (p *progress) draw() {
 		return
 	}
 	p.next.Store(int64(now + redraw))
-	p.line = appendProgress(p.line[:0], p.what, p.read.Load(), p.size, p.n.Load(), now)
+	p.line = appendProgress(append(p.line[:0], '\r'), p.what, p.read.Load(), p.size, p.n.Load(), now, p.width)
 	p.w.Write(p.line)
 	p.drawn = true
 }
@@ -103,40 +118,71 @@ func (p *progress) finish() {
 	}
 }
 
-// barWidth is the cells of the bar.
+// barWidth is the cells of the bar where the terminal has room.
 const barWidth = 30
 
-// appendProgress appends the line of a run named what that has read read
-// bytes of size, and n entries, in elapsed: from the start of the
-// terminal's line, which it clears past its end.
+// appendProgress appends the line of a run named what that has read
+// `read` bytes of size, and n entries, in elapsed, fitted to a terminal
+// of width columns, and the escape that clears the terminal's line past
+// it; on 80 columns:
 //
-//	convert  41% |████████████                  | 105/256 MB, 409600 entries, 392456/s
-func appendProgress(dst []byte, what string, read, size, n int64, elapsed time.Duration) []byte {
-	done := float64(min(max(read, 0), size)) / float64(max(size, 1))
-	dst = append(append(dst, '\r'), what...)
-	pct := strconv.Itoa(int(done * 100))
-	dst = append(dst, "    "[len(pct):]...)
-	dst = append(append(dst, pct...), "% |"...)
-	full := int(done * barWidth)
-	for i := range barWidth {
-		if i < full {
-			dst = append(dst, "█"...)
-		} else {
-			dst = append(dst, ' ')
+//	check   41% |███████            | 105/256 MB, 1s left, 409600 entries, 409600/s
+//
+// Where the line is too wide, the bar shrinks to 10 cells, then the name
+// goes, or the entries where they do not fit either, or both, and then
+// the bar.
+func appendProgress(dst []byte, what string, read, size, n int64, elapsed time.Duration, width int) []byte {
+	read = min(max(read, 0), size)
+	pct := strconv.FormatInt(read*100/max(size, 1), 10)
+	amount := strconv.FormatInt(read/1e6, 10) + "/" + strconv.FormatInt(size/1e6, 10) + " MB"
+	if read > 0 && elapsed >= time.Second { // before, the rate says little
+		left := time.Duration(float64(elapsed) * float64(size-read) / float64(read))
+		amount += ", " + left.Round(time.Second).String() + " left"
+	}
+	var entries string
+	if n > 0 {
+		entries = ", " + strconv.FormatInt(n, 10) + " entries, " + strconv.FormatInt(int64(float64(n)/max(elapsed.Seconds(), 1e-3)), 10) + "/s"
+	}
+	// The line keeps one column short of width, that the terminal does
+	// not wrap it, and what it can of the name and the entries, the
+	// entries first, with a bar of 10 cells at least.
+	bar := 0
+	for _, keep := range [...]struct{ name, entries bool }{{true, true}, {false, true}, {true, false}, {false, false}} {
+		cols := 6 + 3 + len(amount) // the percentage, the bar's ends, the amount
+		if keep.name {
+			cols += utf8.RuneCountInString(what) + 1
+		}
+		if keep.entries {
+			cols += len(entries)
+		}
+		if bar = min(barWidth, width-1-cols); bar >= 10 || !keep.name && !keep.entries {
+			if !keep.name {
+				what = ""
+			}
+			if !keep.entries {
+				entries = ""
+			}
+			break
 		}
 	}
-	dst = append(dst, "| "...)
-	dst = strconv.AppendInt(dst, read>>20, 10)
-	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, size>>20, 10)
-	dst = append(dst, " MB"...)
-	if n > 0 {
-		dst = append(dst, ", "...)
-		dst = strconv.AppendInt(dst, n, 10)
-		dst = append(dst, " entries, "...)
-		dst = strconv.AppendInt(dst, int64(float64(n)/max(elapsed.Seconds(), 1e-3)), 10)
-		dst = append(dst, "/s"...)
+	if what != "" {
+		dst = append(append(dst, what...), ' ')
 	}
+	dst = append(append(dst, "   "[min(len(pct)-1, 3):]...), pct...)
+	dst = append(dst, "% "...)
+	if bar > 0 {
+		full := int(read * int64(bar) / max(size, 1))
+		dst = append(dst, '|')
+		for i := range bar {
+			if i < full {
+				dst = append(dst, "█"...)
+			} else {
+				dst = append(dst, ' ')
+			}
+		}
+		dst = append(dst, "| "...)
+	}
+	dst = append(append(dst, amount...), entries...)
 	return append(dst, "\x1b[K"...)
 }
 

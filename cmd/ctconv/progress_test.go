@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -67,58 +68,81 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-// TestAppendProgress: the line, at the start, midway, past the size (a
-// file that grew), and with no entries counted yet.
+// TestAppendProgress: the line at the start, midway, past the size (a
+// file that grew), and on terminals too narrow for all of it.
 func TestAppendProgress(t *testing.T) {
-	bar := func(full int) string { return strings.Repeat("█", full) + strings.Repeat(" ", barWidth-full) }
+	bar := func(full, cells int) string {
+		return "|" + strings.Repeat("█", full) + strings.Repeat(" ", cells-full) + "| "
+	}
 	for _, tc := range []struct {
+		what          string
 		read, size, n int64
 		elapsed       time.Duration
+		width         int
 		want          string
 	}{
-		{0, 256 << 20, 0, 0, "\rconvert   0% |" + bar(0) + "| 0/256 MB\x1b[K"},
-		{105 << 20, 256 << 20, 409600, time.Second, "\rconvert  41% |" + bar(12) + "| 105/256 MB, 409600 entries, 409600/s\x1b[K"},
-		{300 << 20, 256 << 20, 1000, 2 * time.Second, "\rconvert 100% |" + bar(30) + "| 300/256 MB, 1000 entries, 500/s\x1b[K"},
-		{5 << 20, 8 << 20, 7, 0, "\rconvert  62% |" + bar(18) + "| 5/8 MB, 7 entries, 7000/s\x1b[K"},
+		{"check", 0, 256e6, 0, 0, 80, "check    0% " + bar(0, 30) + "0/256 MB"},
+		{"check", 105e6, 256e6, 409600, time.Second, 120, "check   41% " + bar(12, 30) + "105/256 MB, 1s left, 409600 entries, 409600/s"},
+		{"check", 300e6, 256e6, 1000, 2 * time.Second, 120, "check  100% " + bar(30, 30) + "256/256 MB, 0s left, 1000 entries, 500/s"},
+		{"convert", 29, 100, 7, time.Second / 2, 120, "convert   29% " + bar(8, 30) + "0/0 MB, 7 entries, 14/s"},
+		// 80 columns: the bar shrinks to fit, one column to spare.
+		{"check", 105e6, 256e6, 409600, time.Second, 80, "check   41% " + bar(7, 19) + "105/256 MB, 1s left, 409600 entries, 409600/s"},
+		// A long name goes before the entries; narrower, the entries go
+		// and the name comes back; narrower still, both go.
+		{"/var/tmp/captures/node-17/table.txt", 105e6, 256e6, 409600, time.Second, 80, "  41% " + bar(10, 25) + "105/256 MB, 1s left, 409600 entries, 409600/s"},
+		{"check", 105e6, 256e6, 409600, time.Second, 60, "check   41% " + bar(10, 25) + "105/256 MB, 1s left"},
+		{"/var/tmp/captures/node-17/table.txt", 105e6, 256e6, 409600, time.Second, 60, "  41% " + bar(12, 30) + "105/256 MB, 1s left"},
+		// Narrower still: the bar goes.
+		{"check", 105e6, 256e6, 409600, time.Second, 25, "  41% 105/256 MB, 1s left"},
 	} {
-		if got := string(appendProgress(nil, "convert", tc.read, tc.size, tc.n, tc.elapsed)); got != tc.want {
-			t.Errorf("appendProgress(%d, %d, %d, %v) =\n%q, want\n%q", tc.read, tc.size, tc.n, tc.elapsed, got, tc.want)
+		got := string(appendProgress(nil, tc.what, tc.read, tc.size, tc.n, tc.elapsed, tc.width))
+		if want := tc.want + "\x1b[K"; got != want {
+			t.Errorf("appendProgress(%q, %d, %d, %d, %v, %d) =\n%q, want\n%q", tc.what, tc.read, tc.size, tc.n, tc.elapsed, tc.width, got, want)
+		}
+		if cols := utf8.RuneCountInString(strings.TrimSuffix(got, "\x1b[K")); cols >= tc.width && tc.width >= 40 {
+			t.Errorf("%q: %d columns on a terminal of %d", got, cols, tc.width)
 		}
 	}
 }
 
-// TestProgressDraws: the line is drawn at once, then at most every redraw,
-// by any of the goroutines that count, and finish clears it once; after
-// finish nothing is drawn.
+// TestProgressDraws: the line is drawn at once, and again once redraw has
+// passed, by any of the goroutines that count; it is cleared once, when
+// the inputs are read to their size, and then drawn no more.
 func TestProgressDraws(t *testing.T) {
 	var w lockedBuffer
-	p := &progress{w: &w, what: "check", size: 8 << 20, start: time.Now()}
-	r := p.reader(strings.NewReader(strings.Repeat("x", 1<<20)))
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for range 1000 {
-				p.entries(64)
-			}
-		})
+	const size = 1 << 20
+	p := &progress{w: &w, what: "check", size: size, width: 100, start: time.Now()}
+	input := strings.NewReader(strings.Repeat("x", size))
+	r := p.reader(input)
+	count := func() {
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for range 64 {
+					p.entries(64)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	io.Copy(io.Discard, r)
-	wg.Wait()
-	drawn := strings.Count(w.String(), "\r")
-	if drawn < 1 || time.Duration(drawn-1)*redraw > time.Since(p.start) {
-		t.Errorf("%d lines drawn in %v", drawn, time.Since(p.start))
+	count()
+	if got := strings.Count(w.String(), "\r"); got != 1 {
+		t.Fatalf("%d lines drawn at first, want 1: %q", got, w.String())
 	}
-	p.finish()
-	p.finish()
+	time.Sleep(redraw + 10*time.Millisecond)
+	io.CopyN(io.Discard, r, size/2)
+	if got := strings.Count(w.String(), "\r"); got != 2 || !strings.Contains(w.String(), "16384 entries") {
+		t.Fatalf("%d lines drawn after %v, want 2, the second with the entries: %q", got, redraw, w.String())
+	}
+	io.Copy(io.Discard, r) // to the size: cleared
+	time.Sleep(redraw + 10*time.Millisecond)
 	p.entries(1 << 12)
+	p.finish()
 	out := w.String()
 	if strings.Count(out, "\r\x1b[K") != 1 || !strings.HasSuffix(out, "\x1b[K\r\x1b[K") {
-		t.Errorf("not cleared once at the end: %q", out[max(len(out)-80, 0):])
+		t.Errorf("not cleared once, at the end: %q", out[max(len(out)-80, 0):])
 	}
-	if !strings.Contains(out, "| 1/8 MB") && !strings.Contains(out, "| 0/8 MB") {
-		t.Errorf("no bytes on the line: %q", out)
-	}
-	if n := p.n.Load(); n != 4*1000*64+1<<12 {
+	if n := p.n.Load(); n != 4*64*64+1<<12 {
 		t.Errorf("%d entries counted", n)
 	}
 }
