@@ -109,9 +109,15 @@ func TestAppendProgress(t *testing.T) {
 // passed, by any of the goroutines that count; it is cleared once, when
 // the inputs are read to their size, and then drawn no more.
 func TestProgressDraws(t *testing.T) {
-	var w lockedBuffer
+	var buf bytes.Buffer
+	w := &lockedWriter{w: &buf}
+	written := func() string {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return buf.String()
+	}
 	const size = 1 << 20
-	p := &progress{w: &w, what: "check", size: size, width: 100, start: time.Now()}
+	p := &progress{w: w, what: "check", size: size, width: 100, start: time.Now()}
 	input := strings.NewReader(strings.Repeat("x", size))
 	r := p.reader(input)
 	count := func() {
@@ -126,41 +132,23 @@ func TestProgressDraws(t *testing.T) {
 		wg.Wait()
 	}
 	count()
-	if got := strings.Count(w.String(), "\r"); got != 1 {
-		t.Fatalf("%d lines drawn at first, want 1: %q", got, w.String())
+	if got := strings.Count(written(), "\r"); got != 1 {
+		t.Fatalf("%d lines drawn at first, want 1: %q", got, written())
 	}
 	time.Sleep(redraw + 10*time.Millisecond)
 	io.CopyN(io.Discard, r, size/2)
-	if got := strings.Count(w.String(), "\r"); got != 2 || !strings.Contains(w.String(), "16384 entries") {
-		t.Fatalf("%d lines drawn after %v, want 2, the second with the entries: %q", got, redraw, w.String())
+	if got := strings.Count(written(), "\r"); got != 2 || !strings.Contains(written(), "16384 entries") {
+		t.Fatalf("%d lines drawn after %v, want 2, the second with the entries: %q", got, redraw, written())
 	}
 	io.Copy(io.Discard, r) // to the size: cleared
 	time.Sleep(redraw + 10*time.Millisecond)
 	p.entries(1 << 12)
 	p.finish()
-	out := w.String()
+	out := written()
 	if strings.Count(out, "\r\x1b[K") != 1 || !strings.HasSuffix(out, "\x1b[K\r\x1b[K") {
 		t.Errorf("not cleared once, at the end: %q", out[max(len(out)-80, 0):])
 	}
 	if n := p.n.Load(); n != 4*64*64+1<<12 {
 		t.Errorf("%d entries counted", n)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer that goroutines may write at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
