@@ -141,6 +141,9 @@ func TestProgressDraws(t *testing.T) {
 		t.Fatalf("%d lines drawn after %v, want 2, the second with the entries: %q", got, redraw, written())
 	}
 	io.Copy(io.Discard, r) // to the size: cleared
+	if out := written(); !strings.HasSuffix(out, "\x1b[K\r\x1b[K") {
+		t.Errorf("not cleared once read to the size: %q", out[max(len(out)-80, 0):])
+	}
 	time.Sleep(redraw + 10*time.Millisecond)
 	p.entries(1 << 12)
 	p.finish()
