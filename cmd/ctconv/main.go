@@ -79,7 +79,11 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 	delayFirstGC(startHeap)
 	growPipe(os.Stdin)
-	os.Exit(run(os.Args[1:], os.Stdin, stdoutStream{os.Stdout}, os.Stderr))
+	var stderr io.Writer = os.Stderr
+	if isTerminal(os.Stderr) {
+		stderr = &termLine{w: os.Stderr}
+	}
+	os.Exit(run(os.Args[1:], os.Stdin, stdoutStream{os.Stdout}, stderr))
 }
 
 // stdoutStream is standard output as a stream, even where the shell opened

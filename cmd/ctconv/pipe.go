@@ -22,6 +22,15 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// terminal answers for the writer underneath, so that a progress line
+// shows on it (newProgress).
+func (l *lockedWriter) terminal() *termLine {
+	if t, ok := l.w.(interface{ terminal() *termLine }); ok {
+		return t.terminal()
+	}
+	return nil
+}
+
 // Fd answers for the writer underneath, so that isTerminal sees through;
 // ^uintptr(0), no descriptor, where it is not a file.
 func (l *lockedWriter) Fd() uintptr {

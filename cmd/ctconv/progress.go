@@ -21,7 +21,7 @@ import (
 // nothing, so callers need not ask. Goroutines reading at once may count
 // on it.
 type progress struct {
-	w     io.Writer
+	t     *termLine
 	what  string
 	size  int64
 	width int // the terminal's columns
@@ -31,7 +31,6 @@ type progress struct {
 	next  atomic.Int64 // when to draw next, in nanoseconds after start
 	mu    sync.Mutex   // held to draw
 	line  []byte
-	drawn bool
 }
 
 // minProgress is the input size below which a run is too short to show.
@@ -41,18 +40,66 @@ const minProgress = 4 << 20
 const redraw = 100 * time.Millisecond
 
 // newProgress returns a progress of inputs totalling size bytes, or nil
-// when stderr is not a terminal or the run will be short.
+// when stderr is not a terminal (a termLine) or the run will be short.
 func newProgress(stderr io.Writer, size int64, what string) *progress {
-	if size < minProgress || !isTerminal(stderr) {
+	t, ok := stderr.(interface{ terminal() *termLine })
+	if size < minProgress || !ok || t.terminal() == nil {
 		return nil
 	}
 	width := 80
-	if f, ok := stderr.(interface{ Fd() uintptr }); ok {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
-			width = w
-		}
+	if w, _, err := term.GetSize(int(t.terminal().Fd())); err == nil && w > 0 {
+		width = w
 	}
-	return &progress{w: stderr, what: what, size: size, width: width, start: time.Now()}
+	return &progress{t: t.terminal(), what: what, size: size, width: width, start: time.Now()}
+}
+
+// termLine is standard error where it is a terminal (main), whose last row
+// a progress line may hold: a message written to it clears the row first,
+// and the progress line comes back at its next drawing.
+type termLine struct {
+	w    io.Writer
+	mu   sync.Mutex
+	held bool // the row holds a progress line
+}
+
+func (t *termLine) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.clearHeld()
+	return t.w.Write(b)
+}
+
+// Fd is the terminal's, so that isTerminal sees through; ^uintptr(0), no
+// descriptor, where it is not a file.
+func (t *termLine) Fd() uintptr {
+	if f, ok := t.w.(interface{ Fd() uintptr }); ok {
+		return f.Fd()
+	}
+	return ^uintptr(0)
+}
+
+func (t *termLine) terminal() *termLine { return t }
+
+// show writes a progress line, drawn from the row's start.
+func (t *termLine) show(line []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.w.Write(line)
+	t.held = true
+}
+
+// clear clears the row of the progress line it holds, if any.
+func (t *termLine) clear() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.clearHeld()
+}
+
+func (t *termLine) clearHeld() {
+	if t.held {
+		io.WriteString(t.w, "\r\x1b[K")
+		t.held = false
+	}
 }
 
 // reader counts the bytes read from r.
@@ -100,8 +147,7 @@ func (p *progress) draw() {
 	}
 	p.next.Store(int64(now + redraw))
 	p.line = appendProgress(append(p.line[:0], '\r'), p.what, p.read.Load(), p.size, p.n.Load(), now, p.width)
-	p.w.Write(p.line)
-	p.drawn = true
+	p.t.show(p.line)
 }
 
 // finish clears the line, and draws it no more.
@@ -112,10 +158,7 @@ func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.next.Store(math.MaxInt64)
-	if p.drawn {
-		io.WriteString(p.w, "\r\x1b[K")
-		p.drawn = false
-	}
+	p.t.clear()
 }
 
 // barWidth is the cells of the bar where the terminal has room.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -110,14 +111,15 @@ func TestAppendProgress(t *testing.T) {
 // the inputs are read to their size, and then drawn no more.
 func TestProgressDraws(t *testing.T) {
 	var buf bytes.Buffer
-	w := &lockedWriter{w: &buf}
+	tl := &termLine{w: &buf}
 	written := func() string {
-		w.mu.Lock()
-		defer w.mu.Unlock()
+		tl.mu.Lock()
+		defer tl.mu.Unlock()
 		return buf.String()
 	}
 	const size = 1 << 20
-	p := &progress{w: w, what: "check", size: size, width: 100, start: time.Now()}
+	p := newProgress(&lockedWriter{w: tl}, size*8, "check") // as convert wraps its standard error
+	p.size, p.width = size, 100
 	input := strings.NewReader(strings.Repeat("x", size))
 	r := p.reader(input)
 	count := func() {
@@ -153,5 +155,30 @@ func TestProgressDraws(t *testing.T) {
 	}
 	if n := p.n.Load(); n != 4*64*64+1<<12 {
 		t.Errorf("%d entries counted", n)
+	}
+}
+
+// TestProgressMessages: a message written to standard error while the
+// progress line is shown clears the line first, and the line comes back
+// at its next drawing; where a message cleared it last, the end clears
+// nothing more.
+func TestProgressMessages(t *testing.T) {
+	var buf bytes.Buffer
+	tl := &termLine{w: &buf}
+	p := newProgress(tl, 8<<20, "check")
+	p.width = 100
+	p.draw()
+	fmt.Fprintln(tl, "capture.txt:7:1: a bad line")
+	time.Sleep(redraw + 10*time.Millisecond)
+	p.draw()
+	fmt.Fprintln(tl, "capture.txt:9:1: another")
+	p.finish()
+	line := "\rcheck    0% |" + strings.Repeat(" ", barWidth) + "| 0/8 MB\x1b[K"
+	clear := "\r\x1b[K"
+	if got, want := buf.String(), line+clear+"capture.txt:7:1: a bad line\n"+line+clear+"capture.txt:9:1: another\n"; got != want {
+		t.Errorf("standard error:\n%q, want\n%q", got, want)
+	}
+	if newProgress(&buf, 8<<20, "check") != nil {
+		t.Error("a progress line on standard error that is no terminal")
 	}
 }
