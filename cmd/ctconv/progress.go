@@ -42,15 +42,19 @@ const redraw = 100 * time.Millisecond
 // newProgress returns a progress of inputs totalling size bytes, or nil
 // when stderr is not a terminal (a termLine) or the run will be short.
 func newProgress(stderr io.Writer, size int64, what string) *progress {
-	t, ok := stderr.(interface{ terminal() *termLine })
-	if size < minProgress || !ok || t.terminal() == nil {
+	tw, ok := stderr.(interface{ terminal() *termLine })
+	if size < minProgress || !ok {
+		return nil
+	}
+	t := tw.terminal()
+	if t == nil {
 		return nil
 	}
 	width := 80
-	if w, _, err := term.GetSize(int(t.terminal().Fd())); err == nil && w > 0 {
+	if w, _, err := term.GetSize(int(t.Fd())); err == nil && w > 0 {
 		width = w
 	}
-	return &progress{t: t.terminal(), what: what, size: size, width: width, start: time.Now()}
+	return &progress{t: t, what: what, size: size, width: width, start: time.Now()}
 }
 
 // termLine is standard error where it is a terminal (main), whose last row
