@@ -25,7 +25,9 @@
 # "ceiling"). It prints the speed-ups again over the rounds where the
 # cores ran within 8% of one speed around the command's runs ("even"):
 # what the program does with two equal cores, apart from what the host
-# gives them. The load average
+# gives them. It starts once the machine is quiet: three rounds in a row
+# of check pinned to each core within 5% of one another (waiting ten
+# minutes at most). The load average
 # before and after says how busy the machine was. Its files go where mktemp puts them: set TMPDIR to a
 # tmpfs (/dev/shm) on a machine that pages idle files out of memory.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
@@ -85,9 +87,35 @@ speeds() {
 	done
 	echo
 }
-# even BEFORE AFTER prints 1 if the times of both lines are within 8% of
-# one another, else 0.
-even() { echo "$1 $2" | awk '{ lo = hi = $1; for (i = 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i } print (lo > 0 && hi <= 1.08 * lo) ? 1 : 0 }'; }
+# even BEFORE AFTER [BOUND] prints 1 if the times of both lines are within
+# BOUND (8% by default), or a hundredth of a second (GNU time's
+# resolution), of one another, else 0.
+even() { echo "$1 $2" | awk -v b="${3:-1.08}" '{ lo = hi = $1; for (i = 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i } print (lo > 0 && (hi <= b * lo || hi - lo <= 0.01)) ? 1 : 0 }'; }
+# settle waits for a quiet spell, up to ten minutes: until three rounds
+# in a row of check pinned to each core took within 5% of one another
+# (even).
+# In the host's busy minutes this machine runs up to two times slower,
+# and its two cores together slower still; rounds begun in one measure
+# the host more than ctconv.
+settle() {
+	start=$(date +%s)
+	: >"$tmp/settle"
+	while [ $(($(date +%s) - start)) -lt 600 ]; do
+		for c in $cpus; do
+			taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null || true
+			tail -n 1 "$tmp/time" | tr '\n' ' '
+		done >>"$tmp/settle"
+		echo >>"$tmp/settle"
+		last=$(tail -n 3 "$tmp/settle" | tr '\n' ' ')
+		if [ "$(wc -l <"$tmp/settle")" -ge 3 ] && [ "$(even "$last" "" 1.05)" = 1 ]; then
+			echo "quiet after $(($(date +%s) - start)) s (check pinned to each core, three rounds: $last)"
+			return
+		fi
+		sleep 2
+	done
+	echo "bench/cores.sh: no quiet spell in ten minutes; measuring anyway" >&2
+}
+settle
 i=0
 while [ $i -lt "$runs" ]; do
 	before=$(speeds)
