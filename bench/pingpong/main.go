@@ -10,11 +10,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,15 +28,21 @@ const trips = 1 << 20
 
 func main() {
 	cpus := [2]int{0, 1}
-	if len(os.Args) == 3 {
+	switch len(os.Args) {
+	case 1:
+	case 3:
 		for i, a := range os.Args[1:] {
 			c, err := strconv.Atoi(a)
 			if err != nil || c < 0 {
-				fmt.Fprintln(os.Stderr, "pingpong: want two CPU numbers")
-				os.Exit(2)
+				usage()
 			}
 			cpus[i] = c
 		}
+		if cpus[0] == cpus[1] { // the two threads would take turns on one core
+			usage()
+		}
+	default:
+		usage()
 	}
 	runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2))
 	var runs []time.Duration
@@ -51,45 +59,51 @@ func main() {
 		cpus[0], cpus[1], ns(runs[2]), trips, ns(runs[0]), ns(runs[4]))
 }
 
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: pingpong [CPU CPU]: two different CPU numbers, 0 and 1 by default")
+	os.Exit(2)
+}
+
 // ns returns a run's time a round trip, in nanoseconds.
 func ns(d time.Duration) float64 { return float64(d.Nanoseconds()) / trips }
 
 // run times trips round trips between a thread pinned to cpus[0] and one
 // pinned to cpus[1].
 func run(cpus [2]int) (time.Duration, error) {
-	var ball atomic.Int64 // even: cpus[0]'s to hit; odd: cpus[1]'s; -1: cpus[1] failed
-	errs := make(chan error, 1)
-	go func() {
-		if err := pin(cpus[1]); err != nil {
-			ball.Store(-1)
-			errs <- err
-			return
-		}
-		for i := int64(1); i < 2*trips; i += 2 {
-			for ball.Load() != i {
+	var (
+		ball atomic.Int64 // even: the first's to hit, odd: the second's; -1: one could not pin
+		took time.Duration
+		errs [2]error
+		wg   sync.WaitGroup
+	)
+	for side, cpu := range cpus {
+		// Each side's goroutine ends locked to its thread, so that the
+		// pinned thread ends with it.
+		wg.Go(func() {
+			if errs[side] = pin(cpu); errs[side] != nil {
+				ball.Store(-1)
+				return
 			}
-			ball.Store(i + 1)
-		}
-		errs <- nil
-	}()
-	if err := pin(cpus[0]); err != nil {
-		return 0, err
-	}
-	defer runtime.UnlockOSThread()
-	start := time.Now()
-	for i := int64(0); i < 2*trips; i += 2 {
-		for b := ball.Load(); b != i; b = ball.Load() {
-			if b < 0 {
-				return 0, <-errs
+			start := time.Now()
+			for i := int64(side); i < 2*trips; i += 2 {
+				for b := ball.Load(); b != i; b = ball.Load() {
+					if b < 0 {
+						return
+					}
+				}
+				ball.Store(i + 1)
 			}
-		}
-		ball.Store(i + 1)
+			if side == 0 {
+				took = time.Since(start)
+			}
+		})
 	}
-	d := time.Since(start)
-	return d, <-errs
+	wg.Wait()
+	return took, errors.Join(errs[:]...)
 }
 
 // pin locks the calling goroutine to its thread, and the thread to cpu.
+// The goroutine is not to unlock it.
 func pin(cpu int) error {
 	runtime.LockOSThread()
 	var set unix.CPUSet
