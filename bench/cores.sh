@@ -27,8 +27,9 @@
 # what the program does with two equal cores, apart from what the host
 # gives them. It starts once the machine is quiet: three rounds in a row
 # of check pinned to each core within 5% of one another (waiting ten
-# minutes at most). The load average
-# before and after says how busy the machine was. Its files go where mktemp puts them: set TMPDIR to a
+# minutes at most). The load average, and the round trip of a line of
+# memory between the first two cores (bench/pingpong), before and after
+# say how busy the machine was and how far apart the host put its cores. Its files go where mktemp puts them: set TMPDIR to a
 # tmpfs (/dev/shm) on a machine that pages idle files out of memory.
 #   bench/cores.sh [-n RUNS, default 5] [-f FLOWS, default 1000000] [BASE]
 set -eu
@@ -50,6 +51,7 @@ go run ./internal/gen/ctgen -n "$flows" >"$tmp/old.txt"
 go run ./internal/gen/ctgen -n "$flows" -churn 7 >"$tmp/new.txt"
 go build -o "$tmp/head" ./cmd/ctconv
 go build -o "$tmp/halves" ./bench/halves
+go build -o "$tmp/pingpong" ./bench/pingpong
 mkdir "$tmp/base.src"
 git archive "$base" | tar -x -C "$tmp/base.src"
 (cd "$tmp/base.src" && go build -o "$tmp/base" ./cmd/ctconv)
@@ -116,6 +118,11 @@ settle() {
 	echo "bench/cores.sh: no quiet spell in ten minutes; measuring anyway" >&2
 }
 settle
+# How far apart the host put the first two cores, before and after: the
+# lines of memory that the cores hand each other cost half a round trip
+# each way (bench/pingpong).
+pair=$(echo $cpus | awk 'NF >= 2 { print $1, $2 }')
+[ -z "$pair" ] || "$tmp/pingpong" $pair | sed 's/^/before: /'
 i=0
 while [ $i -lt "$runs" ]; do
 	before=$(speeds)
@@ -221,5 +228,6 @@ for p in $procs; do
 	[ "$kib" -lt 65536 ] || { verdict="over 64 MiB"; status=1; }
 	echo "cat | ctconv check - at GOMAXPROCS $p: peak $((kib / 1024)) MiB ($verdict)"
 done
+[ -z "$pair" ] || "$tmp/pingpong" $pair | sed 's/^/after: /'
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status
