@@ -31,15 +31,6 @@ func (l *lockedWriter) terminal() *termLine {
 	return nil
 }
 
-// Fd answers for the writer underneath, so that isTerminal sees through;
-// ^uintptr(0), no descriptor, where it is not a file.
-func (l *lockedWriter) Fd() uintptr {
-	if f, ok := l.w.(interface{ Fd() uintptr }); ok {
-		return f.Fd()
-	}
-	return ^uintptr(0)
-}
-
 // brokenPipe reports whether err is a write to a pipe whose reader has
 // gone away, as head(1) does: the end of the output, not a failure to
 // report. (main ignores SIGPIPE, so that the write fails with EPIPE.)

@@ -73,8 +73,8 @@ func (t *termLine) Write(b []byte) (int, error) {
 	return t.w.Write(b)
 }
 
-// Fd is the terminal's, so that isTerminal sees through; ^uintptr(0), no
-// descriptor, where it is not a file.
+// Fd is the terminal's, for its width; ^uintptr(0), no descriptor, where
+// it is not a file.
 func (t *termLine) Fd() uintptr {
 	if f, ok := t.w.(interface{ Fd() uintptr }); ok {
 		return f.Fd()
