@@ -80,12 +80,13 @@ run() {
 	# differ.
 	tail -n 1 "$tmp/time" | awk '{ print $1, $2 + $3 }' >>"$tmp/$bin.$p.$cmd"
 }
-# speeds prints check's wall time pinned to each core, on one line, and
-# appends each core's to $tmp/alone.CORE, for the ceiling.
+# speeds [PREFIX] prints check's wall time pinned to each core, on one
+# line, and appends each core's to PREFIX.CORE ($tmp/alone.CORE, for the
+# ceiling, by default).
 speeds() {
 	for c in $cpus; do
 		taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null || true
-		tail -n 1 "$tmp/time" | tee -a "$tmp/alone.$c" | tr '\n' ' '
+		tail -n 1 "$tmp/time" | tee -a "${1:-$tmp/alone}.$c" | tr '\n' ' '
 	done
 	echo
 }
@@ -95,19 +96,14 @@ speeds() {
 even() { echo "$1 $2" | awk -v b="${3:-1.08}" '{ lo = hi = $1; for (i = 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i } print (lo > 0 && (hi <= b * lo || hi - lo <= 0.01)) ? 1 : 0 }'; }
 # settle waits for a quiet spell, up to ten minutes: until three rounds
 # in a row of check pinned to each core took within 5% of one another
-# (even).
-# In the host's busy minutes this machine runs up to two times slower,
-# and its two cores together slower still; rounds begun in one measure
-# the host more than ctconv.
+# (even). In the host's busy minutes this machine runs up to two times
+# slower, and its two cores together slower still; rounds begun in one
+# measure the host more than ctconv.
 settle() {
 	start=$(date +%s)
 	: >"$tmp/settle"
 	while [ $(($(date +%s) - start)) -lt 600 ]; do
-		for c in $cpus; do
-			taskset -c "$c" env GOMAXPROCS=1 /usr/bin/time -f '%e' -o "$tmp/time" "$tmp/head" check "$tmp/old.txt" >/dev/null || true
-			tail -n 1 "$tmp/time" | tr '\n' ' '
-		done >>"$tmp/settle"
-		echo >>"$tmp/settle"
+		speeds "$tmp/settling" >>"$tmp/settle"
 		last=$(tail -n 3 "$tmp/settle" | tr '\n' ' ')
 		if [ "$(wc -l <"$tmp/settle")" -ge 3 ] && [ "$(even "$last" "" 1.05)" = 1 ]; then
 			echo "quiet after $(($(date +%s) - start)) s (check pinned to each core, three rounds: $last)"
