@@ -145,24 +145,38 @@ func manyLines(t *testing.T, n int) (data []byte, flows int) {
 }
 
 // TestEachFlowStop stops a loop at its bad line: each is called no more
-// once the loop has ended, and the Scanner reads no more.
+// once the loop has ended, and the Scanner reads no more. The workers may
+// hand out flows after the bad line until the loop stops them. So that
+// they cannot run to the end of the input before the loop has its turn,
+// as on a busy machine, each waits in a batch past the bad line's until
+// the loop has the bad line: the flows after the bad line are of zone 1,
+// but for the first few, of zone 2, which the bad line's batch may hold.
 func TestEachFlowStop(t *testing.T) {
 	data, total := manyLines(t, 2000)
+	at := bytes.Index(data, []byte("not a flow\n"))
+	after := bytes.ReplaceAll(data[at:], []byte(" zone=0 "), []byte(" zone=1 "))
+	after = bytes.Replace(after, []byte(" zone=1 "), []byte(" zone=2 "), 5)
+	data = append(data[:at], after...)
 	sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ended atomic.Bool
 	var handed atomic.Int64
+	bad := make(chan struct{})
 	for err := range sc.EachFlow(func(w int, fs []format.Flow) {
 		if ended.Load() {
 			t.Error("each called after the loop ended")
+		}
+		if !slices.ContainsFunc(fs, func(f format.Flow) bool { return f.Zone != 1 }) {
+			<-bad
 		}
 		handed.Add(int64(len(fs)))
 	}) {
 		if !errors.As(err, new(*format.ParseError)) {
 			t.Fatalf("got %v, want the bad line", err)
 		}
+		close(bad)
 		break
 	}
 	ended.Store(true)
