@@ -3,12 +3,12 @@ package format_test
 import (
 	"bytes"
 	"io"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/goroutines"
 )
 
 // TestFlowsAheadWorkers reads many flows with FlowsAhead after a loop of
@@ -85,8 +85,7 @@ func TestFlowsAheadPanic(t *testing.T) {
 // loop, whose work refers to it, stops its goroutines.
 func TestFlowsAheadEnds(t *testing.T) {
 	data, total := manyLines(t, 2000)
-	before := runtime.NumGoroutine()
-	func() {
+	goroutines.Start(func() {
 		sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{}, format.WithWorkers(2), format.WithChunk(512))
 		if err != nil {
 			t.Fatal(err)
@@ -113,6 +112,5 @@ func TestFlowsAheadEnds(t *testing.T) {
 		for range format.FlowsAhead(sc, work) {
 			break
 		}
-	}()
-	dropped(t, before)
+	}).Dropped(t)
 }

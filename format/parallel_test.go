@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/goroutines"
 )
 
 // trace reads data with a Scanner made with opts and d, by the iterator
@@ -458,36 +458,24 @@ func TestParallelDropped(t *testing.T) {
 		{"stream", streamOnly{bytes.NewReader(data)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := runtime.NumGoroutine()
-			func() {
-				sc, err := format.NewScanner(tc.r, format.Dialect{Format: format.Proc}, format.WithWorkers(3), format.WithChunk(64<<10))
+			var sc *format.Scanner
+			g := goroutines.Start(func() {
+				var err error
+				sc, err = format.NewScanner(tc.r, format.Dialect{Format: format.Proc}, format.WithWorkers(3), format.WithChunk(64<<10))
 				if err != nil {
 					t.Fatal(err)
 				}
 				for range sc.Flows() {
 					break
 				}
-				if n := runtime.NumGoroutine(); n < before+3 {
-					t.Fatalf("%d goroutines during the scan, %d before", n, before)
-				}
-			}()
-			dropped(t, before)
+			})
+			if n := g.Count(); n < 3 {
+				t.Fatalf("%d goroutines of the scan, want 3 or more", n)
+			}
+			sc = nil
+			g.Dropped(t)
 		})
 	}
-}
-
-// dropped checks that the goroutines of a Scanner dropped end, leaving as
-// many as before it.
-func dropped(t *testing.T, before int) {
-	t.Helper()
-	for range 100 {
-		runtime.GC()
-		if runtime.NumGoroutine() <= before {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Errorf("%d goroutines 5 s after the Scanner was dropped, %d before", runtime.NumGoroutine(), before)
 }
 
 // TestParallelOtherKind stops a parallel loop over flows, then asks the

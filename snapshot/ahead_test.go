@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/gen"
+	"github.com/ctconv/ctconv/internal/goroutines"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -120,26 +119,22 @@ func genTable(t *testing.T, n int, churn uint64) string {
 func TestDiffRestStop(t *testing.T) {
 	old := genTable(t, 20000, 0)
 	new := strings.Join(strings.SplitAfter(old, "\n")[:100], "")
-	before := runtime.NumGoroutine()
-	d := mustDiff(t, open(t, old), open(t, new), snapshot.DiffOptions{})
 	removed := 0
-	for c, err := range d.Changes() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Op == snapshot.Removed {
-			if removed++; removed == 5000 {
-				break
+	g := goroutines.Start(func() {
+		d := mustDiff(t, open(t, old), open(t, new), snapshot.DiffOptions{})
+		for c, err := range d.Changes() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Op == snapshot.Removed {
+				if removed++; removed == 5000 {
+					break
+				}
 			}
 		}
-	}
+	})
 	if removed != 5000 {
 		t.Fatalf("%d flows removed, want 5000 before the loop stops", removed)
 	}
-	for i := 0; runtime.NumGoroutine() > before; i++ {
-		if i == 100 {
-			t.Fatalf("%d goroutines left running, %d before the Diff", runtime.NumGoroutine(), before)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	g.Ended(t)
 }
