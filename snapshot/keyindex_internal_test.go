@@ -77,13 +77,17 @@ func TestKeyIndexInsert(t *testing.T) {
 		x := keyIndex{aside: aside}
 		var keys chunks[flowKey]
 		grewAside := 0
+		var seen chan []uint64 // the last growth aside the loop saw
 		for i := range n {
 			k := key(i)
 			if got := x.insert(&keys, &k, k.hash(), int32(i)); got != -1 {
 				t.Fatalf("aside %v: key %d, new, found as %d", aside, i, got)
 			}
 			keys.add(k)
-			if x.growing != nil && i%7 == 0 {
+			// Right after the insert that began a growth aside, and then
+			// now and again while it lasts, which may be no longer.
+			if x.growing != nil && (x.growing != seen || i%7 == 0) {
+				seen = x.growing
 				grewAside++
 				for _, j := range []int{i / 2, i} {
 					k := key(j)
