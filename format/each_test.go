@@ -149,7 +149,7 @@ func manyLines(t *testing.T, n int) (data []byte, flows int) {
 // hand out flows after the bad line until the loop stops them. So that
 // they cannot run to the end of the input before the loop has its turn,
 // as on a busy machine, each waits in a batch past the bad line's until
-// the loop has the bad line: the flows after the bad line are of zone 1,
+// the loop has stopped it: the flows after the bad line are of zone 1,
 // but for the first few, of zone 2, which the bad line's batch may hold.
 func TestEachFlowStop(t *testing.T) {
 	data, total := manyLines(t, 2000)
@@ -164,18 +164,28 @@ func TestEachFlowStop(t *testing.T) {
 	var ended atomic.Bool
 	var handed atomic.Int64
 	bad := make(chan struct{})
+	var stopped func() bool // set before bad is closed
 	for err := range sc.EachFlow(func(w int, fs []format.Flow) {
 		if ended.Load() {
 			t.Error("each called after the loop ended")
 		}
 		if !slices.ContainsFunc(fs, func(f format.Flow) bool { return f.Zone != 1 }) {
 			<-bad
+			// And until the loop's end has stopped the hand-out, however
+			// late the loop's goroutine runs.
+			for start := time.Now(); !stopped(); time.Sleep(time.Millisecond) {
+				if time.Since(start) > 10*time.Second {
+					t.Error("the loop's end did not stop the hand-out")
+					break
+				}
+			}
 		}
 		handed.Add(int64(len(fs)))
 	}) {
 		if !errors.As(err, new(*format.ParseError)) {
 			t.Fatalf("got %v, want the bad line", err)
 		}
+		stopped = sc.HandOutStopped()
 		close(bad)
 		break
 	}

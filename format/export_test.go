@@ -10,3 +10,10 @@ func WithChunk(n int) ScanOption {
 // LoopBatches returns the batches of an EachFlow's parallel scan that went
 // to its loop, once the scan has ended.
 func (s *Scanner) LoopBatches() int { return s.par.sent() }
+
+// HandOutStopped returns a function that reports whether an EachFlow's
+// parallel scan, under way, hands out flows no more.
+func (s *Scanner) HandOutStopped() func() bool {
+	p := s.par
+	return func() bool { return p.stopped.Load() }
+}
