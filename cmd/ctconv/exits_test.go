@@ -281,7 +281,11 @@ func TestLiveWatchOutput(t *testing.T) {
 		}
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
-		time.Sleep(200 * time.Millisecond)
+		if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("%s: %v", c.name, err)
+		}
 		if err := l.Flush(); err != nil {
 			t.Fatal(err)
 		}

@@ -82,7 +82,11 @@ func burst(t *testing.T, l *lab.Lab, bin, file string, behind bool, args ...stri
 	}
 	w.Close()
 	c = countEvents(r)
-	time.Sleep(300 * time.Millisecond)
+	if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal(err)
+	}
 	start := time.Now()
 	if _, err := l.Conntrack("-R", file); err != nil {
 		cmd.Process.Kill()

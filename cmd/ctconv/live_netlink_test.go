@@ -314,7 +314,11 @@ func TestLiveWatchLoss(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal(err)
+	}
 	if err := l.Bulk(3000, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -26,10 +26,11 @@ type progress struct {
 	size  int64
 	width int // the terminal's columns
 	start time.Time
-	read  atomic.Int64 // bytes
-	n     atomic.Int64 // entries
-	next  atomic.Int64 // when to draw next, in nanoseconds after start
-	mu    sync.Mutex   // held to draw
+	since func(time.Time) time.Duration // time.Since, but in tests
+	read  atomic.Int64                  // bytes
+	n     atomic.Int64                  // entries
+	next  atomic.Int64                  // when to draw next, in nanoseconds after start
+	mu    sync.Mutex                    // held to draw
 	line  []byte
 }
 
@@ -54,7 +55,7 @@ func newProgress(stderr io.Writer, size int64, what string) *progress {
 	if w, _, err := term.GetSize(int(t.Fd())); err == nil && w > 0 {
 		width = w
 	}
-	return &progress{t: t, what: what, size: size, width: width, start: time.Now()}
+	return &progress{t: t, what: what, size: size, width: width, start: time.Now(), since: time.Since}
 }
 
 // termLine is standard error where it is a terminal (main), whose last row
@@ -141,7 +142,7 @@ func (p *progress) entries(k int) {
 
 // draw draws the line if it is time to, unless another goroutine does.
 func (p *progress) draw() {
-	now := time.Since(p.start)
+	now := p.since(p.start)
 	if int64(now) < p.next.Load() || !p.mu.TryLock() {
 		return
 	}

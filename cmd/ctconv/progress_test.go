@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -120,6 +121,8 @@ func TestProgressDraws(t *testing.T) {
 	const size = 1 << 20
 	p := newProgress(&lockedWriter{w: tl}, size*8, "check") // as convert wraps its standard error
 	p.size, p.width = size, 100
+	var clock atomic.Int64 // the time since start, which the test moves on
+	p.since = func(time.Time) time.Duration { return time.Duration(clock.Load()) }
 	input := strings.NewReader(strings.Repeat("x", size))
 	r := p.reader(input)
 	count := func() {
@@ -137,7 +140,7 @@ func TestProgressDraws(t *testing.T) {
 	if got := strings.Count(written(), "\r"); got != 1 {
 		t.Fatalf("%d lines drawn at first, want 1: %q", got, written())
 	}
-	time.Sleep(redraw + 10*time.Millisecond)
+	clock.Add(int64(redraw))
 	io.CopyN(io.Discard, r, size/2)
 	if got := strings.Count(written(), "\r"); got != 2 || !strings.Contains(written(), "16384 entries") {
 		t.Fatalf("%d lines drawn after %v, want 2, the second with the entries: %q", got, redraw, written())
@@ -146,7 +149,7 @@ func TestProgressDraws(t *testing.T) {
 	if out := written(); !strings.HasSuffix(out, "\x1b[K\r\x1b[K") {
 		t.Errorf("not cleared once read to the size: %q", out[max(len(out)-80, 0):])
 	}
-	time.Sleep(redraw + 10*time.Millisecond)
+	clock.Add(int64(redraw))
 	p.entries(1 << 12)
 	p.finish()
 	out := written()
