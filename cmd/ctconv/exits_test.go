@@ -279,13 +279,9 @@ func TestLiveWatchOutput(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		subscribed(t, l, cmd)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
-		if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("%s: %v", c.name, err)
-		}
 		if err := l.Flush(); err != nil {
 			t.Fatal(err)
 		}

@@ -82,11 +82,7 @@ func burst(t *testing.T, l *lab.Lab, bin, file string, behind bool, args ...stri
 	}
 	w.Close()
 	c = countEvents(r)
-	if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal(err)
-	}
+	subscribed(t, l, cmd)
 	start := time.Now()
 	if _, err := l.Conntrack("-R", file); err != nil {
 		cmd.Process.Kill()

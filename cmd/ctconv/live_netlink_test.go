@@ -123,18 +123,19 @@ func startWatch(t *testing.T, l *lab.Lab, bin string, args ...string) *watcher {
 	if err := w.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	subscribed(t, l, w)
+	subscribed(t, l, w.cmd)
 	return w
 }
 
-// subscribed waits until w's watch has subscribed to the lab's events, so
-// that it misses none of those made from then on.
-func subscribed(t *testing.T, l *lab.Lab, w *watcher) {
+// subscribed waits until cmd, started in l, has subscribed to the lab's
+// events, so that it misses none of those made from then on; else it
+// stops cmd and fails t with its standard error.
+func subscribed(t *testing.T, l *lab.Lab, cmd *exec.Cmd) {
 	t.Helper()
-	if err := l.WaitSubscribed(w.cmd.Process.Pid, 10*time.Second); err != nil {
-		w.cmd.Process.Kill()
-		w.cmd.Wait()
-		t.Fatalf("ctconv %v: %v: %s", w.cmd.Args, err, w.stderr.String())
+	if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("%v: %v: %s", cmd.Args, err, cmd.Stderr)
 	}
 }
 
@@ -314,11 +315,7 @@ func TestLiveWatchLoss(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal(err)
-	}
+	subscribed(t, l, cmd)
 	if err := l.Bulk(3000, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +391,7 @@ func TestLiveWatchNetns(t *testing.T) {
 	if err := outside.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	subscribed(t, l, outside)
+	subscribed(t, l, outside.cmd)
 	// A program that holds its socket until both have read its events, so
 	// that both find its name.
 	hold := l.Command("sh", "-c", "conntrack -I -p tcp -s 10.9.0.1 -d 10.9.0.2 --sport 1 --dport 2 --state ESTABLISHED -t 50 && sleep 1")

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -255,12 +254,7 @@ func TestInterrupt(t *testing.T) {
 	data, _ := os.ReadFile(corpusProc)
 	stdin.Write(data) // the input stays open: ctconv waits for more
 	// Interrupted once it writes: before, its handler may not be set yet.
-	for start := time.Now(); entries(dir) == ""; time.Sleep(10 * time.Millisecond) {
-		if time.Since(start) > 20*time.Second {
-			cmd.Process.Kill()
-			t.Fatal("no temporary output file after 20 s")
-		}
-	}
+	created(t, cmd, dir)
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {

@@ -277,10 +277,21 @@ func writing(t *testing.T, dir, script string, data []byte) (*exec.Cmd, io.Write
 		t.Fatal(err)
 	}
 	stdin.Write(data)
-	for start := time.Now(); entries(dir) == "" && time.Since(start) < 20*time.Second; {
-		time.Sleep(10 * time.Millisecond)
-	}
+	created(t, cmd, dir)
 	return cmd, stdin, stderr
+}
+
+// created waits until cmd has made a file in dir, as ctconv makes its
+// temporary output once its cleanup is set up; it kills cmd and fails t
+// after 20 s.
+func created(t *testing.T, cmd *exec.Cmd, dir string) {
+	t.Helper()
+	for start := time.Now(); entries(dir) == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 20*time.Second {
+			cmd.Process.Kill()
+			t.Fatalf("%v: no file in %s after 20 s", cmd.Args, dir)
+		}
+	}
 }
 
 // entries returns the names in dir.

@@ -26,7 +26,7 @@ type progress struct {
 	size  int64
 	width int // the terminal's columns
 	start time.Time
-	since func(time.Time) time.Duration // time.Since, but in tests
+	since func(time.Time) time.Duration // time.Since, or a test's clock
 	read  atomic.Int64                  // bytes
 	n     atomic.Int64                  // entries
 	next  atomic.Int64                  // when to draw next, in nanoseconds after start
