@@ -23,9 +23,12 @@
 # one of them less, and n cores then run at most the sum of their speeds
 # over the fastest's times as fast as one, whatever the program (the
 # "ceiling"). It prints the speed-ups again over the rounds where the
-# cores ran within 8% of one speed around the command's runs ("even"):
-# what the program does with two equal cores, apart from what the host
-# gives them. It starts once the machine is quiet: three rounds in a row
+# cores ran within 8% of one speed around the command's runs, and where
+# halves ran at least 1.8 times as fast on two cores as on one in the
+# round ("even"): what the program does with two equal cores, apart from
+# what the host gives them. Each core alone can run at full speed where
+# the host puts the two on one physical core's two threads, which only
+# the cores at work together show. It starts once the machine is quiet: three rounds in a row
 # of check pinned to each core within 5% of one another (waiting ten
 # minutes at most). The load average, and the round trip of a line of
 # memory between the first two cores (bench/pingpong), before and after
@@ -134,6 +137,9 @@ while [ $i -lt "$runs" ]; do
 		GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/halves" "$tmp/old.txt" >/dev/null
 		awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/halves.$p"
 	done
+	# Whether the host gave two whole cores in the round (halves' speed-up
+	# on two).
+	paste -d' ' "$tmp/halves.1" "$tmp/halves.2" | tail -n 1 | awk '{ print ($3 > 0 && $1 / $3 >= 1.8) ? 1 : 0 }' >>"$tmp/whole"
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
 done
@@ -177,11 +183,11 @@ for cmd in check stats diff convert; do
 			"$(paired "$tmp/head.1.$cmd" "$tmp/head.$p.$cmd")"
 		# The same, over the even rounds alone.
 		for f in "head.1.$cmd" "head.$p.$cmd"; do
-			paste -d' ' "$tmp/even.$cmd" "$tmp/$f" | awk '$1 == 1 { print $2, $3 }' >"$tmp/even.$f"
+			paste -d' ' "$tmp/even.$cmd" "$tmp/whole" "$tmp/$f" | awk '$1 == 1 && $2 == 1 { print $3, $4 }' >"$tmp/even.$f"
 		done
 		if [ "$p" -gt 1 ] && [ -s "$tmp/even.head.$p.$cmd" ]; then
 			hw=$(median "$tmp/even.head.$p.$cmd" 1)
-			printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' "  even" "$p" "$(grep -c 1 "$tmp/even.$cmd") of $runs" "$hw" - \
+			printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' "  even" "$p" "$(wc -l <"$tmp/even.head.1.$cmd") of $runs" "$hw" - \
 				"$(median "$tmp/even.head.$p.$cmd" 2)" "$(echo "$(median "$tmp/even.head.1.$cmd" 1) $hw" | awk '{ print $1 / $2 }')" \
 				"$(paired "$tmp/even.head.1.$cmd" "$tmp/even.head.$p.$cmd")"
 		elif [ "$p" -gt 1 ]; then
