@@ -28,9 +28,9 @@
 # round ("even"): what the program does with two equal cores, apart from
 # what the host gives them. Each core alone can run at full speed where
 # the host puts the two on one physical core's two threads, which only
-# the cores at work together show. It starts once the machine is quiet: three rounds in a row
-# of check pinned to each core within 5% of one another (waiting ten
-# minutes at most). The load average, and the round trip of a line of
+# the cores at work together show. It starts once the machine is quiet:
+# three rounds in a row of check pinned to each core within 5% of one
+# another (waiting ten minutes at most). The load average, and the round trip of a line of
 # memory between the first two cores (bench/pingpong), before and after
 # say how busy the machine was and how far apart the host put its cores. Its files go where mktemp puts them: set TMPDIR to a
 # tmpfs (/dev/shm) on a machine that pages idle files out of memory.
@@ -137,9 +137,6 @@ while [ $i -lt "$runs" ]; do
 		GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/halves" "$tmp/old.txt" >/dev/null
 		awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/halves.$p"
 	done
-	# Whether the host gave two whole cores in the round (halves' speed-up
-	# on two).
-	paste -d' ' "$tmp/halves.1" "$tmp/halves.2" | tail -n 1 | awk '{ print ($3 > 0 && $1 / $3 >= 1.8) ? 1 : 0 }' >>"$tmp/whole"
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
 done
@@ -167,6 +164,9 @@ paired() {
 }
 printf '%-7s %10s %12s %12s %12s %12s %9s %16s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up "paired (90%)"
 status=0
+# Whether the host gave two whole cores in each round: halves' speed-up
+# on two.
+paste -d' ' "$tmp/halves.1" "$tmp/halves.2" | awk '{ print ($3 > 0 && $1 / $3 >= 1.8) ? 1 : 0 }' >"$tmp/whole"
 # convert's JSON goes to /dev/null when timed; its checksum is compared
 # from runs apart, untimed.
 for bin in base head; do
