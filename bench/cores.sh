@@ -28,7 +28,12 @@
 # round ("even"): what the program does with two equal cores, apart from
 # what the host gives them. Each core alone can run at full speed where
 # the host puts the two on one physical core's two threads, which only
-# the cores at work together show. It starts once the machine is quiet:
+# the cores at work together show. It prints them again over the rounds
+# with two whole cores (halves' 1.8 times) that shared a cache ("close":
+# a round trip under 200 ns before and after the round), and over those
+# whose cores were apart: the host moves them, and a command that hands
+# work from core to core gains less on cores apart. It starts once the
+# machine is quiet:
 # three rounds in a row of check pinned to each core within 5% of one
 # another (waiting ten minutes at most). The load average, and the round trip of a line of
 # memory between the first two cores (bench/pingpong), before and after
@@ -122,8 +127,14 @@ settle
 # each way (bench/pingpong).
 pair=$(echo $cpus | awk 'NF >= 2 { print $1, $2 }')
 [ -z "$pair" ] || "$tmp/pingpong" $pair | sed 's/^/before: /'
+# trip prints the round trip between the first two cores in ns, 0 with
+# one core.
+trip() {
+	if [ -z "$pair" ]; then echo 0; else "$tmp/pingpong" $pair | sed -n 's/.*: \([0-9]*\) ns a round trip.*/\1/p'; fi
+}
 i=0
 while [ $i -lt "$runs" ]; do
+	first=$(trip)
 	before=$(speeds)
 	for cmd in check stats diff convert; do
 		for p in $procs; do
@@ -137,6 +148,7 @@ while [ $i -lt "$runs" ]; do
 		GOMAXPROCS=$p /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$tmp/halves" "$tmp/old.txt" >/dev/null
 		awk '{ print $1, $2 + $3 }' "$tmp/time" >>"$tmp/halves.$p"
 	done
+	echo "$first $(trip)" >>"$tmp/trips"
 	i=$((i + 1))
 	echo "round $i of $runs done" >&2
 done
@@ -162,11 +174,34 @@ paired() {
 		printf "%.2fx %.2f-%.2f\n", med(s, NR), m[100], m[1900]
 	}' "$tmp/ratios"
 }
+# subset LABEL LABELS prints $cmd's row at GOMAXPROCS $p over the rounds
+# whose line of the file LABELS is LABEL.
+subset() {
+	for f in "head.1.$cmd" "head.$p.$cmd"; do
+		paste -d' ' "$2" "$tmp/$f" | awk -v l="$1" '$1 == l { print $2, $3 }' >"$tmp/$1.$f"
+	done
+	if [ -s "$tmp/$1.head.$p.$cmd" ]; then
+		hw=$(median "$tmp/$1.head.$p.$cmd" 1)
+		printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' "  $1" "$p" "$(wc -l <"$tmp/$1.head.1.$cmd") of $runs" "$hw" - \
+			"$(median "$tmp/$1.head.$p.$cmd" 2)" "$(echo "$(median "$tmp/$1.head.1.$cmd" 1) $hw" | awk '{ print $1 / $2 }')" \
+			"$(paired "$tmp/$1.head.1.$cmd" "$tmp/$1.head.$p.$cmd")"
+	else
+		printf '%-7s %10s %12s\n' "  $1" "$p" "0 of $runs"
+	fi
+}
 printf '%-7s %10s %12s %12s %12s %12s %9s %16s\n' command GOMAXPROCS "base wall" "head wall" "base CPU" "head CPU" speed-up "paired (90%)"
 status=0
 # Whether the host gave two whole cores in each round: halves' speed-up
 # on two.
 paste -d' ' "$tmp/halves.1" "$tmp/halves.2" | awk '{ print ($3 > 0 && $1 / $3 >= 1.8) ? 1 : 0 }' >"$tmp/whole"
+# Where the host put the first two cores in each round, of those where it
+# gave two whole cores, by the round trip before and after it: close, on
+# a cache they share (under 200 ns), or apart; "moved" where the two
+# disagree.
+paste -d' ' "$tmp/whole" "$tmp/trips" | awk '{
+	a = ($2 < 200) ? "close" : "apart"; b = ($3 < 200) ? "close" : "apart"
+	print ($1 != 1) ? "split" : (a == b) ? a : "moved"
+}' >"$tmp/placed"
 # convert's JSON goes to /dev/null when timed; its checksum is compared
 # from runs apart, untimed.
 for bin in base head; do
@@ -181,17 +216,15 @@ for cmd in check stats diff convert; do
 		printf '%-7s %10s %11ss %11ss %11ss %11ss %8.2fx %16s\n' $cmd "$p" "$(median "$tmp/base.$p.$cmd" 1)" "$hw" \
 			"$(median "$tmp/base.$p.$cmd" 2)" "$(median "$tmp/head.$p.$cmd" 2)" "$(echo "$one $hw" | awk '{ print $1 / $2 }')" \
 			"$(paired "$tmp/head.1.$cmd" "$tmp/head.$p.$cmd")"
-		# The same, over the even rounds alone.
-		for f in "head.1.$cmd" "head.$p.$cmd"; do
-			paste -d' ' "$tmp/even.$cmd" "$tmp/whole" "$tmp/$f" | awk '$1 == 1 && $2 == 1 { print $3, $4 }' >"$tmp/even.$f"
-		done
-		if [ "$p" -gt 1 ] && [ -s "$tmp/even.head.$p.$cmd" ]; then
-			hw=$(median "$tmp/even.head.$p.$cmd" 1)
-			printf '%-7s %10s %12s %11ss %12s %11ss %8.2fx %16s\n' "  even" "$p" "$(wc -l <"$tmp/even.head.1.$cmd") of $runs" "$hw" - \
-				"$(median "$tmp/even.head.$p.$cmd" 2)" "$(echo "$(median "$tmp/even.head.1.$cmd" 1) $hw" | awk '{ print $1 / $2 }')" \
-				"$(paired "$tmp/even.head.1.$cmd" "$tmp/even.head.$p.$cmd")"
-		elif [ "$p" -gt 1 ]; then
-			printf '%-7s %10s %12s\n' "  even" "$p" "0 of $runs"
+		# The same, over the even rounds alone, and over the rounds of each
+		# placement.
+		if [ "$p" -gt 1 ]; then
+			paste -d' ' "$tmp/even.$cmd" "$tmp/whole" | awk '{ print ($1 == 1 && $2 == 1) ? "even" : "uneven" }' >"$tmp/labels"
+			subset even "$tmp/labels"
+			if [ -n "$pair" ]; then
+				subset close "$tmp/placed"
+				subset apart "$tmp/placed"
+			fi
 		fi
 		for o in "base.1.$cmd" "head.$p.$cmd"; do
 			if ! cmp -s "$tmp/out.head.1.$cmd" "$tmp/out.$o"; then
