@@ -100,6 +100,9 @@ func (p *parser) eventTime(f *Flow) error {
 	if !ok || len(usec) != 6 || spaced && len(digits) > 1 && digits[0] == '0' {
 		return p.errAt(2+dot, end, "event time", ErrSyntax, "malformed microseconds "+quote(usec)+" (want 6 digits)")
 	}
+	if n > (math.MaxInt64-u)/1e6 {
+		return p.errAt(1, end, "event time", ErrRange, "time "+quote(v)+" is out of range (event times, in microseconds, end in 294247)")
+	}
 	if spaced {
 		f.Quirks |= QuirkSpacedMicros
 	}
@@ -169,13 +172,16 @@ func (p *parser) ktime(k *key) (uint64, error) {
 		return 0, p.errAt(p.pos, len(p.line), k.field, ErrSyntax, "no ']' after "+k.s)
 	}
 	end += start
-	ns, ok := parseCtime(p.line[start:end], p.loc)
+	sec, ok := parseCtime(p.line[start:end], p.loc)
 	if !ok {
 		return 0, p.errAt(start, end, k.field, ErrSyntax, "malformed time "+quote(p.line[start:end])+" (want ctime's form, as in Wed Nov 25 21:56:49 2026)")
 	}
+	if sec > math.MaxUint64/1_000_000_000 {
+		return 0, p.errAt(start, end, k.field, ErrRange, "time "+quote(p.line[start:end])+" is out of range (the kernel's timestamps, in nanoseconds, end in July 2554)")
+	}
 	p.pos = end + 1
 	p.opts |= OptKTimestamp
-	return ns, nil
+	return uint64(sec) * 1e9, nil
 }
 
 // labelsEnd returns where the labels= value that starts at i ends: at the

@@ -31,8 +31,8 @@ func appendCtime(dst []byte, ns uint64, loc *time.Location) []byte {
 }
 
 // parseCtime parses b as ctime prints a time in loc, and returns it in
-// nanoseconds since the epoch. The weekday must match the date.
-func parseCtime(b []byte, loc *time.Location) (uint64, bool) {
+// seconds since the epoch. The weekday must match the date.
+func parseCtime(b []byte, loc *time.Location) (int64, bool) {
 	// "Www Mmm dd hh:mm:ss yyyy"
 	if len(b) < 24 || b[3] != ' ' || b[7] != ' ' || b[10] != ' ' || b[13] != ':' || b[16] != ':' || b[19] != ' ' {
 		return 0, false
@@ -59,7 +59,7 @@ func parseCtime(b []byte, loc *time.Location) (uint64, bool) {
 	if t.Day() != d || t.Hour() != h || t.Minute() != mi || int(t.Weekday()) != wd || t.Unix() < 0 {
 		return 0, false // no such day or local time, or the weekday of another
 	}
-	return uint64(t.Unix()) * 1e9, true
+	return t.Unix(), true
 }
 
 func index3(table string, b []byte) int {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ctconv/ctconv/format"
@@ -305,5 +306,57 @@ func TestLenient(t *testing.T) {
 	out, _ := format.Dialect{Format: format.Proc}.Append(nil, &f)
 	if string(out) != line+"\n" {
 		t.Errorf("got %q", out)
+	}
+}
+
+// TestTimeRange parses times at the end of what the model holds, and one
+// second past it: the kernel's [start=] and [stop=] in nanoseconds in a
+// uint64 (to 2554), event times in microseconds in an int64 (to 294247).
+// The last fit and print back as they were; those past are an ErrRange at
+// the time, not a time wrapped round to another.
+func TestTimeRange(t *testing.T) {
+	const (
+		destroy = "[DESTROY] ipv4     2 tcp      6 120 CLOSE src=127.0.0.1 dst=127.0.0.1 sport=48180 dport=1 packets=1 bytes=60 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 sport=1 dport=48180 packets=1 bytes=40 delta-time=0 [start=Wed Nov 25 22:54:29 2026] [stop=Wed Nov 25 22:54:29 2026] id=3575694783"
+		event   = "[1795647268.177940]\t    [NEW] tcp      6 100 NONE src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 mark=0 [USERSPACE] portid=30591 progname=conntrack"
+		xml     = `<flow type="new"><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>40000</sport><dport>80</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="6" protoname="tcp"><sport>80</sport><dport>40000</dport></layer4></meta><meta direction="independent"><state>NONE</state><timeout>100</timeout><mark>0</mark><id>2563558459</id><unreplied/></meta><when><hour>22</hour><min>54</min><sec>28</sec><wday>4</wday><day>25</day><month>11</month><year>2026</year></when></flow>`
+	)
+	for _, c := range []struct {
+		name  string
+		f     format.Format
+		line  string
+		at    string // where the error is, "" if none
+		field string
+	}{
+		{"start, last second", format.Conntrack, strings.Replace(destroy, "[start=Wed Nov 25 22:54:29 2026]", "[start=Sun Jul 21 23:34:33 2554]", 1), "", ""},
+		{"start, a second past", format.Conntrack, strings.Replace(destroy, "[start=Wed Nov 25 22:54:29 2026]", "[start=Sun Jul 21 23:34:34 2554]", 1), "Sun Jul 21 23:34:34 2554", "start"},
+		{"stop, a year past", format.Conntrack, strings.Replace(destroy, "[stop=Wed Nov 25 22:54:29 2026]", "[stop=Wed Nov 25 00:00:00 8020]", 1), "Wed Nov 25 00:00:00 8020", "stop"},
+		{"event time, last microsecond", format.Conntrack, strings.Replace(event, "1795647268.177940", "9223372036854.775807", 1), "", ""},
+		{"event time, a microsecond past", format.Conntrack, strings.Replace(event, "1795647268.177940", "9223372036854.775808", 1), "9223372036854.775808", "event time"},
+		{"event time, 18 digits", format.Conntrack, strings.Replace(event, "1795647268.177940", "999999999999999999.000000", 1), "999999999999999999.000000", "event time"},
+		{"XML when, last second", format.XML, strings.Replace(xml, "<hour>22</hour><min>54</min><sec>28</sec><wday>4</wday><day>25</day><month>11</month><year>2026</year>", "<hour>4</hour><min>00</min><sec>54</sec><wday>1</wday><day>10</day><month>1</month><year>294247</year>", 1), "", ""},
+		{"XML when, a second past", format.XML, strings.Replace(xml, "<hour>22</hour><min>54</min><sec>28</sec><wday>4</wday><day>25</day><month>11</month><year>2026</year>", "<hour>4</hour><min>00</min><sec>55</sec><wday>1</wday><day>10</day><month>1</month><year>294247</year>", 1), "294247", "year"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := format.Dialect{Format: c.f, Location: time.UTC, Strict: true}
+			var f format.Flow
+			err := d.Parse([]byte(c.line), &f)
+			if c.at == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := d.Append(nil, &f)
+				if err != nil || strings.TrimSuffix(string(out), "\n") != c.line {
+					t.Fatalf("printed back as\n%s (%v), want\n%s", out, err, c.line)
+				}
+				return
+			}
+			var pe *format.ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, format.ErrRange) {
+				t.Fatalf("got %v, want an ErrRange *ParseError", err)
+			}
+			if col := strings.Index(c.line, c.at) + 1; pe.Col != col || pe.Field != c.field {
+				t.Errorf("column %d, field %q; want %d, %q: %v\n%s", pe.Col, pe.Field, col, c.field, err, pe.Underline())
+			}
+		})
 	}
 }

@@ -515,12 +515,17 @@ var whenTags = [7]struct{ name, open, close string }{
 // xmlWhen parses the local time of an event (-o xml,timestamp).
 func (p *parser) xmlWhen(f *Flow) error {
 	var v [7]int
+	var year []byte
+	yearAt := 0
 	for i, tag := range whenTags {
 		if err := p.lit(tag.open); err != nil {
 			return err
 		}
 		at := p.pos
 		w := p.content()
+		if i == len(whenTags)-1 {
+			year, yearAt = w, at
+		}
 		n, ok := parseDigits(w)
 		if !ok || (i == 1 || i == 2) && len(w) != 2 || (i != 1 && i != 2) && len(w) > 1 && w[0] == '0' {
 			return p.errAt(at, p.pos, tag.name, ErrSyntax, "malformed "+tag.name+" "+quote(w))
@@ -533,6 +538,9 @@ func (p *parser) xmlWhen(f *Flow) error {
 	t := time.Date(v[6], time.Month(v[5]), v[4], v[0], v[1], v[2], 0, p.loc)
 	if t.Hour() != v[0] || t.Minute() != v[1] || t.Second() != v[2] || t.Day() != v[4] || int(t.Month()) != v[5] || int(t.Weekday())+1 != v[3] {
 		return p.errAt(p.pos, p.pos, "when", ErrMismatch, "no such local time, or the weekday of another day")
+	}
+	if t.Unix() > math.MaxInt64/1_000_000 {
+		return p.errAt(yearAt, yearAt+len(year), "year", ErrRange, "year "+quote(year)+" is out of range (event times, in microseconds, end in 294247)")
 	}
 	f.EventTime = t.Unix() * 1e6
 	f.Fields |= FieldEventTime
