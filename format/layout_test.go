@@ -270,6 +270,37 @@ func TestVendorTokens(t *testing.T) {
 	}
 }
 
+// TestVendorTokensWrapped reads a record with a vendor's bare word that a
+// document wrapped without a backslash at the end of a line: the record
+// reads without that line, not with it, and again with the line after.
+func TestVendorTokensWrapped(t *testing.T) {
+	const line = "udp      17 143 src=192.168.2.4 dst=192.168.2.1 sport=49776 dport=53 packets=9 bytes=738 src=192.168.2.1 dst=192.168.2.4 sport=53 dport=49776 packets=9 bytes=2570 [ASSURED] mark=0 nmark=0 sc=0 ifl=31 mac=50:ff:20:b2:75:78 slan use=2 id=67890"
+	d := format.Dialect{Format: format.Conntrack}
+	var want format.Flow
+	if err := d.Parse([]byte(line), &want); err != nil {
+		t.Fatal(err)
+	}
+	wrapped := strings.NewReplacer(" dport=53 ", "\n   dport=53 ", " sc=0 ", "\n   sc=0 ", " slan ", " slan\n   ").Replace(line) + "\n"
+	sc, err := format.NewScanner(strings.NewReader(wrapped), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for f, err := range sc.Flows() {
+		if err != nil {
+			t.Fatalf("%v, reading\n%s", err, wrapped)
+		}
+		if n++; n == 1 {
+			if d := cmp.Diff(want, *f, cmpOpts...); d != "" {
+				t.Errorf("read as (-want +got):\n%s", d)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d records from\n%s", n, wrapped)
+	}
+}
+
 // TestPastedLayoutEnds checks errors at and past the end of a line that
 // was laid out again: they point after its last token.
 func TestPastedLayoutEnds(t *testing.T) {

@@ -564,9 +564,10 @@ func (s *Scanner) statsList(st *Stats) {
 // a PDF re-typesets it. A line continues the record if it starts with a
 // key (dport=22, use=2) or a flag ([UNREPLIED]), which no record starts
 // with. Once a record is cut short, such a line joins it, and so does the
-// next, unless the record read before and no longer reads with it (004 of
-// testdata/pasted ends a record in "[ASSURED]" and "use=2" on the next
-// line). It returns the line it parsed last.
+// next, unless the record read before and no longer reads with it, nor
+// with the lines after it that continue it (004 of testdata/pasted ends a
+// record in "[ASSURED]" and "use=2" on the next line). It returns the line
+// it parsed last.
 func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 	err := s.parse(line, r)
 	// A record cut short goes on on the next lines; so may any record
@@ -600,7 +601,7 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 			continue
 		}
 		perr := s.parse(joined, r)
-		if err == nil && perr != nil { // the record read without the line
+		if err == nil && perr != nil && !s.readsAgain(joined, r) { // the record read without the line
 			s.join, s.segs, s.phys = s.join[:n], s.segs[:segs], s.phys[:phys]
 			s.line = s.join
 			return s.join, s.parse(s.join, r)
@@ -613,6 +614,44 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 		s.segs = s.segs[:0] // a line of its own after all
 	}
 	return s.join, err
+}
+
+// readsAgain reports whether joined, a record that read before the line
+// peeked last joined it and does not read with it, reads again with lines
+// after that one that continue it joined too, as a record whose unknown
+// word (kept in Extras) was wrapped to the end of a line reads only with
+// the key after it. It looks at the lines without reading them.
+func (s *Scanner) readsAgain(joined []byte, r rec) bool {
+	i := bytes.IndexByte(s.buf[s.start:s.end], '\n')
+	if i < 0 {
+		return false
+	}
+	joined = append([]byte(nil), joined...)
+	for off := i + 1; ; {
+		i = bytes.IndexByte(s.buf[s.start+off:s.end], '\n')
+		for i < 0 && !s.eof && s.end-s.start-off <= s.maxLine {
+			if s.fill() != nil { // the error again when the line is read
+				return false
+			}
+			i = bytes.IndexByte(s.buf[s.start+off:s.end], '\n')
+		}
+		end := s.start + off + i
+		if i < 0 {
+			end = s.end
+		}
+		line := bytes.TrimSuffix(s.buf[s.start+off:end], []byte("\r"))
+		if !continues(line) || continuation(line) >= 0 || len(joined)+1+len(line) > s.maxLine {
+			return false
+		}
+		joined = append(append(joined, ' '), bytes.TrimLeft(line, " \t")...)
+		if s.parse(joined, r) == nil {
+			return true
+		}
+		if i < 0 {
+			return false
+		}
+		off += i + 1
+	}
 }
 
 // cutShort reports whether err says that line ends where the record goes
