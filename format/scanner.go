@@ -622,36 +622,21 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 // word (kept in Extras) was wrapped to the end of a line reads only with
 // the key after it. It looks at the lines without reading them.
 func (s *Scanner) readsAgain(joined []byte, r rec) bool {
-	i := bytes.IndexByte(s.buf[s.start:s.end], '\n')
-	if i < 0 {
-		return false
-	}
+	_, off, _, _ := s.lineAt(0) // the line joined last
 	joined = append([]byte(nil), joined...)
-	for off := i + 1; ; {
-		i = bytes.IndexByte(s.buf[s.start+off:s.end], '\n')
-		for i < 0 && !s.eof && s.end-s.start-off <= s.maxLine {
-			if s.fill() != nil { // the error again when the line is read
-				return false
-			}
-			i = bytes.IndexByte(s.buf[s.start+off:s.end], '\n')
-		}
-		end := s.start + off + i
-		if i < 0 {
-			end = s.end
-		}
-		line := bytes.TrimSuffix(s.buf[s.start+off:end], []byte("\r"))
-		if !continues(line) || continuation(line) >= 0 || len(joined)+1+len(line) > s.maxLine {
+	for off > 0 {
+		line, next, ok, err := s.lineAt(off)
+		// A reader's error comes again when the line is read.
+		if err != nil || !ok || !continues(line) || continuation(line) >= 0 || len(joined)+1+len(line) > s.maxLine {
 			return false
 		}
 		joined = append(append(joined, ' '), bytes.TrimLeft(line, " \t")...)
 		if s.parse(joined, r) == nil {
 			return true
 		}
-		if i < 0 {
-			return false
-		}
-		off += i + 1
+		off = next
 	}
+	return false
 }
 
 // cutShort reports whether err says that line ends where the record goes
@@ -950,17 +935,29 @@ func (s *Scanner) detect() bool {
 // without reading it, or false at the end of the input or where the line
 // is longer than the Scanner accepts. It may move the read buffer.
 func (s *Scanner) peekLine() ([]byte, bool) {
+	line, _, ok, err := s.lineAt(0)
+	if err != nil {
+		s.err = err
+	}
+	return line, ok
+}
+
+// lineAt returns the line that starts off bytes after the Scanner's
+// position, as peekLine does, and the offset of the line after it (0 past
+// the input's end), or the reader's error. Looking past the end of a
+// chunk cut before its next line was read, it marks the cut wrong (past).
+func (s *Scanner) lineAt(off int) (line []byte, next int, ok bool, err error) {
 	for {
-		if i := bytes.IndexByte(s.buf[s.start:s.end], '\n'); i >= 0 {
-			return bytes.TrimSuffix(s.buf[s.start:s.start+i], []byte("\r")), i <= s.maxLine
+		from := s.start + off
+		if i := bytes.IndexByte(s.buf[from:s.end], '\n'); i >= 0 {
+			return bytes.TrimSuffix(s.buf[from:from+i], []byte("\r")), off + i + 1, i <= s.maxLine, nil
 		}
-		if s.eof || s.end-s.start > s.maxLine {
-			s.past = s.past || s.open && s.start == s.end
-			return s.buf[s.start:s.end], s.start < s.end && s.end-s.start <= s.maxLine
+		if s.eof || s.end-from > s.maxLine {
+			s.past = s.past || s.open && from == s.end
+			return s.buf[from:s.end], 0, from < s.end && s.end-from <= s.maxLine, nil
 		}
 		if err := s.fill(); err != nil {
-			s.err = err
-			return nil, false
+			return nil, 0, false, err
 		}
 	}
 }
