@@ -387,8 +387,10 @@ func (p *parser) body(f *Flow) error {
 			return err
 		}
 	}
+	// The reply's counters are due where the original's were printed
+	// (check): a line that ends before them was cut short.
 	for s := cur + 1; s < slotCount; s++ {
-		if p.d.has(s) && p.d.required(s) {
+		if p.d.has(s) && (p.d.required(s) || s == SlotReplyCounters && f.Has(FieldOrigCounters)) {
 			return p.errAt(len(p.line), len(p.line), slotField(s), ErrMissing, "line ends where "+slotField(s)+" ("+slotKeys[s].s+"...) was expected (truncated line?)")
 		}
 	}

@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -356,4 +357,36 @@ func parseAny(p format.Dialect, line []byte) error {
 		return p.ParseExpect(line, new(format.Expect))
 	}
 	return p.Parse(line, new(format.Flow))
+}
+
+// TestReplyCountersWrapped reads a record with counters that a paste
+// wrapped before its reply's packets=: its first line ends where they are
+// due, which is a record cut short, so the line after joins it. A line
+// without the reply's counters that goes on after the reply tuple is a
+// bad record. FuzzPaste found the first.
+func TestReplyCountersWrapped(t *testing.T) {
+	const line = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 packets=3 bytes=180 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 packets=2 bytes=120 [ASSURED] mark=0 use=1"
+	d := format.Dialect{Format: format.Conntrack}
+	var want format.Flow
+	if err := d.Parse([]byte(line), &want); err != nil {
+		t.Fatal(err)
+	}
+	wrapped := strings.Replace(line, " packets=2", "\n   packets=2", 1)
+	flows, bad, err := scanAll(t, strings.NewReader(wrapped+"\n"), d)
+	if err != nil || len(flows) != 1 || len(bad) > 0 {
+		t.Fatalf("%d flows, bad lines %q, err %v; want one flow", len(flows), bad, err)
+	}
+	if diff := cmp.Diff(want, flows[0], cmpOpts...); diff != "" {
+		t.Errorf("read as (-want +got):\n%s", diff)
+	}
+	head, _, _ := strings.Cut(wrapped, "\n")
+	for _, c := range []struct{ line, msg string }{
+		{head, strconv.Itoa(len(head)+1) + ": reply-counters: line ends where reply-counters (packets=...) was expected (truncated line?)"},
+		{strings.Replace(line, " packets=2 bytes=120", "", 1), "1: counters for one direction only: the kernel reports both or neither"},
+	} {
+		var f format.Flow
+		if err := d.Parse([]byte(c.line), &f); err == nil || err.Error() != c.msg {
+			t.Errorf("%q: %v; want %s", c.line, err, c.msg)
+		}
+	}
 }
