@@ -640,10 +640,12 @@ func (s *Scanner) readsAgain(joined []byte, r rec) bool {
 }
 
 // cutShort reports whether err says that line ends where the record goes
-// on: it is placed past the line's last token.
+// on: it is placed past the line's last token, or at it, as a vendor's
+// bare word that ends a line is (parser.unknown).
 func cutShort(err error, line []byte) bool {
 	pe, ok := err.(*ParseError)
-	return ok && pe.Col > len(bytes.TrimRight(line, " \t"))
+	line = bytes.TrimRight(line, " \t")
+	return ok && pe.Col > bytes.LastIndexAny(line, " \t")+1
 }
 
 // continues reports whether line, a line after a record cut short, can only
