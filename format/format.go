@@ -222,6 +222,10 @@ func (f Format) root() string {
 	return ""
 }
 
+// endsInUse reports whether f's records end in the use= that each has, as
+// /proc prints them: one that reads whole was not cut short.
+func (f Format) endsInUse() bool { return f == Proc || f == IPLegacy }
+
 // isXML reports whether f is XML: conntrack's documents (see root), or
 // conntrackd's <flow> lines, which have no document around them.
 func (f Format) isXML() bool {

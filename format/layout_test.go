@@ -355,6 +355,90 @@ func parseAny(p format.Dialect, line []byte) error {
 	return p.Parse(line, new(format.Flow))
 }
 
+// TestWholeRecordWrapped reads records that a paste wrapped before their
+// last fields where the first line reads whole on its own, as a record
+// without its mark= or use= does: a line after it joins it where the
+// record reads with the line and gains no token its parser does not know;
+// else the line is one of its own, and a bad one. The records read the
+// same wherever the reads of the input end, on one core or several.
+func TestWholeRecordWrapped(t *testing.T) {
+	const (
+		listed = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 [ASSURED] mark=0 use=1"
+		event  = "    [NEW] tcp      6 100 NONE src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 mark=0 [USERSPACE] portid=9931"
+	)
+	for _, c := range []struct {
+		name   string
+		f      format.Format
+		line   string
+		wrap   string // the line as a paste wraps it
+		joined bool   // the wrapped lines read as line
+	}{
+		{"before mark=", format.Conntrack, listed, strings.Replace(listed, " mark=", "\n   mark=", 1), true},
+		{"before use=", format.Conntrack, listed, strings.Replace(listed, " use=", "\n use=", 1), true},
+		{"twice", format.Conntrack, listed, strings.NewReplacer(" mark=", "\n\tmark=", " use=", "\n\tuse=").Replace(listed), true},
+		{"before [USERSPACE]", format.Conntrack, event, strings.Replace(event, " [USERSPACE]", "\n     [USERSPACE]", 1), true},
+		{"crlf", format.Conntrack, listed, strings.Replace(listed, " use=", "\r\n use=", 1) + "\r", true},
+		// Not the record's: the line holds a token the parser does not
+		// know, or a field the record has.
+		{"an unknown key", format.Conntrack, listed, listed + "\n  found=0 invalid=130", false},
+		{"a vendor's word", format.Conntrack, strings.TrimSuffix(listed, " use=1"), strings.Replace(listed, " use=", "\nslan use=", 1), false},
+		{"a field again", format.Conntrack, listed, listed + "\n use=2", false},
+		// Nor a line that goes on with a backslash: it is a record's.
+		{"a backslash after", format.Conntrack, strings.TrimSuffix(listed, " mark=0 use=1"), strings.Replace(listed, " mark=0 use=1", "\n  mark=0 \\\n  use=1", 1), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := format.Dialect{Format: c.f}
+			var want format.Flow
+			if err := d.Parse([]byte(c.line), &want); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(c.wrap, "\r") {
+				want.Quirks |= format.QuirkCRLF
+			}
+			for _, pad := range []int{0, 64 << 10} {
+				// Padded with blank lines, the first Read of a file ends at
+				// and around the wrap: in the token after it, on its blank,
+				// or at the line's end.
+				for k := range 24 {
+					var in string
+					if pad > 0 {
+						nl := strings.Index(c.wrap, "\n")
+						if nl+k+1 > pad {
+							break
+						}
+						in = strings.Repeat("\n", pad-nl-k-1)
+					}
+					in += c.wrap + "\n"
+					for _, workers := range []int{1, 2} {
+						flows, bad, err := scanAll(t, strings.NewReader(in), d, format.WithWorkers(workers))
+						if err != nil {
+							t.Fatal(err)
+						}
+						switch {
+						case c.joined && (len(flows) != 1 || len(bad) > 0):
+							t.Fatalf("pad %d, %d workers: %d flows, bad lines %q; want one flow", len(in)-len(c.wrap)-1, workers, len(flows), bad)
+						case c.joined:
+							if diff := cmp.Diff(want, flows[0], cmpOpts...); diff != "" {
+								t.Fatalf("pad %d, %d workers: read as (-want +got):\n%s", len(in)-len(c.wrap)-1, workers, diff)
+							}
+						case len(flows) != 1 || len(bad) != 1:
+							t.Fatalf("pad %d, %d workers: %d flows, bad lines %q; want one flow and one bad line", len(in)-len(c.wrap)-1, workers, len(flows), bad)
+						}
+					}
+					if pad == 0 {
+						break
+					}
+				}
+			}
+			// --strict joins no line.
+			d.Strict = true
+			if _, bad, _ := scanAll(t, strings.NewReader(c.wrap+"\n"), d); len(bad) == 0 {
+				t.Error("strict: no bad line")
+			}
+		})
+	}
+}
+
 // TestReplyCountersWrapped reads a record with counters that a paste
 // wrapped before its reply's packets=: its first line ends where they are
 // due, which is a record cut short, so the line after joins it. A line

@@ -259,6 +259,7 @@ func edges(t *testing.T) []edge {
 		{name: "backslash at the end", in: conntrack[0] + conntrack[1][:40] + " \\\n"},
 		{name: "message cuts a record", in: conntrack[0] + conntrack[1][:60] + msg + conntrack[1][60:] + conntrack[2] + msg},
 		{name: "pdf wrapped", in: conntrack[0] + wrapAt(conntrack[1], " packets=", "\n") + wrapAt(conntrack[2], " [", "\n") + conntrack[3][:50] + "\n" + conntrack[4]},
+		{name: "pdf wrapped, whole", in: conntrack[0] + wrapAt(conntrack[1], " use=", "\n   ") + wrapAt(conntrack[2], " mark=", "\n") + conntrack[3] + wrapAt(conntrack[4], " mark=", "\n")},
 		{name: "bad lines", in: conntrack[0] + "garbage\n" + conntrack[1][:30] + "\n" + conntrack[2] + "tcp 6 x\n"},
 		{name: "xml", in: strings.Join(xml, "")},
 		{name: "xml over lines", in: xml[0] + xml[1] + strings.ReplaceAll(xml[2], "><", ">\n  <") + xml[3] + strings.ReplaceAll(xml[4], "><", ">\n<") + xml[5]},
@@ -372,46 +373,53 @@ func BenchmarkScanWorkers(b *testing.B) {
 	}
 }
 
-// TestParallelLiveStream reads a stream that gives a record, then waits
-// until the loop has it before it gives the next, as conntrack -E does
-// between events: a parallel scan hands each record out as it comes,
-// without waiting for a chunk's worth.
-func TestParallelLiveStream(t *testing.T) {
-	lines := readLines(t, "../testdata/corpus/proc.txt", 5)
-	r, w := io.Pipe()
-	got := make(chan int)
-	go func() {
-		defer w.Close()
-		for i, line := range lines {
-			w.Write([]byte(line))
-			select {
-			case n := <-got:
-				if n != i+1 {
-					t.Errorf("after line %d, %d records", i+1, n)
+// TestLiveStream reads a stream that gives a record, then waits until the
+// loop has it before it gives the next, as conntrack -E does between
+// events: a scan hands each record out as it comes, without waiting for
+// the line after it, which may continue a record (wrapsOn), nor, on
+// several cores, for a chunk's worth.
+func TestLiveStream(t *testing.T) {
+	for file, f := range map[string]format.Format{"proc.txt": format.Proc, "conntrack-E.txt": format.Conntrack} {
+		lines := readLines(t, "../testdata/corpus/"+file, 5)
+		for _, workers := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s, %d workers", file, workers), func(t *testing.T) {
+				r, w := io.Pipe()
+				got := make(chan int)
+				go func() {
+					defer w.Close()
+					for i, line := range lines {
+						w.Write([]byte(line))
+						select {
+						case n := <-got:
+							if n != i+1 {
+								t.Errorf("after line %d, %d records", i+1, n)
+							}
+						case <-time.After(10 * time.Second):
+							t.Errorf("line %d: no record 10 s after it was written", i+1)
+							return
+						}
+					}
+				}()
+				sc, err := format.NewScanner(r, format.Dialect{Format: f}, format.WithWorkers(workers))
+				if err != nil {
+					t.Fatal(err)
 				}
-			case <-time.After(10 * time.Second):
-				t.Errorf("line %d: no record 10 s after it was written", i+1)
-				return
-			}
+				n := 0
+				for _, err := range sc.Flows() {
+					if err != nil {
+						t.Fatal(err)
+					}
+					n++
+					select {
+					case got <- n:
+					case <-time.After(20 * time.Second):
+					}
+				}
+				if n != len(lines) {
+					t.Errorf("%d records, want %d", n, len(lines))
+				}
+			})
 		}
-	}()
-	sc, err := format.NewScanner(r, format.Dialect{Format: format.Proc}, format.WithWorkers(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, err := range sc.Flows() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-		select {
-		case got <- n:
-		case <-time.After(20 * time.Second):
-		}
-	}
-	if n != len(lines) {
-		t.Errorf("%d records, want %d", n, len(lines))
 	}
 }
 

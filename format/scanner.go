@@ -40,6 +40,7 @@ type Scanner struct {
 	buf        []byte
 	start, end int // unread bytes are buf[start:end]
 	eof        bool
+	short      bool  // the last Read gave less than asked: the input may pause there
 	rerr       error // the reader's error, given with bytes not read yet
 	line       []byte
 	long       int // the length of the last line too long to read
@@ -458,6 +459,15 @@ func (r rec) setQuirk(q Quirks) {
 	}
 }
 
+// extras returns the number of tokens the record holds that its parser
+// did not know.
+func (r rec) extras() int {
+	if r.f != nil {
+		return r.f.Extras.Len()
+	}
+	return 0
+}
+
 func (r rec) kind() kind {
 	switch {
 	case r.e != nil:
@@ -563,26 +573,42 @@ func (s *Scanner) statsList(st *Stats) {
 // continue it where a document wrapped the record without a backslash, as
 // a PDF re-typesets it. A line continues the record if it starts with a
 // key (dport=22, use=2) or a flag ([UNREPLIED]), which no record starts
-// with. Once a record is cut short, such a line joins it, and so does the
-// next, unless the record read before and no longer reads with it, nor
-// with the lines after it that continue it (004 of testdata/pasted ends a
-// record in "[ASSURED]" and "use=2" on the next line). It returns the line
-// it parsed last.
+// with. Such a line joins a record cut short, and one that reads whole
+// where it reads with the line too (a paste wrapped before "mark=0
+// use=1"); and so does the next, unless the record read before and no
+// longer reads with it, nor with the lines after it that continue it (004
+// of testdata/pasted ends a record in "[ASSURED]" and "use=2" on the next
+// line). It returns the line it parsed last.
 func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 	err := s.parse(line, r)
-	// A record cut short goes on on the next lines; so may any record
-	// joined from lines, as a paste wraps them.
-	if s.ps.Strict || s.dec != nil || s.format.root() != "" || len(s.segs) == 0 && (err == nil || !cutShort(err, line)) {
+	if s.ps.Strict || s.dec != nil || s.format.root() != "" {
 		return line, err
 	}
+	stale := false // r was read from line, where peeking moved it
+	// A record whole on its line takes after it only lines wrapped without
+	// a backslash, and only what its parser knows: a line of unknown keys
+	// after it is no part of it.
+	whole, extras := false, 0
 	if len(s.segs) == 0 {
+		switch {
+		case err != nil && cutShort(err, line):
+		case err == nil && r.st == nil && !s.format.endsInUse(): // a counter's line is whole
+			yes, unknown := s.wrapsOn()
+			if !yes && !unknown {
+				return line, err
+			}
+			stale, whole, extras = unknown, true, r.extras()
+		default:
+			return line, err
+		}
 		s.startJoin(line, len(line)) // line is in the read buffer, which peeking moves
 	}
 	for {
 		next, ok := s.peekLine()
-		if !ok || !continues(next) || len(s.join)+1+len(next) > s.maxLine {
+		if !ok || !continues(next) || len(s.join)+1+len(next) > s.maxLine || whole && continuation(next) >= 0 {
 			break
 		}
+		stale = false
 		n, segs, phys := len(s.join), len(s.segs), len(s.phys)
 		s.join = append(s.join, ' ') // the blank the wrap replaced
 		s.lineNo++
@@ -601,10 +627,11 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 			continue
 		}
 		perr := s.parse(joined, r)
-		if err == nil && perr != nil && !s.readsAgain(joined, r) { // the record read without the line
+		if err == nil && (whole && (perr != nil || r.extras() != extras) || !whole && perr != nil && !s.readsAgain(joined, r)) { // the record read without the line
 			s.join, s.segs, s.phys = s.join[:n], s.segs[:segs], s.phys[:phys]
 			s.line = s.join
-			return s.join, s.parse(s.join, r)
+			err = s.parse(s.join, r)
+			break
 		}
 		s.physLine() // the line peeked, now joined
 		s.line, s.rejoined = s.join, true
@@ -613,7 +640,32 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 	if len(s.segs) == 1 {
 		s.segs = s.segs[:0] // a line of its own after all
 	}
+	if stale {
+		err = s.parse(s.join, r)
+	}
 	return s.join, err
+}
+
+// wrapsOn reports whether the line after a record that read whole may
+// continue it: whether its first token does (continues). It decides on the
+// bytes read so far; where they end before the token does, it must read
+// on to know (unknown), unless they end with the record's line and the
+// last Read gave less than asked: the input may pause there, as a live
+// stream does between records, and it says no, so that no record is held
+// back until the next comes.
+func (s *Scanner) wrapsOn() (yes, unknown bool) {
+	rest := s.buf[s.start:s.end]
+	i := 0
+	for i < len(rest) && (rest[i] == ' ' || rest[i] == '\t') {
+		i++
+	}
+	for i < len(rest) && rest[i] != ' ' && rest[i] != '\t' && rest[i] != '\n' {
+		i++
+	}
+	if i == len(rest) && !s.eof {
+		return false, len(rest) > 0 || !s.short
+	}
+	return continues(bytes.TrimSuffix(rest[:i], []byte("\r"))), false
 }
 
 // readsAgain reports whether joined, a record that read before the line
@@ -648,16 +700,21 @@ func cutShort(err error, line []byte) bool {
 	return ok && pe.Col > bytes.LastIndexAny(line, " \t")+1
 }
 
-// continues reports whether line, a line after a record cut short, can only
-// be the rest of it: its first token is a key=value or a [FLAG] other than
-// an event type, and not the proto= that starts conntrackd's expectations.
+// continues reports whether line, a line after a record, can only be the
+// rest of it: its first token is a key=value or a [FLAG] other than an
+// event type, and not the proto= that starts conntrackd's expectations.
+// It runs after most records that read whole (wrapsOn), so it scans by
+// hand.
 func continues(line []byte) bool {
-	line = bytes.TrimLeft(line, " \t")
-	if kProto.match(line) {
-		return false
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
 	}
-	tok := line[:len(line)-len(bytes.TrimLeft(bytes.TrimLeftFunc(line, notBlank), " \t"))]
-	tok = bytes.TrimRight(tok, " \t")
+	j := i
+	for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+		j++
+	}
+	tok := line[i:j]
 	if len(tok) > 2 && tok[0] == '[' && tok[len(tok)-1] == ']' && 'A' <= tok[1] && tok[1] <= 'Z' {
 		switch string(tok) {
 		case "[NEW]", "[UPDATE]", "[DESTROY]":
@@ -665,10 +722,8 @@ func continues(line []byte) bool {
 		}
 		return true
 	}
-	return isKV(tok)
+	return isKV(tok) && !kProto.match(tok)
 }
-
-func notBlank(r rune) bool { return r != ' ' && r != '\t' }
 
 // next returns the next line that may hold a record: it skips the framing
 // of XML documents and conntrack's stderr messages, and joins a record that
@@ -1036,6 +1091,7 @@ func (s *Scanner) fill() error {
 	}
 	for range 100 {
 		n, err := s.r.Read(s.buf[s.end:])
+		s.short = n < len(s.buf)-s.end
 		s.end += n
 		if err == io.EOF {
 			s.eof = true

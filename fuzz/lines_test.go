@@ -49,15 +49,24 @@ func continues(rest []byte) bool {
 	})
 }
 
+// readsWhole reports whether a record's first line, head, reads whole,
+// and how many tokens its parser does not know it holds.
+func readsWhole(p format.Dialect, head []byte) (bool, int) {
+	var f format.Flow
+	return p.Parse(head, &f) == nil, f.Extras.Len()
+}
+
 // FuzzPaste checks the Scanner's reading of pasted records: a valid record
 // wrapped with a backslash and a newline at token boundaries, each
 // continuation indented, or, in the formats of lines, wrapped without a
 // backslash before a key=value or a [FLAG], as documents re-typeset
-// records, reads as the same Flow as the record on one line;
-// and lines that are not records (prompts, ^C, fences, blank lines,
-// conntrack's messages) between the records change nothing but the counts
-// of lines skipped. The first byte of choices picks the format, the others
-// the wraps, the indentation and the lines between.
+// records, reads as the same Flow as the record on one line (but where its
+// first line reads whole, and the lines after it hold a token its parser
+// does not know or a backslash, which then are no part of it: the harness
+// wraps no such record); and lines that are not records (prompts, ^C,
+// fences, blank lines, conntrack's messages) between the records change
+// nothing but the counts of lines skipped. The first byte of choices picks
+// the format, the others the wraps, the indentation and the lines between.
 func FuzzPaste(f *testing.F) {
 	for i, fm := range pasteFormats {
 		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + `[\-.]*txt`)
@@ -66,6 +75,15 @@ func FuzzPaste(f *testing.F) {
 			for j, line := range bytes.Split(data, []byte("\n")) {
 				if j < 3 {
 					f.Add(line, []byte{byte(i), 7, 3, 200, 14, 0, 9, byte(j)})
+					// One wrap, without a backslash, before the line's last
+					// token, as a page too narrow for the line wraps it:
+					// choices longer than the line, to repeat no wrap.
+					last := bytes.LastIndexByte(line, ' ')
+					if last > 0 {
+						late := bytes.Repeat([]byte{2}, len(line)+2)
+						late[0], late[last+1] = byte(i), 1
+						f.Add(line, late)
+					}
 				}
 			}
 		}
@@ -85,18 +103,30 @@ func FuzzPaste(f *testing.F) {
 		// Wrap at every boundary where a blank is followed by a token,
 		// where the choices say so.
 		var wrapped strings.Builder
-		c := 0
+		c, first, whole := 0, true, false
 		for i := range len(line) {
 			wrapped.WriteByte(line[i])
 			if line[i] == ' ' && i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\t' {
 				indent := strings.Repeat(" ", choice(c+1)%7) + strings.Repeat("\t", choice(c+2)%2)
 				switch choice(c) % 3 {
 				case 0:
-					wrapped.WriteString("\\\n" + indent)
-				case 1:
-					if fm != format.XML && fm != format.Save && continues(line[i+1:]) {
-						wrapped.WriteString("\n" + indent)
+					if !whole {
+						wrapped.WriteString("\\\n" + indent)
+						first = false
 					}
+				case 1:
+					if fm == format.XML || fm == format.Save || !continues(line[i+1:]) {
+						break
+					}
+					if first {
+						var extras int
+						if whole, extras = readsWhole(p, line[:i]); whole && extras != want.Extras.Len() {
+							whole = false
+							break
+						}
+					}
+					wrapped.WriteString("\n" + indent)
+					first = false
 				}
 			}
 			c++
