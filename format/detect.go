@@ -261,10 +261,12 @@ func conntrackMessage(line []byte) int {
 	if bytes.HasPrefix(line, []byte("nfct_labelmap_new: ")) {
 		return 0
 	}
-	i := bytes.LastIndex(line, []byte("conntrack v"))
-	if i < 0 {
+	// It runs on every line of conntrack's formats: Index, which is fast,
+	// finds that most have none; LastIndex, which is not, finds the last.
+	if bytes.Index(line, []byte("conntrack v")) < 0 {
 		return -1
 	}
+	i := bytes.LastIndex(line, []byte("conntrack v"))
 	rest := line[i+len("conntrack v"):]
 	j := 0
 	for j < len(rest) && (rest[j] >= '0' && rest[j] <= '9' || rest[j] == '.' || rest[j] >= 'a' && rest[j] <= 'z' || rest[j] == '-') {
