@@ -261,10 +261,17 @@ func conntrackMessage(line []byte) int {
 	if bytes.HasPrefix(line, []byte("nfct_labelmap_new: ")) {
 		return 0
 	}
-	// It runs on every line of conntrack's formats: Index, which is fast,
-	// finds that most have none; LastIndex, which is not, finds the last.
-	if bytes.Index(line, []byte("conntrack v")) < 0 {
-		return -1
+	// It runs on every line of conntrack's formats, most of which have no
+	// 'v' but the family's: a search for the 'v's, which is fast, finds
+	// that most have none; LastIndex, which is not, finds the last.
+	for at := 0; ; at++ {
+		v := bytes.IndexByte(line[at:], 'v')
+		if v < 0 {
+			return -1
+		}
+		if at += v; at >= len("conntrack ") && string(line[at-len("conntrack "):at]) == "conntrack " {
+			break
+		}
 	}
 	i := bytes.LastIndex(line, []byte("conntrack v"))
 	rest := line[i+len("conntrack v"):]
