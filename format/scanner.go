@@ -584,7 +584,6 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 	if s.ps.Strict || s.dec != nil || s.format.root() != "" {
 		return line, err
 	}
-	stale := false // r was read from line, where peeking moved it
 	// A record whole on its line takes after it only lines wrapped without
 	// a backslash, and only what its parser knows: a line of unknown keys
 	// after it is no part of it.
@@ -592,12 +591,11 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 	if len(s.segs) == 0 {
 		switch {
 		case err != nil && cutShort(err, line):
-		case err == nil && r.st == nil && !s.format.endsInUse(): // a counter's line is whole
-			yes, unknown := s.wrapsOn()
-			if !yes && !unknown {
+		case err == nil && r.st == nil && !s.format.endsInUse(): // not a counter's line, nor one of /proc's, which ends in use=
+			if yes, unknown := s.wrapsOn(); !yes && !unknown {
 				return line, err
 			}
-			stale, whole, extras = unknown, true, r.extras()
+			whole, extras = true, r.extras()
 		default:
 			return line, err
 		}
@@ -608,7 +606,6 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 		if !ok || !continues(next) || len(s.join)+1+len(next) > s.maxLine || whole && continuation(next) >= 0 {
 			break
 		}
-		stale = false
 		n, segs, phys := len(s.join), len(s.segs), len(s.phys)
 		s.join = append(s.join, ' ') // the blank the wrap replaced
 		s.lineNo++
@@ -639,9 +636,6 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 	}
 	if len(s.segs) == 1 {
 		s.segs = s.segs[:0] // a line of its own after all
-	}
-	if stale {
-		err = s.parse(s.join, r)
 	}
 	return s.join, err
 }
