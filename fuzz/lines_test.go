@@ -96,7 +96,10 @@ func FuzzPaste(f *testing.F) {
 		fm := pasteFormats[int(choices[0])%len(pasteFormats)]
 		p := format.Dialect{Format: fm, Location: time.UTC}
 		var want format.Flow
-		if p.Parse(line, &want) != nil {
+		// A wrapped record is laid out again, its blanks collapsed, and
+		// so is a progname's (conntrack prints comm as it is, the last
+		// field): one with a run of blanks, or one at an end, differs.
+		if p.Parse(line, &want) != nil || strings.Join(strings.Fields(want.Progname), " ") != want.Progname {
 			return
 		}
 		choice := func(i int) int { return int(choices[(i+1)%len(choices)]) }
