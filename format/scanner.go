@@ -648,18 +648,12 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 // stream does between records, and it says no, so that no record is held
 // back until the next comes.
 func (s *Scanner) wrapsOn() (yes, unknown bool) {
-	rest := s.buf[s.start:s.end]
-	i := 0
-	for i < len(rest) && (rest[i] == ' ' || rest[i] == '\t') {
-		i++
+	rest := skipBlanks(s.buf[s.start:s.end])
+	tok := firstToken(rest)
+	if len(tok) == len(rest) && !s.eof { // the token may go on past the bytes read
+		return false, s.start < s.end || !s.short
 	}
-	for i < len(rest) && rest[i] != ' ' && rest[i] != '\t' && rest[i] != '\n' {
-		i++
-	}
-	if i == len(rest) && !s.eof {
-		return false, len(rest) > 0 || !s.short
-	}
-	return continues(bytes.TrimSuffix(rest[:i], []byte("\r"))), false
+	return continues(bytes.TrimSuffix(tok, []byte("\r"))), false
 }
 
 // readsAgain reports whether joined, a record that read before the line
@@ -669,14 +663,14 @@ func (s *Scanner) wrapsOn() (yes, unknown bool) {
 // the key after it. It looks at the lines without reading them.
 func (s *Scanner) readsAgain(joined []byte, r rec) bool {
 	_, off, _, _ := s.lineAt(0) // the line joined last
-	joined = append([]byte(nil), joined...)
+	// joined is s.join, whose bytes past its length are free to build on.
 	for off > 0 {
 		line, next, ok, err := s.lineAt(off)
 		// A reader's error comes again when the line is read.
 		if err != nil || !ok || !continues(line) || continuation(line) >= 0 || len(joined)+1+len(line) > s.maxLine {
 			return false
 		}
-		joined = append(append(joined, ' '), bytes.TrimLeft(line, " \t")...)
+		joined = append(append(joined, ' '), skipBlanks(line)...)
 		if s.parse(joined, r) == nil {
 			return true
 		}
@@ -700,15 +694,7 @@ func cutShort(err error, line []byte) bool {
 // It runs after most records that read whole (wrapsOn), so it scans by
 // hand.
 func continues(line []byte) bool {
-	i := 0
-	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
-		i++
-	}
-	j := i
-	for j < len(line) && line[j] != ' ' && line[j] != '\t' {
-		j++
-	}
-	tok := line[i:j]
+	tok := firstToken(skipBlanks(line))
 	if len(tok) > 2 && tok[0] == '[' && tok[len(tok)-1] == ']' && 'A' <= tok[1] && tok[1] <= 'Z' {
 		switch string(tok) {
 		case "[NEW]", "[UPDATE]", "[DESTROY]":
@@ -717,6 +703,16 @@ func continues(line []byte) bool {
 		return true
 	}
 	return isKV(tok) && !kProto.match(tok)
+}
+
+// firstToken returns the token that b starts with: up to a blank or a
+// line end.
+func firstToken(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' {
+		i++
+	}
+	return b[:i]
 }
 
 // next returns the next line that may hold a record: it skips the framing
