@@ -271,33 +271,6 @@ func TestVendorTokens(t *testing.T) {
 	}
 }
 
-// TestVendorTokensWrapped reads a record with a vendor's bare word that a
-// document wrapped without a backslash at the end of a line: the record
-// reads without that line, not with it, and again with the line after.
-func TestVendorTokensWrapped(t *testing.T) {
-	const line = "udp      17 143 src=192.168.2.4 dst=192.168.2.1 sport=49776 dport=53 packets=9 bytes=738 src=192.168.2.1 dst=192.168.2.4 sport=53 dport=49776 packets=9 bytes=2570 [ASSURED] mark=0 nmark=0 sc=0 ifl=31 mac=50:ff:20:b2:75:78 slan use=2 id=67890"
-	d := format.Dialect{Format: format.Conntrack}
-	var want format.Flow
-	if err := d.Parse([]byte(line), &want); err != nil {
-		t.Fatal(err)
-	}
-	for _, wrapped := range []string{
-		strings.NewReplacer(" dport=53 ", "\n   dport=53 ", " sc=0 ", "\n   sc=0 ", " slan ", " slan\n   ").Replace(line),
-		// The first line ends in the word, which a line's last token is
-		// not, unless the record goes on (FuzzPaste).
-		strings.Replace(line, " slan ", " slan\n   ", 1),
-	} {
-		flows, bad, err := scanAll(t, strings.NewReader(wrapped+"\n"), d)
-		if err != nil || len(flows) != 1 || len(bad) > 0 {
-			t.Errorf("%d flows, bad lines %q, err %v; want one flow, reading\n%s", len(flows), bad, err, wrapped)
-			continue
-		}
-		if d := cmp.Diff(want, flows[0], cmpOpts...); d != "" {
-			t.Errorf("read as (-want +got):\n%s", d)
-		}
-	}
-}
-
 // TestPastedLayoutEnds checks errors at and past the end of a line that
 // was laid out again: they point after its last token.
 func TestPastedLayoutEnds(t *testing.T) {
@@ -355,16 +328,22 @@ func parseAny(p format.Dialect, line []byte) error {
 	return p.Parse(line, new(format.Flow))
 }
 
-// TestWholeRecordWrapped reads records that a paste wrapped before their
-// last fields where the first line reads whole on its own, as a record
-// without its mark= or use= does: a line after it joins it where the
-// record reads with the line and gains no token its parser does not know;
-// else the line is one of its own, and a bad one. The records read the
-// same wherever the reads of the input end, on one core or several.
-func TestWholeRecordWrapped(t *testing.T) {
+// TestWrappedRecords reads records that a paste wrapped without a
+// backslash. A record cut short goes on on the lines that continue it:
+// one whose line ends where a field is due (the reply's counters, after
+// the original's), or in a vendor's bare word, which is an error where it
+// ends a record (FuzzPaste found both). A record whose first line reads
+// whole on its own, as one without its mark= or use= does, takes a line
+// after it where it reads with the line and gains no token its parser
+// does not know; else the line is one of its own, and a bad one. The
+// records read the same wherever the reads of the input end, on one core
+// or several.
+func TestWrappedRecords(t *testing.T) {
 	const (
-		listed = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 [ASSURED] mark=0 use=1"
-		event  = "    [NEW] tcp      6 100 NONE src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 mark=0 [USERSPACE] portid=9931"
+		listed   = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 [ASSURED] mark=0 use=1"
+		event    = "    [NEW] tcp      6 100 NONE src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 mark=0 [USERSPACE] portid=9931"
+		counters = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 packets=3 bytes=180 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 packets=2 bytes=120 [ASSURED] mark=0 use=1"
+		keenetic = "udp      17 143 src=192.168.2.4 dst=192.168.2.1 sport=49776 dport=53 packets=9 bytes=738 src=192.168.2.1 dst=192.168.2.4 sport=53 dport=49776 packets=9 bytes=2570 [ASSURED] mark=0 nmark=0 sc=0 ifl=31 mac=50:ff:20:b2:75:78 slan use=2 id=67890"
 	)
 	for _, c := range []struct {
 		name   string
@@ -373,6 +352,11 @@ func TestWholeRecordWrapped(t *testing.T) {
 		wrap   string // the line as a paste wraps it
 		joined bool   // the wrapped lines read as line
 	}{
+		{"before the reply's packets=", format.Conntrack, counters, strings.Replace(counters, " packets=2", "\n   packets=2", 1), true},
+		// The record reads without the line that ends in the word, not
+		// with it, and again with the line after.
+		{"a vendor's word ends a line", format.Conntrack, keenetic, strings.NewReplacer(" dport=53 ", "\n   dport=53 ", " sc=0 ", "\n   sc=0 ", " slan ", " slan\n   ").Replace(keenetic), true},
+		{"a vendor's word ends the first line", format.Conntrack, keenetic, strings.Replace(keenetic, " slan ", " slan\n   ", 1), true},
 		{"before mark=", format.Conntrack, listed, strings.Replace(listed, " mark=", "\n   mark=", 1), true},
 		{"before use=", format.Conntrack, listed, strings.Replace(listed, " use=", "\n use=", 1), true},
 		{"twice", format.Conntrack, listed, strings.NewReplacer(" mark=", "\n\tmark=", " use=", "\n\tuse=").Replace(listed), true},
@@ -439,27 +423,14 @@ func TestWholeRecordWrapped(t *testing.T) {
 	}
 }
 
-// TestReplyCountersWrapped reads a record with counters that a paste
-// wrapped before its reply's packets=: its first line ends where they are
-// due, which is a record cut short, so the line after joins it. A line
-// without the reply's counters that goes on after the reply tuple is a
-// bad record. FuzzPaste found the first.
-func TestReplyCountersWrapped(t *testing.T) {
+// TestReplyCounters checks where a line without the reply's counters,
+// which the original's call for, is wrong: at its end, where they are
+// due and where a line that goes on would continue it (TestWrappedRecords),
+// or, where it goes on after the reply tuple, the whole record.
+func TestReplyCounters(t *testing.T) {
 	const line = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 packets=3 bytes=180 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 packets=2 bytes=120 [ASSURED] mark=0 use=1"
 	d := format.Dialect{Format: format.Conntrack}
-	var want format.Flow
-	if err := d.Parse([]byte(line), &want); err != nil {
-		t.Fatal(err)
-	}
-	wrapped := strings.Replace(line, " packets=2", "\n   packets=2", 1)
-	flows, bad, err := scanAll(t, strings.NewReader(wrapped+"\n"), d)
-	if err != nil || len(flows) != 1 || len(bad) > 0 {
-		t.Fatalf("%d flows, bad lines %q, err %v; want one flow", len(flows), bad, err)
-	}
-	if diff := cmp.Diff(want, flows[0], cmpOpts...); diff != "" {
-		t.Errorf("read as (-want +got):\n%s", diff)
-	}
-	head, _, _ := strings.Cut(wrapped, "\n")
+	head, _, _ := strings.Cut(line, " packets=2")
 	for _, c := range []struct{ line, msg string }{
 		{head, strconv.Itoa(len(head)+1) + ": reply-counters: line ends where reply-counters (packets=...) was expected (truncated line?)"},
 		{strings.Replace(line, " packets=2 bytes=120", "", 1), "1: counters for one direction only: the kernel reports both or neither"},
