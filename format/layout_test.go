@@ -343,6 +343,7 @@ func TestWrappedRecords(t *testing.T) {
 		listed   = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 [ASSURED] mark=0 use=1"
 		event    = "    [NEW] tcp      6 100 NONE src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 mark=0 [USERSPACE] portid=9931"
 		counters = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 packets=3 bytes=180 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 packets=2 bytes=120 [ASSURED] mark=0 use=1"
+		bracket  = "    [NEW] ipv4     2 tcp      6 100 SYN_RECV src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [0] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 [ 0=0]"
 		keenetic = "udp      17 143 src=192.168.2.4 dst=192.168.2.1 sport=49776 dport=53 packets=9 bytes=738 src=192.168.2.1 dst=192.168.2.4 sport=53 dport=49776 packets=9 bytes=2570 [ASSURED] mark=0 nmark=0 sc=0 ifl=31 mac=50:ff:20:b2:75:78 slan use=2 id=67890"
 	)
 	for _, c := range []struct {
@@ -361,6 +362,9 @@ func TestWrappedRecords(t *testing.T) {
 		{"before use=", format.Conntrack, listed, strings.Replace(listed, " use=", "\n use=", 1), true},
 		{"twice", format.Conntrack, listed, strings.NewReplacer(" mark=", "\n\tmark=", " use=", "\n\tuse=").Replace(listed), true},
 		{"before [USERSPACE]", format.Conntrack, event, strings.Replace(event, " [USERSPACE]", "\n     [USERSPACE]", 1), true},
+		// A wrap at a blank that the line keeps stands for that blank.
+		{"after a blank the line keeps", format.Conntrack, listed, strings.Replace(listed, " use=", " \n use=", 1), true},
+		{"after a blank in a vendor's [...]", format.Conntrack, bracket, strings.Replace(bracket, "[ 0=0]", "[ \n      0=0]", 1), true},
 		{"crlf", format.Conntrack, listed, strings.Replace(listed, " use=", "\r\n use=", 1) + "\r", true},
 		// Not the record's: the line holds a token the parser does not
 		// know, or a field the record has.

@@ -607,7 +607,7 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 			break
 		}
 		n, segs, phys := len(s.join), len(s.segs), len(s.phys)
-		s.join = append(s.join, ' ') // the blank the wrap replaced
+		s.join = wrapBlank(s.join)
 		s.lineNo++
 		joined := s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
 		s.lineNo--
@@ -670,13 +670,23 @@ func (s *Scanner) readsAgain(joined []byte, r rec) bool {
 		if err != nil || !ok || !continues(line) || continuation(line) >= 0 || len(joined)+1+len(line) > s.maxLine {
 			return false
 		}
-		joined = append(append(joined, ' '), skipBlanks(line)...)
+		joined = append(wrapBlank(joined), skipBlanks(line)...)
 		if s.parse(joined, r) == nil {
 			return true
 		}
 		off = next
 	}
 	return false
+}
+
+// wrapBlank appends to b, a record that a line wrapped without a backslash
+// continues, the blank the wrap replaced, unless b ends with the blank,
+// which the line kept.
+func wrapBlank(b []byte) []byte {
+	if c := b[len(b)-1]; c == ' ' || c == '\t' {
+		return b
+	}
+	return append(b, ' ')
 }
 
 // cutShort reports whether err says that line ends where the record goes
