@@ -54,6 +54,18 @@ var hexValue = func() (t [256]byte) {
 
 const hexBad = 0x10
 
+// hexAny is hexValue for digits of either case: an upper-case digit's
+// value has hexUpper too.
+var hexAny = func() (t [256]byte) {
+	t = hexValue
+	for v, c := range "ABCDEF" {
+		t[c] = byte(10+v) | hexUpper
+	}
+	return t
+}()
+
+const hexUpper = 0x20
+
 // appendIPv4 appends a 4-byte address in dotted-decimal form.
 func appendIPv4(dst []byte, a netip.Addr) []byte {
 	var b [4 * 4]byte
@@ -120,24 +132,21 @@ func scanIPv6(b []byte) (netip.Addr, ipv6Form, bool) {
 	}
 	for n < 16 {
 		start, v := i, 0
-		for i < len(b) && i-start < 4 {
-			c := b[i]
-			switch {
-			case c >= '0' && c <= '9':
-				v = v<<4 | int(c-'0')
-			case c >= 'a' && c <= 'f':
-				v = v<<4 | int(c-'a'+10)
-			case c >= 'A' && c <= 'F':
-				v = v<<4 | int(c-'A'+10)
-				form.plain = false
-			default:
-				goto end
+		var seen byte // the OR of the digits' hexAny, for hexUpper
+		for end := min(start+4, len(b)); i < end; {
+			h := hexAny[b[i]]
+			if h&hexBad != 0 {
+				break
 			}
+			seen |= h
+			v = v<<4 | int(h&15)
 			i++
 		}
-	end:
 		if i == start {
 			return netip.Addr{}, form, false
+		}
+		if seen&hexUpper != 0 {
+			form.plain = false
 		}
 		if i < len(b) && b[i] == '.' { // a dotted IPv4 tail
 			if n > 12 {
@@ -210,10 +219,16 @@ func parseIPv6Glibc(b []byte) (netip.Addr, bool) {
 // glibc's form: "::" for the first longest run of two or more zero groups,
 // and no dotted tail where glibc prints one.
 func glibcForm(a netip.Addr, form ipv6Form) bool {
-	w := words(a)
-	best, bestLen := zeroRun(&w)
-	return best == form.gap && (best < 0 || bestLen == form.groups) &&
-		!(best == 0 && (bestLen == 6 || bestLen == 5 && w[5] == 0xffff))
+	best, bestLen := zeroRun(a)
+	return best == form.gap && (best < 0 || bestLen == form.groups) && !dottedTail(a, best, bestLen)
+}
+
+// dottedTail reports whether glibc prints a, whose run of zero groups
+// zeroRun returned, with a dotted IPv4 tail: a's first 96 bits are zero,
+// or 80 bits zero and then ffff.
+func dottedTail(a netip.Addr, best, bestLen int) bool {
+	b := a.As16()
+	return best == 0 && (bestLen == 6 || bestLen == 5 && b[10] == 0xff && b[11] == 0xff)
 }
 
 // words returns the eight 16-bit groups of an IPv6 address.
@@ -226,26 +241,37 @@ func words(a netip.Addr) (w [8]uint16) {
 }
 
 // zeroRun returns the start and length of the first longest run of two or
-// more zero groups in w, or -1 and 0 if there is none: the groups glibc
+// more zero groups in a, or -1 and 0 if there is none: the groups glibc
 // prints as "::".
-func zeroRun(w *[8]uint16) (best, bestLen int) {
-	best = -1
-	for i := 0; i < 8; {
-		if w[i] != 0 {
-			i++
-			continue
+func zeroRun(a netip.Addr) (best, bestLen int) {
+	b := a.As16()
+	var zero uint8 // bit i for group i
+	for i := range 8 {
+		if b[2*i]|b[2*i+1] == 0 {
+			zero |= 1 << i
 		}
-		j := i
-		for j < 8 && w[j] == 0 {
-			j++
-		}
-		if j-i > bestLen && j-i >= 2 {
-			best, bestLen = i, j-i
-		}
-		i = j
 	}
-	return best, bestLen
+	r := zeroRuns[zero]
+	return int(r.start), int(r.len)
 }
+
+// zeroRuns holds zeroRun's answer for each mask of zero groups.
+var zeroRuns = func() (t [256]struct{ start, len int8 }) {
+	for m := range t {
+		t[m].start = -1
+		for i := 0; i < 8; {
+			j := i
+			for j < 8 && m>>j&1 == 1 {
+				j++
+			}
+			if j-i >= 2 && j-i > int(t[m].len) {
+				t[m].start, t[m].len = int8(i), int8(j-i)
+			}
+			i = max(j, i+1)
+		}
+	}
+	return t
+}()
 
 // appendIPv6Glibc appends a 16-byte address as glibc's inet_ntop prints it:
 // lowercase hex without leading zeros, the longest run of two or more zero
@@ -253,7 +279,7 @@ func zeroRun(w *[8]uint16) (best, bestLen int) {
 // first 96 bits are zero, or 80 bits zero and then ffff.
 func appendIPv6Glibc(dst []byte, a netip.Addr) []byte {
 	w := words(a)
-	best, bestLen := zeroRun(&w)
+	best, bestLen := zeroRun(a)
 	for i := 0; i < 8; i++ {
 		if i == best {
 			dst = append(dst, ':')
@@ -266,7 +292,7 @@ func appendIPv6Glibc(dst []byte, a netip.Addr) []byte {
 		if i > 0 {
 			dst = append(dst, ':')
 		}
-		if i == 6 && best == 0 && (bestLen == 6 || bestLen == 5 && w[5] == 0xffff) {
+		if i == 6 && dottedTail(a, best, bestLen) {
 			return appendIPv4(dst, netip.AddrFrom4([4]byte{byte(w[6] >> 8), byte(w[6]), byte(w[7] >> 8), byte(w[7])}))
 		}
 		dst = appendHex(dst, w[i])

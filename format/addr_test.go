@@ -60,7 +60,7 @@ func TestIPv6Glibc(t *testing.T) {
 // was written (glibcForm) against the comparison with what glibc prints,
 // and parseIPv6Full against netip's expanded form, on every address whose
 // groups are 0, 1 or ffff, in glibc's form, netip's, the expanded one,
-// upper case, and with "::" moved.
+// upper case, and with "::" moved; and glibc's form against netip's.
 func TestIPv6GlibcForm(t *testing.T) {
 	vals := [...]uint16{0, 1, 0xffff}
 	var w [8]int
@@ -71,6 +71,10 @@ func TestIPv6GlibcForm(t *testing.T) {
 		}
 		addr := netip.AddrFrom16(a)
 		forms := []string{string(appendIPv6Glibc(nil, addr)), addr.StringExpanded(), addr.String()}
+		// Where glibc prints no dotted tail, its form is RFC 5952's, as netip's.
+		if b := addr.As16(); [10]byte(b[:10]) != [10]byte{} && forms[0] != forms[2] {
+			t.Fatalf("%s: glibc's form %s", forms[2], forms[0])
+		}
 		forms = append(forms, strings.ToUpper(forms[0]), strings.Replace(forms[0], "::", ":0:", 1), strings.Replace(forms[0], "::", "::0:", 1))
 		for _, s := range forms {
 			ref, rok := parseIPv6([]byte(s))
@@ -124,4 +128,28 @@ func FuzzIPv6(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkIPv6Glibc reads addresses in the forms conntrack prints them in:
+// whole, compressed at the end, in the middle and at the start.
+func BenchmarkIPv6Glibc(b *testing.B) {
+	addrs := [][]byte{
+		[]byte("2a74:6409:9b64:ae41:3def:1a93:5256:1e16"),
+		[]byte("2001:db8:1:0:219e:c84f:c75b:ed06"),
+		[]byte("2001:db8::1"),
+		[]byte("fe80::a00:27ff:fe4e:66a1"),
+		[]byte("::1"),
+	}
+	n := 0
+	for _, a := range addrs {
+		n += len(a)
+	}
+	b.SetBytes(int64(n))
+	for b.Loop() {
+		for _, a := range addrs {
+			if _, ok := parseIPv6Glibc(a); !ok {
+				b.Fatalf("%s: not read", a)
+			}
+		}
+	}
 }
