@@ -23,12 +23,18 @@ import (
 )
 
 // sandboxSetup mounts a /dev of the namespace's own: null and full made
-// with mknod, and the links to /proc/self/fd that a real /dev has. Exit
-// status 99 says that the setup failed.
-const sandboxSetup = `mount -t tmpfs -o mode=755 ctconv-test /dev &&
-mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/full c 1 7 &&
-ln -s /proc/self/fd /dev/fd && ln -s /proc/self/fd/0 /dev/stdin &&
-ln -s /proc/self/fd/1 /dev/stdout && ln -s /proc/self/fd/2 /dev/stderr || exit 99
+// with mknod, the links to /proc/self/fd that a real /dev has, and the
+// machine's /dev/shm, where the checkout or TMPDIR may be. It is made in
+// $STAGE, an empty directory, and moved onto /dev, as /dev/shm is out of
+// reach once covered; the script then enters its directory again, through
+// the bound /dev/shm if it is there. Exit status 99 says that the setup
+// failed.
+const sandboxSetup = `mount -t tmpfs -o mode=755 ctconv-test "$STAGE" && cd "$STAGE" &&
+mknod -m 666 null c 1 3 && mknod -m 666 full c 1 7 &&
+ln -s /proc/self/fd fd && ln -s /proc/self/fd/0 stdin &&
+ln -s /proc/self/fd/1 stdout && ln -s /proc/self/fd/2 stderr &&
+{ ! [ -d /dev/shm ] || { mkdir shm && mount --bind /dev/shm shm; }; } &&
+cd - >/dev/null && mount --move "$STAGE" /dev && cd "$PWD" || exit 99
 `
 
 // sandbox returns a command that runs script with sh in a private mount
@@ -55,7 +61,7 @@ func sandbox(t *testing.T, dir, script string) *exec.Cmd {
 	}
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", sandboxSetup+script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CTCONV="+build(t), "CORPUS="+corpus)
+	cmd.Env = append(os.Environ(), "CTCONV="+build(t), "CORPUS="+corpus, "STAGE="+t.TempDir())
 	t.Cleanup(func() {
 		if fi, err := os.Lstat("/dev/null"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 			t.Errorf("the machine's /dev/null changed: %v %v", fi.Mode(), err)
