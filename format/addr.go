@@ -227,8 +227,11 @@ func glibcForm(a netip.Addr, form ipv6Form) bool {
 // zeroRun returned, with a dotted IPv4 tail: a's first 96 bits are zero,
 // or 80 bits zero and then ffff.
 func dottedTail(a netip.Addr, best, bestLen int) bool {
+	if best != 0 { // most addresses: no need of their bytes
+		return false
+	}
 	b := a.As16()
-	return best == 0 && (bestLen == 6 || bestLen == 5 && b[10] == 0xff && b[11] == 0xff)
+	return bestLen == 6 || bestLen == 5 && b[10] == 0xff && b[11] == 0xff
 }
 
 // words returns the eight 16-bit groups of an IPv6 address.
