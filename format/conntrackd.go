@@ -40,7 +40,7 @@ func (p *parser) cacheComplete(f *Flow) error {
 	switch {
 	case portsAlways(f.Proto) && lacksL4(f):
 		return p.errAt(0, len(p.line), "", ErrMissing, "no ports, which conntrackd prints for every "+f.Proto.name()+" flow")
-	case lacksTCPState(f):
+	case lacksTCPState(f, false):
 		return p.errAt(0, len(p.line), "state", ErrMissing, "no TCP state, which conntrackd prints for every tcp flow")
 	}
 	return nil
@@ -56,8 +56,12 @@ func appendConntrackdXML(dst []byte, f *Flow) ([]byte, error) {
 	// XML shows no offload flag, which is what lets a TCP flow go without
 	// its state: read back, such a flow lacks it.
 	c.Status &^= StatusOffload | StatusHWOffload
-	if lacksTCPState(&c) {
-		return dst, &printError{Format: ConntrackdXML, Msg: "an offloaded tcp flow without its state: conntrackd's XML shows no offload flag, and prints a state for every other tcp flow"}
+	if lacksTCPState(&c, false) {
+		msg := noTCPState(ConntrackdXML)
+		if f.Status.offloaded() {
+			msg = "an offloaded tcp flow without its state: conntrackd's XML shows no offload flag, and prints a state for every other tcp flow"
+		}
+		return dst, &printError{Format: ConntrackdXML, Msg: msg}
 	}
 	return appendXML(dst, &c, ConntrackdXML, 0, nil)
 }

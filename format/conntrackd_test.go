@@ -420,6 +420,9 @@ func TestConntrackdIncomplete(t *testing.T) {
 	}{
 		{"tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", []format.Format{format.Conntrackd, format.ConntrackdXML}},
 		{"udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", []format.Format{format.Conntrackd, format.ConntrackdXML}},
+		// A destroy event has no state, and conntrackd's formats show no
+		// event type, which would excuse it.
+		{"[DESTROY] tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED]", []format.Format{format.Conntrackd, format.ConntrackdXML}},
 		// XML shows no [OFFLOAD], which excuses the missing state.
 		{"tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [OFFLOAD] mark=0 use=2", []format.Format{format.ConntrackdXML}},
 	} {

@@ -137,8 +137,8 @@ func (d *dialect) incomplete(f *Flow) error {
 		return unprintable(d, missingL4(f)+", which the kernel always prints")
 	case d.lib && portsAlways(f.Proto) && lacksL4(f):
 		return unprintable(d, missingL4(f)+", which conntrack always prints for "+f.Proto.name())
-	case d.lib && lacksTCPState(f):
-		return unprintable(d, "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints")
+	case d.lib && lacksTCPState(f, !d.cache):
+		return unprintable(d, noTCPState(d.format))
 	}
 	return nil
 }
@@ -211,11 +211,21 @@ func lacksL4(f *Flow) bool {
 // which conntrack's text then lacks too: see docs/CONVERSIONS.md.)
 func portsAlways(p Proto) bool { return p == TCP || p == UDP }
 
-// lacksTCPState reports whether f is a TCP flow of a table that lacks the
-// state conntrack lists for it: an event may have none, and /proc shows
-// none for an offloaded flow.
-func lacksTCPState(f *Flow) bool {
-	return f.Proto == TCP && !f.Has(FieldState) && f.Event == EventNone && !f.Status.offloaded()
+// lacksTCPState reports whether f is a TCP flow that lacks the state
+// conntrack lists for it, printed in a format that shows its event type if
+// events: an event may have none, and /proc shows none for an offloaded
+// flow.
+func lacksTCPState(f *Flow, events bool) bool {
+	return f.Proto == TCP && !f.Has(FieldState) && !(events && f.Event != EventNone) && !f.Status.offloaded()
+}
+
+// noTCPState says why a TCP flow without its state does not print in d.
+func noTCPState(d Format) string {
+	by := "conntrack -L prints"
+	if d == Conntrackd || d == ConntrackdXML {
+		by = "conntrackd prints for every tcp flow (it shows no event type, which would excuse it)"
+	}
+	return "the flow has no TCP state (FieldState: its source did not print one, as an event may not), which " + by
 }
 
 func unprintable(d *dialect, msg string) error {

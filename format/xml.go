@@ -621,8 +621,8 @@ func xmlPrintable(fm Format, f *Flow) error {
 	if portsAlways(f.Proto) && lacksL4(f) {
 		return &printError{Format: fm, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.name()}
 	}
-	if lacksTCPState(f) {
-		return &printError{Format: fm, Msg: "the flow has no TCP state (FieldState: its source did not print one), which conntrack -L prints"}
+	if lacksTCPState(f, fm != ConntrackdXML) {
+		return &printError{Format: fm, Msg: noTCPState(fm)}
 	}
 	return familyCheck(fm, f)
 }

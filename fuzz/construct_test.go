@@ -151,6 +151,25 @@ func construct(data []byte) format.Flow {
 		f.Reply = format.Tuple{}
 		f.Fields &^= format.FieldReplyZone
 	}
+	// An event, as conntrack -E reads the kernel's: an update that a mark
+	// change caused has no protocol state, a destroy neither a state nor a
+	// timeout.
+	switch s.n(8) {
+	case 1:
+		f.Event = format.EventNew
+	case 2:
+		f.Event = format.EventUpdate
+		if s.bool() {
+			f.Fields &^= format.FieldState
+		}
+	case 3:
+		f.Event = format.EventDestroy
+		f.Fields &^= format.FieldState | format.FieldTimeout
+	}
+	if f.Event != format.EventNone && s.bool() {
+		f.Fields |= format.FieldEventTime
+		f.EventTime = int64(1_600_000_000+s.u32()%200_000_000)*1e6 + int64(s.u32()%1e6)
+	}
 	return f
 }
 
@@ -206,7 +225,7 @@ func agree(fm format.Format, want, got *format.Flow) string {
 		g.State = want.State // a heartbeat state, restored as ESTABLISHED
 	}
 	got = &g
-	if fm == format.Save && want.Event == format.EventNew {
+	if !fm.HasEvents() || fm == format.Save && want.Event == format.EventNew {
 		w := *want
 		w.Event = format.EventNone // -A: a new flow's event, or a listed flow
 		want = &w
