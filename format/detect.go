@@ -48,39 +48,22 @@ const (
 	detectBytes = 64 << 10
 )
 
-// detectable counts the whole lines of b that Detect looks at, up to
-// detectLines.
-func detectable(b []byte) int {
-	n := 0
-	for n < detectLines {
-		i := bytes.IndexByte(b, '\n')
+// detectPrefix returns the end of the line of b, with its newline, that is
+// the n-th that Detect looks at, or len(b) if b holds fewer (what Detect
+// is given of a stream whatever its reads gave beyond), and the number of
+// whole lines of b that Detect looks at, up to n.
+func detectPrefix(b []byte, n int) (end, lines int) {
+	for lines < n {
+		i := bytes.IndexByte(b[end:], '\n')
 		if i < 0 {
-			break
+			return len(b), lines
 		}
-		if meaningful(bytes.TrimSuffix(b[:i], []byte("\r"))) {
-			n++
+		if meaningful(bytes.TrimSuffix(b[end:end+i], []byte("\r"))) {
+			lines++
 		}
-		b = b[i+1:]
+		end += i + 1
 	}
-	return n
-}
-
-// detectEnd returns the end of the line of b, with its newline, that is
-// the detectLines-th that Detect looks at, or len(b) if b holds fewer:
-// what Detect is given of a stream whatever its reads gave beyond.
-func detectEnd(b []byte) int {
-	n, at := 0, 0
-	for n < detectLines {
-		i := bytes.IndexByte(b[at:], '\n')
-		if i < 0 {
-			return len(b)
-		}
-		if meaningful(bytes.TrimSuffix(b[at:at+i], []byte("\r"))) {
-			n++
-		}
-		at += i + 1
-	}
-	return at
+	return end, lines
 }
 
 // meaningful reports whether Detect looks at line: not blank, not a message

@@ -619,6 +619,7 @@ func (d *dataErr) Read(p []byte) (int, error) {
 // as in parallel. (A serial Scanner dropped the lines.)
 func TestReadWithError(t *testing.T) {
 	lines := readLines(t, "../testdata/corpus/proc.txt", 5)
+	clines := readLines(t, "../testdata/corpus/conntrack-L.txt", 5)
 	for _, tt := range []struct {
 		in string
 		d  format.Format
@@ -626,6 +627,8 @@ func TestReadWithError(t *testing.T) {
 		{strings.Join(lines, ""), format.Proc},
 		{strings.Join(lines, "") + lines[0][:30], format.Proc},
 		{strings.Repeat(strings.Join(lines, ""), 4), format.Auto},
+		{strings.Join(lines, ""), format.Auto},
+		{strings.Join(clines, ""), format.Conntrack},
 	} {
 		for _, opts := range [][]format.ScanOption{nil, {format.WithWorkers(2)}} {
 			sc, err := format.NewScanner(&dataErr{[]byte(tt.in), errors.New("disk on fire")}, format.Dialect{Format: tt.d}, opts...)

@@ -31,9 +31,12 @@ const readSize = 64 << 10
 // plus a 64 KiB read buffer (WithWorkers: by the chunks it reads ahead),
 // and its results do not depend on how the reader splits the stream.
 type Scanner struct {
-	r       io.Reader
-	given   Format // the format NewScanner was given
-	format  Format
+	r      io.Reader
+	given  Format // the format NewScanner was given
+	format Format
+	// twin: the format given is of flows, and the input may hold its
+	// producer's expectations instead, which detect looks for.
+	twin    bool
 	name    string
 	maxLine int
 
@@ -146,12 +149,14 @@ func WithMaxLine(n int) ScanOption {
 
 // NewScanner returns a Scanner that reads records of d's format from r,
 // with d's Location and Strict. Given Auto, it detects the format from the
-// first lines.
+// first lines; given a format of flows, it reads the expectations of the
+// same producer (Format.ForExpectations) where the first lines are those,
+// so that one name reads what a producer lists of either kind.
 func NewScanner(r io.Reader, d Dialect, opts ...ScanOption) (*Scanner, error) {
 	if d.Format != Auto && !d.Format.parses() {
 		return nil, errors.New("format: NewScanner: cannot parse format " + d.Format.String())
 	}
-	s := &Scanner{r: r, given: d.Format, format: d.Format, maxLine: DefaultMaxLine}
+	s := &Scanner{r: r, given: d.Format, format: d.Format, twin: hasTwin(d.Format), maxLine: DefaultMaxLine}
 	s.ps.Dialect = Dialect{Location: d.Location, Strict: d.Strict}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -160,6 +165,10 @@ func NewScanner(r io.Reader, d Dialect, opts ...ScanOption) (*Scanner, error) {
 	}
 	return s, nil
 }
+
+// hasTwin reports whether f is a format of flows whose producer prints
+// expectations in a format of their own.
+func hasTwin(f Format) bool { t := f.ForExpectations(); return t != Auto && t != f }
 
 // Flows returns an iterator over the flows of the input, read into a Flow
 // of the Scanner's that the next iteration overwrites (copy it to keep it),
@@ -438,7 +447,7 @@ func (s *Scanner) Reset(r io.Reader) {
 	p := &s.ps.p
 	ps := lineParser{Dialect: s.ps.Dialect, in: s.ps.in, canon: s.ps.canon}
 	ps.p = parser{cursor: cursor{lay: p.lay}, xbuf: p.xbuf[:0]}
-	*s = Scanner{r: r, given: s.given, format: s.given, name: s.name,
+	*s = Scanner{r: r, given: s.given, format: s.given, twin: hasTwin(s.given), name: s.name,
 		maxLine: s.maxLine, dec: s.dec, workers: s.workers, chunk: s.chunk, buf: s.buf, ps: ps, join: s.join[:0], segs: s.segs[:0], phys: s.phys[:0]}
 }
 
@@ -731,7 +740,7 @@ func firstToken(b []byte) []byte {
 // continues on the next (unless strict). A nil line is one that was too
 // long.
 func (s *Scanner) next(k kind) ([]byte, bool) {
-	if s.format == Auto && s.dec == nil && !s.detect() {
+	if (s.format == Auto || s.twin) && s.dec == nil && !s.detect() {
 		return nil, false
 	}
 	if s.err == nil && s.format != Auto && s.format.kind() != k {
@@ -958,14 +967,24 @@ func (s *Scanner) bad(perr *ParseError) {
 }
 
 // detect reads until the buffer holds the lines Detect looks at, or the end
-// of the input, and detects the format from them.
+// of the input, and detects the format from them: any, or, given a format
+// of flows (twin), its producer's expectations only.
 func (s *Scanner) detect() bool {
 	// Wait for as many lines as Detect looks at, so that the answer does not
-	// depend on how the reader splits the stream.
-	for !s.eof && detectable(s.buf[s.start:s.end]) < detectLines && s.end-s.start < detectBytes {
+	// depend on how the reader splits the stream; given a format of flows,
+	// for the first, which tells them from expectations, so that a live
+	// stream's first record is not held back.
+	n := detectLines
+	if s.twin {
+		n = 1
+	}
+	for !s.eof && s.end-s.start < detectBytes {
+		if _, lines := detectPrefix(s.buf[s.start:s.end], n); lines == n {
+			break
+		}
 		if err := s.fill(); err != nil {
-			s.err = err
-			return false
+			s.rerr = err // for the reading to meet, after the lines before
+			break
 		}
 	}
 	prefix := s.buf[s.start:min(s.end, s.start+detectBytes)]
@@ -974,11 +993,20 @@ func (s *Scanner) detect() bool {
 	}
 	// No more lines than the reads waited for, so that the answer does
 	// not depend on how much more a read gave.
-	prefix = prefix[:detectEnd(prefix)]
+	end, _ := detectPrefix(prefix, n)
+	prefix = prefix[:end]
 	if len(prefix) == 0 {
+		s.twin = false
 		return true // empty input
 	}
 	f, err := Detect(prefix)
+	if s.twin {
+		s.twin = false
+		if err == nil && f == s.format.ForExpectations() {
+			s.format = f
+		}
+		return true
+	}
 	if err != nil {
 		first, _, _ := bytes.Cut(prefix, []byte("\n"))
 		s.err = &ParseError{File: s.name, Line: 1, Col: 1, Len: len(first), Err: err, Msg: err.Error(), Text: string(first)}
@@ -1115,7 +1143,7 @@ func (s *Scanner) fill() error {
 // its first lines, and returns it. The iterators detect it on their first
 // step; Detect tells beforehand which of Flows, Expects and Stats to call.
 func (s *Scanner) Detect() (Format, error) {
-	if s.format == Auto && s.dec == nil && s.err == nil {
+	if (s.format == Auto || s.twin) && s.dec == nil && s.err == nil {
 		s.detect()
 	}
 	return s.format, s.err

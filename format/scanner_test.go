@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -277,6 +278,70 @@ func TestDetect(t *testing.T) {
 	_, err := format.Detect([]byte("ipv4 flows, and then some\n"))
 	if !errors.Is(err, format.ErrNoFormat) || !strings.Contains(err.Error(), "considered proc") || !strings.Contains(err.Error(), "iplegacy") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestScannerGivenTwin reads expectations with the Scanner given the
+// format of their producer's flows, as convert --to names both: it reads
+// them as that producer's expectations, with their records whole, and,
+// with workers too, reads nothing else anew: flows stay of the format
+// given, and a format of another producer is not taken for it.
+func TestScannerGivenTwin(t *testing.T) {
+	read := func(file string) []byte {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join("..", "testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	for _, c := range []struct {
+		file        string
+		given, want format.Format
+	}{
+		{"corpus/conntrack-expect-L.txt", format.Conntrack, format.ConntrackExpect},
+		{"corpus/conntrack-expect-E.txt", format.Conntrack, format.ConntrackExpect},
+		{"corpus/proc-expect.txt", format.Proc, format.ProcExpect},
+		{"corpus/xml-expect-L.txt", format.XML, format.XMLExpect},
+		{"conntrackd/conntrackd-i-expect.txt", format.Conntrackd, format.ConntrackdExpect},
+		{"conntrackd/conntrackd-i-expect-x.txt", format.ConntrackdXML, format.ConntrackdXMLExpect},
+		{"corpus/conntrack-expect-L.txt", format.ConntrackExpect, format.ConntrackExpect},
+		{"corpus/conntrack-L.txt", format.Conntrack, format.Conntrack},
+		{"corpus/proc.txt", format.Conntrack, format.Conntrack},
+		{"corpus/conntrack-expect-L.txt", format.Proc, format.Proc},
+	} {
+		data := read(c.file)
+		for _, workers := range []int{0, 2} {
+			sc, err := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: c.given}, format.WithWorkers(workers))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := sc.Detect(); got != c.want || err != nil {
+				t.Errorf("%s given %v: Detect = %v, %v; want %v", c.file, c.given, got, err, c.want)
+				continue
+			}
+			if c.want != c.given || c.want.Expectations() {
+				want, err := format.Detect(data)
+				if err != nil || want != c.want {
+					t.Fatalf("%s: detected as %v, %v", c.file, want, err)
+				}
+				n := 0
+				for _, err := range sc.Expects() {
+					if err != nil {
+						t.Fatalf("%s given %v: %v", c.file, c.given, err)
+					}
+					n++
+				}
+				if n == 0 {
+					t.Errorf("%s given %v: no expectations", c.file, c.given)
+				}
+			}
+			// After Reset, the format given holds again.
+			sc.Reset(bytes.NewReader(data))
+			if got, _ := sc.Detect(); got != c.want {
+				t.Errorf("%s given %v, reset: Detect = %v; want %v", c.file, c.given, got, c.want)
+			}
+		}
 	}
 }
 

@@ -47,7 +47,7 @@ func newCommand(name, help string, stdout, stderr io.Writer) *command {
 // filters, the filters; whose is what --from names the format of, as a
 // possessive ("the inputs'").
 func (c *command) readFlags(whose string, filters bool) {
-	c.from = c.fs.String("from", "auto", whose+" `format`: auto, "+encodings())
+	c.from = c.fs.String("from", "auto", whose+" `format`: auto, "+encodings()+"\n(a format of flows reads its producer's expectations too)")
 	c.tz = c.fs.String("tz", "Local", "time `zone` of conntrack's local times ([start=...], <when>): Local, UTC\nor a name such as Europe/Berlin")
 	if filters {
 		c.filters = addFilterFlags(c.fs)
