@@ -3,6 +3,7 @@ package codec
 import (
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,7 +100,7 @@ var flowJSON = newJSONObject(headJSON(format.FieldEventTime, format.FieldTimeout
 	stringJSON("progname", format.FieldProgname, func(f *format.Flow) *string { return &f.Progname }),
 	intJSON("expires", format.FieldExpires, func(f *format.Flow) *int64 { return &f.Expires }),
 	intJSON("active-since", format.FieldActiveSince, func(f *format.Flow) *int64 { return &f.ActiveSince }),
-	quirksJSON(quirkWire.pairs, func(f *format.Flow) *format.Quirks { return &f.Quirks }),
+	quirksJSON(slices.Concat(quirkWire.pairs, flowQuirkWire2.pairs), func(f *format.Flow) *format.Quirks { return &f.Quirks }),
 	{key: "extras", present: func(f *format.Flow) bool { return f.Extras.Len() > 0 },
 		put: func(b []byte, f *format.Flow) ([]byte, error) {
 			w := jsonWriter{b: b}
@@ -158,7 +159,7 @@ var expectJSON = newJSONObject(headJSON(format.ExpectEventTime, format.ExpectTim
 	uintJSON("use", format.ExpectUse, func(x *format.Expect) *uint32 { return &x.Use }),
 	intJSON("expires", format.ExpectExpires, func(x *format.Expect) *int64 { return &x.Expires }),
 	intJSON("active-since", format.ExpectActiveSince, func(x *format.Expect) *int64 { return &x.ActiveSince }),
-	quirksJSON(append(quirkWire.pairs, expectQuirkWire.pairs...), func(x *format.Expect) *format.Quirks { return &x.Quirks }),
+	quirksJSON(slices.Concat(quirkWire.pairs, expectQuirkWire.pairs), func(x *format.Expect) *format.Quirks { return &x.Quirks }),
 })
 
 // A jsonObject is the table of the members of R's object.

@@ -53,7 +53,8 @@ const (
 	wireReply   = 1 << 28 // the reply tuple differs from the mirror of the original
 	wireNoReply = 1 << 31 // no reply tuple (conntrackd -e); no value of its own
 	wireNetns   = 1 << 32 // the flow's network namespace (Flow.Netns)
-	wireVersion = 32      // the highest bit this version knows
+	wireQuirks2 = 1 << 33 // the quirks above version 1's 8, by flowQuirkWire2
+	wireVersion = 33      // the highest bit this version knows
 	// wireText is the fields that hold text, which a reader checks.
 	wireText = 1<<11 | 1<<18 | 1<<19 | 1<<23 | wireExtras | wireNetns
 )
@@ -104,6 +105,7 @@ var flowFields = [wireVersion + 1]wireField[format.Flow]{
 			}
 			return err
 		}},
+	33: quirksField(flowQuirkWire2, func(f *format.Flow) *format.Quirks { return &f.Quirks }),
 }
 
 // The bits of an expectation record's mask.
@@ -191,6 +193,11 @@ var expectQuirkWire = newWireSet([]wirePair{
 	{uint64(format.QuirkNoL3proto), 1 << 1},
 	{uint64(format.QuirkExpecting), 1 << 2},
 })
+
+// flowQuirkWire2 is the bit of the quirk of older producers' lines that a
+// flow may have, in a flow record's second quirks value: as an
+// expectation's.
+var flowQuirkWire2 = newWireSet(expectQuirkWire.pairs[:1])
 
 // A wireField is the field of a record of R (format.Flow or
 // format.Expect) at a bit of the record's mask: what says it is present,

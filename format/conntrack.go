@@ -157,11 +157,23 @@ func appendPadded(dst []byte, n uint64, width int, pad byte) []byte {
 }
 
 // extended reports whether the line goes on at the cursor with the family
-// columns of conntrack -o extended.
+// columns of conntrack -o extended: "unknown" is a family's name where a
+// protocol's name follows its number ("unknown  2 tcp      6"), not a
+// timeout ("unknown  47 599").
 func (c *cursor) extended() bool {
 	rest := c.line[c.pos:]
-	return bytes.HasPrefix(rest, []byte("ipv4 ")) || bytes.HasPrefix(rest, []byte("ipv6 ")) ||
-		bytes.HasPrefix(rest, []byte("unknown ")) && bytes.Count(rest[:bytes.IndexByte(rest, '=')+1], []byte(" ")) > 4
+	if bytes.HasPrefix(rest, []byte("ipv4 ")) || bytes.HasPrefix(rest, []byte("ipv6 ")) {
+		return true
+	}
+	rest, ok := bytes.CutPrefix(rest, []byte("unknown "))
+	if !ok {
+		return false
+	}
+	rest = bytes.TrimLeft(rest, " ")
+	rest = bytes.TrimLeft(rest, "0123456789")
+	rest = bytes.TrimLeft(rest, " ")
+	name := bytes.TrimLeft(rest, "abcdefghijklmnopqrstuvwxyz0123456789")
+	return len(name) < len(rest) && rest[0] >= 'a' && rest[0] <= 'z' && len(name) > 0 && name[0] == ' '
 }
 
 // ktime parses "[start=CTIME]" or "[stop=CTIME]" (conntrack -o ktimestamp).

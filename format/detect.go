@@ -96,6 +96,7 @@ func Detect(prefix []byte) (Format, error) {
 	var e Expect
 	var p lineParser
 	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
+	v6 := false // a line reads as an IPv6 flow
 	guessed := Auto // from the first line that looks like a record
 	prefix = bytes.TrimPrefix(prefix, utf8BOM)
 	for len(prefix) > 0 && lines < detectLines {
@@ -169,8 +170,12 @@ func Detect(prefix []byte) (Format, error) {
 			if p.Parse(line, &f) != nil {
 				continue
 			}
-			score[c]++ // a line with tokens the format lacks counts half
-			if f.Extras.s == "" {
+			v6 = v6 || f.Family == IPv6
+			// A line with tokens the format lacks counts half, as does
+			// conntrack's line of a protocol that an older library did not
+			// name: the kernel prints it alike where it lacks the tracker.
+			score[c]++
+			if f.Extras.s == "" && f.Quirks&QuirkOldLibnfct == 0 {
 				score[c]++
 				if c == Conntrack && f.Has(FieldUse) {
 					if f.Use >= 2 {
@@ -181,6 +186,9 @@ func Detect(prefix []byte) (Format, error) {
 				}
 			}
 		}
+	}
+	if v6 {
+		score[IPLegacy] = 0 // ip_conntrack lists IPv4 flows only
 	}
 	if score[IPLegacy] > 0 {
 		// A 2.4 kernel's /proc/net/ip_conntrack lists its expectations

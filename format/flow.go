@@ -191,7 +191,10 @@ const (
 	QuirkCRLF
 	// QuirkOldLibnfct: conntrack printed the expectation with
 	// libnetfilter_conntrack before 1.0.1: without mask and master (0.9.1
-	// and before), or with the flags glued to "helper=" (1.0.0).
+	// and before), or with the flags glued to "helper=" (1.0.0); or the
+	// flow's protocol as "unknown", with nothing of its layer-4 part or
+	// state, as the library did before it had a name for it (UDP-Lite
+	// before 0.0.89, ICMPv6 before 0.0.94, GRE and DCCP before 0.0.100).
 	QuirkOldLibnfct
 	// QuirkNoL3proto: /proc listed the expectation without "l3proto = ",
 	// as ip_conntrack's /proc/net/ip_conntrack_expect did (IPv4 only,

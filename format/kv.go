@@ -244,12 +244,17 @@ func (p *parser) header(f *Flow) error {
 	switch {
 	case named && pn != f.Proto:
 		return p.errAt(start, p.pos, "protocol", ErrMismatch, "protocol "+string(name)+" is number "+itoa(uint64(pn))+", not "+itoa(n))
-	case !named && f.Proto.Named() && p.d.lib:
+	case !named && f.Proto.Named() && p.d.lib && (p.d.cache || !libUnnamed(f.Proto)):
 		return p.errAt(start, p.pos, "protocol", ErrMismatch, "conntrack prints protocol "+itoa(n)+" as "+f.Proto.name()+", not unknown")
+	case !named && f.Proto.Named() && p.d.lib:
+		f.Quirks |= QuirkOldLibnfct
 	case !named && f.Proto.Named():
 		f.Quirks |= QuirkUnknownName
 	}
 	p.l4.kind = f.Proto.Layer4()
+	if f.Quirks&QuirkOldLibnfct != 0 {
+		p.l4.kind = L4None // the library printed nothing of a protocol it did not name
+	}
 	// The kernel leaves the layer-4 part out for a protocol it prints as
 	// "unknown"; conntrack's is absent where its source lacked it (XML has no
 	// ICMP fields).
@@ -283,7 +288,7 @@ func (p *parser) private(f *Flow) error {
 	}
 
 	// Private part: a state word, or GRE's timeouts.
-	if f.Proto.HasStates() && f.Quirks&QuirkUnknownName == 0 && p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
+	if f.Proto.HasStates() && f.Quirks&(QuirkUnknownName|QuirkOldLibnfct) == 0 && p.pos < len(p.line) && p.line[p.pos] >= 'A' && p.line[p.pos] <= 'Z' {
 		end := p.tokenEnd(p.pos)
 		word := p.line[p.pos:end]
 		s, ok := parseState(f.Proto, word)
@@ -622,7 +627,7 @@ func (p *parser) tuple1(f *Flow, t *Tuple) error {
 		if dir == "reply" && has != f.Has(FieldL4) {
 			return p.errAt(p.pos, p.tokenEnd(p.pos), "tuple", ErrMismatch, "the reply tuple's layer-4 part does not match the original tuple's")
 		}
-		if !has && p.d.lib && f.Proto == DCCP {
+		if !has && p.d.lib && f.Proto == DCCP && f.Quirks&QuirkOldLibnfct == 0 {
 			// libnetfilter_conntrack prints ports 0 for a DCCP flow the
 			// kernel tracks without them (see appendTuple).
 			return p.errAt(p.pos, p.pos, "tuple", ErrMissing, "no ports, which conntrack prints for every dccp flow (0 where the kernel tracks it without them)")

@@ -27,7 +27,7 @@ func appendKV(dst []byte, f *Flow, d *dialect, o Options, loc *time.Location) ([
 		dst = appendNameNum(dst, f.Family.name(), uint64(f.Family))
 	}
 	name := f.Proto.name()
-	if f.Quirks&QuirkUnknownName != 0 && !d.lib {
+	if d.unnamed(f) {
 		name = "unknown"
 	}
 	dst = appendNameNum(dst, name, uint64(f.Proto))
@@ -191,6 +191,8 @@ func missingL4(f *Flow) string {
 	switch {
 	case f.Quirks&QuirkUnknownName != 0:
 		why = "the kernel tracked it without its " + f.Proto.name() + ` tracker, as /proc's "unknown" shows`
+	case f.Quirks&QuirkOldLibnfct != 0:
+		why = `conntrack printed none: its libnetfilter_conntrack had no name for ` + f.Proto.name() + ` ("unknown")`
 	case f.Proto.Layer4() == L4ICMP:
 		why = "its source did not print them: conntrack's XML has none"
 	}
@@ -210,6 +212,23 @@ func lacksL4(f *Flow) bool {
 // or state. (An ICMP flow read from conntrack's XML has no ICMP part,
 // which conntrack's text then lacks too: see docs/CONVERSIONS.md.)
 func portsAlways(p Proto) bool { return p == TCP || p == UDP }
+
+// unnamed reports whether d prints f's protocol as "unknown" although it
+// has a name: as the kernel printed it (QuirkUnknownName), or, in
+// conntrack's text, as a libnetfilter_conntrack that had no name for it
+// did, where f has nothing that library left out (QuirkOldLibnfct).
+func (d *dialect) unnamed(f *Flow) bool {
+	if d.lib {
+		return f.Quirks&QuirkOldLibnfct != 0 && !d.cache && libUnnamed(f.Proto) && f.Fields&(FieldL4|FieldState) == 0
+	}
+	return f.Quirks&QuirkUnknownName != 0
+}
+
+// libUnnamed reports whether conntrack printed p as "unknown" with an
+// older libnetfilter_conntrack, and nothing of its layer-4 part or state:
+// UDP-Lite before 0.0.89, ICMPv6 before 0.0.94, GRE and DCCP before
+// 0.0.100 (docs/OLDER-PRODUCERS.md).
+func libUnnamed(p Proto) bool { return p == UDPLite || p == ICMPv6 || p == GRE || p == DCCP }
 
 // lacksTCPState reports whether f is a TCP flow that lacks the state
 // conntrack lists for it, printed in a format that shows its event type if
@@ -381,7 +400,7 @@ func (d *dialect) appendTuple(dst []byte, f *Flow, t *Tuple) []byte {
 	dst = append(dst, " dst="...)
 	dst = d.appendAddr(dst, t.Dst)
 	dst = append(dst, ' ')
-	if !f.Has(FieldL4) && !(d.lib && f.Proto == DCCP) {
+	if !f.Has(FieldL4) && !(d.lib && f.Proto == DCCP && !d.unnamed(f)) {
 		return dst // conntrack prints zero ports for DCCP flows the kernel tracks without ports
 	}
 	return appendL4(dst, f.Proto.Layer4(), t)

@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"bytes"
+	"errors"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -302,5 +303,95 @@ func TestOlderLayoutsNotForOthers(t *testing.T) {
 	pr := format.Dialect{Format: format.ConntrackExpect}
 	if got, err := pr.AppendExpect(nil, &e); err == nil {
 		t.Errorf("0.9.1's layout with a helper prints %q", got)
+	}
+}
+
+// TestOlderUnnamedProtocols reads conntrack's lines of the protocols that
+// an older libnetfilter_conntrack printed as "unknown", without their
+// layer-4 part or state (docs/OLDER-PRODUCERS.md, item 12), strict too (it
+// is a producer's exact output), and prints them back byte for byte. A
+// flow with what that library left out prints with today's name, as do
+// the flows of other sources; a damaged line is an error at its bytes.
+func TestOlderUnnamedProtocols(t *testing.T) {
+	for file, n := range map[string]int{"conntrack-L-libnfct-0.0.99-gre-dccp-unknown.txt": 2, "conntrack-E-libnfct-0.0.82-icmpv6-udplite-gre-unknown.txt": 5} {
+		data := readFile(t, "../testdata/pasted/older/"+file)
+		if fm, err := format.Detect(data); fm != format.Conntrack || err != nil {
+			t.Errorf("%s: detected as %v, %v", file, fm, err)
+		}
+		var want []byte // the records, without conntrack's message
+		for line := range bytes.Lines(data) {
+			if !bytes.HasPrefix(line, []byte("conntrack v")) {
+				want = append(want, line...)
+			}
+		}
+		for _, strict := range []bool{false, true} {
+			sc, _ := format.NewScanner(bytes.NewReader(data), format.Dialect{Format: format.Conntrack, Strict: strict}, format.WithName(file))
+			var got []byte
+			unnamed := 0
+			for f, err := range sc.Flows() {
+				if err != nil {
+					t.Fatalf("strict %v: %v", strict, err)
+				}
+				if f.Quirks&format.QuirkOldLibnfct != 0 {
+					unnamed++
+					if f.Fields&(format.FieldL4|format.FieldState) != 0 || f.Quirks&format.QuirkUnknownName != 0 {
+						t.Errorf("%s: %v, quirks %v, fields %v", file, f.Proto, f.Quirks, f.Fields)
+					}
+				}
+				if got, err = (&format.Dialect{Format: format.Conntrack}).Append(got, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if string(got) != string(want) {
+				t.Errorf("%s, strict %v, printed back:\n%s\nwant:\n%s", file, strict, got, want)
+			}
+			if unnamed != n || sc.Normalized() != 0 {
+				t.Errorf("%s: %d flows unnamed, %d laid out anew", file, unnamed, sc.Normalized())
+			}
+		}
+	}
+
+	var gre format.Flow
+	line := "unknown  47 17999 src=192.0.2.10 dst=198.51.100.9 src=198.51.100.9 dst=192.0.2.10 [ASSURED] mark=0 use=1"
+	if err := (&format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &gre); err != nil {
+		t.Fatal(err)
+	}
+	withKeys := gre
+	withKeys.Fields |= format.FieldL4
+	withKeys.Orig.SrcPort, withKeys.Reply.DstPort = 0x1a2b, 0x1a2b
+	fromProc := gre
+	fromProc.Quirks = format.QuirkUnknownName // a kernel without the GRE tracker
+	for _, c := range []struct {
+		name string
+		f    *format.Flow
+		to   format.Format
+		want string // "" for a *PrintError
+	}{
+		{"with its keys, as that library did not print", &withKeys, format.Conntrack,
+			"gre      47 17999 src=192.0.2.10 dst=198.51.100.9 srckey=0x1a2b dstkey=0x0 src=198.51.100.9 dst=192.0.2.10 srckey=0x0 dstkey=0x1a2b [ASSURED] mark=0 use=1\n"},
+		{"as /proc's unknown", &fromProc, format.Conntrack,
+			"gre      47 17999 src=192.0.2.10 dst=198.51.100.9 src=198.51.100.9 dst=192.0.2.10 [ASSURED] mark=0 use=1\n"},
+		{"to conntrackd, named", &gre, format.Conntrackd,
+			"gre      47 src=192.0.2.10 dst=198.51.100.9 src=198.51.100.9 dst=192.0.2.10 [ASSURED] mark=0 [active since 0s]\n"},
+		{"to the kernel's, which prints the keys", &gre, format.Proc, ""},
+	} {
+		got, err := (&format.Dialect{Format: c.to}).Append(nil, c.f)
+		if c.want == "" && !errors.Is(err, format.ErrUnprintable) || c.want != "" && (err != nil || string(got) != c.want) {
+			t.Errorf("%s: %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+
+	for _, c := range []struct{ line, err string }{
+		// The library named TCP from the start.
+		{"unknown  6 431999 ESTABLISHED src=192.0.2.10 dst=198.51.100.7 sport=40120 dport=22 src=198.51.100.7 dst=192.0.2.10 sport=22 dport=40120 [ASSURED] mark=0 use=1", "1: protocol: conntrack prints protocol 6 as tcp, not unknown"},
+		// It printed neither keys nor a state of a protocol it did not name.
+		{"unknown  47 17999 src=192.0.2.10 dst=198.51.100.9 srckey=0x1a2b dstkey=0x0 src=198.51.100.9 dst=192.0.2.10 srckey=0x0 dstkey=0x1a2b mark=0 use=1", `51: unknown field "srckey=0x1a2b" (strict mode)`},
+		{"unknown  33 299 OPEN src=192.0.2.11 dst=198.51.100.7 [UNREPLIED] src=198.51.100.7 dst=192.0.2.11 mark=0 use=1", `17: original tuple: expected original tuple (src=...), found "OPEN"`},
+	} {
+		var f format.Flow
+		err := (&format.Dialect{Format: format.Conntrack, Strict: true}).Parse([]byte(c.line), &f)
+		if err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%.40s: %v; want %q", c.line, err, c.err)
+		}
 	}
 }
