@@ -96,7 +96,7 @@ func Detect(prefix []byte) (Format, error) {
 	var e Expect
 	var p lineParser
 	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
-	v6 := false // a line reads as an IPv6 flow
+	v6 := false     // a line reads as an IPv6 flow
 	guessed := Auto // from the first line that looks like a record
 	prefix = bytes.TrimPrefix(prefix, utf8BOM)
 	for len(prefix) > 0 && lines < detectLines {
