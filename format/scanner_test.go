@@ -247,6 +247,10 @@ func TestDetect(t *testing.T) {
 		{"tcp      6 117 SYN_SENT src=192.168.1.6 dst=192.168.1.9 sport=32775 dport=22 [UNREPLIED] src=192.168.1.9 dst=192.168.1.6 sport=22 dport=32775 use=2 ", format.IPLegacy},
 		{"unknown  2 232 src=192.168.3.1 dst=224.0.0.251 packets=7 bytes=224 [UNREPLIED] src=224.0.0.251 dst=192.168.3.1 packets=0 bytes=0 mark=0 use=2", format.IPLegacy},
 		{"unknown  2 579 src=0.0.0.0 dst=224.0.0.1 [UNREPLIED] src=224.0.0.1 dst=0.0.0.0 mark=0 use=1", format.Conntrack},
+		// A protocol an older conntrack did not name, as ip_conntrack prints
+		// one it has no tracker for: the kernel's, unless a line is IPv6.
+		{"unknown  47 599 src=192.0.2.1 dst=192.0.2.2 src=192.0.2.2 dst=192.0.2.1 mark=0 use=1", format.IPLegacy},
+		{"unknown  47 599 src=192.0.2.1 dst=192.0.2.2 src=192.0.2.2 dst=192.0.2.1 mark=0 use=1\nunknown  33 9 src=192.0.2.1 dst=192.0.2.3 src=192.0.2.3 dst=192.0.2.1 mark=0 use=1\nunknown  47 599 src=2001:db8::1 dst=2001:db8::2 src=2001:db8::2 dst=2001:db8::1 mark=0 use=1", format.Conntrack},
 		{"    [NEW] tcp      6 120 SYN_SENT src=127.0.0.1 dst=127.0.0.1 sport=38868 dport=2121 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 sport=2121 dport=38868 helper=ftp", format.Conntrack},
 		{"conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\nudp      17 29 src=::1 dst=::2 sport=1 dport=2 [UNREPLIED] src=::2 dst=::1 sport=2 dport=1 mark=0 use=1", format.Conntrack},
 		{"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 mark=0 use=1 id=12", format.Conntrack},
