@@ -629,11 +629,16 @@ func TestReadWithError(t *testing.T) {
 		{strings.Repeat(strings.Join(lines, ""), 4), format.Auto},
 		{strings.Join(lines, ""), format.Auto},
 		{strings.Join(clines, ""), format.Conntrack},
+		{"", format.Auto},
+		{"", format.Conntrack},
 	} {
 		for _, opts := range [][]format.ScanOption{nil, {format.WithWorkers(2)}} {
 			sc, err := format.NewScanner(&dataErr{[]byte(tt.in), errors.New("disk on fire")}, format.Dialect{Format: tt.d}, opts...)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if _, err := sc.Detect(); tt.in == "" && (err == nil || err.Error() != "disk on fire") {
+				t.Errorf("%s, nothing read: Detect says %v, not the reader's error", tt.d, err)
 			}
 			n, last := 0, error(nil)
 			for _, err := range sc.Flows() {

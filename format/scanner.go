@@ -997,6 +997,10 @@ func (s *Scanner) detect() bool {
 	prefix = prefix[:end]
 	if len(prefix) == 0 {
 		s.twin = false
+		if s.rerr != nil && s.end == s.start {
+			s.err = s.rerr // nothing was read before it
+			return false
+		}
 		return true // empty input
 	}
 	f, err := Detect(prefix)
