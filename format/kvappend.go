@@ -137,6 +137,8 @@ func (d *dialect) incomplete(f *Flow) error {
 		return unprintable(d, missingL4(f)+", which the kernel always prints")
 	case d.lib && portsAlways(f.Proto) && lacksL4(f):
 		return unprintable(d, missingL4(f)+", which conntrack always prints for "+f.Proto.name())
+	case d.lib && unknownPorts(f) && !d.unnamed(f):
+		return unprintable(d, missingL4(f)+", which conntrack prints for every dccp flow")
 	case d.lib && lacksTCPState(f, !d.cache):
 		return unprintable(d, noTCPState(d.format))
 	}
@@ -222,6 +224,14 @@ func (d *dialect) unnamed(f *Flow) bool {
 		return f.Quirks&QuirkOldLibnfct != 0 && !d.cache && libUnnamed(f.Proto) && f.Fields&(FieldL4|FieldState) == 0
 	}
 	return f.Quirks&QuirkUnknownName != 0
+}
+
+// unknownPorts reports whether f is a DCCP flow whose ports conntrack did
+// not print, as its libnetfilter_conntrack had no name for DCCP: today's
+// conntrack prints them, which are not known, where it prints zeros for a
+// flow that the kernel tracks without ports.
+func unknownPorts(f *Flow) bool {
+	return f.Proto == DCCP && f.Quirks&QuirkOldLibnfct != 0 && !f.Has(FieldL4)
 }
 
 // libUnnamed reports whether conntrack printed p as "unknown" with an

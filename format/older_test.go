@@ -356,6 +356,11 @@ func TestOlderUnnamedProtocols(t *testing.T) {
 	if err := (&format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &gre); err != nil {
 		t.Fatal(err)
 	}
+	var dccp format.Flow
+	line = "unknown  33 299 src=192.0.2.11 dst=198.51.100.7 [UNREPLIED] src=198.51.100.7 dst=192.0.2.11 mark=0 use=1"
+	if err := (&format.Dialect{Format: format.Conntrack}).Parse([]byte(line), &dccp); err != nil {
+		t.Fatal(err)
+	}
 	withKeys := gre
 	withKeys.Fields |= format.FieldL4
 	withKeys.Orig.SrcPort, withKeys.Reply.DstPort = 0x1a2b, 0x1a2b
@@ -374,6 +379,15 @@ func TestOlderUnnamedProtocols(t *testing.T) {
 		{"to conntrackd, named", &gre, format.Conntrackd,
 			"gre      47 src=192.0.2.10 dst=198.51.100.9 src=198.51.100.9 dst=192.0.2.10 [ASSURED] mark=0 [active since 0s]\n"},
 		{"to the kernel's, which prints the keys", &gre, format.Proc, ""},
+		// Today's conntrack prints a DCCP flow's ports, zeros only where the
+		// kernel tracks it without them: those that library left out are
+		// not known.
+		{"DCCP to XML", &dccp, format.XML, ""},
+		{"DCCP to save", &dccp, format.Save, ""},
+		{"DCCP to conntrackd", &dccp, format.Conntrackd, ""},
+		{"DCCP to conntrackd's XML", &dccp, format.ConntrackdXML, ""},
+		{"DCCP to conntrack", &dccp, format.Conntrack,
+			"unknown  33 299 src=192.0.2.11 dst=198.51.100.7 [UNREPLIED] src=198.51.100.7 dst=192.0.2.11 mark=0 use=1\n"},
 	} {
 		got, err := (&format.Dialect{Format: c.to}).Append(nil, c.f)
 		if c.want == "" && !errors.Is(err, format.ErrUnprintable) || c.want != "" && (err != nil || string(got) != c.want) {

@@ -621,6 +621,9 @@ func xmlPrintable(fm Format, f *Flow) error {
 	if portsAlways(f.Proto) && lacksL4(f) {
 		return &printError{Format: fm, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.name()}
 	}
+	if unknownPorts(f) {
+		return &printError{Format: fm, Msg: missingL4(f) + ", which conntrack prints for every dccp flow"}
+	}
 	if lacksTCPState(f, fm != ConntrackdXML) {
 		return &printError{Format: fm, Msg: noTCPState(fm)}
 	}
