@@ -1144,8 +1144,10 @@ func (s *Scanner) fill() error {
 }
 
 // Detect detects the input's format, if the Scanner was given Auto, from
-// its first lines, and returns it. The iterators detect it on their first
-// step; Detect tells beforehand which of Flows, Expects and Stats to call.
+// its first lines, and returns it; given a format of flows, the format of
+// its producer's expectations where the first line is one (NewScanner).
+// The iterators detect it on their first step; Detect tells beforehand
+// which of Flows, Expects and Stats to call.
 func (s *Scanner) Detect() (Format, error) {
 	if (s.format == Auto || s.twin) && s.dec == nil && s.err == nil {
 		s.detect()
