@@ -236,9 +236,9 @@ func TestOutputInterrupted(t *testing.T) {
 	data := readFile(t, corpusProc)
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM} {
 		dir := t.TempDir()
-		cmd, stdin, stderr := writing(t, dir, `exec "$CTCONV" convert -o out.txt -`, data)
+		cmd, stdin, stderr := writing(t, dir, `GOTRACEBACK=all exec "$CTCONV" convert -o out.txt -`, data)
 		cmd.Process.Signal(sig)
-		cmd.Wait()
+		waitOrDump(t, cmd, stderr)
 		if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
 			t.Errorf("%v: exit %d (%v), want %d; stderr %.200q", sig, code, cmd.ProcessState, 128+int(sig), stderr.String())
 		}
@@ -297,6 +297,30 @@ func created(t *testing.T, cmd *exec.Cmd, dir string) {
 			cmd.Process.Kill()
 			t.Fatalf("%v: no file in %s after 20 s", cmd.Args, dir)
 		}
+	}
+}
+
+// waitOrDump waits for cmd, a Go program run with GOTRACEBACK=all; if it
+// has not ended after 20 s, it makes it print its goroutines (SIGABRT)
+// and fails t with them, rather than leave the test hanging.
+func waitOrDump(t *testing.T, cmd *exec.Cmd, stderr *strings.Builder) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Signal(syscall.SIGABRT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second): // not even that: stuck in the kernel
+			cmd.Process.Kill()
+			<-done
+		}
+		t.Fatalf("%v: still running 20 s after the signal; its goroutines:\n%s", cmd.Args, stderr.String())
 	}
 }
 
