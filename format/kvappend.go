@@ -248,10 +248,10 @@ func lacksTCPState(f *Flow, events bool) bool {
 	return f.Proto == TCP && !f.Has(FieldState) && !(events && f.Event != EventNone) && !f.Status.offloaded()
 }
 
-// noTCPState says why a TCP flow without its state does not print in d.
-func noTCPState(d Format) string {
+// noTCPState says why a TCP flow without its state does not print in fm.
+func noTCPState(fm Format) string {
 	by := "conntrack -L prints"
-	if d == Conntrackd || d == ConntrackdXML {
+	if fm == Conntrackd || fm == ConntrackdXML {
 		by = "conntrackd prints for every tcp flow (it shows no event type, which would excuse it)"
 	}
 	return "the flow has no TCP state (FieldState: its source did not print one, as an event may not), which " + by
