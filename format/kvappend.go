@@ -135,10 +135,8 @@ func (d *dialect) incomplete(f *Flow) error {
 		return unprintable(d, "a secctx or helper name with a space, which this format cannot show")
 	case !d.lib && lacksL4(f):
 		return unprintable(d, missingL4(f)+", which the kernel always prints")
-	case d.lib && portsAlways(f.Proto) && lacksL4(f):
+	case d.lib && (portsAlways(f.Proto) || unknownPorts(f) && !d.unnamed(f)) && lacksL4(f):
 		return unprintable(d, missingL4(f)+", which conntrack always prints for "+f.Proto.name())
-	case d.lib && unknownPorts(f) && !d.unnamed(f):
-		return unprintable(d, missingL4(f)+", which conntrack prints for every dccp flow")
 	case d.lib && lacksTCPState(f, !d.cache):
 		return unprintable(d, noTCPState(d.format))
 	}

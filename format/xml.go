@@ -618,11 +618,8 @@ func xmlPrintable(fm Format, f *Flow) error {
 	if f.Has(FieldState) && f.Proto.StateName(f.State) == "" {
 		return &printError{Format: fm, Msg: "state " + itoa(uint64(f.State)) + " is not a " + f.Proto.name() + " state"}
 	}
-	if portsAlways(f.Proto) && lacksL4(f) {
-		return &printError{Format: fm, Msg: "the flow has no ports (FieldL4: its source did not print them), which conntrack always prints for " + f.Proto.name()}
-	}
-	if unknownPorts(f) {
-		return &printError{Format: fm, Msg: missingL4(f) + ", which conntrack prints for every dccp flow"}
+	if (portsAlways(f.Proto) || unknownPorts(f)) && lacksL4(f) {
+		return &printError{Format: fm, Msg: missingL4(f) + ", which conntrack always prints for " + f.Proto.name()}
 	}
 	if lacksTCPState(f, fm != ConntrackdXML) {
 		return &printError{Format: fm, Msg: noTCPState(fm)}
