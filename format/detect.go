@@ -88,7 +88,10 @@ func saveLine(line []byte, commands ...string) bool {
 // more whole lines. Where several formats read the lines alike, the one
 // whose producer printed them more likely wins: a line the kernel and
 // conntrack print the same way is read as the kernel's when its use= count
-// includes the reader's own reference (2 and up), as /proc's do.
+// includes the reader's own reference (2 and up), as /proc's do. Lines of
+// conntrack's messages alone, which conntrack 2>&1 of an empty table or
+// of no events leaves, are conntrack's: its flows', or its expectations'
+// where the message speaks of them.
 func Detect(prefix []byte) (Format, error) {
 	candidates := []Format{Proc, Conntrack, IPLegacy, ProcExpect, ConntrackExpect, Conntrackd, ConntrackdExpect}
 	var score [numFormats]int
@@ -96,8 +99,9 @@ func Detect(prefix []byte) (Format, error) {
 	var e Expect
 	var p lineParser
 	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
-	v6 := false     // a line reads as an IPv6 flow
-	guessed := Auto // from the first line that looks like a record
+	var message []byte // conntrack's first, if no line is a record
+	v6 := false        // a line reads as an IPv6 flow
+	guessed := Auto    // from the first line that looks like a record
 	prefix = bytes.TrimPrefix(prefix, utf8BOM)
 	for len(prefix) > 0 && lines < detectLines {
 		from := prefix
@@ -105,6 +109,9 @@ func Detect(prefix []byte) (Format, error) {
 		prefix = rest
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if !meaningful(line) {
+			if i := conntrackMessage(line); i >= 0 && message == nil {
+				message = line[i:]
+			}
 			continue
 		}
 		// A record wrapped over lines is looked at whole, as the Scanner
@@ -206,6 +213,15 @@ func Detect(prefix []byte) (Format, error) {
 		// like a record, so that parsing it says what is wrong.
 		if guessed != Auto {
 			return guessed, nil
+		}
+		// No line looks like one: conntrack's message, which 2>&1 of an
+		// empty table or of no events leaves alone, says whose records
+		// there are none of.
+		if lines == 0 && message != nil {
+			if bytes.Contains(message, []byte("expectation")) {
+				return ConntrackExpect, nil
+			}
+			return Conntrack, nil
 		}
 		return Auto, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
 	}

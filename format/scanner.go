@@ -940,6 +940,16 @@ func (s *Scanner) place(perr *ParseError) {
 // at a record's first byte only: the Scanner asks it of every line.
 func blank(line []byte) bool { return len(skipBlanks(line)) == 0 }
 
+// allBlank reports whether every line of b is blank.
+func allBlank(b []byte) bool {
+	for line := range bytes.Lines(b) {
+		if !blank(bytes.TrimRight(line, "\r\n")) {
+			return false
+		}
+	}
+	return true
+}
+
 // asParseError returns err as a *ParseError, wrapping an error of another
 // kind from a Decoder.
 func asParseError(err error, line []byte) *ParseError {
@@ -995,13 +1005,13 @@ func (s *Scanner) detect() bool {
 	// not depend on how much more a read gave.
 	end, _ := detectPrefix(prefix, n)
 	prefix = prefix[:end]
-	if len(prefix) == 0 {
+	if allBlank(prefix) && (s.eof || s.rerr != nil) && len(prefix) == s.end-s.start {
 		s.twin = false
 		if s.rerr != nil && s.end == s.start {
 			s.err = s.rerr // nothing was read before it
 			return false
 		}
-		return true // empty input
+		return true // empty input, or blank lines only
 	}
 	f, err := Detect(prefix)
 	if s.twin {

@@ -199,6 +199,68 @@ func TestScannerEdges(t *testing.T) {
 	}
 }
 
+// TestScannerNoRecords reads captures that hold no record, as a person
+// makes them of an empty table: blank lines, or conntrack's message alone
+// (conntrack -L 2>&1, -L expect, -E stopped before any event). They read
+// as empty, or as conntrack's, with nothing lost: no error, every line
+// counted. testdata/empty has the captures of conntrack 1.4.7.
+func TestScannerNoRecords(t *testing.T) {
+	type noRecords struct {
+		in              string
+		given, want     format.Format
+		blank, messages int
+	}
+	var cases []noRecords
+	for _, c := range []noRecords{
+		{"\n", format.Auto, format.Auto, 1, 0},
+		{"\n \t\n\r\n", format.Auto, format.Auto, 3, 0},
+		{"conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n", format.Auto, format.Conntrack, 0, 1},
+		{"\nconntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n\n", format.Auto, format.Conntrack, 2, 1},
+		{"conntrack v1.4.7 (conntrack-tools): 0 expectations have been shown.\n", format.Auto, format.ConntrackExpect, 0, 1},
+		{"conntrack v1.4.7 (conntrack-tools): 0 expectations have been shown.\n", format.Conntrack, format.ConntrackExpect, 0, 1},
+		{"conntrack v1.4.7 (conntrack-tools): 0 flow events have been shown.\n", format.Conntrack, format.Conntrack, 0, 1},
+		{"conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n", format.XML, format.XML, 0, 1},
+	} {
+		cases = append(cases, c)
+	}
+	files, _ := filepath.Glob("../testdata/empty/*.txt")
+	if len(files) < 10 {
+		t.Fatalf("%d captures in testdata/empty", len(files))
+	}
+	for _, file := range files {
+		want := format.Conntrack
+		if strings.Contains(file, "expect") {
+			want = format.ConntrackExpect
+		}
+		cases = append(cases, noRecords{in: string(readFile(t, file)), given: format.Auto, want: want, messages: 1})
+	}
+	for _, c := range cases {
+		sc, err := format.NewScanner(strings.NewReader(c.in), format.Dialect{Format: c.given})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := sc.Detect()
+		if f != c.want || err != nil {
+			t.Errorf("%q from %v: Detect() = %v, %v; want %v", c.in, c.given, f, err, c.want)
+			continue
+		}
+		n := 0
+		if f.Expectations() {
+			for _, err = range sc.Expects() {
+				n++
+			}
+		} else {
+			for _, err = range sc.Flows() {
+				n++
+			}
+		}
+		if n != 0 || err != nil || sc.Blank() != c.blank || sc.Messages() != c.messages {
+			t.Errorf("%q from %v: %d records (last error %v), %d blank lines, %d messages; want 0, %d, %d",
+				c.in, c.given, n, err, sc.Blank(), sc.Messages(), c.blank, c.messages)
+		}
+	}
+}
+
 // TestScannerBlankLines checks that blank lines, which hold no record, are
 // skipped and counted in every text format: a table pasted with an empty
 // line before or after it reads as the table.
@@ -267,6 +329,14 @@ func TestDetect(t *testing.T) {
 		// the format, so that reading it says what is wrong.
 		{"      tcp      6 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 [OFFLOAD] mark=0 use=1\n", format.Conntrack},
 		{"for UDP\nudp      17 29 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 mark=0 use=1\n", format.Conntrack},
+		// conntrack 2>&1 of an empty table, or of no events: its message
+		// alone says whose records the capture holds, none.
+		{"conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n", format.Conntrack},
+		{"$ conntrack -E\n^Cconntrack v1.4.7 (conntrack-tools): 0 flow events have been shown.\n", format.Conntrack},
+		{"conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n", format.Conntrack},
+		{"conntrack v1.4.7 (conntrack-tools): 0 expectations have been shown.\n", format.ConntrackExpect},
+		{"\nconntrack v1.4.7 (conntrack-tools): 0 expectation events have been shown.\n", format.ConntrackExpect},
+		{"conntrack v1.4.7 (conntrack-tools): expectation table has been emptied.\n", format.ConntrackExpect},
 	} {
 		if got, err := format.Detect([]byte(c.text)); got != c.want || err != nil {
 			t.Errorf("Detect(%.40q) = %v, %v; want %v", c.text, got, err, c.want)
