@@ -99,7 +99,7 @@ func Detect(prefix []byte) (Format, error) {
 	var e Expect
 	var p lineParser
 	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
-	var message []byte // conntrack's first, if no line is a record
+	var message []byte // conntrack's first
 	v6 := false        // a line reads as an IPv6 flow
 	guessed := Auto    // from the first line that looks like a record
 	prefix = bytes.TrimPrefix(prefix, utf8BOM)
@@ -225,12 +225,18 @@ func Detect(prefix []byte) (Format, error) {
 		}
 		return Auto, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
 	}
-	// conntrack reads what ip_conntrack prints (and /proc without zone= as
-	// -o extended); the use= counts tell them apart.
-	if best == Conntrack && kernelUse > libUse {
-		for _, c := range []Format{Proc, IPLegacy} {
-			if score[c] == score[Conntrack] {
-				return c, nil
+	// conntrack prints lines as ip_conntrack does, and with -o extended as
+	// /proc does without zone=. Where they tie, conntrack's message says
+	// conntrack's, and else the use= counts tell them apart.
+	if (best == Conntrack || best == Proc || best == IPLegacy) && score[Conntrack] == score[best] {
+		switch {
+		case message != nil || libUse > kernelUse:
+			return Conntrack, nil
+		case kernelUse > libUse:
+			for _, c := range []Format{Proc, IPLegacy} {
+				if score[c] == score[best] {
+					return c, nil
+				}
 			}
 		}
 	}

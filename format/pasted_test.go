@@ -103,7 +103,7 @@ var pastedCorpus = []struct {
 	{file: "more/065-linux-sctp-2019-quoted-wrapped-E-invalid-octets.txt", f: format.Conntrack, rejected: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, undetected: true},
 	{file: "more/066-natlog-cpp-comments-timestamp-E-realigned.txt", f: format.Conntrack, rejected: []int{1, 2, 3, 5, 6, 8, 9, 10, 12, 13, 14, 15, 16, 17, 21, 22, 23, 25, 26, 27, 28, 29, 32, 35, 36, 37, 39, 40, 41, 42, 43}, undetected: true},
 	{file: "more/067-go-conntrack-xml-event-fixture-literal-backslash-n.txt", want: format.XML, rejected: []int{1}},
-	{file: "more/068-routerd-go-test-extended-mark-single-spaced-dump.txt", want: format.Proc, rejected: []int{2}},
+	{file: "more/068-routerd-go-test-extended-mark-single-spaced-dump.txt", want: format.Conntrack, rejected: []int{2}},
 	{file: "more/069-sbtest-python-fixture-L.txt", want: format.Conntrack},
 	{file: "more/070-insight-go-test-E-unpadded-and-negative-ports.txt", want: format.Conntrack, rejected: []int{5, 6, 7, 8}},
 	{file: "more/071-pve-go-test-proc-ipv6-full-form.txt", want: format.Proc, rejected: []int{3}},
@@ -111,7 +111,7 @@ var pastedCorpus = []struct {
 	{file: "more/073-python-connection-tracker-test-E-icmpv6.txt", want: format.Conntrack, rejected: []int{7, 8}},
 	{file: "more/074-vectra-go-test-proc-dns-table.txt", want: format.Proc},
 	{file: "more/075-fluentd-nfct-ruby-test-E-extended.txt", want: format.Conntrack},
-	{file: "more/076-zh-geektime-notes-L-extended-secctx.txt", want: format.Proc, rejected: []int{1, 6, 9, 12, 13, 14}},
+	{file: "more/076-zh-geektime-notes-L-extended-secctx.txt", want: format.Conntrack, rejected: []int{1, 6, 9, 12, 13, 14}},
 	{file: "more/077-conntrack-E-blog-destroy-wrapped-no-backslash.txt", want: format.Conntrack},
 	{file: "more/078-es-nftables-course-L-indented-list.txt", want: format.Conntrack},
 	{file: "more/079-nft-lab-dnat-L-secctx-after-summary.txt", want: format.Conntrack, rejected: []int{1, 2}},
@@ -128,7 +128,7 @@ var pastedCorpus = []struct {
 	// Line 3, a Keenetic [FASTNAT] row without its timeout, is likely the
 	// fixture author's: the captures of 037 keep it.
 	{file: "more/090-keenetic-connections-go-test-proc-fastnat-vendor.txt", want: format.Proc, rejected: []int{3}},
-	{file: "more/091-go-device-peers-test-L-extended-acct-ipv6.txt", want: format.Proc, rejected: []int{2, 3}},
+	{file: "more/091-go-device-peers-test-L-extended-acct-ipv6.txt", want: format.Conntrack, rejected: []int{2, 3}},
 	{file: "more/092-kano-engine-zh-shell-fixture-proc-no-zone.txt", want: format.Proc},
 	{file: "more/093-kano-engine-zh-shell-fixture-proc-packets-without-bytes.txt", want: format.Proc, rejected: []int{1, 2}},
 	{file: "more/094-python-ipv6-policy-test-L-extended-offload-no-mark.txt", want: format.Conntrack},

@@ -329,6 +329,14 @@ func TestDetect(t *testing.T) {
 		// the format, so that reading it says what is wrong.
 		{"      tcp      6 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 [OFFLOAD] mark=0 use=1\n", format.Conntrack},
 		{"for UDP\nudp      17 29 src=x.x.x.x dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=x.x.x.x sport=2 dport=1 mark=0 use=1\n", format.Conntrack},
+		// conntrack -o extended prints /proc's line without zone=, and
+		// ip_conntrack's without the family: use=1 says conntrack's, and
+		// so does its message (conntrack -G prints use=2).
+		{"ipv4     2 tcp      6 90 ESTABLISHED src=10.0.0.1 dst=10.0.1.1 sport=1001 dport=80 [UNREPLIED] src=10.0.1.1 dst=10.0.0.1 sport=80 dport=1001 [ASSURED] mark=0 use=1\n", format.Conntrack},
+		{"ipv4     2 tcp      6 90 ESTABLISHED src=10.0.0.1 dst=10.0.1.1 sport=1001 dport=80 [UNREPLIED] src=10.0.1.1 dst=10.0.0.1 sport=80 dport=1001 [ASSURED] mark=0 use=2\n", format.Proc},
+		{"conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\nipv4     2 tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.1.1 sport=1001 dport=80 [UNREPLIED] src=10.0.1.1 dst=10.0.0.1 sport=80 dport=1001 [ASSURED] mark=0 use=2\n", format.Conntrack},
+		{"conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\ntcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.1.1 sport=1001 dport=80 [UNREPLIED] src=10.0.1.1 dst=10.0.0.1 sport=80 dport=1001 [ASSURED] mark=0 use=2\n", format.Conntrack},
+		{"tcp      6 99 ESTABLISHED src=10.0.0.1 dst=10.0.1.1 sport=1001 dport=80 [UNREPLIED] src=10.0.1.1 dst=10.0.0.1 sport=80 dport=1001 [ASSURED] mark=0 use=2\n", format.IPLegacy},
 		// conntrack 2>&1 of an empty table, or of no events: its message
 		// alone says whose records the capture holds, none.
 		{"conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n", format.Conntrack},
