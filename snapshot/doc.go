@@ -22,6 +22,6 @@
 // Close releases them.
 //
 // Open reads a capture in any format ctconv knows: text, JSON Lines or a
-// snapshot file, compressed with gzip or zstd or not. NewDiff compares two
+// snapshot file, compressed with gzip, zstd or bzip2 or not. NewDiff compares two
 // captures: the flows added, removed, and changed field by field.
 package snapshot

@@ -22,3 +22,14 @@ func (e *OptionError) Error() string {
 	}
 	return s
 }
+
+// A CompressionError says that Open knows an input to be compressed with
+// a compression that it does not read, or to be an archive.
+type CompressionError struct {
+	Compression string // "xz", "lz4" or "zip"
+	Command     string // that decompresses the input to its standard output: "xz -dc"
+}
+
+func (e *CompressionError) Error() string {
+	return e.Compression + ": ctconv reads inputs compressed with gzip, zstd or bzip2, not " + e.Compression + ": decompress it first, with " + e.Command
+}

@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bufio"
 	"bytes"
+	"compress/bzip2"
 	"errors"
 	"fmt"
 	"io"
@@ -109,9 +110,10 @@ type Input struct {
 	netns       string // SetNetns's
 }
 
-// Open opens a capture for reading. A capture compressed with gzip or zstd
-// is decompressed as it is read, whatever the encoding; zstd with a window
-// of up to MaxZstdWindow. Given
+// Open opens a capture for reading. A capture compressed with gzip, zstd
+// or bzip2 is decompressed as it is read, whatever the encoding; zstd with
+// a window of up to MaxZstdWindow. One compressed with xz or lz4, or in a
+// zip archive, is a *CompressionError. Given
 // Text(format.Auto), Open detects the encoding from the first bytes, and a
 // text format from the first lines. A text input is read with text's
 // Location and Strict (its format is from's); the scan options apply to
@@ -132,23 +134,24 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		br = bufio.NewReaderSize(r, 64<<10)
 	}
 	in := &Input{}
-	switch b, _ := br.Peek(4); {
-	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, decompressor{name: "gzip"}.named(err)
+	b, _ := br.Peek(6)
+	for _, c := range compressions {
+		if !c.is(b) {
+			continue
 		}
-		in.compression, in.closers = "gzip", append(in.closers, func() { zr.Close() })
-		br = bufio.NewReaderSize(decompressor{zr, "gzip"}, 64<<10)
-	case isZstd(b):
-		// A stream's memory is its window, which the decoder keeps.
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(MaxZstdWindow),
-			zstd.WithDecoderMaxMemory(MaxZstdWindow))
-		if err != nil {
-			return nil, err
+		if c.open == nil {
+			return nil, &CompressionError{Compression: c.name, Command: c.command}
 		}
-		in.compression, in.closers = "zstd", append(in.closers, zr.Close)
-		br = bufio.NewReaderSize(decompressor{zr, "zstd"}, 64<<10)
+		zr, closer, err := c.open(br)
+		if err != nil {
+			return nil, decompressor{name: c.name}.named(err)
+		}
+		in.compression = c.name
+		if closer != nil {
+			in.closers = append(in.closers, closer)
+		}
+		br = bufio.NewReaderSize(decompressor{zr, c.name}, 64<<10)
+		break
 	}
 	if from.IsAuto() {
 		from = sniff(br)
@@ -257,10 +260,51 @@ const MaxZstdWindow = 128 << 20
 var ErrZstdWindow = errors.New("zstd: the input needs a window larger than 128 MiB, the most ctconv reads " +
 	"(as zstd -d without --memory): decompress it first, with zstd -d --long=31")
 
+// compressions are the compressions and archives that Open knows by an
+// input's first bytes (is): those it decompresses as it reads (open, which
+// returns the decompressed stream and what releases it, if anything), and
+// those it names in a *CompressionError, with the command that
+// decompresses them.
+var compressions = []struct {
+	name    string
+	is      func(b []byte) bool
+	open    func(r io.Reader) (io.Reader, func(), error)
+	command string
+}{
+	{name: "gzip", is: magic("\x1f\x8b"), open: func(r io.Reader) (io.Reader, func(), error) {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, func() { zr.Close() }, nil
+	}},
+	{name: "zstd", is: isZstd, open: func(r io.Reader) (io.Reader, func(), error) {
+		// A stream's memory is its window, which the decoder keeps.
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(MaxZstdWindow),
+			zstd.WithDecoderMaxMemory(MaxZstdWindow))
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, zr.Close, nil
+	}},
+	// bzip2's blocks are of at most 900 kB, and so is its memory.
+	{name: "bzip2", is: func(b []byte) bool { return len(b) >= 4 && string(b[:3]) == "BZh" && b[3] >= '1' && b[3] <= '9' },
+		open: func(r io.Reader) (io.Reader, func(), error) { return bzip2.NewReader(r), nil, nil }},
+	// xz's dictionary, of the size its stream says, may take gigabytes.
+	{name: "xz", is: magic("\xfd7zXZ\x00"), command: "xz -dc"},
+	{name: "lz4", is: magic("\x04\x22\x4d\x18"), command: "lz4 -dc"},
+	{name: "zip", is: magic("PK\x03\x04"), command: "unzip -p"},
+}
+
+// magic returns a test of whether an input starts with m.
+func magic(m string) func(b []byte) bool {
+	return func(b []byte) bool { return bytes.HasPrefix(b, []byte(m)) }
+}
+
 // isZstd reports whether b starts a zstd stream: a frame, or a skippable
 // frame, which pzstd writes before each frame.
 func isZstd(b []byte) bool {
-	return string(b) == "\x28\xb5\x2f\xfd" || len(b) == 4 && b[0]&0xf0 == 0x50 && string(b[1:]) == "\x2a\x4d\x18"
+	return len(b) >= 4 && (string(b[:4]) == "\x28\xb5\x2f\xfd" || b[0]&0xf0 == 0x50 && string(b[1:4]) == "\x2a\x4d\x18")
 }
 
 // decompressor names the compression in the errors of its reader.
@@ -281,10 +325,10 @@ func (d decompressor) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// named prefixes err with the compression's name, unless it has it
-// already, as compress/gzip's ErrHeader and ErrChecksum have.
+// named prefixes err with the compression's name, unless it starts with
+// it already, as gzip's ErrHeader and bzip2's errors do.
 func (d decompressor) named(err error) error {
-	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) {
+	if strings.HasPrefix(err.Error(), d.name) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", d.name, err)
@@ -556,8 +600,8 @@ func (in *Input) Expectations() bool { return in.expect }
 // Stats reads, not flows.
 func (in *Input) Statistics() bool { return in.stats }
 
-// Compression returns "gzip" or "zstd" for a compressed input, which Open
-// recognised by its magic bytes, "" otherwise.
+// Compression returns "gzip", "zstd" or "bzip2" for a compressed input,
+// which Open recognised by its magic bytes, "" otherwise.
 func (in *Input) Compression() string { return in.compression }
 
 // Header returns the header of a snapshot file, and whether the input is

@@ -23,8 +23,10 @@ import (
 
 var addrCmp = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 
-// TestOpenCompressed opens captures compressed with gzip and zstd, and a
-// compressed snapshot: each reads as the capture itself does.
+// TestOpenCompressed opens captures compressed with gzip, zstd and bzip2
+// (bzip2 -c of the capture), and a compressed snapshot: each reads as the
+// capture itself does. A compression or archive that Open knows but does
+// not read is a *CompressionError that names it.
 func TestOpenCompressed(t *testing.T) {
 	data, _ := os.ReadFile("../testdata/corpus/conntrack-L-extended-id.txt")
 	snap, _ := snapshotOf(t, data)
@@ -38,6 +40,10 @@ func TestOpenCompressed(t *testing.T) {
 	zs := func(b []byte) []byte {
 		w, _ := zstd.NewWriter(nil)
 		return w.EncodeAll(b, nil)
+	}
+	bz2, err := os.ReadFile("testdata/conntrack-L-extended-id.txt.bz2")
+	if err != nil {
+		t.Fatal(err)
 	}
 	read := func(b []byte) ([]format.Flow, *snapshot.Input, error) {
 		in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
@@ -65,6 +71,7 @@ func TestOpenCompressed(t *testing.T) {
 		{"gzip", "gzip", "conntrack", gz(data)},
 		{"zstd", "zstd", "conntrack", zs(data)},
 		{"gzip of a snapshot", "gzip", "snapshot", gz(snap)},
+		{"bzip2", "bzip2", "conntrack", bz2},
 	} {
 		got, in, err := read(c.data)
 		if err != nil {
@@ -78,9 +85,18 @@ func TestOpenCompressed(t *testing.T) {
 			t.Errorf("%s: flows differ:\n%s", c.name, d)
 		}
 	}
-	cut := gz(data)
-	if _, _, err := read(cut[:len(cut)/2]); err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
-		t.Errorf("a cut gzip file: %v", err)
+	for name, cut := range map[string][]byte{"gzip": gz(data), "bzip2": bz2} {
+		if _, _, err := read(cut[:len(cut)/2]); err == nil || !strings.HasPrefix(err.Error(), name) || !strings.HasSuffix(err.Error(), "(a cut or damaged file?)") {
+			t.Errorf("a cut %s file: %v", name, err)
+		}
+	}
+	for _, c := range []struct{ name, magic string }{
+		{"xz", "\xfd7zXZ\x00\x00\x04"}, {"lz4", "\x04\x22\x4d\x18\x64\x40"}, {"zip", "PK\x03\x04\x14\x00"},
+	} {
+		var ce *snapshot.CompressionError
+		if _, _, err := read(append([]byte(c.magic), data...)); !errors.As(err, &ce) || ce.Compression != c.name {
+			t.Errorf("%s: %v (%T), want a CompressionError", c.name, err, err)
+		}
 	}
 }
 

@@ -10,18 +10,52 @@ import (
 	"testing"
 )
 
-// zstdTool returns the path of a zstd tool, skipping the test without it
-// (CTCONV_LIVE=1, as in CI, makes that a failure).
-func zstdTool(t *testing.T, name string) string {
+// tool returns the path of a compression tool of Debian's package pkg,
+// skipping the test without it (CTCONV_LIVE=1, as in CI, makes that a
+// failure).
+func tool(t *testing.T, name, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CTCONV_LIVE") == "1" {
-			t.Fatalf("no %s: apt-get install zstd", name)
+			t.Fatalf("no %s: apt-get install %s", name, pkg)
 		}
-		t.Skipf("no %s (apt-get install zstd)", name)
+		t.Skipf("no %s (apt-get install %s)", name, pkg)
 	}
 	return path
+}
+
+// TestCompressionTools reads a capture as bzip2 writes it, and names the
+// compressions and archive that ctconv does not read, with the command
+// that decompresses each, as xz, lz4 and zip write them.
+func TestCompressionTools(t *testing.T) {
+	t.Parallel()
+	data := readFile(t, "../../testdata/corpus/conntrack-L.txt")
+	want := fmt.Sprintf("<stdin>: conntrack, %d flows, 0 bad lines\n", bytes.Count(data, []byte("\n")))
+	for _, c := range []struct {
+		tool, pkg string
+		args      []string
+		err       string // what ctconv check says, if it does not read it
+	}{
+		{"bzip2", "bzip2", []string{"-c"}, ""},
+		{"xz", "xz-utils", []string{"-c"}, "xz: ctconv reads inputs compressed with gzip, zstd or bzip2, not xz: decompress it first, with xz -dc"},
+		{"lz4", "lz4", []string{"-c"}, "with lz4 -dc"},
+		{"zip", "zip", []string{"-q", "-", "-"}, "with unzip -p"},
+	} {
+		cmd := exec.Command(tool(t, c.tool, c.pkg), c.args...)
+		cmd.Stdin = bytes.NewReader(data)
+		compressed, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s %v: %v", c.tool, c.args, err)
+		}
+		code, out, errs := ctconv(t, string(compressed), "check", "-")
+		switch {
+		case c.err == "" && (code != 0 || out != want):
+			t.Errorf("%s: exit %d, %q, stderr %q", c.tool, code, out, errs)
+		case c.err != "" && (code != 1 || !strings.Contains(errs, c.err)):
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", c.tool, code, errs, c.err)
+		}
+	}
 }
 
 // TestZstdTool reads what zstd and pzstd write through a pipe, where
@@ -30,7 +64,7 @@ func zstdTool(t *testing.T, name string) string {
 // that is refused with the limit and the way around it, not as damage.
 func TestZstdTool(t *testing.T) {
 	t.Parallel()
-	zstd, pzstd := zstdTool(t, "zstd"), zstdTool(t, "pzstd")
+	zstd, pzstd := tool(t, "zstd", "zstd"), tool(t, "pzstd", "zstd")
 	data := readFile(t, "../../testdata/corpus/conntrack-L.txt")
 	want := fmt.Sprintf("<stdin>: conntrack, %d flows, 0 bad lines\n", bytes.Count(data, []byte("\n")))
 	for _, c := range []struct {
@@ -70,7 +104,7 @@ func TestZstdLongMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("256 MiB of text")
 	}
-	zstd := zstdTool(t, "zstd")
+	zstd := tool(t, "zstd", "zstd")
 	gnuTime, err := exec.LookPath("/usr/bin/time")
 	if err != nil {
 		t.Skip("no /usr/bin/time (apt-get install time)")

@@ -1,0 +1,103 @@
+package fuzz
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/snapshot"
+)
+
+// FuzzOpen opens inputs as ctconv opens a file, compressed or not, and
+// reads their records: nothing panics, and an input read as it is reads
+// the same, record for record and error for error, compressed with gzip
+// and with zstd. The seeds are captures, plain and compressed with gzip,
+// zstd and bzip2.
+func FuzzOpen(f *testing.F) {
+	for _, file := range []string{"proc.txt", "conntrack-L-extended-id.txt", "xml-L.txt", "conntrack-expect-L.txt"} {
+		data, _ := os.ReadFile("../testdata/corpus/" + file)
+		lines := bytes.SplitAfterN(data, []byte("\n"), 5)
+		head := bytes.Join(lines[:len(lines)-1], nil)
+		f.Add(head)
+		f.Add(gzipped(head))
+		f.Add(zstded(head))
+	}
+	for _, file := range []string{"../snapshot/testdata/conntrack-L-extended-id.txt.bz2", "../testdata/stats/conntrack-S.txt", "../testdata/empty/conntrack-L.txt"} {
+		data, _ := os.ReadFile(file)
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, got := opened(data)
+		if in == nil || in.Compression() != "" {
+			return
+		}
+		for name, compressed := range map[string][]byte{"gzip": gzipped(data), "zstd": zstded(data)} {
+			cin, read := opened(compressed)
+			if !slices.Equal(read, got) {
+				t.Fatalf("compressed with %s, the input reads\n%q\nand as it is\n%q", name, read, got)
+			}
+			if cin.Compression() != name {
+				t.Fatalf("compressed with %s, the input's compression is %q", name, cin.Compression())
+			}
+		}
+	})
+}
+
+// opened opens data as ctconv opens a file and returns the Input, nil if
+// it did not open, and what reading it gave: each record, or error, as
+// text, up to the error that ended the records, or Open's.
+func opened(data []byte) (*snapshot.Input, []string) {
+	in, err := snapshot.Open(bytes.NewReader(data), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC}, format.WithMaxLine(1024))
+	if err != nil {
+		return nil, []string{"open: " + err.Error()}
+	}
+	defer in.Close()
+	switch {
+	case in.Statistics():
+		return in, texts(in.Stats())
+	case in.Expectations():
+		return in, texts(in.Expects())
+	}
+	return in, texts(in.Flows())
+}
+
+// texts returns the records of seq, and its errors, as text, up to an
+// error that is not a line's.
+func texts[T any](seq iter.Seq2[*T, error]) []string {
+	var all []string
+	for r, err := range seq {
+		if err != nil {
+			all = append(all, "error: "+err.Error())
+			var pe *format.ParseError
+			if !errors.As(err, &pe) {
+				break
+			}
+			continue
+		}
+		all = append(all, fmt.Sprint(r))
+	}
+	return all
+}
+
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func zstded(b []byte) []byte {
+	w, _ := zstd.NewWriter(nil)
+	defer w.Close()
+	return w.EncodeAll(b, nil)
+}
