@@ -754,7 +754,7 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		writeOpenMetrics(bw, s, counters)
 	default:
 		if !s.noFlows {
-			printStats(bw, s)
+			printStats(bw, s, *top)
 		}
 		counters.print(bw)
 	}
@@ -825,7 +825,17 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 	return nil
 }
 
-func printStats(w io.Writer, s *stats) {
+// joined returns a line's parts, "none" if there are none.
+func joined(parts []string) string {
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// printStats prints s as text, with its top lists unless top, their
+// length, is 0.
+func printStats(w io.Writer, s *stats, top int) {
 	line := func(title string, m map[string]int) {
 		keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
 			if c := cmp.Compare(m[b], m[a]); c != 0 {
@@ -837,7 +847,7 @@ func printStats(w io.Writer, s *stats) {
 		for _, k := range keys {
 			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 		}
-		fmt.Fprintf(w, "%-22s %s\n", title, strings.Join(parts, ", "))
+		fmt.Fprintf(w, "%-22s %s\n", title, joined(parts))
 	}
 	fmt.Fprintf(w, "%-22s %d\n", "flows", s.Flows)
 	line("families", s.Families)
@@ -853,11 +863,14 @@ func printStats(w io.Writer, s *stats) {
 		fmt.Fprintf(w, "%-22s original %d, reply %d\n", "bytes", s.Bytes.Orig, s.Bytes.Reply)
 	}
 	for _, l := range topLists {
+		if top == 0 {
+			break
+		}
 		var parts []string
 		for _, e := range s.Top[l.key] {
 			parts = append(parts, fmt.Sprintf("%s %d", e.Value, e.Flows))
 		}
-		fmt.Fprintf(w, "%-22s %s\n", "top "+l.title, strings.Join(parts, ", "))
+		fmt.Fprintf(w, "%-22s %s\n", "top "+l.title, joined(parts))
 	}
 	if s.Table != nil {
 		fmt.Fprintf(w, "%-22s %d of %d (%.1f%%)\n", "table", s.Flows, s.Table.Max, 100*s.Table.Share)

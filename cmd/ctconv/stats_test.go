@@ -198,3 +198,27 @@ func TestPortCounts(t *testing.T) {
 	}
 	check("merged", &a, want[0])
 }
+
+// TestStatsEmpty summarises captures of an empty table: every line says
+// what it counts, "none" where there is nothing to list, and no line ends
+// in a blank; --top 0 leaves the top lists out.
+func TestStatsEmpty(t *testing.T) {
+	for _, file := range []string{"../../testdata/empty/conntrack-L.txt", corpusProc} {
+		code, out, errs := ctconv(t, "", "stats", file)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", file, code, errs)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if strings.TrimRight(line, " ") != line || len(strings.Fields(line)) < 2 {
+				t.Errorf("%s: line %q", file, line)
+			}
+		}
+		if empty := strings.Contains(file, "empty"); empty != strings.Contains(out, "\nfamilies               none\n") {
+			t.Errorf("%s:\n%s", file, out)
+		}
+	}
+	// --top 0 asks for no top lists, which are left out, not said to be empty.
+	if _, out, _ := ctconv(t, "", "stats", "--top", "0", corpusProc); strings.Contains(out, "top ") {
+		t.Errorf("--top 0:\n%s", out)
+	}
+}
