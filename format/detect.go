@@ -93,12 +93,20 @@ func saveLine(line []byte, commands ...string) bool {
 // of no events leaves, are conntrack's: its flows', or its expectations'
 // where the message speaks of them.
 func Detect(prefix []byte) (Format, error) {
+	f, _, err := detect(prefix)
+	return f, err
+}
+
+// detect is Detect, and reports whether the lines say their format
+// whatever lines come after them: they are conntrack's events, or their
+// first line says it (XML of events, save, restore, the counters).
+func detect(prefix []byte) (Format, bool, error) {
 	candidates := []Format{Proc, Conntrack, IPLegacy, ProcExpect, ConntrackExpect, Conntrackd, ConntrackdExpect}
 	var score [numFormats]int
 	var f Flow
 	var e Expect
 	var p lineParser
-	lines, kernelUse, libUse, expecting := 0, 0, 0, 0
+	lines, kernelUse, libUse, expecting, events := 0, 0, 0, 0, 0
 	var message []byte // conntrack's first
 	v6 := false        // a line reads as an IPv6 flow
 	guessed := Auto    // from the first line that looks like a record
@@ -143,17 +151,17 @@ func Detect(prefix []byte) (Format, error) {
 				k := xmlKind(from)
 				if p.Format = k.conntrackd(); bytes.HasPrefix(t, []byte("<flow>")) &&
 					(k == XML && p.Parse(t, &f) == nil || k == XMLExpect && p.ParseExpect(t, &e) == nil) {
-					return p.Format, nil
+					return p.Format, true, nil
 				}
-				return k, nil
+				return k, bytes.Contains(from, []byte(` type="`)), nil // of events: conntrack -E -o xml
 			case saveLine(t, "-A", "-U", "-D"):
-				return Save, nil
+				return Save, true, nil
 			case saveLine(t, "-I"):
-				return Restore, nil
+				return Restore, true, nil
 			case bytes.HasPrefix(t, []byte("cpu=")) || isDigits(t) || listLine(t) || len(bytes.Fields(t)) == 2 && statName(bytes.Fields(t)[0]):
-				return ConntrackStats, nil // conntrack -S, -C, and older conntrack -S
+				return ConntrackStats, true, nil // conntrack -S, -C, and older conntrack -S
 			case bytes.HasPrefix(t, []byte("entries ")) && len(bytes.Fields(t)) > 2:
-				return ProcStats, nil
+				return ProcStats, true, nil
 			}
 		}
 		lines++
@@ -171,6 +179,9 @@ func Detect(prefix []byte) (Format, error) {
 					if e.Quirks&QuirkExpecting != 0 {
 						expecting++
 					}
+					if c == ConntrackExpect && e.Event != EventNone {
+						events++
+					}
 				}
 				continue
 			}
@@ -178,6 +189,9 @@ func Detect(prefix []byte) (Format, error) {
 				continue
 			}
 			v6 = v6 || f.Family == IPv6
+			if c == Conntrack && f.Event != EventNone {
+				events++
+			}
 			// A line with tokens the format lacks counts half, as does
 			// conntrack's line of a protocol that an older library did not
 			// name: the kernel prints it alike where it lacks the tracker.
@@ -212,18 +226,18 @@ func Detect(prefix []byte) (Format, error) {
 		// No line reads in any format: guess from the first that looks
 		// like a record, so that parsing it says what is wrong.
 		if guessed != Auto {
-			return guessed, nil
+			return guessed, false, nil
 		}
 		// No line looks like one: conntrack's message, which 2>&1 of an
 		// empty table or of no events leaves alone, says whose records
 		// there are none of.
 		if lines == 0 && message != nil {
 			if bytes.Contains(message, []byte("expectation")) {
-				return ConntrackExpect, nil
+				return ConntrackExpect, false, nil
 			}
-			return Conntrack, nil
+			return Conntrack, false, nil
 		}
-		return Auto, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
+		return Auto, false, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
 	}
 	// conntrack prints lines as ip_conntrack does, and with -o extended as
 	// /proc does without zone=. Where they tie, conntrack's message says
@@ -231,16 +245,16 @@ func Detect(prefix []byte) (Format, error) {
 	if (best == Conntrack || best == Proc || best == IPLegacy) && score[Conntrack] == score[best] {
 		switch {
 		case message != nil || libUse > kernelUse:
-			return Conntrack, nil
+			return Conntrack, false, nil
 		case kernelUse > libUse:
 			for _, c := range []Format{Proc, IPLegacy} {
 				if score[c] == score[best] {
-					return c, nil
+					return c, false, nil
 				}
 			}
 		}
 	}
-	return best, nil
+	return best, (best == Conntrack || best == ConntrackExpect) && events == lines, nil
 }
 
 // guess returns the format a line looks like from its first bytes.

@@ -400,7 +400,7 @@ func (s *Scanner) nextItem() (*batch, *item) {
 	p := s.par
 	for {
 		if p.cur == nil {
-			b := p.wait(p.next)
+			b := p.wait(p.next, s.idle)
 			if p.each != nil {
 				p.base, p.text = b.base, append(p.text[:0], b.baseText...)
 				if v := p.turns.panicked(); v != nil {
@@ -469,11 +469,21 @@ func (b *batch) bytes(t span) []byte {
 }
 
 // wait returns the batch at its place in the loop's order once it is
-// parsed.
-func (p *par) wait(loop int) *batch {
+// parsed; before it waits for a stream's, it calls idle, if not nil.
+func (p *par) wait(loop int, idle func()) *batch {
 	at := &p.ready[loop%len(p.ready)]
 	for *at == nil {
-		b := <-p.done
+		var b *batch
+		select {
+		case b = <-p.done:
+		default:
+			// Not parsed yet: of a stream, the reader may wait for more
+			// (WithIdle).
+			if idle != nil && p.file == nil {
+				idle()
+			}
+			b = <-p.done
+		}
 		p.ready[b.loop%len(p.ready)] = b
 	}
 	b := *at
@@ -761,11 +771,13 @@ func (c *chunker) openCut(buf []byte) int {
 // ends reports whether prev, a line without its newline, goes on on no
 // line after it: it ends with no backslash, holds no conntrack message
 // that cut a record, and in XML documents ends a <flow>, for a record
-// may span lines there.
+// may span lines there; an event's <flow> of conntrack -E -o xml may have
+// " [USERSPACE] portid=N" after it, with no element.
 func (c *chunker) ends(prev []byte) bool {
 	prev = bytes.TrimSuffix(prev, []byte("\r"))
 	if c.format.root() != "" {
-		return bytes.HasSuffix(bytes.TrimRight(prev, " \t"), []byte("</flow>"))
+		i := bytes.LastIndex(prev, []byte("</flow>"))
+		return i >= 0 && bytes.IndexByte(prev[i+len("</flow>"):], '<') < 0
 	}
 	return continuation(prev) < 0 && conntrackMessage(prev) < 0
 }
@@ -1014,7 +1026,7 @@ func (s *Scanner) stopEach() {
 		at++
 	}
 	for ; at < p.sent(); at++ {
-		p.wait(at)
+		p.wait(at, nil)
 	}
 	p.over, p.ready, p.cur, p.rd = true, nil, nil, chunker{}
 }
@@ -1032,7 +1044,7 @@ func (s *Scanner) alone(b *batch) {
 		}
 		// The batches after b, none quiet, come to the loop in order.
 		for at := b.loop + 1; at < p.sent(); at++ {
-			if b := p.wait(at); c.at == nil {
+			if b := p.wait(at, nil); c.at == nil {
 				rest = append(rest, b.buf...)
 			}
 		}

@@ -39,6 +39,7 @@ type Scanner struct {
 	twin    bool
 	name    string
 	maxLine int
+	idle    func() // WithIdle's
 
 	buf        []byte
 	start, end int // unread bytes are buf[start:end]
@@ -132,6 +133,18 @@ func WithDecoder(flow func(line []byte, f *Flow) error, expect func(line []byte,
 type decoder struct {
 	flow   func(line []byte, f *Flow) error
 	expect func(line []byte, e *Expect) error
+}
+
+// WithIdle makes the Scanner call idle, on the goroutine of the loop over
+// its records, when it has handed out the records of all it has read and
+// is about to wait for an input that paused: a pipe, a socket, a terminal
+// whose last read gave less than asked, as conntrack -E gives its events.
+// A loop that hands records on in batches hands on what it has there, and
+// one that writes them to a buffer flushes it, so that the records of a
+// live stream come out as they come in, not when more come. A file, which
+// does not pause, is read without idle calls.
+func WithIdle(idle func()) ScanOption {
+	return func(s *Scanner) error { s.idle = idle; return nil }
 }
 
 // WithMaxLine sets the longest line, in bytes without its newline, that the
@@ -982,15 +995,24 @@ func (s *Scanner) bad(perr *ParseError) {
 func (s *Scanner) detect() bool {
 	// Wait for as many lines as Detect looks at, so that the answer does not
 	// depend on how the reader splits the stream; given a format of flows,
-	// for the first, which tells them from expectations, so that a live
-	// stream's first record is not held back.
+	// for the first, which tells them from expectations. An input that
+	// paused after whole lines, as a live stream does between its records,
+	// is detected from those where they say their format whatever comes
+	// after (conntrack -E's events do), so that its first records are not
+	// held back until more come.
 	n := detectLines
 	if s.twin {
 		n = 1
 	}
 	for !s.eof && s.end-s.start < detectBytes {
-		if _, lines := detectPrefix(s.buf[s.start:s.end], n); lines == n {
+		end, lines := detectPrefix(s.buf[s.start:s.end], n)
+		if lines == n {
 			break
+		}
+		if lines > 0 && s.paused() {
+			if _, sure, _ := detect(s.buf[s.start : s.start+end]); sure {
+				break
+			}
 		}
 		if err := s.fill(); err != nil {
 			s.rerr = err // for the reading to meet, after the lines before
@@ -1116,6 +1138,12 @@ func (s *Scanner) readLine() ([]byte, error) {
 	}
 }
 
+// paused reports whether the input may pause after the bytes read: the
+// last Read gave less than asked, and they end with a line.
+func (s *Scanner) paused() bool {
+	return s.short && s.end > s.start && s.buf[s.end-1] == '\n'
+}
+
 // fill reads more input into the buffer. A reader's error that came with
 // bytes is the next fill's, so that the bytes are read first.
 func (s *Scanner) fill() error {
@@ -1130,6 +1158,9 @@ func (s *Scanner) fill() error {
 		nb := make([]byte, max(want, min(2*len(s.buf), s.maxLine+1+readSize)))
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
+	}
+	if s.short && s.idle != nil {
+		s.idle()
 	}
 	for range 100 {
 		n, err := s.r.Read(s.buf[s.end:])
