@@ -108,6 +108,7 @@ type Input struct {
 	compression string
 	closers     []func()
 	netns       string // SetNetns's
+	idle        func() // what the Scanner of text or JSON calls where the input paused (format.WithIdle)
 }
 
 // Open opens a capture for reading. A capture compressed with gzip, zstd
@@ -181,7 +182,7 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 			lr.statsDec = &statsDecoder{}
 			dec = lr.statsDec
 		}
-		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec.DecodeFlow, dec.DecodeExpect)}, opts...)
+		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec.DecodeFlow, dec.DecodeExpect), format.WithIdle(in.idled)}, opts...)
 		if lr.sc, err = format.NewScanner(br, format.Dialect{Format: format.Auto}, jsonOpts...); err == nil {
 			in.r = lr
 		}
@@ -192,7 +193,7 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		if isFile && in.compression == "" {
 			tr = r
 		}
-		if sc, err = format.NewScanner(tr, text, opts...); err != nil {
+		if sc, err = format.NewScanner(tr, text, append([]format.ScanOption{format.WithIdle(in.idled)}, opts...)...); err != nil {
 			break
 		}
 		in.r = &lineRecords{sc: sc}
@@ -206,6 +207,13 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		return nil, err
 	}
 	return in, nil
+}
+
+// idled runs in.idle, if set: the input paused after the records read.
+func (in *Input) idled() {
+	if in.idle != nil {
+		in.idle()
+	}
 }
 
 // A file is an input that can be read where it is.
@@ -344,17 +352,42 @@ func sniff(br *bufio.Reader) Encoding {
 	if b, _ := br.Peek(len(Magic)); string(b) == Magic {
 		return File
 	}
-	b, _ := br.Peek(br.Size())
+	b := peekUntil(br, func(b []byte) bool { return len(bytes.TrimLeft(b, " \t\r\n")) > 0 })
 	if b = bytes.TrimLeft(b, " \t\r\n"); len(b) > 0 && b[0] == '{' {
 		return JSON
 	}
 	return Text(format.Auto)
 }
 
+// peekUntil returns the bytes br holds once they are enough (enough says),
+// or once it holds all it can or the input ends: it reads no more than
+// it must, so that a live stream's first record is not held back.
+func peekUntil(br *bufio.Reader, enough func(b []byte) bool) []byte {
+	for {
+		b, _ := br.Peek(br.Buffered())
+		if enough(b) || len(b) == br.Size() {
+			return b
+		}
+		if _, err := br.Peek(len(b) + 1); err != nil { // a read, at least
+			b, _ = br.Peek(br.Buffered())
+			return b
+		}
+	}
+}
+
+// firstLine returns the bytes br holds once they hold a line that is not
+// blank, or all it can, or the input ends.
+func firstLine(br *bufio.Reader) []byte {
+	return peekUntil(br, func(b []byte) bool {
+		line, _, ok := bytes.Cut(bytes.TrimLeft(b, " \t\r\n"), []byte("\n"))
+		return ok && len(line) > 0
+	})
+}
+
 // jsonExpectations reports whether JSON Lines hold expectations: their
 // objects have a "tuple", where flows have "tuple-orig".
 func jsonExpectations(br *bufio.Reader) bool {
-	b, _ := br.Peek(br.Size())
+	b := firstLine(br)
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	return bytes.Contains(line, []byte(`"tuple":`)) && !bytes.Contains(line, []byte(`"tuple-orig":`))
 }
@@ -362,7 +395,7 @@ func jsonExpectations(br *bufio.Reader) bool {
 // jsonStats reports whether JSON Lines hold the table's counters: their
 // objects start with "cpu" (codec.AppendJSONStats).
 func jsonStats(br *bufio.Reader) bool {
-	b, _ := br.Peek(br.Size())
+	b := firstLine(br)
 	line, _, _ := bytes.Cut(bytes.TrimLeft(b, " \t\r\n"), []byte("\n"))
 	line = bytes.TrimLeft(bytes.TrimPrefix(line, []byte("{")), " \t")
 	return bytes.HasPrefix(line, []byte(`"cpu":`)) || bytes.HasPrefix(line, []byte(`"cpu" `))

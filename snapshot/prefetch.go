@@ -32,6 +32,7 @@ type Prefetcher struct {
 	cur        *scanBatch
 	i, bad     int  // the next flow and bad line of cur
 	waiting    bool // the reading goroutine waits on resume
+	onWait     func()
 
 	// A Prefetcher with workers (prefetch) hands each batch to them too,
 	// to run work on it before the loop takes it, in order still.
@@ -144,8 +145,24 @@ func (p *Prefetcher) read(in *Input, how prefetching) {
 	if b == nil {
 		return
 	}
+	// Where the input paused, the flows read so far go to the loop
+	// rather than wait for the batch to fill.
+	in.idle = func() {
+		if b == nil || b.n == 0 && len(b.bad) == 0 {
+			return
+		}
+		if p.send(b) {
+			b = p.take()
+		} else {
+			b = nil
+		}
+	}
+	defer func() { in.idle = nil }()
 	gaps := 0 // the gaps handed out
 	for f, err := range r.flows() {
+		if b == nil {
+			return // stopped where the input paused
+		}
 		if err != nil && how.skipBad && badLine(err) {
 			b.bad = append(b.bad, err)
 			continue
@@ -180,8 +197,10 @@ func (p *Prefetcher) read(in *Input, how prefetching) {
 			return
 		}
 	}
-	b.last = true
-	p.send(b)
+	if b != nil {
+		b.last = true
+		p.send(b)
+	}
 }
 
 // take returns a free batch, emptied, or nil if the Prefetcher was stopped.
@@ -208,6 +227,13 @@ func (p *Prefetcher) send(b *scanBatch) bool {
 		return false
 	}
 }
+
+// OnWait sets fn to run on the loop's goroutine whenever the loop is
+// about to wait for flows not read yet. A loop that writes the flows to a
+// buffer flushes it there, so that the flows of a live stream come out as
+// they come in: the reading hands on the flows of a stream that paused
+// (format.WithIdle) without waiting for a batch to fill.
+func (p *Prefetcher) OnWait(fn func()) { p.onWait = fn }
 
 // Flows returns an iterator over the flows, each valid until the
 // iteration after the next, and the Input's errors, as Input.Flows yields
@@ -257,7 +283,16 @@ func (p *Prefetcher) next() (*Scanned, error) {
 			p.waiting = false
 			p.resume <- struct{}{}
 		}
-		b, ok := <-p.full
+		var b *scanBatch
+		var ok bool
+		select {
+		case b, ok = <-p.full:
+		default:
+			if p.onWait != nil {
+				p.onWait()
+			}
+			b, ok = <-p.full
+		}
 		if !ok {
 			return nil, nil
 		}

@@ -492,7 +492,9 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		n := 0
 		anon := newUnnamed(c.filter, in)
 		defer anon.report(c.stderr, c.cmd.name, display)
-		for rec, err := range in.Prefetch(nil, c.keepGoing).Flows() {
+		pf := in.Prefetch(nil, c.keepGoing)
+		pf.OnWait(func() { c.bw.Flush() }) // a live stream's records as they come; an error stays for the next write
+		for rec, err := range pf.Flows() {
 			if err != nil {
 				if c.skip(err) {
 					continue
