@@ -66,12 +66,12 @@ func (p *parser) prefixes(f *Flow) error {
 	default:
 		return p.errAt(i, end, "event", ErrUnknownName, "unknown event type "+quote(line[i:end])+" (want [NEW], [UPDATE] or [DESTROY])")
 	}
-	// conntrack pads to 9 columns; other padding is read, and printed right.
-	p.pos = end
-	if p.pos == len(line) || line[p.pos] != ' ' {
-		return p.errAt(p.pos, p.pos, "event", ErrSyntax, "expected a space after the event type")
+	// conntrack pads it to 9 columns (%9s), and a space follows: a line
+	// padded otherwise is laid out again, unless strict (relayout).
+	if w := eventWords[f.Event]; !bytes.HasPrefix(line[p.pos:], []byte(w)) {
+		return p.errAt(p.pos, end, "event", ErrSyntax, "the event type is not right-aligned in 9 columns and followed by a space, as conntrack prints it ("+quote([]byte(w))+")")
 	}
-	p.pos++
+	p.pos += len(eventWords[f.Event])
 	return nil
 }
 
