@@ -141,8 +141,8 @@ type decoder struct {
 // whose last read gave less than asked, as conntrack -E gives its events.
 // A loop that hands records on in batches hands on what it has there, and
 // one that writes them to a buffer flushes it, so that the records of a
-// live stream come out as they come in, not when more come. A file, which
-// does not pause, is read without idle calls.
+// live stream come out as they come in, not when more come. A file's
+// reads give all that is asked but the last: idle comes at most there.
 func WithIdle(idle func()) ScanOption {
 	return func(s *Scanner) error { s.idle = idle; return nil }
 }
