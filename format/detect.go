@@ -148,12 +148,12 @@ func detect(prefix []byte) (Format, bool, error) {
 			case t[0] == '<':
 				// conntrackd's records have no document around them, and
 				// less in them than conntrack's (no <timeout>).
-				k := xmlKind(from)
+				k, found := xmlKind(from)
 				if p.Format = k.conntrackd(); bytes.HasPrefix(t, []byte("<flow>")) &&
 					(k == XML && p.Parse(t, &f) == nil || k == XMLExpect && p.ParseExpect(t, &e) == nil) {
 					return p.Format, true, nil
 				}
-				return k, bytes.Contains(from, []byte(` type="`)), nil // of events: conntrack -E -o xml
+				return k, found && bytes.Contains(from, []byte(` type="`)), nil // of events: conntrack -E -o xml
 			case saveLine(t, "-A", "-U", "-D"):
 				return Save, true, nil
 			case saveLine(t, "-I"):
@@ -326,12 +326,13 @@ func (f Format) conntrackd() Format {
 
 // xmlKind tells XML of flows from XML of expectations by the first element
 // that only one of them has: the root, or what a <flow> starts with. Tools
-// that re-serialise the XML may put each on a line of its own.
-func xmlKind(b []byte) Format {
+// that re-serialise the XML may put each on a line of its own. Where b
+// holds none, it is XML of flows, and found is false.
+func xmlKind(b []byte) (f Format, found bool) {
 	for {
 		i := bytes.IndexByte(b, '<')
 		if i < 0 {
-			return XML
+			return XML, false
 		}
 		b = b[i+1:]
 		n := 0
@@ -340,9 +341,9 @@ func xmlKind(b []byte) Format {
 		}
 		switch string(b[:n]) {
 		case "expect", "layer3":
-			return XMLExpect
+			return XMLExpect, true
 		case "conntrack", "meta":
-			return XML
+			return XML, true
 		}
 	}
 }
