@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +65,68 @@ func TestLiveEmptyCaptures(t *testing.T) {
 		}
 		if code, stdout, stderr := ctconv(t, "", "convert", "--to", "json", file); code != 0 || stdout != "" {
 			t.Errorf("%s: convert --to json exits %d: %q %q; want 0 and nothing", name, code, stdout, stderr)
+		}
+	}
+}
+
+// TestLiveEventsPipe pipes conntrack -E, in each of its -o, into ctconv
+// convert as a person does (conntrack -E | ctconv convert --to json -),
+// and makes one event at a time with conntrack -I: each comes out
+// converted before the next is made, not when more come.
+func TestLiveEventsPipe(t *testing.T) {
+	l := newLab(t)
+	for i, args := range [][]string{{"-E"}, {"-E", "-o", "xml"}, {"-E", "-o", "timestamp"}, {"-E", "-o", "save"}} {
+		name := "conntrack " + strings.Join(args, " ")
+		cmd := l.Command(append([]string{"conntrack"}, args...)...)
+		events, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.WaitSubscribed(cmd.Process.Pid, 10*time.Second); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("%s: %v", name, err)
+		}
+		outR, outW := io.Pipe()
+		var errb bytes.Buffer
+		done := make(chan int)
+		go func() {
+			code := run([]string{"convert", "--to", "json", "-"}, events, outW, &errb)
+			outW.Close()
+			done <- code
+		}()
+		out := bufio.NewScanner(outR)
+		for k := range 3 {
+			port := strconv.Itoa(1000 + 10*i + k)
+			if _, err := l.Conntrack("-I", "-p", "udp", "-s", "10.9.0.1", "-d", "10.9.0.2", "--sport", port, "--dport", "53", "-t", "30"); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan string, 1)
+			go func() {
+				if out.Scan() {
+					got <- out.Text()
+				}
+				close(got)
+			}()
+			select {
+			case line := <-got:
+				if !strings.Contains(line, `"proto-src-port":`+port+",") {
+					t.Errorf("%s: event %d came out as %s", name, k+1, line)
+				}
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("%s: event %d did not come out while conntrack -E waited for the next", name, k+1)
+			}
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		for out.Scan() {
+		}
+		if code := <-done; code != 0 {
+			t.Errorf("%s: convert exits %d: %s", name, code, errb.String())
 		}
 	}
 }
