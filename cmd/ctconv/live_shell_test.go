@@ -121,12 +121,14 @@ func TestLiveEventsPipe(t *testing.T) {
 				t.Fatalf("%s: event %d did not come out while conntrack -E waited for the next", name, k+1)
 			}
 		}
+		// conntrack ends, and so its events, and then convert; Wait, which
+		// closes the pipe, comes after the reading.
 		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
 		for out.Scan() {
 		}
 		if code := <-done; code != 0 {
 			t.Errorf("%s: convert exits %d: %s", name, code, errb.String())
 		}
+		cmd.Wait()
 	}
 }
