@@ -68,10 +68,11 @@ func (p *parser) prefixes(f *Flow) error {
 	}
 	// conntrack pads it to 9 columns (%9s), and a space follows: a line
 	// padded otherwise is laid out again, unless strict (relayout).
-	if w := eventWords[f.Event]; !bytes.HasPrefix(line[p.pos:], []byte(w)) {
+	w := eventWords[f.Event]
+	if !bytes.HasPrefix(line[p.pos:], []byte(w)) {
 		return p.errAt(p.pos, end, "event", ErrSyntax, "the event type is not right-aligned in 9 columns and followed by a space, as conntrack prints it ("+quote([]byte(w))+")")
 	}
-	p.pos += len(eventWords[f.Event])
+	p.pos += len(w)
 	return nil
 }
 

@@ -1004,13 +1004,15 @@ func (s *Scanner) detect() bool {
 	if s.twin {
 		n = 1
 	}
+	sure := Auto // the format a paused input's lines say, which the prefix below holds
 	for !s.eof && s.end-s.start < detectBytes {
 		end, lines := detectPrefix(s.buf[s.start:s.end], n)
 		if lines == n {
 			break
 		}
 		if lines > 0 && s.paused() {
-			if _, sure, _ := detect(s.buf[s.start : s.start+end]); sure {
+			if f, ok, _ := detect(s.buf[s.start : s.start+end]); ok {
+				sure = f
 				break
 			}
 		}
@@ -1035,7 +1037,10 @@ func (s *Scanner) detect() bool {
 		}
 		return true // empty input, or blank lines only
 	}
-	f, err := Detect(prefix)
+	f, err := sure, error(nil)
+	if f == Auto {
+		f, err = Detect(prefix)
+	}
 	if s.twin {
 		s.twin = false
 		if err == nil && f == s.format.ForExpectations() {
