@@ -3,6 +3,7 @@ package fuzz
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -20,8 +23,10 @@ import (
 // FuzzOpen opens inputs as ctconv opens a file, compressed or not, and
 // reads their records: nothing panics, and an input read as it is reads
 // the same, record for record and error for error, compressed with gzip
-// and with zstd. The seeds are captures, plain and compressed with gzip,
-// zstd and bzip2.
+// and with zstd; in UTF-16 of either byte order, as Windows PowerShell 5
+// saves text, an input of UTF-8 reads as it does after UTF-8's byte-order
+// mark. The seeds are captures, plain and compressed with gzip, zstd and
+// bzip2, and in UTF-16.
 func FuzzOpen(f *testing.F) {
 	for _, file := range []string{"proc.txt", "conntrack-L-extended-id.txt", "xml-L.txt", "conntrack-expect-L.txt"} {
 		data, _ := os.ReadFile("../testdata/corpus/" + file)
@@ -30,12 +35,21 @@ func FuzzOpen(f *testing.F) {
 		f.Add(head)
 		f.Add(gzipped(head))
 		f.Add(zstded(head))
+		f.Add(utf16Of(head, binary.LittleEndian))
 	}
 	for _, file := range []string{"../snapshot/testdata/conntrack-L-extended-id.txt.bz2", "../testdata/stats/conntrack-S.txt", "../testdata/empty/conntrack-L.txt"} {
 		data, _ := os.ReadFile(file)
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if utf8.Valid(data) {
+			_, want := opened(append([]byte("\ufeff"), data...))
+			for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
+				if _, got := opened(utf16Of(data, order)); !slices.Equal(got, want) {
+					t.Fatalf("in UTF-16 of %v, the input reads\n%q\nand in UTF-8 with a byte-order mark\n%q", order, got, want)
+				}
+			}
+		}
 		in, got := opened(data)
 		if in == nil || in.Compression() != "" {
 			return
@@ -86,6 +100,16 @@ func texts[T any](seq iter.Seq2[*T, error]) []string {
 		all = append(all, fmt.Sprint(r))
 	}
 	return all
+}
+
+// utf16Of returns b, text in UTF-8, in UTF-16 of the byte order, after a
+// byte-order mark.
+func utf16Of(b []byte, order binary.AppendByteOrder) []byte {
+	out := order.AppendUint16(nil, 0xfeff)
+	for _, u := range utf16.Encode([]rune(string(b))) {
+		out = order.AppendUint16(out, u)
+	}
+	return out
 }
 
 func gzipped(b []byte) []byte {

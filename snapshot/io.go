@@ -106,6 +106,7 @@ type Input struct {
 	expect      bool
 	stats       bool
 	compression string
+	utf16       bool // the text is UTF-16, read as UTF-8
 	closers     []func()
 	netns       string // SetNetns's
 	idle        func() // what the Scanner of text or JSON calls where the input paused (format.WithIdle)
@@ -114,9 +115,10 @@ type Input struct {
 // Open opens a capture for reading. A capture compressed with gzip, zstd
 // or bzip2 is decompressed as it is read, whatever the encoding; zstd with
 // a window of up to MaxZstdWindow. One compressed with xz or lz4, or in a
-// zip archive, is a *CompressionError. Given
-// Text(format.Auto), Open detects the encoding from the first bytes, and a
-// text format from the first lines. A text input is read with text's
+// zip archive, is a *CompressionError. Text in UTF-16 with a byte-order
+// mark, as Windows PowerShell 5 saves a command's output, is read as
+// UTF-8. Given Text(format.Auto), Open detects the encoding from the first
+// bytes, and a text format from the first lines. A text input is read with text's
 // Location and Strict (its format is from's); the scan options apply to
 // text and JSON inputs. Close releases what the Input holds.
 func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOption) (*Input, error) {
@@ -154,6 +156,10 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		br = bufio.NewReaderSize(decompressor{zr, c.name}, 64<<10)
 		break
 	}
+	b, _ = br.Peek(2)
+	if order, ok := utf16Order(b); ok {
+		br, in.utf16 = bufio.NewReaderSize(&utf16Reader{r: br, order: order}, 64<<10), true
+	}
 	if from.IsAuto() {
 		from = sniff(br)
 	}
@@ -190,7 +196,7 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		var sc *format.Scanner
 		text.Format = from.text
 		var tr io.Reader = br
-		if isFile && in.compression == "" {
+		if isFile && in.compression == "" && !in.utf16 {
 			tr = r
 		}
 		if sc, err = format.NewScanner(tr, text, append([]format.ScanOption{format.WithIdle(in.idled)}, opts...)...); err != nil {
@@ -352,8 +358,8 @@ func sniff(br *bufio.Reader) Encoding {
 	if b, _ := br.Peek(len(Magic)); string(b) == Magic {
 		return File
 	}
-	b := peekUntil(br, func(b []byte) bool { return len(bytes.TrimLeft(b, " \t\r\n")) > 0 })
-	if b = bytes.TrimLeft(b, " \t\r\n"); len(b) > 0 && b[0] == '{' {
+	b := peekUntil(br, func(b []byte) bool { return len(bytes.TrimLeft(b, "\ufeff \t\r\n")) > 0 })
+	if b = bytes.TrimLeft(b, "\ufeff \t\r\n"); len(b) > 0 && b[0] == '{' {
 		return JSON
 	}
 	return Text(format.Auto)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/zstd"
@@ -98,6 +99,84 @@ func TestOpenCompressed(t *testing.T) {
 			t.Errorf("%s: %v (%T), want a CompressionError", c.name, err, err)
 		}
 	}
+}
+
+// TestOpenUTF16 opens captures as Windows PowerShell 5's > and Out-File
+// save a command's output, and JSON Lines as they save ctconv's: UTF-16
+// with a byte-order mark, in either byte order, CRLF at the line ends.
+// Each reads as the same text in UTF-8 with a byte-order mark does, as
+// PowerShell's -Encoding utf8 writes it, gzipped or not; a UTF-16 that
+// ends in half a character reads to where it ends.
+func TestOpenUTF16(t *testing.T) {
+	text, _ := os.ReadFile("../testdata/corpus/conntrack-L-extended-id.txt")
+	jsonl, _ := os.ReadFile("../testdata/corpus/conntrack-L.jsonl")
+	crlf := bytes.ReplaceAll(text, []byte("\n"), []byte("\r\n"))
+	read := func(b []byte) ([]string, snapshot.Encoding) {
+		in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		defer in.Close()
+		var got []string
+		for f, err := range in.Flows() {
+			if err != nil {
+				got = append(got, "error: "+err.Error())
+				continue
+			}
+			got = append(got, f.String())
+		}
+		return got, in.Encoding()
+	}
+	utf8BOM := func(b []byte) []byte { return append([]byte("\xef\xbb\xbf"), b...) }
+	for _, c := range []struct {
+		name string
+		data []byte
+		enc  string
+	}{
+		{"text", text, "conntrack"},
+		{"text with CRLF", crlf, "conntrack"},
+		{"JSON Lines", jsonl, "json"},
+	} {
+		want, enc := read(utf8BOM(c.data))
+		if enc.String() != c.enc || len(want) == 0 {
+			t.Fatalf("%s in UTF-8 with a byte-order mark: %v, %d flows", c.name, enc, len(want))
+		}
+		for name, in := range map[string][]byte{
+			"UTF-16LE":          utf16Of(c.data, binary.LittleEndian),
+			"UTF-16BE":          utf16Of(c.data, binary.BigEndian),
+			"UTF-16LE, gzip -c": gzipOf(utf16Of(c.data, binary.LittleEndian)),
+		} {
+			if got, enc := read(in); enc.String() != c.enc || !slices.Equal(got, want) {
+				t.Errorf("%s in %s: %v\n%q\nwant\n%q", c.name, name, enc, got, want)
+			}
+		}
+	}
+	// Half a character at the end: an odd byte, half a surrogate pair.
+	for _, tail := range []string{"\x00", "\x3d\xd8"} {
+		cut := append(utf16Of(text, binary.LittleEndian), tail...)
+		got, _ := read(cut)
+		want, _ := read(utf8BOM(text))
+		if len(got) != len(want)+1 || !slices.Equal(got[:len(want)], want) || !strings.Contains(got[len(want)], "\ufffd") {
+			t.Errorf("UTF-16 ending in %q: the last of %d records is %q; want the %d of the text and an error", tail, len(got), got[len(got)-1], len(want))
+		}
+	}
+}
+
+// utf16Of returns b in UTF-16 of the byte order, after a byte-order mark.
+func utf16Of(b []byte, order binary.AppendByteOrder) []byte {
+	out := order.AppendUint16(nil, 0xfeff)
+	for _, u := range utf16.Encode([]rune(string(b))) {
+		out = order.AppendUint16(out, u)
+	}
+	return out
+}
+
+func gzipOf(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
 }
 
 // TestOpenZstdWindows opens zstd streams as zstd writes them through a
