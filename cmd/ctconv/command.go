@@ -172,6 +172,9 @@ type input struct {
 func (c *command) open(name string, stdin io.Reader, x *format.Filter) (*input, error) {
 	switch name {
 	case "-":
+		if isTerminal(stdin) { // a capture to paste, which waits for its end
+			fmt.Fprintf(c.stderr, "ctconv %s: reading a capture from the terminal: paste it, then press Ctrl-D at the start of a line\n", c.name)
+		}
 		return &input{Reader: stdin, name: "<stdin>"}, nil
 	case netlinkSource:
 		return c.netlink(x)

@@ -20,11 +20,12 @@ import (
 
 const convertHelp = `Usage: ctconv convert [flags] [FILE|-]...
 
-Reads flows (or expectations) from each FILE ("-" or none: standard input;
-netlink: the running kernel's table, over netlink) and prints them in
-another format. Printing a file in its own format gives it back byte for
-byte (less blank lines, which hold no record), so "convert" also checks a
-capture; a snapshot file prints, by default, as the text it was made from.
+Reads flows (or expectations) from each FILE ("-" or none: standard input,
+where a capture may be pasted and ended with Ctrl-D; netlink: the running
+kernel's table, over netlink) and prints them in another format. Printing
+a file in its own format gives it back byte for byte (less blank lines,
+which hold no record), so "convert" also checks a capture; a snapshot file
+prints, by default, as the text it was made from.
 
 Lines that are not records and hold no data, as pasted captures have them
 around their records, are skipped and counted on standard error: shell
@@ -838,9 +839,9 @@ func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
-// isTerminal reports whether w is a terminal; a device such as /dev/null
-// is not.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && term.IsTerminal(int(f.Fd()))
+// isTerminal reports whether f, a reader or a writer, is a terminal; a
+// device such as /dev/null is not.
+func isTerminal(f any) bool {
+	fd, ok := f.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(fd.Fd()))
 }

@@ -433,7 +433,7 @@ func TestTerminalCheck(t *testing.T) {
 	if code := run([]string{"convert", "--to", "snapshot", corpusProc}, nil, stdoutStream{null}, &errs); code != 0 {
 		t.Errorf("> /dev/null: exit %d, stderr %q", code, errs.String())
 	}
-	pty, closePTY, err := openPTY()
+	_, pty, closePTY, err := openPTY()
 	if err != nil {
 		t.Skipf("no terminal to test with: %v", err)
 	}
@@ -448,12 +448,13 @@ func TestTerminalCheck(t *testing.T) {
 	}
 }
 
-// openPTY returns the terminal end of a new pseudo-terminal, and the
-// function that closes both ends.
-func openPTY() (tty *os.File, closeBoth func(), err error) {
+// openPTY returns the ends of a new pseudo-terminal: the master, which
+// writes what the terminal reads, and the terminal; and the function that
+// closes both.
+func openPTY() (master, tty *os.File, closeBoth func(), err error) {
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
 	if err == nil {
@@ -464,7 +465,7 @@ func openPTY() (tty *os.File, closeBoth func(), err error) {
 	}
 	if err != nil {
 		m.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return tty, func() { tty.Close(); m.Close() }, nil
+	return m, tty, func() { tty.Close(); m.Close() }, nil
 }
