@@ -5,7 +5,7 @@ import "bytes"
 // Lines that are not records. Captures pasted into tickets, chats and
 // documentation carry lines around their records: the shell prompt with
 // the command typed, the ^C that ended conntrack -E, the fences of a
-// markdown code block. Such a line is skipped, and counted, only where its
+// markdown code block, the HTML that folds it. Such a line is skipped, and counted, only where its
 // shape is one of these and it holds no token of a record's tuple; any
 // other line that is not a record (prose, log lines, a record with
 // something glued before it) is an error, so that no line that holds data
@@ -13,7 +13,8 @@ import "bytes"
 
 // notRecord reports whether line, neither blank nor a message of
 // conntrack's, is a prompt with or without the command typed, a command
-// that prints a table typed without a prompt, ^C, or a markdown fence.
+// that prints a table typed without a prompt, ^C, a markdown fence, or
+// the HTML around one (markup).
 func notRecord(line []byte) bool {
 	// What starts records, first, at little cost: a number (expectations),
 	// an option (-o save), XML, an event or its time in brackets, a family
@@ -21,7 +22,9 @@ func notRecord(line []byte) bool {
 	start := skipBlanks(line)
 	if len(start) > 0 {
 		switch c := start[0]; {
-		case c >= '0' && c <= '9' || c == '-' || c == '<':
+		case c == '<':
+			return markup(bytes.TrimRight(start, " \t"))
+		case c >= '0' && c <= '9' || c == '-':
 			return false
 		case c == '[': // but "[root@host ~]# " is a prompt
 			j := bytes.IndexByte(start, ']')
@@ -92,6 +95,39 @@ func fence(line []byte) bool {
 	info := bytes.TrimLeft(line, string(line[0]))
 	return len(bytes.Fields(info)) <= 1
 }
+
+// markup reports whether line, which starts with <, is HTML that wraps a
+// paste in a markdown document, as <details><summary>...</summary> folds
+// a long output in a GitHub issue: tags of wrappers only (wrapperTags),
+// and text that holds no token of a tuple.
+func markup(line []byte) bool {
+	for len(line) > 0 {
+		i := bytes.IndexByte(line, '<')
+		if i < 0 {
+			i = len(line)
+		}
+		if tupleToken(line[:i]) {
+			return false
+		}
+		if i == len(line) {
+			break
+		}
+		j := bytes.IndexByte(line[i:], '>')
+		if j < 0 {
+			return false
+		}
+		name, _, _ := bytes.Cut(bytes.Trim(line[i+1:i+j], "/"), []byte(" "))
+		if !wrapperTags[string(name)] {
+			return false
+		}
+		line = line[i+j+1:]
+	}
+	return true
+}
+
+// wrapperTags are the HTML elements that wrap pastes in markdown: none of
+// them is conntrack's.
+var wrapperTags = map[string]bool{"details": true, "summary": true, "pre": true, "code": true, "b": true, "p": true, "br": true}
 
 // prompt reports whether line is a shell prompt, with or without the
 // command typed after it: an optional user, host and folder, one of # $ %

@@ -245,6 +245,14 @@ func TestScannerNotRecords(t *testing.T) {
 		"```",
 		"```txt",
 		"~~~",
+		// The HTML that folds a long output in a GitHub issue.
+		"<details>",
+		"<details open>",
+		"<details><summary>conntrack -L</summary>",
+		"<summary>Output of <code>conntrack -L -o extended</code></summary>",
+		"</details>",
+		"<pre>",
+		"</pre>",
 	}
 	bad := []string{
 		"for UDP",
@@ -261,6 +269,10 @@ func TestScannerNotRecords(t *testing.T) {
 		"PASS: send a packet",
 		"^C" + tutorial,
 		"``` " + tutorial,
+		"<pre>" + tutorial + "</pre>",
+		"<summary>the flow of src=10.0.0.1</summary>",
+		"<details>" + tutorial,
+		"<table>",
 		"I0815 12:15:14.637712       1 conntrack.go:71] \"Conntrack entries deleted\" output=<",
 		// A comment that holds an -o save record (more/089).
 		"# Example of pre entry: -A -t 431996 -u SEEN_REPLY,ASSURED -s 71.34.64.4 -d 172.31.26.253 -p tcp --sport 47202 --dport 8080",
@@ -289,6 +301,20 @@ func TestScannerNotRecords(t *testing.T) {
 		_, errs, err := scanAll(t, strings.NewReader(tutorial+"\n"+l+"\n"+tutorial+"\n"), format.Dialect{Format: format.IPLegacy})
 		if err != nil || len(errs) != 1 || !strings.HasPrefix(errs[0], "2:") {
 			t.Errorf("%q: errors %q, %v; want one on line 2", l, errs, err)
+		}
+	}
+	// Folded in a GitHub issue, the HTML comes first: the capture is
+	// detected from the records, text or XML.
+	xml := `<?xml version="1.0" encoding="utf-8"?>
+<conntrack>
+<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.1</src><dst>10.0.0.2</dst></layer3><layer4 protonum="17" protoname="udp"><sport>1</sport><dport>2</dport></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>10.0.0.2</src><dst>10.0.0.1</dst></layer3><layer4 protonum="17" protoname="udp"><sport>2</sport><dport>1</dport></layer4></meta><meta direction="independent"><timeout>30</timeout><mark>0</mark><use>1</use><id>1</id><unreplied/></meta></flow>
+</conntrack>`
+	for want, paste := range map[format.Format]string{format.IPLegacy: tutorial, format.XML: xml} {
+		folded := "<details><summary>conntrack -L</summary>\n\n```\n" + paste + "\n```\n\n</details>\n"
+		sc, _ := format.NewScanner(strings.NewReader(folded), format.Dialect{})
+		n, _, err := readTo(sc.Flows())
+		if got, _ := sc.Detect(); n != 1 || err != nil || got != want || sc.NotRecords() != 4 {
+			t.Errorf("folded in <details>: %v, %d flows, %d lines not records, %v; want %v", got, n, sc.NotRecords(), err, want)
 		}
 	}
 	// conntrack's message after ^C, as conntrack -E prints it when
