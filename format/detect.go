@@ -6,14 +6,19 @@ import (
 )
 
 // A detectError says that no format fits the start of a stream, and which
-// formats were considered. It wraps ErrNoFormat.
+// formats were considered, or which output of conntrack's tools that
+// ctconv does not read the stream is. It wraps ErrNoFormat.
 type detectError struct {
 	Considered []Format
+	Unread     string
 }
 
 func (e *detectError) Unwrap() error { return ErrNoFormat }
 
 func (e *detectError) Error() string {
+	if e.Unread != "" {
+		return "the input is " + e.Unread
+	}
 	names := make([]string, len(e.Considered))
 	for i, f := range e.Considered {
 		names[i] = f.String() + " (" + detectHints[f] + ")"
@@ -39,6 +44,24 @@ var detectHints = [numFormats]string{
 	ConntrackdExpect:    `conntrackd -i expect, as in "proto=6 src=... [active since 3s]"`,
 	ConntrackdXML:       `conntrackd -x, whose lines are <flow> elements without <timeout> and without a document`,
 	ConntrackdXMLExpect: `conntrackd -i expect -x, whose lines are <flow><layer3 ... without <timeout> and without a document`,
+}
+
+// unread names the output of conntrack's tools that ctconv does not read
+// whose first line with text is line, and says what ctconv reads instead,
+// or returns "". conntrackd -s
+// prints the daemon's statistics: its caches' counters (as -s cache
+// prints them too), its sync traffic (-s network, -s link), its queues
+// and its runtime.
+func unread(line []byte) string {
+	for _, head := range []string{"cache internal:", "cache external:", "cache:internal\t", "cache:external\t",
+		"traffic processed:", "network statistics:", "UDP traffic ", "TCP traffic ", "allocated queue nodes:",
+		"resent queue (len=", "daemon uptime:"} {
+		if bytes.HasPrefix(line, []byte(head)) {
+			return "conntrackd -s's output, the daemon's statistics, which ctconv does not read; " +
+				"it reads the daemon's caches, as conntrackd -i and -e print them"
+		}
+	}
+	return ""
 }
 
 // Detect looks at the first detectLines lines of a stream that can hold a
@@ -110,6 +133,7 @@ func detect(prefix []byte) (Format, bool, error) {
 	var message []byte // conntrack's first
 	v6 := false        // a line reads as an IPv6 flow
 	guessed := Auto    // from the first line that looks like a record
+	var first []byte   // the first line with text
 	prefix = bytes.TrimPrefix(prefix, utf8BOM)
 	for len(prefix) > 0 && lines < detectLines {
 		from := prefix
@@ -144,6 +168,7 @@ func detect(prefix []byte) (Format, bool, error) {
 			guessed = guess(line)
 		}
 		if lines == 0 {
+			first = line
 			switch t := bytes.TrimLeft(line, " \t"); {
 			case t[0] == '<':
 				// conntrackd's records have no document around them, and
@@ -237,7 +262,8 @@ func detect(prefix []byte) (Format, bool, error) {
 			}
 			return Conntrack, false, nil
 		}
-		return Auto, false, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect)}
+		return Auto, false, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect),
+			Unread: unread(first)}
 	}
 	// conntrack prints lines as ip_conntrack does, and with -o extended as
 	// /proc does without zone=. Where they tie, conntrack's message says

@@ -361,6 +361,23 @@ func TestDetect(t *testing.T) {
 	if !errors.Is(err, format.ErrNoFormat) || !strings.Contains(err.Error(), "considered proc") || !strings.Contains(err.Error(), "iplegacy") {
 		t.Errorf("err = %v", err)
 	}
+	// conntrackd -s, the daemon's statistics, which ctconv does not read,
+	// is named: every -s of the real captures that prints anything.
+	stats, _ := filepath.Glob("../testdata/conntrackd/*conntrackd-s*.txt")
+	named := 0
+	for _, file := range stats {
+		data, _ := os.ReadFile(file)
+		if len(bytes.TrimSpace(data)) == 0 {
+			continue // -s process of a daemon with no child, -s rsqueue outside FTFW
+		}
+		named++
+		if _, err := format.Detect(data); !errors.Is(err, format.ErrNoFormat) || !strings.Contains(err.Error(), "conntrackd -s") {
+			t.Errorf("%s: %v; want an error that names conntrackd -s", file, err)
+		}
+	}
+	if named < 20 {
+		t.Errorf("%d captures of conntrackd -s", named)
+	}
 }
 
 // TestScannerGivenTwin reads expectations with the Scanner given the
