@@ -449,13 +449,18 @@ func (s *Scanner) xmlScan(line []byte, f *Flow, e *Expect) (bool, *ParseError) {
 		}
 		w.drop(i)
 		i = w.pos
+		if w.src[i] != '<' { // text, not markup: its line is bad
+			w.pos = w.lineEnd(i)
+			return false, s.xmlJunk(i, `expected "<flow", found `)
+		}
 		end, ok := s.xmlTagEnd(i)
 		if !ok {
 			return false, s.xmlErr(w.len(), 0, "")
 		}
 		if end < 0 { // cut by the end of the input
+			err := s.xmlJunk(i, "the input ends in the tag ")
 			w.src, w.pos = w.src[:0], 0
-			return false, s.xmlJunk(i)
+			return false, err
 		}
 		tag := w.src[i:end]
 		switch kind := xmlFrame(tag, root); kind {
@@ -469,7 +474,7 @@ func (s *Scanner) xmlScan(line []byte, f *Flow, e *Expect) (bool, *ParseError) {
 		case frameRecord:
 		default:
 			w.pos = w.lineEnd(i)
-			return false, s.xmlJunk(i)
+			return false, s.xmlJunk(i, `expected "<flow", found `)
 		}
 		stop, ok := s.xmlRecordEnd(end)
 		if !ok {
@@ -723,14 +728,14 @@ func xmlDeclOK(decl []byte) bool {
 }
 
 // xmlJunk returns the error of what stands at w.src[i] where a record or
-// the document's framing should.
-func (s *Scanner) xmlJunk(i int) *ParseError {
+// the document's framing should: msg, then the start of what stands there.
+func (s *Scanner) xmlJunk(i int, msg string) *ParseError {
 	w := &s.xw
 	end := i + 1
 	for end < len(w.src) && w.src[end] != '<' && w.src[end] != '\n' && end-i < 40 {
 		end++
 	}
-	return s.xmlErr(i, end-i, `expected "<flow", found `+quote(w.src[i:end]))
+	return s.xmlErr(i, end-i, msg+quote(w.src[i:end]))
 }
 
 // xmlErr returns an error at w.src[i:i+n], with msg or, if given, pe's

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -232,6 +233,7 @@ func TestXMLTolerantErrors(t *testing.T) {
 		{"C1 as a reference", head + strings.Replace(prettyRecord, "      </meta>\n   </flow>", "      </meta>\n      <helper>ftp&#x9b;31m</helper>\n   </flow>", 1), format.ErrSyntax, 29, 18, "control character U+009B", 0},
 		{"comment", head + strings.Replace(prettyRecord, "      <meta direction=\"reply\">", "      <!-- reply -->\n      <meta direction=\"reply\">", 1), format.ErrSyntax, 14, 7, `found "<!-- reply -->`, 0},
 		{"junk between records", head + "Failed to parse:\n" + prettyRecord, format.ErrSyntax, 3, 1, `expected "<flow", found "Failed to parse:"`, 1},
+		{"cut in a tag", head + "<flow type=\"new\"\n", format.ErrSyntax, 3, 1, `the input ends in the tag "<flow type=\"new\""`, 0},
 		{"declaration", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 1, 1, "version 1.0 in UTF-8", 1},
 		{"entities", "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>\n<conntrack>\n" + prettyRecord, format.ErrSyntax, 2, 1, `expected "<flow"`, 1},
 		{"deep", head + "<flow>\n" + strings.Repeat("<a>\n", 1<<15), format.ErrLineTooLong, 3, 1, "an XML record longer than", 0},
@@ -252,6 +254,35 @@ func TestXMLTolerantErrors(t *testing.T) {
 		d = readXML([]byte(c.doc), format.Dialect{Format: format.XML}, true)
 		if d.err != nil || len(d.flows) != c.records || d.skipped == 0 {
 			t.Errorf("%s, skipping bad records: %v, %d records, %d skipped; want %d records", c.name, d.err, len(d.flows), d.skipped, c.records)
+		}
+	}
+}
+
+// TestXMLJunkToTheEnd reads lines that are not XML where no markup comes
+// after them, as text read with --from xml is: each line is a bad line of
+// its own, at its place, and the next is read; before, the reader took the
+// rest of the input for one tag and said one error of it.
+func TestXMLJunkToTheEnd(t *testing.T) {
+	text, _ := os.ReadFile("../testdata/corpus/conntrack-L.txt")
+	for name, doc := range map[string]string{
+		"text":                    string(text),
+		"after a document's head": "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n" + string(text),
+	} {
+		sc, _ := format.NewScanner(strings.NewReader(doc), format.Dialect{Format: format.XML})
+		lines := strings.Split(doc, "\n")
+		var errs []string
+		for _, err := range sc.Flows() {
+			var pe *format.ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if want := `expected "<flow", found ` + strconv.Quote(lines[pe.Line-1][:min(len(lines[pe.Line-1]), 40)]); pe.Msg != want || pe.Text != lines[pe.Line-1] || pe.Col != 1 {
+				t.Errorf("%s: %d:%d: %s\n%q", name, pe.Line, pe.Col, pe.Msg, pe.Text)
+			}
+			errs = append(errs, strconv.Itoa(pe.Line))
+		}
+		if n := strings.Count(string(text), "\n"); len(errs) != n {
+			t.Errorf("%s: errors on lines %v; want one on each of the %d lines", name, errs, n)
 		}
 	}
 }
