@@ -332,7 +332,8 @@ func TestScannerNotRecords(t *testing.T) {
 
 // TestScannerByteOrderMark checks that a capture that an editor saved with
 // a UTF-8 byte-order mark reads as without it, its first record counted as
-// normalised where it is on the mark's line; WithStrict rejects the mark.
+// normalised where it is on the mark's line; WithStrict rejects the mark,
+// and says so.
 func TestScannerByteOrderMark(t *testing.T) {
 	for _, file := range []string{"conntrack-L.txt", "proc.txt", "xml-L.txt", "conntrack-expect-L.txt"} {
 		data, err := os.ReadFile("../testdata/corpus/" + file)
@@ -345,8 +346,10 @@ func TestScannerByteOrderMark(t *testing.T) {
 		if got.err != nil || !cmp.Equal(got.out, want.out) || got.normalized != want.normalized+boolInt(!strings.HasPrefix(file, "xml")) {
 			t.Errorf("%s: %v, %d records normalised; want %d, and the records read without the mark", file, got.err, got.normalized, want.normalized)
 		}
-		if strict := scanRecords(t, marked, format.Dialect{Format: format.Auto, Strict: true}); strict.err == nil {
-			t.Errorf("%s: WithStrict took the byte-order mark", file)
+		var pe *format.ParseError
+		if strict := scanRecords(t, marked, format.Dialect{Format: format.Auto, Strict: true}); !errors.As(strict.err, &pe) ||
+			pe.Line != 1 || pe.Col != 1 || pe.Len != 3 || !strings.Contains(pe.Msg, "byte-order mark") {
+			t.Errorf("%s: WithStrict: %v; want an error that names the byte-order mark", file, strict.err)
 		}
 	}
 }

@@ -927,6 +927,9 @@ func (s *Scanner) place(perr *ParseError) {
 	if perr.Line == 0 { // XML records spanning lines say which
 		perr.Line = s.lineNo
 	}
+	if perr.Col == 1 && len(perr.Text) >= len(utf8BOM) && perr.Text[:len(utf8BOM)] == string(utf8BOM) { // kept by WithStrict, or further in
+		perr.Field, perr.Msg, perr.Err, perr.Len = "", "a byte-order mark, which an editor saves and no producer prints", ErrSyntax, len(utf8BOM)
+	}
 	if len(s.segs) == 0 {
 		return
 	}
