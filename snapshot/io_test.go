@@ -31,13 +31,6 @@ var addrCmp = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 func TestOpenCompressed(t *testing.T) {
 	data, _ := os.ReadFile("../testdata/corpus/conntrack-L-extended-id.txt")
 	snap, _ := snapshotOf(t, data)
-	gz := func(b []byte) []byte {
-		var buf bytes.Buffer
-		w := gzip.NewWriter(&buf)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	}
 	zs := func(b []byte) []byte {
 		w, _ := zstd.NewWriter(nil)
 		return w.EncodeAll(b, nil)
@@ -69,9 +62,9 @@ func TestOpenCompressed(t *testing.T) {
 		name, compression, encoding string
 		data                        []byte
 	}{
-		{"gzip", "gzip", "conntrack", gz(data)},
+		{"gzip", "gzip", "conntrack", gzipOf(data)},
 		{"zstd", "zstd", "conntrack", zs(data)},
-		{"gzip of a snapshot", "gzip", "snapshot", gz(snap)},
+		{"gzip of a snapshot", "gzip", "snapshot", gzipOf(snap)},
 		{"bzip2", "bzip2", "conntrack", bz2},
 	} {
 		got, in, err := read(c.data)
@@ -86,7 +79,7 @@ func TestOpenCompressed(t *testing.T) {
 			t.Errorf("%s: flows differ:\n%s", c.name, d)
 		}
 	}
-	for name, cut := range map[string][]byte{"gzip": gz(data), "bzip2": bz2} {
+	for name, cut := range map[string][]byte{"gzip": gzipOf(data), "bzip2": bz2} {
 		if _, _, err := read(cut[:len(cut)/2]); err == nil || !strings.HasPrefix(err.Error(), name) || !strings.HasSuffix(err.Error(), "(a cut or damaged file?)") {
 			t.Errorf("a cut %s file: %v", name, err)
 		}
