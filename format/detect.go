@@ -48,10 +48,9 @@ var detectHints = [numFormats]string{
 
 // unread names the output of conntrack's tools that ctconv does not read
 // whose first line with text is line, and says what ctconv reads instead,
-// or returns "". conntrackd -s
-// prints the daemon's statistics: its caches' counters (as -s cache
-// prints them too), its sync traffic (-s network, -s link), its queues
-// and its runtime.
+// or returns "". conntrackd -s prints the daemon's statistics: its
+// caches' counters (as -s cache prints them too), its sync traffic (-s
+// network, -s link), its queues and its runtime.
 func unread(line []byte) string {
 	for _, head := range []string{"cache internal:", "cache external:", "cache:internal\t", "cache:external\t",
 		"traffic processed:", "network statistics:", "UDP traffic ", "TCP traffic ", "allocated queue nodes:",

@@ -5,11 +5,11 @@ import "bytes"
 // Lines that are not records. Captures pasted into tickets, chats and
 // documentation carry lines around their records: the shell prompt with
 // the command typed, the ^C that ended conntrack -E, the fences of a
-// markdown code block, the HTML that folds it. Such a line is skipped, and counted, only where its
-// shape is one of these and it holds no token of a record's tuple; any
-// other line that is not a record (prose, log lines, a record with
-// something glued before it) is an error, so that no line that holds data
-// goes unreported.
+// markdown code block, the HTML that folds it. Such a line is skipped, and
+// counted, only where its shape is one of these and it holds no token of
+// a record's tuple; any other line that is not a record (prose, log lines,
+// a record with something glued before it) is an error, so that no line
+// that holds data goes unreported.
 
 // notRecord reports whether line, neither blank nor a message of
 // conntrack's, is a prompt with or without the command typed, a command

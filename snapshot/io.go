@@ -118,9 +118,9 @@ type Input struct {
 // zip archive, is a *CompressionError. Text in UTF-16 with a byte-order
 // mark, as Windows PowerShell 5 saves a command's output, is read as
 // UTF-8. Given Text(format.Auto), Open detects the encoding from the first
-// bytes, and a text format from the first lines. A text input is read with text's
-// Location and Strict (its format is from's); the scan options apply to
-// text and JSON inputs. Close releases what the Input holds.
+// bytes, and a text format from the first lines. A text input is read
+// with text's Location and Strict (its format is from's); the scan options
+// apply to text and JSON inputs. Close releases what the Input holds.
 func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOption) (*Input, error) {
 	// A file (ReadAt, Seek, Size: *io.SectionReader) is peeked at where it
 	// is, and its text given to the Scanner as it is, for a parallel scan's
