@@ -5,16 +5,16 @@ import "bytes"
 // Lines that are not records. Captures pasted into tickets, chats and
 // documentation carry lines around their records: the shell prompt with
 // the command typed, the ^C that ended conntrack -E, the fences of a
-// markdown code block, the HTML that folds it. Such a line is skipped, and
-// counted, only where its shape is one of these and it holds no token of
-// a record's tuple; any other line that is not a record (prose, log lines,
-// a record with something glued before it) is an error, so that no line
-// that holds data goes unreported.
+// markdown code block, the HTML that folds it, the head of watch's screen.
+// Such a line is skipped, and counted, only where its shape is one of
+// these and it holds no token of a record's tuple; any other line that is
+// not a record (prose, log lines, a record with something glued before
+// it) is an error, so that no line that holds data goes unreported.
 
 // notRecord reports whether line, neither blank nor a message of
 // conntrack's, is a prompt with or without the command typed, a command
-// that prints a table typed without a prompt, ^C, a markdown fence, or
-// the HTML around one (markup).
+// that prints a table typed without a prompt, ^C, a markdown fence, the
+// HTML around one (markup), or the head of watch's screen.
 func notRecord(line []byte) bool {
 	// What starts records, first, at little cost: a number (expectations),
 	// an option (-o save), XML, an event or its time in brackets, a family
@@ -45,7 +45,19 @@ func notRecord(line []byte) bool {
 	if len(line) == 0 {
 		return interrupted
 	}
-	return (fence(line) || prompt(line) || command(line)) && !tupleToken(line)
+	return (fence(line) || prompt(line) || command(line) || watchHead(line)) && !tupleToken(line)
+}
+
+// watchHead reports whether line is the head of watch's screen, as a copy
+// of watch conntrack -L starts: "Every 2.0s: COMMAND", then the host and
+// the time.
+func watchHead(line []byte) bool {
+	rest, ok := bytes.CutPrefix(line, []byte("Every "))
+	n := 0
+	for n < len(rest) && (rest[n] >= '0' && rest[n] <= '9' || n > 0 && rest[n] == '.') {
+		n++
+	}
+	return ok && n > 0 && bytes.HasPrefix(rest[n:], []byte("s: "))
 }
 
 // skipBlanks returns b without its leading spaces and tabs.

@@ -221,7 +221,7 @@ func TestScannerContinuationAllocs(t *testing.T) {
 // skipped and counted as not records, and that every other line that is
 // not a record stays an error: a line is skipped only where it has a shape
 // that holds no data (a shell prompt with the command typed, ^C, a
-// markdown fence).
+// markdown fence and the HTML around it, watch's head).
 func TestScannerNotRecords(t *testing.T) {
 	skipped := []string{
 		"root@gw:~# conntrack -L",
@@ -253,6 +253,9 @@ func TestScannerNotRecords(t *testing.T) {
 		"</details>",
 		"<pre>",
 		"</pre>",
+		// The head of watch's screen.
+		"Every 2.0s: conntrack -L                          gw: Sat Dec  5 03:18:00 2026",
+		"Every 1s: cat /proc/net/nf_conntrack",
 	}
 	bad := []string{
 		"for UDP",
@@ -273,6 +276,8 @@ func TestScannerNotRecords(t *testing.T) {
 		"<summary>the flow of src=10.0.0.1</summary>",
 		"<details>" + tutorial,
 		"<table>",
+		"Every 2.0s: conntrack -L -s 10.0.0.1 -d 10.0.0.2",
+		"Every day, the table fills",
 		"I0815 12:15:14.637712       1 conntrack.go:71] \"Conntrack entries deleted\" output=<",
 		// A comment that holds an -o save record (more/089).
 		"# Example of pre entry: -A -t 431996 -u SEEN_REPLY,ASSURED -s 71.34.64.4 -d 172.31.26.253 -p tcp --sport 47202 --dport 8080",
