@@ -124,7 +124,9 @@ func WithName(name string) ScanOption {
 // of this package's formats, such as JSON Lines (see package codec): it
 // decodes each line with flow, or with expect when it reads expectations.
 // Their errors should be *ParseError, which the Scanner gives the line's
-// position.
+// position. Where a line it rejects starts with JSON's { [ , or ], the
+// Scanner reads it as JSON laid out again, but WithStrict: objects over
+// many lines, in an array, several on a line, each decoded whole.
 func WithDecoder(flow func(line []byte, f *Flow) error, expect func(line []byte, e *Expect) error) ScanOption {
 	return func(s *Scanner) error { s.dec = &decoder{flow, expect}; return nil }
 }
@@ -520,9 +522,17 @@ func (s *Scanner) scan(r rec) bool {
 						line, ok = s.next(r.kind())
 						continue
 					}
+				} else if s.jsonLaidOut(line) {
+					var got bool
+					if got, perr = s.jsonScan(line, r); !got && perr == nil {
+						line, ok = s.next(r.kind())
+						continue
+					}
 				}
 			} else if s.ps.rewritten {
 				s.ps.rewritten = false
+				s.normalized++
+			} else if s.dec != nil && s.xw.back > 0 { // an object after another on its line
 				s.normalized++
 			}
 			if perr == nil && r.st != nil {

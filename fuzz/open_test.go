@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -25,8 +27,9 @@ import (
 // the same, record for record and error for error, compressed with gzip
 // and with zstd; in UTF-16 of either byte order, as Windows PowerShell 5
 // saves text, an input of UTF-8 reads as it does after UTF-8's byte-order
-// mark. The seeds are captures, plain and compressed with gzip, zstd and
-// bzip2, and in UTF-16.
+// mark; JSON Lines that read whole read the same in an array, an object
+// a line. The seeds are captures, plain and compressed with gzip, zstd and
+// bzip2, in UTF-16, and JSON laid out as jq lays it out.
 func FuzzOpen(f *testing.F) {
 	for _, file := range []string{"proc.txt", "conntrack-L-extended-id.txt", "xml-L.txt", "conntrack-expect-L.txt"} {
 		data, _ := os.ReadFile("../testdata/corpus/" + file)
@@ -37,6 +40,16 @@ func FuzzOpen(f *testing.F) {
 		f.Add(zstded(head))
 		f.Add(utf16Of(head, binary.LittleEndian))
 	}
+	// JSON laid out again: jq ., and jq -s.
+	jsonl, _ := os.ReadFile("../testdata/corpus/conntrack-L.jsonl")
+	objs := bytes.SplitN(jsonl, []byte("\n"), 4)[:3]
+	var pretty bytes.Buffer
+	for _, o := range objs {
+		json.Indent(&pretty, o, "", "  ")
+		pretty.WriteByte('\n')
+	}
+	f.Add(pretty.Bytes())
+	f.Add(append(append([]byte("[\n"), bytes.Join(objs, []byte(",\n"))...), "\n]\n"...))
 	for _, file := range []string{"../snapshot/testdata/conntrack-L-extended-id.txt.bz2", "../testdata/stats/conntrack-S.txt", "../testdata/empty/conntrack-L.txt"} {
 		data, _ := os.ReadFile(file)
 		f.Add(data)
@@ -53,6 +66,22 @@ func FuzzOpen(f *testing.F) {
 		in, got := opened(data)
 		if in == nil || in.Compression() != "" {
 			return
+		}
+		if in.Encoding() == snapshot.JSON && !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "error: ") }) {
+			// JSON Lines that read whole read the same in an array, an
+			// object a line (so that no line grows past the limit).
+			var objs [][]byte
+			lines := true // an object a line
+			for line := range bytes.SplitSeq(bytes.TrimPrefix(data, []byte("\ufeff")), []byte("\n")) {
+				if t := bytes.TrimSpace(line); len(t) > 0 {
+					objs = append(objs, line)
+					lines = lines && t[0] == '{' && t[len(t)-1] == '}'
+				}
+			}
+			array := append(append([]byte("[\n"), bytes.Join(objs, []byte(",\n"))...), "\n]"...)
+			if _, read := opened(array); lines && !slices.Equal(read, got) {
+				t.Fatalf("in an array, the JSON Lines read\n%q\nand as they are\n%q", read, got)
+			}
 		}
 		for name, compressed := range map[string][]byte{"gzip": gzipped(data), "zstd": zstded(data)} {
 			cin, read := opened(compressed)

@@ -189,7 +189,7 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 			dec = lr.statsDec
 		}
 		jsonOpts := append([]format.ScanOption{format.WithMaxLine(MaxJSONLine), format.WithDecoder(dec.DecodeFlow, dec.DecodeExpect), format.WithIdle(in.idled)}, opts...)
-		if lr.sc, err = format.NewScanner(br, format.Dialect{Format: format.Auto}, jsonOpts...); err == nil {
+		if lr.sc, err = format.NewScanner(br, format.Dialect{Format: format.Auto, Strict: text.Strict}, jsonOpts...); err == nil {
 			in.r = lr
 		}
 	default:
@@ -358,9 +358,20 @@ func sniff(br *bufio.Reader) Encoding {
 	if b, _ := br.Peek(len(Magic)); string(b) == Magic {
 		return File
 	}
-	b := peekUntil(br, func(b []byte) bool { return len(bytes.TrimLeft(b, "\ufeff \t\r\n")) > 0 })
-	if b = bytes.TrimLeft(b, "\ufeff \t\r\n"); len(b) > 0 && b[0] == '{' {
+	// JSON Lines, or JSON that a tool laid out again: an array of objects
+	// (jq -s), which no text format starts with.
+	const space = "\ufeff \t\r\n"
+	b := peekUntil(br, func(b []byte) bool {
+		b = bytes.TrimLeft(b, space)
+		return len(b) > 0 && b[0] != '[' || len(bytes.TrimLeft(b[min(len(b), 1):], space)) > 0
+	})
+	if b = bytes.TrimLeft(b, space); len(b) > 0 && b[0] == '{' {
 		return JSON
+	}
+	if len(b) > 0 && b[0] == '[' {
+		if b = bytes.TrimLeft(b[1:], space); len(b) > 0 && (b[0] == '{' || b[0] == ']') {
+			return JSON
+		}
 	}
 	return Text(format.Auto)
 }

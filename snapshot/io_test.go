@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"net/netip"
 	"os"
@@ -152,6 +154,82 @@ func TestOpenUTF16(t *testing.T) {
 		if len(got) != len(want)+1 || !slices.Equal(got[:len(want)], want) || !strings.Contains(got[len(want)], "\ufffd") {
 			t.Errorf("UTF-16 ending in %q: the last of %d records is %q; want the %d of the text and an error", tail, len(got), got[len(got)-1], len(want))
 		}
+	}
+}
+
+// TestOpenJSONLayouts opens JSON Lines as tools lay them out again: jq .
+// (an object over many lines), jq -s and json.dump of a list (an array,
+// on one line or many), and objects after one another on a line. Each
+// reads as the JSON Lines do, its records counted as laid out again, but
+// with --strict; an error in a record over many lines is at its line and
+// column.
+func TestOpenJSONLayouts(t *testing.T) {
+	jsonl, _ := os.ReadFile("../testdata/corpus/conntrack-L.jsonl")
+	objs := strings.Split(strings.TrimSuffix(string(jsonl), "\n"), "\n")
+	var pretty []string
+	for _, o := range objs {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, []byte(o), "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		pretty = append(pretty, buf.String())
+	}
+	read := func(b []byte) ([]string, int, error) {
+		in, err := snapshot.Open(bytes.NewReader(b), snapshot.Text(format.Auto), format.Dialect{Location: time.UTC})
+		if err != nil {
+			return nil, 0, err
+		}
+		defer in.Close()
+		var got []string
+		for f, err := range in.Flows() {
+			if err != nil {
+				return got, 0, err
+			}
+			got = append(got, f.String())
+		}
+		if in.Encoding() != snapshot.JSON {
+			return got, 0, fmt.Errorf("read as %v", in.Encoding())
+		}
+		return got, in.Counts().Normalized, nil
+	}
+	want, _, err := read(jsonl)
+	if err != nil || len(want) != len(objs) {
+		t.Fatalf("JSON Lines: %d flows, %v", len(want), err)
+	}
+	for name, layout := range map[string]string{
+		"jq .":                 strings.Join(pretty, "\n") + "\n",
+		"jq -s .":              "[\n" + strings.Join(pretty, ",\n") + "\n]\n",
+		"an array on one line": "[" + strings.Join(objs, ",") + "]",
+		"jq -c -s .":           "[" + strings.Join(objs, ",") + "]\n",
+		"a line of objects":    strings.Join(objs, " ") + "\n",
+	} {
+		got, normalized, err := read([]byte(layout))
+		if err != nil || !slices.Equal(got, want) || normalized != len(want) {
+			t.Errorf("%s: %v, %d flows, %d laid out again; want %d", name, err, len(got), normalized, len(want))
+		}
+	}
+	// --strict reads JSON Lines only.
+	in, err := snapshot.Open(strings.NewReader(strings.Join(pretty, "\n")), snapshot.Text(format.Auto), format.Dialect{Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := readTo(in.Flows(), -1); n != 0 || err == nil {
+		t.Errorf("strict, jq .: %d flows, %v; want an error", n, err)
+	}
+	in.Close()
+	// An error in the third record of jq's output: on its own line.
+	bad := strings.Join(pretty[:2], "\n") + "\n" + strings.Replace(pretty[2], `"proto-num": 6,`, `"proto-num": 6x,`, 1) + "\n"
+	_, _, err = read([]byte(bad))
+	var pe *format.ParseError
+	wantLine := strings.Count(strings.Join(pretty[:2], "\n"), "\n") + 2 + strings.Count(pretty[2][:strings.Index(pretty[2], `"proto-num"`)], "\n")
+	if !errors.As(err, &pe) || pe.Line != wantLine || pe.Col != strings.Index(pe.Text, "6x")+2 || pe.Text != `  "proto-num": 6x,` {
+		t.Errorf("a bad record over many lines: %v (%q); want an error at line %d, at the x", err, pe.Text, wantLine)
+	}
+	// An object that never ends is as long as a record may be, soon.
+	start := time.Now()
+	_, _, err = read([]byte("[{\n" + strings.Repeat(`"a": 1,`+"\n", 1<<20)))
+	if !errors.Is(err, format.ErrLineTooLong) || time.Since(start) > 5*time.Second {
+		t.Errorf("an object that never ends: %v after %v", err, time.Since(start))
 	}
 }
 
