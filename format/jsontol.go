@@ -45,6 +45,10 @@ func (s *Scanner) jsonLaidOut(line []byte) bool {
 
 func jsonSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// jsonBetween reports whether c lies between the objects of JSON laid out
+// again: whitespace, an array's brackets, the commas between its objects.
+func jsonBetween(c byte) bool { return jsonSpace(c) || c == ',' || c == '[' || c == ']' }
+
 // A jsonEnd finds the end of an object in bytes that grow: where one
 // read stopped, the next goes on.
 type jsonEnd struct {
@@ -83,22 +87,11 @@ func (e *jsonEnd) end(b []byte) int {
 // whether it read a record into r, and the error of a bad one.
 func (s *Scanner) jsonScan(line []byte, r rec) (bool, *ParseError) {
 	w := &s.xw
-	if w.back > 0 {
-		w.pos, w.back = w.back-1, 0
-	} else {
-		w.src = append(append(w.src[:0], line...), '\n')
-		w.pos, w.line = 0, s.lineNo
-	}
-	i := w.pos
-	for i < len(w.src) && (jsonSpace(w.src[i]) || w.src[i] == ',' || w.src[i] == '[' || w.src[i] == ']') {
-		i++
-	}
-	if i == len(w.src) {
-		w.src, w.pos = w.src[:0], 0
+	w.resume(line, s.lineNo)
+	if !w.skip(jsonBetween) {
 		return false, nil
 	}
-	w.drop(i)
-	i = w.pos
+	i := w.pos
 	if w.src[i] != '{' {
 		w.pos = w.lineEnd(i)
 		return false, s.xmlJunk(i, "expected a JSON object, found ")
@@ -119,7 +112,7 @@ func (s *Scanner) jsonScan(line []byte, r rec) (bool, *ParseError) {
 	}
 	// The commas and brackets after it on its line are read with it.
 	w.pos = end
-	for w.pos < len(w.src) && w.src[w.pos] != '\n' && (jsonSpace(w.src[w.pos]) || w.src[w.pos] == ',' || w.src[w.pos] == ']') {
+	for w.pos < len(w.src) && w.src[w.pos] != '\n' && jsonBetween(w.src[w.pos]) {
 		w.pos++
 	}
 	if w.pos < len(w.src) && w.src[w.pos] == '\n' {

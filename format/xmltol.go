@@ -431,24 +431,13 @@ func (s *Scanner) xmlRest() ([]byte, bool) {
 // records.
 func (s *Scanner) xmlScan(line []byte, f *Flow, e *Expect) (bool, *ParseError) {
 	w := &s.xw
-	if w.back > 0 {
-		w.pos, w.back = w.back-1, 0
-	} else {
-		w.src = append(append(w.src[:0], line...), '\n')
-		w.pos, w.line = 0, s.lineNo
-	}
+	w.resume(line, s.lineNo)
 	root := s.format.root()
 	for {
-		i := w.pos
-		for i < len(w.src) && xmlSpace(w.src[i]) {
-			i++
-		}
-		if i == len(w.src) {
-			w.src, w.pos = w.src[:0], 0
+		if !w.skip(xmlSpace) {
 			return false, nil
 		}
-		w.drop(i)
-		i = w.pos
+		i := w.pos
 		if w.src[i] != '<' { // text, not markup: its line is bad
 			w.pos = w.lineEnd(i)
 			return false, s.xmlJunk(i, `expected "<flow", found `)
@@ -549,6 +538,34 @@ func (w *xmlWindow) len() int { return len(w.src) }
 // lineEnd returns the start of the line after the one at i.
 func (w *xmlWindow) lineEnd(i int) int {
 	return i + bytes.IndexByte(w.src[i:], '\n') + 1
+}
+
+// resume starts the window at line, the line just read, numbered lineNo,
+// or, where next handed out the rest of the window's last line as line,
+// goes back to where that rest starts.
+func (w *xmlWindow) resume(line []byte, lineNo int) {
+	if w.back > 0 {
+		w.pos, w.back = w.back-1, 0
+		return
+	}
+	w.src = append(append(w.src[:0], line...), '\n')
+	w.pos, w.line = 0, lineNo
+}
+
+// skip skips the bytes from pos on that lie between records (between),
+// and drops the lines before the next record. It reports false, emptying
+// the window, where no record is left in it.
+func (w *xmlWindow) skip(between func(c byte) bool) bool {
+	i := w.pos
+	for i < len(w.src) && between(w.src[i]) {
+		i++
+	}
+	if i == len(w.src) {
+		w.src, w.pos = w.src[:0], 0
+		return false
+	}
+	w.drop(i)
+	return true
 }
 
 // drop drops the lines before the one at i, so that the window holds no
