@@ -28,13 +28,15 @@ func (s *Scanner) jsonLaidOut(line []byte) bool {
 		return false
 	}
 	switch line[i] {
-	case '{', '[', ',', ']':
+	case '[', ',', ']':
+		return true
+	case '{':
 	default:
 		return false
 	}
 	e := jsonEnd{k: i}
 	end := e.end(line)
-	if end < 0 || line[i] != '{' {
+	if end < 0 {
 		return true
 	}
 	for end < len(line) && jsonSpace(line[end]) {

@@ -106,7 +106,6 @@ type Input struct {
 	expect      bool
 	stats       bool
 	compression string
-	utf16       bool // the text is UTF-16, read as UTF-8
 	closers     []func()
 	netns       string // SetNetns's
 	idle        func() // what the Scanner of text or JSON calls where the input paused (format.WithIdle)
@@ -157,8 +156,9 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		break
 	}
 	b, _ = br.Peek(2)
-	if order, ok := utf16Order(b); ok {
-		br, in.utf16 = bufio.NewReaderSize(&utf16Reader{r: br, order: order}, 64<<10), true
+	order, utf16 := utf16Order(b)
+	if utf16 {
+		br = bufio.NewReaderSize(&utf16Reader{r: br, order: order}, 64<<10)
 	}
 	if from.IsAuto() {
 		from = sniff(br)
@@ -196,7 +196,7 @@ func Open(r io.Reader, from Encoding, text format.Dialect, opts ...format.ScanOp
 		var sc *format.Scanner
 		text.Format = from.text
 		var tr io.Reader = br
-		if isFile && in.compression == "" && !in.utf16 {
+		if isFile && in.compression == "" && !utf16 { // br reads the file's own bytes
 			tr = r
 		}
 		if sc, err = format.NewScanner(tr, text, append([]format.ScanOption{format.WithIdle(in.idled)}, opts...)...); err != nil {
