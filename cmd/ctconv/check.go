@@ -98,6 +98,7 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	}
 	defer in.Close()
 	var n, bad int
+	var first *format.ParseError // the first bad line, for fromHint
 	// read counts a record, or reports a bad line and goes on; it keeps
 	// any other error, which ends the records, in err.
 	read := func(e error) bool {
@@ -114,6 +115,9 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 		}
 		bad++
 		lines.report(pe)
+		if first == nil {
+			first = pe
+		}
 		return true
 	}
 	switch {
@@ -189,6 +193,11 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	}
 	sum.WriteByte('\n')
 	_, werr := io.WriteString(c.stdout, sum.String())
+	if first != nil {
+		if h := c.fromHint(first); h != "" {
+			fmt.Fprintf(c.stderr, "ctconv check: %s: its first bad line %s\n", r.name, h)
+		}
+	}
 	if err != nil {
 		if errors.As(err, &pe) {
 			fmt.Fprintln(c.stderr, pe)

@@ -127,6 +127,45 @@ func (c *command) fail(format string, a ...any) int {
 	return 2
 }
 
+// badLine reports a bad line that ended reading a capture: its position
+// and message, the line underlined, and the format the line reads as
+// where --from named another (see fromHint).
+func (c *command) badLine(pe *format.ParseError) {
+	fmt.Fprintln(c.stderr, pe)
+	fmt.Fprintln(c.stderr, indent(pe.Underline()))
+	if h := c.fromHint(pe); h != "" {
+		fmt.Fprintf(c.stderr, "ctconv %s: %s: the line %s\n", c.name, pe.File, h)
+	}
+}
+
+// fromHint says what format a bad line reads as ("reads as conntrack, not
+// proc: ..."), where --from named another: a --from that names the wrong
+// format makes every line bad, and the error of each says only what the
+// named format wanted. It returns "" without --from, or where the line
+// reads as no other format.
+func (c *command) fromHint(pe *format.ParseError) string {
+	if c.from == nil || pe.Text == "" {
+		return ""
+	}
+	from, err := parseEncoding(*c.from)
+	if err != nil || from.IsAuto() {
+		return ""
+	}
+	line := strings.TrimSpace(pe.Text)
+	var is snapshot.Encoding
+	if strings.HasPrefix(line, "{") {
+		is = snapshot.JSON
+	} else if f, err := format.Detect([]byte(line + "\n")); err == nil {
+		is = snapshot.Text(f)
+	} else {
+		return ""
+	}
+	if is == from {
+		return ""
+	}
+	return fmt.Sprintf("reads as %s, not %s: --from %s, or no --from to detect the format", is, from, is)
+}
+
 // reading returns what the reading flags give: the inputs' encoding, the
 // zone of their local times, and the filter, if any.
 func (c *command) reading() (snapshot.Encoding, *time.Location, *format.Filter, error) {

@@ -828,8 +828,7 @@ func (c *converter) setPrinter(shown format.Options) {
 func (c *converter) readErr(display string, err error) {
 	var pe *format.ParseError
 	if errors.As(err, &pe) {
-		fmt.Fprintln(c.stderr, pe)
-		fmt.Fprintln(c.stderr, indent(pe.Underline()))
+		c.cmd.badLine(pe)
 	} else {
 		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: %v\n", display, err)
 	}

@@ -186,8 +186,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail("%s is an event stream (conntrack -E: new, update and destroy events), not a table: diff compares tables, such as conntrack -L lists and ctconv snapshot captures (to compare two event streams, convert both and diff the text)", name)
 		}
 		if pe, ok := err.(*format.ParseError); ok {
-			fmt.Fprintln(stderr, pe)
-			fmt.Fprintln(stderr, indent(pe.Underline()))
+			c.badLine(pe)
 			return 2
 		}
 		return fail("%v", err)

@@ -720,7 +720,11 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			})
 		}
 		if err := c.statsFile(s, counters, name, stdin, enc, loc, x); err != nil {
-			fmt.Fprintln(stderr, "ctconv stats:", err)
+			if pe, ok := err.(*format.ParseError); ok {
+				c.badLine(pe)
+			} else {
+				fmt.Fprintln(stderr, "ctconv stats:", err)
+			}
 			return 1
 		}
 	}

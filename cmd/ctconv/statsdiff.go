@@ -230,8 +230,7 @@ func (c *command) diffStats(inputs [2]*snapshot.Input, names [2]string, x *forma
 		var err error
 		if sets[i], err = readCounters(in, netns); err != nil {
 			if pe, ok := err.(*format.ParseError); ok {
-				fmt.Fprintln(c.stderr, pe)
-				fmt.Fprintln(c.stderr, indent(pe.Underline()))
+				c.badLine(pe)
 				return 2
 			}
 			return c.fail("%s: %v", names[i], err)

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFromHint reads captures with a --from that names another format:
+// every line is then bad, and each error says only what the named format
+// wanted, so every command says once what format the lines read as. A
+// bad line of the format named, or one that reads as no format, gets no
+// such word.
+func TestFromHint(t *testing.T) {
+	corpus := "../../testdata/corpus/"
+	list, proc, jsonl := corpus+"conntrack-L.txt", corpus+"proc.txt", corpus+"proc.jsonl"
+	dir := t.TempDir()
+	lines := strings.SplitAfter(string(readFile(t, proc)), "\n")
+	badProc := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(badProc, []byte(lines[0]+strings.Replace(lines[1], "src=", "src=300.", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	junk := filepath.Join(dir, "junk.txt")
+	if err := os.WriteFile(junk, []byte("no flow here\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		hint string // "" for none
+	}{
+		{"check", []string{"check", "--from", "proc", list}, "ctconv check: " + list + ": its first bad line reads as conntrack, not proc: --from conntrack, or no --from to detect the format\n"},
+		{"convert", []string{"convert", "--from", "save", list}, "ctconv convert: " + list + ": the line reads as conntrack, not save: --from conntrack, or no --from to detect the format\n"},
+		{"xml", []string{"convert", "--from", "xml", list}, "reads as conntrack, not xml: --from conntrack"},
+		{"expectations", []string{"convert", "--from", "conntrack-expect", list}, "reads as conntrack, not conntrack-expect: --from conntrack"},
+		{"json as text", []string{"convert", "--from", "conntrack", jsonl}, "reads as json, not conntrack: --from json"},
+		{"text as json", []string{"convert", "--from", "json", proc}, "reads as proc, not json: --from proc"},
+		{"stats", []string{"stats", "--from", "conntrack", proc}, "ctconv stats: " + proc + ": the line reads as proc, not conntrack"},
+		{"diff", []string{"diff", "--from", "proc", proc, list}, "ctconv diff: " + list + ": the line reads as conntrack, not proc"},
+		{"bad line of its format", []string{"check", "--from", "proc", badProc}, ""},
+		{"auto", []string{"check", badProc}, ""},
+		{"no format", []string{"check", "--from", "proc", junk}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, errs := ctconv(t, "", c.args...)
+			got := strings.Count(errs, "no --from to detect the format")
+			switch {
+			case c.hint == "" && got != 0:
+				t.Errorf("a hint where none is due:\n%s", errs)
+			case c.hint != "" && (got != 1 || !strings.Contains(errs, c.hint)):
+				t.Errorf("want %q once, stderr:\n%s", c.hint, errs)
+			}
+		})
+	}
+}
