@@ -93,7 +93,7 @@ func (c *command) checkFile(name string, stdin io.Reader, enc snapshot.Encoding,
 	defer r.Close()
 	in, err := r.records(enc, format.Dialect{Location: loc, Strict: strict})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "ctconv check: %s: %v\n", r.name, err)
+		c.readError(r.name, err)
 		return false, nil
 	}
 	defer in.Close()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -125,6 +126,17 @@ func (c *command) fromUnused(captures []string) error {
 func (c *command) fail(format string, a ...any) int {
 	fmt.Fprintf(c.stderr, "ctconv "+c.name+": "+format+"\n", a...)
 	return 2
+}
+
+// readError reports an error that ended reading the capture name: a bad
+// line with badLine, any other error after the capture's name.
+func (c *command) readError(name string, err error) {
+	var pe *format.ParseError
+	if errors.As(err, &pe) {
+		c.badLine(pe)
+	} else {
+		fmt.Fprintf(c.stderr, "ctconv %s: %s: %v\n", c.name, name, err)
+	}
 }
 
 // badLine reports a bad line that ended reading a capture: its position

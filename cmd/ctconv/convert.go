@@ -404,7 +404,7 @@ func (c *converter) file(name string, stdin io.Reader) bool {
 	display := r.name
 	in, err := r.records(c.from, format.Dialect{Location: c.loc, Strict: c.strict})
 	if err != nil {
-		c.readErr(display, err)
+		c.cmd.readError(display, err)
 		return false
 	}
 	defer in.Close()
@@ -586,7 +586,7 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		t.Dialect.NoFooter = !c.footer
 	}
 	if rerr != nil {
-		c.readErr(display, rerr)
+		c.cmd.readError(display, rerr)
 		return false
 	}
 	return c.clean
@@ -820,17 +820,6 @@ func (c *converter) setPrinter(shown format.Options) {
 	}
 	if t := c.out.Text(); t != nil {
 		t.Dialect.Options = opts
-	}
-}
-
-// readErr reports an error that stopped reading an input: a bad line with
-// its position and the line underlined.
-func (c *converter) readErr(display string, err error) {
-	var pe *format.ParseError
-	if errors.As(err, &pe) {
-		c.cmd.badLine(pe)
-	} else {
-		fmt.Fprintf(c.stderr, "ctconv "+c.cmd.name+": %s: %v\n", display, err)
 	}
 }
 

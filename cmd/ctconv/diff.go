@@ -140,7 +140,8 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		in, err := r.records(enc, format.Dialect{Location: loc})
 		if err != nil {
-			return fail("%s: %v", r.name, err)
+			c.readError(r.name, err)
+			return 2
 		}
 		defer in.Close()
 		inputs[i] = in

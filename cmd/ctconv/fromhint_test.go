@@ -54,3 +54,28 @@ func TestFromHint(t *testing.T) {
 		})
 	}
 }
+
+// TestUndetected reads a capture of no format with every command: each
+// reports it as a bad line, named once, with the line underlined. check,
+// stats and diff named the file twice ("ctconv check: F: F:1:1: ...")
+// and underlined nothing.
+func TestUndetected(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "junk.txt")
+	if err := os.WriteFile(junk, []byte("> tcp      6 431999 ESTABLISHED src=10.0.0.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"check", junk},
+		{"convert", junk},
+		{"stats", junk},
+		{"snapshot", "-o", junk + ".ctsnap", junk},
+		{"diff", junk, corpusProc},
+		{"diff", corpusProc, junk},
+	} {
+		code, _, errs := ctconv(t, "", args...)
+		if code == 0 || !strings.HasPrefix(errs, junk+":1:1: cannot detect the format") ||
+			strings.Count(errs, junk) != 1 || !strings.Contains(errs, "\n    > tcp") || !strings.Contains(errs, "\n    ^") {
+			t.Errorf("%s: exit %d, stderr:\n%s", args[0], code, errs)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -720,8 +721,9 @@ func statsCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			})
 		}
 		if err := c.statsFile(s, counters, name, stdin, enc, loc, x); err != nil {
-			if pe, ok := err.(*format.ParseError); ok {
-				c.badLine(pe)
+			var pe *format.ParseError
+			if errors.As(err, &pe) {
+				c.badLine(pe) // it names the input
 			} else {
 				fmt.Fprintln(stderr, "ctconv stats:", err)
 			}
