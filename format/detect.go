@@ -139,6 +139,7 @@ func detect(prefix []byte) (Format, bool, error) {
 		line, rest, _ := bytes.Cut(prefix, []byte("\n"))
 		prefix = rest
 		line = bytes.TrimSuffix(line, []byte("\r"))
+		line = line[quoted(line):]
 		if !meaningful(line) {
 			if i := conntrackMessage(line); i >= 0 && message == nil {
 				message = line[i:]
@@ -157,7 +158,7 @@ func detect(prefix []byte) (Format, bool, error) {
 			} else {
 				break
 			}
-			line = append(line, bytes.TrimLeft(next, " \t")...)
+			line = append(line, next[lead(next):]...)
 			prefix = after
 		}
 		if blank(line) {

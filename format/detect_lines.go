@@ -60,6 +60,28 @@ func watchHead(line []byte) bool {
 	return ok && n > 0 && bytes.HasPrefix(rest[n:], []byte("s: "))
 }
 
+// quoted returns the length of the quote markers that line starts with, as
+// a reply by mail quotes a capture, and a markdown block quote: ">", with
+// a blank after it or none, as often as the quote is nested ("> > ",
+// ">> "); 0 where it starts with none, as every line a producer prints
+// does. The Scanner reads a quoted line without them, unless strict.
+func quoted(line []byte) int {
+	i := 0
+	for i < len(line) && line[i] == '>' {
+		if i++; i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+	}
+	return i
+}
+
+// lead returns the length of what line, a line that continues a record
+// wrapped over lines, has before its first token: quote markers and
+// indentation.
+func lead(line []byte) int {
+	return len(line) - len(skipBlanks(line[quoted(line):]))
+}
+
 // skipBlanks returns b without its leading spaces and tabs.
 func skipBlanks(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {

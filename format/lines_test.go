@@ -262,7 +262,6 @@ func TestScannerNotRecords(t *testing.T) {
 		"Here is the output:",
 		"/proc/net/ip_conntrack",
 		"...",
-		"> " + tutorial,
 		"> > [NEW] " + tutorial,
 		"root@gw:~# " + tutorial,
 		"# grep src=192.168.1.6 /proc/net/nf_conntrack",

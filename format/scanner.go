@@ -54,10 +54,10 @@ type Scanner struct {
 	dec        *decoder
 	tally
 	cr       bool   // the last line ended with CR LF
-	join     []byte // a record joined from several lines
-	segs     []seg  // where join's bytes come from; empty for a record of one line
+	join     []byte // a record joined from several lines, or a quoted line without its markers
+	segs     []seg  // where join's bytes come from; empty for a record of one line, but a quoted one
 	phys     []byte // the whole lines that join was made of, for errors
-	rejoined bool   // the record's lines were laid out anew: joined, or a byte-order mark dropped
+	rejoined bool   // the record's lines were laid out anew: joined, unquoted, or a byte-order mark dropped
 	xw       xmlWindow
 	mixed    mixed // records of the other kind passed over (older.go)
 
@@ -631,7 +631,7 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 		default:
 			return line, err
 		}
-		s.startJoin(line, len(line)) // line is in the read buffer, which peeking moves
+		s.startJoin(line, 0, len(line)) // line is in the read buffer, which peeking moves
 	}
 	for {
 		next, ok := s.peekLine()
@@ -641,7 +641,7 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 		n, segs, phys := len(s.join), len(s.segs), len(s.phys)
 		s.join = wrapBlank(s.join)
 		s.lineNo++
-		joined := s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
+		joined := s.joinLine(next, lead(next))
 		s.lineNo--
 		if continuation(joined) >= 0 {
 			// The wrapped line goes on with a backslash: join what it
@@ -666,9 +666,7 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 		s.line, s.rejoined = s.join, true
 		line, err = joined, perr
 	}
-	if len(s.segs) == 1 {
-		s.segs = s.segs[:0] // a line of its own after all
-	}
+	s.ownLine()
 	return s.join, err
 }
 
@@ -680,7 +678,8 @@ func (s *Scanner) parseWrapped(line []byte, r rec) ([]byte, error) {
 // stream does between records, and it says no, so that no record is held
 // back until the next comes.
 func (s *Scanner) wrapsOn() (yes, unknown bool) {
-	rest := skipBlanks(s.buf[s.start:s.end])
+	rest := s.buf[s.start:s.end]
+	rest = rest[lead(rest):]
 	tok := firstToken(rest)
 	if len(tok) == len(rest) && !s.eof { // the token may go on past the bytes read
 		return false, s.start < s.end || !s.short
@@ -702,7 +701,7 @@ func (s *Scanner) readsAgain(joined []byte, r rec) bool {
 		if err != nil || !ok || !continues(line) || continuation(line) >= 0 || len(joined)+1+len(line) > s.maxLine {
 			return false
 		}
-		joined = append(wrapBlank(joined), skipBlanks(line)...)
+		joined = append(wrapBlank(joined), line[lead(line):]...)
 		if s.parse(joined, r) == nil {
 			return true
 		}
@@ -731,12 +730,13 @@ func cutShort(err error, line []byte) bool {
 }
 
 // continues reports whether line, a line after a record, can only be the
-// rest of it: its first token is a key=value or a [FLAG] other than an
-// event type, and not the proto= that starts conntrackd's expectations.
+// rest of it: its first token, after any quote markers, is a key=value or
+// a [FLAG] other than an event type, and not the proto= that starts
+// conntrackd's expectations.
 // It runs after most records that read whole (wrapsOn), so it scans by
 // hand.
 func continues(line []byte) bool {
-	tok := firstToken(skipBlanks(line))
+	tok := firstToken(line[lead(line):])
 	if len(tok) > 2 && tok[0] == '[' && tok[len(tok)-1] == ']' && 'A' <= tok[1] && tok[1] <= 'Z' {
 		switch string(tok) {
 		case "[NEW]", "[UPDATE]", "[DESTROY]":
@@ -787,6 +787,12 @@ func (s *Scanner) next(k kind) ([]byte, bool) {
 			s.blank++ // a table pasted with an empty line around it
 			continue
 		}
+		if len(line) > 0 && line[0] == '>' && s.quotes(line) > 0 {
+			if line = s.unquote(line); line == nil {
+				s.blank++ // a quoted one
+				continue
+			}
+		}
 		if root := s.format.root(); line != nil && root != "" {
 			if framing, footer := xmlFraming(line, root); framing {
 				s.footer = s.footer || footer
@@ -796,6 +802,7 @@ func (s *Scanner) next(k kind) ([]byte, bool) {
 		// conntrack's messages, in any text format: pastes of /proc's and
 		// conntrack's layouts, which read alike, have them too; but only
 		// conntrack's own formats have them in the middle of a line.
+		cut := false // by a message of conntrack's
 		if line != nil && s.dec == nil && (s.format.byConntrack() || mayBeMessage(line)) {
 			if i := conntrackMessage(line); i == 0 {
 				s.messages++
@@ -806,19 +813,24 @@ func (s *Scanner) next(k kind) ([]byte, bool) {
 			} else if i > 0 && s.format.byConntrack() {
 				// conntrack's stderr cut a record: the rest is on the next line.
 				s.messages++
-				s.startJoin(line, i)
+				if len(s.segs) == 0 {
+					s.startJoin(line, 0, i)
+				} else { // a quoted line (unquote): its join ends at the message
+					s.join, s.segs[0].n = s.join[:i], i
+				}
 				switch next, ok := s.physLine(); {
 				case !ok: // the input ends in the message: the record is cut
-					s.segs, line = s.segs[:0], s.join
+					s.ownLine()
+					line = s.join
 				case next == nil:
 					s.segs, line = s.segs[:0], nil // too long to read
 				default:
-					line = s.joinLine(next, 0)
+					line, cut = s.joinLine(next, s.quotes(next)), true
 				}
 			}
 		}
 		if line != nil && s.dec == nil && !s.ps.Strict {
-			if len(s.segs) == 0 && notRecord(line) {
+			if !cut && notRecord(line) {
 				s.notRecords++ // a prompt, ^C, a fence: see notRecord
 				continue
 			}
@@ -871,14 +883,12 @@ func (s *Scanner) continued(line []byte) []byte {
 			return line
 		}
 		if len(s.segs) == 0 {
-			s.startJoin(line, len(line)) // line is in the read buffer, which reading moves
+			s.startJoin(line, 0, len(line)) // line is in the read buffer, which reading moves
 		}
 		s.rejoined = true
 		next, ok := s.physLine()
 		if !ok {
-			if len(s.segs) == 1 {
-				s.segs = s.segs[:0] // a line of its own after all
-			}
+			s.ownLine()
 			return s.join
 		}
 		if next == nil {
@@ -888,7 +898,7 @@ func (s *Scanner) continued(line []byte) []byte {
 		s.join = s.join[:bs]
 		last := &s.segs[len(s.segs)-1]
 		last.n = bs - last.at
-		line = s.joinLine(next, len(next)-len(bytes.TrimLeft(next, " \t")))
+		line = s.joinLine(next, lead(next))
 		if len(line) > s.maxLine {
 			s.line, s.long = line[:min(len(line), 256)], len(line)
 			s.segs = s.segs[:0]
@@ -910,13 +920,45 @@ func continuation(line []byte) int {
 	return i
 }
 
-// startJoin starts a joined record with the first n bytes of line, the
-// line just read.
-func (s *Scanner) startJoin(line []byte, n int) {
-	s.join = append(s.join[:0], line[:n]...)
+// startJoin starts a joined record with bytes from to n of line, the line
+// just read.
+func (s *Scanner) startJoin(line []byte, from, n int) {
+	s.join = append(s.join[:0], line[from:n]...)
 	s.phys = append(s.phys[:0], line...)
-	s.segs = append(s.segs[:0], seg{n: n, line: s.lineNo, size: len(line)})
+	s.segs = append(s.segs[:0], seg{n: n - from, line: s.lineNo, col: from, size: len(line)})
 	s.line = s.join
+}
+
+// quotes returns the length of the quote markers that line starts with
+// (quoted), which the Scanner reads the line without: 0 where it reads
+// lines as they are (WithStrict, WithDecoder).
+func (s *Scanner) quotes(line []byte) int {
+	if s.ps.Strict || s.dec != nil {
+		return 0
+	}
+	return quoted(line)
+}
+
+// unquote returns line, a line that starts with quote markers, without
+// them, as a record joined from it, so that its errors are placed in the
+// line as it is; nil for a line of markers and blanks only.
+func (s *Scanner) unquote(line []byte) []byte {
+	q := quoted(line)
+	if blank(line[q:]) {
+		return nil
+	}
+	s.startJoin(line, q, len(line))
+	s.rejoined = true
+	return s.join
+}
+
+// ownLine makes a record joined from one line, which no line after it
+// continued, a line of its own again, unless it is a quoted line, whose
+// errors its join places past the quote markers.
+func (s *Scanner) ownLine() {
+	if len(s.segs) == 1 && s.segs[0].col == 0 {
+		s.segs = s.segs[:0]
+	}
 }
 
 // joinLine appends line, the line just read, from byte from on, to the
@@ -958,8 +1000,10 @@ func (s *Scanner) place(perr *ParseError) {
 	if perr.Msg == "" && perr.Err != nil {
 		perr.Msg = perr.Err.Error()
 	}
-	perr.joined.at, perr.joined.from, perr.joined.to = len(perr.Msg), s.segs[0].line, s.lineNo
-	perr.Msg += joinedNote(perr.joined.from, perr.joined.to)
+	if s.segs[0].line < s.lineNo {
+		perr.joined.at, perr.joined.from, perr.joined.to = len(perr.Msg), s.segs[0].line, s.lineNo
+		perr.Msg += joinedNote(perr.joined.from, perr.joined.to)
+	}
 }
 
 // blank reports whether line holds nothing but spaces and tabs. It looks
@@ -1253,9 +1297,10 @@ func (s *Scanner) count() {
 
 // Normalized returns the number of records read so far that were not in
 // their producer's exact layout (runs of blanks, TABs, indentation, trailing
-// blanks, padding lost, as pasted captures have them; XML as tools
-// re-serialise it) and were read laid out as the producer prints them,
-// which is how the records print. WithStrict rejects them instead.
+// blanks, padding lost, quote markers of a reply by mail, as pasted
+// captures have them; XML as tools re-serialise it) and were read laid out
+// as the producer prints them, which is how the records print. WithStrict
+// rejects them instead.
 func (s *Scanner) Normalized() int { return s.normalized }
 
 // Unknown returns the number of tokens kept in Flow.Extras so far.

@@ -80,6 +80,10 @@ func readsWhole(p format.Dialect, head []byte) (bool, int) {
 	return p.Parse(head, &f) == nil, f.Extras.Len()
 }
 
+// quotes are the markers that FuzzPaste may quote its lines with; "" for
+// none.
+var quotes = []string{"", "", "", "> ", ">> ", "> > ", ">", ">\t"}
+
 // FuzzPaste checks the Scanner's reading of pasted records: a valid record
 // wrapped with a backslash and a newline at token boundaries, each
 // continuation indented, or, in the formats of lines, wrapped without a
@@ -89,8 +93,9 @@ func readsWhole(p format.Dialect, head []byte) (bool, int) {
 // does not know or a backslash, which then are no part of it: the harness
 // wraps no such record); and lines that are not records (prompts, ^C,
 // fences, blank lines, conntrack's messages) between the records change
-// nothing but the counts of lines skipped. The first byte of choices picks
-// the format, the others the wraps, the indentation and the lines between.
+// nothing but the counts of lines skipped, nor does quoting every line, as
+// a reply by mail quotes them. The first byte of choices picks the format,
+// the others the wraps, the indentation, the lines between and the quote.
 func FuzzPaste(f *testing.F) {
 	for i, fm := range pasteFormats {
 		files, _ := filepath.Glob("../testdata/corpus/" + fm.String() + `[\-.]*txt`)
@@ -164,6 +169,14 @@ func FuzzPaste(f *testing.F) {
 				counts[pl.kind]++
 			}
 			in.WriteString(wrapped.String() + "\n")
+		}
+		// Quoted in a reply by mail, or in a markdown block quote.
+		if q := quotes[choice(300)%len(quotes)]; q != "" && fm != format.XML {
+			lines := strings.SplitAfter(in.String(), "\n")
+			in.Reset()
+			for _, l := range lines[:len(lines)-1] {
+				in.WriteString(q + l)
+			}
 		}
 		sc, err := format.NewScanner(strings.NewReader(in.String()), format.Dialect{Format: fm, Location: time.UTC})
 		if err != nil {
