@@ -147,7 +147,10 @@ func detect(prefix []byte) (Format, bool, error) {
 			continue
 		}
 		// A record wrapped over lines is looked at whole, as the Scanner
-		// reads it (Scanner.continued, Scanner.parseWrapped).
+		// reads it (Scanner.continued, Scanner.parseWrapped); a line of
+		// the table's counters, which says its format whatever lines come
+		// after it, as it is.
+		own := bytes.TrimLeft(line, " \t")
 		for len(prefix) > 0 {
 			next, after, _ := bytes.Cut(prefix, []byte("\n"))
 			next = bytes.TrimSuffix(next, []byte("\r"))
@@ -183,9 +186,9 @@ func detect(prefix []byte) (Format, bool, error) {
 				return Save, true, nil
 			case saveLine(t, "-I"):
 				return Restore, true, nil
-			case bytes.HasPrefix(t, []byte("cpu=")) || isDigits(t) || listLine(t) || len(bytes.Fields(t)) == 2 && statName(bytes.Fields(t)[0]):
+			case bytes.HasPrefix(own, []byte("cpu=")) || isDigits(own) || listLine(own) || len(bytes.Fields(own)) == 2 && statName(bytes.Fields(own)[0]):
 				return ConntrackStats, true, nil // conntrack -S, -C, and older conntrack -S
-			case bytes.HasPrefix(t, []byte("entries ")) && len(bytes.Fields(t)) > 2:
+			case bytes.HasPrefix(own, []byte("entries ")) && len(bytes.Fields(own)) > 2:
 				return ProcStats, true, nil
 			}
 		}
