@@ -124,7 +124,7 @@ func convertCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *to != "" {
 		if req.to, err = parseEncoding(*to); err != nil || req.to.IsAuto() {
-			return cmd.fail("--to: %q is not an output format (want %s)", *to, encodings())
+			return cmd.fail("--to: %q is not an output format%s (want %s)", *to, meant(*to), encodings())
 		}
 		req.toSet = true
 	}

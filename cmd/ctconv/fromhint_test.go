@@ -61,7 +61,7 @@ func TestFromHint(t *testing.T) {
 // and underlined nothing.
 func TestUndetected(t *testing.T) {
 	junk := filepath.Join(t.TempDir(), "junk.txt")
-	if err := os.WriteFile(junk, []byte("> tcp      6 431999 ESTABLISHED src=10.0.0.1\n"), 0o644); err != nil {
+	if err := os.WriteFile(junk, []byte("ipv9 tcp 6 431999 ESTABLISHED src=10.0.0.1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
@@ -74,8 +74,37 @@ func TestUndetected(t *testing.T) {
 	} {
 		code, _, errs := ctconv(t, "", args...)
 		if code == 0 || !strings.HasPrefix(errs, junk+":1:1: cannot detect the format") ||
-			strings.Count(errs, junk) != 1 || !strings.Contains(errs, "\n    > tcp") || !strings.Contains(errs, "\n    ^") {
+			strings.Count(errs, junk) != 1 || !strings.Contains(errs, "\n    ipv9 tcp") || !strings.Contains(errs, "\n    ^") {
 			t.Errorf("%s: exit %d, stderr:\n%s", args[0], code, errs)
+		}
+	}
+}
+
+// TestFormatMeant gives --from and --to the names that people give the
+// formats, and ctconv's in other letters' case: each error names the
+// format meant, and a name like none names none.
+func TestFormatMeant(t *testing.T) {
+	for _, c := range []struct{ name, meant string }{
+		{"jsonl", "json"},
+		{"NDJSON", "json"},
+		{"JSON", "json"},
+		{"Proc", "proc"},
+		{"nf_conntrack", "proc"},
+		{"ip_conntrack", "iplegacy"},
+		{"ctsnap", "snapshot"},
+		{"PARQUET", "parquet"},
+		{"bogus", ""},
+		{"auto", ""}, // not an output format
+	} {
+		want := ": did you mean " + c.meant + "?"
+		for _, args := range [][]string{{"convert", "--to", c.name, corpusProc}, {"check", "--from", c.name, corpusProc}} {
+			if c.name == "auto" && args[1] == "--from" {
+				continue
+			}
+			code, _, errs := ctconv(t, "", args...)
+			if code != 2 || strings.Contains(errs, want) != (c.meant != "") || c.meant == "" && strings.Contains(errs, "did you mean") {
+				t.Errorf("%v: exit %d, %s", args, code, errs)
+			}
 		}
 	}
 }

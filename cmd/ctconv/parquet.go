@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/parquet"
@@ -26,9 +27,33 @@ func parseEncoding(name string) (snapshot.Encoding, error) {
 	}
 	enc, err := snapshot.ParseEncoding(name)
 	if err != nil {
-		err = errors.New("unknown format " + strconv.Quote(name) + " (want one of auto, " + encodings() + ")")
+		err = errors.New("unknown format " + strconv.Quote(name) + meant(name) + " (want one of auto, " + encodings() + ")")
 	}
 	return enc, err
+}
+
+// formatAliases are names that people give ctconv's formats, by the name
+// ctconv gives them.
+var formatAliases = map[string]string{
+	"jsonl": "json", "ndjson": "json", "jsonlines": "json", "json-lines": "json",
+	"nf_conntrack": "proc", "nf-conntrack": "proc",
+	"ip_conntrack": "iplegacy", "ip-conntrack": "iplegacy", "legacy": "iplegacy",
+	"ctsnap": "snapshot", "snap": "snapshot", "msgpack": "snapshot",
+	"pq": "parquet",
+}
+
+// meant returns ": did you mean NAME?" where name, not the name of a
+// format, is one in other letters' case, or a name people give it; ""
+// otherwise.
+func meant(name string) string {
+	lower := strings.ToLower(name)
+	if alias, ok := formatAliases[lower]; ok {
+		lower = alias
+	}
+	if _, err := snapshot.ParseEncoding(lower); lower == name || err != nil && lower != parquetEncoding.String() {
+		return ""
+	}
+	return ": did you mean " + lower + "?"
 }
 
 // isParquet reports whether the input is a Parquet file, given as enc
