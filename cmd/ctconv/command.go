@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ type intFlag struct {
 }
 
 func newCommand(name, help string, stdout, stderr io.Writer) *command {
-	return &command{name: name, help: help, fs: newFlagSet(name, stderr), stdout: stdout, stderr: stderr}
+	return &command{name: name, help: help, fs: newFlagSet(name), stdout: stdout, stderr: stderr}
 }
 
 // readFlags adds the flags of reading captures: --from, --tz and, with
@@ -77,6 +78,7 @@ func (c *command) parse(args []string) (operands []string, status int, ok bool) 
 		return nil, wrote(c.stderr, c.name, err, 0), false
 	}
 	if err != nil {
+		c.flagError(err)
 		return nil, 2, false
 	}
 	for _, f := range c.ints {
@@ -96,6 +98,43 @@ func (c *command) parse(args []string) (operands []string, status int, ok bool) 
 		return nil, c.fail("--netns: an empty name (give a name of ip netns, a path, or a process id)"), false
 	}
 	return operands, 0, true
+}
+
+// flagError reports err, a mistake in the flags that package flag found,
+// with the flags spelt as the help spells them (--from), and, for a flag
+// the command does not have, the commands that have it.
+func (c *command) flagError(err error) {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, " -"); i >= 0 {
+		name, rest, _ := strings.Cut(msg[i+2:], ":")
+		flag := "-" + name
+		if len(name) > 1 {
+			flag = "--" + name
+		}
+		if strings.HasPrefix(msg, "flag provided but not defined") {
+			msg = "unknown flag " + flag
+			var others []string
+			for _, cmd := range commands {
+				if cmd != c.name && slices.Contains(flagsOf(cmd), flag) {
+					others = append(others, cmd)
+				}
+			}
+			if len(others) > 0 {
+				msg += " (" + flag + " is a flag of " + andList(others) + ")"
+			}
+		} else if msg = msg[:i+1] + flag; rest != "" {
+			msg += ":" + rest
+		}
+	}
+	fmt.Fprintf(c.stderr, "ctconv %s: %s\nRun 'ctconv %s --help' for usage.\n", c.name, msg, c.name)
+}
+
+// andList joins words as prose does: "a", "a and b", "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // flagSet reports whether the command line gave the flag name.

@@ -173,12 +173,13 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// newFlagSet returns a flag set whose errors go to stderr with a pointer to
-// the help, which -h prints to stdout (see parseFlags).
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that prints nothing: the command reports
+// its errors (command.flagError), and -h prints its help to stdout (see
+// parseFlags).
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintf(stderr, "Run 'ctconv %s --help' for usage.\n", name) }
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 

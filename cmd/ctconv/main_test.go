@@ -230,7 +230,13 @@ func TestUsage(t *testing.T) {
 		{[]string{"watch", "--help"}, 0, "conntrack-1.4.9"},
 		{[]string{"convert", "--tz", "Mars/Olympus"}, 2, `unknown time zone Mars/Olympus`},
 		{[]string{"convert", "--to", "auto"}, 2, "not an output format"},
-		{[]string{"convert", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"convert", "--bogus"}, 2, "ctconv convert: unknown flag --bogus\nRun 'ctconv convert --help' for usage.\n"},
+		// A flag of other commands: they are named.
+		{[]string{"watch", "--from", "proc"}, 2, "ctconv watch: unknown flag --from (--from is a flag of convert, snapshot, diff, check and stats)\n"},
+		{[]string{"check", "-o", "x"}, 2, "unknown flag -o (-o is a flag of convert, snapshot, stats and watch)"},
+		// Package flag's other errors, with the flag spelt as the help spells it.
+		{[]string{"convert", "--max-errors", "x"}, 2, `ctconv convert: invalid value "x" for flag --max-errors: parse error`},
+		{[]string{"convert", "--to"}, 2, "ctconv convert: flag needs an argument: --to\n"},
 		{[]string{"convert", "/nonexistent/file"}, 1, "no such file or directory"},
 	} {
 		code, out, errs := ctconv(t, "", c.args...)
