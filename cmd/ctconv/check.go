@@ -224,36 +224,41 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// skippedLines counts the lines of the inputs that are not records, by
-// kind.
-type skippedLines struct{ notRecords, blank, messages int }
-
-func (k *skippedLines) add(c snapshot.LineCounts) {
-	k.notRecords += c.NotRecords
-	k.blank += c.Blank
-	k.messages += c.Messages
-}
-
-func (k skippedLines) total() int { return k.notRecords + k.blank + k.messages }
-
-// String says how many of each kind: "3 prompts, typed commands, ^C or
-// fences; 1 blank line".
-func (k skippedLines) String() string {
+// lineNotes says on w, a line a note after prefix ("ctconv convert", or
+// with an input's name), what the lines of inputs held besides records
+// in their producer's layout, as every command but check says it (check
+// says it in its summary): fields kept verbatim, records read in a
+// pasted layout, lines of the other kind passed over (expect: the
+// records read are expectations), lines that are not records skipped.
+// Blank lines alone go unsaid.
+func lineNotes(w io.Writer, prefix string, c snapshot.LineCounts, expect bool) {
+	if c.Unknown > 0 {
+		fmt.Fprintf(w, "%s: kept %d unknown field(s) verbatim (--strict rejects them)\n", prefix, c.Unknown)
+	}
+	if c.Normalized > 0 {
+		fmt.Fprintf(w, "%s: read %d record(s) in a pasted layout, as their producer prints them (--strict rejects them)\n", prefix, c.Normalized)
+	}
+	if c.Others > 0 {
+		fmt.Fprintf(w, "%s: passed over %s\n", prefix, othersNote(c.Others, expect))
+	}
+	if c.NotRecords+c.Messages == 0 {
+		return
+	}
 	var parts []string
-	if k.notRecords == 1 {
+	if c.NotRecords == 1 {
 		parts = append(parts, "1 prompt, typed command, ^C or fence")
-	} else if k.notRecords > 1 {
-		parts = append(parts, fmt.Sprintf("%d prompts, typed commands, ^C or fences", k.notRecords))
+	} else if c.NotRecords > 1 {
+		parts = append(parts, fmt.Sprintf("%d prompts, typed commands, ^C or fences", c.NotRecords))
 	}
-	if k.blank > 0 {
-		parts = append(parts, plural(k.blank, "blank line"))
+	if c.Blank > 0 {
+		parts = append(parts, plural(c.Blank, "blank line"))
 	}
-	if k.messages == 1 {
+	if c.Messages == 1 {
 		parts = append(parts, "1 message of conntrack's")
-	} else if k.messages > 1 {
-		parts = append(parts, fmt.Sprintf("%d messages of conntrack's", k.messages))
+	} else if c.Messages > 1 {
+		parts = append(parts, fmt.Sprintf("%d messages of conntrack's", c.Messages))
 	}
-	return strings.Join(parts, "; ")
+	fmt.Fprintf(w, "%s: skipped %s (%s)\n", prefix, notRecords(c.NotRecords+c.Blank+c.Messages), strings.Join(parts, "; "))
 }
 
 // notRecords returns "1 line that is not a record", "2 lines that are not

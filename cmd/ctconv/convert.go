@@ -293,18 +293,7 @@ rounds:
 	if c.unshown > 0 {
 		fmt.Fprintf(stderr, "ctconv "+name+": left out %d flow(s) that %s does not list (IPv6)\n", c.unshown, c.textTo)
 	}
-	if c.unknown > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": kept %d unknown field(s) verbatim (--strict rejects them)\n", c.unknown)
-	}
-	if c.pasted > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": read %d record(s) in a pasted layout, printed in the producer's (--strict rejects them)\n", c.pasted)
-	}
-	if c.others > 0 {
-		fmt.Fprintf(stderr, "ctconv "+name+": passed over %s\n", othersNote(c.others, c.expect))
-	}
-	if c.skipped.notRecords+c.skipped.messages > 0 { // blank lines alone, quietly
-		fmt.Fprintf(stderr, "ctconv "+name+": skipped %s (%s)\n", notRecords(c.skipped.total()), c.skipped)
-	}
+	lineNotes(stderr, "ctconv "+name, c.counts, c.expect)
 	for note, n := range c.notes {
 		if n > 0 {
 			fmt.Fprintf(stderr, "ctconv "+name+": "+restoreNotes[note]+"\n", n)
@@ -379,14 +368,11 @@ type converter struct {
 
 	options  format.Options // what the inputs showed, for a snapshot's header
 	footer   bool
-	clean    bool  // no record of the current input failed to print
-	badLine  bool  // a bad line of the current input was skipped
-	werr     error // the write error that ended the run, reported at its end
-	unknown  int
-	pasted   int // records read in a layout not their producer's
-	others   int // lines of records of the other kind passed over
+	clean    bool                // no record of the current input failed to print
+	badLine  bool                // a bad line of the current input was skipped
+	werr     error               // the write error that ended the run, reported at its end
+	counts   snapshot.LineCounts // of the inputs' lines that are not records, or not their producer's
 	unshown  int
-	skipped  skippedLines         // lines that are not records
 	notes    [numRestoreNotes]int // flows restored otherwise than their source has them, by note
 	restored bool                 // the current input is itself a restore file: its labels stay
 	natTold  bool                 // the current input's format tells NAT's flags (save, restore)
@@ -573,11 +559,13 @@ func (c *converter) input(r *input, in *snapshot.Input) bool {
 		return c.clean
 	}
 	c.gapsRead = 0
-	counts := in.Counts()
-	c.unknown += counts.Unknown
-	c.pasted += counts.Normalized
-	c.others += counts.Others
-	c.skipped.add(counts)
+	k := in.Counts()
+	c.counts.Unknown += k.Unknown
+	c.counts.Normalized += k.Normalized
+	c.counts.Others += k.Others
+	c.counts.NotRecords += k.NotRecords
+	c.counts.Blank += k.Blank
+	c.counts.Messages += k.Messages
 	if !in.Footer() {
 		c.footer = false // conntrack -E -o xml prints it only when interrupted
 	}

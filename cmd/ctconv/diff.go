@@ -204,9 +204,7 @@ func diffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		werr = bw.Flush()
 	}
 	for i, in := range inputs {
-		if n := in.Counts().Others; n > 0 { // a 2.4 kernel's EXPECTING: lines
-			fmt.Fprintf(stderr, "ctconv diff: %s: passed over %s\n", operands[i], othersNote(n, false))
-		}
+		lineNotes(stderr, "ctconv diff: "+rs[i].name, in.Counts(), false)
 	}
 	if sum.Unchecked > 0 {
 		fmt.Fprintf(stderr, "ctconv diff: %d flows that only %s holds were not checked for duplicate identities, to keep memory to the smaller capture's (diff two snapshots written with --sort to check all)\n",

@@ -57,13 +57,22 @@ func TestConvertPaste(t *testing.T) {
 		if code != 0 || errs != "" || !strings.Contains(out, ", 3 lines that are not records (prompts, typed commands, ^C, fences)") {
 			t.Errorf("%s check: exit %d, stdout %q, stderr %q", c.name, code, out, errs)
 		}
+		// stats and diff say it too, of each input, which stats said of none.
+		note = strings.Replace(note, "ctconv convert:", "ctconv stats: <stdin>:", 1)
+		if code, _, errs = ctconv(t, session(c.record), "stats", "-"); code != 0 || !strings.Contains(errs, note) {
+			t.Errorf("%s stats: exit %d, stderr %q; want %q", c.name, code, errs, note)
+		}
+		note = strings.Replace(note, "ctconv stats:", "ctconv diff:", 1)
+		if code, _, errs = ctconv(t, session(c.record), "diff", "-", corpusProc); code != 1 || !strings.Contains(errs, note) {
+			t.Errorf("%s diff: exit %d, stderr %q; want %q", c.name, code, errs, note)
+		}
 	}
 }
 
 // TestConvertNotRecordsReported checks that a line that is not a record and
 // has none of the shapes that are skipped is still a bad line.
 func TestConvertNotRecordsReported(t *testing.T) {
-	for _, line := range []string{"Here is the output:", "> " + tutorialLine, "# grep src=192.168.1.6 /proc/net/nf_conntrack", "cpu=0 found=0 invalid=130"} {
+	for _, line := range []string{"Here is the output:", "< " + tutorialLine, "# grep src=192.168.1.6 /proc/net/nf_conntrack", "cpu=0 found=0 invalid=130"} {
 		code, _, errs := ctconv(t, tutorialLine+"\n"+line+"\n", "convert", "--to", "iplegacy")
 		if code != 1 || !strings.HasPrefix(errs, "<stdin>:2:") {
 			t.Errorf("%q: exit %d, stderr %q", line, code, errs)
@@ -106,6 +115,11 @@ func TestConvertOlder24(t *testing.T) {
 		if code != 0 || out != c.want || errs != c.note {
 			t.Errorf("%v: exit %d, stdout\n%s\nstderr %q; want\n%s\n%q", c.args, code, out, errs, c.want, c.note)
 		}
+	}
+	// stats summarises the flows, and says what it passed over, which it did not.
+	if code, _, errs := ctconv(t, "", "stats", file); code != 0 ||
+		errs != "ctconv stats: "+file+": passed over 2 expectation lines (a 2.4 kernel's EXPECTING:; --from proc-expect reads them)\n" {
+		t.Errorf("stats: exit %d, stderr %q", code, errs)
 	}
 	// diff compares the flows, and says what it passed over.
 	if code, out, errs := ctconv(t, "", "diff", file, file); code != 0 || out != "" ||

@@ -794,6 +794,7 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 			}
 			counters.add(st)
 		}
+		lineNotes(c.stderr, "ctconv stats: "+r.name, in.Counts(), false)
 		return nil
 	}
 	s.noFlows = false
@@ -828,6 +829,7 @@ func (c *command) statsFile(s *stats, counters *counterSet, name string, stdin i
 		anon.n, p.unnamed = anon.n+p.unnamed, 0
 	}
 	anon.report(c.stderr, c.name, r.name)
+	lineNotes(c.stderr, "ctconv stats: "+r.name, in.Counts(), false)
 	return nil
 }
 
