@@ -16,6 +16,7 @@ import (
 	"github.com/ctconv/ctconv/format"
 	"github.com/ctconv/ctconv/internal/ctnetlink"
 	"github.com/ctconv/ctconv/internal/netns"
+	"github.com/ctconv/ctconv/parquet"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -204,11 +205,16 @@ func (c *command) fromHint(pe *format.ParseError) string {
 	}
 	line := strings.TrimSpace(pe.Text)
 	var is snapshot.Encoding
-	if strings.HasPrefix(line, "{") {
+	switch f, err := format.Detect([]byte(line + "\n")); {
+	case pe.Line == 1 && pe.Text+"\n" == snapshot.Magic:
+		is = snapshot.File
+	case pe.Line == 1 && strings.HasPrefix(pe.Text, parquet.Magic):
+		is = parquetEncoding
+	case strings.HasPrefix(line, "{"):
 		is = snapshot.JSON
-	} else if f, err := format.Detect([]byte(line + "\n")); err == nil {
+	case err == nil:
 		is = snapshot.Text(f)
-	} else {
+	default:
 		return ""
 	}
 	if is == from {

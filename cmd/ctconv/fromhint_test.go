@@ -21,6 +21,12 @@ func TestFromHint(t *testing.T) {
 	if err := os.WriteFile(badProc, []byte(lines[0]+strings.Replace(lines[1], "src=", "src=300.", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	snap, pq := filepath.Join(dir, "a.ctsnap"), filepath.Join(dir, "a.parquet")
+	for to, out := range map[string]string{"snapshot": snap, "parquet": pq} {
+		if code, _, errs := ctconv(t, "", "convert", "--to", to, "-o", out, proc); code != 0 {
+			t.Fatal(errs)
+		}
+	}
 	junk := filepath.Join(dir, "junk.txt")
 	if err := os.WriteFile(junk, []byte("no flow here\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -37,6 +43,8 @@ func TestFromHint(t *testing.T) {
 		{"json as text", []string{"convert", "--from", "conntrack", jsonl}, "reads as json, not conntrack: --from json"},
 		{"text as json", []string{"convert", "--from", "json", proc}, "reads as proc, not json: --from proc"},
 		{"stats", []string{"stats", "--from", "conntrack", proc}, "ctconv stats: " + proc + ": the line reads as proc, not conntrack"},
+		{"snapshot as text", []string{"convert", "--from", "proc", snap}, "reads as snapshot, not proc: --from snapshot"},
+		{"parquet as text", []string{"check", "--from", "xml", pq}, "its first bad line reads as parquet, not xml: --from parquet"},
 		{"diff", []string{"diff", "--from", "proc", proc, list}, "ctconv diff: " + list + ": the line reads as conntrack, not proc"},
 		{"bad line of its format", []string{"check", "--from", "proc", badProc}, ""},
 		{"auto", []string{"check", badProc}, ""},
