@@ -205,17 +205,19 @@ func (c *command) fromHint(pe *format.ParseError) string {
 	}
 	line := strings.TrimSpace(pe.Text)
 	var is snapshot.Encoding
-	switch f, err := format.Detect([]byte(line + "\n")); {
+	switch {
 	case pe.Line == 1 && pe.Text+"\n" == snapshot.Magic:
 		is = snapshot.File
 	case pe.Line == 1 && strings.HasPrefix(pe.Text, parquet.Magic):
 		is = parquetEncoding
 	case strings.HasPrefix(line, "{"):
 		is = snapshot.JSON
-	case err == nil:
-		is = snapshot.Text(f)
 	default:
-		return ""
+		f, err := format.Detect([]byte(line + "\n"))
+		if err != nil {
+			return ""
+		}
+		is = snapshot.Text(f)
 	}
 	if is == from {
 		return ""

@@ -50,7 +50,10 @@ func meant(name string) string {
 	if alias, ok := formatAliases[lower]; ok {
 		lower = alias
 	}
-	if _, err := snapshot.ParseEncoding(lower); lower == name || err != nil && lower != parquetEncoding.String() {
+	if lower == name {
+		return ""
+	}
+	if _, err := snapshot.ParseEncoding(lower); err != nil && lower != parquetEncoding.String() {
 		return ""
 	}
 	return ": did you mean " + lower + "?"
