@@ -79,10 +79,15 @@ func TestScannerQuoted(t *testing.T) {
 			if sc.Normalized() != c.pasted {
 				t.Errorf("%d records counted as pasted, want %d", sc.Normalized(), c.pasted)
 			}
-			// WithStrict reads the lines as they are: each quoted one is bad.
+			// WithStrict reads the lines as they are: each quoted one is
+			// bad, its quote marker named.
 			sc, _ = format.NewScanner(strings.NewReader(c.in), format.Dialect{Format: format.Conntrack, Strict: true})
-			if n, _, err := readTo(sc.Flows()); n != 0 && strings.HasPrefix(c.in, ">") || err == nil && c.flows > 0 {
+			n, _, err := readTo(sc.Flows())
+			if n != 0 && strings.HasPrefix(c.in, ">") || err == nil && c.flows > 0 {
 				t.Errorf("strict: %d flows, %v", n, err)
+			}
+			if pe := (*format.ParseError)(nil); strings.HasPrefix(c.in, ">") && (!errors.As(err, &pe) || pe.Col != 1 || !strings.HasPrefix(pe.Msg, "a quote marker")) {
+				t.Errorf("strict: %v", err)
 			}
 		})
 	}

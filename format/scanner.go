@@ -982,6 +982,9 @@ func (s *Scanner) place(perr *ParseError) {
 	if perr.Col == 1 && len(perr.Text) >= len(utf8BOM) && perr.Text[:len(utf8BOM)] == string(utf8BOM) { // kept by WithStrict, or further in
 		perr.Field, perr.Msg, perr.Err, perr.Len = "", "a byte-order mark, which an editor saves and no producer prints", ErrSyntax, len(utf8BOM)
 	}
+	if q := quoted([]byte(perr.Text)); perr.Col == 1 && q > 0 && s.ps.Strict { // read past but WithStrict
+		perr.Field, perr.Msg, perr.Err, perr.Len = "", "a quote marker, which a reply by mail adds and no producer prints", ErrSyntax, q
+	}
 	if len(s.segs) == 0 {
 		return
 	}
