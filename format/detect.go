@@ -7,17 +7,24 @@ import (
 
 // A detectError says that no format fits the start of a stream, and which
 // formats were considered, or which output of conntrack's tools that
-// ctconv does not read the stream is. It wraps ErrNoFormat.
+// ctconv does not read the stream is, or what stands before the record on
+// its first line. It wraps ErrNoFormat.
 type detectError struct {
 	Considered []Format
 	Unread     string
+	Prefix     string
+	first      []byte // the first line looked at, where Detect looks for a Prefix
 }
 
 func (e *detectError) Unwrap() error { return ErrNoFormat }
 
 func (e *detectError) Error() string {
-	if e.Unread != "" {
+	switch {
+	case e.Unread != "":
 		return "the input is " + e.Unread
+	case e.Prefix != "":
+		return "a record starts after " + quote(e.Prefix) + ", as a log, grep -n or diff puts something before each line; " +
+			"ctconv reads records from the start of their line: cut it off first (cut -c " + itoa(uint64(len(e.Prefix)+1)) + "- where it is as long on every line)"
 	}
 	names := make([]string, len(e.Considered))
 	for i, f := range e.Considered {
@@ -116,6 +123,9 @@ func saveLine(line []byte, commands ...string) bool {
 // where the message speaks of them.
 func Detect(prefix []byte) (Format, error) {
 	f, _, err := detect(prefix)
+	if de, ok := err.(*detectError); ok && de.Unread == "" {
+		de.Prefix = prefixed(de.first)
+	}
 	return f, err
 }
 
@@ -173,7 +183,7 @@ func detect(prefix []byte) (Format, bool, error) {
 		if lines == 0 {
 			first = line
 			switch t := bytes.TrimLeft(line, " \t"); {
-			case t[0] == '<':
+			case t[0] == '<' && len(t) > 1 && (xmlNameByte(t[1]) || t[1] == '?' || t[1] == '/'): // not diff's "< "
 				// conntrackd's records have no document around them, and
 				// less in them than conntrack's (no <timeout>).
 				k, found := xmlKind(from)
@@ -266,7 +276,7 @@ func detect(prefix []byte) (Format, bool, error) {
 			return Conntrack, false, nil
 		}
 		return Auto, false, &detectError{Considered: append(candidates, XML, Save, Restore, XMLExpect, ConntrackStats, ProcStats, ConntrackdXML, ConntrackdXMLExpect),
-			Unread: unread(first)}
+			Unread: unread(first), first: first}
 	}
 	// conntrack prints lines as ip_conntrack does, and with -o extended as
 	// /proc does without zone=. Where they tie, conntrack's message says
@@ -285,6 +295,43 @@ func detect(prefix []byte) (Format, bool, error) {
 	}
 	return best, (best == Conntrack || best == ConntrackExpect) && events == lines, nil
 }
+
+// prefixed returns what line has before a flow or an expectation of any
+// format that follows a blank or a colon, as a log (syslog's, the
+// journal's, kubectl logs --timestamps), grep -n or diff puts something
+// before each line; "" if none follows anything. (A number alone is a
+// count of conntrack -C's, which ends many a line.) It looks at the first
+// maxPrefix bytes only, which such prefixes are shorter than, so that a
+// long line costs a bounded number of tries.
+func prefixed(line []byte) string {
+	var p lineParser
+	var f Flow
+	var e Expect
+	for k := 1; k < min(len(line), maxPrefix); k++ {
+		if c := line[k-1]; c != ' ' && c != '\t' && c != ':' || line[k] == ' ' || line[k] == '\t' {
+			continue
+		}
+		rest := line[k:]
+		fm, _, err := detect(append(rest[:len(rest):len(rest)], '\n'))
+		if err != nil || fm.Statistics() {
+			continue
+		}
+		p.Format = fm
+		switch {
+		case fm.Expectations():
+			err = p.ParseExpect(rest, &e)
+		default:
+			err = p.Parse(rest, &f)
+		}
+		if err == nil {
+			return string(line[:k])
+		}
+	}
+	return ""
+}
+
+// maxPrefix bounds what prefixed looks for before a record.
+const maxPrefix = 128
 
 // guess returns the format a line looks like from its first bytes.
 func guess(line []byte) Format {

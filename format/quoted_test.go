@@ -92,3 +92,37 @@ func TestScannerQuoted(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectPrefixed detects lines that hold a record after something a
+// log, grep -n, cat -n or diff puts before each line: no format, and an
+// error that says where the record starts, and underlines what stands
+// before it. Lines of no record, and a count alone, which many a line
+// ends with, name no prefix; nor does a line Detect tried every suffix of
+// as a prefix, which it did at every depth.
+func TestDetectPrefixed(t *testing.T) {
+	const list = "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=22 src=10.0.0.2 dst=10.0.0.1 sport=22 dport=40000 [ASSURED] mark=0 use=1"
+	for _, c := range []struct{ name, prefix, rest string }{
+		{"syslog", "Dec  5 04:00:00 gw conntrack[812]: ", "[NEW] " + list},
+		{"kubectl logs --timestamps", "2026-12-05T04:00:00.123456789Z ", list},
+		{"grep -n", "12:", list},
+		{"cat -n", "     1\t", list},
+		{"diff", "< ", list},
+		{"no record", "", "Here is the table, src=10.0.0.1 dport=22"},
+		{"a count at the end", "", "the table had this many lines: 8125"},
+		{"damage of the machine-translated tutorial", "", "TCP SYN_SENT 6117 src = dst = this sport 32775 = dport = 22 [UNREPLIED] src = dst = this sport = 22 dport = 32775 use = 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := strings.Repeat(c.prefix+c.rest+"\n", 3)
+			sc, _ := format.NewScanner(strings.NewReader(in), format.Dialect{Format: format.Auto}, format.WithName("in"))
+			_, err := sc.Detect()
+			var pe *format.ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, format.ErrNoFormat) {
+				t.Fatalf("%v", err)
+			}
+			said := strings.Contains(pe.Msg, fmt.Sprintf("a record starts after %q", c.prefix))
+			if c.prefix != "" && (!said || pe.Col != 1 || pe.Len != len(c.prefix)) || c.prefix == "" && strings.Contains(pe.Msg, "a record starts after") {
+				t.Errorf("%v (column %d, %d bytes)", pe, pe.Col, pe.Len)
+			}
+		})
+	}
+}

@@ -1110,7 +1110,11 @@ func (s *Scanner) detect() bool {
 	}
 	if err != nil {
 		first, _, _ := bytes.Cut(prefix, []byte("\n"))
-		s.err = &ParseError{File: s.name, Line: 1, Col: 1, Len: len(first), Err: err, Msg: err.Error(), Text: string(first)}
+		n := len(first)
+		if de, ok := err.(*detectError); ok && de.Prefix != "" && bytes.HasPrefix(first, []byte(de.Prefix)) {
+			n = len(de.Prefix) // underlined: what stands before the record
+		}
+		s.err = &ParseError{File: s.name, Line: 1, Col: 1, Len: n, Err: err, Msg: err.Error(), Text: string(first)}
 		return false
 	}
 	s.format = f
