@@ -2,7 +2,6 @@ package fuzz
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -13,12 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/encodetest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -36,9 +33,9 @@ func FuzzOpen(f *testing.F) {
 		lines := bytes.SplitAfterN(data, []byte("\n"), 5)
 		head := bytes.Join(lines[:len(lines)-1], nil)
 		f.Add(head)
-		f.Add(gzipped(head))
-		f.Add(zstded(head))
-		f.Add(utf16Of(head, binary.LittleEndian))
+		f.Add(encodetest.Gzip(head))
+		f.Add(encodetest.Zstd(head))
+		f.Add(encodetest.UTF16(head, binary.LittleEndian))
 	}
 	// JSON laid out again: jq ., and jq -s.
 	jsonl, _ := os.ReadFile("../testdata/corpus/conntrack-L.jsonl")
@@ -58,7 +55,7 @@ func FuzzOpen(f *testing.F) {
 		if utf8.Valid(data) {
 			_, want := opened(append([]byte("\ufeff"), data...))
 			for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
-				if _, got := opened(utf16Of(data, order)); !slices.Equal(got, want) {
+				if _, got := opened(encodetest.UTF16(data, order)); !slices.Equal(got, want) {
 					t.Fatalf("in UTF-16 of %v, the input reads\n%q\nand in UTF-8 with a byte-order mark\n%q", order, got, want)
 				}
 			}
@@ -83,7 +80,7 @@ func FuzzOpen(f *testing.F) {
 				t.Fatalf("in an array, the JSON Lines read\n%q\nand as they are\n%q", read, got)
 			}
 		}
-		for name, compressed := range map[string][]byte{"gzip": gzipped(data), "zstd": zstded(data)} {
+		for name, compressed := range map[string][]byte{"gzip": encodetest.Gzip(data), "zstd": encodetest.Zstd(data)} {
 			cin, read := opened(compressed)
 			if !slices.Equal(read, got) {
 				t.Fatalf("compressed with %s, the input reads\n%q\nand as it is\n%q", name, read, got)
@@ -129,28 +126,4 @@ func texts[T any](seq iter.Seq2[*T, error]) []string {
 		all = append(all, fmt.Sprint(r))
 	}
 	return all
-}
-
-// utf16Of returns b, text in UTF-8, in UTF-16 of the byte order, after a
-// byte-order mark.
-func utf16Of(b []byte, order binary.AppendByteOrder) []byte {
-	out := order.AppendUint16(nil, 0xfeff)
-	for _, u := range utf16.Encode([]rune(string(b))) {
-		out = order.AppendUint16(out, u)
-	}
-	return out
-}
-
-func gzipped(b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-func zstded(b []byte) []byte {
-	w, _ := zstd.NewWriter(nil)
-	defer w.Close()
-	return w.EncodeAll(b, nil)
 }

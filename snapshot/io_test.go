@@ -2,7 +2,6 @@ package snapshot_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -15,12 +14,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ctconv/ctconv/format"
+	"github.com/ctconv/ctconv/internal/encodetest"
 	"github.com/ctconv/ctconv/snapshot"
 )
 
@@ -33,10 +32,6 @@ var addrCmp = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 func TestOpenCompressed(t *testing.T) {
 	data, _ := os.ReadFile("../testdata/corpus/conntrack-L-extended-id.txt")
 	snap, _ := snapshotOf(t, data)
-	zs := func(b []byte) []byte {
-		w, _ := zstd.NewWriter(nil)
-		return w.EncodeAll(b, nil)
-	}
 	bz2, err := os.ReadFile("testdata/conntrack-L-extended-id.txt.bz2")
 	if err != nil {
 		t.Fatal(err)
@@ -64,9 +59,9 @@ func TestOpenCompressed(t *testing.T) {
 		name, compression, encoding string
 		data                        []byte
 	}{
-		{"gzip", "gzip", "conntrack", gzipOf(data)},
-		{"zstd", "zstd", "conntrack", zs(data)},
-		{"gzip of a snapshot", "gzip", "snapshot", gzipOf(snap)},
+		{"gzip", "gzip", "conntrack", encodetest.Gzip(data)},
+		{"zstd", "zstd", "conntrack", encodetest.Zstd(data)},
+		{"gzip of a snapshot", "gzip", "snapshot", encodetest.Gzip(snap)},
 		{"bzip2", "bzip2", "conntrack", bz2},
 	} {
 		got, in, err := read(c.data)
@@ -81,7 +76,7 @@ func TestOpenCompressed(t *testing.T) {
 			t.Errorf("%s: flows differ:\n%s", c.name, d)
 		}
 	}
-	for name, cut := range map[string][]byte{"gzip": gzipOf(data), "bzip2": bz2} {
+	for name, cut := range map[string][]byte{"gzip": encodetest.Gzip(data), "bzip2": bz2} {
 		if _, _, err := read(cut[:len(cut)/2]); err == nil || !strings.HasPrefix(err.Error(), name) || !strings.HasSuffix(err.Error(), "(a cut or damaged file?)") {
 			t.Errorf("a cut %s file: %v", name, err)
 		}
@@ -137,9 +132,9 @@ func TestOpenUTF16(t *testing.T) {
 			t.Fatalf("%s in UTF-8 with a byte-order mark: %v, %d flows", c.name, enc, len(want))
 		}
 		for name, in := range map[string][]byte{
-			"UTF-16LE":          utf16Of(c.data, binary.LittleEndian),
-			"UTF-16BE":          utf16Of(c.data, binary.BigEndian),
-			"UTF-16LE, gzip -c": gzipOf(utf16Of(c.data, binary.LittleEndian)),
+			"UTF-16LE":          encodetest.UTF16(c.data, binary.LittleEndian),
+			"UTF-16BE":          encodetest.UTF16(c.data, binary.BigEndian),
+			"UTF-16LE, gzip -c": encodetest.Gzip(encodetest.UTF16(c.data, binary.LittleEndian)),
 		} {
 			if got, enc := read(in); enc.String() != c.enc || !slices.Equal(got, want) {
 				t.Errorf("%s in %s: %v\n%q\nwant\n%q", c.name, name, enc, got, want)
@@ -148,7 +143,7 @@ func TestOpenUTF16(t *testing.T) {
 	}
 	// Half a character at the end: an odd byte, half a surrogate pair.
 	for _, tail := range []string{"\x00", "\x3d\xd8"} {
-		cut := append(utf16Of(text, binary.LittleEndian), tail...)
+		cut := append(encodetest.UTF16(text, binary.LittleEndian), tail...)
 		got, _ := read(cut)
 		want, _ := read(utf8BOM(text))
 		if len(got) != len(want)+1 || !slices.Equal(got[:len(want)], want) || !strings.Contains(got[len(want)], "\ufffd") {
@@ -231,23 +226,6 @@ func TestOpenJSONLayouts(t *testing.T) {
 	if !errors.Is(err, format.ErrLineTooLong) || time.Since(start) > 5*time.Second {
 		t.Errorf("an object that never ends: %v after %v", err, time.Since(start))
 	}
-}
-
-// utf16Of returns b in UTF-16 of the byte order, after a byte-order mark.
-func utf16Of(b []byte, order binary.AppendByteOrder) []byte {
-	out := order.AppendUint16(nil, 0xfeff)
-	for _, u := range utf16.Encode([]rune(string(b))) {
-		out = order.AppendUint16(out, u)
-	}
-	return out
-}
-
-func gzipOf(b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
 }
 
 // TestOpenZstdWindows opens zstd streams as zstd writes them through a

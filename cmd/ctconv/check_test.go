@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ctconv/ctconv/internal/corpustest"
+	"github.com/ctconv/ctconv/internal/encodetest"
 )
 
 func TestCheck(t *testing.T) {
@@ -64,16 +64,13 @@ func TestCheck(t *testing.T) {
 // and reports a cut one.
 func TestCompressedInput(t *testing.T) {
 	want := readFile(t, corpusProc)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(want)
-	zw.Close()
+	gzipped := encodetest.Gzip(want)
 	gz := filepath.Join(t.TempDir(), "proc.txt.gz")
-	os.WriteFile(gz, buf.Bytes(), 0o644)
+	os.WriteFile(gz, gzipped, 0o644)
 	if code, out, errs := ctconv(t, "", "convert", gz); code != 0 || out != string(want) {
 		t.Errorf("gzip: exit %d, stderr %q, same %v", code, errs, out == string(want))
 	}
-	cut := buf.Bytes()[:buf.Len()/2]
+	cut := gzipped[:len(gzipped)/2]
 	if code, _, errs := ctconv(t, string(cut), "check", "-"); code != 1 || !strings.Contains(errs, "gzip: unexpected EOF (a cut or damaged file?)") {
 		t.Errorf("cut gzip: exit %d, stderr %q", code, errs)
 	}
@@ -82,12 +79,9 @@ func TestCompressedInput(t *testing.T) {
 // TestCompressedDamaged checks the errors of a damaged gzip input: each
 // says gzip once.
 func TestCompressedDamaged(t *testing.T) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(readFile(t, corpusProc))
-	zw.Close()
-	badHeader := append([]byte{0x1f, 0x8b, 0}, buf.Bytes()[3:]...) // compression method 0
-	badSum := bytes.Clone(buf.Bytes())
+	gzipped := encodetest.Gzip(readFile(t, corpusProc))
+	badHeader := append([]byte{0x1f, 0x8b, 0}, gzipped[3:]...) // compression method 0
+	badSum := bytes.Clone(gzipped)
 	badSum[len(badSum)-5] ^= 1 // the CRC-32
 	for name, c := range map[string]struct {
 		data []byte
